@@ -1,0 +1,101 @@
+import type { Writable } from 'node:stream';
+import { type ErrorJson, type ModelsecError, stableJson } from '@modelsec/core';
+import { Progress } from './progress.js';
+
+/** Global flags every command accepts. */
+export interface GlobalOptions {
+  json?: boolean;
+  quiet?: boolean;
+  verbose?: boolean;
+  color?: boolean;
+}
+
+export interface OutputStreams {
+  stdout: Writable & { isTTY?: boolean };
+  stderr: Writable & { isTTY?: boolean };
+  env: NodeJS.ProcessEnv;
+}
+
+/**
+ * How a command talks to the user. Results go to stdout (text, or one JSON document with `--json`);
+ * logs and progress go to stderr. Colour only on a TTY, never with NO_COLOR or --no-color.
+ */
+export class Output {
+  readonly json: boolean;
+  readonly quiet: boolean;
+  readonly verbose: boolean;
+  readonly color: boolean;
+  readonly stdout: OutputStreams['stdout'];
+  readonly stderr: OutputStreams['stderr'];
+  private readonly stderrIsTty: boolean;
+
+  constructor(options: GlobalOptions, streams: OutputStreams) {
+    this.json = Boolean(options.json);
+    this.quiet = Boolean(options.quiet);
+    this.verbose = Boolean(options.verbose) && !this.quiet;
+    this.stdout = streams.stdout;
+    this.stderr = streams.stderr;
+    const noColorEnv = streams.env.NO_COLOR !== undefined && streams.env.NO_COLOR !== '';
+    this.color = options.color !== false && !noColorEnv && Boolean(streams.stdout.isTTY);
+    this.stderrIsTty = Boolean(streams.stderr.isTTY);
+  }
+
+  /** Prints a command's result: `{"ok": true, ...data}` with --json, else the text view. */
+  result(data: Record<string, unknown>, text: () => string): void {
+    if (this.json) {
+      this.stdout.write(stableJson({ ok: true, ...data }));
+      return;
+    }
+    const body = text();
+    if (body.length > 0) this.stdout.write(body.endsWith('\n') ? body : `${body}\n`);
+  }
+
+  /** Prints a result document verbatim to stdout (a BOM, a SARIF log): the caller owns its format. */
+  raw(body: string): void {
+    this.stdout.write(body.endsWith('\n') ? body : `${body}\n`);
+  }
+
+  /** Prints an error: `{"ok": false, "error": {...}}` on stdout with --json, else a message on stderr. */
+  error(error: ModelsecError): void {
+    const payload: ErrorJson = error.toJSON();
+    if (this.json) {
+      this.stdout.write(stableJson({ ok: false, error: payload }));
+      return;
+    }
+    const detailLines = Object.entries(payload.details)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => `  ${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`);
+    this.stderr.write(
+      `${this.paint('red', 'error')} [${payload.code}] ${payload.message}\n${detailLines.map((l) => `${l}\n`).join('')}`,
+    );
+    if (this.verbose && error.cause instanceof Error && error.cause.stack) this.stderr.write(`${error.cause.stack}\n`);
+  }
+
+  info(message: string): void {
+    if (!this.quiet) this.stderr.write(`${message}\n`);
+  }
+
+  warn(message: string): void {
+    if (!this.quiet) this.stderr.write(`${this.paint('yellow', 'warning')} ${message}\n`);
+  }
+
+  debug(message: string): void {
+    if (this.verbose) this.stderr.write(`${this.paint('dim', 'debug')} ${message}\n`);
+  }
+
+  /**
+   * A progress bar on stderr. It draws only on a TTY, not with --quiet or --json, and only after the work has
+   * run for `delayMs` (default 1 s), so short work prints nothing.
+   */
+  progress(label: string, total?: number, delayMs = 1000): Progress {
+    const enabled = this.stderrIsTty && !this.quiet && !this.json;
+    return new Progress(this.stderr, label, total, enabled, delayMs);
+  }
+
+  paint(style: 'red' | 'yellow' | 'green' | 'bold' | 'dim' | 'cyan', text: string): string {
+    if (!this.color) return text;
+    const codes = { red: [31, 39], yellow: [33, 39], green: [32, 39], cyan: [36, 39], bold: [1, 22], dim: [2, 22] } as const;
+    const [open, close] = codes[style];
+    return `\u001b[${open}m${text}\u001b[${close}m`;
+  }
+}

@@ -1,0 +1,1 @@
+export type { DeclaredPackage, DependencyParseResult, PackageEcosystem, PackageHash } from './dependency-types.js';

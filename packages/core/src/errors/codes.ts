@@ -1,0 +1,91 @@
+/**
+ * The one registry of error codes. Each code is bound here, once, to the CLI exit code and the HTTP status it
+ * maps to. `docs/errors.md` lists the same table; `tests/error-codes.test.ts` keeps code, docs and types in step.
+ *
+ * Exit codes: 0 success; 1 the check failed (findings at or above the threshold, a signature that does not
+ * verify, a policy that denies); 2 usage or input error; 3 internal error.
+ *
+ * Each capability owns one section below. Add a code to your own section only; keep each entry on its own lines.
+ */
+
+export type ExitCode = 0 | 1 | 2 | 3;
+
+export interface ErrorCodeSpec {
+  /** CLI process exit code. */
+  readonly exit: ExitCode;
+  /** HTTP status the registry answers with. */
+  readonly http: number;
+  /** One line for the docs: when this code is raised. */
+  readonly summary: string;
+}
+
+function spec(exit: ExitCode, http: number, summary: string): ErrorCodeSpec {
+  return { exit, http, summary };
+}
+
+export const ERROR_CODES = {
+  // ── general ────────────────────────────────────────────────────────────────
+  USAGE: spec(2, 400, 'A command-line flag or argument is missing or invalid.'),
+  NOT_IMPLEMENTED: spec(2, 501, 'The command or feature is not implemented yet.'),
+  INVALID_ARGUMENT: spec(2, 400, 'A value passed to a library function is out of its domain.'),
+  FILE_NOT_FOUND: spec(2, 404, 'A path given as input does not exist.'),
+  FILE_UNREADABLE: spec(
+    2,
+    400,
+    'A path exists but cannot be read (permissions, a directory where a file was expected, I/O error).',
+  ),
+  FILE_WRITE_FAILED: spec(3, 500, 'An output file could not be written.'),
+  INVALID_JSON: spec(2, 400, 'An input that must be JSON does not parse.'),
+  INVALID_CONFIG: spec(2, 400, 'A configuration file does not match its schema.'),
+  SCHEMA_VALIDATION_FAILED: spec(2, 400, 'A document does not validate against its JSON schema.'),
+  LIMIT_EXCEEDED: spec(2, 413, 'Untrusted input exceeds a named safety limit.'),
+  NETWORK_ERROR: spec(3, 502, 'A remote service could not be reached or answered unexpectedly.'),
+  INTERNAL: spec(3, 500, 'A bug in modelsec: please report it with the command that triggered it.'),
+
+  // ── scan ───────────────────────────────────────────────────────────────────
+  SCAN_FINDINGS: spec(1, 422, 'The scan found issues at or above the --fail-on threshold.'),
+  SCAN_PATH_INVALID: spec(2, 400, 'A scan target is not a file, a directory or a valid hf:// reference.'),
+
+  // ── mlbom ──────────────────────────────────────────────────────────────────
+  BOM_INVALID: spec(1, 422, 'A BOM does not validate against the CycloneDX schema.'),
+  BOM_UNSUPPORTED_SPEC: spec(2, 400, 'The requested CycloneDX or SPDX version is not supported.'),
+  BOM_INPUT_INVALID: spec(2, 400, 'A model file, card or lockfile is malformed beyond recovery.'),
+  HUB_ERROR: spec(3, 502, 'The Hugging Face Hub answered with an error.'),
+  HUB_HASH_MISMATCH: spec(1, 422, "A file's SHA-256 differs from the Hub's LFS sha256."),
+
+  // ── signing ────────────────────────────────────────────────────────────────
+  SIGNATURE_INVALID: spec(1, 422, 'The signature, its payload or its verification material does not verify.'),
+  MODEL_MISMATCH: spec(1, 422, 'The model on disk differs from what the signature covers.'),
+  SIGNING_FAILED: spec(3, 500, 'Signing could not complete (key, certificate or Sigstore service error).'),
+  KEY_INVALID: spec(2, 400, 'A key or certificate file cannot be parsed or has an unsupported algorithm.'),
+
+  // ── registry ───────────────────────────────────────────────────────────────
+  UNAUTHENTICATED: spec(2, 401, 'No token, or an unknown token, was presented.'),
+  FORBIDDEN: spec(2, 403, 'The token lacks the scope or namespace for this action.'),
+  NOT_FOUND: spec(2, 404, 'The namespace, model, version, blob or upload does not exist.'),
+  CONFLICT: spec(1, 409, 'The resource exists already and is immutable (for example a published version).'),
+  POLICY_DENIED: spec(1, 422, 'The namespace policy refuses this model version.'),
+  PAYLOAD_TOO_LARGE: spec(2, 413, 'A request body exceeds the server limit.'),
+  DIGEST_MISMATCH: spec(2, 400, 'Uploaded bytes do not hash to the digest the client declared.'),
+
+  // ── transparency log ───────────────────────────────────────────────────────
+  LOG_PROOF_INVALID: spec(1, 422, 'An inclusion or consistency proof does not verify.'),
+  LOG_KEY_MISMATCH: spec(1, 422, "The registry's log key differs from the pinned one."),
+  LOG_INCONSISTENT: spec(1, 422, 'The log is not consistent with a checkpoint seen before, or with its store.'),
+} as const satisfies Record<string, ErrorCodeSpec>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export const ERROR_CODE_NAMES = Object.freeze(Object.keys(ERROR_CODES) as ErrorCode[]);
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(ERROR_CODES, value);
+}
+
+export function exitCodeFor(code: ErrorCode): ExitCode {
+  return ERROR_CODES[code].exit;
+}
+
+export function httpStatusFor(code: ErrorCode): number {
+  return ERROR_CODES[code].http;
+}

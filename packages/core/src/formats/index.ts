@@ -1,0 +1,1 @@
+export { type ByteSource, fileSource, memorySource } from './byte-source.js';

@@ -1,0 +1,1 @@
+export { type HubReference, hubEndpoint, isHubReference, parseHubReference } from './reference.js';

@@ -1,0 +1,16 @@
+export {
+  atLeast,
+  type DetectedFormat,
+  type FileReport,
+  type Finding,
+  type FindingLocation,
+  type FormatHandler,
+  type HandlerConfig,
+  type HandlerResult,
+  type Reference,
+  type ScanContext,
+  type ScanIssue,
+  SEVERITIES,
+  type Severity,
+  severityRank,
+} from './types.js';

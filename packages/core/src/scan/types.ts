@@ -1,0 +1,132 @@
+/**
+ * The scanner's data model. Handlers (one per format) turn bytes into findings; the engine walks paths, detects
+ * formats by content, applies configuration and suppressions, and assembles the report. The JSON report follows
+ * schemas/scan-report.schema.json.
+ */
+
+export const SEVERITIES = ['info', 'low', 'medium', 'high', 'critical'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+export function severityRank(severity: Severity): number {
+  return SEVERITIES.indexOf(severity);
+}
+
+export function atLeast(severity: Severity, threshold: Severity): boolean {
+  return severityRank(severity) >= severityRank(threshold);
+}
+
+/** Where in a file a finding was seen. Every field is optional: fill those that apply. */
+export interface FindingLocation {
+  /** Archive member path, outermost first (`['archive/data.pkl']`, or nested: `['inner.zip', 'data.pkl']`). */
+  members?: string[];
+  /** Byte offset in the file or member. */
+  offset?: number;
+  /** Index of the pickle opcode, counted from the start of the pickle stream. */
+  opcodeIndex?: number;
+  /** Which pickle in a stream of several (0-based). */
+  pickleIndex?: number;
+  /** A JSON pointer or key path inside a config (Keras config, GGUF metadata key, ONNX initializer). */
+  path?: string;
+}
+
+export interface Reference {
+  /** e.g. 'CWE-502', 'AML.T0011.000', 'LLM03:2025', 'CVE-2024-3660', 'GHSA-...'. */
+  id: string;
+  url?: string;
+}
+
+export interface Finding {
+  /** Stable rule id documented in docs/rules.md, e.g. 'MS-PKL-001'. */
+  ruleId: string;
+  severity: Severity;
+  message: string;
+  location: FindingLocation;
+  /** What was seen, e.g. `{ module: 'os', name: 'system' }`. Values must be JSON. */
+  evidence: Record<string, unknown>;
+  references: Reference[];
+  /** Set by the engine when a suppression in the config matches. */
+  suppressed?: { reason: string };
+}
+
+/** A file or member that could not be fully parsed. The engine also raises a finding: never "clean". */
+export interface ScanIssue {
+  code: string;
+  message: string;
+  location?: FindingLocation;
+}
+
+/** Formats detected by content (magic bytes, structure), never by extension. */
+export type DetectedFormat =
+  | 'pickle'
+  | 'pytorch-zip'
+  | 'pytorch-legacy'
+  | 'pytorch-tar'
+  | 'torchscript'
+  | 'numpy'
+  | 'numpy-npz'
+  | 'joblib'
+  | 'keras'
+  | 'keras-h5'
+  | 'hdf5'
+  | 'gguf'
+  | 'onnx'
+  | 'tf-savedmodel'
+  | 'safetensors'
+  | 'zip'
+  | 'tar'
+  | 'gzip'
+  | 'bzip2'
+  | 'xz'
+  | 'zstd'
+  | '7z'
+  | 'rar'
+  | 'json'
+  | 'text'
+  | 'unknown';
+
+export interface FileReport {
+  /** Path as given (relative to the scan root where one applies), POSIX separators. */
+  path: string;
+  format: DetectedFormat;
+  size: number;
+  sha256: string;
+  findings: Finding[];
+  errors: ScanIssue[];
+}
+
+/** Configuration a handler needs (the engine resolves it from --config / .modelsec.json / flags). */
+export interface HandlerConfig {
+  /** Extra `module.name` globals the user allowlists (exact names, or `module.*`). */
+  allowedGlobals: readonly string[];
+  /** --strict: every non-allowlisted global is high. */
+  strict: boolean;
+}
+
+/** What a handler gets besides the bytes. */
+export interface ScanContext {
+  config: HandlerConfig;
+  /** Nesting depth of this file (0 for a file on disk; +1 per archive level or nested pickle). */
+  depth: number;
+  /** Member path of this input inside its outer files, outermost first ([] for a file on disk). */
+  members: readonly string[];
+  /**
+   * Scans bytes found inside this input (an archive member, a nested pickle, an embedded file) with full format
+   * detection, at depth + 1, and returns its findings and errors with `members` already prefixed. The engine
+   * enforces the nesting limit (hitting it is a finding, not a crash).
+   */
+  scanNested(bytes: Uint8Array, member: string): Promise<{ findings: Finding[]; errors: ScanIssue[]; format: DetectedFormat }>;
+}
+
+export interface HandlerResult {
+  findings: Finding[];
+  errors: ScanIssue[];
+  /** A more precise format than detection gave, when the handler learns it (e.g. 'pytorch-zip' for a zip). */
+  format?: DetectedFormat;
+}
+
+/** One per format family. The engine detects the format by content, then calls the matching handler. */
+export interface FormatHandler {
+  /** The formats this handler scans. */
+  readonly formats: readonly DetectedFormat[];
+  scan(source: import('../formats/byte-source.js').ByteSource, ctx: ScanContext): Promise<HandlerResult>;
+}

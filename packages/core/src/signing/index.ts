@@ -1,0 +1,2 @@
+// The signing capability (issue #5) exports from here.
+export {};

@@ -1,0 +1,2 @@
+// The transparency-log capability (issue #7) exports from here.
+export {};

@@ -1,0 +1,2 @@
+export { canonicalJson, sortKeysDeep, stableJson } from './canonical-json.js';
+export { type Clock, clockFromEnv, fixedClock, systemClock } from './clock.js';
