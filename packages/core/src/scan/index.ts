@@ -1,3 +1,5 @@
+export { HANDLERS, handlerFor } from './handlers/index.js';
+export { RULES, type RuleSpec, ruleById } from './rules/index.js';
 export {
   atLeast,
   type DetectedFormat,
