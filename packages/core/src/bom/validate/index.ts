@@ -1,0 +1,16 @@
+export {
+  detectBomFormat,
+  detectXmlSpecVersion,
+} from './detect.js';
+export { MAX_BOM_BYTES, MAX_REPORTED_VALIDATION_ERRORS } from './limits.js';
+export {
+  type BomFormat,
+  type BomValidationError,
+  type BomValidationMethod,
+  type BomValidationResult,
+  type CycloneDxSpecVersion,
+  isSupportedCycloneDxVersion,
+  SUPPORTED_CYCLONEDX_VERSIONS,
+  type ValidateOptions,
+} from './types.js';
+export { assertValidCycloneDx, validateCycloneDx } from './validate.js';
