@@ -3,6 +3,7 @@ export {
   detectXmlSpecVersion,
 } from './detect.js';
 export { MAX_BOM_BYTES, MAX_REPORTED_VALIDATION_ERRORS } from './limits.js';
+export { readBomFile } from './read-bom-file.js';
 export {
   type BomFormat,
   type BomValidationError,

@@ -45,13 +45,28 @@ export function cycloneDxJsonValidator(version: CycloneDxSpecVersion): ValidateF
 }
 
 /** A readable message for one ajv error, with the offending property or allowed values when ajv gives them. */
-export function describeAjvError(error: ErrorObject): BomValidationError {
+export function describeAjvError(error: ErrorObject, document?: unknown): BomValidationError {
   const params = error.params as Record<string, unknown>;
   let message = error.message ?? error.keyword;
   if (typeof params.additionalProperty === 'string') message += `: '${params.additionalProperty}'`;
   else if (Array.isArray(params.allowedValues) && params.allowedValues.length <= 12)
     message += `: ${params.allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
+  if (error.keyword === 'enum' || error.keyword === 'const' || error.keyword === 'format') {
+    const value = valueAt(document, error.instancePath);
+    if (typeof value === 'string' || typeof value === 'number') message += ` (got ${JSON.stringify(value).slice(0, 80)})`;
+  }
   return { path: error.instancePath === '' ? '/' : error.instancePath, message };
+}
+
+/** The value a JSON pointer designates in a document, or undefined. */
+function valueAt(document: unknown, pointer: string): unknown {
+  let node: unknown = document;
+  for (const raw of pointer.split('/').slice(1)) {
+    const key = raw.replaceAll('~1', '/').replaceAll('~0', '~');
+    if (node === null || typeof node !== 'object') return undefined;
+    node = (node as Record<string, unknown>)[key];
+  }
+  return node;
 }
 
 /** Validates a parsed JSON document; returns the (deduplicated) errors, empty when valid. */
@@ -61,7 +76,7 @@ export function validateJsonDocument(document: unknown, version: CycloneDxSpecVe
   const seen = new Set<string>();
   const errors: BomValidationError[] = [];
   for (const raw of validate.errors ?? []) {
-    const error = describeAjvError(raw);
+    const error = describeAjvError(raw, document);
     const key = `${error.path}\u0000${error.message}`;
     if (seen.has(key)) continue;
     seen.add(key);
