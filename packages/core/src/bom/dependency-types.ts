@@ -27,6 +27,10 @@ export interface DeclaredPackage {
   scope: 'required' | 'optional';
   /** The file it came from, relative to the model directory. */
   source: string;
+  /** Extras requested (`transformers[torch]` -> ['torch']), sorted; PyPI only. */
+  extras?: string[];
+  /** PEP 508 environment markers (`python_version >= "3.9"`), or a conda/npm platform note, when declared. */
+  markers?: string;
 }
 
 export interface DependencyParseResult {
@@ -34,5 +38,13 @@ export interface DependencyParseResult {
   /** purls of the packages the project depends on directly (roots of the graph), when known. */
   direct: string[];
   /** Problems that did not stop parsing, each naming the file (and line where known). */
-  warnings: { code: string; message: string; file: string; line?: number }[];
+  warnings: DependencyWarning[];
+}
+
+/** A problem that did not stop parsing, naming the file (and line or field where known). */
+export interface DependencyWarning {
+  code: string;
+  message: string;
+  file: string;
+  line?: number;
 }

@@ -1,2 +1,9 @@
-export type { DeclaredPackage, DependencyParseResult, PackageEcosystem, PackageHash } from './dependency-types.js';
+export type {
+  DeclaredPackage,
+  DependencyParseResult,
+  DependencyWarning,
+  PackageEcosystem,
+  PackageHash,
+} from './dependency-types.js';
+export * from './deps/index.js';
 export * from './validate/index.js';
