@@ -6,4 +6,5 @@ export type {
   PackageHash,
 } from './dependency-types.js';
 export * from './deps/index.js';
+export * from './score/index.js';
 export * from './validate/index.js';
