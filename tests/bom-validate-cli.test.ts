@@ -1,6 +1,7 @@
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { cycloneDxToSpdx3, fixedClock } from '@modelsec/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from './helpers/cli.js';
 
@@ -96,6 +97,26 @@ describe('modelsec bom validate', () => {
     const old = await runCli(['bom', 'validate', write('old.json', '{"bomFormat":"CycloneDX","specVersion":"1.2"}'), '--json']);
     expect(old.code).toBe(2);
     expect(old.json()).toMatchObject({ error: { code: 'BOM_UNSUPPORTED_SPEC' } });
+  });
+
+  it('recognises SPDX 3.0.1 JSON-LD and validates it against the SPDX schema', async () => {
+    const spdx = cycloneDxToSpdx3(
+      {
+        bomFormat: 'CycloneDX',
+        specVersion: '1.6',
+        version: 1,
+        components: [{ type: 'machine-learning-model', name: 'm', 'bom-ref': 'm' }],
+      },
+      { clock: fixedClock(0) },
+    );
+    const good = await runCli(['bom', 'validate', write('model.spdx.json', JSON.stringify(spdx)), '--json']);
+    expect(good.code).toBe(0);
+    expect(good.json()).toMatchObject({ ok: true, valid: true, specVersion: 'SPDX-3.0.1', format: 'spdx3' });
+    const graph = spdx['@graph'] as Record<string, unknown>[];
+    (graph.find((n) => n.type === 'ai_AIPackage') as Record<string, unknown>).software_primaryPurpose = 'weights';
+    const bad = await runCli(['bom', 'validate', write('bad.spdx.json', JSON.stringify(spdx))]);
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toContain('INVALID SPDX 3.0.1');
   });
 
   it.skipIf(!existsSync(EXAMPLES))('accepts the official ML examples (corpus)', async () => {

@@ -1,5 +1,13 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { cycloneDxToSpdx3, fixedClock, licenseExpression, type ModelsecError, stableJson, validateSpdx3 } from '@modelsec/core';
+import {
+  cycloneDxToSpdx3,
+  fixedClock,
+  licenseExpression,
+  type ModelsecError,
+  stableJson,
+  validateCycloneDx,
+  validateSpdx3,
+} from '@modelsec/core';
 import { describe, expect, it } from 'vitest';
 
 const EXAMPLES = '/work/shared/corpora/cyclonedx/examples';
@@ -98,6 +106,10 @@ describe('cycloneDxToSpdx3', () => {
   const doc = cycloneDxToSpdx3(mlBom());
   const model = byType(doc, 'ai_AIPackage').find((n) => n.name === 'example/tiny-llama') as Node;
   const idByName = (name: string) => graph(doc).find((n) => n.name === name)?.spdxId;
+
+  it('starts from a schema-valid CycloneDX 1.6 BOM', () => {
+    expect(validateCycloneDx(JSON.stringify(mlBom())).errors).toEqual([]);
+  });
 
   it('validates against the SPDX 3.0.1 JSON schema and resolves every reference', () => {
     const result = validateSpdx3(doc);

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { type BomFormat, ModelsecError, readBomFile, validateCycloneDx } from '@modelsec/core';
+import { type BomFormat, isSpdx3JsonLd, ModelsecError, readBomFile, validateCycloneDx, validateSpdx3 } from '@modelsec/core';
 import type { Command } from 'commander';
 import { action, type CliEnv, Option } from '../command-kit.js';
 import type { Output } from '../output.js';
@@ -23,6 +23,9 @@ export function registerBomValidate(bom: Command, env: CliEnv): void {
     .addHelpText(
       'after',
       `
+SPDX 3.0.1 JSON-LD (what 'modelsec bom --format spdx3' writes) is recognised by its @context and checked
+against the official SPDX 3.0.1 JSON schema (vendored) plus element references.
+
 Exit codes: 0 valid; 1 invalid (each schema error listed with its JSON pointer or XML line);
 2 unreadable, not a CycloneDX BOM, or an unsupported version.
 
@@ -35,6 +38,7 @@ Examples:
       action(env, async (out: Output, file: string, flags: ValidateFlags) => {
         const path = resolve(env.cwd, file);
         const text = await readBomFile(path);
+        if (flags.format !== 'xml' && flags.spec === undefined && isSpdx3JsonLd(text)) return validateSpdx(out, file, text);
         const result = validateCycloneDx(text, { format: flags.format, specVersion: flags.spec, source: file });
         const label = `CycloneDX ${result.specVersion} ${result.format.toUpperCase()}`;
         if (result.valid) {
@@ -52,4 +56,33 @@ Examples:
         return 1;
       }),
     );
+}
+
+/** SPDX 3.0.1 JSON-LD: schema + reference checks, same exit codes and output shapes as CycloneDX. */
+function validateSpdx(out: Output, file: string, text: string): 0 | 1 {
+  let document: unknown;
+  try {
+    document = JSON.parse(text.replace(/^\uFEFF/, ''));
+  } catch (cause) {
+    throw new ModelsecError('BOM_NOT_RECOGNISED', `${file} is not valid JSON`, { details: { file }, cause });
+  }
+  const checked = validateSpdx3(document);
+  const result = {
+    valid: checked.valid,
+    specVersion: 'SPDX-3.0.1',
+    format: 'spdx3',
+    method: 'json-schema',
+    errors: checked.errors,
+  };
+  if (result.valid) {
+    out.result({ file, ...result }, () => `${file}: valid SPDX 3.0.1 JSON-LD (json-schema + references)`);
+    return 0;
+  }
+  if (out.json) {
+    throw new ModelsecError('BOM_INVALID', `${file} does not validate against SPDX 3.0.1`, { details: { file, ...result } });
+  }
+  out.raw(
+    `${file}: INVALID SPDX 3.0.1 JSON-LD, ${result.errors.length} error(s)\n${result.errors.map((e) => `  ${e.path}: ${e.message}`).join('\n')}`,
+  );
+  return 1;
 }

@@ -103,3 +103,16 @@ export function validateSpdx3(document: unknown): Spdx3ValidationResult {
   }
   return { valid: errors.length === 0, errors: errors.slice(0, MAX_SPDX_ERRORS) };
 }
+
+/** Whether JSON text is an SPDX 3 JSON-LD document (its `@context` names the SPDX 3 context). */
+export function isSpdx3JsonLd(text: string): boolean {
+  const head = text.replace(/^\uFEFF/, '').trimStart();
+  if (!head.startsWith('{') || !head.slice(0, 4096).includes('spdx.org/rdf/3.')) return false;
+  try {
+    const context = (JSON.parse(head) as Record<string, unknown>)['@context'];
+    const contexts = Array.isArray(context) ? context : [context];
+    return contexts.some((c) => typeof c === 'string' && /^https:\/\/spdx\.org\/rdf\/3\.[0-9.]+\/spdx-context\.jsonld$/.test(c));
+  } catch {
+    return false;
+  }
+}
