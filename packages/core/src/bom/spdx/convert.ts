@@ -3,6 +3,7 @@ import { ModelsecError } from '../../errors/index.js';
 import { canonicalJson } from '../../util/canonical-json.js';
 import { type Clock, clockFromEnv } from '../../util/clock.js';
 import { isRecord } from '../deps/shape.js';
+import { assertJsonDepth, assertValueDepth } from '../validate/json-depth.js';
 
 /** The SPDX version this converter writes. */
 export const SPDX_VERSION = '3.0.1';
@@ -222,6 +223,8 @@ function joined(values: unknown[]): string | undefined {
  */
 export function cycloneDxToSpdx3(input: string | Node, options: Spdx3ConvertOptions = {}): Node {
   let bom: Node;
+  if (typeof input === 'string') assertJsonDepth(input, 'BOM');
+  else assertValueDepth(input, 'BOM');
   if (typeof input === 'string') {
     try {
       bom = JSON.parse(input.replace(/^\uFEFF/, '')) as Node;

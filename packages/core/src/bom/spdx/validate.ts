@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { Ajv as AjvClass, ErrorObject, Options, ValidateFunction } from 'ajv';
 import { ModelsecError } from '../../errors/index.js';
 import { isRecord } from '../deps/shape.js';
+import { assertValueDepth } from '../validate/json-depth.js';
 
 const require = createRequire(import.meta.url);
 
@@ -66,6 +67,7 @@ function references(node: Record<string, unknown>): string[] {
  * blank node each element names exists. (OWL/SHACL semantic validation is not done.)
  */
 export function validateSpdx3(document: unknown): Spdx3ValidationResult {
+  assertValueDepth(document, 'SPDX document');
   const validate = validator();
   const errors: { path: string; message: string }[] = [];
   if (!validate(document)) {

@@ -1,4 +1,5 @@
 import { ModelsecError } from '../../errors/index.js';
+import { assertJsonDepth } from './json-depth.js';
 import { type BomFormat, type CycloneDxSpecVersion, isSupportedCycloneDxVersion } from './types.js';
 
 /** Text with a leading byte-order mark and whitespace removed. */
@@ -39,6 +40,7 @@ export interface ParsedJsonBom {
 
 /** Parses JSON text as a CycloneDX document or throws BOM_NOT_RECOGNISED naming what is wrong. */
 export function parseJsonBom(text: string, source: string, forcedVersion?: string): ParsedJsonBom {
+  assertJsonDepth(text, source);
   let document: unknown;
   try {
     document = JSON.parse(stripBomPrefix(text));

@@ -2,6 +2,13 @@ export {
   detectBomFormat,
   detectXmlSpecVersion,
 } from './detect.js';
+export {
+  assertJsonDepth,
+  assertValueDepth,
+  jsonNestingDepth,
+  MAX_BOM_NESTING_DEPTH,
+  valueNestingDepth,
+} from './json-depth.js';
 export { MAX_BOM_BYTES, MAX_REPORTED_VALIDATION_ERRORS } from './limits.js';
 export { readBomFile } from './read-bom-file.js';
 export {

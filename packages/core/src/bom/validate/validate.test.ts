@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ModelsecError } from '../../errors/index.js';
 import { detectBomFormat, detectXmlSpecVersion } from './detect.js';
+import { jsonNestingDepth, MAX_BOM_NESTING_DEPTH, valueNestingDepth } from './json-depth.js';
 import { assertValidCycloneDx, validateCycloneDx } from './validate.js';
 
 const EXAMPLES = '/work/shared/corpora/cyclonedx/examples';
@@ -104,6 +105,27 @@ describe('JSON validation', () => {
       expect(e.details.errors).toEqual([{ path: '/components/0/type', message: expect.any(String) }]);
     }
     expect(assertValidCycloneDx(minimalJson('1.6')).valid).toBe(true);
+  });
+});
+
+describe('nesting limit (stack exhaustion)', () => {
+  it('measures depth without being fooled by brackets inside strings', () => {
+    expect(jsonNestingDepth('{"a":[1,{"b":"[[[{{{\\"]]"}]}')).toBe(3);
+    expect(valueNestingDepth({ a: [1, { b: '[[[' }] })).toBe(3);
+  });
+
+  it('refuses a BOM nested past MAX_BOM_NESTING_DEPTH with LIMIT_EXCEEDED instead of overflowing the stack', () => {
+    let component = '{"type":"library","name":"x"}';
+    for (let i = 0; i < 5000; i++) component = `{"type":"library","name":"x","components":[${component}]}`;
+    const text = `{"bomFormat":"CycloneDX","specVersion":"1.6","components":[${component}]}`;
+    expect(jsonNestingDepth(text)).toBeGreaterThan(MAX_BOM_NESTING_DEPTH);
+    expect(codeOf(() => validateCycloneDx(text))).toBe('LIMIT_EXCEEDED');
+  });
+
+  it('still validates realistic nesting (40 levels of components)', () => {
+    let component = '{"type":"library","name":"x"}';
+    for (let i = 0; i < 40; i++) component = `{"type":"library","name":"x","components":[${component}]}`;
+    expect(validateCycloneDx(`{"bomFormat":"CycloneDX","specVersion":"1.6","components":[${component}]}`).valid).toBe(true);
   });
 });
 
