@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { DemoStep } from './runner.js';
 
 /** The demo, in order. Each capability appends its steps (scan, bom, sign/verify, registry). */
@@ -6,6 +8,41 @@ export const DEMO_STEPS: DemoStep[] = [
     title: 'The modelsec command',
     run(ctx) {
       ctx.modelsec(['--version']);
+    },
+  },
+  {
+    title: 'Validate and score an ML-BOM offline (bom validate, bom score)',
+    run(ctx) {
+      const bom = {
+        bomFormat: 'CycloneDX',
+        specVersion: '1.6',
+        version: 1,
+        components: [
+          {
+            type: 'machine-learning-model',
+            'bom-ref': 'model',
+            name: 'tiny-llama',
+            version: '0123456789abcdef0123456789abcdef01234567',
+            licenses: [{ license: { id: 'Apache-2.0' } }],
+            modelCard: {
+              modelParameters: { task: 'text-generation', architectureFamily: 'llama' },
+              // The shape another generator emits: `description` is not allowed here in CycloneDX 1.6.
+              considerations: { ethicalConsiderations: [{ name: 'bias', description: 'may be biased' }] },
+            },
+          },
+        ],
+      };
+      const file = join(ctx.work, 'other-generator.cdx.json');
+      writeFileSync(file, JSON.stringify(bom, null, 2));
+      ctx.say('A BOM with the ethicalConsiderations shape some generators emit fails the official schema:');
+      ctx.modelsec(['bom', 'validate', file], { expectExit: 1 });
+      ctx.say('Scored, the invalid field earns nothing (only valid shapes count):');
+      ctx.modelsec(['bom', 'score', file]);
+      const fixed = bom.components[0]?.modelCard.considerations.ethicalConsiderations[0] as Record<string, unknown>;
+      fixed.mitigationStrategy = fixed.description;
+      delete fixed.description;
+      writeFileSync(file, JSON.stringify(bom, null, 2));
+      ctx.modelsec(['bom', 'validate', file]);
     },
   },
 ];
