@@ -213,6 +213,16 @@ describe('conda environment.yml', () => {
     expect(parseCondaSpec('=1')).toHaveProperty('error');
   });
 
+  it('follows -r includes of the pip sub-list in the same directory', async () => {
+    const dir = join(tmp, 'conda-include');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'environment.yml'), 'dependencies:\n  - python=3.11\n  - pip:\n      - -r requirements.txt\n');
+    writeFileSync(join(dir, 'requirements.txt'), 'torch==2.3.1\n');
+    const r = await parseDependencyFile(join(dir, 'environment.yml'));
+    expect(r.packages.map((p) => p.purl)).toEqual(['pkg:conda/python', 'pkg:pypi/torch@2.3.1']);
+    expect(pkg(r, 'pkg:pypi/torch@2.3.1').source).toBe('requirements.txt');
+  });
+
   it('refuses a YAML alias bomb without expanding it', async () => {
     const r = await parse('hostile/yaml-billion-laughs/environment.yml');
     expect(r.packages).toEqual([]);

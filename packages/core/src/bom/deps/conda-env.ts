@@ -3,7 +3,7 @@ import type { DependencyParseResult } from '../dependency-types.js';
 import { PackageCollector } from './collector.js';
 import { MAX_PACKAGE_NAME_CHARS, MAX_VERSION_CHARS } from './limits.js';
 import { condaPurl } from './purl.js';
-import { parseRequirementsText } from './requirements.js';
+import { type IncludeResolver, parseRequirementsText } from './requirements.js';
 import { isRecord } from './shape.js';
 import { describeValue, DEPENDENCY_WARNING_CODES as W, WarningSink } from './warnings.js';
 
@@ -66,9 +66,9 @@ export function parseCondaSpec(text: string): CondaSpec | { error: string } {
 /**
  * Parses a conda environment file (environment.yml): `dependencies` strings are conda packages
  * (`pkg:conda/...`, channel from a `channel::` prefix, or from `channels` when it lists exactly one), and the
- * `pip:` sub-list is read as requirements (`pkg:pypi/...`).
+ * `pip:` sub-list is read as requirements (`pkg:pypi/...`, `-r` includes through `resolveInclude`).
  */
-export function parseCondaEnvironmentText(text: string, source: string): DependencyParseResult {
+export function parseCondaEnvironmentText(text: string, source: string, resolveInclude?: IncludeResolver): DependencyParseResult {
   const sink = new WarningSink(source);
   const collector = new PackageCollector(sink);
   let doc: unknown;
@@ -121,7 +121,10 @@ export function parseCondaEnvironmentText(text: string, source: string): Depende
       const lines = entry.pip.filter((l): l is string => typeof l === 'string');
       if (lines.length !== entry.pip.length)
         sink.add(W.FIELD_INVALID, `dependencies[${i}].pip: ${entry.pip.length - lines.length} non-string entries ignored`);
-      const pip = parseRequirementsText(lines.map((l) => l.replace(/[\r\n]/g, ' ')).join('\n'), { source });
+      const pip = parseRequirementsText(lines.map((l) => l.replace(/[\r\n]/g, ' ')).join('\n'), {
+        source,
+        ...(resolveInclude ? { resolveInclude } : {}),
+      });
       for (const w of pip.warnings) sink.add(w.code, `dependencies[${i}].pip: ${w.message}`);
       for (const p of pip.packages) {
         if (!collector.add(p)) break;

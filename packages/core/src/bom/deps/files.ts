@@ -80,7 +80,7 @@ export function parseDependencyText(
       case 'pipfile-lock':
         return parsePipfileLockText(text, source);
       case 'conda-environment':
-        return parseCondaEnvironmentText(text, source);
+        return parseCondaEnvironmentText(text, source, resolveInclude);
       case 'package-lock':
         return parsePackageLockText(text, source);
     }
