@@ -1,0 +1,101 @@
+import { createHash } from 'node:crypto';
+import { basename } from 'node:path';
+import type { DependencyParseResult } from '../bom/dependency-types.js';
+import { dependencyFileKind, parseDependencyText } from '../bom/deps/index.js';
+import { gatherModelFacts, type ListedFile, type ModelFileAccess, mergeDependencyResults } from '../bom/model/gather.js';
+import type { ModelFacts } from '../bom/model/types.js';
+import { ModelsecError } from '../errors/index.js';
+import type { ByteSource } from '../formats/byte-source.js';
+import { memorySource } from '../formats/byte-source.js';
+import {
+  downloadBytes,
+  downloadRange,
+  fetchModelMetadata,
+  type HubClientOptions,
+  type HubFile,
+  hubClient,
+  MAX_HUB_DOWNLOAD_BYTES,
+  MAX_HUB_HASHED_BYTES,
+} from './client.js';
+import { parseHubReference } from './reference.js';
+
+export type { HubClientOptions };
+
+export interface HubModelOptions extends HubClientOptions {
+  deps?: 'auto' | 'none';
+  onBytes?: (bytes: number) => void;
+}
+
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
+/**
+ * Access to a Hub model without downloading its weights: small files are downloaded (and hashed, cross-checked
+ * against the LFS sha256 when listed), big LFS files take the Hub's sha256, headers are read with range requests.
+ */
+export async function hubModelAccess(target: string, options: HubModelOptions = {}): Promise<ModelFileAccess> {
+  const ref = parseHubReference(target);
+  const client = hubClient(options);
+  const meta = await fetchModelMetadata(ref, client);
+  const byPath = new Map<string, HubFile>(meta.files.map((f) => [f.path, f]));
+  const cache = new Map<string, Uint8Array>();
+  const fetchWhole = async (path: string): Promise<Uint8Array> => {
+    const cached = cache.get(path);
+    if (cached) return cached;
+    const file = byPath.get(path);
+    const bytes = await downloadBytes(client, meta.repo, meta.sha, path, MAX_HUB_DOWNLOAD_BYTES);
+    if (file?.lfsSha256 && sha256(bytes) !== file.lfsSha256) {
+      throw new ModelsecError(
+        'HUB_HASH_MISMATCH',
+        `hf://${meta.repo}/${path}: downloaded bytes hash to ${sha256(bytes)}, the Hub's LFS sha256 is ${file.lfsSha256}`,
+        {
+          details: { file: path, expected: file.lfsSha256, actual: sha256(bytes) },
+        },
+      );
+    }
+    cache.set(path, bytes);
+    return bytes;
+  };
+  return {
+    origin: { kind: 'hub', repoId: meta.repo, commit: meta.sha, endpoint: client.endpoint },
+    list: async (): Promise<ListedFile[]> => meta.files.map((f) => ({ path: f.path, size: f.size })),
+    readText: async (path) => Buffer.from(await fetchWhole(path)).toString('utf8'),
+    open: async (path, size): Promise<ByteSource> => {
+      if (cache.has(path)) return memorySource(cache.get(path)!);
+      return {
+        size,
+        read: (offset, length) => downloadRange(client, meta.repo, meta.sha, path, offset, Math.min(length, size - offset)),
+        close: async () => {},
+      };
+    },
+    hash: async (files, onBytes) => {
+      const out: string[] = [];
+      for (const f of files) {
+        const listed = byPath.get(f.path);
+        if (listed?.lfsSha256 && f.size > MAX_HUB_HASHED_BYTES) out.push(listed.lfsSha256);
+        else {
+          const bytes = await fetchWhole(f.path);
+          out.push(sha256(bytes));
+        }
+        onBytes?.(f.size);
+      }
+      return out;
+    },
+    dependencies: async (files): Promise<DependencyParseResult | undefined> => {
+      if (options.deps !== 'auto') return undefined;
+      const results: DependencyParseResult[] = [];
+      for (const f of files) {
+        const kind = dependencyFileKind(basename(f.path));
+        if (!kind || f.path.split('/').some((p) => p.startsWith('.') || p === 'node_modules')) continue;
+        const text = Buffer.from(await fetchWhole(f.path)).toString('utf8');
+        results.push(parseDependencyText(text, kind, f.path));
+      }
+      return results.length > 0 ? mergeDependencyResults(results) : undefined;
+    },
+  };
+}
+
+/** Gathers the facts of `hf://ORG/NAME[@REV]` from the Hub. */
+export async function gatherHubModel(target: string, options: HubModelOptions = {}): Promise<ModelFacts> {
+  const access = await hubModelAccess(target, options);
+  return gatherModelFacts(access, options.onBytes ? { onBytes: options.onBytes } : {});
+}
