@@ -33,8 +33,8 @@ export async function gatherModelFactsFor(target: string, options: GenerateModel
     : gatherLocalModel(target, options);
 }
 
-function pickDeps(options: GenerateModelBomOptions): { deps?: 'auto' | 'none'; onBytes?: (n: number) => void } {
-  return { ...(options.deps ? { deps: options.deps } : {}), ...(options.onBytes ? { onBytes: options.onBytes } : {}) };
+function pickDeps(options: GenerateModelBomOptions): { deps?: 'auto' | 'none'; onFileHashed?: (n: number) => void } {
+  return { ...(options.deps ? { deps: options.deps } : {}), ...(options.onFileHashed ? { onFileHashed: options.onFileHashed } : {}) };
 }
 
 /** Builds a schema-valid CycloneDX ML-BOM (1.6 JSON by default) for a model; problems come back as warnings. */

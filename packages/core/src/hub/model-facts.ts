@@ -23,7 +23,7 @@ export type { HubClientOptions };
 
 export interface HubModelOptions extends HubClientOptions {
   deps?: 'auto' | 'none';
-  onBytes?: (bytes: number) => void;
+  onFileHashed?: (files: number) => void;
 }
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
@@ -67,7 +67,7 @@ export async function hubModelAccess(target: string, options: HubModelOptions = 
         close: async () => {},
       };
     },
-    hash: async (files, onBytes) => {
+    hash: async (files, onFileHashed) => {
       const out: string[] = [];
       for (const f of files) {
         const listed = byPath.get(f.path);
@@ -76,7 +76,7 @@ export async function hubModelAccess(target: string, options: HubModelOptions = 
           const bytes = await fetchWhole(f.path);
           out.push(sha256(bytes));
         }
-        onBytes?.(f.size);
+        onFileHashed?.(1);
       }
       return out;
     },
@@ -97,5 +97,5 @@ export async function hubModelAccess(target: string, options: HubModelOptions = 
 /** Gathers the facts of `hf://ORG/NAME[@REV]` from the Hub. */
 export async function gatherHubModel(target: string, options: HubModelOptions = {}): Promise<ModelFacts> {
   const access = await hubModelAccess(target, options);
-  return gatherModelFacts(access, options.onBytes ? { onBytes: options.onBytes } : {});
+  return gatherModelFacts(access, options.onFileHashed ? { onFileHashed: options.onFileHashed } : {});
 }

@@ -21,14 +21,15 @@ export interface ModelFileAccess {
   readText(path: string): Promise<string>;
   /** Random access to the file, for header readers. */
   open(path: string, size: number): Promise<ByteSource>;
-  /** SHA-256 hex of each file, in order. */
-  hash(files: ListedFile[], onBytes?: (bytes: number) => void): Promise<string[]>;
+  /** SHA-256 hex of each file, in order; `onFile(1)` is called as each file is done. */
+  hash(files: ListedFile[], onFile?: (files: number) => void): Promise<string[]>;
   /** Parsed dependency files (`--deps auto` and `--deps-file`). */
   dependencies?(files: ListedFile[]): Promise<DependencyParseResult | undefined>;
 }
 
 export interface GatherOptions {
-  onBytes?: (bytes: number) => void;
+  /** Called with 1 as each file's hash is done (for a progress bar over the file count). */
+  onFileHashed?: (files: number) => void;
 }
 
 const byString = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -69,7 +70,7 @@ function topLevel(files: ListedFile[], name: string): ListedFile | undefined {
 export async function gatherModelFacts(access: ModelFileAccess, options: GatherOptions = {}): Promise<ModelFacts> {
   const warnings: BomWarning[] = [];
   const listed = [...(await access.list())].sort((a, b) => byString(a.path, b.path));
-  const digests = await access.hash(listed, options.onBytes);
+  const digests = await access.hash(listed, options.onFileHashed);
   const files: ModelFile[] = listed.map((f, i) => ({ path: f.path, size: f.size, sha256: digests[i]! }));
   const facts: ModelFacts = { origin: access.origin, files, weights: [], warnings };
 

@@ -83,10 +83,11 @@ export async function localModelAccess(
     list: async () => (isDir ? listDirectory(root, warnings) : [{ path: basename(absolute), size: info.size }]),
     readText: async (rel) => readFile(join(root, rel), 'utf8'),
     open: async (rel) => fileSource(join(root, rel)),
-    hash: async (files, onBytes) => {
+    hash: async (files, onFileHashed) => {
       const digests = await hashFiles(
         files.map((f) => ({ path: join(root, f.path) })),
-        { concurrency: options.concurrency ?? 4, ...(onBytes ? { onBytes } : {}) },
+        // hashFiles reports whole-file jobs as they finish (0 bytes each); count them as files done.
+        { concurrency: options.concurrency ?? 4, ...(onFileHashed ? { onBytes: () => onFileHashed(1) } : {}) },
       );
       return digests.map((d) => d.toString('hex'));
     },
