@@ -1,4 +1,4 @@
-import { gatherHubModel, type HubClientOptions } from '../hub/model-facts.js';
+import { gatherHubModel, type HubModelOptions } from '../hub/model-facts.js';
 import { isHubReference } from '../hub/reference.js';
 import { type Clock, clockFromEnv } from '../util/clock.js';
 import { buildModelBom, type ScanAttachment } from './build.js';
@@ -14,7 +14,7 @@ export interface GenerateModelBomOptions extends LocalModelOptions {
   name?: string;
   version?: string;
   /** Hub access for hf:// targets (endpoint, token, fetch). */
-  hub?: HubClientOptions;
+  hub?: Omit<HubModelOptions, 'deps' | 'onFileHashed'>;
   /** Scan results to attach (the CLI's --scan). */
   scan?: (facts: ModelFacts) => Promise<ScanAttachment | undefined>;
 }
@@ -34,7 +34,10 @@ export async function gatherModelFactsFor(target: string, options: GenerateModel
 }
 
 function pickDeps(options: GenerateModelBomOptions): { deps?: 'auto' | 'none'; onFileHashed?: (n: number) => void } {
-  return { ...(options.deps ? { deps: options.deps } : {}), ...(options.onFileHashed ? { onFileHashed: options.onFileHashed } : {}) };
+  return {
+    ...(options.deps ? { deps: options.deps } : {}),
+    ...(options.onFileHashed ? { onFileHashed: options.onFileHashed } : {}),
+  };
 }
 
 /** Builds a schema-valid CycloneDX ML-BOM (1.6 JSON by default) for a model; problems come back as warnings. */

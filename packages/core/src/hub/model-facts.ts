@@ -23,6 +23,8 @@ export type { HubClientOptions };
 
 export interface HubModelOptions extends HubClientOptions {
   deps?: 'auto' | 'none';
+  /** Files up to this size are downloaded and hashed; larger LFS files take the Hub's sha256 (default MAX_HUB_HASHED_BYTES). */
+  maxHashedBytes?: number;
   onFileHashed?: (files: number) => void;
 }
 
@@ -71,7 +73,7 @@ export async function hubModelAccess(target: string, options: HubModelOptions = 
       const out: string[] = [];
       for (const f of files) {
         const listed = byPath.get(f.path);
-        if (listed?.lfsSha256 && f.size > MAX_HUB_HASHED_BYTES) out.push(listed.lfsSha256);
+        if (listed?.lfsSha256 && f.size > (options.maxHashedBytes ?? MAX_HUB_HASHED_BYTES)) out.push(listed.lfsSha256);
         else {
           const bytes = await fetchWhole(f.path);
           out.push(sha256(bytes));
