@@ -156,6 +156,25 @@ describe('cycloneDxToSpdx3', () => {
     expect(rel(doc, 'testedOn')).toEqual([expect.objectContaining({ from: model.spdxId, to: [idByName('eval-data')] })]);
   });
 
+  it('treats a referenced dataset that a metric was measured on as evaluation data (testedOn, not trainedOn)', () => {
+    const bom = mlBom();
+    const model = (bom.components as Node[])[0] as Node;
+    const card = model.modelCard as {
+      modelParameters: { datasets: unknown[] };
+      quantitativeAnalysis: { performanceMetrics: Node[] };
+    };
+    card.modelParameters.datasets.push({ ref: 'eval-data' });
+    (card.quantitativeAnalysis.performanceMetrics[0] as Node).slice = 'Eval Data (test split)';
+    (bom.dependencies as Node[])[0] = { ref: 'model', dependsOn: ['file-weights', 'lib-torch'] };
+    const out = cycloneDxToSpdx3(bom);
+    const id = (name: string) => graph(out).find((n) => n.name === name)?.spdxId;
+    const [trained] = rel(out, 'trainedOn');
+    const [tested] = rel(out, 'testedOn');
+    expect(trained?.to).toEqual([id('inline-corpus'), id('train-data')].sort());
+    expect(tested?.to).toEqual([id('eval-data')]);
+    expect(validateSpdx3(out).errors).toEqual([]);
+  });
+
   it('maps files, licences, dependencies and the base model', () => {
     expect(rel(doc, 'contains')).toEqual([expect.objectContaining({ from: model.spdxId, to: [idByName('model.safetensors')] })]);
     expect(byType(doc, 'software_File')[0]).toMatchObject({

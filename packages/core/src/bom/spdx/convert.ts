@@ -78,6 +78,11 @@ const ENERGY_ACTIVITIES: Record<string, string> = {
   inference: 'ai_inferenceEnergyConsumption',
 };
 
+/** Lowercase letters and digits only, to match dataset names against free-text metric slices. */
+function normaliseName(value: string): string {
+  return value.toLowerCase().replace(/[^a-z0-9]+/g, '');
+}
+
 function sha8(value: string): string {
   return createHash('sha256').update(value).digest('hex').slice(0, 8);
 }
@@ -214,7 +219,8 @@ function joined(values: unknown[]): string | undefined {
  * - machine-learning-model components -> `ai_AIPackage` (typeOfModel from the architecture, domain from the task,
  *   metrics, hyperparameters from `cdx:ai-ml:model:hyperparameter:*`, limitations, energy consumption);
  * - data components and inline datasets -> `dataset_DatasetPackage`; the model's `modelParameters.datasets` become
- *   `trainedOn` relationships, other datasets the model depends on or measures metrics on become `testedOn`;
+ *   `trainedOn` relationships, except those a performance metric names in its slice (evaluation data): those, and
+ *   other datasets the model depends on, become `testedOn`;
  * - file components -> `software_File` contained by the model; other components -> `software_Package`;
  * - licences -> `simplelicensing_LicenseExpression` + `hasDeclaredLicense`; hashes -> `verifiedUsing`;
  *   supplier/authors -> Organization/Person; `dependencies` -> `dependsOn`; pedigree ancestors -> `ancestorOf`;
@@ -460,24 +466,38 @@ export function cycloneDxToSpdx3(input: string | Node, options: Spdx3ConvertOpti
   const handled = new Set<string>();
   for (const m of models) {
     const modelId = idOf.get(m.ref) as string;
-    const trained = (trainedOn.get(m.ref) ?? []).map((r) => idOf.get(r)).filter((x): x is string => !!x);
-    g.relationship(modelId, 'trainedOn', trained);
-    for (const r of trainedOn.get(m.ref) ?? []) handled.add(`${m.ref}\u0000${r}`);
     const card = isRecord(m.component.modelCard) ? m.component.modelCard : {};
     const analysis = isRecord(card.quantitativeAnalysis) ? card.quantitativeAnalysis : {};
-    const slices = list(analysis.performanceMetrics).map((p) => (isRecord(p) ? String(p.slice ?? '') : ''));
+    const slices = list(analysis.performanceMetrics)
+      .map((p) => (isRecord(p) ? normaliseName(String(p.slice ?? '')) : ''))
+      .filter((s) => s !== '');
+    // A dataset a performance metric was measured on (named in the metric's slice) is an evaluation dataset.
+    const measuredOn = (c: { ref: string; component: Component }) =>
+      [c.ref, String(c.component.name ?? ''), `${String(c.component.group ?? '')}${String(c.component.name ?? '')}`]
+        .map(normaliseName)
+        .some((n) => n.length >= 3 && slices.some((s) => s.includes(n)));
     const deps = list(bom.dependencies).find((d) => isRecord(d) && d.ref === m.ref);
     const dependsOn = isRecord(deps) ? list(deps.dependsOn).map(String) : [];
-    const tested = components
-      .filter((c) => c.component.type === 'data' && !(trainedOn.get(m.ref) ?? []).includes(c.ref))
-      .filter(
-        (c) => dependsOn.includes(c.ref) || slices.some((s) => s !== '' && (s === c.ref || s.includes(String(c.component.name)))),
-      )
-      .map((c) => {
-        handled.add(`${m.ref}\u0000${c.ref}`);
-        return idOf.get(c.ref) as string;
-      });
-    g.relationship(modelId, 'testedOn', tested);
+    const declared = trainedOn.get(m.ref) ?? [];
+    const dataComponents = components.filter((c) => c.component.type === 'data');
+    const trained = declared.filter((r) => {
+      const c = byRef.get(r);
+      return !(c && measuredOn(c));
+    });
+    const tested = dataComponents
+      .filter((c) => (declared.includes(c.ref) ? measuredOn(c) : dependsOn.includes(c.ref) || measuredOn(c)))
+      .map((c) => c.ref);
+    for (const r of [...declared, ...tested]) handled.add(`${m.ref}\u0000${r}`);
+    g.relationship(
+      modelId,
+      'trainedOn',
+      trained.map((r) => idOf.get(r)).filter((x): x is string => !!x),
+    );
+    g.relationship(
+      modelId,
+      'testedOn',
+      tested.map((r) => idOf.get(r)).filter((x): x is string => !!x),
+    );
     const files = components.filter(
       (c) =>
         c.component.type === 'file' &&
