@@ -5,7 +5,9 @@
 import type { Bench, BenchResult } from './lib.js';
 
 /** Every benchmark, by name: add one line per bench/<area>.ts. */
-const BENCHES: Record<string, () => Promise<Bench>> = {};
+const BENCHES: Record<string, () => Promise<Bench>> = {
+  mlbom: async () => (await import('./mlbom.js')).run,
+};
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);

@@ -45,4 +45,26 @@ export const DEMO_STEPS: DemoStep[] = [
       ctx.modelsec(['bom', 'validate', file]);
     },
   },
+  {
+    title: 'Build an ML-BOM of a Hugging Face model directory (bom)',
+    run(ctx) {
+      const model = join(ctx.fixtures, 'models', 'hf-tiny-llama');
+      const file = join(ctx.work, 'hf-tiny-llama.cdx.json');
+      ctx.say('Card, config, both safetensors shards, tokenizer files and the lockfiles go into one CycloneDX 1.6 BOM:');
+      ctx.modelsec(['bom', model, '-o', file], { env: { SOURCE_DATE_EPOCH: '1717200000' } });
+      ctx.modelsec(['bom', 'validate', file]);
+      ctx.modelsec(['bom', 'score', file]);
+      ctx.say('The same model as CycloneDX 1.7 XML, validated against the official XSD:');
+      const xml = join(ctx.work, 'hf-tiny-llama.cdx.xml');
+      ctx.modelsec(['bom', model, '--spec', '1.7', '--format', 'xml', '-o', xml]);
+      ctx.modelsec(['bom', 'validate', xml]);
+      ctx.say('A card whose YAML front matter is broken gives a warning naming the file, and still a valid BOM:');
+      ctx.modelsec([
+        'bom',
+        join(ctx.fixtures, 'models', 'hostile', 'card-yaml-malformed'),
+        '-o',
+        join(ctx.work, 'broken.cdx.json'),
+      ]);
+    },
+  },
 ];

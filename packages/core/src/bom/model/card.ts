@@ -40,7 +40,7 @@ export function parseModelCard(text: string, file: string, warnings: BomWarning[
           message: `${file}: front matter is not a YAML mapping; card metadata ignored`,
         });
     } catch (error) {
-      const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+      const reason = (error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error)).replace(/:\s*$/, '');
       warnings.push({
         code: 'CARD_FRONT_MATTER_INVALID',
         file,
