@@ -80,10 +80,32 @@ describe('modelsec bom validate', () => {
     expect(body.error.details.errors[0]?.message).toContain('no-such-type');
   });
 
-  it('--spec validates against another version than the declared one', async () => {
-    const run = await runCli(['bom', 'validate', validJson, '--spec', '1.4', '--json']);
-    expect(run.code).toBe(1);
-    expect(run.json()).toMatchObject({ ok: false, error: { code: 'BOM_INVALID', details: { specVersion: '1.4' } } });
+  it('--spec validates against another version than the declared one (before or after FILE)', async () => {
+    // isExternal exists in CycloneDX 1.7 only.
+    const bom17 = write(
+      'external-1.7.cdx.json',
+      JSON.stringify({
+        bomFormat: 'CycloneDX',
+        specVersion: '1.7',
+        version: 1,
+        components: [{ type: 'library', name: 'x', isExternal: true }],
+      }),
+    );
+    expect((await runCli(['bom', 'validate', bom17])).code).toBe(0);
+    for (const args of [
+      ['bom', 'validate', bom17, '--spec', '1.6', '--json'],
+      ['bom', 'validate', '--spec', '1.6', bom17, '--json'],
+    ]) {
+      const run = await runCli(args);
+      expect(run.code, run.stdout + run.stderr).toBe(1);
+      expect(run.json()).toMatchObject({ ok: false, error: { code: 'BOM_INVALID', details: { specVersion: '1.6' } } });
+    }
+  });
+
+  it('--format xml forces the XML reading', async () => {
+    const run = await runCli(['bom', 'validate', validJson, '--format', 'xml', '--json']);
+    expect(run.code).toBe(2);
+    expect(run.json()).toMatchObject({ ok: false, error: { code: 'BOM_NOT_RECOGNISED' } });
   });
 
   it('exits 2 for a missing file, a non-BOM and an unsupported version', async () => {

@@ -10,6 +10,20 @@ interface ValidateFlags {
 }
 
 /**
+ * `bom` itself takes --spec and --format (for building), and commander hands an option to the first command that
+ * knows it, so `bom validate FILE --spec 1.7` arrives as `bom`'s option. Take the value from there when the user
+ * gave it explicitly. (`bom` limits --spec to 1.6/1.7 and --format to json/xml/spdx3.)
+ */
+export function withParentFlags(bom: Command, own: ValidateFlags): ValidateFlags {
+  const parent = bom.opts() as { spec?: string; format?: string };
+  const fromCli = (name: string) => bom.getOptionValueSource(name) === 'cli';
+  const spec = own.spec ?? (fromCli('spec') ? parent.spec : undefined);
+  const format =
+    own.format ?? (fromCli('format') && (parent.format === 'json' || parent.format === 'xml') ? parent.format : undefined);
+  return { ...(spec ? { spec } : {}), ...(format ? { format } : {}) };
+}
+
+/**
  * `modelsec bom validate FILE`: validates a CycloneDX 1.4-1.7 BOM, JSON or XML, against the official schema
  * shipped with the CycloneDX library, offline. Exit 0 valid, 1 invalid (errors listed), 2 unreadable / not a BOM.
  */
@@ -19,7 +33,7 @@ export function registerBomValidate(bom: Command, env: CliEnv): void {
     .description('Validate a CycloneDX 1.4-1.7 BOM (JSON or XML) against the official schema, offline')
     .argument('<file>', 'the BOM to validate (.json or .xml; the format is detected from the content)')
     .addOption(new Option('--format <format>', 'force the format instead of detecting it').choices(['json', 'xml']))
-    .option('--spec <version>', 'validate against this CycloneDX version instead of the one the BOM declares')
+    .option('--spec <version>', 'validate against this CycloneDX version (1.6 or 1.7) instead of the one the BOM declares')
     .addHelpText(
       'after',
       `
@@ -35,7 +49,8 @@ Examples:
   modelsec bom validate --spec 1.7 bom.json     # check a 1.6 BOM against the 1.7 schema`,
     )
     .action(
-      action(env, async (out: Output, file: string, flags: ValidateFlags) => {
+      action(env, async (out: Output, file: string, own: ValidateFlags) => {
+        const flags = withParentFlags(bom, own);
         const path = resolve(env.cwd, file);
         const text = await readBomFile(path);
         if (flags.format !== 'xml' && flags.spec === undefined && isSpdx3JsonLd(text)) return validateSpdx(out, file, text);
