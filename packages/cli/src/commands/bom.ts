@@ -126,6 +126,8 @@ export function register(program: Command, env: CliEnv): void {
   const bom = program
     .command('bom')
     .description('Build a CycloneDX ML-BOM for a model directory, a model file or hf://ORG/NAME')
+    // `bom validate FILE --spec 1.4`: the subcommand's own --spec/--format, not bom's, once a subcommand is named.
+    .enablePositionalOptions()
     .argument('[path]', 'model directory (Hugging Face layout or not), model file, or hf://ORG/NAME[@REVISION]')
     .addOption(new Option('--spec <version>', 'CycloneDX version').choices(['1.6', '1.7']).default('1.6'))
     .addOption(new Option('--format <format>', 'output format').choices(['json', 'xml', 'spdx3']).default('json'))
