@@ -342,8 +342,11 @@ export async function readOnnxHeader(source: ByteSource, file: string): Promise<
       let version = 0;
       while (r.offset < end) {
         const k = await varint(r);
-        if (k === 10) domain = Buffer.from(await r.bytes(await varint(r))).toString('utf8');
-        else if (k === 16) version = await varint(r);
+        if (k === 10) {
+          const len = await varint(r);
+          if (len > 4096) throw new HeaderError(`opset domain is ${len} bytes long`);
+          domain = Buffer.from(await r.bytes(len)).toString('utf8');
+        } else if (k === 16) version = await varint(r);
         else await skipField(r, k % 8);
       }
       opsets.push(`${domain || 'ai.onnx'}:${version}`);
@@ -381,7 +384,8 @@ export async function readPytorchZipHeader(source: ByteSource, file: string): Pr
     const locator = eocd - 20;
     if (locator < 0 || view.getUint32(locator, true) !== 0x07064b50) throw new HeaderError('zip64 locator missing');
     const z64 = Number(view.getBigUint64(locator + 8, true));
-    const rec = new DataView((await source.read(z64, 56)).buffer.slice(0));
+    const recBytes = await source.read(z64, 56);
+    const rec = new DataView(recBytes.buffer, recBytes.byteOffset, recBytes.byteLength);
     if (rec.byteLength < 56 || rec.getUint32(0, true) !== 0x06064b50) throw new HeaderError('zip64 end record missing');
     entries = Number(rec.getBigUint64(32, true));
     dirSize = Number(rec.getBigUint64(40, true));

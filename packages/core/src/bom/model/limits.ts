@@ -15,8 +15,8 @@ export const MAX_SAFETENSORS_HEADER_BYTES = 100 * 1024 * 1024;
 export const MAX_TENSORS_PER_FILE = 1_000_000;
 /** GGUF metadata key/value pairs: real files have tens to a few hundred. */
 export const MAX_GGUF_KV_COUNT = 100_000;
-/** Bytes of GGUF metadata walked (vocabularies make it several MB): bounds reads of a hostile header. */
-export const MAX_GGUF_METADATA_BYTES = 256 * 1024 * 1024;
+/** Bytes of GGUF metadata walked (a 256k-token vocabulary is a few MB): bounds reads of a hostile header. */
+export const MAX_GGUF_METADATA_BYTES = 64 * 1024 * 1024;
 /** One GGUF string (a chat template, a token): real ones are KBs. */
 export const MAX_GGUF_STRING_BYTES = 16 * 1024 * 1024;
 /** Chat template kept in a BOM property: long enough for real templates, bounded for the BOM's size. */
