@@ -240,6 +240,26 @@ describe('git HEAD of a local clone (read from .git files, no git binary)', () =
   });
 });
 
+describe('a local clone of a Hub repo', () => {
+  it('takes the repo id from the origin URL in .git/config and the commit from HEAD', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'modelsec-clone-'));
+    scratch.push(dir);
+    cpSync(join(MODELS, 'tiny.gguf'), join(dir, 'model.gguf'));
+    mkdirSync(join(dir, '.git', 'refs', 'heads'), { recursive: true });
+    const sha = '0123456789abcdef0123456789abcdef01234567';
+    writeFileSync(join(dir, '.git', 'HEAD'), 'ref: refs/heads/main\n');
+    writeFileSync(join(dir, '.git', 'refs', 'heads', 'main'), `${sha}\n`);
+    writeFileSync(join(dir, '.git', 'config'), '[remote "origin"]\n\turl = https://huggingface.co/some-org/some-model\n');
+    const { bom } = await generateAll(dir);
+    expect(bom.metadata.component).toMatchObject({
+      group: 'some-org',
+      name: 'some-model',
+      version: sha,
+      purl: `pkg:huggingface/some-org/some-model@${sha}`,
+    });
+  });
+});
+
 describe('license normalisation', () => {
   it('maps Hugging Face slugs to SPDX ids and keeps others as names', () => {
     expect(normaliseLicense('apache-2.0')).toEqual({ id: 'Apache-2.0' });

@@ -156,6 +156,24 @@ describe('downloadSnapshot', () => {
     expect(hub.requests.slice(before).filter((r) => r.path.includes('/resolve/'))).toEqual([]);
   });
 
+  it('a BOM of the downloaded snapshot names the same repo and commit as the hf:// BOM', async () => {
+    const cacheDir = mkdtempSync(join(tmpdir(), 'modelsec-hfcache-'));
+    scratch.push(cacheDir);
+    const snap = await downloadSnapshot('hf://tiny-org/hf-tiny-llama', { endpoint: hub.url, cacheDir });
+    const local = await generateModelBom(snap.path, { clock, deps: 'auto' });
+    const remote = await generateModelBom('hf://tiny-org/hf-tiny-llama', { clock, deps: 'auto', hub: { endpoint: hub.url } });
+    const pick = (text: string) => {
+      const m = JSON.parse(text).metadata.component;
+      return { group: m.group, name: m.name, version: m.version, purl: m.purl };
+    };
+    expect(pick(local.text)).toEqual(pick(remote.text));
+    expect(pick(local.text).purl).toBe(`pkg:huggingface/tiny-org/hf-tiny-llama@${SHA}`);
+    expect(local.warnings).toEqual([]);
+    expect(modelFacts(local.text).components).toEqual(
+      modelFacts(remote.text.replaceAll(hub.url, 'https://huggingface.co')).components,
+    );
+  });
+
   it('refuses a blob whose bytes differ from the LFS sha256 and keeps nothing of it', async () => {
     const cacheDir = mkdtempSync(join(tmpdir(), 'modelsec-hfcache-'));
     scratch.push(cacheDir);

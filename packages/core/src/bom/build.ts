@@ -291,7 +291,7 @@ export function buildModelBom(facts: ModelFacts, options: BuildOptions): BuiltBo
     ...(ident.group && !options.name ? { group: ident.group } : {}),
     ...(version ? { version } : {}),
   });
-  if (origin.kind === 'hub' && origin.repoId) {
+  if (origin.repoId) {
     model.purl = hfPurl(origin.repoId, origin.commit);
     const base = origin.endpoint ?? HF;
     model.externalReferences.add(

@@ -3,6 +3,7 @@ import { basename } from 'node:path';
 import type { DependencyParseResult } from '../bom/dependency-types.js';
 import { dependencyFileKind, parseDependencyText } from '../bom/deps/index.js';
 import { gatherModelFacts, type ListedFile, type ModelFileAccess, mergeDependencyResults } from '../bom/model/gather.js';
+import { isDependencyCandidate } from '../bom/model/local.js';
 import type { ModelFacts } from '../bom/model/types.js';
 import { ModelsecError } from '../errors/index.js';
 import type { ByteSource } from '../formats/byte-source.js';
@@ -87,7 +88,7 @@ export async function hubModelAccess(target: string, options: HubModelOptions = 
       const results: DependencyParseResult[] = [];
       for (const f of files) {
         const kind = dependencyFileKind(basename(f.path));
-        if (!kind || f.path.split('/').some((p) => p.startsWith('.') || p === 'node_modules')) continue;
+        if (!kind || !isDependencyCandidate(f.path)) continue;
         const text = Buffer.from(await fetchWhole(f.path)).toString('utf8');
         results.push(parseDependencyText(text, kind, f.path));
       }

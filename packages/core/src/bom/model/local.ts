@@ -1,11 +1,11 @@
 import type { Dirent } from 'node:fs';
-import { lstat, readdir, readFile, realpath } from 'node:fs/promises';
-import { basename, dirname, join, relative, resolve, sep } from 'node:path';
+import { lstat, readdir, readFile, realpath, stat } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { ModelsecError, toModelsecError } from '../../errors/index.js';
 import { fileSource } from '../../formats/byte-source.js';
 import { hashFiles } from '../../hashing/index.js';
 import type { DependencyParseResult } from '../dependency-types.js';
-import { findDependencyFiles, parseDependencyFile } from '../deps/index.js';
+import { dependencyFileKind, parseDependencyFile } from '../deps/index.js';
 import { type GatherOptions, gatherModelFacts, type ListedFile, type ModelFileAccess, mergeDependencyResults } from './gather.js';
 import { readGitHead } from './git.js';
 import { MAX_MODEL_DIR_DEPTH, MAX_MODEL_FILES } from './limits.js';
@@ -23,8 +23,27 @@ export interface LocalModelOptions extends GatherOptions {
 /** Folders never part of a model's file list (VCS data, caches). */
 const SKIPPED_DIRS = new Set(['.git', '.hg', '.svn', '__pycache__', '.cache']);
 
-async function listDirectory(root: string, warnings: BomWarning[]): Promise<ListedFile[]> {
+/** A Hugging Face cache snapshot: `.../models--ORG--NAME/snapshots/<sha>`. */
+const HF_CACHE_SNAPSHOT =
+  /(?:^|[\\/])models--([A-Za-z0-9][A-Za-z0-9._-]*?)--([A-Za-z0-9][A-Za-z0-9._-]*)[\\/]snapshots[\\/]([0-9a-f]{40})$/;
+
+/** The Hub repo a local directory is a copy of: an HF cache snapshot, or a git clone whose origin is the Hub. */
+async function hubIdentity(root: string): Promise<{ repoId: string; commit?: string; cacheRepoDir?: string } | undefined> {
+  const cache = HF_CACHE_SNAPSHOT.exec(root);
+  if (cache) return { repoId: `${cache[1]}/${cache[2]}`, commit: cache[3]!, cacheRepoDir: resolve(root, '..', '..') };
+  const config = await readFile(join(root, '.git', 'config'), 'utf8').catch(() => undefined);
+  const url =
+    config &&
+    /^\s*url\s*=\s*https:\/\/(?:huggingface\.co|hf\.co)\/([A-Za-z0-9][A-Za-z0-9._-]*\/[A-Za-z0-9][A-Za-z0-9._-]*?)(?:\.git)?\/?\s*$/m.exec(
+      config,
+    );
+  if (url && !url[1]!.startsWith('datasets/') && !url[1]!.startsWith('spaces/')) return { repoId: url[1]! };
+  return undefined;
+}
+
+async function listDirectory(root: string, warnings: BomWarning[], linkBase?: string): Promise<ListedFile[]> {
   const out: ListedFile[] = [];
+  const baseReal = await realpath(linkBase ?? root);
   const walk = async (dir: string, depth: number): Promise<void> => {
     let entries: Dirent[];
     try {
@@ -50,12 +69,32 @@ async function listDirectory(root: string, warnings: BomWarning[]): Promise<List
         }
         out.push({ path: rel, size: (await lstat(path)).size });
       } else if (entry.isSymbolicLink()) {
-        warnings.push({ code: 'SYMLINK_SKIPPED', file: rel, message: `${rel}: symbolic link not followed; not in the BOM` });
+        // Followed only when it stays inside the model (or, for an HF cache snapshot, inside the repo's blobs).
+        const target = await realpath(path).catch(() => undefined);
+        const info = target ? await stat(target).catch(() => undefined) : undefined;
+        const fromBase = target === undefined ? '..' : relative(baseReal, target);
+        const inside = !fromBase.startsWith('..') && !isAbsolute(fromBase);
+        if (info?.isFile() && inside) out.push({ path: rel, size: info.size });
+        else
+          warnings.push({
+            code: 'SYMLINK_SKIPPED',
+            file: rel,
+            message: `${rel}: symbolic link leaving the model directory not followed; not in the BOM`,
+          });
       }
     }
   };
   await walk(root, 0);
   return out;
+}
+
+/** A dependency file by name, outside hidden folders, node_modules and virtualenvs (as the deps finder skips). */
+export function isDependencyCandidate(path: string): boolean {
+  const parts = path.split('/');
+  const dirs = parts.slice(0, -1);
+  if (dirs.some((d) => d.startsWith('.') || d === 'node_modules' || d === 'venv' || d === 'site-packages' || d === '__pycache__'))
+    return false;
+  return dependencyFileKind(parts[parts.length - 1]!) !== undefined;
 }
 
 /** Access to a model directory (or a single model file) on disk. */
@@ -76,11 +115,18 @@ export async function localModelAccess(
   }
   const root = isDir ? absolute : dirname(absolute);
   const warnings: BomWarning[] = [];
-  const commit = isDir ? await readGitHead(root) : undefined;
+  const hub = isDir ? await hubIdentity(root) : undefined;
+  const commit = hub?.commit ?? (isDir ? await readGitHead(root) : undefined);
   const localName = basename(isDir ? await realpath(absolute) : absolute);
   const access: ModelFileAccess = {
-    origin: { kind: isDir ? 'directory' : 'file', localName, ...(commit ? { commit } : {}) },
-    list: async () => (isDir ? listDirectory(root, warnings) : [{ path: basename(absolute), size: info.size }]),
+    origin: {
+      kind: isDir ? 'directory' : 'file',
+      localName,
+      ...(commit ? { commit } : {}),
+      ...(hub ? { repoId: hub.repoId } : {}),
+    },
+    list: async () =>
+      isDir ? listDirectory(root, warnings, hub?.cacheRepoDir) : [{ path: basename(absolute), size: info.size }],
     readText: async (rel) => readFile(join(root, rel), 'utf8'),
     open: async (rel) => fileSource(join(root, rel)),
     hash: async (files, onFileHashed) => {
@@ -91,9 +137,12 @@ export async function localModelAccess(
       );
       return digests.map((d) => d.toString('hex'));
     },
-    dependencies: async () => {
+    dependencies: async (files) => {
       const paths = new Set<string>();
-      if (options.deps === 'auto' && isDir) for (const p of await findDependencyFiles(root)) paths.add(p);
+      // The listed files (symlinks into an HF cache included), as for the Hub: same files, same packages.
+      if (options.deps === 'auto' && isDir) {
+        for (const f of files) if (isDependencyCandidate(f.path)) paths.add(join(root, f.path));
+      }
       for (const p of options.depsFiles ?? []) paths.add(resolve(p));
       if (paths.size === 0) return undefined;
       const results: DependencyParseResult[] = [];
