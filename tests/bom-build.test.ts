@@ -224,6 +224,26 @@ describe('hostile inputs: a warning naming the file and a still-valid BOM', () =
   });
 });
 
+describe('characters XML cannot carry', () => {
+  it('are escaped visibly, so the XML BOM stays valid', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'modelsec-ctrl-'));
+    scratch.push(dir);
+    writeFileSync(
+      join(dir, 'README.md'),
+      '---\nlicense: mit\ntags: ["bell\\u0007"]\npipeline_tag: text-generation\n---\n\n# m\n\nNUL \u0000 here.\n\n## Limitations\n\n- form feed \f in a list\n',
+    );
+    writeFileSync(join(dir, 'config.json'), '{"model_type": "x\\ud800", "architectures": ["A\\u0001"]}');
+    writeFileSync(join(dir, 'weird\u0002name.txt'), 'x');
+    const { bom, warnings } = await generateAll(dir);
+    expect(warnings).toEqual([]);
+    const model = bom.metadata.component;
+    expect(model.tags).toEqual(['bell\\u{0007}']);
+    expect(model.modelCard.modelParameters.architectureFamily).toBe('x\\u{d800}');
+    expect(model.modelCard.considerations.technicalLimitations).toEqual(['form feed \\u{000c} in a list']);
+    expect((bom.components as Json[]).map((c) => c.name)).toContain('weird\\u{0002}name.txt');
+  });
+});
+
 describe('git HEAD of a local clone (read from .git files, no git binary)', () => {
   it('sets version to the full commit SHA from a packed ref', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'modelsec-git-'));

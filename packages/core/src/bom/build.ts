@@ -6,6 +6,7 @@ import type { ComponentExtension, JsonObject } from './extensions.js';
 import { findSection, type ModelCard, parseModelCard, stringList } from './model/card.js';
 import { normaliseLicense } from './model/license.js';
 import { MAX_CHAT_TEMPLATE_CHARS, MAX_HYPERPARAMETERS } from './model/limits.js';
+import { xmlSafeDeep } from './model/sanitize.js';
 import { LIBRARY_PACKAGES, TASK_FORMATS } from './model/task-formats.js';
 import type { ModelFacts, WeightSummary } from './model/types.js';
 
@@ -265,11 +266,14 @@ function libraryComponent(pkg: DeclaredPackage): Models.Component {
 }
 
 /** Builds the ML-BOM model (library objects plus extensions) from gathered facts. */
-export function buildModelBom(facts: ModelFacts, options: BuildOptions): BuiltBom {
-  const cardWarnings = facts.warnings;
-  const card: ModelCard = facts.cardText
-    ? parseModelCard(facts.cardText.text, facts.cardText.file, cardWarnings)
-    : { data: {}, sections: [] };
+export function buildModelBom(input: ModelFacts, options: BuildOptions): BuiltBom {
+  const cardWarnings = input.warnings;
+  // Every string from the model (card, configs, headers, file names, packages) made XML-safe once, here.
+  const { warnings: _warnings, ...rest } = input;
+  const facts: ModelFacts = { ...xmlSafeDeep(rest), warnings: input.warnings };
+  const card: ModelCard = xmlSafeDeep(
+    input.cardText ? parseModelCard(input.cardText.text, input.cardText.file, cardWarnings) : { data: {}, sections: [] },
+  );
   const extensions = new Map<string, ComponentExtension>();
   const origin = facts.origin;
 
