@@ -280,6 +280,25 @@ describe('a local clone of a Hub repo', () => {
   });
 });
 
+describe('a PEFT adapter with a custom license', () => {
+  it('names the license with its link and the adapter base model as an ancestor', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'modelsec-adapter-'));
+    scratch.push(dir);
+    writeFileSync(
+      join(dir, 'README.md'),
+      '---\nlicense: other\nlicense_name: tiny-community-license\nlicense_link: https://example.org/LICENSE\n---\n# adapter\n',
+    );
+    writeFileSync(
+      join(dir, 'adapter_config.json'),
+      JSON.stringify({ base_model_name_or_path: 'tiny-org/tiny-llama-base', peft_type: 'LORA' }),
+    );
+    const { bom } = await generateAll(dir);
+    const model = bom.metadata.component;
+    expect(model.licenses).toEqual([{ license: { name: 'tiny-community-license', url: 'https://example.org/LICENSE' } }]);
+    expect(model.pedigree.ancestors.map((a: Json) => a.purl)).toEqual(['pkg:huggingface/tiny-org/tiny-llama-base']);
+  });
+});
+
 describe('license normalisation', () => {
   it('maps Hugging Face slugs to SPDX ids and keeps others as names', () => {
     expect(normaliseLicense('apache-2.0')).toEqual({ id: 'Apache-2.0' });

@@ -314,9 +314,14 @@ export function buildModelBom(input: ModelFacts, options: BuildOptions): BuiltBo
   }
   const description = scalarString(card.data.description) ?? card.description;
   if (description) model.description = description;
-  for (const license of [...new Set([...stringList(card.data.license), ...stringList(card.data.license_name)])].sort()) {
+  // `license: other` with `license_name`/`license_link` (the Hub's way to name a custom license) is that license.
+  const licenseLink = scalarString(card.data.license_link);
+  const named = stringList(card.data.license_name);
+  const slugs = stringList(card.data.license).filter((l) => !(l === 'other' && named.length > 0));
+  for (const license of [...new Set([...slugs, ...named])].sort()) {
     const n = normaliseLicense(license);
-    model.licenses.add('id' in n ? new Models.SpdxLicense(n.id) : new Models.NamedLicense(n.name));
+    const url = licenseLink && /^https?:\/\//.test(licenseLink) && named.includes(license) ? { url: licenseLink } : {};
+    model.licenses.add('id' in n ? new Models.SpdxLicense(n.id, url) : new Models.NamedLicense(n.name, url));
   }
   if (model.licenses.size === 0) {
     const ggufLicense = facts.weights.find((w) => w.facts.license)?.facts.license;
@@ -335,7 +340,8 @@ export function buildModelBom(input: ModelFacts, options: BuildOptions): BuiltBo
   for (const [k, v] of modelProperties(facts, card)) model.properties.add(new Models.Property(k, v));
 
   // Pedigree: base models.
-  const bases = stringList(card.data.base_model)
+  const adapterBase = scalarString(facts.adapterConfig?.base_model_name_or_path);
+  const bases = [...new Set([...stringList(card.data.base_model), ...(adapterBase ? [adapterBase] : [])])]
     .filter((b) => REPO_ID.test(b))
     .sort();
   if (bases.length > 0) {

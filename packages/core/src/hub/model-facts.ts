@@ -3,8 +3,9 @@ import { basename } from 'node:path';
 import type { DependencyParseResult } from '../bom/dependency-types.js';
 import { dependencyFileKind, parseDependencyText } from '../bom/deps/index.js';
 import { gatherModelFacts, type ListedFile, type ModelFileAccess, mergeDependencyResults } from '../bom/model/gather.js';
-import { isDependencyCandidate } from '../bom/model/local.js';
-import type { ModelFacts } from '../bom/model/types.js';
+import { MAX_METADATA_FILE_BYTES } from '../bom/model/limits.js';
+import { dependencyCandidates } from '../bom/model/local.js';
+import type { BomWarning, ModelFacts } from '../bom/model/types.js';
 import { ModelsecError } from '../errors/index.js';
 import type { ByteSource } from '../formats/byte-source.js';
 import { memorySource } from '../formats/byte-source.js';
@@ -40,7 +41,18 @@ export async function hubModelAccess(target: string, options: HubModelOptions = 
   const client = hubClient(options);
   const meta = await fetchModelMetadata(ref, client);
   const byPath = new Map<string, HubFile>(meta.files.map((f) => [f.path, f]));
+  // Only metadata read again later (card, configs, dependency files) stays in memory; hashed files do not.
   const cache = new Map<string, Uint8Array>();
+  const METADATA = new Set([
+    'readme.md',
+    'config.json',
+    'tokenizer_config.json',
+    'generation_config.json',
+    'adapter_config.json',
+  ]);
+  const keep = (path: string) =>
+    (byPath.get(path)?.size ?? Number.POSITIVE_INFINITY) <= MAX_METADATA_FILE_BYTES &&
+    (METADATA.has(path.toLowerCase()) || dependencyFileKind(basename(path)) !== undefined);
   const fetchWhole = async (path: string): Promise<Uint8Array> => {
     const cached = cache.get(path);
     if (cached) return cached;
@@ -55,7 +67,7 @@ export async function hubModelAccess(target: string, options: HubModelOptions = 
         },
       );
     }
-    cache.set(path, bytes);
+    if (keep(path)) cache.set(path, bytes);
     return bytes;
   };
   return {
@@ -86,12 +98,19 @@ export async function hubModelAccess(target: string, options: HubModelOptions = 
     dependencies: async (files): Promise<DependencyParseResult | undefined> => {
       if (options.deps !== 'auto') return undefined;
       const results: DependencyParseResult[] = [];
-      for (const f of files) {
+      const warnings: BomWarning[] = [];
+      for (const f of dependencyCandidates(files, warnings)) {
         const kind = dependencyFileKind(basename(f.path));
-        if (!kind || !isDependencyCandidate(f.path)) continue;
+        if (!kind) continue;
         const text = Buffer.from(await fetchWhole(f.path)).toString('utf8');
         results.push(parseDependencyText(text, kind, f.path));
       }
+      for (const w of warnings)
+        results.push({
+          packages: [],
+          direct: [],
+          warnings: [{ code: w.code, file: w.file, message: w.message.slice(w.file.length + 2) }],
+        });
       return results.length > 0 ? mergeDependencyResults(results) : undefined;
     },
   };

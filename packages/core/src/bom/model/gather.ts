@@ -90,6 +90,8 @@ export async function gatherModelFacts(access: ModelFileAccess, options: GatherO
   if (tokenizerConfig) facts.tokenizerConfig = tokenizerConfig;
   const generationConfig = await readJsonObject(access, topLevel(listed, 'generation_config.json'), warnings);
   if (generationConfig) facts.generationConfig = generationConfig;
+  const adapterConfig = await readJsonObject(access, topLevel(listed, 'adapter_config.json'), warnings);
+  if (adapterConfig) facts.adapterConfig = adapterConfig;
 
   for (const file of listed) {
     const format = weightFormatOf(file.path);

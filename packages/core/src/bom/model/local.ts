@@ -5,7 +5,7 @@ import { ModelsecError, toModelsecError } from '../../errors/index.js';
 import { fileSource } from '../../formats/byte-source.js';
 import { hashFiles } from '../../hashing/index.js';
 import type { DependencyParseResult } from '../dependency-types.js';
-import { dependencyFileKind, parseDependencyFile } from '../deps/index.js';
+import { dependencyFileKind, MAX_DEPENDENCY_FILES_FOUND, parseDependencyFile } from '../deps/index.js';
 import { type GatherOptions, gatherModelFacts, type ListedFile, type ModelFileAccess, mergeDependencyResults } from './gather.js';
 import { readGitHead } from './git.js';
 import { MAX_MODEL_DIR_DEPTH, MAX_MODEL_FILES } from './limits.js';
@@ -97,6 +97,19 @@ export function isDependencyCandidate(path: string): boolean {
   return dependencyFileKind(parts[parts.length - 1]!) !== undefined;
 }
 
+/** The dependency files among the listed ones, at most MAX_DEPENDENCY_FILES_FOUND (a warning names the rest). */
+export function dependencyCandidates<T extends { path: string }>(files: T[], warnings: BomWarning[]): T[] {
+  const found = files.filter((f) => isDependencyCandidate(f.path));
+  for (const f of found.slice(MAX_DEPENDENCY_FILES_FOUND)) {
+    warnings.push({
+      code: 'LIMIT_EXCEEDED',
+      file: f.path,
+      message: `${f.path}: more than MAX_DEPENDENCY_FILES_FOUND (${MAX_DEPENDENCY_FILES_FOUND}) dependency files; not read`,
+    });
+  }
+  return found.slice(0, MAX_DEPENDENCY_FILES_FOUND);
+}
+
 /** Access to a model directory (or a single model file) on disk. */
 export async function localModelAccess(
   path: string,
@@ -141,7 +154,7 @@ export async function localModelAccess(
       const paths = new Set<string>();
       // The listed files (symlinks into an HF cache included), as for the Hub: same files, same packages.
       if (options.deps === 'auto' && isDir) {
-        for (const f of files) if (isDependencyCandidate(f.path)) paths.add(join(root, f.path));
+        for (const f of dependencyCandidates(files, warnings)) paths.add(join(root, f.path));
       }
       for (const p of options.depsFiles ?? []) paths.add(resolve(p));
       if (paths.size === 0) return undefined;

@@ -56,6 +56,8 @@ export interface ModelFacts {
   config?: Record<string, unknown>;
   tokenizerConfig?: Record<string, unknown>;
   generationConfig?: Record<string, unknown>;
+  /** PEFT adapter_config.json (its base_model_name_or_path is a base model). */
+  adapterConfig?: Record<string, unknown>;
   weights: WeightSummary[];
   dependencies?: DependencyParseResult;
   warnings: BomWarning[];
