@@ -53,6 +53,27 @@ describe('modelsec bom (built CLI)', () => {
     expect((scored.json() as { score: number }).score).toBeGreaterThanOrEqual(85);
   });
 
+  it('--deps-file adds the packages of a lockfile outside the model; --deps none skips the ones inside', async () => {
+    const run = await runCli([
+      'bom',
+      'fixtures/models/tiny.onnx',
+      '--deps',
+      'none',
+      '--deps-file',
+      'fixtures/deps/npm/package-lock.json',
+    ]);
+    expect(run.code).toBe(0);
+    const libraries = (text: string) =>
+      (JSON.parse(text) as { components: { type: string; purl?: string }[] }).components
+        .filter((c) => c.type === 'library')
+        .map((c) => c.purl);
+    const purls = libraries(run.stdout);
+    expect(purls.length).toBeGreaterThan(0);
+    expect(purls.every((p) => p?.startsWith('pkg:npm/'))).toBe(true);
+    const none = await runCli(['bom', HF_DIR, '--deps', 'none']);
+    expect(libraries(none.stdout)).toEqual([]);
+  });
+
   it('--format spdx3 writes SPDX 3.0.1 JSON-LD that validates', async () => {
     const run = await runCli(['bom', HF_DIR, '--format', 'spdx3'], { env: EPOCH });
     expect(run.code).toBe(0);

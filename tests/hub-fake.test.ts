@@ -27,6 +27,14 @@ beforeAll(async () => {
       config: { model_type: 'llama' },
     },
     {
+      id: 'tiny-org/tiny-gguf',
+      sha: SHA,
+      files: new Map([
+        ['tiny.gguf', new Uint8Array(readFileSync(join(REPO_ROOT, 'fixtures', 'models', 'tiny.gguf')))],
+        ['tiny.onnx', new Uint8Array(readFileSync(join(REPO_ROOT, 'fixtures', 'models', 'tiny.onnx')))],
+      ]),
+    },
+    {
       id: 'tiny-org/tampered',
       sha: SHA,
       files: tampered,
@@ -102,6 +110,20 @@ describe('hf:// against the fake Hub', () => {
         .digest('hex'),
     );
     expect(facts.weights.filter((w) => w.format === 'safetensors').map((w) => w.parameterCount)).toHaveLength(2);
+  });
+
+  it('reads GGUF metadata and ONNX opsets through range requests, the same facts as the local files', async () => {
+    const before = hub.requests.length;
+    const remote = await gatherHubModel('hf://tiny-org/tiny-gguf', { endpoint: hub.url, maxHashedBytes: 0 });
+    const sent = hub.requests.slice(before).filter((r) => r.path.includes('/resolve/'));
+    expect(sent.length).toBeGreaterThan(0);
+    expect(sent.every((r) => r.range !== undefined)).toBe(true);
+    const localGguf = (await generateModelBom(join(REPO_ROOT, 'fixtures', 'models', 'tiny.gguf'), { clock })).facts.weights[0];
+    const localOnnx = (await generateModelBom(join(REPO_ROOT, 'fixtures', 'models', 'tiny.onnx'), { clock })).facts.weights[0];
+    expect(remote.weights).toEqual([
+      { ...localGguf, file: 'tiny.gguf' },
+      { ...localOnnx, file: 'tiny.onnx' },
+    ]);
   });
 
   it('fails with HUB_HASH_MISMATCH when downloaded bytes differ from the LFS sha256', async () => {
