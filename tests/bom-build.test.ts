@@ -280,6 +280,35 @@ describe('a local clone of a Hub repo', () => {
   });
 });
 
+describe('scan results attached (the --scan seam)', () => {
+  it('adds per-file properties and findings as vulnerabilities with the tool as source, valid in every format', async () => {
+    const { bom } = await generateAll(join(MODELS, 'tiny-checkpoint.pt'), {
+      scan: async (facts) => ({
+        tool: { name: 'modelsec', version: '0.1.0' },
+        files: facts.files.map((f) => ({ path: f.path, properties: [{ name: 'modelsec:scan:verdict', value: 'unsafe' }] })),
+        findings: [
+          {
+            id: 'PICKLE_GLOBAL_UNSAFE',
+            file: 'tiny-checkpoint.pt',
+            severity: 'critical',
+            description: 'os.system imported by a pickle',
+            detail: 'data.pkl offset 2',
+          },
+        ],
+      }),
+    });
+    expect(bom.components[0].properties).toContainEqual({ name: 'modelsec:scan:verdict', value: 'unsafe' });
+    expect(bom.vulnerabilities).toEqual([
+      expect.objectContaining({
+        id: 'PICKLE_GLOBAL_UNSAFE',
+        source: { name: 'modelsec' },
+        ratings: [{ severity: 'critical', method: 'other' }],
+        affects: [{ ref: 'file:tiny-checkpoint.pt' }],
+      }),
+    ]);
+  });
+});
+
 describe('a PEFT adapter with a custom license', () => {
   it('names the license with its link and the adapter base model as an ancestor', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'modelsec-adapter-'));
