@@ -224,6 +224,23 @@ describe('hostile inputs: a warning naming the file and a still-valid BOM', () =
   });
 });
 
+describe('a sharded checkpoint with a shard missing', () => {
+  it('warns naming the index and the shard, and still builds', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'modelsec-shards-'));
+    scratch.push(dir);
+    for (const f of ['config.json', 'model.safetensors.index.json', 'model-00001-of-00002.safetensors'])
+      cpSync(join(HF_DIR, f), join(dir, f));
+    const { bom, warnings } = await generateAll(dir);
+    expect(warnings).toEqual([
+      expect.objectContaining({
+        file: 'model.safetensors.index.json',
+        message: expect.stringContaining('model-00002-of-00002.safetensors'),
+      }),
+    ]);
+    expect(bom.metadata.component.modelCard.modelParameters.architectureFamily).toBe('llama');
+  });
+});
+
 describe('characters XML cannot carry', () => {
   it('are escaped visibly, so the XML BOM stays valid', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'modelsec-ctrl-'));

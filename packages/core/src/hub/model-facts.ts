@@ -52,7 +52,7 @@ export async function hubModelAccess(target: string, options: HubModelOptions = 
   ]);
   const keep = (path: string) =>
     (byPath.get(path)?.size ?? Number.POSITIVE_INFINITY) <= MAX_METADATA_FILE_BYTES &&
-    (METADATA.has(path.toLowerCase()) || dependencyFileKind(basename(path)) !== undefined);
+    (METADATA.has(path.toLowerCase()) || path.endsWith('.index.json') || dependencyFileKind(basename(path)) !== undefined);
   const fetchWhole = async (path: string): Promise<Uint8Array> => {
     const cached = cache.get(path);
     if (cached) return cached;

@@ -111,6 +111,7 @@ export async function gatherModelFacts(access: ModelFileAccess, options: GatherO
       await source?.close();
     }
   }
+  await checkShardIndexes(access, listed, warnings);
   const deps = access.dependencies ? await access.dependencies(listed) : undefined;
   if (deps) {
     facts.dependencies = deps;
@@ -119,6 +120,37 @@ export async function gatherModelFacts(access: ModelFileAccess, options: GatherO
   }
   warnings.sort((a, b) => byString(a.file, b.file) || byString(a.message, b.message));
   return facts;
+}
+
+/** Sharded checkpoints: every shard an index's weight_map names must be in the model (else a warning). */
+async function checkShardIndexes(access: ModelFileAccess, listed: ListedFile[], warnings: BomWarning[]): Promise<void> {
+  const paths = new Set(listed.map((f) => f.path));
+  for (const index of listed.filter((f) =>
+    /(^|\/)[^/]*\.safetensors\.index\.json$|(^|\/)pytorch_model\.bin\.index\.json$/.test(f.path),
+  )) {
+    const doc = await readJsonObject(access, index, warnings);
+    const map = doc?.weight_map;
+    if (!map || typeof map !== 'object' || Array.isArray(map)) {
+      if (doc)
+        warnings.push({
+          code: 'SHARD_INDEX_INVALID',
+          file: index.path,
+          message: `${index.path}: no weight_map object; shards not checked`,
+        });
+      continue;
+    }
+    const dir = index.path.includes('/') ? index.path.slice(0, index.path.lastIndexOf('/') + 1) : '';
+    const shards = new Set(Object.values(map as Record<string, unknown>).filter((v): v is string => typeof v === 'string'));
+    for (const shard of [...shards].sort()) {
+      if (!paths.has(dir + shard)) {
+        warnings.push({
+          code: 'SHARD_MISSING',
+          file: index.path,
+          message: `${index.path}: names shard ${shard}, which is not in the model`,
+        });
+      }
+    }
+  }
 }
 
 /** Merges parse results of several dependency files (packages deduplicated by purl, lists sorted). */
