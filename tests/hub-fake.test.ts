@@ -104,6 +104,8 @@ describe('hf:// against the fake Hub', () => {
     expect(weightRequests.length).toBeGreaterThan(0);
     expect(weightRequests.every((r) => r.range !== undefined)).toBe(true);
     const shard = facts.files.find((f) => f.path === 'model-00001-of-00002.safetensors')!;
+    expect(shard.sha256Source).toBe('hub-lfs');
+    expect(facts.files.find((f) => f.path === 'config.json')!.sha256Source).toBeUndefined();
     expect(shard.sha256).toBe(
       createHash('sha256')
         .update(readFileSync(join(HF_DIR, shard.path)))

@@ -404,6 +404,7 @@ export function buildModelBom(input: ModelFacts, options: BuildOptions): BuiltBo
     const c = new Models.Component(Enums.ComponentType.File, file.path, { bomRef: fileRef(file.path) });
     c.hashes.set(Enums.HashAlgorithm['SHA-256'], file.sha256);
     c.properties.add(new Models.Property('modelsec:file:size', String(file.size)));
+    if (file.sha256Source) c.properties.add(new Models.Property('modelsec:file:sha256-source', file.sha256Source));
     for (const [k, v] of fileProperties(weightsByFile.get(file.path))) c.properties.add(new Models.Property(k, v));
     for (const p of scanByFile.get(file.path)?.properties ?? []) c.properties.add(new Models.Property(p.name, p.value));
     bom.components.add(c);

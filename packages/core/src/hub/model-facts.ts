@@ -83,10 +83,11 @@ export async function hubModelAccess(target: string, options: HubModelOptions = 
       };
     },
     hash: async (files, onFileHashed) => {
-      const out: string[] = [];
+      const out: Array<string | { sha256: string; source: 'hub-lfs' }> = [];
       for (const f of files) {
         const listed = byPath.get(f.path);
-        if (listed?.lfsSha256 && f.size > (options.maxHashedBytes ?? MAX_HUB_HASHED_BYTES)) out.push(listed.lfsSha256);
+        if (listed?.lfsSha256 && f.size > (options.maxHashedBytes ?? MAX_HUB_HASHED_BYTES))
+          out.push({ sha256: listed.lfsSha256, source: 'hub-lfs' });
         else {
           const bytes = await fetchWhole(f.path);
           out.push(sha256(bytes));

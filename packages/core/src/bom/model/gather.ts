@@ -21,8 +21,11 @@ export interface ModelFileAccess {
   readText(path: string): Promise<string>;
   /** Random access to the file, for header readers. */
   open(path: string, size: number): Promise<ByteSource>;
-  /** SHA-256 hex of each file, in order; `onFile(1)` is called as each file is done. */
-  hash(files: ListedFile[], onFile?: (files: number) => void): Promise<string[]>;
+  /** SHA-256 hex of each file, in order (or `{sha256, source}` when not computed here); `onFileHashed(1)` per file. */
+  hash(
+    files: ListedFile[],
+    onFileHashed?: (files: number) => void,
+  ): Promise<Array<string | { sha256: string; source: 'hub-lfs' }>>;
   /** Parsed dependency files (`--deps auto` and `--deps-file`). */
   dependencies?(files: ListedFile[]): Promise<DependencyParseResult | undefined>;
 }
@@ -71,7 +74,12 @@ export async function gatherModelFacts(access: ModelFileAccess, options: GatherO
   const warnings: BomWarning[] = [];
   const listed = [...(await access.list())].sort((a, b) => byString(a.path, b.path));
   const digests = await access.hash(listed, options.onFileHashed);
-  const files: ModelFile[] = listed.map((f, i) => ({ path: f.path, size: f.size, sha256: digests[i]! }));
+  const files: ModelFile[] = listed.map((f, i) => {
+    const d = digests[i]!;
+    return typeof d === 'string'
+      ? { path: f.path, size: f.size, sha256: d }
+      : { path: f.path, size: f.size, sha256: d.sha256, sha256Source: d.source };
+  });
   const facts: ModelFacts = { origin: access.origin, files, weights: [], warnings };
 
   const readme = topLevel(listed, 'README.md');

@@ -14,6 +14,8 @@ export interface ModelFile {
   size: number;
   /** Lowercase hex SHA-256 of the file's bytes. */
   sha256: string;
+  /** Set when the hash is the Hub's LFS sha256 taken without downloading the file (big files on hf://). */
+  sha256Source?: 'hub-lfs';
 }
 
 export type WeightFormat = 'safetensors' | 'gguf' | 'onnx' | 'pytorch';
