@@ -128,6 +128,18 @@ describe('hf:// against the fake Hub', () => {
     ]);
   });
 
+  it('--deps-file lockfiles join the packages of an hf:// model', async () => {
+    const remote = await generateModelBom('hf://tiny-org/tiny-gguf', {
+      clock,
+      deps: 'auto',
+      depsFiles: [join(REPO_ROOT, 'fixtures', 'deps', 'npm', 'package-lock.json')],
+      hub: { endpoint: hub.url },
+    });
+    const purls = (JSON.parse(remote.text).components as Json[]).filter((c) => c.type === 'library').map((c) => c.purl);
+    expect(purls.length).toBeGreaterThan(0);
+    expect(purls.every((p) => p.startsWith('pkg:npm/'))).toBe(true);
+  });
+
   it('fails with HUB_HASH_MISMATCH when downloaded bytes differ from the LFS sha256', async () => {
     await expect(generateModelBom('hf://tiny-org/tampered', { clock, hub: { endpoint: hub.url } })).rejects.toMatchObject({
       code: 'HUB_HASH_MISMATCH',

@@ -1,7 +1,11 @@
+import { resolve } from 'node:path';
 import { gatherHubModel, type HubModelOptions } from '../hub/model-facts.js';
 import { isHubReference } from '../hub/reference.js';
 import { type Clock, clockFromEnv } from '../util/clock.js';
 import { buildModelBom, type ScanAttachment } from './build.js';
+import type { DependencyParseResult } from './dependency-types.js';
+import { parseDependencyFile } from './deps/index.js';
+import { mergeDependencyResults } from './model/gather.js';
 import { gatherLocalModel, type LocalModelOptions } from './model/local.js';
 import type { BomWarning, ModelFacts } from './model/types.js';
 import { type MlBomFormat, type MlBomSpec, serializeModelBom } from './serialize.js';
@@ -28,9 +32,18 @@ export interface GeneratedModelBom {
 
 /** Gathers the facts of a model directory, a model file or hf://ORG/NAME[@REV]. */
 export async function gatherModelFactsFor(target: string, options: GenerateModelBomOptions = {}): Promise<ModelFacts> {
-  return isHubReference(target)
-    ? gatherHubModel(target, { ...options.hub, ...pickDeps(options) })
-    : gatherLocalModel(target, options);
+  if (!isHubReference(target)) return gatherLocalModel(target, options);
+  const facts = await gatherHubModel(target, { ...options.hub, ...pickDeps(options) });
+  // --deps-file with hf://: local lockfiles describing how the model is served join the Hub's.
+  const extra: DependencyParseResult[] = [];
+  for (const file of [...(options.depsFiles ?? [])].sort()) extra.push(await parseDependencyFile(resolve(file)));
+  if (extra.length > 0) {
+    for (const w of extra.flatMap((r) => r.warnings)) {
+      facts.warnings.push({ code: w.code, file: w.file, message: `${w.file}${w.line ? `:${w.line}` : ''}: ${w.message}` });
+    }
+    facts.dependencies = mergeDependencyResults([...(facts.dependencies ? [facts.dependencies] : []), ...extra]);
+  }
+  return facts;
 }
 
 function pickDeps(options: GenerateModelBomOptions): { deps?: 'auto' | 'none'; onFileHashed?: (n: number) => void } {
