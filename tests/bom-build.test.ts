@@ -4,11 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   applyXmlExtensions,
+  type FileReport,
   fixedClock,
   type GenerateModelBomOptions,
   generateModelBom,
   normaliseLicense,
   readGitHead,
+  scanReportsToAttachment,
   scoreCycloneDx,
   validateCycloneDx,
 } from '@modelsec/core';
@@ -323,6 +325,55 @@ describe('scan results attached (the --scan seam)', () => {
         affects: [{ ref: 'file:tiny-checkpoint.pt' }],
       }),
     ]);
+  });
+});
+
+describe('scanner reports converted for the BOM', () => {
+  it('gives verdicts per file (worst unsuppressed severity, unscannable on errors) and findings as vulnerabilities', async () => {
+    const reports: FileReport[] = [
+      {
+        path: 'tiny-checkpoint.pt',
+        format: 'pytorch-zip' as FileReport['format'],
+        size: 1,
+        sha256: 'x',
+        findings: [
+          {
+            ruleId: 'MS-PKL-001',
+            severity: 'critical',
+            message: 'imports os.system',
+            location: { members: ['tiny-checkpoint/data.pkl'], offset: 2 },
+            evidence: { module: 'os', name: 'system' },
+            references: [{ id: 'CWE-502' }],
+          },
+          {
+            ruleId: 'MS-PKL-009',
+            severity: 'low',
+            message: 'suppressed one',
+            location: {},
+            evidence: {},
+            references: [],
+            suppressed: { reason: 'ok' },
+          },
+        ],
+        errors: [],
+      },
+    ];
+    const attachment = scanReportsToAttachment(reports, { name: 'modelsec', version: '0.1.0' });
+    expect(attachment.files[0]!.properties).toContainEqual({ name: 'modelsec:scan:verdict', value: 'critical' });
+    expect(attachment.findings).toEqual([
+      expect.objectContaining({
+        id: 'MS-PKL-001',
+        severity: 'critical',
+        description: 'imports os.system in tiny-checkpoint/data.pkl',
+      }),
+    ]);
+    const unscannable = scanReportsToAttachment(
+      [{ ...reports[0]!, findings: [], errors: [{ code: 'TRUNCATED', message: 'cut' }] }],
+      { name: 'modelsec', version: '0' },
+    );
+    expect(unscannable.files[0]!.properties).toContainEqual({ name: 'modelsec:scan:verdict', value: 'unscannable' });
+    const { bom } = await generateAll(join(MODELS, 'tiny-checkpoint.pt'), { scan: async () => attachment });
+    expect(bom.vulnerabilities).toHaveLength(1);
   });
 });
 

@@ -45,6 +45,7 @@ export { normaliseLicense } from './model/license.js';
 export * from './model/limits.js';
 export { gatherLocalModel, type LocalModelOptions, localModelAccess } from './model/local.js';
 export type { BomWarning, ModelFacts, ModelFile, ModelOrigin, WeightFormat, WeightSummary } from './model/types.js';
+export { MAX_FINDING_DETAIL_CHARS, scanReportsToAttachment } from './scan-attachment.js';
 export * from './score/index.js';
 export { contentUuid, ML_BOM_SPECS, type MlBomFormat, type MlBomSpec, serializeModelBom } from './serialize.js';
 export * from './spdx/index.js';
