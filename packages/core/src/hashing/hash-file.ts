@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { ModelsecError, toModelsecError } from '../errors/index.js';
+import { hashOnWorkers } from './worker-pool.js';
 
 export type HashAlgorithm = 'sha256' | 'sha384' | 'sha512';
 
@@ -39,28 +40,31 @@ export interface HashJob {
 }
 
 /**
- * Hashes many files or ranges with bounded concurrency and returns the digests in job order.
- * `onBytes` reports progress. (The signing capability may replace the internals with worker threads;
- * this signature stays.)
+ * Hashes many files or byte ranges on a pool of worker threads (one per core unless `concurrency` says
+ * otherwise), streaming each through one bounded read buffer, and returns the digests in job order.
+ * `onBytes` reports bytes hashed as they go (for progress bars).
  */
 export async function hashFiles(
   jobs: readonly HashJob[],
-  options: { algorithm?: HashAlgorithm; concurrency?: number; onBytes?: (bytes: number) => void } = {},
+  options: {
+    algorithm?: HashAlgorithm;
+    concurrency?: number;
+    /** Called once per finished job with the number of bytes it covered. */
+    onBytes?: (bytes: number) => void;
+    /** Called as bytes are hashed, several times per large job: drive a progress bar with it. */
+    onProgress?: (bytes: number) => void;
+  } = {},
 ): Promise<Buffer[]> {
-  const results: Buffer[] = new Array(jobs.length);
-  let next = 0;
-  const concurrency = Math.max(1, options.concurrency ?? 4);
-  const worker = async () => {
-    while (next < jobs.length) {
-      const index = next++;
-      const job = jobs[index]!;
-      results[index] = await hashFile(job.path, {
-        algorithm: options.algorithm ?? 'sha256',
-        ...(job.range ? { range: job.range } : {}),
-      });
-      options.onBytes?.(job.range ? job.range.end - job.range.start : 0);
+  for (const job of jobs) {
+    const range = job.range;
+    if (range && (range.start < 0 || range.end < range.start)) {
+      throw new ModelsecError('INVALID_ARGUMENT', `bad byte range ${range.start}..${range.end}`, { details: { path: job.path } });
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, jobs.length) }, worker));
-  return results;
+  }
+  return hashOnWorkers(jobs, {
+    algorithm: options.algorithm ?? 'sha256',
+    ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
+    ...(options.onBytes ? { onJobDone: options.onBytes } : {}),
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+  });
 }
