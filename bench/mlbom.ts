@@ -77,7 +77,7 @@ export async function run(opts: BenchOptions): Promise<BenchResult[]> {
       componentCount = JSON.parse(bom.value.text).components.length;
     };
     const timeHash = async () => {
-      hashTimes.push((await timeIt(() => hashFiles(files, { concurrency: 4 }))).seconds);
+      hashTimes.push((await timeIt(() => hashFiles(files))).seconds);
     };
     for (let r = 0; r < rounds; r++) {
       if (r % 2 === 0) {

@@ -4,9 +4,9 @@
  */
 
 /** Files listed in one model (directory or Hub repo): real repos have tens to a few thousand files. */
-export const MAX_MODEL_FILES = 20_000;
+export const MAX_BOM_MODEL_FILES = 20_000;
 /** Directory depth walked below the model root: HF repos nest a few levels at most. */
-export const MAX_MODEL_DIR_DEPTH = 16;
+export const MAX_BOM_MODEL_DIR_DEPTH = 16;
 /** Size of a card, config or tokenizer config read into memory: real ones are KBs to a few MB. */
 export const MAX_METADATA_FILE_BYTES = 16 * 1024 * 1024;
 /** Largest safetensors header accepted: the safetensors format itself refuses headers over 100 MB. */

@@ -8,7 +8,7 @@ import type { DependencyParseResult } from '../dependency-types.js';
 import { dependencyFileKind, MAX_DEPENDENCY_FILES_FOUND, parseDependencyFile } from '../deps/index.js';
 import { type GatherOptions, gatherModelFacts, type ListedFile, type ModelFileAccess, mergeDependencyResults } from './gather.js';
 import { readGitHead } from './git.js';
-import { MAX_MODEL_DIR_DEPTH, MAX_MODEL_FILES } from './limits.js';
+import { MAX_BOM_MODEL_DIR_DEPTH, MAX_BOM_MODEL_FILES } from './limits.js';
 import type { BomWarning, ModelFacts } from './types.js';
 
 export interface LocalModelOptions extends GatherOptions {
@@ -56,15 +56,19 @@ async function listDirectory(root: string, warnings: BomWarning[], linkBase?: st
       const rel = relative(root, path).split(sep).join('/');
       if (entry.isDirectory()) {
         if (SKIPPED_DIRS.has(entry.name)) continue;
-        if (depth >= MAX_MODEL_DIR_DEPTH) {
-          warnings.push({ code: 'LIMIT_EXCEEDED', file: rel, message: `${rel}: deeper than MAX_MODEL_DIR_DEPTH; not listed` });
+        if (depth >= MAX_BOM_MODEL_DIR_DEPTH) {
+          warnings.push({
+            code: 'LIMIT_EXCEEDED',
+            file: rel,
+            message: `${rel}: deeper than MAX_BOM_MODEL_DIR_DEPTH; not listed`,
+          });
           continue;
         }
         await walk(path, depth + 1);
       } else if (entry.isFile()) {
-        if (out.length >= MAX_MODEL_FILES) {
-          throw new ModelsecError('LIMIT_EXCEEDED', `${root} has more than MAX_MODEL_FILES (${MAX_MODEL_FILES}) files`, {
-            details: { path: root, limit: 'MAX_MODEL_FILES', max: MAX_MODEL_FILES },
+        if (out.length >= MAX_BOM_MODEL_FILES) {
+          throw new ModelsecError('LIMIT_EXCEEDED', `${root} has more than MAX_BOM_MODEL_FILES (${MAX_BOM_MODEL_FILES}) files`, {
+            details: { path: root, limit: 'MAX_BOM_MODEL_FILES', max: MAX_BOM_MODEL_FILES },
           });
         }
         out.push({ path: rel, size: (await lstat(path)).size });
@@ -145,8 +149,11 @@ export async function localModelAccess(
     hash: async (files, onFileHashed) => {
       const digests = await hashFiles(
         files.map((f) => ({ path: join(root, f.path) })),
-        // hashFiles reports whole-file jobs as they finish (0 bytes each); count them as files done.
-        { concurrency: options.concurrency ?? 4, ...(onFileHashed ? { onBytes: () => onFileHashed(1) } : {}) },
+        // hashFiles calls onBytes once per finished job: count files done. Its default concurrency is hashing's.
+        {
+          ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
+          ...(onFileHashed ? { onBytes: () => onFileHashed(1) } : {}),
+        },
       );
       return digests.map((d) => d.toString('hex'));
     },
