@@ -9,6 +9,8 @@ import {
   IN_TOTO_PAYLOAD_TYPE,
   type InTotoStatement,
   interpretModelStatement,
+  LEGACY_DIGESTS_PREDICATE,
+  MODEL_SIGNATURE_PREDICATE,
   parseStatement,
   type SignedModel,
 } from './statement.js';
@@ -185,7 +187,16 @@ export async function verifyModelBundle(
   input: string | Buffer | BundleJson,
   verifier: BundleVerifier,
 ): Promise<VerifiedModelBundle> {
-  const verified = await verifyStatementBundle(input, verifier);
+  // The predicate type is checked before the signature, so a statement that is not a model signature at all
+  // is reported as such (it fails either way: nothing unverified is returned).
+  const parsed = parseBundle(input);
+  const predicateType = parseStatement(parsed.payload).predicateType;
+  if (predicateType !== MODEL_SIGNATURE_PREDICATE && predicateType !== LEGACY_DIGESTS_PREDICATE) {
+    throw new ModelsecError('SIGNING_PREDICATE_UNSUPPORTED', `predicate type '${predicateType}' is not a model signature`, {
+      details: { predicateType },
+    });
+  }
+  const verified = await verifyStatementBundle(parsed.json, verifier);
   const model = interpretModelStatement(verified.statement);
   return {
     ...model,
