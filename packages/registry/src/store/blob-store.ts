@@ -1,0 +1,34 @@
+/**
+ * Content-addressed blob storage (key = lowercase hex sha256 of the bytes). A blob becomes visible only
+ * complete and verified; a partial write is never readable under its digest.
+ *
+ * Designed so an S3-compatible implementation fits: `put` maps to a PUT with `If-None-Match: *` (conditional
+ * create; an existing blob is the same bytes by construction), upload sessions map to S3 multipart uploads
+ * (`appendUpload` = UploadPart, `completeUpload` = CompleteMultipartUpload into a staging key, then a
+ * server-side copy to the digest key after verification), `abortUpload` = AbortMultipartUpload.
+ */
+import type { Readable } from 'node:stream';
+
+/** Hex sha256, the only blob key form. */
+export const BLOB_DIGEST_PATTERN = /^[0-9a-f]{64}$/;
+
+export interface BlobStore {
+  has(digest: string): Promise<boolean>;
+  size(digest: string): Promise<number | undefined>;
+  /** Streams `source` in; verifies it hashes to `digest` (DIGEST_MISMATCH otherwise, nothing kept). Idempotent. */
+  put(digest: string, source: Readable | Uint8Array): Promise<{ size: number; created: boolean }>;
+  /** A stream of the blob (NOT_FOUND when absent). `range` is inclusive-exclusive. */
+  get(digest: string, range?: { start: number; end: number }): Promise<Readable>;
+  /** A local file path for readers that need one (scanner, hashing), when the store has one. */
+  localPath?(digest: string): string | undefined;
+
+  /** Starts a staging area for a resumable upload. */
+  beginUpload(id: string): Promise<void>;
+  /** Bytes staged so far (what survived a crash: only fsynced, complete appends count). */
+  uploadedBytes(id: string): Promise<number>;
+  /** Appends bytes at `offset`, which must equal the staged length; returns the new length. */
+  appendUpload(id: string, offset: number, source: Readable | Uint8Array): Promise<number>;
+  /** Verifies the staged bytes hash to `digest` and moves them to the blob; the staging area is removed. */
+  completeUpload(id: string, digest: string): Promise<{ size: number; created: boolean }>;
+  abortUpload(id: string): Promise<void>;
+}

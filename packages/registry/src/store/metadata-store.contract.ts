@@ -1,0 +1,211 @@
+/**
+ * The contract every MetadataStore implementation passes. Used by the SQLite test and (issue 7) the PostgreSQL
+ * test: `describeMetadataStore('postgres', async () => PostgresMetadataStore.open(url))`.
+ * `makeStore` must return an EMPTY store each time.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { MetadataStore, VersionRecord } from './metadata-store.js';
+
+const AT = '2026-01-01T00:00:00.000Z';
+
+export function sampleVersion(overrides: Partial<VersionRecord> = {}): VersionRecord {
+  return {
+    namespace: 'acme',
+    model: 'bert',
+    version: '1.0.0',
+    rootDigest: 'a'.repeat(64),
+    bundleDigest: 'b'.repeat(64),
+    signer: '{"kind":"key"}',
+    signerIdentity: null,
+    signerKeyFingerprint: 'c'.repeat(64),
+    signedAt: null,
+    scanVerdict: '{"maxSeverity":null}',
+    manifest: '{}',
+    publishedAt: AT,
+    publishedBy: 'tok1',
+    yanked: false,
+    yankedAt: null,
+    yankReason: null,
+    ...overrides,
+  };
+}
+
+export function describeMetadataStore(name: string, makeStore: () => Promise<MetadataStore>): void {
+  describe(`MetadataStore contract: ${name}`, () => {
+    const open: MetadataStore[] = [];
+    async function store(): Promise<MetadataStore> {
+      const s = await makeStore();
+      open.push(s);
+      return s;
+    }
+    afterEach(async () => {
+      for (const s of open.splice(0)) await s.close();
+    });
+
+    it('creates, lists and refuses duplicate namespaces', async () => {
+      const s = await store();
+      await s.createNamespace({ name: 'zeta', public: false, createdAt: AT, createdBy: 'admin' });
+      await s.createNamespace({ name: 'acme', public: true, createdAt: AT, createdBy: 'admin' });
+      await expect(s.createNamespace({ name: 'acme', public: false, createdAt: AT, createdBy: 'admin' })).rejects.toMatchObject({
+        code: 'CONFLICT',
+      });
+      expect((await s.listNamespaces()).map((n) => n.name)).toEqual(['acme', 'zeta']);
+      expect((await s.getNamespace('acme'))?.public).toBe(true);
+      await s.setNamespacePublic('acme', false);
+      expect((await s.getNamespace('acme'))?.public).toBe(false);
+      expect(await s.getNamespace('nope')).toBeUndefined();
+    });
+
+    it('stores tokens by hash and revokes them', async () => {
+      const s = await store();
+      await s.createToken({
+        id: 't1',
+        tokenHash: 'h1',
+        namespace: 'acme',
+        scope: 'push',
+        description: '',
+        createdAt: AT,
+        createdBy: 'admin',
+        revoked: false,
+      });
+      await expect(
+        s.createToken({
+          id: 't2',
+          tokenHash: 'h1',
+          namespace: 'acme',
+          scope: 'read',
+          description: '',
+          createdAt: AT,
+          createdBy: 'admin',
+          revoked: false,
+        }),
+      ).rejects.toMatchObject({ code: 'CONFLICT' });
+      expect(await s.findTokenByHash('h1')).toMatchObject({ id: 't1', scope: 'push', namespace: 'acme', revoked: false });
+      await s.revokeToken('t1');
+      expect((await s.findTokenByHash('h1'))?.revoked).toBe(true);
+      expect(await s.findTokenByHash('h2')).toBeUndefined();
+    });
+
+    it('versions policies and keeps their history', async () => {
+      const s = await store();
+      expect(await s.currentPolicy('acme')).toBeUndefined();
+      expect((await s.setPolicy('acme', '{"a":1}', AT, 'admin')).version).toBe(1);
+      expect((await s.setPolicy('acme', '{"a":2}', AT, 'admin')).version).toBe(2);
+      expect((await s.currentPolicy('acme'))?.document).toBe('{"a":2}');
+      expect((await s.policyHistory('acme')).map((p) => p.version)).toEqual([1, 2]);
+    });
+
+    it('enforces unique versions, stores files and attachments, answers queries, yanks', async () => {
+      const s = await store();
+      await s.ensureModel({ namespace: 'acme', name: 'bert', createdAt: AT });
+      await s.ensureModel({ namespace: 'acme', name: 'bert', createdAt: AT });
+      const files = [
+        { namespace: 'acme', model: 'bert', version: '1.0.0', path: 'b.bin', digest: 'd'.repeat(64), size: 3 },
+        { namespace: 'acme', model: 'bert', version: '1.0.0', path: 'a.json', digest: 'e'.repeat(64), size: 2 },
+      ];
+      const atts = [
+        {
+          namespace: 'acme',
+          model: 'bert',
+          version: '1.0.0',
+          kind: 'bundle' as const,
+          digest: 'b'.repeat(64),
+          mediaType: 'application/json',
+          predicateType: null,
+        },
+      ];
+      await s.insertVersion(sampleVersion(), files, atts);
+      await expect(s.insertVersion(sampleVersion(), [], [])).rejects.toMatchObject({ code: 'CONFLICT' });
+      expect((await s.listModels('acme')).map((m) => m.name)).toEqual(['bert']);
+      expect((await s.versionFiles('acme', 'bert', '1.0.0')).map((f) => f.path)).toEqual(['a.json', 'b.bin']);
+      expect(await s.versionAttachments('acme', 'bert', '1.0.0')).toHaveLength(1);
+      expect((await s.listVersions({ fileDigest: 'd'.repeat(64) })).map((v) => v.version)).toEqual(['1.0.0']);
+      expect(await s.listVersions({ fileDigest: 'f'.repeat(64) })).toEqual([]);
+      expect(await s.listVersions({ signerKeyFingerprint: 'c'.repeat(64) })).toHaveLength(1);
+      expect(await s.listVersions({ rootDigest: 'a'.repeat(64) })).toHaveLength(1);
+      await s.yankVersion('acme', 'bert', '1.0.0', AT, 'bad');
+      expect(await s.listVersions({ namespace: 'acme' })).toEqual([]);
+      expect((await s.listVersions({ namespace: 'acme', includeYanked: true }))[0]).toMatchObject({
+        yanked: true,
+        yankReason: 'bad',
+      });
+      await expect(s.yankVersion('acme', 'bert', '9.9.9', AT, 'x')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    });
+
+    it('rolls back a failed transaction entirely', async () => {
+      const s = await store();
+      await expect(
+        s.transaction(async (tx) => {
+          await tx.createNamespace({ name: 'gone', public: false, createdAt: AT, createdBy: 'admin' });
+          await tx.appendLogLeaf(new Uint8Array([1]));
+          throw new Error('boom');
+        }),
+      ).rejects.toThrow('boom');
+      expect(await s.getNamespace('gone')).toBeUndefined();
+      expect(await s.logSize()).toBe(0);
+    });
+
+    it('numbers log leaves without gaps under concurrent transactions', async () => {
+      const s = await store();
+      const indexes = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          s.transaction(async (tx) => {
+            await tx.putBlobRecord({ digest: `blob${i}`, size: i, createdAt: AT });
+            return tx.appendLogLeaf(new Uint8Array([i]));
+          }),
+        ),
+      );
+      expect([...indexes].sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i));
+      expect(await s.logSize()).toBe(20);
+      const leaves = await s.readLogLeaves(0, 20);
+      expect(leaves.map((l) => l[0])).toHaveLength(20);
+      expect(Buffer.from((await s.readLogLeaves(5, 6))[0] as Uint8Array).length).toBe(1);
+      await s.saveCheckpoint({ size: 20, text: 'cp20', createdAt: AT });
+      await s.saveCheckpoint({ size: 21, text: 'cp21', createdAt: AT });
+      expect((await s.latestCheckpoint())?.text).toBe('cp21');
+    });
+
+    it('advances upload sessions by compare-and-set only', async () => {
+      const s = await store();
+      await s.createUpload({ id: 'u1', namespace: 'acme', offset: 0, createdAt: AT, updatedAt: AT, createdBy: 'tok' });
+      expect(await s.advanceUpload('u1', 0, 10, AT)).toBe(true);
+      expect(await s.advanceUpload('u1', 0, 20, AT)).toBe(false);
+      expect((await s.getUpload('u1'))?.offset).toBe(10);
+      await s.deleteUpload('u1');
+      expect(await s.getUpload('u1')).toBeUndefined();
+    });
+
+    it('keeps an audit log, newest first', async () => {
+      const s = await store();
+      await s.appendAudit({
+        at: AT,
+        actor: 'admin',
+        action: 'namespace.create',
+        target: 'acme',
+        outcome: 'ok',
+        from: '127.0.0.1',
+        details: '{}',
+      });
+      await s.appendAudit({
+        at: AT,
+        actor: 'anonymous',
+        action: 'push',
+        target: 'acme/bert@1.0.0',
+        outcome: 'refused',
+        from: '127.0.0.1',
+        details: '{}',
+      });
+      await s.appendAudit({
+        at: AT,
+        actor: 'admin',
+        action: 'namespace.create',
+        target: 'other',
+        outcome: 'ok',
+        from: '127.0.0.1',
+        details: '{}',
+      });
+      expect((await s.listAudit({ limit: 10 })).map((e) => e.target)).toEqual(['other', 'acme/bert@1.0.0', 'acme']);
+      expect((await s.listAudit({ limit: 10, namespace: 'acme' })).map((e) => e.outcome)).toEqual(['refused', 'ok']);
+    });
+  });
+}

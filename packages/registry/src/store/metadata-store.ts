@@ -1,0 +1,215 @@
+/**
+ * The registry's metadata store: everything except blob bytes. Two implementations: SQLite (embedded default,
+ * `store/sqlite/`) and PostgreSQL (`store/postgres/`, issue 7). Every method is async so that a networked
+ * database fits the same interface; `transaction(fn)` runs `fn` atomically (all or nothing) and serialises
+ * writers, so a publish and its transparency-log leaf commit together and the log has no gaps.
+ *
+ * Invariants every implementation enforces (the contract suite `metadata-store.contract.ts` checks them):
+ * - (namespace, model, version) is unique: `insertVersion` of an existing one throws ModelsecError CONFLICT.
+ * - Namespaces, tokens (by hash) are unique: duplicates throw CONFLICT.
+ * - Policies are versioned: `setPolicy` appends version n+1, history is kept.
+ * - Log leaves are numbered 0, 1, 2 ... with no gaps; `appendLogLeaf` returns the new leaf's index.
+ * - Lists are returned in a deterministic order (documented per method).
+ */
+
+export type TokenScope = 'read' | 'push' | 'admin';
+export const TOKEN_SCOPES: readonly TokenScope[] = ['read', 'push', 'admin'];
+
+export interface NamespaceRecord {
+  name: string;
+  public: boolean;
+  createdAt: string;
+  createdBy: string;
+}
+
+export interface TokenRecord {
+  id: string;
+  /** Hex SHA-256 of the secret token; the secret itself is never stored. */
+  tokenHash: string;
+  /** The namespace this token acts on; `null` = every namespace (the admin token). */
+  namespace: string | null;
+  scope: TokenScope;
+  description: string;
+  createdAt: string;
+  createdBy: string;
+  revoked: boolean;
+}
+
+export interface PolicyRecord {
+  namespace: string;
+  /** 1, 2, 3 ... per namespace. */
+  version: number;
+  /** The policy JSON document, canonical JSON text. */
+  document: string;
+  createdAt: string;
+  createdBy: string;
+}
+
+export interface ModelRecord {
+  namespace: string;
+  name: string;
+  createdAt: string;
+}
+
+export interface VersionRecord {
+  namespace: string;
+  model: string;
+  version: string;
+  /** OMS root digest (hex sha256 over the resources). */
+  rootDigest: string;
+  /** Digest (hex sha256) of the OMS signature bundle blob. */
+  bundleDigest: string;
+  /** The verified signer as JSON text (VerifiedSigner). */
+  signer: string;
+  /** Searchable signer facets. */
+  signerIdentity: string | null;
+  signerKeyFingerprint: string | null;
+  signedAt: string | null;
+  /** Scan verdict JSON text (highest severity, counts, per file findings summary). */
+  scanVerdict: string;
+  /** The full manifest as canonical JSON text. */
+  manifest: string;
+  publishedAt: string;
+  publishedBy: string;
+  yanked: boolean;
+  yankedAt: string | null;
+  yankReason: string | null;
+}
+
+export interface VersionFileRecord {
+  namespace: string;
+  model: string;
+  version: string;
+  /** OMS resource name (POSIX relative path). */
+  path: string;
+  digest: string;
+  size: number;
+}
+
+export type AttachmentKind = 'bundle' | 'mlbom' | 'scan-report' | 'attestation';
+
+export interface AttachmentRecord {
+  namespace: string;
+  model: string;
+  version: string;
+  kind: AttachmentKind;
+  digest: string;
+  mediaType: string;
+  /** Attestations: their predicate type URI. */
+  predicateType: string | null;
+}
+
+export interface BlobRecord {
+  digest: string;
+  size: number;
+  createdAt: string;
+}
+
+export interface UploadSessionRecord {
+  id: string;
+  namespace: string;
+  /** Bytes received so far (the next append must start here). */
+  offset: number;
+  createdAt: string;
+  updatedAt: string;
+  createdBy: string;
+}
+
+export interface AuditEntry {
+  id?: number;
+  at: string;
+  /** Token id, 'admin', or 'anonymous'. */
+  actor: string;
+  action: string;
+  target: string;
+  outcome: 'ok' | 'refused' | 'error';
+  /** Remote address. */
+  from: string;
+  /** JSON text (error code, reasons...). */
+  details: string;
+}
+
+export interface CheckpointRecord {
+  size: number;
+  /** The signed checkpoint text (C2SP signed note). */
+  text: string;
+  createdAt: string;
+}
+
+export interface VersionQuery {
+  namespace?: string;
+  model?: string;
+  /** Versions having a file with this digest. */
+  fileDigest?: string;
+  /** Versions whose OMS root digest is this. */
+  rootDigest?: string;
+  signerIdentity?: string;
+  signerKeyFingerprint?: string;
+  includeYanked?: boolean;
+}
+
+/** Every read and write; inside `transaction(fn)` all of them happen atomically. */
+export interface MetadataOps {
+  createNamespace(ns: NamespaceRecord): Promise<void>;
+  getNamespace(name: string): Promise<NamespaceRecord | undefined>;
+  /** Sorted by name. */
+  listNamespaces(): Promise<NamespaceRecord[]>;
+  setNamespacePublic(name: string, isPublic: boolean): Promise<void>;
+
+  createToken(token: TokenRecord): Promise<void>;
+  findTokenByHash(tokenHash: string): Promise<TokenRecord | undefined>;
+  /** Sorted by createdAt then id. */
+  listTokens(namespace?: string): Promise<TokenRecord[]>;
+  revokeToken(id: string): Promise<void>;
+
+  /** Appends the next version of the namespace policy and returns it. */
+  setPolicy(namespace: string, document: string, at: string, by: string): Promise<PolicyRecord>;
+  currentPolicy(namespace: string): Promise<PolicyRecord | undefined>;
+  /** Oldest first. */
+  policyHistory(namespace: string): Promise<PolicyRecord[]>;
+
+  /** Creates the model if absent (idempotent). */
+  ensureModel(model: ModelRecord): Promise<void>;
+  /** Sorted by name. */
+  listModels(namespace: string): Promise<ModelRecord[]>;
+
+  /** Throws ModelsecError CONFLICT when (namespace, model, version) exists. */
+  insertVersion(version: VersionRecord, files: VersionFileRecord[], attachments: AttachmentRecord[]): Promise<void>;
+  getVersion(namespace: string, model: string, version: string): Promise<VersionRecord | undefined>;
+  /** Sorted by namespace, model, publishedAt, version. */
+  listVersions(query: VersionQuery): Promise<VersionRecord[]>;
+  /** Sorted by path. */
+  versionFiles(namespace: string, model: string, version: string): Promise<VersionFileRecord[]>;
+  /** Sorted by kind, digest. */
+  versionAttachments(namespace: string, model: string, version: string): Promise<AttachmentRecord[]>;
+  yankVersion(namespace: string, model: string, version: string, at: string, reason: string): Promise<void>;
+
+  /** Records a blob (idempotent). */
+  putBlobRecord(blob: BlobRecord): Promise<void>;
+  getBlobRecord(digest: string): Promise<BlobRecord | undefined>;
+
+  createUpload(session: UploadSessionRecord): Promise<void>;
+  getUpload(id: string): Promise<UploadSessionRecord | undefined>;
+  /** Compare-and-set: moves the offset only if it is still `expectedOffset`; returns whether it did. */
+  advanceUpload(id: string, expectedOffset: number, newOffset: number, at: string): Promise<boolean>;
+  deleteUpload(id: string): Promise<void>;
+
+  appendAudit(entry: AuditEntry): Promise<void>;
+  /** Newest first, at most `limit`. */
+  listAudit(options: { limit: number; namespace?: string }): Promise<AuditEntry[]>;
+
+  /** Appends one transparency-log leaf (the exact entry bytes); returns its index (0-based, no gaps). */
+  appendLogLeaf(leaf: Uint8Array): Promise<number>;
+  /** Leaves [start, end) in index order. */
+  readLogLeaves(start: number, end: number): Promise<Uint8Array[]>;
+  logSize(): Promise<number>;
+  saveCheckpoint(checkpoint: CheckpointRecord): Promise<void>;
+  latestCheckpoint(): Promise<CheckpointRecord | undefined>;
+}
+
+export interface MetadataStore extends MetadataOps {
+  readonly kind: 'sqlite' | 'postgres';
+  /** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. Writers serialise. */
+  transaction<T>(fn: (tx: MetadataOps) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}

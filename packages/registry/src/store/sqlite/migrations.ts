@@ -1,0 +1,30 @@
+/** SQLite schema migrations, applied in order; `PRAGMA user_version` records how many ran. Never edit a shipped one. */
+export const SQLITE_MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE namespaces (name TEXT PRIMARY KEY, public INTEGER NOT NULL, created_at TEXT NOT NULL, created_by TEXT NOT NULL);
+  CREATE TABLE tokens (id TEXT PRIMARY KEY, token_hash TEXT NOT NULL UNIQUE, namespace TEXT, scope TEXT NOT NULL,
+    description TEXT NOT NULL, created_at TEXT NOT NULL, created_by TEXT NOT NULL, revoked INTEGER NOT NULL DEFAULT 0);
+  CREATE TABLE policies (namespace TEXT NOT NULL, version INTEGER NOT NULL, document TEXT NOT NULL,
+    created_at TEXT NOT NULL, created_by TEXT NOT NULL, PRIMARY KEY (namespace, version));
+  CREATE TABLE models (namespace TEXT NOT NULL, name TEXT NOT NULL, created_at TEXT NOT NULL, PRIMARY KEY (namespace, name));
+  CREATE TABLE versions (namespace TEXT NOT NULL, model TEXT NOT NULL, version TEXT NOT NULL, root_digest TEXT NOT NULL,
+    bundle_digest TEXT NOT NULL, signer TEXT NOT NULL, signer_identity TEXT, signer_key_fingerprint TEXT, signed_at TEXT,
+    scan_verdict TEXT NOT NULL, manifest TEXT NOT NULL, published_at TEXT NOT NULL, published_by TEXT NOT NULL,
+    yanked INTEGER NOT NULL DEFAULT 0, yanked_at TEXT, yank_reason TEXT, PRIMARY KEY (namespace, model, version));
+  CREATE INDEX versions_root ON versions (root_digest);
+  CREATE INDEX versions_identity ON versions (signer_identity);
+  CREATE INDEX versions_key ON versions (signer_key_fingerprint);
+  CREATE TABLE version_files (namespace TEXT NOT NULL, model TEXT NOT NULL, version TEXT NOT NULL, path TEXT NOT NULL,
+    digest TEXT NOT NULL, size INTEGER NOT NULL, PRIMARY KEY (namespace, model, version, path));
+  CREATE INDEX version_files_digest ON version_files (digest);
+  CREATE TABLE attachments (namespace TEXT NOT NULL, model TEXT NOT NULL, version TEXT NOT NULL, kind TEXT NOT NULL,
+    digest TEXT NOT NULL, media_type TEXT NOT NULL, predicate_type TEXT, PRIMARY KEY (namespace, model, version, kind, digest));
+  CREATE TABLE blobs (digest TEXT PRIMARY KEY, size INTEGER NOT NULL, created_at TEXT NOT NULL);
+  CREATE TABLE uploads (id TEXT PRIMARY KEY, namespace TEXT NOT NULL, offset INTEGER NOT NULL, created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL, created_by TEXT NOT NULL);
+  CREATE TABLE audit (id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
+    target TEXT NOT NULL, outcome TEXT NOT NULL, remote TEXT NOT NULL, details TEXT NOT NULL);
+  CREATE TABLE log_leaves (idx INTEGER PRIMARY KEY, leaf BLOB NOT NULL);
+  CREATE TABLE checkpoints (size INTEGER NOT NULL, text TEXT NOT NULL, created_at TEXT NOT NULL);
+  `,
+];

@@ -1,0 +1,433 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { ModelsecError } from '@modelsec/core';
+import Database from 'better-sqlite3';
+import type {
+  AttachmentRecord,
+  AuditEntry,
+  BlobRecord,
+  CheckpointRecord,
+  MetadataOps,
+  MetadataStore,
+  ModelRecord,
+  NamespaceRecord,
+  PolicyRecord,
+  TokenRecord,
+  UploadSessionRecord,
+  VersionFileRecord,
+  VersionQuery,
+  VersionRecord,
+} from '../metadata-store.js';
+import { SQLITE_MIGRATIONS } from './migrations.js';
+
+/** How long a writer waits for another process holding the database lock before failing (SQLITE_BUSY). */
+export const SQLITE_BUSY_TIMEOUT_MS = 10_000;
+
+type Row = Record<string, unknown>;
+
+function isUniqueViolation(error: unknown): boolean {
+  return (
+    typeof error === 'object' && error !== null && String((error as { code?: unknown }).code).startsWith('SQLITE_CONSTRAINT')
+  );
+}
+
+function versionFromRow(r: Row): VersionRecord {
+  return {
+    namespace: String(r.namespace),
+    model: String(r.model),
+    version: String(r.version),
+    rootDigest: String(r.root_digest),
+    bundleDigest: String(r.bundle_digest),
+    signer: String(r.signer),
+    signerIdentity: (r.signer_identity as string | null) ?? null,
+    signerKeyFingerprint: (r.signer_key_fingerprint as string | null) ?? null,
+    signedAt: (r.signed_at as string | null) ?? null,
+    scanVerdict: String(r.scan_verdict),
+    manifest: String(r.manifest),
+    publishedAt: String(r.published_at),
+    publishedBy: String(r.published_by),
+    yanked: Number(r.yanked) === 1,
+    yankedAt: (r.yanked_at as string | null) ?? null,
+    yankReason: (r.yank_reason as string | null) ?? null,
+  };
+}
+
+function tokenFromRow(r: Row): TokenRecord {
+  return {
+    id: String(r.id),
+    tokenHash: String(r.token_hash),
+    namespace: (r.namespace as string | null) ?? null,
+    scope: r.scope as TokenRecord['scope'],
+    description: String(r.description),
+    createdAt: String(r.created_at),
+    createdBy: String(r.created_by),
+    revoked: Number(r.revoked) === 1,
+  };
+}
+
+/** The synchronous operations over one better-sqlite3 connection; wrapped as async by the store. */
+class SqliteOps implements MetadataOps {
+  constructor(private readonly db: Database.Database) {}
+
+  async createNamespace(ns: NamespaceRecord): Promise<void> {
+    try {
+      this.db
+        .prepare('INSERT INTO namespaces (name, public, created_at, created_by) VALUES (?, ?, ?, ?)')
+        .run(ns.name, ns.public ? 1 : 0, ns.createdAt, ns.createdBy);
+    } catch (error) {
+      if (isUniqueViolation(error))
+        throw new ModelsecError('CONFLICT', `namespace '${ns.name}' exists already`, { details: { namespace: ns.name } });
+      throw error;
+    }
+  }
+  async getNamespace(name: string): Promise<NamespaceRecord | undefined> {
+    const r = this.db.prepare('SELECT * FROM namespaces WHERE name = ?').get(name) as Row | undefined;
+    return r
+      ? { name: String(r.name), public: Number(r.public) === 1, createdAt: String(r.created_at), createdBy: String(r.created_by) }
+      : undefined;
+  }
+  async listNamespaces(): Promise<NamespaceRecord[]> {
+    const rows = this.db.prepare('SELECT * FROM namespaces ORDER BY name').all() as Row[];
+    return rows.map((r) => ({
+      name: String(r.name),
+      public: Number(r.public) === 1,
+      createdAt: String(r.created_at),
+      createdBy: String(r.created_by),
+    }));
+  }
+  async setNamespacePublic(name: string, isPublic: boolean): Promise<void> {
+    this.db.prepare('UPDATE namespaces SET public = ? WHERE name = ?').run(isPublic ? 1 : 0, name);
+  }
+
+  async createToken(t: TokenRecord): Promise<void> {
+    try {
+      this.db
+        .prepare(
+          'INSERT INTO tokens (id, token_hash, namespace, scope, description, created_at, created_by, revoked) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+        )
+        .run(t.id, t.tokenHash, t.namespace, t.scope, t.description, t.createdAt, t.createdBy, t.revoked ? 1 : 0);
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new ModelsecError('CONFLICT', 'token exists already', { details: { id: t.id } });
+      throw error;
+    }
+  }
+  async findTokenByHash(tokenHash: string): Promise<TokenRecord | undefined> {
+    const r = this.db.prepare('SELECT * FROM tokens WHERE token_hash = ?').get(tokenHash) as Row | undefined;
+    return r ? tokenFromRow(r) : undefined;
+  }
+  async listTokens(namespace?: string): Promise<TokenRecord[]> {
+    const rows = (
+      namespace === undefined
+        ? this.db.prepare('SELECT * FROM tokens ORDER BY created_at, id').all()
+        : this.db.prepare('SELECT * FROM tokens WHERE namespace = ? ORDER BY created_at, id').all(namespace)
+    ) as Row[];
+    return rows.map(tokenFromRow);
+  }
+  async revokeToken(id: string): Promise<void> {
+    this.db.prepare('UPDATE tokens SET revoked = 1 WHERE id = ?').run(id);
+  }
+
+  async setPolicy(namespace: string, document: string, at: string, by: string): Promise<PolicyRecord> {
+    const last = this.db.prepare('SELECT MAX(version) AS v FROM policies WHERE namespace = ?').get(namespace) as Row;
+    const version = Number(last.v ?? 0) + 1;
+    this.db
+      .prepare('INSERT INTO policies (namespace, version, document, created_at, created_by) VALUES (?, ?, ?, ?, ?)')
+      .run(namespace, version, document, at, by);
+    return { namespace, version, document, createdAt: at, createdBy: by };
+  }
+  async currentPolicy(namespace: string): Promise<PolicyRecord | undefined> {
+    const r = this.db.prepare('SELECT * FROM policies WHERE namespace = ? ORDER BY version DESC LIMIT 1').get(namespace) as
+      | Row
+      | undefined;
+    return r ? policyFromRow(r) : undefined;
+  }
+  async policyHistory(namespace: string): Promise<PolicyRecord[]> {
+    return (this.db.prepare('SELECT * FROM policies WHERE namespace = ? ORDER BY version').all(namespace) as Row[]).map(
+      policyFromRow,
+    );
+  }
+
+  async ensureModel(m: ModelRecord): Promise<void> {
+    this.db
+      .prepare('INSERT OR IGNORE INTO models (namespace, name, created_at) VALUES (?, ?, ?)')
+      .run(m.namespace, m.name, m.createdAt);
+  }
+  async listModels(namespace: string): Promise<ModelRecord[]> {
+    const rows = this.db.prepare('SELECT * FROM models WHERE namespace = ? ORDER BY name').all(namespace) as Row[];
+    return rows.map((r) => ({ namespace: String(r.namespace), name: String(r.name), createdAt: String(r.created_at) }));
+  }
+
+  async insertVersion(v: VersionRecord, files: VersionFileRecord[], attachments: AttachmentRecord[]): Promise<void> {
+    const write = this.db.transaction(() => {
+      this.db
+        .prepare(
+          `INSERT INTO versions (namespace, model, version, root_digest, bundle_digest, signer, signer_identity,
+          signer_key_fingerprint, signed_at, scan_verdict, manifest, published_at, published_by, yanked, yanked_at, yank_reason)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          v.namespace,
+          v.model,
+          v.version,
+          v.rootDigest,
+          v.bundleDigest,
+          v.signer,
+          v.signerIdentity,
+          v.signerKeyFingerprint,
+          v.signedAt,
+          v.scanVerdict,
+          v.manifest,
+          v.publishedAt,
+          v.publishedBy,
+          v.yanked ? 1 : 0,
+          v.yankedAt,
+          v.yankReason,
+        );
+      const file = this.db.prepare(
+        'INSERT INTO version_files (namespace, model, version, path, digest, size) VALUES (?, ?, ?, ?, ?, ?)',
+      );
+      for (const f of files) file.run(f.namespace, f.model, f.version, f.path, f.digest, f.size);
+      const att = this.db.prepare(
+        'INSERT INTO attachments (namespace, model, version, kind, digest, media_type, predicate_type) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      );
+      for (const a of attachments) att.run(a.namespace, a.model, a.version, a.kind, a.digest, a.mediaType, a.predicateType);
+    });
+    try {
+      write();
+    } catch (error) {
+      if (
+        isUniqueViolation(error) &&
+        this.db
+          .prepare('SELECT 1 FROM versions WHERE namespace = ? AND model = ? AND version = ?')
+          .get(v.namespace, v.model, v.version)
+      ) {
+        throw new ModelsecError('CONFLICT', `${v.namespace}/${v.model}@${v.version} is published already and immutable`, {
+          details: { namespace: v.namespace, model: v.model, version: v.version },
+        });
+      }
+      throw error;
+    }
+  }
+  async getVersion(namespace: string, model: string, version: string): Promise<VersionRecord | undefined> {
+    const r = this.db
+      .prepare('SELECT * FROM versions WHERE namespace = ? AND model = ? AND version = ?')
+      .get(namespace, model, version) as Row | undefined;
+    return r ? versionFromRow(r) : undefined;
+  }
+  async listVersions(q: VersionQuery): Promise<VersionRecord[]> {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    const add = (clause: string, value: unknown): void => {
+      where.push(clause);
+      args.push(value);
+    };
+    if (q.namespace !== undefined) add('v.namespace = ?', q.namespace);
+    if (q.model !== undefined) add('v.model = ?', q.model);
+    if (q.rootDigest !== undefined) add('v.root_digest = ?', q.rootDigest);
+    if (q.signerIdentity !== undefined) add('v.signer_identity = ?', q.signerIdentity);
+    if (q.signerKeyFingerprint !== undefined) add('v.signer_key_fingerprint = ?', q.signerKeyFingerprint);
+    if (q.fileDigest !== undefined) {
+      where.push(
+        'EXISTS (SELECT 1 FROM version_files f WHERE f.namespace = v.namespace AND f.model = v.model AND f.version = v.version AND f.digest = ?)',
+      );
+      args.push(q.fileDigest);
+    }
+    if (!q.includeYanked) where.push('v.yanked = 0');
+    const sql = `SELECT v.* FROM versions v ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY v.namespace, v.model, v.published_at, v.version`;
+    return (this.db.prepare(sql).all(...args) as Row[]).map(versionFromRow);
+  }
+  async versionFiles(namespace: string, model: string, version: string): Promise<VersionFileRecord[]> {
+    const rows = this.db
+      .prepare('SELECT * FROM version_files WHERE namespace = ? AND model = ? AND version = ? ORDER BY path')
+      .all(namespace, model, version) as Row[];
+    return rows.map((r) => ({ namespace, model, version, path: String(r.path), digest: String(r.digest), size: Number(r.size) }));
+  }
+  async versionAttachments(namespace: string, model: string, version: string): Promise<AttachmentRecord[]> {
+    const rows = this.db
+      .prepare('SELECT * FROM attachments WHERE namespace = ? AND model = ? AND version = ? ORDER BY kind, digest')
+      .all(namespace, model, version) as Row[];
+    return rows.map((r) => ({
+      namespace,
+      model,
+      version,
+      kind: r.kind as AttachmentRecord['kind'],
+      digest: String(r.digest),
+      mediaType: String(r.media_type),
+      predicateType: (r.predicate_type as string | null) ?? null,
+    }));
+  }
+  async yankVersion(namespace: string, model: string, version: string, at: string, reason: string): Promise<void> {
+    const info = this.db
+      .prepare('UPDATE versions SET yanked = 1, yanked_at = ?, yank_reason = ? WHERE namespace = ? AND model = ? AND version = ?')
+      .run(at, reason, namespace, model, version);
+    if (info.changes === 0) throw new ModelsecError('NOT_FOUND', `${namespace}/${model}@${version} does not exist`);
+  }
+
+  async putBlobRecord(b: BlobRecord): Promise<void> {
+    this.db.prepare('INSERT OR IGNORE INTO blobs (digest, size, created_at) VALUES (?, ?, ?)').run(b.digest, b.size, b.createdAt);
+  }
+  async getBlobRecord(digest: string): Promise<BlobRecord | undefined> {
+    const r = this.db.prepare('SELECT * FROM blobs WHERE digest = ?').get(digest) as Row | undefined;
+    return r ? { digest: String(r.digest), size: Number(r.size), createdAt: String(r.created_at) } : undefined;
+  }
+
+  async createUpload(s: UploadSessionRecord): Promise<void> {
+    this.db
+      .prepare('INSERT INTO uploads (id, namespace, offset, created_at, updated_at, created_by) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(s.id, s.namespace, s.offset, s.createdAt, s.updatedAt, s.createdBy);
+  }
+  async getUpload(id: string): Promise<UploadSessionRecord | undefined> {
+    const r = this.db.prepare('SELECT * FROM uploads WHERE id = ?').get(id) as Row | undefined;
+    return r
+      ? {
+          id: String(r.id),
+          namespace: String(r.namespace),
+          offset: Number(r.offset),
+          createdAt: String(r.created_at),
+          updatedAt: String(r.updated_at),
+          createdBy: String(r.created_by),
+        }
+      : undefined;
+  }
+  async advanceUpload(id: string, expectedOffset: number, newOffset: number, at: string): Promise<boolean> {
+    const info = this.db
+      .prepare('UPDATE uploads SET offset = ?, updated_at = ? WHERE id = ? AND offset = ?')
+      .run(newOffset, at, id, expectedOffset);
+    return info.changes === 1;
+  }
+  async deleteUpload(id: string): Promise<void> {
+    this.db.prepare('DELETE FROM uploads WHERE id = ?').run(id);
+  }
+
+  async appendAudit(e: AuditEntry): Promise<void> {
+    this.db
+      .prepare('INSERT INTO audit (at, actor, action, target, outcome, remote, details) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(e.at, e.actor, e.action, e.target, e.outcome, e.from, e.details);
+  }
+  async listAudit(options: { limit: number; namespace?: string }): Promise<AuditEntry[]> {
+    const rows = (
+      options.namespace === undefined
+        ? this.db.prepare('SELECT * FROM audit ORDER BY id DESC LIMIT ?').all(options.limit)
+        : this.db
+            .prepare('SELECT * FROM audit WHERE target = ? OR substr(target, 1, ?) = ? ORDER BY id DESC LIMIT ?')
+            .all(options.namespace, options.namespace.length + 1, `${options.namespace}/`, options.limit)
+    ) as Row[];
+    return rows.map((r) => ({
+      id: Number(r.id),
+      at: String(r.at),
+      actor: String(r.actor),
+      action: String(r.action),
+      target: String(r.target),
+      outcome: r.outcome as AuditEntry['outcome'],
+      from: String(r.remote),
+      details: String(r.details),
+    }));
+  }
+
+  async appendLogLeaf(leaf: Uint8Array): Promise<number> {
+    const r = this.db.prepare('SELECT COUNT(*) AS n FROM log_leaves').get() as Row;
+    const index = Number(r.n);
+    this.db.prepare('INSERT INTO log_leaves (idx, leaf) VALUES (?, ?)').run(index, Buffer.from(leaf));
+    return index;
+  }
+  async readLogLeaves(start: number, end: number): Promise<Uint8Array[]> {
+    const rows = this.db.prepare('SELECT leaf FROM log_leaves WHERE idx >= ? AND idx < ? ORDER BY idx').all(start, end) as Row[];
+    return rows.map((r) => new Uint8Array(r.leaf as Buffer));
+  }
+  async logSize(): Promise<number> {
+    return Number((this.db.prepare('SELECT COUNT(*) AS n FROM log_leaves').get() as Row).n);
+  }
+  async saveCheckpoint(c: CheckpointRecord): Promise<void> {
+    this.db.prepare('INSERT INTO checkpoints (size, text, created_at) VALUES (?, ?, ?)').run(c.size, c.text, c.createdAt);
+  }
+  async latestCheckpoint(): Promise<CheckpointRecord | undefined> {
+    const r = this.db.prepare('SELECT * FROM checkpoints ORDER BY rowid DESC LIMIT 1').get() as Row | undefined;
+    return r ? { size: Number(r.size), text: String(r.text), createdAt: String(r.created_at) } : undefined;
+  }
+}
+
+function policyFromRow(r: Row): PolicyRecord {
+  return {
+    namespace: String(r.namespace),
+    version: Number(r.version),
+    document: String(r.document),
+    createdAt: String(r.created_at),
+    createdBy: String(r.created_by),
+  };
+}
+
+/** Applies pending migrations; returns the schema version. */
+function migrate(db: Database.Database): number {
+  const current = Number(db.pragma('user_version', { simple: true }));
+  for (let i = current; i < SQLITE_MIGRATIONS.length; i++) {
+    db.transaction(() => {
+      db.exec(SQLITE_MIGRATIONS[i] as string);
+      db.pragma(`user_version = ${i + 1}`);
+    })();
+  }
+  return SQLITE_MIGRATIONS.length;
+}
+
+/** The method names of MetadataOps, each routed through the store's queue outside transactions. */
+const OP_NAMES = Object.getOwnPropertyNames(SqliteOps.prototype).filter(
+  (name) => name !== 'constructor',
+) as (keyof MetadataOps)[];
+
+// Declaration merging: the constructor installs every MetadataOps method on the instance.
+export interface SqliteMetadataStore extends MetadataOps {}
+
+/**
+ * SQLite metadata store (WAL). One connection per process; every call and every `transaction` runs through
+ * one promise queue (an async transaction never interleaves with other work on the connection), and
+ * BEGIN IMMEDIATE with a busy timeout serialises writers across processes.
+ */
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: methods are installed in the constructor
+export class SqliteMetadataStore implements MetadataStore {
+  readonly kind = 'sqlite' as const;
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly inner: SqliteOps;
+
+  private constructor(private readonly database: Database.Database) {
+    this.inner = new SqliteOps(database);
+    for (const name of OP_NAMES) {
+      const method = (this.inner[name] as (...args: unknown[]) => Promise<unknown>).bind(this.inner);
+      (this as unknown as Record<string, unknown>)[name] = (...args: unknown[]) => this.serial(() => method(...args));
+    }
+  }
+
+  /** Opens (creating) `file`, or an in-memory database for ':memory:'. */
+  static open(file: string): SqliteMetadataStore {
+    if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
+    const db = new Database(file);
+    db.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
+    if (file !== ':memory:') db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    migrate(db);
+    return new SqliteMetadataStore(db);
+  }
+
+  private serial<T>(run: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(run, run);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  transaction<T>(fn: (tx: MetadataOps) => Promise<T>): Promise<T> {
+    return this.serial(async () => {
+      this.database.exec('BEGIN IMMEDIATE');
+      try {
+        const result = await fn(this.inner);
+        this.database.exec('COMMIT');
+        return result;
+      } catch (error) {
+        if (this.database.inTransaction) this.database.exec('ROLLBACK');
+        throw error;
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.queue;
+    this.database.close();
+  }
+}
