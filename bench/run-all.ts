@@ -7,6 +7,7 @@ import type { Bench, BenchResult } from './lib.js';
 /** Every benchmark, by name: add one line per bench/<area>.ts. */
 const BENCHES: Record<string, () => Promise<Bench>> = {
   mlbom: async () => (await import('./mlbom.js')).run,
+  hashing: async () => (await import('./hashing.js')).run,
 };
 
 async function main(): Promise<void> {
