@@ -82,7 +82,8 @@ async function buildBom(env: CliEnv, out: Output, target: string, flags: BomFlag
     deps: flags.deps,
     depsFiles: (flags.depsFile ?? []).map((f) => resolve(env.cwd, f)),
     clock,
-    onFileHashed: (n) => progress.tick(n),
+    onHashStart: (total) => progress.setTotal(total),
+    onHashed: (bytes) => progress.tick(bytes),
     ...(flags.name ? { name: flags.name } : {}),
     ...((flags.version ?? flags.modelVersion) ? { version: (flags.version ?? flags.modelVersion)! } : {}),
   }).finally(() => progress.finish());

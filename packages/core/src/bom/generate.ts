@@ -18,7 +18,7 @@ export interface GenerateModelBomOptions extends LocalModelOptions {
   name?: string;
   version?: string;
   /** Hub access for hf:// targets (endpoint, token, fetch). */
-  hub?: Omit<HubModelOptions, 'deps' | 'onFileHashed'>;
+  hub?: Omit<HubModelOptions, 'deps' | 'onHashed' | 'onHashStart'>;
   /** Scan results to attach (the CLI's --scan). */
   scan?: (facts: ModelFacts) => Promise<ScanAttachment | undefined>;
 }
@@ -46,10 +46,11 @@ export async function gatherModelFactsFor(target: string, options: GenerateModel
   return facts;
 }
 
-function pickDeps(options: GenerateModelBomOptions): { deps?: 'auto' | 'none'; onFileHashed?: (n: number) => void } {
+function pickDeps(options: GenerateModelBomOptions): Pick<HubModelOptions, 'deps' | 'onHashed' | 'onHashStart'> {
   return {
     ...(options.deps ? { deps: options.deps } : {}),
-    ...(options.onFileHashed ? { onFileHashed: options.onFileHashed } : {}),
+    ...(options.onHashed ? { onHashed: options.onHashed } : {}),
+    ...(options.onHashStart ? { onHashStart: options.onHashStart } : {}),
   };
 }
 

@@ -27,7 +27,8 @@ export interface HubModelOptions extends HubClientOptions {
   deps?: 'auto' | 'none';
   /** Files up to this size are downloaded and hashed; larger LFS files take the Hub's sha256 (default MAX_HUB_HASHED_BYTES). */
   maxHashedBytes?: number;
-  onFileHashed?: (files: number) => void;
+  onHashed?: (bytes: number) => void;
+  onHashStart?: (totalBytes: number) => void;
 }
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
@@ -82,7 +83,7 @@ export async function hubModelAccess(target: string, options: HubModelOptions = 
         close: async () => {},
       };
     },
-    hash: async (files, onFileHashed) => {
+    hash: async (files, onHashed) => {
       const out: Array<string | { sha256: string; source: 'hub-lfs' }> = [];
       for (const f of files) {
         const listed = byPath.get(f.path);
@@ -92,7 +93,7 @@ export async function hubModelAccess(target: string, options: HubModelOptions = 
           const bytes = await fetchWhole(f.path);
           out.push(sha256(bytes));
         }
-        onFileHashed?.(1);
+        onHashed?.(f.size);
       }
       return out;
     },
@@ -120,5 +121,8 @@ export async function hubModelAccess(target: string, options: HubModelOptions = 
 /** Gathers the facts of `hf://ORG/NAME[@REV]` from the Hub. */
 export async function gatherHubModel(target: string, options: HubModelOptions = {}): Promise<ModelFacts> {
   const access = await hubModelAccess(target, options);
-  return gatherModelFacts(access, options.onFileHashed ? { onFileHashed: options.onFileHashed } : {});
+  return gatherModelFacts(access, {
+    ...(options.onHashed ? { onHashed: options.onHashed } : {}),
+    ...(options.onHashStart ? { onHashStart: options.onHashStart } : {}),
+  });
 }

@@ -21,18 +21,17 @@ export interface ModelFileAccess {
   readText(path: string): Promise<string>;
   /** Random access to the file, for header readers. */
   open(path: string, size: number): Promise<ByteSource>;
-  /** SHA-256 hex of each file, in order (or `{sha256, source}` when not computed here); `onFileHashed(1)` per file. */
-  hash(
-    files: ListedFile[],
-    onFileHashed?: (files: number) => void,
-  ): Promise<Array<string | { sha256: string; source: 'hub-lfs' }>>;
+  /** SHA-256 hex of each file, in order (or `{sha256, source}` when not computed here); `onHashed(bytes)` as they go. */
+  hash(files: ListedFile[], onHashed?: (bytes: number) => void): Promise<Array<string | { sha256: string; source: 'hub-lfs' }>>;
   /** Parsed dependency files (`--deps auto` and `--deps-file`). */
   dependencies?(files: ListedFile[]): Promise<DependencyParseResult | undefined>;
 }
 
 export interface GatherOptions {
   /** Called with 1 as each file's hash is done (for a progress bar over the file count). */
-  onFileHashed?: (files: number) => void;
+  onHashed?: (bytes: number) => void;
+  /** Called once before hashing with the total bytes to hash. */
+  onHashStart?: (totalBytes: number) => void;
 }
 
 const byString = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -73,7 +72,8 @@ function topLevel(files: ListedFile[], name: string): ListedFile | undefined {
 export async function gatherModelFacts(access: ModelFileAccess, options: GatherOptions = {}): Promise<ModelFacts> {
   const warnings: BomWarning[] = [];
   const listed = [...(await access.list())].sort((a, b) => byString(a.path, b.path));
-  const digests = await access.hash(listed, options.onFileHashed);
+  options.onHashStart?.(listed.reduce((n, f) => n + f.size, 0));
+  const digests = await access.hash(listed, options.onHashed);
   const files: ModelFile[] = listed.map((f, i) => {
     const d = digests[i]!;
     return typeof d === 'string'

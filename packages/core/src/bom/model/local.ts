@@ -146,13 +146,13 @@ export async function localModelAccess(
       isDir ? listDirectory(root, warnings, hub?.cacheRepoDir) : [{ path: basename(absolute), size: info.size }],
     readText: async (rel) => readFile(join(root, rel), 'utf8'),
     open: async (rel) => fileSource(join(root, rel)),
-    hash: async (files, onFileHashed) => {
+    hash: async (files, onHashed) => {
       const digests = await hashFiles(
         files.map((f) => ({ path: join(root, f.path) })),
-        // hashFiles calls onBytes once per finished job: count files done. Its default concurrency is hashing's.
+        // hashFiles reports bytes as they are hashed; its default concurrency is the hashing pool's.
         {
           ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
-          ...(onFileHashed ? { onBytes: () => onFileHashed(1) } : {}),
+          ...(onHashed ? { onProgress: onHashed } : {}),
         },
       );
       return digests.map((d) => d.toString('hex'));
