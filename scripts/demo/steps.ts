@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { cpSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DemoStep } from './runner.js';
 
@@ -65,6 +65,22 @@ export const DEMO_STEPS: DemoStep[] = [
         '-o',
         join(ctx.work, 'broken.cdx.json'),
       ]);
+    },
+  },
+  {
+    title: 'Sign and verify a model with a key, then catch a tampered file (keygen, sign, verify, digest)',
+    run(ctx) {
+      const model = join(ctx.work, 'signed-tiny-llama');
+      cpSync(join(ctx.fixtures, 'models', 'hf-tiny-llama'), model, { recursive: true });
+      const prefix = join(ctx.work, 'demo-signer');
+      ctx.modelsec(['keygen', '--out', prefix, '--curve', 'p384']);
+      ctx.say('The OMS root digest covers every file (PurePosixPath order, .git ignored):');
+      ctx.modelsec(['digest', model]);
+      ctx.modelsec(['sign', 'key', model, '--private-key', `${prefix}.key`]);
+      ctx.modelsec(['verify', 'key', model, '--public-key', `${prefix}.pub`]);
+      ctx.say('Someone edits config.json after signing: verification fails (exit 1) and names the file:');
+      writeFileSync(join(model, 'config.json'), '{"model_type": "llama", "tampered": true}\n');
+      ctx.modelsec(['verify', 'key', model, '--public-key', `${prefix}.pub`], { expectExit: 1 });
     },
   },
 ];
