@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { lstat, readdir, realpath, stat } from 'node:fs/promises';
-import { basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { ModelsecError, toModelsecError } from '../errors/index.js';
 import { type HashJob, hashFiles } from '../hashing/index.js';
 
@@ -61,6 +61,12 @@ export interface ModelDigest {
   /** Hex SHA-256 over the concatenated raw resource digests, in resource order. */
   rootDigest: string;
   totalBytes: number;
+}
+
+/** Names of attestation files kept beside a signature `NAME.sig`: `NAME.<slug>.att.sig`. */
+export function attestationNamePattern(signatureName: string): RegExp {
+  const base = signatureName.replace(/\.sig$/, '').replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`^${base}\\.[A-Za-z0-9._-]+\\.att\\.sig$`);
 }
 
 /** Compares two relative POSIX paths as Python's PurePosixPath does: component by component, code-point order. */
@@ -197,7 +203,12 @@ export async function hashModelDirectory(modelPath: string, options: HashModelOp
     const userIgnores = [...(options.ignorePaths ?? []), signature];
     if (options.ignoreGitPaths ?? true) userIgnores.push(...DEFAULT_GIT_IGNORES);
     ignorePaths = normaliseIgnorePaths(root, userIgnores);
-    listed = await listModelFiles(root, ignorePaths, allowSymlinks);
+    // Attestations accumulate beside the signature (`model.<type>.att.sig`, see attestationPathFor): never hashed.
+    const attestationPattern = attestationNamePattern(basename(signature));
+    const signatureDir = dirname(signature);
+    listed = (await listModelFiles(root, ignorePaths, allowSymlinks)).filter(
+      (f) => !(dirname(f.abs) === signatureDir && attestationPattern.test(basename(f.abs))),
+    );
   } else if (info.isFile()) {
     listed = [{ rel: '.', abs: root, size: info.size }];
   } else {

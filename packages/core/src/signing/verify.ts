@@ -229,6 +229,7 @@ export function compareResources(
   options: { ignoreUnsigned?: boolean; shards?: boolean } = {},
 ): ResourceMismatch[] {
   const shards = options.shards ?? false;
+  if (shards) return compareShardedResources(signed, actual, options.ignoreUnsigned ?? false);
   const want = new Map(signed.map((r) => [r.name, r.digest.toLowerCase()]));
   const have = new Map(actual.map((r) => [r.name, r.digest.toLowerCase()]));
   const signedPaths = new Set(signed.map((r) => pathOf(r.name, shards)));
@@ -243,6 +244,34 @@ export function compareResources(
     if (options.ignoreUnsigned && !signedPaths.has(pathOf(name, shards))) continue;
     out.push({ kind: 'extra', name, actual: digest });
   }
+  return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.kind.localeCompare(b.kind)));
+}
+
+/** Shards compared per file: a file whose shards differ in any way (content or size) is one `digest` mismatch. */
+function compareShardedResources(
+  signed: readonly Pick<ModelResource, 'name' | 'digest'>[],
+  actual: readonly Pick<ModelResource, 'name' | 'digest'>[],
+  ignoreUnsigned: boolean,
+): ResourceMismatch[] {
+  const group = (list: readonly Pick<ModelResource, 'name' | 'digest'>[]) => {
+    const byPath = new Map<string, string[]>();
+    for (const r of list) {
+      const p = pathOf(r.name, true);
+      byPath.set(p, [...(byPath.get(p) ?? []), `${r.name}=${r.digest.toLowerCase()}`]);
+    }
+    for (const v of byPath.values()) v.sort();
+    return byPath;
+  };
+  const want = group(signed);
+  const have = group(actual);
+  const out: ResourceMismatch[] = [];
+  for (const [p, shards] of want) {
+    const got = have.get(p);
+    if (!got) out.push({ kind: 'missing', name: p });
+    else if (got.join('\n') !== shards.join('\n'))
+      out.push({ kind: 'digest', name: p, expected: shards.join(' '), actual: got.join(' ') });
+  }
+  if (!ignoreUnsigned) for (const p of have.keys()) if (!want.has(p)) out.push({ kind: 'extra', name: p });
   return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.kind.localeCompare(b.kind)));
 }
 
