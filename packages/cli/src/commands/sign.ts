@@ -1,5 +1,6 @@
+import { statSync } from 'node:fs';
 import { readFile, rename, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import {
   type BundleJson,
   DEFAULT_SHARD_SIZE,
@@ -55,7 +56,11 @@ export interface HashFlags {
 export function addHashFlags(command: Command, options: { serialization: boolean; signature: boolean }): Command {
   if (options.signature) command.option('--signature <FILE>', `signature file (default: MODEL_PATH/${DEFAULT_SIGNATURE_NAME})`);
   command
-    .option('--ignore-paths <PATH>', 'leave this file or directory (relative to the model) out; repeatable', collect)
+    .option(
+      '--ignore-paths <PATH>',
+      'leave this file or directory out (a path inside the model, from here or relative to the model); repeatable',
+      collect,
+    )
     .option('--no-ignore-git-paths', 'also hash .git, .gitattributes, .github and .gitignore at the model root')
     .option('--allow-symlinks', 'follow symbolic links (hash the target under the link path) instead of refusing them');
   if (options.serialization) {
@@ -74,8 +79,32 @@ export function addHashFlags(command: Command, options: { serialization: boolean
   return command;
 }
 
+/**
+ * The signature file: `--signature`, else `model.sig` inside the model directory (beside a single-file model).
+ * (The reference CLI defaults to `model.sig` in the current directory; keeping it with the model lets several
+ * models be signed from one place. Pass `--signature model.sig` for the reference behaviour.)
+ */
 export function signaturePathFor(env: CliEnv, model: string, flags: HashFlags): string {
-  return flags.signature ? resolve(env.cwd, flags.signature) : join(resolve(env.cwd, model), DEFAULT_SIGNATURE_NAME);
+  if (flags.signature) return resolve(env.cwd, flags.signature);
+  const absolute = resolve(env.cwd, model);
+  let isFile = false;
+  try {
+    isFile = statSync(absolute).isFile();
+  } catch {
+    // A missing model is reported by the hashing step, naming the path.
+  }
+  return join(isFile ? dirname(absolute) : absolute, DEFAULT_SIGNATURE_NAME);
+}
+
+/**
+ * An `--ignore-paths` value: a path as typed from the current directory when it lies inside the model (what the
+ * reference CLI does), otherwise relative to the model directory.
+ */
+export function resolveIgnorePath(env: CliEnv, model: string, p: string): string {
+  const root = resolve(env.cwd, model);
+  const fromCwd = resolve(env.cwd, p);
+  const rel = relative(root, fromCwd);
+  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? fromCwd : resolve(root, p);
 }
 
 /** Hash options from the flags, with a progress bar on stderr while hashing. */
@@ -90,7 +119,7 @@ export function hashOptionsFrom(
     options: {
       ...(flags.method ? { method: flags.method } : {}),
       ...(flags.shardSize !== undefined ? { shardSize: flags.shardSize } : {}),
-      ignorePaths: (flags.ignorePaths ?? []).map((p) => resolve(resolve(env.cwd, model), p)),
+      ignorePaths: (flags.ignorePaths ?? []).map((p) => resolveIgnorePath(env, model, p)),
       ignoreGitPaths: flags.ignoreGitPaths !== false,
       allowSymlinks: Boolean(flags.allowSymlinks),
       signaturePath: signaturePathFor(env, model, flags),

@@ -4,7 +4,7 @@ import { type BundleVerifier, ModelsecError, toModelsecError, verifyAttestation,
 import type { Command } from 'commander';
 import { action, type CliEnv, collect } from '../command-kit.js';
 import type { Output } from '../output.js';
-import { addHashFlags, type HashFlags, readInput, signaturePathFor } from './sign.js';
+import { addHashFlags, type HashFlags, readInput, resolveIgnorePath, signaturePathFor } from './sign.js';
 
 interface VerifierFlags {
   publicKey?: string;
@@ -119,7 +119,7 @@ export function register(program: Command, env: CliEnv): void {
           let verified: Awaited<ReturnType<typeof verifyModel>>;
           try {
             verified = await verifyModel(resolve(env.cwd, model), bundle, verifier, {
-              ignorePaths: (flags.ignorePaths ?? []).map((p) => resolve(resolve(env.cwd, model), p)),
+              ignorePaths: (flags.ignorePaths ?? []).map((p) => resolveIgnorePath(env, model, p)),
               ignoreGitPaths: flags.ignoreGitPaths !== false,
               ignoreUnsignedFiles: Boolean(flags.ignoreUnsignedFiles),
               signaturePath,
