@@ -334,3 +334,57 @@ describe('attestations', () => {
     await expect(verifyModelBundle(bundle, verifier)).rejects.toMatchObject({ code: 'SIGNING_PREDICATE_UNSUPPORTED' });
   });
 });
+
+describe("the spec's forms are verified too", () => {
+  const pair = generateSigningKey('p384');
+  const signer: ModelSigner = { kind: 'key', privateKeyPem: pair.privateKeyPem };
+  const verifier: BundleVerifier = { kind: 'key', publicKeyPem: pair.publicKeyPem };
+  const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
+  const rootOf = (digests: string[]) => {
+    const h = createHash('sha256');
+    for (const d of digests) h.update(Buffer.from(d, 'hex'));
+    return h.digest('hex');
+  };
+
+  it('a single-file model whose resource is named by its basename (spec) or "." (reference)', async () => {
+    const dir = mkdtempSync(path.join(work, 'single-'));
+    const file = path.join(dir, 'model.gguf');
+    writeFileSync(file, 'gguf bytes');
+    for (const name of ['model.gguf', '.']) {
+      const digest = sha('gguf bytes');
+      const statement = {
+        _type: 'https://in-toto.io/Statement/v1',
+        subject: [{ name: 'model.gguf', digest: { sha256: rootOf([digest]) } }],
+        predicateType: 'https://model_signing/signature/v1.0',
+        predicate: {
+          serialization: { method: 'files', hash_type: 'sha256', allow_symlinks: false },
+          resources: [{ name, algorithm: 'sha256', digest }],
+        },
+      };
+      const bundle = await signStatement(statement, signer);
+      await expect(verifyModel(file, bundle, verifier)).resolves.toMatchObject({ resources: [{ name }] });
+    }
+  });
+
+  it('shards with algorithm = hash_type and shard_size as a float (protobuf JSON)', async () => {
+    const dir = mkdtempSync(path.join(work, 'spec-shards-'));
+    const bytes = Buffer.alloc(25, 9);
+    writeFileSync(path.join(dir, 'w.bin'), bytes);
+    const digests = [sha(bytes.subarray(0, 10)), sha(bytes.subarray(10, 20)), sha(bytes.subarray(20, 25))];
+    const statement = {
+      _type: 'https://in-toto.io/Statement/v1',
+      subject: [{ name: 'm', digest: { sha256: rootOf(digests) } }],
+      predicateType: 'https://model_signing/signature/v1.0',
+      predicate: {
+        serialization: { method: 'shards', hash_type: 'sha256', allow_symlinks: false, shard_size: 10.0 },
+        resources: ['w.bin:0:10', 'w.bin:10:20', 'w.bin:20:25'].map((name, i) => ({
+          name,
+          algorithm: 'sha256',
+          digest: digests[i],
+        })),
+      },
+    };
+    const bundle = await signStatement(statement, signer);
+    await expect(verifyModel(dir, bundle, verifier)).resolves.toMatchObject({ method: 'shards', shardSize: 10 });
+  });
+});

@@ -135,7 +135,9 @@ export async function verifyStatementBundle(
     const leaf = certs[0]!;
     const at = new Date(leaf.validFrom);
     const chain = verifyCertificateChain(leaf, certs.slice(1), roots, at);
-    paeForm = verifyPae(parsed.payloadType, parsed.payload, parsed.signature, leaf.publicKey, { legacy: true });
+    // model_signing v0.2's broken PAE is accepted only for the legacy predicate it produced.
+    const legacy = parseStatement(parsed.payload).predicateType === LEGACY_DIGESTS_PREDICATE;
+    paeForm = verifyPae(parsed.payloadType, parsed.payload, parsed.signature, leaf.publicKey, { legacy });
     signer = {
       kind: 'certificate',
       identity: leaf.subject,
