@@ -60,7 +60,11 @@ export const ERROR_CODES = {
   MODEL_MISMATCH: spec(1, 422, 'The model on disk differs from what the signature covers.'),
   SIGNING_FAILED: spec(3, 500, 'Signing could not complete (key, certificate or Sigstore service error).'),
   KEY_INVALID: spec(2, 400, 'A key or certificate file cannot be parsed or has an unsupported algorithm.'),
-  SIGNING_BUNDLE_INVALID: spec(1, 422, 'A signature file is not a Sigstore bundle with a DSSE in-toto statement of a known shape.'),
+  SIGNING_BUNDLE_INVALID: spec(
+    1,
+    422,
+    'A signature file is not a Sigstore bundle with a DSSE in-toto statement of a known shape.',
+  ),
   SIGNING_PREDICATE_UNSUPPORTED: spec(1, 422, 'The signed statement has a predicate type this verifier does not accept.'),
   SIGNING_RESOURCE_NAME_INVALID: spec(1, 422, 'A signed resource name is absolute, contains "..", or is not normalised.'),
   SIGNING_SYMLINK_REFUSED: spec(1, 422, 'The model contains a symbolic link and symlinks were not allowed.'),
@@ -84,6 +88,20 @@ export const ERROR_CODES = {
   POLICY_DENIED: spec(1, 422, 'The namespace policy refuses this model version.'),
   PAYLOAD_TOO_LARGE: spec(2, 413, 'A request body exceeds the server limit.'),
   DIGEST_MISMATCH: spec(2, 400, 'Uploaded bytes do not hash to the digest the client declared.'),
+  REGISTRY_CHECK_UNAVAILABLE: spec(
+    1,
+    422,
+    'A check the policy requires cannot run in this registry build; the push is refused (fail closed).',
+  ),
+  REGISTRY_BLOB_MISSING: spec(2, 400, 'A manifest names a blob that was not uploaded, or whose size differs.'),
+  REGISTRY_UNSUPPORTED_SIGNATURE: spec(
+    1,
+    422,
+    'The signature uses a serialization the registry does not verify at push (shards).',
+  ),
+  REGISTRY_NAME_INVALID: spec(2, 400, 'A namespace or model name is not lowercase letters, digits, ".", "_" or "-" (max 64).'),
+  REGISTRY_VERSION_INVALID: spec(2, 400, 'A version is not a valid semantic version, or a range does not parse.'),
+  REGISTRY_PATH_INVALID: spec(2, 400, 'A manifest file path is absolute, has "." or ".." segments, or control characters.'),
 
   // ── transparency log ───────────────────────────────────────────────────────
   LOG_PROOF_INVALID: spec(1, 422, 'An inclusion or consistency proof does not verify.'),
