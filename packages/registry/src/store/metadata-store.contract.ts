@@ -119,6 +119,9 @@ export function describeMetadataStore(name: string, makeStore: () => Promise<Met
       expect((await s.listModels('acme')).map((m) => m.name)).toEqual(['bert']);
       expect((await s.versionFiles('acme', 'bert', '1.0.0')).map((f) => f.path)).toEqual(['a.json', 'b.bin']);
       expect(await s.versionAttachments('acme', 'bert', '1.0.0')).toHaveLength(1);
+      expect(await s.namespaceHasBlob('acme', 'd'.repeat(64))).toBe(true);
+      expect(await s.namespaceHasBlob('acme', 'b'.repeat(64))).toBe(true);
+      expect(await s.namespaceHasBlob('other', 'd'.repeat(64))).toBe(false);
       expect((await s.listVersions({ fileDigest: 'd'.repeat(64) })).map((v) => v.version)).toEqual(['1.0.0']);
       expect(await s.listVersions({ fileDigest: 'f'.repeat(64) })).toEqual([]);
       expect(await s.listVersions({ signerKeyFingerprint: 'c'.repeat(64) })).toHaveLength(1);

@@ -182,6 +182,8 @@ export interface MetadataOps {
   versionFiles(namespace: string, model: string, version: string): Promise<VersionFileRecord[]>;
   /** Sorted by kind, digest. */
   versionAttachments(namespace: string, model: string, version: string): Promise<AttachmentRecord[]>;
+  /** Whether a version of `namespace` references `digest` (as a file or an attachment). */
+  namespaceHasBlob(namespace: string, digest: string): Promise<boolean>;
   yankVersion(namespace: string, model: string, version: string, at: string, reason: string): Promise<void>;
 
   /** Records a blob (idempotent). */

@@ -256,6 +256,14 @@ class SqliteOps implements MetadataOps {
       predicateType: (r.predicate_type as string | null) ?? null,
     }));
   }
+  async namespaceHasBlob(namespace: string, digest: string): Promise<boolean> {
+    const r = this.db
+      .prepare(
+        'SELECT 1 FROM version_files WHERE namespace = ? AND digest = ? UNION ALL SELECT 1 FROM attachments WHERE namespace = ? AND digest = ? LIMIT 1',
+      )
+      .get(namespace, digest, namespace, digest);
+    return r !== undefined;
+  }
   async yankVersion(namespace: string, model: string, version: string, at: string, reason: string): Promise<void> {
     const info = this.db
       .prepare('UPDATE versions SET yanked = 1, yanked_at = ?, yank_reason = ? WHERE namespace = ? AND model = ? AND version = ?')

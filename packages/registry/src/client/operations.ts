@@ -1,0 +1,263 @@
+/** push / pull / check as library operations over RegistryClient (the CLI prints their results). */
+import { randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import {
+  type BundleVerifier,
+  compareResources,
+  hashModelDirectory,
+  isModelsecError,
+  ModelsecError,
+  type Severity,
+  severityRank,
+  verifyModelBundle,
+} from '@modelsec/core';
+import semver from 'semver';
+import type { Policy } from '../policy/policy.js';
+import { effectivePolicy } from '../policy/policy.js';
+import { verifiersFor } from '../verification/signature-adapter.js';
+import { type ModelRef, type RegistryClient, sha256File } from './registry-client.js';
+
+export interface VersionInfo {
+  namespace: string;
+  model: string;
+  version: string;
+  rootDigest: string;
+  bundleDigest: string;
+  signer: { kind: string; identity?: string; issuer?: string; keyFingerprint?: string };
+  signedAt: string | null;
+  scan: { status: string; maxSeverity: Severity | null };
+  publishedAt: string;
+  yanked: boolean;
+  yankReason: string | null;
+  publicKey?: string;
+  files?: { path: string; digest: string; size: number }[];
+  attachments?: { kind: string; digest: string; predicateType: string | null }[];
+  logIndex?: number;
+}
+
+export interface PushOptions {
+  signaturePath: string;
+  publicKeyPem?: string;
+  bomPath?: string;
+  attestationPaths?: string[];
+  onProgress?: (event: { phase: 'hash' | 'upload'; done: number; total: number; file?: string; skipped?: boolean }) => void;
+}
+
+export async function pushModel(
+  client: RegistryClient,
+  modelPath: string,
+  ref: ModelRef,
+  options: PushOptions,
+): Promise<VersionInfo & { uploaded: number; deduplicated: number }> {
+  if (!ref.version || semver.valid(ref.version) !== ref.version)
+    throw new ModelsecError('REGISTRY_VERSION_INVALID', `push needs an exact semantic version, got '${ref.version ?? ''}'`);
+  const info = await stat(modelPath).catch(() => undefined);
+  if (!info) throw new ModelsecError('FILE_NOT_FOUND', `${modelPath} does not exist`);
+  if (!info.isDirectory()) throw new ModelsecError('USAGE', `${modelPath}: push takes a model directory`);
+  const digest = await hashModelDirectory(modelPath, { signaturePath: options.signaturePath });
+  if (digest.method !== 'files') throw new ModelsecError('REGISTRY_UNSUPPORTED_SIGNATURE', 'push hashes per file');
+  const files = await Promise.all(
+    digest.resources.map(async (r) => ({
+      path: r.name,
+      digest: r.digest.toLowerCase(),
+      size: (await stat(path.join(modelPath, r.name))).size,
+    })),
+  );
+  const total = files.reduce((n, f) => n + f.size, 0);
+  let done = 0;
+  let uploaded = 0;
+  let deduplicated = 0;
+  for (const f of files) {
+    const outcome = await client.uploadFile(ref.namespace, path.join(modelPath, f.path), f.digest, (n) => {
+      done += n;
+      options.onProgress?.({ phase: 'upload', done, total, file: f.path });
+    });
+    if (outcome === 'exists') deduplicated++;
+    else uploaded++;
+  }
+  const bundle = await client.uploadBytes(ref.namespace, await readFile(options.signaturePath));
+  const mlbom = options.bomPath ? await client.uploadBytes(ref.namespace, await readFile(options.bomPath)) : undefined;
+  const attestations: string[] = [];
+  for (const a of options.attestationPaths ?? []) attestations.push(await client.uploadBytes(ref.namespace, await readFile(a)));
+  const manifest = {
+    files,
+    bundle,
+    ...(options.publicKeyPem ? { publicKey: options.publicKeyPem } : {}),
+    ...(mlbom ? { mlbom } : {}),
+    ...(attestations.length ? { attestations } : {}),
+  };
+  const version = await client.json<VersionInfo>(
+    'PUT',
+    `/v1/namespaces/${ref.namespace}/models/${ref.model}/versions/${ref.version}`,
+    { json: manifest },
+  );
+  return { ...version, uploaded, deduplicated };
+}
+
+/** The version a ref names: exact, or the highest non-yanked one matching a range. */
+export async function resolveVersion(client: RegistryClient, ref: ModelRef): Promise<VersionInfo> {
+  if (ref.version && semver.valid(ref.version) === ref.version) {
+    return client.json<VersionInfo>('GET', `/v1/namespaces/${ref.namespace}/models/${ref.model}/versions/${ref.version}`);
+  }
+  const range = ref.version ?? '*';
+  if (semver.validRange(range) === null)
+    throw new ModelsecError('REGISTRY_VERSION_INVALID', `'${range}' is neither a version nor a semver range`);
+  const { versions } = await client.json<{ versions: VersionInfo[] }>(
+    'GET',
+    `/v1/namespaces/${ref.namespace}/models/${ref.model}/versions`,
+  );
+  const candidates = versions.filter((v) => !v.yanked && semver.satisfies(v.version, range));
+  const best = semver.maxSatisfying(
+    candidates.map((v) => v.version),
+    range,
+  );
+  if (!best) throw new ModelsecError('NOT_FOUND', `no published version of ${ref.namespace}/${ref.model} matches '${range}'`);
+  return client.json<VersionInfo>('GET', `/v1/namespaces/${ref.namespace}/models/${ref.model}/versions/${best}`);
+}
+
+async function fetchText(client: RegistryClient, ns: string, digest: string): Promise<string> {
+  const response = await client.downloadBlob(ns, digest);
+  return response.text();
+}
+
+/** Verifies a version's bundle locally (never trusting the server's verdict) with the given verifiers. */
+async function verifyBundleLocally(bundleText: string, verifiers: BundleVerifier[]) {
+  const errors: string[] = [];
+  for (const v of verifiers) {
+    try {
+      return { verified: await verifyModelBundle(bundleText, v), errors };
+    } catch (error) {
+      errors.push(isModelsecError(error) ? `${error.code}: ${error.message}` : String(error));
+    }
+  }
+  return { verified: undefined, errors };
+}
+
+export async function pullModel(
+  client: RegistryClient,
+  ref: ModelRef,
+  outDir: string,
+  options: { publicKeyPem?: string; policy?: Policy } = {},
+): Promise<VersionInfo> {
+  const version = await resolveVersion(client, ref);
+  const bundleText = await fetchText(client, ref.namespace, version.bundleDigest);
+  const verifiers = verifiersFor(effectivePolicy(options.policy).signers, options.publicKeyPem ?? version.publicKey);
+  const { verified, errors } = await verifyBundleLocally(bundleText, verifiers);
+  if (!verified)
+    throw new ModelsecError(
+      'SIGNATURE_INVALID',
+      `the signature of ${ref.namespace}/${ref.model}@${version.version} does not verify: ${errors.join('; ') || 'no verifier'}`,
+    );
+  const files = version.files ?? [];
+  const mismatches = compareResources(
+    verified.resources,
+    files.map((f) => ({ name: f.path, digest: f.digest })),
+  );
+  if (mismatches.length)
+    throw new ModelsecError('MODEL_MISMATCH', 'the registry lists files the signature does not cover', {
+      details: { mismatches },
+    });
+  const staging = path.join(
+    path.dirname(path.resolve(outDir)),
+    `.${path.basename(outDir)}.modelsec-${randomBytes(6).toString('hex')}`,
+  );
+  await mkdir(staging, { recursive: true });
+  try {
+    for (const f of files) {
+      const target = path.join(staging, f.path);
+      if (!target.startsWith(staging + path.sep)) throw new ModelsecError('REGISTRY_PATH_INVALID', `unsafe path ${f.path}`);
+      await mkdir(path.dirname(target), { recursive: true });
+      const response = await client.downloadBlob(ref.namespace, f.digest);
+      await pipeline(Readable.fromWeb(response.body as never), createWriteStream(target));
+      const actual = await sha256File(target);
+      if (actual !== f.digest)
+        throw new ModelsecError('DIGEST_MISMATCH', `${f.path}: downloaded bytes hash to ${actual}, expected ${f.digest}`);
+    }
+    await mkdir(path.join(staging), { recursive: true });
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(path.join(staging, 'model.sig'), bundleText);
+    const existing = await stat(outDir).catch(() => undefined);
+    if (existing) throw new ModelsecError('FILE_WRITE_FAILED', `${outDir} exists already; pull writes a new directory`);
+    await rename(staging, outDir);
+  } catch (error) {
+    await rm(staging, { recursive: true, force: true });
+    throw error;
+  }
+  return version;
+}
+
+export interface CheckResult {
+  ok: boolean;
+  rootDigest: string;
+  version?: VersionInfo;
+  reasons: string[];
+}
+
+/** The CI gate: is this exact local model a published version, signed by whom the policy trusts, scanned clean? */
+export async function checkModel(
+  client: RegistryClient,
+  modelPath: string,
+  options: { ref?: ModelRef; localPolicy?: Policy; publicKeyPem?: string; signaturePath?: string } = {},
+): Promise<CheckResult> {
+  const digest = await hashModelDirectory(modelPath, options.signaturePath ? { signaturePath: options.signaturePath } : {});
+  const q = new URLSearchParams({ rootDigest: digest.rootDigest, includeYanked: 'true' });
+  if (options.ref) {
+    q.set('namespace', options.ref.namespace);
+    q.set('model', options.ref.model);
+  }
+  const { versions } = await client.json<{ versions: VersionInfo[] }>('GET', `/v1/versions?${q}`);
+  const range = options.ref?.version;
+  const matching = versions.filter((v) => !range || semver.satisfies(v.version, range));
+  const reasons: string[] = [];
+  const candidate = matching.find((v) => !v.yanked) ?? matching[0];
+  if (!candidate) {
+    return {
+      ok: false,
+      rootDigest: digest.rootDigest,
+      reasons: [
+        `no published version${options.ref ? ` of ${options.ref.namespace}/${options.ref.model}${range ? `@${range}` : ''}` : ''} has this model's digest ${digest.rootDigest}`,
+      ],
+    };
+  }
+  if (candidate.yanked)
+    reasons.push(`${candidate.namespace}/${candidate.model}@${candidate.version} was yanked: ${candidate.yankReason ?? ''}`);
+  let policy = options.localPolicy;
+  if (!policy) {
+    const p = await client.json<{ policy: Policy | null }>('GET', `/v1/namespaces/${candidate.namespace}/policy`);
+    policy = p.policy ?? undefined;
+  }
+  const effective = effectivePolicy(policy);
+  const full = await client.json<VersionInfo>(
+    'GET',
+    `/v1/namespaces/${candidate.namespace}/models/${candidate.model}/versions/${candidate.version}`,
+  );
+  const bundleText = await fetchText(client, candidate.namespace, full.bundleDigest);
+  const verifiers = verifiersFor(effective.signers, options.publicKeyPem ?? full.publicKey);
+  const { verified, errors } = await verifyBundleLocally(bundleText, verifiers);
+  if (!verified)
+    reasons.push(
+      `the signature does not verify against the ${options.localPolicy ? 'local' : 'namespace'} policy: ${errors.join('; ') || 'no verifier'}`,
+    );
+  else {
+    const mismatches = compareResources(verified.resources, digest.resources);
+    for (const m of mismatches)
+      reasons.push(
+        `${m.name}: ${m.kind === 'digest' ? 'content differs from the signed digest' : m.kind === 'missing' ? 'signed but missing locally' : 'not covered by the signature'}`,
+      );
+  }
+  const scan = full.scan;
+  if (scan.status !== 'scanned' && effective.scan.required)
+    reasons.push('the registry did not scan this version and the policy requires a scan');
+  if (scan.maxSeverity && severityRank(scan.maxSeverity) > severityRank(effective.scan.maxSeverity))
+    reasons.push(`scan findings at ${scan.maxSeverity}, above ${effective.scan.maxSeverity}`);
+  if (effective.mlbomRequired && !(full.attachments ?? []).some((a) => a.kind === 'mlbom'))
+    reasons.push('the policy requires an ML-BOM and this version has none');
+  const types = new Set((full.attachments ?? []).filter((a) => a.kind === 'attestation').map((a) => a.predicateType));
+  for (const t of effective.requiredAttestations)
+    if (!types.has(t)) reasons.push(`a verified attestation of type ${t} is required`);
+  return { ok: reasons.length === 0, rootDigest: digest.rootDigest, version: full, reasons };
+}

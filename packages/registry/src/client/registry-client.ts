@@ -1,0 +1,179 @@
+/**
+ * HTTP client of the registry API, used by `modelsec push|pull|check|registry`. Library code: returns data,
+ * throws ModelsecError with the server's code; progress goes through a callback.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { isErrorCode, ModelsecError } from '@modelsec/core';
+
+/** Files above this size go through a resumable upload session instead of one PUT. */
+export const CLIENT_SINGLE_PUT_MAX_BYTES = 64 * 1024 * 1024;
+/** Chunk size of a resumable upload (a lost connection costs at most this much). */
+export const CLIENT_UPLOAD_CHUNK_BYTES = 64 * 1024 * 1024;
+
+export interface ClientOptions {
+  baseUrl: string;
+  token?: string | undefined;
+}
+
+export interface ModelRef {
+  namespace: string;
+  model: string;
+  /** Exact version or semver range (or undefined). */
+  version?: string;
+}
+
+/** Parses `NS/NAME[@VERSION|RANGE]`. */
+export function parseModelRef(text: string): ModelRef {
+  const m = /^([a-z0-9][a-z0-9._-]*)\/([a-z0-9][a-z0-9._-]*)(?:@(.+))?$/.exec(text);
+  if (!m) throw new ModelsecError('USAGE', `'${text}' is not NS/NAME[@VERSION]: lowercase names, e.g. acme/bert@1.0.0`);
+  return { namespace: m[1] as string, model: m[2] as string, ...(m[3] ? { version: m[3] } : {}) };
+}
+
+export async function sha256File(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+export class RegistryClient {
+  private readonly base: string;
+  constructor(private readonly options: ClientOptions) {
+    this.base = options.baseUrl.replace(/\/+$/, '');
+  }
+
+  private headers(extra: Record<string, string> = {}): Record<string, string> {
+    return { ...(this.options.token ? { authorization: `Bearer ${this.options.token}` } : {}), ...extra };
+  }
+
+  private async send(
+    method: string,
+    path: string,
+    init: { json?: unknown; body?: Buffer | Readable; headers?: Record<string, string> } = {},
+  ): Promise<Response> {
+    const headers = this.headers(init.headers);
+    let body: unknown;
+    if (init.json !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(init.json);
+    } else if (init.body !== undefined) {
+      headers['content-type'] = 'application/octet-stream';
+      body = Buffer.isBuffer(init.body) ? init.body : Readable.toWeb(init.body as Readable);
+    }
+    try {
+      return await fetch(`${this.base}${path}`, {
+        method,
+        headers,
+        ...(body !== undefined ? { body } : {}),
+        ...(init.body instanceof Readable ? { duplex: 'half' } : {}),
+      } as RequestInit);
+    } catch (error) {
+      throw new ModelsecError(
+        'NETWORK_ERROR',
+        `cannot reach the registry at ${this.base}: ${error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error)}`,
+        { cause: error },
+      );
+    }
+  }
+
+  /** JSON request; a non-2xx answer becomes the server's ModelsecError. */
+  async json<T>(
+    method: string,
+    path: string,
+    init: { json?: unknown; body?: Buffer | Readable; headers?: Record<string, string> } = {},
+  ): Promise<T> {
+    const response = await this.send(method, path, init);
+    const text = await response.text();
+    let parsed: unknown;
+    try {
+      parsed = text ? JSON.parse(text) : {};
+    } catch {
+      throw new ModelsecError('NETWORK_ERROR', `the registry answered ${response.status} with non-JSON`, {
+        details: { status: response.status },
+      });
+    }
+    if (!response.ok) {
+      const e = (parsed as { error?: { code?: string; message?: string; details?: Record<string, unknown> } }).error;
+      const code = e?.code && isErrorCode(e.code) ? e.code : 'NETWORK_ERROR';
+      throw new ModelsecError(code, e?.message ?? `HTTP ${response.status}`, {
+        details: { ...(e?.details ?? {}), status: response.status },
+      });
+    }
+    return parsed as T;
+  }
+
+  async hasBlob(namespace: string, digest: string): Promise<boolean> {
+    const response = await this.send('HEAD', `/v1/namespaces/${namespace}/blobs/${digest}`);
+    if (response.status === 200) return true;
+    if (response.status === 404) return false;
+    if (response.status === 401 || response.status === 403)
+      throw new ModelsecError(
+        response.status === 401 ? 'UNAUTHENTICATED' : 'FORBIDDEN',
+        `the token may not push to '${namespace}'`,
+      );
+    throw new ModelsecError('NETWORK_ERROR', `HEAD blob answered ${response.status}`);
+  }
+
+  /** Uploads a file as a blob unless the registry has it; resumable above CLIENT_SINGLE_PUT_MAX_BYTES. */
+  async uploadFile(
+    namespace: string,
+    file: string,
+    digest: string,
+    onBytes?: (n: number) => void,
+  ): Promise<'exists' | 'uploaded'> {
+    if (await this.hasBlob(namespace, digest)) {
+      onBytes?.((await stat(file)).size);
+      return 'exists';
+    }
+    const size = (await stat(file)).size;
+    if (size <= CLIENT_SINGLE_PUT_MAX_BYTES) {
+      await this.json('PUT', `/v1/namespaces/${namespace}/blobs/${digest}`, {
+        body: await readFile(file),
+        headers: { 'content-length': String(size) },
+      });
+      onBytes?.(size);
+      return 'uploaded';
+    }
+    const session = await this.json<{ id: string }>('POST', `/v1/namespaces/${namespace}/uploads`);
+    await this.resumeUpload(namespace, session.id, file, size, onBytes);
+    await this.json('PUT', `/v1/namespaces/${namespace}/uploads/${session.id}?digest=${digest}`);
+    return 'uploaded';
+  }
+
+  /** Sends the rest of `file` to an upload session, starting where the server says it stopped. */
+  async resumeUpload(namespace: string, id: string, file: string, size: number, onBytes?: (n: number) => void): Promise<void> {
+    let { offset } = await this.json<{ offset: number }>('GET', `/v1/namespaces/${namespace}/uploads/${id}`);
+    onBytes?.(offset);
+    while (offset < size) {
+      const end = Math.min(size, offset + CLIENT_UPLOAD_CHUNK_BYTES);
+      const stream = createReadStream(file, { start: offset, end: end - 1 });
+      const r = await this.json<{ offset: number }>('PATCH', `/v1/namespaces/${namespace}/uploads/${id}`, {
+        body: stream,
+        headers: { 'content-length': String(end - offset), 'upload-offset': String(offset) },
+      });
+      onBytes?.(r.offset - offset);
+      offset = r.offset;
+    }
+  }
+
+  async uploadBytes(namespace: string, bytes: Buffer): Promise<string> {
+    const digest = createHash('sha256').update(bytes).digest('hex');
+    if (!(await this.hasBlob(namespace, digest))) {
+      await this.json('PUT', `/v1/namespaces/${namespace}/blobs/${digest}`, {
+        body: bytes,
+        headers: { 'content-length': String(bytes.length) },
+      });
+    }
+    return digest;
+  }
+
+  async downloadBlob(namespace: string, digest: string): Promise<Response> {
+    const response = await this.send('GET', `/v1/namespaces/${namespace}/blobs/${digest}`);
+    if (!response.ok) {
+      await this.json('GET', `/v1/namespaces/${namespace}/blobs/${digest}`);
+    }
+    return response;
+  }
+}

@@ -1,0 +1,31 @@
+import type { Severity } from '@modelsec/core';
+
+/** One failed rule of a push (every failure is listed, not just the first). */
+export interface FailedRule {
+  /** The policy rule or check: files, signature, attestations, scan, mlbom, licenses. */
+  rule: string;
+  /** A stable error code from the shared table (or a check-specific SIGNING_* code). */
+  code: string;
+  message: string;
+  details?: Record<string, unknown>;
+}
+
+/** The registry's own scan, summarised. */
+export interface ScanVerdict {
+  /** `scanned`, or `not-scanned` when the policy allowed it and no scanner could run. */
+  status: 'scanned' | 'not-scanned';
+  maxSeverity: Severity | null;
+  findings: number;
+  /** Per file: highest severity and rule ids (sorted). */
+  files: { path: string; maxSeverity: Severity | null; rules: string[]; errors: number }[];
+  scanner?: string;
+}
+
+/** A file of a pushed version, materialised where the checks can read it. */
+export interface StagedFile {
+  path: string;
+  digest: string;
+  size: number;
+  /** A local path with the file's bytes (a blob in the store, or a temp copy). */
+  localPath: string;
+}

@@ -1,0 +1,173 @@
+/**
+ * Verification of a pushed version by the registry itself, never trusting the client: every file's blob and
+ * size, the OMS signature over exactly those files against the namespace policy's signers, each attestation's
+ * signature and subject, the ML-BOM, and the registry's own scan. Every failed rule is collected.
+ */
+import { severityRank, type VerifiedModelBundle, verifyAttestation } from '@modelsec/core';
+import { effectivePolicy, type Policy } from '../policy/policy.js';
+import type { BlobStore } from '../store/blob-store.js';
+import type { PushManifest } from './manifest.js';
+import { checkMlbom } from './mlbom-adapter.js';
+import type { RegistryScanner } from './scan-adapter.js';
+import { checkModelSignature, verifiersFor, verifyAgainstAny } from './signature-adapter.js';
+import type { FailedRule, ScanVerdict, StagedFile } from './types.js';
+
+/** Largest signature / attestation bundle read into memory (a DSSE bundle is a few KB; certificates add a few more). */
+export const MAX_PUSH_BUNDLE_BYTES = 4 * 1024 * 1024;
+/** Largest ML-BOM read into memory for validation. */
+export const MAX_PUSH_MLBOM_BYTES = 32 * 1024 * 1024;
+
+export interface PushVerification {
+  failed: FailedRule[];
+  signed?: VerifiedModelBundle;
+  scan: ScanVerdict;
+  attestations: { digest: string; predicateType: string }[];
+  licenses: string[];
+}
+
+async function readBlobText(blobs: BlobStore, digest: string, limit: number): Promise<string | undefined> {
+  const size = await blobs.size(digest);
+  if (size === undefined || size > limit) return undefined;
+  const parts: Buffer[] = [];
+  for await (const chunk of await blobs.get(digest)) parts.push(chunk as Buffer);
+  return Buffer.concat(parts).toString('utf8');
+}
+
+export async function verifyPush(input: {
+  manifest: PushManifest;
+  policy: Policy | undefined;
+  blobs: BlobStore;
+  scanner: RegistryScanner | undefined;
+}): Promise<PushVerification> {
+  const { manifest, blobs } = input;
+  const policy = effectivePolicy(input.policy);
+  const failed: FailedRule[] = [];
+  const notScanned: ScanVerdict = { status: 'not-scanned', maxSeverity: null, findings: 0, files: [] };
+
+  // 1. Files: every blob present with the declared size.
+  const staged: StagedFile[] = [];
+  for (const file of manifest.files) {
+    const size = await blobs.size(file.digest);
+    if (size === undefined)
+      failed.push({
+        rule: 'files',
+        code: 'REGISTRY_BLOB_MISSING',
+        message: `${file.path}: blob ${file.digest} was not uploaded`,
+        details: { path: file.path },
+      });
+    else if (size !== file.size)
+      failed.push({
+        rule: 'files',
+        code: 'DIGEST_MISMATCH',
+        message: `${file.path}: declared ${file.size} bytes, the blob has ${size}`,
+        details: { path: file.path },
+      });
+    else staged.push({ ...file, localPath: blobs.localPath?.(file.digest) ?? '' });
+  }
+
+  // 2. The OMS signature over exactly these files.
+  const verifiers = verifiersFor(policy.signers, manifest.publicKey);
+  const bundleText = await readBlobText(blobs, manifest.bundle, MAX_PUSH_BUNDLE_BYTES);
+  let signed: VerifiedModelBundle | undefined;
+  if (bundleText === undefined) {
+    failed.push({
+      rule: 'signature',
+      code: 'REGISTRY_BLOB_MISSING',
+      message: `the signature bundle ${manifest.bundle} was not uploaded (or exceeds ${MAX_PUSH_BUNDLE_BYTES} bytes)`,
+    });
+  } else {
+    const sig = await checkModelSignature(bundleText, verifiers, manifest.files);
+    signed = sig.verified;
+    failed.push(...sig.failed);
+  }
+
+  // 3. Attestations: signature (same signers) and subject = the model's root digest.
+  const attestations: { digest: string; predicateType: string }[] = [];
+  for (const digest of manifest.attestations ?? []) {
+    const text = await readBlobText(blobs, digest, MAX_PUSH_BUNDLE_BYTES);
+    if (text === undefined) {
+      failed.push({ rule: 'attestations', code: 'REGISTRY_BLOB_MISSING', message: `attestation ${digest} was not uploaded` });
+      continue;
+    }
+    const result = await verifyAgainstAny(verifiers, (v) =>
+      verifyAttestation(text, v, signed ? { rootDigest: signed.rootDigest } : {}),
+    );
+    if (result.ok && signed) attestations.push({ digest, predicateType: result.value.predicateType });
+    else if (!result.ok) {
+      failed.push({
+        rule: 'attestations',
+        code: result.failures[0]?.code ?? 'SIGNATURE_INVALID',
+        message: `attestation ${digest} does not verify`,
+        details: { attempts: result.failures },
+      });
+    }
+  }
+  const haveTypes = new Set(attestations.map((a) => a.predicateType));
+  for (const type of policy.requiredAttestations) {
+    if (!haveTypes.has(type))
+      failed.push({
+        rule: 'attestations',
+        code: 'POLICY_DENIED',
+        message: `a verified attestation of type ${type} is required`,
+        details: { predicateType: type },
+      });
+  }
+
+  // 4. ML-BOM and licenses.
+  let licenses: string[] = [];
+  if (manifest.mlbom !== undefined) {
+    const text = await readBlobText(blobs, manifest.mlbom, MAX_PUSH_MLBOM_BYTES);
+    if (text === undefined)
+      failed.push({
+        rule: 'mlbom',
+        code: 'REGISTRY_BLOB_MISSING',
+        message: `the ML-BOM ${manifest.mlbom} was not uploaded (or exceeds ${MAX_PUSH_MLBOM_BYTES} bytes)`,
+      });
+    else {
+      const bom = checkMlbom(text, policy.allowedLicenses);
+      licenses = bom.licenses;
+      failed.push(...bom.failed);
+    }
+  } else {
+    if (policy.mlbomRequired)
+      failed.push({ rule: 'mlbom', code: 'POLICY_DENIED', message: 'the namespace policy requires an ML-BOM' });
+    if (policy.allowedLicenses)
+      failed.push({
+        rule: 'licenses',
+        code: 'POLICY_DENIED',
+        message: 'the policy restricts licenses: an ML-BOM declaring them is required',
+      });
+  }
+
+  // 5. The registry's own scan (fail closed when it is required and cannot run).
+  let scan = notScanned;
+  if (input.scanner && staged.length === manifest.files.length) {
+    try {
+      scan = await input.scanner.scan(staged);
+    } catch (error) {
+      failed.push({
+        rule: 'scan',
+        code: 'REGISTRY_CHECK_UNAVAILABLE',
+        message: `the scan failed: ${error instanceof Error ? error.message : String(error)}`,
+      });
+    }
+  } else if (!input.scanner && policy.scan.required) {
+    failed.push({
+      rule: 'scan',
+      code: 'REGISTRY_CHECK_UNAVAILABLE',
+      message: 'the policy requires the registry scan and no scanner is available in this build (refused: fail closed)',
+    });
+  }
+  if (scan.maxSeverity !== null && severityRank(scan.maxSeverity) > severityRank(policy.scan.maxSeverity)) {
+    failed.push({
+      rule: 'scan',
+      code: 'SCAN_FINDINGS',
+      message: `scan findings at ${scan.maxSeverity}, above the allowed ${policy.scan.maxSeverity}`,
+      details: {
+        files: scan.files.filter((f) => f.maxSeverity && severityRank(f.maxSeverity) > severityRank(policy.scan.maxSeverity)),
+      },
+    });
+  }
+
+  return { failed, ...(signed ? { signed } : {}), scan, attestations, licenses };
+}

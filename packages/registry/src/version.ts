@@ -1,0 +1,1 @@
+export const REGISTRY_API_VERSION = 'v1';
