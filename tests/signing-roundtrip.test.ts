@@ -215,6 +215,16 @@ describe('hashing rules', () => {
     expect(calls.sort((a, b) => a - b)).toEqual([0, 1_999_990, 3_000_000]);
   });
 
+  it('a file that cannot be read fails the whole hash with FILE_NOT_FOUND naming it (no partial result)', async () => {
+    await expect(hashFiles([{ path: path.join(work, 'no-such-file.bin') }])).rejects.toMatchObject({
+      code: 'FILE_NOT_FOUND',
+      message: expect.stringContaining('no-such-file.bin'),
+    });
+    await expect(hashFiles([{ path: path.join(work, 'x'), range: { start: 5, end: 1 } }])).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+    });
+  });
+
   it('compareResources reports missing, extra and digest mismatches', () => {
     const signed = [
       { name: 'a', digest: '00' },
