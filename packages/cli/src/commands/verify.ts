@@ -159,6 +159,7 @@ export function register(program: Command, env: CliEnv): void {
               [
                 `verified: ${verified.resources.length} resources match sha256:${verified.rootDigest}`,
                 `signer: ${verified.signer.kind} ${verified.signer.identity ?? verified.signer.keyFingerprint ?? ''}${verified.signer.issuer ? ` (${verified.signer.issuer})` : ''}`,
+                ...(verified.signedAt ? [`signed at: ${verified.signedAt}`] : []),
                 ...attestations.map((a) => `attestation ok: ${a.predicateType} (${a.file})`),
               ].join('\n'),
           );
