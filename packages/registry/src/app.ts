@@ -9,6 +9,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRepl
 import semver from 'semver';
 import { type Actor, authorize, authorizeGlobalAdmin, canRead, hashToken, newId, newTokenSecret, resolveActor } from './auth.js';
 import { classifyError } from './http-errors.js';
+import { logRoutes, TransparencyLog } from './log/index.js';
 import { type LogHook, NO_LOG } from './log-hook.js';
 import { buildOpenApi, type RouteDoc } from './openapi.js';
 import { type Policy, policySchema } from './policy/policy.js';
@@ -161,7 +162,8 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
   const clock = options.clock ?? systemClock;
   const { store, blobs } = await openStores(options);
   const scanner = options.scanner === null ? undefined : (options.scanner ?? defaultScanner());
-  const logHook = options.logHook ?? NO_LOG;
+  const transparencyLog = options.logHook ? undefined : await TransparencyLog.open(store, { dataDir: options.dataDir });
+  const logHook = options.logHook ?? transparencyLog ?? NO_LOG;
   const generatedAdminToken = await ensureAdminToken(store, clock, options.adminToken);
   const activeUploads = new Set<string>();
   const routes: RouteDoc[] = [];
@@ -255,6 +257,7 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
 
   // ── service ────────────────────────────────────────────────────────────
   app.get('/v1/health', { config: { summary: 'Liveness' } }, async () => ({ ok: true }));
+  if (transparencyLog) app.register(logRoutes(transparencyLog));
   app.get('/v1/openapi.json', { config: { summary: 'This OpenAPI document' } }, async () => buildOpenApi(routes));
 
   // ── namespaces ─────────────────────────────────────────────────────────

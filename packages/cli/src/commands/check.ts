@@ -1,12 +1,61 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { type ExitCode, ModelsecError } from '@modelsec/core';
+import { checkModel, type Policy, parseModelRef } from '@modelsec/registry';
 import type { Command } from 'commander';
-import { type CliEnv, notImplemented } from '../command-kit.js';
+import { action, type CliEnv } from '../command-kit.js';
+import { addConnectionOptions, clientFrom, type RegistryConnectionOptions } from './registry.js';
 
-/** `modelsec check`: placeholder until its issue lands. */
+/** `modelsec check`: the CI gate. */
 export function register(program: Command, env: CliEnv): void {
-  program
-    .command('check')
-    .description('CI gate: is this exact model published, signed by a trusted signer and scanned clean?')
-    .allowUnknownOption()
-    .allowExcessArguments()
-    .action(notImplemented(env, 'check', 'issue #6'));
+  addConnectionOptions(
+    program
+      .command('check <model_path>')
+      .description(
+        'CI gate: is this exact model a published version, signed by a trusted signer, scanned clean? Exit 0 or 1 with every reason',
+      )
+      .option('--name <ref>', 'restrict to NS/NAME[@RANGE]')
+      .option('--policy <file>', 'apply this (stricter) local policy instead of the namespace policy')
+      .option('--public-key <file>', 'verify key signatures with this public key')
+      .option('--signature <file>', 'signature file to ignore when hashing (default MODEL_PATH/model.sig)'),
+  )
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 verified; 1 not published, not trusted or not clean (every reason printed); 2 usage; 3 internal.',
+    )
+    .action(
+      action(
+        env,
+        async (
+          out,
+          modelPath: string,
+          options: RegistryConnectionOptions & { name?: string; policy?: string; publicKey?: string; signature?: string },
+        ) => {
+          let localPolicy: Policy | undefined;
+          if (options.policy) {
+            try {
+              localPolicy = JSON.parse(await readFile(path.resolve(env.cwd, options.policy), 'utf8')) as Policy;
+            } catch (error) {
+              throw new ModelsecError('INVALID_JSON', `${options.policy}: not a readable JSON policy`, { cause: error });
+            }
+          }
+          const publicKeyPem = options.publicKey ? await readFile(path.resolve(env.cwd, options.publicKey), 'utf8') : undefined;
+          const result = await checkModel(clientFrom(options, env), path.resolve(env.cwd, modelPath), {
+            ...(options.name ? { ref: parseModelRef(options.name) } : {}),
+            ...(localPolicy ? { localPolicy } : {}),
+            ...(publicKeyPem ? { publicKeyPem } : {}),
+            ...(options.signature ? { signaturePath: path.resolve(env.cwd, options.signature) } : {}),
+          });
+          const v = result.version;
+          const signer = v ? (v.signer.identity ?? v.signer.keyFingerprint ?? v.signer.kind) : undefined;
+          out.result({ verified: result.ok, rootDigest: result.rootDigest, version: v ?? null, reasons: result.reasons }, () =>
+            result.ok && v
+              ? `verified: ${v.namespace}/${v.model}@${v.version}, signed by ${signer}${v.signedAt ? ` at ${v.signedAt}` : ''}, published ${v.publishedAt}`
+              : [`NOT verified (${result.rootDigest})`, ...result.reasons.map((r) => `  - ${r}`)].join('\n'),
+          );
+          const code: ExitCode = result.ok ? 0 : 1;
+          return code;
+        },
+      ),
+    );
 }

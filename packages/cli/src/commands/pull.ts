@@ -1,12 +1,51 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { ModelsecError } from '@modelsec/core';
+import { type Policy, parseModelRef, pullModel } from '@modelsec/registry';
 import type { Command } from 'commander';
-import { type CliEnv, notImplemented } from '../command-kit.js';
+import { action, type CliEnv } from '../command-kit.js';
+import { addConnectionOptions, clientFrom, type RegistryConnectionOptions } from './registry.js';
 
-/** `modelsec pull`: placeholder until its issue lands. */
+/** `modelsec pull`: download a version, verify every digest and the signature, then move it into place. */
 export function register(program: Command, env: CliEnv): void {
-  program
-    .command('pull')
-    .description('Download a model version from a registry, verifying digests and signature')
-    .allowUnknownOption()
-    .allowExcessArguments()
-    .action(notImplemented(env, 'pull', 'issue #6'));
+  addConnectionOptions(
+    program
+      .command('pull <ref>')
+      .description(
+        'Download NS/NAME@VERSION|RANGE; every digest and the signature are verified before the atomic move into -o DIR',
+      )
+      .requiredOption('-o, --output <dir>', 'directory to create')
+      .option('--public-key <file>', 'verify with this public key instead of the one the version was published with')
+      .option('--policy <file>', 'verify the signer against this policy (its signers)'),
+  ).action(
+    action(
+      env,
+      async (
+        out,
+        refText: string,
+        options: RegistryConnectionOptions & { output: string; publicKey?: string; policy?: string },
+      ) => {
+        const ref = parseModelRef(refText);
+        const publicKeyPem = options.publicKey ? await readFile(path.resolve(env.cwd, options.publicKey), 'utf8') : undefined;
+        let policy: Policy | undefined;
+        if (options.policy) {
+          try {
+            policy = JSON.parse(await readFile(path.resolve(env.cwd, options.policy), 'utf8')) as Policy;
+          } catch (error) {
+            throw new ModelsecError('INVALID_JSON', `${options.policy}: not a readable JSON policy`, { cause: error });
+          }
+        }
+        const outDir = path.resolve(env.cwd, options.output);
+        const version = await pullModel(clientFrom(options, env), ref, outDir, {
+          ...(publicKeyPem ? { publicKeyPem } : {}),
+          ...(policy ? { policy } : {}),
+        });
+        out.result(
+          { version, output: outDir },
+          () =>
+            `pulled ${ref.namespace}/${ref.model}@${version.version} into ${outDir} (signature and ${version.files?.length ?? 0} file digests verified)`,
+        );
+      },
+    ),
+  );
 }

@@ -1,20 +1,179 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { clockFromEnv, ModelsecError } from '@modelsec/core';
+import { createRegistry, type Policy, RegistryClient } from '@modelsec/registry';
 import type { Command } from 'commander';
-import { type CliEnv, notImplemented } from '../command-kit.js';
+import { action, type CliEnv } from '../command-kit.js';
 
-/** `modelsec registry ...`: run and administer a modelsec registry. Placeholder until issue #6 lands. */
+/** Default listen address of `registry serve` (loopback: exposing the registry is an explicit choice). */
+export const DEFAULT_REGISTRY_LISTEN = '127.0.0.1:8780';
+
+export interface RegistryConnectionOptions {
+  registry?: string;
+  token?: string;
+}
+
+/** `--registry` / MODELSEC_REGISTRY and `--token` / MODELSEC_TOKEN. */
+export function clientFrom(options: RegistryConnectionOptions, env: CliEnv): RegistryClient {
+  const baseUrl = options.registry ?? env.env.MODELSEC_REGISTRY;
+  if (!baseUrl) throw new ModelsecError('USAGE', 'give --registry URL (or set MODELSEC_REGISTRY)');
+  if (!/^https?:\/\//.test(baseUrl)) throw new ModelsecError('USAGE', `--registry must be an http(s) URL, got '${baseUrl}'`);
+  return new RegistryClient({ baseUrl, token: options.token ?? env.env.MODELSEC_TOKEN });
+}
+
+export function addConnectionOptions(command: Command): Command {
+  return command
+    .option('--registry <url>', 'registry base URL (default: $MODELSEC_REGISTRY)')
+    .option('--token <token>', 'API token (default: $MODELSEC_TOKEN)');
+}
+
+function parseListen(value: string): { host: string; port: number } {
+  const m = /^(.*):(\d{1,5})$/.exec(value);
+  if (!m || Number(m[2]) > 65535) throw new ModelsecError('USAGE', `--listen takes HOST:PORT, got '${value}'`);
+  return { host: (m[1] as string).replace(/^\[|\]$/g, '') || '127.0.0.1', port: Number(m[2]) };
+}
+
+interface ServeOptions {
+  data?: string;
+  listen?: string;
+  database?: string;
+  config?: string;
+}
+
+async function loadServeConfig(file: string | undefined): Promise<ServeOptions> {
+  if (!file) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(await readFile(file, 'utf8'));
+  } catch (error) {
+    throw new ModelsecError('INVALID_CONFIG', `${file}: not a readable JSON object {data, listen, database}`, { cause: error });
+  }
+  const c = parsed as Record<string, unknown>;
+  for (const key of Object.keys(c)) {
+    if (!['data', 'listen', 'database'].includes(key) || typeof c[key] !== 'string') {
+      throw new ModelsecError('INVALID_CONFIG', `${file}: unknown or non-string key '${key}' (allowed: data, listen, database)`, {
+        details: { file, key },
+      });
+    }
+  }
+  return c as ServeOptions;
+}
+
+/** `modelsec registry ...`: run and administer a modelsec registry. */
 export function register(program: Command, env: CliEnv): void {
   const registry = program.command('registry').description('Run and administer a modelsec registry');
-  for (const [name, description] of [
-    ['serve', 'Start the registry service'],
-    ['namespace', 'Create and list namespaces'],
-    ['policy', "Set and show a namespace's policy"],
-    ['token', 'Create and revoke API tokens'],
-  ] as const) {
-    registry
-      .command(name)
-      .description(description)
-      .allowUnknownOption()
-      .allowExcessArguments()
-      .action(notImplemented(env, `registry ${name}`, 'issue #6'));
-  }
+
+  registry
+    .command('serve')
+    .description('Start the registry service (embedded SQLite + filesystem blobs under --data)')
+    .option('--data <dir>', 'data directory', 'modelsec-registry')
+    .option('--listen <host:port>', 'address to listen on', DEFAULT_REGISTRY_LISTEN)
+    .option('--database <url>', 'metadata database: sqlite:PATH (default under --data) or postgres://...')
+    .option('--config <file>', 'JSON file with data, listen, database (flags win)')
+    .action(
+      action(env, async (out, options: ServeOptions & { data: string; listen: string }) => {
+        const config = await loadServeConfig(options.config);
+        const dataDir = path.resolve(env.cwd, config.data && options.data === 'modelsec-registry' ? config.data : options.data);
+        const listen = parseListen(config.listen && options.listen === DEFAULT_REGISTRY_LISTEN ? config.listen : options.listen);
+        const databaseUrl = options.database ?? config.database;
+        const adminToken = env.env.MODELSEC_ADMIN_TOKEN;
+        const reg = await createRegistry({
+          dataDir,
+          clock: clockFromEnv(env.env),
+          ...(databaseUrl ? { databaseUrl } : {}),
+          ...(adminToken ? { adminToken } : {}),
+        });
+        const url = await reg.app.listen({ host: listen.host, port: listen.port });
+        if (reg.generatedAdminToken) {
+          out.stdout.write(`admin token (shown once, store it now): ${reg.generatedAdminToken}\n`);
+        }
+        out.result({ listening: url, data: dataDir }, () => `modelsec registry listening on ${url} (data: ${dataDir})`);
+        await new Promise<void>((resolve) => {
+          const stop = () => {
+            reg.app.close().then(
+              () => resolve(),
+              () => resolve(),
+            );
+          };
+          process.once('SIGINT', stop);
+          process.once('SIGTERM', stop);
+        });
+        out.info('registry stopped');
+      }),
+    );
+
+  const namespace = registry.command('namespace').description('Create and list namespaces');
+  addConnectionOptions(
+    namespace
+      .command('create <ns>')
+      .description('Create a namespace (registry admin token)')
+      .option('--public', 'anyone may read (pull, check) without a token'),
+  ).action(
+    action(env, async (out, ns: string, options: RegistryConnectionOptions & { public?: boolean }) => {
+      const created = await clientFrom(options, env).json<Record<string, unknown>>('POST', '/v1/namespaces', {
+        json: { name: ns, public: Boolean(options.public) },
+      });
+      out.result({ namespace: created }, () => `created namespace ${ns}${options.public ? ' (public)' : ''}`);
+    }),
+  );
+  addConnectionOptions(namespace.command('list').description('Namespaces the token can read')).action(
+    action(env, async (out, options: RegistryConnectionOptions) => {
+      const { namespaces } = await clientFrom(options, env).json<{ namespaces: { name: string; public: boolean }[] }>(
+        'GET',
+        '/v1/namespaces',
+      );
+      out.result({ namespaces }, () => namespaces.map((n) => `${n.name}${n.public ? ' (public)' : ''}`).join('\n') || '(none)');
+    }),
+  );
+
+  const policy = registry.command('policy').description("Set and show a namespace's policy");
+  addConnectionOptions(
+    policy.command('set <ns> <file>').description('Replace the namespace policy (namespace admin); the change is recorded'),
+  ).action(
+    action(env, async (out, ns: string, file: string, options: RegistryConnectionOptions) => {
+      let document: Policy;
+      try {
+        document = JSON.parse(await readFile(path.resolve(env.cwd, file), 'utf8')) as Policy;
+      } catch (error) {
+        throw new ModelsecError('INVALID_JSON', `${file}: not a readable JSON policy`, { cause: error, details: { file } });
+      }
+      const r = await clientFrom(options, env).json<{ version: number }>('PUT', `/v1/namespaces/${ns}/policy`, {
+        json: document,
+      });
+      out.result({ namespace: ns, version: r.version }, () => `policy of ${ns} is now version ${r.version}`);
+    }),
+  );
+  addConnectionOptions(policy.command('show <ns>').description('Print the current policy')).action(
+    action(env, async (out, ns: string, options: RegistryConnectionOptions) => {
+      const r = await clientFrom(options, env).json<{ version: number; policy: unknown }>('GET', `/v1/namespaces/${ns}/policy`);
+      out.result({ namespace: ns, version: r.version, policy: r.policy }, () =>
+        r.policy
+          ? JSON.stringify(r.policy, null, 2)
+          : 'default policy: any valid signature, refuse scan findings at high or above',
+      );
+    }),
+  );
+
+  const token = registry.command('token').description('Create API tokens');
+  addConnectionOptions(
+    token
+      .command('create')
+      .description('Create a token for a namespace (printed once)')
+      .requiredOption('--namespace <ns>', 'namespace the token acts on')
+      .requiredOption('--scope <scope>', 'read | push | admin')
+      .option('--description <text>', 'what the token is for'),
+  ).action(
+    action(env, async (out, options: RegistryConnectionOptions & { namespace: string; scope: string; description?: string }) => {
+      if (!['read', 'push', 'admin'].includes(options.scope))
+        throw new ModelsecError('USAGE', `--scope takes read, push or admin, got '${options.scope}'`);
+      const r = await clientFrom(options, env).json<{ id: string; token: string }>(
+        'POST',
+        `/v1/namespaces/${options.namespace}/tokens`,
+        {
+          json: { scope: options.scope, ...(options.description ? { description: options.description } : {}) },
+        },
+      );
+      out.result({ id: r.id, token: r.token, namespace: options.namespace, scope: options.scope }, () => r.token);
+    }),
+  );
 }

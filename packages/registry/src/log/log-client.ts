@@ -1,0 +1,278 @@
+/**
+ * Client-side log verification: the CLI never trusts the registry. It pins the log key (a `--log-key` file, or
+ * trust on first use under the user's config dir, with a loud LOG_KEY_MISMATCH if it ever changes), checks that each
+ * new checkpoint is consistent with the last one it saw, and checks the inclusion proof of a version's entry.
+ */
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import {
+  type Checkpoint,
+  decodeLogEntry,
+  hashLeaf,
+  type LogEntry,
+  MAX_LOG_ENTRY_BYTES,
+  MerkleTree,
+  ModelsecError,
+  type NoteVerifier,
+  parseVerifierKey,
+  verifyCheckpoint,
+  verifyConsistency,
+  verifyInclusion,
+} from '@modelsec/core';
+
+/** Largest text/JSON answer read from a log endpoint (checkpoints and proofs are small). */
+export const MAX_LOG_RESPONSE_BYTES = MAX_LOG_ENTRY_BYTES;
+
+export interface LogTrustOptions {
+  /** A file holding the pinned verifier key; when absent, trust on first use. */
+  logKeyFile?: string;
+  /** Where TOFU keys and last-seen checkpoints live; default MODELSEC_CONFIG_DIR, $XDG_CONFIG_HOME/modelsec, ~/.config/modelsec. */
+  configDir?: string;
+}
+
+export interface LogVerification {
+  index: number;
+  entry: LogEntry;
+  checkpoint: { origin: string; size: number; rootHash: string };
+  /** How the key was trusted: pinned by file, already known, or first seen now. */
+  keyTrust: 'pinned' | 'known' | 'first-use';
+  /** Size of the previously seen checkpoint that the new one was proven consistent with. */
+  consistentWith?: number;
+}
+
+export function modelsecConfigDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.MODELSEC_CONFIG_DIR) return env.MODELSEC_CONFIG_DIR;
+  if (env.XDG_CONFIG_HOME) return join(env.XDG_CONFIG_HOME, 'modelsec');
+  return join(homedir(), '.config', 'modelsec');
+}
+
+interface LogState {
+  registry: string;
+  key: string;
+  checkpoint?: { size: number; rootHash: string };
+}
+
+function stateFile(configDir: string, baseUrl: string): string {
+  const id = createHash('sha256').update(baseUrl).digest('hex').slice(0, 16);
+  return join(configDir, 'logs', `${id}.json`);
+}
+
+async function readState(file: string): Promise<LogState | undefined> {
+  const text = await readFile(file, 'utf8').catch(() => undefined);
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text) as LogState;
+  } catch (cause) {
+    throw new ModelsecError('LOG_INCONSISTENT', `${file}: the stored log state is not JSON; remove it to trust again`, { cause });
+  }
+}
+
+async function writeState(file: string, state: LogState): Promise<void> {
+  await mkdir(join(file, '..'), { recursive: true });
+  const temp = `${file}.${process.pid}.tmp`;
+  await writeFile(temp, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
+  await rename(temp, file);
+}
+
+async function getText(baseUrl: string, path: string): Promise<{ text: string; bytes: Uint8Array }> {
+  let response: Response;
+  try {
+    response = await fetch(`${baseUrl.replace(/\/+$/, '')}${path}`);
+  } catch (cause) {
+    throw new ModelsecError('NETWORK_ERROR', `cannot reach the registry log at ${baseUrl}${path}`, { cause });
+  }
+  const bytes = new Uint8Array(await response.arrayBuffer());
+  if (bytes.length > MAX_LOG_RESPONSE_BYTES)
+    throw new ModelsecError('LOG_PROOF_INVALID', `${path}: answer larger than ${MAX_LOG_RESPONSE_BYTES} bytes`);
+  const text = Buffer.from(bytes).toString('utf8');
+  if (!response.ok)
+    throw new ModelsecError(
+      response.status === 404 ? 'NOT_FOUND' : 'NETWORK_ERROR',
+      `${path}: HTTP ${response.status} ${text.slice(0, 200)}`,
+    );
+  return { text, bytes };
+}
+
+async function getHashes(baseUrl: string, path: string): Promise<Uint8Array[]> {
+  const { text } = await getText(baseUrl, path);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (cause) {
+    throw new ModelsecError('LOG_PROOF_INVALID', `${path}: proof is not JSON`, { cause });
+  }
+  const hashes = (parsed as { hashes?: unknown }).hashes;
+  if (!Array.isArray(hashes) || !hashes.every((h) => typeof h === 'string'))
+    throw new ModelsecError('LOG_PROOF_INVALID', `${path}: proof has no "hashes" list of base64 strings`);
+  return hashes.map((h) => new Uint8Array(Buffer.from(h as string, 'base64')));
+}
+
+export async function fetchLogKey(baseUrl: string): Promise<string> {
+  return (await getText(baseUrl, '/v1/log/key')).text.trim();
+}
+export async function fetchCheckpointText(baseUrl: string): Promise<string> {
+  return (await getText(baseUrl, '/v1/log/checkpoint')).text;
+}
+export async function fetchLogEntry(baseUrl: string, index: number): Promise<Uint8Array> {
+  return (await getText(baseUrl, `/v1/log/entries/${index}`)).bytes;
+}
+
+/** Resolves the verifier to trust for `baseUrl`, pinning it on first use. */
+export async function trustedLogVerifier(
+  baseUrl: string,
+  options: LogTrustOptions = {},
+): Promise<{ verifier: NoteVerifier; keyTrust: LogVerification['keyTrust']; state: LogState; stateFile: string }> {
+  const file = stateFile(options.configDir ?? modelsecConfigDir(), baseUrl);
+  const state = await readState(file);
+  const served = parseVerifierKey(await fetchLogKey(baseUrl));
+  if (options.logKeyFile) {
+    const pinned = parseVerifierKey(await readFile(options.logKeyFile, 'utf8'));
+    if (pinned.text !== served.text) throw keyChanged(baseUrl, pinned.text, served.text, options.logKeyFile);
+    return { verifier: pinned, keyTrust: 'pinned', state: state ?? { registry: baseUrl, key: pinned.text }, stateFile: file };
+  }
+  if (state) {
+    const known = parseVerifierKey(state.key);
+    if (known.text !== served.text) throw keyChanged(baseUrl, known.text, served.text, file);
+    return { verifier: known, keyTrust: 'known', state, stateFile: file };
+  }
+  return { verifier: served, keyTrust: 'first-use', state: { registry: baseUrl, key: served.text }, stateFile: file };
+}
+
+function keyChanged(baseUrl: string, pinned: string, served: string, where: string): ModelsecError {
+  return new ModelsecError(
+    'LOG_KEY_MISMATCH',
+    `!!! THE LOG KEY OF ${baseUrl} CHANGED !!! pinned ${pinned} (${where}) but the registry now serves ${served}. ` +
+      'Someone may be impersonating the registry or it rewrote its history. Do not proceed unless the operator confirms a key rotation.',
+    { details: { pinned, served, where } },
+  );
+}
+
+/** Fetches, verifies and records the newest checkpoint; proves it consistent with the last one seen. */
+export async function verifiedCheckpoint(
+  baseUrl: string,
+  options: LogTrustOptions = {},
+): Promise<{ checkpoint: Checkpoint; keyTrust: LogVerification['keyTrust']; consistentWith?: number }> {
+  const trust = await trustedLogVerifier(baseUrl, options);
+  const checkpoint = verifyCheckpoint(await fetchCheckpointText(baseUrl), trust.verifier);
+  const last = trust.state.checkpoint;
+  let consistentWith: number | undefined;
+  if (last) {
+    const lastRoot = new Uint8Array(Buffer.from(last.rootHash, 'base64'));
+    if (checkpoint.size < last.size)
+      throw new ModelsecError(
+        'LOG_INCONSISTENT',
+        `the registry's log shrank: it now has ${checkpoint.size} entries, ${last.size} were seen before`,
+      );
+    const proof =
+      checkpoint.size === last.size
+        ? []
+        : await getHashes(baseUrl, `/v1/log/proofs/consistency?from=${last.size}&to=${checkpoint.size}`);
+    if (!verifyConsistency(last.size, checkpoint.size, lastRoot, checkpoint.rootHash, proof))
+      throw new ModelsecError(
+        'LOG_INCONSISTENT',
+        `the registry's log (size ${checkpoint.size}) is not an extension of the one seen before (size ${last.size}): history was rewritten`,
+        { details: { previousSize: last.size, size: checkpoint.size } },
+      );
+    consistentWith = last.size;
+  }
+  await writeState(trust.stateFile, {
+    ...trust.state,
+    checkpoint: { size: checkpoint.size, rootHash: Buffer.from(checkpoint.rootHash).toString('base64') },
+  });
+  return { checkpoint, keyTrust: trust.keyTrust, ...(consistentWith !== undefined ? { consistentWith } : {}) };
+}
+
+/**
+ * Verifies that entry `index` is in the log under a checkpoint signed by the trusted key, and (when `expect` is
+ * given) that it is the publish entry of that version with that root digest.
+ */
+export async function verifyLogInclusion(
+  baseUrl: string,
+  index: number,
+  expect: Partial<{
+    type: LogEntry['type'];
+    namespace: string;
+    model: string;
+    version: string;
+    rootDigest: string;
+    bundleDigest: string;
+  }>,
+  options: LogTrustOptions = {},
+): Promise<LogVerification> {
+  if (!Number.isSafeInteger(index) || index < 0)
+    throw new ModelsecError('LOG_PROOF_INVALID', 'the registry gave no log index for this version');
+  const { checkpoint, keyTrust, consistentWith } = await verifiedCheckpoint(baseUrl, options);
+  if (index >= checkpoint.size)
+    throw new ModelsecError('LOG_PROOF_INVALID', `log entry ${index} is beyond the signed checkpoint (size ${checkpoint.size})`);
+  const bytes = await fetchLogEntry(baseUrl, index);
+  const proof = await getHashes(baseUrl, `/v1/log/proofs/inclusion?index=${index}&size=${checkpoint.size}`);
+  if (!verifyInclusion(index, checkpoint.size, hashLeaf(bytes), proof, checkpoint.rootHash))
+    throw new ModelsecError(
+      'LOG_PROOF_INVALID',
+      `log entry ${index} is not included in the signed checkpoint of size ${checkpoint.size}`,
+    );
+  const entry = decodeLogEntry(bytes);
+  for (const [field, value] of Object.entries(expect)) {
+    if (value === undefined) continue;
+    const actual = (entry as unknown as Record<string, unknown>)[field];
+    if (actual !== value)
+      throw new ModelsecError(
+        'LOG_INCONSISTENT',
+        `log entry ${index} has ${field} ${JSON.stringify(actual)}, expected ${JSON.stringify(value)}`,
+        {
+          details: { index, field, expected: value, actual },
+        },
+      );
+  }
+  return {
+    index,
+    entry,
+    checkpoint: {
+      origin: checkpoint.origin,
+      size: checkpoint.size,
+      rootHash: Buffer.from(checkpoint.rootHash).toString('base64'),
+    },
+    keyTrust,
+    ...(consistentWith !== undefined ? { consistentWith } : {}),
+  };
+}
+
+export interface ReplayProblem {
+  index: number;
+  message: string;
+}
+
+/**
+ * Replays the whole log: every entry is fetched, the tree is rebuilt and must give the signed root, and each entry
+ * is checked against the registry's records through `checkEntry` (e.g. the version exists with that root digest).
+ */
+export async function replayLog(
+  baseUrl: string,
+  options: LogTrustOptions & {
+    checkEntry?: (entry: LogEntry, index: number) => Promise<string | undefined>;
+    onProgress?: (done: number, total: number) => void;
+  } = {},
+): Promise<{ size: number; rootHash: string; entries: Record<string, number>; problems: ReplayProblem[] }> {
+  const { checkpoint } = await verifiedCheckpoint(baseUrl, options);
+  const tree = new MerkleTree();
+  const entries: Record<string, number> = {};
+  const problems: ReplayProblem[] = [];
+  for (let i = 0; i < checkpoint.size; i++) {
+    const bytes = await fetchLogEntry(baseUrl, i);
+    tree.append(bytes);
+    try {
+      const entry = decodeLogEntry(bytes);
+      entries[entry.type] = (entries[entry.type] ?? 0) + 1;
+      const problem = options.checkEntry ? await options.checkEntry(entry, i) : undefined;
+      if (problem) problems.push({ index: i, message: problem });
+    } catch (error) {
+      problems.push({ index: i, message: error instanceof Error ? error.message : String(error) });
+    }
+    options.onProgress?.(i + 1, checkpoint.size);
+  }
+  if (Buffer.compare(Buffer.from(tree.root()), Buffer.from(checkpoint.rootHash)) !== 0)
+    throw new ModelsecError('LOG_INCONSISTENT', `the replayed entries do not give the signed root of size ${checkpoint.size}`);
+  return { size: checkpoint.size, rootHash: Buffer.from(checkpoint.rootHash).toString('base64'), entries, problems };
+}

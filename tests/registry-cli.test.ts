@@ -1,0 +1,183 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI_BIN, REPO_ROOT, runCli } from './helpers/cli.js';
+
+const ADMIN = 'msk_cli-test-admin';
+const work = mkdtempSync(path.join(os.tmpdir(), 'modelsec-registry-cli-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+interface Server {
+  url: string;
+  child: ChildProcess;
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+/** Starts `modelsec registry serve` on a free loopback port as a child process. */
+function startServer(dataDir: string): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      [CLI_BIN, 'registry', 'serve', '--data', dataDir, '--listen', '127.0.0.1:0', '--json'],
+      {
+        cwd: REPO_ROOT,
+        env: { ...process.env, NO_COLOR: '1', MODELSEC_ADMIN_TOKEN: ADMIN },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let out = '';
+    let err = '';
+    child.stderr?.on('data', (d) => {
+      err += d;
+    });
+    child.stdout?.setEncoding('utf8').on('data', (d: string) => {
+      out += d;
+      const m = /"listening":\s*"(http:\/\/[^"]+)"/.exec(out);
+      if (m) {
+        resolve({
+          url: m[1] as string,
+          child,
+          stop: (signal = 'SIGTERM') =>
+            new Promise((done) => {
+              child.once('close', () => done());
+              child.kill(signal);
+            }),
+        });
+      }
+    });
+    child.once('close', (code) => reject(new Error(`server exited ${code}: ${err}`)));
+  });
+}
+
+describe('modelsec registry / push / pull / check (child processes over HTTP)', () => {
+  let server: Server;
+  let env: NodeJS.ProcessEnv;
+  const model = path.join(work, 'model');
+  beforeAll(async () => {
+    server = await startServer(path.join(work, 'data'));
+    env = { MODELSEC_REGISTRY: server.url, MODELSEC_TOKEN: ADMIN };
+    cpSync(path.join(REPO_ROOT, 'fixtures', 'models', 'hf-tiny-llama'), model, { recursive: true });
+  });
+  afterAll(async () => server.stop());
+
+  it('creates a namespace, policy and token, pushes a signed model, checks it (0), catches tampering (1), pulls it', async () => {
+    expect((await runCli(['registry', 'namespace', 'create', 'acme'], { env })).code).toBe(0);
+    const policy = path.join(work, 'policy.json');
+    writeFileSync(policy, JSON.stringify({ scan: { required: false, maxSeverity: 'medium' } }));
+    expect((await runCli(['registry', 'policy', 'set', 'acme', policy], { env })).code).toBe(0);
+    const token = await runCli(['registry', 'token', 'create', '--namespace', 'acme', '--scope', 'push', '--json'], { env });
+    const pushToken = token.json<{ token: string }>().token;
+    expect(pushToken).toMatch(/^msk_/);
+
+    const prefix = path.join(work, 'signer');
+    expect((await runCli(['keygen', '--out', prefix])).code).toBe(0);
+    expect((await runCli(['sign', 'key', model, '--private-key', `${prefix}.key`])).code).toBe(0);
+
+    const pushEnv = { MODELSEC_REGISTRY: server.url, MODELSEC_TOKEN: pushToken };
+    const pushed = await runCli(['push', model, 'acme/tiny@1.0.0', '--public-key', `${prefix}.pub`], { env: pushEnv });
+    expect(pushed.stderr).toBe('');
+    expect(pushed.code).toBe(0);
+    expect(pushed.stdout).toContain('accepted acme/tiny@1.0.0');
+    const again = await runCli(['push', model, 'acme/tiny@1.0.0', '--public-key', `${prefix}.pub`, '--json'], { env: pushEnv });
+    expect(again.code).toBe(1);
+    expect(again.json()).toMatchObject({ ok: false, error: { code: 'CONFLICT' } });
+
+    const ok = await runCli(['check', model, '--name', 'acme/tiny@^1'], { env: pushEnv });
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/verified: acme\/tiny@1\.0\.0, signed by [0-9a-f]{64}/);
+
+    const out = path.join(work, 'pulled');
+    const pulled = await runCli(['pull', 'acme/tiny@1.0.0', '-o', out], { env: pushEnv });
+    expect(pulled.code).toBe(0);
+    expect(readFileSync(path.join(out, 'config.json'))).toEqual(readFileSync(path.join(model, 'config.json')));
+
+    writeFileSync(path.join(model, 'config.json'), '{"tampered": true}');
+    const bad = await runCli(['check', model, '--json'], { env: pushEnv });
+    expect(bad.code).toBe(1);
+    expect(bad.json()).toMatchObject({ ok: true, verified: false });
+    expect(JSON.stringify(bad.json())).toContain('no published version');
+
+    const denied = await runCli(['registry', 'namespace', 'create', 'other', '--json'], { env: pushEnv });
+    expect(denied.code).toBe(2);
+    expect(denied.json()).toMatchObject({ error: { code: 'FORBIDDEN' } });
+  });
+});
+
+describe('registry killed mid-upload', () => {
+  it('shows no partial blob after restart and the upload resumes where it stopped', async () => {
+    const dataDir = path.join(work, 'crash-data');
+    let server = await startServer(dataDir);
+    const admin = { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' };
+    await fetch(`${server.url}/v1/namespaces`, { method: 'POST', headers: admin, body: JSON.stringify({ name: 'acme' }) });
+    const { id } = (await (
+      await fetch(`${server.url}/v1/namespaces/acme/uploads`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}` } })
+    ).json()) as { id: string };
+    const bytes = randomBytes(4 * 1024 * 1024);
+    const digest = createHash('sha256').update(bytes).digest('hex');
+
+    // Send half of a chunk, then kill the server with SIGKILL while the request is still open.
+    const half = bytes.subarray(0, 2 * 1024 * 1024);
+    const u = new URL(`${server.url}/v1/namespaces/acme/uploads/${id}`);
+    const req = request({
+      host: u.hostname,
+      port: u.port,
+      path: u.pathname,
+      method: 'PATCH',
+      headers: {
+        authorization: `Bearer ${ADMIN}`,
+        'content-type': 'application/octet-stream',
+        'content-length': bytes.length,
+        'upload-offset': 0,
+      },
+    });
+    req.on('error', () => undefined);
+    await new Promise<void>((resolve) => req.write(half, () => resolve()));
+    await new Promise((r) => setTimeout(r, 200));
+    await server.stop('SIGKILL');
+    req.destroy();
+
+    server = await startServer(dataDir);
+    const u2 = new URL(`${server.url}/v1/namespaces/acme/uploads/${id}`);
+    try {
+      const head = await fetch(`${server.url}/v1/namespaces/acme/blobs/${digest}`, {
+        method: 'HEAD',
+        headers: { authorization: `Bearer ${ADMIN}` },
+      });
+      expect(head.status).toBe(404);
+      const blobDir = path.join(dataDir, 'blobs', 'sha256', digest.slice(0, 2));
+      expect(existsSync(blobDir) ? readdirSync(blobDir) : []).toEqual([]);
+      const { offset } = (await (await fetch(u2, { headers: { authorization: `Bearer ${ADMIN}` } })).json()) as {
+        offset: number;
+      };
+      expect(offset).toBeGreaterThanOrEqual(0);
+      expect(offset).toBeLessThanOrEqual(half.length);
+      const rest = bytes.subarray(offset);
+      const patch = await fetch(u2, {
+        method: 'PATCH',
+        headers: {
+          authorization: `Bearer ${ADMIN}`,
+          'content-type': 'application/octet-stream',
+          'upload-offset': String(offset),
+        },
+        body: rest,
+      });
+      expect(patch.status).toBe(200);
+      const finish = await fetch(`${u2}?digest=${digest}`, { method: 'PUT', headers: { authorization: `Bearer ${ADMIN}` } });
+      expect(finish.status).toBe(201);
+      expect(
+        (
+          await fetch(`${server.url}/v1/namespaces/acme/blobs/${digest}`, {
+            method: 'HEAD',
+            headers: { authorization: `Bearer ${ADMIN}` },
+          })
+        ).status,
+      ).toBe(200);
+    } finally {
+      await server.stop();
+    }
+  });
+});
