@@ -1,5 +1,7 @@
+import { spawn } from 'node:child_process';
 import { cpSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { DemoStep } from './runner.js';
 
 /** The demo, in order. Each capability appends its steps (scan, bom, sign/verify, registry). */
@@ -83,4 +85,60 @@ export const DEMO_STEPS: DemoStep[] = [
       ctx.modelsec(['verify', 'key', model, '--public-key', `${prefix}.pub`], { expectExit: 1 });
     },
   },
+  {
+    title: 'Publish to the embedded registry and gate on it in CI (registry serve, push, check)',
+    async run(ctx) {
+      const admin = 'msk_demo-admin-token';
+      const server = spawn(
+        process.execPath,
+        [REGISTRY_DEMO_CLI, 'registry', 'serve', '--data', join(ctx.work, 'registry-data'), '--listen', '127.0.0.1:0', '--json'],
+        {
+          env: { ...process.env, MODELSEC_ADMIN_TOKEN: admin },
+          stdio: ['ignore', 'pipe', 'inherit'],
+        },
+      );
+      try {
+        const url = await new Promise<string>((resolve, reject) => {
+          let text = '';
+          server.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+            text += chunk;
+            const m = /"listening":\s*"(http:[^"]+)"/.exec(text);
+            if (m) resolve(m[1] as string);
+          });
+          server.once('close', (code) => reject(new Error(`registry exited with ${code}`)));
+        });
+        ctx.say(`An embedded registry (SQLite + content-addressed blobs) listens on ${url}.`);
+        const asAdmin = { MODELSEC_REGISTRY: url, MODELSEC_TOKEN: admin };
+        ctx.modelsec(['registry', 'namespace', 'create', 'demo'], { env: asAdmin });
+        const policy = join(ctx.work, 'demo-policy.json');
+        // No scanner engine is wired into the registry build yet, so this namespace opts out of the registry scan.
+        writeFileSync(policy, JSON.stringify({ scan: { required: false, maxSeverity: 'medium' } }, null, 2));
+        ctx.modelsec(['registry', 'policy', 'set', 'demo', policy], { env: asAdmin });
+        const token = ctx
+          .modelsec(['registry', 'token', 'create', '--namespace', 'demo', '--scope', 'push'], {
+            env: asAdmin,
+            quietStdout: true,
+          })
+          .stdout.trim();
+        const asPusher = { MODELSEC_REGISTRY: url, MODELSEC_TOKEN: token };
+        const model = join(ctx.work, 'registry-tiny-llama');
+        cpSync(join(ctx.fixtures, 'models', 'hf-tiny-llama'), model, { recursive: true });
+        const prefix = join(ctx.work, 'registry-signer');
+        ctx.modelsec(['keygen', '--out', prefix]);
+        ctx.modelsec(['sign', 'key', model, '--private-key', `${prefix}.key`]);
+        ctx.say('The registry verifies the signature over exactly the pushed files before it accepts the version:');
+        ctx.modelsec(['push', model, 'demo/tiny-llama@1.0.0', '--public-key', `${prefix}.pub`], { env: asPusher });
+        ctx.say('The CI gate: this exact model is published and signed (exit 0):');
+        ctx.modelsec(['check', model, '--name', 'demo/tiny-llama'], { env: asPusher });
+        ctx.say('One byte of config.json changes: no published version has this digest (exit 1):');
+        writeFileSync(join(model, 'config.json'), '{"model_type": "llama", "tampered": true}\n');
+        ctx.modelsec(['check', model, '--name', 'demo/tiny-llama'], { env: asPusher, expectExit: 1 });
+      } finally {
+        server.kill('SIGTERM');
+      }
+    },
+  },
 ];
+
+/** The built CLI, for the registry server the demo runs in the background. */
+const REGISTRY_DEMO_CLI = fileURLToPath(new URL('../../packages/cli/bin/modelsec.js', import.meta.url));
