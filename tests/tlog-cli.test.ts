@@ -1,0 +1,60 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseModelRef, pushModel, RegistryClient } from '@modelsec/registry';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN, signedModel, testRegistry } from '../packages/registry/src/test-support.js';
+import { runCli } from './helpers/cli.js';
+
+describe('modelsec log (CLI over a real registry)', () => {
+  let registry: Awaited<ReturnType<typeof testRegistry>>;
+  let url: string;
+  let env: NodeJS.ProcessEnv;
+
+  beforeAll(async () => {
+    registry = await testRegistry();
+    url = await registry.app.listen({ host: '127.0.0.1', port: 0 });
+    env = { MODELSEC_CONFIG_DIR: mkdtempSync(path.join(os.tmpdir(), 'modelsec-cfg-')), MODELSEC_TOKEN: ADMIN };
+    const admin = new RegistryClient({ baseUrl: url, token: ADMIN });
+    await admin.json('POST', '/v1/namespaces', { json: { name: 'acme' } });
+    await admin.json('PUT', '/v1/namespaces/acme/policy', { json: { scan: { required: false } } });
+    const model = await signedModel();
+    await pushModel(admin, model.dir, parseModelRef('acme/bert@1.0.0'), {
+      signaturePath: model.signaturePath,
+      publicKeyPem: model.key.publicKeyPem,
+    });
+  });
+  afterAll(async () => registry.app.close());
+
+  it('key, checkpoint (TOFU then consistency), entry and verify', async () => {
+    const key = await runCli(['log', 'key', '--registry', url], { env });
+    expect(key.code).toBe(0);
+    expect(key.stdout.trim()).toMatch(/^modelsec-registry\+[0-9a-f]{8}\+/);
+
+    const first = await runCli(['log', 'checkpoint', '--registry', url, '--json'], { env });
+    expect(first.code).toBe(0);
+    expect(first.json()).toMatchObject({ ok: true, size: 3, keyTrust: 'first-use' });
+    const second = await runCli(['log', 'checkpoint', '--registry', url, '--json'], { env });
+    expect(second.json()).toMatchObject({ keyTrust: 'known', consistentWith: 3 });
+
+    const entry = await runCli(['log', 'entry', '2', '--registry', url, '--json'], { env });
+    expect(entry.json()).toMatchObject({
+      index: 2,
+      entry: { type: 'publish', namespace: 'acme', model: 'bert', version: '1.0.0' },
+    });
+
+    const verify = await runCli(['log', 'verify', '--registry', url], { env });
+    expect(verify.stderr).toBe('');
+    expect(verify.code).toBe(0);
+    expect(verify.stdout).toContain('replayed 3 entries');
+    expect(verify.stdout).toContain('every entry matches the registry');
+  });
+
+  it('a pinned --log-key that differs is refused loudly (exit 1, LOG_KEY_MISMATCH)', async () => {
+    const keyFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'modelsec-key-')), 'log.pub');
+    writeFileSync(keyFile, 'PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW\n');
+    const run = await runCli(['log', 'checkpoint', '--registry', url, '--log-key', keyFile, '--json'], { env });
+    expect(run.code).toBe(1);
+    expect(run.json()).toMatchObject({ ok: false, error: { code: 'LOG_KEY_MISMATCH' } });
+  });
+});
