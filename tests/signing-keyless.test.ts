@@ -201,6 +201,21 @@ describe('keyless signing with @sigstore/mock (Fulcio, Rekor dsse, TSA)', () => 
     await expect(verifyModel(model, bundle, verifier())).rejects.toMatchObject({ code: 'SIGNING_DIGEST_MISMATCH' });
   });
 
+  it('shards serialisation: signs, verifies, and a grown file fails with SIGNING_DIGEST_MISMATCH', async () => {
+    const dir = makeModel();
+    const { bundle: sharded } = await signModel(
+      dir,
+      { kind: 'sigstore', identityToken: token(), fulcioUrl: FULCIO, rekorUrl: REKOR },
+      { method: 'shards', shardSize: 16 },
+    );
+    await expect(verifyModel(dir, sharded, verifier())).resolves.toMatchObject({ method: 'shards', shardSize: 16 });
+    writeFileSync(path.join(dir, 'weights.bin'), Buffer.alloc(70, 1));
+    await expect(verifyModel(dir, sharded, verifier())).rejects.toMatchObject({
+      code: 'SIGNING_DIGEST_MISMATCH',
+      message: expect.stringContaining('weights.bin'),
+    });
+  });
+
   it('a trusted root that does not hold the CA fails (SIGNING_CHAIN_UNTRUSTED)', async () => {
     const other = { ...trustedRootJson, certificateAuthorities: [] };
     await expect(verifyModelBundle(bundle, { ...verifier(), trustedRootJson: other } as BundleVerifier)).rejects.toMatchObject({
