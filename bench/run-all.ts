@@ -8,6 +8,7 @@ import type { Bench, BenchResult } from './lib.js';
 const BENCHES: Record<string, () => Promise<Bench>> = {
   mlbom: async () => (await import('./mlbom.js')).run,
   hashing: async () => (await import('./hashing.js')).run,
+  registry: async () => (await import('./registry.js')).run,
 };
 
 async function main(): Promise<void> {

@@ -16,6 +16,7 @@ import { type Policy, policySchema } from './policy/policy.js';
 import type { BlobStore } from './store/blob-store.js';
 import { FsBlobStore } from './store/fs-blob-store.js';
 import type { MetadataStore, TokenScope, VersionRecord } from './store/metadata-store.js';
+import { PostgresMetadataStore } from './store/postgres/postgres-metadata-store.js';
 import { SqliteMetadataStore } from './store/sqlite/sqlite-metadata-store.js';
 import { isSafeRelativePath, PUSH_MANIFEST_SCHEMA, type PushManifest } from './verification/manifest.js';
 import { defaultScanner, type RegistryScanner } from './verification/scan-adapter.js';
@@ -99,16 +100,7 @@ function versionView(v: VersionRecord) {
 async function openStores(options: RegistryOptions): Promise<{ store: MetadataStore; blobs: FsBlobStore }> {
   let store: MetadataStore;
   if (options.databaseUrl && /^postgres(ql)?:\/\//.test(options.databaseUrl)) {
-    if (!options.openMetadataStore) {
-      throw new ModelsecError(
-        'INVALID_CONFIG',
-        'PostgreSQL metadata stores are not available in this build (issue 7): use the embedded SQLite default',
-        {
-          details: { database: 'postgres' },
-        },
-      );
-    }
-    store = await options.openMetadataStore(options.databaseUrl);
+    store = await (options.openMetadataStore ?? ((url: string) => PostgresMetadataStore.open(url)))(options.databaseUrl);
   } else if (options.databaseUrl && !options.databaseUrl.startsWith('sqlite:')) {
     throw new ModelsecError('INVALID_CONFIG', 'the database URL must be postgres://... or sqlite:PATH', {
       details: { database: options.databaseUrl.split(':')[0] },

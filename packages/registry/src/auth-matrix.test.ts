@@ -16,7 +16,12 @@ const ROUTES: { method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'HEAD'; url: string; 
   { method: 'GET', url: '/v1/namespaces/acme/models', scope: 'read' },
   { method: 'GET', url: '/v1/namespaces/acme/models/m/versions', scope: 'read' },
   { method: 'GET', url: '/v1/namespaces/acme/models/m/versions/1.0.0', scope: 'read' },
-  { method: 'PUT', url: '/v1/namespaces/acme/models/m/versions/1.0.0', scope: 'push', payload: { files: [{ path: 'a', digest: D, size: 1 }], bundle: D } },
+  {
+    method: 'PUT',
+    url: '/v1/namespaces/acme/models/m/versions/1.0.0',
+    scope: 'push',
+    payload: { files: [{ path: 'a', digest: D, size: 1 }], bundle: D },
+  },
   { method: 'POST', url: '/v1/namespaces/acme/models/m/versions/1.0.0/yank', scope: 'admin', payload: { reason: 'x' } },
   { method: 'HEAD', url: `/v1/namespaces/acme/blobs/${D}`, scope: 'push' },
   { method: 'GET', url: `/v1/namespaces/acme/blobs/${D}`, scope: 'read' },
@@ -35,8 +40,14 @@ describe('authorisation matrix: every route x no token / wrong namespace / wrong
   beforeAll(async () => {
     registry = await testRegistry();
     const h = { authorization: `Bearer ${ADMIN}` };
-    for (const name of ['acme', 'other']) await registry.app.inject({ method: 'POST', url: '/v1/namespaces', headers: h, payload: { name } });
-    for (const [ns, scope] of [['acme', 'read'], ['acme', 'push'], ['acme', 'admin'], ['other', 'admin']] as const) {
+    for (const name of ['acme', 'other'])
+      await registry.app.inject({ method: 'POST', url: '/v1/namespaces', headers: h, payload: { name } });
+    for (const [ns, scope] of [
+      ['acme', 'read'],
+      ['acme', 'push'],
+      ['acme', 'admin'],
+      ['other', 'admin'],
+    ] as const) {
       const r = await registry.app.inject({ method: 'POST', url: `/v1/namespaces/${ns}/tokens`, headers: h, payload: { scope } });
       tokens[`${ns}:${scope}`] = r.json().token;
     }
@@ -49,9 +60,17 @@ describe('authorisation matrix: every route x no token / wrong namespace / wrong
       url: route.url,
       headers: {
         ...(token ? { authorization: `Bearer ${token}` } : {}),
-        ...(route.payload ? {} : route.method === 'PUT' || route.method === 'PATCH' ? { 'content-type': 'application/octet-stream', 'upload-offset': '0' } : {}),
+        ...(route.payload
+          ? {}
+          : route.method === 'PUT' || route.method === 'PATCH'
+            ? { 'content-type': 'application/octet-stream', 'upload-offset': '0' }
+            : {}),
       },
-      ...(route.payload ? { payload: route.payload } : route.method === 'PUT' || route.method === 'PATCH' ? { payload: Buffer.from('x') } : {}),
+      ...(route.payload
+        ? { payload: route.payload }
+        : route.method === 'PUT' || route.method === 'PATCH'
+          ? { payload: Buffer.from('x') }
+          : {}),
     });
 
   for (const route of ROUTES) {
@@ -76,7 +95,12 @@ describe('authorisation matrix: every route x no token / wrong namespace / wrong
   }
 
   it('lets anyone read a public namespace but never write it', async () => {
-    await registry.app.inject({ method: 'POST', url: '/v1/namespaces', headers: { authorization: `Bearer ${ADMIN}` }, payload: { name: 'open', public: true } });
+    await registry.app.inject({
+      method: 'POST',
+      url: '/v1/namespaces',
+      headers: { authorization: `Bearer ${ADMIN}` },
+      payload: { name: 'open', public: true },
+    });
     expect((await registry.app.inject({ method: 'GET', url: '/v1/namespaces/open/models' })).statusCode).toBe(200);
     expect((await registry.app.inject({ method: 'POST', url: '/v1/namespaces/open/uploads' })).statusCode).toBe(401);
     const listed = await registry.app.inject({ method: 'GET', url: '/v1/namespaces' });

@@ -22,6 +22,7 @@ export { DEFAULT_POLICY, type Policy, type PolicySigner } from './policy/policy.
 export type { BlobStore } from './store/blob-store.js';
 export { FsBlobStore } from './store/fs-blob-store.js';
 export type * from './store/metadata-store.js';
+export { PostgresMetadataStore } from './store/postgres/postgres-metadata-store.js';
 export { SqliteMetadataStore } from './store/sqlite/sqlite-metadata-store.js';
 export type { PushManifest } from './verification/manifest.js';
 export type { RegistryScanner } from './verification/scan-adapter.js';

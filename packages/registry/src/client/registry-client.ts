@@ -148,7 +148,7 @@ export class RegistryClient {
     onBytes?.(offset);
     while (offset < size) {
       const end = Math.min(size, offset + CLIENT_UPLOAD_CHUNK_BYTES);
-      const stream = createReadStream(file, { start: offset, end: end - 1 });
+      const stream = createReadStream(file, { start: offset, end: end - 1, highWaterMark: 1024 * 1024 });
       const r = await this.json<{ offset: number }>('PATCH', `/v1/namespaces/${namespace}/uploads/${id}`, {
         body: stream,
         headers: { 'content-length': String(end - offset), 'upload-offset': String(offset) },

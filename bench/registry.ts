@@ -1,0 +1,144 @@
+/**
+ * Registry benchmarks at the embedded default (SQLite + filesystem blobs), server in a child process
+ * (`modelsec registry serve`, built CLI: run `npx tsc -b` first):
+ * - `check` lookups (GET /v1/versions?rootDigest=…, what `modelsec check` asks) under autocannon: req/s and p99.
+ * - push of a 1 GB model (quick: 100 MB) vs copying the same bytes on the same disk in the same run.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFile, open } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { generateSigningKey, signModel } from '../packages/core/src/index.js';
+import { parseModelRef, pushModel, RegistryClient } from '../packages/registry/src/index.js';
+import { type BenchResult, round, timeIt } from './lib.js';
+
+const CLI = fileURLToPath(new URL('../packages/cli/bin/modelsec.js', import.meta.url));
+const ADMIN = 'msk_bench-admin';
+
+interface AutocannonResult {
+  requests: { average: number; total: number };
+  latency: { p99: number; average: number };
+  non2xx: number;
+  errors: number;
+}
+const autocannon = createRequire(import.meta.url)('autocannon') as (opts: Record<string, unknown>) => Promise<AutocannonResult>;
+
+function startServer(dataDir: string): Promise<{ url: string; child: ChildProcess }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, 'registry', 'serve', '--data', dataDir, '--listen', '127.0.0.1:0', '--json'], {
+      env: { ...process.env, MODELSEC_ADMIN_TOKEN: ADMIN },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let text = '';
+    child.stdout?.setEncoding('utf8').on('data', (d: string) => {
+      text += d;
+      const m = /"listening":\s*"(http:[^"]+)"/.exec(text);
+      if (m) resolve({ url: m[1] as string, child });
+    });
+    child.once('close', (code) => reject(new Error(`registry exited with ${code}`)));
+  });
+}
+
+async function writeRandomFile(file: string, bytes: number): Promise<void> {
+  const out = createWriteStream(file);
+  const block = randomBytes(8 * 1024 * 1024);
+  for (let written = 0; written < bytes; written += block.length) {
+    const chunk = block.subarray(0, Math.min(block.length, bytes - written));
+    if (!out.write(chunk)) await new Promise((r) => out.once('drain', r));
+  }
+  await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
+}
+
+export async function run(opts: { quick: boolean }): Promise<BenchResult[]> {
+  if (!existsSync(path.join(path.dirname(CLI), '..', 'dist', 'main.js'))) throw new Error('build the CLI first: npx tsc -b');
+  const work = mkdtempSync(path.join(os.tmpdir(), 'modelsec-bench-registry-'));
+  const { url, child } = await startServer(path.join(work, 'data'));
+  try {
+    const admin = new RegistryClient({ baseUrl: url, token: ADMIN });
+    await admin.json('POST', '/v1/namespaces', { json: { name: 'bench' } });
+    await admin.json('PUT', '/v1/namespaces/bench/policy', { json: { scan: { required: false } } });
+    const key = generateSigningKey();
+
+    // A small model for the lookup benchmark, plus 200 other versions so the index has rows to search.
+    const small = path.join(work, 'small');
+    mkdirSync(small);
+    writeFileSync(path.join(small, 'config.json'), '{"bench": true}');
+    writeFileSync(path.join(small, 'weights.bin'), randomBytes(4096));
+    const signed = await signModel(small, { kind: 'key', privateKeyPem: key.privateKeyPem });
+    writeFileSync(path.join(small, 'model.sig'), JSON.stringify(signed.bundle));
+    const versions = opts.quick ? 50 : 200;
+    for (let i = 0; i < versions; i++) {
+      await pushModel(admin, small, parseModelRef(`bench/m${i % 10}@1.0.${i}`), {
+        signaturePath: path.join(small, 'model.sig'),
+        publicKeyPem: key.publicKeyPem,
+      });
+    }
+    const lookup = await autocannon({
+      url: `${url}/v1/versions?rootDigest=${signed.digest.rootDigest}&namespace=bench&model=m3`,
+      connections: 10,
+      duration: opts.quick ? 3 : 10,
+      headers: { authorization: `Bearer ${ADMIN}` },
+    });
+    const rps = round(lookup.requests.average, 0);
+    const p99 = lookup.latency.p99;
+
+    // Push a big single-file model vs copying the same bytes.
+    const size = (opts.quick ? 100 : 1024) * 1024 * 1024;
+    const big = path.join(work, 'big');
+    mkdirSync(big);
+    await writeRandomFile(path.join(big, 'model.safetensors'), size);
+    const bigSigned = await signModel(big, { kind: 'key', privateKeyPem: key.privateKeyPem });
+    writeFileSync(path.join(big, 'model.sig'), JSON.stringify(bigSigned.bundle));
+    // The baseline copies the bytes durably (copy + fsync), as the registry must before it acknowledges a blob.
+    const copy = await timeIt(async () => {
+      await copyFile(path.join(big, 'model.safetensors'), path.join(work, 'copy.bin'));
+      const handle = await open(path.join(work, 'copy.bin'), 'r');
+      await handle.sync();
+      await handle.close();
+    });
+    rmSync(path.join(work, 'copy.bin'));
+    const push = await timeIt(() =>
+      pushModel(admin, big, parseModelRef('bench/big@1.0.0'), {
+        signaturePath: path.join(big, 'model.sig'),
+        publicKeyPem: key.publicKeyPem,
+      }),
+    );
+    const mb = size / (1024 * 1024);
+    const ratio = round(copy.seconds / push.seconds, 2);
+    return [
+      {
+        name: 'registry check lookup (GET /v1/versions?rootDigest=, 10 connections, embedded SQLite)',
+        figures: {
+          'requests/s': rps,
+          'p99 ms': p99,
+          'mean ms': round(lookup.latency.average, 2),
+          'non-2xx': lookup.non2xx,
+          errors: lookup.errors,
+          versions: versions,
+        },
+        target: '>= 2000 req/s and p99 < 20 ms',
+        met: rps >= 2000 && p99 < 20 && lookup.non2xx === 0,
+      },
+      {
+        name: `registry push of a ${mb} MB model vs a durable copy (copy + fsync, same disk, same run)`,
+        figures: {
+          'push s': round(push.seconds, 2),
+          'push MB/s': round(mb / push.seconds, 1),
+          'copy s': round(copy.seconds, 2),
+          'copy MB/s': round(mb / copy.seconds, 1),
+          'ratio (copy time / push time)': ratio,
+        },
+        target: '>= 0.5 of copy speed',
+        met: ratio >= 0.5,
+      },
+    ];
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('close', r));
+    rmSync(work, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,38 @@
+/**
+ * PostgreSQL schema migrations, applied in order under an advisory lock (several registry processes may start at
+ * once); `schema_migrations` records how many ran. Never edit a shipped one.
+ * `log_state` is the single sequencing row: appending a leaf takes its row lock (UPDATE ... RETURNING) inside the
+ * change's transaction, so leaf indexes are gap-free and ordered across processes, as Tessera coordinates them.
+ */
+export const POSTGRES_MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE namespaces (name TEXT PRIMARY KEY, public BOOLEAN NOT NULL, created_at TEXT NOT NULL, created_by TEXT NOT NULL);
+  CREATE TABLE tokens (id TEXT PRIMARY KEY, token_hash TEXT NOT NULL UNIQUE, namespace TEXT, scope TEXT NOT NULL,
+    description TEXT NOT NULL, created_at TEXT NOT NULL, created_by TEXT NOT NULL, revoked BOOLEAN NOT NULL DEFAULT FALSE);
+  CREATE TABLE policies (namespace TEXT NOT NULL, version INTEGER NOT NULL, document TEXT NOT NULL,
+    created_at TEXT NOT NULL, created_by TEXT NOT NULL, PRIMARY KEY (namespace, version));
+  CREATE TABLE models (namespace TEXT NOT NULL, name TEXT NOT NULL, created_at TEXT NOT NULL, PRIMARY KEY (namespace, name));
+  CREATE TABLE versions (namespace TEXT NOT NULL, model TEXT NOT NULL, version TEXT NOT NULL, root_digest TEXT NOT NULL,
+    bundle_digest TEXT NOT NULL, signer TEXT NOT NULL, signer_identity TEXT, signer_key_fingerprint TEXT, signed_at TEXT,
+    scan_verdict TEXT NOT NULL, manifest TEXT NOT NULL, published_at TEXT NOT NULL, published_by TEXT NOT NULL,
+    yanked BOOLEAN NOT NULL DEFAULT FALSE, yanked_at TEXT, yank_reason TEXT,
+    CONSTRAINT versions_unique PRIMARY KEY (namespace, model, version));
+  CREATE INDEX versions_root ON versions (root_digest);
+  CREATE INDEX versions_identity ON versions (signer_identity);
+  CREATE INDEX versions_key ON versions (signer_key_fingerprint);
+  CREATE TABLE version_files (namespace TEXT NOT NULL, model TEXT NOT NULL, version TEXT NOT NULL, path TEXT NOT NULL,
+    digest TEXT NOT NULL, size BIGINT NOT NULL, PRIMARY KEY (namespace, model, version, path));
+  CREATE INDEX version_files_digest ON version_files (digest);
+  CREATE TABLE attachments (namespace TEXT NOT NULL, model TEXT NOT NULL, version TEXT NOT NULL, kind TEXT NOT NULL,
+    digest TEXT NOT NULL, media_type TEXT NOT NULL, predicate_type TEXT, PRIMARY KEY (namespace, model, version, kind, digest));
+  CREATE TABLE blobs (digest TEXT PRIMARY KEY, size BIGINT NOT NULL, created_at TEXT NOT NULL);
+  CREATE TABLE uploads (id TEXT PRIMARY KEY, namespace TEXT NOT NULL, upload_offset BIGINT NOT NULL, created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL, created_by TEXT NOT NULL);
+  CREATE TABLE audit (id BIGSERIAL PRIMARY KEY, at TEXT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
+    target TEXT NOT NULL, outcome TEXT NOT NULL, remote TEXT NOT NULL, details TEXT NOT NULL);
+  CREATE TABLE log_state (id INTEGER PRIMARY KEY CHECK (id = 1), size BIGINT NOT NULL);
+  INSERT INTO log_state (id, size) VALUES (1, 0);
+  CREATE TABLE log_leaves (idx BIGINT PRIMARY KEY, leaf BYTEA NOT NULL);
+  CREATE TABLE checkpoints (id BIGSERIAL PRIMARY KEY, size BIGINT NOT NULL, text TEXT NOT NULL, created_at TEXT NOT NULL);
+  `,
+];

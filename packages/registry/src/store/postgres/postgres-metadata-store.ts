@@ -1,0 +1,527 @@
+/**
+ * PostgreSQL metadata store: the same MetadataStore contract as SQLite, for several stateless registry processes
+ * over one database. Version uniqueness is the primary key; log leaves are sequenced through the `log_state` row
+ * lock inside the caller's transaction; policy versions through the namespace row lock.
+ */
+import { ModelsecError } from '@modelsec/core';
+import pg from 'pg';
+import type {
+  AttachmentRecord,
+  AuditEntry,
+  BlobRecord,
+  CheckpointRecord,
+  MetadataOps,
+  MetadataStore,
+  ModelRecord,
+  NamespaceRecord,
+  PolicyRecord,
+  TokenRecord,
+  UploadSessionRecord,
+  VersionFileRecord,
+  VersionQuery,
+  VersionRecord,
+} from '../metadata-store.js';
+import { POSTGRES_MIGRATIONS } from './migrations.js';
+
+/** Connections per registry process (each request needs at most one; transactions hold theirs until commit). */
+export const POSTGRES_POOL_SIZE = 10;
+/** Arbitrary fixed key of the advisory lock that serialises migrations across processes. */
+export const MIGRATION_LOCK_KEY = 0x6d6f64656c;
+
+type Row = Record<string, unknown>;
+type Queryable = pg.Pool | pg.PoolClient;
+
+const UNIQUE_VIOLATION = '23505';
+
+function pgCode(error: unknown): string | undefined {
+  return typeof error === 'object' && error !== null ? ((error as { code?: string }).code ?? undefined) : undefined;
+}
+
+function versionFromRow(r: Row): VersionRecord {
+  return {
+    namespace: String(r.namespace),
+    model: String(r.model),
+    version: String(r.version),
+    rootDigest: String(r.root_digest),
+    bundleDigest: String(r.bundle_digest),
+    signer: String(r.signer),
+    signerIdentity: (r.signer_identity as string | null) ?? null,
+    signerKeyFingerprint: (r.signer_key_fingerprint as string | null) ?? null,
+    signedAt: (r.signed_at as string | null) ?? null,
+    scanVerdict: String(r.scan_verdict),
+    manifest: String(r.manifest),
+    publishedAt: String(r.published_at),
+    publishedBy: String(r.published_by),
+    yanked: r.yanked === true,
+    yankedAt: (r.yanked_at as string | null) ?? null,
+    yankReason: (r.yank_reason as string | null) ?? null,
+  };
+}
+
+function tokenFromRow(r: Row): TokenRecord {
+  return {
+    id: String(r.id),
+    tokenHash: String(r.token_hash),
+    namespace: (r.namespace as string | null) ?? null,
+    scope: r.scope as TokenRecord['scope'],
+    description: String(r.description),
+    createdAt: String(r.created_at),
+    createdBy: String(r.created_by),
+    revoked: r.revoked === true,
+  };
+}
+
+function policyFromRow(r: Row): PolicyRecord {
+  return {
+    namespace: String(r.namespace),
+    version: Number(r.version),
+    document: String(r.document),
+    createdAt: String(r.created_at),
+    createdBy: String(r.created_by),
+  };
+}
+
+function namespaceFromRow(r: Row): NamespaceRecord {
+  return { name: String(r.name), public: r.public === true, createdAt: String(r.created_at), createdBy: String(r.created_by) };
+}
+
+class PostgresOps implements MetadataOps {
+  /** `db` is the pool (autocommit; multi-statement writes open their own transaction) or a transaction's client. */
+  constructor(
+    private readonly db: Queryable,
+    private readonly pool: pg.Pool,
+    private readonly inTransaction: boolean,
+  ) {}
+
+  private async q(sql: string, args: unknown[] = []): Promise<Row[]> {
+    return (await this.db.query(sql, args)).rows as Row[];
+  }
+
+  /** Runs several statements atomically: a savepoint inside a transaction, else a transaction of its own. */
+  private async atomic<T>(fn: (ops: PostgresOps) => Promise<T>): Promise<T> {
+    if (this.inTransaction) {
+      await this.q('SAVEPOINT ms_atomic');
+      try {
+        const result = await fn(this);
+        await this.q('RELEASE SAVEPOINT ms_atomic');
+        return result;
+      } catch (error) {
+        await this.q('ROLLBACK TO SAVEPOINT ms_atomic');
+        throw error;
+      }
+    }
+    return runTransaction(this.pool, fn);
+  }
+
+  async createNamespace(ns: NamespaceRecord): Promise<void> {
+    try {
+      await this.atomic((o) =>
+        o.q('INSERT INTO namespaces (name, public, created_at, created_by) VALUES ($1, $2, $3, $4)', [
+          ns.name,
+          ns.public,
+          ns.createdAt,
+          ns.createdBy,
+        ]),
+      );
+    } catch (error) {
+      if (pgCode(error) === UNIQUE_VIOLATION)
+        throw new ModelsecError('CONFLICT', `namespace '${ns.name}' exists already`, { details: { namespace: ns.name } });
+      throw error;
+    }
+  }
+  async getNamespace(name: string): Promise<NamespaceRecord | undefined> {
+    const [r] = await this.q('SELECT * FROM namespaces WHERE name = $1', [name]);
+    return r ? namespaceFromRow(r) : undefined;
+  }
+  async listNamespaces(): Promise<NamespaceRecord[]> {
+    return (await this.q('SELECT * FROM namespaces ORDER BY name COLLATE "C"')).map(namespaceFromRow);
+  }
+  async setNamespacePublic(name: string, isPublic: boolean): Promise<void> {
+    await this.q('UPDATE namespaces SET public = $1 WHERE name = $2', [isPublic, name]);
+  }
+
+  async createToken(t: TokenRecord): Promise<void> {
+    try {
+      await this.atomic((o) =>
+        o.q(
+          'INSERT INTO tokens (id, token_hash, namespace, scope, description, created_at, created_by, revoked) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)',
+          [t.id, t.tokenHash, t.namespace, t.scope, t.description, t.createdAt, t.createdBy, t.revoked],
+        ),
+      );
+    } catch (error) {
+      if (pgCode(error) === UNIQUE_VIOLATION)
+        throw new ModelsecError('CONFLICT', 'token exists already', { details: { id: t.id } });
+      throw error;
+    }
+  }
+  async findTokenByHash(tokenHash: string): Promise<TokenRecord | undefined> {
+    const [r] = await this.q('SELECT * FROM tokens WHERE token_hash = $1', [tokenHash]);
+    return r ? tokenFromRow(r) : undefined;
+  }
+  async listTokens(namespace?: string): Promise<TokenRecord[]> {
+    const rows =
+      namespace === undefined
+        ? await this.q('SELECT * FROM tokens ORDER BY created_at COLLATE "C", id COLLATE "C"')
+        : await this.q('SELECT * FROM tokens WHERE namespace = $1 ORDER BY created_at COLLATE "C", id COLLATE "C"', [namespace]);
+    return rows.map(tokenFromRow);
+  }
+  async revokeToken(id: string): Promise<void> {
+    await this.q('UPDATE tokens SET revoked = TRUE WHERE id = $1', [id]);
+  }
+
+  async setPolicy(namespace: string, document: string, at: string, by: string): Promise<PolicyRecord> {
+    return this.atomic(async (o) => {
+      // The namespace row lock serialises policy versions across processes.
+      await o.q('SELECT 1 FROM namespaces WHERE name = $1 FOR UPDATE', [namespace]);
+      const [last] = await o.q('SELECT MAX(version) AS v FROM policies WHERE namespace = $1', [namespace]);
+      const version = Number(last?.v ?? 0) + 1;
+      await o.q('INSERT INTO policies (namespace, version, document, created_at, created_by) VALUES ($1, $2, $3, $4, $5)', [
+        namespace,
+        version,
+        document,
+        at,
+        by,
+      ]);
+      return { namespace, version, document, createdAt: at, createdBy: by };
+    });
+  }
+  async currentPolicy(namespace: string): Promise<PolicyRecord | undefined> {
+    const [r] = await this.q('SELECT * FROM policies WHERE namespace = $1 ORDER BY version DESC LIMIT 1', [namespace]);
+    return r ? policyFromRow(r) : undefined;
+  }
+  async policyHistory(namespace: string): Promise<PolicyRecord[]> {
+    return (await this.q('SELECT * FROM policies WHERE namespace = $1 ORDER BY version', [namespace])).map(policyFromRow);
+  }
+
+  async ensureModel(m: ModelRecord): Promise<void> {
+    await this.q('INSERT INTO models (namespace, name, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [
+      m.namespace,
+      m.name,
+      m.createdAt,
+    ]);
+  }
+  async listModels(namespace: string): Promise<ModelRecord[]> {
+    const rows = await this.q('SELECT * FROM models WHERE namespace = $1 ORDER BY name COLLATE "C"', [namespace]);
+    return rows.map((r) => ({ namespace: String(r.namespace), name: String(r.name), createdAt: String(r.created_at) }));
+  }
+
+  async insertVersion(v: VersionRecord, files: VersionFileRecord[], attachments: AttachmentRecord[]): Promise<void> {
+    try {
+      await this.atomic(async (o) => {
+        await o.q(
+          `INSERT INTO versions (namespace, model, version, root_digest, bundle_digest, signer, signer_identity,
+          signer_key_fingerprint, signed_at, scan_verdict, manifest, published_at, published_by, yanked, yanked_at, yank_reason)
+          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
+          [
+            v.namespace,
+            v.model,
+            v.version,
+            v.rootDigest,
+            v.bundleDigest,
+            v.signer,
+            v.signerIdentity,
+            v.signerKeyFingerprint,
+            v.signedAt,
+            v.scanVerdict,
+            v.manifest,
+            v.publishedAt,
+            v.publishedBy,
+            v.yanked,
+            v.yankedAt,
+            v.yankReason,
+          ],
+        );
+        for (const f of files)
+          await o.q('INSERT INTO version_files (namespace, model, version, path, digest, size) VALUES ($1, $2, $3, $4, $5, $6)', [
+            f.namespace,
+            f.model,
+            f.version,
+            f.path,
+            f.digest,
+            f.size,
+          ]);
+        for (const a of attachments)
+          await o.q(
+            'INSERT INTO attachments (namespace, model, version, kind, digest, media_type, predicate_type) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+            [a.namespace, a.model, a.version, a.kind, a.digest, a.mediaType, a.predicateType],
+          );
+      });
+    } catch (error) {
+      if (pgCode(error) === UNIQUE_VIOLATION && (error as { constraint?: string }).constraint === 'versions_unique')
+        throw new ModelsecError('CONFLICT', `${v.namespace}/${v.model}@${v.version} is published already and immutable`, {
+          details: { namespace: v.namespace, model: v.model, version: v.version },
+        });
+      throw error;
+    }
+  }
+  async getVersion(namespace: string, model: string, version: string): Promise<VersionRecord | undefined> {
+    const [r] = await this.q('SELECT * FROM versions WHERE namespace = $1 AND model = $2 AND version = $3', [
+      namespace,
+      model,
+      version,
+    ]);
+    return r ? versionFromRow(r) : undefined;
+  }
+  async listVersions(q: VersionQuery): Promise<VersionRecord[]> {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    const add = (column: string, value: unknown): void => {
+      args.push(value);
+      where.push(`${column} = $${args.length}`);
+    };
+    if (q.namespace !== undefined) add('v.namespace', q.namespace);
+    if (q.model !== undefined) add('v.model', q.model);
+    if (q.rootDigest !== undefined) add('v.root_digest', q.rootDigest);
+    if (q.signerIdentity !== undefined) add('v.signer_identity', q.signerIdentity);
+    if (q.signerKeyFingerprint !== undefined) add('v.signer_key_fingerprint', q.signerKeyFingerprint);
+    if (q.fileDigest !== undefined) {
+      args.push(q.fileDigest);
+      where.push(
+        `EXISTS (SELECT 1 FROM version_files f WHERE f.namespace = v.namespace AND f.model = v.model AND f.version = v.version AND f.digest = $${args.length})`,
+      );
+    }
+    if (!q.includeYanked) where.push('v.yanked = FALSE');
+    const sql = `SELECT v.* FROM versions v ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+      ORDER BY v.namespace COLLATE "C", v.model COLLATE "C", v.published_at COLLATE "C", v.version COLLATE "C"`;
+    return (await this.q(sql, args)).map(versionFromRow);
+  }
+  async versionFiles(namespace: string, model: string, version: string): Promise<VersionFileRecord[]> {
+    const rows = await this.q(
+      'SELECT * FROM version_files WHERE namespace = $1 AND model = $2 AND version = $3 ORDER BY path COLLATE "C"',
+      [namespace, model, version],
+    );
+    return rows.map((r) => ({ namespace, model, version, path: String(r.path), digest: String(r.digest), size: Number(r.size) }));
+  }
+  async versionAttachments(namespace: string, model: string, version: string): Promise<AttachmentRecord[]> {
+    const rows = await this.q(
+      'SELECT * FROM attachments WHERE namespace = $1 AND model = $2 AND version = $3 ORDER BY kind COLLATE "C", digest COLLATE "C"',
+      [namespace, model, version],
+    );
+    return rows.map((r) => ({
+      namespace,
+      model,
+      version,
+      kind: r.kind as AttachmentRecord['kind'],
+      digest: String(r.digest),
+      mediaType: String(r.media_type),
+      predicateType: (r.predicate_type as string | null) ?? null,
+    }));
+  }
+  async namespaceHasBlob(namespace: string, digest: string): Promise<boolean> {
+    const rows = await this.q(
+      'SELECT 1 FROM version_files WHERE namespace = $1 AND digest = $2 UNION ALL SELECT 1 FROM attachments WHERE namespace = $1 AND digest = $2 LIMIT 1',
+      [namespace, digest],
+    );
+    return rows.length > 0;
+  }
+  async yankVersion(namespace: string, model: string, version: string, at: string, reason: string): Promise<void> {
+    const result = await this.db.query(
+      'UPDATE versions SET yanked = TRUE, yanked_at = $1, yank_reason = $2 WHERE namespace = $3 AND model = $4 AND version = $5',
+      [at, reason, namespace, model, version],
+    );
+    if (result.rowCount === 0) throw new ModelsecError('NOT_FOUND', `${namespace}/${model}@${version} does not exist`);
+  }
+
+  async putBlobRecord(b: BlobRecord): Promise<void> {
+    await this.q('INSERT INTO blobs (digest, size, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [
+      b.digest,
+      b.size,
+      b.createdAt,
+    ]);
+  }
+  async getBlobRecord(digest: string): Promise<BlobRecord | undefined> {
+    const [r] = await this.q('SELECT * FROM blobs WHERE digest = $1', [digest]);
+    return r ? { digest: String(r.digest), size: Number(r.size), createdAt: String(r.created_at) } : undefined;
+  }
+
+  async createUpload(s: UploadSessionRecord): Promise<void> {
+    await this.q(
+      'INSERT INTO uploads (id, namespace, upload_offset, created_at, updated_at, created_by) VALUES ($1, $2, $3, $4, $5, $6)',
+      [s.id, s.namespace, s.offset, s.createdAt, s.updatedAt, s.createdBy],
+    );
+  }
+  async getUpload(id: string): Promise<UploadSessionRecord | undefined> {
+    const [r] = await this.q('SELECT * FROM uploads WHERE id = $1', [id]);
+    return r
+      ? {
+          id: String(r.id),
+          namespace: String(r.namespace),
+          offset: Number(r.upload_offset),
+          createdAt: String(r.created_at),
+          updatedAt: String(r.updated_at),
+          createdBy: String(r.created_by),
+        }
+      : undefined;
+  }
+  async advanceUpload(id: string, expectedOffset: number, newOffset: number, at: string): Promise<boolean> {
+    const result = await this.db.query(
+      'UPDATE uploads SET upload_offset = $1, updated_at = $2 WHERE id = $3 AND upload_offset = $4',
+      [newOffset, at, id, expectedOffset],
+    );
+    return result.rowCount === 1;
+  }
+  async deleteUpload(id: string): Promise<void> {
+    await this.q('DELETE FROM uploads WHERE id = $1', [id]);
+  }
+
+  async appendAudit(e: AuditEntry): Promise<void> {
+    await this.q('INSERT INTO audit (at, actor, action, target, outcome, remote, details) VALUES ($1, $2, $3, $4, $5, $6, $7)', [
+      e.at,
+      e.actor,
+      e.action,
+      e.target,
+      e.outcome,
+      e.from,
+      e.details,
+    ]);
+  }
+  async listAudit(options: { limit: number; namespace?: string }): Promise<AuditEntry[]> {
+    const rows =
+      options.namespace === undefined
+        ? await this.q('SELECT * FROM audit ORDER BY id DESC LIMIT $1', [options.limit])
+        : await this.q('SELECT * FROM audit WHERE target = $1 OR left(target, $2) = $3 ORDER BY id DESC LIMIT $4', [
+            options.namespace,
+            options.namespace.length + 1,
+            `${options.namespace}/`,
+            options.limit,
+          ]);
+    return rows.map((r) => ({
+      id: Number(r.id),
+      at: String(r.at),
+      actor: String(r.actor),
+      action: String(r.action),
+      target: String(r.target),
+      outcome: r.outcome as AuditEntry['outcome'],
+      from: String(r.remote),
+      details: String(r.details),
+    }));
+  }
+
+  async appendLogLeaf(leaf: Uint8Array): Promise<number> {
+    return this.atomic(async (o) => {
+      // The row lock on log_state is held until commit: concurrent appenders (any process) queue here, so indexes
+      // are assigned in commit order with no gaps; a rolled-back transaction gives its index back.
+      const [r] = await o.q('UPDATE log_state SET size = size + 1 WHERE id = 1 RETURNING size - 1 AS idx');
+      const index = Number(r?.idx);
+      await o.q('INSERT INTO log_leaves (idx, leaf) VALUES ($1, $2)', [index, Buffer.from(leaf)]);
+      return index;
+    });
+  }
+  async readLogLeaves(start: number, end: number): Promise<Uint8Array[]> {
+    const rows = await this.q('SELECT leaf FROM log_leaves WHERE idx >= $1 AND idx < $2 ORDER BY idx', [start, end]);
+    return rows.map((r) => new Uint8Array(r.leaf as Buffer));
+  }
+  async logSize(): Promise<number> {
+    const [r] = await this.q('SELECT size FROM log_state WHERE id = 1');
+    return Number(r?.size ?? 0);
+  }
+  async saveCheckpoint(c: CheckpointRecord): Promise<void> {
+    await this.q('INSERT INTO checkpoints (size, text, created_at) VALUES ($1, $2, $3)', [c.size, c.text, c.createdAt]);
+  }
+  async latestCheckpoint(): Promise<CheckpointRecord | undefined> {
+    const [r] = await this.q('SELECT * FROM checkpoints ORDER BY size DESC, id DESC LIMIT 1');
+    return r ? { size: Number(r.size), text: String(r.text), createdAt: String(r.created_at) } : undefined;
+  }
+}
+
+async function runTransaction<T>(pool: pg.Pool, fn: (ops: PostgresOps) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    try {
+      const result = await fn(new PostgresOps(client, pool, true));
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+  } finally {
+    client.release();
+  }
+}
+
+async function migrate(pool: pg.Pool, schema: string | undefined): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
+    if (schema) await client.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+    await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)');
+    const { rows } = await client.query('SELECT COALESCE(MAX(version), 0) AS v FROM schema_migrations');
+    for (let i = Number(rows[0]?.v ?? 0); i < POSTGRES_MIGRATIONS.length; i++) {
+      await client.query(POSTGRES_MIGRATIONS[i] as string);
+      await client.query('INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)', [
+        i + 1,
+        new Date().toISOString(),
+      ]);
+    }
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+export interface PostgresStoreOptions {
+  /** A schema to create and use (tests isolate themselves this way); default: the connection's search_path. */
+  schema?: string;
+  poolSize?: number;
+}
+
+const OP_NAMES = Object.getOwnPropertyNames(PostgresOps.prototype).filter(
+  (name) => name !== 'constructor' && name !== 'q' && name !== 'atomic',
+) as (keyof MetadataOps)[];
+
+export interface PostgresMetadataStore extends MetadataOps {}
+
+/** PostgreSQL metadata store over a connection pool (`postgres://user@host:port/db`). */
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: methods are installed in the constructor
+export class PostgresMetadataStore implements MetadataStore {
+  readonly kind = 'postgres' as const;
+
+  private constructor(private readonly pool: pg.Pool) {
+    const ops = new PostgresOps(pool, pool, false);
+    for (const name of OP_NAMES) {
+      (this as unknown as Record<string, unknown>)[name] = (ops[name] as (...args: unknown[]) => Promise<unknown>).bind(ops);
+    }
+  }
+
+  static async open(url: string, options: PostgresStoreOptions = {}): Promise<PostgresMetadataStore> {
+    if (options.schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(options.schema))
+      throw new ModelsecError('INVALID_CONFIG', `invalid PostgreSQL schema name '${options.schema}'`);
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: options.poolSize ?? POSTGRES_POOL_SIZE,
+      ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
+    });
+    pool.on('error', () => undefined); // an idle client's lost connection is reported on its next use
+    try {
+      await migrate(pool, options.schema);
+    } catch (error) {
+      await pool.end().catch(() => undefined);
+      throw new ModelsecError(
+        'INVALID_CONFIG',
+        `cannot open the PostgreSQL database ${redact(url)}: ${(error as Error).message}`,
+        {
+          cause: error,
+        },
+      );
+    }
+    return new PostgresMetadataStore(pool);
+  }
+
+  transaction<T>(fn: (tx: MetadataOps) => Promise<T>): Promise<T> {
+    return runTransaction(this.pool, fn);
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}
+
+function redact(url: string): string {
+  return url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
+}
