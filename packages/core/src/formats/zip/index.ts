@@ -1,0 +1,13 @@
+export * from './limits.js';
+export {
+  looksLikeZip,
+  type ReadZipEntryOptions,
+  readZipEntries,
+  readZipEntry,
+  type ZipAnomaly,
+  type ZipEntry,
+  ZipFormatError,
+  ZipLimitError,
+  type ZipListing,
+  type ZipMemberData,
+} from './reader.js';

@@ -1,0 +1,15 @@
+import { ruleById } from '../rules/index.js';
+import type { Finding, FindingLocation, Severity } from '../types.js';
+
+/** Builds a finding of a pickle-family rule with the rule's references. */
+export function makeFinding(
+  ruleId: string,
+  message: string,
+  location: FindingLocation,
+  evidence: Record<string, unknown> = {},
+  severity?: Severity,
+): Finding {
+  const rule = ruleById(ruleId);
+  if (!rule) throw new Error(`unknown rule ${ruleId}`);
+  return { ruleId, severity: severity ?? rule.severity, message, location, evidence, references: [...rule.references] };
+}
