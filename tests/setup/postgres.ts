@@ -1,0 +1,76 @@
+/**
+ * vitest globalSetup: makes sure the PostgreSQL server on 127.0.0.1:5432 is up (starting the local cluster with
+ * pg_ctlcluster when it is not), creates a scratch database with a unique name, exports its URL as
+ * MODELSEC_TEST_POSTGRES_URL for the PostgreSQL store tests, and drops it at the end. It fails loudly when PostgreSQL
+ * cannot be reached: the PostgreSQL tests must never be skipped silently.
+ */
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readdirSync } from 'node:fs';
+import pg from 'pg';
+
+const ADMIN_URL = process.env.MODELSEC_TEST_POSTGRES_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+/** How long to wait for a just-started server to accept connections. */
+const START_WAIT_MS = 30_000;
+
+async function reachable(): Promise<boolean> {
+  const client = new pg.Client({ connectionString: ADMIN_URL, connectionTimeoutMillis: 2000 });
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+function startCluster(): void {
+  let versions: string[] = [];
+  try {
+    versions = readdirSync('/etc/postgresql');
+  } catch {
+    return;
+  }
+  for (const version of versions) {
+    try {
+      execFileSync('pg_ctlcluster', ['--skip-systemctl-redirect', version, 'main', 'start'], { stdio: 'ignore' });
+    } catch {
+      // already running or not startable by this user; the reachability check below decides
+    }
+  }
+}
+
+async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: ADMIN_URL });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+export default async function setup(): Promise<() => Promise<void>> {
+  if (!(await reachable())) {
+    startCluster();
+    const deadline = Date.now() + START_WAIT_MS;
+    while (!(await reachable())) {
+      if (Date.now() > deadline)
+        throw new Error(
+          `PostgreSQL is not reachable at ${ADMIN_URL} and could not be started (pg_ctlcluster). ` +
+            'The PostgreSQL store tests need it: start it or set MODELSEC_TEST_POSTGRES_ADMIN_URL.',
+        );
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  const name = `modelsec_test_${process.pid}_${randomBytes(4).toString('hex')}`;
+  await admin((c) => c.query(`CREATE DATABASE ${name}`));
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${name}`;
+  process.env.MODELSEC_TEST_POSTGRES_URL = url.toString();
+  return async () => {
+    await admin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+  };
+}
