@@ -78,6 +78,7 @@ export async function scanPickleStream(data: Uint8Array, options: PicklePassOpti
     });
     const before = findings.length;
     const calledAt = new Set<number>();
+    const nestedAt = new Set<number>();
     for (const e of run.events) if (e.type === 'call' && e.callee.kind === 'global') calledAt.add(e.callee.opcodeIndex);
     for (const event of run.events) {
       switch (event.type) {
@@ -132,8 +133,21 @@ export async function scanPickleStream(data: Uint8Array, options: PicklePassOpti
           const evidence = { module: target.module, name: target.name, opcode: event.opcode };
           if (verdict === 'dangerous')
             add(makeFinding('MS-PKL-001', `Dangerous global ${dotted} called (${event.opcode})`, where, evidence));
-          else if (verdict === 'unknown')
-            add(makeFinding('MS-PKL-003', `Non-allowlisted ${dotted} called (${event.opcode})`, where, evidence));
+          else if (verdict === 'unknown') {
+            // NEWOBJ/NEWOBJ_EX only run cls.__new__ on a class (CPython refuses non-types): a reference-level risk.
+            if (event.opcode === 'NEWOBJ' || event.opcode === 'NEWOBJ_EX') {
+              const severity = options.config.strict ? 'high' : 'medium';
+              add(
+                makeFinding(
+                  'MS-PKL-004',
+                  `Non-allowlisted class ${dotted} instantiated (${event.opcode})`,
+                  where,
+                  evidence,
+                  severity,
+                ),
+              );
+            } else add(makeFinding('MS-PKL-003', `Non-allowlisted ${dotted} called (${event.opcode})`, where, evidence));
+          }
           const isLoader = NESTED_LOADERS.has(dotted) || LOADER_NAMES.has(target.name.split('.').pop() ?? '');
           if (isLoader && event.args?.kind === 'tuple') {
             for (const arg of event.args.items) {
@@ -202,18 +216,28 @@ export async function scanPickleStream(data: Uint8Array, options: PicklePassOpti
             ),
           );
           break;
-        case 'bytes': {
-          if (event.value.length < 4 || nestedCount >= MAX_NESTED_PER_PICKLE || !looksLikePickle(event.value)) break;
+        case 'bytes':
+        case 'text': {
+          if (nestedCount >= MAX_NESTED_PER_PICKLE || nestedAt.has(event.opcodeIndex)) break;
+          const decoded = event.type === 'bytes' ? { bytes: event.value, encoding: 'raw' } : decodeEncodedPickle(event.value);
+          if (!decoded || decoded.bytes.length < 4 || !looksLikePickle(decoded.bytes)) break;
           nestedCount++;
+          nestedAt.add(event.opcodeIndex);
           const where = loc({ offset: event.offset, opcodeIndex: event.opcodeIndex });
-          const inner = await scanNested(event.value, `pickle@${event.offset}`, where);
-          if (inner.some((f) => f.severity === 'medium' || f.severity === 'high' || f.severity === 'critical')) {
-            add(
-              makeFinding('MS-PKL-007', 'Pickle stored as bytes data carries unsafe content', where, {
-                bytes: event.value.length,
-              }),
-            );
-          }
+          const inner = await scanNested(decoded.bytes, `pickle@${event.offset}`, where);
+          const unsafe = inner.some((f) => f.severity === 'medium' || f.severity === 'high' || f.severity === 'critical');
+          const message = unsafe
+            ? `Pickle stored as ${decoded.encoding} data carries unsafe content`
+            : `Pickle stored as ${decoded.encoding} data (its content looks safe)`;
+          add(
+            makeFinding(
+              'MS-PKL-007',
+              message,
+              where,
+              { bytes: decoded.bytes.length, encoding: decoded.encoding },
+              unsafe ? 'high' : 'low',
+            ),
+          );
           break;
         }
       }
@@ -276,6 +300,23 @@ export async function scanPickleStream(data: Uint8Array, options: PicklePassOpti
     errors.push(...inner.errors);
     return inner.findings;
   }
+}
+
+/** Strings longer than this are not tried as encoded pickles (bounds decoding work on huge text). */
+export const MAX_ENCODED_PICKLE_CHARS = 64 * 1024 * 1024;
+
+/** A string holding a base64- or hex-encoded pickle (decoded), if it is one. */
+function decodeEncodedPickle(text: string): { bytes: Uint8Array; encoding: string } | undefined {
+  if (text.length > MAX_ENCODED_PICKLE_CHARS) return undefined;
+  const trimmed = text.trim();
+  if (/^(?:[0-9a-fA-F]{2})+$/.test(trimmed)) return { bytes: Buffer.from(trimmed, 'hex'), encoding: 'hex' };
+  if (/^[A-Za-z0-9+/_-]+={0,2}$/.test(trimmed.replace(/\s+/g, ''))) {
+    const bytes = Buffer.from(trimmed, trimmed.includes('-') || trimmed.includes('_') ? 'base64url' : 'base64');
+    return { bytes, encoding: 'base64' };
+  }
+  if (trimmed.charCodeAt(0) === 0x80 || looksLikePickle(latin1Bytes(trimmed.slice(0, 2))))
+    return { bytes: latin1Bytes(text), encoding: 'text' };
+  return undefined;
 }
 
 function latin1Bytes(text: string): Uint8Array {

@@ -21,6 +21,8 @@ export type SymValue =
   | { kind: 'unknown'; why: string };
 
 const MARK = Symbol('mark');
+/** Shortest string checked for a base64/hex-encoded pickle (a minimal pickle encodes to more than this). */
+export const MIN_ENCODED_PICKLE_CHARS = 8;
 type Slot = SymValue | typeof MARK;
 
 export type PickleEvent =
@@ -31,6 +33,7 @@ export type PickleEvent =
   | { type: 'nonconstant-global'; detail: string; offset: number; opcodeIndex: number }
   | { type: 'ext'; code: number; offset: number; opcodeIndex: number }
   | { type: 'bytes'; value: Uint8Array; offset: number; opcodeIndex: number }
+  | { type: 'text'; value: string; offset: number; opcodeIndex: number }
   | { type: 'frame-overrun'; offset: number; opcodeIndex: number }
   | { type: 'limit'; limit: string; offset: number; opcodeIndex: number };
 
@@ -55,6 +58,16 @@ class ParseError extends Error {
 
 const latin1 = new TextDecoder('latin1');
 const utf8 = new TextDecoder('utf-8');
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** GLOBAL/INST operands: CPython decodes them as strict UTF-8 and fails (before importing) when invalid. */
+function decodeName(bytes: Uint8Array, offset: number): string {
+  try {
+    return strictUtf8.decode(bytes).replace(/\r$/, '');
+  } catch {
+    throw new ParseError('GLOBAL operand is not valid UTF-8', offset);
+  }
+}
 
 function decodeLine(bytes: Uint8Array): string {
   return latin1.decode(bytes).replace(/\r$/, '');
@@ -162,7 +175,10 @@ export function runPickle(data: Uint8Array, start = 0): PickleRun {
     events.push({ type: 'bytes', value, offset: opStart, opcodeIndex: opIndex });
     push({ kind: 'bytes', value });
   };
-  const pushStr = (value: string) => push({ kind: 'str', value });
+  const pushStr = (value: string) => {
+    if (value.length >= MIN_ENCODED_PICKLE_CHARS) events.push({ type: 'text', value, offset: opStart, opcodeIndex: opIndex });
+    push({ kind: 'str', value });
+  };
 
   try {
     while (true) {
@@ -186,8 +202,12 @@ export function runPickle(data: Uint8Array, start = 0): PickleRun {
           need(8);
           const size = Number(view.getBigUint64(pos, true));
           pos += 8;
-          if (pos + size > data.length) throw new ParseError(`FRAME of ${size} bytes runs past the end`, opStart);
-          frameEnd = pos + size;
+          // CPython refuses a frame longer than the data, but only after earlier opcodes ran: keep reading
+          // linearly (fail closed) and report the overrun.
+          if (pos + size > data.length) {
+            events.push({ type: 'frame-overrun', offset: opStart, opcodeIndex: opIndex });
+            frameEnd = -1;
+          } else frameEnd = pos + size;
           break;
         }
         case 'STOP':
@@ -381,8 +401,8 @@ export function runPickle(data: Uint8Array, start = 0): PickleRun {
           memoPut(memo.size, top());
           break;
         case 'GLOBAL': {
-          const module = decodeLine(readLine());
-          const name = decodeLine(readLine());
+          const module = decodeName(readLine(), opStart);
+          const name = decodeName(readLine(), opStart);
           push(makeGlobal(module, name, 'GLOBAL'));
           break;
         }
@@ -403,8 +423,8 @@ export function runPickle(data: Uint8Array, start = 0): PickleRun {
           break;
         }
         case 'INST': {
-          const module = decodeLine(readLine());
-          const name = decodeLine(readLine());
+          const module = decodeName(readLine(), opStart);
+          const name = decodeName(readLine(), opStart);
           const callee = makeGlobal(module, name, 'INST');
           const args = popMark();
           push(call(callee, { kind: 'tuple', items: args.slice(0, MAX_TRACKED_ITEMS) }, 'INST'));
