@@ -9,6 +9,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRepl
 import semver from 'semver';
 import { type Actor, authorize, authorizeGlobalAdmin, canRead, hashToken, newId, newTokenSecret, resolveActor } from './auth.js';
 import { classifyError } from './http-errors.js';
+import { lineageRoutes } from './lineage/index.js';
 import { logRoutes, TransparencyLog } from './log/index.js';
 import { type LogHook, NO_LOG } from './log-hook.js';
 import { buildOpenApi, type RouteDoc } from './openapi.js';
@@ -250,6 +251,7 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
   // ── service ────────────────────────────────────────────────────────────
   app.get('/v1/health', { config: { summary: 'Liveness' } }, async () => ({ ok: true }));
   if (transparencyLog) app.register(logRoutes(transparencyLog));
+  app.register(lineageRoutes({ store, blobs }));
   app.get('/v1/openapi.json', { config: { summary: 'This OpenAPI document' } }, async () => buildOpenApi(routes));
 
   // ── namespaces ─────────────────────────────────────────────────────────

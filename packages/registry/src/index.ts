@@ -16,6 +16,7 @@ export {
   parseModelRef,
   RegistryClient,
 } from './client/registry-client.js';
+export * from './lineage/index.js';
 export * from './log/index.js';
 export { type LogEvent, type LogHook, NO_LOG } from './log-hook.js';
 export { DEFAULT_POLICY, type Policy, type PolicySigner } from './policy/policy.js';

@@ -5,6 +5,8 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { Readable } from 'node:stream';
 import { isErrorCode, ModelsecError } from '@modelsec/core';
 
@@ -104,6 +106,50 @@ export class RegistryClient {
     return parsed as T;
   }
 
+  /**
+   * Streams a body with node:http (several times faster than fetch with a web stream for large uploads) and
+   * parses the JSON answer like `json`.
+   */
+  streamJson<T>(method: string, path: string, body: Readable, headers: Record<string, string>): Promise<T> {
+    const url = new URL(`${this.base}${path}`);
+    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    return new Promise<T>((resolve, reject) => {
+      const req = send(
+        url,
+        { method, headers: this.headers({ ...headers, 'content-type': 'application/octet-stream' }) },
+        (res) => {
+          const parts: Buffer[] = [];
+          res.on('data', (d: Buffer) => parts.push(d));
+          res.on('error', reject);
+          res.on('end', () => {
+            const text = Buffer.concat(parts).toString('utf8');
+            let parsed: { error?: { code?: string; message?: string; details?: Record<string, unknown> } };
+            try {
+              parsed = text ? JSON.parse(text) : {};
+            } catch {
+              reject(new ModelsecError('NETWORK_ERROR', `the registry answered ${res.statusCode} with non-JSON`));
+              return;
+            }
+            const status = res.statusCode ?? 0;
+            if (status >= 200 && status < 300) resolve(parsed as T);
+            else {
+              const e = parsed.error;
+              const code = e?.code && isErrorCode(e.code) ? e.code : 'NETWORK_ERROR';
+              reject(new ModelsecError(code, e?.message ?? `HTTP ${status}`, { details: { ...(e?.details ?? {}), status } }));
+            }
+          });
+        },
+      );
+      req.on('error', (error) =>
+        reject(
+          new ModelsecError('NETWORK_ERROR', `cannot reach the registry at ${this.base}: ${error.message}`, { cause: error }),
+        ),
+      );
+      body.on('error', (error) => req.destroy(error));
+      body.pipe(req);
+    });
+  }
+
   async hasBlob(namespace: string, digest: string): Promise<boolean> {
     const response = await this.send('HEAD', `/v1/namespaces/${namespace}/blobs/${digest}`);
     if (response.status === 200) return true;
@@ -129,10 +175,14 @@ export class RegistryClient {
     }
     const size = (await stat(file)).size;
     if (size <= CLIENT_SINGLE_PUT_MAX_BYTES) {
-      await this.json('PUT', `/v1/namespaces/${namespace}/blobs/${digest}`, {
-        body: await readFile(file),
-        headers: { 'content-length': String(size) },
-      });
+      await this.streamJson(
+        'PUT',
+        `/v1/namespaces/${namespace}/blobs/${digest}`,
+        createReadStream(file, { highWaterMark: 1024 * 1024 }),
+        {
+          'content-length': String(size),
+        },
+      );
       onBytes?.(size);
       return 'uploaded';
     }
@@ -149,9 +199,9 @@ export class RegistryClient {
     while (offset < size) {
       const end = Math.min(size, offset + CLIENT_UPLOAD_CHUNK_BYTES);
       const stream = createReadStream(file, { start: offset, end: end - 1, highWaterMark: 1024 * 1024 });
-      const r = await this.json<{ offset: number }>('PATCH', `/v1/namespaces/${namespace}/uploads/${id}`, {
-        body: stream,
-        headers: { 'content-length': String(end - offset), 'upload-offset': String(offset) },
+      const r = await this.streamJson<{ offset: number }>('PATCH', `/v1/namespaces/${namespace}/uploads/${id}`, stream, {
+        'content-length': String(end - offset),
+        'upload-offset': String(offset),
       });
       onBytes?.(r.offset - offset);
       offset = r.offset;

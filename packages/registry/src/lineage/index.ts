@@ -1,0 +1,2 @@
+export { LineageIndex, type LineageTreeNode, MAX_LINEAGE_DEPTH, MAX_LINEAGE_DOCUMENT_BYTES, type VersionRef } from './lineage.js';
+export { lineageRoutes } from './routes.js';

@@ -1,0 +1,62 @@
+/** `GET /v1/lineage/{ns}/{model}/{version}` (ancestors tree + descendants) and `GET /v1/lineage/derived?digest=HEX`. */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { type Actor, canRead } from '../auth.js';
+import type { BlobStore } from '../store/blob-store.js';
+import type { MetadataStore } from '../store/metadata-store.js';
+import { LineageIndex } from './lineage.js';
+
+const NAME = { type: 'string', pattern: '^[a-z0-9](?:[a-z0-9._-]{0,62}[a-z0-9])?$' };
+
+export function lineageRoutes(deps: { store: MetadataStore; blobs: BlobStore }) {
+  async function indexFor(request: FastifyRequest): Promise<LineageIndex> {
+    const actor = (request as unknown as { actor: Actor }).actor;
+    const namespaces = new Map((await deps.store.listNamespaces()).map((n) => [n.name, n]));
+    return LineageIndex.load(deps.store, deps.blobs, (ns) => {
+      const record = namespaces.get(ns);
+      return record !== undefined && canRead(actor, record);
+    });
+  }
+  return async function registerLineageRoutes(app: FastifyInstance): Promise<void> {
+    app.get<{ Params: { ns: string; model: string; version: string } }>(
+      '/v1/lineage/:ns/:model/:version',
+      {
+        config: { summary: 'Lineage of a version: its ancestors (base models, datasets) as a tree, and its descendants' },
+        schema: {
+          params: {
+            type: 'object',
+            required: ['ns', 'model', 'version'],
+            properties: { ns: NAME, model: NAME, version: { type: 'string', pattern: '^[0-9A-Za-z.+-]{1,128}$' } },
+            additionalProperties: false,
+          },
+        },
+      },
+      async (request) => {
+        const index = await indexFor(request);
+        const v = index.find(request.params.ns, request.params.model, request.params.version);
+        return {
+          version: { namespace: v.namespace, model: v.model, version: v.version, rootDigest: v.rootDigest },
+          ancestors: await index.ancestors(v),
+          descendants: await index.descendants(v),
+        };
+      },
+    );
+    app.get<{ Querystring: { digest: string } }>(
+      '/v1/lineage/derived',
+      {
+        config: { summary: 'Every version derived (transitively) from a base model or dataset digest' },
+        schema: {
+          querystring: {
+            type: 'object',
+            required: ['digest'],
+            properties: { digest: { type: 'string', pattern: '^(sha256:)?[0-9a-f]{64}$' } },
+            additionalProperties: false,
+          },
+        },
+      },
+      async (request) => ({
+        digest: request.query.digest,
+        versions: await (await indexFor(request)).derivedFromDigest(request.query.digest),
+      }),
+    );
+  };
+}
