@@ -8,6 +8,7 @@ export * from './errors/index.js';
 export * from './formats/index.js';
 export * from './hashing/index.js';
 export * from './hub/index.js';
+export * from './lineage/index.js';
 export * from './scan/index.js';
 export * from './signing/index.js';
 export * from './tlog/index.js';
