@@ -208,6 +208,9 @@ describe('single model files', () => {
     const model = bom.metadata.component;
     expect(prop(model, 'cdx:ai-ml:model:pytorch:zip_members')).toBe('4');
     expect(prop(model, 'cdx:ai-ml:model:pytorch:tensor_storages')).toBe('1');
+    // data.pkl through the symbolic pickle VM: one _rebuild_tensor_v2 call over a FloatStorage.
+    expect(prop(model, 'cdx:ai-ml:model:pytorch:tensors')).toBe('1');
+    expect(prop(model, 'cdx:ai-ml:model:pytorch:storage_dtypes')).toBe('F32');
   });
 });
 

@@ -123,6 +123,9 @@ function modelProperties(facts: ModelFacts, card: ModelCard): Array<[string, str
   if (pt) {
     props.push(['cdx:ai-ml:model:pytorch:zip_members', pt.facts['pytorch:members'] ?? '0']);
     props.push(['cdx:ai-ml:model:pytorch:tensor_storages', pt.facts['pytorch:storages'] ?? '0']);
+    if (pt.facts['pytorch:tensors']) props.push(['cdx:ai-ml:model:pytorch:tensors', pt.facts['pytorch:tensors']]);
+    if (pt.facts['pytorch:storage_dtypes'])
+      props.push(['cdx:ai-ml:model:pytorch:storage_dtypes', pt.facts['pytorch:storage_dtypes']]);
   }
   const template = chatTemplate(facts);
   if (template) props.push(['cdx:ai-ml:model:template:chat', template.slice(0, MAX_CHAT_TEMPLATE_CHARS)]);

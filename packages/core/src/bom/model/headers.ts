@@ -1,15 +1,18 @@
 import type { ByteSource } from '../../formats/byte-source.js';
+import { readZipEntries, readZipEntry, ZipFormatError, ZipLimitError } from '../../formats/zip/index.js';
+import { runPickle } from '../../scan/pickle/index.js';
 import { ByteReader, HeaderError } from './byte-reader.js';
 import {
+  MAX_BOM_ZIP_DIRECTORY_BYTES,
+  MAX_BOM_ZIP_ENTRIES,
   MAX_CHAT_TEMPLATE_CHARS,
   MAX_GGUF_KV_COUNT,
   MAX_GGUF_METADATA_BYTES,
   MAX_GGUF_STRING_BYTES,
   MAX_ONNX_TOP_LEVEL_FIELDS,
+  MAX_PYTORCH_PICKLE_BYTES,
   MAX_SAFETENSORS_HEADER_BYTES,
   MAX_TENSORS_PER_FILE,
-  MAX_ZIP_DIRECTORY_BYTES,
-  MAX_ZIP_ENTRIES,
 } from './limits.js';
 import type { WeightFormat, WeightSummary } from './types.js';
 
@@ -391,8 +394,8 @@ export async function readPytorchZipHeader(source: ByteSource, file: string): Pr
     dirSize = Number(rec.getBigUint64(40, true));
     dirOffset = Number(rec.getBigUint64(48, true));
   }
-  if (entries > MAX_ZIP_ENTRIES) throw new HeaderError(`${entries} zip entries exceed MAX_ZIP_ENTRIES`);
-  if (dirSize > MAX_ZIP_DIRECTORY_BYTES || dirOffset + dirSize > source.size)
+  if (entries > MAX_BOM_ZIP_ENTRIES) throw new HeaderError(`${entries} zip entries exceed MAX_BOM_ZIP_ENTRIES`);
+  if (dirSize > MAX_BOM_ZIP_DIRECTORY_BYTES || dirOffset + dirSize > source.size)
     throw new HeaderError('central directory out of bounds');
   const dir = await source.read(dirOffset, dirSize);
   const dv = new DataView(dir.buffer, dir.byteOffset, dir.byteLength);
@@ -413,7 +416,61 @@ export async function readPytorchZipHeader(source: ByteSource, file: string): Pr
     'pytorch:storages': String(storages),
   };
   if (pickles.length > 0) facts['pytorch:pickles'] = pickles.slice(0, 16).join(',');
+  const summary = await pytorchTensorSummary(source);
+  if (summary) {
+    facts['pytorch:tensors'] = String(summary.tensors);
+    if (summary.storageTypes.length > 0) facts['pytorch:storage_dtypes'] = summary.storageTypes.join(',');
+  }
   return { file, format: 'pytorch', facts };
+}
+
+/** torch storage classes by the dtype name used elsewhere in the BOM (safetensors names). */
+const TORCH_STORAGE_DTYPES: Record<string, string> = {
+  FloatStorage: 'F32',
+  DoubleStorage: 'F64',
+  HalfStorage: 'F16',
+  BFloat16Storage: 'BF16',
+  LongStorage: 'I64',
+  IntStorage: 'I32',
+  ShortStorage: 'I16',
+  CharStorage: 'I8',
+  ByteStorage: 'U8',
+  BoolStorage: 'BOOL',
+};
+
+/**
+ * Tensor count and storage dtypes of a PyTorch zip checkpoint, from its data.pkl run through the symbolic pickle
+ * VM (never executed): each `_rebuild_tensor*` call is a tensor, each `torch.*Storage` global a dtype. Undefined
+ * when there is no data.pkl or it cannot be read (the scanner reports why).
+ */
+async function pytorchTensorSummary(source: ByteSource): Promise<{ tensors: number; storageTypes: string[] } | undefined> {
+  try {
+    const listing = await readZipEntries(source);
+    const entry = listing.entries.find((e) => /(^|\/)data\.pkl$/.test(e.name));
+    if (!entry) return undefined;
+    const { bytes } = await readZipEntry(source, entry, { maxBytes: MAX_PYTORCH_PICKLE_BYTES });
+    const run = runPickle(bytes);
+    let tensors = 0;
+    const types = new Set<string>();
+    for (const event of run.events) {
+      if (event.type === 'global' && (event.module === 'torch' || event.module === 'torch.storage')) {
+        const dtype = TORCH_STORAGE_DTYPES[event.name];
+        if (dtype) types.add(dtype);
+      }
+      if (
+        event.type === 'call' &&
+        event.callee.kind === 'global' &&
+        event.callee.module === 'torch._utils' &&
+        /^_rebuild_tensor/.test(event.callee.name)
+      ) {
+        tensors++;
+      }
+    }
+    return { tensors, storageTypes: [...types].sort() };
+  } catch (error) {
+    if (error instanceof ZipFormatError || error instanceof ZipLimitError) return undefined;
+    throw error;
+  }
 }
 
 /** Reads the header of a weights file of the given format. Throws HeaderError when the header is malformed or lies. */

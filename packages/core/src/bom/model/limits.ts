@@ -24,10 +24,12 @@ export const MAX_CHAT_TEMPLATE_CHARS = 64 * 1024;
 /** Card section text kept per consideration entry. */
 export const MAX_CARD_SECTION_CHARS = 4_000;
 /** Zip central directory entries listed for a PyTorch checkpoint. */
-export const MAX_ZIP_ENTRIES = 100_000;
+export const MAX_BOM_ZIP_ENTRIES = 100_000;
 /** Bytes of zip central directory read: bounds a hostile size field. */
-export const MAX_ZIP_DIRECTORY_BYTES = 64 * 1024 * 1024;
+export const MAX_BOM_ZIP_DIRECTORY_BYTES = 64 * 1024 * 1024;
 /** Top-level ONNX ModelProto fields walked before giving up (the graph field is skipped, never read). */
 export const MAX_ONNX_TOP_LEVEL_FIELDS = 10_000;
 /** Hyperparameters taken from config.json: scalars only, bounded so a hostile config cannot bloat the BOM. */
 export const MAX_HYPERPARAMETERS = 200;
+/** data.pkl of a PyTorch checkpoint read for the tensor summary: real ones are KBs to a few MB. */
+export const MAX_PYTORCH_PICKLE_BYTES = 64 * 1024 * 1024;
