@@ -110,7 +110,7 @@ export function runPickle(data: Uint8Array, start = 0): PickleRun {
 
   const need = (n: number) => {
     if (n < 0 || pos + n > data.length) throw new ParseError(`truncated: needs ${n} bytes at offset ${pos}`, pos);
-    if (frameEnd >= 0 && pos < frameEnd && pos + n > frameEnd) {
+    if (frameEnd >= 0 && opStart < frameEnd && pos + n > frameEnd) {
       events.push({ type: 'frame-overrun', offset: opStart, opcodeIndex: opIndex });
       frameEnd = -1;
     }
