@@ -66,6 +66,11 @@ export async function scanPickleStream(data: Uint8Array, options: PicklePassOpti
   const maxPickles = Math.min(options.maxPickles ?? MAX_PICKLES_PER_STREAM, MAX_PICKLES_PER_STREAM);
   let offset = 0;
   let pickles = 0;
+  if (data.length === 0) {
+    const where = { ...(options.members.length ? { members: [...options.members] } : {}), offset: 0 };
+    add(makeFinding('MS-PKL-009', 'Pickle could not be fully parsed: the stream is empty', where, { error: 'empty' }));
+    errors.push({ code: 'SCAN_PICKLE_PARSE', message: 'empty pickle stream', location: where });
+  }
   let nestedCount = 0;
   while (offset < data.length) {
     if (pickles >= maxPickles) break;
