@@ -6,7 +6,9 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import pg from 'pg';
 
 const ADMIN_URL = process.env.MODELSEC_TEST_POSTGRES_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -53,6 +55,10 @@ async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
 }
 
 export default async function setup(): Promise<() => Promise<void>> {
+  // The CLI pins registry log keys on first use under the config dir: give each test run its own, so keys of
+  // earlier runs' registries (same loopback port, new key) never meet, and the user's real config is untouched.
+  const configDir = process.env.MODELSEC_CONFIG_DIR ? undefined : mkdtempSync(path.join(os.tmpdir(), 'modelsec-test-config-'));
+  if (configDir) process.env.MODELSEC_CONFIG_DIR = configDir;
   if (!(await reachable())) {
     startCluster();
     const deadline = Date.now() + START_WAIT_MS;
@@ -72,5 +78,6 @@ export default async function setup(): Promise<() => Promise<void>> {
   process.env.MODELSEC_TEST_POSTGRES_URL = url.toString();
   return async () => {
     await admin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+    if (configDir) rmSync(configDir, { recursive: true, force: true });
   };
 }

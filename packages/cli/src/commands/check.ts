@@ -1,9 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type ExitCode, ModelsecError } from '@modelsec/core';
-import { checkModel, type Policy, parseModelRef } from '@modelsec/registry';
+import { checkModel, type LogVerification, type Policy, parseModelRef } from '@modelsec/registry';
 import type { Command } from 'commander';
 import { action, type CliEnv } from '../command-kit.js';
+import { LOG_KEY_HELP, logSummary, verifyPublishedInLog } from './log.js';
 import { addConnectionOptions, clientFrom, type RegistryConnectionOptions } from './registry.js';
 
 /** `modelsec check`: the CI gate. */
@@ -17,7 +18,8 @@ export function register(program: Command, env: CliEnv): void {
       .option('--name <ref>', 'restrict to NS/NAME[@RANGE]')
       .option('--policy <file>', 'apply this (stricter) local policy instead of the namespace policy')
       .option('--public-key <file>', 'verify key signatures with this public key')
-      .option('--signature <file>', 'signature file to ignore when hashing (default MODEL_PATH/model.sig)'),
+      .option('--signature <file>', 'signature file to ignore when hashing (default MODEL_PATH/model.sig)')
+      .option('--log-key <file>', LOG_KEY_HELP),
   )
     .addHelpText(
       'after',
@@ -29,7 +31,13 @@ export function register(program: Command, env: CliEnv): void {
         async (
           out,
           modelPath: string,
-          options: RegistryConnectionOptions & { name?: string; policy?: string; publicKey?: string; signature?: string },
+          options: RegistryConnectionOptions & {
+            name?: string;
+            policy?: string;
+            publicKey?: string;
+            signature?: string;
+            logKey?: string;
+          },
         ) => {
           let localPolicy: Policy | undefined;
           if (options.policy) {
@@ -47,11 +55,23 @@ export function register(program: Command, env: CliEnv): void {
             ...(options.signature ? { signaturePath: path.resolve(env.cwd, options.signature) } : {}),
           });
           const v = result.version;
+          let log: LogVerification | undefined;
+          if (result.ok && v) {
+            try {
+              log = await verifyPublishedInLog(env, options, v);
+            } catch (error) {
+              if (!(error instanceof ModelsecError) || !error.code.startsWith('LOG_')) throw error;
+              result.ok = false;
+              result.reasons.push(`transparency log: ${error.message}`);
+            }
+          }
           const signer = v ? (v.signer.identity ?? v.signer.keyFingerprint ?? v.signer.kind) : undefined;
-          out.result({ verified: result.ok, rootDigest: result.rootDigest, version: v ?? null, reasons: result.reasons }, () =>
-            result.ok && v
-              ? `verified: ${v.namespace}/${v.model}@${v.version}, signed by ${signer}${v.signedAt ? ` at ${v.signedAt}` : ''}, published ${v.publishedAt}`
-              : [`NOT verified (${result.rootDigest})`, ...result.reasons.map((r) => `  - ${r}`)].join('\n'),
+          out.result(
+            { verified: result.ok, rootDigest: result.rootDigest, version: v ?? null, reasons: result.reasons, log: log ?? null },
+            () =>
+              result.ok && v
+                ? `verified: ${v.namespace}/${v.model}@${v.version}, signed by ${signer}${v.signedAt ? ` at ${v.signedAt}` : ''}, published ${v.publishedAt}${log ? `\n${logSummary(log)}` : ''}`
+                : [`NOT verified (${result.rootDigest})`, ...result.reasons.map((r) => `  - ${r}`)].join('\n'),
           );
           const code: ExitCode = result.ok ? 0 : 1;
           return code;

@@ -4,6 +4,7 @@ import { ModelsecError } from '@modelsec/core';
 import { type Policy, parseModelRef, pullModel } from '@modelsec/registry';
 import type { Command } from 'commander';
 import { action, type CliEnv } from '../command-kit.js';
+import { LOG_KEY_HELP, logSummary, verifyPublishedInLog } from './log.js';
 import { addConnectionOptions, clientFrom, type RegistryConnectionOptions } from './registry.js';
 
 /** `modelsec pull`: download a version, verify every digest and the signature, then move it into place. */
@@ -16,14 +17,15 @@ export function register(program: Command, env: CliEnv): void {
       )
       .requiredOption('-o, --output <dir>', 'directory to create')
       .option('--public-key <file>', 'verify with this public key instead of the one the version was published with')
-      .option('--policy <file>', 'verify the signer against this policy (its signers)'),
+      .option('--policy <file>', 'verify the signer against this policy (its signers)')
+      .option('--log-key <file>', LOG_KEY_HELP),
   ).action(
     action(
       env,
       async (
         out,
         refText: string,
-        options: RegistryConnectionOptions & { output: string; publicKey?: string; policy?: string },
+        options: RegistryConnectionOptions & { output: string; publicKey?: string; policy?: string; logKey?: string },
       ) => {
         const ref = parseModelRef(refText);
         const publicKeyPem = options.publicKey ? await readFile(path.resolve(env.cwd, options.publicKey), 'utf8') : undefined;
@@ -40,10 +42,11 @@ export function register(program: Command, env: CliEnv): void {
           ...(publicKeyPem ? { publicKeyPem } : {}),
           ...(policy ? { policy } : {}),
         });
+        const log = await verifyPublishedInLog(env, options, version);
         out.result(
-          { version, output: outDir },
+          { version, output: outDir, log },
           () =>
-            `pulled ${ref.namespace}/${ref.model}@${version.version} into ${outDir} (signature and ${version.files?.length ?? 0} file digests verified)`,
+            `pulled ${ref.namespace}/${ref.model}@${version.version} into ${outDir} (signature and ${version.files?.length ?? 0} file digests verified)\n${logSummary(log)}`,
         );
       },
     ),

@@ -4,6 +4,7 @@ import { ModelsecError } from '@modelsec/core';
 import { parseModelRef, pushModel } from '@modelsec/registry';
 import type { Command } from 'commander';
 import { action, type CliEnv, collect } from '../command-kit.js';
+import { LOG_KEY_HELP, logSummary, verifyPublishedInLog } from './log.js';
 import { addConnectionOptions, clientFrom, type RegistryConnectionOptions } from './registry.js';
 
 /** `modelsec push`: publish a signed model version to a modelsec registry. */
@@ -15,7 +16,8 @@ export function register(program: Command, env: CliEnv): void {
       .option('--signature <file>', 'OMS signature bundle (default: MODEL_PATH/model.sig)')
       .option('--public-key <file>', "signer's public key PEM (for namespaces whose policy names no signers)")
       .option('--bom <file>', 'CycloneDX ML-BOM to attach')
-      .option('--attestation <file>', 'signed attestation bundle to attach (repeatable)', collect),
+      .option('--attestation <file>', 'signed attestation bundle to attach (repeatable)', collect)
+      .option('--log-key <file>', LOG_KEY_HELP),
   ).action(
     action(
       env,
@@ -23,7 +25,13 @@ export function register(program: Command, env: CliEnv): void {
         out,
         modelPath: string,
         refText: string,
-        options: RegistryConnectionOptions & { signature?: string; publicKey?: string; bom?: string; attestation?: string[] },
+        options: RegistryConnectionOptions & {
+          signature?: string;
+          publicKey?: string;
+          bom?: string;
+          attestation?: string[];
+          logKey?: string;
+        },
       ) => {
         const ref = parseModelRef(refText);
         const dir = path.resolve(env.cwd, modelPath);
@@ -44,14 +52,16 @@ export function register(program: Command, env: CliEnv): void {
             progress.update(e.done, e.file);
           },
         }).finally(() => progress.finish());
+        const log = await verifyPublishedInLog(env, options, result);
         const signer = result.signer.identity ?? result.signer.keyFingerprint ?? result.signer.kind;
-        out.result({ version: result }, () =>
+        out.result({ version: result, log }, () =>
           [
             `accepted ${ref.namespace}/${ref.model}@${result.version}`,
             `  root digest: ${result.rootDigest}`,
             `  signed by:   ${signer}`,
             `  scan:        ${result.scan.status}${result.scan.maxSeverity ? ` (max ${result.scan.maxSeverity})` : ''}`,
             `  files:       ${result.uploaded} uploaded, ${result.deduplicated} already stored`,
+            `  log:         ${logSummary(log)}`,
           ].join('\n'),
         );
       },

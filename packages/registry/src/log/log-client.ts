@@ -276,3 +276,34 @@ export async function replayLog(
     throw new ModelsecError('LOG_INCONSISTENT', `the replayed entries do not give the signed root of size ${checkpoint.size}`);
   return { size: checkpoint.size, rootHash: Buffer.from(checkpoint.rootHash).toString('base64'), entries, problems };
 }
+
+/** Finds a published version's entry in the log and verifies it (inclusion, content, key, consistency). */
+export async function verifyVersionInLog(
+  baseUrl: string,
+  version: { namespace: string; model: string; version: string; rootDigest: string; bundleDigest?: string },
+  options: LogTrustOptions = {},
+): Promise<LogVerification> {
+  const q = new URLSearchParams({ namespace: version.namespace, model: version.model, version: version.version });
+  const { text } = await getText(baseUrl, `/v1/log/lookup?${q}`).catch((error: unknown) => {
+    if (error instanceof ModelsecError && error.code === 'NOT_FOUND')
+      throw new ModelsecError(
+        'LOG_PROOF_INVALID',
+        `${version.namespace}/${version.model}@${version.version} is not in the registry's transparency log`,
+      );
+    throw error;
+  });
+  const index = Number((JSON.parse(text) as { index?: unknown }).index);
+  return verifyLogInclusion(
+    baseUrl,
+    index,
+    {
+      type: 'publish',
+      namespace: version.namespace,
+      model: version.model,
+      version: version.version,
+      rootDigest: version.rootDigest,
+      ...(version.bundleDigest ? { bundleDigest: version.bundleDigest } : {}),
+    },
+    options,
+  );
+}

@@ -4,9 +4,11 @@
  * /v1/log/proofs/inclusion?index=I&size=N and /v1/log/proofs/consistency?from=M&to=N ({"hashes":[base64...]}).
  * The log is public: every route is readable without a token.
  */
+import { ModelsecError } from '@modelsec/core';
 import type { FastifyInstance } from 'fastify';
 import type { TransparencyLog } from './transparency-log.js';
 
+const NAME = { type: 'string', pattern: '^[a-z0-9](?:[a-z0-9._-]{0,62}[a-z0-9])?$' };
 const INTEGER = { type: 'string', pattern: '^(0|[1-9][0-9]{0,15})$' };
 
 const b64 = (hashes: Uint8Array[]) => ({ hashes: hashes.map((h) => Buffer.from(h).toString('base64')) });
@@ -33,6 +35,27 @@ export function logRoutes(log: TransparencyLog) {
           .type('application/json')
           .header('cache-control', 'public, max-age=31536000, immutable')
           .send(Buffer.from(await log.entry(Number(request.params.index)))),
+    );
+    app.get<{ Querystring: { namespace: string; model: string; version: string } }>(
+      '/v1/log/lookup',
+      {
+        config: { summary: 'Index of the publish entry of a version (verify the entry and its proof; do not trust this).' },
+        schema: {
+          querystring: {
+            type: 'object',
+            required: ['namespace', 'model', 'version'],
+            properties: { namespace: NAME, model: NAME, version: { type: 'string', pattern: '^[0-9A-Za-z.+-]{1,128}$' } },
+            additionalProperties: false,
+          },
+        },
+      },
+      async (request) => {
+        const { namespace, model, version } = request.query;
+        const index = await log.findPublish(namespace, model, version);
+        if (index === undefined)
+          throw new ModelsecError('NOT_FOUND', `no publish entry for ${namespace}/${model}@${version} in the log`);
+        return { index };
+      },
     );
     app.get<{ Querystring: { index: string; size: string } }>(
       '/v1/log/proofs/inclusion',

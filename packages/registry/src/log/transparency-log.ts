@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { link, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
+  decodeLogEntry,
   encodeLogEntry,
   equalBytes,
   generateNoteSigner,
@@ -60,6 +61,8 @@ export function entryFromEvent(event: LogEvent): LogEntry {
 
 export class TransparencyLog implements LogHook {
   readonly tree = new MerkleTree();
+  /** `ns/model@version` -> index of its publish entry (a lookup aid; clients verify the entry itself). */
+  private readonly publishIndex = new Map<string, number>();
   private syncing: Promise<void> = Promise.resolve();
 
   private constructor(
@@ -120,7 +123,15 @@ export class TransparencyLog implements LogHook {
             'LOG_INCONSISTENT',
             `the store returned ${leaves.length} leaves for [${this.tree.size}, ${end})`,
           );
-        for (const leaf of leaves) this.tree.append(leaf);
+        for (const leaf of leaves) {
+          const index = this.tree.append(leaf);
+          try {
+            const entry = decodeLogEntry(leaf);
+            if (entry.type === 'publish') this.publishIndex.set(`${entry.namespace}/${entry.model}@${entry.version}`, index);
+          } catch {
+            // not ours to judge here: clients replaying the log report undecodable entries
+          }
+        }
       }
     });
     this.syncing = next.catch(() => undefined);
@@ -136,6 +147,12 @@ export class TransparencyLog implements LogHook {
     const text = signCheckpoint({ origin: this.origin, size, rootHash: this.tree.root(size), extensions: [] }, this.signer);
     if (!last || last.size < size) await this.store.saveCheckpoint({ size, text, createdAt: new Date().toISOString() });
     return text;
+  }
+
+  /** Index of the publish entry of a version, if logged. */
+  async findPublish(namespace: string, model: string, version: string): Promise<number | undefined> {
+    await this.sync();
+    return this.publishIndex.get(`${namespace}/${model}@${version}`);
   }
 
   async entry(index: number): Promise<Uint8Array> {
