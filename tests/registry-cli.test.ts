@@ -61,7 +61,7 @@ describe('modelsec registry / push / pull / check (child processes over HTTP)', 
     server = await startServer(path.join(work, 'data'));
     env = { MODELSEC_REGISTRY: server.url, MODELSEC_TOKEN: ADMIN };
     cpSync(path.join(REPO_ROOT, 'fixtures', 'models', 'hf-tiny-llama'), model, { recursive: true });
-  });
+  }, 60_000);
   afterAll(async () => server.stop());
 
   it('creates a namespace, policy and token, pushes a signed model, checks it (0), catches tampering (1), pulls it', async () => {
@@ -104,7 +104,7 @@ describe('modelsec registry / push / pull / check (child processes over HTTP)', 
     const denied = await runCli(['registry', 'namespace', 'create', 'other', '--json'], { env: pushEnv });
     expect(denied.code).toBe(2);
     expect(denied.json()).toMatchObject({ error: { code: 'FORBIDDEN' } });
-  });
+  }, 180_000);
 });
 
 describe('registry killed mid-upload', () => {
@@ -179,5 +179,5 @@ describe('registry killed mid-upload', () => {
     } finally {
       await server.stop();
     }
-  });
+  }, 120_000);
 });
