@@ -10,6 +10,7 @@ describe('modelsec log (CLI over a real registry)', () => {
   let registry: Awaited<ReturnType<typeof testRegistry>>;
   let url: string;
   let env: NodeJS.ProcessEnv;
+  let modelDir: string;
 
   beforeAll(async () => {
     registry = await testRegistry();
@@ -19,6 +20,7 @@ describe('modelsec log (CLI over a real registry)', () => {
     await admin.json('POST', '/v1/namespaces', { json: { name: 'acme' } });
     await admin.json('PUT', '/v1/namespaces/acme/policy', { json: { scan: { required: false } } });
     const model = await signedModel();
+    modelDir = model.dir;
     await pushModel(admin, model.dir, parseModelRef('acme/bert@1.0.0'), {
       signaturePath: model.signaturePath,
       publicKeyPem: model.key.publicKeyPem,
@@ -56,5 +58,19 @@ describe('modelsec log (CLI over a real registry)', () => {
     const run = await runCli(['log', 'checkpoint', '--registry', url, '--log-key', keyFile, '--json'], { env });
     expect(run.code).toBe(1);
     expect(run.json()).toMatchObject({ ok: false, error: { code: 'LOG_KEY_MISMATCH' } });
+  });
+
+  it('check verifies the log entry, and fails (exit 1) when the pinned log key differs', async () => {
+    const cfg = mkdtempSync(path.join(os.tmpdir(), 'modelsec-cfg-'));
+    const ok = await runCli(['check', modelDir, '--registry', url, '--json'], { env: { ...env, MODELSEC_CONFIG_DIR: cfg } });
+    expect(ok.code).toBe(0);
+    expect(ok.json()).toMatchObject({ verified: true, log: { index: 2, keyTrust: 'first-use', entry: { type: 'publish' } } });
+    const keyFile = path.join(cfg, 'other.pub');
+    writeFileSync(keyFile, 'PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW\n');
+    const bad = await runCli(['check', modelDir, '--registry', url, '--log-key', keyFile, '--json'], {
+      env: { ...env, MODELSEC_CONFIG_DIR: cfg },
+    });
+    expect(bad.code).toBe(1);
+    expect(bad.json()).toMatchObject({ verified: false, reasons: [expect.stringContaining('LOG KEY')] });
   });
 });

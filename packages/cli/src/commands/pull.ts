@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ModelsecError } from '@modelsec/core';
-import { type Policy, parseModelRef, pullModel } from '@modelsec/registry';
+import { type Policy, parseModelRef, pullModel, resolveVersion } from '@modelsec/registry';
 import type { Command } from 'commander';
 import { action, type CliEnv } from '../command-kit.js';
 import { LOG_KEY_HELP, logSummary, verifyPublishedInLog } from './log.js';
@@ -38,11 +38,15 @@ export function register(program: Command, env: CliEnv): void {
           }
         }
         const outDir = path.resolve(env.cwd, options.output);
-        const version = await pullModel(clientFrom(options, env), ref, outDir, {
+        // The log entry is verified before anything is downloaded or moved into place.
+        const resolved = await resolveVersion(clientFrom(options, env), ref);
+        const log = await verifyPublishedInLog(env, options, resolved);
+        const version = await pullModel(clientFrom(options, env), { ...ref, version: resolved.version }, outDir, {
           ...(publicKeyPem ? { publicKeyPem } : {}),
           ...(policy ? { policy } : {}),
         });
-        const log = await verifyPublishedInLog(env, options, version);
+        if (version.rootDigest !== resolved.rootDigest)
+          throw new ModelsecError('LOG_INCONSISTENT', `${refText}: the registry changed the version while it was pulled`);
         out.result(
           { version, output: outDir, log },
           () =>
