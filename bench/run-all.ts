@@ -9,6 +9,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   mlbom: async () => (await import('./mlbom.js')).run,
   hashing: async () => (await import('./hashing.js')).run,
   registry: async () => (await import('./registry.js')).run,
+  pickle: async () => (await import('./pickle.js')).run,
 };
 
 async function main(): Promise<void> {

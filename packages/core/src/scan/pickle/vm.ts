@@ -21,6 +21,23 @@ export type SymValue =
   | { kind: 'unknown'; why: string };
 
 const MARK = Symbol('mark');
+const NUM: SymValue = { kind: 'num' };
+
+/**
+ * Cheap pre-check before trying a string as an encoded pickle: base64 of a protocol 2+ pickle starts with 'gA',
+ * of a protocol 0/1 pickle with 'K' ('('), 'Y' ('c'), 'X' (']'), 'f' ('}'); hex with 80/28/63/5d/7d; raw with \x80.
+ */
+function mayEncodePickle(text: string): boolean {
+  const c0 = text.charCodeAt(0);
+  const c1 = text.charCodeAt(1);
+  if (c0 === 0x80 || c0 === 0x4b || c0 === 0x59 || c0 === 0x58 || c0 === 0x66) return true;
+  if (c0 === 0x67) return c1 === 0x41; // 'gA'
+  if (c0 === 0x38) return c1 === 0x30; // '80'
+  if (c0 === 0x32) return c1 === 0x38; // '28'
+  if (c0 === 0x36) return c1 === 0x33; // '63'
+  if (c0 === 0x35 || c0 === 0x37) return c1 === 0x64 || c1 === 0x44; // '5d' / '7d'
+  return false;
+}
 /** Shortest string checked for a base64/hex-encoded pickle (a minimal pickle encodes to more than this). */
 export const MIN_ENCODED_PICKLE_CHARS = 8;
 type Slot = SymValue | typeof MARK;
@@ -97,6 +114,7 @@ function asText(value: SymValue | undefined): string | undefined {
  */
 export function runPickle(data: Uint8Array, start = 0): PickleRun {
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  const buffer = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   const events: PickleEvent[] = [];
   const stack: Slot[] = [];
   const marks: number[] = [];
@@ -124,6 +142,10 @@ export function runPickle(data: Uint8Array, start = 0): PickleRun {
     need(i + 1 - pos);
     pos = i + 1;
     return line;
+  };
+  const skip = (n: number) => {
+    need(n);
+    pos += n;
   };
   const take = (n: number): Uint8Array => {
     need(n);
@@ -176,7 +198,8 @@ export function runPickle(data: Uint8Array, start = 0): PickleRun {
     push({ kind: 'bytes', value });
   };
   const pushStr = (value: string) => {
-    if (value.length >= MIN_ENCODED_PICKLE_CHARS) events.push({ type: 'text', value, offset: opStart, opcodeIndex: opIndex });
+    if (value.length >= MIN_ENCODED_PICKLE_CHARS && mayEncodePickle(value))
+      events.push({ type: 'text', value, offset: opStart, opcodeIndex: opIndex });
     push({ kind: 'str', value });
   };
 
@@ -192,13 +215,15 @@ export function runPickle(data: Uint8Array, start = 0): PickleRun {
       if (frameEnd >= 0 && pos >= frameEnd) frameEnd = -1;
       pos++;
       opcodes++;
-      switch (info.name) {
-        case 'PROTO': {
+      switch (code) {
+        case 0x80: {
+          // PROTO
           protocol = take(1)[0] as number;
           if (protocol > 5) throw new ParseError(`unsupported pickle protocol ${protocol}`, opStart);
           break;
         }
-        case 'FRAME': {
+        case 0x95: {
+          // FRAME
           need(8);
           const size = Number(view.getBigUint64(pos, true));
           pos += 8;
@@ -210,62 +235,65 @@ export function runPickle(data: Uint8Array, start = 0): PickleRun {
           } else frameEnd = pos + size;
           break;
         }
-        case 'STOP':
+        case 0x2e: // STOP
           pop();
           return { events, end: pos, stopped: true, protocol, opcodes };
-        case 'MARK':
+        case 0x28: // MARK
           marks.push(stack.length);
           push(MARK);
           break;
-        case 'POP': {
+        case 0x30: {
+          // POP
           if (stack[stack.length - 1] === MARK) {
             stack.pop();
             marks.pop();
           } else pop();
           break;
         }
-        case 'POP_MARK':
+        case 0x31: // POP_MARK
           popMark();
           break;
-        case 'DUP':
+        case 0x32: // DUP
           push(top());
           break;
-        case 'NONE':
+        case 0x4e: // NONE
           push({ kind: 'none' });
           break;
-        case 'NEWTRUE':
-        case 'NEWFALSE':
+        case 0x88: // NEWTRUE
+        case 0x89: // NEWFALSE
           push({ kind: 'num' });
           break;
-        case 'INT':
-        case 'LONG':
-        case 'FLOAT':
+        case 0x49: // INT
+        case 0x4c: // LONG
+        case 0x46: // FLOAT
           readLine();
           push({ kind: 'num' });
           break;
-        case 'BININT':
-          take(4);
-          push({ kind: 'num' });
+        case 0x4a: // BININT
+          skip(4);
+          push(NUM);
           break;
-        case 'BININT1':
-          take(1);
-          push({ kind: 'num' });
+        case 0x4b: // BININT1
+          skip(1);
+          push(NUM);
           break;
-        case 'BININT2':
-          take(2);
-          push({ kind: 'num' });
+        case 0x4d: // BININT2
+          skip(2);
+          push(NUM);
           break;
-        case 'BINFLOAT':
-          take(8);
-          push({ kind: 'num' });
+        case 0x47: // BINFLOAT
+          skip(8);
+          push(NUM);
           break;
-        case 'LONG1': {
+        case 0x8a: {
+          // LONG1
           const n = take(1)[0] as number;
           take(n);
           push({ kind: 'num' });
           break;
         }
-        case 'LONG4': {
+        case 0x8b: {
+          // LONG4
           need(4);
           const n = view.getInt32(pos, true);
           pos += 4;
@@ -274,17 +302,18 @@ export function runPickle(data: Uint8Array, start = 0): PickleRun {
           push({ kind: 'num' });
           break;
         }
-        case 'STRING':
+        case 0x53: // STRING
           pushStr(unquote(decodeLine(readLine())));
           break;
-        case 'UNICODE':
+        case 0x56: // UNICODE
           pushStr(
             decodeLine(readLine()).replace(/\\u([0-9a-fA-F]{4})/g, (_m, h: string) =>
               String.fromCharCode(Number.parseInt(h, 16)),
             ),
           );
           break;
-        case 'BINSTRING': {
+        case 0x54: {
+          // BINSTRING
           need(4);
           const n = view.getInt32(pos, true);
           pos += 4;
@@ -294,119 +323,130 @@ export function runPickle(data: Uint8Array, start = 0): PickleRun {
           pushStr(latin1.decode(bytes));
           break;
         }
-        case 'SHORT_BINSTRING': {
+        case 0x55: {
+          // SHORT_BINSTRING
           const bytes = take(take(1)[0] as number);
           events.push({ type: 'bytes', value: bytes, offset: opStart, opcodeIndex: opIndex });
           pushStr(latin1.decode(bytes));
           break;
         }
-        case 'BINUNICODE':
-        case 'SHORT_BINUNICODE':
-        case 'BINUNICODE8': {
+        case 0x58: // BINUNICODE
+        case 0x8c: // SHORT_BINUNICODE
+        case 0x8d: {
+          // BINUNICODE8
           const n = lengthArg(info.arg);
-          pushStr(utf8.decode(take(n)));
+          need(n);
+          pushStr(buffer.toString('utf8', pos, pos + n));
+          pos += n;
           break;
         }
-        case 'BINBYTES':
-        case 'SHORT_BINBYTES':
-        case 'BINBYTES8':
-        case 'BYTEARRAY8':
+        case 0x42: // BINBYTES
+        case 0x43: // SHORT_BINBYTES
+        case 0x8e: // BINBYTES8
+        case 0x96: // BYTEARRAY8
           pushBytes(take(lengthArg(info.arg)));
           break;
-        case 'NEXT_BUFFER':
-        case 'READONLY_BUFFER':
+        case 0x97: // NEXT_BUFFER
+        case 0x98: // READONLY_BUFFER
           if (info.name === 'NEXT_BUFFER') push({ kind: 'unknown', why: 'out-of-band buffer' });
           else top();
           break;
-        case 'EMPTY_TUPLE':
+        case 0x29: // EMPTY_TUPLE
           push({ kind: 'tuple', items: [] });
           break;
-        case 'TUPLE1':
-        case 'TUPLE2':
-        case 'TUPLE3': {
-          const n = info.name === 'TUPLE1' ? 1 : info.name === 'TUPLE2' ? 2 : 3;
-          const items: SymValue[] = [];
-          for (let k = 0; k < n; k++) items.unshift(pop());
-          push({ kind: 'tuple', items });
+        case 0x85: // TUPLE1
+        case 0x86: // TUPLE2
+        case 0x87: {
+          // TUPLE3
+          const last = pop();
+          if (code === 0x85) push({ kind: 'tuple', items: [last] });
+          else {
+            const middle = pop();
+            if (code === 0x86) push({ kind: 'tuple', items: [middle, last] });
+            else push({ kind: 'tuple', items: [pop(), middle, last] });
+          }
           break;
         }
-        case 'TUPLE':
+        case 0x74: // TUPLE
           push({ kind: 'tuple', items: popMark().slice(0, MAX_TRACKED_ITEMS) });
           break;
-        case 'EMPTY_LIST':
+        case 0x5d: // EMPTY_LIST
           push({ kind: 'list' });
           break;
-        case 'LIST':
+        case 0x6c: // LIST
           popMark();
           push({ kind: 'list' });
           break;
-        case 'EMPTY_DICT':
+        case 0x7d: // EMPTY_DICT
           push({ kind: 'dict' });
           break;
-        case 'DICT':
+        case 0x64: // DICT
           popMark();
           push({ kind: 'dict' });
           break;
-        case 'EMPTY_SET':
+        case 0x8f: // EMPTY_SET
           push({ kind: 'list' });
           break;
-        case 'FROZENSET':
+        case 0x91: // FROZENSET
           popMark();
           push({ kind: 'list' });
           break;
-        case 'APPEND':
+        case 0x61: // APPEND
           pop();
           mutate(top(), 'APPEND');
           break;
-        case 'APPENDS':
-        case 'ADDITEMS':
+        case 0x65: // APPENDS
+        case 0x90: // ADDITEMS
           popMark();
           mutate(top(), info.name);
           break;
-        case 'SETITEM':
+        case 0x73: // SETITEM
           pop();
           pop();
           mutate(top(), 'SETITEM');
           break;
-        case 'SETITEMS':
+        case 0x75: // SETITEMS
           popMark();
           mutate(top(), 'SETITEMS');
           break;
-        case 'GET':
+        case 0x67: // GET
           push(memoGet(Number.parseInt(decodeLine(readLine()), 10)));
           break;
-        case 'BINGET':
+        case 0x68: // BINGET
           push(memoGet(take(1)[0] as number));
           break;
-        case 'LONG_BINGET':
+        case 0x6a: // LONG_BINGET
           need(4);
           push(memoGet(view.getUint32(pos, true)));
           pos += 4;
           break;
-        case 'PUT': {
+        case 0x70: {
+          // PUT
           const key = Number.parseInt(decodeLine(readLine()), 10);
           if (Number.isNaN(key)) throw new ParseError('PUT with a non-integer key', opStart);
           memoPut(key, top());
           break;
         }
-        case 'BINPUT':
+        case 0x71: // BINPUT
           memoPut(take(1)[0] as number, top());
           break;
-        case 'LONG_BINPUT':
+        case 0x72: // LONG_BINPUT
           need(4);
           memoPut(view.getUint32(pos, true), top());
           pos += 4;
           break;
-        case 'MEMOIZE':
+        case 0x94: // MEMOIZE
           memoPut(memo.size, top());
           break;
-        case 'GLOBAL': {
+        case 0x63: {
+          // GLOBAL
           const module = decodeName(readLine(), opStart);
           const name = decodeName(readLine(), opStart);
           push(makeGlobal(module, name, 'GLOBAL'));
           break;
         }
-        case 'STACK_GLOBAL': {
+        case 0x93: {
+          // STACK_GLOBAL
           const nameValue = pop();
           const moduleValue = pop();
           const module = asText(moduleValue);
@@ -422,7 +462,8 @@ export function runPickle(data: Uint8Array, start = 0): PickleRun {
           } else push(makeGlobal(module, name, 'STACK_GLOBAL'));
           break;
         }
-        case 'INST': {
+        case 0x69: {
+          // INST
           const module = decodeName(readLine(), opStart);
           const name = decodeName(readLine(), opStart);
           const callee = makeGlobal(module, name, 'INST');
@@ -430,41 +471,47 @@ export function runPickle(data: Uint8Array, start = 0): PickleRun {
           push(call(callee, { kind: 'tuple', items: args.slice(0, MAX_TRACKED_ITEMS) }, 'INST'));
           break;
         }
-        case 'OBJ': {
+        case 0x6f: {
+          // OBJ
           const items = popMark();
           const callee = items.shift();
           if (!callee) throw new ParseError('OBJ without a class', opStart);
           push(call(callee, { kind: 'tuple', items: items.slice(0, MAX_TRACKED_ITEMS) }, 'OBJ'));
           break;
         }
-        case 'REDUCE': {
+        case 0x52: {
+          // REDUCE
           const args = pop();
           const callee = pop();
           push(call(callee, args, 'REDUCE'));
           break;
         }
-        case 'NEWOBJ': {
+        case 0x81: {
+          // NEWOBJ
           const args = pop();
           const cls = pop();
           push(call(cls, args, 'NEWOBJ'));
           break;
         }
-        case 'NEWOBJ_EX': {
+        case 0x92: {
+          // NEWOBJ_EX
           pop();
           const args = pop();
           const cls = pop();
           push(call(cls, args, 'NEWOBJ_EX'));
           break;
         }
-        case 'BUILD': {
+        case 0x62: {
+          // BUILD
           pop();
           const target = top();
           if (target.kind === 'global') events.push({ type: 'build', target, offset: opStart, opcodeIndex: opIndex });
           break;
         }
-        case 'EXT1':
-        case 'EXT2':
-        case 'EXT4': {
+        case 0x82: // EXT1
+        case 0x83: // EXT2
+        case 0x84: {
+          // EXT4
           const n = info.name === 'EXT1' ? 1 : info.name === 'EXT2' ? 2 : 4;
           need(n);
           const codeValue = n === 1 ? (data[pos] as number) : n === 2 ? view.getUint16(pos, true) : view.getInt32(pos, true);
@@ -473,11 +520,11 @@ export function runPickle(data: Uint8Array, start = 0): PickleRun {
           push({ kind: 'unknown', why: `extension registry code ${codeValue}` });
           break;
         }
-        case 'PERSID':
+        case 0x50: // PERSID
           readLine();
           push({ kind: 'persid' });
           break;
-        case 'BINPERSID':
+        case 0x51: // BINPERSID
           pop();
           push({ kind: 'persid' });
           break;

@@ -1,0 +1,238 @@
+/**
+ * Pickle scanning speed and memory: (a) an opcode-heavy ~20 MB pickle (millions of opcodes) against a same-run
+ * SHA-256 and plain byte loop over the same bytes; (b) a 2 GB PyTorch zip checkpoint (sparse file: tensor bytes
+ * cost no disk) scanned in time proportional to its pickle, against reading the pickle member alone.
+ */
+import { createHash } from 'node:crypto';
+import { closeSync, openSync, rmSync, writeSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { crc32 } from 'node:zlib';
+import { fileSource, memorySource } from '../packages/core/src/formats/byte-source.js';
+import { readZipEntries, readZipEntry } from '../packages/core/src/formats/zip/index.js';
+import { pickleHandler } from '../packages/core/src/scan/handlers/pickle.js';
+import { pytorchZipHandler } from '../packages/core/src/scan/handlers/pytorch-zip.js';
+import { standaloneScanContext } from '../packages/core/src/scan/pickle/standalone-context.js';
+import { type BenchOptions, type BenchResult, peakRssMb, round, timeIt } from './lib.js';
+
+/** An opcode-heavy state-dict-like pickle: a list of (key, int) tuples appended in batches of 1000 (as pickle.py
+ * writes them), with allowlisted globals sprinkled in. */
+function opcodeHeavyPickle(targetBytes: number): { bytes: Uint8Array; opcodes: number } {
+  const out = Buffer.alloc(targetBytes + 256);
+  let pos = 0;
+  let opcodes = 0;
+  out[pos++] = 0x80;
+  out[pos++] = 4;
+  out[pos++] = 0x5d; // EMPTY_LIST
+  out[pos++] = 0x28; // MARK
+  opcodes += 3;
+  const global = Buffer.from('ctorch._utils\n_rebuild_tensor_v2\n');
+  let n = 0;
+  while (pos < targetBytes) {
+    const key = `encoder.layer.${n % 997}.attn.weight`;
+    out[pos++] = 0x8c;
+    out[pos++] = key.length;
+    pos += out.write(key, pos, 'latin1');
+    out[pos++] = 0x4b; // BININT1
+    out[pos++] = n & 0xff;
+    out[pos++] = 0x4a; // BININT
+    out.writeInt32LE(n, pos);
+    pos += 4;
+    out[pos++] = 0x86; // TUPLE2
+    opcodes += 4;
+    if (n % 1000 === 999) {
+      // Batches of 1000, as pickle.py's _batch_appends writes them.
+      out[pos++] = 0x65; // APPENDS
+      out[pos++] = 0x28; // MARK
+      opcodes += 2;
+    }
+    if (n % 64 === 0) {
+      global.copy(out, pos);
+      pos += global.length;
+      out[pos++] = 0x30; // POP
+      opcodes += 2;
+    }
+    n++;
+  }
+  out[pos++] = 0x65; // APPENDS
+  out[pos++] = 0x2e; // STOP
+  opcodes += 2;
+  return { bytes: new Uint8Array(out.buffer, out.byteOffset, pos), opcodes };
+}
+
+function u16(n: number) {
+  return [n & 0xff, (n >>> 8) & 0xff];
+}
+function u32(n: number) {
+  return [n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, (n >>> 24) & 0xff];
+}
+function u64(n: number) {
+  return [...u32(n % 2 ** 32), ...u32(Math.floor(n / 2 ** 32))];
+}
+
+/** Writes a zip64 PyTorch checkpoint: archive/data.pkl, then one stored tensor member of `tensorBytes` (sparse). */
+function writeSparseCheckpoint(file: string, pickle: Uint8Array, tensorBytes: number): void {
+  const fd = openSync(file, 'w');
+  try {
+    const enc = new TextEncoder();
+    const entries: { name: Uint8Array; offset: number; size: number }[] = [];
+    let pos = 0;
+    const write = (bytes: Uint8Array | number[]) => {
+      const b = bytes instanceof Uint8Array ? bytes : Uint8Array.from(bytes);
+      writeSync(fd, b, 0, b.length, pos);
+      pos += b.length;
+    };
+    const pickleCrc = crc32(pickle) >>> 0;
+    const local = (name: Uint8Array, size: number, zip64: boolean) => [
+      ...u32(0x04034b50),
+      ...u16(45),
+      ...u16(0),
+      ...u16(0),
+      ...u16(0),
+      ...u16(0x21),
+      ...u32(zip64 ? 0 : pickleCrc),
+      ...u32(zip64 ? 0xffffffff : size),
+      ...u32(zip64 ? 0xffffffff : size),
+      ...u16(name.length),
+      ...u16(zip64 ? 20 : 0),
+      ...name,
+      ...(zip64 ? [...u16(1), ...u16(16), ...u64(size), ...u64(size)] : []),
+    ];
+    const pklName = enc.encode('archive/data.pkl');
+    entries.push({ name: pklName, offset: pos, size: pickle.length });
+    write(local(pklName, pickle.length, false));
+    write(pickle);
+    const tensorName = enc.encode('archive/data/0');
+    entries.push({ name: tensorName, offset: pos, size: tensorBytes });
+    write(local(tensorName, tensorBytes, true));
+    pos += tensorBytes; // sparse: never written
+    const cdStart = pos;
+    for (const e of entries) {
+      const big = e.size >= 0xffffffff || e.offset >= 0xffffffff;
+      write([
+        ...u32(0x02014b50),
+        ...u16(45),
+        ...u16(45),
+        ...u16(0),
+        ...u16(0),
+        ...u16(0),
+        ...u16(0x21),
+        ...u32(big ? 0 : pickleCrc),
+        ...u32(big ? 0xffffffff : e.size),
+        ...u32(big ? 0xffffffff : e.size),
+        ...u16(e.name.length),
+        ...u16(big ? 28 : 0),
+        ...u16(0),
+        ...u16(0),
+        ...u16(0),
+        ...u32(0),
+        ...u32(big ? 0xffffffff : e.offset),
+        ...e.name,
+        ...(big ? [...u16(1), ...u16(24), ...u64(e.size), ...u64(e.size), ...u64(e.offset)] : []),
+      ]);
+    }
+    const cdSize = pos - cdStart;
+    const eocd64 = pos;
+    write([
+      ...u32(0x06064b50),
+      ...u64(44),
+      ...u16(45),
+      ...u16(45),
+      ...u32(0),
+      ...u32(0),
+      ...u64(entries.length),
+      ...u64(entries.length),
+      ...u64(cdSize),
+      ...u64(cdStart),
+    ]);
+    write([...u32(0x07064b50), ...u32(0), ...u64(eocd64), ...u32(1)]);
+    write([
+      ...u32(0x06054b50),
+      ...u16(0),
+      ...u16(0),
+      ...u16(0xffff),
+      ...u16(0xffff),
+      ...u32(0xffffffff),
+      ...u32(0xffffffff),
+      ...u16(0),
+    ]);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export async function run(opts: BenchOptions): Promise<BenchResult[]> {
+  const results: BenchResult[] = [];
+  // (b) 2 GB sparse PyTorch zip checkpoint
+  const file = path.join(os.tmpdir(), `modelsec-bench-pickle-${process.pid}.pt`);
+  const statePickle = opcodeHeavyPickle(256 * 1024).bytes;
+  const tensorBytes = opts.quick ? 256 * 1024 * 1024 : 2 * 1024 * 1024 * 1024;
+  try {
+    writeSparseCheckpoint(file, statePickle, tensorBytes);
+    const baseline = await timeIt(async () => {
+      const source = await fileSource(file);
+      try {
+        const { entries } = await readZipEntries(source);
+        const pkl = entries.find((e) => e.name.endsWith('data.pkl'));
+        if (!pkl) throw new Error('no data.pkl');
+        return (await readZipEntry(source, pkl)).bytes.length;
+      } finally {
+        await source.close();
+      }
+    });
+    const scanZip = await timeIt(async () => {
+      const source = await fileSource(file);
+      try {
+        return await pytorchZipHandler.scan(source, standaloneScanContext());
+      } finally {
+        await source.close();
+      }
+    });
+    results.push({
+      name: 'pickle: PyTorch zip checkpoint (sparse, almost all tensor bytes)',
+      target: '< 1 s for 2 GB, peak RSS < 300 MB',
+      met: scanZip.seconds < 1 && peakRssMb() < 300,
+      figures: {
+        'file GB': round((tensorBytes + statePickle.length) / 1024 ** 3, 2),
+        'pickle KB': round(statePickle.length / 1024, 1),
+        'scan s': round(scanZip.seconds, 3),
+        'baseline read pickle member s': round(baseline.seconds, 3),
+        'ratio scan/baseline': round(scanZip.seconds / baseline.seconds, 2),
+        'findings (expect 0)': scanZip.value.findings.map((f) => f.ruleId).join(',') || 0,
+        'peak RSS MB': peakRssMb(),
+      },
+    });
+  } finally {
+    rmSync(file, { force: true });
+  }
+  // (a) opcode-heavy pickle
+  const { bytes, opcodes } = opcodeHeavyPickle(opts.quick ? 4 * 1024 * 1024 : 20 * 1024 * 1024);
+  const mb = bytes.length / (1024 * 1024);
+  const sha = await timeIt(() => createHash('sha256').update(bytes).digest('hex'));
+  const loop = await timeIt(() => {
+    let x = 0;
+    for (let i = 0; i < bytes.length; i++) x = (x + (bytes[i] as number)) | 0;
+    return x;
+  });
+  const scan = await timeIt(() => pickleHandler.scan(memorySource(bytes), standaloneScanContext()));
+  const throughput = mb / scan.seconds;
+  results.push({
+    name: 'pickle: opcode-heavy stream',
+    target: '>= 50 MB/s',
+    met: throughput >= 50,
+    figures: {
+      'size MB': round(mb, 1),
+      opcodes,
+      'scan s': round(scan.seconds, 3),
+      'scan MB/s': round(throughput, 1),
+      'Mopcodes/s': round(opcodes / scan.seconds / 1e6, 2),
+      'findings (expect 0)': scan.value.findings.length,
+      'baseline sha256 MB/s': round(mb / sha.seconds, 1),
+      'baseline byte loop MB/s': round(mb / loop.seconds, 1),
+      'ratio scan/sha256 time': round(scan.seconds / sha.seconds, 2),
+      'peak RSS MB': peakRssMb(),
+    },
+  });
+
+  return results;
+}
