@@ -42,12 +42,12 @@ export const joblibHandler: FormatHandler = {
       } else if (codec !== 'none') {
         const message = `${codec} compression cannot be decompressed by this scanner`;
         findings.push(makeFinding('MS-JOB-001', message, at, { codec }));
-        return { findings, errors: [{ code: 'SCAN_JOBLIB_CODEC', message, location: at }] };
+        return { findings, errors: [{ code: 'FORMAT_INVALID', message, location: at }] };
       }
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       findings.push(makeFinding('MS-JOB-001', `joblib ${codec} stream: ${message}`, at, { codec, error: message }));
-      return { findings, errors: [{ code: 'SCAN_JOBLIB_DECOMPRESS', message, location: at }] };
+      return { findings, errors: [{ code: 'FORMAT_INVALID', message, location: at }] };
     }
     const result = await scanPickleBytes(data, ctx, ctx.members);
     return { findings: [...findings, ...result.findings], errors: result.errors };

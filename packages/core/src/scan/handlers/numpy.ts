@@ -53,7 +53,7 @@ export const numpyHandler: FormatHandler = {
     const header = parseNpyHeader(head);
     if (typeof header === 'string') {
       findings.push(makeFinding('MS-NPY-002', `Malformed .npy: ${header}`, at, { error: header }));
-      return { findings, errors: [{ code: 'SCAN_NPY_HEADER', message: header, location: at }] };
+      return { findings, errors: [{ code: 'FORMAT_INVALID', message: header, location: at }] };
     }
     if (!header.objectDtype) return { findings, errors: [] };
     findings.push(

@@ -32,7 +32,7 @@ export const pytorchTarHandler: FormatHandler = {
       if (Number.isNaN(size) || size < 0) {
         const message = `tar header of ${name} has an invalid size`;
         findings.push(makeFinding('MS-PT-002', message, { members: [...ctx.members, name] }));
-        errors.push({ code: 'SCAN_TAR_HEADER', message });
+        errors.push({ code: 'FORMAT_INVALID', message });
         break;
       }
       const dataStart = pos + 512;

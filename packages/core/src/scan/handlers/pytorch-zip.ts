@@ -35,7 +35,7 @@ export async function scanZipPickles(
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     findings.push(makeFinding('MS-PT-002', `Archive could not be read: ${message}`, at(), { error: message }));
-    errors.push({ code: 'SCAN_ZIP_UNREADABLE', message, location: at() });
+    errors.push({ code: 'FORMAT_INVALID', message, location: at() });
     return { findings, errors };
   }
   for (const anomaly of listing.anomalies) {
@@ -96,7 +96,7 @@ export async function scanZipPickles(
       findings.push(
         makeFinding('MS-PT-002', `Member ${entry.name} could not be inspected: ${message}`, at(entry.name), { error: message }),
       );
-      errors.push({ code: 'SCAN_ZIP_MEMBER', message, location: at(entry.name) });
+      errors.push({ code: 'FORMAT_INVALID', message, location: at(entry.name) });
     }
   }
   return { findings, errors };
@@ -127,7 +127,7 @@ async function readMember(
         limit: error instanceof ZipLimitError,
       }),
     );
-    errors.push({ code: 'SCAN_ZIP_MEMBER', message, location });
+    errors.push({ code: 'FORMAT_INVALID', message, location });
     return undefined;
   }
 }

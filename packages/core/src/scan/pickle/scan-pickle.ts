@@ -69,7 +69,7 @@ export async function scanPickleStream(data: Uint8Array, options: PicklePassOpti
   if (data.length === 0) {
     const where = { ...(options.members.length ? { members: [...options.members] } : {}), offset: 0 };
     add(makeFinding('MS-PKL-009', 'Pickle could not be fully parsed: the stream is empty', where, { error: 'empty' }));
-    errors.push({ code: 'SCAN_PICKLE_PARSE', message: 'empty pickle stream', location: where });
+    errors.push({ code: 'FORMAT_INVALID', message: 'empty pickle stream', location: where });
   }
   let nestedCount = 0;
   while (offset < data.length) {
@@ -271,7 +271,7 @@ export async function scanPickleStream(data: Uint8Array, options: PicklePassOpti
             }),
           );
       }
-      errors.push({ code: 'SCAN_PICKLE_PARSE', message: run.error.message, location: where });
+      errors.push({ code: 'FORMAT_INVALID', message: run.error.message, location: where });
       break;
     }
     pickles++;
