@@ -74,7 +74,6 @@ class ParseError extends Error {
 }
 
 const latin1 = new TextDecoder('latin1');
-const utf8 = new TextDecoder('utf-8');
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** GLOBAL/INST operands: CPython decodes them as strict UTF-8 and fails (before importing) when invalid. */
