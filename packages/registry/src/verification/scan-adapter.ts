@@ -47,7 +47,7 @@ export function verdictFromReports(files: readonly StagedFile[], reports: readon
   };
 }
 
-/** The core scanner when its engine is exported (`scanFile(path)` → FileReport), else undefined. */
+/** The core scanner when its engine is exported (`scanFile(path, options, display)` → FileReport), else undefined. */
 export function defaultScanner(): RegistryScanner | undefined {
   const scanFile = (core as Record<string, unknown>).scanFile;
   if (typeof scanFile !== 'function') return undefined;
@@ -56,7 +56,12 @@ export function defaultScanner(): RegistryScanner | undefined {
     async scan(files) {
       const reports: FileReport[] = [];
       for (const file of files) {
-        const report: unknown = await (scanFile as (p: string) => Promise<unknown>)(file.localPath);
+        // Blobs are named by digest: the engine detects formats from content, and reports the manifest path.
+        const report: unknown = await (scanFile as (p: string, o: object, display: string) => Promise<unknown>)(
+          file.localPath,
+          {},
+          file.path,
+        );
         if (!isFileReport(report)) throw new Error(`scanner returned an unexpected report for ${file.path}`);
         reports.push(report);
       }
