@@ -1,12 +1,140 @@
+import { writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import {
+  atLeast,
+  downloadSnapshot,
+  EMPTY_SCAN_CONFIG,
+  type FileReport,
+  findScanConfig,
+  isHubReference,
+  loadScanConfigFile,
+  ModelsecError,
+  type ScanConfig,
+  type ScanReport,
+  SEVERITIES,
+  type Severity,
+  scanPaths,
+  stableJson,
+} from '@modelsec/core';
 import type { Command } from 'commander';
-import { type CliEnv, notImplemented } from '../command-kit.js';
+import { action, type CliEnv, Option, parseIntegerOption } from '../command-kit.js';
+import type { Output } from '../output.js';
 
-/** `modelsec scan`: placeholder until its issue lands. */
+interface ScanFlags {
+  format: 'text' | 'json';
+  output?: string;
+  failOn: Severity;
+  strict?: boolean;
+  config?: string;
+  maxFileSize?: number;
+}
+
+const EXAMPLES = `
+Examples:
+  $ modelsec scan ./models                       scan every file under ./models (exit 1 on high or critical)
+  $ modelsec scan model.pt --fail-on medium      also fail on medium findings (unparseable, integrity)
+  $ modelsec scan ./models --format json -o report.json
+  $ modelsec scan hf://org/model@main            download into the Hugging Face cache, then scan
+  $ modelsec scan . --config .modelsec.json      allowlisted globals and suppressions (each with a reason)
+
+Exit codes: 0 no finding at or above --fail-on; 1 at least one; 2 usage error or unreadable path.`;
+
+function textReport(report: ScanReport, failOn: Severity, out: Output): string {
+  const lines: string[] = [];
+  for (const file of report.files) lines.push(...fileBlock(file, out));
+  const s = report.summary;
+  const counts = SEVERITIES.slice()
+    .reverse()
+    .map((sev) => `${s.findings[sev]} ${sev}`)
+    .join(', ');
+  const failing = report.files.filter((f) => f.findings.some((x) => !x.suppressed && atLeast(x.severity, failOn))).length;
+  lines.push(
+    `${s.files} file(s) scanned: ${counts}${s.suppressed ? `, ${s.suppressed} suppressed` : ''}; ${failing} file(s) at or above ${failOn}`,
+  );
+  return lines.join('\n');
+}
+
+function fileBlock(file: FileReport, out: Output): string[] {
+  const active = file.findings.filter((f) => !f.suppressed);
+  const verdict = active.length === 0 ? out.paint('green', 'clean') : out.paint('red', active[0]?.severity ?? 'info');
+  const lines = [`${out.paint('bold', file.path)}  [${file.format}, ${file.size} bytes]  ${verdict}`];
+  for (const f of file.findings) {
+    const where = f.location.members?.length ? ` (in ${f.location.members.join(' > ')})` : '';
+    const tag = f.suppressed ? ` [suppressed: ${f.suppressed.reason}]` : '';
+    lines.push(`  ${f.severity.toUpperCase().padEnd(8)} ${f.ruleId}  ${f.message}${where}${tag}`);
+  }
+  lines.push('');
+  return lines;
+}
+
+/** `modelsec scan PATH...`. */
 export function register(program: Command, env: CliEnv): void {
   program
     .command('scan')
-    .description('Scan model files for unsafe payloads (pickle, PyTorch, Keras, GGUF, ONNX, safetensors...)')
-    .allowUnknownOption()
-    .allowExcessArguments()
-    .action(notImplemented(env, 'scan', 'issue #3'));
+    .description('Scan model files for unsafe payloads (pickle, PyTorch, numpy, joblib, GGUF, safetensors, archives...)')
+    .argument('<paths...>', 'files, directories (recursive, every file) or hf://ORG/NAME[@REV]')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .option('-o, --output <file>', 'write the report to FILE instead of stdout')
+    .addOption(
+      new Option('--fail-on <severity>', 'exit 1 when a finding reaches this severity').choices([...SEVERITIES]).default('high'),
+    )
+    .option('--strict', 'every non-allowlisted pickle global is high')
+    .option('--config <file>', 'scan config (default: .modelsec.json found upward from the first path)')
+    .option(
+      '--max-file-size <bytes>',
+      'files larger than this are reported, not scanned',
+      parseIntegerOption('--max-file-size', 1),
+    )
+    .addHelpText('after', EXAMPLES)
+    .action(
+      action(env, async (out: Output, paths: string[], flags: ScanFlags) => {
+        const local: string[] = [];
+        for (const p of paths) {
+          if (isHubReference(p)) {
+            out.info(`downloading ${p} into the Hugging Face cache...`);
+            const snapshot = await downloadSnapshot(p, { env: env.env });
+            local.push(snapshot.path);
+          } else {
+            local.push(p);
+          }
+        }
+        const config: ScanConfig = flags.config
+          ? loadScanConfigFile(resolve(env.cwd, flags.config))
+          : local[0]
+            ? findScanConfig(resolve(env.cwd, local[0]))
+            : EMPTY_SCAN_CONFIG;
+        const progress = out.progress('scanning');
+        let report: ScanReport;
+        const prevCwd = process.cwd();
+        try {
+          if (prevCwd !== env.cwd) process.chdir(env.cwd);
+          report = await scanPaths(local, {
+            config,
+            strict: Boolean(flags.strict),
+            maxFileSize: flags.maxFileSize,
+            onProgress: ({ done, total, path }) => {
+              progress.setTotal(total);
+              progress.update(done, path);
+            },
+          });
+        } finally {
+          progress.finish();
+          if (process.cwd() !== prevCwd) process.chdir(prevCwd);
+        }
+        const failed = report.files.some((f) => f.findings.some((x) => !x.suppressed && atLeast(x.severity, flags.failOn)));
+        const body = flags.format === 'json' || out.json ? stableJson(report) : textReport(report, flags.failOn, out);
+        if (flags.output) {
+          try {
+            await writeFile(resolve(env.cwd, flags.output), body.endsWith('\n') ? body : `${body}\n`);
+          } catch (cause) {
+            throw new ModelsecError('FILE_WRITE_FAILED', `cannot write ${flags.output}`, {
+              cause,
+              details: { path: flags.output },
+            });
+          }
+          out.info(`report written to ${flags.output}`);
+        } else out.raw(body);
+        return failed ? 1 : 0;
+      }),
+    );
 }

@@ -45,6 +45,7 @@ export const ERROR_CODES = {
   // ── scan ───────────────────────────────────────────────────────────────────
   SCAN_FINDINGS: spec(1, 422, 'The scan found issues at or above the --fail-on threshold.'),
   SCAN_PATH_INVALID: spec(2, 400, 'A scan target is not a file, a directory or a valid hf:// reference.'),
+  FORMAT_INVALID: spec(2, 400, 'A model file header (safetensors, GGUF, ONNX) is malformed.'),
 
   // ── mlbom ──────────────────────────────────────────────────────────────────
   BOM_INVALID: spec(1, 422, 'A BOM does not validate against the CycloneDX schema.'),

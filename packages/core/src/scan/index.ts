@@ -1,4 +1,25 @@
+export {
+  applySuppressions,
+  EMPTY_SCAN_CONFIG,
+  findScanConfig,
+  loadScanConfigFile,
+  parseScanConfig,
+  type ScanConfig,
+  type Suppression,
+} from './config.js';
+export { classifyZipMembers, detectFormat } from './detect.js';
+export {
+  DEFAULT_MAX_FILE_SIZE,
+  MAX_SCAN_NESTING,
+  type ScanOptions,
+  type ScanReport,
+  type ScanSummary,
+  scanFile,
+  scanPaths,
+  summarise,
+} from './engine.js';
 export { HANDLERS, handlerFor } from './handlers/index.js';
+export { findSstiPatterns } from './handlers/jinja-ssti.js';
 export {
   classifyGlobal,
   DEFAULT_HANDLER_CONFIG,

@@ -1,4 +1,15 @@
 import type { FormatHandler } from '../types.js';
+import { gzipHandler, tarArchiveHandler, textHandler, uninspectableHandler, zipArchiveHandler } from './archives.js';
+import { ggufHandler } from './gguf.js';
+import { safetensorsHandler } from './safetensors.js';
 
-/** Handlers for safetensors, gguf, onnx, keras, keras-h5/hdf5, tf-savedmodel, and generic archives. */
-export const OTHER_FORMAT_HANDLERS: readonly FormatHandler[] = [];
+/** Handlers for safetensors, gguf, generic archives, text; formats not inspected yet fail closed (MS-ENG-004). */
+export const OTHER_FORMAT_HANDLERS: readonly FormatHandler[] = [
+  safetensorsHandler,
+  ggufHandler,
+  zipArchiveHandler,
+  tarArchiveHandler,
+  gzipHandler,
+  textHandler,
+  uninspectableHandler,
+];

@@ -1,4 +1,90 @@
+import type { Reference } from '../types.js';
 import type { RuleSpec } from './types.js';
 
+const CWE_502: Reference = { id: 'CWE-502', url: 'https://cwe.mitre.org/data/definitions/502.html' };
+const CWE_1336: Reference = { id: 'CWE-1336', url: 'https://cwe.mitre.org/data/definitions/1336.html' };
+const CWE_20: Reference = { id: 'CWE-20', url: 'https://cwe.mitre.org/data/definitions/20.html' };
+const CWE_409: Reference = { id: 'CWE-409', url: 'https://cwe.mitre.org/data/definitions/409.html' };
+const ATLAS_T0010: Reference = { id: 'AML.T0010', url: 'https://atlas.mitre.org/techniques/AML.T0010' };
+const ATLAS_T0011: Reference = { id: 'AML.T0011.000', url: 'https://atlas.mitre.org/techniques/AML.T0011.000' };
+const OWASP_LLM03: Reference = { id: 'LLM03:2025', url: 'https://genai.owasp.org/llmrisk/llm032025-supply-chain/' };
+const CVE_2024_34359: Reference = { id: 'CVE-2024-34359', url: 'https://nvd.nist.gov/vuln/detail/CVE-2024-34359' };
+
 /** Rules of the other formats and of the engine (safetensors, GGUF, ONNX, Keras, archives, limits). */
-export const FORMAT_RULES: readonly RuleSpec[] = [];
+export const FORMAT_RULES: readonly RuleSpec[] = [
+  {
+    id: 'MS-ARC-001',
+    title: 'Archive limit reached',
+    severity: 'medium',
+    summary:
+      'An archive exceeds MAX_ARCHIVE_ENTRIES, MAX_ARCHIVE_MEMBER_BYTES or MAX_ARCHIVE_DECOMPRESSED_BYTES (zip bomb), or its stream is corrupt; the rest was not scanned.',
+    why: 'Content beyond the limit is not proven clean; bombs exhaust memory or disk of loaders.',
+    fix: 'Split or re-create the archive; scan its contents separately.',
+    references: [CWE_409, ATLAS_T0010],
+  },
+  {
+    id: 'MS-ENG-001',
+    title: 'Unrecognised file format',
+    severity: 'medium',
+    summary: 'The file matched no known model, archive or text format, so it could not be inspected.',
+    why: 'A loader may still deserialize it; a scanner that passes what it cannot read is bypassed (fail closed).',
+    fix: 'Check what the file is; remove it from the model directory, or suppress this rule for it with a reason.',
+    references: [ATLAS_T0010, OWASP_LLM03],
+  },
+  {
+    id: 'MS-ENG-002',
+    title: 'File could not be parsed',
+    severity: 'medium',
+    summary: 'The file was detected as a known format but parsing failed (truncated, malformed, or a limit was reached).',
+    why: 'Content the scanner did not read may hold a payload; the file is not proven clean (fail closed).',
+    fix: 'Re-export the file with the official tooling; if it is trusted, suppress with a reason.',
+    references: [CWE_20, ATLAS_T0010, OWASP_LLM03],
+  },
+  {
+    id: 'MS-ENG-003',
+    title: 'File larger than --max-file-size',
+    severity: 'medium',
+    summary: 'The file exceeds the configured maximum size and was not scanned.',
+    why: 'An unscanned file is not proven clean.',
+    fix: 'Raise --max-file-size, or scan the file separately.',
+    references: [ATLAS_T0010],
+  },
+  {
+    id: 'MS-ENG-004',
+    title: 'Uninspectable container',
+    severity: 'medium',
+    summary: 'The file is a container (7z, rar, zstd...) that modelsec cannot open, so its members were not scanned.',
+    why: 'Loaders that unpack it first (nullifAI used 7z) would run any pickle inside.',
+    fix: 'Unpack it and scan the contents, or distribute the model in an inspectable format.',
+    references: [CWE_502, ATLAS_T0010, OWASP_LLM03],
+  },
+  {
+    id: 'MS-ENG-005',
+    title: 'Nesting limit reached',
+    severity: 'medium',
+    summary: 'Archives or embedded files nest deeper than MAX_SCAN_NESTING; deeper content was not scanned.',
+    why: 'Deep nesting is a classic way to hide a payload from scanners.',
+    fix: 'Flatten the archive.',
+    references: [CWE_409, ATLAS_T0010],
+  },
+  {
+    id: 'MS-GGUF-001',
+    title: 'Server-side template injection in a chat template',
+    severity: 'critical',
+    summary:
+      'A Jinja template in the GGUF metadata (tokenizer.chat_template...) reaches Python internals (__class__, __globals__, __builtins__, os.popen...).',
+    why: 'Runtimes render the chat template with Jinja2; a template that walks to __builtins__ runs code when the model is loaded or prompted (CVE-2024-34359).',
+    fix: 'Do not load the model; replace the chat template with a plain one from the original model.',
+    references: [CWE_1336, CVE_2024_34359, ATLAS_T0011, OWASP_LLM03],
+  },
+  {
+    id: 'MS-ST-001',
+    title: 'safetensors integrity error',
+    severity: 'medium',
+    summary:
+      'The safetensors header disagrees with the data: dtype/shape/size mismatch, offsets outside the file, overlapping tensors, gaps or unknown dtypes.',
+    why: 'Not code execution, but a lying header can crash loaders, hide data in gaps, or alias tensors.',
+    fix: 'Re-export the file with the safetensors library.',
+    references: [CWE_20, OWASP_LLM03],
+  },
+];

@@ -1,0 +1,91 @@
+/**
+ * Format detection by content (magic bytes and structure), never by file extension.
+ */
+import type { ByteSource } from '../formats/byte-source.js';
+import { isGguf } from '../formats/gguf/index.js';
+import { readZipEntries } from '../formats/zip/index.js';
+import { joblibCodec } from './handlers/joblib.js';
+import { looksLikePickle } from './pickle/looks-like-pickle.js';
+import { listTar } from './tar-listing.js';
+import type { DetectedFormat } from './types.js';
+
+/** Bytes read from the start of a file to detect its format. */
+export const DETECT_HEAD_BYTES = 64 * 1024;
+
+/** torch.save legacy files start with a pickle of the magic number 0x1950a86a20f9469cfc6c (LONG1, 10 bytes). */
+const TORCH_LEGACY_MAGIC = [0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19];
+const HDF5_SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
+
+function startsWith(head: Uint8Array, bytes: readonly number[], at = 0): boolean {
+  return bytes.every((b, i) => head[at + i] === b);
+}
+
+/** Classifies a zip by its member names. */
+export function classifyZipMembers(names: readonly string[]): DetectedFormat {
+  if (names.some((n) => /(^|\/)code\//.test(n)) && names.some((n) => /(^|\/)constants\.pkl$/.test(n))) return 'torchscript';
+  if (names.some((n) => /^[^/]+\/data\.pkl$/.test(n) || n === 'data.pkl')) return 'pytorch-zip';
+  if (names.includes('config.json') && (names.includes('metadata.json') || names.includes('model.weights.h5'))) return 'keras';
+  const files = names.filter((n) => !n.endsWith('/'));
+  if (files.length > 0 && files.every((n) => n.endsWith('.npy'))) return 'numpy-npz';
+  return 'zip';
+}
+
+function isTar(head: Uint8Array): boolean {
+  return head.length >= 262 && startsWith(head, [0x75, 0x73, 0x74, 0x61, 0x72], 257); // "ustar"
+}
+
+function isText(head: Uint8Array): boolean {
+  if (head.length === 0) return false;
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(
+      head.length === DETECT_HEAD_BYTES ? head.subarray(0, head.length - 4) : head,
+    );
+  } catch {
+    return false;
+  }
+  return !head.includes(0);
+}
+
+/** safetensors: 8-byte little-endian header length, then a JSON object (`{`, possibly after spaces). */
+function isSafetensors(head: Uint8Array, _size: number): boolean {
+  if (head.length < 10 || head[8] !== 0x7b) return false;
+  const len = new DataView(head.buffer, head.byteOffset, 8).getBigUint64(0, true);
+  return len >= 2n && (head[9] === 0x22 || head[9] === 0x7d || head[9] === 0x20 || head[9] === 0x0a);
+}
+
+/** Detects the format of a file or member from its bytes. */
+export async function detectFormat(source: ByteSource): Promise<DetectedFormat> {
+  const head = await source.read(0, DETECT_HEAD_BYTES);
+  if (head.length === 0) return 'unknown';
+  if (isGguf(head)) return 'gguf';
+  if (startsWith(head, HDF5_SIGNATURE)) return 'hdf5';
+  if (startsWith(head, [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59])) return 'numpy';
+  if (startsWith(head, [0x50, 0x4b, 0x03, 0x04]) || startsWith(head, [0x50, 0x4b, 0x05, 0x06])) {
+    try {
+      const listing = await readZipEntries(source);
+      return classifyZipMembers(listing.entries.map((e) => e.name));
+    } catch {
+      return 'zip';
+    }
+  }
+  if (startsWith(head, [0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c])) return '7z';
+  if (startsWith(head, [0x52, 0x61, 0x72, 0x21, 0x1a, 0x07])) return 'rar';
+  if (startsWith(head, [0x28, 0xb5, 0x2f, 0xfd])) return 'zstd';
+  if (startsWith(head, [0x1f, 0x8b])) return 'gzip';
+  if (isTar(head)) {
+    const names = (await listTar(source)).map((m) => m.name);
+    return names.includes('sys_info') || (names.includes('pickle') && names.includes('storages')) ? 'pytorch-tar' : 'tar';
+  }
+  if (isSafetensors(head, source.size)) return 'safetensors';
+  // bz2 / xz / lzma / zlib streams: the joblib handler decompresses them (bounded) and scans the pickle inside.
+  if (joblibCodec(head) !== 'none') return 'joblib';
+  if (isSafetensors(head, source.size)) return 'safetensors';
+  if (startsWith(head, TORCH_LEGACY_MAGIC, 2) && head[0] === 0x80) return 'pytorch-legacy';
+  if (looksLikePickle(head)) return 'pickle';
+  if (isText(head)) {
+    const trimmed = new TextDecoder().decode(head).trimStart();
+    if (trimmed.startsWith('{') || trimmed.startsWith('[')) return 'json';
+    return 'text';
+  }
+  return 'unknown';
+}
