@@ -48,7 +48,7 @@ async function writeRandomFile(file: string, bytes: number): Promise<void> {
   const block = randomBytes(8 * 1024 * 1024);
   for (let written = 0; written < bytes; written += block.length) {
     const chunk = block.subarray(0, Math.min(block.length, bytes - written));
-    if (!out.write(chunk)) await new Promise((r) => out.once('drain', r));
+    if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
   }
   await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
 }
