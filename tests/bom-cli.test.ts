@@ -74,6 +74,33 @@ describe('modelsec bom (built CLI)', () => {
     expect(libraries(none.stdout)).toEqual([]);
   });
 
+  it('--scan attaches verdicts per file and findings as vulnerabilities (JSON and XML stay valid)', async () => {
+    const malicious = 'fixtures/scan/malicious/dotted-name-torch-os-system.pkl';
+    const run = await runCli(['bom', malicious, '--scan']);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(/scan: 1 file\(s\), 1 finding\(s\)/);
+    const bom = JSON.parse(run.stdout) as {
+      components: { properties: { name: string; value: string }[] }[];
+      vulnerabilities: { id: string; source: { name: string }; ratings: { severity: string }[]; affects: { ref: string }[] }[];
+    };
+    expect(validateCycloneDx(run.stdout).valid).toBe(true);
+    expect(bom.components[0]!.properties).toContainEqual({ name: 'modelsec:scan:verdict', value: 'critical' });
+    expect(bom.vulnerabilities).toEqual([
+      expect.objectContaining({
+        id: 'MS-PKL-001',
+        source: { name: 'modelsec' },
+        ratings: [expect.objectContaining({ severity: 'critical' })],
+        affects: [{ ref: 'file:dotted-name-torch-os-system.pkl' }],
+      }),
+    ]);
+    const xml = await runCli(['bom', malicious, '--scan', '--spec', '1.7', '--format', 'xml']);
+    expect(validateCycloneDx(xml.stdout)).toMatchObject({ valid: true, specVersion: '1.7', format: 'xml' });
+    const benign = await runCli(['bom', 'fixtures/models/tiny-checkpoint.pt', '--scan']);
+    const props = (JSON.parse(benign.stdout) as { components: { properties: { name: string; value: string }[] }[] })
+      .components[0]!.properties;
+    expect(props).toContainEqual({ name: 'modelsec:scan:verdict', value: 'clean' });
+  });
+
   it('--format spdx3 writes SPDX 3.0.1 JSON-LD that validates', async () => {
     const run = await runCli(['bom', HF_DIR, '--format', 'spdx3'], { env: EPOCH });
     expect(run.code).toBe(0);

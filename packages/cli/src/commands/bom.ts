@@ -1,12 +1,16 @@
-import { rename, rm, writeFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { rename, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import {
   clockFromEnv,
   cycloneDxToSpdx3,
+  downloadSnapshot,
   generateModelBom,
   isHubReference,
   MODELSEC_VERSION,
+  type ModelFacts,
   ModelsecError,
+  scanFile,
+  scanReportsToAttachment,
   stableJson,
   validateSpdx3,
 } from '@modelsec/core';
@@ -64,17 +68,34 @@ async function writeAtomically(path: string, text: string): Promise<void> {
 }
 
 async function buildBom(env: CliEnv, out: Output, target: string, flags: BomFlags): Promise<0> {
-  if (flags.scan) {
-    throw new ModelsecError(
-      'NOT_IMPLEMENTED',
-      "'modelsec bom --scan' needs the scan engine (issue #2), which has not landed yet",
-      {
-        details: { flag: '--scan' },
-      },
-    );
-  }
   const clock = clockFromEnv();
-  const path = isHubReference(target) ? target : resolve(env.cwd, target);
+  let path = isHubReference(target) ? target : resolve(env.cwd, target);
+  if (flags.scan && isHubReference(target)) {
+    // Scanning needs the bytes: the snapshot goes to the HF cache, whose path names the same repo and commit.
+    const download = out.progress(`downloading ${target}`);
+    const snapshot = await downloadSnapshot(target, {
+      onProgress: (done, total) => {
+        download.setTotal(total);
+        download.update(done);
+      },
+    }).finally(() => download.finish());
+    path = snapshot.path;
+  }
+  const scanRoot = !isHubReference(path) && (await stat(path)).isFile() ? dirname(path) : path;
+  const scan = flags.scan
+    ? async (facts: ModelFacts) => {
+        const scanning = out.progress('scanning', facts.files.length);
+        const reports = [];
+        for (const file of facts.files) {
+          reports.push(await scanFile(join(scanRoot, file.path), {}, file.path));
+          scanning.tick(1, file.path);
+        }
+        scanning.finish();
+        const attachment = scanReportsToAttachment(reports, { name: 'modelsec', version: MODELSEC_VERSION });
+        out.info(`scan: ${reports.length} file(s), ${attachment.findings.length} finding(s) recorded as vulnerabilities`);
+        return attachment;
+      }
+    : undefined;
   const progress = out.progress(`hashing ${target}`);
   const generated = await generateModelBom(path, {
     spec: flags.spec,
@@ -86,6 +107,7 @@ async function buildBom(env: CliEnv, out: Output, target: string, flags: BomFlag
     onHashed: (bytes) => progress.tick(bytes),
     ...(flags.name ? { name: flags.name } : {}),
     ...((flags.version ?? flags.modelVersion) ? { version: (flags.version ?? flags.modelVersion)! } : {}),
+    ...(scan ? { scan } : {}),
   }).finally(() => progress.finish());
   let text = generated.text;
   if (flags.format === 'spdx3') {
