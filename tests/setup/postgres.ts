@@ -54,6 +54,25 @@ async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
   }
 }
 
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Scratch databases of earlier runs that were killed before their teardown (their process is gone). */
+async function dropStaleScratchDatabases(): Promise<void> {
+  const { rows } = await admin((c) => c.query("SELECT datname FROM pg_database WHERE datname LIKE 'modelsec\\_test\\_%'"));
+  for (const { datname } of rows as { datname: string }[]) {
+    const pid = Number(/^modelsec_test_(\d+)_[0-9a-f]+$/.exec(datname)?.[1]);
+    if (Number.isSafeInteger(pid) && pid > 0 && !processAlive(pid))
+      await admin((c) => c.query(`DROP DATABASE IF EXISTS ${datname} WITH (FORCE)`)).catch(() => undefined);
+  }
+}
+
 export default async function setup(): Promise<() => Promise<void>> {
   // The CLI pins registry log keys on first use under the config dir: give each test run its own, so keys of
   // earlier runs' registries (same loopback port, new key) never meet, and the user's real config is untouched.
@@ -71,6 +90,7 @@ export default async function setup(): Promise<() => Promise<void>> {
       await new Promise((r) => setTimeout(r, 250));
     }
   }
+  await dropStaleScratchDatabases();
   const name = `modelsec_test_${process.pid}_${randomBytes(4).toString('hex')}`;
   await admin((c) => c.query(`CREATE DATABASE ${name}`));
   const url = new URL(ADMIN_URL);
