@@ -145,7 +145,11 @@ export async function pullModel(
 ): Promise<VersionInfo> {
   const version = await resolveVersion(client, ref);
   const bundleText = await fetchText(client, ref.namespace, version.bundleDigest);
-  const verifiers = verifiersFor(effectivePolicy(options.policy).signers, options.publicKeyPem ?? version.publicKey);
+  // Without a local policy, the namespace policy's signers (when it names any) decide, as at push.
+  let policy = options.policy;
+  if (!policy)
+    policy = (await client.json<{ policy: Policy | null }>('GET', `/v1/namespaces/${ref.namespace}/policy`)).policy ?? undefined;
+  const verifiers = verifiersFor(effectivePolicy(policy).signers, options.publicKeyPem ?? version.publicKey);
   const { verified, errors } = await verifyBundleLocally(bundleText, verifiers);
   if (!verified)
     throw new ModelsecError(
