@@ -90,6 +90,19 @@ describe('registry transparency log over HTTP', () => {
     const proof = hashes.map((h) => new Uint8Array(Buffer.from(h, 'base64')));
     expect(verifyConsistency(1, cp.size, hashLeaf(leaf0), cp.rootHash, proof)).toBe(true);
   });
+
+  it('a yank is logged in the same transaction and the version stays verifiable', async () => {
+    const admin = new RegistryClient({ baseUrl: url, token: ADMIN });
+    const before = await verifiedCheckpoint(url, { configDir });
+    await admin.json('POST', '/v1/namespaces/acme/models/bert/versions/1.0.0/yank', { json: { reason: 'bad weights' } });
+    const after = await verifiedCheckpoint(url, { configDir });
+    expect(after.checkpoint.size).toBe(before.checkpoint.size + 1);
+    expect(after.consistentWith).toBe(before.checkpoint.size);
+    const leaf = await (await fetch(`${url}/v1/log/entries/${before.checkpoint.size}`)).json();
+    expect(leaf).toMatchObject({ type: 'yank', namespace: 'acme', model: 'bert', version: '1.0.0', reason: 'bad weights' });
+    const still = await verifyLogInclusion(url, pushedIndex, { type: 'publish', version: '1.0.0' }, { configDir });
+    expect(still.index).toBe(pushedIndex);
+  });
 });
 
 describe('registry log start-up check', () => {
