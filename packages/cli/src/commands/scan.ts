@@ -15,13 +15,14 @@ import {
   type Severity,
   scanPaths,
   stableJson,
+  toSarif,
 } from '@modelsec/core';
 import type { Command } from 'commander';
 import { action, type CliEnv, Option, parseIntegerOption } from '../command-kit.js';
 import type { Output } from '../output.js';
 
 interface ScanFlags {
-  format: 'text' | 'json';
+  format: 'text' | 'json' | 'sarif';
   output?: string;
   failOn: Severity;
   strict?: boolean;
@@ -34,6 +35,7 @@ Examples:
   $ modelsec scan ./models                       scan every file under ./models (exit 1 on high or critical)
   $ modelsec scan model.pt --fail-on medium      also fail on medium findings (unparseable, integrity)
   $ modelsec scan ./models --format json -o report.json
+  $ modelsec scan ./models --format sarif -o modelsec.sarif   upload with github/codeql-action/upload-sarif
   $ modelsec scan hf://org/model@main            download into the Hugging Face cache, then scan
   $ modelsec scan . --config .modelsec.json      allowlisted globals and suppressions (each with a reason)
 
@@ -73,7 +75,7 @@ export function register(program: Command, env: CliEnv): void {
     .command('scan')
     .description('Scan model files for unsafe payloads (pickle, PyTorch, numpy, joblib, GGUF, safetensors, archives...)')
     .argument('<paths...>', 'files, directories (recursive, every file) or hf://ORG/NAME[@REV]')
-    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'sarif']).default('text'))
     .option('-o, --output <file>', 'write the report to FILE instead of stdout')
     .addOption(
       new Option('--fail-on <severity>', 'exit 1 when a finding reaches this severity').choices([...SEVERITIES]).default('high'),
@@ -122,7 +124,12 @@ export function register(program: Command, env: CliEnv): void {
           if (process.cwd() !== prevCwd) process.chdir(prevCwd);
         }
         const failed = report.files.some((f) => f.findings.some((x) => !x.suppressed && atLeast(x.severity, flags.failOn)));
-        const body = flags.format === 'json' || out.json ? stableJson(report) : textReport(report, flags.failOn, out);
+        const body =
+          flags.format === 'sarif'
+            ? stableJson(toSarif(report))
+            : flags.format === 'json' || out.json
+              ? stableJson(report)
+              : textReport(report, flags.failOn, out);
         if (flags.output) {
           try {
             await writeFile(resolve(env.cwd, flags.output), body.endsWith('\n') ? body : `${body}\n`);
