@@ -16,7 +16,7 @@ import { buildOpenApi, type RouteDoc } from './openapi.js';
 import { type Policy, policySchema } from './policy/policy.js';
 import type { BlobStore } from './store/blob-store.js';
 import { FsBlobStore } from './store/fs-blob-store.js';
-import type { MetadataStore, TokenScope, VersionRecord } from './store/metadata-store.js';
+import type { MetadataStore, NamespaceRecord, TokenScope, VersionRecord } from './store/metadata-store.js';
 import { PostgresMetadataStore } from './store/postgres/postgres-metadata-store.js';
 import { SqliteMetadataStore } from './store/sqlite/sqlite-metadata-store.js';
 import { isSafeRelativePath, PUSH_MANIFEST_SCHEMA, type PushManifest } from './verification/manifest.js';
@@ -664,7 +664,9 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
         ...(q.model ? { model: q.model } : {}),
         includeYanked: q.includeYanked !== 'false',
       });
-      const namespaces = new Map((await store.listNamespaces()).map((n) => [n.name, n]));
+      // Only the namespaces of the rows found (a lookup usually hits one): the check route is the hot path.
+      const namespaces = new Map<string, NamespaceRecord | undefined>();
+      for (const name of new Set(rows.map((r) => r.namespace))) namespaces.set(name, await store.getNamespace(name));
       const visible = rows.filter((r) => {
         const ns = namespaces.get(r.namespace);
         return ns !== undefined && canRead(request.actor, ns);
