@@ -29,6 +29,7 @@ export {
   standaloneScanContext,
 } from './pickle/index.js';
 export { RULES, type RuleSpec, ruleById } from './rules/index.js';
+export { renderRulesDocs } from './rules-docs.js';
 export { toSarif } from './sarif.js';
 export {
   atLeast,
