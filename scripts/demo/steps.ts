@@ -13,6 +13,19 @@ export const DEMO_STEPS: DemoStep[] = [
     },
   },
   {
+    title: 'Scan a directory mixing model formats for unsafe payloads (scan)',
+    run(ctx) {
+      const mixed = join(ctx.fixtures, 'scan', 'mixed');
+      ctx.say(
+        'Every file is detected by content: a pickle named .bin, an SSTI chat template in a GGUF, a zip member, a lying safetensors header:',
+      );
+      ctx.modelsec(['scan', mixed], { expectExit: 1 });
+      ctx.say('The same scan as SARIF for GitHub code scanning, and the clean files alone pass (exit 0):');
+      ctx.modelsec(['scan', mixed, '--format', 'sarif', '-o', join(ctx.work, 'scan.sarif')], { expectExit: 1 });
+      ctx.modelsec(['scan', join(mixed, 'model.safetensors'), join(mixed, 'chat.gguf'), join(mixed, 'config.json')]);
+    },
+  },
+  {
     title: 'Validate and score an ML-BOM offline (bom validate, bom score)',
     run(ctx) {
       const bom = {
