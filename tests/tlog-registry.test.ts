@@ -52,6 +52,12 @@ describe('registry transparency log over HTTP', () => {
       expect(verifyInclusion(i, cp.size, hashLeaf(leaf), proof, cp.rootHash)).toBe(true);
     }
     expect(types).toEqual(['namespace', 'policy', 'publish']);
+    const tile = await fetch(`${url}/v1/log/tile/0/000.p/3`);
+    expect(tile.status).toBe(200);
+    const tileBytes = Buffer.from(await tile.arrayBuffer());
+    expect(tileBytes.length).toBe(3 * 32);
+    expect((await fetch(`${url}/v1/log/tile/0/000`)).status).toBe(404);
+    expect((await fetch(`${url}/v1/log/tile/0/bogus`)).status).toBe(400);
     expect((await fetch(`${url}/v1/log/entries/99`)).status).toBe(404);
     expect((await fetch(`${url}/v1/log/proofs/inclusion?index=5&size=3`)).status).toBe(400);
     expect((await fetch(`${url}/v1/log/proofs/consistency?from=x&to=3`)).status).toBe(400);

@@ -6,6 +6,7 @@
  */
 import { ModelsecError } from '@modelsec/core';
 import type { FastifyInstance } from 'fastify';
+import { parseTilePath, readTile, TILE_WIDTH } from './tiles.js';
 import type { TransparencyLog } from './transparency-log.js';
 
 const NAME = { type: 'string', pattern: '^[a-z0-9](?:[a-z0-9._-]{0,62}[a-z0-9])?$' };
@@ -35,6 +36,18 @@ export function logRoutes(log: TransparencyLog) {
           .type('application/json')
           .header('cache-control', 'public, max-age=31536000, immutable')
           .send(Buffer.from(await log.entry(Number(request.params.index)))),
+    );
+    app.get<{ Params: { '*': string } }>(
+      '/v1/log/tile/*',
+      { config: { summary: 'C2SP tlog-tiles: hash tiles tile/<L>/<N>[.p/<W>] and entry bundles tile/entries/<N>[.p/<W>].' } },
+      async (request, reply) => {
+        const tile = parseTilePath(request.params['*']);
+        const bytes = await readTile(log, tile);
+        return reply
+          .type('application/octet-stream')
+          .header('cache-control', tile.width === TILE_WIDTH ? 'public, max-age=31536000, immutable' : 'no-cache')
+          .send(Buffer.from(bytes));
+      },
     );
     app.get<{ Querystring: { namespace: string; model: string; version: string } }>(
       '/v1/log/lookup',
