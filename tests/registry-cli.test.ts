@@ -9,7 +9,12 @@ import { CLI_BIN, REPO_ROOT, runCli } from './helpers/cli.js';
 
 const ADMIN = 'msk_cli-test-admin';
 const work = mkdtempSync(path.join(os.tmpdir(), 'modelsec-registry-cli-'));
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+/** Every server started, killed at the end even when a test timed out before its own cleanup. */
+const started: ChildProcess[] = [];
+afterAll(() => {
+  for (const child of started) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  rmSync(work, { recursive: true, force: true });
+});
 
 interface Server {
   url: string;
@@ -29,6 +34,7 @@ function startServer(dataDir: string): Promise<Server> {
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
+    started.push(child);
     let out = '';
     let err = '';
     child.stderr?.on('data', (d) => {
