@@ -20,8 +20,10 @@ const EXPECTED: Record<string, string> = {
   'chat.gguf': 'gguf:clean',
   'config.json': 'json:clean',
   'lying.safetensors': 'safetensors:medium',
+  'model.onnx': 'onnx:clean',
   'model.safetensors': 'safetensors:clean',
   'ssti.gguf': 'gguf:critical',
+  'traversal.onnx': 'onnx:high',
   'weights.bin': 'pickle:critical',
 };
 
@@ -57,7 +59,7 @@ describe('modelsec scan (built CLI)', () => {
     const run = await runCli(['scan', MIXED]);
     expect(run.code).toBe(1);
     for (const name of Object.keys(EXPECTED)) expect(run.stdout).toContain(`${MIXED}/${name}  [`);
-    expect(run.stdout).toMatch(/9 file\(s\) scanned: 3 critical, 0 high, 2 medium/);
+    expect(run.stdout).toMatch(/11 file\(s\) scanned: 3 critical, 1 high, 2 medium/);
     expect(run.stdout).toContain('MS-GGUF-001');
   });
 
@@ -69,7 +71,7 @@ describe('modelsec scan (built CLI)', () => {
     const validate = sarifValidator();
     expect(validate(sarif), JSON.stringify(validate.errors?.slice(0, 3))).toBe(true);
     expect(validate({ version: '2.1.0', runs: [{ results: [] }] })).toBe(false); // the validator can fail (no tool)
-    expect(sarif.runs[0].results.length).toBe(5);
+    expect(sarif.runs[0].results.length).toBe(6);
     expect(sarif.runs[0].tool.driver.rules.map((r: { id: string }) => r.id)).toContain('MS-GGUF-001');
   });
 

@@ -3,6 +3,7 @@
  */
 import type { ByteSource } from '../formats/byte-source.js';
 import { isGguf } from '../formats/gguf/index.js';
+import { looksLikeOnnx, parseOnnxModel } from '../formats/onnx/index.js';
 import { readZipEntries } from '../formats/zip/index.js';
 import { joblibCodec } from './handlers/joblib.js';
 import { looksLikePickle } from './pickle/looks-like-pickle.js';
@@ -82,6 +83,16 @@ export async function detectFormat(source: ByteSource): Promise<DetectedFormat> 
   if (isSafetensors(head, source.size)) return 'safetensors';
   if (startsWith(head, TORCH_LEGACY_MAGIC, 2) && head[0] === 0x80) return 'pytorch-legacy';
   if (looksLikePickle(head)) return 'pickle';
+  if (looksLikeOnnx(head)) {
+    if (source.size <= DETECT_HEAD_BYTES) {
+      try {
+        parseOnnxModel(head);
+        return 'onnx';
+      } catch {
+        // not a complete ModelProto: fall through
+      }
+    } else return 'onnx';
+  }
   if (isText(head)) {
     const trimmed = new TextDecoder().decode(head).trimStart();
     if (trimmed.startsWith('{') || trimmed.startsWith('[')) return 'json';

@@ -1,12 +1,14 @@
 import type { FormatHandler } from '../types.js';
 import { gzipHandler, tarArchiveHandler, textHandler, uninspectableHandler, zipArchiveHandler } from './archives.js';
 import { ggufHandler } from './gguf.js';
+import { onnxHandler } from './onnx.js';
 import { safetensorsHandler } from './safetensors.js';
 
 /** Handlers for safetensors, gguf, generic archives, text; formats not inspected yet fail closed (MS-ENG-004). */
 export const OTHER_FORMAT_HANDLERS: readonly FormatHandler[] = [
   safetensorsHandler,
   ggufHandler,
+  onnxHandler,
   zipArchiveHandler,
   tarArchiveHandler,
   gzipHandler,

@@ -1,0 +1,143 @@
+/**
+ * ONNX ModelProto reader (header facts only, never tensor values): IR version, producer, opsets, graph name,
+ * initializers with their external_data locations, node op types and domains (subgraphs included), metadata_props.
+ */
+import { ModelsecError } from '../../errors/index.js';
+import { MAX_PROTOBUF_DEPTH, type ProtoField, protoFields, protoString } from '../protobuf/index.js';
+
+/** Nodes and initializers collected (real models have tens of thousands); more is LIMIT_EXCEEDED. */
+export const MAX_ONNX_ITEMS = 2_000_000;
+
+export interface OnnxInitializer {
+  name: string;
+  /** external_data entries (location, offset, length, checksum) when data_location = EXTERNAL. */
+  externalData: Record<string, string>;
+}
+
+export interface OnnxModel {
+  irVersion?: number;
+  producerName?: string;
+  producerVersion?: string;
+  opsetImports: Array<{ domain: string; version: number }>;
+  graphName?: string;
+  initializers: OnnxInitializer[];
+  nodes: Array<{ opType: string; domain: string }>;
+  metadataProps: Record<string, string>;
+}
+
+function keyValue(bytes: Uint8Array): [string, string] {
+  let key = '';
+  let value = '';
+  for (const f of protoFields(bytes)) {
+    if (f.wire !== 2) continue;
+    if (f.field === 1) key = protoString(f.value);
+    else if (f.field === 2) value = protoString(f.value);
+  }
+  return [key, value];
+}
+
+function tensor(bytes: Uint8Array): OnnxInitializer {
+  let name = '';
+  const externalData: Record<string, string> = {};
+  for (const f of protoFields(bytes)) {
+    if (f.field === 8 && f.wire === 2) name = protoString(f.value);
+    else if (f.field === 13 && f.wire === 2) {
+      const [k, v] = keyValue(f.value);
+      externalData[k] = v;
+    }
+  }
+  return { name, externalData };
+}
+
+function count(model: OnnxModel): void {
+  if (model.nodes.length + model.initializers.length > MAX_ONNX_ITEMS) {
+    throw new ModelsecError('LIMIT_EXCEEDED', 'onnx: more than MAX_ONNX_ITEMS nodes and initializers', {
+      details: { limit: MAX_ONNX_ITEMS },
+    });
+  }
+}
+
+function graph(bytes: Uint8Array, model: OnnxModel, depth: number, top: boolean): void {
+  if (depth > MAX_PROTOBUF_DEPTH)
+    throw new ModelsecError('LIMIT_EXCEEDED', 'onnx: subgraphs nested deeper than MAX_PROTOBUF_DEPTH', {
+      details: { limit: MAX_PROTOBUF_DEPTH },
+    });
+  for (const f of protoFields(bytes)) {
+    if (f.wire !== 2) continue;
+    if (f.field === 2 && top) model.graphName = protoString(f.value);
+    else if (f.field === 5 || f.field === 15) {
+      // initializer (TensorProto) / sparse_initializer (SparseTensorProto: values = field 1)
+      if (f.field === 5) model.initializers.push(tensor(f.value));
+      else
+        for (const s of protoFields(f.value))
+          if (s.wire === 2 && (s.field === 1 || s.field === 2)) model.initializers.push(tensor(s.value));
+      count(model);
+    } else if (f.field === 1) node(f.value, model, depth);
+  }
+}
+
+function node(bytes: Uint8Array, model: OnnxModel, depth: number): void {
+  let opType = '';
+  let domain = '';
+  for (const f of protoFields(bytes)) {
+    if (f.wire !== 2) continue;
+    if (f.field === 4) opType = protoString(f.value);
+    else if (f.field === 7) domain = protoString(f.value);
+    else if (f.field === 5) attribute(f.value, model, depth);
+  }
+  model.nodes.push({ opType, domain });
+  count(model);
+}
+
+function attribute(bytes: Uint8Array, model: OnnxModel, depth: number): void {
+  for (const f of protoFields(bytes) as Iterable<ProtoField>) {
+    if (f.wire !== 2) continue;
+    if (f.field === 6 || f.field === 11)
+      graph(f.value, model, depth + 1, false); // g / graphs
+    else if (f.field === 5 || f.field === 10) model.initializers.push(tensor(f.value)); // t / tensors
+  }
+}
+
+/** Parses a serialized ONNX ModelProto. Throws FORMAT_INVALID / LIMIT_EXCEEDED. */
+export function parseOnnxModel(bytes: Uint8Array): OnnxModel {
+  const model: OnnxModel = { opsetImports: [], initializers: [], nodes: [], metadataProps: {} };
+  let sawGraph = false;
+  for (const f of protoFields(bytes)) {
+    if (f.field === 1 && f.wire === 0) model.irVersion = Number(f.value);
+    else if (f.wire !== 2) continue;
+    else if (f.field === 2) model.producerName = protoString(f.value);
+    else if (f.field === 3) model.producerVersion = protoString(f.value);
+    else if (f.field === 7) {
+      sawGraph = true;
+      graph(f.value, model, 0, true);
+    } else if (f.field === 8) {
+      let domain = '';
+      let version = 0;
+      for (const o of protoFields(f.value)) {
+        if (o.field === 1 && o.wire === 2) domain = protoString(o.value);
+        else if (o.field === 2 && o.wire === 0) version = Number(o.value);
+      }
+      model.opsetImports.push({ domain, version });
+    } else if (f.field === 14) {
+      const [k, v] = keyValue(f.value);
+      model.metadataProps[k] = v;
+    }
+  }
+  if (model.irVersion === undefined || !sawGraph) {
+    throw new ModelsecError('FORMAT_INVALID', 'onnx: no ir_version or graph in ModelProto', {
+      details: { field: model.irVersion === undefined ? 'ir_version' : 'graph' },
+    });
+  }
+  return model;
+}
+
+/** Cheap content sniff: field 1 varint ir_version 1..15 then a known ModelProto field. */
+export function looksLikeOnnx(head: Uint8Array): boolean {
+  return (
+    head.length > 3 &&
+    head[0] === 0x08 &&
+    (head[1] as number) >= 1 &&
+    (head[1] as number) <= 15 &&
+    [0x12, 0x1a, 0x22, 0x28, 0x32, 0x3a, 0x42, 0x72].includes(head[2] as number)
+  );
+}
