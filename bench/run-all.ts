@@ -10,6 +10,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   hashing: async () => (await import('./hashing.js')).run,
   registry: async () => (await import('./registry.js')).run,
   pickle: async () => (await import('./pickle.js')).run,
+  tlog: async () => (await import('./tlog.js')).run,
 };
 
 async function main(): Promise<void> {

@@ -7,15 +7,19 @@ import { createHash } from 'node:crypto';
 
 export const HASH_SIZE = 32;
 
+const LEAF_PREFIX = Uint8Array.of(0);
+const NODE_PREFIX = Uint8Array.of(1);
+
 /** Longest proof accepted: a tree of 2^64 leaves needs at most 64 hashes (inclusion) or 2*64 (consistency). */
 export const MAX_PROOF_HASHES = 128;
 
 export function hashLeaf(entry: Uint8Array): Uint8Array {
-  return new Uint8Array(createHash('sha256').update(Uint8Array.of(0)).update(entry).digest());
+  // Buffer is a Uint8Array: returned as is, no copy (appends are hash-bound).
+  return createHash('sha256').update(LEAF_PREFIX).update(entry).digest();
 }
 
 export function hashChildren(left: Uint8Array, right: Uint8Array): Uint8Array {
-  return new Uint8Array(createHash('sha256').update(Uint8Array.of(1)).update(left).update(right).digest());
+  return createHash('sha256').update(NODE_PREFIX).update(left).update(right).digest();
 }
 
 export function emptyRoot(): Uint8Array {
