@@ -20,6 +20,7 @@ const EXPECTED: Record<string, string> = {
   'chat.gguf': 'gguf:clean',
   'config.json': 'json:clean',
   'lying.safetensors': 'safetensors:medium',
+  'model.keras': 'keras:clean',
   'model.onnx': 'onnx:clean',
   'model.safetensors': 'safetensors:clean',
   'ssti.gguf': 'gguf:critical',
@@ -59,7 +60,7 @@ describe('modelsec scan (built CLI)', () => {
     const run = await runCli(['scan', MIXED]);
     expect(run.code).toBe(1);
     for (const name of Object.keys(EXPECTED)) expect(run.stdout).toContain(`${MIXED}/${name}  [`);
-    expect(run.stdout).toMatch(/11 file\(s\) scanned: 3 critical, 1 high, 2 medium/);
+    expect(run.stdout).toMatch(/12 file\(s\) scanned: 3 critical, 1 high, 2 medium/);
     expect(run.stdout).toContain('MS-GGUF-001');
   });
 

@@ -16,7 +16,7 @@ export const MAX_ARCHIVE_DECOMPRESSED_BYTES = 1024 * 1024 * 1024;
 export const MAX_ARCHIVE_MEMBER_BYTES = 512 * 1024 * 1024;
 
 export const zipArchiveHandler: FormatHandler = {
-  formats: ['zip', 'keras'],
+  formats: ['zip'],
   async scan(source, ctx) {
     const findings: Finding[] = [];
     const errors: ScanIssue[] = [];

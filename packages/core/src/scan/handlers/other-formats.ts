@@ -1,6 +1,7 @@
 import type { FormatHandler } from '../types.js';
 import { gzipHandler, tarArchiveHandler, textHandler, uninspectableHandler, zipArchiveHandler } from './archives.js';
 import { ggufHandler } from './gguf.js';
+import { kerasHandler } from './keras.js';
 import { onnxHandler } from './onnx.js';
 import { safetensorsHandler } from './safetensors.js';
 
@@ -9,6 +10,7 @@ export const OTHER_FORMAT_HANDLERS: readonly FormatHandler[] = [
   safetensorsHandler,
   ggufHandler,
   onnxHandler,
+  kerasHandler,
   zipArchiveHandler,
   tarArchiveHandler,
   gzipHandler,

@@ -1,0 +1,122 @@
+/**
+ * Keras `.keras` archives: config.json is walked for Lambda layers (marshalled bytecode), `module`/`class_name`
+ * references outside keras/tensorflow, and unsafe-deserialization toggles; every member (weights, npz, pickles)
+ * is also scanned through ctx.scanNested by the zip handler.
+ */
+import { readZipEntries, readZipEntry } from '../../formats/zip/index.js';
+import { makeFinding } from '../pickle/findings.js';
+import type { Finding, FindingLocation, FormatHandler } from '../types.js';
+import { zipArchiveHandler } from './archives.js';
+
+/** Largest config.json parsed (real configs are tens of KB to a few MB). */
+export const MAX_KERAS_CONFIG_BYTES = 64 * 1024 * 1024;
+/** Nesting of config objects walked (JSON.parse already bounds it by size; this bounds the walk). */
+export const MAX_KERAS_CONFIG_DEPTH = 256;
+
+const SAFE_MODULE = /^(keras|tf_keras|tensorflow|keras_nlp|keras_hub|keras_cv)(\.|$)/;
+const DANGEROUS_MODULE =
+  /^(builtins|__builtin__|os|posix|nt|subprocess|sys|socket|shutil|runpy|importlib|pickle|marshal|ctypes|pty|code|codeop|webbrowser)(\.|$)/;
+const UNSAFE_TOGGLE = /enable_unsafe_deserialization|safe_mode|get_file/;
+
+export function checkKerasConfig(config: unknown, members: readonly string[]): Finding[] {
+  const findings: Finding[] = [];
+  const at = (path: string): FindingLocation => ({ members: [...members], path });
+  const walk = (value: unknown, path: string, depth: number): void => {
+    if (depth > MAX_KERAS_CONFIG_DEPTH) {
+      findings.push(
+        makeFinding('MS-ENG-002', 'Keras config nested deeper than MAX_KERAS_CONFIG_DEPTH', at(path), {
+          limit: 'MAX_KERAS_CONFIG_DEPTH',
+        }),
+      );
+      return;
+    }
+    if (Array.isArray(value)) {
+      value.forEach((v, i) => {
+        walk(v, `${path}/${i}`, depth + 1);
+      });
+      return;
+    }
+    if (typeof value !== 'object' || value === null) return;
+    const obj = value as Record<string, unknown>;
+    const className = typeof obj.class_name === 'string' ? obj.class_name : undefined;
+    const module = typeof obj.module === 'string' ? obj.module : undefined;
+    if (className === 'Lambda') {
+      const text = JSON.stringify(obj.config ?? obj);
+      const bytecode = /"code"\s*:\s*"|"function"\s*:\s*\[\s*"|4wEAAAAAAAAA|YwAAAAAAAAA|4w[A-Za-z0-9+/]{20}/.test(text);
+      findings.push(
+        makeFinding(
+          'MS-KERAS-001',
+          bytecode
+            ? 'Lambda layer carries marshalled Python bytecode'
+            : 'Lambda layer (runs a Python function when the model loads)',
+          at(path),
+          { className, bytecode },
+          bytecode ? 'critical' : 'high',
+        ),
+      );
+    }
+    if (module !== undefined && !SAFE_MODULE.test(module)) {
+      findings.push(
+        makeFinding(
+          'MS-KERAS-002',
+          `config references ${module}.${className ?? '?'} outside keras/tensorflow`,
+          at(path),
+          { module, className: className ?? null },
+          DANGEROUS_MODULE.test(module) ? 'critical' : 'high',
+        ),
+      );
+    }
+    for (const [k, v] of Object.entries(obj)) {
+      if (
+        typeof v === 'string' &&
+        UNSAFE_TOGGLE.test(v) &&
+        (k === 'class_name' || k === 'registered_name' || k === 'function' || k === 'module')
+      ) {
+        findings.push(
+          makeFinding(
+            'MS-KERAS-003',
+            `config calls ${v} (unsafe deserialization toggle or download gadget)`,
+            at(`${path}/${k}`),
+            { value: v },
+          ),
+        );
+      }
+      walk(v, `${path}/${k}`, depth + 1);
+    }
+  };
+  walk(config, '', 0);
+  return findings;
+}
+
+export const kerasHandler: FormatHandler = {
+  formats: ['keras'],
+  async scan(source, ctx) {
+    const base = await zipArchiveHandler.scan(source, ctx);
+    // model.weights.h5 of a Keras 3 archive holds only arrays (layers and code live in config.json, checked below),
+    // so its "HDF5 not inspected" finding is dropped; any other HDF5 member stays reported.
+    base.findings = base.findings.filter(
+      (f) =>
+        !(
+          f.ruleId === 'MS-ENG-004' &&
+          f.location.members?.length === ctx.members.length + 1 &&
+          f.location.members.at(-1) === 'model.weights.h5'
+        ),
+    );
+    const listing = await readZipEntries(source);
+    const entry = listing.entries.find((e) => e.name === 'config.json');
+    if (!entry) return base;
+    const members = [...ctx.members, 'config.json'];
+    try {
+      const { bytes } = await readZipEntry(source, entry, { maxBytes: MAX_KERAS_CONFIG_BYTES });
+      const config = JSON.parse(new TextDecoder('utf-8').decode(bytes)) as unknown;
+      base.findings.push(...checkKerasConfig(config, members));
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      base.findings.push(
+        makeFinding('MS-ENG-002', `Keras config.json could not be parsed: ${message}`, { members }, { error: message }),
+      );
+      base.errors.push({ code: 'SCAN_KERAS_CONFIG', message, location: { members } });
+    }
+    return base;
+  },
+};
