@@ -11,6 +11,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   registry: async () => (await import('./registry.js')).run,
   pickle: async () => (await import('./pickle.js')).run,
   tlog: async () => (await import('./tlog.js')).run,
+  'scan-files': async () => (await import('./scan-files.js')).run,
 };
 
 async function main(): Promise<void> {
