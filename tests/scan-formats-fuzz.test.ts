@@ -1,0 +1,70 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gguf, ModelsecError, memorySource, safetensors, scanPaths } from '@modelsec/core';
+import { afterAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT } from './helpers/cli.js';
+
+const SEEDS = ['benign', 'malicious'].flatMap((d) =>
+  readdirSync(join(REPO_ROOT, 'fixtures/scan/formats', d))
+    .sort()
+    .map((f) => readFileSync(join(REPO_ROOT, 'fixtures/scan/formats', d, f))),
+);
+const tmp = mkdtempSync(join(tmpdir(), 'modelsec-scan-fuzz-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+function rng(seed: number) {
+  let x = seed >>> 0 || 1;
+  return () => {
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    return x;
+  };
+}
+
+function mutate(bytes: Uint8Array, next: () => number): Uint8Array {
+  const out = Uint8Array.from(bytes);
+  const mode = next() % 3;
+  if (mode === 0) for (let i = 0; i < 1 + (next() % 8); i++) out[next() % out.length] = next() & 0xff;
+  if (mode === 1) return out.subarray(0, next() % out.length);
+  if (mode === 2 && out.length > 16)
+    out.set(
+      Uint8Array.from({ length: 8 }, () => next() & 0xff),
+      next() % (out.length - 8),
+    );
+  return out;
+}
+
+describe('format parsers under random and mutated input (bounded)', () => {
+  it('safetensors and GGUF readers return or throw a ModelsecError, never anything else', async () => {
+    const next = rng(42);
+    for (let i = 0; i < 600; i++) {
+      const seed = SEEDS[next() % SEEDS.length] as Uint8Array;
+      const input = i % 5 === 0 ? Uint8Array.from({ length: next() % 300 }, () => next() & 0xff) : mutate(seed, next);
+      for (const read of [safetensors.readSafetensorsHeader, gguf.readGgufHeader]) {
+        try {
+          const header = await read(memorySource(input));
+          if ('tensors' in header && 'dataStart' in header) safetensors.validateSafetensors(header);
+        } catch (error) {
+          expect(error).toBeInstanceOf(ModelsecError);
+        }
+      }
+    }
+  });
+
+  it('the engine never crashes and never reports an unparseable file as clean', async () => {
+    const next = rng(7);
+    for (let i = 0; i < 150; i++) {
+      const seed = SEEDS[next() % SEEDS.length] as Uint8Array;
+      writeFileSync(join(tmp, `m${i}.bin`), mutate(seed, next));
+    }
+    const report = await scanPaths([tmp]);
+    expect(report.files).toHaveLength(150);
+    for (const file of report.files) {
+      if (file.errors.length > 0) expect(file.findings.length, file.path).toBeGreaterThan(0);
+    }
+  });
+});
