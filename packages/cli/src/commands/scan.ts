@@ -1,5 +1,5 @@
 import { writeFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import {
   atLeast,
   downloadSnapshot,
@@ -91,11 +91,16 @@ export function register(program: Command, env: CliEnv): void {
     .action(
       action(env, async (out: Output, paths: string[], flags: ScanFlags) => {
         const local: string[] = [];
+        /** Snapshot directory → `hf://repo@commit`, so reports name Hub files by their Hub address. */
+        const hubNames = new Map<string, string>();
+        const symlinkRoots: string[] = [];
         for (const p of paths) {
           if (isHubReference(p)) {
             out.info(`downloading ${p} into the Hugging Face cache...`);
             const snapshot = await downloadSnapshot(p, { env: env.env });
             local.push(snapshot.path);
+            symlinkRoots.push(dirname(dirname(snapshot.path))); // the repo's cache dir: snapshots link into blobs/
+            hubNames.set(snapshot.path.split('\\').join('/'), `hf://${snapshot.repo}@${snapshot.commit}`);
           } else {
             local.push(p);
           }
@@ -114,6 +119,7 @@ export function register(program: Command, env: CliEnv): void {
             config,
             strict: Boolean(flags.strict),
             maxFileSize: flags.maxFileSize,
+            symlinkRoots,
             onProgress: ({ done, total, path }) => {
               progress.setTotal(total);
               progress.update(done, path);
@@ -122,6 +128,10 @@ export function register(program: Command, env: CliEnv): void {
         } finally {
           progress.finish();
           if (process.cwd() !== prevCwd) process.chdir(prevCwd);
+        }
+        for (const file of report.files) {
+          for (const [dir, name] of hubNames)
+            if (file.path.startsWith(`${dir}/`)) file.path = `${name}/${file.path.slice(dir.length + 1)}`;
         }
         const failed = report.files.some((f) => f.findings.some((x) => !x.suppressed && atLeast(x.severity, flags.failOn)));
         const body =

@@ -36,6 +36,11 @@ export interface ScanOptions {
   strict?: boolean;
   maxFileSize?: number;
   onProgress?: (event: { done: number; total: number; path: string }) => void;
+  /**
+   * Directories besides each scan root that symlinks may point into (a Hugging Face cache snapshot links its files
+   * to ../../blobs). Symlinks to anywhere else are skipped.
+   */
+  symlinkRoots?: readonly string[];
 }
 
 export interface ScanSummary {
@@ -58,7 +63,7 @@ interface Target {
   display: string;
 }
 
-async function walk(root: string): Promise<Target[]> {
+async function walk(root: string, extraRoots: readonly string[] = []): Promise<Target[]> {
   const info = await stat(root).catch((cause) => {
     throw new ModelsecError('FILE_NOT_FOUND', `scan target ${root} does not exist or cannot be read`, {
       cause,
@@ -68,7 +73,8 @@ async function walk(root: string): Promise<Target[]> {
   if (info.isFile()) return [{ absolute: root, display: root.split(sep).join('/') }];
   if (!info.isDirectory())
     throw new ModelsecError('SCAN_PATH_INVALID', `${root} is not a file or directory`, { details: { path: root } });
-  const realRoot = await realpath(root);
+  const roots = [await realpath(root), ...(await Promise.all(extraRoots.map((r) => realpath(r).catch(() => r))))];
+  const inside = (target: string) => roots.some((r) => target === r || target.startsWith(r + sep));
   const out: Target[] = [];
   const stack = [root];
   while (stack.length > 0) {
@@ -79,7 +85,7 @@ async function walk(root: string): Promise<Target[]> {
       let isDir = entry.isDirectory();
       if (entry.isSymbolicLink()) {
         const target = await realpath(full).catch(() => undefined);
-        if (!target || (target !== realRoot && !target.startsWith(realRoot + sep))) continue; // never leave the root
+        if (!target || !inside(target)) continue; // never leave the root
         const s = await stat(full);
         isFile = s.isFile();
         isDir = false; // symlinked directories are not followed (cycles)
@@ -228,7 +234,7 @@ export function summarise(files: readonly FileReport[]): ScanSummary {
 /** Scans files and directories (recursively, every file whatever its extension). */
 export async function scanPaths(paths: readonly string[], options: ScanOptions = {}): Promise<ScanReport> {
   const targets: Target[] = [];
-  for (const p of paths) targets.push(...(await walk(p)));
+  for (const p of paths) targets.push(...(await walk(p, options.symlinkRoots)));
   const unique = [...new Map(targets.map((t) => [resolve(t.absolute), t])).values()].sort((a, b) =>
     a.display < b.display ? -1 : a.display > b.display ? 1 : 0,
   );
