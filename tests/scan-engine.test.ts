@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findSstiPatterns, memorySource, safetensors, scanPaths } from '@modelsec/core';
@@ -94,5 +94,15 @@ describe('scanPaths', () => {
     });
     expect(report.files[0]?.findings[0]?.suppressed).toEqual({ reason: 'known export bug' });
     expect(report.summary.maxSeverity).toBeNull();
+  });
+
+  it('does not follow symlinks that leave the scanned root', async () => {
+    const outside = write('outside/secret.bin', Uint8Array.from([0, 1, 2, 0xff]));
+    const root = join(dir, 'linkroot');
+    write('linkroot/inside.json', '{}');
+    symlinkSync(outside, join(root, 'escape.bin'));
+    symlinkSync(join(root, 'inside.json'), join(root, 'alias.json'));
+    const report = await scanPaths([root]);
+    expect(report.files.map((f) => f.path.slice(root.length + 1))).toEqual(['alias.json', 'inside.json']);
   });
 });
