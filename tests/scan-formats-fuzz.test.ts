@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gguf, ModelsecError, memorySource, safetensors, scanPaths } from '@modelsec/core';
@@ -8,7 +8,9 @@ import { REPO_ROOT } from './helpers/cli.js';
 const SEEDS = ['benign', 'malicious'].flatMap((d) =>
   readdirSync(join(REPO_ROOT, 'fixtures/scan/formats', d))
     .sort()
-    .map((f) => readFileSync(join(REPO_ROOT, 'fixtures/scan/formats', d, f))),
+    .map((f) => join(REPO_ROOT, 'fixtures/scan/formats', d, f))
+    .filter((p) => statSync(p).isFile())
+    .map((p) => readFileSync(p)),
 );
 const tmp = mkdtempSync(join(tmpdir(), 'modelsec-scan-fuzz-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

@@ -83,6 +83,11 @@ export async function detectFormat(source: ByteSource): Promise<DetectedFormat> 
   if (isSafetensors(head, source.size)) return 'safetensors';
   if (startsWith(head, TORCH_LEGACY_MAGIC, 2) && head[0] === 0x80) return 'pytorch-legacy';
   if (looksLikePickle(head)) return 'pickle';
+  // SavedModel: field 1 saved_model_schema_version = 1, then field 2 meta_graphs, with a 'serve' tag or tensorflow strings.
+  if (head[0] === 0x08 && head[1] === 0x01 && head[2] === 0x12) {
+    const h = Buffer.from(head);
+    if (h.includes('tensorflow') || h.includes('serve')) return 'tf-savedmodel';
+  }
   if (looksLikeOnnx(head)) {
     if (source.size <= DETECT_HEAD_BYTES) {
       try {

@@ -4,6 +4,7 @@ import { ggufHandler } from './gguf.js';
 import { kerasHandler } from './keras.js';
 import { onnxHandler } from './onnx.js';
 import { safetensorsHandler } from './safetensors.js';
+import { tfSavedModelHandler } from './tf-savedmodel.js';
 
 /** Handlers for safetensors, gguf, generic archives, text; formats not inspected yet fail closed (MS-ENG-004). */
 export const OTHER_FORMAT_HANDLERS: readonly FormatHandler[] = [
@@ -11,6 +12,7 @@ export const OTHER_FORMAT_HANDLERS: readonly FormatHandler[] = [
   ggufHandler,
   onnxHandler,
   kerasHandler,
+  tfSavedModelHandler,
   zipArchiveHandler,
   tarArchiveHandler,
   gzipHandler,

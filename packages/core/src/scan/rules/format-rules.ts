@@ -133,6 +133,16 @@ export const FORMAT_RULES: readonly RuleSpec[] = [
     references: [ATLAS_T0010, OWASP_LLM03],
   },
   {
+    id: 'MS-TF-001',
+    title: 'TensorFlow graph op that touches files or runs Python',
+    severity: 'high',
+    summary:
+      'The SavedModel graph uses ReadFile, WriteFile, MatchingFiles, DeleteFile (high) or PyFunc, EagerPyFunc, ShellExecute (critical).',
+    why: 'Running the graph (serving, evaluation) reads or writes host files or calls Python code.',
+    fix: 'Review the graph (saved_model_cli show --all); do not serve models with file or Python ops from untrusted sources.',
+    references: [ATLAS_T0011, ATLAS_T0010, OWASP_LLM03],
+  },
+  {
     id: 'MS-ST-001',
     title: 'safetensors integrity error',
     severity: 'medium',
