@@ -44,7 +44,8 @@ function isText(head: Uint8Array): boolean {
   } catch {
     return false;
   }
-  return !head.includes(0);
+  // Control bytes other than tab, newlines, form feed and ESC mean binary (protobuf, packed data), not text.
+  return !head.some((b) => b < 0x09 || (b > 0x0d && b < 0x20 && b !== 0x1b));
 }
 
 /** safetensors: 8-byte little-endian header length, then a JSON object (`{`, possibly after spaces). */
