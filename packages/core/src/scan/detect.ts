@@ -6,6 +6,7 @@ import { isGguf } from '../formats/gguf/index.js';
 import { looksLikeOnnx, parseOnnxModel } from '../formats/onnx/index.js';
 import { readZipEntries } from '../formats/zip/index.js';
 import { joblibCodec } from './handlers/joblib.js';
+import { findTfOps } from './handlers/tf-savedmodel.js';
 import { looksLikePickle } from './pickle/looks-like-pickle.js';
 import { listTar } from './tar-listing.js';
 import type { DetectedFormat } from './types.js';
@@ -99,10 +100,14 @@ export async function detectFormat(source: ByteSource): Promise<DetectedFormat> 
       }
     } else return 'onnx';
   }
+  // A protocol 0/1 pickle cut short (no STOP) still executes up to the break: `c<module>\n<name>\n` opens it.
+  if (/^\(?c[A-Za-z_][\w.]*\n[A-Za-z_][\w.]*\n/.test(new TextDecoder('latin1').decode(head.subarray(0, 256)))) return 'pickle';
   if (isText(head)) {
     const trimmed = new TextDecoder().decode(head).trimStart();
     if (trimmed.startsWith('{') || trimmed.startsWith('[')) return 'json';
     return 'text';
   }
+  // A bare GraphDef (no SavedModel wrapper) with Python or file ops: scan it as a SavedModel graph.
+  if ((head[0] === 0x0a || head[0] === 0x08) && findTfOps(head).length > 0) return 'tf-savedmodel';
   return 'unknown';
 }

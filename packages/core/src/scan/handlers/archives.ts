@@ -7,6 +7,7 @@ import { readZipEntries, readZipEntry } from '../../formats/zip/index.js';
 import { makeFinding } from '../pickle/findings.js';
 import { listTar } from '../tar-listing.js';
 import type { Finding, FormatHandler, ScanIssue } from '../types.js';
+import { findSstiPatterns, looksLikeJinja } from './jinja-ssti.js';
 
 /** Members of one archive scanned; more is reported (a zip with millions of entries is a DoS). */
 export const MAX_ARCHIVE_ENTRIES = 10_000;
@@ -140,10 +141,46 @@ export const uninspectableHandler: FormatHandler = {
   },
 };
 
-/** JSON and plain text carry no executable payload for model loaders: no findings. */
+/** Largest JSON document parsed for Jinja templates (tokenizer_config.json is at most a few MB). */
+export const MAX_JSON_SCAN_BYTES = 64 * 1024 * 1024;
+
+function templateStrings(value: unknown, path: string, out: Array<[string, string]>, depth = 0): void {
+  if (depth > 256) return;
+  if (typeof value === 'string') {
+    if (/template/i.test(path) || looksLikeJinja(value)) out.push([path, value]);
+  } else if (Array.isArray(value)) {
+    for (const [i, v] of value.entries()) templateStrings(v, `${path}/${i}`, out, depth + 1);
+  } else if (typeof value === 'object' && value !== null) {
+    for (const [k, v] of Object.entries(value)) templateStrings(v, `${path}/${k}`, out, depth + 1);
+  }
+}
+
+/** JSON (tokenizer_config.json chat templates...) and Jinja-looking text are checked for SSTI; other text is clean. */
 export const textHandler: FormatHandler = {
   formats: ['json', 'text'],
-  async scan() {
-    return { findings: [], errors: [] };
+  async scan(source, ctx) {
+    if (source.size > MAX_JSON_SCAN_BYTES) return { findings: [], errors: [] };
+    const text = new TextDecoder('utf-8').decode(await source.read(0, source.size));
+    const strings: Array<[string, string]> = [];
+    try {
+      templateStrings(JSON.parse(text) as unknown, '', strings);
+    } catch {
+      // Not JSON (a .jinja/.template file, YAML config): the whole text is checked when it looks like Jinja.
+      if (looksLikeJinja(text)) strings.push(['', text]);
+    }
+    const findings: Finding[] = [];
+    for (const [path, value] of strings) {
+      const hits = findSstiPatterns(value);
+      if (hits.length === 0) continue;
+      findings.push(
+        makeFinding(
+          'MS-GGUF-001',
+          `Jinja template at ${path || '/'} reaches Python internals (${hits.map((h) => h.token).join(', ')})`,
+          { members: [...ctx.members], path },
+          { indicators: hits.map((h) => `${h.token} (${h.how})`) },
+        ),
+      );
+    }
+    return { findings, errors: [] };
   },
 };
