@@ -108,6 +108,6 @@ export async function detectFormat(source: ByteSource): Promise<DetectedFormat> 
     return 'text';
   }
   // A bare GraphDef (no SavedModel wrapper) with Python or file ops: scan it as a SavedModel graph.
-  if ((head[0] === 0x0a || head[0] === 0x08) && findTfOps(head).length > 0) return 'tf-savedmodel';
+  if ((head[0] === 0x0a || head[0] === 0x08 || head[0] === 0x12) && findTfOps(head).length > 0) return 'tf-savedmodel';
   return 'unknown';
 }
