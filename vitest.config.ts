@@ -15,9 +15,9 @@ export default defineConfig({
     include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'tests/**/*.test.ts'],
     // PostgreSQL store tests: server up + scratch database (fails loudly, never skips).
     globalSetup: ['tests/setup/postgres.ts'],
+    setupFiles: ['tests/setup/isolated-config.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
-    reporters: process.env.CI ? ['default'] : ['default'],
   },
 });

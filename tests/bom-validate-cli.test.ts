@@ -102,6 +102,21 @@ describe('modelsec bom validate', () => {
     }
   });
 
+
+  it('--spec takes the older versions too (1.4, 1.5), which `bom` itself does not build', async () => {
+    const bom14 = write(
+      'plain-1.4.cdx.json',
+      JSON.stringify({ bomFormat: 'CycloneDX', specVersion: '1.4', version: 1, components: [{ type: 'library', name: 'x' }] }),
+    );
+    for (const spec of ['1.4', '1.5']) {
+      const run = await runCli(['bom', 'validate', bom14, '--spec', spec, '--json']);
+      expect(run.code, run.stdout + run.stderr).toBe(0);
+      expect(run.json()).toMatchObject({ ok: true, specVersion: spec });
+    }
+    const build = await runCli(['bom', dir, '--spec', '1.5', '--json']);
+    expect(build.code).toBe(2);
+    expect(build.json()).toMatchObject({ ok: false, error: { code: 'USAGE', details: { flag: '--spec' } } });
+  });
   it('--format xml forces the XML reading', async () => {
     const run = await runCli(['bom', 'validate', validJson, '--format', 'xml', '--json']);
     expect(run.code).toBe(2);

@@ -52,6 +52,16 @@ function routeBomVersionFlag(program: Command): void {
   };
 }
 
+const BUILD_SPECS = ['1.6', '1.7'] as const;
+const BUILD_FORMATS = ['json', 'xml', 'spdx3'] as const;
+
+function checkChoice(flag: string, value: string, allowed: readonly string[]): void {
+  if (!allowed.includes(value))
+    throw new ModelsecError('USAGE', `${flag} must be one of ${allowed.join(', ')}, got '${value}'`, {
+      details: { flag, value, allowed: [...allowed] },
+    });
+}
+
 /** Writes next to the target and renames, so a reader never sees half a BOM. */
 async function writeAtomically(path: string, text: string): Promise<void> {
   const temporary = `${path}.${process.pid}.tmp`;
@@ -152,8 +162,10 @@ export function register(program: Command, env: CliEnv): void {
     // `bom validate FILE --spec 1.4`: the subcommand's own --spec/--format, not bom's, once a subcommand is named.
     .enablePositionalOptions()
     .argument('[path]', 'model directory (Hugging Face layout or not), model file, or hf://ORG/NAME[@REVISION]')
-    .addOption(new Option('--spec <version>', 'CycloneDX version').choices(['1.6', '1.7']).default('1.6'))
-    .addOption(new Option('--format <format>', 'output format').choices(['json', 'xml', 'spdx3']).default('json'))
+    // No commander `.choices()` here: commander hands `bom validate FILE --spec 1.4` to `bom`'s option, so the
+    // values are checked in the action (building takes 1.6/1.7; validating takes 1.4-1.7).
+    .addOption(new Option('--spec <version>', 'CycloneDX version: 1.6 or 1.7').default('1.6'))
+    .addOption(new Option('--format <format>', 'output format: json, xml or spdx3').default('json'))
     .option('-o, --output <file>', 'write the BOM to FILE instead of stdout (only ever a schema-valid BOM)')
     .addOption(
       new Option('--deps <mode>', 'read lockfiles and manifests found in the model directory')
@@ -197,6 +209,8 @@ Examples:
             },
           );
         }
+        checkChoice('--spec', flags.spec, BUILD_SPECS);
+        checkChoice('--format', flags.format, BUILD_FORMATS);
         return buildBom(env, out, path, flags);
       }),
     );
