@@ -57,6 +57,7 @@ export const DEMO_STEPS: DemoStep[] = [
       fixed.mitigationStrategy = fixed.description;
       delete fixed.description;
       writeFileSync(file, JSON.stringify(bom, null, 2));
+      ctx.say('With the field in its schema shape (description moved to mitigationStrategy) the same BOM validates:');
       ctx.modelsec(['bom', 'validate', file]);
     },
   },

@@ -8,6 +8,8 @@ import { toModelsecError } from '../errors/index.js';
  */
 export interface ByteSource {
   readonly size: number;
+  /** The file on disk, when the bytes come from one (libraries that only open paths, such as HDF5, use it). */
+  readonly path?: string;
   /** Reads up to `length` bytes at `offset` (fewer only at the end of the source). */
   read(offset: number, length: number): Promise<Uint8Array>;
   close(): Promise<void>;
@@ -31,6 +33,7 @@ export async function fileSource(path: string): Promise<ByteSource> {
   const { size } = await handle.stat();
   return {
     size,
+    path,
     async read(offset, length) {
       const start = Math.max(0, offset);
       const want = Math.max(0, Math.min(length, size - start));

@@ -128,7 +128,7 @@ export const gzipHandler: FormatHandler = {
 
 /** Containers modelsec cannot open: always a medium finding, never passed. */
 export const uninspectableHandler: FormatHandler = {
-  formats: ['7z', 'rar', 'zstd', 'xz', 'bzip2', 'hdf5', 'keras-h5'],
+  formats: ['7z', 'rar', 'zstd', 'xz', 'bzip2'],
   async scan(_source, ctx) {
     return {
       findings: [

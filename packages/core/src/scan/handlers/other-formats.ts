@@ -2,6 +2,7 @@ import type { FormatHandler } from '../types.js';
 import { gzipHandler, tarArchiveHandler, textHandler, uninspectableHandler, zipArchiveHandler } from './archives.js';
 import { ggufHandler } from './gguf.js';
 import { kerasHandler } from './keras.js';
+import { kerasH5Handler } from './keras-h5.js';
 import { onnxHandler } from './onnx.js';
 import { safetensorsHandler } from './safetensors.js';
 import { tfSavedModelHandler } from './tf-savedmodel.js';
@@ -12,6 +13,7 @@ export const OTHER_FORMAT_HANDLERS: readonly FormatHandler[] = [
   ggufHandler,
   onnxHandler,
   kerasHandler,
+  kerasH5Handler,
   tfSavedModelHandler,
   zipArchiveHandler,
   tarArchiveHandler,

@@ -152,4 +152,14 @@ export const FORMAT_RULES: readonly RuleSpec[] = [
     fix: 'Re-export the file with the safetensors library.',
     references: [CWE_20, OWASP_LLM03],
   },
+  {
+    id: 'MS-ST-002',
+    title: 'Code-like text in safetensors metadata',
+    severity: 'medium',
+    summary:
+      'A `__metadata__` value of a safetensors header holds Python or shell code (imports of os/subprocess, eval/exec, rm -rf, curl | sh, <script>).',
+    why: 'safetensors never executes metadata, but nothing legitimate puts code there: it marks a tampered file and a trap for tools that eval or shell out with metadata values.',
+    fix: 'Find out who wrote the metadata; re-export the weights with clean metadata.',
+    references: [CWE_20, OWASP_LLM03],
+  },
 ];

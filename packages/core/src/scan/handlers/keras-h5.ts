@@ -1,0 +1,129 @@
+/**
+ * Keras HDF5 models (`.h5`): the architecture lives in the root `model_config` attribute (JSON), which Keras
+ * deserialises at load time, Lambda layers included. HDF5 is read with h5wasm (the HDF5 library compiled to
+ * WebAssembly), never by hand. A plain HDF5 data file (no model_config) holds arrays only and nothing that loads
+ * as code. A file h5wasm cannot open fails closed (medium), never clean.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ByteSource } from '../../formats/byte-source.js';
+import { makeFinding } from '../pickle/findings.js';
+import type { FormatHandler, HandlerResult, ScanContext } from '../types.js';
+import { checkKerasConfig, MAX_KERAS_CONFIG_BYTES } from './keras.js';
+
+/**
+ * Largest nested HDF5 (an archive member, held in memory) copied to a temp file for h5wasm, which opens paths
+ * only. Files on disk are opened in place whatever their size: HDF5 reads only the metadata it is asked for.
+ */
+export const MAX_NESTED_HDF5_BYTES = 512 * 1024 * 1024;
+
+/** Root attributes that hold Keras JSON (architecture and compile settings). */
+const CONFIG_ATTRIBUTES = ['model_config', 'training_config'] as const;
+
+type H5Module = typeof import('h5wasm/node');
+let h5: Promise<H5Module['default']> | undefined;
+
+async function loadH5(): Promise<H5Module['default']> {
+  h5 ??= import('h5wasm/node').then(async (module) => {
+    await module.default.ready;
+    return module.default;
+  });
+  return h5;
+}
+
+async function withPath<T>(source: ByteSource, fn: (path: string) => Promise<T>): Promise<T | 'too-large'> {
+  if (source.path) return fn(source.path);
+  if (source.size > MAX_NESTED_HDF5_BYTES) return 'too-large';
+  const dir = await mkdtemp(join(tmpdir(), 'modelsec-h5-'));
+  try {
+    const path = join(dir, 'member.h5');
+    await writeFile(path, await source.read(0, source.size));
+    return await fn(path);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function attributeText(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (value instanceof Uint8Array) return new TextDecoder().decode(value);
+  if (Array.isArray(value) && typeof value[0] === 'string') return value[0];
+  return undefined;
+}
+
+async function scanHdf5(source: ByteSource, ctx: ScanContext): Promise<HandlerResult> {
+  const members = [...ctx.members];
+  const result = await withPath(source, async (path): Promise<HandlerResult> => {
+    const lib = await loadH5();
+    let file: InstanceType<H5Module['default']['File']>;
+    try {
+      file = new lib.File(path, 'r');
+    } catch (error) {
+      return {
+        findings: [makeFinding('MS-ENG-002', `HDF5 file could not be opened: ${(error as Error).message}`, { members })],
+        errors: [{ code: 'FORMAT_INVALID', message: 'HDF5 file could not be opened', location: { members } }],
+      };
+    }
+    try {
+      const findings = [];
+      let isKeras = false;
+      for (const name of CONFIG_ATTRIBUTES) {
+        const attribute = file.attrs[name];
+        if (!attribute) continue;
+        const text = attributeText(attribute.value);
+        if (text === undefined || text.length > MAX_KERAS_CONFIG_BYTES) {
+          findings.push(
+            makeFinding('MS-ENG-002', `HDF5 attribute '${name}' is not a JSON string modelsec can read`, {
+              members,
+              path: `/@${name}`,
+            }),
+          );
+          continue;
+        }
+        let config: unknown;
+        try {
+          config = JSON.parse(text);
+        } catch {
+          findings.push(makeFinding('MS-ENG-002', `HDF5 attribute '${name}' is not valid JSON`, { members, path: `/@${name}` }));
+          continue;
+        }
+        if (name === 'model_config') isKeras = true;
+        findings.push(...checkKerasConfig(config, members));
+      }
+      return { findings, errors: [], format: isKeras ? 'keras-h5' : 'hdf5' };
+    } catch (error) {
+      // h5wasm opens some corrupt files without throwing and fails on the first read instead.
+      return {
+        findings: [makeFinding('MS-ENG-002', `HDF5 file could not be read: ${(error as Error).message}`, { members })],
+        errors: [{ code: 'FORMAT_INVALID', message: 'HDF5 file could not be read', location: { members } }],
+      };
+    } finally {
+      try {
+        file.close();
+      } catch {
+        // Closing a file h5wasm never really opened fails too; nothing is held.
+      }
+    }
+  });
+  if (result === 'too-large')
+    return {
+      findings: [
+        makeFinding(
+          'MS-ENG-004',
+          'nested HDF5 larger than MAX_NESTED_HDF5_BYTES was not inspected',
+          { members },
+          {
+            limit: 'MAX_NESTED_HDF5_BYTES',
+          },
+        ),
+      ],
+      errors: [],
+    };
+  return result;
+}
+
+export const kerasH5Handler: FormatHandler = {
+  formats: ['hdf5', 'keras-h5'],
+  scan: scanHdf5,
+};
