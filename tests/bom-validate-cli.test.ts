@@ -102,7 +102,6 @@ describe('modelsec bom validate', () => {
     }
   });
 
-
   it('--spec takes the older versions too (1.4, 1.5), which `bom` itself does not build', async () => {
     const bom14 = write(
       'plain-1.4.cdx.json',
