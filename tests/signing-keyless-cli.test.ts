@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fulcioHandler, initializeCA, initializeCTLog, initializeTLog, initializeTSA, tsaHandler } from '@sigstore/mock';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runCli } from './helpers/cli.js';
 
 const ISSUER = 'https://issuer.mock.test';
@@ -24,6 +24,10 @@ let trustedRoot = '';
 const b64 = (b: ArrayBufferView) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64');
 
 beforeAll(async () => {
+  // @sigstore/mock's TSA (pkijs) writes genTime with the milliseconds' trailing zeros dropped (".5Z"), which
+  // @sigstore/core refuses ("invalid time") whenever the clock's milliseconds end in 0. Freeze Date on a whole
+  // second (timers stay real) so the timestamp is always well formed.
+  vi.useFakeTimers({ toFake: ['Date'], now: Math.floor(Date.now() / 1000) * 1000 });
   server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -106,6 +110,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  vi.useRealTimers();
   await new Promise<void>((resolve) => server.close(() => resolve()));
   rmSync(work, { recursive: true, force: true });
 });

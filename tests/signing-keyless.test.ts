@@ -11,7 +11,7 @@ import path from 'node:path';
 import { type BundleJson, type BundleVerifier, signModel, verifyModel, verifyModelBundle } from '@modelsec/core';
 import { fulcioHandler, initializeCA, initializeCTLog, initializeTLog, initializeTSA, tsaHandler } from '@sigstore/mock';
 import nock from 'nock';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 const FULCIO = 'https://fulcio.mock.test';
 const REKOR = 'https://rekor.mock.test';
@@ -29,6 +29,10 @@ let trustedRootJson: Record<string, unknown>;
 const work = mkdtempSync(path.join(tmpdir(), 'modelsec-keyless-'));
 
 beforeAll(async () => {
+  // @sigstore/mock's TSA (pkijs) writes genTime with the milliseconds' trailing zeros dropped (".5Z"), which
+  // @sigstore/core refuses ("invalid time") whenever the clock's milliseconds end in 0. Freeze Date on a whole
+  // second (timers stay real) so the timestamp is always well formed.
+  vi.useFakeTimers({ toFake: ['Date'], now: Math.floor(Date.now() / 1000) * 1000 });
   const keyPair = () => generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
   const ctlog = await initializeCTLog(keyPair());
   const ca = await initializeCA(keyPair(), ctlog);
@@ -114,6 +118,7 @@ beforeAll(async () => {
 });
 
 afterAll(() => {
+  vi.useRealTimers();
   nock.cleanAll();
   nock.enableNetConnect();
   rmSync(work, { recursive: true, force: true });
