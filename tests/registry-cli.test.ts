@@ -111,6 +111,67 @@ describe('modelsec registry / push / pull / check (child processes over HTTP)', 
     expect(denied.code).toBe(2);
     expect(denied.json()).toMatchObject({ error: { code: 'FORBIDDEN' } });
   }, 180_000);
+
+  it('push --bom and --attestation satisfy a policy that requires an ML-BOM, an allowed license and an attestation', async () => {
+    const ml = path.join(work, 'ml-model');
+    cpSync(path.join(REPO_ROOT, 'fixtures', 'models', 'hf-tiny-llama'), ml, { recursive: true });
+    expect((await runCli(['registry', 'namespace', 'create', 'ml'], { env })).code).toBe(0);
+    const policy = path.join(work, 'ml-policy.json');
+    const bomType = 'https://cyclonedx.org/bom';
+    writeFileSync(
+      policy,
+      JSON.stringify({
+        scan: { required: false },
+        mlbom: { required: true },
+        licenses: { allowed: ['Apache-2.0'] },
+        attestations: { required: [bomType] },
+      }),
+    );
+    expect((await runCli(['registry', 'policy', 'set', 'ml', policy], { env })).code).toBe(0);
+    const prefix = path.join(work, 'ml-signer');
+    expect((await runCli(['keygen', '--out', prefix])).code).toBe(0);
+    expect((await runCli(['sign', 'key', ml, '--private-key', `${prefix}.key`])).code).toBe(0);
+    const bom = path.join(work, 'ml-bom.json');
+    expect((await runCli(['bom', ml, '-o', bom])).code).toBe(0);
+    const attested = await runCli(
+      ['attest', 'key', ml, '--private-key', `${prefix}.key`, '--predicate', bom, '--predicate-type', bomType, '--json'],
+      {},
+    );
+    expect(attested.code).toBe(0);
+    const attestation = path.join(ml, 'model.cyclonedx.org_bom.att.sig');
+    expect(existsSync(attestation)).toBe(true);
+
+    const bare = await runCli(['push', ml, 'ml/tiny@1.0.0', '--public-key', `${prefix}.pub`, '--json'], { env });
+    expect(bare.code).toBe(1);
+    const failed = (bare.json() as { error: { details: { failed: { rule: string }[] } } }).error.details.failed;
+    // Every failed rule is listed: without an ML-BOM the licenses cannot be checked either.
+    expect(failed.map((f) => f.rule).sort()).toEqual(['attestations', 'licenses', 'mlbom']);
+
+    const pushed = await runCli(
+      ['push', ml, 'ml/tiny@1.0.0', '--public-key', `${prefix}.pub`, '--bom', bom, '--attestation', attestation, '--json'],
+      { env },
+    );
+    expect(pushed.code).toBe(0);
+    const version = (await (
+      await fetch(`${server.url}/v1/namespaces/ml/models/tiny/versions/1.0.0`, { headers: { authorization: `Bearer ${ADMIN}` } })
+    ).json()) as { attachments: { kind: string; predicateType: string | null }[] };
+    expect(version.attachments.map((a) => [a.kind, a.predicateType]).sort()).toEqual([
+      ['attestation', bomType],
+      ['bundle', null],
+      ['mlbom', null],
+    ]);
+  }, 180_000);
+});
+
+describe('registry serve --trusted-root', () => {
+  it('refuses to start with a file that is not a Sigstore trusted root (exit 2, INVALID_CONFIG)', async () => {
+    const bad = path.join(work, 'bad-root.json');
+    writeFileSync(bad, JSON.stringify({ mediaType: 'application/json', tlogs: [] }));
+    const r = await runCli(['registry', 'serve', '--data', path.join(work, 'never'), '--trusted-root', bad, '--json']);
+    expect(r.code).toBe(2);
+    expect(r.json()).toMatchObject({ error: { code: 'INVALID_CONFIG' } });
+    expect(existsSync(path.join(work, 'never'))).toBe(false);
+  });
 });
 
 describe('registry killed mid-upload', () => {

@@ -52,6 +52,11 @@ export interface RegistryOptions {
   logHook?: LogHook;
   /** Opens a non-SQLite metadata store (e.g. PostgreSQL). */
   openMetadataStore?: (url: string) => Promise<MetadataStore>;
+  /**
+   * Sigstore trusted_root.json (parsed) for policies naming Sigstore identities: verifies offline (air-gapped
+   * registries) or against a private Sigstore. Without it the public-good root is fetched over TUF.
+   */
+  sigstoreTrustedRoot?: unknown;
 }
 
 export interface Registry {
@@ -173,6 +178,7 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
       routes.push({ method: String(route.method), url: route.url, schema: route.schema, summary: route.config?.summary });
   });
   app.addHook('onClose', async () => {
+    await blobs.close?.();
     await store.close();
   });
 
@@ -481,7 +487,13 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
           details: { namespace: ns.name, model, version },
         });
       }
-      const result = await verifyPush({ manifest, policy: await readJsonPolicy(ns.name), blobs, scanner });
+      const result = await verifyPush({
+        manifest,
+        policy: await readJsonPolicy(ns.name),
+        blobs,
+        scanner,
+        ...(options.sigstoreTrustedRoot !== undefined ? { sigstore: { trustedRootJson: options.sigstoreTrustedRoot } } : {}),
+      });
       if (result.failed.length > 0 || !result.signed) {
         const inputError = result.failed.find((f) => f.code === 'REGISTRY_BLOB_MISSING' || f.code === 'DIGEST_MISMATCH');
         throw new ModelsecError(

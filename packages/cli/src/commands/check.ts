@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { action, type CliEnv } from '../command-kit.js';
 import { LOG_KEY_HELP, logSummary, verifyPublishedInLog } from './log.js';
 import { addConnectionOptions, clientFrom, type RegistryConnectionOptions } from './registry.js';
+import { readTrustedRoot, TRUSTED_ROOT_HELP } from './verify.js';
 
 /** `modelsec check`: the CI gate. */
 export function register(program: Command, env: CliEnv): void {
@@ -19,6 +20,7 @@ export function register(program: Command, env: CliEnv): void {
       .option('--policy <file>', 'apply this (stricter) local policy instead of the namespace policy')
       .option('--public-key <file>', 'verify key signatures with this public key')
       .option('--signature <file>', 'signature file to ignore when hashing (default MODEL_PATH/model.sig)')
+      .option('--trusted-root <file>', TRUSTED_ROOT_HELP)
       .option('--log-key <file>', LOG_KEY_HELP),
   )
     .addHelpText(
@@ -36,6 +38,7 @@ export function register(program: Command, env: CliEnv): void {
             policy?: string;
             publicKey?: string;
             signature?: string;
+            trustedRoot?: string;
             logKey?: string;
           },
         ) => {
@@ -53,6 +56,7 @@ export function register(program: Command, env: CliEnv): void {
             ...(localPolicy ? { localPolicy } : {}),
             ...(publicKeyPem ? { publicKeyPem } : {}),
             ...(options.signature ? { signaturePath: path.resolve(env.cwd, options.signature) } : {}),
+            ...(options.trustedRoot ? { trustedRootJson: await readTrustedRoot(env, options.trustedRoot) } : {}),
           });
           const v = result.version;
           let log: LogVerification | undefined;

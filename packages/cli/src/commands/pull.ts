@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { action, type CliEnv } from '../command-kit.js';
 import { LOG_KEY_HELP, logSummary, verifyPublishedInLog } from './log.js';
 import { addConnectionOptions, clientFrom, type RegistryConnectionOptions } from './registry.js';
+import { readTrustedRoot, TRUSTED_ROOT_HELP } from './verify.js';
 
 /** `modelsec pull`: download a version, verify every digest and the signature, then move it into place. */
 export function register(program: Command, env: CliEnv): void {
@@ -18,6 +19,7 @@ export function register(program: Command, env: CliEnv): void {
       .requiredOption('-o, --output <dir>', 'directory to create')
       .option('--public-key <file>', 'verify with this public key instead of the one the version was published with')
       .option('--policy <file>', 'verify the signer against this policy (its signers)')
+      .option('--trusted-root <file>', TRUSTED_ROOT_HELP)
       .option('--log-key <file>', LOG_KEY_HELP),
   ).action(
     action(
@@ -25,7 +27,13 @@ export function register(program: Command, env: CliEnv): void {
       async (
         out,
         refText: string,
-        options: RegistryConnectionOptions & { output: string; publicKey?: string; policy?: string; logKey?: string },
+        options: RegistryConnectionOptions & {
+          output: string;
+          publicKey?: string;
+          policy?: string;
+          trustedRoot?: string;
+          logKey?: string;
+        },
       ) => {
         const ref = parseModelRef(refText);
         const publicKeyPem = options.publicKey ? await readFile(path.resolve(env.cwd, options.publicKey), 'utf8') : undefined;
@@ -44,6 +52,7 @@ export function register(program: Command, env: CliEnv): void {
         const version = await pullModel(clientFrom(options, env), { ...ref, version: resolved.version }, outDir, {
           ...(publicKeyPem ? { publicKeyPem } : {}),
           ...(policy ? { policy } : {}),
+          ...(options.trustedRoot ? { trustedRootJson: await readTrustedRoot(env, options.trustedRoot) } : {}),
         });
         if (version.rootDigest !== resolved.rootDigest)
           throw new ModelsecError('LOG_INCONSISTENT', `${refText}: the registry changed the version while it was pulled`);

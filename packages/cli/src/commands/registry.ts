@@ -4,6 +4,7 @@ import { clockFromEnv, ModelsecError } from '@modelsec/core';
 import { createRegistry, type Policy, RegistryClient } from '@modelsec/registry';
 import type { Command } from 'commander';
 import { action, type CliEnv } from '../command-kit.js';
+import { readTrustedRoot, TRUSTED_ROOT_HELP } from './verify.js';
 
 /** Default listen address of `registry serve` (loopback: exposing the registry is an explicit choice). */
 export const DEFAULT_REGISTRY_LISTEN = '127.0.0.1:8780';
@@ -37,8 +38,12 @@ interface ServeOptions {
   data?: string;
   listen?: string;
   database?: string;
+  trustedRoot?: string;
   config?: string;
 }
+
+/** Keys of `registry serve --config FILE` (each a string; flags win). */
+const SERVE_CONFIG_KEYS = ['data', 'listen', 'database', 'trustedRoot'] as const;
 
 async function loadServeConfig(file: string | undefined): Promise<ServeOptions> {
   if (!file) return {};
@@ -46,14 +51,20 @@ async function loadServeConfig(file: string | undefined): Promise<ServeOptions> 
   try {
     parsed = JSON.parse(await readFile(file, 'utf8'));
   } catch (error) {
-    throw new ModelsecError('INVALID_CONFIG', `${file}: not a readable JSON object {data, listen, database}`, { cause: error });
+    throw new ModelsecError('INVALID_CONFIG', `${file}: not a readable JSON object {${SERVE_CONFIG_KEYS.join(', ')}}`, {
+      cause: error,
+    });
   }
   const c = parsed as Record<string, unknown>;
   for (const key of Object.keys(c)) {
-    if (!['data', 'listen', 'database'].includes(key) || typeof c[key] !== 'string') {
-      throw new ModelsecError('INVALID_CONFIG', `${file}: unknown or non-string key '${key}' (allowed: data, listen, database)`, {
-        details: { file, key },
-      });
+    if (!(SERVE_CONFIG_KEYS as readonly string[]).includes(key) || typeof c[key] !== 'string') {
+      throw new ModelsecError(
+        'INVALID_CONFIG',
+        `${file}: unknown or non-string key '${key}' (allowed: ${SERVE_CONFIG_KEYS.join(', ')})`,
+        {
+          details: { file, key },
+        },
+      );
     }
   }
   return c as ServeOptions;
@@ -69,7 +80,8 @@ export function register(program: Command, env: CliEnv): void {
     .option('--data <dir>', 'data directory', 'modelsec-registry')
     .option('--listen <host:port>', 'address to listen on', DEFAULT_REGISTRY_LISTEN)
     .option('--database <url>', 'metadata database: sqlite:PATH (default under --data) or postgres://...')
-    .option('--config <file>', 'JSON file with data, listen, database (flags win)')
+    .option('--trusted-root <file>', TRUSTED_ROOT_HELP)
+    .option('--config <file>', 'JSON file with data, listen, database, trustedRoot (flags win)')
     .action(
       action(env, async (out, options: ServeOptions & { data: string; listen: string }) => {
         const config = await loadServeConfig(options.config);
@@ -77,8 +89,11 @@ export function register(program: Command, env: CliEnv): void {
         const listen = parseListen(config.listen && options.listen === DEFAULT_REGISTRY_LISTEN ? config.listen : options.listen);
         const databaseUrl = options.database ?? config.database;
         const adminToken = env.env.MODELSEC_ADMIN_TOKEN;
+        const trustedRootFile = options.trustedRoot ?? config.trustedRoot;
+        const sigstoreTrustedRoot = trustedRootFile ? await readTrustedRoot(env, trustedRootFile) : undefined;
         const reg = await createRegistry({
           dataDir,
+          ...(sigstoreTrustedRoot !== undefined ? { sigstoreTrustedRoot } : {}),
           clock: clockFromEnv(env.env),
           ...(databaseUrl ? { databaseUrl } : {}),
           ...(adminToken ? { adminToken } : {}),

@@ -1,6 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { type BundleVerifier, ModelsecError, toModelsecError, verifyAttestation, verifyModel } from '@modelsec/core';
+import {
+  type BundleVerifier,
+  loadTrustedRoot,
+  ModelsecError,
+  toModelsecError,
+  verifyAttestation,
+  verifyModel,
+} from '@modelsec/core';
 import type { Command } from 'commander';
 import { action, type CliEnv, collect } from '../command-kit.js';
 import type { Output } from '../output.js';
@@ -42,6 +49,17 @@ async function readJson(env: CliEnv, path: string, flag: string): Promise<unknow
   } catch {
     throw new ModelsecError('INVALID_JSON', `${flag} ${path} is not JSON`, { details: { flag, path } });
   }
+}
+
+/** Help of the `--trusted-root` flag of the registry commands. */
+export const TRUSTED_ROOT_HELP =
+  'Sigstore trusted_root.json for policies naming Sigstore identities (offline or private Sigstore; default: public-good over TUF)';
+
+/** Reads a `--trusted-root` file and checks it is a Sigstore TrustedRoot (INVALID_CONFIG otherwise). */
+export async function readTrustedRoot(env: CliEnv, file: string): Promise<unknown> {
+  const json = await readJson(env, file, '--trusted-root');
+  await loadTrustedRoot({ trustedRootJson: json });
+  return json;
 }
 
 /** Builds the library verifier from a method and its flags. */

@@ -183,10 +183,18 @@ async function scanSource(
   }
 }
 
-/** Scans one file on disk. `display` is the path reported. */
-export async function scanFile(path: string, options: ScanOptions = {}, display = path): Promise<FileReport> {
+/**
+ * Scans one file on disk. `display` is the path reported. `knownSha256` is the file's digest when the caller has
+ * already verified it (a content-addressed store names blobs by it): the scan then skips hashing the whole file.
+ */
+export async function scanFile(
+  path: string,
+  options: ScanOptions = {},
+  display = path,
+  knownSha256?: string,
+): Promise<FileReport> {
   const size = (await lstat(path)).size;
-  const sha256 = await sha256File(path);
+  const sha256 = knownSha256 ?? (await sha256File(path));
   const report: FileReport = { path: display, format: 'unknown', size, sha256, findings: [], errors: [] };
   if (size > (options.maxFileSize ?? DEFAULT_MAX_FILE_SIZE)) {
     report.findings.push(

@@ -34,6 +34,8 @@ export {
   DEFAULT_SIGNATURE_NAME,
   type HashModelOptions,
   hashModelDirectory,
+  type ListedModel,
+  listModel,
   MAX_MODEL_DEPTH,
   MAX_SIGNED_MODEL_FILES,
   type ModelDigest,
@@ -42,7 +44,7 @@ export {
 } from './model-hash.js';
 export { attestationPathFor } from './paths.js';
 export { attestModel, type ModelSigner, signModel, signStatement } from './sign.js';
-export { type KeylessOptions, matchIdentity, SIGSTORE_TIMEOUT_MS } from './sigstore.js';
+export { type KeylessOptions, loadTrustedRoot, matchIdentity, SIGSTORE_TIMEOUT_MS } from './sigstore.js';
 export {
   buildModelStatement,
   IN_TOTO_PAYLOAD_TYPE,
@@ -50,11 +52,13 @@ export {
   LEGACY_DIGESTS_PREDICATE,
   MAX_STATEMENT_BYTES,
   MODEL_SIGNATURE_PREDICATE,
+  readUnverifiedModelStatement,
   type SignedModel,
 } from './statement.js';
 export {
   type BundleVerifier,
   compareResources,
+  modelMismatchError,
   type ResourceMismatch,
   type VerifiedModelBundle,
   type VerifiedSigner,

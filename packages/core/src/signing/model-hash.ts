@@ -181,12 +181,20 @@ export async function listModelFiles(root: string, ignores: readonly string[], a
  * symlinks refused unless allowed; files or shards method; root digest over the raw resource digests.
  * Work runs on the hashing worker pool.
  */
-export async function hashModelDirectory(modelPath: string, options: HashModelOptions = {}): Promise<ModelDigest> {
-  const method = options.method ?? 'files';
-  const shardSize = options.shardSize ?? DEFAULT_SHARD_SIZE;
-  if (!Number.isSafeInteger(shardSize) || shardSize <= 0) {
-    throw new ModelsecError('INVALID_ARGUMENT', `shard size must be a positive integer, got ${shardSize}`);
-  }
+/** The files a model signature covers, listed as `hashModelDirectory` lists them (no hashing). */
+export interface ListedModel {
+  root: string;
+  /** Resource names (POSIX, relative to the root; `.` for a single-file model), absolute paths and sizes. */
+  files: { name: string; path: string; size: number }[];
+  ignorePaths: string[];
+  allowSymlinks: boolean;
+}
+
+/**
+ * Lists a model (directory or single file) with the reference's rules: regular files only, default git ignores
+ * at the root, the signature file and its attestations ignored, symlinks refused unless allowed.
+ */
+export async function listModel(modelPath: string, options: HashModelOptions = {}): Promise<ListedModel> {
   const root = resolve(modelPath);
   let info: import('node:fs').Stats;
   try {
@@ -216,6 +224,23 @@ export async function hashModelDirectory(modelPath: string, options: HashModelOp
       details: { path: modelPath },
     });
   }
+  return { root, files: listed.map((f) => ({ name: f.rel, path: f.abs, size: f.size })), ignorePaths, allowSymlinks };
+}
+
+/**
+ * Hashes a model (directory or single file) exactly as the OpenSSF Model Signing reference does:
+ * regular files only, PurePosixPath order, default git ignores at the root, the signature file ignored,
+ * symlinks refused unless allowed; files or shards method; root digest over the raw resource digests.
+ * Work runs on the hashing worker pool.
+ */
+export async function hashModelDirectory(modelPath: string, options: HashModelOptions = {}): Promise<ModelDigest> {
+  const method = options.method ?? 'files';
+  const shardSize = options.shardSize ?? DEFAULT_SHARD_SIZE;
+  if (!Number.isSafeInteger(shardSize) || shardSize <= 0) {
+    throw new ModelsecError('INVALID_ARGUMENT', `shard size must be a positive integer, got ${shardSize}`);
+  }
+  const { root, files, ignorePaths, allowSymlinks } = await listModel(modelPath, options);
+  const listed = files.map((f) => ({ rel: f.name, abs: f.path, size: f.size }));
   const jobs: (HashJob & { name: string })[] = [];
   for (const f of listed) {
     if (method === 'files') jobs.push({ path: f.abs, name: f.rel, range: { start: 0, end: f.size } });

@@ -63,9 +63,29 @@ export interface SigstoreIdentity {
   issuer: string;
 }
 
+/** The media type every trusted_root.json version starts with. */
+const TRUSTED_ROOT_MEDIA_TYPE_PREFIX = 'application/vnd.dev.sigstore.trustedroot';
+
 /** Loads trust material: a trusted_root.json given offline, or the public-good / staging root over TUF. */
 export async function loadTrustedRoot(options: { trustedRootJson?: unknown; useStaging?: boolean }): Promise<TrustedRoot> {
   if (options.trustedRootJson !== undefined) {
+    const json = options.trustedRootJson as { mediaType?: unknown; tlogs?: unknown; certificateAuthorities?: unknown };
+    // TrustedRoot.fromJSON accepts any object (missing lists become empty): check the shape a root must have.
+    if (
+      typeof json !== 'object' ||
+      json === null ||
+      typeof json.mediaType !== 'string' ||
+      !json.mediaType.startsWith(TRUSTED_ROOT_MEDIA_TYPE_PREFIX) ||
+      !Array.isArray(json.tlogs) ||
+      json.tlogs.length === 0 ||
+      !Array.isArray(json.certificateAuthorities)
+    ) {
+      throw new ModelsecError(
+        'INVALID_CONFIG',
+        `trusted root is not a Sigstore TrustedRoot (mediaType ${TRUSTED_ROOT_MEDIA_TYPE_PREFIX}..., at least one tlog)`,
+        { details: { field: 'mediaType' } },
+      );
+    }
     try {
       return TrustedRoot.fromJSON(options.trustedRootJson);
     } catch (error) {

@@ -1,4 +1,5 @@
 import { ModelsecError } from '../errors/index.js';
+import { type BundleJson, parseBundle } from './bundle.js';
 import {
   computeRootDigest,
   DEFAULT_SHARD_SIZE,
@@ -235,4 +236,12 @@ export function interpretModelStatement(statement: InTotoStatement): SignedModel
     resources,
     predicateType: statement.predicateType,
   };
+}
+
+/**
+ * What a model signature bundle claims, read WITHOUT verifying its signature: for planning work (which files to
+ * upload under which digest) that a verifier checks later. Never a trust decision.
+ */
+export function readUnverifiedModelStatement(bundle: string | Buffer | BundleJson): SignedModel {
+  return interpretModelStatement(parseStatement(parseBundle(bundle).payload));
 }

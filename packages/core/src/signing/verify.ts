@@ -296,6 +296,25 @@ const MISMATCH_CODE = {
 } as const;
 
 /**
+ * The error for a model that does not match its signature: SIGNING_FILE_MISSING / SIGNING_FILE_EXTRA /
+ * SIGNING_DIGEST_MISMATCH by the first mismatch, every mismatch in `details.mismatches`.
+ */
+export function modelMismatchError(mismatches: readonly ResourceMismatch[]): ModelsecError {
+  const first = mismatches[0] as ResourceMismatch;
+  const describe = (m: ResourceMismatch) =>
+    m.kind === 'missing'
+      ? `${m.name} is signed but missing`
+      : m.kind === 'extra'
+        ? `${m.name} is not signed`
+        : `${m.name} differs from the signed digest`;
+  return new ModelsecError(
+    MISMATCH_CODE[first.kind],
+    `model does not match its signature: ${mismatches.slice(0, 5).map(describe).join('; ')}${mismatches.length > 5 ? ` (+${mismatches.length - 5} more)` : ''}`,
+    { details: { mismatches: [...mismatches] } },
+  );
+}
+
+/**
  * Verifies a model on disk against its signature bundle: the bundle (as `verifyModelBundle`), then the files,
  * hashed the way the signer did. Throws SIGNING_FILE_MISSING / SIGNING_FILE_EXTRA / SIGNING_DIGEST_MISMATCH
  * (by the first mismatch, all of them in `details.mismatches`).
@@ -328,21 +347,6 @@ export async function verifyModel(
     ignoreUnsigned: options.ignoreUnsignedFiles ?? false,
     shards: signed.method === 'shards',
   });
-  if (mismatches.length > 0) {
-    const first = mismatches[0]!;
-    const describe = (m: ResourceMismatch) =>
-      m.kind === 'missing'
-        ? `${m.name} is signed but missing`
-        : m.kind === 'extra'
-          ? `${m.name} is not signed`
-          : `${m.name} differs from the signed digest`;
-    throw new ModelsecError(
-      MISMATCH_CODE[first.kind],
-      `model does not match its signature: ${mismatches.slice(0, 5).map(describe).join('; ')}${mismatches.length > 5 ? ` (+${mismatches.length - 5} more)` : ''}`,
-      {
-        details: { mismatches },
-      },
-    );
-  }
+  if (mismatches.length > 0) throw modelMismatchError(mismatches);
   return signed;
 }

@@ -7,10 +7,16 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
   type BundleVerifier,
+  comparePosixPaths,
   compareResources,
+  hashFiles,
   hashModelDirectory,
   isModelsecError,
+  listModel,
   ModelsecError,
+  modelMismatchError,
+  type ResourceMismatch,
+  readUnverifiedModelStatement,
   type Severity,
   severityRank,
   verifyModelBundle,
@@ -44,9 +50,31 @@ export interface PushOptions {
   publicKeyPem?: string;
   bomPath?: string;
   attestationPaths?: string[];
-  onProgress?: (event: { phase: 'hash' | 'upload'; done: number; total: number; file?: string; skipped?: boolean }) => void;
+  /**
+   * `verify`: hashing local files the registry already stores (to confirm they are the signed bytes);
+   * `upload`: sending the others.
+   */
+  onProgress?: (event: { phase: 'verify' | 'upload'; done: number; total: number; file?: string }) => void;
 }
 
+async function readSignature(file: string): Promise<Buffer> {
+  try {
+    return await readFile(file);
+  } catch (error) {
+    throw new ModelsecError('FILE_NOT_FOUND', `cannot read the signature ${file}: sign the model first (modelsec sign)`, {
+      details: { path: file },
+      cause: error,
+    });
+  }
+}
+
+/**
+ * Publishes a signed model directory. Every file is read once: the digests to upload under come from the
+ * signature (what the registry verifies against), so files the registry lacks are streamed without hashing them
+ * first and the registry rejects bytes that do not hash to their signed digest; files it already stores are hashed
+ * locally to confirm they are the signed bytes. Local files the signature does not cover, or signed files that are
+ * missing, stop the push before any upload.
+ */
 export async function pushModel(
   client: RegistryClient,
   modelPath: string,
@@ -58,33 +86,80 @@ export async function pushModel(
   const info = await stat(modelPath).catch(() => undefined);
   if (!info) throw new ModelsecError('FILE_NOT_FOUND', `${modelPath} does not exist`);
   if (!info.isDirectory()) throw new ModelsecError('USAGE', `${modelPath}: push takes a model directory`);
-  const digest = await hashModelDirectory(modelPath, { signaturePath: options.signaturePath });
-  if (digest.method !== 'files') throw new ModelsecError('REGISTRY_UNSUPPORTED_SIGNATURE', 'push hashes per file');
-  const files = await Promise.all(
-    digest.resources.map(async (r) => ({
-      path: r.name,
-      digest: r.digest.toLowerCase(),
-      size: (await stat(path.join(modelPath, r.name))).size,
-    })),
-  );
-  const total = files.reduce((n, f) => n + f.size, 0);
-  let done = 0;
-  let uploaded = 0;
-  let deduplicated = 0;
-  for (const f of files) {
-    const outcome = await client.uploadFile(ref.namespace, path.join(modelPath, f.path), f.digest, (n) => {
-      done += n;
-      options.onProgress?.({ phase: 'upload', done, total, file: f.path });
-    });
-    if (outcome === 'exists') deduplicated++;
-    else uploaded++;
+  const signature = await readSignature(options.signaturePath);
+  const claimed = readUnverifiedModelStatement(signature);
+  if (claimed.method !== 'files')
+    throw new ModelsecError(
+      'REGISTRY_UNSUPPORTED_SIGNATURE',
+      `${options.signaturePath} signs '${claimed.method}'; the registry stores whole files: sign with --method files`,
+    );
+  const listed = await listModel(modelPath, {
+    signaturePath: options.signaturePath,
+    ignorePaths: claimed.ignorePaths,
+    allowSymlinks: claimed.allowSymlinks,
+  });
+  const signedDigest = new Map(claimed.resources.map((r) => [r.name, r.digest.toLowerCase()]));
+  const mismatches: ResourceMismatch[] = [];
+  for (const r of claimed.resources) {
+    if (!listed.files.some((f) => f.name === r.name)) mismatches.push({ kind: 'missing', name: r.name });
   }
-  const bundle = await client.uploadBytes(ref.namespace, await readFile(options.signaturePath));
-  const mlbom = options.bomPath ? await client.uploadBytes(ref.namespace, await readFile(options.bomPath)) : undefined;
+  for (const f of listed.files) if (!signedDigest.has(f.name)) mismatches.push({ kind: 'extra', name: f.name });
+  if (mismatches.length > 0) throw modelMismatchError(mismatches);
+  const files = listed.files
+    .map((f) => ({ path: f.name, absolute: f.path, digest: signedDigest.get(f.name) as string, size: f.size }))
+    .sort((a, b) => comparePosixPaths(a.path, b.path));
+
+  // Files the registry already stores: confirm the local bytes are the signed ones (nothing is sent).
+  const stored = new Set<string>();
+  for (const f of files) if (await client.hasBlob(ref.namespace, f.digest)) stored.add(f.digest);
+  const toVerify = files.filter((f) => stored.has(f.digest));
+  if (toVerify.length > 0) {
+    const verifyTotal = toVerify.reduce((n, f) => n + f.size, 0);
+    let verified = 0;
+    const digests = await hashFiles(
+      toVerify.map((f) => ({ path: f.absolute })),
+      {
+        onProgress: (n) => {
+          verified += n;
+          options.onProgress?.({ phase: 'verify', done: verified, total: verifyTotal });
+        },
+      },
+    );
+    const changed = toVerify.flatMap((f, i): ResourceMismatch[] => {
+      const actual = (digests[i] as Buffer).toString('hex');
+      return actual === f.digest ? [] : [{ kind: 'digest', name: f.path, expected: f.digest, actual }];
+    });
+    if (changed.length > 0) throw modelMismatchError(changed);
+  }
+
+  const toUpload = files.filter((f) => !stored.has(f.digest));
+  const total = toUpload.reduce((n, f) => n + f.size, 0);
+  let done = 0;
+  const sent = new Set<string>();
+  for (const f of toUpload) {
+    if (sent.has(f.digest)) continue; // two files with the same bytes: one blob
+    try {
+      await client.uploadBlobFile(ref.namespace, f.absolute, f.digest, f.size, (n) => {
+        done += n;
+        options.onProgress?.({ phase: 'upload', done, total, file: f.path });
+      });
+    } catch (error) {
+      // The registry hashes what it receives: bytes that are not the signed ones are refused, named here by file.
+      if (isModelsecError(error) && error.code === 'DIGEST_MISMATCH')
+        throw modelMismatchError([{ kind: 'digest', name: f.path, expected: f.digest }]);
+      throw error;
+    }
+    sent.add(f.digest);
+  }
+  const bundle = await client.uploadBytes(ref.namespace, signature);
+  const mlbom = options.bomPath
+    ? await client.uploadBytes(ref.namespace, await readAttachment(options.bomPath, 'ML-BOM'))
+    : undefined;
   const attestations: string[] = [];
-  for (const a of options.attestationPaths ?? []) attestations.push(await client.uploadBytes(ref.namespace, await readFile(a)));
+  for (const a of options.attestationPaths ?? [])
+    attestations.push(await client.uploadBytes(ref.namespace, await readAttachment(a, 'attestation')));
   const manifest = {
-    files,
+    files: files.map((f) => ({ path: f.path, digest: f.digest, size: f.size })),
     bundle,
     ...(options.publicKeyPem ? { publicKey: options.publicKeyPem } : {}),
     ...(mlbom ? { mlbom } : {}),
@@ -95,7 +170,15 @@ export async function pushModel(
     `/v1/namespaces/${ref.namespace}/models/${ref.model}/versions/${ref.version}`,
     { json: manifest },
   );
-  return { ...version, uploaded, deduplicated };
+  return { ...version, uploaded: toUpload.length, deduplicated: files.length - toUpload.length };
+}
+
+async function readAttachment(file: string, what: string): Promise<Buffer> {
+  try {
+    return await readFile(file);
+  } catch (error) {
+    throw new ModelsecError('FILE_NOT_FOUND', `cannot read the ${what} ${file}`, { details: { path: file }, cause: error });
+  }
 }
 
 /** The version a ref names: exact, or the highest non-yanked one matching a range. */
@@ -141,7 +224,7 @@ export async function pullModel(
   client: RegistryClient,
   ref: ModelRef,
   outDir: string,
-  options: { publicKeyPem?: string; policy?: Policy } = {},
+  options: { publicKeyPem?: string; policy?: Policy; trustedRootJson?: unknown } = {},
 ): Promise<VersionInfo> {
   const version = await resolveVersion(client, ref);
   const bundleText = await fetchText(client, ref.namespace, version.bundleDigest);
@@ -149,7 +232,7 @@ export async function pullModel(
   let policy = options.policy;
   if (!policy)
     policy = (await client.json<{ policy: Policy | null }>('GET', `/v1/namespaces/${ref.namespace}/policy`)).policy ?? undefined;
-  const verifiers = verifiersFor(effectivePolicy(policy).signers, options.publicKeyPem ?? version.publicKey);
+  const verifiers = verifiersFor(effectivePolicy(policy).signers, options.publicKeyPem ?? version.publicKey, options);
   const { verified, errors } = await verifyBundleLocally(bundleText, verifiers);
   if (!verified)
     throw new ModelsecError(
@@ -205,7 +288,14 @@ export interface CheckResult {
 export async function checkModel(
   client: RegistryClient,
   modelPath: string,
-  options: { ref?: ModelRef; localPolicy?: Policy; publicKeyPem?: string; signaturePath?: string } = {},
+  options: {
+    ref?: ModelRef;
+    localPolicy?: Policy;
+    publicKeyPem?: string;
+    signaturePath?: string;
+    /** Sigstore trusted_root.json (parsed) for Sigstore signers; default: public-good over TUF. */
+    trustedRootJson?: unknown;
+  } = {},
 ): Promise<CheckResult> {
   const digest = await hashModelDirectory(modelPath, options.signaturePath ? { signaturePath: options.signaturePath } : {});
   const q = new URLSearchParams({ rootDigest: digest.rootDigest, includeYanked: 'true' });
@@ -240,7 +330,7 @@ export async function checkModel(
     `/v1/namespaces/${candidate.namespace}/models/${candidate.model}/versions/${candidate.version}`,
   );
   const bundleText = await fetchText(client, candidate.namespace, full.bundleDigest);
-  const verifiers = verifiersFor(effective.signers, options.publicKeyPem ?? full.publicKey);
+  const verifiers = verifiersFor(effective.signers, options.publicKeyPem ?? full.publicKey, options);
   const { verified, errors } = await verifyBundleLocally(bundleText, verifiers);
   if (!verified)
     reasons.push(

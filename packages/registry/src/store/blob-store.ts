@@ -31,4 +31,6 @@ export interface BlobStore {
   /** Verifies the staged bytes hash to `digest` and moves them to the blob; the staging area is removed. */
   completeUpload(id: string, digest: string): Promise<{ size: number; created: boolean }>;
   abortUpload(id: string): Promise<void>;
+  /** Releases what the store holds in memory (threads, handles); stored data is unaffected. */
+  close?(): Promise<void>;
 }

@@ -9,16 +9,30 @@ import {
 import type { PolicySigner } from '../policy/policy.js';
 import type { FailedRule } from './types.js';
 
+/** Where Sigstore trust comes from: a trusted_root.json (offline, or a private Sigstore), else public-good over TUF. */
+export interface SigstoreTrust {
+  trustedRootJson?: unknown;
+}
+
 /**
  * The verifiers to try, in order. Policy signers map one to one; a policy without signers accepts any valid
  * signature, which for key-signed bundles means the public key sent with the push.
  */
-export function verifiersFor(signers: readonly PolicySigner[], pushedPublicKey: string | undefined): BundleVerifier[] {
+export function verifiersFor(
+  signers: readonly PolicySigner[],
+  pushedPublicKey: string | undefined,
+  sigstore: SigstoreTrust = {},
+): BundleVerifier[] {
   if (signers.length === 0) return pushedPublicKey ? [{ kind: 'key', publicKeyPem: pushedPublicKey }] : [];
   return signers.map((s): BundleVerifier => {
     if ('publicKey' in s) return { kind: 'key', publicKeyPem: s.publicKey };
     if ('certificateRoots' in s) return { kind: 'certificate', rootCertificatesPem: s.certificateRoots };
-    return { kind: 'sigstore', identity: s.identity, issuer: s.issuer };
+    return {
+      kind: 'sigstore',
+      identity: s.identity,
+      issuer: s.issuer,
+      ...(sigstore.trustedRootJson !== undefined ? { trustedRootJson: sigstore.trustedRootJson } : {}),
+    };
   });
 }
 

@@ -9,7 +9,7 @@ import type { BlobStore } from '../store/blob-store.js';
 import type { PushManifest } from './manifest.js';
 import { checkMlbom } from './mlbom-adapter.js';
 import type { RegistryScanner } from './scan-adapter.js';
-import { checkModelSignature, verifiersFor, verifyAgainstAny } from './signature-adapter.js';
+import { checkModelSignature, type SigstoreTrust, verifiersFor, verifyAgainstAny } from './signature-adapter.js';
 import type { FailedRule, ScanVerdict, StagedFile } from './types.js';
 
 /** Largest signature / attestation bundle read into memory (a DSSE bundle is a few KB; certificates add a few more). */
@@ -38,6 +38,7 @@ export async function verifyPush(input: {
   policy: Policy | undefined;
   blobs: BlobStore;
   scanner: RegistryScanner | undefined;
+  sigstore?: SigstoreTrust;
 }): Promise<PushVerification> {
   const { manifest, blobs } = input;
   const policy = effectivePolicy(input.policy);
@@ -66,7 +67,7 @@ export async function verifyPush(input: {
   }
 
   // 2. The OMS signature over exactly these files.
-  const verifiers = verifiersFor(policy.signers, manifest.publicKey);
+  const verifiers = verifiersFor(policy.signers, manifest.publicKey, input.sigstore);
   const bundleText = await readBlobText(blobs, manifest.bundle, MAX_PUSH_BUNDLE_BYTES);
   let signed: VerifiedModelBundle | undefined;
   if (bundleText === undefined) {

@@ -1,0 +1,140 @@
+/**
+ * `pushModel` (what `modelsec push` runs) over real HTTP: files are read once (digests come from the signature,
+ * the registry verifies the bytes), resumable sessions in several appends, and every way the local model can
+ * disagree with its signature stops the push with the file named and nothing published.
+ */
+import { randomBytes } from 'node:crypto';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { generateSigningKey, signModel } from '@modelsec/core';
+import { parseModelRef, pullModel, pushModel, RegistryClient } from '@modelsec/registry';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN, signedModel, tempDir, testRegistry } from '../packages/registry/src/test-support.js';
+
+describe('pushModel', () => {
+  let registry: Awaited<ReturnType<typeof testRegistry>>;
+  let url: string;
+  let admin: RegistryClient;
+
+  beforeAll(async () => {
+    registry = await testRegistry();
+    url = await registry.app.listen({ host: '127.0.0.1', port: 0 });
+    admin = new RegistryClient({ baseUrl: url, token: ADMIN });
+    await admin.json('POST', '/v1/namespaces', { json: { name: 'acme' } });
+    await admin.json('PUT', '/v1/namespaces/acme/policy', { json: { scan: { required: false } } });
+  });
+  afterAll(async () => registry.app.close());
+
+  const versionStatus = async (ref: string) => {
+    const [name, version] = ref.split('@') as [string, string];
+    return (
+      await fetch(`${url}/v1/namespaces/acme/models/${name}/versions/${version}`, {
+        headers: { authorization: `Bearer ${ADMIN}` },
+      })
+    ).status;
+  };
+
+  it('sends large files through a session in several appends and the pulled bytes are the signed ones', async () => {
+    const weights = randomBytes(200 * 1024 + 5);
+    const model = await signedModel({ 'config.json': '{"layers":2}', 'weights.bin': weights.toString('latin1') });
+    // Small limits so a 200 KB file takes the resumable path in 4 appends.
+    const client = new RegistryClient({ baseUrl: url, token: ADMIN, singlePutMaxBytes: 1024, uploadChunkBytes: 64 * 1024 });
+    const events: { phase: string; done: number; total: number }[] = [];
+    const pushed = await pushModel(client, model.dir, parseModelRef('acme/sessions@1.0.0'), {
+      signaturePath: model.signaturePath,
+      publicKeyPem: model.key.publicKeyPem,
+      onProgress: (e) => events.push(e),
+    });
+    expect(pushed).toMatchObject({ uploaded: 2, deduplicated: 0, rootDigest: model.digest.rootDigest });
+    const uploads = events.filter((e) => e.phase === 'upload');
+    expect(uploads.at(-1)).toMatchObject({ done: uploads[0]?.total });
+    expect(uploads.length).toBeGreaterThanOrEqual(5);
+    const out = path.join(tempDir(), 'pulled');
+    await pullModel(admin, parseModelRef('acme/sessions@1.0.0'), out, { publicKeyPem: model.key.publicKeyPem });
+    expect(readFileSync(path.join(out, 'weights.bin')).equals(readFileSync(path.join(model.dir, 'weights.bin')))).toBe(true);
+  });
+
+  it('a file changed after signing is refused by the registry, named by path, and nothing is published', async () => {
+    const model = await signedModel({ 'config.json': '{}', 'weights.bin': 'signed weights' });
+    writeFileSync(path.join(model.dir, 'weights.bin'), 'swapped weights');
+    const client = new RegistryClient({ baseUrl: url, token: ADMIN, singlePutMaxBytes: 4 });
+    for (const c of [admin, client]) {
+      await expect(
+        pushModel(c, model.dir, parseModelRef('acme/swapped@1.0.0'), {
+          signaturePath: model.signaturePath,
+          publicKeyPem: model.key.publicKeyPem,
+        }),
+      ).rejects.toMatchObject({
+        code: 'SIGNING_DIGEST_MISMATCH',
+        message: expect.stringContaining('weights.bin'),
+      });
+    }
+    expect(await versionStatus('swapped@1.0.0')).toBe(404);
+  });
+
+  it('when the registry already stores the signed bytes, the local file is still checked (no upload, no publish)', async () => {
+    const model = await signedModel({ 'config.json': '{}', 'weights.bin': 'first weights' });
+    await pushModel(admin, model.dir, parseModelRef('acme/dedupe@1.0.0'), {
+      signaturePath: model.signaturePath,
+      publicKeyPem: model.key.publicKeyPem,
+    });
+    const again = await pushModel(admin, model.dir, parseModelRef('acme/dedupe@1.0.1'), {
+      signaturePath: model.signaturePath,
+      publicKeyPem: model.key.publicKeyPem,
+    });
+    expect(again).toMatchObject({ uploaded: 0, deduplicated: 2 });
+    writeFileSync(path.join(model.dir, 'weights.bin'), 'other weights');
+    await expect(
+      pushModel(admin, model.dir, parseModelRef('acme/dedupe@1.0.2'), {
+        signaturePath: model.signaturePath,
+        publicKeyPem: model.key.publicKeyPem,
+      }),
+    ).rejects.toMatchObject({
+      code: 'SIGNING_DIGEST_MISMATCH',
+      details: { mismatches: [{ kind: 'digest', name: 'weights.bin' }] },
+    });
+    expect(await versionStatus('dedupe@1.0.2')).toBe(404);
+  });
+
+  it('an unsigned extra file or a missing signed file stops the push before anything is uploaded', async () => {
+    const extra = await signedModel({ 'config.json': '{"extra":1}', 'weights.bin': 'extra-case weights' });
+    writeFileSync(path.join(extra.dir, 'notes.txt'), 'added after signing');
+    const options = { signaturePath: extra.signaturePath, publicKeyPem: extra.key.publicKeyPem };
+    await expect(pushModel(admin, extra.dir, parseModelRef('acme/extra@1.0.0'), options)).rejects.toMatchObject({
+      code: 'SIGNING_FILE_EXTRA',
+      message: expect.stringContaining('notes.txt'),
+    });
+    expect(await admin.hasBlob('acme', extra.digest.resources.find((r) => r.name === 'weights.bin')?.digest as string)).toBe(
+      false,
+    );
+
+    const missing = await signedModel({ 'config.json': '{"missing":1}', 'weights.bin': 'missing-case weights' });
+    rmSync(path.join(missing.dir, 'weights.bin'));
+    await expect(
+      pushModel(admin, missing.dir, parseModelRef('acme/missing@1.0.0'), {
+        signaturePath: missing.signaturePath,
+        publicKeyPem: missing.key.publicKeyPem,
+      }),
+    ).rejects.toMatchObject({ code: 'SIGNING_FILE_MISSING', message: expect.stringContaining('weights.bin') });
+    const config = missing.digest.resources.find((r) => r.name === 'config.json')?.digest as string;
+    expect(await admin.hasBlob('acme', config)).toBe(false);
+  });
+
+  it('a shard-serialised signature is refused up front, and a missing signature names its path', async () => {
+    const dir = tempDir('modelsec-model-');
+    writeFileSync(path.join(dir, 'weights.bin'), 'sharded weights');
+    const key = generateSigningKey();
+    const { bundle } = await signModel(
+      dir,
+      { kind: 'key', privateKeyPem: key.privateKeyPem },
+      { method: 'shards', shardSize: 4 },
+    );
+    writeFileSync(path.join(dir, 'model.sig'), JSON.stringify(bundle));
+    await expect(
+      pushModel(admin, dir, parseModelRef('acme/sharded@1.0.0'), { signaturePath: path.join(dir, 'model.sig') }),
+    ).rejects.toMatchObject({ code: 'REGISTRY_UNSUPPORTED_SIGNATURE', message: expect.stringContaining('--method files') });
+    await expect(
+      pushModel(admin, dir, parseModelRef('acme/sharded@1.0.0'), { signaturePath: path.join(dir, 'nope.sig') }),
+    ).rejects.toMatchObject({ code: 'FILE_NOT_FOUND', details: { path: path.join(dir, 'nope.sig') } });
+  });
+});
