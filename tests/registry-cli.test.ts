@@ -110,6 +110,22 @@ describe('modelsec registry / push / pull / check (child processes over HTTP)', 
     const denied = await runCli(['registry', 'namespace', 'create', 'other', '--json'], { env: pushEnv });
     expect(denied.code).toBe(2);
     expect(denied.json()).toMatchObject({ error: { code: 'FORBIDDEN' } });
+
+    // The admin lists the namespace's tokens (never the secrets) and revokes the push token: it stops working.
+    const tokenId = token.json<{ id: string }>().id;
+    const listed = await runCli(['registry', 'token', 'list', '--namespace', 'acme', '--json'], { env });
+    expect(listed.code).toBe(0);
+    expect(listed.json<{ tokens: { id: string; scope: string }[] }>().tokens).toContainEqual(
+      expect.objectContaining({ id: tokenId, scope: 'push', revoked: false }),
+    );
+    expect(listed.stdout).not.toContain(pushToken);
+    const revoked = await runCli(['registry', 'token', 'revoke', tokenId, '--namespace', 'acme'], { env });
+    expect(revoked.code).toBe(0);
+    expect(revoked.stdout).toContain(`revoked token ${tokenId}`);
+    const afterRevoke = await runCli(['pull', 'acme/tiny@1.0.0', '-o', path.join(work, 'pulled-again'), '--json'], {
+      env: pushEnv,
+    });
+    expect(afterRevoke.json()).toMatchObject({ error: { code: 'UNAUTHENTICATED' } });
   }, 180_000);
 
   it('push --bom and --attestation satisfy a policy that requires an ML-BOM, an allowed license and an attestation', async () => {

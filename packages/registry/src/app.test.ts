@@ -333,3 +333,61 @@ describe('OpenAPI document', () => {
     expect(served).toEqual(JSON.parse(readFileSync(file, 'utf8')));
   });
 });
+
+describe('token list and revoke', () => {
+  it('lists a namespace’s tokens without secrets, revokes one (it stops working at once, audited), 404 elsewhere', async () => {
+    const registry = await testRegistry();
+    try {
+      const h = auth(ADMIN);
+      for (const name of ['acme', 'other'])
+        await registry.app.inject({ method: 'POST', url: '/v1/namespaces', headers: h, payload: { name } });
+      const create = async (ns: string, scope: string) =>
+        (
+          await registry.app.inject({
+            method: 'POST',
+            url: `/v1/namespaces/${ns}/tokens`,
+            headers: h,
+            payload: { scope, description: `${scope} for ci` },
+          })
+        ).json() as { id: string; token: string };
+      const reader = await create('acme', 'read');
+      const pusher = await create('acme', 'push');
+      const foreign = await create('other', 'read');
+
+      const listed = await registry.app.inject({ method: 'GET', url: '/v1/namespaces/acme/tokens', headers: h });
+      expect(listed.statusCode).toBe(200);
+      const tokens = listed.json().tokens as Record<string, unknown>[];
+      expect(tokens.map((t) => t.id).sort()).toEqual([reader.id, pusher.id].sort());
+      expect(tokens[0]).toMatchObject({ revoked: false, createdBy: expect.stringMatching(/^admin/) });
+      expect(JSON.stringify(tokens)).not.toContain(reader.token);
+      expect(Object.keys(tokens[0] as object).sort()).toEqual([
+        'createdAt',
+        'createdBy',
+        'description',
+        'id',
+        'revoked',
+        'scope',
+      ]);
+
+      const models = () => registry.app.inject({ method: 'GET', url: '/v1/namespaces/acme/models', headers: auth(reader.token) });
+      expect((await models()).statusCode).toBe(200);
+      const revoked = await registry.app.inject({ method: 'DELETE', url: `/v1/namespaces/acme/tokens/${reader.id}`, headers: h });
+      expect(revoked.json()).toEqual({ id: reader.id, revoked: true });
+      expect((await models()).statusCode).toBe(401);
+      const after = await registry.app.inject({ method: 'GET', url: '/v1/namespaces/acme/tokens', headers: h });
+      expect(after.json().tokens.find((t: { id: string }) => t.id === reader.id).revoked).toBe(true);
+
+      // A token of another namespace, or an unknown id, is not found here.
+      const cross = await registry.app.inject({ method: 'DELETE', url: `/v1/namespaces/acme/tokens/${foreign.id}`, headers: h });
+      expect(cross.statusCode).toBe(404);
+      expect(cross.json().error.code).toBe('NOT_FOUND');
+      const bad = await registry.app.inject({ method: 'DELETE', url: '/v1/namespaces/acme/tokens/not-an-id', headers: h });
+      expect(bad.statusCode).toBe(400);
+
+      const audit = await registry.app.inject({ method: 'GET', url: '/v1/audit?namespace=acme', headers: h });
+      expect(JSON.stringify(audit.json())).toContain('token.revoke');
+    } finally {
+      await registry.app.close();
+    }
+  });
+});

@@ -227,6 +227,7 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
 
   const nsParam = { ns: { type: 'string', pattern: NAME_PATTERN } };
   const modelParam = { ...nsParam, model: { type: 'string', pattern: NAME_PATTERN } };
+  const tokenParam = { ...nsParam, id: { type: 'string', pattern: '^[0-9a-f]{32}$' } };
   const versionParam = { ...modelParam, version: { type: 'string', pattern: VERSION_PATTERN } };
   const params = (properties: Record<string, unknown>) => ({
     type: 'object',
@@ -398,6 +399,48 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
       });
       await audit(request, 'token.create', ns.name, 'ok', { id, scope: request.body.scope });
       return reply.status(201).send({ id, token: secret, namespace: ns.name, scope: request.body.scope });
+    },
+  );
+
+  app.get<{ Params: Params }>(
+    '/v1/namespaces/:ns/tokens',
+    {
+      config: { summary: 'Tokens of the namespace (namespace admin): ids, scopes, who made them; never the secrets' },
+      schema: { params: params(nsParam) },
+    },
+    async (request) => {
+      const ns = await nsFor(request, request.params.ns, 'admin');
+      const tokens = (await store.listTokens(ns.name)).filter((t) => t.namespace === ns.name);
+      return {
+        tokens: tokens
+          .map((t) => ({
+            id: t.id,
+            scope: t.scope,
+            description: t.description,
+            createdAt: t.createdAt,
+            createdBy: t.createdBy,
+            revoked: t.revoked,
+          }))
+          .sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.id < b.id ? -1 : 1)),
+      };
+    },
+  );
+  app.delete<{ Params: Params }>(
+    '/v1/namespaces/:ns/tokens/:id',
+    {
+      config: { action: 'token.revoke', summary: 'Revoke a token of the namespace (namespace admin); it stops working at once' },
+      schema: { params: params(tokenParam) },
+    },
+    async (request) => {
+      const ns = await nsFor(request, request.params.ns, 'admin');
+      const token = (await store.listTokens(ns.name)).find((t) => t.id === request.params.id && t.namespace === ns.name);
+      if (!token)
+        throw new ModelsecError('NOT_FOUND', `no token ${request.params.id} in namespace ${ns.name}`, {
+          details: { token: request.params.id },
+        });
+      if (!token.revoked) await store.revokeToken(token.id);
+      await audit(request, 'token.revoke', ns.name, 'ok', { id: token.id, scope: token.scope });
+      return { id: token.id, revoked: true };
     },
   );
 

@@ -6,13 +6,15 @@ const D = 'a'.repeat(64);
 const U = 'b'.repeat(32);
 
 /** Every route of the API with the scope it needs on the private namespace `acme`. */
-const ROUTES: { method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'HEAD'; url: string; scope: Scope; payload?: object }[] = [
+const ROUTES: { method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'HEAD' | 'DELETE'; url: string; scope: Scope; payload?: object }[] = [
   { method: 'POST', url: '/v1/namespaces', scope: 'registry-admin', payload: { name: 'new-ns' } },
   { method: 'GET', url: '/v1/namespaces/acme', scope: 'read' },
   { method: 'GET', url: '/v1/namespaces/acme/policy', scope: 'read' },
   { method: 'PUT', url: '/v1/namespaces/acme/policy', scope: 'admin', payload: { scan: { required: false } } },
   { method: 'GET', url: '/v1/namespaces/acme/policy/history', scope: 'admin' },
   { method: 'POST', url: '/v1/namespaces/acme/tokens', scope: 'admin', payload: { scope: 'read' } },
+  { method: 'GET', url: '/v1/namespaces/acme/tokens', scope: 'admin' },
+  { method: 'DELETE', url: `/v1/namespaces/acme/tokens/${U}`, scope: 'admin' },
   { method: 'GET', url: '/v1/namespaces/acme/models', scope: 'read' },
   { method: 'GET', url: '/v1/namespaces/acme/models/m/versions', scope: 'read' },
   { method: 'GET', url: '/v1/namespaces/acme/models/m/versions/1.0.0', scope: 'read' },

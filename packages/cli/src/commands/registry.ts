@@ -169,7 +169,7 @@ export function register(program: Command, env: CliEnv): void {
     }),
   );
 
-  const token = registry.command('token').description('Create API tokens');
+  const token = registry.command('token').description('Create, list and revoke API tokens (namespace admin)');
   addConnectionOptions(
     token
       .command('create')
@@ -189,6 +189,42 @@ export function register(program: Command, env: CliEnv): void {
         },
       );
       out.result({ id: r.id, token: r.token, namespace: options.namespace, scope: options.scope }, () => r.token);
+    }),
+  );
+  addConnectionOptions(
+    token
+      .command('list')
+      .description("List a namespace's tokens: id, scope, description, creator, revoked (never the secrets)")
+      .requiredOption('--namespace <ns>', 'namespace whose tokens to list'),
+  ).action(
+    action(env, async (out, options: RegistryConnectionOptions & { namespace: string }) => {
+      const { tokens } = await clientFrom(options, env).json<{
+        tokens: { id: string; scope: string; description: string; createdAt: string; createdBy: string; revoked: boolean }[];
+      }>('GET', `/v1/namespaces/${options.namespace}/tokens`);
+      out.result({ namespace: options.namespace, tokens }, () =>
+        tokens.length === 0
+          ? `no tokens in ${options.namespace}`
+          : tokens
+              .map(
+                (t) =>
+                  `${t.id}  ${t.scope.padEnd(5)}  ${t.revoked ? 'revoked' : 'active '}  ${t.createdAt}  by ${t.createdBy}${t.description ? `  ${t.description}` : ''}`,
+              )
+              .join('\n'),
+      );
+    }),
+  );
+  addConnectionOptions(
+    token
+      .command('revoke <id>')
+      .description('Revoke a token (the id from `token create` or `token list`); it stops working at once')
+      .requiredOption('--namespace <ns>', 'namespace the token belongs to'),
+  ).action(
+    action(env, async (out, id: string, options: RegistryConnectionOptions & { namespace: string }) => {
+      const r = await clientFrom(options, env).json<{ id: string; revoked: boolean }>(
+        'DELETE',
+        `/v1/namespaces/${options.namespace}/tokens/${encodeURIComponent(id)}`,
+      );
+      out.result({ namespace: options.namespace, ...r }, () => `revoked token ${r.id} of ${options.namespace}`);
     }),
   );
 }
