@@ -4,7 +4,7 @@
  * disagree with its signature stops the push with the file named and nothing published.
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { generateSigningKey, signModel } from '@modelsec/core';
 import { parseModelRef, pullModel, pushModel, RegistryClient } from '@modelsec/registry';
@@ -136,5 +136,41 @@ describe('pushModel', () => {
     await expect(
       pushModel(admin, dir, parseModelRef('acme/sharded@1.0.0'), { signaturePath: path.join(dir, 'nope.sig') }),
     ).rejects.toMatchObject({ code: 'FILE_NOT_FOUND', details: { path: path.join(dir, 'nope.sig') } });
+  });
+});
+
+describe('pullModel', () => {
+  it('refuses blobs the registry serves corrupted (nothing left behind) and never writes into an existing directory', async () => {
+    const registry = await testRegistry();
+    try {
+      const url = await registry.app.listen({ host: '127.0.0.1', port: 0 });
+      const admin = new RegistryClient({ baseUrl: url, token: ADMIN });
+      await admin.json('POST', '/v1/namespaces', { json: { name: 'acme' } });
+      await admin.json('PUT', '/v1/namespaces/acme/policy', { json: { scan: { required: false } } });
+      const model = await signedModel({ 'config.json': '{}', 'weights.bin': 'weights that will rot on disk' });
+      await pushModel(admin, model.dir, parseModelRef('acme/rot@1.0.0'), {
+        signaturePath: model.signaturePath,
+        publicKeyPem: model.key.publicKeyPem,
+      });
+      const parent = tempDir();
+      const existing = path.join(parent, 'existing');
+      writeFileSync(existing, 'not a directory to overwrite');
+      await expect(pullModel(admin, parseModelRef('acme/rot@1.0.0'), existing)).rejects.toMatchObject({
+        code: 'FILE_WRITE_FAILED',
+      });
+      expect(readFileSync(existing, 'utf8')).toBe('not a directory to overwrite');
+
+      // Bit rot (or a tampered disk) on the registry side: the stored blob no longer has its digest.
+      const weights = model.digest.resources.find((r) => r.name === 'weights.bin')?.digest as string;
+      writeFileSync(path.join(registry.dataDir, 'blobs', 'sha256', weights.slice(0, 2), weights), 'weights that rotted on disk!');
+      const out = path.join(parent, 'pulled');
+      await expect(pullModel(admin, parseModelRef('acme/rot@1.0.0'), out)).rejects.toMatchObject({
+        code: 'DIGEST_MISMATCH',
+        details: { path: 'weights.bin', expected: weights },
+      });
+      expect(readdirSync(parent)).toEqual(['existing']);
+    } finally {
+      await registry.app.close();
+    }
   });
 });

@@ -1,7 +1,7 @@
 /** push / pull / check as library operations over RegistryClient (the CLI prints their results). */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -25,7 +25,7 @@ import semver from 'semver';
 import type { Policy } from '../policy/policy.js';
 import { effectivePolicy } from '../policy/policy.js';
 import { verifiersFor } from '../verification/signature-adapter.js';
-import { type ModelRef, type RegistryClient, sha256File } from './registry-client.js';
+import type { ModelRef, RegistryClient } from './registry-client.js';
 
 export interface VersionInfo {
   namespace: string;
@@ -248,6 +248,10 @@ export async function pullModel(
     throw new ModelsecError('MODEL_MISMATCH', 'the registry lists files the signature does not cover', {
       details: { mismatches },
     });
+  if (await stat(outDir).catch(() => undefined))
+    throw new ModelsecError('FILE_WRITE_FAILED', `${outDir} exists already; pull writes a new directory`, {
+      details: { path: outDir },
+    });
   const staging = path.join(
     path.dirname(path.resolve(outDir)),
     `.${path.basename(outDir)}.modelsec-${randomBytes(6).toString('hex')}`,
@@ -259,16 +263,29 @@ export async function pullModel(
       if (!target.startsWith(staging + path.sep)) throw new ModelsecError('REGISTRY_PATH_INVALID', `unsafe path ${f.path}`);
       await mkdir(path.dirname(target), { recursive: true });
       const response = await client.downloadBlob(ref.namespace, f.digest);
-      await pipeline(Readable.fromWeb(response.body as never), createWriteStream(target));
-      const actual = await sha256File(target);
+      // Hashed as it is written: one pass over the bytes.
+      const hash = createHash('sha256');
+      await pipeline(
+        Readable.fromWeb(response.body as never),
+        async function* (chunks: AsyncIterable<Buffer>) {
+          for await (const chunk of chunks) {
+            hash.update(chunk);
+            yield chunk;
+          }
+        },
+        createWriteStream(target),
+      );
+      const actual = hash.digest('hex');
       if (actual !== f.digest)
-        throw new ModelsecError('DIGEST_MISMATCH', `${f.path}: downloaded bytes hash to ${actual}, expected ${f.digest}`);
+        throw new ModelsecError('DIGEST_MISMATCH', `${f.path}: downloaded bytes hash to ${actual}, expected ${f.digest}`, {
+          details: { path: f.path, expected: f.digest, actual },
+        });
     }
-    await mkdir(path.join(staging), { recursive: true });
-    const { writeFile } = await import('node:fs/promises');
     await writeFile(path.join(staging, 'model.sig'), bundleText);
-    const existing = await stat(outDir).catch(() => undefined);
-    if (existing) throw new ModelsecError('FILE_WRITE_FAILED', `${outDir} exists already; pull writes a new directory`);
+    if (await stat(outDir).catch(() => undefined))
+      throw new ModelsecError('FILE_WRITE_FAILED', `${outDir} exists already; pull writes a new directory`, {
+        details: { path: outDir },
+      });
     await rename(staging, outDir);
   } catch (error) {
     await rm(staging, { recursive: true, force: true });

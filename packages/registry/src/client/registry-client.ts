@@ -43,12 +43,6 @@ export function parseModelRef(text: string): ModelRef {
   return { namespace: m[1] as string, model: m[2] as string, ...(m[3] ? { version: m[3] } : {}) };
 }
 
-export async function sha256File(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
-
 export class RegistryClient {
   private readonly base: string;
   constructor(private readonly options: ClientOptions) {
