@@ -54,6 +54,27 @@ describe('pushModel', () => {
     expect(readFileSync(path.join(out, 'weights.bin')).equals(readFileSync(path.join(model.dir, 'weights.bin')))).toBe(true);
   });
 
+  it('uploads a model of many files (two with the same bytes share one blob) with progress reaching the total', async () => {
+    const files: Record<string, string> = { 'a/dup-1.bin': 'same bytes', 'b/dup-2.bin': 'same bytes' };
+    for (let i = 0; i < 30; i++) files[`shards/part-${String(i).padStart(2, '0')}.bin`] = `part ${i} `.repeat(i + 1);
+    const model = await signedModel(files);
+    const events: { phase: string; done: number; total: number }[] = [];
+    const pushed = await pushModel(admin, model.dir, parseModelRef('acme/many@1.0.0'), {
+      signaturePath: model.signaturePath,
+      publicKeyPem: model.key.publicKeyPem,
+      onProgress: (e) => events.push(e),
+    });
+    expect(pushed).toMatchObject({ uploaded: 32, deduplicated: 0 });
+    const version = await admin.json<{ files: { path: string; digest: string }[] }>(
+      'GET',
+      '/v1/namespaces/acme/models/many/versions/1.0.0',
+    );
+    expect(version.files).toHaveLength(32);
+    expect(new Set(version.files.map((f) => f.digest)).size).toBe(31);
+    const last = events.filter((e) => e.phase === 'upload').at(-1);
+    expect(last?.done).toBe(last?.total);
+  });
+
   it('a file changed after signing is refused by the registry, named by path, and nothing is published', async () => {
     const model = await signedModel({ 'config.json': '{}', 'weights.bin': 'signed weights' });
     writeFileSync(path.join(model.dir, 'weights.bin'), 'swapped weights');

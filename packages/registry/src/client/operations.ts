@@ -25,6 +25,7 @@ import semver from 'semver';
 import type { Policy } from '../policy/policy.js';
 import { effectivePolicy } from '../policy/policy.js';
 import { verifiersFor } from '../verification/signature-adapter.js';
+import { forEachConcurrent } from './concurrency.js';
 import type { ModelRef, RegistryClient } from './registry-client.js';
 
 export interface VersionInfo {
@@ -44,6 +45,11 @@ export interface VersionInfo {
   attachments?: { kind: string; digest: string; predicateType: string | null }[];
   logIndex?: number;
 }
+
+/** Files uploaded at once: hides per-request latency for models of many small files (one big file gains nothing). */
+export const PUSH_UPLOAD_CONCURRENCY = 4;
+/** Blob existence checks (HEAD) in flight at once. */
+export const PUSH_HEAD_CONCURRENCY = 8;
 
 export interface PushOptions {
   signaturePath: string;
@@ -111,12 +117,15 @@ export async function pushModel(
 
   // Files the registry already stores: confirm the local bytes are the signed ones (nothing is sent).
   const stored = new Set<string>();
-  for (const f of files) if (await client.hasBlob(ref.namespace, f.digest)) stored.add(f.digest);
+  const digests = [...new Set(files.map((f) => f.digest))];
+  await forEachConcurrent(digests, PUSH_HEAD_CONCURRENCY, async (digest) => {
+    if (await client.hasBlob(ref.namespace, digest)) stored.add(digest);
+  });
   const toVerify = files.filter((f) => stored.has(f.digest));
   if (toVerify.length > 0) {
     const verifyTotal = toVerify.reduce((n, f) => n + f.size, 0);
     let verified = 0;
-    const digests = await hashFiles(
+    const actual = await hashFiles(
       toVerify.map((f) => ({ path: f.absolute })),
       {
         onProgress: (n) => {
@@ -126,18 +135,19 @@ export async function pushModel(
       },
     );
     const changed = toVerify.flatMap((f, i): ResourceMismatch[] => {
-      const actual = (digests[i] as Buffer).toString('hex');
-      return actual === f.digest ? [] : [{ kind: 'digest', name: f.path, expected: f.digest, actual }];
+      const hex = (actual[i] as Buffer).toString('hex');
+      return hex === f.digest ? [] : [{ kind: 'digest', name: f.path, expected: f.digest, actual: hex }];
     });
     if (changed.length > 0) throw modelMismatchError(changed);
   }
 
-  const toUpload = files.filter((f) => !stored.has(f.digest));
+  // One upload per missing blob (files with the same bytes share it), several at once.
+  const byDigest = new Map<string, (typeof files)[number]>();
+  for (const f of files) if (!stored.has(f.digest) && !byDigest.has(f.digest)) byDigest.set(f.digest, f);
+  const toUpload = [...byDigest.values()];
   const total = toUpload.reduce((n, f) => n + f.size, 0);
   let done = 0;
-  const sent = new Set<string>();
-  for (const f of toUpload) {
-    if (sent.has(f.digest)) continue; // two files with the same bytes: one blob
+  await forEachConcurrent(toUpload, PUSH_UPLOAD_CONCURRENCY, async (f) => {
     try {
       await client.uploadBlobFile(ref.namespace, f.absolute, f.digest, f.size, (n) => {
         done += n;
@@ -149,8 +159,7 @@ export async function pushModel(
         throw modelMismatchError([{ kind: 'digest', name: f.path, expected: f.digest }]);
       throw error;
     }
-    sent.add(f.digest);
-  }
+  });
   const bundle = await client.uploadBytes(ref.namespace, signature);
   const mlbom = options.bomPath
     ? await client.uploadBytes(ref.namespace, await readAttachment(options.bomPath, 'ML-BOM'))
@@ -170,7 +179,8 @@ export async function pushModel(
     `/v1/namespaces/${ref.namespace}/models/${ref.model}/versions/${ref.version}`,
     { json: manifest },
   );
-  return { ...version, uploaded: toUpload.length, deduplicated: files.length - toUpload.length };
+  const uploaded = files.filter((f) => !stored.has(f.digest)).length;
+  return { ...version, uploaded, deduplicated: files.length - uploaded };
 }
 
 async function readAttachment(file: string, what: string): Promise<Buffer> {
