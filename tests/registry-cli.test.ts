@@ -92,6 +92,31 @@ describe('modelsec registry / push / pull / check (child processes over HTTP)', 
     expect(again.code).toBe(1);
     expect(again.json()).toMatchObject({ ok: false, error: { code: 'CONFLICT' } });
 
+    // Auditor queries: versions, one version in full, versions by file digest and by signer key, the audit log.
+    const versions = await runCli(['registry', 'versions', 'acme/tiny'], { env: pushEnv });
+    expect(versions.code).toBe(0);
+    expect(versions.stdout).toMatch(/^acme\/tiny@1\.0\.0 {2}[0-9a-f]{16} {2}signed by [0-9a-f]{64} {2}scan scanned {2}published /);
+    const shown = await runCli(['registry', 'show', 'acme/tiny@1.0.0', '--json'], { env: pushEnv });
+    const shownVersion = shown.json<{
+      version: { files: { path: string; digest: string }[]; signer: { keyFingerprint: string } };
+    }>().version;
+    const configDigest = shownVersion.files.find((f) => f.path === 'config.json')?.digest as string;
+    expect(configDigest).toBe(
+      createHash('sha256')
+        .update(readFileSync(path.join(model, 'config.json')))
+        .digest('hex'),
+    );
+    const byFile = await runCli(['registry', 'find', '--file-digest', configDigest, '--json'], { env: pushEnv });
+    expect(byFile.json<{ versions: { version: string }[] }>().versions.map((v) => v.version)).toEqual(['1.0.0']);
+    const byKey = await runCli(['registry', 'find', '--signer-key', shownVersion.signer.keyFingerprint], { env: pushEnv });
+    expect(byKey.stdout).toContain('acme/tiny@1.0.0');
+    const badFind = await runCli(['registry', 'find', '--file-digest', 'abc', '--json'], { env: pushEnv });
+    expect(badFind.code).toBe(2);
+    const audit = await runCli(['registry', 'audit', '--namespace', 'acme', '--json'], { env });
+    const entries = audit.json<{ entries: { action: string; outcome: string }[] }>().entries;
+    expect(entries).toContainEqual(expect.objectContaining({ outcome: 'refused' }));
+    expect(entries).toContainEqual(expect.objectContaining({ outcome: 'ok' }));
+
     const ok = await runCli(['check', model, '--name', 'acme/tiny@^1'], { env: pushEnv });
     expect(ok.code).toBe(0);
     expect(ok.stdout).toMatch(/verified: acme\/tiny@1\.0\.0, signed by [0-9a-f]{64}/);
@@ -171,6 +196,10 @@ describe('modelsec registry / push / pull / check (child processes over HTTP)', 
     const version = (await (
       await fetch(`${server.url}/v1/namespaces/ml/models/tiny/versions/1.0.0`, { headers: { authorization: `Bearer ${ADMIN}` } })
     ).json()) as { attachments: { kind: string; predicateType: string | null }[] };
+    const bomOut = path.join(work, 'ml-bom-from-registry.json');
+    const shown = await runCli(['registry', 'show', 'ml/tiny@1.0.0', '--bom-out', bomOut], { env });
+    expect(shown.code).toBe(0);
+    expect(readFileSync(bomOut)).toEqual(readFileSync(bom));
     expect(version.attachments.map((a) => [a.kind, a.predicateType]).sort()).toEqual([
       ['attestation', bomType],
       ['bundle', null],

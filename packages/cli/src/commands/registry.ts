@@ -4,6 +4,7 @@ import { clockFromEnv, ModelsecError } from '@modelsec/core';
 import { createRegistry, type Policy, RegistryClient } from '@modelsec/registry';
 import type { Command } from 'commander';
 import { action, type CliEnv } from '../command-kit.js';
+import { registerQueries } from './registry-queries.js';
 import { readTrustedRoot, TRUSTED_ROOT_HELP } from './verify.js';
 
 /** Default listen address of `registry serve` (loopback: exposing the registry is an explicit choice). */
@@ -168,6 +169,8 @@ export function register(program: Command, env: CliEnv): void {
       );
     }),
   );
+
+  registerQueries(registry, env);
 
   const token = registry.command('token').description('Create, list and revoke API tokens (namespace admin)');
   addConnectionOptions(
