@@ -95,7 +95,9 @@ describe('modelsec registry / push / pull / check (child processes over HTTP)', 
     // Auditor queries: versions, one version in full, versions by file digest and by signer key, the audit log.
     const versions = await runCli(['registry', 'versions', 'acme/tiny'], { env: pushEnv });
     expect(versions.code).toBe(0);
-    expect(versions.stdout).toMatch(/^acme\/tiny@1\.0\.0 {2}[0-9a-f]{16} {2}signed by [0-9a-f]{64} {2}scan scanned {2}published /);
+    expect(versions.stdout).toMatch(
+      /^acme\/tiny@1\.0\.0 {2}[0-9a-f]{16} {2}signed by [0-9a-f]{64} {2}scan scanned {2}published /,
+    );
     const shown = await runCli(['registry', 'show', 'acme/tiny@1.0.0', '--json'], { env: pushEnv });
     const shownVersion = shown.json<{
       version: { files: { path: string; digest: string }[]; signer: { keyFingerprint: string } };
