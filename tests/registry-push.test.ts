@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { generateSigningKey, signModel } from '@modelsec/core';
-import { parseModelRef, pullModel, pushModel, RegistryClient } from '@modelsec/registry';
+import { checkModel, parseModelRef, pullModel, pushModel, RegistryClient } from '@modelsec/registry';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN, signedModel, tempDir, testRegistry } from '../packages/registry/src/test-support.js';
 
@@ -141,21 +141,49 @@ describe('pushModel', () => {
     expect(await admin.hasBlob('acme', config)).toBe(false);
   });
 
-  it('a shard-serialised signature is refused up front, and a missing signature names its path', async () => {
+  it('a shards signature: pushed (the registry checks every shard), checked, pulled; a changed file is refused', async () => {
     const dir = tempDir('modelsec-model-');
-    writeFileSync(path.join(dir, 'weights.bin'), 'sharded weights');
+    writeFileSync(path.join(dir, 'weights.bin'), 'sharded weights, 35 bytes in total.');
+    writeFileSync(path.join(dir, 'config.json'), '{"s":1}');
+    writeFileSync(path.join(dir, 'empty.txt'), '');
     const key = generateSigningKey();
-    const { bundle } = await signModel(
+    const { bundle, digest } = await signModel(
       dir,
       { kind: 'key', privateKeyPem: key.privateKeyPem },
-      { method: 'shards', shardSize: 4 },
+      { method: 'shards', shardSize: 8 },
     );
     writeFileSync(path.join(dir, 'model.sig'), JSON.stringify(bundle));
+    const events: string[] = [];
+    const pushed = await pushModel(admin, dir, parseModelRef('acme/sharded@1.0.0'), {
+      signaturePath: path.join(dir, 'model.sig'),
+      publicKeyPem: key.publicKeyPem,
+      onProgress: (e) => events.push(e.phase),
+    });
+    expect(pushed).toMatchObject({ rootDigest: digest.rootDigest, uploaded: 3 });
+    expect(events).toContain('hash');
+    expect(await checkModel(admin, dir, { publicKeyPem: key.publicKeyPem })).toMatchObject({ ok: true, reasons: [] });
+    const out = path.join(tempDir(), 'pulled');
+    await pullModel(admin, parseModelRef('acme/sharded@1.0.0'), out, { publicKeyPem: key.publicKeyPem });
+    expect(readFileSync(path.join(out, 'weights.bin'), 'utf8')).toBe('sharded weights, 35 bytes in total.');
+
+    // Changed after signing: the registry hashes the shards of what it received and refuses.
+    writeFileSync(path.join(dir, 'weights.bin'), 'sharded weights, 35 bytes in TOTAL.');
+    const refused = await pushModel(admin, dir, parseModelRef('acme/sharded@1.0.1'), {
+      signaturePath: path.join(dir, 'model.sig'),
+      publicKeyPem: key.publicKeyPem,
+    }).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: 'POLICY_DENIED' });
+    expect(
+      (refused as { details: { failed: { code: string; details: { mismatches: { name: string }[] } }[] } }).details.failed[0],
+    ).toMatchObject({ code: 'MODEL_MISMATCH', details: { mismatches: [{ name: 'weights.bin' }] } });
+    expect(await versionStatus('sharded@1.0.1')).toBe(404);
+  });
+
+  it('a missing signature names its path', async () => {
+    const dir = tempDir('modelsec-model-');
+    writeFileSync(path.join(dir, 'weights.bin'), 'unsigned weights');
     await expect(
-      pushModel(admin, dir, parseModelRef('acme/sharded@1.0.0'), { signaturePath: path.join(dir, 'model.sig') }),
-    ).rejects.toMatchObject({ code: 'REGISTRY_UNSUPPORTED_SIGNATURE', message: expect.stringContaining('--method files') });
-    await expect(
-      pushModel(admin, dir, parseModelRef('acme/sharded@1.0.0'), { signaturePath: path.join(dir, 'nope.sig') }),
+      pushModel(admin, dir, parseModelRef('acme/unsigned@1.0.0'), { signaturePath: path.join(dir, 'nope.sig') }),
     ).rejects.toMatchObject({ code: 'FILE_NOT_FOUND', details: { path: path.join(dir, 'nope.sig') } });
   });
 });

@@ -40,7 +40,9 @@ export {
   MAX_SIGNED_MODEL_FILES,
   type ModelDigest,
   type ModelResource,
+  parseShardName,
   type SerializationMethod,
+  shardJobs,
 } from './model-hash.js';
 export { attestationPathFor } from './paths.js';
 export { attestModel, type ModelSigner, signModel, signStatement } from './sign.js';

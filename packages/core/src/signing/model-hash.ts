@@ -181,6 +181,22 @@ export async function listModelFiles(root: string, ignores: readonly string[], a
  * symlinks refused unless allowed; files or shards method; root digest over the raw resource digests.
  * Work runs on the hashing worker pool.
  */
+/**
+ * The shards of one file as the `shards` serialization names them (`name:start:end`, end exclusive), each a hash
+ * job over its byte range of `path`. The reference emits no shard for an empty file (upstream #653): neither do we.
+ */
+export function shardJobs(
+  file: { name: string; path: string; size: number },
+  shardSize: number,
+): (HashJob & { name: string; range: { start: number; end: number } })[] {
+  const jobs: (HashJob & { name: string; range: { start: number; end: number } })[] = [];
+  for (let start = 0; start < file.size; start += shardSize) {
+    const end = Math.min(file.size, start + shardSize);
+    jobs.push({ path: file.path, name: `${file.name}:${start}:${end}`, range: { start, end } });
+  }
+  return jobs;
+}
+
 /** The files a model signature covers, listed as `hashModelDirectory` lists them (no hashing). */
 export interface ListedModel {
   root: string;
@@ -244,13 +260,7 @@ export async function hashModelDirectory(modelPath: string, options: HashModelOp
   const jobs: (HashJob & { name: string })[] = [];
   for (const f of listed) {
     if (method === 'files') jobs.push({ path: f.abs, name: f.rel, range: { start: 0, end: f.size } });
-    else {
-      // The reference emits no shard for an empty file (upstream #653); do the same so digests agree.
-      for (let start = 0; start < f.size; start += shardSize) {
-        const end = Math.min(f.size, start + shardSize);
-        jobs.push({ path: f.abs, name: `${f.rel}:${start}:${end}`, range: { start, end } });
-      }
-    }
+    else jobs.push(...shardJobs({ name: f.rel, path: f.abs, size: f.size }, shardSize));
   }
   const totalBytes = listed.reduce((s, f) => s + f.size, 0);
   let done = 0;

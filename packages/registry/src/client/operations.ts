@@ -9,16 +9,19 @@ import {
   type BundleVerifier,
   comparePosixPaths,
   compareResources,
+  DEFAULT_SHARD_SIZE,
   hashFiles,
   hashModelDirectory,
   isModelsecError,
   listModel,
   ModelsecError,
   modelMismatchError,
+  parseShardName,
   type ResourceMismatch,
   readUnverifiedModelStatement,
   type Severity,
   severityRank,
+  shardJobs,
   verifyModelBundle,
 } from '@modelsec/core';
 import semver from 'semver';
@@ -58,9 +61,10 @@ export interface PushOptions {
   attestationPaths?: string[];
   /**
    * `verify`: hashing local files the registry already stores (to confirm they are the signed bytes);
+   * `hash`: hashing every file (shards signatures only: their digests cover byte ranges, blobs are whole files);
    * `upload`: sending the others.
    */
-  onProgress?: (event: { phase: 'verify' | 'upload'; done: number; total: number; file?: string }) => void;
+  onProgress?: (event: { phase: 'hash' | 'verify' | 'upload'; done: number; total: number; file?: string }) => void;
 }
 
 async function readSignature(file: string): Promise<Buffer> {
@@ -75,7 +79,7 @@ async function readSignature(file: string): Promise<Buffer> {
 }
 
 /**
- * Publishes a signed model directory. Every file is read once: the digests to upload under come from the
+ * Publishes a signed model directory. Every file is read once (files serialization): the digests to upload under come from the
  * signature (what the registry verifies against), so files the registry lacks are streamed without hashing them
  * first and the registry rejects bytes that do not hash to their signed digest; files it already stores are hashed
  * locally to confirm they are the signed bytes. Local files the signature does not cover, or signed files that are
@@ -94,25 +98,40 @@ export async function pushModel(
   if (!info.isDirectory()) throw new ModelsecError('USAGE', `${modelPath}: push takes a model directory`);
   const signature = await readSignature(options.signaturePath);
   const claimed = readUnverifiedModelStatement(signature);
-  if (claimed.method !== 'files')
-    throw new ModelsecError(
-      'REGISTRY_UNSUPPORTED_SIGNATURE',
-      `${options.signaturePath} signs '${claimed.method}'; the registry stores whole files: sign with --method files`,
-    );
+  const shards = claimed.method === 'shards';
   const listed = await listModel(modelPath, {
     signaturePath: options.signaturePath,
     ignorePaths: claimed.ignorePaths,
     allowSymlinks: claimed.allowSymlinks,
   });
-  const signedDigest = new Map(claimed.resources.map((r) => [r.name, r.digest.toLowerCase()]));
+  // Signed paths (a shards signature names byte ranges `path:start:end`; an empty file has none).
+  const signedPaths = new Set(claimed.resources.map((r) => (shards ? (parseShardName(r.name)?.path ?? r.name) : r.name)));
   const mismatches: ResourceMismatch[] = [];
-  for (const r of claimed.resources) {
-    if (!listed.files.some((f) => f.name === r.name)) mismatches.push({ kind: 'missing', name: r.name });
-  }
-  for (const f of listed.files) if (!signedDigest.has(f.name)) mismatches.push({ kind: 'extra', name: f.name });
+  for (const p of signedPaths) if (!listed.files.some((f) => f.name === p)) mismatches.push({ kind: 'missing', name: p });
+  for (const f of listed.files)
+    if (!signedPaths.has(f.name) && !(shards && f.size === 0)) mismatches.push({ kind: 'extra', name: f.name });
   if (mismatches.length > 0) throw modelMismatchError(mismatches);
+
+  // Blobs are whole files named by their sha256: a files signature lists them; for a shards signature hash the
+  // files here (the registry checks every shard against the signature).
+  let digestOf: Map<string, string>;
+  if (!shards) digestOf = new Map(claimed.resources.map((r) => [r.name, r.digest.toLowerCase()]));
+  else {
+    const hashTotal = listed.files.reduce((n, f) => n + f.size, 0);
+    let hashed = 0;
+    const whole = await hashFiles(
+      listed.files.map((f) => ({ path: f.path })),
+      {
+        onProgress: (n) => {
+          hashed += n;
+          options.onProgress?.({ phase: 'hash', done: hashed, total: hashTotal });
+        },
+      },
+    );
+    digestOf = new Map(listed.files.map((f, i) => [f.name, (whole[i] as Buffer).toString('hex')]));
+  }
   const files = listed.files
-    .map((f) => ({ path: f.name, absolute: f.path, digest: signedDigest.get(f.name) as string, size: f.size }))
+    .map((f) => ({ path: f.name, absolute: f.path, digest: digestOf.get(f.name) as string, size: f.size }))
     .sort((a, b) => comparePosixPaths(a.path, b.path));
 
   // Files the registry already stores: confirm the local bytes are the signed ones (nothing is sent).
@@ -121,7 +140,8 @@ export async function pushModel(
   await forEachConcurrent(digests, PUSH_HEAD_CONCURRENCY, async (digest) => {
     if (await client.hasBlob(ref.namespace, digest)) stored.add(digest);
   });
-  const toVerify = files.filter((f) => stored.has(f.digest));
+  // (Hashed just above for a shards signature: nothing left to confirm.)
+  const toVerify = shards ? [] : files.filter((f) => stored.has(f.digest));
   if (toVerify.length > 0) {
     const verifyTotal = toVerify.reduce((n, f) => n + f.size, 0);
     let verified = 0;
@@ -250,10 +270,15 @@ export async function pullModel(
       `the signature of ${ref.namespace}/${ref.model}@${version.version} does not verify: ${errors.join('; ') || 'no verifier'}`,
     );
   const files = version.files ?? [];
-  const mismatches = compareResources(
-    verified.resources,
-    files.map((f) => ({ name: f.path, digest: f.digest })),
-  );
+  const shards = verified.method === 'shards';
+  // Per file, the listed digests must be the signed ones before anything is downloaded; a shards signature covers
+  // byte ranges, checked on the downloaded bytes below.
+  const mismatches = shards
+    ? []
+    : compareResources(
+        verified.resources,
+        files.map((f) => ({ name: f.path, digest: f.digest })),
+      );
   if (mismatches.length)
     throw new ModelsecError('MODEL_MISMATCH', 'the registry lists files the signature does not cover', {
       details: { mismatches },
@@ -291,6 +316,21 @@ export async function pullModel(
           details: { path: f.path, expected: f.digest, actual },
         });
     }
+    if (shards) {
+      const jobs = files.flatMap((f) =>
+        shardJobs({ name: f.path, path: path.join(staging, f.path), size: f.size }, verified.shardSize ?? DEFAULT_SHARD_SIZE),
+      );
+      const digests = await hashFiles(jobs);
+      const shardMismatches = compareResources(
+        verified.resources,
+        jobs.map((j, i) => ({ name: j.name, digest: (digests[i] as Buffer).toString('hex') })),
+        { shards: true },
+      );
+      if (shardMismatches.length)
+        throw new ModelsecError('MODEL_MISMATCH', 'the downloaded files do not match the shards the signature covers', {
+          details: { mismatches: shardMismatches },
+        });
+    }
     await writeFile(path.join(staging, 'model.sig'), bundleText);
     if (await stat(outDir).catch(() => undefined))
       throw new ModelsecError('FILE_WRITE_FAILED', `${outDir} exists already; pull writes a new directory`, {
@@ -302,6 +342,29 @@ export async function pullModel(
     throw error;
   }
   return version;
+}
+
+/**
+ * How to hash a local model so its root digest matches the published one: the way its own signature says (files,
+ * or shards of the signed size), when it has one; else per file, the registry's default. Read unverified: it only
+ * picks the hashing; the published version's signature is what gets verified.
+ */
+async function hashingOfLocalSignature(
+  modelPath: string,
+  signaturePath: string | undefined,
+): Promise<{ signaturePath?: string; method?: 'files' | 'shards'; shardSize?: number }> {
+  const file = signaturePath ?? path.join(modelPath, 'model.sig');
+  const base = signaturePath ? { signaturePath } : {};
+  const text = await readFile(file).catch(() => undefined);
+  if (text === undefined) return base;
+  try {
+    const claimed = readUnverifiedModelStatement(text);
+    return claimed.method === 'shards'
+      ? { ...base, method: 'shards', ...(claimed.shardSize !== undefined ? { shardSize: claimed.shardSize } : {}) }
+      : base;
+  } catch {
+    return base;
+  }
 }
 
 export interface CheckResult {
@@ -324,7 +387,7 @@ export async function checkModel(
     trustedRootJson?: unknown;
   } = {},
 ): Promise<CheckResult> {
-  const digest = await hashModelDirectory(modelPath, options.signaturePath ? { signaturePath: options.signaturePath } : {});
+  const digest = await hashModelDirectory(modelPath, await hashingOfLocalSignature(modelPath, options.signaturePath));
   const q = new URLSearchParams({ rootDigest: digest.rootDigest, includeYanked: 'true' });
   if (options.ref) {
     q.set('namespace', options.ref.namespace);
@@ -364,7 +427,7 @@ export async function checkModel(
       `the signature does not verify against the ${options.localPolicy ? 'local' : 'namespace'} policy: ${errors.join('; ') || 'no verifier'}`,
     );
   else {
-    const mismatches = compareResources(verified.resources, digest.resources);
+    const mismatches = compareResources(verified.resources, digest.resources, { shards: verified.method === 'shards' });
     for (const m of mismatches)
       reasons.push(
         `${m.name}: ${m.kind === 'digest' ? 'content differs from the signed digest' : m.kind === 'missing' ? 'signed but missing locally' : 'not covered by the signature'}`,

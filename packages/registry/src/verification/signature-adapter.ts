@@ -2,12 +2,15 @@
 import {
   type BundleVerifier,
   compareResources,
+  DEFAULT_SHARD_SIZE,
+  hashFiles,
   isModelsecError,
+  shardJobs,
   type VerifiedModelBundle,
   verifyModelBundle,
 } from '@modelsec/core';
 import type { PolicySigner } from '../policy/policy.js';
-import type { FailedRule } from './types.js';
+import type { FailedRule, StagedFile } from './types.js';
 
 /** Where Sigstore trust comes from: a trusted_root.json (offline, or a private Sigstore), else public-good over TUF. */
 export interface SigstoreTrust {
@@ -56,11 +59,13 @@ export async function verifyAgainstAny<T>(
   return { ok: false, failures };
 }
 
-/** Verifies the bundle and that it signs exactly `files` (path → sha256). */
+/** Verifies the bundle and that it signs exactly `files` (path → sha256), per file or per shard. */
 export async function checkModelSignature(
   bundleText: string,
   verifiers: readonly BundleVerifier[],
   files: readonly { path: string; digest: string }[],
+  /** The stored blobs of `files` (needed for shards signatures, whose digests cover byte ranges). */
+  staged?: readonly StagedFile[],
 ): Promise<{ verified?: VerifiedModelBundle; failed: FailedRule[] }> {
   if (verifiers.length === 0) {
     return {
@@ -87,22 +92,30 @@ export async function checkModelSignature(
     };
   }
   const verified = result.value;
-  if (verified.method !== 'files') {
-    return {
-      verified,
-      failed: [
-        {
-          rule: 'signature',
-          code: 'REGISTRY_UNSUPPORTED_SIGNATURE',
-          message: `the signature uses '${verified.method}' serialization; the registry verifies per-file signatures only`,
-        },
-      ],
-    };
+  let actual: { name: string; digest: string }[] = files.map((f) => ({ name: f.path, digest: f.digest }));
+  if (verified.method === 'shards') {
+    // The signature covers byte ranges: hash the stored blobs in the signer's shard size (a full read of the
+    // version at push; files-serialised signatures compare digests the blob store has already verified).
+    const complete = staged !== undefined && staged.length === files.length && staged.every((f) => f.localPath !== '');
+    if (!complete) {
+      return {
+        verified,
+        failed: [
+          {
+            rule: 'signature',
+            code: 'REGISTRY_CHECK_UNAVAILABLE',
+            message: 'a shards signature needs every blob stored locally to hash its byte ranges',
+          },
+        ],
+      };
+    }
+    const jobs = staged.flatMap((f) =>
+      shardJobs({ name: f.path, path: f.localPath, size: f.size }, verified.shardSize ?? DEFAULT_SHARD_SIZE),
+    );
+    const digests = await hashFiles(jobs);
+    actual = jobs.map((j, i) => ({ name: j.name, digest: (digests[i] as Buffer).toString('hex') }));
   }
-  const mismatches = compareResources(
-    verified.resources,
-    files.map((f) => ({ name: f.path, digest: f.digest })),
-  );
+  const mismatches = compareResources(verified.resources, actual, { shards: verified.method === 'shards' });
   if (mismatches.length > 0) {
     return {
       verified,

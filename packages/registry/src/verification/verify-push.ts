@@ -77,7 +77,7 @@ export async function verifyPush(input: {
       message: `the signature bundle ${manifest.bundle} was not uploaded (or exceeds ${MAX_PUSH_BUNDLE_BYTES} bytes)`,
     });
   } else {
-    const sig = await checkModelSignature(bundleText, verifiers, manifest.files);
+    const sig = await checkModelSignature(bundleText, verifiers, manifest.files, staged);
     signed = sig.verified;
     failed.push(...sig.failed);
   }
