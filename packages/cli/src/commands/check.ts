@@ -19,7 +19,10 @@ export function register(program: Command, env: CliEnv): void {
       .option('--name <ref>', 'restrict to NS/NAME[@RANGE]')
       .option('--policy <file>', 'apply this (stricter) local policy instead of the namespace policy')
       .option('--public-key <file>', 'verify key signatures with this public key')
-      .option('--signature <file>', 'signature file to ignore when hashing (default MODEL_PATH/model.sig)')
+      .option(
+        '--signature <file>',
+        'the model signature: ignored when hashing, and its method (files/shards) is how the model is hashed (default MODEL_PATH/model.sig)',
+      )
       .option('--trusted-root <file>', TRUSTED_ROOT_HELP)
       .option('--log-key <file>', LOG_KEY_HELP),
   )
