@@ -91,17 +91,9 @@ export function checkKerasConfig(config: unknown, members: readonly string[]): F
 export const kerasHandler: FormatHandler = {
   formats: ['keras'],
   async scan(source, ctx) {
+    // Every member, model.weights.h5 included, is scanned by its content (HDF5 through keras-h5.ts); nothing is
+    // filtered out, so a member that cannot be inspected is reported whatever its name.
     const base = await zipArchiveHandler.scan(source, ctx);
-    // model.weights.h5 of a Keras 3 archive holds only arrays (layers and code live in config.json, checked below),
-    // so its "HDF5 not inspected" finding is dropped; any other HDF5 member stays reported.
-    base.findings = base.findings.filter(
-      (f) =>
-        !(
-          f.ruleId === 'MS-ENG-004' &&
-          f.location.members?.length === ctx.members.length + 1 &&
-          f.location.members.at(-1) === 'model.weights.h5'
-        ),
-    );
     const listing = await readZipEntries(source);
     const entry = listing.entries.find((e) => e.name === 'config.json');
     if (!entry) return base;
