@@ -1,8 +1,8 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import fs, { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import h5wasm from 'h5wasm/node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { writeZip } from '../../../../../fixtures/scripts/lib/zip-writer.js';
 import { scanFile } from '../engine.js';
 
@@ -65,6 +65,75 @@ describe('Keras HDF5 (.h5) models', () => {
     const report = await scanFile(cut);
     expect(report.findings.length).toBeGreaterThan(0);
     expect(report.findings.every((f) => f.severity === 'medium' || f.severity === 'high')).toBe(true);
+  });
+
+  describe('corrupt files print nothing (the library returns data; the CLI prints)', () => {
+    afterEach(() => {
+      vi.restoreAllMocks();
+    });
+
+    /**
+     * Text written to fd 1/2 with fs.writeSync, decoded at the call (h5wasm's HDF5 writes its error stack there
+     * through NODERAWFS, not through process.stderr, and passes views of the wasm heap that are reused). Those
+     * writes are swallowed, reporting every byte as written (a short write makes the C library retry forever).
+     */
+    function captureFdWrites(): string[] {
+      const texts: string[] = [];
+      const original = fs.writeSync;
+      vi.spyOn(fs, 'writeSync').mockImplementation(((...args: Parameters<typeof fs.writeSync>) => {
+        const [fd, data, offset, length] = args as unknown[];
+        if (fd !== 1 && fd !== 2) return original(...args);
+        const view = ArrayBuffer.isView(data) ? data : undefined;
+        const start = typeof offset === 'number' ? offset : 0;
+        const count = typeof length === 'number' ? length : (view?.byteLength ?? 0) - start;
+        texts.push(view ? Buffer.from(view.buffer, view.byteOffset + start, count).toString('utf8') : String(data));
+        return view ? count : Buffer.byteLength(String(data));
+      }) as typeof fs.writeSync);
+      return texts;
+    }
+
+    function spyOutput() {
+      return {
+        fdWrites: captureFdWrites(),
+        stderr: vi.spyOn(process.stderr, 'write'),
+        error: vi.spyOn(console, 'error'),
+        warn: vi.spyOn(console, 'warn'),
+      };
+    }
+
+    it.each([
+      ['truncated after the superblock', (whole: Buffer) => whole.subarray(0, 600)],
+      ['truncated inside the superblock', (whole: Buffer) => whole.subarray(0, 40)],
+      [
+        'root object header overwritten',
+        (whole: Buffer) => Buffer.concat([whole.subarray(0, 96), Buffer.alloc(whole.length - 96, 0xff)]),
+      ],
+    ])('%s: fails closed with MS-ENG-002 / FORMAT_INVALID and writes nothing', async (name, corrupt) => {
+      const path = join(dir, `corrupt-${name.replaceAll(' ', '-')}.h5`);
+      writeFileSync(path, corrupt(readFileSync(h5('source.h5', { model_config: lambdaConfig }))));
+      const spies = spyOutput();
+      const report = await scanFile(path);
+      vi.restoreAllMocks();
+      expect(report.findings.map((f) => [f.ruleId, f.severity])).toEqual([['MS-ENG-002', 'medium']]);
+      expect(report.errors.map((e) => e.code)).toEqual(['FORMAT_INVALID']);
+      expect(spies.fdWrites).toEqual([]);
+      for (const spy of [spies.stderr, spies.error, spies.warn]) expect(spy).not.toHaveBeenCalled();
+    });
+
+    it('leaves the HDF5 module able to report to stderr again afterwards', async () => {
+      const path = join(dir, 'after.h5');
+      writeFileSync(path, readFileSync(h5('again.h5', { model_config: lambdaConfig })).subarray(0, 600));
+      await scanFile(path);
+      const fdWrites = captureFdWrites();
+      // Opening a missing file outside the scanner: HDF5's default handler prints as it did before the scan.
+      try {
+        new h5wasm.File(join(dir, 'missing.h5'), 'r').close();
+      } catch {
+        // h5wasm may or may not throw here; only what HDF5 prints matters.
+      }
+      vi.restoreAllMocks();
+      expect(fdWrites.join('')).toContain('HDF5-DIAG');
+    });
   });
 
   it('scans an HDF5 model inside a zip archive (copied to a temp file for the HDF5 library)', async () => {

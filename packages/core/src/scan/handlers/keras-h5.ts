@@ -22,14 +22,51 @@ export const MAX_NESTED_HDF5_BYTES = 512 * 1024 * 1024;
 const CONFIG_ATTRIBUTES = ['model_config', 'training_config'] as const;
 
 type H5Module = typeof import('h5wasm/node');
-let h5: Promise<H5Module['default']> | undefined;
+type H5 = H5Module['default'];
 
-async function loadH5(): Promise<H5Module['default']> {
+/** The part of the emscripten file system of h5wasm's module used here: its table of open descriptors. */
+interface EmscriptenStreams {
+  streams?: unknown;
+}
+
+let h5: Promise<{ lib: H5; fs: EmscriptenStreams | null }> | undefined;
+
+async function loadH5(): Promise<{ lib: H5; fs: EmscriptenStreams | null }> {
   h5 ??= import('h5wasm/node').then(async (module) => {
-    await module.default.ready;
-    return module.default;
+    const wasm = await module.default.ready;
+    return { lib: module.default, fs: (wasm as { FS?: EmscriptenStreams }).FS ?? null };
   });
   return h5;
+}
+
+/** stdout and stderr of the module's C library. */
+const STDIO_DESCRIPTORS = [1, 2] as const;
+
+/**
+ * Runs `fn` with the stdout and stderr of h5wasm's C library detached, so HDF5's automatic error-stack printing
+ * ("HDF5-DIAG: Error detected in HDF5 ...", written with fs.writeSync to the process's fd 2, bypassing
+ * process.stderr) goes nowhere: library code returns findings and never prints. A write to a detached descriptor
+ * fails with EBADF inside the module and is dropped. `fn` is synchronous, so no other code (another user of h5wasm
+ * in the process) runs before the descriptors are put back.
+ *
+ * Not used instead: h5wasm exports no H5Eset_auto2; its activate_throwing_error_handler() throws out of the HDF5
+ * callback before fclose() of the temp file it prints into (a descriptor leaked per corrupt file) and turns every
+ * error HDF5 tolerates inside a call into an exception; the module's print/printErr are bound when h5wasm creates
+ * the module, before modelsec could pass its own.
+ */
+function withoutStdio<T>(fs: EmscriptenStreams | null, fn: () => T): T {
+  const streams = fs?.streams;
+  // An h5wasm whose module no longer has this table: scan anyway (HDF5 may print; the result is unchanged).
+  if (!Array.isArray(streams)) return fn();
+  const saved = STDIO_DESCRIPTORS.map((fd) => streams[fd] as unknown);
+  for (const fd of STDIO_DESCRIPTORS) streams[fd] = null;
+  try {
+    return fn();
+  } finally {
+    STDIO_DESCRIPTORS.forEach((fd, i) => {
+      streams[fd] = saved[i];
+    });
+  }
 }
 
 async function withPath<T>(source: ByteSource, fn: (path: string) => Promise<T>): Promise<T | 'too-large'> {
@@ -54,58 +91,8 @@ function attributeText(value: unknown): string | undefined {
 
 async function scanHdf5(source: ByteSource, ctx: ScanContext): Promise<HandlerResult> {
   const members = [...ctx.members];
-  const result = await withPath(source, async (path): Promise<HandlerResult> => {
-    const lib = await loadH5();
-    let file: InstanceType<H5Module['default']['File']>;
-    try {
-      file = new lib.File(path, 'r');
-    } catch (error) {
-      return {
-        findings: [makeFinding('MS-ENG-002', `HDF5 file could not be opened: ${(error as Error).message}`, { members })],
-        errors: [{ code: 'FORMAT_INVALID', message: 'HDF5 file could not be opened', location: { members } }],
-      };
-    }
-    try {
-      const findings = [];
-      let isKeras = false;
-      for (const name of CONFIG_ATTRIBUTES) {
-        const attribute = file.attrs[name];
-        if (!attribute) continue;
-        const text = attributeText(attribute.value);
-        if (text === undefined || text.length > MAX_KERAS_CONFIG_BYTES) {
-          findings.push(
-            makeFinding('MS-ENG-002', `HDF5 attribute '${name}' is not a JSON string modelsec can read`, {
-              members,
-              path: `/@${name}`,
-            }),
-          );
-          continue;
-        }
-        let config: unknown;
-        try {
-          config = JSON.parse(text);
-        } catch {
-          findings.push(makeFinding('MS-ENG-002', `HDF5 attribute '${name}' is not valid JSON`, { members, path: `/@${name}` }));
-          continue;
-        }
-        if (name === 'model_config') isKeras = true;
-        findings.push(...checkKerasConfig(config, members));
-      }
-      return { findings, errors: [], format: isKeras ? 'keras-h5' : 'hdf5' };
-    } catch (error) {
-      // h5wasm opens some corrupt files without throwing and fails on the first read instead.
-      return {
-        findings: [makeFinding('MS-ENG-002', `HDF5 file could not be read: ${(error as Error).message}`, { members })],
-        errors: [{ code: 'FORMAT_INVALID', message: 'HDF5 file could not be read', location: { members } }],
-      };
-    } finally {
-      try {
-        file.close();
-      } catch {
-        // Closing a file h5wasm never really opened fails too; nothing is held.
-      }
-    }
-  });
+  const { lib, fs } = await loadH5();
+  const result = await withPath(source, async (path) => withoutStdio(fs, () => inspectHdf5(lib, path, members)));
   if (result === 'too-large')
     return {
       findings: [
@@ -121,6 +108,59 @@ async function scanHdf5(source: ByteSource, ctx: ScanContext): Promise<HandlerRe
       errors: [],
     };
   return result;
+}
+
+/** Opens the HDF5 file at `path` and checks its Keras attributes. Synchronous: see withoutStdio. */
+function inspectHdf5(lib: H5, path: string, members: string[]): HandlerResult {
+  let file: InstanceType<H5['File']>;
+  try {
+    file = new lib.File(path, 'r');
+  } catch (error) {
+    return {
+      findings: [makeFinding('MS-ENG-002', `HDF5 file could not be opened: ${(error as Error).message}`, { members })],
+      errors: [{ code: 'FORMAT_INVALID', message: 'HDF5 file could not be opened', location: { members } }],
+    };
+  }
+  try {
+    const findings = [];
+    let isKeras = false;
+    for (const name of CONFIG_ATTRIBUTES) {
+      const attribute = file.attrs[name];
+      if (!attribute) continue;
+      const text = attributeText(attribute.value);
+      if (text === undefined || text.length > MAX_KERAS_CONFIG_BYTES) {
+        findings.push(
+          makeFinding('MS-ENG-002', `HDF5 attribute '${name}' is not a JSON string modelsec can read`, {
+            members,
+            path: `/@${name}`,
+          }),
+        );
+        continue;
+      }
+      let config: unknown;
+      try {
+        config = JSON.parse(text);
+      } catch {
+        findings.push(makeFinding('MS-ENG-002', `HDF5 attribute '${name}' is not valid JSON`, { members, path: `/@${name}` }));
+        continue;
+      }
+      if (name === 'model_config') isKeras = true;
+      findings.push(...checkKerasConfig(config, members));
+    }
+    return { findings, errors: [], format: isKeras ? 'keras-h5' : 'hdf5' };
+  } catch (error) {
+    // h5wasm opens some corrupt files without throwing and fails on the first read instead.
+    return {
+      findings: [makeFinding('MS-ENG-002', `HDF5 file could not be read: ${(error as Error).message}`, { members })],
+      errors: [{ code: 'FORMAT_INVALID', message: 'HDF5 file could not be read', location: { members } }],
+    };
+  } finally {
+    try {
+      file.close();
+    } catch {
+      // Closing a file h5wasm never really opened fails too; nothing is held.
+    }
+  }
 }
 
 export const kerasH5Handler: FormatHandler = {
