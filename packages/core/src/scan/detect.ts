@@ -56,6 +56,36 @@ function isSafetensors(head: Uint8Array, _size: number): boolean {
   return len >= 2n && (head[9] === 0x22 || head[9] === 0x7d || head[9] === 0x20 || head[9] === 0x0a);
 }
 
+/** A TOML table header line: `[project]`, `[[tool.mypy.overrides]]`, `["quoted key"]`, then an optional comment. */
+const TOML_TABLE_HEADER = /^\[\[?[^[\]\r\n]+\]\]?[ \t]*(#.*)?$/;
+/** A TOML `key = value` line (bare, dotted or quoted key). */
+const TOML_KEY_VALUE = /^[ \t]*[\w.\-"' ]+[ \t]*=/m;
+/** How a JSON document opens: after any run of `[`, an object on a key or `}`, a string, number, literal or `]`. */
+const JSON_START = /^(\[\s*)*(\{\s*["}]|["\-\d\]]|(true|false|null)\s*[,\]])/;
+
+/**
+ * JSON, not merely text opening with `{` or `[`: TOML tables (pyproject.toml's `[project]`), INI sections and
+ * Jinja's `{%` open the same way. A file read whole must parse. A longer one (only its head was read) must open
+ * like JSON, and not with a TOML table header followed by `key = value` lines (never valid JSON: nothing may
+ * follow the top-level value).
+ */
+function isJson(text: string, complete: boolean): boolean {
+  const trimmed = text.trimStart();
+  if (!trimmed.startsWith('{') && !trimmed.startsWith('[')) return false;
+  if (complete) {
+    try {
+      JSON.parse(trimmed);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+  const newline = trimmed.indexOf('\n');
+  const firstLine = (newline === -1 ? trimmed : trimmed.slice(0, newline)).trimEnd();
+  if (TOML_TABLE_HEADER.test(firstLine) && TOML_KEY_VALUE.test(trimmed.slice(firstLine.length))) return false;
+  return JSON_START.test(trimmed);
+}
+
 /** Detects the format of a file or member from its bytes. */
 export async function detectFormat(source: ByteSource): Promise<DetectedFormat> {
   const head = await source.read(0, DETECT_HEAD_BYTES);
@@ -102,11 +132,7 @@ export async function detectFormat(source: ByteSource): Promise<DetectedFormat> 
   }
   // A protocol 0/1 pickle cut short (no STOP) still executes up to the break: `c<module>\n<name>\n` opens it.
   if (/^\(?c[A-Za-z_][\w.]*\n[A-Za-z_][\w.]*\n/.test(new TextDecoder('latin1').decode(head.subarray(0, 256)))) return 'pickle';
-  if (isText(head)) {
-    const trimmed = new TextDecoder().decode(head).trimStart();
-    if (trimmed.startsWith('{') || trimmed.startsWith('[')) return 'json';
-    return 'text';
-  }
+  if (isText(head)) return isJson(new TextDecoder().decode(head), source.size <= head.length) ? 'json' : 'text';
   // A bare GraphDef (no SavedModel wrapper) with Python or file ops: scan it as a SavedModel graph.
   if ((head[0] === 0x0a || head[0] === 0x08 || head[0] === 0x12) && findTfOps(head).length > 0) return 'tf-savedmodel';
   return 'unknown';
