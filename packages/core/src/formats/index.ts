@@ -1,10 +1,11 @@
 export { type ByteSource, fileSource, memorySource } from './byte-source.js';
-/** GGUF v2/v3 header reader (metadata, tensor infos; bounded), as a namespace (bom/ has its own summary readers). */
+/** GGUF v2/v3 header reader (metadata, tensor infos; bounded), type names, parameter counts and model facts. */
 export * as gguf from './gguf/index.js';
-/** ONNX ModelProto reader (opsets, initializers' external_data, node op types/domains, metadata_props). */
+/** ONNX ModelProto reader (opsets, initializers' external_data, node op types/domains, metadata_props) and header-only reader. */
 export * as onnx from './onnx/index.js';
+export type { ParameterCounts } from './parameter-counts.js';
 /** Minimal protobuf wire-format reader. */
 export * as protobuf from './protobuf/index.js';
-/** safetensors header reader, integrity validator, sharded index parser. */
+/** safetensors header reader, integrity validator, parameter counts, sharded index parser. */
 export * as safetensors from './safetensors/index.js';
 export * from './zip/index.js';

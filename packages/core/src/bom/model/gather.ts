@@ -109,11 +109,11 @@ export async function gatherModelFacts(access: ModelFileAccess, options: GatherO
       source = await access.open(file.path, file.size);
       facts.weights.push(await readWeightHeader(format, source, file.path));
     } catch (error) {
-      if (!(error instanceof HeaderError) && !(error instanceof RangeError)) throw error;
+      if (!(error instanceof HeaderError)) throw error;
       warnings.push({
         code: 'WEIGHT_HEADER_INVALID',
         file: file.path,
-        message: `${file.path}: ${format} header not usable (${error.message}); its facts are left out of the BOM`,
+        message: `${error.message}; its facts are left out of the BOM`,
       });
     } finally {
       await source?.close();

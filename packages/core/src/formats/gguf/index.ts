@@ -45,7 +45,8 @@ class Reader {
   pos = 0;
   constructor(private readonly source: ByteSource) {}
 
-  private async need(n: number): Promise<DataView> {
+  /** Throws when `n` bytes at the current position run past the file or MAX_GGUF_HEADER_BYTES. */
+  private check(n: number): void {
     if (this.pos + n > this.source.size) {
       throw new ModelsecError('FORMAT_INVALID', `gguf: truncated at offset ${this.pos}`, { details: { offset: this.pos } });
     }
@@ -54,6 +55,10 @@ class Reader {
         details: { limit: MAX_GGUF_HEADER_BYTES },
       });
     }
+  }
+
+  private async need(n: number): Promise<DataView> {
+    this.check(n);
     if (this.pos < this.bufStart || this.pos + n > this.bufStart + this.buf.length) {
       this.bufStart = this.pos;
       this.buf = await this.source.read(this.pos, Math.max(n, 1 << 20));
@@ -106,9 +111,19 @@ class Reader {
     const view = await this.need(n);
     return new TextDecoder('utf-8').decode(new Uint8Array(view.buffer, view.byteOffset, n));
   }
+  /** Steps over a string with the same checks as string(), without reading or decoding it. */
+  async skipString(): Promise<void> {
+    const n = await this.count('string length', MAX_GGUF_STRING_BYTES, 'MAX_GGUF_STRING_BYTES');
+    this.check(n);
+    this.pos += n;
+  }
 }
 
-async function readValue(r: Reader, type: number, depth = 0): Promise<GgufValue> {
+/**
+ * Reads one value. When `keep` is false, strings and arrays are walked with the same checks but not stored
+ * (undefined is returned for them); scalars are always returned.
+ */
+async function readValue(r: Reader, type: number, keep: boolean, depth = 0): Promise<GgufValue | undefined> {
   switch (type) {
     case 0:
       return r.u8();
@@ -127,15 +142,20 @@ async function readValue(r: Reader, type: number, depth = 0): Promise<GgufValue>
     case 7:
       return (await r.u8()) !== 0;
     case 8:
-      return r.string();
+      if (keep) return r.string();
+      await r.skipString();
+      return undefined;
     case 9: {
       if (depth > 0)
         throw new ModelsecError('FORMAT_INVALID', 'gguf: nested arrays are not allowed', { details: { offset: r.pos } });
       const elementType = await r.u32();
       const n = await r.count('array', MAX_GGUF_ARRAY_ELEMENTS, 'MAX_GGUF_ARRAY_ELEMENTS');
       const out: GgufValue[] = [];
-      for (let i = 0; i < n; i++) out.push(await readValue(r, elementType, depth + 1));
-      return out;
+      for (let i = 0; i < n; i++) {
+        const value = await readValue(r, elementType, keep, depth + 1);
+        if (keep && value !== undefined) out.push(value);
+      }
+      return keep ? out : undefined;
     }
     case 10:
       return r.u64();
@@ -150,8 +170,16 @@ async function readValue(r: Reader, type: number, depth = 0): Promise<GgufValue>
   }
 }
 
+export interface ReadGgufHeaderOptions {
+  /**
+   * Metadata keys whose values are stored (default: all). Other values are still walked and checked, so the
+   * header is accepted or refused the same way; only what is kept in memory changes.
+   */
+  keepKey?: (key: string) => boolean;
+}
+
 /** Reads the GGUF header (v2 and v3; v1 with 32-bit counts is refused). */
-export async function readGgufHeader(source: ByteSource): Promise<GgufHeader> {
+export async function readGgufHeader(source: ByteSource, options: ReadGgufHeaderOptions = {}): Promise<GgufHeader> {
   const r = new Reader(source);
   if ((await r.u32()) !== MAGIC) throw new ModelsecError('FORMAT_INVALID', 'gguf: bad magic', { details: { field: 'magic' } });
   const version = await r.u32();
@@ -166,7 +194,9 @@ export async function readGgufHeader(source: ByteSource): Promise<GgufHeader> {
   for (let i = 0; i < kvCount; i++) {
     const key = await r.string();
     const type = await r.u32();
-    metadata[key] = await readValue(r, type);
+    const keep = options.keepKey?.(key) ?? true;
+    const value = await readValue(r, type, keep);
+    if (keep && value !== undefined) metadata[key] = value;
   }
   const tensors: GgufTensorInfo[] = [];
   for (let i = 0; i < tensorCount; i++) {
@@ -184,3 +214,6 @@ export async function readGgufHeader(source: ByteSource): Promise<GgufHeader> {
   }
   return { version, metadata, tensors };
 }
+
+export { type GgufModelInfo, ggufModelInfo, ggufParameterCounts, isGgufModelInfoKey } from './model-info.js';
+export { GGML_TYPE_NAMES, ggmlTypeName, LLAMA_FILE_TYPE_NAMES, llamaFileTypeName } from './names.js';

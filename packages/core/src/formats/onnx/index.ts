@@ -1,12 +1,18 @@
 /**
  * ONNX ModelProto reader (header facts only, never tensor values): IR version, producer, opsets, graph name,
  * initializers with their external_data locations, node op types and domains (subgraphs included), metadata_props.
+ * readOnnxHeader reads the model-level fields alone, from a ByteSource, stepping over the graph by its length.
  */
 import { ModelsecError } from '../../errors/index.js';
-import { MAX_PROTOBUF_DEPTH, type ProtoField, protoFields, protoString } from '../protobuf/index.js';
+import type { ByteSource } from '../byte-source.js';
+import { MAX_PROTOBUF_DEPTH, type ProtoField, protoFields, protoFieldsOfSource, protoString } from '../protobuf/index.js';
 
 /** Nodes and initializers collected (real models have tens of thousands); more is LIMIT_EXCEEDED. */
 export const MAX_ONNX_ITEMS = 2_000_000;
+/** Top-level ModelProto fields walked by readOnnxHeader: real models have about ten (the graph is one field). */
+export const MAX_ONNX_HEADER_FIELDS = 10_000;
+/** Bytes of one producer, domain or opset_import field read by readOnnxHeader: real ones are a few bytes. */
+export const MAX_ONNX_HEADER_FIELD_BYTES = 4096;
 
 export interface OnnxInitializer {
   name: string;
@@ -14,11 +20,18 @@ export interface OnnxInitializer {
   externalData: Record<string, string>;
 }
 
-export interface OnnxModel {
+/** The model-level fields of a ModelProto (everything but the graph, functions and metadata_props). */
+export interface OnnxHeader {
   irVersion?: number;
   producerName?: string;
   producerVersion?: string;
+  /** ModelProto.domain (the model's namespace, e.g. com.example). */
+  domain?: string;
+  /** In file order; domain '' is the default ai.onnx domain. */
   opsetImports: Array<{ domain: string; version: number }>;
+}
+
+export interface OnnxModel extends OnnxHeader {
   graphName?: string;
   initializers: OnnxInitializer[];
   nodes: Array<{ opType: string; domain: string }>;
@@ -98,37 +111,84 @@ function attribute(bytes: Uint8Array, model: OnnxModel, depth: number): void {
   }
 }
 
+/** Length-delimited ModelProto fields that headerField reads: producer_name, producer_version, domain, opset_import. */
+const HEADER_BYTES_FIELDS = new Set([2, 3, 4, 8]);
+
+/** Applies a model-level field (ir_version or one of HEADER_BYTES_FIELDS) to `header`; false for any other field. */
+function headerField(header: OnnxHeader, f: ProtoField): boolean {
+  if (f.field === 1 && f.wire === 0) header.irVersion = Number(f.value);
+  else if (f.wire !== 2 || !HEADER_BYTES_FIELDS.has(f.field)) return false;
+  else if (f.field === 2) header.producerName = protoString(f.value);
+  else if (f.field === 3) header.producerVersion = protoString(f.value);
+  else if (f.field === 4) header.domain = protoString(f.value);
+  else {
+    let domain = '';
+    let version = 0;
+    for (const o of protoFields(f.value)) {
+      if (o.field === 1 && o.wire === 2) domain = protoString(o.value);
+      else if (o.field === 2 && o.wire === 0) version = Number(o.value);
+    }
+    header.opsetImports.push({ domain, version });
+  }
+  return true;
+}
+
+/** A ModelProto has an ir_version and a graph; anything else is not an ONNX model. */
+function requireModelProto(header: OnnxHeader, sawGraph: boolean): void {
+  if (header.irVersion === undefined || !sawGraph) {
+    throw new ModelsecError('FORMAT_INVALID', 'onnx: no ir_version or graph in ModelProto', {
+      details: { field: header.irVersion === undefined ? 'ir_version' : 'graph' },
+    });
+  }
+}
+
 /** Parses a serialized ONNX ModelProto. Throws FORMAT_INVALID / LIMIT_EXCEEDED. */
 export function parseOnnxModel(bytes: Uint8Array): OnnxModel {
   const model: OnnxModel = { opsetImports: [], initializers: [], nodes: [], metadataProps: {} };
   let sawGraph = false;
   for (const f of protoFields(bytes)) {
-    if (f.field === 1 && f.wire === 0) model.irVersion = Number(f.value);
-    else if (f.wire !== 2) continue;
-    else if (f.field === 2) model.producerName = protoString(f.value);
-    else if (f.field === 3) model.producerVersion = protoString(f.value);
-    else if (f.field === 7) {
+    if (headerField(model, f) || f.wire !== 2) continue;
+    if (f.field === 7) {
       sawGraph = true;
       graph(f.value, model, 0, true);
-    } else if (f.field === 8) {
-      let domain = '';
-      let version = 0;
-      for (const o of protoFields(f.value)) {
-        if (o.field === 1 && o.wire === 2) domain = protoString(o.value);
-        else if (o.field === 2 && o.wire === 0) version = Number(o.value);
-      }
-      model.opsetImports.push({ domain, version });
     } else if (f.field === 14) {
       const [k, v] = keyValue(f.value);
       model.metadataProps[k] = v;
     }
   }
-  if (model.irVersion === undefined || !sawGraph) {
-    throw new ModelsecError('FORMAT_INVALID', 'onnx: no ir_version or graph in ModelProto', {
-      details: { field: model.irVersion === undefined ? 'ir_version' : 'graph' },
-    });
-  }
+  requireModelProto(model, sawGraph);
   return model;
+}
+
+/**
+ * Reads the model-level fields of an ONNX file (ir_version, producer, domain, opset imports) without loading it:
+ * the graph and every other large field are stepped over by their length. Accepts and refuses files as
+ * parseOnnxModel does at the top level (the graph's contents are not checked). Throws FORMAT_INVALID /
+ * LIMIT_EXCEEDED.
+ */
+export async function readOnnxHeader(source: ByteSource): Promise<OnnxHeader> {
+  const header: OnnxHeader = { opsetImports: [] };
+  let sawGraph = false;
+  let fields = 0;
+  for await (const f of protoFieldsOfSource(source)) {
+    if (++fields > MAX_ONNX_HEADER_FIELDS) {
+      throw new ModelsecError('LIMIT_EXCEEDED', 'onnx: more than MAX_ONNX_HEADER_FIELDS top-level fields', {
+        details: { limit: MAX_ONNX_HEADER_FIELDS },
+      });
+    }
+    if (f.wire !== 2) headerField(header, f);
+    else if (f.field === 7) sawGraph = true;
+    else if (HEADER_BYTES_FIELDS.has(f.field)) {
+      if (f.length > MAX_ONNX_HEADER_FIELD_BYTES) {
+        throw new ModelsecError('LIMIT_EXCEEDED', `onnx: field ${f.field} is ${f.length} bytes (MAX_ONNX_HEADER_FIELD_BYTES)`, {
+          details: { field: f.field, limit: MAX_ONNX_HEADER_FIELD_BYTES },
+        });
+      }
+      headerField(header, { field: f.field, wire: 2, value: await f.read() });
+    }
+  }
+  requireModelProto(header, sawGraph);
+  return header;
 }
 
 /** Cheap content sniff: field 1 varint ir_version 1..15 then a known ModelProto field. */

@@ -4,6 +4,7 @@
  */
 import { ModelsecError } from '../../errors/index.js';
 import type { ByteSource } from '../byte-source.js';
+import { countParameters, type ParameterCounts } from '../parameter-counts.js';
 
 /** Largest header accepted: the reference implementation refuses headers above 100 MB (a DoS guard). */
 export const MAX_SAFETENSORS_HEADER_BYTES = 100 * 1024 * 1024;
@@ -147,10 +148,10 @@ export function validateSafetensors(header: SafetensorsHeader): SafetensorsProbl
       problems.push({
         kind: 'offsets-past-eof',
         tensor: t.name,
-        message: `tensor '${t.name}' data_offsets end ${end} past the data section (${dataSize} bytes)`,
+        message: `tensor '${t.name}' data_offsets [${begin}, ${end}] lie outside the ${dataSize}-byte data section`,
       });
     }
-    const bits = SAFETENSORS_DTYPE_BITS[t.dtype];
+    const bits = Object.hasOwn(SAFETENSORS_DTYPE_BITS, t.dtype) ? SAFETENSORS_DTYPE_BITS[t.dtype] : undefined;
     if (bits === undefined) {
       problems.push({ kind: 'unknown-dtype', tensor: t.name, message: `tensor '${t.name}' has unknown dtype '${t.dtype}'` });
       continue;
@@ -183,6 +184,14 @@ export function validateSafetensors(header: SafetensorsHeader): SafetensorsProbl
       message: `${dataSize - cursor} bytes after the last tensor are not described by the header`,
     });
   return problems;
+}
+
+/** Elements in total and per dtype (the product of each tensor's shape; the header is not checked here). */
+export function safetensorsParameterCounts(header: SafetensorsHeader): ParameterCounts {
+  return countParameters(
+    header.tensors.map((t) => ({ dtype: t.dtype, elements: t.shape.reduce((n, d) => n * BigInt(d), 1n) })),
+    'safetensors',
+  );
 }
 
 /** `model.safetensors.index.json`: tensor name → shard file. */

@@ -1,6 +1,7 @@
 export * from './limits.js';
 export {
   looksLikeZip,
+  type ReadZipEntriesOptions,
   type ReadZipEntryOptions,
   readZipEntries,
   readZipEntry,

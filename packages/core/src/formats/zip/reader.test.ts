@@ -41,6 +41,19 @@ describe('zip reader (PyTorch-tolerant)', () => {
     expect((await readZipEntry(source, first)).crcOk).toBe(false);
   });
 
+  it('requireCentralDirectory: refuses an archive without one instead of walking its local headers', async () => {
+    const zip = writeZip([{ name: 'a/data.pkl', data: 'p' }]);
+    const headless = zip.subarray(0, zip.length - 22); // drop the end-of-central-directory record
+    const walked = await readZipEntries(memorySource(headless));
+    expect(walked.anomalies.map((a) => a.kind)).toContain('no-central-directory');
+    expect(walked.entries.map((e) => e.name)).toEqual(['a/data.pkl']);
+    await expect(readZipEntries(memorySource(headless), { requireCentralDirectory: true })).rejects.toBeInstanceOf(
+      ZipFormatError,
+    );
+    const listed = await readZipEntries(memorySource(zip), { requireCentralDirectory: true });
+    expect(listed.entries.map((e) => [e.name, e.foundBy])).toEqual([['a/data.pkl', 'central']]);
+  });
+
   it('caps decompressed size (zip bomb) and refuses non-zips', async () => {
     const bomb = new Uint8Array(deflateRawSync(new Uint8Array(4 * 1024 * 1024)));
     const zip = writeZip([{ name: 'bomb', data: new Uint8Array(4 * 1024 * 1024), method: 'deflate' }]);

@@ -61,13 +61,26 @@ export async function looksLikeZip(source: ByteSource): Promise<boolean> {
   return sig === LOCAL || sig === EOCD;
 }
 
+/** Options for listing an archive. */
+export interface ReadZipEntriesOptions {
+  /**
+   * Throw ZipFormatError when there is no end-of-central-directory record instead of walking local headers
+   * (PyTorch's loader refuses such files; this skips the scan of a large non-zip file).
+   */
+  requireCentralDirectory?: boolean;
+}
+
 /**
- * Lists the entries of a zip archive. Throws ZipFormatError only when nothing zip-like is found at all.
+ * Lists the entries of a zip archive. Throws ZipFormatError only when nothing zip-like is found at all (or, with
+ * requireCentralDirectory, when there is no central directory).
  */
-export async function readZipEntries(source: ByteSource): Promise<ZipListing> {
+export async function readZipEntries(source: ByteSource, options: ReadZipEntriesOptions = {}): Promise<ZipListing> {
   const anomalies: ZipAnomaly[] = [];
   const entries: ZipEntry[] = [];
   const central = await findCentralDirectory(source);
+  if (!central && options.requireCentralDirectory) {
+    throw new ZipFormatError('not a zip archive: no end-of-central-directory record');
+  }
   if (central) {
     const dir = await source.read(central.offset, central.size);
     const view = new DataView(dir.buffer, dir.byteOffset, dir.byteLength);
