@@ -129,3 +129,30 @@ describe('GGUF model facts', () => {
     expect(() => ggufParameterCounts(huge)).toThrow(expect.objectContaining({ code: 'FORMAT_INVALID' }));
   });
 });
+
+describe('readGgufHeader on hostile metadata keys', () => {
+  it('keeps a key named __proto__ as data (null-prototype metadata, no prototype change)', async () => {
+    const header = await readGgufHeader(
+      memorySource(
+        gguf([
+          ['__proto__', STRING('{{ evil }}')],
+          ['constructor', U32(1)],
+        ]),
+      ),
+    );
+    expect(Object.getPrototypeOf(header.metadata)).toBeNull();
+    expect(Object.keys(header.metadata).sort()).toEqual(['__proto__', 'constructor']);
+    expect(header.metadata.__proto__).toBe('{{ evil }}');
+  });
+
+  it('refuses a repeated key (loaders disagree on which value wins): FORMAT_INVALID naming it', async () => {
+    const twice = gguf([
+      ['tokenizer.chat_template', STRING('{{ messages }}')],
+      ['tokenizer.chat_template', STRING("{{ ''.__class__ }}")],
+    ]);
+    await expect(readGgufHeader(memorySource(twice))).rejects.toMatchObject({
+      code: 'FORMAT_INVALID',
+      details: { key: 'tokenizer.chat_template' },
+    });
+  });
+});

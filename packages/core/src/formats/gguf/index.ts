@@ -190,9 +190,18 @@ export async function readGgufHeader(source: ByteSource, options: ReadGgufHeader
   }
   const tensorCount = await r.count('tensor', MAX_GGUF_TENSORS, 'MAX_GGUF_TENSORS');
   const kvCount = await r.count('metadata', MAX_GGUF_METADATA_ENTRIES, 'MAX_GGUF_METADATA_ENTRIES');
-  const metadata: Record<string, GgufValue> = {};
+  // Null prototype: a key named `__proto__` (or `constructor`) is data like any other, never the object's prototype.
+  const metadata = Object.create(null) as Record<string, GgufValue>;
+  const seen = new Set<string>();
   for (let i = 0; i < kvCount; i++) {
     const key = await r.string();
+    // Loaders disagree on a repeated key (llama.cpp refuses the file, a dict keeps the last): a scanner must not
+    // pick one reading, so the file is invalid (fail closed).
+    if (seen.has(key))
+      throw new ModelsecError('FORMAT_INVALID', `gguf: metadata key '${key.slice(0, 200)}' appears twice`, {
+        details: { field: 'metadata', key: key.slice(0, 200) },
+      });
+    seen.add(key);
     const type = await r.u32();
     const keep = options.keepKey?.(key) ?? true;
     const value = await readValue(r, type, keep);
