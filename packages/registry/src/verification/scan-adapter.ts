@@ -1,22 +1,15 @@
 /**
- * The registry's own scan, behind a small interface so the scanner engine (packages/core/src/scan) plugs in as it
- * lands. Until the core barrel exports `scanFile`, `defaultScanner()` returns undefined and a policy that requires
- * a scan refuses the push with REGISTRY_CHECK_UNAVAILABLE (fail closed, never "clean").
+ * The registry's own scan, behind a small interface: the core scanner engine by default, another (or none) given
+ * to createRegistry. Without a scanner, a policy that requires a scan refuses the push with
+ * REGISTRY_CHECK_UNAVAILABLE (fail closed, never "clean").
  */
 
-import type { FileReport, Severity } from '@modelsec/core';
-import * as core from '@modelsec/core';
-import { SEVERITIES, severityRank } from '@modelsec/core';
+import { type FileReport, type Severity, scanFile, severityRank } from '@modelsec/core';
 import type { ScanVerdict, StagedFile } from './types.js';
 
 export interface RegistryScanner {
   readonly name: string;
   scan(files: readonly StagedFile[]): Promise<ScanVerdict>;
-}
-
-function isFileReport(value: unknown): value is FileReport {
-  const r = value as Partial<FileReport> | null;
-  return typeof r === 'object' && r !== null && Array.isArray(r.findings) && Array.isArray(r.errors);
 }
 
 function maxOf(severities: Severity[]): Severity | null {
@@ -47,29 +40,16 @@ export function verdictFromReports(files: readonly StagedFile[], reports: readon
   };
 }
 
-/** The core scanner when its engine is exported (`scanFile(path, options, display)` → FileReport), else undefined. */
-export function defaultScanner(): RegistryScanner | undefined {
-  const scanFile = (core as Record<string, unknown>).scanFile;
-  if (typeof scanFile !== 'function') return undefined;
+/** The core scanner engine over the stored blobs. */
+export function defaultScanner(): RegistryScanner {
   return {
     name: 'modelsec',
     async scan(files) {
       const reports: FileReport[] = [];
-      for (const file of files) {
-        // Blobs are named by digest: the engine detects formats from content, and reports the manifest path. The
-        // blob store verified the digest when the blob was written, so the scan need not hash the bytes again.
-        const report: unknown = await (scanFile as (p: string, o: object, display: string, sha256: string) => Promise<unknown>)(
-          file.localPath,
-          {},
-          file.path,
-          file.digest,
-        );
-        if (!isFileReport(report)) throw new Error(`scanner returned an unexpected report for ${file.path}`);
-        reports.push(report);
-      }
+      // Blobs are named by digest: the engine detects formats from content and reports the manifest path. The blob
+      // store verified each digest when the blob was written, so the scan need not hash the bytes again.
+      for (const file of files) reports.push(await scanFile(file.localPath, {}, file.path, file.digest));
       return verdictFromReports(files, reports, 'modelsec');
     },
   };
 }
-
-export { SEVERITIES };

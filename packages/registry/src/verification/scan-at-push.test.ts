@@ -8,14 +8,13 @@ import { parseModelRef, RegistryClient } from '../client/registry-client.js';
 import { ADMIN, testRegistry } from '../test-support.js';
 import { defaultScanner } from './scan-adapter.js';
 
-const engineAvailable = typeof (core as Record<string, unknown>).scanFile === 'function';
 const FIXTURES = new URL('../../../../fixtures/scan/', import.meta.url);
 
-describe.skipIf(!engineAvailable)('the registry scans pushed files with the core engine (default policy)', () => {
+describe('the registry scans pushed files with the core engine (default policy)', () => {
   it('refuses a hostile pickle with SCAN_FINDINGS and accepts a benign one', async () => {
     const scanner = defaultScanner();
     expect(scanner).toBeDefined();
-    const registry = await testRegistry({ scanner: scanner ?? null });
+    const registry = await testRegistry({ scanner });
     const url = await registry.app.listen({ host: '127.0.0.1', port: 0 });
     try {
       const client = new RegistryClient({ baseUrl: url, token: ADMIN });
