@@ -34,6 +34,7 @@ export {
   DEFAULT_SIGNATURE_NAME,
   type HashModelOptions,
   hashModelDirectory,
+  hashShards,
   type ListedModel,
   listModel,
   MAX_MODEL_DEPTH,
@@ -42,7 +43,6 @@ export {
   type ModelResource,
   parseShardName,
   type SerializationMethod,
-  shardJobs,
 } from './model-hash.js';
 export { attestationPathFor } from './paths.js';
 export { attestModel, type ModelSigner, signModel, signStatement } from './sign.js';

@@ -197,6 +197,16 @@ export function shardJobs(
   return jobs;
 }
 
+/** The shard digests of files, named as the `shards` serialization names them (for comparing with a signature). */
+export async function hashShards(
+  files: readonly { name: string; path: string; size: number }[],
+  shardSize: number,
+): Promise<{ name: string; digest: string }[]> {
+  const jobs = files.flatMap((f) => shardJobs(f, shardSize));
+  const digests = await hashFiles(jobs);
+  return jobs.map((j, i) => ({ name: j.name, digest: (digests[i] as Buffer).toString('hex') }));
+}
+
 /** The files a model signature covers, listed as `hashModelDirectory` lists them (no hashing). */
 export interface ListedModel {
   root: string;

@@ -12,6 +12,7 @@ import {
   DEFAULT_SHARD_SIZE,
   hashFiles,
   hashModelDirectory,
+  hashShards,
   isModelsecError,
   listModel,
   ModelsecError,
@@ -21,7 +22,6 @@ import {
   readUnverifiedModelStatement,
   type Severity,
   severityRank,
-  shardJobs,
   verifyModelBundle,
 } from '@modelsec/core';
 import semver from 'semver';
@@ -65,6 +65,26 @@ export interface PushOptions {
    * `upload`: sending the others.
    */
   onProgress?: (event: { phase: 'hash' | 'verify' | 'upload'; done: number; total: number; file?: string }) => void;
+}
+
+/** Hex sha256 of each file, on the hashing workers, reporting progress under `phase`. */
+async function hashLocalFiles(
+  files: readonly { path: string; size: number }[],
+  phase: 'hash' | 'verify',
+  onProgress: PushOptions['onProgress'],
+): Promise<string[]> {
+  const total = files.reduce((n, f) => n + f.size, 0);
+  let done = 0;
+  const digests = await hashFiles(
+    files.map((f) => ({ path: f.path })),
+    {
+      onProgress: (n) => {
+        done += n;
+        onProgress?.({ phase, done, total });
+      },
+    },
+  );
+  return digests.map((d) => d.toString('hex'));
 }
 
 async function readSignature(file: string): Promise<Buffer> {
@@ -117,18 +137,8 @@ export async function pushModel(
   let digestOf: Map<string, string>;
   if (!shards) digestOf = new Map(claimed.resources.map((r) => [r.name, r.digest.toLowerCase()]));
   else {
-    const hashTotal = listed.files.reduce((n, f) => n + f.size, 0);
-    let hashed = 0;
-    const whole = await hashFiles(
-      listed.files.map((f) => ({ path: f.path })),
-      {
-        onProgress: (n) => {
-          hashed += n;
-          options.onProgress?.({ phase: 'hash', done: hashed, total: hashTotal });
-        },
-      },
-    );
-    digestOf = new Map(listed.files.map((f, i) => [f.name, (whole[i] as Buffer).toString('hex')]));
+    const whole = await hashLocalFiles(listed.files, 'hash', options.onProgress);
+    digestOf = new Map(listed.files.map((f, i) => [f.name, whole[i] as string]));
   }
   const files = listed.files
     .map((f) => ({ path: f.name, absolute: f.path, digest: digestOf.get(f.name) as string, size: f.size }))
@@ -143,21 +153,14 @@ export async function pushModel(
   // (Hashed just above for a shards signature: nothing left to confirm.)
   const toVerify = shards ? [] : files.filter((f) => stored.has(f.digest));
   if (toVerify.length > 0) {
-    const verifyTotal = toVerify.reduce((n, f) => n + f.size, 0);
-    let verified = 0;
-    const actual = await hashFiles(
-      toVerify.map((f) => ({ path: f.absolute })),
-      {
-        onProgress: (n) => {
-          verified += n;
-          options.onProgress?.({ phase: 'verify', done: verified, total: verifyTotal });
-        },
-      },
+    const actual = await hashLocalFiles(
+      toVerify.map((f) => ({ path: f.absolute, size: f.size })),
+      'verify',
+      options.onProgress,
     );
-    const changed = toVerify.flatMap((f, i): ResourceMismatch[] => {
-      const hex = (actual[i] as Buffer).toString('hex');
-      return hex === f.digest ? [] : [{ kind: 'digest', name: f.path, expected: f.digest, actual: hex }];
-    });
+    const changed = toVerify.flatMap((f, i): ResourceMismatch[] =>
+      actual[i] === f.digest ? [] : [{ kind: 'digest', name: f.path, expected: f.digest, actual: actual[i] as string }],
+    );
     if (changed.length > 0) throw modelMismatchError(changed);
   }
 
@@ -250,6 +253,14 @@ async function verifyBundleLocally(bundleText: string, verifiers: BundleVerifier
   return { verified: undefined, errors };
 }
 
+/** Pull writes a new directory, never into (or over) an existing path. */
+async function refuseExistingOutput(outDir: string): Promise<void> {
+  if (await stat(outDir).catch(() => undefined))
+    throw new ModelsecError('FILE_WRITE_FAILED', `${outDir} exists already; pull writes a new directory`, {
+      details: { path: outDir },
+    });
+}
+
 export async function pullModel(
   client: RegistryClient,
   ref: ModelRef,
@@ -283,10 +294,7 @@ export async function pullModel(
     throw new ModelsecError('MODEL_MISMATCH', 'the registry lists files the signature does not cover', {
       details: { mismatches },
     });
-  if (await stat(outDir).catch(() => undefined))
-    throw new ModelsecError('FILE_WRITE_FAILED', `${outDir} exists already; pull writes a new directory`, {
-      details: { path: outDir },
-    });
+  await refuseExistingOutput(outDir);
   const staging = path.join(
     path.dirname(path.resolve(outDir)),
     `.${path.basename(outDir)}.modelsec-${randomBytes(6).toString('hex')}`,
@@ -317,13 +325,12 @@ export async function pullModel(
         });
     }
     if (shards) {
-      const jobs = files.flatMap((f) =>
-        shardJobs({ name: f.path, path: path.join(staging, f.path), size: f.size }, verified.shardSize ?? DEFAULT_SHARD_SIZE),
-      );
-      const digests = await hashFiles(jobs);
       const shardMismatches = compareResources(
         verified.resources,
-        jobs.map((j, i) => ({ name: j.name, digest: (digests[i] as Buffer).toString('hex') })),
+        await hashShards(
+          files.map((f) => ({ name: f.path, path: path.join(staging, f.path), size: f.size })),
+          verified.shardSize ?? DEFAULT_SHARD_SIZE,
+        ),
         { shards: true },
       );
       if (shardMismatches.length)
@@ -332,10 +339,7 @@ export async function pullModel(
         });
     }
     await writeFile(path.join(staging, 'model.sig'), bundleText);
-    if (await stat(outDir).catch(() => undefined))
-      throw new ModelsecError('FILE_WRITE_FAILED', `${outDir} exists already; pull writes a new directory`, {
-        details: { path: outDir },
-      });
+    await refuseExistingOutput(outDir); // again: something may have appeared while downloading
     await rename(staging, outDir);
   } catch (error) {
     await rm(staging, { recursive: true, force: true });

@@ -4,7 +4,6 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { Readable } from 'node:stream';
@@ -163,22 +162,6 @@ export class RegistryClient {
         `the token may not push to '${namespace}'`,
       );
     throw new ModelsecError('NETWORK_ERROR', `HEAD blob answered ${response.status}`);
-  }
-
-  /** Uploads a file as a blob unless the registry has it; resumable above CLIENT_SINGLE_PUT_MAX_BYTES. */
-  async uploadFile(
-    namespace: string,
-    file: string,
-    digest: string,
-    onBytes?: (n: number) => void,
-  ): Promise<'exists' | 'uploaded'> {
-    const size = (await stat(file)).size;
-    if (await this.hasBlob(namespace, digest)) {
-      onBytes?.(size);
-      return 'exists';
-    }
-    await this.uploadBlobFile(namespace, file, digest, size, onBytes);
-    return 'uploaded';
   }
 
   /**

@@ -4,7 +4,7 @@ import { mkdir, open, rename, rm, stat, truncate } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { ModelsecError } from '@modelsec/core';
+import { hashFile, ModelsecError } from '@modelsec/core';
 import { BLOB_DIGEST_PATTERN, type BlobStore } from './blob-store.js';
 import { PipelinedFileWriter } from './pipelined-file-writer.js';
 import { TrailingFileHasher } from './trailing-hasher.js';
@@ -224,14 +224,7 @@ export class FsBlobStore implements BlobStore {
     const stagedSize = (await stat(staged)).size;
     const trailing = running && running.length === stagedSize ? await running.hasher.digest(stagedSize) : undefined;
     running?.hasher.close();
-    if (trailing !== undefined) return this.commit(staged, digest, stagedSize, trailing);
-    const hash = createHash('sha256');
-    let size = 0;
-    for await (const chunk of createReadStream(staged) as AsyncIterable<Buffer>) {
-      hash.update(chunk);
-      size += chunk.length;
-    }
-    return this.commit(staged, digest, size, hash.digest('hex'));
+    return this.commit(staged, digest, stagedSize, trailing ?? (await hashFile(staged)).toString('hex'));
   }
 
   async abortUpload(id: string): Promise<void> {

@@ -3,9 +3,8 @@ import {
   type BundleVerifier,
   compareResources,
   DEFAULT_SHARD_SIZE,
-  hashFiles,
+  hashShards,
   isModelsecError,
-  shardJobs,
   type VerifiedModelBundle,
   verifyModelBundle,
 } from '@modelsec/core';
@@ -109,11 +108,10 @@ export async function checkModelSignature(
         ],
       };
     }
-    const jobs = staged.flatMap((f) =>
-      shardJobs({ name: f.path, path: f.localPath, size: f.size }, verified.shardSize ?? DEFAULT_SHARD_SIZE),
+    actual = await hashShards(
+      staged.map((f) => ({ name: f.path, path: f.localPath, size: f.size })),
+      verified.shardSize ?? DEFAULT_SHARD_SIZE,
     );
-    const digests = await hashFiles(jobs);
-    actual = jobs.map((j, i) => ({ name: j.name, digest: (digests[i] as Buffer).toString('hex') }));
   }
   const mismatches = compareResources(verified.resources, actual, { shards: verified.method === 'shards' });
   if (mismatches.length > 0) {

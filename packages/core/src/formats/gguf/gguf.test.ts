@@ -142,7 +142,7 @@ describe('readGgufHeader on hostile metadata keys', () => {
     );
     expect(Object.getPrototypeOf(header.metadata)).toBeNull();
     expect(Object.keys(header.metadata).sort()).toEqual(['__proto__', 'constructor']);
-    expect(header.metadata.__proto__).toBe('{{ evil }}');
+    expect(Object.getOwnPropertyDescriptor(header.metadata, '__proto__')?.value).toBe('{{ evil }}');
   });
 
   it('refuses a repeated key (loaders disagree on which value wins): FORMAT_INVALID naming it', async () => {
