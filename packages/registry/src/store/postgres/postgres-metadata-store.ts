@@ -21,6 +21,17 @@ import type {
   VersionQuery,
   VersionRecord,
 } from '../metadata-store.js';
+import {
+  attachmentFromRow,
+  auditFromRow,
+  modelFromRow,
+  namespaceFromRow,
+  policyFromRow,
+  type Row,
+  tokenFromRow,
+  versionFileFromRow,
+  versionFromRow,
+} from '../row-mappers.js';
 import { POSTGRES_MIGRATIONS } from './migrations.js';
 
 /** Connections per registry process (each request needs at most one; transactions hold theirs until commit). */
@@ -28,61 +39,12 @@ export const POSTGRES_POOL_SIZE = 10;
 /** Arbitrary fixed key of the advisory lock that serialises migrations across processes. */
 export const MIGRATION_LOCK_KEY = 0x6d6f64656c;
 
-type Row = Record<string, unknown>;
 type Queryable = pg.Pool | pg.PoolClient;
 
 const UNIQUE_VIOLATION = '23505';
 
 function pgCode(error: unknown): string | undefined {
   return typeof error === 'object' && error !== null ? ((error as { code?: string }).code ?? undefined) : undefined;
-}
-
-function versionFromRow(r: Row): VersionRecord {
-  return {
-    namespace: String(r.namespace),
-    model: String(r.model),
-    version: String(r.version),
-    rootDigest: String(r.root_digest),
-    bundleDigest: String(r.bundle_digest),
-    signer: String(r.signer),
-    signerIdentity: (r.signer_identity as string | null) ?? null,
-    signerKeyFingerprint: (r.signer_key_fingerprint as string | null) ?? null,
-    signedAt: (r.signed_at as string | null) ?? null,
-    scanVerdict: String(r.scan_verdict),
-    manifest: String(r.manifest),
-    publishedAt: String(r.published_at),
-    publishedBy: String(r.published_by),
-    yanked: r.yanked === true,
-    yankedAt: (r.yanked_at as string | null) ?? null,
-    yankReason: (r.yank_reason as string | null) ?? null,
-  };
-}
-
-function tokenFromRow(r: Row): TokenRecord {
-  return {
-    id: String(r.id),
-    tokenHash: String(r.token_hash),
-    namespace: (r.namespace as string | null) ?? null,
-    scope: r.scope as TokenRecord['scope'],
-    description: String(r.description),
-    createdAt: String(r.created_at),
-    createdBy: String(r.created_by),
-    revoked: r.revoked === true,
-  };
-}
-
-function policyFromRow(r: Row): PolicyRecord {
-  return {
-    namespace: String(r.namespace),
-    version: Number(r.version),
-    document: String(r.document),
-    createdAt: String(r.created_at),
-    createdBy: String(r.created_by),
-  };
-}
-
-function namespaceFromRow(r: Row): NamespaceRecord {
-  return { name: String(r.name), public: r.public === true, createdAt: String(r.created_at), createdBy: String(r.created_by) };
 }
 
 class PostgresOps implements MetadataOps {
@@ -202,7 +164,7 @@ class PostgresOps implements MetadataOps {
   }
   async listModels(namespace: string): Promise<ModelRecord[]> {
     const rows = await this.q('SELECT * FROM models WHERE namespace = $1 ORDER BY name COLLATE "C"', [namespace]);
-    return rows.map((r) => ({ namespace: String(r.namespace), name: String(r.name), createdAt: String(r.created_at) }));
+    return rows.map(modelFromRow);
   }
 
   async insertVersion(v: VersionRecord, files: VersionFileRecord[], attachments: AttachmentRecord[]): Promise<void> {
@@ -290,22 +252,14 @@ class PostgresOps implements MetadataOps {
       'SELECT * FROM version_files WHERE namespace = $1 AND model = $2 AND version = $3 ORDER BY path COLLATE "C"',
       [namespace, model, version],
     );
-    return rows.map((r) => ({ namespace, model, version, path: String(r.path), digest: String(r.digest), size: Number(r.size) }));
+    return rows.map((r) => versionFileFromRow({ namespace, model, version }, r));
   }
   async versionAttachments(namespace: string, model: string, version: string): Promise<AttachmentRecord[]> {
     const rows = await this.q(
       'SELECT * FROM attachments WHERE namespace = $1 AND model = $2 AND version = $3 ORDER BY kind COLLATE "C", digest COLLATE "C"',
       [namespace, model, version],
     );
-    return rows.map((r) => ({
-      namespace,
-      model,
-      version,
-      kind: r.kind as AttachmentRecord['kind'],
-      digest: String(r.digest),
-      mediaType: String(r.media_type),
-      predicateType: (r.predicate_type as string | null) ?? null,
-    }));
+    return rows.map((r) => attachmentFromRow({ namespace, model, version }, r));
   }
   async namespaceHasBlob(namespace: string, digest: string): Promise<boolean> {
     const rows = await this.q(
@@ -385,16 +339,7 @@ class PostgresOps implements MetadataOps {
             `${options.namespace}/`,
             options.limit,
           ]);
-    return rows.map((r) => ({
-      id: Number(r.id),
-      at: String(r.at),
-      actor: String(r.actor),
-      action: String(r.action),
-      target: String(r.target),
-      outcome: r.outcome as AuditEntry['outcome'],
-      from: String(r.remote),
-      details: String(r.details),
-    }));
+    return rows.map(auditFromRow);
   }
 
   async appendLogLeaf(leaf: Uint8Array): Promise<number> {

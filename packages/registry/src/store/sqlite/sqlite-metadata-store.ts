@@ -18,51 +18,26 @@ import type {
   VersionQuery,
   VersionRecord,
 } from '../metadata-store.js';
+import {
+  attachmentFromRow,
+  auditFromRow,
+  modelFromRow,
+  namespaceFromRow,
+  policyFromRow,
+  type Row,
+  tokenFromRow,
+  versionFileFromRow,
+  versionFromRow,
+} from '../row-mappers.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 
 /** How long a writer waits for another process holding the database lock before failing (SQLITE_BUSY). */
 export const SQLITE_BUSY_TIMEOUT_MS = 10_000;
 
-type Row = Record<string, unknown>;
-
 function isUniqueViolation(error: unknown): boolean {
   return (
     typeof error === 'object' && error !== null && String((error as { code?: unknown }).code).startsWith('SQLITE_CONSTRAINT')
   );
-}
-
-function versionFromRow(r: Row): VersionRecord {
-  return {
-    namespace: String(r.namespace),
-    model: String(r.model),
-    version: String(r.version),
-    rootDigest: String(r.root_digest),
-    bundleDigest: String(r.bundle_digest),
-    signer: String(r.signer),
-    signerIdentity: (r.signer_identity as string | null) ?? null,
-    signerKeyFingerprint: (r.signer_key_fingerprint as string | null) ?? null,
-    signedAt: (r.signed_at as string | null) ?? null,
-    scanVerdict: String(r.scan_verdict),
-    manifest: String(r.manifest),
-    publishedAt: String(r.published_at),
-    publishedBy: String(r.published_by),
-    yanked: Number(r.yanked) === 1,
-    yankedAt: (r.yanked_at as string | null) ?? null,
-    yankReason: (r.yank_reason as string | null) ?? null,
-  };
-}
-
-function tokenFromRow(r: Row): TokenRecord {
-  return {
-    id: String(r.id),
-    tokenHash: String(r.token_hash),
-    namespace: (r.namespace as string | null) ?? null,
-    scope: r.scope as TokenRecord['scope'],
-    description: String(r.description),
-    createdAt: String(r.created_at),
-    createdBy: String(r.created_by),
-    revoked: Number(r.revoked) === 1,
-  };
 }
 
 /** The synchronous operations over one better-sqlite3 connection; wrapped as async by the store. */
@@ -82,18 +57,11 @@ class SqliteOps implements MetadataOps {
   }
   async getNamespace(name: string): Promise<NamespaceRecord | undefined> {
     const r = this.db.prepare('SELECT * FROM namespaces WHERE name = ?').get(name) as Row | undefined;
-    return r
-      ? { name: String(r.name), public: Number(r.public) === 1, createdAt: String(r.created_at), createdBy: String(r.created_by) }
-      : undefined;
+    return r ? namespaceFromRow(r) : undefined;
   }
   async listNamespaces(): Promise<NamespaceRecord[]> {
     const rows = this.db.prepare('SELECT * FROM namespaces ORDER BY name').all() as Row[];
-    return rows.map((r) => ({
-      name: String(r.name),
-      public: Number(r.public) === 1,
-      createdAt: String(r.created_at),
-      createdBy: String(r.created_by),
-    }));
+    return rows.map(namespaceFromRow);
   }
   async setNamespacePublic(name: string, isPublic: boolean): Promise<void> {
     this.db.prepare('UPDATE namespaces SET public = ? WHERE name = ?').run(isPublic ? 1 : 0, name);
@@ -154,7 +122,7 @@ class SqliteOps implements MetadataOps {
   }
   async listModels(namespace: string): Promise<ModelRecord[]> {
     const rows = this.db.prepare('SELECT * FROM models WHERE namespace = ? ORDER BY name').all(namespace) as Row[];
-    return rows.map((r) => ({ namespace: String(r.namespace), name: String(r.name), createdAt: String(r.created_at) }));
+    return rows.map(modelFromRow);
   }
 
   async insertVersion(v: VersionRecord, files: VersionFileRecord[], attachments: AttachmentRecord[]): Promise<void> {
@@ -240,21 +208,13 @@ class SqliteOps implements MetadataOps {
     const rows = this.db
       .prepare('SELECT * FROM version_files WHERE namespace = ? AND model = ? AND version = ? ORDER BY path')
       .all(namespace, model, version) as Row[];
-    return rows.map((r) => ({ namespace, model, version, path: String(r.path), digest: String(r.digest), size: Number(r.size) }));
+    return rows.map((r) => versionFileFromRow({ namespace, model, version }, r));
   }
   async versionAttachments(namespace: string, model: string, version: string): Promise<AttachmentRecord[]> {
     const rows = this.db
       .prepare('SELECT * FROM attachments WHERE namespace = ? AND model = ? AND version = ? ORDER BY kind, digest')
       .all(namespace, model, version) as Row[];
-    return rows.map((r) => ({
-      namespace,
-      model,
-      version,
-      kind: r.kind as AttachmentRecord['kind'],
-      digest: String(r.digest),
-      mediaType: String(r.media_type),
-      predicateType: (r.predicate_type as string | null) ?? null,
-    }));
+    return rows.map((r) => attachmentFromRow({ namespace, model, version }, r));
   }
   async namespaceHasBlob(namespace: string, digest: string): Promise<boolean> {
     const r = this.db
@@ -320,16 +280,7 @@ class SqliteOps implements MetadataOps {
             .prepare('SELECT * FROM audit WHERE target = ? OR substr(target, 1, ?) = ? ORDER BY id DESC LIMIT ?')
             .all(options.namespace, options.namespace.length + 1, `${options.namespace}/`, options.limit)
     ) as Row[];
-    return rows.map((r) => ({
-      id: Number(r.id),
-      at: String(r.at),
-      actor: String(r.actor),
-      action: String(r.action),
-      target: String(r.target),
-      outcome: r.outcome as AuditEntry['outcome'],
-      from: String(r.remote),
-      details: String(r.details),
-    }));
+    return rows.map(auditFromRow);
   }
 
   async appendLogLeaf(leaf: Uint8Array): Promise<number> {
@@ -352,16 +303,6 @@ class SqliteOps implements MetadataOps {
     const r = this.db.prepare('SELECT * FROM checkpoints ORDER BY rowid DESC LIMIT 1').get() as Row | undefined;
     return r ? { size: Number(r.size), text: String(r.text), createdAt: String(r.created_at) } : undefined;
   }
-}
-
-function policyFromRow(r: Row): PolicyRecord {
-  return {
-    namespace: String(r.namespace),
-    version: Number(r.version),
-    document: String(r.document),
-    createdAt: String(r.created_at),
-    createdBy: String(r.created_by),
-  };
 }
 
 /** Applies pending migrations; returns the schema version. */

@@ -1,0 +1,104 @@
+/**
+ * Rows of the metadata tables (the same columns in SQLite and PostgreSQL) to records. The one difference between
+ * the two drivers is how a boolean comes back: SQLite stores 0/1, PostgreSQL returns true/false; `flag` reads both.
+ */
+import type {
+  AttachmentRecord,
+  AuditEntry,
+  ModelRecord,
+  NamespaceRecord,
+  PolicyRecord,
+  TokenRecord,
+  VersionFileRecord,
+  VersionRecord,
+} from './metadata-store.js';
+
+export type Row = Record<string, unknown>;
+
+/** A boolean column: true / 1 (PostgreSQL boolean, SQLite integer). */
+export function flag(value: unknown): boolean {
+  return value === true || Number(value) === 1;
+}
+
+const nullableText = (value: unknown): string | null => (value as string | null) ?? null;
+
+export function namespaceFromRow(r: Row): NamespaceRecord {
+  return { name: String(r.name), public: flag(r.public), createdAt: String(r.created_at), createdBy: String(r.created_by) };
+}
+
+export function tokenFromRow(r: Row): TokenRecord {
+  return {
+    id: String(r.id),
+    tokenHash: String(r.token_hash),
+    namespace: nullableText(r.namespace),
+    scope: r.scope as TokenRecord['scope'],
+    description: String(r.description),
+    createdAt: String(r.created_at),
+    createdBy: String(r.created_by),
+    revoked: flag(r.revoked),
+  };
+}
+
+export function policyFromRow(r: Row): PolicyRecord {
+  return {
+    namespace: String(r.namespace),
+    version: Number(r.version),
+    document: String(r.document),
+    createdAt: String(r.created_at),
+    createdBy: String(r.created_by),
+  };
+}
+
+export function modelFromRow(r: Row): ModelRecord {
+  return { namespace: String(r.namespace), name: String(r.name), createdAt: String(r.created_at) };
+}
+
+export function versionFromRow(r: Row): VersionRecord {
+  return {
+    namespace: String(r.namespace),
+    model: String(r.model),
+    version: String(r.version),
+    rootDigest: String(r.root_digest),
+    bundleDigest: String(r.bundle_digest),
+    signer: String(r.signer),
+    signerIdentity: nullableText(r.signer_identity),
+    signerKeyFingerprint: nullableText(r.signer_key_fingerprint),
+    signedAt: nullableText(r.signed_at),
+    scanVerdict: String(r.scan_verdict),
+    manifest: String(r.manifest),
+    publishedAt: String(r.published_at),
+    publishedBy: String(r.published_by),
+    yanked: flag(r.yanked),
+    yankedAt: nullableText(r.yanked_at),
+    yankReason: nullableText(r.yank_reason),
+  };
+}
+
+/** A row of version_files; the version key is the query's. */
+export function versionFileFromRow(key: { namespace: string; model: string; version: string }, r: Row): VersionFileRecord {
+  return { ...key, path: String(r.path), digest: String(r.digest), size: Number(r.size) };
+}
+
+/** A row of attachments; the version key is the query's. */
+export function attachmentFromRow(key: { namespace: string; model: string; version: string }, r: Row): AttachmentRecord {
+  return {
+    ...key,
+    kind: r.kind as AttachmentRecord['kind'],
+    digest: String(r.digest),
+    mediaType: String(r.media_type),
+    predicateType: nullableText(r.predicate_type),
+  };
+}
+
+export function auditFromRow(r: Row): AuditEntry {
+  return {
+    id: Number(r.id),
+    at: String(r.at),
+    actor: String(r.actor),
+    action: String(r.action),
+    target: String(r.target),
+    outcome: r.outcome as AuditEntry['outcome'],
+    from: String(r.remote),
+    details: String(r.details),
+  };
+}
