@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gguf, ModelsecError, memorySource, safetensors, scanPaths } from '@modelsec/core';
 import { afterAll, describe, expect, it } from 'vitest';
+import { xorshift32 } from '../fixtures/scripts/lib/fixture.js';
 import { REPO_ROOT } from './helpers/cli.js';
 
 const SEEDS = ['benign', 'malicious'].flatMap((d) =>
@@ -14,18 +15,6 @@ const SEEDS = ['benign', 'malicious'].flatMap((d) =>
 );
 const tmp = mkdtempSync(join(tmpdir(), 'modelsec-scan-fuzz-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-function rng(seed: number) {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x;
-  };
-}
 
 function mutate(bytes: Uint8Array, next: () => number): Uint8Array {
   const out = Uint8Array.from(bytes);
@@ -42,7 +31,7 @@ function mutate(bytes: Uint8Array, next: () => number): Uint8Array {
 
 describe('format parsers under random and mutated input (bounded)', () => {
   it('safetensors and GGUF readers return or throw a ModelsecError, never anything else', async () => {
-    const next = rng(42);
+    const next = xorshift32(42);
     for (let i = 0; i < 600; i++) {
       const seed = SEEDS[next() % SEEDS.length] as Uint8Array;
       const input = i % 5 === 0 ? Uint8Array.from({ length: next() % 300 }, () => next() & 0xff) : mutate(seed, next);
@@ -58,7 +47,7 @@ describe('format parsers under random and mutated input (bounded)', () => {
   });
 
   it('the engine never crashes and never reports an unparseable file as clean', async () => {
-    const next = rng(7);
+    const next = xorshift32(7);
     for (let i = 0; i < 150; i++) {
       const seed = SEEDS[next() % SEEDS.length] as Uint8Array;
       writeFileSync(join(tmp, `m${i}.bin`), mutate(seed, next));

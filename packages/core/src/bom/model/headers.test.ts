@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { xorshift32 } from '../../../../../fixtures/scripts/lib/fixture.js';
 import { ModelsecError } from '../../errors/index.js';
 import { type ByteSource, memorySource } from '../../formats/byte-source.js';
 import {
@@ -183,19 +184,6 @@ describe('other formats refuse what they are not', () => {
   });
 });
 
-/** xorshift32: deterministic mutations. */
-function rng(seed: number) {
-  let x = seed;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x;
-  };
-}
-
 describe('mutated and truncated fixtures never crash a header reader', () => {
   const cases: Array<[string, WeightFormat]> = [
     ['hf-tiny-llama/model-00001-of-00002.safetensors', 'safetensors'],
@@ -205,7 +193,7 @@ describe('mutated and truncated fixtures never crash a header reader', () => {
   ];
   it.each(cases)('%s: 300 mutations resolve or throw HeaderError', async (name, format) => {
     const original = fixture(name);
-    const next = rng(0x5eed + name.length);
+    const next = xorshift32(0x5eed + name.length);
     for (let i = 0; i < 300; i++) {
       const bytes = new Uint8Array(original);
       const cut = i % 3 === 0 ? next() % bytes.length : bytes.length;

@@ -4,24 +4,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import { scanFixtureSpecs } from '../../../../../fixtures/scripts/generators/pickle-family.js';
+import { xorshift32 } from '../../../../../fixtures/scripts/lib/fixture.js';
 import { memorySource } from '../../formats/byte-source.js';
 import { PICKLE_FAMILY_HANDLERS } from '../handlers/pickle-family.js';
 import { ruleById } from '../rules/index.js';
 import { SEVERITIES } from '../types.js';
 import { looksLikePickle } from './looks-like-pickle.js';
 import { standaloneScanContext } from './standalone-context.js';
-
-function rng(seed: number) {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x;
-  };
-}
 
 async function scanAll(bytes: Uint8Array) {
   const results = [];
@@ -38,7 +27,7 @@ async function scanAll(bytes: Uint8Array) {
 
 describe('pickle-family parsers under random and mutated input', () => {
   it('200 random byte strings: no throw, known rules only', async () => {
-    const next = rng(0x5eed);
+    const next = xorshift32(0x5eed);
     for (let n = 0; n < 200; n++) {
       const bytes = new Uint8Array(next() % 512);
       for (let i = 0; i < bytes.length; i++) bytes[i] = next() & 0xff;
@@ -52,7 +41,7 @@ describe('pickle-family parsers under random and mutated input', () => {
   });
 
   it('300 mutations and truncations of the fixtures: no throw; truncated pickles end in a finding', async () => {
-    const next = rng(0xf00d);
+    const next = xorshift32(0xf00d);
     const specs = scanFixtureSpecs();
     for (let n = 0; n < 300; n++) {
       const spec = specs[next() % specs.length];
