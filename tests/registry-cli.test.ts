@@ -210,6 +210,24 @@ describe('modelsec registry / push / pull / check (child processes over HTTP)', 
   }, 180_000);
 });
 
+describe('registry query commands with bad arguments', () => {
+  it('refuse before any request, exit 2 with a stable code naming the argument', async () => {
+    const env = { MODELSEC_REGISTRY: 'http://127.0.0.1:9', MODELSEC_TOKEN: ADMIN };
+    const noVersion = await runCli(['registry', 'show', 'acme/tiny', '--json'], { env });
+    expect(noVersion.code).toBe(2);
+    expect(noVersion.json()).toMatchObject({ error: { code: 'USAGE', message: expect.stringContaining('NS/NAME@VERSION') } });
+    const badLimit = await runCli(['registry', 'audit', '--limit', '0', '--json'], { env });
+    expect(badLimit.code).toBe(2);
+    expect(badLimit.json()).toMatchObject({ error: { code: 'USAGE', message: expect.stringContaining('--limit') } });
+    const nothing = await runCli(['registry', 'find', '--json'], { env });
+    expect(nothing.code).toBe(2);
+    expect(nothing.json()).toMatchObject({ error: { code: 'USAGE', message: expect.stringContaining('--file-digest') } });
+    const badRef = await runCli(['registry', 'versions', '../etc', '--json'], { env });
+    expect(badRef.code).toBe(2);
+    expect(badRef.json()).toMatchObject({ error: { code: 'USAGE' } });
+  });
+});
+
 describe('registry serve --trusted-root', () => {
   it('refuses to start with a file that is not a Sigstore trusted root (exit 2, INVALID_CONFIG)', async () => {
     const bad = path.join(work, 'bad-root.json');
