@@ -339,6 +339,7 @@ describe('scanner reports converted for the BOM', () => {
         format: 'pytorch-zip' as FileReport['format'],
         size: 1,
         sha256: 'x',
+        verdict: 'findings',
         findings: [
           {
             ruleId: 'MS-PKL-001',

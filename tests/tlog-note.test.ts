@@ -6,10 +6,12 @@ import {
   MerkleTree,
   noteKeyId,
   openNote,
+  openSealedEntry,
   parseCheckpointBody,
   parseNote,
   parseSignerKey,
   parseVerifierKey,
+  sealLogEntry,
   signCheckpoint,
   signNote,
   verifierOf,
@@ -95,16 +97,42 @@ describe('log entries', () => {
       bundleDigest: 'sha256:bb',
       signer: { kind: 'key', keyFingerprint: 'sha256:cc' },
       attachments: [
-        { kind: 'scan', digest: 'sha256:02' },
+        { kind: 'scan-report', digest: 'sha256:02' },
         { kind: 'mlbom', digest: 'sha256:01' },
       ],
+      files: [
+        { path: 'b.bin', digest: 'sha256:04', size: 2 },
+        { path: 'a.bin', digest: 'sha256:03', size: 1 },
+      ],
+      scan: {
+        status: 'scanned',
+        scanner: 'modelsec',
+        maxSeverity: null,
+        incompleteFiles: 0,
+        verdicts: { clean: 2, findings: 0, incomplete: 0 },
+        reportDigest: 'sha256:02',
+      },
       at: '2026-01-01T00:00:00Z',
     });
     const text = Buffer.from(a).toString('utf8');
     expect(text.startsWith('{"at":')).toBe(true);
-    expect(text.indexOf('mlbom')).toBeLessThan(text.indexOf('scan'));
+    expect(text.indexOf('mlbom')).toBeLessThan(text.indexOf('scan-report'));
+    expect(text.indexOf('a.bin')).toBeLessThan(text.indexOf('b.bin'));
     expect(decodeLogEntry(a).type).toBe('publish');
-    expect(() => decodeLogEntry(Buffer.from(' {"type":"yank","namespace":"x"}'))).toThrow(/canonical/);
+    expect(() => decodeLogEntry(Buffer.from(' {"namespace":"x","type":"yank","v":2}'))).toThrow(/canonical/);
     expect(() => decodeLogEntry(Buffer.from('{"namespace":"x","type":"other"}'))).toThrow(/type/);
+  });
+
+  it('seals an entry: the opening matches its commitment, a changed opening or salt does not', () => {
+    const entry = { type: 'namespace' as const, namespace: 'secret', public: false, at: '2026-01-01T00:00:00Z' };
+    const salt = new Uint8Array(32).fill(7);
+    const { sealed, entryBytes } = sealLogEntry(entry, salt);
+    const leaf = encodeLogEntry(sealed);
+    expect(Buffer.from(leaf).toString('utf8')).not.toContain('secret');
+    const opening = { salt: Buffer.from(salt).toString('hex'), entry: Buffer.from(entryBytes).toString('utf8') };
+    expect(openSealedEntry(leaf, opening)).toMatchObject(entry);
+    expect(() => openSealedEntry(leaf, { ...opening, salt: '08'.repeat(32) })).toThrow(/commitment/);
+    expect(() => openSealedEntry(leaf, { ...opening, entry: opening.entry.replace('secret', 'other') })).toThrow(/commitment/);
+    expect(() => openSealedEntry(encodeLogEntry(entry), opening)).toThrow(/not sealed/);
   });
 });

@@ -1,11 +1,12 @@
 import { writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import {
-  atLeast,
   downloadSnapshot,
   EMPTY_SCAN_CONFIG,
+  evaluateGate,
   type FileReport,
   findScanConfig,
+  type GateResult,
   isHubReference,
   loadScanConfigFile,
   ModelsecError,
@@ -25,6 +26,7 @@ interface ScanFlags {
   format: 'text' | 'json' | 'sarif';
   output?: string;
   failOn: Severity;
+  allowIncomplete?: boolean;
   strict?: boolean;
   config?: string;
   maxFileSize?: number;
@@ -33,15 +35,21 @@ interface ScanFlags {
 const EXAMPLES = `
 Examples:
   $ modelsec scan ./models                       scan every file under ./models (exit 1 on high or critical)
-  $ modelsec scan model.pt --fail-on medium      also fail on medium findings (unparseable, integrity)
+  $ modelsec scan model.pt --fail-on medium      also fail on medium findings
+  $ modelsec scan ./models --allow-incomplete    pass files that could not be fully inspected (not advised)
   $ modelsec scan ./models --format json -o report.json
   $ modelsec scan ./models --format sarif -o modelsec.sarif   upload with github/codeql-action/upload-sarif
   $ modelsec scan hf://org/model@main            download into the Hugging Face cache, then scan
   $ modelsec scan . --config .modelsec.json      allowlisted globals and suppressions (each with a reason)
 
-Exit codes: 0 no finding at or above --fail-on; 1 at least one; 2 usage error or unreadable path.`;
+Verdicts: every file is clean, has findings, or is incomplete (not fully inspected: a limit, an unknown binary,
+a compression modelsec cannot open, a parse error after an opcode with effect). Incomplete files fail the gate
+unless --allow-incomplete is given.
 
-function textReport(report: ScanReport, failOn: Severity, out: Output): string {
+Exit codes: 0 the gate passes (no finding at or above --fail-on, no incomplete file); 1 it fails; 2 usage error or
+unreadable path.`;
+
+function textReport(report: ScanReport, failOn: Severity, gate: GateResult, out: Output): string {
   const lines: string[] = [];
   for (const file of report.files) lines.push(...fileBlock(file, out));
   const s = report.summary;
@@ -49,16 +57,24 @@ function textReport(report: ScanReport, failOn: Severity, out: Output): string {
     .reverse()
     .map((sev) => `${s.findings[sev]} ${sev}`)
     .join(', ');
-  const failing = report.files.filter((f) => f.findings.some((x) => !x.suppressed && atLeast(x.severity, failOn))).length;
+  const atOrAbove = new Set(gate.failures.filter((f) => f.reason === 'severity').map((f) => f.path)).size;
+  const incomplete = s.verdicts.incomplete;
   lines.push(
-    `${s.files} file(s) scanned: ${counts}${s.suppressed ? `, ${s.suppressed} suppressed` : ''}; ${failing} file(s) at or above ${failOn}`,
+    `${s.files} file(s) scanned: ${counts}${s.suppressed ? `, ${s.suppressed} suppressed` : ''}; ${atOrAbove} file(s) at or above ${failOn}; ${incomplete} incomplete`,
   );
+  if (!gate.pass) lines.push(`gate: FAIL (${gate.failures.length} reason(s))`);
   return lines.join('\n');
 }
 
 function fileBlock(file: FileReport, out: Output): string[] {
   const active = file.findings.filter((f) => !f.suppressed);
-  const verdict = active.length === 0 ? out.paint('green', 'clean') : out.paint('red', active[0]?.severity ?? 'info');
+  const top = active[0]?.severity ?? 'info';
+  const verdict =
+    file.verdict === 'clean'
+      ? out.paint('green', 'clean')
+      : file.verdict === 'incomplete'
+        ? out.paint('red', `incomplete (${top})`)
+        : out.paint('red', top);
   const lines = [`${out.paint('bold', file.path)}  [${file.format}, ${file.size} bytes]  ${verdict}`];
   for (const f of file.findings) {
     const where = f.location.members?.length ? ` (in ${f.location.members.join(' > ')})` : '';
@@ -80,6 +96,7 @@ export function register(program: Command, env: CliEnv): void {
     .addOption(
       new Option('--fail-on <severity>', 'exit 1 when a finding reaches this severity').choices([...SEVERITIES]).default('high'),
     )
+    .option('--allow-incomplete', 'pass files that could not be fully inspected (default: they fail the gate)')
     .option('--strict', 'every non-allowlisted pickle global is high')
     .option('--config <file>', 'scan config (default: .modelsec.json found upward from the first path)')
     .option(
@@ -133,13 +150,13 @@ export function register(program: Command, env: CliEnv): void {
           for (const [dir, name] of hubNames)
             if (file.path.startsWith(`${dir}/`)) file.path = `${name}/${file.path.slice(dir.length + 1)}`;
         }
-        const failed = report.files.some((f) => f.findings.some((x) => !x.suppressed && atLeast(x.severity, flags.failOn)));
+        const gate = evaluateGate(report.files, { failOn: flags.failOn, allowIncomplete: Boolean(flags.allowIncomplete) });
         const body =
           flags.format === 'sarif'
             ? stableJson(toSarif(report))
             : flags.format === 'json' || out.json
               ? stableJson(report)
-              : textReport(report, flags.failOn, out);
+              : textReport(report, flags.failOn, gate, out);
         if (flags.output) {
           try {
             await writeFile(resolve(env.cwd, flags.output), body.endsWith('\n') ? body : `${body}\n`);
@@ -151,7 +168,7 @@ export function register(program: Command, env: CliEnv): void {
           }
           out.info(`report written to ${flags.output}`);
         } else out.raw(body);
-        return failed ? 1 : 0;
+        return gate.pass ? 0 : 1;
       }),
     );
 }

@@ -44,6 +44,7 @@ export const ERROR_CODES = {
 
   // ── scan ───────────────────────────────────────────────────────────────────
   SCAN_FINDINGS: spec(1, 422, 'The scan found issues at or above the --fail-on threshold.'),
+  SCAN_INCOMPLETE: spec(1, 422, 'A file could not be fully inspected (verdict incomplete) and incomplete files are not allowed.'),
   SCAN_PATH_INVALID: spec(2, 400, 'A scan target is not a file, a directory or a valid hf:// reference.'),
   FORMAT_INVALID: spec(2, 400, 'A model file header (safetensors, GGUF, ONNX) is malformed.'),
 

@@ -9,7 +9,7 @@ import { joblibCodec } from './handlers/joblib.js';
 import { findTfOps } from './handlers/tf-savedmodel.js';
 import { looksLikePickle } from './pickle/looks-like-pickle.js';
 import { listTar } from './tar-listing.js';
-import type { DetectedFormat } from './types.js';
+import type { DetectedFormat, DetectHints } from './types.js';
 
 /** Bytes read from the start of a file to detect its format. */
 export const DETECT_HEAD_BYTES = 64 * 1024;
@@ -86,8 +86,8 @@ function isJson(text: string, complete: boolean): boolean {
   return JSON_START.test(trimmed);
 }
 
-/** Detects the format of a file or member from its bytes. */
-export async function detectFormat(source: ByteSource): Promise<DetectedFormat> {
+/** Detects the format of a file or member from its bytes (hints: its name, companion data; see DetectHints). */
+export async function detectFormat(source: ByteSource, _hints: DetectHints = {}): Promise<DetectedFormat> {
   const head = await source.read(0, DETECT_HEAD_BYTES);
   if (head.length === 0) return 'unknown';
   if (isGguf(head)) return 'gguf';

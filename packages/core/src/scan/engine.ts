@@ -9,14 +9,20 @@ import { lstat, readdir, realpath, stat } from 'node:fs/promises';
 import { basename, relative, resolve, sep } from 'node:path';
 import { ModelsecError, toModelsecError } from '../errors/index.js';
 import { type ByteSource, fileSource, memorySource } from '../formats/byte-source.js';
+import { createScanBudget } from './budget.js';
 import { applySuppressions, EMPTY_SCAN_CONFIG, type ScanConfig } from './config.js';
 import { detectFormat } from './detect.js';
+import { verdictOf } from './gate.js';
 import { handlerFor } from './handlers/index.js';
 import { makeFinding } from './pickle/findings.js';
 import {
   type DetectedFormat,
+  type DetectHints,
+  FILE_VERDICTS,
   type FileReport,
+  type FileVerdict,
   type Finding,
+  type ScanBudget,
   type ScanContext,
   type ScanIssue,
   SEVERITIES,
@@ -49,6 +55,8 @@ export interface ScanSummary {
   suppressed: number;
   /** Highest unsuppressed severity, or null when no finding. */
   maxSeverity: Severity | null;
+  /** Files per verdict. */
+  verdicts: Record<FileVerdict, number>;
 }
 
 export interface ScanReport {
@@ -132,11 +140,13 @@ async function scanSource(
   options: ScanOptions,
   depth: number,
   members: readonly string[],
+  budget: ScanBudget,
+  hints: DetectHints,
 ): Promise<{ format: DetectedFormat; findings: Finding[]; errors: ScanIssue[] }> {
   const config = { allowedGlobals: options.config?.allowedGlobals ?? [], strict: Boolean(options.strict) };
   let format: DetectedFormat = 'unknown';
   try {
-    format = await detectFormat(source);
+    format = await detectFormat(source, hints);
   } catch (error) {
     const { finding, issue } = errorFinding(error, members);
     return { format, findings: [finding], errors: [issue] };
@@ -153,6 +163,8 @@ async function scanSource(
   }
   const ctx: ScanContext = {
     config,
+    budget,
+    hints,
     depth,
     members,
     async scanNested(bytes, member) {
@@ -171,7 +183,7 @@ async function scanSource(
           format: 'unknown',
         };
       }
-      return scanSource(memorySource(bytes), options, depth + 1, inner);
+      return scanSource(memorySource(bytes), options, depth + 1, inner, budget, { name: member });
     },
   };
   try {
@@ -195,7 +207,7 @@ export async function scanFile(
 ): Promise<FileReport> {
   const size = (await lstat(path)).size;
   const sha256 = knownSha256 ?? (await sha256File(path));
-  const report: FileReport = { path: display, format: 'unknown', size, sha256, findings: [], errors: [] };
+  const report: FileReport = { path: display, format: 'unknown', size, sha256, findings: [], errors: [], verdict: 'clean' };
   if (size > (options.maxFileSize ?? DEFAULT_MAX_FILE_SIZE)) {
     report.findings.push(
       makeFinding(
@@ -208,7 +220,7 @@ export async function scanFile(
   } else {
     const source = await fileSource(path);
     try {
-      const result = await scanSource(source, options, 0, []);
+      const result = await scanSource(source, options, 0, [], createScanBudget(), { name: display });
       report.format = result.format;
       report.findings = result.findings;
       report.errors = result.errors;
@@ -219,14 +231,17 @@ export async function scanFile(
   applySuppressions(report, options.config?.suppressions ?? EMPTY_SCAN_CONFIG.suppressions);
   report.findings.sort(compareFindings);
   report.errors.sort((a, b) => a.code.localeCompare(b.code) || a.message.localeCompare(b.message));
+  report.verdict = verdictOf(report.findings);
   return report;
 }
 
 export function summarise(files: readonly FileReport[]): ScanSummary {
   const findings = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
+  const verdicts = Object.fromEntries(FILE_VERDICTS.map((v) => [v, 0])) as Record<FileVerdict, number>;
   let suppressed = 0;
   let max: Severity | null = null;
   for (const file of files) {
+    verdicts[file.verdict]++;
     for (const f of file.findings) {
       if (f.suppressed) {
         suppressed++;
@@ -236,7 +251,7 @@ export function summarise(files: readonly FileReport[]): ScanSummary {
       if (max === null || severityRank(f.severity) > severityRank(max)) max = f.severity;
     }
   }
-  return { files: files.length, findings, suppressed, maxSeverity: max };
+  return { files: files.length, findings, suppressed, maxSeverity: max, verdicts };
 }
 
 /** Scans files and directories (recursively, every file whatever its extension). */

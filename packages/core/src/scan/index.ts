@@ -1,3 +1,5 @@
+export { createScanBudget, MAX_DECOMPRESSED_BYTES_PER_FILE, MAX_ENTRIES_PER_FILE } from './budget.js';
+export { findCompanions } from './companions.js';
 export {
   applySuppressions,
   EMPTY_SCAN_CONFIG,
@@ -18,6 +20,17 @@ export {
   scanPaths,
   summarise,
 } from './engine.js';
+export {
+  DEFAULT_GATE,
+  evaluateGate,
+  failOnAbove,
+  type GateFailure,
+  type GateFile,
+  type GateOptions,
+  type GateResult,
+  gateFileOf,
+  verdictOf,
+} from './gate.js';
 export { HANDLERS, handlerFor } from './handlers/index.js';
 export { findSstiPatterns } from './handlers/jinja-ssti.js';
 export {
@@ -28,19 +41,24 @@ export {
   scanPickleStream,
   standaloneScanContext,
 } from './pickle/index.js';
-export { RULES, type RuleSpec, ruleById } from './rules/index.js';
+export { RULES, type RuleOutcome, type RuleSpec, ruleById } from './rules/index.js';
 export { renderRulesDocs } from './rules-docs.js';
 export { toSarif } from './sarif.js';
 export {
   atLeast,
+  type CompanionKind,
   type DetectedFormat,
+  type DetectHints,
+  FILE_VERDICTS,
   type FileReport,
+  type FileVerdict,
   type Finding,
   type FindingLocation,
   type FormatHandler,
   type HandlerConfig,
   type HandlerResult,
   type Reference,
+  type ScanBudget,
   type ScanContext,
   type ScanIssue,
   SEVERITIES,

@@ -44,6 +44,11 @@ export interface Finding {
   /** What was seen, e.g. `{ module: 'os', name: 'system' }`. Values must be JSON. */
   evidence: Record<string, unknown>;
   references: Reference[];
+  /**
+   * Set (true) when the finding's rule has the outcome `incomplete`: the content it names was not fully inspected.
+   * Any active (unsuppressed) incomplete finding makes the file's verdict `incomplete`.
+   */
+  incomplete?: true;
   /** Set by the engine when a suppression in the config matches. */
   suppressed?: { reason: string };
 }
@@ -84,6 +89,17 @@ export type DetectedFormat =
   | 'text'
   | 'unknown';
 
+/**
+ * What the scan concluded about a file (docs/rules.md, "Decision model"):
+ * - `clean`: fully inspected, no active finding;
+ * - `findings`: fully inspected, at least one active finding (its severity decides the gate);
+ * - `incomplete`: not fully inspected (an active finding whose rule's outcome is `incomplete`). It fails the default
+ *   gate whatever the severities, unless the user allows incomplete files (`--allow-incomplete`,
+ *   policy `scan.allowIncomplete`).
+ */
+export const FILE_VERDICTS = ['clean', 'findings', 'incomplete'] as const;
+export type FileVerdict = (typeof FILE_VERDICTS)[number];
+
 export interface FileReport {
   /** Path as given (relative to the scan root where one applies), POSIX separators. */
   path: string;
@@ -92,6 +108,8 @@ export interface FileReport {
   sha256: string;
   findings: Finding[];
   errors: ScanIssue[];
+  /** Set by the engine once suppressions are applied (verdictOf). */
+  verdict: FileVerdict;
 }
 
 /** Configuration a handler needs (the engine resolves it from --config / .modelsec.json / flags). */
@@ -102,9 +120,44 @@ export interface HandlerConfig {
   strict: boolean;
 }
 
+/**
+ * Budgets shared by everything read from ONE top-level file, across all nesting levels (a zip in a zip in a gzip
+ * draws on the same budget: a fresh budget per level is how a 67 KB file cost 435 MB). A handler charges before it
+ * produces bytes or walks entries; `false` means the budget is spent: the handler stops and emits an incomplete
+ * finding (e.g. MS-ARC-001) naming the limit, never a silent stop.
+ */
+export interface ScanBudget {
+  /** Charges bytes produced by decompression (zip members, gzip/bz2/xz/lz4/zlib streams, nested decodings). */
+  chargeDecompressed(bytes: number): boolean;
+  /** Charges archive entries (zip entries, tar members) walked. */
+  chargeEntries(count: number): boolean;
+  /** Decompressed bytes still allowed. */
+  readonly remainingDecompressed: number;
+  /** Entries still allowed. */
+  readonly remainingEntries: number;
+}
+
+/**
+ * What a file is known to be from the files around it (not from its own bytes, which may be raw tensor data with no
+ * header): found by scan/companions.ts from manifests that reference it.
+ */
+export type CompanionKind = 'onnx-external-data' | 'openvino-weights' | 'tf-variables-data' | 'paddle-params' | 'coreml-weights';
+
+/** Hints detection may use besides the bytes. Never a reason to skip the pickle reading. */
+export interface DetectHints {
+  /** The file's path as reported (its name decides what is a chat template or Python source to be judged as such). */
+  name?: string;
+  /** Set when a manifest beside the file references it as raw data of this kind. */
+  companion?: CompanionKind;
+}
+
 /** What a handler gets besides the bytes. */
 export interface ScanContext {
   config: HandlerConfig;
+  /** Shared by the whole top-level file (every nesting level charges the same budget). */
+  budget: ScanBudget;
+  /** Detection hints of this input (for a nested member: its member name). */
+  hints: DetectHints;
   /** Nesting depth of this file (0 for a file on disk; +1 per archive level or nested pickle). */
   depth: number;
   /** Member path of this input inside its outer files, outermost first ([] for a file on disk). */

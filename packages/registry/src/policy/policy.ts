@@ -5,7 +5,7 @@ import type { Severity } from '@modelsec/core';
 /** A namespace policy document (schemas/policy.schema.json). */
 export interface Policy {
   signers?: PolicySigner[];
-  scan?: { maxSeverity?: Severity; required?: boolean };
+  scan?: { maxSeverity?: Severity; required?: boolean; allowIncomplete?: boolean };
   mlbom?: { required?: boolean };
   licenses?: { allowed?: string[] };
   attestations?: { required?: string[] };
@@ -13,12 +13,12 @@ export interface Policy {
 
 export type PolicySigner = { publicKey: string } | { certificateRoots: string[] } | { identity: string; issuer: string };
 
-/** The policy of a namespace that has none: any valid signature, refuse findings at high or above. */
+/** The policy of a namespace that has none: any valid signature, refuse findings at high or above and incomplete files. */
 export const DEFAULT_POLICY: Policy = Object.freeze({ scan: { maxSeverity: 'medium', required: true } }) as Policy;
 
 /** Effective values with defaults filled in. */
 export function effectivePolicy(policy: Policy | undefined): Required<Pick<Policy, 'signers'>> & {
-  scan: { maxSeverity: Severity; required: boolean };
+  scan: { maxSeverity: Severity; required: boolean; allowIncomplete: boolean };
   mlbomRequired: boolean;
   allowedLicenses: string[] | undefined;
   requiredAttestations: string[];
@@ -26,7 +26,11 @@ export function effectivePolicy(policy: Policy | undefined): Required<Pick<Polic
   const p = policy ?? DEFAULT_POLICY;
   return {
     signers: p.signers ?? [],
-    scan: { maxSeverity: p.scan?.maxSeverity ?? 'medium', required: p.scan?.required ?? true },
+    scan: {
+      maxSeverity: p.scan?.maxSeverity ?? 'medium',
+      required: p.scan?.required ?? true,
+      allowIncomplete: p.scan?.allowIncomplete ?? false,
+    },
     mlbomRequired: p.mlbom?.required ?? false,
     allowedLicenses: p.licenses?.allowed,
     requiredAttestations: p.attestations?.required ?? [],

@@ -4,7 +4,7 @@
  * REGISTRY_CHECK_UNAVAILABLE (fail closed, never "clean").
  */
 
-import { type FileReport, type Severity, scanFile, severityRank } from '@modelsec/core';
+import { type FileReport, gateFileOf, type Severity, scanFile, severityRank } from '@modelsec/core';
 import type { ScanVerdict, StagedFile } from './types.js';
 
 export interface RegistryScanner {
@@ -18,23 +18,28 @@ function maxOf(severities: Severity[]): Severity | null {
   return best;
 }
 
-/** Summarises per-file reports into a verdict. Scan errors (unparseable files) count as high: fail closed. */
+/**
+ * Summarises per-file reports into a verdict, per file as the core gate reads it (verdict, highest active severity,
+ * active rules). Whether it passes is decided by the core gate (evaluateGate), never here: a file that could not be
+ * fully inspected is `incomplete`, which the default policy refuses.
+ */
 export function verdictFromReports(files: readonly StagedFile[], reports: readonly FileReport[], scanner: string): ScanVerdict {
   const perFile = files.map((file, i) => {
     const report = reports[i] as FileReport;
-    const severities = report.findings.filter((f) => !f.suppressed).map((f) => f.severity);
-    if (report.errors.length > 0) severities.push('high');
+    const gate = gateFileOf(report);
     return {
       path: file.path,
-      maxSeverity: maxOf(severities),
-      rules: [...new Set(report.findings.map((f) => f.ruleId))].sort(),
+      verdict: gate.verdict,
+      maxSeverity: gate.maxSeverity,
+      rules: [...gate.rules],
       errors: report.errors.length,
     };
   });
   return {
     status: 'scanned',
     maxSeverity: maxOf(perFile.flatMap((f) => (f.maxSeverity ? [f.maxSeverity] : []))),
-    findings: reports.reduce((n, r) => n + r.findings.length, 0),
+    findings: reports.reduce((n, r) => n + r.findings.filter((f) => !f.suppressed).length, 0),
+    incomplete: perFile.filter((f) => f.verdict === 'incomplete').length,
     files: perFile.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
     scanner,
   };

@@ -49,25 +49,35 @@ describe('the registry scans pushed files with the core engine (default policy)'
 });
 
 describe('scan verdicts', () => {
-  it('count scan errors as high (fail closed) and keep the highest unsuppressed severity', async () => {
+  it('keep the highest unsuppressed severity and mark incomplete files, which the core gate refuses by default', async () => {
     const { verdictFromReports } = await import('./scan-adapter.js');
     const file = { path: 'a.pkl', digest: 'a'.repeat(64), size: 1, localPath: '/x' };
-    const finding = (severity: core.Severity, suppressed = false) => ({
+    const finding = (severity: core.Severity, suppressed = false, incomplete = false) => ({
       ruleId: 'R',
       severity,
       message: '',
       location: {},
       evidence: {},
       references: [],
+      ...(incomplete ? { incomplete: true as const } : {}),
       ...(suppressed ? { suppressed: { reason: 'ok' } } : {}),
     });
-    const base = { path: 'a.pkl', format: 'pickle' as const, size: 1, sha256: 'a'.repeat(64) };
-    expect(
-      verdictFromReports([file], [{ ...base, findings: [finding('low'), finding('critical', true)], errors: [] }], 't')
-        .maxSeverity,
-    ).toBe('low');
-    expect(
-      verdictFromReports([file], [{ ...base, findings: [], errors: [{ code: 'X', message: 'unparseable' }] }], 't').maxSeverity,
-    ).toBe('high');
+    const base = { path: 'a.pkl', format: 'pickle' as const, size: 1, sha256: 'a'.repeat(64), verdict: 'findings' as const };
+    const low = verdictFromReports([file], [{ ...base, findings: [finding('low'), finding('critical', true)], errors: [] }], 't');
+    expect(low.maxSeverity).toBe('low');
+    expect(low.files[0]?.verdict).toBe('findings');
+    expect(core.evaluateGate(low.files, { failOn: core.failOnAbove('medium'), allowIncomplete: false }).pass).toBe(true);
+    // An unparseable file is not "high" by a registry mapping of its own: it is incomplete, and the gate says no.
+    const unparsed = verdictFromReports(
+      [file],
+      [{ ...base, findings: [finding('medium', false, true)], errors: [{ code: 'X', message: 'unparseable' }] }],
+      't',
+    );
+    expect(unparsed.maxSeverity).toBe('medium');
+    expect(unparsed.incomplete).toBe(1);
+    expect(unparsed.files[0]?.verdict).toBe('incomplete');
+    const gate = core.evaluateGate(unparsed.files, { failOn: core.failOnAbove('medium'), allowIncomplete: false });
+    expect(gate.failures.map((f) => f.reason)).toEqual(['incomplete']);
+    expect(core.evaluateGate(unparsed.files, { failOn: core.failOnAbove('medium'), allowIncomplete: true }).pass).toBe(true);
   });
 });

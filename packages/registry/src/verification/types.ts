@@ -1,4 +1,4 @@
-import type { Severity } from '@modelsec/core';
+import type { FileVerdict, Severity } from '@modelsec/core';
 
 /** One failed rule of a push (every failure is listed, not just the first). */
 export interface FailedRule {
@@ -16,8 +16,10 @@ export interface ScanVerdict {
   status: 'scanned' | 'not-scanned';
   maxSeverity: Severity | null;
   findings: number;
-  /** Per file: highest severity and rule ids (sorted). */
-  files: { path: string; maxSeverity: Severity | null; rules: string[]; errors: number }[];
+  /** Files whose verdict is incomplete (not fully inspected). */
+  incomplete: number;
+  /** Per file: verdict, highest active severity and active rule ids (sorted); what the core gate reads. */
+  files: { path: string; verdict: FileVerdict; maxSeverity: Severity | null; rules: string[]; errors: number }[];
   scanner?: string;
 }
 

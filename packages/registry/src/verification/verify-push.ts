@@ -3,7 +3,7 @@
  * size, the OMS signature over exactly those files against the namespace policy's signers, each attestation's
  * signature and subject, the ML-BOM, and the registry's own scan. Every failed rule is collected.
  */
-import { severityRank, type VerifiedModelBundle, verifyAttestation } from '@modelsec/core';
+import { evaluateGate, failOnAbove, type VerifiedModelBundle, verifyAttestation } from '@modelsec/core';
 import { effectivePolicy, type Policy } from '../policy/policy.js';
 import type { BlobStore } from '../store/blob-store.js';
 import type { PushManifest } from './manifest.js';
@@ -43,7 +43,7 @@ export async function verifyPush(input: {
   const { manifest, blobs } = input;
   const policy = effectivePolicy(input.policy);
   const failed: FailedRule[] = [];
-  const notScanned: ScanVerdict = { status: 'not-scanned', maxSeverity: null, findings: 0, files: [] };
+  const notScanned: ScanVerdict = { status: 'not-scanned', maxSeverity: null, findings: 0, incomplete: 0, files: [] };
 
   // 1. Files: every blob present with the declared size.
   const staged: StagedFile[] = [];
@@ -159,14 +159,30 @@ export async function verifyPush(input: {
       message: 'the policy requires the registry scan and no scanner is available in this build (refused: fail closed)',
     });
   }
-  if (scan.maxSeverity !== null && severityRank(scan.maxSeverity) > severityRank(policy.scan.maxSeverity)) {
+  // The one core gate decides (the CLI's `scan` uses the same function).
+  const gate = evaluateGate(scan.files, {
+    failOn: failOnAbove(policy.scan.maxSeverity),
+    allowIncomplete: policy.scan.allowIncomplete,
+  });
+  const bySeverity = gate.failures.filter((f) => f.reason === 'severity');
+  const incomplete = gate.failures.filter((f) => f.reason === 'incomplete');
+  if (bySeverity.length > 0) {
     failed.push({
       rule: 'scan',
       code: 'SCAN_FINDINGS',
       message: `scan findings at ${scan.maxSeverity}, above the allowed ${policy.scan.maxSeverity}`,
-      details: {
-        files: scan.files.filter((f) => f.maxSeverity && severityRank(f.maxSeverity) > severityRank(policy.scan.maxSeverity)),
-      },
+      details: { files: bySeverity },
+    });
+  }
+  if (incomplete.length > 0) {
+    failed.push({
+      rule: 'scan',
+      code: 'SCAN_INCOMPLETE',
+      message: `${incomplete.length} file(s) could not be fully inspected (${incomplete
+        .slice(0, 5)
+        .map((f) => f.path)
+        .join(', ')}${incomplete.length > 5 ? ', ...' : ''}); the policy does not set scan.allowIncomplete`,
+      details: { files: incomplete },
     });
   }
 

@@ -3,7 +3,7 @@ import { detectBomFormat, detectXmlSpecVersion, parseJsonBom, resolveSpecVersion
 import { validateJsonDocument } from './json-validator.js';
 import { MAX_BOM_BYTES, MAX_REPORTED_VALIDATION_ERRORS } from './limits.js';
 import type { BomFormat, BomValidationError, BomValidationResult, ValidateOptions } from './types.js';
-import { loadLibxml, validateXmlWithXsd } from './xml-validator.js';
+import { libxmlLoadError, loadLibxml, validateXmlWithXsd } from './xml-validator.js';
 
 function finish(
   base: Omit<BomValidationResult, 'valid' | 'errors' | 'errorsTruncated'>,
@@ -63,7 +63,7 @@ export function validateCycloneDx(text: string, options: ValidateOptions & { sou
   if (!lib) {
     throw new ModelsecError(
       'BOM_VALIDATOR_UNAVAILABLE',
-      'XML BOM validation needs the libxmljs2 native addon, which is not installed or did not build',
+      `XML BOM validation needs the libxmljs2 native addon, which is not installed or did not build (${libxmlLoadError() ?? 'unknown error'})`,
       { details: { file: source, package: 'libxmljs2' } },
     );
   }

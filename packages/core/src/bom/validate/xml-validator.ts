@@ -26,18 +26,30 @@ interface Libxml {
  */
 const SAFE_PARSE_OPTIONS = Object.freeze({ nonet: true, noent: false, dtdload: false, dtdvalid: false, huge: false });
 
-let libxml: Libxml | null | undefined;
+let libxml: Libxml | undefined;
+let lastLoadError: unknown;
 
-/** libxmljs2 when its native addon is installed and loads, else null (checked once). */
+/**
+ * libxmljs2 when its native addon is installed and loads, else null. Only a success is cached: a failed load is
+ * retried on the next call, and its error is kept for the message (`libxmlLoadError`).
+ */
 export function loadLibxml(): Libxml | null {
   if (libxml === undefined) {
     try {
       libxml = require('libxmljs2') as Libxml;
-    } catch {
-      libxml = null;
+      lastLoadError = undefined;
+    } catch (error) {
+      lastLoadError = error;
+      return null;
     }
   }
   return libxml;
+}
+
+/** Why the last load of libxmljs2 failed, if it did. */
+export function libxmlLoadError(): string | undefined {
+  if (lastLoadError === undefined) return undefined;
+  return lastLoadError instanceof Error ? lastLoadError.message : String(lastLoadError);
 }
 
 const schemaCache = new Map<CycloneDxSpecVersion, LibxmlDocument>();

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { memorySource } from '../../formats/byte-source.js';
+import { createScanBudget } from '../budget.js';
 import type { ScanContext } from '../types.js';
 import { safetensorsHandler } from './safetensors.js';
 
@@ -15,6 +16,8 @@ function safetensors(metadata: Record<string, string>): Uint8Array {
 
 const ctx: ScanContext = {
   config: { allowedGlobals: [], strict: false },
+  budget: createScanBudget(),
+  hints: {},
   depth: 0,
   members: [],
   scanNested: async () => ({ findings: [], errors: [], format: 'unknown' }),

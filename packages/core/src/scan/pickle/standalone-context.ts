@@ -3,6 +3,7 @@
  * family's formats only (pickle, .npy, zip). Used by tests, benchmarks, and callers that scan one pickle.
  */
 import { memorySource } from '../../formats/byte-source.js';
+import { createScanBudget } from '../budget.js';
 import { joblibCodec, joblibHandler } from '../handlers/joblib.js';
 import { numpyHandler } from '../handlers/numpy.js';
 import { pickleHandler } from '../handlers/pickle.js';
@@ -29,6 +30,8 @@ export function standaloneScanContext(
 ): ScanContext {
   return {
     config,
+    budget: createScanBudget(),
+    hints: {},
     depth,
     members,
     async scanNested(bytes, member) {

@@ -2,11 +2,13 @@ import { FORMAT_RULES } from './format-rules.js';
 import { PICKLE_RULES } from './pickle-rules.js';
 import type { RuleSpec } from './types.js';
 
-export type { RuleSpec } from './types.js';
+export type { RuleOutcome, RuleSpec } from './types.js';
 
 /** Every scanner rule, sorted by id. */
 export const RULES: readonly RuleSpec[] = [...PICKLE_RULES, ...FORMAT_RULES].sort((a, b) => a.id.localeCompare(b.id));
 
+const BY_ID = new Map(RULES.map((rule) => [rule.id, rule]));
+
 export function ruleById(id: string): RuleSpec | undefined {
-  return RULES.find((rule) => rule.id === id);
+  return BY_ID.get(id);
 }
