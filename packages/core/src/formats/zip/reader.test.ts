@@ -2,7 +2,7 @@ import { deflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { writeZip } from '../../../../../fixtures/scripts/lib/zip-writer.js';
 import { memorySource } from '../byte-source.js';
-import { readZipEntries, readZipEntry, ZipFormatError, ZipLimitError } from './reader.js';
+import { readZipEntries, readZipEntry, readZipMember, torchRecord, ZipFormatError, ZipLimitError } from './reader.js';
 
 describe('zip reader (PyTorch-tolerant)', () => {
   it('lists stored and deflated members and reads them back with CRC checked', async () => {
@@ -31,10 +31,10 @@ describe('zip reader (PyTorch-tolerant)', () => {
     ]);
     const source = memorySource(zip);
     const { entries, anomalies } = await readZipEntries(source);
-    expect(anomalies.map((a) => a.kind).sort()).toEqual(['flag-bits', 'local-only-entry', 'name-mismatch']);
-    expect(entries.map((e) => [e.name, e.localName, e.foundBy])).toEqual([
-      ['a/version', 'a/data.pkl', 'central'],
-      ['hidden.pkl', undefined, 'local-only'],
+    expect(anomalies.map((a) => a.kind).sort()).toEqual(['encrypted', 'local-only-entry', 'name-mismatch']);
+    expect(entries.map((e) => [e.name, e.localName, e.foundBy, e.readers])).toEqual([
+      ['a/version', 'a/data.pkl', 'central', ['zipfile', 'miniz']],
+      ['hidden.pkl', undefined, 'local-only', []],
     ]);
     const first = entries[0];
     if (!first) throw new Error('missing');
@@ -66,5 +66,65 @@ describe('zip reader (PyTorch-tolerant)', () => {
     await expect(readZipEntries(memorySource(new TextEncoder().encode('not a zip at all')))).rejects.toBeInstanceOf(
       ZipFormatError,
     );
+  });
+
+  it("corrects offsets for prepended bytes as zipfile computes concat, and lists PyTorch's uncorrected reading too", async () => {
+    const zip = writeZip([{ name: 'archive/data.pkl', data: 'payload' }], {
+      prepend: new TextEncoder().encode('#!/bin/sh\n'.repeat(3)),
+    });
+    const source = memorySource(zip);
+    const listing = await readZipEntries(source);
+    expect(listing.concat).toBe(30);
+    const zipfileView = listing.entries.find((e) => e.readers.includes('zipfile'));
+    expect(zipfileView?.localHeaderOffset).toBe(30);
+    if (!zipfileView) throw new Error('missing');
+    expect(new TextDecoder().decode((await readZipEntry(source, zipfileView)).bytes)).toBe('payload');
+    expect(listing.anomalies.map((a) => a.kind)).toContain('prepended-data');
+  });
+
+  it('lists every entry of a duplicated or case-folded name, and resolves PyTorch records case-insensitively under the archive prefix', async () => {
+    const zip = writeZip([
+      { name: 'archive/data.pkl', data: 'first' },
+      { name: 'archive/version', data: '3\n' },
+      { name: 'ARCHIVE/DATA.PKL', data: 'folded' },
+      { name: 'archive/data.pkl', data: 'last' },
+      { name: 'other/data.pkl', data: 'outside the prefix' },
+    ]);
+    const listing = await readZipEntries(memorySource(zip));
+    expect(listing.entries.map((e) => e.name)).toEqual([
+      'archive/data.pkl',
+      'archive/version',
+      'ARCHIVE/DATA.PKL',
+      'archive/data.pkl',
+      'other/data.pkl',
+    ]);
+    expect(listing.anomalies.filter((a) => a.kind === 'duplicate-name')).toHaveLength(2);
+    expect(torchRecord(listing, 'data.pkl').map((e) => e.index)).toEqual([0, 2, 3]);
+    expect(torchRecord(listing, 'VERSION').map((e) => e.name)).toEqual(['archive/version']);
+  });
+
+  it("names an entry as zipfile does (cut at a NUL) and keeps PyTorch's whole-name comparison", async () => {
+    const zip = writeZip([{ name: 'archive/data.pkl\0.txt', data: 'p' }]);
+    const listing = await readZipEntries(memorySource(zip));
+    expect(listing.entries.map((e) => [e.name, e.origName])).toEqual([['archive/data.pkl', 'archive/data.pkl\0.txt']]);
+    expect(torchRecord(listing, 'data.pkl')).toEqual([]);
+    expect(listing.anomalies.map((a) => a.kind)).toContain('nul-in-name');
+  });
+
+  it('reports entries sharing bytes (overlap) and decompresses what an entry declaring 0 bytes really holds', async () => {
+    const body = new TextEncoder().encode('A'.repeat(50_000));
+    const zip = writeZip([
+      { name: 'a', data: body, method: 'deflate' },
+      { name: 'b', data: body, aliasOf: 0 },
+    ]);
+    const listing = await readZipEntries(memorySource(zip));
+    expect(listing.anomalies.map((a) => a.kind)).toContain('overlap');
+    const zeroDeclared = writeZip([{ name: 'z', data: body, raw: { method: 8, bytes: deflateRawSync(body) }, declaredSize: 0 }]);
+    const zsource = memorySource(zeroDeclared);
+    const [entry] = (await readZipEntries(zsource)).entries;
+    if (!entry) throw new Error('missing');
+    expect(entry.uncompressedSize).toBe(0);
+    const read = await readZipMember(zsource, entry, 1 << 20);
+    expect(read.bytes.length).toBe(50_000);
   });
 });
