@@ -11,11 +11,12 @@
  * build of xz-embedded), lzma1 (LZMA1: `.lzma` alone files and zip method 14), lz4js (LZ4 blocks; the frame layer
  * is read here as python-lz4's LZ4FrameFile reads it).
  */
+/// <reference path="./vendor.d.ts" />
 import { Readable } from 'node:stream';
 import { createGunzip, createInflate, createInflateRaw } from 'node:zlib';
 import { decompressBlock as lz4DecompressBlock } from 'lz4js';
 import Bunzip from 'seek-bzip';
-import { XzReadableStream } from 'xz-decompress';
+import xzDecompress from 'xz-decompress';
 
 export type CompressionCodec = 'deflate-raw' | 'zlib' | 'gzip' | 'bzip2' | 'xz' | 'lzma-alone' | 'lzma-zip' | 'lz4-frame';
 
@@ -170,6 +171,8 @@ async function bzip2(input: Uint8Array, max: number): Promise<Decompressed> {
 async function xz(input: Uint8Array, max: number): Promise<Decompressed> {
   const out = new Collector(max);
   const source = Readable.toWeb(Readable.from([Buffer.from(input.buffer, input.byteOffset, input.byteLength)]));
+  // xz-decompress is a webpack UMD bundle: Node sees only its default export.
+  const { XzReadableStream } = xzDecompress as unknown as typeof import('xz-decompress');
   const reader = new XzReadableStream(source as unknown as ReadableStream<Uint8Array>).getReader();
   try {
     while (true) {

@@ -2,7 +2,11 @@ import type { ByteSource } from '../../formats/byte-source.js';
 import { makeFinding } from '../pickle/findings.js';
 import { MAX_PICKLE_BYTES } from '../pickle/limits.js';
 import { type PickleScanResult, scanPickleStream } from '../pickle/scan-pickle.js';
+import { type PickleEvent, runPickle } from '../pickle/vm.js';
 import type { Finding, ScanContext, ScanIssue } from '../types.js';
+
+/** Pickles torch's legacy loader reads before the raw storage bytes (magic, protocol, sys_info, object, keys). */
+export const LEGACY_PICKLE_COUNT = 5;
 
 /** Reads a whole source for pickle scanning, capped at MAX_PICKLE_BYTES (a finding when the cap cuts it). */
 export async function readCapped(source: ByteSource, findings: Finding[], members: readonly string[]): Promise<Uint8Array> {
@@ -36,6 +40,24 @@ export async function scanPickleBytes(
     },
     ...(maxPickles !== undefined ? { maxPickles } : {}),
   });
+}
+
+const EFFECTS = new Set<PickleEvent['type']>(['global', 'call', 'build', 'setitem-on-global', 'nonconstant-global', 'ext']);
+
+/**
+ * The pickle reading of bytes a loader may unpickle but that need not be a pickle (a tar member torch reads, the
+ * offset-0 fallback of torch.load): when CPython would reject the stream before any opcode with an effect, nothing
+ * runs and nothing is reported (pickles: 0); otherwise the stream is scanned as a pickle.
+ */
+export async function scanPickleIfEffective(
+  bytes: Uint8Array,
+  ctx: ScanContext,
+  members: readonly string[],
+  maxPickles?: number,
+): Promise<PickleScanResult> {
+  const first = runPickle(bytes, 0);
+  if (first.error && !first.events.some((e) => EFFECTS.has(e.type))) return { findings: [], errors: [], pickles: 0, end: 0 };
+  return scanPickleBytes(bytes, ctx, members, maxPickles);
 }
 
 export interface Collected {

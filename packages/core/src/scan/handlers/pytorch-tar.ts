@@ -1,92 +1,187 @@
 /**
- * The legacy tar layout of torch.save (sys_info, pickle, storages, tensors members): every member is scanned as a
- * pickle stream (storages holds pickles between raw storage bytes: what follows the last parsable pickle is data).
+ * The legacy tar layout of torch.save, followed as torch.serialization's `legacy_load` reads it (through tarfile,
+ * see scan/tar-listing.ts):
+ *
+ * - `storages`: a pickle (the count), then per storage a pickle `(key, location, storage_type)` followed by the raw
+ *   storage (an 8-byte little-endian element count, then count x element size bytes, the size given by the storage
+ *   type), then the `storage_views` pickle;
+ * - `tensors`: a pickle (the count), then per tensor a pickle `(key, storage_id, type)` followed by ndim (4 bytes),
+ *   4 skipped bytes, ndim sizes and ndim strides (8 bytes each) and the storage offset (8 bytes);
+ * - `pickle`: one pickle, the object.
+ *
+ * Every pickle torch unpickles is scanned, at the offset torch reads it from (the raw data between them is skipped
+ * by its real size, never searched). tarfile's `getmember` takes the LAST member of a name and follows links, so
+ * every member of those names and every link target is read this way. All members are also scanned by content,
+ * and the file itself through the stacked-pickle reading torch falls back to when tarfile refuses it.
  */
 import type { ByteSource } from '../../formats/byte-source.js';
 import { makeFinding } from '../pickle/findings.js';
 import { MAX_PICKLE_BYTES } from '../pickle/limits.js';
-import { looksLikePickle } from '../pickle/looks-like-pickle.js';
-import type { Finding, FormatHandler, HandlerResult, ScanContext, ScanIssue } from '../types.js';
-import { scanPickleBytes } from './pickle-support.js';
+import { runPickle } from '../pickle/vm.js';
+import type { TarMember } from '../tar-listing.js';
+import type { FormatHandler, HandlerResult, ScanContext } from '../types.js';
+import { type Collected, scanTarMembers, tarContent } from './archives.js';
+import { LEGACY_PICKLE_COUNT, scanPickleIfEffective } from './pickle-support.js';
 
-/** Tar members read (the legacy layout has four). */
-export const MAX_TAR_MEMBERS = 10_000;
+/** Pickles followed in one `storages` or `tensors` member (one per storage or tensor, plus two). */
+export const MAX_LEGACY_RECORDS = 1_000_000;
 
-function octal(bytes: Uint8Array): number {
-  const text = new TextDecoder('latin1').decode(bytes).replace(/\0.*$/s, '').trim();
-  return text ? Number.parseInt(text, 8) : 0;
+/** Element size of each legacy storage class (torch.<Name>Storage, torch.cuda.<Name>Storage): `dtype.itemsize`. */
+export const STORAGE_ELEMENT_SIZES: Readonly<Record<string, number>> = {
+  DoubleStorage: 8,
+  FloatStorage: 4,
+  HalfStorage: 2,
+  BFloat16Storage: 2,
+  LongStorage: 8,
+  IntStorage: 4,
+  ShortStorage: 2,
+  CharStorage: 1,
+  ByteStorage: 1,
+  BoolStorage: 1,
+  ComplexDoubleStorage: 16,
+  ComplexFloatStorage: 8,
+  QUInt8Storage: 1,
+  QInt8Storage: 1,
+  QInt32Storage: 4,
+  QUInt4x2Storage: 1,
+  QUInt2x4Storage: 1,
+};
+
+const TORCH_MEMBERS = new Set(['storages', 'tensors', 'pickle']);
+
+function u64(bytes: Uint8Array, at: number): bigint | undefined {
+  if (at + 8 > bytes.length) return undefined;
+  return new DataView(bytes.buffer, bytes.byteOffset + at, 8).getBigInt64(0, true);
+}
+
+/** The element size named by the storage-type global of a `(key, location, storage_type)` pickle. */
+function storageElementSize(bytes: Uint8Array, start: number): number | undefined {
+  const run = runPickle(bytes, start);
+  const types = run.events.filter(
+    (e) =>
+      e.type === 'global' && (e.module === 'torch' || e.module === 'torch.cuda') && Object.hasOwn(STORAGE_ELEMENT_SIZES, e.name),
+  );
+  const first = types[0];
+  return types.length === 1 && first?.type === 'global' ? STORAGE_ELEMENT_SIZES[first.name] : undefined;
+}
+
+/**
+ * Scans a `storages` or `tensors` member as legacy_load reads it. Each pickle is scanned where torch reads it; the
+ * raw data after a record pickle is skipped by the sizes torch reads. Where torch's reading would fail (an unknown
+ * storage type, data running past the member), torch stops and so does this reading.
+ */
+async function scanRecords(
+  kind: 'storages' | 'tensors',
+  data: Uint8Array,
+  ctx: ScanContext,
+  member: string[],
+  out: Collected,
+): Promise<void> {
+  let offset = 0;
+  for (let n = 0; offset < data.length; n++) {
+    if (n >= MAX_LEGACY_RECORDS) {
+      out.findings.push(
+        makeFinding(
+          'MS-PKL-010',
+          `more than MAX_LEGACY_RECORDS (${MAX_LEGACY_RECORDS}) records in ${kind}`,
+          { members: member, offset },
+          {
+            limit: 'MAX_LEGACY_RECORDS',
+          },
+        ),
+      );
+      return;
+    }
+    const result = await scanPickleIfEffective(data.subarray(offset), ctx, member, 1);
+    for (const f of result.findings) f.location.offset = (f.location.offset ?? 0) + offset;
+    out.findings.push(...result.findings);
+    out.errors.push(...result.errors);
+    if (result.pickles === 0) return;
+    const start = offset;
+    offset += result.end;
+    if (n === 0) continue; // the count
+    if (kind === 'storages') {
+      const size = storageElementSize(data, start);
+      const count = u64(data, offset);
+      // Not a storage record: the storage_views pickle, the last one torch reads.
+      if (size === undefined || count === undefined || count < 0n) return;
+      const skip = 8n + count * BigInt(size);
+      if (BigInt(offset) + skip > BigInt(data.length)) return; // torch fails reading the storage: nothing follows
+      offset += Number(skip);
+    } else {
+      if (offset + 8 > data.length) return;
+      const ndim = new DataView(data.buffer, data.byteOffset + offset, 4).getInt32(0, true);
+      if (ndim < 0) return; // struct.unpack refuses it: torch stops
+      const skip = 8 + 16 * ndim + 8;
+      if (offset + skip > data.length) return;
+      offset += skip;
+    }
+  }
+}
+
+/** tarfile's _find_link_target for a member torch extracts by name (symlinks resolve anywhere, hard links before). */
+function resolveLink(members: readonly TarMember[], member: TarMember, depth = 0): TarMember | undefined {
+  if (member.type !== '1' && member.type !== '2') return member;
+  if (depth > 32) return undefined;
+  const name =
+    member.type === '2' ? [...member.name.split('/').slice(0, -1), member.linkname].filter(Boolean).join('/') : member.linkname;
+  const normalized = name
+    .split('/')
+    .filter((p) => p && p !== '.')
+    .join('/');
+  const limit = member.type === '1' ? members.indexOf(member) : members.length;
+  for (let i = limit - 1; i >= 0; i--) {
+    const candidate = members[i] as TarMember;
+    if (
+      candidate.name
+        .split('/')
+        .filter((p) => p && p !== '.')
+        .join('/') === normalized
+    )
+      return resolveLink(members, candidate, depth + 1);
+  }
+  return undefined;
+}
+
+export async function scanLegacyTar(source: ByteSource, ctx: ScanContext, out: Collected): Promise<void> {
+  const members = await scanTarMembers(source, ctx, out);
+  for (const member of members) {
+    if (!TORCH_MEMBERS.has(member.name.replace(/\/+$/, ''))) continue;
+    const target = resolveLink(members, member);
+    if (!target?.hasContent) continue;
+    const where = [...ctx.members, member.name];
+    if (target.size > MAX_PICKLE_BYTES) {
+      out.findings.push(
+        makeFinding(
+          'MS-PKL-010',
+          `member ${member.name} larger than MAX_PICKLE_BYTES was not inspected`,
+          { members: where },
+          {
+            limit: 'MAX_PICKLE_BYTES',
+          },
+        ),
+      );
+      continue;
+    }
+    const { bytes } = await tarContent(source, target, MAX_PICKLE_BYTES);
+    if (member.name === 'pickle') {
+      const result = await scanPickleIfEffective(bytes, ctx, where, 1);
+      out.findings.push(...result.findings);
+      out.errors.push(...result.errors);
+    } else await scanRecords(member.name === 'storages' ? 'storages' : 'tensors', bytes, ctx, where, out);
+  }
 }
 
 export const pytorchTarHandler: FormatHandler = {
   formats: ['pytorch-tar'],
   async scan(source: ByteSource, ctx: ScanContext): Promise<HandlerResult> {
-    const findings: Finding[] = [];
-    const errors: ScanIssue[] = [];
-    let pos = 0;
-    for (let n = 0; n < MAX_TAR_MEMBERS && pos + 512 <= source.size; n++) {
-      const header = await source.read(pos, 512);
-      if (header.every((b) => b === 0)) break;
-      const name = new TextDecoder('utf-8').decode(header.subarray(0, 100)).replace(/\0.*$/s, '');
-      const size = octal(header.subarray(124, 136));
-      const type = String.fromCharCode(header[156] ?? 0);
-      if (Number.isNaN(size) || size < 0) {
-        const message = `tar header of ${name} has an invalid size`;
-        findings.push(makeFinding('MS-PT-002', message, { members: [...ctx.members, name] }));
-        errors.push({ code: 'FORMAT_INVALID', message });
-        break;
-      }
-      const dataStart = pos + 512;
-      if ((type === '0' || type === '\0') && size > 0) {
-        const member = [...ctx.members, name];
-        if (size > MAX_PICKLE_BYTES) {
-          findings.push(
-            makeFinding(
-              'MS-PKL-010',
-              `member ${name} larger than MAX_PICKLE_BYTES was not inspected`,
-              { members: member },
-              { limit: 'MAX_PICKLE_BYTES' },
-            ),
-          );
-        } else {
-          const data = await source.read(dataStart, size);
-          const result = await scanPickleBytes(data, ctx, member, name === 'storages' ? 1 : undefined);
-          findings.push(...result.findings);
-          errors.push(...result.errors);
-          if (name === 'storages') {
-            // storages: a count pickle, then per storage a pickle (key, location, type) and raw bytes; scan each.
-            await scanStoragePickles(data, result.end, ctx, member, findings, errors);
-          }
-        }
-      }
-      pos = dataStart + Math.ceil(size / 512) * 512;
-    }
-    return { findings, errors };
+    const out: Collected = { findings: [], errors: [] };
+    await scanLegacyTar(source, ctx, out);
+    // torch.load falls back to the stacked pickles at offset 0 when tarfile refuses the file.
+    const head = await source.read(0, Math.min(source.size, MAX_PICKLE_BYTES));
+    const offsetZero = await scanPickleIfEffective(head, ctx, ctx.members, LEGACY_PICKLE_COUNT);
+    out.findings.push(...offsetZero.findings);
+    out.errors.push(...offsetZero.errors);
+    return out;
   },
 };
-
-async function scanStoragePickles(
-  data: Uint8Array,
-  start: number,
-  ctx: ScanContext,
-  member: string[],
-  findings: Finding[],
-  errors: ScanIssue[],
-) {
-  let offset = start;
-  for (let n = 0; n < MAX_TAR_MEMBERS && offset < data.length; n++) {
-    const result = await scanPickleBytes(data.subarray(offset), ctx, member, 1);
-    for (const f of result.findings) f.location.offset = (f.location.offset ?? 0) + offset;
-    // Pickles located by search: a parse failure there is probably storage bytes, not a pickle.
-    const heuristic = n > 0;
-    findings.push(...result.findings.filter((f) => !heuristic || (f.ruleId !== 'MS-PKL-009' && f.ruleId !== 'MS-PKL-013')));
-    if (!heuristic) errors.push(...result.errors);
-    if (result.pickles === 0) return;
-    offset += result.end;
-    // Raw storage: 8-byte little-endian element count, then the bytes (element size unknown here: skip by count
-    // times the largest element size is wrong, so search for the next pickle start instead).
-    let next = data.indexOf(0x80, offset + 8);
-    while (next >= 0 && !looksLikePickle(data.subarray(next, next + 3))) next = data.indexOf(0x80, next + 1);
-    if (next < 0) return;
-    offset = next;
-  }
-}

@@ -1,141 +1,146 @@
 /**
- * PyTorch zip checkpoints and TorchScript archives: every pickle member (data.pkl, constants.pkl, any *.pkl, and any
- * member whose bytes look like a pickle whatever its name) is scanned; tensor storages (`<archive>/data/<n>`) are
- * never read. Zip anomalies PyTorch tolerates are reported, never fatal.
+ * Zip archives read the way torch.load and torch.jit.load read them, besides every other zip reading
+ * (archives.ts): `torch.load` takes the zip path when the file starts with a local header (`_is_zipfile`), opens it
+ * with PyTorchStreamReader (miniz) and unpickles `<archive>/data.pkl`; `torch.jit.load` (also reached from
+ * torch.load when a `constants.pkl` record exists) unpickles `constants.pkl` and `data.pkl` and compiles the
+ * TorchScript sources under `code/`; the mobile loader reads `bytecode.pkl`. Records are looked up with the archive
+ * prefix and case-insensitively (formats/zip `torchRecord`), so every entry any lookup may land on is read as a
+ * pickle, and so is every other `*.pkl` member. Tensor storages (`<archive>/data/<key>`) are raw bytes torch never
+ * unpickles and are not read. Every remaining entry is scanned by content.
+ *
+ * `__torch__.*` globals in these pickles are the archive's own TorchScript classes: the C++ unpickler resolves them
+ * from the compiled `code/` (judged by MS-PT-003), and a Python unpickler fails to import `__torch__` (no such
+ * module) before anything after it runs. They are not reported as non-allowlisted globals.
  */
 import type { ByteSource } from '../../formats/byte-source.js';
-import { readZipEntries, readZipEntry, type ZipEntry, ZipLimitError } from '../../formats/zip/index.js';
+import {
+  readZipEntries,
+  readZipMember,
+  torchRecord,
+  type ZipEntry,
+  ZipFormatError,
+  type ZipListing,
+} from '../../formats/zip/index.js';
 import { makeFinding } from '../pickle/findings.js';
 import { MAX_PICKLE_BYTES } from '../pickle/limits.js';
-import { looksLikePickle } from '../pickle/looks-like-pickle.js';
-import { OPCODES } from '../pickle/opcodes.js';
-import type { Finding, FormatHandler, HandlerResult, ScanContext, ScanIssue } from '../types.js';
+import { isTarHeader } from '../tar-listing.js';
+import type { Finding, FormatHandler, HandlerResult, ScanContext } from '../types.js';
+import {
+  budgetedRead,
+  type Collected,
+  readZipEntryBudgeted,
+  scanTarMembers,
+  scanZipEntries,
+  zipAnomalyFindings,
+} from './archives.js';
 import { scanPickleBytes } from './pickle-support.js';
 
-/** Bytes of a non-pickle-named member read to test whether it is a pickle anyway. */
-export const MEMBER_SNIFF_BYTES = 4096;
 /** Largest TorchScript code member checked for dangerous references. */
 export const MAX_CODE_MEMBER_BYTES = 16 * 1024 * 1024;
 
-const TENSOR_MEMBER = /(^|\/)data\/\d+$/;
-const DANGEROUS_CODE =
-  /\b(?:import\s+(?:os|subprocess|sys|socket|shutil|pty|runpy|ctypes|importlib|builtins)\b|from\s+(?:os|subprocess|sys|socket|shutil|pty|runpy|ctypes|importlib|builtins)\s+import|__import__|\beval\s*\(|\bexec\s*\(|os\.system|subprocess\.|torch\.ops\.aten\.system|getattr\s*\(\s*__builtins__)/;
+/** Records torch's loaders unpickle (torch.load: data.pkl; torch.jit.load: constants.pkl, data.pkl; mobile: bytecode.pkl). */
+const TORCH_PICKLE_RECORDS = ['data.pkl', 'constants.pkl', 'bytecode.pkl'];
 
-export async function scanZipPickles(
-  source: ByteSource,
-  ctx: ScanContext,
-  kind: 'pytorch' | 'npz',
-): Promise<{ findings: Finding[]; errors: ScanIssue[] }> {
-  const findings: Finding[] = [];
-  const errors: ScanIssue[] = [];
-  const at = (member?: string) => ({ members: member === undefined ? [...ctx.members] : [...ctx.members, member] });
-  let listing: Awaited<ReturnType<typeof readZipEntries>>;
+const DANGEROUS_CODE =
+  /\b(?:import\s+(?:os|subprocess|sys|socket|shutil|pty|runpy|ctypes|importlib|builtins)\b|from\s+(?:os|subprocess|sys|socket|shutil|pty|runpy|ctypes|importlib|builtins)\s+import|__import__|\beval\s*\(|\bexec\s*\(|os\.system|subprocess\.|getattr\s*\(\s*__builtins__)/;
+
+function lower(text: string): string {
+  return text.replace(/[A-Z]/g, (c) => c.toLowerCase());
+}
+
+/** The torch-specific reading of a zip listing: which entries torch unpickles, compiles, or reads raw. */
+export function torchRoles(listing: ZipListing): { pickles: Set<ZipEntry>; code: Set<ZipEntry>; tensors: Set<ZipEntry> } {
+  const pickles = new Set<ZipEntry>();
+  for (const record of TORCH_PICKLE_RECORDS) for (const entry of torchRecord(listing, record)) pickles.add(entry);
+  const code = new Set<ZipEntry>();
+  const tensors = new Set<ZipEntry>();
+  if (pickles.size === 0) return { pickles, code, tensors };
+  for (const entry of listing.entries) {
+    const names = [entry.name, entry.origName, ...(entry.localName ? [entry.localName] : [])].map(lower);
+    if (names.some((n) => n.endsWith('.pkl') || n.endsWith('.debug_pkl'))) pickles.add(entry);
+    else if (entry.foundBy === 'central' && names.every((n) => /^[^/]*\/code\/.*\.py$/.test(n))) code.add(entry);
+    else if (entry.foundBy === 'central' && names.every((n) => /^[^/]*\/data\/\d+$/.test(n))) tensors.add(entry);
+  }
+  return { pickles, code, tensors };
+}
+
+function isTorchNamespace(finding: Finding): boolean {
+  const module = finding.evidence.module;
+  return (
+    (finding.ruleId === 'MS-PKL-003' || finding.ruleId === 'MS-PKL-004') &&
+    typeof module === 'string' &&
+    (module === '__torch__' || module.startsWith('__torch__.'))
+  );
+}
+
+/**
+ * Scans a zip as every loader reads it: anomalies, torch's pickles (read as pickles whatever their content), the
+ * TorchScript sources, and every other entry by content. A first block that tarfile also accepts is read as a tar.
+ */
+export async function scanZipArchive(source: ByteSource, ctx: ScanContext, out: Collected): Promise<void> {
+  let listing: ZipListing;
   try {
     listing = await readZipEntries(source);
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    findings.push(makeFinding('MS-PT-002', `Archive could not be read: ${message}`, at(), { error: message }));
-    errors.push({ code: 'FORMAT_INVALID', message, location: at() });
-    return { findings, errors };
+    if (!(error instanceof ZipFormatError)) throw error;
+    const where = { members: [...ctx.members] };
+    out.findings.push(makeFinding('MS-ARC-003', `archive could not be read: ${error.message}`, where, { error: error.message }));
+    out.errors.push({ code: 'FORMAT_INVALID', message: error.message, location: where });
+    return;
   }
-  for (const anomaly of listing.anomalies) {
-    const severity = anomaly.kind === 'entry-limit' ? 'medium' : 'low';
-    findings.push(
-      makeFinding(
-        anomaly.kind === 'entry-limit' ? 'MS-PT-002' : 'MS-PT-001',
-        anomaly.message,
-        at(anomaly.entry),
-        { anomaly: anomaly.kind },
-        severity,
-      ),
-    );
-  }
-  for (const entry of listing.entries) {
-    if (entry.name.endsWith('/')) continue;
-    const names = entry.localName ? [entry.name, entry.localName] : [entry.name];
-    if (kind === 'pytorch' && names.every((n) => TENSOR_MEMBER.test(n)) && entry.foundBy === 'central') continue;
-    const named = names.some((n) => n.endsWith('.pkl'));
-    const code = names.some((n) => /(^|\/)code\/.*\.py$/.test(n));
-    try {
-      let data: Uint8Array;
-      if (named || code || kind === 'npz') {
-        data =
-          (await readMember(source, entry, code ? MAX_CODE_MEMBER_BYTES : MAX_PICKLE_BYTES, findings, errors, at(entry.name))) ??
-          new Uint8Array();
-      } else {
-        const head =
-          entry.method === 0
-            ? await source.read(entry.dataOffset, Math.min(entry.compressedSize, MEMBER_SNIFF_BYTES))
-            : undefined;
-        if (head && head.length > 0 && OPCODES[head[0] as number] === undefined) continue;
-        data = (await readMember(source, entry, MAX_PICKLE_BYTES, findings, errors, at(entry.name))) ?? new Uint8Array();
-        if (!looksLikePickle(data)) continue;
-      }
-      if (data.length === 0) continue;
-      if (code) {
-        const text = new TextDecoder('utf-8').decode(data);
-        const match = DANGEROUS_CODE.exec(text);
-        if (match)
-          findings.push(
-            makeFinding('MS-PT-003', `TorchScript code ${entry.name} refers to ${match[0]}`, at(entry.name), { match: match[0] }),
-          );
-        continue;
-      }
-      if (kind === 'npz') {
-        const nested = await ctx.scanNested(data, entry.name);
-        findings.push(...nested.findings);
-        errors.push(...nested.errors);
-        continue;
-      }
-      if (!named && !looksLikePickle(data)) continue;
-      const result = await scanPickleBytes(data, ctx, at(entry.name).members);
-      findings.push(...result.findings);
-      errors.push(...result.errors);
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      findings.push(
-        makeFinding('MS-PT-002', `Member ${entry.name} could not be inspected: ${message}`, at(entry.name), { error: message }),
+  out.findings.push(...zipAnomalyFindings(listing, ctx));
+  const roles = torchRoles(listing);
+  for (const entry of roles.pickles) {
+    const where = [...ctx.members, entry.name];
+    const bytes = await readZipEntryBudgeted(source, entry, ctx, out);
+    if (!bytes) continue;
+    if (bytes.length >= MAX_PICKLE_BYTES)
+      out.findings.push(
+        makeFinding(
+          'MS-PKL-010',
+          `${entry.name}: only the first ${MAX_PICKLE_BYTES} bytes were scanned (MAX_PICKLE_BYTES)`,
+          { members: where },
+          {
+            limit: 'MAX_PICKLE_BYTES',
+          },
+        ),
       );
-      errors.push({ code: 'FORMAT_INVALID', message, location: at(entry.name) });
-    }
+    const result = await scanPickleBytes(bytes.subarray(0, MAX_PICKLE_BYTES), ctx, where);
+    out.findings.push(...result.findings.filter((f) => !isTorchNamespace(f)));
+    out.errors.push(...result.errors);
   }
-  return { findings, errors };
-}
-
-async function readMember(
-  source: ByteSource,
-  entry: ZipEntry,
-  maxBytes: number,
-  findings: Finding[],
-  errors: ScanIssue[],
-  location: { members: string[] },
-): Promise<Uint8Array | undefined> {
-  try {
-    const { bytes, crcOk } = await readZipEntry(source, entry, { maxBytes });
-    if (!crcOk)
-      findings.push(
-        makeFinding('MS-PT-001', `CRC-32 of ${entry.name} does not match (PyTorch ignores it)`, location, {
-          anomaly: 'crc-mismatch',
-        }),
-      );
-    return bytes;
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    findings.push(
-      makeFinding('MS-PT-002', `Member ${entry.name} could not be read: ${message}`, location, {
-        error: message,
-        limit: error instanceof ZipLimitError,
-      }),
+  for (const entry of roles.code) {
+    const at = { members: [...ctx.members, entry.name] };
+    const bytes = await budgetedRead(
+      ctx,
+      entry.name,
+      (max) => readZipMember(source, entry, Math.min(max, MAX_CODE_MEMBER_BYTES)),
+      out,
     );
-    errors.push({ code: 'FORMAT_INVALID', message, location });
-    return undefined;
+    if (!bytes) continue;
+    const match = DANGEROUS_CODE.exec(new TextDecoder('utf-8').decode(bytes));
+    if (match)
+      out.findings.push(
+        makeFinding('MS-PT-003', `TorchScript code ${entry.name} refers to ${match[0]}`, at, { match: match[0] }),
+      );
   }
+  await scanZipEntries(source, listing, ctx, out, (e) => roles.pickles.has(e) || roles.code.has(e) || roles.tensors.has(e));
+  if (isTarHeader(await source.read(0, 512))) await scanTarMembers(source, ctx, out);
 }
 
 /** PyTorch zip checkpoints (torch.save since 1.6) and TorchScript archives (torch.jit.save). */
 export const pytorchZipHandler: FormatHandler = {
   formats: ['pytorch-zip', 'torchscript'],
   async scan(source: ByteSource, ctx: ScanContext): Promise<HandlerResult> {
-    return scanZipPickles(source, ctx, 'pytorch');
+    const out: Collected = { findings: [], errors: [] };
+    await scanZipArchive(source, ctx, out);
+    return out;
   },
 };
+
+/** Kept for callers of the former API: npz archives are zips whose members are scanned by content. */
+export async function scanZipPickles(source: ByteSource, ctx: ScanContext, _kind: 'pytorch' | 'npz'): Promise<Collected> {
+  const out: Collected = { findings: [], errors: [] };
+  await scanZipArchive(source, ctx, out);
+  return out;
+}
