@@ -52,26 +52,21 @@ export function parsePyLong(input: Uint8Array, base: 0 | 10): bigint | undefined
       prefixed = true;
     }
   }
+  // One underscore may follow a base prefix directly ("0x_1f"); otherwise single underscores only between digits.
+  if (prefixed && s[i] === 0x5f) i++;
   const digitsStart = i;
   let value = 0n;
   let digits = 0;
   let allZero = true;
-  let lastUnderscore = prefixed; // an underscore may follow the prefix directly ("0x_1f")
-  let first = true;
+  let lastUnderscore = false;
   const big = BigInt(radix);
-  // Small values accumulate in a number, then in a bigint (linear: each digit costs O(1) amortised for realistic sizes).
+  // Small values accumulate in a number, then in a bigint.
   let small = 0;
   let useBig = false;
   for (; i < n; i++) {
     const c = s[i] as number;
     if (c === 0x5f) {
-      // '_': only between digits (or right after a base prefix), never doubled, never first of a plain number.
-      if (lastUnderscore || (first && !prefixed)) return undefined;
-      if (first && prefixed) {
-        lastUnderscore = true;
-        first = false;
-        continue;
-      }
+      if (lastUnderscore || digits === 0) return undefined;
       lastUnderscore = true;
       continue;
     }
@@ -80,7 +75,6 @@ export function parsePyLong(input: Uint8Array, base: 0 | 10): bigint | undefined
     if (d !== 0) allZero = false;
     digits++;
     lastUnderscore = false;
-    first = false;
     if (!useBig) {
       small = small * radix + d;
       if (small > Number.MAX_SAFE_INTEGER / 64) {

@@ -374,12 +374,20 @@ export function runPickle(data: Uint8Array, start = 0, options: RunOptions = {})
     events.push({ type: 'bytes', value, offset: opStart, opcodeIndex: opIndex });
     push(bytearray ? { kind: 'bytes', value, bytearray: true } : { kind: 'bytes', value });
   };
-  const lineName = (what: string): string => {
-    const line = readLine(MAX_GLOBAL_NAME_BYTES, `${what} longer than any importable name`);
-    // Both unpicklers drop the last byte (the newline) and refuse an empty name (bad_readline / "Empty module name").
-    if (line.length < 2) throw new ParseError('pickle data was truncated', opStart);
-    const name = decodeUtf8Strict(line.subarray(0, line.length - 1));
-    if (name === undefined) throw new ParseError(`${what} is not valid UTF-8`, opStart);
+  /**
+   * A GLOBAL/INST operand line. The C unpickler refuses an empty one (bad_readline); pickle.py passes '' to
+   * find_class, whose `__import__('')` raises (no import) but whose getattr(module, '') raises only after the module
+   * was imported: an empty name still imports its module, which the VM reports.
+   */
+  const lineName = (what: 'module' | 'name', opcode: string): string => {
+    const line = readLine(MAX_GLOBAL_NAME_BYTES, `${opcode} ${what} longer than any importable name`);
+    if (line.length === 0) throw new ParseError('pickle data was truncated', opStart);
+    const bytes = line.subarray(0, line.length - 1);
+    // GLOBAL names are strict UTF-8; INST names strict ASCII (both unpicklers).
+    const name = opcode === 'INST' ? (bytes.every((b) => b < 0x80) ? latin1(bytes) : undefined) : decodeUtf8Strict(bytes);
+    if (name === undefined)
+      throw new ParseError(`${opcode} ${what} is not valid ${opcode === 'INST' ? 'ASCII' : 'UTF-8'}`, opStart);
+    if (what === 'module' && name === '') throw new ParseError('Empty module name', opStart);
     return name;
   };
   /** Items added to a container or an object by APPEND(S)/SETITEM(S)/ADDITEMS. */
@@ -719,9 +727,10 @@ export function runPickle(data: Uint8Array, start = 0, options: RunOptions = {})
           break;
         case 0x63: {
           // GLOBAL
-          const module = lineName('GLOBAL module');
-          const name = lineName('GLOBAL name');
+          const module = lineName('module', 'GLOBAL');
+          const name = lineName('name', 'GLOBAL');
           push(importGlobal(module, name, 'GLOBAL'));
+          if (name === '') throw new ParseError(`Can't get attribute '' on module ${module}`, opStart);
           break;
         }
         case 0x93: {
@@ -729,7 +738,9 @@ export function runPickle(data: Uint8Array, start = 0, options: RunOptions = {})
           const nameValue = pop();
           const moduleValue = pop();
           if (moduleValue.kind === 'str' && nameValue.kind === 'str') {
+            if (moduleValue.value === '') throw new ParseError('Empty module name', opStart);
             push(importGlobal(moduleValue.value, nameValue.value, 'STACK_GLOBAL'));
+            if (nameValue.value === '') throw new ParseError(`Can't get attribute ''`, opStart);
             break;
           }
           if (!mayBeStr(moduleValue) || !mayBeStr(nameValue)) throw new ParseError('STACK_GLOBAL requires str', opStart);
@@ -747,9 +758,10 @@ export function runPickle(data: Uint8Array, start = 0, options: RunOptions = {})
         }
         case 0x69: {
           // INST: pickle.py imports first and then pops the MARK (an import happens even without one).
-          const module = lineName('INST module');
-          const name = lineName('INST name');
+          const module = lineName('module', 'INST');
+          const name = lineName('name', 'INST');
           const callee = importGlobal(module, name, 'INST');
+          if (name === '') throw new ParseError(`Can't get attribute '' on module ${module}`, opStart);
           const items = popMark();
           push(call(callee, { kind: 'tuple', items: items.slice(0, MAX_TRACKED_ITEMS), length: items.length }, 'INST'));
           break;
