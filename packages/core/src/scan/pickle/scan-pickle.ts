@@ -7,7 +7,7 @@ import { makeFinding } from './findings.js';
 import { classifyGlobal, fixImports } from './globals.js';
 import { MAX_FINDINGS_PER_RULE, MAX_NESTED_PER_PICKLE, MAX_PICKLE_NESTING, MAX_PICKLES_PER_STREAM } from './limits.js';
 import { looksLikePickle } from './looks-like-pickle.js';
-import { describe, runPickle, type SymValue } from './vm.js';
+import { describe, type RunOptions, runPickle, type SymValue } from './vm.js';
 
 /** Scans nested bytes; the engine's ctx.scanNested, or a pickle-only fallback. */
 export type NestedScanner = (bytes: Uint8Array, member: string) => Promise<{ findings: Finding[]; errors: ScanIssue[] }>;
@@ -20,6 +20,8 @@ export interface PicklePassOptions {
   nested?: NestedScanner;
   /** Stop after this many pickles (legacy torch files: 5; plain pickle streams: all). */
   maxPickles?: number;
+  /** Loader behaviour the VM follows (joblib: raw array data after a NumpyArrayWrapper's BUILD; see RunOptions). */
+  vm?: RunOptions;
 }
 
 export interface PickleScanResult {
@@ -75,7 +77,7 @@ export async function scanPickleStream(data: Uint8Array, options: PicklePassOpti
   while (offset < data.length) {
     if (pickles >= maxPickles) break;
     const pickleIndex = pickles;
-    const run = runPickle(data, offset);
+    const run = runPickle(data, offset, options.vm);
     const loc = (extra: FindingLocation): FindingLocation => ({
       ...(options.members.length ? { members: [...options.members] } : {}),
       pickleIndex,
@@ -172,13 +174,14 @@ export async function scanPickleStream(data: Uint8Array, options: PicklePassOpti
           break;
         }
         case 'build':
-        case 'setitem-on-global': {
+        case 'mutate': {
+          if (event.target.kind !== 'global') break;
           const target = resolved(event.target);
           const what = target ? `${target.module}.${target.name}` : describe(event.target);
           add(
             makeFinding(
               'MS-PKL-006',
-              `${event.type === 'build' ? 'BUILD' : 'SETITEM/APPEND'} mutates the imported object ${what}`,
+              `${event.type === 'build' ? 'BUILD' : event.opcode} mutates the imported object ${what}`,
               loc({ offset: event.offset, opcodeIndex: event.opcodeIndex }),
               { target: what },
             ),
@@ -221,6 +224,13 @@ export async function scanPickleStream(data: Uint8Array, options: PicklePassOpti
             ),
           );
           break;
+        case 'embedded': {
+          if (nestedCount >= MAX_NESTED_PER_PICKLE) break;
+          nestedCount++;
+          const where = loc({ offset: event.offset, opcodeIndex: event.opcodeIndex });
+          await scanNested(data.subarray(event.start, event.end), `pickle@${event.start}`, where);
+          break;
+        }
         case 'bytes':
         case 'text': {
           if (nestedCount >= MAX_NESTED_PER_PICKLE || nestedAt.has(event.opcodeIndex)) break;
