@@ -8,7 +8,7 @@ import { readZipEntries } from '../formats/zip/index.js';
 import { joblibCodec } from './handlers/joblib.js';
 import { findTfOps } from './handlers/tf-savedmodel.js';
 import { looksLikePickle } from './pickle/looks-like-pickle.js';
-import { listTar } from './tar-listing.js';
+import { isTarHeader, listTar } from './tar-listing.js';
 import type { DetectedFormat, DetectHints } from './types.js';
 
 /** Bytes read from the start of a file to detect its format. */
@@ -32,8 +32,9 @@ export function classifyZipMembers(names: readonly string[]): DetectedFormat {
   return 'zip';
 }
 
+/** A tar as tarfile opens it: a first block whose checksum fits (ustar, GNU and magic-less v7 headers alike). */
 function isTar(head: Uint8Array): boolean {
-  return head.length >= 262 && startsWith(head, [0x75, 0x73, 0x74, 0x61, 0x72], 257); // "ustar"
+  return isTarHeader(head);
 }
 
 function isText(head: Uint8Array): boolean {

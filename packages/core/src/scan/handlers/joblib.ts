@@ -1,55 +1,78 @@
 /**
- * joblib files: a pickle, uncompressed or compressed as a whole (zlib, gzip; joblib's old `ZF` container).
- * bz2/xz/lzma streams cannot be decompressed here and are reported (fail closed).
+ * Compressed joblib files, opened as joblib.load opens them (numpy_pickle_utils._detect_compressor: the first
+ * bytes against each registered compressor's prefix): 'ZF' (joblib < 0.10: 'ZF', the hex length padded to 19
+ * characters, an optional space, one whole zlib stream), then zlib (0x78), gzip, bz2 ('BZ'), lzma ('\x5d\x00'), xz,
+ * lz4 (a frame). The stream is decompressed within the per-file budget and its content scanned through
+ * ctx.scanNested (a pickle there is read as joblib.load and pickle.load read it, see pickle-support.ts). joblib
+ * reads compressed streams incrementally: the bytes decoded before an error are what it acts on, so they are
+ * scanned; a stream that yields nothing runs nothing.
  */
-import { gunzipSync, inflateSync } from 'node:zlib';
+
 import type { ByteSource } from '../../formats/byte-source.js';
-import { makeFinding } from '../pickle/findings.js';
-import { MAX_PICKLE_BYTES } from '../pickle/limits.js';
-import type { Finding, FormatHandler, HandlerResult, ScanContext } from '../types.js';
-import { readCapped, scanPickleBytes } from './pickle-support.js';
+import { type CompressionCodec, decompressBounded } from '../../formats/compression/index.js';
+import { pythonInt } from '../../formats/python/int.js';
+import type { FormatHandler, HandlerResult, ScanContext } from '../types.js';
+import { budgetedRead, type Collected } from './archives.js';
 
-/** Decompressed bytes of a joblib stream (zip-bomb guard). */
-export const MAX_JOBLIB_DECOMPRESSED_BYTES = MAX_PICKLE_BYTES;
+type Codec = 'none' | 'zlib' | 'gzip' | 'zf' | 'bz2' | 'xz' | 'lzma' | 'lz4';
 
-type Codec = 'none' | 'zlib' | 'gzip' | 'zf' | 'bz2' | 'xz' | 'lzma';
-
+/**
+ * The compressor joblib would pick for these first bytes, restricted to streams that can decode to anything (a
+ * zlib header must pass its check, bz2 needs 'BZh'): detection routes those here.
+ */
 export function joblibCodec(head: Uint8Array): Codec {
-  if (head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
   if (head[0] === 0x5a && head[1] === 0x46) return 'zf';
   if (head[0] === 0x78 && ((head[0] << 8) | (head[1] ?? 0)) % 31 === 0) return 'zlib';
+  if (head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
   if (head[0] === 0x42 && head[1] === 0x5a && head[2] === 0x68) return 'bz2';
-  if (head[0] === 0xfd && head[1] === 0x37 && head[2] === 0x7a && head[3] === 0x58) return 'xz';
-  if (head[0] === 0x5d && head[1] === 0x00 && head[2] === 0x00) return 'lzma';
+  if (head[0] === 0x5d && head[1] === 0x00) return 'lzma';
+  if (head[0] === 0xfd && head[1] === 0x37 && head[2] === 0x7a && head[3] === 0x58 && head[4] === 0x5a) return 'xz';
+  if (head[0] === 0x04 && head[1] === 0x22 && head[2] === 0x4d && head[3] === 0x18) return 'lz4';
   return 'none';
 }
+
+const CODECS: Readonly<Record<Exclude<Codec, 'none' | 'zf'>, CompressionCodec>> = {
+  zlib: 'zlib',
+  gzip: 'gzip',
+  bz2: 'bzip2',
+  lzma: 'lzma-alone',
+  xz: 'xz',
+  lz4: 'lz4-frame',
+};
+
+/** numpy_pickle_compat: len('ZF') + len(hex(2 ** 64)) header bytes. */
+const ZF_HEADER_BYTES = 2 + 19;
 
 export const joblibHandler: FormatHandler = {
   formats: ['joblib'],
   async scan(source: ByteSource, ctx: ScanContext): Promise<HandlerResult> {
-    const findings: Finding[] = [];
-    const at = { ...(ctx.members.length ? { members: [...ctx.members] } : {}) };
-    const raw = await readCapped(source, findings, ctx.members);
+    const out: Collected = { findings: [], errors: [] };
+    const raw = await source.read(0, source.size);
     const codec = joblibCodec(raw);
-    let data: Uint8Array = raw;
-    try {
-      if (codec === 'gzip') data = gunzipSync(raw, { maxOutputLength: MAX_JOBLIB_DECOMPRESSED_BYTES });
-      else if (codec === 'zlib') data = inflateSync(raw, { maxOutputLength: MAX_JOBLIB_DECOMPRESSED_BYTES });
-      else if (codec === 'zf') {
-        // 'ZF' + hex length padded to 16 bytes... then a zlib stream.
-        const start = raw.indexOf(0x78, 2);
-        data = inflateSync(raw.subarray(start < 0 ? raw.length : start), { maxOutputLength: MAX_JOBLIB_DECOMPRESSED_BYTES });
-      } else if (codec !== 'none') {
-        const message = `${codec} compression cannot be decompressed by this scanner`;
-        findings.push(makeFinding('MS-JOB-001', message, at, { codec }));
-        return { findings, errors: [{ code: 'FORMAT_INVALID', message, location: at }] };
-      }
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      findings.push(makeFinding('MS-JOB-001', `joblib ${codec} stream: ${message}`, at, { codec, error: message }));
-      return { findings, errors: [{ code: 'FORMAT_INVALID', message, location: at }] };
+    if (codec === 'none') return out;
+    const label = `(joblib ${codec} content)`;
+    let bytes: Uint8Array | undefined;
+    if (codec === 'zf') {
+      // read_zfile: int(header[2:21], 16); a space may follow; zlib.decompress of the rest, all or nothing.
+      const declared = pythonInt(String.fromCharCode(...raw.subarray(2, ZF_HEADER_BYTES)), 16);
+      if (declared === undefined) return out; // joblib raises before reading any data
+      const start = raw[ZF_HEADER_BYTES] === 0x20 ? ZF_HEADER_BYTES + 1 : ZF_HEADER_BYTES;
+      bytes = await budgetedRead(
+        ctx,
+        label,
+        async (max) => {
+          const result = await decompressBounded('zlib', raw.subarray(start), max);
+          // zlib.decompress is not incremental: a stream that does not end properly yields nothing to unpickle.
+          return result.status === 'complete' || result.status === 'limit' ? result : { ...result, bytes: new Uint8Array() };
+        },
+        out,
+      );
+    } else bytes = await budgetedRead(ctx, label, (max) => decompressBounded(CODECS[codec], raw, max), out);
+    if (bytes) {
+      const nested = await ctx.scanNested(bytes, label);
+      out.findings.push(...nested.findings);
+      out.errors.push(...nested.errors);
     }
-    const result = await scanPickleBytes(data, ctx, ctx.members);
-    return { findings: [...findings, ...result.findings], errors: result.errors };
+    return out;
   },
 };

@@ -2,8 +2,9 @@ import type { ByteSource } from '../../formats/byte-source.js';
 import { makeFinding } from '../pickle/findings.js';
 import { MAX_PICKLE_BYTES } from '../pickle/limits.js';
 import { type PickleScanResult, scanPickleStream } from '../pickle/scan-pickle.js';
-import { type PickleEvent, runPickle } from '../pickle/vm.js';
+import { type RunOptions, runPickle } from '../pickle/vm.js';
 import type { Finding, ScanContext, ScanIssue } from '../types.js';
+import { isJoblibWrapperName, joblibRunOptions } from './joblib-reading.js';
 
 /** Pickles torch's legacy loader reads before the raw storage bytes (magic, protocol, sys_info, object, keys). */
 export const LEGACY_PICKLE_COUNT = 5;
@@ -23,13 +24,7 @@ export async function readCapped(source: ByteSource, findings: Finding[], member
   return source.read(0, Math.min(source.size, MAX_PICKLE_BYTES));
 }
 
-/** Runs the pickle scanner on bytes with the context's config, nesting through ctx.scanNested. */
-export async function scanPickleBytes(
-  bytes: Uint8Array,
-  ctx: ScanContext,
-  members: readonly string[],
-  maxPickles?: number,
-): Promise<PickleScanResult> {
+function runScan(bytes: Uint8Array, ctx: ScanContext, members: readonly string[], maxPickles?: number, vm?: RunOptions) {
   return scanPickleStream(bytes, {
     config: ctx.config,
     members,
@@ -39,10 +34,59 @@ export async function scanPickleBytes(
       return { findings: result.findings, errors: result.errors };
     },
     ...(maxPickles !== undefined ? { maxPickles } : {}),
+    ...(vm ? { vm } : {}),
   });
 }
 
-const EFFECTS = new Set<PickleEvent['type']>(['global', 'call', 'build', 'setitem-on-global', 'nonconstant-global', 'ext']);
+function findingKey(f: Finding): string {
+  return `${f.ruleId}|${f.location.offset ?? ''}|${f.location.pickleIndex ?? ''}|${f.message}`;
+}
+
+/**
+ * Runs the pickle scanner on bytes with the context's config, nesting through ctx.scanNested, as every unpickler
+ * that may load them reads them: pickle.load, and joblib.load when the stream holds joblib's array wrappers (the
+ * raw array bytes joblib reads after them are opcodes to pickle.load, and skipped data to joblib: both readings are
+ * scanned and their findings merged). The joblib reading decides where the stream ends and whether it broke.
+ */
+export async function scanPickleBytes(
+  bytes: Uint8Array,
+  ctx: ScanContext,
+  members: readonly string[],
+  maxPickles?: number,
+): Promise<PickleScanResult> {
+  const plain = await runScan(bytes, ctx, members, maxPickles);
+  if (!mentionsJoblibWrapper(bytes, maxPickles)) return plain;
+  const joblib = await runScan(bytes, ctx, members, maxPickles, joblibRunOptions());
+  const seen = new Set(joblib.findings.map(findingKey));
+  // pickle.load's reading of the same stream: what it runs before it breaks on array bytes is kept; its break is
+  // not reported (joblib's reading covers the stream past that point, and pickle.load stops there).
+  const firstSkip = firstWrapperOffset(bytes);
+  const extra = plain.findings.filter(
+    (f) =>
+      !seen.has(findingKey(f)) &&
+      !(f.ruleId === 'MS-PKL-008' || f.ruleId === 'MS-PKL-009' || f.ruleId === 'MS-PKL-013') &&
+      (f.severity === 'high' || f.severity === 'critical' || (f.location.offset ?? 0) < firstSkip),
+  );
+  return { ...joblib, findings: [...joblib.findings, ...extra] };
+}
+
+/** Whether any pickle of the stream imports one of joblib's array wrapper classes (cheap: events only). */
+function mentionsJoblibWrapper(bytes: Uint8Array, maxPickles = 1000): boolean {
+  let offset = 0;
+  for (let n = 0; n < maxPickles && offset < bytes.length; n++) {
+    const run = runPickle(bytes, offset, joblibRunOptions());
+    if (run.events.some((e) => e.type === 'global' && isJoblibWrapperName(e.module, e.name))) return true;
+    if (!run.stopped) return false;
+    offset = run.end;
+  }
+  return false;
+}
+
+function firstWrapperOffset(bytes: Uint8Array): number {
+  const run = runPickle(bytes, 0, joblibRunOptions());
+  const skip = run.events.find((e) => e.type === 'skip' || e.type === 'embedded');
+  return skip ? skip.offset : bytes.length;
+}
 
 /**
  * The pickle reading of bytes a loader may unpickle but that need not be a pickle (a tar member torch reads, the
@@ -56,7 +100,7 @@ export async function scanPickleIfEffective(
   maxPickles?: number,
 ): Promise<PickleScanResult> {
   const first = runPickle(bytes, 0);
-  if (first.error && !first.events.some((e) => EFFECTS.has(e.type))) return { findings: [], errors: [], pickles: 0, end: 0 };
+  if (first.error && !first.effects) return { findings: [], errors: [], pickles: 0, end: 0 };
   return scanPickleBytes(bytes, ctx, members, maxPickles);
 }
 
