@@ -4,7 +4,7 @@
 import type { ByteSource } from '../formats/byte-source.js';
 import { isGguf } from '../formats/gguf/index.js';
 import { looksLikeOnnx, parseOnnxModel } from '../formats/onnx/index.js';
-import { readZipEntries } from '../formats/zip/index.js';
+import { readZipEntries, zipfileOpens } from '../formats/zip/index.js';
 import { joblibCodec } from './handlers/joblib.js';
 import { findTfOps } from './handlers/tf-savedmodel.js';
 import { looksLikePickle } from './pickle/looks-like-pickle.js';
@@ -102,6 +102,9 @@ export async function detectFormat(source: ByteSource, _hints: DetectHints = {})
       return 'zip';
     }
   }
+  // zipfile opens a zip behind prepended bytes (it reads from the end): such a file is read as the zip it also is.
+  if (await zipfileOpens(source))
+    return classifyZipMembers((await readZipEntries(source, { centralOnly: true })).entries.map((e) => e.name));
   if (startsWith(head, [0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c])) return '7z';
   if (startsWith(head, [0x52, 0x61, 0x72, 0x21, 0x1a, 0x07])) return 'rar';
   if (startsWith(head, [0x28, 0xb5, 0x2f, 0xfd])) return 'zstd';

@@ -17,4 +17,5 @@ export {
   type ZipMemberData,
   type ZipMemberRead,
   type ZipReader,
+  zipfileOpens,
 } from './reader.js';

@@ -106,6 +106,22 @@ export async function looksLikeZip(source: ByteSource): Promise<boolean> {
   return sig === LOCAL || sig === EOCD;
 }
 
+/**
+ * True when Python's zipfile opens the source as a zip whatever its first bytes (is_zipfile looks at the end): an
+ * end record whose central directory lists at least one entry with a local header where zipfile looks for it.
+ * Catches archives behind prepended bytes (a script, an image) that a look at the first bytes misses.
+ */
+export async function zipfileOpens(source: ByteSource): Promise<boolean> {
+  const tail = await source.read(Math.max(0, source.size - EOCD_SEARCH_BYTES), Math.min(source.size, EOCD_SEARCH_BYTES));
+  if (Buffer.from(tail.buffer, tail.byteOffset, tail.byteLength).indexOf('PK\x05\x06', 0, 'latin1') < 0) return false;
+  try {
+    const listing = await readZipEntries(source, { requireCentralDirectory: true, centralOnly: true });
+    return listing.entries.some((e) => e.readers.includes('zipfile') && e.dataOffset >= 0);
+  } catch {
+    return false;
+  }
+}
+
 /** Options for listing an archive. */
 export interface ReadZipEntriesOptions {
   /**
@@ -113,6 +129,8 @@ export interface ReadZipEntriesOptions {
    * (PyTorch's loader refuses such files; this skips the scan of a large non-zip file).
    */
   requireCentralDirectory?: boolean;
+  /** List the central directory only (no search for local headers it does not list): a cheap "is this a zip". */
+  centralOnly?: boolean;
 }
 
 interface EndRecord {
@@ -356,7 +374,7 @@ export async function readZipEntries(source: ByteSource, options: ReadZipEntries
       kind: 'no-central-directory',
       message: 'no end-of-central-directory record: entries were found by walking local headers',
     });
-  const scanLimited = await findLocalOnlyEntries(source, entries, anomalies);
+  const scanLimited = options.centralOnly ? false : await findLocalOnlyEntries(source, entries, anomalies);
   if (scanLimited)
     anomalies.push({
       kind: 'local-scan-limit',
