@@ -22,7 +22,8 @@ describe('registry transparency log over HTTP', () => {
     registry = await testRegistry();
     url = await registry.app.listen({ host: '127.0.0.1', port: 0 });
     const admin = new RegistryClient({ baseUrl: url, token: ADMIN });
-    await admin.json('POST', '/v1/namespaces', { json: { name: 'acme' } });
+    // A public namespace: its entries are in the clear (tests/registry-log-private.test.ts covers sealed ones).
+    await admin.json('POST', '/v1/namespaces', { json: { name: 'acme', public: true } });
     await admin.json('PUT', '/v1/namespaces/acme/policy', { json: NO_SCAN });
     const model = await signedModel();
     const pushed = await pushModel(admin, model.dir, parseModelRef('acme/bert@1.0.0'), {
@@ -105,7 +106,15 @@ describe('registry transparency log over HTTP', () => {
     expect(after.checkpoint.size).toBe(before.checkpoint.size + 1);
     expect(after.consistentWith).toBe(before.checkpoint.size);
     const leaf = await (await fetch(`${url}/v1/log/entries/${before.checkpoint.size}`)).json();
-    expect(leaf).toMatchObject({ type: 'yank', namespace: 'acme', model: 'bert', version: '1.0.0', reason: 'bad weights' });
+    expect(leaf).toMatchObject({
+      type: 'yank',
+      namespace: 'acme',
+      model: 'bert',
+      version: '1.0.0',
+      rootDigest,
+      reason: 'bad weights',
+      v: 2,
+    });
     const still = await verifyLogInclusion(url, pushedIndex, { type: 'publish', version: '1.0.0' }, { configDir });
     expect(still.index).toBe(pushedIndex);
   });

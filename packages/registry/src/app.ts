@@ -3,7 +3,7 @@
  */
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { type Clock, canonicalJson, ModelsecError, systemClock } from '@modelsec/core';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import semver from 'semver';
@@ -11,6 +11,7 @@ import { type Actor, authorize, authorizeGlobalAdmin, canRead, hashToken, newId,
 import { classifyError } from './http-errors.js';
 import { lineageRoutes } from './lineage/index.js';
 import { logRoutes, TransparencyLog } from './log/index.js';
+import { publishEntry } from './log/publish-entry.js';
 import { type LogHook, NO_LOG } from './log-hook.js';
 import { buildOpenApi, type RouteDoc } from './openapi.js';
 import { type Policy, policySchema } from './policy/policy.js';
@@ -250,6 +251,14 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
       );
     }
   }
+  /** Stores a JSON document (canonical bytes) as a content-addressed blob; returns its digest. */
+  async function storeJsonBlob(document: unknown): Promise<string> {
+    const bytes = Buffer.from(canonicalJson(document), 'utf8');
+    const digest = createHash('sha256').update(bytes).digest('hex');
+    const put = await blobs.put(digest, Readable.from([bytes]));
+    await store.putBlobRecord({ digest, size: put.size, createdAt: now() });
+    return digest;
+  }
   async function readJsonPolicy(ns: string): Promise<Policy | undefined> {
     const p = await store.currentPolicy(ns);
     return p ? (JSON.parse(p.document) as Policy) : undefined;
@@ -257,7 +266,15 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
 
   // ── service ────────────────────────────────────────────────────────────
   app.get('/v1/health', { config: { summary: 'Liveness' } }, async () => ({ ok: true }));
-  if (transparencyLog) app.register(logRoutes(transparencyLog));
+  if (transparencyLog)
+    app.register(
+      logRoutes(transparencyLog, {
+        canReadNamespace: async (request, name) => {
+          const ns = await store.getNamespace(name);
+          return ns !== undefined && canRead(request.actor, ns);
+        },
+      }),
+    );
   app.register(lineageRoutes({ store, blobs }));
   app.get('/v1/openapi.json', { config: { summary: 'This OpenAPI document' } }, async () => buildOpenApi(routes));
 
@@ -325,6 +342,7 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
           namespace: ns.name,
           policyVersion: r.version,
           policyDigest: sha256(document),
+          policy: JSON.parse(document) as Record<string, unknown>,
           at,
         });
         return r;
@@ -548,6 +566,11 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
         );
       }
       const signed = result.signed;
+      const { report: scanReport, ...scanSummary } = result.scan;
+      // The registry's own scan report: content-addressed, stored before the version commits (an unreferenced blob
+      // if the commit fails), readable to the namespace's readers as the version's `registry-scan` attachment; its
+      // digest is in the logged publish entry, which is what a client trusts.
+      const registryScanDigest = scanReport ? await storeJsonBlob(scanReport) : null;
       const at = now();
       const signer = signed.signer;
       const record: VersionRecord = {
@@ -560,7 +583,7 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
         signerIdentity: signer.identity ?? null,
         signerKeyFingerprint: signer.keyFingerprint ?? null,
         signedAt: signed.signedAt ?? null,
-        scanVerdict: canonicalJson(result.scan),
+        scanVerdict: canonicalJson(scanSummary),
         manifest: canonicalJson(manifest),
         publishedAt: at,
         publishedBy: request.actor.id,
@@ -606,6 +629,17 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
           mediaType: 'application/vnd.dev.sigstore.bundle+json',
           predicateType: a.predicateType,
         })),
+        ...(registryScanDigest
+          ? [
+              {
+                ...key,
+                kind: 'registry-scan' as const,
+                digest: registryScanDigest,
+                mediaType: 'application/json',
+                predicateType: null,
+              },
+            ]
+          : []),
       ];
       const log = await store.transaction(async (tx) => {
         await tx.ensureModel({ namespace: ns.name, name: model, createdAt: at });
@@ -614,25 +648,7 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
           manifest.files.map((f) => ({ ...key, path: f.path, digest: f.digest, size: f.size })),
           attachments,
         );
-        return logHook.onLogEvent(tx, {
-          type: 'publish',
-          ...key,
-          rootDigest: signed.rootDigest,
-          bundleDigest: manifest.bundle,
-          signer: {
-            kind: signer.kind,
-            ...(signer.identity ? { identity: signer.identity } : {}),
-            ...(signer.issuer ? { issuer: signer.issuer } : {}),
-            ...(signer.keyFingerprint ? { keyFingerprint: signer.keyFingerprint } : {}),
-          },
-          attachments: attachments.map((a) => ({
-            kind: a.kind,
-            digest: a.digest,
-            ...(a.predicateType ? { predicateType: a.predicateType } : {}),
-          })),
-          files: manifest.files.map((f) => ({ path: f.path, digest: f.digest })),
-          at,
-        });
+        return logHook.onLogEvent(tx, publishEntry({ ...key, at, signed, manifest, result, registryScanDigest }));
       });
       await audit(request, 'version.push', `${ns.name}/${model}@${version}`, 'ok', { rootDigest: signed.rootDigest });
       return reply.status(201).send({
@@ -665,7 +681,15 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
         if (!v) throw new ModelsecError('NOT_FOUND', `${ns.name}/${model}@${version} does not exist`);
         if (v.yanked) throw new ModelsecError('CONFLICT', `${ns.name}/${model}@${version} is yanked already`);
         await tx.yankVersion(ns.name, model, version, at, request.body.reason);
-        await logHook.onLogEvent(tx, { type: 'yank', namespace: ns.name, model, version, reason: request.body.reason, at });
+        await logHook.onLogEvent(tx, {
+          type: 'yank',
+          namespace: ns.name,
+          model,
+          version,
+          rootDigest: v.rootDigest,
+          reason: request.body.reason,
+          at,
+        });
       });
       await audit(request, 'version.yank', `${ns.name}/${model}@${version}`, 'ok', { reason: request.body.reason });
       return { namespace: ns.name, model, version, yanked: true, yankedAt: at, yankReason: request.body.reason };

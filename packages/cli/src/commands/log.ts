@@ -1,8 +1,9 @@
 import path from 'node:path';
-import { decodeLogEntry, type LogEntry, ModelsecError } from '@modelsec/core';
+import { decodeLogEntry, encodeLogEntry, type LogEntry, ModelsecError, openSealedEntry } from '@modelsec/core';
 import {
   fetchLogEntry,
   fetchLogKey,
+  fetchOpening,
   type LogTrustOptions,
   type LogVerification,
   modelsecConfigDir,
@@ -18,9 +19,11 @@ import { addConnectionOptions, clientFrom, type RegistryConnectionOptions } from
 type LogOptions = RegistryConnectionOptions & { logKey?: string };
 
 function trustOptions(options: LogOptions, env: CliEnv): LogTrustOptions {
+  const token = options.token ?? env.env.MODELSEC_TOKEN;
   return {
     configDir: modelsecConfigDir(env.env),
     ...(options.logKey ? { logKeyFile: path.resolve(env.cwd, options.logKey) } : {}),
+    ...(token ? { token } : {}),
   };
 }
 
@@ -101,12 +104,33 @@ export function register(program: Command, env: CliEnv): void {
     }),
   );
 
-  addConnectionOptions(log.command('entry <index>').description('Print one log entry (its exact canonical JSON)')).action(
+  addConnectionOptions(
+    log
+      .command('entry <index>')
+      .description(
+        'Print one log entry (its exact canonical JSON); a sealed entry (private namespace) is opened when the token can read it',
+      ),
+  ).action(
     action(env, async (out, indexText: string, options: LogOptions) => {
       const index = parseIntegerOption('index')(indexText);
-      const bytes = await fetchLogEntry(baseUrl(options, env), index);
-      const entry = decodeLogEntry(bytes);
-      out.result({ index, entry }, () => Buffer.from(bytes).toString('utf8'));
+      const url = baseUrl(options, env);
+      const bytes = await fetchLogEntry(url, index);
+      const leaf = decodeLogEntry(bytes);
+      if (leaf.type !== 'sealed') {
+        out.result({ index, entry: leaf }, () => Buffer.from(bytes).toString('utf8'));
+        return;
+      }
+      const opening = await fetchOpening(url, index, trustOptions(options, env).token);
+      if (!opening) {
+        out.result({ index, sealed: true, opened: false, entry: leaf }, () =>
+          [Buffer.from(bytes).toString('utf8'), 'sealed: an entry of a private namespace (this token cannot open it)'].join('\n'),
+        );
+        return;
+      }
+      const entry = openSealedEntry(bytes, opening);
+      out.result({ index, sealed: true, opened: true, commitment: leaf.commitment, entry }, () =>
+        [`sealed ${leaf.commitment}; opening verified:`, opening.entry].join('\n'),
+      );
     }),
   );
 
@@ -118,26 +142,44 @@ export function register(program: Command, env: CliEnv): void {
     action(env, async (out, options: LogOptions) => {
       const url = baseUrl(options, env);
       const client = clientFrom(options, env);
+      const trust = trustOptions(options, env);
       let bar: ReturnType<typeof out.progress> | undefined;
+      const sealed = { opened: 0, closed: 0 };
       const result = await replayLog(url, {
-        ...trustOptions(options, env),
-        checkEntry: (entry) => checkAgainstStore(client, entry),
+        ...trust,
+        checkEntry: async (entry, index) => {
+          if (entry.type !== 'sealed') return checkAgainstStore(client, entry);
+          const opening = await fetchOpening(url, index, trust.token);
+          if (!opening) {
+            sealed.closed++;
+            return undefined;
+          }
+          // decodeLogEntry accepted the leaf only as canonical JSON, so encoding it again gives the leaf bytes.
+          const opened = openSealedEntry(encodeLogEntry(entry), opening);
+          sealed.opened++;
+          return checkAgainstStore(client, opened);
+        },
         onProgress: (done, total) => {
           bar ??= out.progress('replaying log', total);
           bar.update(done);
         },
       });
       bar?.finish();
-      out.result(result, () =>
+      out.result({ ...result, sealed }, () =>
         [
           `replayed ${result.size} entries; root ${result.rootHash} matches the signed checkpoint`,
           `entries: ${Object.entries(result.entries)
             .sort()
             .map(([k, v]) => `${k} ${v}`)
             .join(', ')}`,
+          sealed.opened + sealed.closed > 0
+            ? `sealed: ${sealed.opened} opened and checked with this token, ${sealed.closed} not readable to it (commitments only)`
+            : '',
           ...result.problems.map((p) => `PROBLEM at ${p.index}: ${p.message}`),
           result.problems.length === 0 ? 'every entry matches the registry' : `${result.problems.length} problem(s)`,
-        ].join('\n'),
+        ]
+          .filter(Boolean)
+          .join('\n'),
       );
       return result.problems.length === 0 ? 0 : 1;
     }),
