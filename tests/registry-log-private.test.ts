@@ -15,6 +15,7 @@ import {
   parseVerifierKey,
   rootFromLeafHashes,
   SEAL_SALT_BYTES,
+  type SealOpening,
   verifyCheckpoint,
   verifyInclusion,
 } from '@modelsec/core';
@@ -73,7 +74,8 @@ describe('sealed log entries of private namespaces', () => {
     for (let i = 0; i < size; i++) leaves.push(new Uint8Array(await (await get(`/v1/log/entries/${i}`)).arrayBuffer()));
     for (const [i, leaf] of leaves.entries()) {
       let entry = decodeLogEntry(leaf) as OpenEntry | ReturnType<typeof decodeLogEntry>;
-      if (entry.type === 'sealed') entry = openSealedEntry(leaf, await (await get(`/v1/log/openings/${i}`, ADMIN)).json());
+      if (entry.type === 'sealed')
+        entry = openSealedEntry(leaf, (await (await get(`/v1/log/openings/${i}`, ADMIN)).json()) as SealOpening);
       const e = entry as OpenEntry;
       const name = e.type === 'publish' || e.type === 'yank' ? `${e.namespace}/${e.model}@${e.version}` : e.namespace;
       where.set(`${e.type} ${name}`, i);
@@ -253,14 +255,17 @@ describe('an entry too long for a C2SP entry bundle', () => {
       const index = pushed.logIndex as number;
       const leaf = new Uint8Array(await (await fetch(`${url}/v1/log/entries/${index}`)).arrayBuffer());
       expect(decodeLogEntry(leaf).type).toBe('sealed');
-      const opening = await (await fetch(`${url}/v1/log/openings/${index}`)).json();
+      const opening = (await (await fetch(`${url}/v1/log/openings/${index}`)).json()) as SealOpening;
       const entry = openSealedEntry(leaf, opening);
       expect(encodeLogEntry(entry).length).toBeGreaterThan(MAX_TILE_ENTRY_BYTES);
       expect(entry).toMatchObject({ type: 'publish', namespace: 'big', rootDigest: pushed.rootDigest });
       expect((entry as { files: unknown[] }).files).toHaveLength(400);
       const bundle = await fetch(`${url}/v1/log/tile/entries/${tileIndexPath(0)}.p/${index + 1}`);
       expect(bundle.status).toBe(200);
-      expect((await (await fetch(`${url}/v1/log/lookup?namespace=big&model=many&version=1.0.0`)).json()).index).toBe(index);
+      const lookup = (await (await fetch(`${url}/v1/log/lookup?namespace=big&model=many&version=1.0.0`)).json()) as {
+        index: number;
+      };
+      expect(lookup.index).toBe(index);
     } finally {
       await registry.app.close();
     }

@@ -12,6 +12,7 @@ import {
   hashLeaf,
   openSealedEntry,
   parseVerifierKey,
+  type SealOpening,
   verifyCheckpoint,
   verifyConsistency,
   verifyInclusion,
@@ -103,9 +104,9 @@ describe('two registry processes on one PostgreSQL database', () => {
       const decoded = decodeLogEntry(leaf);
       // acme is private: every leaf is sealed, and either process opens it (the openings live in the database).
       expect(decoded.type).toBe('sealed');
-      const opening = await (
+      const opening = (await (
         await fetch(`${urls[(i + 1) % 2]}/v1/log/openings/${i}`, { headers: { authorization: `Bearer ${TOKEN}` } })
-      ).json();
+      ).json()) as SealOpening;
       const entry = openSealedEntry(leaf, opening);
       if (entry.type === 'publish') versions.push(entry.version);
       const { hashes } = (await (await fetch(`${server}/v1/log/proofs/inclusion?index=${i}&size=${cp.size}`)).json()) as {

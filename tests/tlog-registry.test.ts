@@ -178,9 +178,8 @@ describe('an existing data dir with format v1 leaves (the log is append-only)', 
       },
     ];
     const db = new Database(findSqlite(registry.dataDir));
-    v1.forEach((entry, i) =>
-      db.prepare('INSERT INTO log_leaves (idx, leaf) VALUES (?, ?)').run(i, Buffer.from(canonicalJson(entry))),
-    );
+    for (const [i, entry] of v1.entries())
+      db.prepare('INSERT INTO log_leaves (idx, leaf) VALUES (?, ?)').run(i, Buffer.from(canonicalJson(entry)));
     db.prepare('INSERT INTO namespaces (name, public, created_at, created_by) VALUES (?, 1, ?, ?)').run(
       'legacy',
       '2025-01-01T00:00:00.000Z',
