@@ -10,7 +10,7 @@ import semver from 'semver';
 import { type Actor, authorize, authorizeGlobalAdmin, canRead, hashToken, newId, newTokenSecret, resolveActor } from './auth.js';
 import { classifyError } from './http-errors.js';
 import { lineageRoutes } from './lineage/index.js';
-import { logRoutes, TransparencyLog } from './log/index.js';
+import { logRoutes, parseWitnessTarget, TransparencyLog, type WitnessEvent, Witnessing } from './log/index.js';
 import { publishEntry } from './log/publish-entry.js';
 import { type LogHook, NO_LOG } from './log-hook.js';
 import { buildOpenApi, type RouteDoc } from './openapi.js';
@@ -58,6 +58,15 @@ export interface RegistryOptions {
    * registries) or against a private Sigstore. Without it the public-good root is fetched over TUF.
    */
   sigstoreTrustedRoot?: unknown;
+  /**
+   * C2SP tlog-witness witnesses: each new checkpoint is submitted to them (add-checkpoint at `<url>/add-checkpoint`)
+   * and their cosignatures are served after the log's signature. `key` is the witness's verifier key (type 0x04).
+   */
+  witnesses?: { url: string; key: string }[];
+  /** Each witness outcome (cosigned, refused, unreachable, ahead); default: the fastify logger (warn/info). */
+  onWitnessEvent?: (event: WitnessEvent) => void;
+  /** Background witness rounds (default WITNESS_RETRY_INTERVAL_MS). */
+  witnessRetryIntervalMs?: number;
 }
 
 export interface Registry {
@@ -163,6 +172,9 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
   const scanner = options.scanner === null ? undefined : (options.scanner ?? defaultScanner());
   const transparencyLog = options.logHook ? undefined : await TransparencyLog.open(store, { dataDir: options.dataDir });
   const logHook = options.logHook ?? transparencyLog ?? NO_LOG;
+  const witnessTargets = (options.witnesses ?? []).map((w) => parseWitnessTarget(w.url, w.key));
+  if (witnessTargets.length > 0 && !transparencyLog)
+    throw new ModelsecError('INVALID_CONFIG', 'witnesses need the registry transparency log (not a custom log hook)');
   const generatedAdminToken = await ensureAdminToken(store, clock, options.adminToken);
   const activeUploads = new Set<string>();
   const routes: RouteDoc[] = [];
@@ -178,7 +190,24 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
     if (route.url.startsWith('/v1') && route.method !== 'HEAD')
       routes.push({ method: String(route.method), url: route.url, schema: route.schema, summary: route.config?.summary });
   });
+  const witnessing = transparencyLog
+    ? new Witnessing(transparencyLog, witnessTargets, {
+        clock,
+        onEvent:
+          options.onWitnessEvent ??
+          ((event) =>
+            event.kind === 'cosigned'
+              ? app.log.info({ witness: event }, 'witness cosigned')
+              : app.log.warn({ witness: event }, `witness ${event.kind}`)),
+      })
+    : undefined;
+  witnessing?.start(options.witnessRetryIntervalMs);
+  /** After a change is logged: let the witnesses cosign the new checkpoint (bounded wait, never throws). */
+  const logChanged = async (): Promise<void> => {
+    await witnessing?.afterChange();
+  };
   app.addHook('onClose', async () => {
+    await witnessing?.stop();
     await blobs.close?.();
     await store.close();
   });
@@ -310,6 +339,7 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
         await logHook.onLogEvent(tx, { type: 'namespace', namespace: name, public: isPublic, at });
       });
       await audit(request, 'namespace.create', name, 'ok', { public: isPublic });
+      await logChanged();
       return reply.status(201).send({ name, public: isPublic, createdAt: at });
     },
   );
@@ -348,6 +378,7 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
         return r;
       });
       await audit(request, 'policy.set', ns.name, 'ok', { version: record.version, digest: sha256(document) });
+      await logChanged();
       return { namespace: ns.name, version: record.version, policy: request.body, createdAt: at };
     },
   );
@@ -651,6 +682,7 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
         return logHook.onLogEvent(tx, publishEntry({ ...key, at, signed, manifest, result, registryScanDigest }));
       });
       await audit(request, 'version.push', `${ns.name}/${model}@${version}`, 'ok', { rootDigest: signed.rootDigest });
+      await logChanged();
       return reply.status(201).send({
         ...versionView(record),
         ...(log?.logIndex !== undefined ? { logIndex: log.logIndex } : {}),
@@ -692,6 +724,7 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
         });
       });
       await audit(request, 'version.yank', `${ns.name}/${model}@${version}`, 'ok', { reason: request.body.reason });
+      await logChanged();
       return { namespace: ns.name, model, version, yanked: true, yankedAt: at, yankReason: request.body.reason };
     },
   );

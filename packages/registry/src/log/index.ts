@@ -19,3 +19,24 @@ export {
   TransparencyLog,
   type TransparencyLogOptions,
 } from './transparency-log.js';
+export {
+  createWitnessServer,
+  MAX_ADD_CHECKPOINT_BYTES,
+  MAX_CONSISTENCY_PROOF_LINES,
+  TLOG_SIZE_CONTENT_TYPE,
+  Witness,
+  type WitnessAnswer,
+  type WitnessOptions,
+  type WitnessState,
+} from './witness.js';
+export {
+  parseWitnessTarget,
+  WITNESS_MAX_ATTEMPTS,
+  WITNESS_MAX_RESPONSE_BYTES,
+  WITNESS_PUBLISH_WAIT_MS,
+  WITNESS_REQUEST_TIMEOUT_MS,
+  WITNESS_RETRY_INTERVAL_MS,
+  type WitnessEvent,
+  Witnessing,
+  type WitnessTarget,
+} from './witnessing.js';
