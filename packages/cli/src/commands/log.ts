@@ -14,6 +14,7 @@ import {
 } from '@modelsec/registry';
 import type { Command } from 'commander';
 import { action, type CliEnv, parseIntegerOption } from '../command-kit.js';
+import { registerWitness } from './log-witness.js';
 import { addConnectionOptions, clientFrom, type RegistryConnectionOptions } from './registry.js';
 
 type LogOptions = RegistryConnectionOptions & { logKey?: string };
@@ -65,6 +66,7 @@ export function register(program: Command, env: CliEnv): void {
   const log = program
     .command('log')
     .description("Inspect and verify the registry's transparency log (RFC 6962 tree, C2SP signed checkpoints)");
+  registerWitness(log, env);
 
   withLogOptions(
     log.command('checkpoint').description('Fetch the signed checkpoint, verify it with the pinned key and its consistency'),
