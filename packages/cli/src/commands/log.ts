@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { decodeLogEntry, encodeLogEntry, type LogEntry, ModelsecError, openSealedEntry } from '@modelsec/core';
+import { canonicalJson, decodeLogEntry, encodeLogEntry, type LogEntry, ModelsecError, openSealedEntry } from '@modelsec/core';
 import {
   fetchLogEntry,
   fetchLogKey,
@@ -43,7 +43,12 @@ function withLogOptions(command: Command): Command {
 /** Checks one replayed entry against the registry's records. */
 async function checkAgainstStore(client: RegistryClient, entry: LogEntry): Promise<string | undefined> {
   if (entry.type !== 'publish' && entry.type !== 'yank') return undefined;
-  let version: { rootDigest?: string; bundleDigest?: string; yanked?: boolean };
+  let version: {
+    rootDigest?: string;
+    bundleDigest?: string;
+    yanked?: boolean;
+    files?: { path: string; digest: string; size: number }[];
+  };
   try {
     version = await client.json('GET', `/v1/namespaces/${entry.namespace}/models/${entry.model}/versions/${entry.version}`);
   } catch (error) {
@@ -55,8 +60,23 @@ async function checkAgainstStore(client: RegistryClient, entry: LogEntry): Promi
       return `${entry.namespace}/${entry.model}@${entry.version}: root digest ${version.rootDigest} differs from the logged ${entry.rootDigest}`;
     if (version.bundleDigest !== entry.bundleDigest)
       return `${entry.namespace}/${entry.model}@${entry.version}: signature bundle ${version.bundleDigest} differs from the logged ${entry.bundleDigest}`;
+    // v2 entries log every file with its size (v1 ones have no sizes: nothing more to compare).
+    if (entry.files.every((f) => typeof f.size === 'number')) {
+      const norm = (files: readonly { path: string; digest: string; size: number }[]) =>
+        canonicalJson(
+          files
+            .map((f) => ({ path: f.path, digest: f.digest, size: f.size }))
+            .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
+        );
+      const served = norm(version.files ?? []);
+      const logged = norm(entry.files);
+      if (served !== logged)
+        return `${entry.namespace}/${entry.model}@${entry.version}: the files the registry serves differ from the logged ones`;
+    }
   } else if (version.yanked !== true) {
     return `${entry.namespace}/${entry.model}@${entry.version} was yanked in the log but is not marked yanked`;
+  } else if (entry.rootDigest !== undefined && version.rootDigest !== entry.rootDigest) {
+    return `${entry.namespace}/${entry.model}@${entry.version}: the logged yank names root digest ${entry.rootDigest}, the version has ${version.rootDigest}`;
   }
   return undefined;
 }

@@ -24,6 +24,7 @@ export {
   MAX_ADD_CHECKPOINT_BYTES,
   MAX_CONSISTENCY_PROOF_LINES,
   TLOG_SIZE_CONTENT_TYPE,
+  WITNESS_SERVER_REQUEST_TIMEOUT_MS,
   Witness,
   type WitnessAnswer,
   type WitnessOptions,

@@ -35,6 +35,8 @@ import {
 export const MAX_ADD_CHECKPOINT_BYTES = 64 * 1024;
 /** C2SP tlog-witness: a client MUST NOT send more than 63 consistency proof lines. */
 export const MAX_CONSISTENCY_PROOF_LINES = 63;
+/** Time a client has to send a whole request (headers and body are small; a slow sender only holds a socket). */
+export const WITNESS_SERVER_REQUEST_TIMEOUT_MS = 10_000;
 /** The content type of a 409 answer that tells the size the witness last cosigned. */
 export const TLOG_SIZE_CONTENT_TYPE = 'text/x.tlog.size';
 const STATE_PREFIX = 'log-';
@@ -289,7 +291,7 @@ async function readBody(request: IncomingMessage, limit: number): Promise<string
  * (the verifier key, for operators). Anything else is 404; a body over MAX_ADD_CHECKPOINT_BYTES is 413.
  */
 export function createWitnessServer(witness: Witness, prefix = ''): Server {
-  return createServer((request, response) => {
+  const server = createServer((request, response) => {
     const send = (a: WitnessAnswer) => {
       response.writeHead(a.status, { 'content-type': a.contentType, 'content-length': Buffer.byteLength(a.body) });
       response.end(a.body);
@@ -308,4 +310,7 @@ export function createWitnessServer(witness: Witness, prefix = ''): Server {
         else response.destroy();
       });
   });
+  server.requestTimeout = WITNESS_SERVER_REQUEST_TIMEOUT_MS;
+  server.headersTimeout = WITNESS_SERVER_REQUEST_TIMEOUT_MS;
+  return server;
 }
