@@ -65,6 +65,11 @@ const MEDIUM_ALLOWLIST: AllowedMedium[] = [
     reason: 'PENDING (scan-pickle): exact allowlist names for TrainingArguments, AcceleratorConfig, PartialState and their enums',
   },
   {
+    file: 'transformers-finetuned-push-py310/training_args.bin',
+    rule: 'MS-PKL-004',
+    reason: 'PENDING (scan-pickle): exact allowlist name for TrainingArguments',
+  },
+  {
     file: 'lightning-checkpoints/v1/last.ckpt',
     rule: 'MS-PKL-004',
     reason: 'PENDING (scan-pickle): torch.optim classes pulled in by the bound method, AttributeDict, ModelCheckpoint class key',
