@@ -5,6 +5,7 @@
  * no file may reach high, no file may be `incomplete`, and every medium finding must be in MEDIUM_ALLOWLIST below with
  * the reason it is acceptable. An entry that no longer matches a finding fails the test, so the list only shrinks.
  */
+import { createHash } from 'node:crypto';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -24,6 +25,8 @@ interface ManifestEntry {
   pickle: boolean;
   loader?: string;
   loaded?: boolean;
+  size: number;
+  sha256: string;
 }
 
 interface ReportFinding {
@@ -194,6 +197,14 @@ describe('realistic repositories (fixtures/realistic, built CLI)', () => {
       expect(entry.loaded, `${entry.file} (${entry.kind})`).toBe(true);
       expect(entry.loader, entry.file).toMatch(/(torch\.load|torch\.jit\.load|joblib\.load|pandas\.read_pickle|pickle\.load)/);
     }
+  });
+
+  it('every file is the one the generator wrote (size and sha256 of MANIFEST.json): no hand edits', () => {
+    const changed = manifest.files.filter((entry) => {
+      const bytes = readFileSync(join(repos, entry.file));
+      return bytes.length !== entry.size || createHash('sha256').update(bytes).digest('hex') !== entry.sha256;
+    });
+    expect(changed.map((e) => e.file)).toEqual([]);
   });
 
   it('reports every file of every layout, and nothing else', () => {
