@@ -142,6 +142,17 @@ export const PICKLE_RULES: readonly RuleSpec[] = [
     references: [CWE_502],
   },
   {
+    id: 'MS-PKL-014',
+    title: 'Stream imports and then breaks',
+    severity: 'low',
+    outcome: 'finding',
+    summary:
+      'The bytes parse as a pickle that imports a global that is not dangerous to import (GLOBAL/STACK_GLOBAL) and then breaks, with no call, BUILD or mutation before the break (a text file whose first lines read `c<module>\\n<name>\\n`, such as class labels).',
+    why: 'CPython stops at the break, so the import is all loading it does: nothing is called and no object is returned. Importing a module runs its top-level code, which is why modules whose import itself has effects (`antigravity`, `this`, any `<package>.__main__`) are MS-PKL-001 instead.',
+    fix: 'None needed for a text file; a real pickle that breaks this early is corrupt.',
+    references: [CWE_502],
+  },
+  {
     id: 'MS-PT-001',
     title: 'Zip structure anomaly',
     severity: 'low',
