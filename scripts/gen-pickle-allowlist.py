@@ -164,7 +164,8 @@ for modname, module in sorted(seen_modules.items()):
                 aliases[f'{modname}.{attr}'] = obj.__name__
             continue
         q = qual(obj)
-        if q and (inspect.isfunction(obj) or inspect.isbuiltin(obj) or inspect.isclass(obj)) and dangerous_module(q[0]):
+        # (Cython enums report importlib._bootstrap as their module: not a re-export.)
+        if q and q[0] != 'importlib._bootstrap' and (inspect.isfunction(obj) or inspect.isbuiltin(obj) or inspect.isclass(obj)) and dangerous_module(q[0]):
             if not (inspect.isclass(obj) and q[0] == 'builtins'):
                 aliases[f'{modname}.{attr}'] = f'{q[0]}.{q[1]}'
         if isinstance(obj, ufunc):
@@ -230,7 +231,7 @@ def render(table):
     lines = []
     for module in sorted(table):
         names = ' '.join(sorted(table[module]))
-        lines.append(f'  {json.dumps(module)}: {json.dumps(names)},')
+        lines.append(f"  '{module}': '{names}',")
     return '\n'.join(lines)
 
 
@@ -245,7 +246,9 @@ out = f'''/**
  * ALIASES: `module.attribute` of those libraries that is a dangerous module or function, and what it is.
  */
 
-export const GENERATED_ALLOWLIST_SOURCES: Readonly<Record<string, string>> = {json.dumps(versions, sort_keys=True)};
+export const GENERATED_ALLOWLIST_SOURCES: Readonly<Record<string, string>> = {{
+{chr(10).join(f"  {k}: '{v}'," for k, v in sorted(versions.items()))}
+}};
 
 export const GENERATED_CALL: Readonly<Record<string, string>> = {{
 {render(call)}
@@ -256,13 +259,18 @@ export const GENERATED_DATA: Readonly<Record<string, string>> = {{
 }};
 
 export const GENERATED_ALIASES: Readonly<Record<string, string>> = {{
-{chr(10).join(f'  {json.dumps(k)}: {json.dumps(v)},' for k, v in sorted(aliases.items()))}
+{chr(10).join(f"  '{k}': '{v}'," for k, v in sorted(aliases.items()))}
 }};
 '''
 target = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'packages', 'core', 'src', 'scan', 'pickle',
                       'allowlist.generated.ts')
 with open(target, 'w') as f:
     f.write(out)
+# The repo's formatter lays the table out (line widths); the content is the generator's.
+import subprocess  # noqa: E402
+
+subprocess.run(['npx', 'biome', 'format', '--write', target], cwd=os.path.dirname(target), check=False,
+               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 count = lambda t: sum(len(v) for v in t.values())  # noqa: E731
 print(f'modules {len(seen_modules)}, call {count(call)}, data {count(data)}, aliases {len(aliases)} -> '
       f'{os.path.normpath(target)}', file=sys.stderr)

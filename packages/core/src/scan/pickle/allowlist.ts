@@ -24,10 +24,10 @@ export type AllowLevel = 'call' | 'data';
 /** Python's own types and the stdlib classes/reconstructors pickles of ordinary objects use (CPython 3.11). */
 const STDLIB_CALL: Record<string, string> = {
   builtins:
-    'bool bytearray bytes complex dict float frozenset int list object range set slice str tuple NoneType Ellipsis NotImplemented ' +
+    'getattr type bool bytearray bytes complex dict float frozenset int list object range set slice str tuple NoneType Ellipsis NotImplemented ' +
     'enumerate zip reversed abs all any bin chr divmod hash hex len max min oct ord pow repr round sorted sum ' +
     'ValueError TypeError KeyError IndexError RuntimeError Exception AttributeError NotImplementedError',
-  collections: 'OrderedDict Counter deque ChainMap UserDict UserList UserString',
+  collections: 'OrderedDict Counter deque defaultdict ChainMap UserDict UserList UserString',
   _collections: 'deque OrderedDict',
   copyreg: '_reconstructor __newobj__ __newobj_ex__',
   _codecs: 'encode',
@@ -48,8 +48,12 @@ const STDLIB_CALL: Record<string, string> = {
   numbers: 'Number Real Integral Complex Rational',
   typing: 'Any Dict List Optional Tuple Union Callable Literal Set FrozenSet Type',
   ipaddress: 'IPv4Address IPv6Address IPv4Network IPv6Network',
-  zoneinfo: 'ZoneInfo',
-  'zoneinfo._zoneinfo': 'ZoneInfo',
+  zoneinfo: 'ZoneInfo ZoneInfo._unpickle',
+  'zoneinfo._zoneinfo': 'ZoneInfo ZoneInfo._unpickle',
+  // pytz (pandas' timezones): _UTC() is the UTC singleton, _p(zone, ...) looks a zone up by name (pytz refuses '..').
+  pytz: '_UTC _p UTC utc',
+  'pytz.tzinfo': 'DstTzInfo StaticTzInfo BaseTzInfo',
+  'dateutil.tz.tz': 'tzutc tzoffset',
   io: 'BytesIO',
   _io: 'BytesIO',
   // Pure decoders: what a pickle uses to rebuild bytes (also followed to find nested pickles).
@@ -180,6 +184,14 @@ const ML_CALL: Record<string, string> = {
  * before these are tried (globals.ts). Linear regexes (no nested quantifiers).
  */
 export const ALLOW_PATTERNS: readonly { pattern: RegExp; level: AllowLevel; source: string }[] = [
+  {
+    // TorchScript classes (data.pkl of a torch.jit.save archive): `__torch__` is no Python module (CPython's import
+    // fails, nothing runs); torch.jit.load's C++ unpickler builds them only from the archive's compiled code/, which
+    // the archive scan judges on its own (MS-PT-003).
+    pattern: /^__torch__\.[A-Za-z0-9_.]+$/,
+    level: 'call',
+    source: 'TorchScript script classes (torch/csrc/jit/serialization/unpickler.cpp)',
+  },
   {
     pattern: /^transformers\.models\.[a-z0-9_]+\.configuration_[a-z0-9_]+\.[A-Z][A-Za-z0-9]*Config$/,
     level: 'call',

@@ -11,6 +11,7 @@
  * (importing a library class and restoring its state runs that library's own object protocol), raised to high by
  * --strict. `getattr` with constant operands is resolved to the attribute it names, which is judged instead.
  */
+import { createHash } from 'node:crypto';
 import type { Finding, FindingLocation, HandlerConfig, ScanBudget, ScanIssue, Severity } from '../types.js';
 import { makeFinding } from './findings.js';
 import { type Classification, classifyGlobal } from './globals.js';
@@ -160,6 +161,12 @@ async function judgeRun(
     return c;
   };
   const marks = new Map<object, Mark>();
+  /** Globals whose use is judged by a model instead (a loader given constant bytes: the nested scan decides). */
+  const modelled = new Set<object>();
+  /** Digests of nested pickles already scanned in this run (a base64 string that is also handed to pickle.loads). */
+  const scannedDigests = new Set<string>();
+  /** Pickles stored as data, scanned after the loaders (which report them better) had their turn. */
+  const stored: { bytes: Uint8Array; where: FindingLocation; member: string; what: string }[] = [];
   const globalsSeen: GlobalValue[] = [];
   /** getattr results and partials, resolved once. */
   const attributeOf = new Map<CallValue, Target | null>();
@@ -312,8 +319,17 @@ async function judgeRun(
     if (loaderArg !== undefined) {
       const inner = decodeBytes(args[loaderArg], 0);
       if (inner instanceof Uint8Array) {
-        mark(target, 'referenced', where, 'loader given constant bytes');
-        await scanEmbedded(inner, where, `${c.name}`, `Pickle bytes handed to ${c.name}`, true);
+        modelled.add(target.key);
+        // torch writes _load_from_bytes itself (pickling a storage): its content decides. Any other loader called
+        // at load time unpickles a second stage: high even when that stage is clean today.
+        await scanEmbedded(
+          inner,
+          where,
+          `${c.name}`,
+          `Pickle bytes handed to ${c.name}`,
+          true,
+          c.name !== 'torch.storage._load_from_bytes',
+        );
         return;
       }
       if (inner && 'failure' in inner && inner.failure !== 'error') {
@@ -396,7 +412,17 @@ async function judgeRun(
   };
 
   /** Scans bytes that are (or may be) a pickle run by the loader, and reports what was found. */
-  const scanEmbedded = async (bytes: Uint8Array, where: FindingLocation, member: string, what: string, loaded: boolean) => {
+  const scanEmbedded = async (
+    bytes: Uint8Array,
+    where: FindingLocation,
+    member: string,
+    what: string,
+    loaded: boolean,
+    secondStage = false,
+  ) => {
+    const digest = createHash('sha256').update(bytes).digest('hex');
+    if (scannedDigests.has(digest)) return;
+    scannedDigests.add(digest);
     if (nested.count >= MAX_NESTED_PER_PICKLE) {
       if (!nested.limitReported) {
         nested.limitReported = true;
@@ -430,11 +456,11 @@ async function judgeRun(
     for (const finding of inner.findings) add(finding);
     errors.push(...inner.errors);
     const unsafe = inner.findings.some((f) => !f.suppressed && (f.severity === 'high' || f.severity === 'critical'));
-    const severity: Severity = unsafe ? 'high' : 'low';
+    const severity: Severity = unsafe || secondStage ? 'high' : 'low';
     report(
       makeFinding(
         'MS-PKL-007',
-        `${what}${unsafe ? ': it carries unsafe content' : ' (its content was scanned)'}`,
+        `${what}${unsafe ? ': it carries unsafe content' : secondStage ? ': a second pickle unpickled at load time' : ' (its content was scanned)'}`,
         where,
         { bytes: bytes.length, member, loaded },
         severity,
@@ -510,13 +536,12 @@ async function judgeRun(
         if (!decoded || decoded.length < 4 || !mayBePickle(decoded)) break;
         const probe = runPickle(decoded);
         if (!probe.stopped && !probe.effects) break;
-        await scanEmbedded(
-          decoded,
+        stored.push({
+          bytes: decoded,
           where,
-          `pickle@${event.offset}`,
-          `Pickle stored as ${event.type === 'bytes' ? 'bytes' : 'encoded text'}`,
-          false,
-        );
+          member: `pickle@${event.offset}`,
+          what: `Pickle stored as ${event.type === 'bytes' ? 'bytes' : 'encoded text'}`,
+        });
         break;
       }
       default:
@@ -524,9 +549,10 @@ async function judgeRun(
     }
   }
 
+  for (const item of stored) await scanEmbedded(item.bytes, item.where, item.member, item.what, false);
   // Every global imported and not called or built: referenced.
   for (const value of globalsSeen) {
-    if (!marks.has(value))
+    if (!marks.has(value) && !modelled.has(value))
       marks.set(value, {
         target: targetOf(value) as Target,
         use: 'referenced',

@@ -103,6 +103,11 @@ export interface RunOptions {
    * undefined for an ordinary BUILD. `value` replaces the object on the stack (joblib: the array it read).
    */
   afterBuild?: (target: SymValue, state: SymValue, filePos: number, data: Uint8Array) => AfterBuild | undefined;
+  /**
+   * The data is a window (a prefix) of a larger file: a line argument reaching its end is reported as needing more
+   * data (`needEnd`) instead of being read as the file's last line.
+   */
+  window?: boolean;
 }
 
 export type PickleEvent =
@@ -150,6 +155,11 @@ export interface PickleRun {
   effects: boolean;
   /** The value STOP returned. */
   result?: SymValue;
+  /**
+   * Set when the run failed because the data ended (`RunOptions.window`): the offset it needed to reach. Reading
+   * more of the file could change the outcome.
+   */
+  needEnd?: number;
   error?: { message: string; offset: number; opcodeIndex: number };
 }
 
@@ -157,6 +167,8 @@ class ParseError extends Error {
   constructor(
     message: string,
     readonly offset: number,
+    /** Set when the data ended: the offset the read needed to reach (more data could change the outcome). */
+    readonly needEnd?: number,
   ) {
     super(message);
   }
@@ -226,6 +238,7 @@ export function runPickle(data: Uint8Array, start = 0, options: RunOptions = {})
   const marks: number[] = [];
   const memo = new Map<bigint | number, SymValue>();
   const afterBuild = options.afterBuild;
+  const needMore = options.window === true;
   let pos = start;
   let opcodes = 0;
   let protocol = 0;
@@ -239,7 +252,8 @@ export function runPickle(data: Uint8Array, start = 0, options: RunOptions = {})
   let floor = 0; // stack index below which pops underflow (the latest MARK + 1)
 
   const need = (n: number) => {
-    if (n < 0 || pos + n > data.length) throw new ParseError(`pickle data was truncated at offset ${pos}`, pos);
+    if (n < 0 || pos + n > data.length)
+      throw new ParseError(`pickle data was truncated at offset ${pos}`, pos, n < 0 ? undefined : pos + n);
     if (frameEnd >= 0 && pos + n > frameEnd && opStart < frameEnd) {
       // An argument crossing the end of its frame: the C unpickler reads it linearly, pickle.py raises.
       if (resumeAfterFrame >= 0) throw new ParseError('pickle exhausted before end of frame', opStart);
@@ -275,6 +289,8 @@ export function runPickle(data: Uint8Array, start = 0, options: RunOptions = {})
         if (tooLong) throw new ParseError(tooLong, opStart);
         throw new LimitError('MAX_LINE_LENGTH');
       }
+      // At the end of the data: the line may go on in bytes not read yet (a window of a larger file).
+      if (needMore) throw new ParseError('pickle data was truncated (line without newline)', opStart, data.length + 1);
       const line = data.subarray(pos, data.length);
       need(line.length);
       pos = data.length;
@@ -311,8 +327,8 @@ export function runPickle(data: Uint8Array, start = 0, options: RunOptions = {})
     need(8);
     const n = view.getBigUint64(pos, true);
     pos += 8;
-    // Longer than the data: the read that follows fails anyway; clamp so arithmetic stays exact.
-    return n > BigInt(data.length) ? data.length + 1 : Number(n);
+    // Past 2^53 the read that follows fails anyway (no file is that long); clamp so arithmetic stays exact.
+    return n > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(n);
   };
   const push = (value: Slot) => {
     if (stack.length >= MAX_STACK_DEPTH) throw new LimitError('MAX_STACK_DEPTH');
@@ -430,7 +446,7 @@ export function runPickle(data: Uint8Array, start = 0, options: RunOptions = {})
           resumeAfterFrame = -1;
         }
       }
-      if (pos >= data.length) throw new ParseError('pickle data was truncated (no STOP)', pos);
+      if (pos >= data.length) throw new ParseError('pickle data was truncated (no STOP)', pos, pos + 1);
       if (opcodes >= MAX_PICKLE_OPCODES) throw new LimitError('MAX_PICKLE_OPCODES');
       opStart = pos;
       opIndex = opcodes;
@@ -876,6 +892,7 @@ export function runPickle(data: Uint8Array, start = 0, options: RunOptions = {})
       opcodes,
       effects,
       error: { message: error.message, offset: error.offset, opcodeIndex: opIndex },
+      ...(error.needEnd !== undefined ? { needEnd: error.needEnd } : {}),
     };
   }
 
