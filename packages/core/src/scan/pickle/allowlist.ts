@@ -129,6 +129,18 @@ const TORCH_CALL: Record<string, string> = {
   'sklearn.neighbors._ball_tree': 'newObj',
 };
 
+/**
+ * Held as data only: Lightning 1.x keys its callback states by the callback CLASS (`{ModelCheckpoint: {...}}`);
+ * the class is a dict key, never called at load.
+ */
+const ML_DATA: Record<string, string> = {
+  'pytorch_lightning.callbacks.model_checkpoint': 'ModelCheckpoint',
+  'pytorch_lightning.callbacks.early_stopping': 'EarlyStopping',
+  'pytorch_lightning.callbacks.lr_monitor': 'LearningRateMonitor',
+  'lightning.pytorch.callbacks.model_checkpoint': 'ModelCheckpoint',
+  'lightning.pytorch.callbacks.early_stopping': 'EarlyStopping',
+};
+
 /** Libraries not installed here, from their sources (see the file comment). Classes are data holders. */
 const ML_CALL: Record<string, string> = {
   'transformers.training_args': 'TrainingArguments OptimizerNames ParallelMode',
@@ -173,6 +185,10 @@ const ML_CALL: Record<string, string> = {
   'sentence_transformers.models.Dense': 'Dense',
   'sentence_transformers.SentenceTransformer': 'SentenceTransformer',
   'diffusers.configuration_utils': 'FrozenDict',
+  // DeepSpeed ZeRO optimizer states (runtime/fp16/loss_scaler.py, runtime/zero/config.py, utils/tensor_fragment.py).
+  'deepspeed.runtime.fp16.loss_scaler': 'DynamicLossScaler LossScaler LossScalerBase',
+  'deepspeed.runtime.zero.config': 'ZeroStageEnum',
+  'deepspeed.utils.tensor_fragment': 'fragment_address',
   'lightgbm.basic': 'Booster',
   'lightgbm.sklearn': 'LGBMClassifier LGBMRegressor LGBMRanker LGBMModel',
   'catboost.core': 'CatBoostClassifier CatBoostRegressor CatBoost',
@@ -239,6 +255,7 @@ function load(target: Map<string, AllowLevel>, table: Record<string, string>, le
 export const ALLOWLIST: ReadonlyMap<string, AllowLevel> = (() => {
   const map = new Map<string, AllowLevel>();
   load(map, GENERATED_DATA, 'data');
+  load(map, ML_DATA, 'data');
   load(map, GENERATED_CALL, 'call');
   load(map, STDLIB_CALL, 'call');
   load(map, TORCH_CALL, 'call');

@@ -101,6 +101,18 @@ export async function scanPickleStream(data: Uint8Array, options: PicklePassOpti
       const where = { ...base(), pickleIndex, offset: run.error.offset };
       if (pickleIndex === 0) {
         inert = true;
+        // An extension code (EXT1/2/4) names a global through copyreg's registry, which CPython leaves empty: it
+        // stops there, but a process that registered codes would import one. Reported where a pickle is expected.
+        for (const e of run.events)
+          if (e.type === 'ext')
+            add(
+              makeFinding(
+                'MS-PKL-011',
+                `Extension registry code ${e.code}`,
+                { ...base(), pickleIndex, offset: e.offset, opcodeIndex: e.opcodeIndex },
+                { code: e.code },
+              ),
+            );
         add(
           makeFinding('MS-PKL-009', `Pickle could not be fully parsed: ${run.error.message}`, where, {
             error: run.error.message,

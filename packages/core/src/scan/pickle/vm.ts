@@ -871,10 +871,11 @@ export function runPickle(data: Uint8Array, start = 0, options: RunOptions = {})
             pos += 2;
           } else ext = i32();
           if (ext <= 0) throw new ParseError('EXT specifies code <= 0', opStart);
-          effects = true;
+          // copyreg's extension registry is empty unless the loading process filled it (no ML library does):
+          // CPython raises "unregistered extension code" here, before importing anything. Reported (MS-PKL-011)
+          // when the stream had effects before; a stream opening with it (msgpack's fixmap bytes) is inert.
           events.push({ type: 'ext', code: ext, offset: opStart, opcodeIndex: opIndex });
-          push({ kind: 'ext', code: ext });
-          break;
+          throw new ParseError(`unregistered extension code ${ext}`, opStart);
         }
         case 0x50: {
           // PERSID: an ASCII id handed to the loader's persistent_load (pickle.loads has none and raises; torch's
