@@ -314,7 +314,9 @@ async function judgeRun(
     const use: Use = call.opcode === 'NEWOBJ' || call.opcode === 'NEWOBJ_EX' ? 'instantiated' : 'called';
     // getattr with constant operands and partial creation are modelled: what they resolve to is judged where used.
     if (c.name === 'builtins.getattr' && args.length >= 2 && args[1]?.kind === 'str') {
-      if (targetOf(call) === undefined)
+      const resolved = targetOf(call);
+      if (resolved) mark(resolved, 'referenced', where, `builtins.getattr(${describe(args[0])}, '${args[1].value}')`);
+      else
         report(
           makeFinding('MS-PKL-003', `builtins.getattr on ${describe(args[0])}: the attribute cannot be resolved`, where, {
             opcode: call.opcode,
@@ -399,7 +401,9 @@ async function judgeRun(
   const decodeBytes = (value: SymValue | undefined, depth: number): Uint8Array | DecodeFailure | undefined => {
     if (!value || depth > 16) return undefined;
     if (value.kind === 'bytes') return value.value;
-    if (value.kind === 'str') return latin1Bytes(value.value);
+    // A str handed straight to a loader is a path (torch.load, joblib.load...) or a TypeError (pickle.loads):
+    // never pickle bytes. Decoders take str (base64, hex).
+    if (value.kind === 'str') return depth > 0 ? latin1Bytes(value.value) : undefined;
     if (value.kind !== 'call') return undefined;
     const target = targetOf(value.callee);
     if (!target) return undefined;
