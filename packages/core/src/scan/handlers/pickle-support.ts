@@ -30,6 +30,7 @@ export async function scanPickleBytes(
     config: ctx.config,
     members,
     depth: ctx.depth,
+    budget: ctx.budget,
     nested: async (inner, member) => {
       const result = await ctx.scanNested(inner, member);
       return { findings: result.findings, errors: result.errors };

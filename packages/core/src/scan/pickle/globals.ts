@@ -62,10 +62,15 @@ export const PY2_NAME_MAP: Readonly<Record<string, [string, string]>> = {
 };
 
 /** `_compat_pickle`'s mapping, which find_class applies when the stream's protocol is below 3 (fix_imports). */
+const PY2_NAMES: ReadonlyMap<string, [string, string]> = new Map(Object.entries(PY2_NAME_MAP));
+const PY2_MODULES: ReadonlyMap<string, string> = new Map(Object.entries(PY2_MODULE_MAP));
+/** Maps for lookups of arbitrary file-chosen keys (a plain object's property lookup degrades on them). */
+const ALIASES: ReadonlyMap<string, string> = new Map(Object.entries(GENERATED_ALIASES));
+
 export function fixImports(module: string, name: string): { module: string; name: string } {
-  const pair = PY2_NAME_MAP[`${module}.${name}`];
+  const pair = PY2_NAMES.get(`${module}.${name}`);
   if (pair) return { module: pair[0], name: pair[1] };
-  const mapped = PY2_MODULE_MAP[module];
+  const mapped = PY2_MODULES.get(module);
   return { module: mapped ?? module, name };
 }
 
@@ -382,6 +387,9 @@ export interface Classification {
   why?: string;
 }
 
+const DANGEROUS_MODULE_SET: ReadonlySet<string> = new Set(DANGEROUS_MODULES);
+const DANGEROUS_GLOBAL_SET: ReadonlySet<string> = new Set(DANGEROUS_GLOBALS);
+
 function inTree(dotted: string, tree: string): boolean {
   return dotted === tree || dotted.startsWith(`${tree}.`);
 }
@@ -398,9 +406,13 @@ function userAllows(dotted: string, allowed: readonly string[]): boolean {
 /** The dangerous reading of a module + dotted name, if any. */
 function dangerOf(module: string, name: string, depth = 0): { name: string; why: string } | undefined {
   const dotted = name ? `${module}.${name}` : module;
-  for (const tree of DANGEROUS_MODULES)
-    if (inTree(module, tree) || inTree(dotted, tree)) return { name: dotted, why: `in ${tree}` };
-  for (const entry of DANGEROUS_GLOBALS) if (inTree(dotted, entry)) return { name: dotted, why: entry };
+  // Every dotted prefix of the full name, looked up in sets: linear in the name, whatever the lists' sizes.
+  let prefix = '';
+  for (const part of dotted.split('.')) {
+    prefix = prefix ? `${prefix}.${part}` : part;
+    if (DANGEROUS_MODULE_SET.has(prefix)) return { name: dotted, why: `in ${prefix}` };
+    if (DANGEROUS_GLOBAL_SET.has(prefix)) return { name: dotted, why: prefix };
+  }
   const parts = module.split('.');
   if (parts.length > 1 && parts[parts.length - 1] === '__main__')
     return { name: dotted, why: 'importing a __main__ module runs its program' };
@@ -411,7 +423,7 @@ function dangerOf(module: string, name: string, depth = 0): { name: string; why:
   // Re-exports walked by a dotted name: module.a.b where module.a is (an alias of) a dangerous module or function.
   for (let i = 0; i < segments.length; i++) {
     const head = `${module}.${segments.slice(0, i + 1).join('.')}`;
-    const alias = GENERATED_ALIASES[head];
+    const alias = ALIASES.get(head);
     if (alias !== undefined) {
       const rest = segments.slice(i + 1).join('.');
       const [aliasModule, ...aliasName] = alias.split('.');
@@ -443,7 +455,9 @@ export function classifyGlobal(
   const dotted = `${real.module}.${real.name}`;
   const level = ALLOWLIST.get(dotted);
   if (level) return { verdict: level, name: dotted };
-  const danger = dangerOf(real.module, real.name) ?? dangerOf(mapped.module, mapped.name);
+  const danger =
+    dangerOf(real.module, real.name) ??
+    (mapped.module !== real.module || mapped.name !== real.name ? dangerOf(mapped.module, mapped.name) : undefined);
   if (danger) return { verdict: 'dangerous', name: danger.name, why: danger.why };
   if (options.allowed && userAllows(dotted, options.allowed)) return { verdict: 'call', name: dotted };
   const last = real.name.split('.').pop() ?? '';
