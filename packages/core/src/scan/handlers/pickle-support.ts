@@ -29,6 +29,7 @@ function runScan(bytes: Uint8Array, ctx: ScanContext, members: readonly string[]
     config: ctx.config,
     members,
     depth: ctx.depth,
+    budget: ctx.budget,
     nested: async (inner, member) => {
       const result = await ctx.scanNested(inner, member);
       return { findings: result.findings, errors: result.errors };

@@ -1,7 +1,13 @@
 /**
- * Deciding what a pickle global is: allowlist first (what ML checkpoints need), then the curated always-dangerous
- * list (critical), everything else unknown. Python 2 names are remapped as `pickle`'s fix_imports does.
+ * Deciding what a pickle global is, by EXACT names: the allowlist (allowlist.ts: what benign pickles reference, with
+ * what they may do with it), the always-dangerous list (exact names, module trees that exist only to run code, do
+ * I/O or reach the network, and the documented re-exports of them in ML libraries), everything else unknown. No
+ * module prefix admits a callable; no tail of a dotted name is matched against the dangerous list (a dotted name is
+ * an attribute walk from its module, resolved through the re-exports it walks through).
  */
+
+import { GENERATED_ALIASES } from './allowlist.generated.js';
+import { ALLOW_PATTERNS, ALLOWLIST, type AllowLevel } from './allowlist.js';
 
 /** Python 2 module names remapped by `_compat_pickle.IMPORT_MAPPING` (the ones that matter for scanning). */
 export const PY2_MODULE_MAP: Readonly<Record<string, string>> = {
@@ -55,15 +61,23 @@ export const PY2_NAME_MAP: Readonly<Record<string, [string, string]>> = {
   'whichdb.whichdb': ['dbm', 'whichdb'],
 };
 
-/** Applies fix_imports (always: a Python 2 pickle loaded by Python 3 gets it, and mapping only adds findings). */
+/** `_compat_pickle`'s mapping, which find_class applies when the stream's protocol is below 3 (fix_imports). */
+const PY2_NAMES: ReadonlyMap<string, [string, string]> = new Map(Object.entries(PY2_NAME_MAP));
+const PY2_MODULES: ReadonlyMap<string, string> = new Map(Object.entries(PY2_MODULE_MAP));
+/** Maps for lookups of arbitrary file-chosen keys (a plain object's property lookup degrades on them). */
+const ALIASES: ReadonlyMap<string, string> = new Map(Object.entries(GENERATED_ALIASES));
+
 export function fixImports(module: string, name: string): { module: string; name: string } {
-  const pair = PY2_NAME_MAP[`${module}.${name}`];
+  const pair = PY2_NAMES.get(`${module}.${name}`);
   if (pair) return { module: pair[0], name: pair[1] };
-  const mapped = PY2_MODULE_MAP[module];
+  const mapped = PY2_MODULES.get(module);
   return { module: mapped ?? module, name };
 }
 
-/** Modules (and all their submodules) whose every global is dangerous to call while loading. */
+/**
+ * Module trees (the module and its submodules) that exist to run code, spawn processes, do file or network I/O,
+ * load other pickles or code, or introspect the interpreter: every global in them is dangerous.
+ */
 export const DANGEROUS_MODULES: readonly string[] = [
   '_aix_support',
   '_osx_support',
@@ -72,6 +86,7 @@ export const DANGEROUS_MODULES: readonly string[] = [
   '_pickle',
   '_posixsubprocess',
   '_thread',
+  '_winapi',
   'aiohttp',
   'asyncio',
   'bdb',
@@ -84,70 +99,127 @@ export const DANGEROUS_MODULES: readonly string[] = [
   'dill',
   'doctest',
   'ensurepip',
-  'http.client',
+  'ftplib',
+  'glob',
+  'http',
   'httplib',
   'idlelib',
+  'imaplib',
   'importlib',
+  'jsonpickle',
   'lib2to3',
+  'linecache',
   'mailcap',
   'marshal',
+  'msvcrt',
   'multiprocessing',
+  'nntplib',
   'nt',
+  'numexpr',
+  'numpy.distutils',
   'numpy.f2py',
+  'numpy.testing',
   'operator',
   'os',
   'pdb',
+  'pexpect',
   'pickle',
   'pip',
+  'pkgutil',
+  'platform',
   'popen2',
+  'poplib',
   'posix',
   'profile',
   'pty',
+  'pydoc',
   'requests',
   'runpy',
+  'sh',
+  'shelve',
   'shutil',
+  'signal',
+  'site',
   'smtplib',
   'socket',
+  'socketserver',
   'ssl',
   'subprocess',
   'sys',
+  'sysconfig',
+  'tarfile',
   'telnetlib',
+  'tempfile',
+  'threading',
   'timeit',
   'torch._dynamo',
   'torch._inductor',
-  'torch.distributed.rpc',
+  'torch.distributed',
   'torch.fx',
   'torch.hub',
   'torch.library',
+  'torch.multiprocessing',
+  'torch.package',
   'torch.utils.bottleneck',
+  'torch.utils.cpp_extension',
+  'torch.ops',
+  'torch._ops',
+  'torch.jit.frontend',
+  'torch.onnx',
   'trace',
-  'urllib.request',
+  'tracemalloc',
+  'urllib',
+  'urllib3',
   'venv',
   'webbrowser',
-  'zipimport',
-  'builtins.__import__',
-  'ftplib',
-  'poplib',
-  'nntplib',
+  'winreg',
+  'wsgiref',
   'xmlrpc',
-  'socketserver',
-  'http.server',
-  'tempfile',
-  'glob',
-  'pydoc',
-  'site',
-  'sysconfig',
-  'linecache',
-  'pkgutil',
+  'zipapp',
+  'zipfile',
+  'zipimport',
+  'inspect',
+  'gc',
+  'faulthandler',
+  'selectors',
+  'select',
+  'mmap',
+  'fcntl',
+  'resource',
+  'pwd',
+  'grp',
+  'termios',
+  'tty',
+  'crypt',
+  'dbm',
+  'sqlite3',
+  'logging.config',
+  'logging.handlers',
+
+  'smtpd',
+  'uuid._get_command_stdout',
+  'keras.utils',
+  'tensorflow.io',
+  'mlflow',
+  'yaml',
+  'jinja2',
+  'mako',
+  'IPython',
+  'ipykernel',
+  'jupyter_client',
+  'fsspec',
+  'boto3',
+  'botocore',
+  'paramiko',
+  'builtins.__builtins__',
 ];
 
-/** Exact dangerous globals outside the modules above (`module.name`). */
+/** Exact dangerous globals outside those trees (`module.name`; a dotted suffix of one is dangerous too). */
 export const DANGEROUS_GLOBALS: readonly string[] = [
   'builtins.eval',
   'builtins.exec',
   'builtins.execfile',
   'builtins.compile',
-  'builtins.getattr',
   'builtins.setattr',
   'builtins.delattr',
   'builtins.open',
@@ -164,283 +236,242 @@ export const DANGEROUS_GLOBALS: readonly string[] = [
   'builtins.exit',
   'builtins.quit',
   'builtins.memoryview',
-  'builtins.__builtins__',
+  'builtins.__loader__',
+  'builtins.__spec__',
+  'builtins.copyright',
+  'builtins.credits',
+  'builtins.license',
+
   'types.CodeType',
   'types.FunctionType',
   'types.MethodType',
   'types.ModuleType',
-  'uuid._get_command_stdout',
-  'imaplib.IMAP4_stream',
+  'types.LambdaType',
+  'types.BuiltinFunctionType',
+  'types.new_class',
+  'types.coroutine',
+  'types.GeneratorType',
+  'types.FrameType',
   'logging.FileHandler',
-  'logging.config',
+  'logging.basicConfig',
   'io.FileIO',
   'io.open',
   'io.open_code',
-  'functools.partial',
+  'io.TextIOWrapper',
+  'io.BufferedReader',
+  'io.BufferedWriter',
+  'io.BufferedRandom',
   'functools.reduce',
-  '_functools.partial',
   '_functools.reduce',
-  'numpy.testing._private.utils.runstring',
+  'functools.partialmethod',
+  'functools.singledispatch',
   'numpy.load',
   'numpy.lib.npyio.load',
+  'numpy.save',
+  'numpy.savez',
+  'numpy.savetxt',
+  'numpy.loadtxt',
+  'numpy.genfromtxt',
   'numpy.fromfile',
   'numpy.ctypeslib',
-  'numpy.distutils',
   'numpy.lib.utils',
+  'numpy.memmap',
+  'numpy.core.memmap',
+  'numpy.DataSource',
+  'numpy.lib._datasource',
+  'numpy.lib.format.open_memmap',
+  'numpy.lib.format.read_array',
+  'numpy.ndarray.tofile',
+  'numpy.ndarray.dump',
+  'numpy.testing._private.utils.runstring',
   'torch.load',
-  'torch.serialization.load',
-  'torch.serialization._load',
+  'torch.save',
+  'torch.from_file',
+  'torch.serialization',
   'torch.storage._load_from_bytes',
-  'torch.jit.unsupported_tensor_ops.execWrapper',
-  'torch.utils.collect_env.run',
-  'torch._config_module.load_config',
-  'torch.utils.data.datapipes.utils.decoder.basichandlers',
   'torch.jit.load',
-  'torch.package',
-  'torch.utils.cpp_extension',
-  'torch.ops',
+  'torch.jit.unsupported_tensor_ops.execWrapper',
+  'torch.utils.collect_env',
+  'torch._config_module',
+  'torch.utils.data.datapipes.utils.decoder',
   'torch._C._jit_pass',
+  'torch.classes',
+  'torch._classes',
   'pandas.read_pickle',
   'pandas.io',
-  'mlflow.pyfunc',
-  'mlflow.projects',
-  'joblib.load',
-  'joblib.numpy_pickle.load',
-  'keras.utils.get_file',
-  'tensorflow.io',
-  'tensorflow.keras.utils.get_file',
-  'copyreg._reconstructor.__globals__',
-  'jinja2.Template',
-  'yaml.load',
-  'yaml.unsafe_load',
-  'numpy.memmap',
-  'tarfile.open',
-  'zipfile.ZipFile.extractall',
-  'platform.popen',
-  'pydoc.pipepager',
   'pandas.eval',
-  'pandas.core.computation.eval',
-  'jsonpickle.decode',
-  'numexpr.evaluate',
+  'pandas.core.computation',
+  'pandas.read_csv',
+  'pandas.read_json',
+  'pandas.read_html',
+  'pandas.read_sql',
+  'pandas.read_table',
+  'pandas.read_excel',
+  'pandas.read_parquet',
+  'pandas.read_feather',
+  'pandas.read_hdf',
+  'pandas.DataFrame.to_pickle',
+  'pandas.DataFrame.to_csv',
+  'pandas.DataFrame.query',
+  'pandas.DataFrame.eval',
+  'joblib.load',
+  'joblib.dump',
+  'joblib.numpy_pickle.load',
+  'joblib.numpy_pickle.NumpyUnpickler',
+  'joblib.numpy_pickle_compat.ZipNumpyUnpickler',
+  'joblib.parallel',
+  'joblib.Parallel',
+  'joblib.memory',
+  'joblib.externals',
+  'copyreg._reconstructor.__globals__',
+  'zipfile.ZipFile',
+  'tarfile.open',
+  'platform.popen',
+  'sklearn.utils._testing',
+  'sklearn.datasets',
+  'xgboost.core.Booster.load_model',
+  'xgboost.tracker',
+  'scipy.io',
+  'scipy.LowLevelCallable',
+  'scipy._lib._ccallback',
+  'sympy.parsing',
+  'sympy.sympify',
+  'sympy.core.sympify',
+  'gzip.open',
+  'gzip.GzipFile.__init__',
+  'bz2.open',
+  'lzma.open',
+  'shelve.open',
+  'dbm.open',
 ];
 
-/** Exact globals ML checkpoints need (`module.name`). */
-export const SAFE_GLOBALS: ReadonlySet<string> = new Set([
-  'collections.OrderedDict',
-  'collections.defaultdict',
-  'collections.Counter',
-  'collections.deque',
-  'collections.UserDict',
-  'collections.UserList',
-  'collections.namedtuple',
-  'torch._utils._rebuild_tensor',
-  'torch._utils._rebuild_tensor_v2',
-  'torch._utils._rebuild_tensor_v3',
-  'torch._utils._rebuild_parameter',
-  'torch._utils._rebuild_parameter_with_state',
-  'torch._utils._rebuild_qtensor',
-  'torch._utils._rebuild_sparse_tensor',
-  'torch._utils._rebuild_sparse_csr_tensor',
-  'torch._utils._rebuild_nested_tensor',
-  'torch._utils._rebuild_device_tensor_from_numpy',
-  'torch._utils._rebuild_meta_tensor_no_storage',
-  'torch._utils._rebuild_wrapper_subclass',
-  'torch._utils._rebuild_xla_tensor',
-  'torch._utils._rebuild_mlc_tensor',
-  'torch._tensor._rebuild_from_type_v2',
-  'torch._tensor._rebuild_from_type',
-  'torch.Size',
-  'torch.device',
-  'torch.storage.UntypedStorage',
-  'torch.storage.TypedStorage',
-  'torch.storage._TypedStorage',
-  'torch.UntypedStorage',
-  'torch.Tensor',
-  'torch.nn.parameter.Parameter',
-  'torch.nn.Parameter',
-  'torch.per_tensor_affine',
-  'torch.per_channel_affine',
-  'torch.contiguous_format',
-  'torch.channels_last',
-  'torch.preserve_format',
-  'torch.strided',
-  'torch.sparse_coo',
-  'torch.nn.parameter.UninitializedParameter',
-  ...[
-    'Float',
-    'Double',
-    'Half',
-    'BFloat16',
-    'Long',
-    'Int',
-    'Short',
-    'Char',
-    'Byte',
-    'Bool',
-    'ComplexFloat',
-    'ComplexDouble',
-    'QInt8',
-    'QUInt8',
-    'QInt32',
-    'QUInt4x2',
-    'QUInt2x4',
-  ].map((kind) => `torch.${kind}Storage`),
-  ...[
-    'float32',
-    'float',
-    'float64',
-    'double',
-    'float16',
-    'half',
-    'bfloat16',
-    'int64',
-    'long',
-    'int32',
-    'int',
-    'int16',
-    'short',
-    'int8',
-    'uint8',
-    'bool',
-    'complex64',
-    'complex128',
-    'cfloat',
-    'cdouble',
-    'qint8',
-    'quint8',
-    'qint32',
-    'float8_e4m3fn',
-    'float8_e5m2',
-    'uint16',
-    'uint32',
-    'uint64',
-  ].map((dtype) => `torch.${dtype}`),
-  'numpy.core.multiarray._reconstruct',
-  'numpy.core.multiarray.scalar',
-  'numpy._core.multiarray._reconstruct',
-  'numpy._core.multiarray.scalar',
-  'numpy.ndarray',
-  'numpy.dtype',
-  'numpy.core.numeric._frombuffer',
-  'numpy._core.numeric._frombuffer',
-  'numpy.ma.core._mareconstruct',
-  'numpy.ma.core.MaskedArray',
-  'numpy.random._pickle.__randomstate_ctor',
-  'numpy.random._pickle.__generator_ctor',
-  'numpy.random._pickle.__bit_generator_ctor',
-  'numpy.random.mtrand.RandomState',
-  'numpy.random._mt19937.MT19937',
-  'numpy.random._pcg64.PCG64',
-  'numpy.random._generator.Generator',
-  ...[
-    'float64',
-    'float32',
-    'float16',
-    'int64',
-    'int32',
-    'int16',
-    'int8',
-    'uint8',
-    'uint16',
-    'uint32',
-    'uint64',
-    'bool_',
-    'complex64',
-    'complex128',
-    'object_',
-    'str_',
-    'bytes_',
-  ].map((dtype) => `numpy.${dtype}`),
-  '_codecs.encode',
-  'builtins.set',
-  'builtins.frozenset',
-  'builtins.dict',
-  'builtins.list',
-  'builtins.tuple',
-  'builtins.bytearray',
-  'builtins.bytes',
-  'builtins.complex',
-  'builtins.slice',
-  'builtins.range',
-  'builtins.object',
-  'builtins.int',
-  'builtins.float',
-  'builtins.str',
-  'builtins.bool',
-  'builtins.NoneType',
-  'builtins.Ellipsis',
-  'copyreg._reconstructor',
-  'datetime.datetime',
-  'datetime.date',
-  'datetime.timedelta',
-  'datetime.time',
-  'decimal.Decimal',
-  'fractions.Fraction',
-  'uuid.UUID',
-  'pathlib.PosixPath',
-  'pathlib.WindowsPath',
-  'pathlib.PurePosixPath',
-  'joblib.numpy_pickle.NumpyArrayWrapper',
-  'joblib.numpy_pickle_compat.NDArrayWrapper',
-  'joblib.numpy_pickle_compat.ZNDArrayWrapper',
-  'xgboost.core.Booster',
-  'lightgbm.basic.Booster',
-  'argparse.Namespace',
-  'enum.Enum',
-  'tokenizers.Tokenizer',
-  'tokenizers.models.Model',
-  'transformers.tokenization_utils_base.BatchEncoding',
+/**
+ * Modules whose IMPORT runs code with effects (opening a browser, printing, running a `__main__` entry point):
+ * a GLOBAL naming anything in them is dangerous even when nothing is called. (Any `<package>.__main__` runs its
+ * package's command line at import: `venv.__main__`, `pip.__main__`, `unittest.__main__`...)
+ */
+export const IMPORT_EFFECT_MODULES: readonly string[] = ['antigravity', 'this', 'idlelib', 'turtledemo', 'tkinter.__main__'];
+
+/**
+ * Top-level names of dangerous modules, for dotted names walking THROUGH an attribute that is such a module
+ * (`('torch', 'os.system')` walks torch.os, which is os): a middle component equal to one of these is taken as that
+ * module (the worst reading) unless the full name is allowlisted.
+ */
+const DANGEROUS_ROOTS: ReadonlySet<string> = new Set([
+  ...DANGEROUS_MODULES.filter((m) => !m.includes('.')),
+  'builtins',
+  '__builtin__',
+  '__builtins__',
 ]);
 
 /**
- * Module prefixes whose classes are safe to construct (estimators and model classes: instantiating them runs only
- * their constructors / __setstate__). Dangerous entries still win over these.
+ * Names a dangerous module defines for running code or commands, reading or writing files: never admitted by an
+ * allowlist PATTERN (allowlist.ts), whatever the module (a modeling module doing `from subprocess import Popen`).
  */
-export const SAFE_MODULE_PREFIXES: readonly string[] = [
-  'sklearn',
-  'scipy.sparse',
-  'xgboost.sklearn',
-  'lightgbm.sklearn',
-  'torch.nn.modules',
-  'numpy.dtypes',
-  'catboost.core',
-  'transformers.models',
-  'transformers.configuration_utils',
-  'torchvision.models',
-  'timm.models',
-  'sentence_transformers.models',
-];
+const NEVER_PATTERN_ADMITTED: ReadonlySet<string> = new Set(
+  (
+    'Popen system popen spawn spawnl spawnv spawnve spawnvp execv execve execl execlp execvp call check_call ' +
+    'check_output getoutput getstatusoutput run eval exec compile open load loads dump dumps import_module ' +
+    'fork forkpty kill remove unlink rmtree rename chmod chown putenv setattr getattr delattr Thread Process ' +
+    'urlopen urlretrieve Request socket create_connection'
+  ).split(' '),
+);
 
-export type GlobalVerdict = 'safe' | 'dangerous' | 'unknown';
+export type GlobalVerdict = AllowLevel | 'dangerous' | 'unknown';
 
-function hasModulePrefix(dotted: string, prefix: string): boolean {
-  return dotted === prefix || dotted.startsWith(`${prefix}.`);
+export interface Classification {
+  verdict: GlobalVerdict;
+  /** The name judged: after fix_imports, and through a re-export alias when one was walked. */
+  name: string;
+  /** Why a dangerous name is dangerous (alias walked, import effect, introspection). */
+  why?: string;
 }
 
-function matchesDanger(dotted: string): boolean {
-  return DANGEROUS_MODULES.some((m) => hasModulePrefix(dotted, m)) || DANGEROUS_GLOBALS.some((g) => hasModulePrefix(dotted, g));
+const DANGEROUS_MODULE_SET: ReadonlySet<string> = new Set(DANGEROUS_MODULES);
+const DANGEROUS_GLOBAL_SET: ReadonlySet<string> = new Set(DANGEROUS_GLOBALS);
+
+function inTree(dotted: string, tree: string): boolean {
+  return dotted === tree || dotted.startsWith(`${tree}.`);
+}
+
+function isDunder(part: string): boolean {
+  return part.length > 4 && part.startsWith('__') && part.endsWith('__');
 }
 
 /** Matches a user allowlist entry: `module.name` exactly, or `module.*` for every name in that module tree. */
 function userAllows(dotted: string, allowed: readonly string[]): boolean {
-  return allowed.some((entry) => (entry.endsWith('.*') ? hasModulePrefix(dotted, entry.slice(0, -2)) : entry === dotted));
+  return allowed.some((entry) => (entry.endsWith('.*') ? inTree(dotted, entry.slice(0, -2)) : entry === dotted));
+}
+
+/** The dangerous reading of a module + dotted name, if any. */
+function dangerOf(module: string, name: string, depth = 0): { name: string; why: string } | undefined {
+  const dotted = name ? `${module}.${name}` : module;
+  // Every dotted prefix of the full name, looked up in sets: linear in the name, whatever the lists' sizes.
+  let prefix = '';
+  for (const part of dotted.split('.')) {
+    prefix = prefix ? `${prefix}.${part}` : part;
+    if (DANGEROUS_MODULE_SET.has(prefix)) return { name: dotted, why: `in ${prefix}` };
+    if (DANGEROUS_GLOBAL_SET.has(prefix)) return { name: dotted, why: prefix };
+  }
+  const parts = module.split('.');
+  if (parts.length > 1 && parts[parts.length - 1] === '__main__')
+    return { name: dotted, why: 'importing a __main__ module runs its program' };
+  for (const m of IMPORT_EFFECT_MODULES) if (inTree(module, m)) return { name: dotted, why: `importing ${m} runs code` };
+  const segments = name ? name.split('.') : [];
+  if (segments.some(isDunder)) return { name: dotted, why: 'dunder attribute (interpreter introspection)' };
+  if (depth > 4) return undefined;
+  // Re-exports walked by a dotted name: module.a.b where module.a is (an alias of) a dangerous module or function.
+  for (let i = 0; i < segments.length; i++) {
+    const head = `${module}.${segments.slice(0, i + 1).join('.')}`;
+    const alias = ALIASES.get(head);
+    if (alias !== undefined) {
+      const rest = segments.slice(i + 1).join('.');
+      const [aliasModule, ...aliasName] = alias.split('.');
+      const target = dangerOf(aliasModule as string, [...aliasName, ...(rest ? [rest] : [])].join('.'), depth + 1);
+      if (target) return { name: target.name, why: `${head} is ${alias}` };
+      if (!rest) continue;
+    }
+    // A middle component naming a dangerous module: the attribute walked is (taken to be) that module.
+    if (i < segments.length - 1 && DANGEROUS_ROOTS.has(segments[i] as string)) {
+      const inner = dangerOf(segments[i] as string, segments.slice(i + 1).join('.'), depth + 1);
+      return { name: dotted, why: `walks through ${segments[i]}${inner ? ` (${inner.name})` : ''}` };
+    }
+  }
+  return undefined;
 }
 
 /**
- * Classifies a resolved global. Dotted names (`STACK_GLOBAL('pathlib', 'os.system')`, `torch.os.system`) are
- * attribute walks: every tail of the path is checked against the dangerous lists, and a dotted name is never
- * allowlisted by a module prefix.
+ * Classifies a global as find_class receives it. `protocol` is the stream's protocol at that opcode: below 3,
+ * find_class first maps Python 2 names (fix_imports); both names are checked for danger, the loaded one for the
+ * allowlist. `allowed` is the user's allowlist (exact `module.name` or `module.*`), never the model's.
  */
-export function classifyGlobal(module: string, name: string, allowed: readonly string[] = []): GlobalVerdict {
-  const dotted = `${module}.${name}`;
-  if (SAFE_GLOBALS.has(dotted)) return 'safe';
-  const segments = dotted.split('.');
-  for (let start = 0; start < segments.length; start++) {
-    if (matchesDanger(segments.slice(start).join('.'))) return 'dangerous';
+export function classifyGlobal(
+  module: string,
+  name: string,
+  options: { protocol?: number; allowed?: readonly string[] } = {},
+): Classification {
+  const mapped = fixImports(module, name);
+  const real = (options.protocol ?? 0) < 3 ? mapped : { module, name };
+  const dotted = `${real.module}.${real.name}`;
+  const level = ALLOWLIST.get(dotted);
+  if (level) return { verdict: level, name: dotted };
+  const danger =
+    dangerOf(real.module, real.name) ??
+    (mapped.module !== real.module || mapped.name !== real.name ? dangerOf(mapped.module, mapped.name) : undefined);
+  if (danger) return { verdict: 'dangerous', name: danger.name, why: danger.why };
+  if (options.allowed && userAllows(dotted, options.allowed)) return { verdict: 'call', name: dotted };
+  const last = real.name.split('.').pop() ?? '';
+  if (!NEVER_PATTERN_ADMITTED.has(last)) {
+    for (const { pattern, level: patternLevel } of ALLOW_PATTERNS)
+      if (pattern.test(dotted)) return { verdict: patternLevel, name: dotted };
   }
-  // Private/dunder names inside a path (`__globals__`, `__builtins__`, `__subclasses__`) are introspection walks.
-  if (name.split('.').some((part) => part.startsWith('__') && part.endsWith('__') && part !== '__init__')) return 'dangerous';
-  if (userAllows(dotted, allowed)) return 'safe';
-  if (!name.includes('.') && SAFE_MODULE_PREFIXES.some((prefix) => hasModulePrefix(module, prefix))) return 'safe';
-  return 'unknown';
+  // An attribute of an allowlisted class (an enum member, a constant, a method held as a value): data. Calling it
+  // needs its own entry.
+  const dot = real.name.lastIndexOf('.');
+  if (dot > 0) {
+    const owner = `${real.module}.${real.name.slice(0, dot)}`;
+    const ownerLevel = ALLOWLIST.get(owner) ?? ALLOW_PATTERNS.find((p) => p.pattern.test(owner))?.level;
+    if (ownerLevel && /^[A-Za-z_][A-Za-z0-9_]*$/.test(last)) return { verdict: 'data', name: dotted };
+  }
+  return { verdict: 'unknown', name: dotted };
 }

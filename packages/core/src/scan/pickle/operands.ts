@@ -315,10 +315,8 @@ export function decodeUtf8Strict(bytes: Uint8Array): string | undefined {
 
 /** Latin-1 (every byte its code point), fast for the short operands pickles are made of. */
 export function latin1(bytes: Uint8Array): string {
-  if (bytes.length > 64) return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
-  let s = '';
-  for (let i = 0; i < bytes.length; i++) s += String.fromCharCode(bytes[i] as number);
-  return s;
+  // One flat string (a char-by-char concatenation would build a rope that every later read flattens).
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
 }
 
 /**

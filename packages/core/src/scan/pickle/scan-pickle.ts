@@ -1,13 +1,23 @@
 /**
- * Scanning a pickle stream: runs the symbolic VM over every pickle in the stream and turns what it saw into
- * findings (allowlist first, always-dangerous list critical), scanning nested pickles recursively.
+ * Scanning a pickle stream: runs the symbolic VM over every pickle in the stream and judges what loading it would
+ * do. Each global is judged by its exact name (globals.ts) AND by how the stream uses it:
+ * - called: REDUCE/INST/OBJ on it, or handed to a callable that calls it (models.ts: `_rebuild_from_type_v2(f, ...)`
+ *   calls f, `partial(f)` exists to call f, an unmodelled callable is taken to call a callable argument);
+ * - instantiated: NEWOBJ, or built by a reconstructor (`copyreg._reconstructor(cls, object, None)`): only the
+ *   class's own `__new__` and state restore run;
+ * - referenced: only held as data.
+ * The severity line: a dangerous global reached by a call is critical, referenced high; a global outside the
+ * allowlist reached by a call is high (the scanner cannot prove what it runs), instantiated or referenced medium
+ * (importing a library class and restoring its state runs that library's own object protocol), raised to high by
+ * --strict. `getattr` with constant operands is resolved to the attribute it names, which is judged instead.
  */
-import type { Finding, FindingLocation, HandlerConfig, ScanIssue } from '../types.js';
+import { createHash } from 'node:crypto';
+import type { Finding, FindingLocation, HandlerConfig, ScanBudget, ScanIssue, Severity } from '../types.js';
 import { makeFinding } from './findings.js';
-import { classifyGlobal, fixImports } from './globals.js';
+import { type Classification, classifyGlobal } from './globals.js';
 import { MAX_FINDINGS_PER_RULE, MAX_NESTED_PER_PICKLE, MAX_PICKLE_NESTING, MAX_PICKLES_PER_STREAM } from './limits.js';
-import { looksLikePickle } from './looks-like-pickle.js';
-import { describe, type RunOptions, runPickle, type SymValue } from './vm.js';
+import { type ArgRole, DATA_ONLY_CALLABLES, DECODERS, type DecodeFailure, modelOf, NESTED_LOADERS } from './models.js';
+import { type CallValue, describe, type GlobalValue, type PickleRun, type RunOptions, runPickle, type SymValue } from './vm.js';
 
 /** Scans nested bytes; the engine's ctx.scanNested, or a pickle-only fallback. */
 export type NestedScanner = (bytes: Uint8Array, member: string) => Promise<{ findings: Finding[]; errors: ScanIssue[] }>;
@@ -22,6 +32,8 @@ export interface PicklePassOptions {
   maxPickles?: number;
   /** Loader behaviour the VM follows (joblib: raw array data after a NumpyArrayWrapper's BUILD; see RunOptions). */
   vm?: RunOptions;
+  /** The top-level file's budget: bytes decoded from inside the pickle (zlib, base64...) are charged to it. */
+  budget?: ScanBudget;
 }
 
 export interface PickleScanResult {
@@ -31,28 +43,31 @@ export interface PickleScanResult {
   pickles: number;
   /** Offset after the last complete pickle. */
   end: number;
+  /** True when CPython rejects the stream before any opcode with an effect (it is not a pickle that does anything). */
+  inert: boolean;
 }
 
-/** Loaders whose argument is itself a pickle. */
-const NESTED_LOADERS = new Set([
-  'pickle.loads',
-  '_pickle.loads',
-  'pickle.load',
-  '_pickle.load',
-  'torch.load',
-  'torch.serialization.load',
-  'torch.storage._load_from_bytes',
-  'dill.loads',
-  'cloudpickle.loads',
-  'joblib.load',
-  'numpy.load',
-]);
+/** How a global is used by the stream, weakest first. */
+type Use = 'referenced' | 'instantiated' | 'called';
+const USE_RANK: Record<Use, number> = { referenced: 0, instantiated: 1, called: 2 };
 
-const LOADER_NAMES = new Set(['loads', 'load', '_load_from_bytes']);
+/** Something the stream can call: a global, or an attribute resolved from one (getattr with constant operands). */
+interface Target {
+  module: string;
+  name: string;
+  protocol: number;
+  /** The object that carries it (a GlobalValue, or the getattr call whose result it is). */
+  key: object;
+  offset: number;
+  opcodeIndex: number;
+  via?: string;
+}
 
-function resolved(value: SymValue): { module: string; name: string } | undefined {
-  if (value.kind !== 'global') return undefined;
-  return fixImports(value.module, value.name);
+interface Mark {
+  target: Target;
+  use: Use;
+  where: FindingLocation;
+  how: string;
 }
 
 /** Scans every pickle of a stream (bytes fully in memory). Never throws on input. */
@@ -65,225 +80,55 @@ export async function scanPickleStream(data: Uint8Array, options: PicklePassOpti
     perRule.set(finding.ruleId, count + 1);
     if (count < MAX_FINDINGS_PER_RULE) findings.push(finding);
   };
+  const base = (): FindingLocation => (options.members.length ? { members: [...options.members] } : {});
   const maxPickles = Math.min(options.maxPickles ?? MAX_PICKLES_PER_STREAM, MAX_PICKLES_PER_STREAM);
   let offset = 0;
   let pickles = 0;
+  let inert = false;
+  const nested = { count: 0, limitReported: false };
   if (data.length === 0) {
-    const where = { ...(options.members.length ? { members: [...options.members] } : {}), offset: 0 };
+    const where = { ...base(), offset: 0 };
     add(makeFinding('MS-PKL-009', 'Pickle could not be fully parsed: the stream is empty', where, { error: 'empty' }));
     errors.push({ code: 'FORMAT_INVALID', message: 'empty pickle stream', location: where });
+    return { findings, errors, pickles: 0, end: 0, inert: true };
   }
-  let nestedCount = 0;
   while (offset < data.length) {
     if (pickles >= maxPickles) break;
     const pickleIndex = pickles;
     const run = runPickle(data, offset, options.vm);
-    const loc = (extra: FindingLocation): FindingLocation => ({
-      ...(options.members.length ? { members: [...options.members] } : {}),
-      pickleIndex,
-      ...extra,
-    });
-    const before = findings.length;
-    const calledAt = new Set<number>();
-    const nestedAt = new Set<number>();
-    for (const e of run.events) if (e.type === 'call' && e.callee.kind === 'global') calledAt.add(e.callee.opcodeIndex);
-    for (const event of run.events) {
-      switch (event.type) {
-        case 'global': {
-          const { module, name } = fixImports(event.module, event.name);
-          const verdict = classifyGlobal(module, name, options.config.allowedGlobals);
-          if (verdict === 'safe') break;
-          // Calls are reported on the call event; here only the reference (skipped if it will be called).
-          if (calledAt.has(event.opcodeIndex)) break;
-          const evidence = {
-            module,
-            name,
-            opcode: event.opcode,
-            ...(module !== event.module ? { originalModule: event.module } : {}),
-          };
-          const where = loc({ offset: event.offset, opcodeIndex: event.opcodeIndex });
-          if (verdict === 'dangerous')
-            add(makeFinding('MS-PKL-002', `Dangerous global ${module}.${name} imported`, where, evidence));
-          else
+    if (run.error && !run.effects && !run.events.some((e) => e.type === 'limit')) {
+      // CPython rejects these bytes before anything with an effect: no pickle (trailing data after the last one).
+      const where = { ...base(), pickleIndex, offset: run.error.offset };
+      if (pickleIndex === 0) {
+        inert = true;
+        // An extension code (EXT1/2/4) names a global through copyreg's registry, which CPython leaves empty: it
+        // stops there, but a process that registered codes would import one. Reported where a pickle is expected.
+        for (const e of run.events)
+          if (e.type === 'ext')
             add(
               makeFinding(
-                'MS-PKL-004',
-                `Non-allowlisted global ${module}.${name} imported`,
-                where,
-                evidence,
-                options.config.strict ? 'high' : 'medium',
+                'MS-PKL-011',
+                `Extension registry code ${e.code}`,
+                { ...base(), pickleIndex, offset: e.offset, opcodeIndex: e.opcodeIndex },
+                { code: e.code },
               ),
             );
-          break;
-        }
-        case 'call': {
-          const where = loc({ offset: event.offset, opcodeIndex: event.opcodeIndex });
-          const target = resolved(event.callee);
-          if (!target) {
-            if (
-              event.callee.kind === 'call' ||
-              event.callee.kind === 'unknown' ||
-              event.callee.kind === 'str' ||
-              event.callee.kind === 'persid'
-            ) {
-              add(
-                makeFinding('MS-PKL-003', `${event.opcode} calls ${describe(event.callee)}`, where, {
-                  opcode: event.opcode,
-                  callee: describe(event.callee),
-                }),
-              );
-            }
-            break;
-          }
-          const dotted = `${target.module}.${target.name}`;
-          const verdict = classifyGlobal(target.module, target.name, options.config.allowedGlobals);
-          const evidence = { module: target.module, name: target.name, opcode: event.opcode };
-          if (verdict === 'dangerous')
-            add(makeFinding('MS-PKL-001', `Dangerous global ${dotted} called (${event.opcode})`, where, evidence));
-          else if (verdict === 'unknown') {
-            // NEWOBJ/NEWOBJ_EX only run cls.__new__ on a class (CPython refuses non-types): a reference-level risk.
-            if (event.opcode === 'NEWOBJ' || event.opcode === 'NEWOBJ_EX') {
-              const severity = options.config.strict ? 'high' : 'medium';
-              add(
-                makeFinding(
-                  'MS-PKL-004',
-                  `Non-allowlisted class ${dotted} instantiated (${event.opcode})`,
-                  where,
-                  evidence,
-                  severity,
-                ),
-              );
-            } else add(makeFinding('MS-PKL-003', `Non-allowlisted ${dotted} called (${event.opcode})`, where, evidence));
-          }
-          const isLoader = NESTED_LOADERS.has(dotted) || LOADER_NAMES.has(target.name.split('.').pop() ?? '');
-          if (isLoader && event.args?.kind === 'tuple') {
-            for (const arg of event.args.items) {
-              const bytes = arg.kind === 'bytes' ? arg.value : arg.kind === 'str' ? latin1Bytes(arg.value) : undefined;
-              if (!bytes || nestedCount >= MAX_NESTED_PER_PICKLE) continue;
-              nestedCount++;
-              add(
-                makeFinding('MS-PKL-007', `Pickle bytes handed to ${dotted}`, where, {
-                  module: target.module,
-                  name: target.name,
-                  bytes: bytes.length,
-                }),
-              );
-              await scanNested(bytes, `pickle@${event.offset}`, where);
-            }
-          }
-          break;
-        }
-        case 'build':
-        case 'mutate': {
-          if (event.target.kind !== 'global') break;
-          const target = resolved(event.target);
-          const what = target ? `${target.module}.${target.name}` : describe(event.target);
-          add(
-            makeFinding(
-              'MS-PKL-006',
-              `${event.type === 'build' ? 'BUILD' : event.opcode} mutates the imported object ${what}`,
-              loc({ offset: event.offset, opcodeIndex: event.opcodeIndex }),
-              { target: what },
-            ),
-          );
-          break;
-        }
-        case 'nonconstant-global':
-          add(
-            makeFinding('MS-PKL-005', event.detail, loc({ offset: event.offset, opcodeIndex: event.opcodeIndex }), {
-              detail: event.detail,
-            }),
-          );
-          break;
-        case 'ext':
-          add(
-            makeFinding(
-              'MS-PKL-011',
-              `Extension registry code ${event.code}`,
-              loc({ offset: event.offset, opcodeIndex: event.opcodeIndex }),
-              { code: event.code },
-            ),
-          );
-          break;
-        case 'frame-overrun':
-          add(
-            makeFinding(
-              'MS-PKL-012',
-              'An opcode argument runs past the end of its FRAME',
-              loc({ offset: event.offset, opcodeIndex: event.opcodeIndex }),
-            ),
-          );
-          break;
-        case 'limit':
-          add(
-            makeFinding(
-              'MS-PKL-010',
-              `Limit ${event.limit} reached; the rest of the pickle was not inspected`,
-              loc({ offset: event.offset, opcodeIndex: event.opcodeIndex }),
-              { limit: event.limit },
-            ),
-          );
-          break;
-        case 'embedded': {
-          if (nestedCount >= MAX_NESTED_PER_PICKLE) break;
-          nestedCount++;
-          const where = loc({ offset: event.offset, opcodeIndex: event.opcodeIndex });
-          await scanNested(data.subarray(event.start, event.end), `pickle@${event.start}`, where);
-          break;
-        }
-        case 'bytes':
-        case 'text': {
-          if (nestedCount >= MAX_NESTED_PER_PICKLE || nestedAt.has(event.opcodeIndex)) break;
-          const decoded = event.type === 'bytes' ? { bytes: event.value, encoding: 'raw' } : decodeEncodedPickle(event.value);
-          if (!decoded || decoded.bytes.length < 4 || !looksLikePickle(decoded.bytes)) break;
-          nestedCount++;
-          nestedAt.add(event.opcodeIndex);
-          const where = loc({ offset: event.offset, opcodeIndex: event.opcodeIndex });
-          const inner = await scanNested(decoded.bytes, `pickle@${event.offset}`, where);
-          const unsafe = inner.some((f) => f.severity === 'medium' || f.severity === 'high' || f.severity === 'critical');
-          const message = unsafe
-            ? `Pickle stored as ${decoded.encoding} data carries unsafe content`
-            : `Pickle stored as ${decoded.encoding} data (its content looks safe)`;
-          add(
-            makeFinding(
-              'MS-PKL-007',
-              message,
-              where,
-              { bytes: decoded.bytes.length, encoding: decoded.encoding },
-              unsafe ? 'high' : 'low',
-            ),
-          );
-          break;
-        }
-      }
-    }
-    if (run.error) {
-      const where = loc({ offset: run.error.offset, opcodeIndex: run.error.opcodeIndex });
-      if (pickleIndex > 0 && run.opcodes <= 1 && findings.length === before) {
+        add(
+          makeFinding('MS-PKL-009', `Pickle could not be fully parsed: ${run.error.message}`, where, {
+            error: run.error.message,
+          }),
+        );
+        errors.push({ code: 'FORMAT_INVALID', message: run.error.message, location: where });
+      } else
         add(
           makeFinding('MS-PKL-013', `${data.length - offset} bytes after the last pickle are not a pickle`, where, {
             bytes: data.length - offset,
           }),
         );
-        break;
-      }
-      const isLimit = run.events.some((e) => e.type === 'limit');
-      if (!isLimit) {
-        const seriousBefore = findings.some((f) => f.severity !== 'info' && f.severity !== 'low');
-        if (seriousBefore)
-          add(
-            makeFinding('MS-PKL-008', `Pickle breaks after findings: ${run.error.message}`, where, { error: run.error.message }),
-          );
-        else
-          add(
-            makeFinding('MS-PKL-009', `Pickle could not be fully parsed: ${run.error.message}`, where, {
-              error: run.error.message,
-            }),
-          );
-      }
-      errors.push({ code: 'FORMAT_INVALID', message: run.error.message, location: where });
       break;
     }
+    await judgeRun(run, data, pickleIndex, options, add, errors, nested);
+    if (run.error) break;
     pickles++;
     offset = run.end;
   }
@@ -292,45 +137,555 @@ export async function scanPickleStream(data: Uint8Array, options: PicklePassOpti
       makeFinding(
         'MS-PKL-010',
         `Limit MAX_PICKLES_PER_STREAM reached at offset ${offset}`,
-        { pickleIndex: pickles, offset },
+        { ...base(), pickleIndex: pickles, offset },
         { limit: 'MAX_PICKLES_PER_STREAM' },
       ),
     );
   }
-  return { findings, errors, pickles, end: offset };
+  return { findings, errors, pickles, end: offset, inert };
+}
 
-  async function scanNested(bytes: Uint8Array, member: string, where: FindingLocation): Promise<Finding[]> {
+/** Judges one run of the VM (one pickle) and adds its findings. */
+async function judgeRun(
+  run: PickleRun,
+  data: Uint8Array,
+  pickleIndex: number,
+  options: PicklePassOptions,
+  add: (finding: Finding) => void,
+  errors: ScanIssue[],
+  nested: { count: number; limitReported: boolean },
+): Promise<void> {
+  const strict = options.config.strict;
+  const loc = (offset: number, opcodeIndex: number): FindingLocation => ({
+    ...(options.members.length ? { members: [...options.members] } : {}),
+    pickleIndex,
+    offset,
+    opcodeIndex,
+  });
+  const classified = new Map<string, Classification>();
+  const classify = (t: { module: string; name: string; protocol: number }): Classification => {
+    const key = `${t.protocol < 3 ? 2 : 3}\u0000${t.module}\u0000${t.name}`;
+    let c = classified.get(key);
+    if (!c) {
+      c = classifyGlobal(t.module, t.name, { protocol: t.protocol, allowed: options.config.allowedGlobals });
+      classified.set(key, c);
+    }
+    return c;
+  };
+  const marks = new Map<object, Mark>();
+  /** Globals whose use is judged by a model instead (a loader given constant bytes: the nested scan decides). */
+  const modelled = new Set<object>();
+  /** Digests of nested pickles already scanned in this run (a base64 string that is also handed to pickle.loads). */
+  const scannedDigests = new Set<string>();
+  /** Pickles stored as data, scanned after the loaders (which report them better) had their turn. */
+  const stored: { bytes: Uint8Array; where: FindingLocation; member: string; what: string }[] = [];
+  const globalsSeen: GlobalValue[] = [];
+  /** getattr results and partials, resolved once. */
+  const attributeOf = new Map<CallValue, Target | null>();
+  /** getattr results whose owner is a global: existing objects of a module (mutating one changes live code). */
+  const liveAttributes = new Set<CallValue>();
+  let calls = 0;
+  let serious = false;
+  const report = (finding: Finding) => {
+    if (finding.severity === 'medium' || finding.severity === 'high' || finding.severity === 'critical') serious = true;
+    add(finding);
+  };
+
+  const mark = (target: Target, use: Use, where: FindingLocation, how: string) => {
+    const existing = marks.get(target.key);
+    if (!existing || USE_RANK[use] > USE_RANK[existing.use]) marks.set(target.key, { target, use, where, how });
+  };
+
+  /** What calling `value` calls: a global, an attribute getattr resolved, a partial's function. */
+  const targetOf = (value: SymValue, depth = 0): Target | undefined => {
+    if (depth > 8) return undefined;
+    if (value.kind === 'global')
+      return {
+        module: value.module,
+        name: value.name,
+        protocol: value.protocol,
+        key: value,
+        offset: value.offset,
+        opcodeIndex: value.opcodeIndex,
+      };
+    if (value.kind !== 'call') return undefined;
+    const cached = attributeOf.get(value);
+    if (cached !== undefined) return cached ?? undefined;
+    let result: Target | undefined;
+    const callee = targetOf(value.callee, depth + 1);
+    const calleeName = callee ? classify(callee).name : undefined;
+    const args = value.args.kind === 'tuple' || value.args.kind === 'list' ? value.args.items : [];
+    if (calleeName === 'builtins.getattr' && args.length >= 2 && args[1]?.kind === 'str') {
+      const attr = args[1].value;
+      const owner = args[0] as SymValue;
+      const ownerTarget = ownerName(owner, depth);
+      if (owner.kind === 'global' || (owner.kind === 'call' && liveAttributes.has(owner))) liveAttributes.add(value);
+      if (ownerTarget)
+        result = {
+          module: ownerTarget.module,
+          name: ownerTarget.name ? `${ownerTarget.name}.${attr}` : attr,
+          protocol: ownerTarget.protocol,
+          key: value,
+          offset: value.offset,
+          opcodeIndex: value.opcodeIndex,
+          via: `builtins.getattr(${describe(owner)}, '${attr}')`,
+        };
+    } else if ((calleeName === 'functools.partial' || calleeName === '_functools.partial') && args[0]) {
+      result = targetOf(args[0], depth + 1);
+    }
+    attributeOf.set(value, result ?? null);
+    return result;
+  };
+
+  /**
+   * The qualified name an attribute lookup starts from: a global itself; an instance built by an allowlisted class
+   * (its attributes are that class's); a constant of a builtin type.
+   */
+  const ownerName = (owner: SymValue, depth: number): { module: string; name: string; protocol: number } | undefined => {
+    const direct = targetOf(owner, depth + 1);
+    if (direct && owner.kind === 'global') return direct;
+    if (owner.kind === 'call') {
+      if (direct) return direct; // getattr of a getattr result
+      const cls = targetOf(owner.callee, depth + 1);
+      if (cls) {
+        const c = classify(cls);
+        // An instance of a class: its attributes are the class's attributes (bound methods).
+        const model = modelOf(c.name);
+        const built = model?.args[0] === 'instantiated' && owner.args.kind === 'tuple' ? owner.args.items[0] : undefined;
+        const instanceOf = built ? targetOf(built, depth + 1) : cls;
+        if (instanceOf) return { module: instanceOf.module, name: instanceOf.name, protocol: instanceOf.protocol };
+      }
+      return undefined;
+    }
+    const builtinType: Partial<Record<SymValue['kind'], string>> = {
+      str: 'str',
+      bytes: 'bytes',
+      int: 'int',
+      bool: 'bool',
+      float: 'float',
+      tuple: 'tuple',
+      list: 'list',
+      dict: 'dict',
+      set: 'set',
+      none: 'NoneType',
+    };
+    const type = builtinType[owner.kind];
+    return type ? { module: 'builtins', name: type, protocol: 3 } : undefined;
+  };
+
+  /** Judges an argument handed to a callable with the given role. */
+  const judgeArgument = (arg: SymValue | undefined, role: ArgRole, where: FindingLocation, via: string) => {
+    if (!arg || role === 'data') return;
+    const target = targetOf(arg);
+    if (target)
+      mark(
+        target,
+        role === 'called' ? 'called' : 'instantiated',
+        where,
+        `passed to ${via}, which ${role === 'called' ? 'calls' : 'instantiates'} it`,
+      );
+  };
+
+  /** Callable-ish values (a global, a resolved attribute, a partial) among the direct arguments. */
+  const callableArgs = (args: readonly SymValue[]) => args.filter((a) => targetOf(a) !== undefined);
+
+  const judgeCall = async (call: CallValue, where: FindingLocation) => {
+    calls++;
+    const target = targetOf(call.callee);
+    const args = call.args.kind === 'tuple' || call.args.kind === 'list' ? call.args.items : [];
+    if (!target) {
+      if (
+        call.callee.kind === 'call' ||
+        call.callee.kind === 'unknown' ||
+        call.callee.kind === 'persid' ||
+        call.callee.kind === 'ext'
+      ) {
+        report(
+          makeFinding('MS-PKL-003', `${call.opcode} calls ${describe(call.callee)}`, where, {
+            opcode: call.opcode,
+            callee: describe(call.callee),
+          }),
+        );
+        for (const arg of callableArgs(args)) judgeArgument(arg, 'called', where, describe(call.callee));
+      }
+      return;
+    }
+    const c = classify(target);
+    const use: Use = call.opcode === 'NEWOBJ' || call.opcode === 'NEWOBJ_EX' ? 'instantiated' : 'called';
+    // getattr with constant operands and partial creation are modelled: what they resolve to is judged where used.
+    if (c.name === 'builtins.getattr' && args.length >= 2 && args[1]?.kind === 'str') {
+      const resolved = targetOf(call);
+      if (resolved) mark(resolved, 'referenced', where, `builtins.getattr(${describe(args[0])}, '${args[1].value}')`);
+      else
+        report(
+          makeFinding('MS-PKL-003', `builtins.getattr on ${describe(args[0])}: the attribute cannot be resolved`, where, {
+            opcode: call.opcode,
+            attribute: args[1].value,
+          }),
+        );
+      return;
+    }
+    if (c.name === 'builtins.getattr') {
+      report(makeFinding('MS-PKL-001', 'builtins.getattr with a computed attribute name', where, { opcode: call.opcode }));
+      return;
+    }
+    const loaderArg = NESTED_LOADERS.get(c.name);
+    if (loaderArg !== undefined) {
+      const inner = decodeBytes(args[loaderArg], 0);
+      if (inner instanceof Uint8Array) {
+        modelled.add(target.key);
+        // torch writes _load_from_bytes itself (pickling a storage): its content decides. Any other loader called
+        // at load time unpickles a second stage: high even when that stage is clean today.
+        await scanEmbedded(
+          inner,
+          where,
+          `${c.name}`,
+          `Pickle bytes handed to ${c.name}`,
+          true,
+          c.name !== 'torch.storage._load_from_bytes',
+        );
+        return;
+      }
+      if (inner && 'failure' in inner && inner.failure !== 'error') {
+        report(
+          makeFinding('MS-PKL-010', `Bytes handed to ${c.name} could not be decoded: ${inner.detail}`, where, {
+            limit: inner.failure === 'budget' ? 'MAX_DECOMPRESSED_BYTES_PER_FILE' : 'UNSUPPORTED_CODEC',
+            loader: c.name,
+          }),
+        );
+      }
+      mark(target, 'called', where, `${call.opcode} on data the file does not hold`);
+      return;
+    }
+    mark(target, use, where, call.opcode);
+    const model = modelOf(c.name);
+    if (model) {
+      for (let i = 0; i < args.length; i++) {
+        let role = model.args[i] ?? model.rest ?? 'data';
+        if (model.reconstructor && i === 1) {
+          const baseTarget = targetOf(args[1] as SymValue);
+          role = baseTarget && classify(baseTarget).name === 'builtins.object' ? 'data' : 'called';
+        }
+        judgeArgument(args[i], role, where, c.name);
+      }
+      if (model.hooksArg !== undefined) {
+        for (const hook of itemsOf(args[model.hooksArg])) judgeArgument(hook, 'called', where, `${c.name} (backward hooks)`);
+      }
+      return;
+    }
+    if (DATA_ONLY_CALLABLES.has(c.name)) {
+      if (c.name === 'builtins.type' && call.args.kind === 'tuple' && call.args.length === 3)
+        report(
+          makeFinding('MS-PKL-003', 'builtins.type called with 3 arguments: creates a class', where, { opcode: call.opcode }),
+        );
+      return;
+    }
+    for (const arg of callableArgs(args)) judgeArgument(arg, 'called', where, c.name);
+    if (call.kwargs?.kind === 'dict')
+      for (const [, value] of call.kwargs.entries) if (targetOf(value)) judgeArgument(value, 'called', where, c.name);
+  };
+
+  /** Items of a container (a dict's values, a list/tuple's items, an object's added items). */
+  const itemsOf = (value: SymValue | undefined): SymValue[] => {
+    if (!value) return [];
+    if (value.kind === 'dict') return value.entries.map(([, v]) => v);
+    if (value.kind === 'list' || value.kind === 'tuple' || value.kind === 'set') return value.items;
+    if (value.kind === 'call') return value.items ?? [];
+    return [];
+  };
+
+  /**
+   * Constant bytes a value evaluates to through the decoders pickles use (zlib, base64, hex, BytesIO...), bounded
+   * by the file's decompression budget. A DecodeFailure when a decoder stops; undefined when not constant.
+   */
+  const decodeBytes = (value: SymValue | undefined, depth: number): Uint8Array | DecodeFailure | undefined => {
+    if (!value || depth > 16) return undefined;
+    if (value.kind === 'bytes') return value.value;
+    // A str handed straight to a loader is a path (torch.load, joblib.load...) or a TypeError (pickle.loads):
+    // never pickle bytes. Decoders take str (base64, hex).
+    if (value.kind === 'str') return depth > 0 ? latin1Bytes(value.value) : undefined;
+    if (value.kind !== 'call') return undefined;
+    const target = targetOf(value.callee);
+    if (!target) return undefined;
+    const decoder = DECODERS.get(classify(target).name);
+    if (!decoder) return undefined;
+    const raw = value.args.kind === 'tuple' ? value.args.items : [];
+    const inputs: (Uint8Array | string | undefined)[] = [];
+    for (const arg of raw) {
+      if (arg.kind === 'str') inputs.push(arg.value);
+      else if (arg.kind === 'none' || arg.kind === 'int' || arg.kind === 'bool') inputs.push(undefined);
+      else {
+        const inner = decodeBytes(arg, depth + 1);
+        if (inner === undefined || !(inner instanceof Uint8Array)) return inner;
+        inputs.push(inner);
+      }
+    }
+    const limit = options.budget ? options.budget.remainingDecompressed : MAX_DECODED_BYTES;
+    const out = decoder(inputs, Math.min(limit, MAX_DECODED_BYTES));
+    if (out instanceof Uint8Array && options.budget && !options.budget.chargeDecompressed(out.length))
+      return { failure: 'budget', detail: 'the file\u2019s decompression budget is spent' };
+    return out;
+  };
+
+  /** Scans bytes that are (or may be) a pickle run by the loader, and reports what was found. */
+  const scanEmbedded = async (
+    bytes: Uint8Array,
+    where: FindingLocation,
+    member: string,
+    what: string,
+    loaded: boolean,
+    secondStage = false,
+  ) => {
+    const digest = createHash('sha256').update(bytes).digest('hex');
+    if (scannedDigests.has(digest)) return;
+    scannedDigests.add(digest);
+    if (nested.count >= MAX_NESTED_PER_PICKLE) {
+      if (!nested.limitReported) {
+        nested.limitReported = true;
+        report(
+          makeFinding(
+            'MS-PKL-010',
+            `Limit MAX_NESTED_PER_PICKLE (${MAX_NESTED_PER_PICKLE}) reached: further nested pickles were not inspected`,
+            where,
+            { limit: 'MAX_NESTED_PER_PICKLE' },
+          ),
+        );
+      }
+      return;
+    }
+    nested.count++;
     if (options.depth + 1 > MAX_PICKLE_NESTING) {
-      add(
+      report(
         makeFinding('MS-PKL-010', 'Limit MAX_PICKLE_NESTING reached: a nested pickle was not inspected', where, {
           limit: 'MAX_PICKLE_NESTING',
         }),
       );
-      return [];
+      return;
     }
     const inner = options.nested
-      ? await options.nested(bytes, member)
-      : await scanPickleStream(bytes, { ...options, depth: options.depth + 1, members: [...options.members, member] });
+      ? await options.nested(bytes, `pickle@${where.offset ?? 0}`)
+      : await scanPickleStream(bytes, {
+          ...options,
+          depth: options.depth + 1,
+          members: [...options.members, `pickle@${where.offset ?? 0}`],
+        });
     for (const finding of inner.findings) add(finding);
     errors.push(...inner.errors);
-    return inner.findings;
+    const unsafe = inner.findings.some((f) => !f.suppressed && (f.severity === 'high' || f.severity === 'critical'));
+    const severity: Severity = unsafe || secondStage ? 'high' : 'low';
+    report(
+      makeFinding(
+        'MS-PKL-007',
+        `${what}${unsafe ? ': it carries unsafe content' : secondStage ? ': a second pickle unpickled at load time' : ' (its content was scanned)'}`,
+        where,
+        { bytes: bytes.length, member, loaded },
+        severity,
+      ),
+    );
+  };
+
+  for (const event of run.events) {
+    const where = loc(event.offset, event.opcodeIndex);
+    switch (event.type) {
+      case 'global':
+        globalsSeen.push(event.value);
+        break;
+      case 'call':
+        await judgeCall(event.value, where);
+        break;
+      case 'build': {
+        const target = event.target;
+        if (target.kind === 'call') targetOf(target); // resolves (and records) getattr results
+        if (target.kind === 'global' || (target.kind === 'call' && liveAttributes.has(target))) {
+          const resolved = targetOf(target);
+          const what = resolved ? `${resolved.module}.${resolved.name}` : describe(target);
+          report(makeFinding('MS-PKL-006', `BUILD mutates the imported object ${what}`, where, { target: what }));
+        } else if (target.kind === 'call') {
+          const cls = targetOf(target.callee);
+          const name = cls ? classify(cls).name : undefined;
+          // functools.partial's __setstate__ replaces the function it calls with the state's first item.
+          if (name && modelOf(name)?.buildStateFirst && event.state.kind === 'tuple')
+            judgeArgument(event.state.items[0], 'called', where, `${name} (BUILD state)`);
+        }
+        break;
+      }
+      case 'mutate': {
+        const target = event.target;
+        if (target.kind === 'call') targetOf(target);
+        const live = target.kind === 'global' || (target.kind === 'call' && liveAttributes.has(target));
+        const resolved = live ? targetOf(target) : undefined;
+        if (resolved) {
+          const what = `${resolved.module}.${resolved.name}`;
+          report(makeFinding('MS-PKL-006', `${event.opcode} mutates the imported object ${what}`, where, { target: what }));
+        }
+        break;
+      }
+      case 'nonconstant-global':
+        report(makeFinding('MS-PKL-005', event.detail, where, { detail: event.detail }));
+        break;
+      case 'ext':
+        report(makeFinding('MS-PKL-011', `Extension registry code ${event.code}`, where, { code: event.code }));
+        break;
+      case 'frame-overrun':
+        report(makeFinding('MS-PKL-012', 'An opcode argument runs past the end of its FRAME', where));
+        break;
+      case 'limit':
+        report(
+          makeFinding('MS-PKL-010', `Limit ${event.limit} reached; the rest of the pickle was not inspected`, where, {
+            limit: event.limit,
+          }),
+        );
+        break;
+      case 'embedded':
+        await scanEmbedded(
+          data.subarray(event.start, event.end),
+          where,
+          `pickle@${event.start}`,
+          'Pickle read by the loader from inside the stream',
+          true,
+        );
+        break;
+      case 'bytes':
+      case 'text': {
+        // Pickle bytes stored as data (raw, hex or base64): not run by this load, but by whoever loads the value.
+        const decoded = event.type === 'bytes' ? event.value : decodeEncodedPickle(event.value);
+        if (!decoded || decoded.length < 4 || !mayBePickle(decoded)) break;
+        const probe = runPickle(decoded);
+        if (!probe.stopped && !probe.effects) break;
+        stored.push({
+          bytes: decoded,
+          where,
+          member: `pickle@${event.offset}`,
+          what: `Pickle stored as ${event.type === 'bytes' ? 'bytes' : 'encoded text'}`,
+        });
+        break;
+      }
+      default:
+        break;
+    }
+  }
+
+  for (const item of stored) await scanEmbedded(item.bytes, item.where, item.member, item.what, false);
+  // Every global imported and not called or built: referenced.
+  for (const value of globalsSeen) {
+    if (!marks.has(value) && !modelled.has(value))
+      marks.set(value, {
+        target: targetOf(value) as Target,
+        use: 'referenced',
+        where: loc(value.offset, value.opcodeIndex),
+        how: value.opcode,
+      });
+  }
+  // A stream that only imported (no call, no BUILD, no mutation) and then broke: CPython stops at the break, so the
+  // imports are all it did (a class-label text file opening `c<module>\n<name>\n`).
+  const importsOnly = Boolean(run.error) && calls === 0 && !run.events.some((e) => e.type === 'build' || e.type === 'mutate');
+  const ordered = [...marks.values()].sort((a, b) => (a.where.offset ?? 0) - (b.where.offset ?? 0));
+  const brokenImports: string[] = [];
+  for (const { target, use, where, how } of ordered) {
+    const c = classify(target);
+    const evidence: Record<string, unknown> = {
+      module: target.module,
+      name: target.name,
+      use,
+      ...(c.name !== `${target.module}.${target.name}` ? { resolved: c.name } : {}),
+      ...(c.why ? { why: c.why } : {}),
+      ...(target.via ? { via: target.via } : {}),
+    };
+    const shown = c.name;
+    const importEffect = c.verdict === 'dangerous' && /runs (code|its program)/.test(c.why ?? '');
+    // A broken stream that only imported: non-dangerous imports are all it did. A dangerous global stays a finding
+    // (fail closed: an import of os.system cut short is the shape of a payload whose break a file controls).
+    if (importsOnly && c.verdict !== 'dangerous') {
+      brokenImports.push(shown);
+      continue;
+    }
+    if (c.verdict === 'call') continue;
+    if (c.verdict === 'dangerous') {
+      if (use !== 'referenced' || importEffect)
+        report(
+          makeFinding(
+            'MS-PKL-001',
+            `Dangerous global ${shown} ${use === 'referenced' ? 'imported (importing it runs code)' : `reached by a call (${how})`}`,
+            where,
+            evidence,
+          ),
+        );
+      else report(makeFinding('MS-PKL-002', `Dangerous global ${shown} referenced`, where, evidence));
+      continue;
+    }
+    if (c.verdict === 'data') {
+      if (use === 'called')
+        report(makeFinding('MS-PKL-003', `${shown} is allowlisted as data only and is called (${how})`, where, evidence));
+      continue;
+    }
+    // Not allowlisted.
+    if (use === 'called')
+      report(makeFinding('MS-PKL-003', `Non-allowlisted ${shown} reached by a call (${how})`, where, evidence));
+    else
+      report(
+        makeFinding(
+          'MS-PKL-004',
+          use === 'instantiated'
+            ? `Non-allowlisted class ${shown} instantiated (${how})`
+            : `Non-allowlisted global ${shown} referenced`,
+          where,
+          evidence,
+          strict ? 'high' : 'medium',
+        ),
+      );
+  }
+  if (importsOnly && run.error) {
+    const where = loc(run.error.offset, run.error.opcodeIndex);
+    const names = [...new Set(brokenImports)];
+    report(
+      makeFinding(
+        'MS-PKL-014',
+        `Imports ${names.slice(0, 3).join(', ')}${names.length > 3 ? ` and ${names.length - 3} more` : ''} and then breaks (${run.error.message}): nothing is called`,
+        where,
+        { imports: names.slice(0, 20), error: run.error.message },
+      ),
+    );
+  }
+
+  if (run.error) {
+    const where = loc(run.error.offset, run.error.opcodeIndex);
+    const isLimit = run.events.some((e) => e.type === 'limit');
+    if (!isLimit && !importsOnly) {
+      if (serious)
+        add(makeFinding('MS-PKL-008', `Pickle breaks after findings: ${run.error.message}`, where, { error: run.error.message }));
+      add(
+        makeFinding('MS-PKL-009', `Pickle could not be fully parsed: ${run.error.message}`, where, {
+          error: run.error.message,
+        }),
+      );
+    }
+    errors.push({ code: 'FORMAT_INVALID', message: run.error.message, location: where });
   }
 }
+
+/** Bytes decoded from inside one pickle (base64, zlib...) when no file budget is given: bounds a bomb. */
+export const MAX_DECODED_BYTES = 1 << 30;
 
 /** Strings longer than this are not tried as encoded pickles (bounds decoding work on huge text). */
 export const MAX_ENCODED_PICKLE_CHARS = 64 * 1024 * 1024;
 
-/** A string holding a base64- or hex-encoded pickle (decoded), if it is one. */
-function decodeEncodedPickle(text: string): { bytes: Uint8Array; encoding: string } | undefined {
+/** Protocol 2+ header, or a first byte that is an opcode (protocol 0/1 have no header). */
+function mayBePickle(bytes: Uint8Array): boolean {
+  const b0 = bytes[0] as number;
+  if (b0 === 0x80) return (bytes[1] as number) <= 5;
+  // Protocol 0/1 opcodes a stored pickle can start with.
+  return b0 === 0x28 || b0 === 0x63 || b0 === 0x5d || b0 === 0x7d || b0 === 0x69 || b0 === 0x4e || b0 === 0x53 || b0 === 0x56;
+}
+
+/** A string holding a base64- or hex-encoded pickle (decoded), if it looks like one. Linear regexes. */
+function decodeEncodedPickle(text: string): Uint8Array | undefined {
   if (text.length > MAX_ENCODED_PICKLE_CHARS) return undefined;
   const trimmed = text.trim();
-  if (/^(?:[0-9a-fA-F]{2})+$/.test(trimmed)) return { bytes: Buffer.from(trimmed, 'hex'), encoding: 'hex' };
-  if (/^[A-Za-z0-9+/_-]+={0,2}$/.test(trimmed.replace(/\s+/g, ''))) {
-    const bytes = Buffer.from(trimmed, trimmed.includes('-') || trimmed.includes('_') ? 'base64url' : 'base64');
-    return { bytes, encoding: 'base64' };
-  }
-  if (trimmed.charCodeAt(0) === 0x80 || looksLikePickle(latin1Bytes(trimmed.slice(0, 2))))
-    return { bytes: latin1Bytes(text), encoding: 'text' };
+  if (/^(?:[0-9a-fA-F]{2})+$/.test(trimmed)) return Buffer.from(trimmed, 'hex');
+  const compact = trimmed.replace(/\s+/g, '');
+  if (/^[A-Za-z0-9+/_-]+={0,2}$/.test(compact))
+    return Buffer.from(compact, compact.includes('-') || compact.includes('_') ? 'base64url' : 'base64');
+  if (trimmed.charCodeAt(0) === 0x80) return latin1Bytes(text);
   return undefined;
 }
 

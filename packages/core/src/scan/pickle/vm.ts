@@ -103,6 +103,11 @@ export interface RunOptions {
    * undefined for an ordinary BUILD. `value` replaces the object on the stack (joblib: the array it read).
    */
   afterBuild?: (target: SymValue, state: SymValue, filePos: number, data: Uint8Array) => AfterBuild | undefined;
+  /**
+   * The data is a window (a prefix) of a larger file: a line argument reaching its end is reported as needing more
+   * data (`needEnd`) instead of being read as the file's last line.
+   */
+  window?: boolean;
 }
 
 export type PickleEvent =
@@ -150,6 +155,11 @@ export interface PickleRun {
   effects: boolean;
   /** The value STOP returned. */
   result?: SymValue;
+  /**
+   * Set when the run failed because the data ended (`RunOptions.window`): the offset it needed to reach. Reading
+   * more of the file could change the outcome.
+   */
+  needEnd?: number;
   error?: { message: string; offset: number; opcodeIndex: number };
 }
 
@@ -157,6 +167,8 @@ class ParseError extends Error {
   constructor(
     message: string,
     readonly offset: number,
+    /** Set when the data ended: the offset the read needed to reach (more data could change the outcome). */
+    readonly needEnd?: number,
   ) {
     super(message);
   }
@@ -221,11 +233,14 @@ function track<T>(items: T[], item: T): void {
  */
 export function runPickle(data: Uint8Array, start = 0, options: RunOptions = {}): PickleRun {
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  const buffer = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  const len = data.length;
   const events: PickleEvent[] = [];
   const stack: Slot[] = [];
   const marks: number[] = [];
   const memo = new Map<bigint | number, SymValue>();
   const afterBuild = options.afterBuild;
+  const needMore = options.window === true;
   let pos = start;
   let opcodes = 0;
   let protocol = 0;
@@ -237,14 +252,19 @@ export function runPickle(data: Uint8Array, start = 0, options: RunOptions = {})
   let opStart = start;
   let opIndex = 0;
   let floor = 0; // stack index below which pops underflow (the latest MARK + 1)
+  /** min(end of data, end of the open frame): reads within it need no further check (the hot path). */
+  let limitEnd = len;
 
   const need = (n: number) => {
-    if (n < 0 || pos + n > data.length) throw new ParseError(`pickle data was truncated at offset ${pos}`, pos);
+    if (pos + n <= limitEnd) return;
+    if (n < 0 || pos + n > data.length)
+      throw new ParseError(`pickle data was truncated at offset ${pos}`, pos, n < 0 ? undefined : pos + n);
     if (frameEnd >= 0 && pos + n > frameEnd && opStart < frameEnd) {
       // An argument crossing the end of its frame: the C unpickler reads it linearly, pickle.py raises.
       if (resumeAfterFrame >= 0) throw new ParseError('pickle exhausted before end of frame', opStart);
       events.push({ type: 'frame-overrun', offset: opStart, opcodeIndex: opIndex });
       frameEnd = -1;
+      limitEnd = len;
     }
   };
   /**
@@ -275,6 +295,8 @@ export function runPickle(data: Uint8Array, start = 0, options: RunOptions = {})
         if (tooLong) throw new ParseError(tooLong, opStart);
         throw new LimitError('MAX_LINE_LENGTH');
       }
+      // At the end of the data: the line may go on in bytes not read yet (a window of a larger file).
+      if (needMore) throw new ParseError('pickle data was truncated (line without newline)', opStart, data.length + 1);
       const line = data.subarray(pos, data.length);
       need(line.length);
       pos = data.length;
@@ -292,7 +314,7 @@ export function runPickle(data: Uint8Array, start = 0, options: RunOptions = {})
     return out;
   };
   const u8 = (): number => {
-    need(1);
+    if (pos + 1 > limitEnd) need(1);
     return data[pos++] as number;
   };
   const u32 = (): number => {
@@ -311,8 +333,8 @@ export function runPickle(data: Uint8Array, start = 0, options: RunOptions = {})
     need(8);
     const n = view.getBigUint64(pos, true);
     pos += 8;
-    // Longer than the data: the read that follows fails anyway; clamp so arithmetic stays exact.
-    return n > BigInt(data.length) ? data.length + 1 : Number(n);
+    // Past 2^53 the read that follows fails anyway (no file is that long); clamp so arithmetic stays exact.
+    return n > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(n);
   };
   const push = (value: Slot) => {
     if (stack.length >= MAX_STACK_DEPTH) throw new LimitError('MAX_STACK_DEPTH');
@@ -335,12 +357,19 @@ export function runPickle(data: Uint8Array, start = 0, options: RunOptions = {})
     return items;
   };
   /** The object below the latest MARK (APPENDS/SETITEMS/ADDITEMS target) and the items above it. */
-  const markTarget = (): { target: SymValue; items: SymValue[] } => {
-    const items = popMark();
-    const target = stack[stack.length - 1];
-    if (target === undefined || target === MARK || stack.length <= floor)
-      throw new ParseError('unpickling stack underflow', opStart);
-    return { target, items };
+  /**
+   * APPENDS/SETITEMS/ADDITEMS: the object below the latest MARK and the items above it, as a range of the stack
+   * (no copy: a batch of 1000 items costs no array), removed once `use` has read them.
+   */
+  const withMarkItems = (use: (target: SymValue, items: readonly Slot[], from: number) => void) => {
+    const mark = marks.pop();
+    if (mark === undefined) throw new ParseError('could not find MARK', opStart);
+    const target = stack[mark - 1];
+    const below = marks.length ? (marks[marks.length - 1] as number) + 1 : 0;
+    if (target === undefined || target === MARK || mark - 1 < below) throw new ParseError('unpickling stack underflow', opStart);
+    use(target, stack, mark + 1);
+    stack.length = mark;
+    floor = below;
   };
   const memoKey = (key: bigint): bigint | number => (key <= BigInt(Number.MAX_SAFE_INTEGER) && key >= 0n ? Number(key) : key);
   const memoPut = (key: bigint | number, value: SymValue) => {
@@ -391,46 +420,48 @@ export function runPickle(data: Uint8Array, start = 0, options: RunOptions = {})
     return name;
   };
   /** Items added to a container or an object by APPEND(S)/SETITEM(S)/ADDITEMS. */
-  const addItems = (target: SymValue, items: SymValue[], opcode: string, pairs: boolean) => {
+  const addItems = (target: SymValue, items: readonly Slot[], from: number, opcode: string, pairs: boolean) => {
+    const count = items.length - from;
     switch (target.kind) {
       case 'list':
       case 'set':
         if (pairs) break;
-        target.length += items.length;
-        for (const item of items) track(target.items, item);
+        target.length += count;
+        for (let i = from; i < items.length && target.items.length < MAX_TRACKED_ITEMS; i++)
+          target.items.push(items[i] as SymValue);
         return;
       case 'dict':
         if (!pairs) break;
-        target.length += items.length / 2;
-        for (let i = 0; i + 1 < items.length; i += 2) track(target.entries, [items[i] as SymValue, items[i + 1] as SymValue]);
+        target.length += count / 2;
+        for (let i = from; i + 1 < items.length && target.entries.length < MAX_TRACKED_ITEMS; i += 2)
+          target.entries.push([items[i] as SymValue, items[i + 1] as SymValue]);
         return;
       case 'call': {
         // An object built by a call: its own __setitem__/append/extend/add runs (a method of its class).
-        effects = true;
         target.items ??= [];
-        for (const item of items) track(target.items, item);
+        for (let i = from; i < items.length && target.items.length < MAX_TRACKED_ITEMS; i++)
+          target.items.push(items[i] as SymValue);
         break;
       }
       default:
         break;
     }
     // Anything but a plain container: CPython calls a method of the object (or fails). Reported to the judge.
-    if (target.kind !== 'list' && target.kind !== 'dict' && target.kind !== 'set') {
-      effects = true;
-      events.push({ type: 'mutate', target, opcode, offset: opStart, opcodeIndex: opIndex });
-    }
+    effects = true;
+    events.push({ type: 'mutate', target, opcode, offset: opStart, opcodeIndex: opIndex });
   };
 
   try {
     while (true) {
       if (frameEnd >= 0 && pos >= frameEnd) {
         frameEnd = -1;
+        limitEnd = len;
         if (resumeAfterFrame >= 0) {
           pos = resumeAfterFrame;
           resumeAfterFrame = -1;
         }
       }
-      if (pos >= data.length) throw new ParseError('pickle data was truncated (no STOP)', pos);
+      if (pos >= data.length) throw new ParseError('pickle data was truncated (no STOP)', pos, pos + 1);
       if (opcodes >= MAX_PICKLE_OPCODES) throw new LimitError('MAX_PICKLE_OPCODES');
       opStart = pos;
       opIndex = opcodes;
@@ -453,6 +484,7 @@ export function runPickle(data: Uint8Array, start = 0, options: RunOptions = {})
             events.push({ type: 'frame-overrun', offset: opStart, opcodeIndex: opIndex });
           }
           frameEnd = pos + size <= data.length ? pos + size : -1;
+          limitEnd = frameEnd >= 0 ? frameEnd : len;
           break;
         }
         case 0x2e: {
@@ -584,8 +616,17 @@ export function runPickle(data: Uint8Array, start = 0, options: RunOptions = {})
           // BINUNICODE8
           const n = code === 0x8c ? u8() : code === 0x58 ? u32() : u64();
           if (n > MAX_STRING_BYTES) throw new LimitError('MAX_STRING_BYTES');
-          const text = decodeUtf8SurrogatePass(take(n));
+          if (pos + n > limitEnd) need(n);
+          let ascii = true;
+          for (let i = pos, e = pos + n; i < e; i++) {
+            if ((data[i] as number) >= 0x80) {
+              ascii = false;
+              break;
+            }
+          }
+          const text = ascii ? buffer.toString('latin1', pos, pos + n) : decodeUtf8SurrogatePass(data.subarray(pos, pos + n));
           if (text === undefined) throw new ParseError("'utf-8' codec can't decode BINUNICODE", opStart);
+          pos += n;
           pushStr(text);
           break;
         }
@@ -671,28 +712,30 @@ export function runPickle(data: Uint8Array, start = 0, options: RunOptions = {})
         case 0x61: {
           // APPEND
           const item = pop();
-          addItems(top(), [item], 'APPEND', false);
+          addItems(top(), [item], 0, 'APPEND', false);
           break;
         }
         case 0x65: // APPENDS
         case 0x90: {
           // ADDITEMS
-          const { target, items } = markTarget();
-          if (items.length > 0) addItems(target, items, code === 0x65 ? 'APPENDS' : 'ADDITEMS', false);
+          withMarkItems((target, items, from) => {
+            if (items.length > from) addItems(target, items, from, code === 0x65 ? 'APPENDS' : 'ADDITEMS', false);
+          });
           break;
         }
         case 0x73: {
           // SETITEM
           const value = pop();
           const key = pop();
-          addItems(top(), [key, value], 'SETITEM', true);
+          addItems(top(), [key, value], 0, 'SETITEM', true);
           break;
         }
         case 0x75: {
           // SETITEMS
-          const { target, items } = markTarget();
-          if (items.length % 2 !== 0) throw new ParseError('odd number of items for SETITEMS', opStart);
-          if (items.length > 0) addItems(target, items, 'SETITEMS', true);
+          withMarkItems((target, items, from) => {
+            if ((items.length - from) % 2 !== 0) throw new ParseError('odd number of items for SETITEMS', opStart);
+            if (items.length > from) addItems(target, items, from, 'SETITEMS', true);
+          });
           break;
         }
         case 0x67: {
@@ -828,10 +871,11 @@ export function runPickle(data: Uint8Array, start = 0, options: RunOptions = {})
             pos += 2;
           } else ext = i32();
           if (ext <= 0) throw new ParseError('EXT specifies code <= 0', opStart);
-          effects = true;
+          // copyreg's extension registry is empty unless the loading process filled it (no ML library does):
+          // CPython raises "unregistered extension code" here, before importing anything. Reported (MS-PKL-011)
+          // when the stream had effects before; a stream opening with it (msgpack's fixmap bytes) is inert.
           events.push({ type: 'ext', code: ext, offset: opStart, opcodeIndex: opIndex });
-          push({ kind: 'ext', code: ext });
-          break;
+          throw new ParseError(`unregistered extension code ${ext}`, opStart);
         }
         case 0x50: {
           // PERSID: an ASCII id handed to the loader's persistent_load (pickle.loads has none and raises; torch's
@@ -876,6 +920,7 @@ export function runPickle(data: Uint8Array, start = 0, options: RunOptions = {})
       opcodes,
       effects,
       error: { message: error.message, offset: error.offset, opcodeIndex: opIndex },
+      ...(error.needEnd !== undefined ? { needEnd: error.needEnd } : {}),
     };
   }
 
@@ -908,6 +953,7 @@ export function runPickle(data: Uint8Array, start = 0, options: RunOptions = {})
     else {
       pos = resume;
       frameEnd = -1;
+      limitEnd = len;
     }
   }
 }

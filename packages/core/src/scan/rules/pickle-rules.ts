@@ -14,7 +14,8 @@ export const PICKLE_RULES: readonly RuleSpec[] = [
     title: 'Dangerous global called',
     severity: 'critical',
     outcome: 'finding',
-    summary: 'The pickle imports a global from the always-dangerous list (os.system, builtins.eval, subprocess...) and calls it.',
+    summary:
+      'A global on the always-dangerous list (exact names such as os.system or builtins.eval, module trees such as subprocess, and their documented re-exports such as torch.os or sklearn.utils.discovery.import_module) is reached by a call: REDUCE/INST/OBJ/NEWOBJ on it, or it is handed to a callable that calls it (functools.partial, copyreg._reconstructor as base, torch._tensor._rebuild_from_type(_v2), backward hooks), or getattr with constant operands names it. Also: a global whose import alone runs code (antigravity, this, any <package>.__main__).',
     why: 'Unpickling the file runs that call: arbitrary commands or code execute with the privileges of the loader.',
     fix: 'Do not load the file. Get the weights in a data-only format (safetensors) from a trusted publisher.',
     references: BASE,
@@ -24,7 +25,8 @@ export const PICKLE_RULES: readonly RuleSpec[] = [
     title: 'Dangerous global referenced',
     severity: 'high',
     outcome: 'finding',
-    summary: 'The pickle imports a global from the always-dangerous list without an obvious call site.',
+    summary:
+      'A global on the always-dangerous list is imported and held as data: nothing in the stream calls it (even a stream that breaks right after the import: the break position is what a payload controls).',
     why: 'Importing it already runs module code, and the object can be called indirectly (BUILD, __setstate__, later REDUCE).',
     fix: 'Do not load the file; rebuild it without the dangerous import or convert the weights to safetensors.',
     references: BASE,
@@ -34,8 +36,9 @@ export const PICKLE_RULES: readonly RuleSpec[] = [
     title: 'Non-allowlisted callable invoked',
     severity: 'high',
     outcome: 'finding',
-    summary: 'A global outside the allowlist is called (REDUCE, NEWOBJ, NEWOBJ_EX, INST or OBJ) while loading.',
-    why: 'Unpickling calls it with attacker-chosen arguments; the scanner cannot prove it safe.',
+    summary:
+      'A global outside the allowlist (or allowlisted as data only) is reached by a call while loading: REDUCE/INST/OBJ on it, or handed to a callable that calls its argument (a partial, an unmodelled callable, _rebuild_from_type), or the result of a call is itself called.',
+    why: "Unpickling calls it with arguments the file chooses; the scanner cannot prove what it runs. This is the line between medium and high: a call runs code of the file's choosing, a reference does not.",
     fix: 'Review the callable; if it is a trusted class of your project, allowlist it with allowedGlobals in .modelsec.json.',
     references: BASE,
   },
@@ -44,8 +47,9 @@ export const PICKLE_RULES: readonly RuleSpec[] = [
     title: 'Non-allowlisted global referenced',
     severity: 'medium',
     outcome: 'finding',
-    summary: 'The pickle imports a global outside the allowlist (raised to high by --strict).',
-    why: 'Importing a module runs its top-level code and the object may be used as a gadget.',
+    summary:
+      'A global outside the allowlist is imported and only held as data, or only instantiated (NEWOBJ, copyreg._reconstructor with base object, numpy _reconstruct subtype): no call with arguments reaches it. Raised to high by --strict.',
+    why: "Importing a module runs its top-level code and building an instance runs that class's own __new__/__setstate__, which for an importable library class is that library's code; the object may still be used as a gadget by code that later calls it. Below high because nothing of the file's choosing is called at load.",
     fix: 'Review the global; allowlist it with allowedGlobals if it is known-safe.',
     references: BASE,
   },
@@ -76,7 +80,7 @@ export const PICKLE_RULES: readonly RuleSpec[] = [
     severity: 'high',
     outcome: 'finding',
     summary:
-      'The pickle carries another pickle (bytes handed to pickle.loads / torch.load / storage._load_from_bytes, or pickle bytes stored as data) whose content is unsafe.',
+      'The pickle carries another pickle: bytes handed to a loader (pickle.loads/load, torch.load, torch.storage._load_from_bytes, joblib.load, numpy.load...) directly or through decoders and file wrappers (zlib, gzip, base64, hex, codecs, io.BytesIO), or pickle bytes stored as data (raw, hex, base64). The inner pickle is scanned and its findings reported; this finding is high when it is unsafe, low otherwise.',
     why: 'The inner pickle is unpickled by the outer one, hiding its payload from scanners that read only one level.',
     fix: 'Do not load the file.',
     references: BASE,
@@ -106,7 +110,8 @@ export const PICKLE_RULES: readonly RuleSpec[] = [
     title: 'Pickle scan limit reached',
     severity: 'medium',
     outcome: 'incomplete',
-    summary: 'A safety limit (opcodes, memo, stack depth, nesting, pickles per stream) stopped the scan.',
+    summary:
+      "A safety limit stopped the scan: opcodes, memo entries, stack depth, line or string length, pickles per stream, nested pickles per pickle (MAX_NESTED_PER_PICKLE), nesting depth, the file's decompression budget, or a codec this scanner does not decode (bz2, lzma, base32/85) on bytes a loader gets.",
     why: 'The rest of the pickle was not inspected; the limits protect the scanner from denial of service.',
     fix: 'Inspect the file by other means, or split it.',
     references: BASE,
@@ -139,6 +144,17 @@ export const PICKLE_RULES: readonly RuleSpec[] = [
     summary: 'Bytes after the last STOP are not a pickle.',
     why: 'Usually harmless (pickle.load reads one pickle), but a place to smuggle data.',
     fix: 'None needed unless unexpected.',
+    references: [CWE_502],
+  },
+  {
+    id: 'MS-PKL-014',
+    title: 'Stream imports and then breaks',
+    severity: 'low',
+    outcome: 'finding',
+    summary:
+      'The bytes parse as a pickle that imports a global that is not dangerous to import (GLOBAL/STACK_GLOBAL) and then breaks, with no call, BUILD or mutation before the break (a text file whose first lines read `c<module>\\n<name>\\n`, such as class labels).',
+    why: 'CPython stops at the break, so the import is all loading it does: nothing is called and no object is returned. Importing a module runs its top-level code, which is why modules whose import itself has effects (`antigravity`, `this`, any `<package>.__main__`) are MS-PKL-001 instead.',
+    fix: 'None needed for a text file; a real pickle that breaks this early is corrupt.',
     references: [CWE_502],
   },
   {

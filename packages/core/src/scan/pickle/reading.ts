@@ -1,0 +1,81 @@
+/**
+ * The pickle reading of ANY file: what `pickle.load` / `torch.load` / `joblib.load` / `numpy.load(allow_pickle=True)`
+ * would do if pointed at it. Detection chooses the handlers; it never decides whether a file meets the pickle VM.
+ *
+ * `inert` is true when CPython rejects the bytes before any opcode with an effect (an import, a call, BUILD, a
+ * mutation of an object, EXT, BINPERSID): loading it as a pickle does nothing, so the reading has nothing to say
+ * (that is how `requirements.txt` opening `torch==2.3.1` is clean: `t` is TUPLE with no MARK, an error before any
+ * effect). Otherwise the stream is judged like any pickle (scan-pickle.ts), including a text file whose first lines
+ * read `c<module>\n<name>\n` (an import, then a break: MS-PKL-014, low).
+ *
+ * Cost: most files fail within their first bytes. The VM runs on a first window; only when the run needs bytes
+ * past it (a long opcode argument before any effect) is a larger window read, up to MAX_PICKLE_BYTES. A file whose
+ * reading has effects is read whole (capped) and scanned: that is a pickle.
+ */
+import type { ByteSource } from '../../formats/byte-source.js';
+import type { HandlerResult, ScanContext } from '../types.js';
+import { makeFinding } from './findings.js';
+import { MAX_PICKLE_BYTES } from './limits.js';
+import { scanPickleStream } from './scan-pickle.js';
+import { runPickle } from './vm.js';
+
+/** First window the pickle reading looks at: enough for the opening opcodes of any pickle and of most files. */
+export const PICKLE_READING_FIRST_WINDOW = 64 * 1024;
+/** Each larger window is this many times the previous one (a long argument before any effect is rare). */
+const WINDOW_GROWTH = 16;
+
+export async function readAsPickle(source: ByteSource, ctx: ScanContext): Promise<HandlerResult & { inert: boolean }> {
+  const size = source.size;
+  if (size === 0) return { findings: [], errors: [], inert: true };
+  let windowSize = Math.min(size, PICKLE_READING_FIRST_WINDOW);
+  let window = await source.read(0, windowSize);
+  while (true) {
+    const run = runPickle(window, 0, { window: window.length < size });
+    const limited = run.events.some((e) => e.type === 'limit');
+    if (run.effects || limited || run.stopped) break;
+    // No effect yet and the run stopped short of this window's end: decided, unless it needs bytes the file has.
+    if (run.needEnd === undefined || run.needEnd > size || window.length >= size)
+      return { findings: [], errors: [], inert: true };
+    if (window.length >= MAX_PICKLE_BYTES) {
+      const at = { ...(ctx.members.length ? { members: [...ctx.members] } : {}), offset: 0 };
+      return {
+        findings: [
+          makeFinding(
+            'MS-PKL-010',
+            `The pickle reading needs more than MAX_PICKLE_BYTES (${MAX_PICKLE_BYTES}) bytes before its first effect`,
+            at,
+            { limit: 'MAX_PICKLE_BYTES' },
+          ),
+        ],
+        errors: [],
+        inert: false,
+      };
+    }
+    windowSize = Math.min(size, MAX_PICKLE_BYTES, Math.max(run.needEnd, windowSize * WINDOW_GROWTH));
+    window = await source.read(0, windowSize);
+  }
+  const findings: HandlerResult['findings'] = [];
+  if (size > MAX_PICKLE_BYTES) {
+    findings.push(
+      makeFinding(
+        'MS-PKL-010',
+        `Only the first ${MAX_PICKLE_BYTES} bytes were read as a pickle (MAX_PICKLE_BYTES)`,
+        { ...(ctx.members.length ? { members: [...ctx.members] } : {}) },
+        { limit: 'MAX_PICKLE_BYTES' },
+      ),
+    );
+  }
+  const bytes =
+    window.length >= Math.min(size, MAX_PICKLE_BYTES) ? window : await source.read(0, Math.min(size, MAX_PICKLE_BYTES));
+  const result = await scanPickleStream(bytes, {
+    config: ctx.config,
+    members: ctx.members,
+    depth: ctx.depth,
+    budget: ctx.budget,
+    nested: async (inner, member) => {
+      const nested = await ctx.scanNested(inner, member);
+      return { findings: nested.findings, errors: nested.errors };
+    },
+  });
+  return { findings: [...findings, ...result.findings], errors: result.errors, inert: result.inert };
+}
