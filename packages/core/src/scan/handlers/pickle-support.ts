@@ -101,7 +101,7 @@ export async function scanPickleIfEffective(
   maxPickles?: number,
 ): Promise<PickleScanResult> {
   const first = runPickle(bytes, 0);
-  if (first.error && !first.effects) return { findings: [], errors: [], pickles: 0, end: 0 };
+  if (first.error && !first.effects) return { findings: [], errors: [], pickles: 0, end: 0, inert: true };
   return scanPickleBytes(bytes, ctx, members, maxPickles);
 }
 
