@@ -1,0 +1,79 @@
+/**
+ * XML read with saxes (a strict, streaming, well-formedness-checking parser in pure JS that expands no external
+ * or DTD-declared entities, so no entity bomb and no file read). Used for SVG images and OpenVINO IR (`<net>`),
+ * whose `<layer type="Const"><data offset=".." size=".."/>` elements say which bytes of the `.bin` beside it hold
+ * weights.
+ */
+import { SaxesParser } from 'saxes';
+import type { ByteSource } from '../byte-source.js';
+import { invalid, limit } from './window.js';
+
+/** Bytes decoded and fed to the parser per read. */
+const XML_CHUNK_BYTES = 1024 * 1024;
+/** Elements walked in one document (OpenVINO IRs of large models have ~100k). */
+export const MAX_XML_ELEMENTS = 10_000_000;
+
+class Stop extends Error {}
+
+/** The name of the root element when `head` opens as well-formed XML; undefined otherwise. */
+export function xmlRootName(head: string): string | undefined {
+  const trimmed = head.trimStart();
+  if (!trimmed.startsWith('<')) return undefined;
+  const parser = new SaxesParser();
+  let root: string | undefined;
+  parser.on('opentag', (tag) => {
+    root = tag.name;
+    throw new Stop();
+  });
+  try {
+    parser.write(trimmed);
+  } catch (error) {
+    if (!(error instanceof Stop)) return undefined;
+  }
+  return root;
+}
+
+export interface XmlSummary {
+  root: string;
+  elements: number;
+  /** OpenVINO IR: the end of the last weight range named by a `<data offset size>` element (0 when none). */
+  weightsEnd: number;
+  /** OpenVINO IR: every `<data>` element had numeric offset and size (or neither). */
+  weightsWellFormed: boolean;
+}
+
+/** Parses the whole document. Throws FORMAT_INVALID when it is not well-formed XML, LIMIT_EXCEEDED past limits. */
+export async function readXml(source: ByteSource): Promise<XmlSummary> {
+  const parser = new SaxesParser();
+  const summary: XmlSummary = { root: '', elements: 0, weightsEnd: 0, weightsWellFormed: true };
+  let failure: Error | undefined;
+  parser.on('error', (error) => {
+    failure ??= error;
+  });
+  parser.on('opentag', (tag) => {
+    if (++summary.elements > MAX_XML_ELEMENTS) failure ??= limit('xml', 'elements', 'MAX_XML_ELEMENTS');
+    if (summary.root === '') summary.root = tag.name;
+    if (tag.name !== 'data') return;
+    const offset = tag.attributes.offset;
+    const size = tag.attributes.size;
+    if (offset === undefined && size === undefined) return;
+    const o = typeof offset === 'string' && /^\d{1,15}$/.test(offset) ? Number(offset) : Number.NaN;
+    const s = typeof size === 'string' && /^\d{1,15}$/.test(size) ? Number(size) : Number.NaN;
+    if (Number.isNaN(o) || Number.isNaN(s)) summary.weightsWellFormed = false;
+    else summary.weightsEnd = Math.max(summary.weightsEnd, o + s);
+  });
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  try {
+    for (let pos = 0; pos < source.size && !failure; pos += XML_CHUNK_BYTES) {
+      parser.write(decoder.decode(await source.read(pos, XML_CHUNK_BYTES), { stream: true }));
+    }
+    if (!failure) parser.write(decoder.decode()).close();
+  } catch (error) {
+    failure ??= error instanceof Error ? error : new Error(String(error));
+  }
+  if (failure) {
+    if ((failure as { code?: string }).code === 'LIMIT_EXCEEDED') throw failure;
+    throw invalid('xml', `not well-formed: ${failure.message}`);
+  }
+  return summary;
+}
