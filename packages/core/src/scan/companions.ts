@@ -10,7 +10,8 @@
  *   BundleEntryProto (shard_id, offset, size) ends;
  * - Paddle parameters: `<stem>.pdiparams` beside `<stem>.pdmodel`, a run of LoDTensors filling the file whose
  *   count is the program's persistable variables;
- * - Core ML weights: the `weights/` items of an `.mlpackage` Manifest.json, MIL blob storage filling the file.
+ * - Core ML weights: the `weights/` items of an `.mlpackage` Manifest.json, MIL blob storage filling the file;
+ * - MLC-LLM parameter shards: `records[].dataPath` of `ndarray-cache.json`, each exactly `records[].nbytes` long.
  * Only a hint for detection (DetectHints.companion): content readings that apply still win, and the engine's
  * pickle reading of the file runs whatever the hint says. A manifest is untrusted like any file: a reference that
  * leaves the directory, a size that does not match, a manifest that does not parse: no companion.
@@ -168,6 +169,15 @@ async function coremlCompanions(manifest: string, out: Map<string, CompanionKind
   }
 }
 
+async function mlcCompanions(manifest: string, out: Map<string, CompanionKind>): Promise<void> {
+  const doc = JSON.parse(await readFile(manifest, 'utf8')) as { records?: Array<{ dataPath?: unknown; nbytes?: unknown }> };
+  for (const record of Array.isArray(doc.records) ? doc.records : []) {
+    if (typeof record?.dataPath !== 'string' || typeof record.nbytes !== 'number') continue;
+    const target = inside(dirname(manifest), record.dataPath);
+    if (target && (await fileSize(target)) === record.nbytes) out.set(target, 'mlc-params');
+  }
+}
+
 /** Which of `files` are referenced as raw data by a manifest among them (absolute path -> kind). */
 export async function findCompanions(files: readonly WalkedFile[]): Promise<Map<string, CompanionKind>> {
   const out = new Map<string, CompanionKind>();
@@ -187,7 +197,9 @@ export async function findCompanions(files: readonly WalkedFile[]): Promise<Map<
             ? (m) => paddleCompanion(m, out)
             : name === 'Manifest.json'
               ? (m) => coremlCompanions(m, out)
-              : undefined;
+              : name === 'ndarray-cache.json'
+                ? (m) => mlcCompanions(m, out)
+                : undefined;
     if (!read) continue;
     if (++manifests > MAX_COMPANION_MANIFESTS) break;
     const size = await fileSize(path);
@@ -203,4 +215,79 @@ export async function findCompanions(files: readonly WalkedFile[]): Promise<Map<
   }
   for (const target of [...out.keys()]) if (!listed.has(target)) out.delete(target);
   return out;
+}
+
+// ── Code that trust_remote_code imports ─────────────────────────────────────────────────────────────────────────
+
+/** Largest config read for its `auto_map` (configs are KBs). */
+const MAX_AUTO_MAP_CONFIG_BYTES = 16 * 1024 * 1024;
+/** Python files read to follow relative imports from remote code. */
+const MAX_REMOTE_CODE_FILES = 10_000;
+
+/** `module.Class` references of an auto_map value (a string or a list of them; `repo--module.Class` is elsewhere). */
+function autoMapModules(value: unknown): string[] {
+  const refs = Array.isArray(value) ? value : [value];
+  return refs
+    .filter((r): r is string => typeof r === 'string' && !r.includes('--') && r.includes('.'))
+    .map((r) => r.slice(0, r.lastIndexOf('.')));
+}
+
+/** Modules a Python source imports relatively (`from .x import y`, `from . import x`, `import .x`), as transformers follows them. */
+export function relativeImports(source: string): string[] {
+  const out: string[] = [];
+  for (const line of source.split('\n')) {
+    const t = line.trim();
+    if (t.startsWith('from .')) {
+      const rest = t.slice(5);
+      const space = rest.indexOf(' ');
+      const module = (space < 0 ? rest : rest.slice(0, space)).replace(/^\.+/, '');
+      const imported = /\bimport\s+(.+)$/.exec(t)?.[1];
+      if (module !== '') out.push(module);
+      else if (imported) for (const name of imported.replace(/[()]/g, '').split(',')) out.push(name.trim().split(/\s+/)[0] ?? '');
+    } else if (t.startsWith('import .')) out.push(t.slice(8).split(/\s/)[0] ?? '');
+  }
+  return out.filter((m) => /^[A-Za-z_][\w.]*$/.test(m));
+}
+
+/**
+ * The Python files `from_pretrained(..., trust_remote_code=True)` would import: those named by the `auto_map` of a
+ * JSON config among `files` (config.json, tokenizer_config.json, processor configs), and what they import
+ * relatively, transitively (transformers' get_relative_import_files). Absolute paths.
+ */
+export async function findRemoteCode(files: readonly WalkedFile[]): Promise<Set<string>> {
+  const listed = new Set(files.map((f) => resolve(f.absolute)));
+  const pending: string[] = [];
+  for (const file of files) {
+    const path = resolve(file.absolute);
+    if (!path.endsWith('.json')) continue;
+    const size = await fileSize(path);
+    if (size === undefined || size > MAX_AUTO_MAP_CONFIG_BYTES) continue;
+    let doc: unknown;
+    try {
+      doc = JSON.parse(await readFile(path, 'utf8'));
+    } catch {
+      continue;
+    }
+    const autoMap = typeof doc === 'object' && doc !== null ? (doc as Record<string, unknown>).auto_map : undefined;
+    if (typeof autoMap !== 'object' || autoMap === null) continue;
+    for (const value of Object.values(autoMap))
+      for (const module of autoMapModules(value)) pending.push(join(dirname(path), `${module}.py`));
+  }
+  const found = new Set<string>();
+  while (pending.length > 0 && found.size < MAX_REMOTE_CODE_FILES) {
+    const path = pending.pop() as string;
+    if (found.has(path) || !listed.has(path)) continue;
+    found.add(path);
+    let source: string;
+    try {
+      source = await readFile(path, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const module of relativeImports(source)) {
+      const base = join(dirname(path), ...module.split('.'));
+      pending.push(`${base}.py`, join(base, '__init__.py'));
+    }
+  }
+  return found;
 }

@@ -15,11 +15,14 @@ import { isGguf } from '../formats/gguf/index.js';
 import { looksLikeOnnxModel } from '../formats/onnx/index.js';
 import {
   sniffCoremlWeights,
+  sniffCtranslate2,
   sniffDsStore,
   sniffPaddleParams,
   sniffParquet,
   sniffTensorboardEvents,
   sniffTflite,
+  sniffWord2vec,
+  sniffXgboostLegacy,
 } from '../formats/structures/containers.js';
 import { sniffImage } from '../formats/structures/images.js';
 import { JsonScanner } from '../formats/structures/json-scan.js';
@@ -31,6 +34,7 @@ import {
   SENTENCEPIECE_MODEL,
   TF_FINGERPRINT,
   TF_GRAPH_DEF,
+  TF_META_GRAPH_FILE,
   TF_SAVED_MODEL,
 } from '../formats/structures/proto-formats.js';
 import { isTextHead } from '../formats/structures/text.js';
@@ -196,6 +200,7 @@ async function detectExecutableProtobuf(source: ByteSource, head: Uint8Array): P
   if (await looksLikeOnnxModel(source)) return 'onnx';
   if (headMatches(head, source.size, TF_SAVED_MODEL)) return 'tf-savedmodel';
   if (headMatches(head, source.size, TF_GRAPH_DEF)) return 'tf-savedmodel';
+  if (headMatches(head, source.size, TF_META_GRAPH_FILE)) return 'tf-metagraph';
   return undefined;
 }
 
@@ -217,7 +222,16 @@ function serialFormat(head: Uint8Array): DetectedFormat | undefined {
   if (mapStart) {
     const keyAt = b0 === 0xde ? 3 : b0 === 0xdf ? 5 : 1;
     const k = head[keyAt] as number;
-    if ((k >= 0xa0 && k <= 0xbf) || k === 0xd9 || k === 0xda || k === 0xdb) return 'msgpack';
+    // Keys: strings (Flax, spaCy), integers (spaCy's key2row), binaries; the handler walks the whole document.
+    if (
+      k <= 0x7f ||
+      k >= 0xe0 ||
+      (k >= 0xa0 && k <= 0xbf) ||
+      (k >= 0xc4 && k <= 0xc6) ||
+      (k >= 0xcc && k <= 0xd3) ||
+      (k >= 0xd9 && k <= 0xdb)
+    )
+      return 'msgpack';
   }
   // UBJSON: '{' then a key length ('i','U','I','l','L'), or an optimised container ('$' type or '#' count).
   if (b0 === 0x7b && [0x69, 0x55, 0x49, 0x6c, 0x4c, 0x24, 0x23, 0x7d].includes(b1)) return 'xgboost-ubj';
@@ -258,6 +272,8 @@ export async function detectFormat(source: ByteSource, hints: DetectHints = {}):
   if (sniffDsStore(head)) return 'ds-store';
   if (sniffTensorboardEvents(head, source.size)) return 'tensorboard-events';
   if (sniffCoremlWeights(head)) return 'coreml-weights';
+  if (sniffXgboostLegacy(head)) return 'xgboost-legacy';
+  if (sniffWord2vec(head) && !text) return 'word2vec';
   if (text) return detectText(head, source.size, hints);
   // A protocol 0/1 pickle holding binary operands (BININT, SHORT_BINSTRING...).
   if (looksLikePickle(head)) return 'pickle';
@@ -272,5 +288,6 @@ export async function detectFormat(source: ByteSource, hints: DetectHints = {}):
   const serial = serialFormat(head);
   if (serial) return serial;
   if (sniffPaddleParams(head)) return 'paddle-params';
+  if (sniffCtranslate2(head)) return 'ctranslate2';
   return 'unknown';
 }

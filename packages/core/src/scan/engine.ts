@@ -10,7 +10,7 @@ import { basename, relative, resolve, sep } from 'node:path';
 import { ModelsecError, toModelsecError } from '../errors/index.js';
 import { type ByteSource, fileSource, memorySource } from '../formats/byte-source.js';
 import { createScanBudget } from './budget.js';
-import { findCompanions } from './companions.js';
+import { findCompanions, findRemoteCode } from './companions.js';
 import { applySuppressions, EMPTY_SCAN_CONFIG, type ScanConfig } from './config.js';
 import { detectFormat } from './detect.js';
 import { verdictOf } from './gate.js';
@@ -54,6 +54,8 @@ export interface ScanOptions {
    * scanPaths fills it for the files it walks.
    */
   companions?: ReadonlyMap<string, CompanionKind>;
+  /** Python files trust_remote_code would import (absolute paths; companions.ts findRemoteCode). scanPaths fills it. */
+  remoteCode?: ReadonlySet<string>;
 }
 
 export interface ScanSummary {
@@ -228,7 +230,11 @@ export async function scanFile(
     const source = await fileSource(path);
     try {
       const companion = options.companions?.get(resolve(path));
-      const hints: DetectHints = companion ? { name: display, companion } : { name: display };
+      const hints: DetectHints = {
+        name: display,
+        ...(companion ? { companion } : {}),
+        ...(options.remoteCode?.has(resolve(path)) ? { trustRemoteCode: true as const } : {}),
+      };
       const result = await scanSource(source, options, 0, [], createScanBudget(), hints);
       report.format = result.format;
       report.findings = result.findings;
@@ -272,7 +278,8 @@ export async function scanPaths(paths: readonly string[], options: ScanOptions =
   );
   const files: FileReport[] = [];
   const companions = await findCompanions(unique);
-  const fileOptions: ScanOptions = companions.size > 0 ? { ...options, companions } : options;
+  const remoteCode = await findRemoteCode(unique);
+  const fileOptions: ScanOptions = { ...options, companions, remoteCode };
   for (const [i, target] of unique.entries()) {
     files.push(await scanFile(target.absolute, fileOptions, target.display));
     options.onProgress?.({ done: i + 1, total: unique.length, path: basename(target.display) });

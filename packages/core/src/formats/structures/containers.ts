@@ -277,3 +277,141 @@ export function sniffPaddleParams(head: Uint8Array): boolean {
     return false;
   }
 }
+
+// ── CTranslate2 model.bin ─────────────────────────────────────────────────────────────────────────────────────
+
+/** Variables in one CTranslate2 model (large models have a few thousand). */
+export const MAX_CT2_VARIABLES = 1_000_000;
+
+/** `u32 binary_version` (1..MAX), then (version >= 2) a u16-length NUL-terminated spec name like `WhisperSpec`. */
+export function sniffCtranslate2(head: Uint8Array): boolean {
+  if (head.length < 12) return false;
+  const v = new DataView(head.buffer, head.byteOffset, head.length);
+  const version = v.getUint32(0, true);
+  if (version < 2 || version > 16) return false;
+  const len = v.getUint16(4, true);
+  if (len < 2 || len > 256 || 6 + len > head.length || head[6 + len - 1] !== 0) return false;
+  for (let i = 6; i < 6 + len - 1; i++) {
+    const c = head[i] as number;
+    if (!((c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x5f)) return false;
+  }
+  return true;
+}
+
+/**
+ * Walks a CTranslate2 model.bin as ctranslate2's Model::load reads it: version, spec name and revision, variables
+ * (u16-length name, u8 rank, u32 dims, u8 type, u32 byte count, data), aliases; they must fill the file.
+ */
+export async function walkCtranslate2(w: Window): Promise<number> {
+  let pos = 0;
+  const u8 = async () => (await w.view(pos++, 1)).getUint8(0);
+  const u32 = async () => {
+    const v = (await w.view(pos, 4)).getUint32(0, true);
+    pos += 4;
+    return v;
+  };
+  const str = async () => {
+    const n = (await w.view(pos, 2)).getUint16(0, true);
+    await w.bytes(pos + 2, n);
+    pos += 2 + n;
+  };
+  const version = await u32();
+  if (version >= 2) {
+    await str();
+    await u32();
+  }
+  const variables = await u32();
+  if (variables > MAX_CT2_VARIABLES) throw limit('ctranslate2', 'variables', 'MAX_CT2_VARIABLES');
+  for (let i = 0; i < variables; i++) {
+    await str();
+    const rank = await u8();
+    pos += 4 * rank;
+    if (version >= 4)
+      pos += 1; // type id
+    else pos += 1; // item size
+    const count = await u32();
+    const itemSize = version >= 4 ? 1 : Math.max(1, (await w.u8(pos - 5)) as number);
+    pos += count * itemSize;
+    if (pos > w.size) throw invalid('ctranslate2', `variable ${i} runs past the end`, { offset: pos });
+  }
+  if (version >= 3 && pos < w.size) {
+    const aliases = await u32();
+    if (aliases > MAX_CT2_VARIABLES) throw limit('ctranslate2', 'aliases', 'MAX_CT2_VARIABLES');
+    for (let i = 0; i < aliases; i++) {
+      await str();
+      await str();
+    }
+  }
+  if (pos !== w.size) throw invalid('ctranslate2', `${w.size - pos} bytes after the model`, { offset: pos });
+  return variables;
+}
+
+// ── word2vec binary vectors ───────────────────────────────────────────────────────────────────────────────────
+
+/** Longest word in a word2vec binary file (gensim and word2vec.c read up to a space). */
+const MAX_WORD2VEC_WORD_BYTES = 4096;
+
+/** `<count> <dim>\n` (ASCII), then binary vectors. */
+export function sniffWord2vec(head: Uint8Array): { count: number; dim: number; start: number } | undefined {
+  let i = 0;
+  const int = () => {
+    let n = 0;
+    const start = i;
+    while (i < head.length && i - start < 12 && (head[i] as number) >= 0x30 && (head[i] as number) <= 0x39)
+      n = n * 10 + ((head[i++] as number) - 0x30);
+    return i > start ? n : -1;
+  };
+  const count = int();
+  if (count <= 0 || head[i++] !== 0x20) return undefined;
+  const dim = int();
+  if (dim <= 0 || dim > 100_000) return undefined;
+  if (head[i] === 0x0d) i++;
+  if (head[i] !== 0x0a) return undefined;
+  return { count, dim, start: i + 1 };
+}
+
+/** Walks every record (word, space, dim float32s, optional newline); they must fill the file. */
+export async function walkWord2vec(w: Window, header: { count: number; dim: number; start: number }): Promise<number> {
+  let pos = header.start;
+  for (let r = 0; r < header.count; r++) {
+    while (pos < w.size && ((await w.u8(pos)) === 0x0a || (await w.u8(pos)) === 0x0d)) pos++;
+    const chunk = await w.bytes(pos, Math.min(MAX_WORD2VEC_WORD_BYTES + 1, w.size - pos));
+    const space = chunk.indexOf(0x20);
+    if (space <= 0) throw invalid('word2vec', `record ${r} has no word`, { offset: pos });
+    pos += space + 1 + 4 * header.dim;
+    if (pos > w.size) throw invalid('word2vec', `record ${r} runs past the end`, { offset: pos });
+  }
+  while (pos < w.size && ((await w.u8(pos)) === 0x0a || (await w.u8(pos)) === 0x0d)) pos++;
+  if (pos !== w.size) throw invalid('word2vec', `${w.size - pos} bytes after the last vector`, { offset: pos });
+  return header.count;
+}
+
+// ── XGBoost legacy binary model ───────────────────────────────────────────────────────────────────────────────
+
+/** LearnerModelParam of XGBoost's legacy binary format (base_score, num_feature, num_class, ..., reserved). */
+const XGB_LEARNER_PARAM_BYTES = 136;
+const XGB_BOOSTERS = new Set(['gbtree', 'gblinear', 'dart']);
+
+/**
+ * XGBoost's legacy binary model (`Booster.save_model('x.bst')` before 2.0, `binf` magic): the LearnerModelParam,
+ * then the objective and booster names as u64-length strings. The tree arrays after it are numbers only.
+ */
+export async function checkXgboostLegacy(w: Window): Promise<{ objective: string; booster: string }> {
+  let pos = 4 + XGB_LEARNER_PARAM_BYTES;
+  const string = async () => {
+    const n = Number((await w.view(pos, 8)).getBigUint64(0, true));
+    if (n === 0 || n > 256) throw invalid('xgboost', 'name length out of range', { offset: pos });
+    const text = new TextDecoder().decode(await w.bytes(pos + 8, n));
+    if (!/^[A-Za-z0-9_:.-]+$/.test(text)) throw invalid('xgboost', 'name is not a name', { offset: pos });
+    pos += 8 + n;
+    return text;
+  };
+  const objective = await string();
+  const booster = await string();
+  if (!XGB_BOOSTERS.has(booster)) throw invalid('xgboost', `unknown booster ${booster}`);
+  return { objective, booster };
+}
+
+export function sniffXgboostLegacy(head: Uint8Array): boolean {
+  return head.length >= 4 + XGB_LEARNER_PARAM_BYTES + 8 && ascii(head, 0, 'binf');
+}

@@ -62,6 +62,16 @@ export const TF_GRAPH_DEF: Schema = {
 // meta_graph.proto: MetaGraphDef { meta_info_def 1; graph_def 2; saver_def 3; collection_def 4; signature_def 5;
 // asset_file_def 6; object_graph_def 7 }.
 const TF_META_GRAPH: Schema = { fields: { 1: 2, 2: 2, 3: 2, 4: 2, 5: 2, 6: 2, 7: 2 }, required: [] };
+// meta_graph.proto MetaInfoDef { meta_graph_version 1; stripped_op_list 2; any_info 3; tags 4;
+// tensorflow_version 5; tensorflow_git_version 6; stripped_default_attrs 7 (bool); function_aliases 8 }.
+const TF_META_INFO: Schema = { fields: { 1: 2, 2: 2, 3: 2, 4: 2, 5: 2, 6: 2, 7: 0, 8: 2 }, required: [] };
+/** A MetaGraphDef on its own (TF1 `model.ckpt.meta`), opening with its MetaInfoDef. */
+export const TF_META_GRAPH_FILE: Schema = {
+  fields: { 1: 2, 2: 2, 3: 2, 4: 2, 5: 2, 6: 2, 7: 2 },
+  required: [2],
+  nested: { field: 1, schema: TF_META_INFO },
+  check: (fields) => fields[0]?.field === 1,
+};
 // saved_model.proto: SavedModel { saved_model_schema_version 1 (int64); meta_graphs 2 }.
 export const TF_SAVED_MODEL: Schema = {
   fields: { 1: 0, 2: 2 },
@@ -79,9 +89,9 @@ export const TF_FINGERPRINT: Schema = {
   nested: { field: 6, schema: TF_VERSION_DEF },
   check: (fields) => new Set(fields.map((f) => f.field)).size === fields.length,
 };
-// keras/protobuf/saved_metadata.proto: SavedMetadata { nodes 1 } and SavedObject { node_id 2; node_path 3;
-// identifier 4; metadata 5 (JSON string); version 6 }.
-const KERAS_SAVED_OBJECT: Schema = { fields: { 2: 0, 3: 2, 4: 2, 5: 2, 6: 2 }, required: [4] };
+// keras/protobuf/saved_metadata.proto: SavedMetadata { nodes 1 } and SavedObject { version 1 (VersionDef);
+// node_id 2; node_path 3; identifier 4; metadata 5 (JSON string) }.
+const KERAS_SAVED_OBJECT: Schema = { fields: { 1: 2, 2: 0, 3: 2, 4: 2, 5: 2 }, required: [4] };
 export const KERAS_SAVED_METADATA: Schema = {
   fields: { 1: 2 },
   required: [1],

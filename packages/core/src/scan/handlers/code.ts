@@ -180,7 +180,7 @@ type Capability =
   | 'code-object'
   | 'write-outside'
   | 'computed-os-lookup';
-type Unusual = 'exec-computed' | 'native-library';
+type Unusual = 'exec-computed' | 'native-library' | 'process-computed';
 
 const CAPABILITY_TEXT: Record<Capability, string> = {
   process: 'spawns processes',
@@ -192,6 +192,7 @@ const CAPABILITY_TEXT: Record<Capability, string> = {
   'computed-os-lookup': 'looks up os/subprocess functions by a computed name',
 };
 const UNUSUAL_TEXT: Record<Unusual, string> = {
+  'process-computed': 'runs processes whose command it computes',
   'exec-computed': 'executes computed strings with exec/eval/compile',
   'native-library': 'loads a native library with ctypes',
 };
@@ -286,13 +287,22 @@ function outsideRepository(path: string): boolean {
   return p.split(/[\\/]/).includes('..');
 }
 
+interface AnalysisOptions {
+  /**
+   * The code is imported by a loader (trust_remote_code): every capability is escalated. Otherwise it is a script
+   * or notebook the user runs: spawning a constant command is judged by the command, networking is ordinary.
+   */
+  loaded: boolean;
+  depth: number;
+}
+
 class PythonAnalysis {
   private readonly aliases = new Map<string, string>();
   private lineStarts: number[] | undefined;
   constructor(
     private readonly src: string,
     private readonly report: CodeReport,
-    private readonly options: { importTimeNetwork: boolean; depth: number },
+    private readonly options: AnalysisOptions,
   ) {}
 
   private line(offset: number): number {
@@ -446,9 +456,36 @@ class PythonAnalysis {
 
   private judgeName(name: string, node: SyntaxNode): void {
     const line = this.line(node.from);
-    if (PROCESS_FUNCTIONS.has(name)) this.report.add('process', { line, what: name });
-    else if (SOCKET_FUNCTIONS.has(name)) this.report.add('socket', { line, what: name });
-    else if (CODE_OBJECTS.has(name)) this.report.add('code-object', { line, what: name });
+    if (PROCESS_FUNCTIONS.has(name)) {
+      if (this.options.loaded) this.report.add('process', { line, what: name });
+    } else if (SOCKET_FUNCTIONS.has(name)) {
+      if (this.options.loaded) this.report.add('socket', { line, what: name });
+    } else if (CODE_OBJECTS.has(name)) this.report.add('code-object', { line, what: name });
+  }
+
+  /** A script's process call: a constant command is judged as the shell command it is; a computed one is noted. */
+  private judgeCommand(name: string, positional: SyntaxNode[], line: number): void {
+    const words: string[] = [];
+    let constant = positional.length > 0;
+    for (const arg of positional) {
+      const literal = this.stringOf(arg);
+      if (literal !== undefined) words.push(literal);
+      else if (arg.name === 'ArrayExpression' || arg.name === 'TupleExpression') {
+        for (const item of children(arg).filter((c) => !['[', ']', '(', ')', ','].includes(c.name))) {
+          const w = this.stringOf(item);
+          if (w === undefined) constant = false;
+          else words.push(/\s/.test(w) ? `'${w.replace(/'/g, "'\\''")}'` : w);
+        }
+      } else constant = false;
+    }
+    if (!constant) {
+      this.report.note('process-computed', { line, what: name });
+      return;
+    }
+    const before = this.report.capabilities.size;
+    analyseShell(words.join(' '), this.report, line);
+    if (this.report.capabilities.size > before)
+      this.report.add('process', { line, what: `${name}(${JSON.stringify(words.join(' ').slice(0, 80))})` });
   }
 
   private containsDecoder(node: SyntaxNode): string | undefined {
@@ -473,12 +510,9 @@ class PythonAnalysis {
     if (name === undefined) return;
     const line = this.line(node.from);
     const positional = this.argNodes(args);
-    if (
-      importTime &&
-      this.options.importTimeNetwork &&
-      (NETWORK_FUNCTIONS.has(name) || NETWORK_PREFIXES.some((p) => name.startsWith(p)))
-    )
+    if (importTime && this.options.loaded && (NETWORK_FUNCTIONS.has(name) || NETWORK_PREFIXES.some((p) => name.startsWith(p))))
       this.report.add('network-at-import', { line, what: name });
+    if (!this.options.loaded && PROCESS_FUNCTIONS.has(name)) this.judgeCommand(name, positional, line);
     if (DYNAMIC_CODE.has(name)) {
       const first = positional[0];
       const literal = first ? this.stringOf(first) : undefined;
@@ -844,11 +878,20 @@ async function readCode(
   return decodeText(await source.read(0, source.size));
 }
 
-export function analysePython(src: string, importTimeNetwork = true): CodeReport {
+/** Judges Python source; `loaded`: imported by trust_remote_code (see AnalysisOptions). */
+export function analysePython(src: string, loaded = true): CodeReport {
   const report = new CodeReport();
-  new PythonAnalysis(src, report, { importTimeNetwork, depth: 0 }).run();
+  new PythonAnalysis(src, report, { loaded, depth: 0 }).run();
   return report;
 }
+
+/**
+ * File names transformers' remote-code conventions give to modules `from_pretrained` imports (modeling_*,
+ * configuration_*, tokenization_*, processing_*, image/video processing, feature extraction): judged as loaded
+ * even without the config that names them in its auto_map (a single file scanned on its own).
+ */
+const REMOTE_CODE_NAME =
+  /(^|[\\/])(modeling|configuration|tokenization|processing|image_processing|video_processing|feature_extraction)_[^\\/]*\.py$/i;
 
 /** Judges a parsed notebook: code cells as Python (magics as shell), markdown and outputs are not code. */
 export function scanNotebook(doc: Notebook, ctx: ScanContext): HandlerResult {
@@ -876,8 +919,8 @@ export function scanNotebook(doc: Notebook, ctx: ScanContext): HandlerResult {
     }
     python += `${kept.join('\n')}\n`;
   }
-  // Cells run in the user's session when they choose to, never at import: network calls are not escalated.
-  new PythonAnalysis(python, report, { importTimeNetwork: false, depth: 0 }).run();
+  // Cells run in the user's session when they choose to, never at import: judged as a script.
+  new PythonAnalysis(python, report, { loaded: false, depth: 0 }).run();
   return { findings: findingsOf(report, 'notebook', ctx.members), errors: [], format: 'notebook' };
 }
 
@@ -886,7 +929,15 @@ export const pythonHandler: FormatHandler = {
   async scan(source, ctx) {
     const src = await readCode(ctx, source);
     if (typeof src !== 'string') return src;
-    return { findings: findingsOf(analysePython(src), 'Python source', ctx.members), errors: [] };
+    const loaded = ctx.hints.trustRemoteCode === true || REMOTE_CODE_NAME.test(ctx.hints.name ?? '');
+    return {
+      findings: findingsOf(
+        analysePython(src, loaded),
+        loaded ? 'Python module imported by trust_remote_code' : 'Python source',
+        ctx.members,
+      ),
+      errors: [],
+    };
   },
 };
 

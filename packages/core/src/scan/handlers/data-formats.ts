@@ -17,10 +17,14 @@ import { protoFields, protoFieldsOfSource, protoString } from '../../formats/pro
 import {
   checkDsStore,
   checkParquet,
+  checkXgboostLegacy,
   readTflite,
+  sniffWord2vec,
   walkCoremlWeights,
+  walkCtranslate2,
   walkPaddleParams,
   walkTfRecord,
+  walkWord2vec,
 } from '../../formats/structures/containers.js';
 import { type ImageFormat, walkImage } from '../../formats/structures/images.js';
 import { walkMsgpack, walkUbjson } from '../../formats/structures/msgpack.js';
@@ -181,6 +185,7 @@ async function scanData(format: DetectedFormat, ctx: ScanContext, w: Window): Pr
     case 'onnx-external-data':
     case 'openvino-weights':
     case 'tf-variables-data':
+    case 'mlc-params':
       // Raw tensor bytes whose size the manifest beside them accounts for (scan/companions.ts).
       return clean();
     case 'svg':
@@ -227,6 +232,18 @@ async function scanData(format: DetectedFormat, ctx: ScanContext, w: Window): Pr
       return clean();
     case 'keras-metadata':
       return scanKerasMetadata(ctx, w);
+    case 'ctranslate2':
+      await walkCtranslate2(w);
+      return clean();
+    case 'word2vec': {
+      const header = sniffWord2vec(await w.bytes(0, Math.min(64, w.size)));
+      if (!header) throw invalid('word2vec', 'no `count dim` header');
+      await walkWord2vec(w, header);
+      return clean();
+    }
+    case 'xgboost-legacy':
+      await checkXgboostLegacy(w);
+      return clean();
     case 'text':
       if (await isTextSource(w.source)) return clean();
       return {
@@ -279,6 +296,10 @@ export const DATA_FORMATS: readonly DetectedFormat[] = [
   'onnx-external-data',
   'openvino-weights',
   'tf-variables-data',
+  'mlc-params',
+  'ctranslate2',
+  'word2vec',
+  'xgboost-legacy',
   'text',
 ];
 

@@ -8,7 +8,7 @@ import { kerasH5Handler } from './keras-h5.js';
 import { onnxHandler } from './onnx.js';
 import { safetensorsHandler } from './safetensors.js';
 import { jinjaHandler, jsonHandler } from './templates.js';
-import { tfSavedModelHandler } from './tf-savedmodel.js';
+import { tfMetaGraphHandler, tfSavedModelHandler } from './tf-savedmodel.js';
 
 /**
  * Handlers for model formats (safetensors, GGUF, ONNX, Keras, TF), generic archives, JSON and templates, code,
@@ -21,6 +21,7 @@ export const OTHER_FORMAT_HANDLERS: readonly FormatHandler[] = [
   kerasHandler,
   kerasH5Handler,
   tfSavedModelHandler,
+  tfMetaGraphHandler,
   zipArchiveHandler,
   tarArchiveHandler,
   gzipHandler,

@@ -100,19 +100,30 @@ function graphDef(bytes: Uint8Array, out: TfNode[]): void {
   }
 }
 
-/** Every node of a SavedModel (all meta graphs) or, when the bytes are a bare GraphDef, of that graph. */
-export function readTfNodes(bytes: Uint8Array): TfNode[] {
+function metaGraph(bytes: Uint8Array, nodes: TfNode[]): void {
+  for (const m of protoFields(bytes)) if (m.field === 2 && m.wire === 2) graphDef(m.value, nodes);
+}
+
+/**
+ * Every node of a SavedModel (all meta graphs), of a MetaGraphDef (TF1 `.meta`), or of a bare GraphDef, as
+ * `kind` says (detection tells them apart by their schema: detect.ts).
+ */
+export function readTfNodes(bytes: Uint8Array, kind: 'savedmodel' | 'metagraph' | 'graphdef' = 'savedmodel'): TfNode[] {
   const nodes: TfNode[] = [];
+  if (kind === 'metagraph') {
+    metaGraph(bytes, nodes);
+    return nodes;
+  }
   const top = [...protoFields(bytes)];
-  const isSavedModel = top.length > 0 && top.every((f) => (f.field === 1 && f.wire === 0) || (f.field === 2 && f.wire === 2));
+  const isSavedModel =
+    kind === 'savedmodel' &&
+    top.length > 0 &&
+    top.every((f) => (f.field === 1 && f.wire === 0) || (f.field === 2 && f.wire === 2));
   if (!isSavedModel) {
     graphDef(bytes, nodes);
     return nodes;
   }
-  for (const f of top) {
-    if (f.field !== 2 || f.wire !== 2) continue;
-    for (const m of protoFields(f.value)) if (m.field === 2 && m.wire === 2) graphDef(m.value, nodes);
-  }
+  for (const f of top) if (f.field === 2 && f.wire === 2) metaGraph(f.value, nodes);
   return nodes;
 }
 
@@ -141,23 +152,31 @@ async function readAll(source: ByteSource): Promise<Uint8Array> {
   return source.read(0, source.size);
 }
 
-export const tfSavedModelHandler: FormatHandler = {
-  formats: ['tf-savedmodel'],
-  async scan(source, ctx) {
-    if (source.size > MAX_SAVEDMODEL_BYTES) {
-      return {
-        findings: [
-          makeFinding('MS-ENG-002', 'saved_model.pb larger than MAX_SAVEDMODEL_BYTES was not parsed', {
-            members: [...ctx.members],
-          }),
-        ],
-        errors: [],
-      };
-    }
-    const findings: Finding[] = [];
-    for (const j of judgeTfNodes(readTfNodes(await readAll(source)))) {
-      findings.push(makeFinding('MS-TF-001', j.why, { members: [...ctx.members], path: j.op }, { op: j.op }, j.severity));
-    }
-    return { findings, errors: [] };
-  },
-};
+function tfGraphHandler(format: 'tf-savedmodel' | 'tf-metagraph'): FormatHandler {
+  return {
+    formats: [format],
+    async scan(source, ctx) {
+      if (source.size > MAX_SAVEDMODEL_BYTES) {
+        return {
+          findings: [
+            makeFinding('MS-ENG-002', 'TensorFlow graph larger than MAX_SAVEDMODEL_BYTES was not parsed', {
+              members: [...ctx.members],
+            }),
+          ],
+          errors: [],
+        };
+      }
+      const findings: Finding[] = [];
+      const nodes = readTfNodes(await readAll(source), format === 'tf-metagraph' ? 'metagraph' : 'savedmodel');
+      for (const j of judgeTfNodes(nodes)) {
+        findings.push(makeFinding('MS-TF-001', j.why, { members: [...ctx.members], path: j.op }, { op: j.op }, j.severity));
+      }
+      return { findings, errors: [] };
+    },
+  };
+}
+
+/** SavedModel `saved_model.pb` and bare GraphDefs (frozen graphs). */
+export const tfSavedModelHandler: FormatHandler = tfGraphHandler('tf-savedmodel');
+/** TF1 MetaGraphDef files (`model.ckpt.meta`). */
+export const tfMetaGraphHandler: FormatHandler = tfGraphHandler('tf-metagraph');
