@@ -32,7 +32,7 @@ const REAL: Array<{ source: string; model: string; template: string }> = JSON.pa
 /** One SSTI walk written many ways: each must be judged critical. */
 const OBFUSCATED: Record<string, string> = {
   'plain dunder walk': "{{ ''.__class__.__mro__[1].__subclasses__() }}",
-  'empty tuple operand': "{% for c in ().__class__.__base__.__subclasses__() %}{{ c }}{% endfor %}",
+  'empty tuple operand': '{% for c in ().__class__.__base__.__subclasses__() %}{{ c }}{% endfor %}',
   'attr filter': "{{ ()|attr('__class__') }}",
   'hex escapes': "{{ ()|attr('\\x5f\\x5fclass\\x5f\\x5f') }}",
   'unicode escapes': "{{ ()|attr('\\u005f\\u005fclass\\u005f\\u005f') }}",
@@ -90,10 +90,17 @@ describe('templates judged as templates', () => {
   it('chat_template lists (name/template) and chat_template.json / .jinja files are judged; benign twins are clean', async () => {
     const list = await scan(
       'tokenizer_config.json',
-      JSON.stringify({ chat_template: [{ name: 'default', template: '{{ bos_token }}' }, { name: 'x', template: OBFUSCATED['attr filter'] }] }),
+      JSON.stringify({
+        chat_template: [
+          { name: 'default', template: '{{ bos_token }}' },
+          { name: 'x', template: OBFUSCATED['attr filter'] },
+        ],
+      }),
     );
     expect(rules(list)).toEqual(['MS-TPL-001:critical']);
-    expect((await scan('chat_template.json', JSON.stringify({ chat_template: OBFUSCATED['case folding'] }))).verdict).toBe('findings');
+    expect((await scan('chat_template.json', JSON.stringify({ chat_template: OBFUSCATED['case folding'] }))).verdict).toBe(
+      'findings',
+    );
     const jinja = await scan('chat_template.jinja', OBFUSCATED['tilde concatenation'] as string);
     expect([jinja.format, ...rules(jinja)]).toEqual(['jinja', 'MS-TPL-001:critical']);
     for (const t of REAL.slice(0, 10)) {
@@ -121,11 +128,27 @@ describe('templates judged as templates', () => {
       "class T:\n    def __init__(self):\n        # subprocess and __globals__ in a comment\n        self.t = '{{ message.__class__ }}'\n        '''docstring naming __globals__ and os.system'''\n",
     );
     expect(rules(py)).toEqual(['MS-CODE-001:low']);
-    const md = await scan('README.md', "---\nwidget:\n- text: '{{ ''.__class__.__mro__ }}'\n---\n# Model\n`{{ __globals__ }}` {% raw %}\n");
+    const md = await scan(
+      'README.md',
+      "---\nwidget:\n- text: '{{ ''.__class__.__mro__ }}'\n---\n# Model\n`{{ __globals__ }}` {% raw %}\n",
+    );
     expect(md.findings).toEqual([]);
-    const yaml = await scan('ci.yml', 'on: push\njobs:\n  t:\n    runs-on: ${{ matrix.os }}\n    steps:\n      - run: echo "${{ github.event.__class__ }}"\n');
+    const yaml = await scan(
+      'ci.yml',
+      [
+        'on: push',
+        'jobs:',
+        '  t:',
+        `    runs-on: $${'{{'} matrix.os }}`,
+        `      - run: echo "$${'{{'} github.event.__class__ }}"`,
+        '',
+      ].join('\n'),
+    );
     expect(yaml.findings).toEqual([]);
-    const json = await scan('config.json', JSON.stringify({ prompt_template: OBFUSCATED['attr filter'], note: '{{ x.__class__ }}' }));
+    const json = await scan(
+      'config.json',
+      JSON.stringify({ prompt_template: OBFUSCATED['attr filter'], note: '{{ x.__class__ }}' }),
+    );
     expect(json.findings).toEqual([]);
   });
 });

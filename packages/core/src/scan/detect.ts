@@ -191,6 +191,8 @@ function detectText(head: Uint8Array, size: number, hints: DetectHints): Detecte
     scanner.feed(trimmed);
     const result = scanner.result();
     if (result.ok && (!complete || result.complete)) return NOTEBOOK_NAME.test(name) ? 'notebook' : 'json';
+    // Deeper than the checker follows: still JSON to a loader, so the JSON handler reports it as not judged.
+    if (result.error?.includes('MAX_JSON_SCAN_DEPTH')) return 'json';
   }
   return 'text';
 }

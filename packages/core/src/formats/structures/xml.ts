@@ -8,10 +8,14 @@ import { SaxesParser } from 'saxes';
 import type { ByteSource } from '../byte-source.js';
 import { invalid, limit } from './window.js';
 
-/** Bytes decoded and fed to the parser per read. */
+/** Bytes decoded per read. */
 const XML_CHUNK_BYTES = 1024 * 1024;
+/** Characters fed to the parser per write. */
+const XML_SLICE_CHARS = 16 * 1024;
 /** Elements walked in one document (OpenVINO IRs of large models have ~100k). */
 export const MAX_XML_ELEMENTS = 10_000_000;
+/** Element nesting accepted (SVG and OpenVINO IR nest a few levels; deep nesting only costs the parser). */
+export const MAX_XML_DEPTH = 1024;
 
 class Stop extends Error {}
 
@@ -50,8 +54,16 @@ export async function readXml(source: ByteSource): Promise<XmlSummary> {
   parser.on('error', (error) => {
     failure ??= error;
   });
+  let depth = 0;
+  parser.on('closetag', () => {
+    depth--;
+  });
   parser.on('opentag', (tag) => {
     if (++summary.elements > MAX_XML_ELEMENTS) failure ??= limit('xml', 'elements', 'MAX_XML_ELEMENTS');
+    if (!tag.isSelfClosing && ++depth > MAX_XML_DEPTH) {
+      failure ??= limit('xml', 'nesting', 'MAX_XML_DEPTH');
+      throw new Stop();
+    }
     if (summary.root === '') summary.root = tag.name;
     if (tag.name !== 'data') return;
     const offset = tag.attributes.offset;
@@ -64,12 +76,14 @@ export async function readXml(source: ByteSource): Promise<XmlSummary> {
   });
   const decoder = new TextDecoder('utf-8', { fatal: true });
   try {
+    // Fed in slices so a limit stops the parse soon after it is reached.
     for (let pos = 0; pos < source.size && !failure; pos += XML_CHUNK_BYTES) {
-      parser.write(decoder.decode(await source.read(pos, XML_CHUNK_BYTES), { stream: true }));
+      const text = decoder.decode(await source.read(pos, XML_CHUNK_BYTES), { stream: true });
+      for (let i = 0; i < text.length && !failure; i += XML_SLICE_CHARS) parser.write(text.slice(i, i + XML_SLICE_CHARS));
     }
     if (!failure) parser.write(decoder.decode()).close();
   } catch (error) {
-    failure ??= error instanceof Error ? error : new Error(String(error));
+    if (!(error instanceof Stop)) failure ??= error instanceof Error ? error : new Error(String(error));
   }
   if (failure) {
     if ((failure as { code?: string }).code === 'LIMIT_EXCEEDED') throw failure;

@@ -268,6 +268,100 @@ export function pythonStringValue(text: string): { value: string; bytes: boolean
   return { value: out, bytes };
 }
 
+/** CPython's tokenizer refuses more nested brackets than this (Parser/tokenizer.c MAXLEVEL). */
+export const PYTHON_MAX_BRACKET_DEPTH = 200;
+/** CPython's tokenizer refuses more indentation levels than this (MAXINDENT). */
+export const PYTHON_MAX_INDENT_LEVELS = 100;
+/** Parser steps allowed per character of source: a linear bound on the parse of any input (real code needs ~1). */
+const PARSE_STEPS_PER_CHAR = 8;
+
+class NotPython extends Error {}
+
+/**
+ * A pass of CPython's tokenizer rules over the source (strings with prefixes and triple quotes, comments, bracket
+ * depth, indentation levels): a source CPython's tokenizer refuses (more than MAXLEVEL nested brackets, MAXINDENT
+ * levels) can never be imported, and is not handed to the parser (whose error recovery on such input is costly).
+ */
+function checkTokenizerLimits(src: string): void {
+  let depth = 0;
+  const opened: string[] = [];
+  const indents = [0];
+  let atLineStart = true;
+  for (let i = 0; i < src.length; i++) {
+    if (atLineStart && depth === 0) {
+      let width = 0;
+      while (src[i] === ' ' || src[i] === '\t' || src[i] === '\f') {
+        width += src[i] === '\t' ? 8 - (width % 8) : 1;
+        i++;
+      }
+      atLineStart = false;
+      const next = src[i];
+      if (next !== '\n' && next !== '\r' && next !== '#' && next !== undefined) {
+        if (width > (indents[indents.length - 1] as number)) {
+          indents.push(width);
+          if (indents.length > PYTHON_MAX_INDENT_LEVELS + 1) throw new NotPython('more indentation levels than CPython allows');
+        } else while (width < (indents[indents.length - 1] as number)) indents.pop();
+      }
+      if (i >= src.length) break;
+    }
+    const c = src[i] as string;
+    if (c === '#') {
+      while (i < src.length && src[i] !== '\n') i++;
+      atLineStart = true;
+    } else if (c === '\n') atLineStart = true;
+    else if (c === '\\') i++;
+    else if (c === '(' || c === '[' || c === '{') {
+      if (++depth > PYTHON_MAX_BRACKET_DEPTH) throw new NotPython('more nested brackets than CPython allows');
+      opened.push(c);
+    } else if (c === ')' || c === ']' || c === '}') {
+      // CPython's tokenizer refuses a closing bracket that does not match the innermost open one.
+      if (opened.pop() !== { ')': '(', ']': '[', '}': '{' }[c]) throw new NotPython(`unmatched '${c}'`);
+      depth--;
+    } else if (c === "'" || c === '"') {
+      const triple = src.startsWith(c.repeat(3), i);
+      const quote = triple ? c.repeat(3) : c;
+      let j = i + quote.length;
+      while (j < src.length && !src.startsWith(quote, j)) {
+        if (src[j] === '\\') j++;
+        else if (!triple && src[j] === '\n') break; // an unterminated one-line string ends at the line
+        j++;
+      }
+      i = Math.min(j + quote.length, src.length) - 1;
+    }
+  }
+}
+
+/**
+ * Largest source given to the parser's error recovery when it is not strictly valid Python (Python 2 files, syntax
+ * newer than the grammar): recovery costs up to tens of microseconds per character on hostile input. A larger
+ * source that does not parse strictly is not judged (incomplete).
+ */
+export const MAX_LENIENT_PARSE_CHARS = 32 * 1024;
+const strictPythonParser = pythonParser.configure({ strict: true });
+
+/**
+ * Parses Python with @lezer/python: strictly first (valid code parses in linear time; invalid input fails fast),
+ * then, for a small source that is not strictly valid, with error recovery within a linear step budget.
+ * NotPython when CPython could not tokenize it or it cannot be parsed within those bounds.
+ */
+function parsePython(src: string): import('@lezer/common').Tree {
+  checkTokenizerLimits(src);
+  try {
+    return strictPythonParser.parse(src);
+  } catch (error) {
+    if (!(error instanceof SyntaxError)) throw error;
+  }
+  if (src.length > MAX_LENIENT_PARSE_CHARS)
+    throw new NotPython(`not valid Python to the parser and longer than MAX_LENIENT_PARSE_CHARS (${MAX_LENIENT_PARSE_CHARS})`);
+  const parse = pythonParser.startParse(src);
+  const budget = PARSE_STEPS_PER_CHAR * src.length + 10_000;
+  for (let steps = 0; ; steps++) {
+    const tree = parse.advance();
+    if (tree) return tree;
+    if (steps > budget) throw new NotPython('the parse did not finish within its linear step budget');
+  }
+}
+
 function text(src: string, node: SyntaxNode): string {
   return src.slice(node.from, node.to);
 }
@@ -321,8 +415,7 @@ class PythonAnalysis {
   }
 
   run(): void {
-    const tree = pythonParser.parse(this.src);
-    this.visit(tree.topNode, true);
+    this.visit(parsePython(this.src).topNode, true);
   }
 
   /** The qualified name an expression denotes (`os.system`, `subprocess.Popen`), when it is one. */
@@ -506,9 +599,24 @@ class PythonAnalysis {
     if (!callee || !args || args.name !== 'ArgList') return;
     const resolved = this.qualified(node); // getattr(os, 'system'), __import__('os')
     if (resolved !== undefined) this.judgeName(resolved, node);
+    const line = this.line(node.from);
+    // pathlib.Path('/etc/x').write_text(...)
+    if (callee.name === 'MemberExpression') {
+      const object = callee.firstChild;
+      const method = callee.lastChild ? text(this.src, callee.lastChild) : '';
+      if (object?.name === 'CallExpression' && PATH_WRITERS.has(method)) {
+        const ctor = object.firstChild ? this.qualified(object.firstChild) : undefined;
+        const ctorArgs = object.lastChild;
+        if ((ctor === 'pathlib.Path' || ctor === 'Path' || ctor?.endsWith('.Path')) && ctorArgs?.name === 'ArgList') {
+          const p = this.argNodes(ctorArgs)[0];
+          const literal = p ? this.pathLiteral(p) : undefined;
+          if (literal !== undefined && outsideRepository(literal))
+            this.report.add('write-outside', { line, what: `Path(${JSON.stringify(literal)}).${method}` });
+        }
+      }
+    }
     const name = this.qualified(callee);
     if (name === undefined) return;
-    const line = this.line(node.from);
     const positional = this.argNodes(args);
     if (importTime && this.options.loaded && (NETWORK_FUNCTIONS.has(name) || NETWORK_PREFIXES.some((p) => name.startsWith(p))))
       this.report.add('network-at-import', { line, what: name });
@@ -546,21 +654,6 @@ class PythonAnalysis {
         if (/[wax+]|O_WRONLY|O_RDWR|O_CREAT|O_APPEND|O_TRUNC/.test(mode))
           this.report.add('write-outside', { line, what: `${name}(${JSON.stringify(path)}, ${JSON.stringify(mode)})` });
       } else if (FILE_MUTATORS.has(name)) this.report.add('write-outside', { line, what: `${name}(${JSON.stringify(path)})` });
-    }
-    // pathlib.Path('/etc/x').write_text(...)
-    if (callee.name === 'MemberExpression') {
-      const object = callee.firstChild;
-      const method = callee.lastChild ? text(this.src, callee.lastChild) : '';
-      if (object?.name === 'CallExpression' && PATH_WRITERS.has(method)) {
-        const ctor = object.firstChild ? this.qualified(object.firstChild) : undefined;
-        const ctorArgs = object.lastChild;
-        if ((ctor === 'pathlib.Path' || ctor === 'Path' || ctor?.endsWith('.Path')) && ctorArgs?.name === 'ArgList') {
-          const p = this.argNodes(ctorArgs)[0];
-          const literal = p ? this.pathLiteral(p) : undefined;
-          if (literal !== undefined && outsideRepository(literal))
-            this.report.add('write-outside', { line, what: `Path(${JSON.stringify(literal)}).${method}` });
-        }
-      }
     }
   }
 
@@ -920,8 +1013,29 @@ export function scanNotebook(doc: Notebook, ctx: ScanContext): HandlerResult {
     python += `${kept.join('\n')}\n`;
   }
   // Cells run in the user's session when they choose to, never at import: judged as a script.
-  new PythonAnalysis(python, report, { loaded: false, depth: 0 }).run();
-  return { findings: findingsOf(report, 'notebook', ctx.members), errors: [], format: 'notebook' };
+  const findings = judgedOrIncomplete(
+    () => {
+      new PythonAnalysis(python, report, { loaded: false, depth: 0 }).run();
+      return report;
+    },
+    'notebook',
+    ctx,
+  );
+  return { findings, errors: [], format: 'notebook' };
+}
+
+/** Findings of an analysis, or an incomplete finding when the source is not Python CPython could compile. */
+function judgedOrIncomplete(analyse: () => CodeReport, kind: string, ctx: ScanContext): Finding[] {
+  try {
+    return findingsOf(analyse(), kind, ctx.members);
+  } catch (error) {
+    if (!(error instanceof NotPython) && !(error instanceof RangeError)) throw error;
+    const why = error instanceof NotPython ? error.message : 'nested too deeply to judge';
+    return [
+      makeFinding('MS-CODE-001', `${kind}: runs with the user's rights`, { members: [...ctx.members] }, { kind }),
+      makeFinding('MS-ENG-002', `${kind} was not judged: ${why}`, { members: [...ctx.members] }, { reason: why }),
+    ];
+  }
 }
 
 export const pythonHandler: FormatHandler = {
@@ -931,10 +1045,10 @@ export const pythonHandler: FormatHandler = {
     if (typeof src !== 'string') return src;
     const loaded = ctx.hints.trustRemoteCode === true || REMOTE_CODE_NAME.test(ctx.hints.name ?? '');
     return {
-      findings: findingsOf(
-        analysePython(src, loaded),
+      findings: judgedOrIncomplete(
+        () => analysePython(src, loaded),
         loaded ? 'Python module imported by trust_remote_code' : 'Python source',
-        ctx.members,
+        ctx,
       ),
       errors: [],
     };

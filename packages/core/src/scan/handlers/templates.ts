@@ -15,7 +15,7 @@ import { decodeText, isTextSource } from '../../formats/structures/text.js';
 import { makeFinding } from '../pickle/findings.js';
 import type { Finding, FormatHandler, HandlerResult, ScanContext } from '../types.js';
 import { isNotebook, scanNotebook } from './code.js';
-import { judgeTemplate } from './jinja-ssti.js';
+import { judgeTemplate, MAX_TEMPLATE_CHARS } from './jinja-ssti.js';
 import { checkKerasConfig } from './keras.js';
 
 /**
@@ -169,9 +169,21 @@ export const jsonHandler: FormatHandler = {
       return streamed === 'not-json' ? asText(source, ctx) : streamed;
     }
     let doc: unknown;
+    const text = decodeText(await source.read(0, source.size));
     try {
-      doc = parsePythonJson(decodeText(await source.read(0, source.size)));
+      doc = parsePythonJson(text);
     } catch {
+      const scanner = new JsonScanner();
+      scanner.feed(text);
+      if (scanner.result().error?.includes('MAX_JSON_SCAN_DEPTH'))
+        return {
+          findings: [
+            makeFinding('MS-ENG-002', 'JSON nested deeper than MAX_JSON_SCAN_DEPTH was not judged', at(ctx), {
+              limit: 'MAX_JSON_SCAN_DEPTH',
+            }),
+          ],
+          errors: [],
+        };
       return asText(source, ctx);
     }
     const result = await judgeJsonDocument(doc, ctx);
@@ -183,6 +195,15 @@ export const jsonHandler: FormatHandler = {
 export const jinjaHandler: FormatHandler = {
   formats: ['jinja'],
   async scan(source, ctx) {
+    if (source.size > 4 * MAX_TEMPLATE_CHARS)
+      return {
+        findings: [
+          makeFinding('MS-TPL-002', `template of ${source.size} bytes is longer than MAX_TEMPLATE_CHARS`, at(ctx), {
+            limit: 'MAX_TEMPLATE_CHARS',
+          }),
+        ],
+        errors: [],
+      };
     if (!(await isTextSource(source))) return asText(source, ctx);
     const text = decodeText(await source.read(0, source.size));
     return { findings: templateFindings(text, at(ctx), 'MS-TPL-001'), errors: [] };
