@@ -42,6 +42,7 @@ import { sniffTfIndex } from '../formats/structures/tf-bundle.js';
 import { xmlRootName } from '../formats/structures/xml.js';
 import { readZipEntries, readZipEntry } from '../formats/zip/index.js';
 import { joblibCodec } from './handlers/joblib.js';
+import { classifyGlobal } from './pickle/globals.js';
 import { looksLikePickle } from './pickle/looks-like-pickle.js';
 import { runPickle } from './pickle/vm.js';
 import { listTar } from './tar-listing.js';
@@ -145,7 +146,8 @@ function binaryPickleFormat(head: Uint8Array): DetectedFormat | undefined {
 
 const PYTHON_NAME = /\.pyw?$/i;
 const SHELL_NAME = /\.(sh|bash|zsh|ksh)$/i;
-const JINJA_NAME = /\.(jinja2?|j2)$/i;
+/** Template files by name: transformers' chat_template.jinja and the .j2/.template/.tmpl names of other stacks. */
+const JINJA_NAME = /\.(jinja2?|j2|template|tmpl)$/i;
 const NOTEBOOK_NAME = /\.ipynb$/i;
 
 function basename(name: string | undefined): string {
@@ -164,15 +166,26 @@ function shebang(text: string): string | undefined {
   return program.slice(program.lastIndexOf('/') + 1);
 }
 
+/** Whether the pickle VM, run on text, reaches STOP, calls something or imports a dangerous global. */
+function textPickleEffect(head: Uint8Array): boolean {
+  if (
+    !looksLikePickle(head) &&
+    !/^\(?c[^\n]{1,200}\n[^\n]{1,200}\n/.test(new TextDecoder('latin1').decode(head.subarray(0, 512)))
+  )
+    return false;
+  const run = runPickle(head, 0);
+  if (run.stopped && !run.error) return true;
+  return run.events.some((e) => e.type === 'call' || (e.type === 'global' && classifyGlobal(e.module, e.name) === 'dangerous'));
+}
+
 /** What a text file is: a complete protocol 0/1 pickle, code, a template, XML, JSON, or plain text. */
 function detectText(head: Uint8Array, size: number, hints: DetectHints): DetectedFormat {
   const complete = head.length >= size;
-  // A text file is also a protocol 0/1 pickle when CPython's VM runs it to STOP (the engine reads every file as a
-  // pickle anyway; this only picks the pickle handler for what really is one, e.g. `(cpty\nspawn\n...o.`).
-  if (complete && looksLikePickle(head)) {
-    const run = runPickle(head, 0);
-    if (run.stopped && !run.error && run.end === head.length) return 'pickle';
-  }
+  // A text file is also read by the pickle handler when CPython's VM, run on it, reaches STOP, calls something, or
+  // imports a dangerous global before the stream breaks (`cbuiltins\nexec\n(X...`). Text the VM rejects before
+  // any such effect (`torch==2.3.1`, class labels `cat\ndog\n`) is text; the engine reads every file as a pickle
+  // too, so this only picks the handler.
+  if (textPickleEffect(head)) return 'pickle';
   const text = new TextDecoder('utf-8').decode(head);
   const name = basename(hints.name);
   const interpreter = shebang(text);

@@ -75,10 +75,8 @@ export const TF_META_GRAPH_FILE: Schema = {
 // saved_model.proto: SavedModel { saved_model_schema_version 1 (int64); meta_graphs 2 }.
 export const TF_SAVED_MODEL: Schema = {
   fields: { 1: 0, 2: 2 },
-  required: [1, 2],
+  required: [2],
   nested: { field: 2, schema: TF_META_GRAPH },
-  // saved_model_schema_version is 1 in every SavedModel TensorFlow writes.
-  check: (fields) => fields[0]?.field === 1 && fields[0].wire === 0 && fields[0].value === 1n,
 };
 // fingerprint.proto: FingerprintDef { saved_model_checksum 1; graph_def_program_hash 2; signature_def_hash 3;
 // saved_object_graph_hash 4; checkpoint_hash 5 (uint64 all); version 6 (VersionDef); uuid 7 (string) }.

@@ -13,6 +13,7 @@
  * Bytes after the end of an image are scanned on their own (an archive appended to a picture).
  */
 
+import { parse as parseYaml } from 'yaml';
 import { protoFields, protoFieldsOfSource, protoString } from '../../formats/protobuf/index.js';
 import {
   checkDsStore,
@@ -43,6 +44,7 @@ import { readXml } from '../../formats/structures/xml.js';
 import { makeFinding } from '../pickle/findings.js';
 import type { DetectedFormat, Finding, FormatHandler, HandlerResult, ScanContext } from '../types.js';
 import { checkKerasConfig, MAX_KERAS_CONFIG_BYTES } from './keras.js';
+import { templateFindings } from './templates.js';
 import { DANGEROUS_TF_OPS } from './tf-savedmodel.js';
 
 const IMAGE_FORMATS: readonly ImageFormat[] = ['png', 'jpeg', 'gif', 'webp', 'bmp', 'tiff', 'ico'];
@@ -178,6 +180,32 @@ async function scanPaddleProgram(ctx: ScanContext, w: Window): Promise<HandlerRe
   return { findings, errors: [] };
 }
 
+/** Largest YAML document parsed for a chat_template (configs are KBs). */
+export const MAX_YAML_TEMPLATE_BYTES = 16 * 1024 * 1024;
+
+/**
+ * YAML configs that carry a `chat_template` at their top level (serving configs, training recipes) hold a Jinja
+ * template like tokenizer_config.json does: it is judged. The YAML is parsed (yaml, aliases bounded) only when a
+ * line opens with `chat_template:`; other text is data.
+ */
+async function yamlChatTemplate(ctx: ScanContext, w: Window): Promise<HandlerResult> {
+  if (w.size > MAX_YAML_TEMPLATE_BYTES) return clean();
+  const text = new TextDecoder().decode(await w.source.read(0, w.size));
+  if (!text.startsWith('chat_template:') && !text.includes('\nchat_template:')) return clean();
+  let doc: unknown;
+  try {
+    doc = parseYaml(text, { maxAliasCount: 100, uniqueKeys: false });
+  } catch {
+    return {
+      findings: [makeFinding('MS-TPL-002', 'YAML holding a chat_template could not be parsed', { members: [...ctx.members] })],
+      errors: [],
+    };
+  }
+  const template = typeof doc === 'object' && doc !== null ? (doc as Record<string, unknown>).chat_template : undefined;
+  if (typeof template !== 'string') return clean();
+  return { findings: templateFindings(template, { members: [...ctx.members], path: 'chat_template' }, 'MS-TPL-001'), errors: [] };
+}
+
 async function scanData(format: DetectedFormat, ctx: ScanContext, w: Window): Promise<HandlerResult> {
   if ((IMAGE_FORMATS as readonly string[]).includes(format)) return scanImage(format as ImageFormat, ctx, w);
   switch (format) {
@@ -245,7 +273,7 @@ async function scanData(format: DetectedFormat, ctx: ScanContext, w: Window): Pr
       await checkXgboostLegacy(w);
       return clean();
     case 'text':
-      if (await isTextSource(w.source)) return clean();
+      if (await isTextSource(w.source)) return yamlChatTemplate(ctx, w);
       return {
         findings: [
           makeFinding(

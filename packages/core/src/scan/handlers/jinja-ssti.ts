@@ -811,6 +811,9 @@ class Judge {
       if (name === 'cycler') return [{ k: 'method', recv: UNKNOWN, name: 'cycler' }];
       if (JINJA_GLOBALS.has(name) || TEMPLATE_HELPERS.has(name)) return opaque(...args.map((a) => a.values));
     }
+    // A constant naming a Python internal handed to any function (`getattr(x, '__class__')` where the renderer
+    // exposes one): only introspection passes such names around.
+    for (const a of args) for (const v of a.values) if (v.k === 'str' && v.v.length < 64) this.judgeItem(v.v);
     const out: V[] = [];
     for (const callee of callees) {
       if (callee.k !== 'method') {
