@@ -955,11 +955,15 @@ function tooLarge(ctx: ScanContext, size: number): HandlerResult {
   };
 }
 
+/** Largest notebook read: outputs (images, tables) make notebooks MBs; only their code cells are judged. */
+export const MAX_NOTEBOOK_BYTES = 64 * 1024 * 1024;
+
 async function readCode(
   ctx: ScanContext,
   source: import('../../formats/byte-source.js').ByteSource,
+  limit = MAX_CODE_BYTES,
 ): Promise<string | HandlerResult> {
-  if (source.size > MAX_CODE_BYTES) return tooLarge(ctx, source.size);
+  if (source.size > limit) return tooLarge(ctx, source.size);
   if (!(await isTextSource(source)))
     return {
       findings: [
@@ -1069,7 +1073,7 @@ export const shellHandler: FormatHandler = {
 export const notebookHandler: FormatHandler = {
   formats: ['notebook'],
   async scan(source, ctx) {
-    const src = await readCode(ctx, source);
+    const src = await readCode(ctx, source, MAX_NOTEBOOK_BYTES);
     if (typeof src !== 'string') return src;
     let doc: unknown;
     try {
