@@ -219,8 +219,8 @@ export async function findCompanions(files: readonly WalkedFile[]): Promise<Map<
 
 // ── Code that trust_remote_code imports ─────────────────────────────────────────────────────────────────────────
 
-/** Largest config read for its `auto_map` (configs are KBs). */
-const MAX_AUTO_MAP_CONFIG_BYTES = 16 * 1024 * 1024;
+/** Largest config read for its `auto_map` (configs are KBs; tokenizer.json vocabularies, MBs, never hold one). */
+const MAX_AUTO_MAP_CONFIG_BYTES = 1024 * 1024;
 /** Python files read to follow relative imports from remote code. */
 const MAX_REMOTE_CODE_FILES = 10_000;
 

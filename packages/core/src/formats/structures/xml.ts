@@ -4,7 +4,8 @@
  * whose `<layer type="Const"><data offset=".." size=".."/>` elements say which bytes of the `.bin` beside it hold
  * weights.
  */
-import { SaxesParser } from 'saxes';
+import { createRequire } from 'node:module';
+import type { SaxesParser as SaxesParserType } from 'saxes';
 import type { ByteSource } from '../byte-source.js';
 import { invalid, limit } from './window.js';
 
@@ -19,11 +20,19 @@ export const MAX_XML_DEPTH = 1024;
 
 class Stop extends Error {}
 
+const require = createRequire(import.meta.url);
+let Saxes: typeof SaxesParserType | undefined;
+/** saxes, loaded on the first XML document read. */
+function newParser(): SaxesParserType {
+  Saxes ??= (require('saxes') as { SaxesParser: typeof SaxesParserType }).SaxesParser;
+  return new Saxes();
+}
+
 /** The name of the root element when `head` opens as well-formed XML; undefined otherwise. */
 export function xmlRootName(head: string): string | undefined {
   const trimmed = head.trimStart();
   if (!trimmed.startsWith('<')) return undefined;
-  const parser = new SaxesParser();
+  const parser = newParser();
   let root: string | undefined;
   parser.on('opentag', (tag) => {
     root = tag.name;
@@ -48,7 +57,7 @@ export interface XmlSummary {
 
 /** Parses the whole document. Throws FORMAT_INVALID when it is not well-formed XML, LIMIT_EXCEEDED past limits. */
 export async function readXml(source: ByteSource): Promise<XmlSummary> {
-  const parser = new SaxesParser();
+  const parser = newParser();
   const summary: XmlSummary = { root: '', elements: 0, weightsEnd: 0, weightsWellFormed: true };
   let failure: Error | undefined;
   parser.on('error', (error) => {

@@ -21,8 +21,8 @@
  * POSIX sh words, quotes, comments and operators, and judged per pipeline.
  */
 
+import { createRequire } from 'node:module';
 import type { SyntaxNode } from '@lezer/common';
-import { parser as pythonParser } from '@lezer/python';
 import { decodeText, isTextSource } from '../../formats/structures/text.js';
 import { makeFinding } from '../pickle/findings.js';
 import type { Finding, FindingLocation, FormatHandler, HandlerResult, ScanContext } from '../types.js';
@@ -337,7 +337,17 @@ function checkTokenizerLimits(src: string): void {
  * source that does not parse strictly is not judged (incomplete).
  */
 export const MAX_LENIENT_PARSE_CHARS = 32 * 1024;
-const strictPythonParser = pythonParser.configure({ strict: true });
+type LezerPython = typeof import('@lezer/python');
+const require = createRequire(import.meta.url);
+let lezer: { parser: LezerPython['parser']; strict: LezerPython['parser'] } | undefined;
+/** @lezer/python, loaded on the first Python source judged (its CommonJS build). */
+function pythonParsers(): { parser: LezerPython['parser']; strict: LezerPython['parser'] } {
+  if (!lezer) {
+    const { parser } = require('@lezer/python') as LezerPython;
+    lezer = { parser, strict: parser.configure({ strict: true }) };
+  }
+  return lezer;
+}
 
 /**
  * Parses Python with @lezer/python: strictly first (valid code parses in linear time; invalid input fails fast),
@@ -347,13 +357,13 @@ const strictPythonParser = pythonParser.configure({ strict: true });
 function parsePython(src: string): import('@lezer/common').Tree {
   checkTokenizerLimits(src);
   try {
-    return strictPythonParser.parse(src);
+    return pythonParsers().strict.parse(src);
   } catch (error) {
     if (!(error instanceof SyntaxError)) throw error;
   }
   if (src.length > MAX_LENIENT_PARSE_CHARS)
     throw new NotPython(`not valid Python to the parser and longer than MAX_LENIENT_PARSE_CHARS (${MAX_LENIENT_PARSE_CHARS})`);
-  const parse = pythonParser.startParse(src);
+  const parse = pythonParsers().parser.startParse(src);
   const budget = PARSE_STEPS_PER_CHAR * src.length + 10_000;
   for (let steps = 0; ; steps++) {
     const tree = parse.advance();

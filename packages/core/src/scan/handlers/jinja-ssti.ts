@@ -22,7 +22,16 @@
  *      their `__init__.__globals__` reach the os module; normal templates call them, never look inside.
  * Ordinary templates (loops, `raise_exception`, `strftime_now`, `namespace()` used as a namespace) are clean.
  */
-import { parse, tokenize } from '@huggingface/jinja';
+import { createRequire } from 'node:module';
+
+type HfJinja = typeof import('@huggingface/jinja');
+const require = createRequire(import.meta.url);
+let hfJinja: HfJinja | undefined;
+/** @huggingface/jinja, loaded on the first template judged (its CommonJS build, so judging stays synchronous). */
+function jinja(): HfJinja {
+  hfJinja ??= require('@huggingface/jinja') as HfJinja;
+  return hfJinja;
+}
 
 /** Largest template judged: real chat templates are a few KB to ~60 KB. */
 export const MAX_TEMPLATE_CHARS = 1024 * 1024;
@@ -1257,7 +1266,7 @@ export function judgeTemplate(template: string): TemplateVerdict {
     return { ok: false, reason: `longer than MAX_TEMPLATE_CHARS (${MAX_TEMPLATE_CHARS})` };
   let program: Node;
   try {
-    program = parse(tokenize(normaliseStringLiterals(template))) as unknown as Node;
+    program = jinja().parse(jinja().tokenize(normaliseStringLiterals(template))) as unknown as Node;
   } catch (error) {
     return { ok: false, reason: error instanceof Error ? error.message : String(error) };
   }
