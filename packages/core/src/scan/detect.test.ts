@@ -69,11 +69,19 @@ describe('scan report format for a pyproject.toml', () => {
     expect(report.errors).toEqual([]);
   });
 
-  it('a Jinja SSTI payload in TOML is still found', async () => {
+  it('a TOML file is not a chat template: text holding {{ is never judged as Jinja', async () => {
     const path = join(dir, 'template.toml');
     writeFileSync(path, `[chat]\ntemplate = "{{ ''.__class__.__mro__[1].__subclasses__() }}"\n`);
     const report = await scanFile(path);
     expect(report.format).toBe('text');
-    expect(report.findings.map((f) => f.ruleId)).toEqual(['MS-GGUF-001']);
+    expect(report.findings).toEqual([]);
+  });
+
+  it('the same payload in a .jinja template is critical', async () => {
+    const path = join(dir, 'chat_template.jinja');
+    writeFileSync(path, "{{ ''.__class__.__mro__[1].__subclasses__() }}");
+    const report = await scanFile(path);
+    expect(report.format).toBe('jinja');
+    expect(report.findings.map((f) => [f.ruleId, f.severity])).toEqual([['MS-TPL-001', 'critical']]);
   });
 });

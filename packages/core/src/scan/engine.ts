@@ -10,12 +10,14 @@ import { basename, relative, resolve, sep } from 'node:path';
 import { ModelsecError, toModelsecError } from '../errors/index.js';
 import { type ByteSource, fileSource, memorySource } from '../formats/byte-source.js';
 import { createScanBudget } from './budget.js';
+import { findCompanions, findRemoteCode } from './companions.js';
 import { applySuppressions, EMPTY_SCAN_CONFIG, type ScanConfig } from './config.js';
 import { detectFormat } from './detect.js';
 import { verdictOf } from './gate.js';
 import { handlerFor } from './handlers/index.js';
 import { makeFinding } from './pickle/findings.js';
 import {
+  type CompanionKind,
   type DetectedFormat,
   type DetectHints,
   FILE_VERDICTS,
@@ -47,6 +49,13 @@ export interface ScanOptions {
    * to ../../blobs). Symlinks to anywhere else are skipped.
    */
   symlinkRoots?: readonly string[];
+  /**
+   * Files known from the manifests beside them to be raw tensor data (absolute path -> kind; scan/companions.ts).
+   * scanPaths fills it for the files it walks.
+   */
+  companions?: ReadonlyMap<string, CompanionKind>;
+  /** Python files trust_remote_code would import (absolute paths; companions.ts findRemoteCode). scanPaths fills it. */
+  remoteCode?: ReadonlySet<string>;
 }
 
 export interface ScanSummary {
@@ -220,7 +229,13 @@ export async function scanFile(
   } else {
     const source = await fileSource(path);
     try {
-      const result = await scanSource(source, options, 0, [], createScanBudget(), { name: display });
+      const companion = options.companions?.get(resolve(path));
+      const hints: DetectHints = {
+        name: display,
+        ...(companion ? { companion } : {}),
+        ...(options.remoteCode?.has(resolve(path)) ? { trustRemoteCode: true as const } : {}),
+      };
+      const result = await scanSource(source, options, 0, [], createScanBudget(), hints);
       report.format = result.format;
       report.findings = result.findings;
       report.errors = result.errors;
@@ -262,8 +277,11 @@ export async function scanPaths(paths: readonly string[], options: ScanOptions =
     a.display < b.display ? -1 : a.display > b.display ? 1 : 0,
   );
   const files: FileReport[] = [];
+  const companions = await findCompanions(unique);
+  const remoteCode = await findRemoteCode(unique);
+  const fileOptions: ScanOptions = { ...options, companions, remoteCode };
   for (const [i, target] of unique.entries()) {
-    files.push(await scanFile(target.absolute, options, target.display));
+    files.push(await scanFile(target.absolute, fileOptions, target.display));
     options.onProgress?.({ done: i + 1, total: unique.length, path: basename(target.display) });
   }
   return { schemaVersion: '1', tool: { name: 'modelsec' }, files, summary: summarise(files) };

@@ -87,7 +87,45 @@ export type DetectedFormat =
   | 'rar'
   | 'json'
   | 'text'
-  | 'unknown';
+  | 'unknown'
+  // Recognised by scan-recognition (detect.ts): data that cannot execute, code, templates, companions.
+  | 'empty'
+  | 'png'
+  | 'jpeg'
+  | 'gif'
+  | 'webp'
+  | 'bmp'
+  | 'tiff'
+  | 'ico'
+  | 'svg'
+  | 'xml'
+  | 'sentencepiece'
+  | 'msgpack'
+  | 'tflite'
+  | 'openvino-ir'
+  | 'parquet'
+  | 'xgboost-ubj'
+  | 'tensorboard-events'
+  | 'coreml'
+  | 'coreml-weights'
+  | 'paddle'
+  | 'paddle-params'
+  | 'ds-store'
+  | 'tf-variables-index'
+  | 'tf-fingerprint'
+  | 'keras-metadata'
+  | 'onnx-external-data'
+  | 'openvino-weights'
+  | 'tf-variables-data'
+  | 'python'
+  | 'notebook'
+  | 'shell'
+  | 'jinja'
+  | 'tf-metagraph'
+  | 'ctranslate2'
+  | 'word2vec'
+  | 'xgboost-legacy'
+  | 'mlc-params';
 
 /**
  * What the scan concluded about a file (docs/rules.md, "Decision model"):
@@ -141,7 +179,13 @@ export interface ScanBudget {
  * What a file is known to be from the files around it (not from its own bytes, which may be raw tensor data with no
  * header): found by scan/companions.ts from manifests that reference it.
  */
-export type CompanionKind = 'onnx-external-data' | 'openvino-weights' | 'tf-variables-data' | 'paddle-params' | 'coreml-weights';
+export type CompanionKind =
+  | 'onnx-external-data'
+  | 'openvino-weights'
+  | 'tf-variables-data'
+  | 'paddle-params'
+  | 'coreml-weights'
+  | 'mlc-params';
 
 /** Hints detection may use besides the bytes. Never a reason to skip the pickle reading. */
 export interface DetectHints {
@@ -149,6 +193,11 @@ export interface DetectHints {
   name?: string;
   /** Set when a manifest beside the file references it as raw data of this kind. */
   companion?: CompanionKind;
+  /**
+   * Set for Python sources that `from_pretrained(..., trust_remote_code=True)` imports: named by an `auto_map` of
+   * a config beside them, or imported (relatively) by one that is (scan/companions.ts findRemoteCode).
+   */
+  trustRemoteCode?: true;
 }
 
 /** What a handler gets besides the bytes. */

@@ -5,7 +5,15 @@
  */
 import { ModelsecError } from '../../errors/index.js';
 import type { ByteSource } from '../byte-source.js';
-import { MAX_PROTOBUF_DEPTH, type ProtoField, protoFields, protoFieldsOfSource, protoString } from '../protobuf/index.js';
+import {
+  MAX_PROTOBUF_DEPTH,
+  type ProtoField,
+  protoFields,
+  protoFieldsOfSource,
+  protoString,
+  readVarint,
+} from '../protobuf/index.js';
+import { headFields } from '../structures/proto-formats.js';
 
 /** Nodes and initializers collected (real models have tens of thousands); more is LIMIT_EXCEEDED. */
 export const MAX_ONNX_ITEMS = 2_000_000;
@@ -18,6 +26,44 @@ export interface OnnxInitializer {
   name: string;
   /** external_data entries (location, offset, length, checksum) when data_location = EXTERNAL. */
   externalData: Record<string, string>;
+  /** TensorProto.dims (field 1). */
+  dims?: bigint[];
+  /** TensorProto.data_type (field 2, onnx.TensorProto.DataType). */
+  dataType?: number;
+}
+
+/** Bits per element of each TensorProto.DataType with a fixed width (onnx.proto; STRING has none). */
+export const ONNX_DTYPE_BITS: Readonly<Record<number, number>> = {
+  1: 32, // FLOAT
+  2: 8, // UINT8
+  3: 8, // INT8
+  4: 16, // UINT16
+  5: 16, // INT16
+  6: 32, // INT32
+  7: 64, // INT64
+  9: 8, // BOOL
+  10: 16, // FLOAT16
+  11: 64, // DOUBLE
+  12: 32, // UINT32
+  13: 64, // UINT64
+  14: 64, // COMPLEX64
+  15: 128, // COMPLEX128
+  16: 16, // BFLOAT16
+  17: 8, // FLOAT8E4M3FN
+  18: 8, // FLOAT8E4M3FNUZ
+  19: 8, // FLOAT8E5M2
+  20: 8, // FLOAT8E5M2FNUZ
+  21: 4, // UINT4
+  22: 4, // INT4
+  23: 4, // FLOAT4E2M1
+};
+
+/** Bytes of an initializer's data from its dims and data type, when both are known. */
+export function onnxTensorBytes(init: OnnxInitializer): bigint | undefined {
+  const bits = init.dataType === undefined ? undefined : ONNX_DTYPE_BITS[init.dataType];
+  if (bits === undefined || init.dims === undefined) return undefined;
+  const elements = init.dims.reduce((n, d) => n * d, 1n);
+  return (elements * BigInt(bits) + 7n) / 8n;
 }
 
 /** The model-level fields of a ModelProto (everything but the graph, functions and metadata_props). */
@@ -52,14 +98,24 @@ function keyValue(bytes: Uint8Array): [string, string] {
 function tensor(bytes: Uint8Array): OnnxInitializer {
   let name = '';
   const externalData: Record<string, string> = {};
+  const dims: bigint[] = [];
+  let dataType: number | undefined;
   for (const f of protoFields(bytes)) {
     if (f.field === 8 && f.wire === 2) name = protoString(f.value);
     else if (f.field === 13 && f.wire === 2) {
       const [k, v] = keyValue(f.value);
       externalData[k] = v;
-    }
+    } else if (f.field === 1 && f.wire === 0) dims.push(BigInt.asIntN(64, f.value));
+    else if (f.field === 1 && f.wire === 2) {
+      let pos = 0;
+      while (pos < f.value.length) {
+        const [v, next] = readVarint(f.value, pos);
+        dims.push(BigInt.asIntN(64, v));
+        pos = next;
+      }
+    } else if (f.field === 2 && f.wire === 0) dataType = Number(f.value);
   }
-  return { name, externalData };
+  return { name, externalData, dims, ...(dataType !== undefined ? { dataType } : {}) };
 }
 
 function count(model: OnnxModel): void {
@@ -151,6 +207,12 @@ export function parseOnnxModel(bytes: Uint8Array): OnnxModel {
     if (f.field === 7) {
       sawGraph = true;
       graph(f.value, model, 0, true);
+    } else if (f.field === 20) {
+      // TrainingInfoProto: initialization (1) and algorithm (2) graphs hold initializers and nodes too.
+      for (const t of protoFields(f.value)) if (t.wire === 2 && (t.field === 1 || t.field === 2)) graph(t.value, model, 1, false);
+    } else if (f.field === 25) {
+      // FunctionProto: its nodes (field 7) run wherever the function is called.
+      for (const n of protoFields(f.value)) if (n.wire === 2 && n.field === 7) node(n.value, model, 1);
     } else if (f.field === 14) {
       const [k, v] = keyValue(f.value);
       model.metadataProps[k] = v;
@@ -191,13 +253,36 @@ export async function readOnnxHeader(source: ByteSource): Promise<OnnxHeader> {
   return header;
 }
 
-/** Cheap content sniff: field 1 varint ir_version 1..15 then a known ModelProto field. */
+/** Bytes of the graph field checked by looksLikeOnnxModel (its first fields; the handler parses all of it). */
+const ONNX_GRAPH_CHECK_BYTES = 1024 * 1024;
+
+/**
+ * Whether a source is an ONNX ModelProto by its protobuf structure, in any field order (protobuf writers may put
+ * `ir_version` anywhere): the top-level message is wire-valid to the end of the file, holds an ir_version (field
+ * 1, varint) and a graph (field 7, length-delimited) whose fields are all length-delimited, as every GraphProto
+ * field is. Unknown fields are allowed, as protobuf parsers (onnx.load, ONNX Runtime) allow them.
+ */
+export async function looksLikeOnnxModel(source: ByteSource): Promise<boolean> {
+  let irVersion = false;
+  let graph: { offset: number; length: number; read: () => Promise<Uint8Array> } | undefined;
+  let fields = 0;
+  try {
+    for await (const f of protoFieldsOfSource(source)) {
+      if (++fields > MAX_ONNX_HEADER_FIELDS) return false;
+      if (f.field === 1 && f.wire === 0) irVersion = true;
+      else if (f.field === 7 && f.wire === 2) graph ??= f;
+    }
+  } catch {
+    return false;
+  }
+  if (!irVersion || !graph) return false;
+  const bytes = await source.read(graph.offset, Math.min(graph.length, ONNX_GRAPH_CHECK_BYTES));
+  const graphFields = headFields(bytes, graph.length);
+  return graphFields?.every((f) => f.wire === 2) ?? false;
+}
+
+/** @deprecated Use looksLikeOnnxModel (structure in any field order); kept for callers of the head sniff. */
 export function looksLikeOnnx(head: Uint8Array): boolean {
-  return (
-    head.length > 3 &&
-    head[0] === 0x08 &&
-    (head[1] as number) >= 1 &&
-    (head[1] as number) <= 15 &&
-    [0x12, 0x1a, 0x22, 0x28, 0x32, 0x3a, 0x42, 0x72].includes(head[2] as number)
-  );
+  const fields = headFields(head, Number.MAX_SAFE_INTEGER) ?? [];
+  return fields.some((f) => f.field === 1 && f.wire === 0) && fields.some((f) => f.field === 7 && f.wire === 2);
 }

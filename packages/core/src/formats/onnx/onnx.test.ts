@@ -38,7 +38,7 @@ describe('parseOnnxModel', () => {
       producerVersion: '2.3',
       graphName: 'main',
       opsetImports: [{ domain: '', version: 17 }],
-      initializers: [{ name: 'w', externalData: { location: 'data.bin' } }],
+      initializers: [{ name: 'w', externalData: { location: 'data.bin' }, dims: [] }],
       nodes: [{ opType: 'Conv', domain: 'custom.domain' }],
       metadataProps: { author: 'me' },
     });

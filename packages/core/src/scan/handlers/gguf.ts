@@ -1,35 +1,33 @@
+/**
+ * GGUF: every chat template in the metadata (`tokenizer.chat_template` and the named `tokenizer.chat_template.*`)
+ * is a Jinja template llama.cpp, llama-cpp-python, Ollama and vLLM render: judged by jinja-ssti.ts on a real parse
+ * (MS-GGUF-001 critical; a template that cannot be parsed is MS-TPL-002, incomplete). Only those keys are kept in
+ * memory; every other value is still walked and checked by the reader. Counts over the reader's limits
+ * (MAX_GGUF_METADATA_ENTRIES...) end in LIMIT_EXCEEDED, which the engine reports as incomplete.
+ */
 import { type GgufValue, readGgufHeader } from '../../formats/gguf/index.js';
-import { makeFinding } from '../pickle/findings.js';
 import type { Finding, FormatHandler } from '../types.js';
-import { findSstiPatterns, looksLikeJinja } from './jinja-ssti.js';
+import { templateFindings } from './templates.js';
+
+/** Metadata keys holding chat templates. */
+export function isTemplateKey(key: string): boolean {
+  return key === 'tokenizer.chat_template' || key.startsWith('tokenizer.chat_template.');
+}
 
 function stringsOf(key: string, value: GgufValue, out: Array<[string, string]>): void {
   if (typeof value === 'string') out.push([key, value]);
-  else if (Array.isArray(value) && key.includes('template')) {
-    for (const [i, v] of value.entries()) stringsOf(`${key}[${i}]`, v, out);
-  }
+  else if (Array.isArray(value)) for (const [i, v] of value.entries()) if (typeof v === 'string') out.push([`${key}[${i}]`, v]);
 }
 
-/** GGUF: every Jinja-template-valued metadata key (tokenizer.chat_template and named templates) checked for SSTI. */
 export const ggufHandler: FormatHandler = {
   formats: ['gguf'],
   async scan(source, ctx) {
-    const header = await readGgufHeader(source);
+    const header = await readGgufHeader(source, { keepKey: isTemplateKey });
     const findings: Finding[] = [];
     const strings: Array<[string, string]> = [];
     for (const key of Object.keys(header.metadata).sort()) stringsOf(key, header.metadata[key] as GgufValue, strings);
     for (const [key, value] of strings) {
-      if (!key.includes('template') && !looksLikeJinja(value)) continue;
-      const hits = findSstiPatterns(value);
-      if (hits.length === 0) continue;
-      findings.push(
-        makeFinding(
-          'MS-GGUF-001',
-          `Jinja template in '${key}' reaches Python internals (${hits.map((h) => h.token).join(', ')})`,
-          { members: [...ctx.members], path: key },
-          { key, indicators: hits.map((h) => `${h.token} (${h.how})`) },
-        ),
-      );
+      findings.push(...templateFindings(value, { members: [...ctx.members], path: key }, 'MS-GGUF-001'));
     }
     return { findings, errors: [] };
   },

@@ -1,12 +1,16 @@
 /**
- * Keras `.keras` archives: config.json is walked for Lambda layers (marshalled bytecode), `module`/`class_name`
- * references outside keras/tensorflow, and unsafe-deserialization toggles; every member (weights, npz, pickles)
- * is also scanned through ctx.scanNested by the zip handler.
+ * Keras `.keras` archives (recognised by a root config.json that is a serialised Keras object, with or without
+ * metadata.json and model.weights.h5: see detect.ts): config.json is walked for Lambda layers (marshalled
+ * bytecode), `module`/`class_name` references outside keras/tensorflow, and unsafe-deserialization toggles; every
+ * member (weights, npz, pickles) is also scanned through ctx.scanNested by the zip handler. A zip that is also a
+ * PyTorch archive (a data.pkl beside the Keras config) is read both ways: torch.load would read it as a checkpoint.
  */
 import { readZipEntries, readZipEntry } from '../../formats/zip/index.js';
+import { classifyZipMembers } from '../detect.js';
 import { makeFinding } from '../pickle/findings.js';
 import type { Finding, FindingLocation, FormatHandler } from '../types.js';
 import { zipArchiveHandler } from './archives.js';
+import { pytorchZipHandler } from './pytorch-zip.js';
 
 /** Largest config.json parsed (real configs are tens of KB to a few MB). */
 export const MAX_KERAS_CONFIG_BYTES = 64 * 1024 * 1024;
@@ -95,6 +99,15 @@ export const kerasHandler: FormatHandler = {
     // filtered out, so a member that cannot be inspected is reported whatever its name.
     const base = await zipArchiveHandler.scan(source, ctx);
     const listing = await readZipEntries(source);
+    const torch = classifyZipMembers(listing.entries.map((e) => e.name));
+    if (torch === 'pytorch-zip' || torch === 'torchscript') {
+      // Worst reading wins: torch.load's reading of the same archive, findings not already reported added.
+      const seen = new Set(base.findings.map((f) => `${f.ruleId}|${f.message}|${JSON.stringify(f.location)}`));
+      const asTorch = await pytorchZipHandler.scan(source, ctx);
+      for (const f of asTorch.findings)
+        if (!seen.has(`${f.ruleId}|${f.message}|${JSON.stringify(f.location)}`)) base.findings.push(f);
+      base.errors.push(...asTorch.errors);
+    }
     const entry = listing.entries.find((e) => e.name === 'config.json');
     if (!entry) return base;
     const members = [...ctx.members, 'config.json'];

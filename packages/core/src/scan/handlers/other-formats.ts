@@ -1,13 +1,19 @@
 import type { FormatHandler } from '../types.js';
-import { gzipHandler, tarArchiveHandler, textHandler, uninspectableHandler, zipArchiveHandler } from './archives.js';
+import { gzipHandler, tarArchiveHandler, uninspectableHandler, zipArchiveHandler } from './archives.js';
+import { notebookHandler, pythonHandler, shellHandler } from './code.js';
+import { DATA_FORMAT_HANDLERS } from './data-formats.js';
 import { ggufHandler } from './gguf.js';
 import { kerasHandler } from './keras.js';
 import { kerasH5Handler } from './keras-h5.js';
 import { onnxHandler } from './onnx.js';
 import { safetensorsHandler } from './safetensors.js';
-import { tfSavedModelHandler } from './tf-savedmodel.js';
+import { jinjaHandler, jsonHandler } from './templates.js';
+import { tfMetaGraphHandler, tfSavedModelHandler } from './tf-savedmodel.js';
 
-/** Handlers for safetensors, gguf, generic archives, text; formats not inspected yet fail closed (MS-ENG-004). */
+/**
+ * Handlers for model formats (safetensors, GGUF, ONNX, Keras, TF), generic archives, JSON and templates, code,
+ * and the data formats of ordinary repositories; containers not inspected yet fail closed (MS-ENG-004).
+ */
 export const OTHER_FORMAT_HANDLERS: readonly FormatHandler[] = [
   safetensorsHandler,
   ggufHandler,
@@ -15,9 +21,15 @@ export const OTHER_FORMAT_HANDLERS: readonly FormatHandler[] = [
   kerasHandler,
   kerasH5Handler,
   tfSavedModelHandler,
+  tfMetaGraphHandler,
   zipArchiveHandler,
   tarArchiveHandler,
   gzipHandler,
-  textHandler,
+  jsonHandler,
+  jinjaHandler,
+  pythonHandler,
+  shellHandler,
+  notebookHandler,
+  ...DATA_FORMAT_HANDLERS,
   uninspectableHandler,
 ];

@@ -1,15 +1,27 @@
 /**
- * TF SavedModel `saved_model.pb`: every NodeDef `op` string (protobuf field 2, length-delimited) is matched
- * against ops that touch files or run Python. The GraphDef is scanned as bytes for `0x12 <len> <op name>`, which
- * finds ops in the graph and in every function of the library without decoding the whole schema.
+ * TF SavedModel `saved_model.pb` (and bare GraphDefs: frozen `.pb` graphs), decoded by protobuf structure as
+ * TensorFlow reads them: SavedModel.meta_graphs (2) -> MetaGraphDef.graph_def (2) -> GraphDef.node (1) and
+ * GraphDef.library (2) -> FunctionDefLibrary.function (1) -> FunctionDef.node_def (3); each NodeDef's op (2) and
+ * attrs (5: map<string, AttrValue>). Every node of the graph and of every function is judged by its op:
+ * - Python callbacks (PyFunc, PyFuncStateless, EagerPyFunc) are critical: they run Python registered in the
+ *   serving process;
+ * - ops that read, write, list or map host files by a path in the graph (ReadFile, WriteFile, MatchingFiles,
+ *   ImmutableConst, file readers and datasets, summary and dataset writers) are high;
+ * - `tf.print` (PrintV2) is ordinary unless its `output_stream` attr names a file (`file://...`): then high;
+ * - everything else, including the checkpoint save/restore ops every SavedModel holds, is ordinary.
  */
+import { ModelsecError } from '../../errors/index.js';
+import type { ByteSource } from '../../formats/byte-source.js';
+import { protoFields, protoString } from '../../formats/protobuf/index.js';
 import { makeFinding } from '../pickle/findings.js';
 import type { Finding, FormatHandler } from '../types.js';
 
 /** Largest saved_model.pb read (protobuf's own cap is 2 GB). */
 export const MAX_SAVEDMODEL_BYTES = 2 * 1024 * 1024 * 1024 - 1;
+/** Nodes collected from one graph and its function library (real graphs have up to a few hundred thousand). */
+const MAX_NODES = 10_000_000;
 
-/** Ops that read/write files, run Python, or execute commands when the graph runs. */
+/** Ops that read/write files, run Python, or execute commands when the graph runs, with their severity. */
 export const DANGEROUS_TF_OPS: Readonly<Record<string, 'critical' | 'high'>> = {
   PyFunc: 'critical',
   PyFuncStateless: 'critical',
@@ -20,40 +32,151 @@ export const DANGEROUS_TF_OPS: Readonly<Record<string, 'critical' | 'high'>> = {
   MatchingFiles: 'high',
   DeleteFile: 'high',
   ImmutableConst: 'high',
-  PrintV2: 'high',
+  WholeFileReader: 'high',
+  WholeFileReaderV2: 'high',
+  TextLineReader: 'high',
+  TextLineReaderV2: 'high',
+  TFRecordReader: 'high',
+  TFRecordReaderV2: 'high',
+  FixedLengthRecordReader: 'high',
+  FixedLengthRecordReaderV2: 'high',
+  LMDBReader: 'high',
+  TextLineDataset: 'high',
+  TFRecordDataset: 'high',
+  TFRecordDatasetV2: 'high',
+  FixedLengthRecordDataset: 'high',
+  FixedLengthRecordDatasetV2: 'high',
+  CSVDataset: 'high',
+  CSVDatasetV2: 'high',
+  SqlDataset: 'high',
+  LMDBDataset: 'high',
+  DatasetToTFRecord: 'high',
+  SaveDataset: 'high',
+  SaveDatasetV2: 'high',
+  LoadDataset: 'high',
+  CreateSummaryFileWriter: 'high',
+  CreateSummaryDbWriter: 'high',
 };
 
-export function findTfOps(bytes: Uint8Array): string[] {
-  const found = new Set<string>();
-  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
-  for (const op of Object.keys(DANGEROUS_TF_OPS)) {
-    const needle = Buffer.concat([Buffer.from([0x12, op.length]), Buffer.from(op, 'latin1')]);
-    if (text.indexOf(needle) >= 0) found.add(op);
-  }
-  return [...found].sort();
+export interface TfNode {
+  op: string;
+  /** PrintV2's output_stream attr (AttrValue.s), when set. */
+  outputStream?: string;
 }
 
-/** Checkpoint saver ops (SaveV2, MergeV2Checkpoints) are in every SavedModel and are not reported. */
-export const tfSavedModelHandler: FormatHandler = {
-  formats: ['tf-savedmodel'],
-  async scan(source, ctx) {
-    if (source.size > MAX_SAVEDMODEL_BYTES) {
-      return {
-        findings: [
-          makeFinding('MS-ENG-002', 'saved_model.pb larger than MAX_SAVEDMODEL_BYTES was not parsed', {
-            members: [...ctx.members],
-          }),
-        ],
-        errors: [],
-      };
+function nodeDef(bytes: Uint8Array): TfNode {
+  let op = '';
+  let outputStream: string | undefined;
+  for (const f of protoFields(bytes)) {
+    if (f.wire !== 2) continue;
+    if (f.field === 2) op = protoString(f.value);
+    else if (f.field === 5) {
+      // map<string, AttrValue> entry: key 1, value 2; AttrValue.s is field 2.
+      let key = '';
+      let value: Uint8Array | undefined;
+      for (const e of protoFields(f.value)) {
+        if (e.field === 1 && e.wire === 2) key = protoString(e.value);
+        else if (e.field === 2 && e.wire === 2) value = e.value;
+      }
+      if (key === 'output_stream' && value)
+        for (const a of protoFields(value)) if (a.field === 2 && a.wire === 2) outputStream = protoString(a.value);
     }
-    const findings: Finding[] = [];
-    for (const op of findTfOps(await source.read(0, source.size))) {
-      const severity = DANGEROUS_TF_OPS[op] ?? 'high';
-      findings.push(
-        makeFinding('MS-TF-001', `graph uses the ${op} op`, { members: [...ctx.members], path: op }, { op }, severity),
-      );
+  }
+  return outputStream === undefined ? { op } : { op, outputStream };
+}
+
+function graphDef(bytes: Uint8Array, out: TfNode[]): void {
+  for (const f of protoFields(bytes)) {
+    if (f.wire !== 2) continue;
+    if (f.field === 1) out.push(nodeDef(f.value));
+    else if (f.field === 2) {
+      for (const fn of protoFields(f.value)) {
+        if (fn.field !== 1 || fn.wire !== 2) continue;
+        for (const n of protoFields(fn.value)) if (n.field === 3 && n.wire === 2) out.push(nodeDef(n.value));
+      }
     }
-    return { findings, errors: [] };
-  },
-};
+    if (out.length > MAX_NODES)
+      throw new ModelsecError('LIMIT_EXCEEDED', 'tf: more than MAX_NODES nodes', { details: { limit: 'MAX_NODES' } });
+  }
+}
+
+function metaGraph(bytes: Uint8Array, nodes: TfNode[]): void {
+  for (const m of protoFields(bytes)) if (m.field === 2 && m.wire === 2) graphDef(m.value, nodes);
+}
+
+/**
+ * Every node of a SavedModel (all meta graphs), of a MetaGraphDef (TF1 `.meta`), or of a bare GraphDef, as
+ * `kind` says (detection tells them apart by their schema: detect.ts).
+ */
+export function readTfNodes(bytes: Uint8Array, kind: 'savedmodel' | 'metagraph' | 'graphdef' = 'savedmodel'): TfNode[] {
+  const nodes: TfNode[] = [];
+  if (kind === 'metagraph') {
+    metaGraph(bytes, nodes);
+    return nodes;
+  }
+  const top = [...protoFields(bytes)];
+  const isSavedModel =
+    kind === 'savedmodel' &&
+    top.length > 0 &&
+    top.every((f) => (f.field === 1 && f.wire === 0) || (f.field === 2 && f.wire === 2));
+  if (!isSavedModel) {
+    graphDef(bytes, nodes);
+    return nodes;
+  }
+  for (const f of top) if (f.field === 2 && f.wire === 2) metaGraph(f.value, nodes);
+  return nodes;
+}
+
+/** The ops of a graph that touch files or run code, with why (sorted, one per op). */
+export function judgeTfNodes(nodes: readonly TfNode[]): Array<{ op: string; severity: 'critical' | 'high'; why: string }> {
+  const out = new Map<string, { op: string; severity: 'critical' | 'high'; why: string }>();
+  for (const n of nodes) {
+    const severity = DANGEROUS_TF_OPS[n.op];
+    if (severity) out.set(n.op, { op: n.op, severity, why: `graph uses the ${n.op} op` });
+    else if (n.op === 'PrintV2' && n.outputStream?.startsWith('file://'))
+      out.set(`${n.op}:${n.outputStream}`, { op: n.op, severity: 'high', why: `tf.print writes to ${n.outputStream}` });
+  }
+  return [...out.values()].sort((a, b) => (a.op < b.op ? -1 : a.op > b.op ? 1 : a.why < b.why ? -1 : 1));
+}
+
+/** Ops of a bare GraphDef held in memory (kept for callers of the earlier byte-level scan). */
+export function findTfOps(bytes: Uint8Array): string[] {
+  try {
+    return judgeTfNodes(readTfNodes(bytes)).map((j) => j.op);
+  } catch {
+    return [];
+  }
+}
+
+async function readAll(source: ByteSource): Promise<Uint8Array> {
+  return source.read(0, source.size);
+}
+
+function tfGraphHandler(format: 'tf-savedmodel' | 'tf-metagraph'): FormatHandler {
+  return {
+    formats: [format],
+    async scan(source, ctx) {
+      if (source.size > MAX_SAVEDMODEL_BYTES) {
+        return {
+          findings: [
+            makeFinding('MS-ENG-002', 'TensorFlow graph larger than MAX_SAVEDMODEL_BYTES was not parsed', {
+              members: [...ctx.members],
+            }),
+          ],
+          errors: [],
+        };
+      }
+      const findings: Finding[] = [];
+      const nodes = readTfNodes(await readAll(source), format === 'tf-metagraph' ? 'metagraph' : 'savedmodel');
+      for (const j of judgeTfNodes(nodes)) {
+        findings.push(makeFinding('MS-TF-001', j.why, { members: [...ctx.members], path: j.op }, { op: j.op }, j.severity));
+      }
+      return { findings, errors: [] };
+    },
+  };
+}
+
+/** SavedModel `saved_model.pb` and bare GraphDefs (frozen graphs). */
+export const tfSavedModelHandler: FormatHandler = tfGraphHandler('tf-savedmodel');
+/** TF1 MetaGraphDef files (`model.ckpt.meta`). */
+export const tfMetaGraphHandler: FormatHandler = tfGraphHandler('tf-metagraph');

@@ -1,0 +1,334 @@
+/**
+ * Data formats of ordinary model repositories that cannot name code, each checked in full by its structure
+ * (detection only looked at the head): images, SVG/XML, OpenVINO IR, sentencepiece models, msgpack (Flax),
+ * TFLite, Parquet, XGBoost UBJSON, TensorBoard events, Core ML models and weights, Paddle programs and parameters,
+ * `.DS_Store`, TF checkpoint index and fingerprint, Keras `keras_metadata.pb`, raw tensor data recognised from
+ * the manifest beside it, text, and empty files. What each can do:
+ * - nothing, for all of them as data: no loader of these formats imports a module or calls a function named in
+ *   the file. An SVG may hold `<script>`, which runs in a browser that renders it, never in an ML loader.
+ * - except where the format names operations a runtime executes: TFLite `Flex*` custom ops run TensorFlow ops
+ *   (judged like a SavedModel graph, MS-TF-001), Paddle programs may hold file and Python ops (MS-PADDLE-001),
+ *   Keras metadata holds layer configs (judged like any Keras config).
+ * A file whose structure does not hold to the end is not what it claimed: FORMAT_INVALID, reported incomplete.
+ * Bytes after the end of an image are scanned on their own (an archive appended to a picture).
+ */
+
+import { parse as parseYaml } from 'yaml';
+import { protoFields, protoFieldsOfSource, protoString } from '../../formats/protobuf/index.js';
+import {
+  checkDsStore,
+  checkParquet,
+  checkXgboostLegacy,
+  readTflite,
+  sniffWord2vec,
+  walkCoremlWeights,
+  walkCtranslate2,
+  walkPaddleParams,
+  walkTfRecord,
+  walkWord2vec,
+} from '../../formats/structures/containers.js';
+import { type ImageFormat, walkImage } from '../../formats/structures/images.js';
+import { walkMsgpack, walkUbjson } from '../../formats/structures/msgpack.js';
+import {
+  COREML_MODEL,
+  KERAS_SAVED_METADATA,
+  PADDLE_PROGRAM,
+  SENTENCEPIECE_MODEL,
+  sourceMatches,
+  TF_FINGERPRINT,
+} from '../../formats/structures/proto-formats.js';
+import { isTextSource } from '../../formats/structures/text.js';
+import { readTfBundleIndex } from '../../formats/structures/tf-bundle.js';
+import { invalid, Window } from '../../formats/structures/window.js';
+import { readXml } from '../../formats/structures/xml.js';
+import { makeFinding } from '../pickle/findings.js';
+import type { DetectedFormat, Finding, FormatHandler, HandlerResult, ScanContext } from '../types.js';
+import { checkKerasConfig, MAX_KERAS_CONFIG_BYTES } from './keras.js';
+import { templateFindings } from './templates.js';
+import { DANGEROUS_TF_OPS } from './tf-savedmodel.js';
+
+const IMAGE_FORMATS: readonly ImageFormat[] = ['png', 'jpeg', 'gif', 'webp', 'bmp', 'tiff', 'ico'];
+/** Largest keras_metadata.pb decoded in memory (real ones are KBs to a few MB). */
+export const MAX_KERAS_METADATA_BYTES = 256 * 1024 * 1024;
+/** Largest Paddle program decoded in memory (programs are KBs to MBs; weights live in .pdiparams). */
+export const MAX_PADDLE_PROGRAM_BYTES = 256 * 1024 * 1024;
+
+/** Paddle ops that read or write files or call back into Python when the program runs. */
+const PADDLE_DANGEROUS_OPS: Readonly<Record<string, 'critical' | 'high'>> = {
+  py_func: 'critical',
+  save: 'high',
+  save_combine: 'high',
+  load: 'high',
+  load_combine: 'high',
+};
+
+const clean = (): HandlerResult => ({ findings: [], errors: [] });
+
+function requireMatch(ok: boolean, what: string): void {
+  if (!ok) throw invalid(what, 'does not hold to its schema to the end of the file');
+}
+
+async function scanImage(format: ImageFormat, ctx: ScanContext, w: Window): Promise<HandlerResult> {
+  const end = await walkImage(w, format);
+  if (end >= w.size) return clean();
+  const trailing = await w.source.read(end, w.size - end);
+  if (trailing.every((b) => b === 0)) return clean(); // padding written by some encoders
+  const nested = await ctx.scanNested(trailing, `(${w.size - end} bytes after the ${format} image)`);
+  return { findings: nested.findings, errors: nested.errors };
+}
+
+async function scanTflite(ctx: ScanContext, w: Window): Promise<HandlerResult> {
+  const { customCodes } = await readTflite(w);
+  const findings: Finding[] = [];
+  for (const code of [...new Set(customCodes)].sort()) {
+    const op = code.startsWith('Flex') ? code.slice(4) : undefined;
+    const severity = op === undefined ? undefined : DANGEROUS_TF_OPS[op];
+    if (op === undefined || severity === undefined) continue;
+    findings.push(
+      makeFinding(
+        'MS-TF-001',
+        `TFLite model runs the TensorFlow ${op} op (custom op ${code})`,
+        { members: [...ctx.members], path: code },
+        { op, customCode: code },
+        severity,
+      ),
+    );
+  }
+  return { findings, errors: [] };
+}
+
+async function scanKerasMetadata(ctx: ScanContext, w: Window): Promise<HandlerResult> {
+  requireMatch(await sourceMatches(w.source, KERAS_SAVED_METADATA), 'keras_metadata');
+  if (w.size > MAX_KERAS_METADATA_BYTES)
+    return {
+      findings: [
+        makeFinding(
+          'MS-ENG-002',
+          'keras_metadata.pb larger than MAX_KERAS_METADATA_BYTES was not judged',
+          { members: [...ctx.members] },
+          {
+            limit: 'MAX_KERAS_METADATA_BYTES',
+          },
+        ),
+      ],
+      errors: [],
+    };
+  const findings: Finding[] = [];
+  const bytes = await w.source.read(0, w.size);
+  let node = 0;
+  for (const f of protoFields(bytes)) {
+    if (f.field !== 1 || f.wire !== 2) continue;
+    node++;
+    for (const g of protoFields(f.value)) {
+      if (g.field !== 5 || g.wire !== 2 || g.value.length === 0) continue;
+      const members = [...ctx.members, `node ${node - 1} metadata`];
+      if (g.value.length > MAX_KERAS_CONFIG_BYTES) {
+        findings.push(makeFinding('MS-ENG-002', 'Keras layer metadata larger than MAX_KERAS_CONFIG_BYTES', { members }));
+        continue;
+      }
+      let config: unknown;
+      try {
+        config = JSON.parse(protoString(g.value));
+      } catch {
+        findings.push(makeFinding('MS-ENG-002', 'Keras layer metadata is not JSON', { members }));
+        continue;
+      }
+      findings.push(...checkKerasConfig(config, members));
+    }
+  }
+  return { findings, errors: [] };
+}
+
+async function scanPaddleProgram(ctx: ScanContext, w: Window): Promise<HandlerResult> {
+  requireMatch(await sourceMatches(w.source, PADDLE_PROGRAM), 'paddle');
+  if (w.size > MAX_PADDLE_PROGRAM_BYTES)
+    return {
+      findings: [
+        makeFinding(
+          'MS-ENG-002',
+          'Paddle program larger than MAX_PADDLE_PROGRAM_BYTES was not judged',
+          { members: [...ctx.members] },
+          {
+            limit: 'MAX_PADDLE_PROGRAM_BYTES',
+          },
+        ),
+      ],
+      errors: [],
+    };
+  const ops = new Set<string>();
+  for await (const block of protoFieldsOfSource(w.source)) {
+    if (block.field !== 1 || block.wire !== 2) continue;
+    for (const f of protoFields(await block.read())) {
+      if (f.field !== 4 || f.wire !== 2) continue; // BlockDesc.ops
+      for (const g of protoFields(f.value)) if (g.field === 3 && g.wire === 2) ops.add(protoString(g.value)); // OpDesc.type
+    }
+  }
+  const findings: Finding[] = [];
+  for (const op of [...ops].sort()) {
+    const severity = PADDLE_DANGEROUS_OPS[op];
+    if (severity)
+      findings.push(
+        makeFinding(
+          'MS-PADDLE-001',
+          `Paddle program runs the ${op} op`,
+          { members: [...ctx.members], path: op },
+          { op },
+          severity,
+        ),
+      );
+  }
+  return { findings, errors: [] };
+}
+
+/** Largest YAML document parsed for a chat_template (configs are KBs). */
+export const MAX_YAML_TEMPLATE_BYTES = 16 * 1024 * 1024;
+
+/**
+ * YAML configs that carry a `chat_template` at their top level (serving configs, training recipes) hold a Jinja
+ * template like tokenizer_config.json does: it is judged. The YAML is parsed (yaml, aliases bounded) only when a
+ * line opens with `chat_template:`; other text is data.
+ */
+async function yamlChatTemplate(ctx: ScanContext, w: Window): Promise<HandlerResult> {
+  if (w.size > MAX_YAML_TEMPLATE_BYTES) return clean();
+  const text = new TextDecoder().decode(await w.source.read(0, w.size));
+  if (!text.startsWith('chat_template:') && !text.includes('\nchat_template:')) return clean();
+  let doc: unknown;
+  try {
+    doc = parseYaml(text, { maxAliasCount: 100, uniqueKeys: false });
+  } catch {
+    return {
+      findings: [makeFinding('MS-TPL-002', 'YAML holding a chat_template could not be parsed', { members: [...ctx.members] })],
+      errors: [],
+    };
+  }
+  const template = typeof doc === 'object' && doc !== null ? (doc as Record<string, unknown>).chat_template : undefined;
+  if (typeof template !== 'string') return clean();
+  return { findings: templateFindings(template, { members: [...ctx.members], path: 'chat_template' }, 'MS-TPL-001'), errors: [] };
+}
+
+async function scanData(format: DetectedFormat, ctx: ScanContext, w: Window): Promise<HandlerResult> {
+  if ((IMAGE_FORMATS as readonly string[]).includes(format)) return scanImage(format as ImageFormat, ctx, w);
+  switch (format) {
+    case 'empty':
+    case 'onnx-external-data':
+    case 'openvino-weights':
+    case 'tf-variables-data':
+    case 'mlc-params':
+      // Raw tensor bytes whose size the manifest beside them accounts for (scan/companions.ts).
+      return clean();
+    case 'svg':
+    case 'xml':
+    case 'openvino-ir':
+      await readXml(w.source);
+      return clean();
+    case 'sentencepiece':
+      requireMatch(await sourceMatches(w.source, SENTENCEPIECE_MODEL), 'sentencepiece');
+      return clean();
+    case 'msgpack':
+      await walkMsgpack(w);
+      return clean();
+    case 'xgboost-ubj':
+      await walkUbjson(w);
+      return clean();
+    case 'tflite':
+      return scanTflite(ctx, w);
+    case 'parquet':
+      await checkParquet(w);
+      return clean();
+    case 'tensorboard-events':
+      await walkTfRecord(w);
+      return clean();
+    case 'coreml':
+      requireMatch(await sourceMatches(w.source, COREML_MODEL), 'coreml');
+      return clean();
+    case 'coreml-weights':
+      await walkCoremlWeights(w);
+      return clean();
+    case 'paddle':
+      return scanPaddleProgram(ctx, w);
+    case 'paddle-params':
+      await walkPaddleParams(w);
+      return clean();
+    case 'ds-store':
+      await checkDsStore(w);
+      return clean();
+    case 'tf-variables-index':
+      await readTfBundleIndex(w);
+      return clean();
+    case 'tf-fingerprint':
+      requireMatch(await sourceMatches(w.source, TF_FINGERPRINT), 'tf-fingerprint');
+      return clean();
+    case 'keras-metadata':
+      return scanKerasMetadata(ctx, w);
+    case 'ctranslate2':
+      await walkCtranslate2(w);
+      return clean();
+    case 'word2vec': {
+      const header = sniffWord2vec(await w.bytes(0, Math.min(64, w.size)));
+      if (!header) throw invalid('word2vec', 'no `count dim` header');
+      await walkWord2vec(w, header);
+      return clean();
+    }
+    case 'xgboost-legacy':
+      await checkXgboostLegacy(w);
+      return clean();
+    case 'text':
+      if (await isTextSource(w.source)) return yamlChatTemplate(ctx, w);
+      return {
+        findings: [
+          makeFinding(
+            'MS-ENG-001',
+            'opens as text but holds binary data: content was not inspected',
+            { members: [...ctx.members] },
+            {
+              format: 'text',
+            },
+          ),
+        ],
+        errors: [],
+        format: 'unknown',
+      };
+    default:
+      throw invalid(format, 'no structural check for this format');
+  }
+}
+
+/** One handler for every data format above; the format detection chose is passed through the context's name. */
+function dataHandler(format: DetectedFormat): FormatHandler {
+  return {
+    formats: [format],
+    scan: (source, ctx) => scanData(format, ctx, new Window(source, format)),
+  };
+}
+
+export const DATA_FORMATS: readonly DetectedFormat[] = [
+  'empty',
+  ...IMAGE_FORMATS,
+  'svg',
+  'xml',
+  'openvino-ir',
+  'sentencepiece',
+  'msgpack',
+  'tflite',
+  'parquet',
+  'xgboost-ubj',
+  'tensorboard-events',
+  'coreml',
+  'coreml-weights',
+  'paddle',
+  'paddle-params',
+  'ds-store',
+  'tf-variables-index',
+  'tf-fingerprint',
+  'keras-metadata',
+  'onnx-external-data',
+  'openvino-weights',
+  'tf-variables-data',
+  'mlc-params',
+  'ctranslate2',
+  'word2vec',
+  'xgboost-legacy',
+  'text',
+];
+
+export const DATA_FORMAT_HANDLERS: readonly FormatHandler[] = DATA_FORMATS.map(dataHandler);
