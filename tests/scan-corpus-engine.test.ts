@@ -20,9 +20,6 @@ const MANIFEST = path.join(SCANNERS, 'MANIFEST.tsv');
 const KNOWN_GAPS: Record<string, string> = {
   // 7z is reported as uninspectable (MS-ENG-004, medium) as the scanner issue specifies: never passed, not high.
   'picklescan/tests/data/malicious1.7z': 'uninspectable container: medium, not high',
-  // Labelled benign as a "must not crash" edge case, but its custom_chat_template really holds
-  // self.__init__.__globals__['os'].system(...): modelsec reports it critical on purpose.
-  'modelaudit/tests/assets/samples/jinja2/edge_cases/multiple_templates.json': 'real SSTI payload in a template',
 };
 
 const rows = existsSync(MANIFEST)

@@ -265,9 +265,6 @@ export async function detectFormat(source: ByteSource, hints: DetectHints = {}):
   if (startsWith(head, HDF5_SIGNATURE)) return 'hdf5';
   if (startsWith(head, [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59])) return 'numpy';
   if (startsWith(head, [0x50, 0x4b, 0x03, 0x04]) || startsWith(head, [0x50, 0x4b, 0x05, 0x06])) return detectZip(source);
-  // zipfile opens a zip behind prepended bytes (it reads from the end): such a file is read as the zip it also is.
-  if (await zipfileOpens(source))
-    return classifyZipMembers((await readZipEntries(source, { centralOnly: true })).entries.map((e) => e.name));
   if (startsWith(head, [0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c])) return '7z';
   if (startsWith(head, [0x52, 0x61, 0x72, 0x21, 0x1a, 0x07])) return 'rar';
   if (startsWith(head, [0x28, 0xb5, 0x2f, 0xfd])) return 'zstd';
@@ -277,6 +274,11 @@ export async function detectFormat(source: ByteSource, hints: DetectHints = {}):
     const names = (await listTar(source)).map((m) => m.name);
     return names.includes('sys_info') || (names.includes('pickle') && names.includes('storages')) ? 'pytorch-tar' : 'tar';
   }
+  // zipfile opens a zip behind prepended bytes (it reads from the end): such a file is read as the zip it also is.
+  // Exceptions whose own handler reads the whole file and scans what it holds or what follows it: an image (the
+  // bytes after its end are a nested file) and a tar (a zip member's end record is what zipfile would find).
+  if (!sniffImage(head) && (await zipfileOpens(source)))
+    return classifyZipMembers((await readZipEntries(source, { centralOnly: true })).entries.map((e) => e.name));
 
   if (isSafetensors(head, source.size)) return 'safetensors';
   const binaryPickle = binaryPickleFormat(head);

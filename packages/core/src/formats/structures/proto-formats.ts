@@ -87,9 +87,9 @@ export const TF_FINGERPRINT: Schema = {
   nested: { field: 6, schema: TF_VERSION_DEF },
   check: (fields) => new Set(fields.map((f) => f.field)).size === fields.length,
 };
-// keras/protobuf/saved_metadata.proto: SavedMetadata { nodes 1 } and SavedObject { version 1 (VersionDef);
-// node_id 2; node_path 3; identifier 4; metadata 5 (JSON string) }.
-const KERAS_SAVED_OBJECT: Schema = { fields: { 1: 2, 2: 0, 3: 2, 4: 2, 5: 2 }, required: [4] };
+// keras/protobuf/saved_metadata.proto: SavedMetadata { nodes 1 } and SavedObject { version 1 (VersionDef, TF 2.4);
+// node_id 2; node_path 3; identifier 4; metadata 5 (JSON string); version 6 (VersionDef, tf-keras, which reserves 1) }.
+const KERAS_SAVED_OBJECT: Schema = { fields: { 1: 2, 2: 0, 3: 2, 4: 2, 5: 2, 6: 2 }, required: [4] };
 export const KERAS_SAVED_METADATA: Schema = {
   fields: { 1: 2 },
   required: [1],

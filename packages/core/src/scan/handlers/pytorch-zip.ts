@@ -5,7 +5,7 @@
  * torch.load when a `constants.pkl` record exists) unpickles `constants.pkl` and `data.pkl` and compiles the
  * TorchScript sources under `code/`; the mobile loader reads `bytecode.pkl`. Records are looked up with the archive
  * prefix and case-insensitively (formats/zip `torchRecord`), so every entry any lookup may land on is read as a
- * pickle, and so is every other `*.pkl` member. Tensor storages (`<archive>/data/<key>`) are raw bytes torch never
+ * pickle, and so is every other `*.pkl` member. Tensor storages (`<archive>/data/<key>`, `<archive>/constants/<key>`) are raw bytes torch never
  * unpickles and are not read. Every remaining entry is scanned by content.
  *
  * `__torch__.*` globals in these pickles are the archive's own TorchScript classes: the C++ unpickler resolves them
@@ -59,7 +59,9 @@ export function torchRoles(listing: ZipListing): { pickles: Set<ZipEntry>; code:
     const names = [entry.name, entry.origName, ...(entry.localName ? [entry.localName] : [])].map(lower);
     if (names.some((n) => n.endsWith('.pkl') || n.endsWith('.debug_pkl'))) pickles.add(entry);
     else if (entry.foundBy === 'central' && names.every((n) => /^[^/]*\/code\/.*\.py$/.test(n))) code.add(entry);
-    else if (entry.foundBy === 'central' && names.every((n) => /^[^/]*\/data\/\d+$/.test(n))) tensors.add(entry);
+    // Tensor storages: data/<key> (torch.save, torch.jit.save) and constants/<key> (TorchScript constant tensors,
+    // referenced from constants.pkl by persistent id), read raw by torch.
+    else if (entry.foundBy === 'central' && names.every((n) => /^[^/]*\/(?:data|constants)\/\d+$/.test(n))) tensors.add(entry);
   }
   return { pickles, code, tensors };
 }

@@ -403,6 +403,15 @@ function userAllows(dotted: string, allowed: readonly string[]): boolean {
   return allowed.some((entry) => (entry.endsWith('.*') ? inTree(dotted, entry.slice(0, -2)) : entry === dotted));
 }
 
+/** A Python identifier (PEP 3131: letters, `_`, then letters, digits, marks, connectors). */
+const IDENTIFIER = /^[\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*$/u;
+
+/** Whether `__import__` could import this name: dot-separated identifiers, nothing else. */
+export function isImportableModuleName(module: string): boolean {
+  if (module.length === 0 || module.length > 1024) return false;
+  return module.split('.').every((part) => IDENTIFIER.test(part));
+}
+
 /** The dangerous reading of a module + dotted name, if any. */
 function dangerOf(module: string, name: string, depth = 0): { name: string; why: string } | undefined {
   const dotted = name ? `${module}.${name}` : module;
@@ -453,6 +462,10 @@ export function classifyGlobal(
   const mapped = fixImports(module, name);
   const real = (options.protocol ?? 0) < 3 ? mapped : { module, name };
   const dotted = `${real.module}.${real.name}`;
+  // find_class imports the module first: a name that is not a dotted sequence of Python identifiers can never be
+  // imported (`mport requests` from a `.py` file read as INST), so the opcode raises before any attribute is walked.
+  if (!isImportableModuleName(real.module) && !isImportableModuleName(mapped.module))
+    return { verdict: 'unknown', name: dotted, why: 'the module name cannot be imported (the load stops there)' };
   const level = ALLOWLIST.get(dotted);
   if (level) return { verdict: level, name: dotted };
   const danger =
