@@ -104,6 +104,12 @@ export const ERROR_CODES = {
   LOG_PROOF_INVALID: spec(1, 422, 'An inclusion or consistency proof does not verify.'),
   LOG_KEY_MISMATCH: spec(1, 422, "The registry's log key differs from the pinned one."),
   LOG_INCONSISTENT: spec(1, 422, 'The log is not consistent with a checkpoint seen before, or with its store.'),
+  LOG_WITNESS_QUORUM: spec(1, 422, 'Fewer trusted witnesses than the required quorum cosigned the checkpoint.'),
+  LOG_WITNESS_CONFLICT: spec(
+    1,
+    409,
+    'A witness holds another view of the log: the old size is not the one it cosigned, or the same size has another root.',
+  ),
 } as const satisfies Record<string, ErrorCodeSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -4,8 +4,16 @@
  * verifier keys "<name>+<hex key id>+<base64(0x01 || public key)>" and signer keys
  * "PRIVATE+KEY+<name>+<hex key id>+<base64(0x01 || seed)>" (the golang.org/x/mod/sumdb/note encodings).
  */
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, sign, verify } from 'node:crypto';
+import { createHash, sign, verify } from 'node:crypto';
 import { ModelsecError } from '../errors/index.js';
+import {
+  ed25519NewSeed,
+  ed25519PrivateKeyObject,
+  ed25519PublicFromSeed,
+  ed25519PublicKeyObject,
+  hex8,
+  splitNoteKey,
+} from './ed25519.js';
 
 export const ED25519_ALGORITHM = 0x01;
 
@@ -14,7 +22,9 @@ export const MAX_NOTE_BYTES = 1_000_000;
 /** Most signature lines we look at in one note (C2SP signed-note allows verifiers to cap this; Go uses 100). */
 export const MAX_NOTE_SIGNATURES = 100;
 
-const SIGNATURE_PREFIX = '\u2014 ';
+/** Every signature line starts with an em dash (U+2014) and a space. */
+export const NOTE_SIGNATURE_PREFIX = '\u2014 ';
+const SIGNATURE_PREFIX = NOTE_SIGNATURE_PREFIX;
 
 export interface NoteVerifier {
   name: string;
@@ -49,38 +59,20 @@ export function isValidKeyName(name: string): boolean {
   return name.length > 0 && !/[\s+]/u.test(name) && [...name].every((c) => c >= ' ' && c !== '\u007f');
 }
 
-export function noteKeyId(name: string, publicKey: Uint8Array): number {
+/** SHA-256(name || 0x0A || algorithm || public key)[:4] as a big-endian uint32 (0x01 notes, 0x04 cosignatures). */
+export function noteKeyId(name: string, publicKey: Uint8Array, algorithm: number = ED25519_ALGORITHM): number {
   const h = createHash('sha256')
     .update(Buffer.from(name, 'utf8'))
-    .update(Uint8Array.of(0x0a, ED25519_ALGORITHM))
+    .update(Uint8Array.of(0x0a, algorithm))
     .update(publicKey)
     .digest();
   return h.readUInt32BE(0);
 }
 
-function hex8(n: number): string {
-  return n.toString(16).padStart(8, '0');
-}
-
-function publicKeyObject(raw: Uint8Array): KeyObject {
-  return createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(raw).toString('base64url') }, format: 'jwk' });
-}
-
-const PKCS8_ED25519_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
-
-function privateKeyObject(seed: Uint8Array): KeyObject {
-  return createPrivateKey({ key: Buffer.concat([PKCS8_ED25519_PREFIX, seed]), format: 'der', type: 'pkcs8' });
-}
-
-function rawPublicKey(key: KeyObject): Uint8Array {
-  const jwk = key.export({ format: 'jwk' });
-  return new Uint8Array(Buffer.from(jwk.x as string, 'base64url'));
-}
-
 function signerFromSeed(name: string, seed: Uint8Array): NoteSigner {
   if (!isValidKeyName(name)) throw invalid(`invalid note key name ${JSON.stringify(name)}`);
   if (seed.length !== 32) throw invalid('an Ed25519 seed is 32 bytes');
-  const publicKey = rawPublicKey(createPublicKey(privateKeyObject(seed)));
+  const publicKey = ed25519PublicFromSeed(seed);
   const keyId = noteKeyId(name, publicKey);
   const pub = Buffer.concat([Uint8Array.of(ED25519_ALGORITHM), publicKey]).toString('base64');
   const priv = Buffer.concat([Uint8Array.of(ED25519_ALGORITHM), seed]).toString('base64');
@@ -96,23 +88,12 @@ function signerFromSeed(name: string, seed: Uint8Array): NoteSigner {
 
 /** A fresh Ed25519 note signer named `name` (e.g. the log's origin). */
 export function generateNoteSigner(name: string): NoteSigner {
-  const { privateKey } = generateKeyPairSync('ed25519');
-  const jwk = privateKey.export({ format: 'jwk' });
-  return signerFromSeed(name, new Uint8Array(Buffer.from(jwk.d as string, 'base64url')));
-}
-
-/** name + id + key, where the base64 key may itself contain "+". */
-function splitKey(text: string): [string, string, string] | undefined {
-  const first = text.indexOf('+');
-  if (first <= 0) return undefined;
-  const second = text.indexOf('+', first + 1);
-  if (second < 0) return undefined;
-  return [text.slice(0, first), text.slice(first + 1, second), text.slice(second + 1)];
+  return signerFromSeed(name, ed25519NewSeed());
 }
 
 export function parseSignerKey(text: string): NoteSigner {
   const trimmed = text.trim();
-  const parts = trimmed.startsWith('PRIVATE+KEY+') ? splitKey(trimmed.slice('PRIVATE+KEY+'.length)) : undefined;
+  const parts = trimmed.startsWith('PRIVATE+KEY+') ? splitNoteKey(trimmed.slice('PRIVATE+KEY+'.length)) : undefined;
   if (!parts) throw invalid('not a note signer key (PRIVATE+KEY+name+id+key)');
   const [name, idHex, b64] = parts;
   const raw = Buffer.from(b64, 'base64');
@@ -124,7 +105,7 @@ export function parseSignerKey(text: string): NoteSigner {
 
 export function parseVerifierKey(text: string): NoteVerifier {
   const trimmed = text.trim();
-  const parts = splitKey(trimmed);
+  const parts = splitNoteKey(trimmed);
   if (!parts) throw invalid('not a note verifier key (name+hexid+base64key)', { key: trimmed.slice(0, 200) });
   const [name, idHex, b64] = parts;
   if (!isValidKeyName(name)) throw invalid('note verifier key has an invalid name');
@@ -141,7 +122,7 @@ export function parseVerifierKey(text: string): NoteVerifier {
 /** Signs `text` (which must end in a newline) and returns the whole note. */
 export function signNote(text: string, signer: NoteSigner): string {
   checkText(text);
-  const sig = sign(null, Buffer.from(text, 'utf8'), privateKeyObject(signer.seed));
+  const sig = sign(null, Buffer.from(text, 'utf8'), ed25519PrivateKeyObject(signer.seed));
   const id = Buffer.alloc(4);
   id.writeUInt32BE(signer.keyId, 0);
   return `${text}\n${SIGNATURE_PREFIX}${signer.name} ${Buffer.concat([id, sig]).toString('base64')}\n`;
@@ -181,7 +162,7 @@ export function openNote(note: string, verifier: NoteVerifier): string {
   const parsed = parseNote(note);
   const mine = parsed.signatures.filter((s) => s.name === verifier.name && s.keyId === verifier.keyId);
   if (mine.length === 0) throw invalid(`note has no signature by ${verifier.name}+${hex8(verifier.keyId)}`);
-  const key = publicKeyObject(verifier.publicKey);
+  const key = ed25519PublicKeyObject(verifier.publicKey);
   for (const s of mine) {
     if (s.signature.length === 64 && verify(null, Buffer.from(parsed.text, 'utf8'), key, s.signature)) return parsed.text;
   }

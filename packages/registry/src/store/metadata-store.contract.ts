@@ -168,6 +168,41 @@ export function describeMetadataStore(name: string, makeStore: () => Promise<Met
       expect((await s.latestCheckpoint())?.text).toBe('cp21');
     });
 
+    it('keeps openings of sealed leaves with their leaf (one transaction) and lists them per namespace', async () => {
+      const s = await store();
+      await expect(
+        s.transaction(async (tx) => {
+          const index = await tx.appendLogLeaf(new Uint8Array([9]));
+          await tx.putLogOpening({ index, namespace: 'gone', salt: '00'.repeat(32), entry: '{}' });
+          throw new Error('boom');
+        }),
+      ).rejects.toThrow('boom');
+      expect(await s.getLogOpening(0)).toBeUndefined();
+      for (const [i, ns] of ['acme', 'beta', 'acme', 'acme'].entries())
+        await s.transaction(async (tx) => {
+          const index = await tx.appendLogLeaf(new Uint8Array([i]));
+          await tx.putLogOpening({ index, namespace: ns, salt: String(i).repeat(64), entry: `{"i":${i}}` });
+        });
+      expect(await s.getLogOpening(1)).toEqual({ index: 1, namespace: 'beta', salt: '1'.repeat(64), entry: '{"i":1}' });
+      expect((await s.listLogOpenings({ namespace: 'acme', from: 0, limit: 10 })).map((o) => o.index)).toEqual([0, 2, 3]);
+      expect((await s.listLogOpenings({ namespace: 'acme', from: 1, limit: 1 })).map((o) => o.index)).toEqual([2]);
+      expect((await s.listLogOpenings({ from: 1, to: 3, limit: 10 })).map((o) => o.index)).toEqual([1, 2]);
+      await expect(s.putLogOpening({ index: 1, namespace: 'acme', salt: 'x', entry: '{}' })).rejects.toThrow();
+    });
+
+    it('stores one cosignature per witness and checkpoint size (a newer one replaces it)', async () => {
+      const s = await store();
+      await s.saveCosignature({ size: 3, witness: 'w2+00000002+key', line: 'line-a', createdAt: AT });
+      await s.saveCosignature({ size: 3, witness: 'w1+00000001+key', line: 'line-b', createdAt: AT });
+      await s.saveCosignature({ size: 3, witness: 'w2+00000002+key', line: 'line-c', createdAt: AT });
+      await s.saveCosignature({ size: 4, witness: 'w1+00000001+key', line: 'line-d', createdAt: AT });
+      expect((await s.cosignaturesFor(3)).map((c) => [c.witness, c.line])).toEqual([
+        ['w1+00000001+key', 'line-b'],
+        ['w2+00000002+key', 'line-c'],
+      ]);
+      expect(await s.cosignaturesFor(5)).toEqual([]);
+    });
+
     it('advances upload sessions by compare-and-set only', async () => {
       const s = await store();
       await s.createUpload({ id: 'u1', namespace: 'acme', offset: 0, createdAt: AT, updatedAt: AT, createdBy: 'tok' });

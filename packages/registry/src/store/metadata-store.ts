@@ -86,7 +86,11 @@ export interface VersionFileRecord {
   size: number;
 }
 
-export type AttachmentKind = 'bundle' | 'mlbom' | 'scan-report' | 'attestation';
+/**
+ * `scan-report` is a report the pusher named in its manifest; `registry-scan` is the registry's own scan report,
+ * written at push, whose digest the publish log entry carries (`scan.reportDigest`).
+ */
+export type AttachmentKind = 'bundle' | 'mlbom' | 'scan-report' | 'attestation' | 'registry-scan';
 
 export interface AttachmentRecord {
   namespace: string;
@@ -133,6 +137,26 @@ export interface CheckpointRecord {
   size: number;
   /** The signed checkpoint text (C2SP signed note). */
   text: string;
+  createdAt: string;
+}
+
+/** The opening of a sealed log leaf (an entry of a private namespace), readable to that namespace's readers only. */
+export interface LogOpeningRecord {
+  index: number;
+  namespace: string;
+  /** 32 random bytes, hex. */
+  salt: string;
+  /** The real entry's canonical JSON (its commitment is the sealed leaf). */
+  entry: string;
+}
+
+/** A witness cosignature line collected for the registry's checkpoint of `size`. */
+export interface CosignatureRecord {
+  size: number;
+  /** The witness verifier key the line verified under. */
+  witness: string;
+  /** The signature line, without its newline. */
+  line: string;
   createdAt: string;
 }
 
@@ -207,6 +231,15 @@ export interface MetadataOps {
   logSize(): Promise<number>;
   saveCheckpoint(checkpoint: CheckpointRecord): Promise<void>;
   latestCheckpoint(): Promise<CheckpointRecord | undefined>;
+  /** Records the opening of a sealed leaf (in the transaction that appends the leaf). */
+  putLogOpening(opening: LogOpeningRecord): Promise<void>;
+  getLogOpening(index: number): Promise<LogOpeningRecord | undefined>;
+  /** Openings with index in [from, to), of one namespace when given; sorted by index, at most `limit`. */
+  listLogOpenings(query: { namespace?: string; from: number; to?: number; limit: number }): Promise<LogOpeningRecord[]>;
+  /** Records (or replaces) a witness's cosignature of the checkpoint of `size`. */
+  saveCosignature(cosignature: CosignatureRecord): Promise<void>;
+  /** Cosignatures of the checkpoint of `size`, sorted by witness. */
+  cosignaturesFor(size: number): Promise<CosignatureRecord[]>;
 }
 
 export interface MetadataStore extends MetadataOps {

@@ -5,6 +5,8 @@
 import type {
   AttachmentRecord,
   AuditEntry,
+  CosignatureRecord,
+  LogOpeningRecord,
   ModelRecord,
   NamespaceRecord,
   PolicyRecord,
@@ -101,4 +103,12 @@ export function auditFromRow(r: Row): AuditEntry {
     from: String(r.remote),
     details: String(r.details),
   };
+}
+
+export function openingFromRow(r: Row): LogOpeningRecord {
+  return { index: Number(r.idx), namespace: String(r.namespace), salt: String(r.salt), entry: String(r.entry) };
+}
+
+export function cosignatureFromRow(r: Row): CosignatureRecord {
+  return { size: Number(r.size), witness: String(r.witness), line: String(r.line), createdAt: String(r.created_at) };
 }

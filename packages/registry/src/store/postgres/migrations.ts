@@ -35,4 +35,11 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   CREATE TABLE log_leaves (idx BIGINT PRIMARY KEY, leaf BYTEA NOT NULL);
   CREATE TABLE checkpoints (id BIGSERIAL PRIMARY KEY, size BIGINT NOT NULL, text TEXT NOT NULL, created_at TEXT NOT NULL);
   `,
+  // Transparency log: openings of sealed leaves (private namespaces) and witness cosignatures of checkpoints.
+  `
+  CREATE TABLE log_openings (idx BIGINT PRIMARY KEY, namespace TEXT NOT NULL, salt TEXT NOT NULL, entry TEXT NOT NULL);
+  CREATE INDEX log_openings_namespace ON log_openings (namespace, idx);
+  CREATE TABLE log_cosignatures (size BIGINT NOT NULL, witness TEXT NOT NULL, line TEXT NOT NULL, created_at TEXT NOT NULL,
+    PRIMARY KEY (size, witness));
+  `,
 ];

@@ -10,6 +10,8 @@ import type {
   AuditEntry,
   BlobRecord,
   CheckpointRecord,
+  CosignatureRecord,
+  LogOpeningRecord,
   MetadataOps,
   MetadataStore,
   ModelRecord,
@@ -24,8 +26,10 @@ import type {
 import {
   attachmentFromRow,
   auditFromRow,
+  cosignatureFromRow,
   modelFromRow,
   namespaceFromRow,
+  openingFromRow,
   policyFromRow,
   type Row,
   tokenFromRow,
@@ -366,6 +370,42 @@ class PostgresOps implements MetadataOps {
   async latestCheckpoint(): Promise<CheckpointRecord | undefined> {
     const [r] = await this.q('SELECT * FROM checkpoints ORDER BY size DESC, id DESC LIMIT 1');
     return r ? { size: Number(r.size), text: String(r.text), createdAt: String(r.created_at) } : undefined;
+  }
+  async putLogOpening(o: LogOpeningRecord): Promise<void> {
+    await this.q('INSERT INTO log_openings (idx, namespace, salt, entry) VALUES ($1, $2, $3, $4)', [
+      o.index,
+      o.namespace,
+      o.salt,
+      o.entry,
+    ]);
+  }
+  async getLogOpening(index: number): Promise<LogOpeningRecord | undefined> {
+    const [r] = await this.q('SELECT * FROM log_openings WHERE idx = $1', [index]);
+    return r ? openingFromRow(r) : undefined;
+  }
+  async listLogOpenings(q: { namespace?: string; from: number; to?: number; limit: number }): Promise<LogOpeningRecord[]> {
+    const to = q.to ?? Number.MAX_SAFE_INTEGER;
+    const rows =
+      q.namespace === undefined
+        ? await this.q('SELECT * FROM log_openings WHERE idx >= $1 AND idx < $2 ORDER BY idx LIMIT $3', [q.from, to, q.limit])
+        : await this.q('SELECT * FROM log_openings WHERE namespace = $1 AND idx >= $2 AND idx < $3 ORDER BY idx LIMIT $4', [
+            q.namespace,
+            q.from,
+            to,
+            q.limit,
+          ]);
+    return rows.map(openingFromRow);
+  }
+  async saveCosignature(c: CosignatureRecord): Promise<void> {
+    await this.q(
+      `INSERT INTO log_cosignatures (size, witness, line, created_at) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (size, witness) DO UPDATE SET line = EXCLUDED.line, created_at = EXCLUDED.created_at`,
+      [c.size, c.witness, c.line, c.createdAt],
+    );
+  }
+  async cosignaturesFor(size: number): Promise<CosignatureRecord[]> {
+    const rows = await this.q('SELECT * FROM log_cosignatures WHERE size = $1 ORDER BY witness COLLATE "C"', [size]);
+    return rows.map(cosignatureFromRow);
   }
 }
 

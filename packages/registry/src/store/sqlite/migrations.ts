@@ -27,4 +27,11 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   CREATE TABLE log_leaves (idx INTEGER PRIMARY KEY, leaf BLOB NOT NULL);
   CREATE TABLE checkpoints (size INTEGER NOT NULL, text TEXT NOT NULL, created_at TEXT NOT NULL);
   `,
+  // Transparency log: openings of sealed leaves (private namespaces) and witness cosignatures of checkpoints.
+  `
+  CREATE TABLE log_openings (idx INTEGER PRIMARY KEY, namespace TEXT NOT NULL, salt TEXT NOT NULL, entry TEXT NOT NULL);
+  CREATE INDEX log_openings_namespace ON log_openings (namespace, idx);
+  CREATE TABLE log_cosignatures (size INTEGER NOT NULL, witness TEXT NOT NULL, line TEXT NOT NULL, created_at TEXT NOT NULL,
+    PRIMARY KEY (size, witness));
+  `,
 ];

@@ -7,6 +7,8 @@ import type {
   AuditEntry,
   BlobRecord,
   CheckpointRecord,
+  CosignatureRecord,
+  LogOpeningRecord,
   MetadataOps,
   MetadataStore,
   ModelRecord,
@@ -21,8 +23,10 @@ import type {
 import {
   attachmentFromRow,
   auditFromRow,
+  cosignatureFromRow,
   modelFromRow,
   namespaceFromRow,
+  openingFromRow,
   policyFromRow,
   type Row,
   tokenFromRow,
@@ -302,6 +306,35 @@ class SqliteOps implements MetadataOps {
   async latestCheckpoint(): Promise<CheckpointRecord | undefined> {
     const r = this.db.prepare('SELECT * FROM checkpoints ORDER BY rowid DESC LIMIT 1').get() as Row | undefined;
     return r ? { size: Number(r.size), text: String(r.text), createdAt: String(r.created_at) } : undefined;
+  }
+  async putLogOpening(o: LogOpeningRecord): Promise<void> {
+    this.db
+      .prepare('INSERT INTO log_openings (idx, namespace, salt, entry) VALUES (?, ?, ?, ?)')
+      .run(o.index, o.namespace, o.salt, o.entry);
+  }
+  async getLogOpening(index: number): Promise<LogOpeningRecord | undefined> {
+    const r = this.db.prepare('SELECT * FROM log_openings WHERE idx = ?').get(index) as Row | undefined;
+    return r ? openingFromRow(r) : undefined;
+  }
+  async listLogOpenings(q: { namespace?: string; from: number; to?: number; limit: number }): Promise<LogOpeningRecord[]> {
+    const to = q.to ?? Number.MAX_SAFE_INTEGER;
+    const rows = (
+      q.namespace === undefined
+        ? this.db.prepare('SELECT * FROM log_openings WHERE idx >= ? AND idx < ? ORDER BY idx LIMIT ?').all(q.from, to, q.limit)
+        : this.db
+            .prepare('SELECT * FROM log_openings WHERE namespace = ? AND idx >= ? AND idx < ? ORDER BY idx LIMIT ?')
+            .all(q.namespace, q.from, to, q.limit)
+    ) as Row[];
+    return rows.map(openingFromRow);
+  }
+  async saveCosignature(c: CosignatureRecord): Promise<void> {
+    this.db
+      .prepare('INSERT OR REPLACE INTO log_cosignatures (size, witness, line, created_at) VALUES (?, ?, ?, ?)')
+      .run(c.size, c.witness, c.line, c.createdAt);
+  }
+  async cosignaturesFor(size: number): Promise<CosignatureRecord[]> {
+    const rows = this.db.prepare('SELECT * FROM log_cosignatures WHERE size = ? ORDER BY witness').all(size) as Row[];
+    return rows.map(cosignatureFromRow);
   }
 }
 
