@@ -70,4 +70,15 @@ export {
   verifyModelBundle,
   verifyStatementBundle,
 } from './verify.js';
-export { CODE_SIGNING_EKU, MAX_CHAIN_LENGTH } from './x509.js';
+export {
+  ANY_EKU,
+  type CertificateFacts,
+  CODE_SIGNING_EKU,
+  certificateFacts,
+  MAX_CERTIFICATES,
+  MAX_CHAIN_LENGTH,
+  MAX_PATH_CANDIDATES,
+  parseCertificatesPem,
+  validateCertificatePath,
+  verifyCertificateChain,
+} from './x509.js';
