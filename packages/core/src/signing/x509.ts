@@ -244,8 +244,10 @@ export function verifyCertificateChain(
     });
   const factsCache = new Map<X509Certificate, CertificateFacts>();
   const facts = (c: X509Certificate) => {
-    let f = factsCache.get(c);
-    if (!f) factsCache.set(c, (f = certificateFacts(c)));
+    const known = factsCache.get(c);
+    if (known) return known;
+    const f = certificateFacts(c);
+    factsCache.set(c, f);
     return f;
   };
   const isRoot = (c: X509Certificate) => roots.some((r) => r.fingerprint256 === c.fingerprint256);
