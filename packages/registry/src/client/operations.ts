@@ -383,6 +383,7 @@ export async function checkModel(client: RegistryClient, modelPath: string, opti
     now: options.now ?? new Date(),
     ...(options.allowYanked ? { allowYanked: true } : {}),
   });
+  throwIfUntrusted(report);
   if (!matching.length && report.ok)
     // Cannot happen (the gate compared every digest); fail closed should the two ever disagree.
     report.failed.push({
@@ -396,6 +397,15 @@ export async function checkModel(client: RegistryClient, modelPath: string, opti
 
 export interface PullReport extends ClientReport {
   output: string;
+}
+
+/**
+ * No trusted signer at all is not a verdict but a setup error (exit 2): the user must pin one. Thrown as
+ * CLIENT_NO_TRUSTED_SIGNER with the gate's explanation.
+ */
+function throwIfUntrusted(report: GateReport): void {
+  const untrusted = report.failed.find((f) => f.code === 'CLIENT_NO_TRUSTED_SIGNER');
+  if (untrusted) throw new ModelsecError('CLIENT_NO_TRUSTED_SIGNER', untrusted.message, { details: { failed: report.failed } });
 }
 
 /** The refusal of pull: the first failed rule's code, every failed rule in the details. */
@@ -436,6 +446,7 @@ export async function pullModel(
     now: options.now ?? new Date(),
     ...(options.allowYanked ? { allowYanked: true } : {}),
   });
+  throwIfUntrusted(report);
   if (!report.ok) throw refused(report, `${ref.namespace}/${ref.model}@${chosen.entry.version}`);
   const verified = report.verified as VerifiedModelBundle;
   const files = report.files ?? [];
