@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { attestModel, buildAttestationStatement, generateSigningKey, type LoggedScan, signStatement } from '@modelsec/core';
+import { attestModel, generateSigningKey, type LoggedScan, signStatement } from '@modelsec/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './helpers/cli.js';
 import {
