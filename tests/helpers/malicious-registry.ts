@@ -15,6 +15,7 @@ import {
   type BundleJson,
   type Cosigner,
   cosignCheckpoint,
+  computeRootDigest,
   encodeLogEntry,
   generateCosigner,
   generateNoteSigner,
@@ -24,6 +25,7 @@ import {
   keyHint,
   type LoggedScan,
   MerkleTree,
+  MODEL_SIGNATURE_PREDICATE,
   type ModelSigner,
   type NoteSigner,
   type OpenEntry,
@@ -51,6 +53,8 @@ export interface SignedFixture {
   files: { path: string; digest: string; size: number }[];
   publicKeyPem: string;
   privateKeyPem: string;
+  /** File bytes by name, for fixtures whose names cannot exist on disk (hostile names): served instead of `dir`. */
+  contents?: Record<string, Buffer>;
 }
 
 const sha256 = (b: Uint8Array | string) => createHash('sha256').update(b).digest('hex');
@@ -92,6 +96,38 @@ export async function signedFixture(
 /** Signs an arbitrary OMS-shaped statement (e.g. resources with hostile names) with a key. */
 export async function signRawStatement(statement: InTotoStatement, signer: ModelSigner): Promise<Buffer> {
   return Buffer.from(JSON.stringify(await signStatement(statement, signer)));
+}
+
+/**
+ * A model signature over files of any names (names a filesystem would refuse or rewrite included), signed by a key
+ * (files method), with the bytes to serve: what a compromised signer or a crafted push could produce.
+ */
+export async function craftedFixture(
+  files: Record<string, string | Buffer>,
+  key = generateSigningKey(),
+): Promise<SignedFixture> {
+  const contents = Object.fromEntries(Object.entries(files).map(([k, v]) => [k, Buffer.from(v)]));
+  const resources = Object.entries(contents).map(([name, bytes]) => ({ name, algorithm: 'sha256', digest: sha256(bytes) }));
+  const rootDigest = computeRootDigest(resources);
+  const statement: InTotoStatement = {
+    _type: 'https://in-toto.io/Statement/v1',
+    subject: [{ name: 'crafted', digest: { sha256: rootDigest } }],
+    predicateType: MODEL_SIGNATURE_PREDICATE,
+    predicate: {
+      serialization: { method: 'files', hash_type: 'sha256', allow_symlinks: false, ignore_paths: [] },
+      resources,
+    },
+  };
+  const bundleBytes = await signRawStatement(statement, { kind: 'key', privateKeyPem: key.privateKeyPem });
+  return {
+    dir: tempDir('modelsec-crafted-'),
+    bundle: JSON.parse(bundleBytes.toString('utf8')) as BundleJson,
+    bundleBytes,
+    rootDigest,
+    files: Object.entries(contents).map(([p, b]) => ({ path: p, digest: sha256(b), size: b.length })),
+    contents,
+    ...key,
+  };
 }
 
 type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => boolean | Promise<boolean>;
@@ -196,7 +232,7 @@ export class MaliciousRegistry {
 
   /** Publishes a signed fixture: serves its file blobs and bundle, logs a v2 publish entry. */
   publish(fixture: SignedFixture, options: PublishOptions): number {
-    for (const f of fixture.files) this.addBlob(readFileBytes(fixture.dir, f.path));
+    for (const f of fixture.files) this.addBlob(fixture.contents?.[f.path] ?? readFileBytes(fixture.dir, f.path));
     const bundleDigest = this.addBlob(fixture.bundleBytes);
     for (const b of options.extraBlobs ?? []) this.addBlob(b);
     const entry: PublishEntry = {
