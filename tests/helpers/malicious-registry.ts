@@ -14,8 +14,8 @@ import {
   addNoteSignatures,
   type BundleJson,
   type Cosigner,
-  cosignCheckpoint,
   computeRootDigest,
+  cosignCheckpoint,
   encodeLogEntry,
   generateCosigner,
   generateNoteSigner,
@@ -102,10 +102,7 @@ export async function signRawStatement(statement: InTotoStatement, signer: Model
  * A model signature over files of any names (names a filesystem would refuse or rewrite included), signed by a key
  * (files method), with the bytes to serve: what a compromised signer or a crafted push could produce.
  */
-export async function craftedFixture(
-  files: Record<string, string | Buffer>,
-  key = generateSigningKey(),
-): Promise<SignedFixture> {
+export async function craftedFixture(files: Record<string, string | Buffer>, key = generateSigningKey()): Promise<SignedFixture> {
   const contents = Object.fromEntries(Object.entries(files).map(([k, v]) => [k, Buffer.from(v)]));
   const resources = Object.entries(contents).map(([name, bytes]) => ({ name, algorithm: 'sha256', digest: sha256(bytes) }));
   const rootDigest = computeRootDigest(resources);
@@ -225,6 +222,13 @@ export class MaliciousRegistry {
         namespace: entry.namespace,
       });
     } else leaf = encodeLogEntry(entry);
+    this.leaves.push(leaf);
+    this.tree.append(leaf);
+    return this.leaves.length - 1;
+  }
+
+  /** Appends leaf bytes as they are (e.g. another registry's, to rebuild an old state of its log). */
+  appendLeaf(leaf: Uint8Array): number {
     this.leaves.push(leaf);
     this.tree.append(leaf);
     return this.leaves.length - 1;
