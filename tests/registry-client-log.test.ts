@@ -32,7 +32,7 @@ beforeAll(async () => {
   keyFile = tempFile('signer.pub', v1.publicKeyPem);
 });
 
-const check = (r: MaliciousRegistry, dir: string, env: NodeJS.ProcessEnv, args: string[] = []) =>
+const check = (_r: MaliciousRegistry, dir: string, env: NodeJS.ProcessEnv, args: string[] = []) =>
   runCli(['check', dir, '--name', 'acme/tiny', '--public-key', keyFile, '--json', ...args], { env });
 
 describe('the verified log mirror', () => {
@@ -80,7 +80,7 @@ describe('the verified log mirror', () => {
   });
 
   it('leaves that do not hash to the signed root are refused (LOG_PROOF_INVALID)', async () => {
-    r.override = (req, res, url) => {
+    r.override = (_req, res, url) => {
       if (!url.pathname.startsWith('/v1/log/tile/entries/000')) return false;
       const bytes = Buffer.concat(
         r.leaves.slice(0, 256).map((l, i) => {
