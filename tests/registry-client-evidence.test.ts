@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { attestModel, generateSigningKey, type LoggedScan, signStatement } from '@modelsec/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runCli } from './helpers/cli.js';
 import {
   CLEAN_SCAN,
@@ -20,6 +20,9 @@ import {
   tempDir,
   tempFile,
 } from './helpers/malicious-registry.js';
+
+// Each test runs the built CLI several times as child processes; on a loaded machine one run takes seconds.
+vi.setConfig({ testTimeout: 240_000 });
 
 const BOM_TYPE = 'https://cyclonedx.org/bom';
 const CRITICAL: LoggedScan = { ...CLEAN_SCAN, maxSeverity: 'critical', verdicts: { clean: 1, findings: 1, incomplete: 0 } };

@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runCli } from './helpers/cli.js';
 import {
   failedCodes,
@@ -18,6 +18,9 @@ import {
   tempDir,
   tempFile,
 } from './helpers/malicious-registry.js';
+
+// Each test runs the built CLI several times as child processes; on a loaded machine one run takes seconds.
+vi.setConfig({ testTimeout: 240_000 });
 
 let v1: SignedFixture;
 let x: SignedFixture;

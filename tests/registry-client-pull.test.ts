@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { generateSigningKey } from '@modelsec/core';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { runCli } from './helpers/cli.js';
 import {
   craftedFixture,
@@ -20,6 +20,9 @@ import {
   tempDir,
   tempFile,
 } from './helpers/malicious-registry.js';
+
+// Each test runs the built CLI several times as child processes; on a loaded machine one run takes seconds.
+vi.setConfig({ testTimeout: 240_000 });
 
 async function withRegistry(fn: (r: MaliciousRegistry) => Promise<void>): Promise<void> {
   const r = await MaliciousRegistry.start();

@@ -6,7 +6,7 @@
  * the printed signer is the verified one.
  */
 import { generateSigningKey } from '@modelsec/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runCli } from './helpers/cli.js';
 import {
   failedCodes,
@@ -17,6 +17,9 @@ import {
   signedFixture,
   tempFile,
 } from './helpers/malicious-registry.js';
+
+// Each test runs the built CLI several times as child processes; on a loaded machine one run takes seconds.
+vi.setConfig({ testTimeout: 240_000 });
 
 let registry: MaliciousRegistry;
 let model: SignedFixture;

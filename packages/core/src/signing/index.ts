@@ -27,6 +27,7 @@ export { BUNDLE_V03_MEDIA_TYPE, type BundleJson, MAX_BUNDLE_BYTES, parseBundle }
 export { pae } from './dsse.js';
 export { type Curve, generateSigningKey, keyHint, loadPrivateKey, loadPublicKey } from './keys.js';
 export {
+  attestationNamePattern,
   comparePosixPaths,
   computeRootDigest,
   DEFAULT_GIT_IGNORES,

@@ -339,7 +339,8 @@ export async function verifyModel(
     method: signed.method,
     ...(signed.shardSize !== undefined ? { shardSize: signed.shardSize } : {}),
     ignorePaths: [...signed.ignorePaths, ...(options.ignorePaths ?? [])],
-    ignoreGitPaths: options.ignoreGitPaths ?? true,
+    // Only what the signer recorded (plus the caller's own ignores): no git-path default (consistent with check).
+    ignoreGitPaths: options.ignoreGitPaths ?? false,
     allowSymlinks: options.allowSymlinks ?? signed.allowSymlinks,
     ...(options.signaturePath ? { signaturePath: options.signaturePath } : {}),
     ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
