@@ -66,7 +66,13 @@ export function tempDir(prefix = 'modelsec-mal-'): string {
 /** A model directory signed with a key (a fresh one unless given); model.sig written inside. */
 export async function signedFixture(
   files: Record<string, string | Buffer> = { 'config.json': '{"a":1}', 'weights.bin': 'weights-bytes' },
-  options: { key?: { privateKeyPem: string; publicKeyPem: string }; method?: 'files' | 'shards'; shardSize?: number } = {},
+  options: {
+    key?: { privateKeyPem: string; publicKeyPem: string };
+    method?: 'files' | 'shards';
+    shardSize?: number;
+    /** false: sign without recording .git, .github, ... as ignored (sign --no-ignore-git-paths). */
+    ignoreGitPaths?: boolean;
+  } = {},
 ): Promise<SignedFixture> {
   const dir = tempDir('modelsec-model-');
   for (const [name, content] of Object.entries(files)) {
@@ -77,7 +83,11 @@ export async function signedFixture(
   const { bundle, digest } = await signModel(
     dir,
     { kind: 'key', privateKeyPem: key.privateKeyPem },
-    { ...(options.method ? { method: options.method } : {}), ...(options.shardSize ? { shardSize: options.shardSize } : {}) },
+    {
+      ...(options.method ? { method: options.method } : {}),
+      ...(options.shardSize ? { shardSize: options.shardSize } : {}),
+      ...(options.ignoreGitPaths === false ? { ignoreGitPaths: false } : {}),
+    },
   );
   const bundleBytes = Buffer.from(JSON.stringify(bundle));
   writeFileSync(path.join(dir, 'model.sig'), bundleBytes);
