@@ -206,6 +206,7 @@ describe('modelsec registry / push / pull / check (child processes over HTTP)', 
       ['attestation', bomType],
       ['bundle', null],
       ['mlbom', null],
+      ['registry-scan', null],
     ]);
   }, 180_000);
 });

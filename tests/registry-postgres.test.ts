@@ -7,7 +7,16 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { decodeLogEntry, hashLeaf, parseVerifierKey, verifyCheckpoint, verifyConsistency, verifyInclusion } from '@modelsec/core';
+import {
+  decodeLogEntry,
+  hashLeaf,
+  openSealedEntry,
+  parseVerifierKey,
+  type SealOpening,
+  verifyCheckpoint,
+  verifyConsistency,
+  verifyInclusion,
+} from '@modelsec/core';
 import { parseModelRef, pushModel, RegistryClient } from '@modelsec/registry';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signedModel } from '../packages/registry/src/test-support.js';
@@ -92,7 +101,13 @@ describe('two registry processes on one PostgreSQL database', () => {
     for (let i = 0; i < cp.size; i++) {
       const server = urls[i % 2] as string;
       const leaf = new Uint8Array(await (await fetch(`${server}/v1/log/entries/${i}`)).arrayBuffer());
-      const entry = decodeLogEntry(leaf);
+      const decoded = decodeLogEntry(leaf);
+      // acme is private: every leaf is sealed, and either process opens it (the openings live in the database).
+      expect(decoded.type).toBe('sealed');
+      const opening = (await (
+        await fetch(`${urls[(i + 1) % 2]}/v1/log/openings/${i}`, { headers: { authorization: `Bearer ${TOKEN}` } })
+      ).json()) as SealOpening;
+      const entry = openSealedEntry(leaf, opening);
       if (entry.type === 'publish') versions.push(entry.version);
       const { hashes } = (await (await fetch(`${server}/v1/log/proofs/inclusion?index=${i}&size=${cp.size}`)).json()) as {
         hashes: string[];

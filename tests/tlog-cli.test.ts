@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseModelRef, pushModel, RegistryClient } from '@modelsec/registry';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN, signedModel, testRegistry } from '../packages/registry/src/test-support.js';
 import { runCli } from './helpers/cli.js';
@@ -50,7 +51,22 @@ describe('modelsec log (CLI over a real registry)', () => {
     expect(verify.code).toBe(0);
     expect(verify.stdout).toContain('replayed 3 entries');
     expect(verify.stdout).toContain('every entry matches the registry');
-  });
+  }, 120_000);
+
+  it('log verify reports a version whose served files differ from the logged ones (exit 1)', async () => {
+    const db = new Database(path.join(registry.dataDir, 'registry.sqlite'));
+    db.prepare("UPDATE version_files SET size = size + 1 WHERE namespace = 'acme' AND path = 'weights.bin'").run();
+    db.close();
+    try {
+      const verify = await runCli(['log', 'verify', '--registry', url], { env });
+      expect(verify.code).toBe(1);
+      expect(verify.stdout).toContain('acme/bert@1.0.0: the files the registry serves differ from the logged ones');
+    } finally {
+      const restore = new Database(path.join(registry.dataDir, 'registry.sqlite'));
+      restore.prepare("UPDATE version_files SET size = size - 1 WHERE namespace = 'acme' AND path = 'weights.bin'").run();
+      restore.close();
+    }
+  }, 120_000);
 
   it('a pinned --log-key that differs is refused loudly (exit 1, LOG_KEY_MISMATCH)', async () => {
     const keyFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'modelsec-key-')), 'log.pub');
@@ -72,5 +88,5 @@ describe('modelsec log (CLI over a real registry)', () => {
     });
     expect(bad.code).toBe(1);
     expect(bad.json()).toMatchObject({ verified: false, reasons: [expect.stringContaining('LOG KEY')] });
-  });
+  }, 120_000);
 });

@@ -1,7 +1,15 @@
 import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { hashLeaf, parseVerifierKey, verifyCheckpoint, verifyConsistency, verifyInclusion } from '@modelsec/core';
+import {
+  canonicalJson,
+  decodeLogEntry,
+  hashLeaf,
+  parseVerifierKey,
+  verifyCheckpoint,
+  verifyConsistency,
+  verifyInclusion,
+} from '@modelsec/core';
 import { createRegistry, parseModelRef, pushModel, RegistryClient } from '@modelsec/registry';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,7 +30,8 @@ describe('registry transparency log over HTTP', () => {
     registry = await testRegistry();
     url = await registry.app.listen({ host: '127.0.0.1', port: 0 });
     const admin = new RegistryClient({ baseUrl: url, token: ADMIN });
-    await admin.json('POST', '/v1/namespaces', { json: { name: 'acme' } });
+    // A public namespace: its entries are in the clear (tests/registry-log-private.test.ts covers sealed ones).
+    await admin.json('POST', '/v1/namespaces', { json: { name: 'acme', public: true } });
     await admin.json('PUT', '/v1/namespaces/acme/policy', { json: NO_SCAN });
     const model = await signedModel();
     const pushed = await pushModel(admin, model.dir, parseModelRef('acme/bert@1.0.0'), {
@@ -105,7 +114,15 @@ describe('registry transparency log over HTTP', () => {
     expect(after.checkpoint.size).toBe(before.checkpoint.size + 1);
     expect(after.consistentWith).toBe(before.checkpoint.size);
     const leaf = await (await fetch(`${url}/v1/log/entries/${before.checkpoint.size}`)).json();
-    expect(leaf).toMatchObject({ type: 'yank', namespace: 'acme', model: 'bert', version: '1.0.0', reason: 'bad weights' });
+    expect(leaf).toMatchObject({
+      type: 'yank',
+      namespace: 'acme',
+      model: 'bert',
+      version: '1.0.0',
+      rootDigest,
+      reason: 'bad weights',
+      v: 2,
+    });
     const still = await verifyLogInclusion(url, pushedIndex, { type: 'publish', version: '1.0.0' }, { configDir });
     expect(still.index).toBe(pushedIndex);
   });
@@ -138,3 +155,56 @@ function findSqlite(dir: string): string {
   if (!file) throw new Error(`no SQLite file in ${dir}: ${readdirSync(dir).join(', ')}`);
   return path.join(dir, file);
 }
+
+describe('an existing data dir with format v1 leaves (the log is append-only)', () => {
+  it('still opens, decodes the v1 entries, finds their versions and appends v2 entries after them', async () => {
+    const registry = await testRegistry();
+    await registry.app.close();
+    // Leaves as the v1 registry wrote them (publish: no file sizes, no scan; the bundle among the attachments).
+    const v1 = [
+      { type: 'namespace', namespace: 'legacy', public: true, at: '2025-01-01T00:00:00.000Z', v: 1 },
+      {
+        type: 'publish',
+        namespace: 'legacy',
+        model: 'old',
+        version: '0.1.0',
+        rootDigest: 'a'.repeat(64),
+        bundleDigest: 'b'.repeat(64),
+        signer: { kind: 'key', keyFingerprint: 'c'.repeat(64) },
+        attachments: [{ kind: 'bundle', digest: 'b'.repeat(64) }],
+        files: [{ path: 'w.bin', digest: 'd'.repeat(64) }],
+        at: '2025-01-01T00:00:00.000Z',
+        v: 1,
+      },
+    ];
+    const db = new Database(findSqlite(registry.dataDir));
+    for (const [i, entry] of v1.entries())
+      db.prepare('INSERT INTO log_leaves (idx, leaf) VALUES (?, ?)').run(i, Buffer.from(canonicalJson(entry)));
+    db.prepare('INSERT INTO namespaces (name, public, created_at, created_by) VALUES (?, 1, ?, ?)').run(
+      'legacy',
+      '2025-01-01T00:00:00.000Z',
+      'admin',
+    );
+    db.close();
+
+    const again = await createRegistry({ dataDir: registry.dataDir, adminToken: ADMIN, scanner: null });
+    try {
+      const first = decodeLogEntry(new Uint8Array((await again.app.inject({ url: '/v1/log/entries/1' })).rawPayload));
+      expect(first).toMatchObject({ type: 'publish', v: 1, files: [{ path: 'w.bin' }] });
+      const lookup = await again.app.inject({ url: '/v1/log/lookup?namespace=legacy&model=old&version=0.1.0' });
+      expect(lookup.json()).toEqual({ index: 1, sealed: false });
+      const created = await again.app.inject({
+        method: 'POST',
+        url: '/v1/namespaces',
+        headers: { authorization: `Bearer ${ADMIN}` },
+        payload: { name: 'fresh', public: true },
+      });
+      expect(created.statusCode).toBe(201);
+      const next = decodeLogEntry(new Uint8Array((await again.app.inject({ url: '/v1/log/entries/2' })).rawPayload));
+      expect(next).toMatchObject({ type: 'namespace', namespace: 'fresh', v: 2 });
+      expect((await again.app.inject({ url: '/v1/log/checkpoint' })).body.split('\n')[1]).toBe('3');
+    } finally {
+      await again.app.close();
+    }
+  });
+});

@@ -3,14 +3,15 @@
  */
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { type Clock, canonicalJson, ModelsecError, systemClock } from '@modelsec/core';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import semver from 'semver';
 import { type Actor, authorize, authorizeGlobalAdmin, canRead, hashToken, newId, newTokenSecret, resolveActor } from './auth.js';
 import { classifyError } from './http-errors.js';
 import { lineageRoutes } from './lineage/index.js';
-import { logRoutes, TransparencyLog } from './log/index.js';
+import { logRoutes, parseWitnessTarget, TransparencyLog, type WitnessEvent, Witnessing } from './log/index.js';
+import { publishEntry } from './log/publish-entry.js';
 import { type LogHook, NO_LOG } from './log-hook.js';
 import { buildOpenApi, type RouteDoc } from './openapi.js';
 import { type Policy, policySchema } from './policy/policy.js';
@@ -57,6 +58,15 @@ export interface RegistryOptions {
    * registries) or against a private Sigstore. Without it the public-good root is fetched over TUF.
    */
   sigstoreTrustedRoot?: unknown;
+  /**
+   * C2SP tlog-witness witnesses: each new checkpoint is submitted to them (add-checkpoint at `<url>/add-checkpoint`)
+   * and their cosignatures are served after the log's signature. `key` is the witness's verifier key (type 0x04).
+   */
+  witnesses?: { url: string; key: string }[];
+  /** Each witness outcome (cosigned, refused, unreachable, ahead); default: the fastify logger (warn/info). */
+  onWitnessEvent?: (event: WitnessEvent) => void;
+  /** Background witness rounds (default WITNESS_RETRY_INTERVAL_MS). */
+  witnessRetryIntervalMs?: number;
 }
 
 export interface Registry {
@@ -162,6 +172,9 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
   const scanner = options.scanner === null ? undefined : (options.scanner ?? defaultScanner());
   const transparencyLog = options.logHook ? undefined : await TransparencyLog.open(store, { dataDir: options.dataDir });
   const logHook = options.logHook ?? transparencyLog ?? NO_LOG;
+  const witnessTargets = (options.witnesses ?? []).map((w) => parseWitnessTarget(w.url, w.key));
+  if (witnessTargets.length > 0 && !transparencyLog)
+    throw new ModelsecError('INVALID_CONFIG', 'witnesses need the registry transparency log (not a custom log hook)');
   const generatedAdminToken = await ensureAdminToken(store, clock, options.adminToken);
   const activeUploads = new Set<string>();
   const routes: RouteDoc[] = [];
@@ -177,7 +190,24 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
     if (route.url.startsWith('/v1') && route.method !== 'HEAD')
       routes.push({ method: String(route.method), url: route.url, schema: route.schema, summary: route.config?.summary });
   });
+  const witnessing = transparencyLog
+    ? new Witnessing(transparencyLog, witnessTargets, {
+        clock,
+        onEvent:
+          options.onWitnessEvent ??
+          ((event) =>
+            event.kind === 'cosigned'
+              ? app.log.info({ witness: event }, 'witness cosigned')
+              : app.log.warn({ witness: event }, `witness ${event.kind}`)),
+      })
+    : undefined;
+  witnessing?.start(options.witnessRetryIntervalMs);
+  /** After a change is logged: let the witnesses cosign the new checkpoint (bounded wait, never throws). */
+  const logChanged = async (): Promise<void> => {
+    await witnessing?.afterChange();
+  };
   app.addHook('onClose', async () => {
+    await witnessing?.stop();
     await blobs.close?.();
     await store.close();
   });
@@ -250,6 +280,14 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
       );
     }
   }
+  /** Stores a JSON document (canonical bytes) as a content-addressed blob; returns its digest. */
+  async function storeJsonBlob(document: unknown): Promise<string> {
+    const bytes = Buffer.from(canonicalJson(document), 'utf8');
+    const digest = createHash('sha256').update(bytes).digest('hex');
+    const put = await blobs.put(digest, Readable.from([bytes]));
+    await store.putBlobRecord({ digest, size: put.size, createdAt: now() });
+    return digest;
+  }
   async function readJsonPolicy(ns: string): Promise<Policy | undefined> {
     const p = await store.currentPolicy(ns);
     return p ? (JSON.parse(p.document) as Policy) : undefined;
@@ -257,7 +295,15 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
 
   // ── service ────────────────────────────────────────────────────────────
   app.get('/v1/health', { config: { summary: 'Liveness' } }, async () => ({ ok: true }));
-  if (transparencyLog) app.register(logRoutes(transparencyLog));
+  if (transparencyLog)
+    app.register(
+      logRoutes(transparencyLog, {
+        canReadNamespace: async (request, name) => {
+          const ns = await store.getNamespace(name);
+          return ns !== undefined && canRead(request.actor, ns);
+        },
+      }),
+    );
   app.register(lineageRoutes({ store, blobs }));
   app.get('/v1/openapi.json', { config: { summary: 'This OpenAPI document' } }, async () => buildOpenApi(routes));
 
@@ -293,6 +339,7 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
         await logHook.onLogEvent(tx, { type: 'namespace', namespace: name, public: isPublic, at });
       });
       await audit(request, 'namespace.create', name, 'ok', { public: isPublic });
+      await logChanged();
       return reply.status(201).send({ name, public: isPublic, createdAt: at });
     },
   );
@@ -325,11 +372,13 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
           namespace: ns.name,
           policyVersion: r.version,
           policyDigest: sha256(document),
+          policy: JSON.parse(document) as Record<string, unknown>,
           at,
         });
         return r;
       });
       await audit(request, 'policy.set', ns.name, 'ok', { version: record.version, digest: sha256(document) });
+      await logChanged();
       return { namespace: ns.name, version: record.version, policy: request.body, createdAt: at };
     },
   );
@@ -548,6 +597,11 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
         );
       }
       const signed = result.signed;
+      const { report: scanReport, ...scanSummary } = result.scan;
+      // The registry's own scan report: content-addressed, stored before the version commits (an unreferenced blob
+      // if the commit fails), readable to the namespace's readers as the version's `registry-scan` attachment; its
+      // digest is in the logged publish entry, which is what a client trusts.
+      const registryScanDigest = scanReport ? await storeJsonBlob(scanReport) : null;
       const at = now();
       const signer = signed.signer;
       const record: VersionRecord = {
@@ -560,7 +614,7 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
         signerIdentity: signer.identity ?? null,
         signerKeyFingerprint: signer.keyFingerprint ?? null,
         signedAt: signed.signedAt ?? null,
-        scanVerdict: canonicalJson(result.scan),
+        scanVerdict: canonicalJson(scanSummary),
         manifest: canonicalJson(manifest),
         publishedAt: at,
         publishedBy: request.actor.id,
@@ -606,6 +660,17 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
           mediaType: 'application/vnd.dev.sigstore.bundle+json',
           predicateType: a.predicateType,
         })),
+        ...(registryScanDigest
+          ? [
+              {
+                ...key,
+                kind: 'registry-scan' as const,
+                digest: registryScanDigest,
+                mediaType: 'application/json',
+                predicateType: null,
+              },
+            ]
+          : []),
       ];
       const log = await store.transaction(async (tx) => {
         await tx.ensureModel({ namespace: ns.name, name: model, createdAt: at });
@@ -614,27 +679,10 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
           manifest.files.map((f) => ({ ...key, path: f.path, digest: f.digest, size: f.size })),
           attachments,
         );
-        return logHook.onLogEvent(tx, {
-          type: 'publish',
-          ...key,
-          rootDigest: signed.rootDigest,
-          bundleDigest: manifest.bundle,
-          signer: {
-            kind: signer.kind,
-            ...(signer.identity ? { identity: signer.identity } : {}),
-            ...(signer.issuer ? { issuer: signer.issuer } : {}),
-            ...(signer.keyFingerprint ? { keyFingerprint: signer.keyFingerprint } : {}),
-          },
-          attachments: attachments.map((a) => ({
-            kind: a.kind,
-            digest: a.digest,
-            ...(a.predicateType ? { predicateType: a.predicateType } : {}),
-          })),
-          files: manifest.files.map((f) => ({ path: f.path, digest: f.digest })),
-          at,
-        });
+        return logHook.onLogEvent(tx, publishEntry({ ...key, at, signed, manifest, result, registryScanDigest }));
       });
       await audit(request, 'version.push', `${ns.name}/${model}@${version}`, 'ok', { rootDigest: signed.rootDigest });
+      await logChanged();
       return reply.status(201).send({
         ...versionView(record),
         ...(log?.logIndex !== undefined ? { logIndex: log.logIndex } : {}),
@@ -665,9 +713,18 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
         if (!v) throw new ModelsecError('NOT_FOUND', `${ns.name}/${model}@${version} does not exist`);
         if (v.yanked) throw new ModelsecError('CONFLICT', `${ns.name}/${model}@${version} is yanked already`);
         await tx.yankVersion(ns.name, model, version, at, request.body.reason);
-        await logHook.onLogEvent(tx, { type: 'yank', namespace: ns.name, model, version, reason: request.body.reason, at });
+        await logHook.onLogEvent(tx, {
+          type: 'yank',
+          namespace: ns.name,
+          model,
+          version,
+          rootDigest: v.rootDigest,
+          reason: request.body.reason,
+          at,
+        });
       });
       await audit(request, 'version.yank', `${ns.name}/${model}@${version}`, 'ok', { reason: request.body.reason });
+      await logChanged();
       return { namespace: ns.name, model, version, yanked: true, yankedAt: at, yankReason: request.body.reason };
     },
   );

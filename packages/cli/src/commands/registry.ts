@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { clockFromEnv, ModelsecError } from '@modelsec/core';
-import { createRegistry, type Policy, RegistryClient } from '@modelsec/registry';
+import { createRegistry, type Policy, RegistryClient, type WitnessEvent } from '@modelsec/registry';
 import type { Command } from 'commander';
-import { action, type CliEnv } from '../command-kit.js';
+import { action, type CliEnv, collect } from '../command-kit.js';
 import { registerQueries } from './registry-queries.js';
 import { readTrustedRoot, TRUSTED_ROOT_HELP } from './verify.js';
 
@@ -55,6 +55,27 @@ interface ServeOptions {
   database?: string;
   trustedRoot?: string;
   config?: string;
+  witness?: string[];
+}
+
+/** `--witness URL=KEYFILE`: the witness's submission prefix and a file holding its verifier key. */
+async function readWitnesses(env: CliEnv, values: readonly string[]): Promise<{ url: string; key: string }[]> {
+  const witnesses: { url: string; key: string }[] = [];
+  for (const value of values) {
+    const split = value.lastIndexOf('=');
+    const url = value.slice(0, split);
+    if (split <= 0 || !/^https?:\/\//.test(url))
+      throw new ModelsecError('USAGE', `--witness takes URL=KEYFILE (an http(s) URL), got '${value}'`, { details: { value } });
+    const file = path.resolve(env.cwd, value.slice(split + 1));
+    const key = await readFile(file, 'utf8').catch((cause: unknown) => {
+      throw new ModelsecError('FILE_NOT_FOUND', `--witness ${value}: cannot read the key file`, {
+        cause,
+        details: { path: file },
+      });
+    });
+    witnesses.push({ url, key: key.trim() });
+  }
+  return witnesses;
 }
 
 /** Keys of `registry serve --config FILE` (each a string; flags win). */
@@ -97,6 +118,11 @@ export function register(program: Command, env: CliEnv): void {
     .option('--database <url>', 'metadata database: sqlite:PATH (default under --data) or postgres://...')
     .option('--trusted-root <file>', TRUSTED_ROOT_HELP)
     .option('--config <file>', 'JSON file with data, listen, database, trustedRoot (flags win)')
+    .option(
+      '--witness <url=keyfile>',
+      'submit each new log checkpoint to this C2SP witness (KEYFILE: its verifier key) and serve its cosignatures (repeatable)',
+      collect,
+    )
     .action(
       action(env, async (out, options: ServeOptions & { data: string; listen: string }) => {
         const config = await loadServeConfig(options.config);
@@ -106,8 +132,24 @@ export function register(program: Command, env: CliEnv): void {
         const adminToken = env.env.MODELSEC_ADMIN_TOKEN;
         const trustedRootFile = options.trustedRoot ?? config.trustedRoot;
         const sigstoreTrustedRoot = trustedRootFile ? await readTrustedRoot(env, trustedRootFile) : undefined;
+        const witnesses = await readWitnesses(env, options.witness ?? []);
         const reg = await createRegistry({
           dataDir,
+          ...(witnesses.length > 0
+            ? {
+                witnesses,
+                onWitnessEvent: (event: WitnessEvent) => {
+                  if (event.kind === 'cosigned') return;
+                  const detail =
+                    event.kind === 'refused'
+                      ? `refused checkpoint ${event.size} (HTTP ${event.status}${event.fork ? ', it saw another tree: FORK?' : ''}): ${event.message}`
+                      : event.kind === 'ahead'
+                        ? `has cosigned size ${event.witnessSize}, larger than this log's ${event.size}: was this data directory restored from a backup?`
+                        : `unreachable for checkpoint ${event.size}: ${event.message}`;
+                  out.warn(`witness ${event.witness} ${detail}`);
+                },
+              }
+            : {}),
           ...(sigstoreTrustedRoot !== undefined ? { sigstoreTrustedRoot } : {}),
           clock: clockFromEnv(env.env),
           ...(databaseUrl ? { databaseUrl } : {}),

@@ -11,6 +11,11 @@
  * - `sealed` replaces any entry of a private namespace in the public log: a salted commitment to the canonical bytes
  *   of the real entry. Readers with access get the opening (salt + entry) and check it against the commitment, so the
  *   log stays auditable for consistency and inclusion without revealing private names, digests or signers.
+ *   The registry also seals an entry of a public namespace whose canonical bytes exceed 65,535 bytes (what a C2SP
+ *   entry bundle can carry); its opening is readable to everyone who can read that namespace. So: a sealed leaf
+ *   means "fetch the opening", never "private" by itself.
+ * - Entries written before format v2 (`v: 1`) stay in the log as they are (append-only) and still decode; a client
+ *   deciding on v2 fields (files' sizes, scan) must treat a v1 publish entry as lacking them.
  */
 import { createHash } from 'node:crypto';
 import { ModelsecError } from '../errors/index.js';
@@ -24,11 +29,14 @@ export const MAX_LOG_ENTRY_BYTES = 4 * 1_048_576;
 /** The signer as the registry verified it at push (exactly one of the three kinds). */
 export interface LoggedSigner {
   kind: 'key' | 'certificate' | 'sigstore';
-  /** sha256 hex of the DER SubjectPublicKeyInfo (key and certificate signers). */
+  /**
+   * Key signers: core `keyHint` of the verified public key, i.e. lowercase sha256 hex of its SPKI PEM text as
+   * node:crypto exports it (the OMS bundle's `publicKey.hint`).
+   */
   keyFingerprint?: string;
   /** Certificate subject (certificate signers) or Sigstore identity (SAN). */
   identity?: string;
-  /** Certificate issuer (certificate signers) or OIDC issuer (Sigstore). */
+  /** OIDC issuer (Sigstore signers). */
   issuer?: string;
 }
 
@@ -45,7 +53,11 @@ export interface LoggedScan {
   incompleteFiles: number;
   /** Files per verdict. */
   verdicts: Record<LoggedScanVerdict, number>;
-  /** sha256 hex of the full scan report blob (JSON, schemas/scan-report.schema.json), readable to namespace readers. */
+  /**
+   * sha256 hex of the registry's full scan report blob (canonical JSON, schemas/scan-report.schema.json, files by
+   * manifest path), readable to namespace readers at GET /v1/namespaces/{ns}/blobs/{digest} (the version's
+   * `registry-scan` attachment). Null when not scanned.
+   */
   reportDigest: string | null;
 }
 
@@ -59,7 +71,11 @@ export interface PublishEntry {
   /** sha256 hex of the signature bundle blob (model.sig) exactly as stored and served. */
   bundleDigest: string;
   signer: LoggedSigner;
-  /** Verified attachments: ML-BOM, attestations (predicate type), scan report. Sorted by kind then digest. */
+  /**
+   * Attachments, sorted by kind then digest: the ML-BOM (validated at push), attestations whose signature, signer
+   * and subject verified (with their predicate type), and `scan-report`: a report the PUSHER named in its manifest,
+   * logged so it cannot change, but only the pusher's claim. The registry's verdict is `scan` below.
+   */
   attachments: { kind: 'mlbom' | 'attestation' | 'scan-report'; digest: string; predicateType?: string }[];
   /** Files with their digests and sizes, sorted by path. */
   files: { path: string; digest: string; size: number }[];

@@ -21,6 +21,7 @@ import {
   verifyConsistency,
   verifyInclusion,
 } from '@modelsec/core';
+import { mayCarryToken, openLogEntry } from './openings.js';
 
 /** Largest text/JSON answer read from a log endpoint (checkpoints and proofs are small). */
 export const MAX_LOG_RESPONSE_BYTES = MAX_LOG_ENTRY_BYTES;
@@ -30,6 +31,8 @@ export interface LogTrustOptions {
   logKeyFile?: string;
   /** Where TOFU keys and last-seen checkpoints live; default MODELSEC_CONFIG_DIR, $XDG_CONFIG_HOME/modelsec, ~/.config/modelsec. */
   configDir?: string;
+  /** Token for the lookups and openings of private namespaces (sealed entries); never needed for public ones. */
+  token?: string;
 }
 
 export interface LogVerification {
@@ -77,10 +80,11 @@ export async function writeLogState(file: string, state: LogState): Promise<void
   await rename(temp, file);
 }
 
-async function getText(baseUrl: string, path: string): Promise<{ text: string; bytes: Uint8Array }> {
+async function getText(baseUrl: string, path: string, token?: string): Promise<{ text: string; bytes: Uint8Array }> {
   let response: Response;
   try {
-    response = await fetch(`${baseUrl.replace(/\/+$/, '')}${path}`);
+    const headers: Record<string, string> = token && mayCarryToken(baseUrl) ? { authorization: `Bearer ${token}` } : {};
+    response = await fetch(`${baseUrl.replace(/\/+$/, '')}${path}`, { headers });
   } catch (cause) {
     throw new ModelsecError('NETWORK_ERROR', `cannot reach the registry log at ${baseUrl}${path}`, { cause });
   }
@@ -214,7 +218,8 @@ export async function verifyLogInclusion(
       'LOG_PROOF_INVALID',
       `log entry ${index} is not included in the signed checkpoint of size ${checkpoint.size}`,
     );
-  const entry = decodeLogEntry(bytes);
+  // A sealed leaf (private namespace) is compared through its opening, checked against the leaf's commitment.
+  const entry: LogEntry = await openLogEntry(baseUrl, index, bytes, options.token);
   for (const [field, value] of Object.entries(expect)) {
     if (value === undefined) continue;
     const actual = (entry as unknown as Record<string, unknown>)[field];
@@ -285,7 +290,7 @@ export async function verifyVersionInLog(
   options: LogTrustOptions = {},
 ): Promise<LogVerification> {
   const q = new URLSearchParams({ namespace: version.namespace, model: version.model, version: version.version });
-  const { text } = await getText(baseUrl, `/v1/log/lookup?${q}`).catch((error: unknown) => {
+  const { text } = await getText(baseUrl, `/v1/log/lookup?${q}`, options.token).catch((error: unknown) => {
     if (error instanceof ModelsecError && error.code === 'NOT_FOUND')
       throw new ModelsecError(
         'LOG_PROOF_INVALID',

@@ -2,26 +2,37 @@
  * The registry's transparency log: an RFC 6962 tree over the leaves in the metadata store, signed C2SP checkpoints,
  * and the LogHook the registry calls inside each change's transaction (so a leaf commits with its change or not at all).
  * The in-memory tree follows the store (`sync`): leaves committed by other processes on the same database join it.
+ *
+ * Sealing: an entry of a private namespace is appended as a `sealed` leaf (a salted commitment, 32 random bytes of
+ * salt) and its opening (salt + entry) is stored beside it, in the same transaction, for that namespace's readers.
+ * An entry too long for a C2SP entry bundle (MAX_TILE_ENTRY_BYTES) is sealed too, its opening readable to whoever
+ * can read the namespace (everyone, for a public one): tiles always carry every leaf, and nothing is truncated.
  */
 import { randomBytes } from 'node:crypto';
 import { link, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
+  addNoteSignatures,
   decodeLogEntry,
   encodeLogEntry,
   equalBytes,
   generateNoteSigner,
-  type LogEntry,
+  MAX_LOG_ENTRY_BYTES,
   MerkleTree,
   ModelsecError,
   type NoteSigner,
+  type OpenEntry,
+  openSealedEntry,
   parseSignerKey,
+  SEAL_SALT_BYTES,
+  sealLogEntry,
   signCheckpoint,
   verifierOf,
   verifyCheckpoint,
 } from '@modelsec/core';
 import type { LogEvent, LogHook } from '../log-hook.js';
-import type { MetadataOps, MetadataStore } from '../store/metadata-store.js';
+import type { LogOpeningRecord, MetadataOps, MetadataStore } from '../store/metadata-store.js';
+import { MAX_TILE_ENTRY_BYTES } from './tiles.js';
 
 /** Leaves read from the store per query while rebuilding (bounds memory per round trip). */
 export const LOG_REBUILD_BATCH = 10_000;
@@ -55,14 +66,21 @@ export async function loadOrCreateLogSigner(dataDir: string, origin = DEFAULT_LO
   return parseSignerKey(await readFile(file, 'utf8'));
 }
 
-export function entryFromEvent(event: LogEvent): LogEntry {
-  return event as LogEntry;
+export function entryFromEvent(event: LogEvent): OpenEntry {
+  return event;
+}
+
+/** Where a publish entry sits in the log (and whose namespace it is, for authorising lookups). */
+export interface PublishLocation {
+  index: number;
+  namespace: string;
+  sealed: boolean;
 }
 
 export class TransparencyLog implements LogHook {
   readonly tree = new MerkleTree();
-  /** `ns/model@version` -> index of its publish entry (a lookup aid; clients verify the entry itself). */
-  private readonly publishIndex = new Map<string, number>();
+  /** `ns/model@version` -> its publish entry (a lookup aid; clients verify the entry itself). */
+  private readonly publishIndex = new Map<string, PublishLocation>();
   private syncing: Promise<void> = Promise.resolve();
 
   private constructor(
@@ -106,8 +124,29 @@ export class TransparencyLog implements LogHook {
     return log;
   }
 
+  /**
+   * Appends the entry of a change inside its transaction: in the clear for a public namespace, sealed (opening kept
+   * beside it) for a private one or when it is too long for an entry bundle. A namespace that cannot be found is
+   * treated as private (fail closed: nothing leaks by accident).
+   */
   async onLogEvent(tx: MetadataOps, event: LogEvent): Promise<{ logIndex: number }> {
-    const logIndex = await tx.appendLogLeaf(encodeLogEntry(entryFromEvent(event)));
+    const entry = entryFromEvent(event);
+    const bytes = encodeLogEntry(entry);
+    if (bytes.length > MAX_LOG_ENTRY_BYTES)
+      throw new ModelsecError('LIMIT_EXCEEDED', `the log entry is ${bytes.length} bytes; at most ${MAX_LOG_ENTRY_BYTES}`, {
+        details: { bytes: bytes.length, limit: MAX_LOG_ENTRY_BYTES },
+      });
+    const isPublic = entry.type === 'namespace' ? entry.public : (await tx.getNamespace(entry.namespace))?.public === true;
+    if (isPublic && bytes.length <= MAX_TILE_ENTRY_BYTES) return { logIndex: await tx.appendLogLeaf(bytes) };
+    const salt = randomBytes(SEAL_SALT_BYTES);
+    const { sealed, entryBytes } = sealLogEntry(entry, salt);
+    const logIndex = await tx.appendLogLeaf(encodeLogEntry(sealed));
+    await tx.putLogOpening({
+      index: logIndex,
+      namespace: entry.namespace,
+      salt: salt.toString('hex'),
+      entry: Buffer.from(entryBytes).toString('utf8'),
+    });
     return { logIndex };
   }
 
@@ -116,26 +155,37 @@ export class TransparencyLog implements LogHook {
     const next = this.syncing.then(async () => {
       const size = await this.store.logSize();
       while (this.tree.size < size) {
-        const end = Math.min(size, this.tree.size + LOG_REBUILD_BATCH);
-        const leaves = await this.store.readLogLeaves(this.tree.size, end);
-        if (leaves.length !== end - this.tree.size)
-          throw new ModelsecError(
-            'LOG_INCONSISTENT',
-            `the store returned ${leaves.length} leaves for [${this.tree.size}, ${end})`,
-          );
+        const start = this.tree.size;
+        const end = Math.min(size, start + LOG_REBUILD_BATCH);
+        const leaves = await this.store.readLogLeaves(start, end);
+        if (leaves.length !== end - start)
+          throw new ModelsecError('LOG_INCONSISTENT', `the store returned ${leaves.length} leaves for [${start}, ${end})`);
+        const openings = new Map(
+          (await this.store.listLogOpenings({ from: start, to: end, limit: end - start })).map((o) => [o.index, o]),
+        );
         for (const leaf of leaves) {
           const index = this.tree.append(leaf);
-          try {
-            const entry = decodeLogEntry(leaf);
-            if (entry.type === 'publish') this.publishIndex.set(`${entry.namespace}/${entry.model}@${entry.version}`, index);
-          } catch {
-            // not ours to judge here: clients replaying the log report undecodable entries
-          }
+          this.indexLeaf(index, leaf, openings.get(index));
         }
       }
     });
     this.syncing = next.catch(() => undefined);
     return next;
+  }
+
+  private indexLeaf(index: number, leaf: Uint8Array, opening: LogOpeningRecord | undefined): void {
+    try {
+      const decoded = decodeLogEntry(leaf);
+      const entry = decoded.type === 'sealed' && opening ? openSealedEntry(leaf, opening) : decoded;
+      if (entry.type === 'publish')
+        this.publishIndex.set(`${entry.namespace}/${entry.model}@${entry.version}`, {
+          index,
+          namespace: entry.namespace,
+          sealed: decoded.type === 'sealed',
+        });
+    } catch {
+      // not ours to judge here: clients replaying the log report undecodable entries and openings that do not match
+    }
   }
 
   /** The signed checkpoint of the current tree (signed and stored when the tree grew). */
@@ -149,8 +199,16 @@ export class TransparencyLog implements LogHook {
     return text;
   }
 
-  /** Index of the publish entry of a version, if logged. */
-  async findPublish(namespace: string, model: string, version: string): Promise<number | undefined> {
+  /** The checkpoint with every witness cosignature collected for its size appended after the log's signature. */
+  async cosignedCheckpoint(): Promise<string> {
+    const text = await this.checkpoint();
+    const size = Number(text.split('\n', 2)[1]);
+    const lines = (await this.store.cosignaturesFor(size)).map((c) => `${c.line}\n`).join('');
+    return lines ? addNoteSignatures(text, lines) : text;
+  }
+
+  /** Where the publish entry of a version is, if logged (callers authorise before answering). */
+  async findPublish(namespace: string, model: string, version: string): Promise<PublishLocation | undefined> {
     await this.sync();
     return this.publishIndex.get(`${namespace}/${model}@${version}`);
   }

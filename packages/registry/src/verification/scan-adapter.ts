@@ -4,7 +4,17 @@
  * REGISTRY_CHECK_UNAVAILABLE (fail closed, never "clean").
  */
 
-import { type FileReport, gateFileOf, type Severity, scanFile, severityRank } from '@modelsec/core';
+import {
+  FILE_VERDICTS,
+  type FileReport,
+  gateFileOf,
+  type LoggedScan,
+  MODELSEC_VERSION,
+  type Severity,
+  scanFile,
+  severityRank,
+  summarise,
+} from '@modelsec/core';
 import type { ScanVerdict, StagedFile } from './types.js';
 
 export interface RegistryScanner {
@@ -35,26 +45,47 @@ export function verdictFromReports(files: readonly StagedFile[], reports: readon
       errors: report.errors.length,
     };
   });
+  const byPath = (a: { path: string }, b: { path: string }) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+  // The report names each file by its manifest path (the engine was given it), whatever the blob's local name.
+  const named = reports.map((r, i) => ({ ...r, path: (files[i] as StagedFile).path })).sort(byPath);
   return {
     status: 'scanned',
     maxSeverity: maxOf(perFile.flatMap((f) => (f.maxSeverity ? [f.maxSeverity] : []))),
     findings: reports.reduce((n, r) => n + r.findings.filter((f) => !f.suppressed).length, 0),
     incomplete: perFile.filter((f) => f.verdict === 'incomplete').length,
-    files: perFile.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
+    files: perFile.sort(byPath),
     scanner,
+    report: { schemaVersion: '1', tool: { name: 'modelsec' }, files: named, summary: summarise(named) },
+  };
+}
+
+/**
+ * The scan as the publish log entry records it (what a client's gate reads), computed from the per-file gate data
+ * (`gateFileOf` verdicts and highest active severities), never from a free-form summary.
+ */
+export function loggedScanOf(scan: ScanVerdict, reportDigest: string | null): LoggedScan {
+  const verdicts = Object.fromEntries(FILE_VERDICTS.map((v) => [v, 0])) as LoggedScan['verdicts'];
+  for (const f of scan.files) verdicts[f.verdict]++;
+  return {
+    status: scan.status,
+    scanner: scan.status === 'scanned' ? (scan.scanner ?? 'unknown') : 'none',
+    maxSeverity: maxOf(scan.files.flatMap((f) => (f.maxSeverity ? [f.maxSeverity] : []))),
+    incompleteFiles: verdicts.incomplete,
+    verdicts,
+    reportDigest: scan.status === 'scanned' ? reportDigest : null,
   };
 }
 
 /** The core scanner engine over the stored blobs. */
 export function defaultScanner(): RegistryScanner {
   return {
-    name: 'modelsec',
+    name: `modelsec ${MODELSEC_VERSION}`,
     async scan(files) {
       const reports: FileReport[] = [];
       // Blobs are named by digest: the engine detects formats from content and reports the manifest path. The blob
       // store verified each digest when the blob was written, so the scan need not hash the bytes again.
       for (const file of files) reports.push(await scanFile(file.localPath, {}, file.path, file.digest));
-      return verdictFromReports(files, reports, 'modelsec');
+      return verdictFromReports(files, reports, `modelsec ${MODELSEC_VERSION}`);
     },
   };
 }

@@ -1,4 +1,4 @@
-import type { FileVerdict, Severity } from '@modelsec/core';
+import type { FileVerdict, ScanReport, Severity } from '@modelsec/core';
 
 /** One failed rule of a push (every failure is listed, not just the first). */
 export interface FailedRule {
@@ -20,7 +20,13 @@ export interface ScanVerdict {
   incomplete: number;
   /** Per file: verdict, highest active severity and active rule ids (sorted); what the core gate reads. */
   files: { path: string; verdict: FileVerdict; maxSeverity: Severity | null; rules: string[]; errors: number }[];
+  /** Scanner name and version, e.g. `modelsec 0.1.0`. */
   scanner?: string;
+  /**
+   * The full report (schemas/scan-report.schema.json), files by manifest path: stored as a blob at push and its
+   * digest logged in the publish entry. Never kept in the version record (it can be large).
+   */
+  report?: ScanReport;
 }
 
 /** A file of a pushed version, materialised where the checks can read it. */
