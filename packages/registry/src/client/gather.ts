@@ -171,6 +171,9 @@ export function rankCandidates(list: readonly Candidate[]): Candidate[] {
 async function blob(client: RegistryClient, namespace: string, digest: string, limit: number): Promise<Uint8Array | undefined> {
   try {
     const r = await client.getBytes(`/v1/namespaces/${namespace}/blobs/${digest}`, limit);
+    // An unknown or under-scoped token is the caller's problem to fix, not evidence the registry withheld.
+    if (r.status === 401) throw new ModelsecError('UNAUTHENTICATED', `the registry does not accept the token (${namespace})`);
+    if (r.status === 403) throw new ModelsecError('FORBIDDEN', `the token may not read '${namespace}'`);
     return r.status === 200 ? r.bytes : undefined;
   } catch (error) {
     if (error instanceof ModelsecError && error.code === 'LIMIT_EXCEEDED') return undefined;

@@ -45,8 +45,6 @@ export const MAX_LOG_SMALL_ANSWER_BYTES = 1_048_576;
  * is refused with LIMIT_EXCEEDED rather than making the client download without end.
  */
 export const MAX_MIRROR_ENTRIES = 5_000_000;
-/** Openings asked per page of `GET /v1/log/openings?namespace=NS&from=I` (the server may return fewer). */
-export const OPENINGS_PAGE_LIMIT = 500;
 /** Largest openings page read (a page of openings holds entries of at most MAX_LOG_ENTRY_BYTES). */
 export const MAX_OPENINGS_PAGE_BYTES = 64 * 1024 * 1024;
 /** How long a sync waits for another process holding the mirror lock before giving up. */
@@ -518,16 +516,21 @@ export class LogMirror {
   private async openNamespace(transport: LogTransport, namespace: string): Promise<void> {
     let from = this.state.openedUpTo[namespace] ?? 0;
     while (from < this.size) {
-      const q = new URLSearchParams({ namespace, from: String(from), limit: String(OPENINGS_PAGE_LIMIT) });
+      const q = new URLSearchParams({ namespace, from: String(from) });
       const r = await transport.getBytes(`/v1/log/openings?${q}`, MAX_OPENINGS_PAGE_BYTES);
+      // A token the registry does not know: say so (the caller would otherwise see "not logged").
+      if (r.status === 401)
+        throw new ModelsecError('UNAUTHENTICATED', `the registry does not accept the token (openings of ${namespace})`);
       // No access (or a registry without openings): nothing to open for this caller.
-      if (r.status === 401 || r.status === 403 || r.status === 404) return;
+      if (r.status === 403 || r.status === 404) return;
       if (r.status !== 200) throw invalidProof(`the registry answered ${r.status} for the openings of ${namespace}`);
       let page: { index?: unknown; salt?: unknown; entry?: unknown }[];
+      let next: unknown;
       try {
-        const parsed = JSON.parse(Buffer.from(r.bytes).toString('utf8')) as { openings?: unknown };
+        const parsed = JSON.parse(Buffer.from(r.bytes).toString('utf8')) as { openings?: unknown; next?: unknown };
         if (!Array.isArray(parsed.openings)) throw new Error('no openings list');
         page = parsed.openings as typeof page;
+        next = parsed.next;
       } catch (cause) {
         throw invalidProof(`the openings of ${namespace} are not {"openings": [...]}`, { cause });
       }
@@ -553,7 +556,9 @@ export class LogMirror {
         this.openings.set(index, { salt: o.salt, entry: o.entry, namespace });
         last = index;
       }
-      if (page.length === 0) break;
+      // `next: null` ends the listing; without `next`, an empty page does. A `next` is only a hint: paging always
+      // moves forward from the last opening checked, so a server cannot make the client loop.
+      if (page.length === 0 || next === null) break;
       from = last + 1;
     }
     this.state.openedUpTo[namespace] = this.size;

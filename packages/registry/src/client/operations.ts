@@ -310,25 +310,30 @@ export async function checkModel(client: RegistryClient, modelPath: string, opti
   const toHash = new Set<string>();
   for (const c of plausible) for (const f of c.entry.files) toHash.add(f.path);
   for (const name of local.keys()) if (!name.includes('/') && name.endsWith('.att.sig')) toHash.add(name);
-  const hashList = [...toHash].sort();
-  const total = hashList.reduce((n, p) => n + (local.get(p)?.size ?? 0), 0);
-  let done = 0;
-  const digests = await hashFiles(
-    hashList.map((p) => ({ path: (local.get(p) as { path: string }).path })),
-    {
-      onProgress: (n) => {
-        done += n;
-        options.onProgress?.(done, total);
+  const sha = new Map<string, string>();
+  const hashLocal = async (paths: readonly string[]) => {
+    const list = paths.filter((p) => local.has(p) && !sha.has(p)).sort();
+    const total = list.reduce((n, p) => n + (local.get(p)?.size ?? 0), 0);
+    let done = 0;
+    const digests = await hashFiles(
+      list.map((p) => ({ path: (local.get(p) as { path: string }).path })),
+      {
+        onProgress: (n) => {
+          done += n;
+          options.onProgress?.(done, total);
+        },
       },
-    },
-  );
-  const sha = new Map(hashList.map((p, i) => [p, (digests[i] as Buffer).toString('hex')]));
+    );
+    list.forEach((p, i) => sha.set(p, (digests[i] as Buffer).toString('hex')));
+  };
+  await hashLocal([...toHash]);
   const matching = plausible.filter((c) => c.entry.files.every((f) => sha.get(f.path) === f.digest));
   // No exact match: compare with the closest version (most files equal by path and size) so the gate names what differs.
   const closeness = (c: Candidate) => c.entry.files.filter((f) => local.get(f.path)?.size === f.size).length;
   const pool = matching.length ? matching : plausible.length ? plausible : candidates;
   const best = Math.max(0, ...pool.map(closeness));
   const chosen = rankCandidates(pool.filter((c) => closeness(c) === best))[0];
+  if (chosen) await hashLocal(chosen.entry.files.map((f) => f.path));
   const what = expectations.map((e) => `${e.namespace}/${e.model}${e.range ? `@${e.range}` : ''}`).join(', ');
   if (!chosen) {
     return {

@@ -274,7 +274,18 @@ export class RegistryClient {
    */
   async getBytes(path: string, limit: number): Promise<{ status: number; bytes: Uint8Array }> {
     const response = await this.send('GET', path);
-    return { status: response.status, bytes: await readLimited(response, limit, path) };
+    const bytes = await readLimited(response, limit, path);
+    // A token the registry does not accept is the caller's to fix whatever was asked (never "evidence missing").
+    if (response.status === 401) {
+      let message = 'the registry does not accept the token';
+      try {
+        message = (JSON.parse(Buffer.from(bytes).toString('utf8')) as { error?: { message?: string } }).error?.message ?? message;
+      } catch {
+        // not JSON: keep the generic message
+      }
+      throw new ModelsecError('UNAUTHENTICATED', message, { details: { path, status: 401 } });
+    }
+    return { status: response.status, bytes };
   }
 
   async downloadBlob(namespace: string, digest: string): Promise<Response> {

@@ -505,9 +505,12 @@ export async function verifyEvidence(evidence: Evidence, trust: TrustAnchors, op
   if (evidence.local && verified) {
     const local = evidence.local;
     const covered = [...verified.ignorePaths, ...local.ignore];
-    const signedPaths = new Set(
-      verified.resources.map((r) => (verified.method === 'shards' ? (parseShardName(r.name)?.path ?? r.name) : r.name)),
-    );
+    // A shards signature has no shard for an empty file (the reference emits none): the logged empty files, whose
+    // extent the gate proved to be zero bytes, are the model's too.
+    const signedPaths = new Set([
+      ...verified.resources.map((r) => (verified.method === 'shards' ? (parseShardName(r.name)?.path ?? r.name) : r.name)),
+      ...(verified.method === 'shards' ? publish.files.filter((f) => f.size === 0).map((f) => f.path) : []),
+    ]);
     const attestationDigests = new Set(verifiedAttestations.map((a) => a.digest));
     const problems: { path: string; code: ErrorCode; reason: string }[] = [];
     const localByPath = new Map(local.files.map((f) => [f.path, f]));
