@@ -220,7 +220,10 @@ describe('pullModel', () => {
 
       // Bit rot (or a tampered disk) on the registry side: the stored blob no longer has its digest.
       const weights = model.digest.resources.find((r) => r.name === 'weights.bin')?.digest as string;
-      writeFileSync(path.join(registry.dataDir, 'blobs', 'sha256', weights.slice(0, 2), weights), 'weights that have rot on disk');
+      writeFileSync(
+        path.join(registry.dataDir, 'blobs', 'sha256', weights.slice(0, 2), weights),
+        'weights that have rot on disk',
+      );
       const out = path.join(parent, 'pulled');
       await expect(
         pullModel(admin, parseModelRef('acme/rot@1.0.0'), out, trusting(model.key.publicKeyPem)),

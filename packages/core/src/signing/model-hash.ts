@@ -247,8 +247,7 @@ export async function listModel(modelPath: string, options: HashModelOptions = {
     const signatureDir = dirname(signature);
     listed = (await listModelFiles(root, ignorePaths, allowSymlinks)).filter(
       (f) =>
-        options.keepAttestationFiles === true ||
-        !(dirname(f.abs) === signatureDir && attestationPattern.test(basename(f.abs))),
+        options.keepAttestationFiles === true || !(dirname(f.abs) === signatureDir && attestationPattern.test(basename(f.abs))),
     );
   } else if (info.isFile()) {
     listed = [{ rel: '.', abs: root, size: info.size }];

@@ -324,7 +324,7 @@ export async function checkModel(client: RegistryClient, modelPath: string, opti
         },
       },
     );
-    list.forEach((p, i) => sha.set(p, (digests[i] as Buffer).toString('hex')));
+    for (const [i, p] of list.entries()) sha.set(p, (digests[i] as Buffer).toString('hex'));
   };
   await hashLocal([...toHash]);
   const matching = plausible.filter((c) => c.entry.files.every((f) => sha.get(f.path) === f.digest));
