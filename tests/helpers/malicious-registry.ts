@@ -172,6 +172,11 @@ export class MaliciousRegistry {
   override: Handler | undefined;
   /** Serve entry bundles (tiles); off → the client fetches entries one by one. */
   tiles = true;
+  /**
+   * What a push logs: given the publish entry an honest registry would write for the pushed manifest, return the
+   * entry to log (a lie), or undefined to log nothing.
+   */
+  onPush: ((honest: PublishEntry) => PublishEntry | undefined) | undefined;
   /** Requests seen (method path). */
   readonly requests: string[] = [];
   private server!: Server;
@@ -381,6 +386,48 @@ export class MaliciousRegistry {
       const body = await readBody(req);
       this.blobs.set(sha256(body), body);
       return send(201, JSON.stringify({ digest: sha256(body) }));
+    }
+    m = /^\/v1\/namespaces\/([^/]+)\/models\/([^/]+)\/versions\/([^/]+)$/.exec(p);
+    if (m && req.method === 'PUT') {
+      const manifest = JSON.parse((await readBody(req)).toString('utf8')) as {
+        files: { path: string; digest: string; size: number }[];
+        bundle: string;
+      };
+      const bundle = this.blobs.get(manifest.bundle) as Buffer;
+      const statement = JSON.parse(
+        Buffer.from(
+          (JSON.parse(bundle.toString('utf8')) as { dsseEnvelope: { payload: string } }).dsseEnvelope.payload,
+          'base64',
+        ).toString('utf8'),
+      ) as InTotoStatement;
+      const honest: PublishEntry = {
+        type: 'publish',
+        namespace: m[1] as string,
+        model: m[2] as string,
+        version: m[3] as string,
+        rootDigest: statement.subject[0]?.digest.sha256 as string,
+        bundleDigest: manifest.bundle,
+        signer: { kind: 'key' },
+        attachments: [],
+        files: manifest.files,
+        scan: CLEAN_SCAN,
+        at: '2026-01-02T03:04:05.000Z',
+      };
+      const logged = this.onPush ? this.onPush(honest) : honest;
+      if (logged) this.append(logged);
+      return send(
+        201,
+        JSON.stringify({
+          namespace: honest.namespace,
+          model: honest.model,
+          version: honest.version,
+          rootDigest: honest.rootDigest,
+          bundleDigest: honest.bundleDigest,
+          signer: { kind: 'key', keyFingerprint: 'claimed-by-the-registry' },
+          scan: { status: 'scanned', maxSeverity: null },
+          verdict: 'accepted',
+        }),
+      );
     }
     const claimed = this.api.get(`${req.method} ${p}`);
     if (claimed !== undefined) return send(200, JSON.stringify(claimed));
