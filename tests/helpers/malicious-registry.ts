@@ -242,6 +242,11 @@ export class MaliciousRegistry {
     return this.leaves.length - 1;
   }
 
+  /** Entry times: one second apart from 2026-01-01, in log order (the client refuses backdated entries). */
+  nextAt(): string {
+    return new Date(Date.UTC(2026, 0, 1) + this.leaves.length * 1000).toISOString();
+  }
+
   /** Appends leaf bytes as they are (e.g. another registry's, to rebuild an old state of its log). */
   appendLeaf(leaf: Uint8Array): number {
     this.leaves.push(leaf);
@@ -265,7 +270,7 @@ export class MaliciousRegistry {
       attachments: options.attachments ?? [],
       files: fixture.files,
       scan: options.scan === null ? (undefined as unknown as LoggedScan) : (options.scan ?? CLEAN_SCAN),
-      at: options.at ?? '2026-01-02T03:04:05.000Z',
+      at: options.at ?? this.nextAt(),
       ...options.entry,
     };
     if (options.scan === null) delete (entry as Partial<PublishEntry>).scan;
@@ -281,7 +286,7 @@ export class MaliciousRegistry {
         version: options.version,
         rootDigest: options.rootDigest,
         reason: options.reason ?? 'known bad',
-        at: '2026-01-03T00:00:00.000Z',
+        at: this.nextAt(),
       },
       options.sealed ? { sealed: true } : {},
     );
@@ -295,7 +300,7 @@ export class MaliciousRegistry {
         policyVersion: this.leaves.length + 1,
         policyDigest: sha256(JSON.stringify(policy)),
         policy,
-        at: '2026-01-01T00:00:00.000Z',
+        at: this.nextAt(),
       },
       options,
     );
@@ -411,7 +416,7 @@ export class MaliciousRegistry {
         attachments: [],
         files: manifest.files,
         scan: CLEAN_SCAN,
-        at: '2026-01-02T03:04:05.000Z',
+        at: this.nextAt(),
       };
       const logged = this.onPush ? this.onPush(honest) : honest;
       if (logged) this.append(logged);

@@ -47,6 +47,12 @@ export const MAX_LOG_SMALL_ANSWER_BYTES = 1_048_576;
 export const MAX_MIRROR_ENTRIES = 5_000_000;
 /** Largest openings page read (a page of openings holds entries of at most MAX_LOG_ENTRY_BYTES). */
 export const MAX_OPENINGS_PAGE_BYTES = 64 * 1024 * 1024;
+/**
+ * How far an entry's time may be before an earlier entry's, or after the client's clock: registry processes on one
+ * database read their clocks independently, so times interleave by a little. Entry times are trusted signing times
+ * (a certificate must be valid then): a registry must not be able to backdate an entry by more than this.
+ */
+export const MAX_LOG_TIME_SKEW_MS = 5 * 60_000;
 /** How long a sync waits for another process holding the mirror lock before giving up. */
 export const MIRROR_LOCK_TIMEOUT_MS = 60_000;
 /** A lock file older than this was left by a crashed process and is removed. */
@@ -94,6 +100,8 @@ interface MirrorState {
   checkpoint: string;
   /** Per namespace: openings were asked for leaves below this index. */
   openedUpTo: Record<string, number>;
+  /** Latest `at` (ms) of the open entries so far: later entries may not be dated (much) before it. */
+  maxAt?: number;
 }
 
 interface StoredOpening {
@@ -294,6 +302,8 @@ export class LogMirror {
     }
     // Every leaf must be an entry this client can read (a signed log of garbage is a broken or hostile registry).
     const byNamespace = stored.byNamespace;
+    let maxAt = previous?.maxAt ?? Number.NEGATIVE_INFINITY;
+    const latest = (options.now ?? new Date()).getTime() + MAX_LOG_TIME_SKEW_MS;
     for (const [i, leaf] of fresh.entries()) {
       let entry: LogEntry;
       try {
@@ -301,7 +311,19 @@ export class LogMirror {
       } catch (error) {
         throw inconsistent(`log entry ${from + i} is not a valid entry: ${(error as Error).message}`, { index: from + i });
       }
-      if (entry.type !== 'sealed') byNamespace.set(entry.namespace, [...(byNamespace.get(entry.namespace) ?? []), from + i]);
+      if (entry.type === 'sealed') continue;
+      byNamespace.set(entry.namespace, [...(byNamespace.get(entry.namespace) ?? []), from + i]);
+      // Entry times are signing times the client relies on: the log is append-only in time as well.
+      const at = Date.parse(String((entry as { at?: unknown }).at));
+      if (!Number.isFinite(at)) continue;
+      if (at < maxAt - MAX_LOG_TIME_SKEW_MS)
+        throw inconsistent(
+          `log entry ${from + i} is dated ${new Date(at).toISOString()}, before an earlier entry (${new Date(maxAt).toISOString()}): a backdated entry`,
+          { index: from + i },
+        );
+      if (at > latest)
+        throw inconsistent(`log entry ${from + i} is dated ${new Date(at).toISOString()}, in the future`, { index: from + i });
+      maxAt = Math.max(maxAt, at);
     }
     // Consistency with a checkpoint pinned by the caller: every leaf is here, so compare roots directly.
     if (options.pinnedCheckpoint !== undefined) {
@@ -327,6 +349,7 @@ export class LogMirror {
       rootHash: Buffer.from(checkpoint.rootHash).toString('base64'),
       checkpoint: note,
       openedUpTo: previous?.openedUpTo ?? {},
+      ...(Number.isFinite(maxAt) ? { maxAt } : {}),
     };
     const mirror = new LogMirror(
       dir,

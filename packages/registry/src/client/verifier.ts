@@ -43,7 +43,7 @@ import {
   type TrustAnchors,
 } from './evidence.js';
 import { namespacePolicyProblems, versionMatches } from './local-policy.js';
-import { verifyCheckpointNote } from './log-mirror.js';
+import { MAX_LOG_TIME_SKEW_MS, verifyCheckpointNote } from './log-mirror.js';
 import { unsafeNameReason } from './names.js';
 
 export type GateRule =
@@ -290,6 +290,22 @@ export async function verifyEvidence(evidence: Evidence, trust: TrustAnchors, op
     return report({ log, version });
   }
 
+  // The entry's time is the trusted signing time (certificates): never before an earlier entry of the namespace by
+  // more than the skew, never in the future (the mirror checks the open entries of the whole log the same way).
+  const publishedAt = Date.parse(publish.at);
+  const earlierAt = Math.max(
+    Number.NEGATIVE_INFINITY,
+    ...ofNamespace
+      .filter(([i]) => i < evidence.log.publishIndex)
+      .map(([, e]) => Date.parse(String((e as { at?: unknown }).at)))
+      .filter(Number.isFinite),
+  );
+  if (publishedAt < earlierAt - MAX_LOG_TIME_SKEW_MS || publishedAt > options.now.getTime() + MAX_LOG_TIME_SKEW_MS)
+    failed.push({
+      rule: 'entry',
+      code: 'LOG_INCONSISTENT',
+      message: `the publish entry is dated ${publish.at}, ${publishedAt > options.now.getTime() ? 'in the future' : 'before an earlier entry of the namespace'}: its time cannot be trusted as the signing time`,
+    });
   const twins = ofNamespace.filter(
     ([i, e]) =>
       i !== evidence.log.publishIndex && e.type === 'publish' && e.model === publish.model && e.version === publish.version,
