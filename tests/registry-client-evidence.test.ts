@@ -287,6 +287,19 @@ describe('every decision on verified evidence', () => {
     });
   });
 
+  it('a publish entry before log format v2 (no file sizes, no scan) cannot pass, and check says why', async () => {
+    await withRegistry(async (r) => {
+      r.publish(v1, {
+        version: '1.0.0',
+        scan: null,
+        entry: { files: v1.files.map((f) => ({ path: f.path, digest: f.digest })) as typeof v1.files },
+      });
+      const res = await check(r, v1.dir, ['--name', 'acme/tiny']);
+      expect(failedCodes(res.json())).toEqual(['EVIDENCE_NOT_LOGGED']);
+      expect(JSON.stringify(res.json())).toContain('before log format v2');
+    });
+  });
+
   it('two publish entries for one version (the registry equivocates) → LOG_INCONSISTENT', async () => {
     await withRegistry(async (r) => {
       r.publish(v1, { version: '1.0.0' });

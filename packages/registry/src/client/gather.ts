@@ -118,7 +118,12 @@ export interface Candidate {
 }
 
 /** Publish entries of the mirror matching an expectation (unparseable entries are skipped: the gate reports them). */
-export async function candidatesFor(mirror: LogMirror, expectations: readonly Expectation[]): Promise<Candidate[]> {
+export async function candidatesFor(
+  mirror: LogMirror,
+  expectations: readonly Expectation[],
+  /** Receives the indices of publish entries of the expected models that cannot be read (log format v1, malformed). */
+  unreadable: number[] = [],
+): Promise<Candidate[]> {
   const out: Candidate[] = [];
   for (const ns of [...new Set(expectations.map((e) => e.namespace))]) {
     const entries = await mirror.entriesOf(ns);
@@ -140,6 +145,12 @@ export async function candidatesFor(mirror: LogMirror, expectations: readonly Ex
       try {
         parsed = parsePublishEntry(index, entry as OpenEntry);
       } catch {
+        if (
+          expectations.some(
+            (e) => e.namespace === ns && (e.model === '*' || e.model === (entry as OpenEntry & { model?: string }).model),
+          )
+        )
+          unreadable.push(index);
         continue;
       }
       const expectation = expectations.find(

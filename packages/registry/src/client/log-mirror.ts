@@ -174,6 +174,16 @@ async function writeAtomic(file: string, data: string | Uint8Array): Promise<voi
   await rename(temp, file);
 }
 
+/** Whether a process of this machine still runs (a lock left by a killed one is removed). */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 /** A lock file created with O_EXCL; waits for another holder, removes one left by a crash. */
 async function lock(dir: string): Promise<() => Promise<void>> {
   const file = join(dir, 'lock');
@@ -187,7 +197,9 @@ async function lock(dir: string): Promise<() => Promise<void>> {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const info = await stat(file).catch(() => undefined);
-      if (info && Date.now() - info.mtimeMs > MIRROR_LOCK_STALE_MS) await rm(file, { force: true });
+      const holder = Number((await readFile(file, 'utf8').catch(() => '')).trim());
+      if (info && (Date.now() - info.mtimeMs > MIRROR_LOCK_STALE_MS || (holder > 0 && !processAlive(holder))))
+        await rm(file, { force: true });
       else if (Date.now() > deadline)
         throw new ModelsecError('FILE_WRITE_FAILED', `the log mirror ${dir} is locked by another process (${file})`);
       else await new Promise((r) => setTimeout(r, 100));

@@ -261,6 +261,12 @@ export interface ClientReport extends GateReport {
   keyTrust: OpenedLog['keyTrust'];
 }
 
+/** Why older entries of the model did not count (they lack what the gate decides on). */
+function notReadable(indices: readonly number[]): string {
+  if (indices.length === 0) return '';
+  return `; ${indices.length} publish entr${indices.length === 1 ? 'y' : 'ies'} of it (log index ${indices.slice(0, 5).join(', ')}) cannot be verified: written before log format v2 (no file sizes, no scan verdict) or malformed; re-publish to gate on them`;
+}
+
 function expectationsOf(options: { expectations?: Expectation[]; localPolicy?: LocalPolicy }): Expectation[] {
   if (options.expectations?.length) return options.expectations;
   const fromPolicy = (options.localPolicy?.models ?? []).map((m) => parseExpectation(m, 'local policy models'));
@@ -304,7 +310,8 @@ export async function checkModel(client: RegistryClient, modelPath: string, opti
   const local = new Map(listed.files.map((f) => [f.name, f]));
 
   const opened = await openVerifiedLog(client, [...new Set(expectations.map((e) => e.namespace))].sort(), options);
-  const candidates = await candidatesFor(opened.mirror, expectations);
+  const unreadable: number[] = [];
+  const candidates = await candidatesFor(opened.mirror, expectations, unreadable);
   // Candidates whose logged files are all here with their logged sizes; hash those paths once to pick the one.
   const plausible = candidates.filter((c) => c.entry.files.every((f) => local.get(f.path)?.size === f.size));
   const toHash = new Set<string>();
@@ -342,7 +349,7 @@ export async function checkModel(client: RegistryClient, modelPath: string, opti
         {
           rule: 'entry',
           code: 'EVIDENCE_NOT_LOGGED',
-          message: `no published version of ${what} is in the verified transparency log (checkpoint size ${opened.mirror.size})`,
+          message: `no published version of ${what} is in the verified transparency log (checkpoint size ${opened.mirror.size})${notReadable(unreadable)}`,
         },
       ],
       warnings: [],
@@ -439,12 +446,13 @@ export async function pullModel(
   if (ref.version !== undefined) versionMatches('0.0.0', ref.version); // validates the range early
   await refuseExistingOutput(outDir);
   const opened = await openVerifiedLog(client, [ref.namespace], options);
-  const chosen = rankCandidates(await candidatesFor(opened.mirror, [expectation]))[0];
+  const unreadable: number[] = [];
+  const chosen = rankCandidates(await candidatesFor(opened.mirror, [expectation], unreadable))[0];
   const what = `${ref.namespace}/${ref.model}${ref.version ? `@${ref.version}` : ''}`;
   if (!chosen)
     throw new ModelsecError(
       'EVIDENCE_NOT_LOGGED',
-      `no published version of ${what} is in the verified transparency log (checkpoint size ${opened.mirror.size})`,
+      `no published version of ${what} is in the verified transparency log (checkpoint size ${opened.mirror.size})${notReadable(unreadable)}`,
     );
   const evidence = await gatherEvidence(client, opened.mirror, chosen);
   const report = await verifyEvidence(evidence, opened.trust, {
