@@ -58,7 +58,7 @@ export interface OpenedLog {
 async function resolveLogKey(
   client: RegistryClient,
   options: ClientTrustOptions,
-): Promise<{ verifier: NoteVerifier; keyTrust: OpenedLog['keyTrust'] }> {
+): Promise<{ verifier: NoteVerifier; keyTrust: OpenedLog['keyTrust']; remember: () => Promise<void> }> {
   const served = await client.getBytes('/v1/log/key', MAX_LOG_SMALL_ANSWER_BYTES);
   if (served.status !== 200)
     throw new ModelsecError('LOG_PROOF_INVALID', `the registry answered ${served.status} for its log key`);
@@ -68,16 +68,20 @@ async function resolveLogKey(
   if (pinnedText !== undefined) {
     const pinned = parseVerifierKey(pinnedText.trim());
     if (pinned.text !== servedKey.text) throw keyChanged(client.baseUrl, pinned.text, servedKey.text, 'the pinned log key');
-    return { verifier: pinned, keyTrust: 'pinned' };
+    return { verifier: pinned, keyTrust: 'pinned', remember: async () => undefined };
   }
   const state = await readLogState(file);
   if (state) {
     const known = parseVerifierKey(state.key);
     if (known.text !== servedKey.text) throw keyChanged(client.baseUrl, known.text, servedKey.text, file);
-    return { verifier: known, keyTrust: 'known' };
+    return { verifier: known, keyTrust: 'known', remember: async () => undefined };
   }
-  await writeLogState(file, { registry: client.baseUrl, key: servedKey.text });
-  return { verifier: servedKey, keyTrust: 'first-use' };
+  // First use: the key is stored only once a checkpoint and the log verified under it (openVerifiedLog).
+  return {
+    verifier: servedKey,
+    keyTrust: 'first-use',
+    remember: () => writeLogState(file, { registry: client.baseUrl, key: servedKey.text }),
+  };
 }
 
 /** Verifies and updates the local mirror of the registry's log, opening the sealed entries of `namespaces`. */
@@ -86,7 +90,7 @@ export async function openVerifiedLog(
   namespaces: readonly string[],
   options: ClientTrustOptions,
 ): Promise<OpenedLog> {
-  const { verifier, keyTrust } = await resolveLogKey(client, options);
+  const { verifier, keyTrust, remember } = await resolveLogKey(client, options);
   const witnesses = options.witnesses ?? options.localPolicy?.log?.witnesses;
   const witnessQuorum = options.witnessQuorum ?? options.localPolicy?.log?.witnessQuorum;
   const mirror = await LogMirror.sync(client, {
@@ -98,6 +102,7 @@ export async function openVerifiedLog(
     namespaces,
     ...(options.now ? { now: options.now } : {}),
   });
+  await remember();
   const trust: TrustAnchors = {
     logKey: verifier.text,
     logKeyPinned: keyTrust !== 'first-use',
