@@ -7,9 +7,14 @@ import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { generateSigningKey, signModel } from '@modelsec/core';
-import { checkModel, parseModelRef, pullModel, pushModel, RegistryClient } from '@modelsec/registry';
+import { checkModel, parseExpectation, parseModelRef, pullModel, pushModel, RegistryClient } from '@modelsec/registry';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN, signedModel, tempDir, testRegistry } from '../packages/registry/src/test-support.js';
+
+/** Client trust for these tests: the signer key, and a fresh config dir (the log key is stored on first use). */
+function trusting(publicKeyPem: string) {
+  return { configDir: tempDir('modelsec-cfg-'), cliSigners: [{ publicKey: publicKeyPem }] };
+}
 
 describe('pushModel', () => {
   let registry: Awaited<ReturnType<typeof testRegistry>>;
@@ -50,7 +55,7 @@ describe('pushModel', () => {
     expect(uploads.at(-1)).toMatchObject({ done: uploads[0]?.total });
     expect(uploads.length).toBeGreaterThanOrEqual(5);
     const out = path.join(tempDir(), 'pulled');
-    await pullModel(admin, parseModelRef('acme/sessions@1.0.0'), out, { publicKeyPem: model.key.publicKeyPem });
+    await pullModel(admin, parseModelRef('acme/sessions@1.0.0'), out, trusting(model.key.publicKeyPem));
     expect(readFileSync(path.join(out, 'weights.bin')).equals(readFileSync(path.join(model.dir, 'weights.bin')))).toBe(true);
   });
 
@@ -161,9 +166,11 @@ describe('pushModel', () => {
     });
     expect(pushed).toMatchObject({ rootDigest: digest.rootDigest, uploaded: 3 });
     expect(events).toContain('hash');
-    expect(await checkModel(admin, dir, { publicKeyPem: key.publicKeyPem })).toMatchObject({ ok: true, reasons: [] });
+    expect(
+      await checkModel(admin, dir, { ...trusting(key.publicKeyPem), expectations: [parseExpectation('acme/sharded')] }),
+    ).toMatchObject({ ok: true, failed: [] });
     const out = path.join(tempDir(), 'pulled');
-    await pullModel(admin, parseModelRef('acme/sharded@1.0.0'), out, { publicKeyPem: key.publicKeyPem });
+    await pullModel(admin, parseModelRef('acme/sharded@1.0.0'), out, trusting(key.publicKeyPem));
     expect(readFileSync(path.join(out, 'weights.bin'), 'utf8')).toBe('sharded weights, 35 bytes in total.');
 
     // Changed after signing: the registry hashes the shards of what it received and refuses.
@@ -204,16 +211,23 @@ describe('pullModel', () => {
       const parent = tempDir();
       const existing = path.join(parent, 'existing');
       writeFileSync(existing, 'not a directory to overwrite');
-      await expect(pullModel(admin, parseModelRef('acme/rot@1.0.0'), existing)).rejects.toMatchObject({
+      await expect(
+        pullModel(admin, parseModelRef('acme/rot@1.0.0'), existing, trusting(model.key.publicKeyPem)),
+      ).rejects.toMatchObject({
         code: 'FILE_WRITE_FAILED',
       });
       expect(readFileSync(existing, 'utf8')).toBe('not a directory to overwrite');
 
       // Bit rot (or a tampered disk) on the registry side: the stored blob no longer has its digest.
       const weights = model.digest.resources.find((r) => r.name === 'weights.bin')?.digest as string;
-      writeFileSync(path.join(registry.dataDir, 'blobs', 'sha256', weights.slice(0, 2), weights), 'weights that rotted on disk!');
+      writeFileSync(
+        path.join(registry.dataDir, 'blobs', 'sha256', weights.slice(0, 2), weights),
+        'weights that have rot on disk',
+      );
       const out = path.join(parent, 'pulled');
-      await expect(pullModel(admin, parseModelRef('acme/rot@1.0.0'), out)).rejects.toMatchObject({
+      await expect(
+        pullModel(admin, parseModelRef('acme/rot@1.0.0'), out, trusting(model.key.publicKeyPem)),
+      ).rejects.toMatchObject({
         code: 'DIGEST_MISMATCH',
         details: { path: 'weights.bin', expected: weights },
       });

@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { signModel } from '@modelsec/core';
-import { checkModel, parseModelRef, pushModel, RegistryClient } from '@modelsec/registry';
+import { checkModel, parseExpectation, parseModelRef, pushModel, RegistryClient } from '@modelsec/registry';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ADMIN, testRegistry } from '../packages/registry/src/test-support.js';
 import { runCli } from './helpers/cli.js';
@@ -62,20 +62,28 @@ describe('registry with a Sigstore trusted root', () => {
     const pushed = await pushModel(admin, dir, parseModelRef('acme/alice@1.0.0'), { signaturePath: path.join(dir, 'model.sig') });
     expect(pushed.signer).toMatchObject({ kind: 'sigstore', identity: ALICE, issuer: ISSUER });
 
-    const checked = await checkModel(admin, dir, { trustedRootJson: sigstore.trustedRootJson });
-    expect(checked).toMatchObject({ ok: true, reasons: [] });
+    // The identity comes from the namespace policy as logged, trusted through the pinned log key.
+    const logKey = (await (await fetch(`${url}/v1/log/key`)).text()).trim();
+    const checked = await checkModel(admin, dir, {
+      configDir: path.join(work, 'cfg-lib'),
+      logKey,
+      sigstoreTrustedRoot: sigstore.trustedRootJson,
+      expectations: [parseExpectation('acme/alice')],
+    });
+    expect(checked).toMatchObject({ ok: true, failed: [], signerSource: 'log-policy', signer: { identity: ALICE } });
 
     const trustedRoot = path.join(work, 'trusted_root.json');
     writeFileSync(trustedRoot, JSON.stringify(sigstore.trustedRootJson));
-    const cli = await runCli(['check', dir, '--trusted-root', trustedRoot, '--json'], {
-      env: { MODELSEC_REGISTRY: url, MODELSEC_TOKEN: ADMIN },
-    });
+    const cli = await runCli(
+      ['check', dir, '--name', 'acme/alice', '--identity', ALICE, '--issuer', ISSUER, '--trusted-root', trustedRoot, '--json'],
+      { env: { MODELSEC_REGISTRY: url, MODELSEC_TOKEN: ADMIN, MODELSEC_CONFIG_DIR: path.join(work, 'cfg-cli') } },
+    );
     expect(cli.code, cli.stderr).toBe(0);
-    expect(cli.json()).toMatchObject({ verified: true, version: { signer: { identity: ALICE } } });
+    expect(cli.json()).toMatchObject({ verified: true, signerSource: 'command-line', signer: { identity: ALICE } });
 
     const notRoot = path.join(work, 'not-a-root.json');
     writeFileSync(notRoot, JSON.stringify({ mediaType: 'nope' }));
-    const bad = await runCli(['check', dir, '--trusted-root', notRoot, '--json'], {
+    const bad = await runCli(['check', dir, '--name', 'acme/alice', '--trusted-root', notRoot, '--json'], {
       env: { MODELSEC_REGISTRY: url, MODELSEC_TOKEN: ADMIN },
     });
     expect(bad.code).toBe(2);

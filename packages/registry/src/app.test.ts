@@ -3,6 +3,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { attestModel } from '@modelsec/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseExpectation } from './client/local-policy.js';
 import { checkModel, pullModel, pushModel } from './client/operations.js';
 import { parseModelRef, RegistryClient } from './client/registry-client.js';
 import { ADMIN, signedModel, tempDir, testRegistry } from './test-support.js';
@@ -47,18 +48,24 @@ describe('registry over real HTTP (push, pull, check)', () => {
     });
     expect(again).toMatchObject({ uploaded: 0, deduplicated: 2 });
 
+    // The client trusts only what it pins: the signer key, and a log key stored on first use in its config dir.
+    const trust = { configDir: tempDir(), cliSigners: [{ publicKey: model.key.publicKeyPem }] };
     const out = path.join(tempDir(), 'pulled');
-    await pullModel(client, parseModelRef('acme/bert@^1.0.0'), out);
+    const pulled = await pullModel(client, parseModelRef('acme/bert@^1.0.0'), out, trust);
     expect(readFileSync(path.join(out, 'weights.bin'), 'utf8')).toBe('weights-bytes');
+    // 1.0.1 is the same signed content as 1.0.0: pulled (highest in range), and said.
+    expect(pulled.version?.version).toBe('1.0.1');
+    expect(pulled.warnings.join('\n')).toMatch(/same signed content as bert@1\.0\.0/);
 
-    const ok = await checkModel(new RegistryClient({ baseUrl: url, token: pushToken }), model.dir);
+    const expectations = [parseExpectation('acme/bert')];
+    const ok = await checkModel(new RegistryClient({ baseUrl: url, token: pushToken }), model.dir, { ...trust, expectations });
     expect(ok.ok).toBe(true);
-    expect(ok.version?.signer.keyFingerprint).toMatch(/^[0-9a-f]{64}$/);
+    expect(ok.signer?.keyFingerprint).toMatch(/^[0-9a-f]{64}$/);
 
     writeFileSync(path.join(model.dir, 'weights.bin'), 'tampered');
-    const bad = await checkModel(client, model.dir);
+    const bad = await checkModel(client, model.dir, { ...trust, expectations });
     expect(bad.ok).toBe(false);
-    expect(bad.reasons.join('\n')).toMatch(/no published version/);
+    expect(bad.failed.map((f) => f.code)).toContain('SIGNING_DIGEST_MISMATCH');
   });
 
   it('resumes a chunked upload and refuses a wrong final digest without storing anything', async () => {

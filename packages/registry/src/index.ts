@@ -8,14 +8,59 @@ export {
   type RegistryOptions,
 } from './app.js';
 export { hashToken, TOKEN_PREFIX } from './auth.js';
-export { type CheckResult, checkModel, pullModel, pushModel, resolveVersion, type VersionInfo } from './client/operations.js';
+export type {
+  Evidence,
+  EvidenceBlob,
+  Expectation,
+  GateOptions,
+  LocalModelEvidence,
+  LogEvidence,
+  LoggedLeaf,
+  TrustAnchors,
+} from './client/evidence.js';
+export { type ClientTrustOptions, MAX_EVIDENCE_ATTESTATIONS, MAX_EVIDENCE_BLOB_BYTES, openVerifiedLog } from './client/gather.js';
 export {
+  type LocalPolicy,
+  MAX_POLICY_MODELS,
+  MAX_POLICY_WITNESSES,
+  parseExpectation,
+  parseLocalPolicy,
+  versionMatches,
+} from './client/local-policy.js';
+export {
+  LogMirror,
+  type LogTransport,
+  MAX_MIRROR_ENTRIES,
+  type MirroredEntry,
+  type MirrorSyncOptions,
+  mirrorDir,
+  verifyCheckpointNote,
+} from './client/log-mirror.js';
+export { assertSafeNames, MAX_NAME_COMPONENT_BYTES, MAX_NAME_PATH_BYTES, unsafeNameReason } from './client/names.js';
+export {
+  type CheckOptions,
+  type ClientGateOptions,
+  type ClientReport,
+  checkModel,
+  confirmPushInLog,
+  PULL_DOWNLOAD_CONCURRENCY,
+  type PullReport,
+  type PushLogConfirmation,
+  pullModel,
+  pushModel,
+  type VersionInfo,
+} from './client/operations.js';
+export {
+  CLIENT_MAX_JSON_BYTES,
   CLIENT_SINGLE_PUT_MAX_BYTES,
   CLIENT_UPLOAD_CHUNK_BYTES,
+  checkTransport,
+  isLoopbackHost,
   type ModelRef,
   parseModelRef,
   RegistryClient,
 } from './client/registry-client.js';
+export { type FailedCheck, type GateReport, type GateRule, verifyEvidence } from './client/verifier.js';
 export * from './lineage/index.js';
 export * from './log/index.js';
 export { type LogEvent, type LogHook, NO_LOG } from './log-hook.js';

@@ -5,12 +5,10 @@ import {
   fetchLogKey,
   fetchOpening,
   type LogTrustOptions,
-  type LogVerification,
   modelsecConfigDir,
   type RegistryClient,
   replayLog,
   verifiedCheckpoint,
-  verifyVersionInLog,
 } from '@modelsec/registry';
 import type { Command } from 'commander';
 import { action, type CliEnv, parseIntegerOption } from '../command-kit.js';
@@ -206,24 +204,4 @@ export function register(program: Command, env: CliEnv): void {
       return result.problems.length === 0 ? 0 : 1;
     }),
   );
-}
-
-/** Help of the `--log-key` flag of push, pull and check. */
-export const LOG_KEY_HELP =
-  "pin the registry's log verifier key in FILE (default: trust on first use, kept under the modelsec config dir)";
-
-/**
- * push/pull/check: verify the version's publish entry in the registry's transparency log (inclusion under a
- * checkpoint signed by the pinned key, consistent with the last checkpoint seen). Throws LOG_* on failure.
- */
-export async function verifyPublishedInLog(
-  env: CliEnv,
-  options: LogOptions,
-  version: { namespace: string; model: string; version: string; rootDigest: string; bundleDigest?: string },
-): Promise<LogVerification> {
-  return verifyVersionInLog(baseUrl(options, env), version, trustOptions(options, env));
-}
-
-export function logSummary(v: LogVerification): string {
-  return `log entry ${v.index} included in checkpoint ${v.checkpoint.size} of ${v.checkpoint.origin} (key ${v.keyTrust === 'first-use' ? 'trusted on first use, now pinned' : v.keyTrust})`;
 }

@@ -1,67 +1,69 @@
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ModelsecError } from '@modelsec/core';
-import { type Policy, parseModelRef, pullModel, resolveVersion } from '@modelsec/registry';
+import { parseModelRef, pullModel } from '@modelsec/registry';
 import type { Command } from 'commander';
 import { action, type CliEnv } from '../command-kit.js';
-import { LOG_KEY_HELP, logSummary, verifyPublishedInLog } from './log.js';
 import { addConnectionOptions, clientFrom, type RegistryConnectionOptions } from './registry.js';
-import { readTrustedRoot, TRUSTED_ROOT_HELP } from './verify.js';
+import {
+  addTrustOptions,
+  gateOptionsFrom,
+  logLine,
+  printWarnings,
+  saveCheckpoint,
+  signerLine,
+  type TrustFlags,
+} from './trust-flags.js';
 
-/** `modelsec pull`: download a version, verify every digest and the signature, then move it into place. */
+/** `modelsec pull`: choose the version from the verified log, run the gate, write exactly the signed files. */
 export function register(program: Command, env: CliEnv): void {
   addConnectionOptions(
-    program
-      .command('pull <ref>')
-      .description(
-        'Download NS/NAME@VERSION|RANGE; every digest and the signature are verified before the atomic move into -o DIR',
-      )
-      .requiredOption('-o, --output <dir>', 'directory to create')
-      .option('--public-key <file>', 'verify with this public key instead of the one the version was published with')
-      .option('--policy <file>', 'verify the signer against this policy (its signers)')
-      .option('--trusted-root <file>', TRUSTED_ROOT_HELP)
-      .option('--log-key <file>', LOG_KEY_HELP),
-  ).action(
-    action(
-      env,
-      async (
-        out,
-        refText: string,
-        options: RegistryConnectionOptions & {
-          output: string;
-          publicKey?: string;
-          policy?: string;
-          trustedRoot?: string;
-          logKey?: string;
-        },
-      ) => {
-        const ref = parseModelRef(refText);
-        const publicKeyPem = options.publicKey ? await readFile(path.resolve(env.cwd, options.publicKey), 'utf8') : undefined;
-        let policy: Policy | undefined;
-        if (options.policy) {
-          try {
-            policy = JSON.parse(await readFile(path.resolve(env.cwd, options.policy), 'utf8')) as Policy;
-          } catch (error) {
-            throw new ModelsecError('INVALID_JSON', `${options.policy}: not a readable JSON policy`, { cause: error });
-          }
-        }
-        const outDir = path.resolve(env.cwd, options.output);
-        // The log entry is verified before anything is downloaded or moved into place.
-        const resolved = await resolveVersion(clientFrom(options, env), ref);
-        const log = await verifyPublishedInLog(env, options, resolved);
-        const version = await pullModel(clientFrom(options, env), { ...ref, version: resolved.version }, outDir, {
-          ...(publicKeyPem ? { publicKeyPem } : {}),
-          ...(policy ? { policy } : {}),
-          ...(options.trustedRoot ? { trustedRootJson: await readTrustedRoot(env, options.trustedRoot) } : {}),
-        });
-        if (version.rootDigest !== resolved.rootDigest)
-          throw new ModelsecError('LOG_INCONSISTENT', `${refText}: the registry changed the version while it was pulled`);
-        out.result(
-          { version, output: outDir, log },
-          () =>
-            `pulled ${ref.namespace}/${ref.model}@${version.version} into ${outDir} (signature and ${version.files?.length ?? 0} file digests verified)\n${logSummary(log)}`,
-        );
-      },
+    addTrustOptions(
+      program
+        .command('pull <ref>')
+        .description(
+          'Download NS/NAME@VERSION|RANGE: the version comes from the verified log (highest non-yanked in range), the gate runs on its evidence, then exactly the signed files are written into the new directory -o DIR',
+        )
+        .requiredOption('-o, --output <dir>', 'directory to create (must not exist)'),
     ),
-  );
+  )
+    .addHelpText(
+      'after',
+      '\nSigners are trusted only from this machine (--public-key, --identity+--issuer, --certificate-root, --policy), else from the\nnamespace policy as recorded in the log (with a pinned --log-key).',
+    )
+    .action(
+      action(env, async (out, refText: string, options: RegistryConnectionOptions & TrustFlags & { output: string }) => {
+        const ref = parseModelRef(refText);
+        const gate = await gateOptionsFrom(env, options);
+        const outDir = path.resolve(env.cwd, options.output);
+        const progress = out.progress(`pull ${refText}`);
+        const report = await pullModel(clientFrom(options, env), ref, outDir, {
+          ...gate,
+          onProgress: (done, total, file) => {
+            progress.setTotal(total);
+            progress.update(done, file);
+          },
+        }).finally(() => progress.finish());
+        printWarnings(out, env, report);
+        await saveCheckpoint(env, options, report.log?.checkpoint);
+        const v = report.version;
+        out.result(
+          {
+            version: v ?? null,
+            output: report.output,
+            signer: report.signer ?? null,
+            signerSource: report.signerSource ?? null,
+            files: report.files ?? [],
+            warnings: report.warnings,
+            yanked: report.yanked ?? null,
+            log: report.log ? { ...report.log, keyTrust: report.keyTrust } : null,
+          },
+          () =>
+            [
+              `pulled ${v?.namespace}/${v?.model}@${v?.version} into ${report.output} (${report.files?.length ?? 0} signed files, each of its signed size and digest)`,
+              `  signed by ${signerLine(report)}`,
+              ...(report.yanked ? [`  YANKED (accepted with --allow-yanked): ${report.yanked.reason}`] : []),
+              `  ${logLine(report, report.keyTrust)}`,
+            ].join('\n'),
+        );
+      }),
+    );
 }

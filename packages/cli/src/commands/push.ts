@@ -1,23 +1,29 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ModelsecError } from '@modelsec/core';
-import { parseModelRef, pushModel } from '@modelsec/registry';
+import { ModelsecError, verifyModelBundle } from '@modelsec/core';
+import { confirmPushInLog, parseModelRef, pushModel } from '@modelsec/registry';
 import type { Command } from 'commander';
 import { action, type CliEnv, collect } from '../command-kit.js';
-import { LOG_KEY_HELP, logSummary, verifyPublishedInLog } from './log.js';
 import { addConnectionOptions, clientFrom, type RegistryConnectionOptions } from './registry.js';
+import { addLogTrustOptions, logTrustFrom, saveCheckpoint, type TrustFlags } from './trust-flags.js';
 
-/** `modelsec push`: publish a signed model version to a modelsec registry. */
+/** `modelsec push`: publish a signed model version, then confirm in the verified log that it binds what was sent. */
 export function register(program: Command, env: CliEnv): void {
   addConnectionOptions(
-    program
-      .command('push <model_path> <ref>')
-      .description('Publish a signed model version (NS/NAME@VERSION): uploads missing files, prints the registry verdict')
-      .option('--signature <file>', 'OMS signature bundle (default: MODEL_PATH/model.sig)')
-      .option('--public-key <file>', "signer's public key PEM (for namespaces whose policy names no signers)")
-      .option('--bom <file>', 'CycloneDX ML-BOM to attach')
-      .option('--attestation <file>', 'signed attestation bundle to attach (repeatable)', collect)
-      .option('--log-key <file>', LOG_KEY_HELP),
+    addLogTrustOptions(
+      program
+        .command('push <model_path> <ref>')
+        .description(
+          'Publish a signed model version (NS/NAME@VERSION): uploads missing files, then checks the verified log entry binds exactly what was pushed',
+        )
+        .option('--signature <file>', 'OMS signature bundle (default: MODEL_PATH/model.sig)')
+        .option(
+          '--public-key <file>',
+          "signer's public key PEM: sent for namespaces whose policy names no signers, and the bundle is verified with it here",
+        )
+        .option('--bom <file>', 'CycloneDX ML-BOM to attach')
+        .option('--attestation <file>', 'signed attestation bundle to attach (repeatable)', collect),
+    ),
   ).action(
     action(
       env,
@@ -25,13 +31,13 @@ export function register(program: Command, env: CliEnv): void {
         out,
         modelPath: string,
         refText: string,
-        options: RegistryConnectionOptions & {
-          signature?: string;
-          publicKey?: string;
-          bom?: string;
-          attestation?: string[];
-          logKey?: string;
-        },
+        options: RegistryConnectionOptions &
+          TrustFlags & {
+            signature?: string;
+            publicKey?: string;
+            bom?: string;
+            attestation?: string[];
+          },
       ) => {
         const ref = parseModelRef(refText);
         const dir = path.resolve(env.cwd, modelPath);
@@ -41,8 +47,14 @@ export function register(program: Command, env: CliEnv): void {
               throw new ModelsecError('FILE_NOT_FOUND', `${options.publicKey}: cannot read the public key`);
             })
           : undefined;
+        // With a key at hand, the signer printed is the one verified here, not the registry's word.
+        const verified = publicKeyPem
+          ? await verifyModelBundle(await readFile(signaturePath), { kind: 'key', publicKeyPem })
+          : undefined;
+        const trust = await logTrustFrom(env, options);
+        const client = clientFrom(options, env);
         const progress = out.progress(`push ${refText}`);
-        const result = await pushModel(clientFrom(options, env), dir, ref, {
+        const result = await pushModel(client, dir, ref, {
           signaturePath,
           ...(publicKeyPem ? { publicKeyPem } : {}),
           ...(options.bom ? { bomPath: path.resolve(env.cwd, options.bom) } : {}),
@@ -52,16 +64,21 @@ export function register(program: Command, env: CliEnv): void {
             progress.update(e.done, e.file);
           },
         }).finally(() => progress.finish());
-        const log = await verifyPublishedInLog(env, options, result);
-        const signer = result.signer.identity ?? result.signer.keyFingerprint ?? result.signer.kind;
-        out.result({ version: result, log }, () =>
+        const log = await confirmPushInLog(client, { ...ref, version: result.version }, result.pushed, trust);
+        await saveCheckpoint(env, options, log.checkpoint);
+        const logged = log.signer.identity ?? log.signer.keyFingerprint ?? log.signer.kind;
+        const signer = verified
+          ? `${verified.signer.identity ?? verified.signer.keyFingerprint} (verified here)`
+          : `${logged} (as the registry logged it)`;
+        const { pushed: _pushed, ...version } = result;
+        out.result({ version, log }, () =>
           [
             `accepted ${ref.namespace}/${ref.model}@${result.version}`,
             `  root digest: ${result.rootDigest}`,
             `  signed by:   ${signer}`,
-            `  scan:        ${result.scan.status}${result.scan.maxSeverity ? ` (max ${result.scan.maxSeverity})` : ''}`,
+            `  scan:        ${log.scan ? `${log.scan.status}${log.scan.maxSeverity ? ` (max ${log.scan.maxSeverity})` : ''}` : `${result.scan.status} (not in the log entry)`}`,
             `  files:       ${result.uploaded} uploaded, ${result.deduplicated} already stored`,
-            `  log:         ${logSummary(log)}`,
+            `  log:         entry ${log.logIndex} in checkpoint ${log.checkpointSize} of ${log.origin} (key ${log.keyTrust === 'first-use' ? 'trusted on first use, now pinned' : log.keyTrust}), binds the pushed bundle, root digest and files`,
           ].join('\n'),
         );
       },

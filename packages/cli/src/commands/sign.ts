@@ -53,16 +53,20 @@ export interface HashFlags {
 }
 
 /** Adds the model-hashing flags every signing command shares. */
-export function addHashFlags(command: Command, options: { serialization: boolean; signature: boolean }): Command {
+export function addHashFlags(
+  command: Command,
+  options: { serialization: boolean; signature: boolean; gitPaths?: boolean },
+): Command {
   if (options.signature) command.option('--signature <FILE>', `signature file (default: MODEL_PATH/${DEFAULT_SIGNATURE_NAME})`);
-  command
-    .option(
-      '--ignore-paths <PATH>',
-      'leave this file or directory out (a path inside the model, from here or relative to the model); repeatable',
-      collect,
-    )
-    .option('--no-ignore-git-paths', 'also hash .git, .gitattributes, .github and .gitignore at the model root')
-    .option('--allow-symlinks', 'follow symbolic links (hash the target under the link path) instead of refusing them');
+  command.option(
+    '--ignore-paths <PATH>',
+    'leave this file or directory out (a path inside the model, from here or relative to the model); repeatable',
+    collect,
+  );
+  // Signing records the git paths it leaves out (ignore_paths); verify and check honour exactly what was recorded.
+  if (options.gitPaths !== false)
+    command.option('--no-ignore-git-paths', 'also hash .git, .gitattributes, .github and .gitignore at the model root');
+  command.option('--allow-symlinks', 'follow symbolic links (hash the target under the link path) instead of refusing them');
   if (options.serialization) {
     command
       .addOption(

@@ -1,6 +1,7 @@
-import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { readdir, readFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import {
+  attestationNamePattern,
   type BundleVerifier,
   loadTrustedRoot,
   ModelsecError,
@@ -111,7 +112,8 @@ export function register(program: Command, env: CliEnv): void {
     );
   for (const method of METHODS) {
     const sub = verify.command(`${method} <MODEL_PATH>`).description(`verify a ${method} signature`);
-    addHashFlags(sub, { serialization: false, signature: true });
+    // No git-path default: the paths the signature records as ignored are ignored, nothing else (as `check`).
+    addHashFlags(sub, { serialization: false, signature: true, gitPaths: false });
     addVerifierFlags(sub, method);
     sub
       .option('--ignore-unsigned-files', 'accept files on disk that the signature does not cover')
@@ -138,7 +140,7 @@ export function register(program: Command, env: CliEnv): void {
           try {
             verified = await verifyModel(resolve(env.cwd, model), bundle, verifier, {
               ignorePaths: (flags.ignorePaths ?? []).map((p) => resolveIgnorePath(env, model, p)),
-              ignoreGitPaths: flags.ignoreGitPaths !== false,
+              ignoreGitPaths: false,
               ignoreUnsignedFiles: Boolean(flags.ignoreUnsignedFiles),
               signaturePath,
               ...(flags.allowSymlinks ? { allowSymlinks: true } : {}),
@@ -151,9 +153,19 @@ export function register(program: Command, env: CliEnv): void {
             progress.finish();
           }
           const attestations: { file: string; predicateType: string; signer: unknown; signedAt?: string }[] = [];
-          for (const file of flags.attestation ?? []) {
+          // Attestation files kept beside the signature are verified too (same signer, this model): a stray one that
+          // does not verify fails, as in `check`, instead of passing unnoticed.
+          const pattern = attestationNamePattern(basename(signaturePath));
+          const beside = (await readdir(dirname(signaturePath)).catch(() => [] as string[]))
+            .filter((n) => pattern.test(n))
+            .map((n) => join(dirname(signaturePath), n));
+          const given = new Set((flags.attestation ?? []).map((f) => resolve(env.cwd, f)));
+          for (const file of [...(flags.attestation ?? []), ...beside.filter((f) => !given.has(f)).sort()]) {
             const text = await readInput(env, file, '--attestation');
-            const a = await verifyAttestation(text, verifier, { rootDigest: verified.rootDigest });
+            const a = await verifyAttestation(text, verifier, { rootDigest: verified.rootDigest }).catch((error: unknown) => {
+              const e = toModelsecError(error);
+              throw new ModelsecError(e.code, `attestation ${file}: ${e.message}`, { details: { ...e.details, file } });
+            });
             attestations.push({
               file,
               predicateType: a.predicateType,

@@ -81,6 +81,16 @@ export const ERROR_CODES = {
   SIGNING_EKU_MISSING: spec(1, 422, 'The signing certificate lacks the code-signing extended key usage.'),
   SIGNING_IDENTITY_MISMATCH: spec(1, 422, 'The certificate identity or issuer is not exactly the one required.'),
   SIGNING_TLOG_INVALID: spec(1, 422, 'The transparency log entry, inclusion proof, SET or timestamp does not verify.'),
+  SIGNING_CERT_EXPIRED: spec(
+    1,
+    422,
+    'A certificate of the signing path is not valid (expired or not yet valid) at the trusted signing time.',
+  ),
+  SIGNING_CERT_CONSTRAINT_VIOLATED: spec(
+    1,
+    422,
+    'A certificate path breaks an RFC 5280 rule: an issuer that is not a CA, a path length constraint, a key usage, or an unprocessed critical extension.',
+  ),
 
   // ── registry ───────────────────────────────────────────────────────────────
   UNAUTHENTICATED: spec(2, 401, 'No token, or an unknown token, was presented.'),
@@ -110,6 +120,58 @@ export const ERROR_CODES = {
     409,
     'A witness holds another view of the log: the old size is not the one it cosigned, or the same size has another root.',
   ),
+
+  // ── registry client (check / pull / push trust only what they verify) ─────
+  CLIENT_NO_TRUSTED_SIGNER: spec(
+    2,
+    400,
+    'check/pull have no signer to trust: pin one with --public-key, --identity and --issuer, --certificate-root or a local policy, or pin the log key so the namespace policy recorded in the log can be used.',
+  ),
+  CLIENT_MODEL_UNSPECIFIED: spec(
+    2,
+    400,
+    'check was not told which model to expect (--name NS/NAME[@RANGE] or the local policy models list).',
+  ),
+  CLIENT_INSECURE_TRANSPORT: spec(2, 400, 'A token would be sent over plain http:// to an address that is not loopback.'),
+  EVIDENCE_NOT_LOGGED: spec(
+    1,
+    422,
+    'No publish entry in the verified transparency log matches the expected model, version and content.',
+  ),
+  EVIDENCE_BUNDLE_MISMATCH: spec(
+    1,
+    422,
+    'The signature bundle the registry served does not hash to the bundle digest in the log entry.',
+  ),
+  EVIDENCE_LOG_MISMATCH: spec(
+    1,
+    422,
+    'What verified (root digest, signer, files, sizes, attachment bytes) differs from the log entry it must match.',
+  ),
+  EVIDENCE_MISSING: spec(
+    1,
+    422,
+    'Evidence a rule needs is absent: the registry withheld it, or the log entry does not carry it.',
+  ),
+  VERSION_YANKED: spec(
+    1,
+    422,
+    'The transparency log records a yank of this version or of its content (use --allow-yanked to accept).',
+  ),
+  SCAN_NOT_RUN: spec(1, 422, 'The policy requires the registry scan and the logged entry says the version was not scanned.'),
+  ATTESTATION_REQUIRED: spec(
+    1,
+    422,
+    'A required attestation is absent, or none verifies (signature, trusted signer, subject equal to the model).',
+  ),
+  MLBOM_REQUIRED: spec(1, 422, 'The policy requires an ML-BOM and the logged version has none that verifies.'),
+  LICENSE_DENIED: spec(1, 422, 'A licence in the verified ML-BOM is not in the policy allowed list (or no licence is declared).'),
+  PULL_NAME_UNSAFE: spec(
+    1,
+    422,
+    'A file name pull would write is unsafe: traversal, absolute, backslash, empty or "." segment, control or escape characters, or a collision after Unicode normalisation or case folding.',
+  ),
+  PULL_SIZE_MISMATCH: spec(1, 422, 'A downloaded file is not exactly the size the signature and the log entry give it.'),
 } as const satisfies Record<string, ErrorCodeSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

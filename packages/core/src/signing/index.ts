@@ -27,6 +27,7 @@ export { BUNDLE_V03_MEDIA_TYPE, type BundleJson, MAX_BUNDLE_BYTES, parseBundle }
 export { pae } from './dsse.js';
 export { type Curve, generateSigningKey, keyHint, loadPrivateKey, loadPublicKey } from './keys.js';
 export {
+  attestationNamePattern,
   comparePosixPaths,
   computeRootDigest,
   DEFAULT_GIT_IGNORES,
@@ -70,4 +71,15 @@ export {
   verifyModelBundle,
   verifyStatementBundle,
 } from './verify.js';
-export { CODE_SIGNING_EKU, MAX_CHAIN_LENGTH } from './x509.js';
+export {
+  ANY_EKU,
+  type CertificateFacts,
+  CODE_SIGNING_EKU,
+  certificateFacts,
+  MAX_CERTIFICATES,
+  MAX_CHAIN_LENGTH,
+  MAX_PATH_CANDIDATES,
+  parseCertificatesPem,
+  validateCertificatePath,
+  verifyCertificateChain,
+} from './x509.js';

@@ -42,6 +42,11 @@ export interface HashModelOptions {
   allowSymlinks?: boolean;
   /** The signature file (always ignored); defaults to `<model>/model.sig`. */
   signaturePath?: string;
+  /**
+   * List the attestation files beside the signature (`model.<slug>.att.sig`) instead of leaving them out: for a
+   * verifier that decides on them (check accepts only verified attestations of the version, never stray ones).
+   */
+  keepAttestationFiles?: boolean;
   /** Worker threads; default one per core. */
   concurrency?: number;
   /** Progress: bytes hashed so far and the total. */
@@ -241,7 +246,8 @@ export async function listModel(modelPath: string, options: HashModelOptions = {
     const attestationPattern = attestationNamePattern(basename(signature));
     const signatureDir = dirname(signature);
     listed = (await listModelFiles(root, ignorePaths, allowSymlinks)).filter(
-      (f) => !(dirname(f.abs) === signatureDir && attestationPattern.test(basename(f.abs))),
+      (f) =>
+        options.keepAttestationFiles === true || !(dirname(f.abs) === signatureDir && attestationPattern.test(basename(f.abs))),
     );
   } else if (info.isFile()) {
     listed = [{ rel: '.', abs: root, size: info.size }];

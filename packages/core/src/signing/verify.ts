@@ -19,7 +19,16 @@ import { parseCertificatesPem, verifyCertificateChain } from './x509.js';
 /** Who must have signed, and how to check it. */
 export type BundleVerifier =
   | { kind: 'key'; publicKeyPem: string }
-  | { kind: 'certificate'; rootCertificatesPem: string[] }
+  | {
+      kind: 'certificate';
+      rootCertificatesPem: string[];
+      /**
+       * The trusted time of signing at which the chain must be valid: a time the caller verified (the integrated time
+       * of a transparency log entry it checked, a verified RFC 3161 timestamp). Default: now. Never the leaf's own
+       * notBefore, which whoever made the certificate chose.
+       */
+      signingTime?: Date;
+    }
   | {
       kind: 'sigstore';
       /** Exact certificate identity (SAN: e-mail or URI). */
@@ -51,7 +60,7 @@ export interface VerifiedSigner {
 export interface VerifiedStatement {
   statement: InTotoStatement;
   signer: VerifiedSigner;
-  /** ISO time of signing when the bundle proves one (tlog integrated time) or implies it (leaf notBefore). */
+  /** ISO time of signing when it is trusted: the Sigstore tlog integrated time, or the certificate verifier's signingTime. */
   signedAt?: string;
   /** `legacy` for model_signing v0.2 bundles (broken PAE, verified for compatibility). */
   paeForm: 'standard' | 'legacy';
@@ -79,8 +88,8 @@ function certificatesOf(parsed: ParsedBundle): X509Certificate[] {
 
 /**
  * Verifies the signature of any DSSE in-toto bundle (model signature or attestation) with the given verifier:
- * key (hint/rawBytes must match, curve-matched hash), certificate (chain to the given roots at the leaf's
- * notBefore, code-signing EKU), or sigstore (full Sigstore verification, then an exact identity+issuer match).
+ * key (hint/rawBytes must match, curve-matched hash), certificate (an RFC 5280 path to the given roots, valid at
+ * the verifier's trusted signingTime or now, code-signing EKU; see x509.ts), or sigstore (full Sigstore verification, then an exact identity+issuer match).
  * Throws a ModelsecError with a distinct code for each failed check. Needs no model files.
  */
 export async function verifyStatementBundle(
@@ -133,7 +142,7 @@ export async function verifyStatementBundle(
     if (roots.length === 0)
       throw new ModelsecError('USAGE', 'certificate verification needs at least one trusted root certificate');
     const leaf = certs[0]!;
-    const at = new Date(leaf.validFrom);
+    const at = verifier.signingTime ?? new Date();
     const chain = verifyCertificateChain(leaf, certs.slice(1), roots, at);
     // model_signing v0.2's broken PAE is accepted only for the legacy predicate it produced.
     const legacy = parseStatement(parsed.payload).predicateType === LEGACY_DIGESTS_PREDICATE;
@@ -144,7 +153,7 @@ export async function verifyStatementBundle(
       certificateRoots: [chain[chain.length - 1]!.subject],
       certificateFingerprint: leaf.fingerprint256,
     };
-    signedAt = at.toISOString();
+    if (verifier.signingTime) signedAt = verifier.signingTime.toISOString();
   } else {
     if (verifier.identity === undefined && verifier.identityRegexp === undefined) {
       throw new ModelsecError('USAGE', 'sigstore verification needs --identity (exact) or --identity-regexp (anchored)');
@@ -330,7 +339,8 @@ export async function verifyModel(
     method: signed.method,
     ...(signed.shardSize !== undefined ? { shardSize: signed.shardSize } : {}),
     ignorePaths: [...signed.ignorePaths, ...(options.ignorePaths ?? [])],
-    ignoreGitPaths: options.ignoreGitPaths ?? true,
+    // Only what the signer recorded (plus the caller's own ignores): no git-path default (consistent with check).
+    ignoreGitPaths: options.ignoreGitPaths ?? false,
     allowSymlinks: options.allowSymlinks ?? signed.allowSymlinks,
     ...(options.signaturePath ? { signaturePath: options.signaturePath } : {}),
     ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),

@@ -1,35 +1,51 @@
 /** push / pull / check as library operations over RegistryClient (the CLI prints their results). */
-import { createHash, randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import {
-  type BundleVerifier,
   comparePosixPaths,
   compareResources,
   DEFAULT_SHARD_SIZE,
+  DEFAULT_SIGNATURE_NAME,
   hashFiles,
-  hashModelDirectory,
   hashShards,
   isModelsecError,
+  type LoggedScan,
+  type LoggedSigner,
   listModel,
   ModelsecError,
   modelMismatchError,
+  type OpenEntry,
   parseShardName,
   type ResourceMismatch,
   readUnverifiedModelStatement,
   type Severity,
-  severityRank,
-  verifyModelBundle,
+  type VerifiedModelBundle,
 } from '@modelsec/core';
 import semver from 'semver';
-import type { Policy } from '../policy/policy.js';
-import { effectivePolicy } from '../policy/policy.js';
-import { verifiersFor } from '../verification/signature-adapter.js';
 import { forEachConcurrent } from './concurrency.js';
+import { type Expectation, type LocalModelEvidence, parsePublishEntry } from './evidence.js';
+import {
+  type Candidate,
+  type ClientTrustOptions,
+  candidatesFor,
+  gatherEvidence,
+  type OpenedLog,
+  openVerifiedLog,
+  rankCandidates,
+} from './gather.js';
+import { type LocalPolicy, parseExpectation, versionMatches } from './local-policy.js';
+import { assertSafeNames } from './names.js';
 import type { ModelRef, RegistryClient } from './registry-client.js';
+import {
+  createDirectories,
+  createStaging,
+  discardStaging,
+  publishStaging,
+  refuseExistingOutput,
+  writeNewFile,
+} from './safe-write.js';
+import { type FailedCheck, type GateReport, verifyEvidence } from './verifier.js';
 
 export interface VersionInfo {
   namespace: string;
@@ -110,7 +126,14 @@ export async function pushModel(
   modelPath: string,
   ref: ModelRef,
   options: PushOptions,
-): Promise<VersionInfo & { uploaded: number; deduplicated: number }> {
+): Promise<
+  VersionInfo & {
+    uploaded: number;
+    deduplicated: number;
+    /** What was sent: the bundle bytes and the manifest files (to confirm against the log: confirmPushInLog). */
+    pushed: { signature: Buffer; files: { path: string; digest: string; size: number }[] };
+  }
+> {
   if (!ref.version || semver.valid(ref.version) !== ref.version)
     throw new ModelsecError('REGISTRY_VERSION_INVALID', `push needs an exact semantic version, got '${ref.version ?? ''}'`);
   const info = await stat(modelPath).catch(() => undefined);
@@ -203,7 +226,7 @@ export async function pushModel(
     { json: manifest },
   );
   const uploaded = files.filter((f) => !stored.has(f.digest)).length;
-  return { ...version, uploaded, deduplicated: files.length - uploaded };
+  return { ...version, uploaded, deduplicated: files.length - uploaded, pushed: { signature, files: manifest.files } };
 }
 
 async function readAttachment(file: string, what: string): Promise<Buffer> {
@@ -214,121 +237,263 @@ async function readAttachment(file: string, what: string): Promise<Buffer> {
   }
 }
 
-/** The version a ref names: exact, or the highest non-yanked one matching a range. */
-export async function resolveVersion(client: RegistryClient, ref: ModelRef): Promise<VersionInfo> {
-  if (ref.version && semver.valid(ref.version) === ref.version) {
-    return client.json<VersionInfo>('GET', `/v1/namespaces/${ref.namespace}/models/${ref.model}/versions/${ref.version}`);
+/** Downloads in flight at once during pull. */
+export const PULL_DOWNLOAD_CONCURRENCY = 4;
+
+/** What check and pull trust and accept. */
+export interface ClientGateOptions extends ClientTrustOptions {
+  /** Accept a yanked version (it is still reported). */
+  allowYanked?: boolean;
+}
+
+export interface CheckOptions extends ClientGateOptions {
+  /** The models this check may accept (`--name`, or the local policy's `models`). */
+  expectations?: Expectation[];
+  /** The local signature file: never compared, and how the model is hashed when it uses shards. */
+  signaturePath?: string;
+  /** Paths (relative to the model, POSIX) the user explicitly ignores. */
+  ignore?: string[];
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface ClientReport extends GateReport {
+  /** How the log key was trusted on this run. */
+  keyTrust: OpenedLog['keyTrust'];
+}
+
+/** Why older entries of the model did not count (they lack what the gate decides on). */
+function notReadable(indices: readonly number[]): string {
+  if (indices.length === 0) return '';
+  return `; ${indices.length} publish entr${indices.length === 1 ? 'y' : 'ies'} of it (log index ${indices.slice(0, 5).join(', ')}) cannot be verified: written before log format v2 (no file sizes, no scan verdict) or malformed; re-publish to gate on them`;
+}
+
+function expectationsOf(options: { expectations?: Expectation[]; localPolicy?: LocalPolicy }): Expectation[] {
+  if (options.expectations?.length) return options.expectations;
+  const fromPolicy = (options.localPolicy?.models ?? []).map((m) => parseExpectation(m, 'local policy models'));
+  if (fromPolicy.length) return fromPolicy;
+  throw new ModelsecError(
+    'CLIENT_MODEL_UNSPECIFIED',
+    'check needs the model it expects: --name NS/NAME[@RANGE], or a local policy (--policy) listing "models": a model of another namespace must never satisfy the gate',
+  );
+}
+
+/** Lists every file of a local model (git paths and attestation files included), noting a symbolic link. */
+async function listLocal(root: string, signaturePath: string) {
+  const base = { signaturePath, ignoreGitPaths: false, keepAttestationFiles: true } as const;
+  try {
+    return { listed: await listModel(root, { ...base, allowSymlinks: false }), symlink: undefined };
+  } catch (error) {
+    if (!isModelsecError(error) || error.code !== 'SIGNING_SYMLINK_REFUSED') throw error;
+    return { listed: await listModel(root, { ...base, allowSymlinks: true }), symlink: String(error.details?.path ?? '') };
   }
-  const range = ref.version ?? '*';
-  if (semver.validRange(range) === null)
-    throw new ModelsecError('REGISTRY_VERSION_INVALID', `'${range}' is neither a version nor a semver range`);
-  const { versions } = await client.json<{ versions: VersionInfo[] }>(
-    'GET',
-    `/v1/namespaces/${ref.namespace}/models/${ref.model}/versions`,
-  );
-  const candidates = versions.filter((v) => !v.yanked && semver.satisfies(v.version, range));
-  const best = semver.maxSatisfying(
-    candidates.map((v) => v.version),
-    range,
-  );
-  if (!best) throw new ModelsecError('NOT_FOUND', `no published version of ${ref.namespace}/${ref.model} matches '${range}'`);
-  return client.json<VersionInfo>('GET', `/v1/namespaces/${ref.namespace}/models/${ref.model}/versions/${best}`);
 }
 
-async function fetchText(client: RegistryClient, ns: string, digest: string): Promise<string> {
-  const response = await client.downloadBlob(ns, digest);
-  return response.text();
+function toPosixRelative(root: string, p: string): string | undefined {
+  const rel = path.relative(root, path.resolve(root, p));
+  if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) return undefined;
+  return rel.split(path.sep).join('/');
 }
 
-/** Verifies a version's bundle locally (never trusting the server's verdict) with the given verifiers. */
-async function verifyBundleLocally(bundleText: string, verifiers: BundleVerifier[]) {
-  const errors: string[] = [];
-  for (const v of verifiers) {
+/**
+ * The CI gate: is this exact local model a version of an expected model, published in the verified log, signed by a
+ * locally trusted signer, not yanked, scanned clean, with the attestations and ML-BOM the policy requires? Returns
+ * every failed rule (verifier.ts); throws only when the question cannot be asked (usage, network, log trust).
+ */
+export async function checkModel(client: RegistryClient, modelPath: string, options: CheckOptions): Promise<ClientReport> {
+  const expectations = expectationsOf(options);
+  const root = path.resolve(modelPath);
+  const info = await stat(root).catch(() => undefined);
+  if (!info) throw new ModelsecError('FILE_NOT_FOUND', `${modelPath} does not exist`, { details: { path: modelPath } });
+  if (!info.isDirectory()) throw new ModelsecError('USAGE', `${modelPath}: check takes a model directory`);
+  const signaturePath = path.resolve(options.signaturePath ?? path.join(root, DEFAULT_SIGNATURE_NAME));
+  const { listed, symlink } = await listLocal(root, signaturePath);
+  const local = new Map(listed.files.map((f) => [f.name, f]));
+
+  const opened = await openVerifiedLog(client, [...new Set(expectations.map((e) => e.namespace))].sort(), options);
+  const unreadable: number[] = [];
+  const candidates = await candidatesFor(opened.mirror, expectations, unreadable);
+  // Candidates whose logged files are all here with their logged sizes; hash those paths once to pick the one.
+  const plausible = candidates.filter((c) => c.entry.files.every((f) => local.get(f.path)?.size === f.size));
+  const toHash = new Set<string>();
+  for (const c of plausible) for (const f of c.entry.files) toHash.add(f.path);
+  for (const name of local.keys()) if (!name.includes('/') && name.endsWith('.att.sig')) toHash.add(name);
+  const sha = new Map<string, string>();
+  const hashLocal = async (paths: readonly string[]) => {
+    const list = paths.filter((p) => local.has(p) && !sha.has(p)).sort();
+    const total = list.reduce((n, p) => n + (local.get(p)?.size ?? 0), 0);
+    let done = 0;
+    const digests = await hashFiles(
+      list.map((p) => ({ path: (local.get(p) as { path: string }).path })),
+      {
+        onProgress: (n) => {
+          done += n;
+          options.onProgress?.(done, total);
+        },
+      },
+    );
+    for (const [i, p] of list.entries()) sha.set(p, (digests[i] as Buffer).toString('hex'));
+  };
+  await hashLocal([...toHash]);
+  const matching = plausible.filter((c) => c.entry.files.every((f) => sha.get(f.path) === f.digest));
+  // No exact match: compare with the closest version (most files equal by path and size) so the gate names what differs.
+  const closeness = (c: Candidate) => c.entry.files.filter((f) => local.get(f.path)?.size === f.size).length;
+  const pool = matching.length ? matching : plausible.length ? plausible : candidates;
+  const best = Math.max(0, ...pool.map(closeness));
+  const chosen = rankCandidates(pool.filter((c) => closeness(c) === best))[0];
+  if (chosen) await hashLocal(chosen.entry.files.map((f) => f.path));
+  const what = expectations.map((e) => `${e.namespace}/${e.model}${e.range ? `@${e.range}` : ''}`).join(', ');
+  if (!chosen) {
+    return {
+      ok: false,
+      failed: [
+        {
+          rule: 'entry',
+          code: 'EVIDENCE_NOT_LOGGED',
+          message: `no published version of ${what} is in the verified transparency log (checkpoint size ${opened.mirror.size})${notReadable(unreadable)}`,
+        },
+      ],
+      warnings: [],
+      policySource: opened.trust.localPolicy ? 'local' : 'default',
+      keyTrust: opened.keyTrust,
+    };
+  }
+  const localEvidence: LocalModelEvidence = {
+    files: listed.files.map((f) => ({
+      path: f.name,
+      size: f.size,
+      ...(sha.has(f.name) ? { sha256: sha.get(f.name) as string } : {}),
+    })),
+    ignore: (options.ignore ?? []).map((p) => toPosixRelative(root, p)).filter((p): p is string => p !== undefined),
+    ...(toPosixRelative(root, signaturePath) ? { signaturePath: toPosixRelative(root, signaturePath) as string } : {}),
+    ...(symlink ? { symlink } : {}),
+  };
+  const evidence = await gatherEvidence(client, opened.mirror, chosen, localEvidence);
+  // A shards signature: hash the local files in the shard size it names (read unverified: only how to hash; the
+  // gate compares with the verified resources).
+  if (evidence.bundle) {
+    let claimed: ReturnType<typeof readUnverifiedModelStatement> | undefined;
     try {
-      return { verified: await verifyModelBundle(bundleText, v), errors };
-    } catch (error) {
-      errors.push(isModelsecError(error) ? `${error.code}: ${error.message}` : String(error));
+      claimed = readUnverifiedModelStatement(Buffer.from(evidence.bundle));
+    } catch {
+      claimed = undefined;
+    }
+    if (claimed?.method === 'shards') {
+      const shardSize = claimed.shardSize ?? DEFAULT_SHARD_SIZE;
+      const signed = chosen.entry.files.filter((f) => local.has(f.path));
+      localEvidence.shards = await hashShards(
+        signed.map((f) => ({
+          name: f.path,
+          path: (local.get(f.path) as { path: string }).path,
+          size: (local.get(f.path) as { size: number }).size,
+        })),
+        shardSize,
+      );
+      localEvidence.shardSize = shardSize;
     }
   }
-  return { verified: undefined, errors };
-}
-
-/** Pull writes a new directory, never into (or over) an existing path. */
-async function refuseExistingOutput(outDir: string): Promise<void> {
-  if (await stat(outDir).catch(() => undefined))
-    throw new ModelsecError('FILE_WRITE_FAILED', `${outDir} exists already; pull writes a new directory`, {
-      details: { path: outDir },
+  const report = await verifyEvidence(evidence, opened.trust, {
+    now: options.now ?? new Date(),
+    ...(options.allowYanked ? { allowYanked: true } : {}),
+  });
+  throwIfUntrusted(report);
+  if (!matching.length && report.ok)
+    // Cannot happen (the gate compared every digest); fail closed should the two ever disagree.
+    report.failed.push({
+      rule: 'local-files',
+      code: 'SIGNING_DIGEST_MISMATCH',
+      message: 'the local files are not the logged ones',
     });
+  report.ok = report.failed.length === 0;
+  return { ...report, keyTrust: opened.keyTrust };
 }
 
+export interface PullReport extends ClientReport {
+  output: string;
+}
+
+/**
+ * No trusted signer at all is not a verdict but a setup error (exit 2): the user must pin one. Thrown as
+ * CLIENT_NO_TRUSTED_SIGNER with the gate's explanation.
+ */
+function throwIfUntrusted(report: GateReport): void {
+  const untrusted = report.failed.find((f) => f.code === 'CLIENT_NO_TRUSTED_SIGNER');
+  if (untrusted) throw new ModelsecError('CLIENT_NO_TRUSTED_SIGNER', untrusted.message, { details: { failed: report.failed } });
+}
+
+/** The refusal of pull: the first failed rule's code, every failed rule in the details. */
+function refused(report: GateReport, what: string): ModelsecError {
+  const first = report.failed[0] as FailedCheck;
+  return new ModelsecError(
+    first.code,
+    `${what} did not verify: ${report.failed.map((f) => `[${f.rule}] ${f.message}`).join('; ')}`,
+    { details: { failed: report.failed, warnings: report.warnings } },
+  );
+}
+
+/**
+ * Pulls NS/NAME@VERSION|RANGE into a new directory: the version is chosen from the verified log (never the API's
+ * version list: the highest non-yanked version in range), the gate runs on its evidence, and only then are exactly
+ * the signed files written, each a new file inside a fresh staging directory, each of exactly its signed size and
+ * digest, before one rename into `outDir`.
+ */
 export async function pullModel(
   client: RegistryClient,
   ref: ModelRef,
   outDir: string,
-  options: { publicKeyPem?: string; policy?: Policy; trustedRootJson?: unknown } = {},
-): Promise<VersionInfo> {
-  const version = await resolveVersion(client, ref);
-  const bundleText = await fetchText(client, ref.namespace, version.bundleDigest);
-  // Without a local policy, the namespace policy's signers (when it names any) decide, as at push.
-  let policy = options.policy;
-  if (!policy)
-    policy = (await client.json<{ policy: Policy | null }>('GET', `/v1/namespaces/${ref.namespace}/policy`)).policy ?? undefined;
-  const verifiers = verifiersFor(effectivePolicy(policy).signers, options.publicKeyPem ?? version.publicKey, options);
-  const { verified, errors } = await verifyBundleLocally(bundleText, verifiers);
-  if (!verified)
-    throw new ModelsecError(
-      'SIGNATURE_INVALID',
-      `the signature of ${ref.namespace}/${ref.model}@${version.version} does not verify: ${errors.join('; ') || 'no verifier'}`,
-    );
-  const files = version.files ?? [];
-  const shards = verified.method === 'shards';
-  // Per file, the listed digests must be the signed ones before anything is downloaded; a shards signature covers
-  // byte ranges, checked on the downloaded bytes below.
-  const mismatches = shards
-    ? []
-    : compareResources(
-        verified.resources,
-        files.map((f) => ({ name: f.path, digest: f.digest })),
-      );
-  if (mismatches.length)
-    throw new ModelsecError('MODEL_MISMATCH', 'the registry lists files the signature does not cover', {
-      details: { mismatches },
-    });
+  options: ClientGateOptions & { onProgress?: (done: number, total: number, file?: string) => void },
+): Promise<PullReport> {
+  const expectation: Expectation = { namespace: ref.namespace, model: ref.model, ...(ref.version ? { range: ref.version } : {}) };
+  if (ref.version !== undefined) versionMatches('0.0.0', ref.version); // validates the range early
   await refuseExistingOutput(outDir);
-  const staging = path.join(
-    path.dirname(path.resolve(outDir)),
-    `.${path.basename(outDir)}.modelsec-${randomBytes(6).toString('hex')}`,
-  );
-  await mkdir(staging, { recursive: true });
+  const opened = await openVerifiedLog(client, [ref.namespace], options);
+  const unreadable: number[] = [];
+  const chosen = rankCandidates(await candidatesFor(opened.mirror, [expectation], unreadable))[0];
+  const what = `${ref.namespace}/${ref.model}${ref.version ? `@${ref.version}` : ''}`;
+  if (!chosen)
+    throw new ModelsecError(
+      'EVIDENCE_NOT_LOGGED',
+      `no published version of ${what} is in the verified transparency log (checkpoint size ${opened.mirror.size})${notReadable(unreadable)}`,
+    );
+  const evidence = await gatherEvidence(client, opened.mirror, chosen);
+  const report = await verifyEvidence(evidence, opened.trust, {
+    now: options.now ?? new Date(),
+    ...(options.allowYanked ? { allowYanked: true } : {}),
+  });
+  throwIfUntrusted(report);
+  if (!report.ok) throw refused(report, `${ref.namespace}/${ref.model}@${chosen.entry.version}`);
+  const verified = report.verified as VerifiedModelBundle;
+  const files = report.files ?? [];
+  assertSafeNames([...files.map((f) => f.path), DEFAULT_SIGNATURE_NAME]);
+
+  const staging = await createStaging(outDir);
   try {
-    for (const f of files) {
-      const target = path.join(staging, f.path);
-      if (!target.startsWith(staging + path.sep)) throw new ModelsecError('REGISTRY_PATH_INVALID', `unsafe path ${f.path}`);
-      await mkdir(path.dirname(target), { recursive: true });
+    await createDirectories(
+      staging,
+      files.map((f) => f.path),
+    );
+    const total = files.reduce((n, f) => n + f.size, 0);
+    let done = 0;
+    await forEachConcurrent(files, PULL_DOWNLOAD_CONCURRENCY, async (f) => {
       const response = await client.downloadBlob(ref.namespace, f.digest);
-      // Hashed as it is written: one pass over the bytes.
-      const hash = createHash('sha256');
-      await pipeline(
-        Readable.fromWeb(response.body as never),
-        async function* (chunks: AsyncIterable<Buffer>) {
-          for await (const chunk of chunks) {
-            hash.update(chunk);
-            yield chunk;
-          }
-        },
-        createWriteStream(target),
-      );
-      const actual = hash.digest('hex');
-      if (actual !== f.digest)
-        throw new ModelsecError('DIGEST_MISMATCH', `${f.path}: downloaded bytes hash to ${actual}, expected ${f.digest}`, {
-          details: { path: f.path, expected: f.digest, actual },
-        });
-    }
-    if (shards) {
+      const body = (response.body ?? new ReadableStream()) as unknown as AsyncIterable<Uint8Array>;
+      async function* counted() {
+        for await (const chunk of body) {
+          done += chunk.length;
+          options.onProgress?.(done, total, f.path);
+          yield chunk;
+        }
+      }
+      try {
+        await writeNewFile(staging, f.path, counted(), { size: f.size, digest: f.digest });
+      } finally {
+        await response.body?.cancel().catch(() => undefined);
+      }
+    });
+    if (verified.method === 'shards') {
       const shardMismatches = compareResources(
         verified.resources,
         await hashShards(
-          files.map((f) => ({ name: f.path, path: path.join(staging, f.path), size: f.size })),
+          files.map((f) => ({ name: f.path, path: path.join(staging, ...f.path.split('/')), size: f.size })),
           verified.shardSize ?? DEFAULT_SHARD_SIZE,
         ),
         { shards: true },
@@ -338,114 +503,79 @@ export async function pullModel(
           details: { mismatches: shardMismatches },
         });
     }
-    await writeFile(path.join(staging, 'model.sig'), bundleText);
-    await refuseExistingOutput(outDir); // again: something may have appeared while downloading
-    await rename(staging, outDir);
+    const bundle = evidence.bundle as Uint8Array;
+    await writeNewFile(staging, DEFAULT_SIGNATURE_NAME, [bundle], {
+      size: bundle.length,
+      digest: createHash('sha256').update(bundle).digest('hex'),
+    });
+    await publishStaging(staging, outDir);
   } catch (error) {
-    await rm(staging, { recursive: true, force: true });
+    await discardStaging(staging);
     throw error;
   }
-  return version;
+  return { ...report, keyTrust: opened.keyTrust, output: path.resolve(outDir) };
+}
+
+/** What push confirms in the verified log after the registry accepted a version. */
+export interface PushLogConfirmation {
+  logIndex: number;
+  signer: LoggedSigner;
+  scan?: LoggedScan;
+  keyTrust: OpenedLog['keyTrust'];
+  checkpointSize: number;
+  origin: string;
+  /** The verified checkpoint note. */
+  checkpoint: string;
 }
 
 /**
- * How to hash a local model so its root digest matches the published one: the way its own signature says (files,
- * or shards of the signed size), when it has one; else per file, the registry's default. Read unverified: it only
- * picks the hashing; the published version's signature is what gets verified.
+ * After a push: the version's publish entry must be in the verified log and bind exactly what was pushed (root
+ * digest of the local signature, sha256 of the bundle bytes sent, the files sent with their sizes).
  */
-async function hashingOfLocalSignature(
-  modelPath: string,
-  signaturePath: string | undefined,
-): Promise<{ signaturePath?: string; method?: 'files' | 'shards'; shardSize?: number }> {
-  const file = signaturePath ?? path.join(modelPath, 'model.sig');
-  const base = signaturePath ? { signaturePath } : {};
-  const text = await readFile(file).catch(() => undefined);
-  if (text === undefined) return base;
-  try {
-    const claimed = readUnverifiedModelStatement(text);
-    return claimed.method === 'shards'
-      ? { ...base, method: 'shards', ...(claimed.shardSize !== undefined ? { shardSize: claimed.shardSize } : {}) }
-      : base;
-  } catch {
-    return base;
-  }
-}
-
-export interface CheckResult {
-  ok: boolean;
-  rootDigest: string;
-  version?: VersionInfo;
-  reasons: string[];
-}
-
-/** The CI gate: is this exact local model a published version, signed by whom the policy trusts, scanned clean? */
-export async function checkModel(
+export async function confirmPushInLog(
   client: RegistryClient,
-  modelPath: string,
-  options: {
-    ref?: ModelRef;
-    localPolicy?: Policy;
-    publicKeyPem?: string;
-    signaturePath?: string;
-    /** Sigstore trusted_root.json (parsed) for Sigstore signers; default: public-good over TUF. */
-    trustedRootJson?: unknown;
-  } = {},
-): Promise<CheckResult> {
-  const digest = await hashModelDirectory(modelPath, await hashingOfLocalSignature(modelPath, options.signaturePath));
-  const q = new URLSearchParams({ rootDigest: digest.rootDigest, includeYanked: 'true' });
-  if (options.ref) {
-    q.set('namespace', options.ref.namespace);
-    q.set('model', options.ref.model);
-  }
-  const { versions } = await client.json<{ versions: VersionInfo[] }>('GET', `/v1/versions?${q}`);
-  const range = options.ref?.version;
-  const matching = versions.filter((v) => !range || semver.satisfies(v.version, range));
-  const reasons: string[] = [];
-  const candidate = matching.find((v) => !v.yanked) ?? matching[0];
-  if (!candidate) {
-    return {
-      ok: false,
-      rootDigest: digest.rootDigest,
-      reasons: [
-        `no published version${options.ref ? ` of ${options.ref.namespace}/${options.ref.model}${range ? `@${range}` : ''}` : ''} has this model's digest ${digest.rootDigest}`,
-      ],
-    };
-  }
-  if (candidate.yanked)
-    reasons.push(`${candidate.namespace}/${candidate.model}@${candidate.version} was yanked: ${candidate.yankReason ?? ''}`);
-  let policy = options.localPolicy;
-  if (!policy) {
-    const p = await client.json<{ policy: Policy | null }>('GET', `/v1/namespaces/${candidate.namespace}/policy`);
-    policy = p.policy ?? undefined;
-  }
-  const effective = effectivePolicy(policy);
-  const full = await client.json<VersionInfo>(
-    'GET',
-    `/v1/namespaces/${candidate.namespace}/models/${candidate.model}/versions/${candidate.version}`,
+  ref: { namespace: string; model: string; version: string },
+  pushed: { signature: Uint8Array; files: { path: string; digest: string; size: number }[] },
+  options: ClientTrustOptions,
+): Promise<PushLogConfirmation> {
+  const opened = await openVerifiedLog(client, [ref.namespace], options);
+  const entries = (await opened.mirror.entriesOf(ref.namespace)).filter(
+    (e) => e.entry.type === 'publish' && e.entry.model === ref.model && e.entry.version === ref.version,
   );
-  const bundleText = await fetchText(client, candidate.namespace, full.bundleDigest);
-  const verifiers = verifiersFor(effective.signers, options.publicKeyPem ?? full.publicKey, options);
-  const { verified, errors } = await verifyBundleLocally(bundleText, verifiers);
-  if (!verified)
-    reasons.push(
-      `the signature does not verify against the ${options.localPolicy ? 'local' : 'namespace'} policy: ${errors.join('; ') || 'no verifier'}`,
+  const what = `${ref.namespace}/${ref.model}@${ref.version}`;
+  if (entries.length !== 1)
+    throw new ModelsecError(
+      entries.length === 0 ? 'EVIDENCE_NOT_LOGGED' : 'LOG_INCONSISTENT',
+      entries.length === 0
+        ? `the registry accepted ${what} but its verified log (size ${opened.mirror.size}) has no publish entry for it`
+        : `the log holds ${entries.length} publish entries for ${what}`,
     );
-  else {
-    const mismatches = compareResources(verified.resources, digest.resources, { shards: verified.method === 'shards' });
-    for (const m of mismatches)
-      reasons.push(
-        `${m.name}: ${m.kind === 'digest' ? 'content differs from the signed digest' : m.kind === 'missing' ? 'signed but missing locally' : 'not covered by the signature'}`,
-      );
-  }
-  const scan = full.scan;
-  if (scan.status !== 'scanned' && effective.scan.required)
-    reasons.push('the registry did not scan this version and the policy requires a scan');
-  if (scan.maxSeverity && severityRank(scan.maxSeverity) > severityRank(effective.scan.maxSeverity))
-    reasons.push(`scan findings at ${scan.maxSeverity}, above ${effective.scan.maxSeverity}`);
-  if (effective.mlbomRequired && !(full.attachments ?? []).some((a) => a.kind === 'mlbom'))
-    reasons.push('the policy requires an ML-BOM and this version has none');
-  const types = new Set((full.attachments ?? []).filter((a) => a.kind === 'attestation').map((a) => a.predicateType));
-  for (const t of effective.requiredAttestations)
-    if (!types.has(t)) reasons.push(`a verified attestation of type ${t} is required`);
-  return { ok: reasons.length === 0, rootDigest: digest.rootDigest, version: full, reasons };
+  const { index, entry } = entries[0] as (typeof entries)[number];
+  const logged = parsePublishEntry(index, entry as OpenEntry);
+  const claimed = readUnverifiedModelStatement(Buffer.from(pushed.signature));
+  const problems: string[] = [];
+  if (logged.rootDigest !== claimed.rootDigest) problems.push(`root digest ${logged.rootDigest}, signed ${claimed.rootDigest}`);
+  const bundleDigest = createHash('sha256').update(pushed.signature).digest('hex');
+  if (logged.bundleDigest !== bundleDigest) problems.push(`bundle ${logged.bundleDigest}, pushed ${bundleDigest}`);
+  const key = (f: { path: string; digest: string; size: number }) => `${f.path}\u0000${f.digest}\u0000${f.size}`;
+  const sent = new Set(pushed.files.map(key));
+  const got = new Set(logged.files.map(key));
+  if (sent.size !== got.size || [...sent].some((k) => !got.has(k))) problems.push('the logged files are not the pushed ones');
+  if (problems.length)
+    throw new ModelsecError(
+      'EVIDENCE_LOG_MISMATCH',
+      `the log entry ${index} of ${what} does not bind what was pushed: ${problems.join('; ')}`,
+      {
+        details: { index, problems },
+      },
+    );
+  return {
+    logIndex: index,
+    signer: logged.signer,
+    ...(logged.scan ? { scan: logged.scan } : {}),
+    keyTrust: opened.keyTrust,
+    checkpointSize: opened.mirror.size,
+    origin: opened.mirror.origin,
+    checkpoint: opened.mirror.checkpoint,
+  };
 }

@@ -16,8 +16,48 @@ export const CLIENT_SINGLE_PUT_MAX_BYTES = 64 * 1024 * 1024;
  * with an fsync and a round trip (bench/registry.ts: 64 MB appends made a 1 GB push about 15% slower).
  */
 export const CLIENT_UPLOAD_CHUNK_BYTES = 256 * 1024 * 1024;
+/**
+ * Largest JSON answer read from the registry: a version listing a million files is about 150 MB; anything larger is
+ * a hostile server trying to exhaust the client's memory.
+ */
+export const CLIENT_MAX_JSON_BYTES = 256 * 1024 * 1024;
 /** Read size when streaming a file to the registry. */
 export const CLIENT_READ_CHUNK_BYTES = 1024 * 1024;
+
+/**
+ * Whether `hostname` (as URL.hostname gives it) is a loopback address: `localhost`, 127.0.0.0/8 or ::1. Only these
+ * may receive a token over plain http:// (nothing else is on the path of a loopback connection).
+ */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.toLowerCase().replace(/^\[|\]$/g, '');
+  if (host === 'localhost' || host === '::1') return true;
+  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
+  return v4 !== null && Number(v4[1]) === 127 && v4.slice(1).every((o) => Number(o) <= 255);
+}
+
+/**
+ * The transport rule of every client: the base URL is http(s); a token is never sent over plain http:// to anything
+ * but a loopback address (CLIENT_INSECURE_TRANSPORT). Returns whether the URL is plain http (the CLI warns).
+ */
+export function checkTransport(baseUrl: string, token: string | undefined): { insecure: boolean } {
+  let url: URL;
+  try {
+    url = new URL(baseUrl);
+  } catch {
+    throw new ModelsecError('USAGE', `the registry URL '${baseUrl}' does not parse`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new ModelsecError('USAGE', `the registry URL must be http(s), got '${baseUrl}'`);
+  if (url.username || url.password)
+    throw new ModelsecError('USAGE', 'put the token in --token / MODELSEC_TOKEN, not in the registry URL');
+  if (url.protocol === 'http:' && token && !isLoopbackHost(url.hostname))
+    throw new ModelsecError(
+      'CLIENT_INSECURE_TRANSPORT',
+      `refusing to send a token over plain http:// to ${url.host}: anyone on the path could read it and act as you. Use https:// (pin its CA with NODE_EXTRA_CA_CERTS), or a loopback address for a local registry`,
+      { details: { host: url.host } },
+    );
+  return { insecure: url.protocol === 'http:' };
+}
 
 export interface ClientOptions {
   baseUrl: string;
@@ -44,8 +84,15 @@ export function parseModelRef(text: string): ModelRef {
 
 export class RegistryClient {
   private readonly base: string;
+  /** The registry URL is plain http:// (the CLI warns on every use). */
+  readonly insecure: boolean;
   constructor(private readonly options: ClientOptions) {
+    this.insecure = checkTransport(options.baseUrl, options.token).insecure;
     this.base = options.baseUrl.replace(/\/+$/, '');
+  }
+
+  get baseUrl(): string {
+    return this.base;
   }
 
   private headers(extra: Record<string, string> = {}): Record<string, string> {
@@ -70,6 +117,8 @@ export class RegistryClient {
       return await fetch(`${this.base}${path}`, {
         method,
         headers,
+        // Never follow a redirect: it could lead the token (or the trust decision) to another origin.
+        redirect: 'error',
         ...(body !== undefined ? { body } : {}),
         ...(init.body instanceof Readable ? { duplex: 'half' } : {}),
       } as RequestInit);
@@ -89,7 +138,7 @@ export class RegistryClient {
     init: { json?: unknown; body?: Buffer | Readable; headers?: Record<string, string> } = {},
   ): Promise<T> {
     const response = await this.send(method, path, init);
-    const text = await response.text();
+    const text = Buffer.from(await readLimited(response, CLIENT_MAX_JSON_BYTES, path)).toString('utf8');
     let parsed: unknown;
     try {
       parsed = text ? JSON.parse(text) : {};
@@ -219,6 +268,26 @@ export class RegistryClient {
     return digest;
   }
 
+  /**
+   * GET with the body read up to `limit` bytes (LIMIT_EXCEEDED past it: a hostile server cannot make the client
+   * buffer without bound). Any status is returned; the caller decides what it means.
+   */
+  async getBytes(path: string, limit: number): Promise<{ status: number; bytes: Uint8Array }> {
+    const response = await this.send('GET', path);
+    const bytes = await readLimited(response, limit, path);
+    // A token the registry does not accept is the caller's to fix whatever was asked (never "evidence missing").
+    if (response.status === 401) {
+      let message = 'the registry does not accept the token';
+      try {
+        message = (JSON.parse(Buffer.from(bytes).toString('utf8')) as { error?: { message?: string } }).error?.message ?? message;
+      } catch {
+        // not JSON: keep the generic message
+      }
+      throw new ModelsecError('UNAUTHENTICATED', message, { details: { path, status: 401 } });
+    }
+    return { status: response.status, bytes };
+  }
+
   async downloadBlob(namespace: string, digest: string): Promise<Response> {
     const response = await this.send('GET', `/v1/namespaces/${namespace}/blobs/${digest}`);
     if (!response.ok) {
@@ -226,4 +295,25 @@ export class RegistryClient {
     }
     return response;
   }
+}
+
+/** Reads a response body, refusing more than `limit` bytes (checked as the bytes arrive, not after). */
+export async function readLimited(response: Response, limit: number, what: string): Promise<Uint8Array> {
+  const declared = Number(response.headers.get('content-length') ?? Number.NaN);
+  if (Number.isFinite(declared) && declared > limit) {
+    await response.body?.cancel().catch(() => undefined);
+    throw new ModelsecError('LIMIT_EXCEEDED', `${what}: the answer is larger than ${limit} bytes`, { details: { limit } });
+  }
+  if (!response.body) return new Uint8Array();
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+    total += chunk.length;
+    if (total > limit) {
+      await response.body.cancel().catch(() => undefined);
+      throw new ModelsecError('LIMIT_EXCEEDED', `${what}: the answer is larger than ${limit} bytes`, { details: { limit } });
+    }
+    parts.push(chunk);
+  }
+  return new Uint8Array(Buffer.concat(parts));
 }

@@ -51,18 +51,19 @@ export function modelsecConfigDir(env: NodeJS.ProcessEnv = process.env): string 
   return join(homedir(), '.config', 'modelsec');
 }
 
-interface LogState {
+export interface LogState {
   registry: string;
   key: string;
   checkpoint?: { size: number; rootHash: string };
 }
 
-function stateFile(configDir: string, baseUrl: string): string {
+/** Where the key trusted for `baseUrl` (and the last checkpoint `modelsec log checkpoint` saw) is kept. */
+export function logStateFile(configDir: string, baseUrl: string): string {
   const id = createHash('sha256').update(baseUrl).digest('hex').slice(0, 16);
   return join(configDir, 'logs', `${id}.json`);
 }
 
-async function readState(file: string): Promise<LogState | undefined> {
+export async function readLogState(file: string): Promise<LogState | undefined> {
   const text = await readFile(file, 'utf8').catch(() => undefined);
   if (text === undefined) return undefined;
   try {
@@ -72,7 +73,7 @@ async function readState(file: string): Promise<LogState | undefined> {
   }
 }
 
-async function writeState(file: string, state: LogState): Promise<void> {
+export async function writeLogState(file: string, state: LogState): Promise<void> {
   await mkdir(join(file, '..'), { recursive: true });
   const temp = `${file}.${process.pid}.tmp`;
   await writeFile(temp, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
@@ -128,8 +129,8 @@ export async function trustedLogVerifier(
   baseUrl: string,
   options: LogTrustOptions = {},
 ): Promise<{ verifier: NoteVerifier; keyTrust: LogVerification['keyTrust']; state: LogState; stateFile: string }> {
-  const file = stateFile(options.configDir ?? modelsecConfigDir(), baseUrl);
-  const state = await readState(file);
+  const file = logStateFile(options.configDir ?? modelsecConfigDir(), baseUrl);
+  const state = await readLogState(file);
   const served = parseVerifierKey(await fetchLogKey(baseUrl));
   if (options.logKeyFile) {
     const pinned = parseVerifierKey(await readFile(options.logKeyFile, 'utf8'));
@@ -144,7 +145,7 @@ export async function trustedLogVerifier(
   return { verifier: served, keyTrust: 'first-use', state: { registry: baseUrl, key: served.text }, stateFile: file };
 }
 
-function keyChanged(baseUrl: string, pinned: string, served: string, where: string): ModelsecError {
+export function keyChanged(baseUrl: string, pinned: string, served: string, where: string): ModelsecError {
   return new ModelsecError(
     'LOG_KEY_MISMATCH',
     `!!! THE LOG KEY OF ${baseUrl} CHANGED !!! pinned ${pinned} (${where}) but the registry now serves ${served}. ` +
@@ -181,7 +182,7 @@ export async function verifiedCheckpoint(
       );
     consistentWith = last.size;
   }
-  await writeState(trust.stateFile, {
+  await writeLogState(trust.stateFile, {
     ...trust.state,
     checkpoint: { size: checkpoint.size, rootHash: Buffer.from(checkpoint.rootHash).toString('base64') },
   });

@@ -38,6 +38,32 @@ export function verifiersFor(
   });
 }
 
+/**
+ * The verifiers a CLIENT tries: exactly the trusted signers it was given (command line, local policy, or the
+ * namespace policy as logged), never a key the registry hands back. A certificate signer is checked at
+ * `signingTime`, a time the client verified (the log entry's integrated time).
+ */
+export function clientVerifiers(
+  signers: readonly PolicySigner[],
+  options: SigstoreTrust & { signingTime?: Date } = {},
+): BundleVerifier[] {
+  return signers.map((s): BundleVerifier => {
+    if ('publicKey' in s) return { kind: 'key', publicKeyPem: s.publicKey };
+    if ('certificateRoots' in s)
+      return {
+        kind: 'certificate',
+        rootCertificatesPem: s.certificateRoots,
+        ...(options.signingTime ? { signingTime: options.signingTime } : {}),
+      };
+    return {
+      kind: 'sigstore',
+      identity: s.identity,
+      issuer: s.issuer,
+      ...(options.trustedRootJson !== undefined ? { trustedRootJson: options.trustedRootJson } : {}),
+    };
+  });
+}
+
 /** Tries each verifier; the first that verifies wins. All failures are returned when none does. */
 export async function verifyAgainstAny<T>(
   verifiers: readonly BundleVerifier[],
