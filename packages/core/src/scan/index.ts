@@ -1,4 +1,9 @@
-export { createScanBudget, MAX_DECOMPRESSED_BYTES_PER_FILE, MAX_ENTRIES_PER_FILE } from './budget.js';
+export {
+  createScanBudget,
+  MAX_DECOMPRESSED_BYTES_PER_FILE,
+  MAX_ENTRIES_PER_FILE,
+  type ScanBudgetLimits,
+} from './budget.js';
 export { findCompanions } from './companions.js';
 export {
   applySuppressions,
@@ -13,9 +18,11 @@ export { classifyZipMembers, detectFormat } from './detect.js';
 export {
   DEFAULT_MAX_FILE_SIZE,
   MAX_SCAN_NESTING,
+  MAX_WALK_FILES,
   type ScanOptions,
   type ScanReport,
   type ScanSummary,
+  scanBytes,
   scanFile,
   scanPaths,
   summarise,
@@ -41,6 +48,7 @@ export {
   scanPickleStream,
   standaloneScanContext,
 } from './pickle/index.js';
+export { type PickleReading, readAsPickle } from './pickle/reading.js';
 export { RULES, type RuleOutcome, type RuleSpec, ruleById } from './rules/index.js';
 export { renderRulesDocs } from './rules-docs.js';
 export { toSarif } from './sarif.js';
