@@ -8,11 +8,14 @@ export { findCompanions } from './companions.js';
 export {
   applySuppressions,
   EMPTY_SCAN_CONFIG,
-  findScanConfig,
+  findUserScanConfig,
   loadScanConfigFile,
   parseScanConfig,
+  SCAN_CONFIG_ENV,
+  SCAN_CONFIG_FILE_NAME,
   type ScanConfig,
   type Suppression,
+  type UserScanConfig,
 } from './config.js';
 export { classifyZipMembers, detectFormat } from './detect.js';
 export {
@@ -51,7 +54,7 @@ export {
 export { type PickleReading, readAsPickle } from './pickle/reading.js';
 export { RULES, type RuleOutcome, type RuleSpec, ruleById } from './rules/index.js';
 export { renderRulesDocs } from './rules-docs.js';
-export { toSarif } from './sarif.js';
+export { type SarifOptions, toSarif } from './sarif.js';
 export {
   atLeast,
   type CompanionKind,
