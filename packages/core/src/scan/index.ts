@@ -45,11 +45,9 @@ export { HANDLERS, handlerFor } from './handlers/index.js';
 export { findSstiPatterns } from './handlers/jinja-ssti.js';
 export {
   classifyGlobal,
-  DEFAULT_HANDLER_CONFIG,
   looksLikePickle,
   runPickle,
   scanPickleStream,
-  standaloneScanContext,
 } from './pickle/index.js';
 export { type PickleReading, readAsPickle } from './pickle/reading.js';
 export { RULES, type RuleOutcome, type RuleSpec, ruleById } from './rules/index.js';

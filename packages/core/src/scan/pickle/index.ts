@@ -4,5 +4,4 @@ export * from './limits.js';
 export { looksLikePickle } from './looks-like-pickle.js';
 export { OPCODES, opcodeByte } from './opcodes.js';
 export { type NestedScanner, type PicklePassOptions, type PickleScanResult, scanPickleStream } from './scan-pickle.js';
-export { DEFAULT_HANDLER_CONFIG, standaloneScanContext } from './standalone-context.js';
 export { type PickleEvent, type PickleRun, runPickle, type SymValue } from './vm.js';
