@@ -107,7 +107,8 @@ function isWithin(path: string, dir: string): boolean {
  * 1. `--config FILE` (`flag`), else
  * 2. the file named by MODELSEC_CONFIG, else
  * 3. `.modelsec.json` in the working directory or its nearest ancestor, ONLY when the working directory is not inside
- *    a scanned path (then no ancestor is either); never looked up from the scanned paths upward.
+ *    a scanned path (then no ancestor is either); a scanned file stands for its directory (`cd model && modelsec scan
+ *    weights.pkl` must not read the model's own config). Never looked up from the scanned paths upward.
  * Defaults when none applies.
  */
 export function findUserScanConfig(options: {
@@ -116,11 +117,12 @@ export function findUserScanConfig(options: {
   flag?: string;
   env?: NodeJS.ProcessEnv;
 }): UserScanConfig {
-  const scanned = options.scannedPaths.map((p) => realOrResolved(resolve(options.cwd, p)));
-  const ignored = scanned
-    .filter((p) => existsSync(p) && statSync(p).isDirectory())
-    .map((p) => join(p, SCAN_CONFIG_FILE_NAME))
-    .filter((p) => existsSync(p));
+  // A scanned file's directory is where it came from (a download, a checkout): it counts as scanned content.
+  const scanned = options.scannedPaths.map((p) => {
+    const real = realOrResolved(resolve(options.cwd, p));
+    return existsSync(real) && !statSync(real).isDirectory() ? dirname(real) : real;
+  });
+  const ignored = [...new Set(scanned)].map((p) => join(p, SCAN_CONFIG_FILE_NAME)).filter((p) => existsSync(p));
   if (options.flag) return { config: loadScanConfigFile(resolve(options.cwd, options.flag)), ignored };
   const fromEnv = options.env?.[SCAN_CONFIG_ENV];
   if (fromEnv) return { config: loadScanConfigFile(resolve(options.cwd, fromEnv)), ignored };

@@ -24,7 +24,7 @@ import { classifyZipMembers, detectFormat } from './detect.js';
 import { verdictOf } from './gate.js';
 import { handlerFor } from './handlers/index.js';
 import { makeFinding } from './pickle/findings.js';
-import { readAsPickle } from './pickle/reading.js';
+import { inertWithin, readAsPickle } from './pickle/reading.js';
 import {
   type DetectedFormat,
   type DetectHints,
@@ -32,6 +32,7 @@ import {
   type FileReport,
   type FileVerdict,
   type Finding,
+  type HandlerResult,
   type ScanBudget,
   type ScanContext,
   type ScanIssue,
@@ -201,6 +202,33 @@ const ZIP_FORMATS: ReadonlySet<DetectedFormat> = new Set(['zip', 'pytorch-zip', 
 /** Detection outcomes that are not a format a loader deserializes: a second reading beside them is no polyglot. */
 const NOT_A_READING: ReadonlySet<DetectedFormat> = new Set(['unknown', 'text']);
 
+/** Bytes of a source detection called "pickle" that the inertness probe reads (detection's own head). */
+const PICKLE_PROBE_BYTES = 64 * 1024;
+
+/**
+ * Text as detection defines it: valid UTF-8 (a multi-byte sequence cut by the end of the head excepted) without
+ * control bytes other than tab, newlines, form feed and ESC.
+ */
+function isText(head: Uint8Array, size: number): boolean {
+  const cut = head.length < size ? Math.max(0, head.length - 4) : head.length;
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(head.subarray(0, cut));
+  } catch {
+    return false;
+  }
+  return !head.some((b) => b < 0x09 || (b > 0x0d && b < 0x20 && b !== 0x1b));
+}
+
+/**
+ * Whether the handler's reading accepted the bytes as its format. A pickle stream is accepted when its first pickle
+ * ran to STOP (what pickle.load returns); bytes after it may be anything. Other formats: no parse error at all.
+ */
+function acceptedBy(format: DetectedFormat, result: HandlerResult): boolean {
+  if (PICKLE_AT_OFFSET_0.has(format))
+    return !result.errors.some((e) => !e.location?.members?.length && (e.location?.pickleIndex ?? 0) === 0);
+  return result.errors.length === 0;
+}
+
 interface SourceResult {
   format: DetectedFormat;
   findings: Finding[];
@@ -286,6 +314,12 @@ async function scanSource(
   // 1. The handler of the detected format.
   try {
     format = await detectFormat(source, hints);
+    if (format === 'pickle') {
+      // Detection's "pickle" is checked by what CPython does: a stream it rejects before any opcode with an effect
+      // (`torch==2.3.1` reads as TUPLE without MARK) is no pickle; the file is judged as what else it is.
+      const head = await source.read(0, PICKLE_PROBE_BYTES);
+      if (inertWithin(head, source.size) === true) format = isText(head, source.size) ? 'text' : 'unknown';
+    }
     const handler = handlerFor(format);
     if (!handler) {
       unrecognised = makeFinding(
@@ -300,7 +334,7 @@ async function scanSource(
       format = result.format ?? format;
       findings.push(...result.findings);
       errors.push(...result.errors);
-      if (result.errors.length === 0 && !NOT_A_READING.has(format)) readings.push(format);
+      if (acceptedBy(format, result) && !NOT_A_READING.has(format)) readings.push(format);
     }
   } catch (error) {
     const { finding, issue } = errorFinding(error, members);

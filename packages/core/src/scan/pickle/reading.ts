@@ -153,6 +153,21 @@ function nextWindow(window: number, need: number, cap: number): number {
   return Math.min(cap, Math.max(window * WINDOW_GROWTH, need));
 }
 
+/**
+ * Whether CPython rejects the pickle stream in `head` (the first bytes of a source of `size` bytes) before any opcode
+ * with an effect: `true` inert, `false` it acts or completes, `undefined` the head is too short to tell. Cheap (one
+ * VM run over the head); the engine uses it to check a detection that says "pickle".
+ */
+export function inertWithin(head: Uint8Array, size: number): boolean | undefined {
+  if (size === 0) return true;
+  const run = runPickle(head, 0);
+  if (run.error && bytesNeeded(run.error.message, run.error.offset, head.length, size) !== undefined) return undefined;
+  const rejectedAt = firstRejection(head, run.end);
+  const first = run.events.find((e) => EFFECT_EVENTS.has(e.type) && (rejectedAt === undefined || e.offset < rejectedAt));
+  if (first?.type === 'global' && !importable(first.module)) return true;
+  return !first && !(run.stopped && rejectedAt === undefined);
+}
+
 /** Reads `source` as a pickle stream from offset 0 (see the module comment). Never throws on input. */
 export async function readAsPickle(source: ByteSource, ctx: ScanContext): Promise<PickleReading> {
   if (source.size === 0) return { findings: [], errors: [], inert: true, complete: false, acted: false };
