@@ -285,6 +285,16 @@ describe('detection treated as a gate: the pickle reading catches what detection
       'labels.csv': latin1('id,label\n0,cat\n1,dog\n'),
       'config.json': latin1('{"model_type": "tiny", "hidden_size": 8}'),
       'empty-object-array.npz': writeZip([{ name: 'arr_0.npy', data: npyObject }]),
+      // A msgpack map of 2 (0x82) reads as EXT1: CPython's extension registry is empty, the unpickler raises there.
+      'flax_model.msgpack': concat(
+        Uint8Array.of(0x82, 0xa4),
+        latin1('bert'),
+        Uint8Array.of(0x81, 0xa1),
+        latin1('w'),
+        Uint8Array.of(0xc0, 0xa1),
+        latin1('v'),
+        Uint8Array.of(0x93, 0x01, 0x02, 0x03),
+      ),
     };
     for (const [name, bytes] of Object.entries(twins)) {
       const report = await scanBytes(bytes, {}, name);

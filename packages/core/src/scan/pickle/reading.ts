@@ -90,10 +90,17 @@ function bytesNeeded(message: string, offset: number, window: number, size: numb
 }
 
 /**
- * Offset of the first opcode in the first pickle (before `end`) at which every loader's unpickler raises when it
- * reads a file from offset 0: PERSID/BINPERSID (pickle.load and joblib define no persistent_load; torch.load reads a
- * non-zip, non-tar file's first pickle, the magic number, with a plain unpickler too) and NEXT_BUFFER (no
- * out-of-band buffers are given). Nothing after it runs. Walks opcode boundaries by the argument layout of OPCODES.
+ * Opcodes at which every loader's unpickler raises when it reads a file from offset 0: PERSID/BINPERSID (pickle.load
+ * and joblib define no persistent_load; torch.load reads a non-zip, non-tar file's first pickle, the magic number,
+ * with a plain unpickler too), NEXT_BUFFER (no out-of-band buffers are given), EXT1/EXT2/EXT4 (CPython's extension
+ * registry is empty unless the loading process itself calls copyreg.add_extension, which no library does: "unregistered
+ * extension code"; a msgpack file opening with a 2-entry map, 0x82, reads as EXT1).
+ */
+const REJECTING: ReadonlySet<string> = new Set(['PERSID', 'BINPERSID', 'NEXT_BUFFER', 'EXT1', 'EXT2', 'EXT4']);
+
+/**
+ * Offset of the first opcode in the first pickle (before `end`) at which every loader's unpickler raises (REJECTING):
+ * nothing after it runs. Walks opcode boundaries by the argument layout of OPCODES.
  */
 export function firstRejection(bytes: Uint8Array, end: number): number | undefined {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -103,7 +110,7 @@ export function firstRejection(bytes: Uint8Array, end: number): number | undefin
     const info = OPCODES[bytes[pos] as number];
     if (!info) return undefined;
     pos++;
-    if (info.name === 'PERSID' || info.name === 'BINPERSID' || info.name === 'NEXT_BUFFER') return at;
+    if (REJECTING.has(info.name)) return at;
     if (info.name === 'STOP') return undefined;
     switch (info.arg) {
       case 'none':
