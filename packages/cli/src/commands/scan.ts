@@ -1,7 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import {
-  downloadSnapshot,
   evaluateGate,
   type FileReport,
   findUserScanConfig,
@@ -17,7 +16,7 @@ import {
   severityRank,
   stableJson,
   toSarif,
-} from '@modelsec/core';
+} from '@modelsec/core/scan';
 import type { Command } from 'commander';
 import { action, type CliEnv, Option, parseIntegerOption } from '../command-kit.js';
 import type { Output } from '../output.js';
@@ -138,6 +137,8 @@ export function register(program: Command, env: CliEnv): void {
         for (const p of paths) {
           if (isHubReference(p)) {
             out.info(`downloading ${p} into the Hugging Face cache...`);
+            // The Hub client loads only when a Hub reference is scanned (see @modelsec/core/scan).
+            const { downloadSnapshot } = await import('@modelsec/core');
             const snapshot = await downloadSnapshot(p, { env: env.env });
             local.push(snapshot.path);
             symlinkRoots.push(dirname(dirname(snapshot.path))); // the repo's cache dir: snapshots link into blobs/
