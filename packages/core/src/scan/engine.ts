@@ -177,12 +177,17 @@ async function walk(root: string, extraRoots: readonly string[], maxEntries: num
   }
 }
 
+/** Code-unit order: the same on every machine whatever its locale (localeCompare is not, and costs ICU set-up). */
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 function compareFindings(a: Finding, b: Finding): number {
   return (
     severityRank(b.severity) - severityRank(a.severity) ||
-    a.ruleId.localeCompare(b.ruleId) ||
-    JSON.stringify(a.location).localeCompare(JSON.stringify(b.location)) ||
-    a.message.localeCompare(b.message)
+    compareText(a.ruleId, b.ruleId) ||
+    compareText(JSON.stringify(a.location), JSON.stringify(b.location)) ||
+    compareText(a.message, b.message)
   );
 }
 
@@ -473,7 +478,7 @@ async function scanTopLevel(
 function finalise(report: FileReport, options: ScanOptions): FileReport {
   applySuppressions(report, options.config?.suppressions ?? EMPTY_SCAN_CONFIG.suppressions);
   report.findings.sort(compareFindings);
-  report.errors.sort((a, b) => a.code.localeCompare(b.code) || a.message.localeCompare(b.message));
+  report.errors.sort((a, b) => compareText(a.code, b.code) || compareText(a.message, b.message));
   report.verdict = verdictOf(report.findings);
   return report;
 }

@@ -7,7 +7,7 @@ export type { RuleOutcome, RuleSpec } from './types.js';
 
 /** Every scanner rule, sorted by id. */
 export const RULES: readonly RuleSpec[] = [...PICKLE_RULES, ...FORMAT_RULES, ...ENGINE_RULES].sort((a, b) =>
-  a.id.localeCompare(b.id),
+  a.id < b.id ? -1 : a.id > b.id ? 1 : 0,
 );
 
 const BY_ID = new Map(RULES.map((rule) => [rule.id, rule]));
