@@ -204,6 +204,8 @@ function errorFinding(error: unknown, members: readonly string[]): { finding: Fi
 const PICKLE_AT_OFFSET_0: ReadonlySet<DetectedFormat> = new Set(['pickle', 'pytorch-legacy']);
 /** Formats whose handler reads the bytes as a zip archive (the zip reading would repeat it). */
 const ZIP_FORMATS: ReadonlySet<DetectedFormat> = new Set(['zip', 'pytorch-zip', 'torchscript', 'keras', 'numpy-npz']);
+/** Archives whose members the zip reading may find from the end (a zip stored as the last member). */
+const MEMBER_ARCHIVES: ReadonlySet<DetectedFormat> = new Set(['tar', 'pytorch-tar']);
 /** Detection outcomes that are not a format a loader deserializes: a second reading beside them is no polyglot. */
 const NOT_A_READING: ReadonlySet<DetectedFormat> = new Set(['unknown', 'text']);
 
@@ -372,7 +374,9 @@ async function scanSource(
     if (zip) {
       findings.push(...zip.findings);
       errors.push(...zip.errors);
-      if (zip.valid) readings.push(zip.format);
+      // A tar's last member may be a zip that zipfile finds from the tar's end (it corrects offsets for the bytes
+      // before it): its content is read either way, and the tar is no second format of its own.
+      if (zip.valid && !MEMBER_ARCHIVES.has(format)) readings.push(zip.format);
     }
   }
 
