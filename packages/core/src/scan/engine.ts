@@ -581,6 +581,10 @@ async function entryReport(target: Exclude<Target, { kind: 'file' } | { kind: 'l
       } finally {
         await source.close();
       }
+    } else if (info.isSymbolicLink()) {
+      const linkText = await readlink(target.absolute);
+      report.size = Buffer.byteLength(linkText);
+      report.sha256 = createHash('sha256').update(linkText).digest('hex');
     }
     report.findings.push(
       makeFinding(
