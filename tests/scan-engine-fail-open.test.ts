@@ -211,6 +211,29 @@ function withPrefix(prefix: Uint8Array, zip: Uint8Array): Uint8Array {
   return out;
 }
 
+/** A ustar archive of regular files (what Python's tarfile writes, minus the PAX extras). */
+function ustar(members: [string, Uint8Array | string][]): Uint8Array {
+  const blocks: Uint8Array[] = [];
+  for (const [name, content] of members) {
+    const data = typeof content === 'string' ? latin1(content) : content;
+    const header = new Uint8Array(512);
+    header.set(latin1(name), 0);
+    header.set(latin1('0000644\0'), 100);
+    header.set(latin1('0000000\0'), 108);
+    header.set(latin1('0000000\0'), 116);
+    header.set(latin1(`${data.length.toString(8).padStart(11, '0')}\0`), 124);
+    header.set(latin1('00000000000\0'), 136);
+    header.set(latin1('        '), 148);
+    header[156] = 0x30;
+    header.set(latin1('ustar\x0000'), 257);
+    const sum = header.reduce((a, b) => a + b, 0);
+    header.set(latin1(`${sum.toString(8).padStart(6, '0')}\0 `), 148);
+    blocks.push(header, data, new Uint8Array((512 - (data.length % 512)) % 512));
+  }
+  blocks.push(new Uint8Array(1024));
+  return concat(...blocks);
+}
+
 describe('detection treated as a gate: the pickle reading catches what detection does not call a pickle', () => {
   const cases: { name: string; bytes: Uint8Array; detectedAs?: string }[] = [
     {
@@ -266,6 +289,26 @@ describe('detection treated as a gate: the pickle reading catches what detection
     const behind = await scanBytes(hidden, {}, 'prepended.pt');
     expect(rulesOf(behind)).toContain('MS-PKL-001');
     expect(behind.findings.find((f) => f.ruleId === 'MS-ENG-006')?.evidence).toEqual({ readings: ['pickle', 'pytorch-zip'] });
+  });
+
+  it('a zip appended to a tar is a second reading (polyglot); a checkpoint stored IN a tar is its member, not one', async () => {
+    const checkpoint = writeZip([{ name: 'archive/data.pkl', data: new PickleBuilder().proto(2).none().stop().bytes() }]);
+    const sagemaker = ustar([
+      ['model.pth', checkpoint],
+      ['code/inference.py', 'import torch\n'],
+      ['code/requirements.txt', 'torch==2.3.1\n'],
+    ]);
+    const member = await scanBytes(sagemaker, {}, 'model.tar');
+    expect(member.format).toBe('tar');
+    expect(member.findings.filter((f) => f.ruleId === 'MS-ENG-006' || f.incomplete)).toEqual([]);
+    const tarThenZip = withPrefix(
+      ustar([['README.md', '# model\n']]),
+      writeZip([{ name: 'archive/data.pkl', data: OS_SYSTEM_PICKLE }]),
+    );
+    const appended = await scanBytes(tarThenZip, {}, 'model.tar');
+    expect(appended.format).toBe('tar');
+    expect(rulesOf(appended)).toContain('MS-PKL-001');
+    expect(appended.findings.find((f) => f.ruleId === 'MS-ENG-006')?.evidence).toEqual({ readings: ['tar', 'pytorch-zip'] });
   });
 
   it('benign twins: ordinary files whose bytes start like opcodes stay clean (CPython rejects them before any effect)', async () => {

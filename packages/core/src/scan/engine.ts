@@ -25,6 +25,7 @@ import { verdictOf } from './gate.js';
 import { handlerFor } from './handlers/index.js';
 import { makeFinding } from './pickle/findings.js';
 import { inertWithin, readAsPickle } from './pickle/reading.js';
+import { listTar } from './tar-listing.js';
 import {
   type DetectedFormat,
   type DetectHints,
@@ -204,7 +205,10 @@ function errorFinding(error: unknown, members: readonly string[]): { finding: Fi
 const PICKLE_AT_OFFSET_0: ReadonlySet<DetectedFormat> = new Set(['pickle', 'pytorch-legacy']);
 /** Formats whose handler reads the bytes as a zip archive (the zip reading would repeat it). */
 const ZIP_FORMATS: ReadonlySet<DetectedFormat> = new Set(['zip', 'pytorch-zip', 'torchscript', 'keras', 'numpy-npz']);
-/** Archives whose members the zip reading may find from the end (a zip stored as the last member). */
+/**
+ * Archives whose members may be zips that zipfile finds from the archive's end (it corrects offsets for the bytes
+ * before them): such a zip is read as the member it is, not as a second format (readAsZip).
+ */
 const MEMBER_ARCHIVES: ReadonlySet<DetectedFormat> = new Set(['tar', 'pytorch-tar']);
 /** Detection outcomes that are not a format a loader deserializes: a second reading beside them is no polyglot. */
 const NOT_A_READING: ReadonlySet<DetectedFormat> = new Set(['unknown', 'text']);
@@ -243,11 +247,23 @@ interface SourceResult {
 }
 
 /** A zip archive behind the bytes, found by its end record as Python's zipfile finds it; undefined when none. */
-async function readAsZip(source: ByteSource, ctx: ScanContext): Promise<(SourceResult & { valid: boolean }) | undefined> {
+async function readAsZip(
+  source: ByteSource,
+  ctx: ScanContext,
+  inMemberArchive: boolean,
+): Promise<(SourceResult & { valid: boolean }) | undefined> {
   if (source.size < 22) return undefined;
   const tailStart = Math.max(0, source.size - ZIP_EOCD_SEARCH_BYTES);
-  const tail = await source.read(tailStart, source.size - tailStart);
-  if (Buffer.from(tail.buffer, tail.byteOffset, tail.byteLength).indexOf('PK\x05\x06', 0, 'latin1') < 0) return undefined;
+  const tail = Buffer.from(await source.read(tailStart, source.size - tailStart));
+  // The last end record, as zipfile searches (rfind).
+  const eocd = tail.lastIndexOf('PK\x05\x06', undefined, 'latin1');
+  if (eocd < 0) return undefined;
+  if (inMemberArchive) {
+    // An end record inside a tar member's data is that member's (a checkpoint stored in the tar): the tar handler
+    // reads it as the member it is. One outside every member (a zip appended to the tar) is a second format.
+    const at = tailStart + eocd;
+    if ((await listTar(source)).some((m) => at >= m.dataOffset && at < m.dataOffset + m.size)) return undefined;
+  }
   let names: string[];
   try {
     const listing = await readZipEntries(source, { requireCentralDirectory: true });
@@ -367,16 +383,14 @@ async function scanSource(
 
   // 3. The zip reading by end record.
   if (!ZIP_FORMATS.has(format)) {
-    const zip = await readAsZip(source, ctx).catch((error: unknown) => {
+    const zip = await readAsZip(source, ctx, MEMBER_ARCHIVES.has(format)).catch((error: unknown) => {
       const { finding, issue } = errorFinding(error, members);
       return { format: 'zip' as const, findings: [finding], errors: [issue], valid: false };
     });
     if (zip) {
       findings.push(...zip.findings);
       errors.push(...zip.errors);
-      // A tar's last member may be a zip that zipfile finds from the tar's end (it corrects offsets for the bytes
-      // before it): its content is read either way, and the tar is no second format of its own.
-      if (zip.valid && !MEMBER_ARCHIVES.has(format)) readings.push(zip.format);
+      if (zip.valid) readings.push(zip.format);
     }
   }
 
