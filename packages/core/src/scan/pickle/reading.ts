@@ -161,18 +161,20 @@ function nextWindow(window: number, need: number, cap: number): number {
 }
 
 /**
- * Whether CPython rejects the pickle stream in `head` (the first bytes of a source of `size` bytes) before any opcode
- * with an effect: `true` inert, `false` it acts or completes, `undefined` the head is too short to tell. Cheap (one
- * VM run over the head); the engine uses it to check a detection that says "pickle".
+ * Whether the pickle stream in `head` (the first bytes of a source of `size` bytes) breaks before any opcode with an
+ * effect: `true` inert, `false` it acts, completes, or reaches an opcode a loader could act on given its own set-up
+ * (PERSID with a persistent_load, EXT with registered extension codes: the pickle handler judges those), `undefined`
+ * the head is too short to tell. Cheap (one VM run over the head); the engine uses it to check a detection that says
+ * "pickle": `torch==2.3.1` is TUPLE without MARK, no pickle.
  */
 export function inertWithin(head: Uint8Array, size: number): boolean | undefined {
   if (size === 0) return true;
   const run = runPickle(head, 0);
   if (run.error && bytesNeeded(run.error.message, run.error.offset, head.length, size) !== undefined) return undefined;
-  const rejectedAt = firstRejection(head, run.end);
-  const first = run.events.find((e) => EFFECT_EVENTS.has(e.type) && (rejectedAt === undefined || e.offset < rejectedAt));
+  if (firstRejection(head, run.end) !== undefined) return false;
+  const first = run.events.find((e) => EFFECT_EVENTS.has(e.type));
   if (first?.type === 'global' && !importable(first.module)) return true;
-  return !first && !(run.stopped && rejectedAt === undefined);
+  return !first && !run.stopped;
 }
 
 /** Reads `source` as a pickle stream from offset 0 (see the module comment). Never throws on input. */
