@@ -6,7 +6,9 @@ const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.
 export default defineConfig({
   resolve: {
     // Unit tests run against the TypeScript sources; the CLI end-to-end tests run the built binary.
+    // (More specific entries first: an alias also matches as a prefix followed by '/'.)
     alias: {
+      '@modelsec/core/scan': fileURLToPath(new URL('./packages/core/src/scan-entry.ts', import.meta.url)),
       '@modelsec/core': src('core'),
       '@modelsec/registry': src('registry'),
     },

@@ -1,4 +1,6 @@
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
 /**
  * Shared shape of every benchmark. Each bench/<area>.ts exports `run(opts)` returning results; bench/run-all.ts
@@ -40,3 +42,53 @@ export function round(value: number, digits = 2): number {
   const f = 10 ** digits;
   return Math.round(value * f) / f;
 }
+
+/** The built CLI (run `npx tsc -b` first). */
+export const CLI_BIN = new URL('../packages/cli/bin/modelsec.js', import.meta.url);
+
+export interface ChildRun {
+  code: number | null;
+  seconds: number;
+  /** Peak RSS of the child (Linux /proc/<pid>/status VmHWM, polled every 10 ms), MB; 0 where unavailable. */
+  peakMb: number;
+  stdout: string;
+}
+
+/** Runs a command as a child process, timing it as a whole (start-up included) and sampling its peak RSS. */
+export function runTimedChild(command: string, args: readonly string[]): Promise<ChildRun> {
+  return new Promise((resolvePromise, reject) => {
+    const start = process.hrtime.bigint();
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    let stdout = '';
+    child.stdout?.setEncoding('utf8').on('data', (d: string) => {
+      stdout += d;
+    });
+    let peakKb = 0;
+    const sample = () => {
+      try {
+        const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+        if (m) peakKb = Math.max(peakKb, Number(m[1]));
+      } catch {}
+    };
+    const timer = setInterval(sample, 10);
+    child.on('error', reject);
+    child.on('exit', () => sample());
+    child.on('close', (code) => {
+      clearInterval(timer);
+      resolvePromise({
+        code,
+        seconds: Number(process.hrtime.bigint() - start) / 1e9,
+        peakMb: Math.round(peakKb / 1024),
+        stdout,
+      });
+    });
+  });
+}
+
+/** `modelsec ARGS...` through the built CLI, as a user runs it. */
+export function runCli(args: readonly string[]): Promise<ChildRun> {
+  return runTimedChild(process.execPath, [fileURLToPath(CLI_BIN), ...args]);
+}
+
+/** The Python with the ML libraries (MODELSEC_PYTHON, else Debian's /usr/bin/python3). */
+export const PYTHON = process.env.MODELSEC_PYTHON ?? '/usr/bin/python3';

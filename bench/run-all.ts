@@ -1,6 +1,7 @@
 /**
  * `npm run bench [-- --quick] [-- --only NAME]`: runs every benchmark and prints its figures, ratios against the
- * same-run baseline, and whether the target was met. Record the figures in docs/benchmarks.md.
+ * same-run baseline, and whether the target was met; exits 1 when a target is missed. Record the figures in
+ * docs/benchmarks.md.
  */
 import type { Bench, BenchResult } from './lib.js';
 
@@ -32,6 +33,11 @@ async function main(): Promise<void> {
     }
   }
   if (results.length === 0) process.stdout.write('no benchmarks matched\n');
+  const missed = results.filter((r) => r.met === false);
+  if (missed.length > 0) {
+    process.stdout.write(`\n${missed.length} target(s) missed: ${missed.map((r) => r.name).join('; ')}\n`);
+    process.exitCode = 1;
+  }
 }
 
 await main();

@@ -96,13 +96,18 @@ describe('scanPaths', () => {
     expect(report.summary.maxSeverity).toBeNull();
   });
 
-  it('does not follow symlinks that leave the scanned root', async () => {
+  it('reports symlinks that leave the scanned root (never follows them) and lists links inside it', async () => {
     const outside = write('outside/secret.bin', Uint8Array.from([0, 1, 2, 0xff]));
     const root = join(dir, 'linkroot');
     write('linkroot/inside.json', '{}');
     symlinkSync(outside, join(root, 'escape.bin'));
     symlinkSync(join(root, 'inside.json'), join(root, 'alias.json'));
     const report = await scanPaths([root]);
-    expect(report.files.map((f) => f.path.slice(root.length + 1))).toEqual(['alias.json', 'inside.json']);
+    const byName = Object.fromEntries(report.files.map((f) => [f.path.slice(root.length + 1), f]));
+    expect(Object.keys(byName)).toEqual(['alias.json', 'escape.bin', 'inside.json']);
+    expect(byName['escape.bin']?.findings.map((f) => `${f.ruleId}:${f.severity}`)).toEqual(['MS-ENG-007:high']);
+    expect(byName['escape.bin']?.symlink).toEqual({ target: outside, leavesRoot: true });
+    expect(byName['alias.json']?.symlink).toEqual({ target: `${root}/inside.json` });
+    expect(byName['alias.json']?.sha256).toBe(byName['inside.json']?.sha256);
   });
 });

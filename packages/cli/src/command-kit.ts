@@ -1,4 +1,4 @@
-import { type ExitCode, ModelsecError } from '@modelsec/core';
+import { type ExitCode, ModelsecError } from '@modelsec/core/scan';
 import { type Command, Option } from 'commander';
 import { type GlobalOptions, Output, type OutputStreams } from './output.js';
 

@@ -1,12 +1,24 @@
-import { type ExitCode, MODELSEC_VERSION, ModelsecError, toModelsecError } from '@modelsec/core';
+import { type ExitCode, MODELSEC_VERSION, ModelsecError, toModelsecError } from '@modelsec/core/scan';
 import { Command, CommanderError } from 'commander';
 import type { CliEnv } from './command-kit.js';
-import { COMMANDS } from './commands/index.js';
 import { EXIT_CODES_HELP } from './exit-codes-help.js';
 import { type GlobalOptions, Output, type OutputStreams } from './output.js';
 
-/** Builds the `modelsec` program. Exported for tests that drive the CLI in process. */
-export function buildProgram(env: CliEnv): Command {
+/** A command's registration: adds it (its options, help and action) to the program. */
+export type RegisterCommand = (program: Command, env: CliEnv) => void;
+
+/**
+ * The commands `argv` needs: `modelsec scan ...` loads only the scan command (its start-up then costs what scanning
+ * needs, not every capability's dependencies); anything else loads them all (help lists them, suggestions need them).
+ */
+export async function commandsFor(argv: readonly string[]): Promise<readonly RegisterCommand[]> {
+  const name = argv.slice(2).find((arg) => !arg.startsWith('-'));
+  if (name === 'scan') return [(await import('./commands/scan.js')).register];
+  return (await import('./commands/index.js')).COMMANDS;
+}
+
+/** Builds the `modelsec` program with the given commands. Exported for tests that drive the CLI in process. */
+export function buildProgram(env: CliEnv, commands: readonly RegisterCommand[]): Command {
   const program = new Command('modelsec')
     .description(
       'AI supply-chain security: scan models for unsafe payloads, build ML-BOMs, sign and verify models\n' +
@@ -27,7 +39,7 @@ export function buildProgram(env: CliEnv): Command {
       /* errors are printed once by main, in the chosen format */
     },
   });
-  for (const register of COMMANDS) register(program, env);
+  for (const register of commands) register(program, env);
   // Subcommands inherit exitOverride and output settings.
   const inherit = (cmd: Command) => {
     for (const sub of cmd.commands) {
@@ -47,7 +59,7 @@ export async function main(
   cwd: string = process.cwd(),
 ): Promise<ExitCode> {
   const env: CliEnv = { ...streams, exitCode: 0, cwd };
-  const program = buildProgram(env);
+  const program = buildProgram(env, await commandsFor(argv));
   try {
     await program.parseAsync(argv);
     return env.exitCode;

@@ -1,5 +1,5 @@
 import type { Writable } from 'node:stream';
-import { type ErrorJson, type ModelsecError, stableJson } from '@modelsec/core';
+import { type ErrorJson, type ModelsecError, stableJson } from '@modelsec/core/scan';
 import { Progress } from './progress.js';
 
 /** Global flags every command accepts. */

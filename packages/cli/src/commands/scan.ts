@@ -1,23 +1,22 @@
 import { writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import {
-  downloadSnapshot,
-  EMPTY_SCAN_CONFIG,
   evaluateGate,
   type FileReport,
-  findScanConfig,
+  findUserScanConfig,
   type GateResult,
   isHubReference,
-  loadScanConfigFile,
+  MODELSEC_VERSION,
   ModelsecError,
-  type ScanConfig,
+  SCAN_CONFIG_ENV,
   type ScanReport,
   SEVERITIES,
   type Severity,
   scanPaths,
+  severityRank,
   stableJson,
   toSarif,
-} from '@modelsec/core';
+} from '@modelsec/core/scan';
 import type { Command } from 'commander';
 import { action, type CliEnv, Option, parseIntegerOption } from '../command-kit.js';
 import type { Output } from '../output.js';
@@ -40,16 +39,26 @@ Examples:
   $ modelsec scan ./models --format json -o report.json
   $ modelsec scan ./models --format sarif -o modelsec.sarif   upload with github/codeql-action/upload-sarif
   $ modelsec scan hf://org/model@main            download into the Hugging Face cache, then scan
-  $ modelsec scan . --config .modelsec.json      allowlisted globals and suppressions (each with a reason)
+  $ modelsec scan ./models --config ci/modelsec.json   allowlisted globals and suppressions (each with a reason)
 
 Verdicts: every file is clean, has findings, or is incomplete (not fully inspected: a limit, an unknown binary,
 a compression modelsec cannot open, a parse error after an opcode with effect). Incomplete files fail the gate
-unless --allow-incomplete is given.
+unless --allow-incomplete is given. Every file is also read as a pickle from offset 0 (and as a zip by its end
+record), whatever its format: a file valid in two formats is a polyglot (MS-ENG-006).
+
+Configuration comes from you, never from the scanned files: --config FILE, else $MODELSEC_CONFIG, else
+.modelsec.json in the working directory or an ancestor, only when the working directory is not inside a
+scanned path. A .modelsec.json shipped inside a model is never read.
 
 Exit codes: 0 the gate passes (no finding at or above --fail-on, no incomplete file); 1 it fails; 2 usage error or
 unreadable path.`;
 
-function textReport(report: ScanReport, failOn: Severity, gate: GateResult, out: Output): string {
+function textReport(
+  report: ScanReport,
+  flags: { failOn: Severity; allowIncomplete: boolean },
+  gate: GateResult,
+  out: Output,
+): string {
   const lines: string[] = [];
   for (const file of report.files) lines.push(...fileBlock(file, out));
   const s = report.summary;
@@ -58,11 +67,21 @@ function textReport(report: ScanReport, failOn: Severity, gate: GateResult, out:
     .map((sev) => `${s.findings[sev]} ${sev}`)
     .join(', ');
   const atOrAbove = new Set(gate.failures.filter((f) => f.reason === 'severity').map((f) => f.path)).size;
-  const incomplete = s.verdicts.incomplete;
   lines.push(
-    `${s.files} file(s) scanned: ${counts}${s.suppressed ? `, ${s.suppressed} suppressed` : ''}; ${atOrAbove} file(s) at or above ${failOn}; ${incomplete} incomplete`,
+    `${s.files} file(s) scanned: ${counts}${s.suppressed ? `, ${s.suppressed} suppressed` : ''}; ${atOrAbove} file(s) at or above ${flags.failOn}; ${s.verdicts.incomplete} incomplete`,
   );
-  if (!gate.pass) lines.push(`gate: FAIL (${gate.failures.length} reason(s))`);
+  const rule = `--fail-on ${flags.failOn}; incomplete files ${flags.allowIncomplete ? 'allowed (--allow-incomplete)' : 'fail'}`;
+  if (gate.pass) lines.push(`gate: ${out.paint('green', 'PASS')} (${rule})`);
+  else {
+    lines.push(`gate: ${out.paint('red', 'FAIL')} (${rule})`);
+    for (const f of gate.failures) {
+      const why =
+        f.reason === 'incomplete' ? 'incomplete: not fully inspected' : `${f.maxSeverity} finding at or above ${flags.failOn}`;
+      lines.push(`  ${f.path}: ${why} (${f.rules.join(', ')})`);
+    }
+    if (!flags.allowIncomplete && gate.failures.some((f) => f.reason === 'incomplete'))
+      lines.push('  (incomplete files pass only with --allow-incomplete: their content was not proven clean)');
+  }
   return lines.join('\n');
 }
 
@@ -74,11 +93,12 @@ function fileBlock(file: FileReport, out: Output): string[] {
       ? out.paint('green', 'clean')
       : file.verdict === 'incomplete'
         ? out.paint('red', `incomplete (${top})`)
-        : out.paint('red', top);
-  const lines = [`${out.paint('bold', file.path)}  [${file.format}, ${file.size} bytes]  ${verdict}`];
+        : out.paint(severityRank(top) >= severityRank('high') ? 'red' : 'yellow', top);
+  const link = file.symlink ? ` -> ${file.symlink.target}${file.symlink.leavesRoot ? ' (outside the scanned root)' : ''}` : '';
+  const lines = [`${out.paint('bold', file.path)}${link}  [${file.format}, ${file.size} bytes]  ${verdict}`];
   for (const f of file.findings) {
     const where = f.location.members?.length ? ` (in ${f.location.members.join(' > ')})` : '';
-    const tag = f.suppressed ? ` [suppressed: ${f.suppressed.reason}]` : '';
+    const tag = f.suppressed ? ` [suppressed: ${f.suppressed.reason}]` : f.incomplete ? ' [not fully inspected]' : '';
     lines.push(`  ${f.severity.toUpperCase().padEnd(8)} ${f.ruleId}  ${f.message}${where}${tag}`);
   }
   lines.push('');
@@ -98,7 +118,10 @@ export function register(program: Command, env: CliEnv): void {
     )
     .option('--allow-incomplete', 'pass files that could not be fully inspected (default: they fail the gate)')
     .option('--strict', 'every non-allowlisted pickle global is high')
-    .option('--config <file>', 'scan config (default: .modelsec.json found upward from the first path)')
+    .option(
+      '--config <file>',
+      `scan config (default: $${SCAN_CONFIG_ENV}, else .modelsec.json from the working directory upward when it is not inside a scanned path; never read from the scanned files)`,
+    )
     .option(
       '--max-file-size <bytes>',
       'files larger than this are reported, not scanned',
@@ -114,6 +137,8 @@ export function register(program: Command, env: CliEnv): void {
         for (const p of paths) {
           if (isHubReference(p)) {
             out.info(`downloading ${p} into the Hugging Face cache...`);
+            // The Hub client loads only when a Hub reference is scanned (see @modelsec/core/scan).
+            const { downloadSnapshot } = await import('@modelsec/core');
             const snapshot = await downloadSnapshot(p, { env: env.env });
             local.push(snapshot.path);
             symlinkRoots.push(dirname(dirname(snapshot.path))); // the repo's cache dir: snapshots link into blobs/
@@ -122,11 +147,16 @@ export function register(program: Command, env: CliEnv): void {
             local.push(p);
           }
         }
-        const config: ScanConfig = flags.config
-          ? loadScanConfigFile(resolve(env.cwd, flags.config))
-          : local[0]
-            ? findScanConfig(resolve(env.cwd, local[0]))
-            : EMPTY_SCAN_CONFIG;
+        const { config, ignored } = findUserScanConfig({
+          cwd: env.cwd,
+          scannedPaths: local,
+          ...(flags.config ? { flag: flags.config } : {}),
+          env: env.env,
+        });
+        for (const path of ignored)
+          out.info(
+            `note: not reading ${path}: configuration comes from you (--config FILE or ${SCAN_CONFIG_ENV}), never from the scanned files`,
+          );
         const progress = out.progress('scanning');
         let report: ScanReport;
         const prevCwd = process.cwd();
@@ -150,13 +180,14 @@ export function register(program: Command, env: CliEnv): void {
           for (const [dir, name] of hubNames)
             if (file.path.startsWith(`${dir}/`)) file.path = `${name}/${file.path.slice(dir.length + 1)}`;
         }
-        const gate = evaluateGate(report.files, { failOn: flags.failOn, allowIncomplete: Boolean(flags.allowIncomplete) });
+        const gateOptions = { failOn: flags.failOn, allowIncomplete: Boolean(flags.allowIncomplete) };
+        const gate = evaluateGate(report.files, gateOptions);
         const body =
           flags.format === 'sarif'
-            ? stableJson(toSarif(report))
+            ? stableJson(toSarif(report, { version: MODELSEC_VERSION, gate: gateOptions }))
             : flags.format === 'json' || out.json
-              ? stableJson(report)
-              : textReport(report, flags.failOn, gate, out);
+              ? stableJson({ ...report, gate: { ...gate, ...gateOptions } })
+              : textReport(report, gateOptions, gate, out);
         if (flags.output) {
           try {
             await writeFile(resolve(env.cwd, flags.output), body.endsWith('\n') ? body : `${body}\n`);

@@ -1,11 +1,12 @@
 /**
- * Scan configuration: `--config FILE`, else `.modelsec.json` found upward from the scanned path. Validated against
+ * Scan configuration, from the user only: `--config FILE`, else MODELSEC_CONFIG, else `.modelsec.json` from the working
+ * directory upward when the working directory is not inside a scanned path (findUserScanConfig). Validated against
  * schemas/scan-config.schema.json. Holds extra allowlisted globals and suppressions (ruleId + path glob and/or
  * sha256 + a required reason).
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Ajv as AjvClass, Options, ValidateFunction } from 'ajv';
 import picomatch from 'picomatch';
@@ -76,15 +77,62 @@ export function loadScanConfigFile(path: string): ScanConfig {
   return parseScanConfig(readFileSync(path, 'utf8'), path);
 }
 
-/** `.modelsec.json` in the scanned path's directory or the nearest ancestor; defaults when none. */
-export function findScanConfig(scannedPath: string): ScanConfig {
-  let dir = resolve(scannedPath);
-  if (existsSync(dir) && !statSync(dir).isDirectory()) dir = dirname(dir);
-  for (;;) {
+/** The environment variable naming a scan config file (like --config; --config wins). */
+export const SCAN_CONFIG_ENV = 'MODELSEC_CONFIG';
+
+export interface UserScanConfig {
+  config: ScanConfig;
+  /**
+   * `.modelsec.json` files at the top of scanned directories that were NOT read (configuration comes from the user,
+   * never from the model): the CLI names them on stderr so a user who expected them knows to pass --config.
+   */
+  ignored: string[];
+}
+
+function realOrResolved(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return resolve(path);
+  }
+}
+
+function isWithin(path: string, dir: string): boolean {
+  return path === dir || path.startsWith(dir.endsWith(sep) ? dir : dir + sep);
+}
+
+/**
+ * The scan configuration the USER chose, never one shipped inside the scanned files (a model that carries its own
+ * `.modelsec.json` would suppress its own findings and allowlist its own payload):
+ * 1. `--config FILE` (`flag`), else
+ * 2. the file named by MODELSEC_CONFIG, else
+ * 3. `.modelsec.json` in the working directory or its nearest ancestor, ONLY when the working directory is not inside
+ *    a scanned path (then no ancestor is either); a scanned file stands for its directory (`cd model && modelsec scan
+ *    weights.pkl` must not read the model's own config). Never looked up from the scanned paths upward.
+ * Defaults when none applies.
+ */
+export function findUserScanConfig(options: {
+  cwd: string;
+  scannedPaths: readonly string[];
+  flag?: string;
+  env?: NodeJS.ProcessEnv;
+}): UserScanConfig {
+  // A scanned file's directory is where it came from (a download, a checkout): it counts as scanned content.
+  const scanned = options.scannedPaths.map((p) => {
+    const real = realOrResolved(resolve(options.cwd, p));
+    return existsSync(real) && !statSync(real).isDirectory() ? dirname(real) : real;
+  });
+  const ignored = [...new Set(scanned)].map((p) => join(p, SCAN_CONFIG_FILE_NAME)).filter((p) => existsSync(p));
+  if (options.flag) return { config: loadScanConfigFile(resolve(options.cwd, options.flag)), ignored };
+  const fromEnv = options.env?.[SCAN_CONFIG_ENV];
+  if (fromEnv) return { config: loadScanConfigFile(resolve(options.cwd, fromEnv)), ignored };
+  const cwd = realOrResolved(options.cwd);
+  if (scanned.some((p) => isWithin(cwd, p))) return { config: EMPTY_SCAN_CONFIG, ignored };
+  for (let dir = cwd; ; ) {
     const candidate = join(dir, SCAN_CONFIG_FILE_NAME);
-    if (existsSync(candidate)) return loadScanConfigFile(candidate);
+    if (existsSync(candidate)) return { config: loadScanConfigFile(candidate), ignored };
     const parent = dirname(dir);
-    if (parent === dir) return EMPTY_SCAN_CONFIG;
+    if (parent === dir) return { config: EMPTY_SCAN_CONFIG, ignored };
     dir = parent;
   }
 }

@@ -1,21 +1,31 @@
-export { createScanBudget, MAX_DECOMPRESSED_BYTES_PER_FILE, MAX_ENTRIES_PER_FILE } from './budget.js';
+export {
+  createScanBudget,
+  MAX_DECOMPRESSED_BYTES_PER_FILE,
+  MAX_ENTRIES_PER_FILE,
+  type ScanBudgetLimits,
+} from './budget.js';
 export { findCompanions } from './companions.js';
 export {
   applySuppressions,
   EMPTY_SCAN_CONFIG,
-  findScanConfig,
+  findUserScanConfig,
   loadScanConfigFile,
   parseScanConfig,
+  SCAN_CONFIG_ENV,
+  SCAN_CONFIG_FILE_NAME,
   type ScanConfig,
   type Suppression,
+  type UserScanConfig,
 } from './config.js';
 export { classifyZipMembers, detectFormat } from './detect.js';
 export {
   DEFAULT_MAX_FILE_SIZE,
   MAX_SCAN_NESTING,
+  MAX_WALK_FILES,
   type ScanOptions,
   type ScanReport,
   type ScanSummary,
+  scanBytes,
   scanFile,
   scanPaths,
   summarise,
@@ -35,15 +45,14 @@ export { HANDLERS, handlerFor } from './handlers/index.js';
 export { findSstiPatterns } from './handlers/jinja-ssti.js';
 export {
   classifyGlobal,
-  DEFAULT_HANDLER_CONFIG,
   looksLikePickle,
   runPickle,
   scanPickleStream,
-  standaloneScanContext,
 } from './pickle/index.js';
+export { type PickleReading, readAsPickle } from './pickle/reading.js';
 export { RULES, type RuleOutcome, type RuleSpec, ruleById } from './rules/index.js';
 export { renderRulesDocs } from './rules-docs.js';
-export { toSarif } from './sarif.js';
+export { type SarifOptions, toSarif } from './sarif.js';
 export {
   atLeast,
   type CompanionKind,

@@ -148,6 +148,13 @@ export interface FileReport {
   errors: ScanIssue[];
   /** Set by the engine once suppressions are applied (verdictOf). */
   verdict: FileVerdict;
+  /**
+   * Set when `path` is a symbolic link. Inside the scanned root: `target` is the reported path of the file it points
+   * to, whose scan this report repeats (the target is scanned once). Leaving the root: `target` is the link text as
+   * written, `leavesRoot` is true, the target was not read, and `size`/`sha256` are those of the link text (what git
+   * stores for a symlink); MS-ENG-007 says so.
+   */
+  symlink?: { target: string; leavesRoot?: true };
 }
 
 /** Configuration a handler needs (the engine resolves it from --config / .modelsec.json / flags). */
@@ -173,6 +180,8 @@ export interface ScanBudget {
   readonly remainingDecompressed: number;
   /** Entries still allowed. */
   readonly remainingEntries: number;
+  /** Which budgets refused a charge (sorted): the engine reports each as MS-ENG-008 (incomplete). */
+  readonly exhausted: readonly ('decompressed' | 'entries')[];
 }
 
 /**

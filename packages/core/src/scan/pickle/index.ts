@@ -3,7 +3,6 @@ export { type Classification, classifyGlobal, fixImports, type GlobalVerdict } f
 export * from './limits.js';
 export { looksLikePickle } from './looks-like-pickle.js';
 export { OPCODES, opcodeByte } from './opcodes.js';
-export { readAsPickle } from './reading.js';
+export { type PickleReading, readAsPickle } from './reading.js';
 export { type NestedScanner, type PicklePassOptions, type PickleScanResult, scanPickleStream } from './scan-pickle.js';
-export { DEFAULT_HANDLER_CONFIG, standaloneScanContext } from './standalone-context.js';
 export { type AfterBuild, type PickleEvent, type PickleRun, type RunOptions, runPickle, type SymValue } from './vm.js';

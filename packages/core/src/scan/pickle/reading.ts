@@ -15,6 +15,7 @@
 import type { ByteSource } from '../../formats/byte-source.js';
 import type { HandlerResult, ScanContext } from '../types.js';
 import { makeFinding } from './findings.js';
+import { isImportableModuleName } from './globals.js';
 import { MAX_PICKLE_BYTES } from './limits.js';
 import { scanPickleStream } from './scan-pickle.js';
 import { runPickle } from './vm.js';
@@ -24,18 +25,50 @@ export const PICKLE_READING_FIRST_WINDOW = 64 * 1024;
 /** Each larger window is this many times the previous one (a long argument before any effect is rare). */
 const WINDOW_GROWTH = 16;
 
-export async function readAsPickle(source: ByteSource, ctx: ScanContext): Promise<HandlerResult & { inert: boolean }> {
+/** What the engine learns from the pickle reading of a source. */
+export interface PickleReading extends HandlerResult {
+  /** CPython would reject the stream before any opcode with an effect: loading these bytes does nothing but raise. */
+  inert: boolean;
+  /** The first pickle of the stream ran to STOP: `pickle.load` accepts these bytes. */
+  complete: boolean;
+  /**
+   * An opcode with an effect ran before the stream ended or was rejected. A complete pickle without one (`N.`, `}.`)
+   * returns a constant: bytes of another format that happen to read so are no second format worth reporting.
+   */
+  acted: boolean;
+}
+
+/** Whether find_class could import `module` (dot-separated Python identifiers); see globals.ts. */
+export const importable = isImportableModuleName;
+
+/**
+ * Whether the pickle stream in `head` (the first bytes of a source of `size` bytes) breaks before any opcode with an
+ * effect: `true` inert, `false` it acts or completes, `undefined` the head is too short to tell. One VM run over the
+ * head; the engine uses it to check a detection that says "pickle" (`torch==2.3.1` is TUPLE without MARK, no pickle).
+ */
+export function inertWithin(head: Uint8Array, size: number): boolean | undefined {
+  if (size === 0) return true;
+  const run = runPickle(head, 0, { window: head.length < size });
+  if (run.effects || run.stopped) return false;
+  if (run.needEnd !== undefined && run.needEnd <= size && head.length < size) return undefined;
+  return true;
+}
+
+const INERT: PickleReading = Object.freeze({ findings: [], errors: [], inert: true, complete: false, acted: false });
+
+export async function readAsPickle(source: ByteSource, ctx: ScanContext): Promise<PickleReading> {
   const size = source.size;
-  if (size === 0) return { findings: [], errors: [], inert: true };
+  if (size === 0) return { ...INERT, findings: [], errors: [] };
+  let acted = false;
   let windowSize = Math.min(size, PICKLE_READING_FIRST_WINDOW);
   let window = await source.read(0, windowSize);
   while (true) {
     const run = runPickle(window, 0, { window: window.length < size });
     const limited = run.events.some((e) => e.type === 'limit');
+    acted = run.effects || limited;
     if (run.effects || limited || run.stopped) break;
     // No effect yet and the run stopped short of this window's end: decided, unless it needs bytes the file has.
-    if (run.needEnd === undefined || run.needEnd > size || window.length >= size)
-      return { findings: [], errors: [], inert: true };
+    if (run.needEnd === undefined || run.needEnd > size || window.length >= size) return { ...INERT, findings: [], errors: [] };
     if (window.length >= MAX_PICKLE_BYTES) {
       const at = { ...(ctx.members.length ? { members: [...ctx.members] } : {}), offset: 0 };
       return {
@@ -49,6 +82,8 @@ export async function readAsPickle(source: ByteSource, ctx: ScanContext): Promis
         ],
         errors: [],
         inert: false,
+        complete: false,
+        acted: true,
       };
     }
     windowSize = Math.min(size, MAX_PICKLE_BYTES, Math.max(run.needEnd, windowSize * WINDOW_GROWTH));
@@ -77,5 +112,11 @@ export async function readAsPickle(source: ByteSource, ctx: ScanContext): Promis
       return { findings: nested.findings, errors: nested.errors };
     },
   });
-  return { findings: [...findings, ...result.findings], errors: result.errors, inert: result.inert };
+  return {
+    findings: [...findings, ...result.findings],
+    errors: result.errors,
+    inert: result.inert,
+    complete: result.pickles > 0,
+    acted,
+  };
 }
