@@ -261,7 +261,9 @@ describe('detection treated as a gate: the pickle reading catches what detection
   ];
   for (const c of cases) {
     it(`${c.name}: critical, fails the gate`, async () => {
-      if (c.detectedAs) expect(await detectFormat(memorySource(c.bytes), { name: c.name })).toBe(c.detectedAs);
+      // Detection may or may not be fooled (it was when these were found: `detectedAs`); the verdict must not depend on it.
+      const detected = await detectFormat(memorySource(c.bytes), { name: c.name });
+      if (c.detectedAs) expect([c.detectedAs, 'pickle']).toContain(detected);
       const report = await scanBytes(c.bytes, {}, c.name);
       expect(
         report.findings.some((f) => f.ruleId === 'MS-PKL-001' && f.severity === 'critical'),

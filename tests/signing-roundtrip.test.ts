@@ -307,20 +307,24 @@ describe('fail closed on hostile statements (each with its own code)', () => {
     expect(() => loadPrivateKey(encrypted.privateKeyPem, 'wrong')).toThrow(expect.objectContaining({ code: 'KEY_INVALID' }));
   });
 
-  it.skipIf(!haveCertKeys)('a leaf without the code-signing EKU → SIGNING_EKU_MISSING (chain otherwise fine)', async () => {
-    // The reference's intermediate CA chains to its root but is not a code-signing certificate: present it as
-    // the leaf of a real certificate bundle.
-    const fixture = path.join(CERT_KEYS, '../../v1.1.0-certificate/model.sig');
-    const bundle = JSON.parse(readFileSync(fixture, 'utf8'));
-    const intermediate = new X509Certificate(readFileSync(path.join(CERT_KEYS, 'int-ca-cert.pem')));
-    bundle.verificationMaterial.x509CertificateChain.certificates = [{ rawBytes: intermediate.raw.toString('base64') }];
-    await expect(
-      verifyModelBundle(bundle, {
-        kind: 'certificate',
-        rootCertificatesPem: [readFileSync(path.join(CERT_KEYS, 'ca-cert.pem'), 'utf8')],
-      }),
-    ).rejects.toMatchObject({ code: 'SIGNING_EKU_MISSING' });
-  });
+  it.skipIf(!haveCertKeys)(
+    'a CA certificate presented as the leaf → refused on its key usage (chain otherwise fine)',
+    async () => {
+      // The reference's intermediate CA chains to its root but is not a signing certificate: present it as the leaf of
+      // a real certificate bundle. RFC 5280 path validation refuses it on key usage (keyCertSign, no digitalSignature)
+      // before its EKU is looked at; a leaf lacking only the EKU is tests/signing-certificate.test.ts's case.
+      const fixture = path.join(CERT_KEYS, '../../v1.1.0-certificate/model.sig');
+      const bundle = JSON.parse(readFileSync(fixture, 'utf8'));
+      const intermediate = new X509Certificate(readFileSync(path.join(CERT_KEYS, 'int-ca-cert.pem')));
+      bundle.verificationMaterial.x509CertificateChain.certificates = [{ rawBytes: intermediate.raw.toString('base64') }];
+      await expect(
+        verifyModelBundle(bundle, {
+          kind: 'certificate',
+          rootCertificatesPem: [readFileSync(path.join(CERT_KEYS, 'ca-cert.pem'), 'utf8')],
+        }),
+      ).rejects.toMatchObject({ code: 'SIGNING_CERT_CONSTRAINT_VIOLATED', message: expect.stringContaining('digitalSignature') });
+    },
+  );
 });
 
 describe('attestations', () => {

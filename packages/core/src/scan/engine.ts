@@ -394,7 +394,13 @@ async function scanSource(
     }
   }
 
-  if (pickleAccepted === 'reading' || (pickleAccepted === 'constant' && readings.length === 0)) readings.push('pickle');
+  // Readings in the order of where they start in the file: the pickle reading starts at offset 0.
+  // A constant pickle (`N.`) before a zip is a second reading too: zipfile skips prepended bytes, pickle.load reads them.
+  if (
+    pickleAccepted === 'reading' ||
+    (pickleAccepted === 'constant' && (readings.length === 0 || readings.some((r) => ZIP_FORMATS.has(r))))
+  )
+    readings.unshift('pickle');
   const accepted = [...new Set(readings)];
   if (NOT_A_READING.has(format) && accepted.length > 0) {
     // Detection did not recognise what another reading accepts: the file is that (and was inspected as such).

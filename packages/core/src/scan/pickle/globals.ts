@@ -8,6 +8,9 @@
 
 import { GENERATED_ALIASES } from './allowlist.generated.js';
 import { ALLOW_PATTERNS, ALLOWLIST, type AllowLevel } from './allowlist.js';
+import { isImportableModuleName } from './python-names.js';
+
+export { isImportableModuleName };
 
 /** Python 2 module names remapped by `_compat_pickle.IMPORT_MAPPING` (the ones that matter for scanning). */
 export const PY2_MODULE_MAP: Readonly<Record<string, string>> = {
@@ -401,15 +404,6 @@ function isDunder(part: string): boolean {
 /** Matches a user allowlist entry: `module.name` exactly, or `module.*` for every name in that module tree. */
 function userAllows(dotted: string, allowed: readonly string[]): boolean {
   return allowed.some((entry) => (entry.endsWith('.*') ? inTree(dotted, entry.slice(0, -2)) : entry === dotted));
-}
-
-/** A Python identifier (PEP 3131: letters, `_`, then letters, digits, marks, connectors). */
-const IDENTIFIER = /^[\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*$/u;
-
-/** Whether `__import__` could import this name: dot-separated identifiers, nothing else. */
-export function isImportableModuleName(module: string): boolean {
-  if (module.length === 0 || module.length > 1024) return false;
-  return module.split('.').every((part) => IDENTIFIER.test(part));
 }
 
 /** The dangerous reading of a module + dotted name, if any. */

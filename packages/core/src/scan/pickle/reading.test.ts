@@ -38,7 +38,7 @@ const text = (s: string) => new TextEncoder().encode(s);
 describe('readAsPickle: the pickle reading of any file', () => {
   it('requirements.txt is inert: TUPLE without MARK fails before any effect', async () => {
     const result = await readAsPickle(memorySource(text('torch==2.3.1\nnumpy>=1.24\ntransformers\n')), ctx());
-    expect(result).toEqual({ findings: [], errors: [], inert: true });
+    expect(result).toEqual({ findings: [], errors: [], inert: true, complete: false, acted: false });
   });
 
   it('an empty file and a Markdown file are inert', async () => {

@@ -8,6 +8,9 @@
  * effect). Otherwise the stream is judged like any pickle (scan-pickle.ts), including a text file whose first lines
  * read `c<module>\n<name>\n` (an import, then a break: MS-PKL-014, low).
  *
+ * The loaders that read any file from offset 0 (`pickle.load`, `numpy.load`, joblib, the magic-number pickle of
+ * torch's legacy format) have no persistent_load: a PERSID before any effect ends the load (a zip's `PK` reads so).
+ *
  * Cost: most files fail within their first bytes. The VM runs on a first window; only when the run needs bytes
  * past it (a long opcode argument before any effect) is a larger window read, up to MAX_PICKLE_BYTES. A file whose
  * reading has effects is read whole (capped) and scanned: that is a pickle.
@@ -48,7 +51,7 @@ export const importable = isImportableModuleName;
  */
 export function inertWithin(head: Uint8Array, size: number): boolean | undefined {
   if (size === 0) return true;
-  const run = runPickle(head, 0, { window: head.length < size });
+  const run = runPickle(head, 0, { window: head.length < size, persistentLoad: false });
   if (run.effects || run.stopped) return false;
   if (run.needEnd !== undefined && run.needEnd <= size && head.length < size) return undefined;
   return true;
@@ -63,7 +66,7 @@ export async function readAsPickle(source: ByteSource, ctx: ScanContext): Promis
   let windowSize = Math.min(size, PICKLE_READING_FIRST_WINDOW);
   let window = await source.read(0, windowSize);
   while (true) {
-    const run = runPickle(window, 0, { window: window.length < size });
+    const run = runPickle(window, 0, { window: window.length < size, persistentLoad: false });
     const limited = run.events.some((e) => e.type === 'limit');
     acted = run.effects || limited;
     if (run.effects || limited || run.stopped) break;

@@ -37,6 +37,7 @@ import {
   parseMemoKeyLine,
   rawUnicodeEscapeDecode,
 } from './operands.js';
+import { isImportableModuleName } from './python-names.js';
 
 /** A global as find_class receives it (module and name decoded, before fix_imports). */
 export interface GlobalValue {
@@ -108,6 +109,12 @@ export interface RunOptions {
    * data (`needEnd`) instead of being read as the file's last line.
    */
   window?: boolean;
+  /**
+   * Whether the loader has a persistent_load (torch's zip and legacy loaders reading their data pickle do). Without
+   * one (`pickle.load`, `numpy.load`, joblib, the first pickle of a legacy torch file) PERSID and BINPERSID raise
+   * UnpicklingError: the load stops there. Default true: the VM goes on (fail closed).
+   */
+  persistentLoad?: boolean;
 }
 
 export type PickleEvent =
@@ -231,6 +238,9 @@ function track<T>(items: T[], item: T): void {
 /**
  * Runs one pickle starting at `start` until STOP, an error, or a limit. Never throws on input.
  */
+/** CPython's message when a stream uses a persistent id and the loader has no persistent_load. */
+const NO_PERSISTENT_LOAD = 'A load persistent id instruction was encountered, but no persistent_load function was specified';
+
 export function runPickle(data: Uint8Array, start = 0, options: RunOptions = {}): PickleRun {
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   const buffer = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
@@ -382,6 +392,9 @@ export function runPickle(data: Uint8Array, start = 0, options: RunOptions = {})
     return value;
   };
   const importGlobal = (module: string, name: string, opcode: GlobalValue['opcode']): GlobalValue => {
+    // find_class's `__import__` raises on a name that is not dot-separated identifiers, before importing anything
+    // (both unpicklers): the load stops here with no effect (a `.py` file opening `import torch` read as INST).
+    if (!isImportableModuleName(module)) throw new ParseError(`No module named '${module.slice(0, 80)}'`, opStart);
     effects = true;
     const value: GlobalValue = { kind: 'global', module, name, opcode, protocol, offset: opStart, opcodeIndex: opIndex };
     events.push({ type: 'global', value, module, name, opcode, offset: opStart, opcodeIndex: opIndex });
@@ -881,6 +894,7 @@ export function runPickle(data: Uint8Array, start = 0, options: RunOptions = {})
           // PERSID: an ASCII id handed to the loader's persistent_load (pickle.loads has none and raises; torch's
           // loaders assert a tuple). The VM goes on (fail closed) but this is no effect of its own.
           const line = readLine();
+          if (options.persistentLoad === false) throw new ParseError(NO_PERSISTENT_LOAD, opStart);
           const pid = { kind: 'str', value: latin1(line.subarray(0, Math.max(0, line.length - 1))) } as SymValue;
           events.push({ type: 'persid', pid, opcode: 'PERSID', offset: opStart, opcodeIndex: opIndex });
           push({ kind: 'persid', pid });
@@ -889,6 +903,7 @@ export function runPickle(data: Uint8Array, start = 0, options: RunOptions = {})
         case 0x51: {
           // BINPERSID: persistent_load(pid) of the loader (torch: storages).
           const pid = pop();
+          if (options.persistentLoad === false) throw new ParseError(NO_PERSISTENT_LOAD, opStart);
           effects = true;
           events.push({ type: 'persid', pid, opcode: 'BINPERSID', offset: opStart, opcodeIndex: opIndex });
           push({ kind: 'persid', pid });
