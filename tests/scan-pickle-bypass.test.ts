@@ -17,6 +17,8 @@ const FIXTURES = readdirSync(DIR).filter((name) => name.endsWith('.pkl'));
 const EXPECT: Record<string, { rule: string; severity?: 'critical' | 'high'; verdict?: 'incomplete' }> = {
   'module-prefix-allowlist-sklearn-import-module.pkl': { rule: 'MS-PKL-001', severity: 'critical' },
   'module-prefix-allowlist-torch-builtins-dotted.pkl': { rule: 'MS-PKL-001', severity: 'critical' },
+  'module-name-nul-frozen-global.pkl': { rule: 'MS-PKL-001', severity: 'critical' },
+  'module-name-nul-frozen-stack-global.pkl': { rule: 'MS-PKL-001', severity: 'critical' },
   'operand-decoding-string-escapes.pkl': { rule: 'MS-PKL-001', severity: 'critical' },
   'operand-decoding-unicode-escapes.pkl': { rule: 'MS-PKL-001', severity: 'critical' },
   'operand-decoding-memo-int-forms.pkl': { rule: 'MS-PKL-001', severity: 'critical' },

@@ -4,7 +4,7 @@
  * through CPython 3.11's C unpickler and its pure-Python one (fixtures/scripts/pickle-oracle/gen_vectors.py), with
  * what each imported, whether it reached STOP and what it returned.
  *
- * The VM must import exactly what either unpickler imports (no name decoded differently, none missed, none made
+ * The VM must import exactly what either unpickler imports (a module name that cannot be imported stops the load) (no name decoded differently, none missed, none made
  * up), reach STOP whenever either does, and return the value the C unpickler returns (pickle.py's when only it stops).
  */
 import { readFileSync } from 'node:fs';
@@ -13,6 +13,8 @@ import { runPickle, type SymValue } from '../packages/core/src/scan/pickle/vm.js
 
 interface Outcome {
   imports: [string, string][];
+  /** For each import, the module CPython's `__import__` really loaded when the vectors were made, or null. */
+  resolved: (string | null)[];
   stopped: boolean;
   value?: Encoded;
   error?: string;
@@ -83,7 +85,8 @@ function encode(value: SymValue): Encoded {
     case 'list':
       return { list: value.items.map(encode) };
     case 'global':
-      return { global: [value.module, value.name] };
+      // The marker records the name as find_class received it; the VM keeps that spelling beside what it loads.
+      return { global: [value.spelled ?? value.module, value.name] };
     default:
       return { other: value.kind };
   }
@@ -108,10 +111,21 @@ function normalise(value: Encoded | undefined): unknown {
  */
 const GOES_ON_WHERE_CPYTHON_STOPS = new Set(['STACK_GLOBAL global operand', 'STACK_GLOBAL call result operand']);
 
-/** What find_class receiving these arguments really imports: `__import__('')` raises before importing anything. */
-const realImports = (o: Outcome) => o.imports.filter(([module]) => module !== '').map(([m, n]) => `${m}.${n}`);
-/** Whether the real find_class would have let the stream reach STOP (an empty module or name raises). */
-const realStopped = (o: Outcome) => o.stopped && o.imports.every(([m, n]) => m !== '' && n !== '');
+/**
+ * Whether a module of this name may be imported on the victim's machine: CPython loaded it when the vectors were made
+ * (`resolved`, which also catches a frozen module reached by a NUL-suffixed name), or it is named by dot-separated
+ * identifiers, as every installed module is (`torch`, `copy_reg` under fix_imports). `__import__('')`, `' os'` or
+ * `'os\r'` raise before importing anything.
+ */
+const IDENTIFIERS =
+  /^[\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*(\.[\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*)*$/u;
+const mayImport = (o: Outcome, i: number) => o.resolved[i] !== null || IDENTIFIERS.test(o.imports[i][0]);
+/** The module a name loads: the frozen importer reads it as a C string, up to its first NUL. */
+const loaded = (module: string) => module.split('\0')[0];
+/** What find_class receiving these arguments really imports. */
+const realImports = (o: Outcome) => o.imports.flatMap(([m, n], i) => (m !== '' && mayImport(o, i) ? [`${loaded(m)}.${n}`] : []));
+/** Whether the real find_class would have let the stream reach STOP (an unimportable module or empty name raises). */
+const realStopped = (o: Outcome) => o.stopped && o.imports.every(([m, n], i) => m !== '' && n !== '' && mayImport(o, i));
 
 describe(`pickle VM against CPython ${python} (${vectors.length} vectors)`, () => {
   for (const vector of vectors) {

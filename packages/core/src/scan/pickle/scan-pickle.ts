@@ -587,6 +587,7 @@ async function judgeRun(
       module: target.module,
       name: target.name,
       use,
+      ...('spelled' in target.key && typeof target.key.spelled === 'string' ? { spelled: target.key.spelled } : {}),
       ...(c.name !== `${target.module}.${target.name}` ? { resolved: c.name } : {}),
       ...(c.why ? { why: c.why } : {}),
       ...(target.via ? { via: target.via } : {}),

@@ -37,7 +37,7 @@ import {
   parseMemoKeyLine,
   rawUnicodeEscapeDecode,
 } from './operands.js';
-import { isImportableModuleName } from './python-names.js';
+import { resolveModuleName } from './python-names.js';
 
 /** A global as find_class receives it (module and name decoded, before fix_imports). */
 export interface GlobalValue {
@@ -47,6 +47,8 @@ export interface GlobalValue {
   opcode: 'GLOBAL' | 'STACK_GLOBAL' | 'INST';
   /** Pickle protocol in force when it was imported (find_class applies fix_imports only below 3). */
   protocol: number;
+  /** The module name as the stream spells it, when `__import__` resolves it to another (`os\0` loads `os`). */
+  spelled?: string;
   offset: number;
   opcodeIndex: number;
 }
@@ -394,10 +396,21 @@ export function runPickle(data: Uint8Array, start = 0, options: RunOptions = {})
   const importGlobal = (module: string, name: string, opcode: GlobalValue['opcode']): GlobalValue => {
     // find_class's `__import__` raises on a name that is not dot-separated identifiers, before importing anything
     // (both unpicklers): the load stops here with no effect (a `.py` file opening `import torch` read as INST).
-    if (!isImportableModuleName(module)) throw new ParseError(`No module named '${module.slice(0, 80)}'`, opStart);
+    // A NUL-suffixed name of a frozen module loads that module (`os\0` is os): the global is the module it loads.
+    const resolved = resolveModuleName(module);
+    if (resolved === undefined) throw new ParseError(`No module named '${module.slice(0, 80)}'`, opStart);
     effects = true;
-    const value: GlobalValue = { kind: 'global', module, name, opcode, protocol, offset: opStart, opcodeIndex: opIndex };
-    events.push({ type: 'global', value, module, name, opcode, offset: opStart, opcodeIndex: opIndex });
+    const value: GlobalValue = {
+      kind: 'global',
+      module: resolved,
+      name,
+      opcode,
+      protocol,
+      offset: opStart,
+      opcodeIndex: opIndex,
+    };
+    if (resolved !== module) value.spelled = module;
+    events.push({ type: 'global', value, module: resolved, name, opcode, offset: opStart, opcodeIndex: opIndex });
     return value;
   };
   const call = (callee: SymValue, args: SymValue, opcode: CallValue['opcode'], kwargs?: SymValue): CallValue => {
