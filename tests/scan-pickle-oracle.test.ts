@@ -119,7 +119,7 @@ const GOES_ON_WHERE_CPYTHON_STOPS = new Set(['STACK_GLOBAL global operand', 'STA
  */
 const IDENTIFIERS =
   /^[\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*(\.[\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*)*$/u;
-const mayImport = (o: Outcome, i: number) => o.resolved[i] !== null || IDENTIFIERS.test(o.imports[i][0]);
+const mayImport = (o: Outcome, i: number) => o.resolved[i] !== null || IDENTIFIERS.test(o.imports[i]?.[0] ?? '');
 /** The module a name loads: the frozen importer reads it as a C string, up to its first NUL. */
 const loaded = (module: string) => module.split('\0')[0];
 /** What find_class receiving these arguments really imports. */
