@@ -12,8 +12,8 @@ What goes in (names are `module.qualname` as pickle writes them: the DEFINING mo
 - CALL: classes defined in the scanned packages (what pickle instantiates: NEWOBJ, REDUCE, copyreg._reconstructor;
   their __init__/__new__/__setstate__ only build the object), numpy/scipy ufuncs and numpy's public array functions,
   torch.nn.functional's functions, torch's tensor operations. Calling them with any arguments builds data.
-- DATA: other public functions of the scanned packages (metrics, kernels, losses stored as callbacks inside
-  estimators) and enum members (`Class.MEMBER`). Safe to reference; a load-time call of one is not proven safe.
+- DATA: other functions of the scanned packages, public or private (metrics, kernels, losses, scorers stored as
+  callbacks inside estimators), enum members (`Class.MEMBER`) and singletons pickled by reference (pandas' `NA`). Safe to reference; a load-time call of one is not proven safe.
 - Modules that do I/O, spawn processes, talk to the network, compile or import code, or exist for testing are not
   scanned at all (EXCLUDED_MODULES), and functions doing file I/O are removed by name (IO_FUNCTIONS).
 - ALIASES: attributes of the scanned modules that ARE a dangerous module or function (`torch.os` is `os`,
@@ -163,6 +163,17 @@ for modname, module in sorted(seen_modules.items()):
             if dangerous_module(obj.__name__):
                 aliases[f'{modname}.{attr}'] = obj.__name__
             continue
+        # Singletons pickled by reference (`__reduce__` returns their name: pandas' NA): data, found by pickle under
+        # their type's module.
+        if not (inspect.isclass(obj) or inspect.isfunction(obj) or inspect.isbuiltin(obj)):
+            try:
+                reduced = obj.__reduce__() if type(obj).__reduce__ is not object.__reduce__ else None
+            except Exception:  # noqa: BLE001 - objects that refuse pickling are not in pickles
+                reduced = None
+            home = getattr(obj, '__module__', None)
+            if isinstance(reduced, str) and reduced == attr and home == modname and not dangerous_module(modname):
+                add(data, modname, attr)
+                continue
         q = qual(obj)
         # (Cython enums report importlib._bootstrap as their module: not a re-export.)
         if q and q[0] != 'importlib._bootstrap' and (inspect.isfunction(obj) or inspect.isbuiltin(obj) or inspect.isclass(obj)) and dangerous_module(q[0]):
@@ -196,6 +207,9 @@ for modname, module in sorted(seen_modules.items()):
                 add(call, module_name, qualname)
                 continue
             if attr.startswith('_'):
+                # Private functions are stored as callbacks too (GridSearchCV's sklearn.metrics._scorer.
+                # _passthrough_scorer): safe to reference, never to call.
+                add(data, module_name, qualname)
                 continue
             pure = not STATE_MUTATOR.match(attr) and not any(part.startswith('_') for part in module_name.split('.')[1:]) and (
                 module_name.startswith('numpy')

@@ -804,224 +804,340 @@ export const GENERATED_CALL: Readonly<Record<string, string>> = {
 };
 
 export const GENERATED_DATA: Readonly<Record<string, string>> = {
-  'joblib.numpy_pickle': 'NumpyPickler NumpyUnpickler load_temporary_memmap',
+  'joblib.numpy_pickle': 'NumpyPickler NumpyUnpickler _unpickle load_temporary_memmap',
   'joblib.numpy_pickle_compat': 'ZipNumpyUnpickler asbytes hex_str load_compatibility read_zfile write_zfile',
   numpy:
-    'AxisError ComplexWarning ModuleDeprecationWarning RankWarning TooHardError VisibleDeprecationWarning _CopyMode.ALWAYS _CopyMode.IF_NEEDED _CopyMode.NEVER set_numeric_ops seterr seterrobj',
+    'AxisError ComplexWarning ModuleDeprecationWarning RankWarning TooHardError VisibleDeprecationWarning _CopyMode.ALWAYS _CopyMode.IF_NEEDED _CopyMode.NEVER _get_promotion_state _no_nep50_warning _pyinstaller_hooks_dir _set_promotion_state set_numeric_ops seterr seterrobj',
   'numpy.__config__': 'get_info show',
+  'numpy._pytesttester': '_show_numpy_info',
   'numpy._version': 'get_versions',
+  'numpy.core': '_DType_reconstruct _ufunc_reconstruct',
   'numpy.core._add_newdocs': 'refer_to_array_attribute',
-  'numpy.core._add_newdocs_scalars': 'add_newdoc_for_scalar_type numeric_type_aliases',
-  'numpy.core._dtype_ctypes': 'dtype_from_ctypes_type',
+  'numpy.core._add_newdocs_scalars': '_get_platform_and_machine add_newdoc_for_scalar_type numeric_type_aliases',
+  'numpy.core._asarray': '_require_dispatcher',
+  'numpy.core._dtype':
+    '_aligned_offset _byte_order_str _construction_repr _datetime_metadata_str _is_packed _isunsized _kind_name _name_get _name_includes_bit_suffix _scalar_str _struct_dict_str _struct_list_str _struct_str _subarray_str _unpack_field',
+  'numpy.core._dtype_ctypes':
+    '_from_ctypes_array _from_ctypes_scalar _from_ctypes_structure _from_ctypes_union dtype_from_ctypes_type',
   'numpy.core._exceptions':
-    'UFuncTypeError _ArrayMemoryError _UFuncBinaryResolutionError _UFuncCastingError _UFuncInputCastingError _UFuncNoLoopError _UFuncOutputCastingError',
+    'UFuncTypeError _ArrayMemoryError _UFuncBinaryResolutionError _UFuncCastingError _UFuncInputCastingError _UFuncNoLoopError _UFuncOutputCastingError _display_as_base _unpack_tuple',
+  'numpy.core._methods':
+    '_all _amax _amin _any _clip _clip_dep_invoke_with_casting _clip_dep_is_byte_swapped _clip_dep_is_scalar_nan _count_reduce_items _dump _dumps _mean _prod _ptp _std _sum _var',
   'numpy.core._multiarray_tests':
     'IsPythonScalar argparse_example_function array_indexing corrupt_or_fix_bufferinfo create_custom_field_dtype extint_add_128 extint_ceildiv_128_64 extint_divmod_128_64 extint_floordiv_128_64 extint_gt_128 extint_mul_64_64 extint_neg_128 extint_safe_binop extint_shl_128 extint_shr_128 extint_sub_128 extint_to_128 extint_to_64 format_float_OSprintf_g fromstring_null_term_c_api get_all_cast_information get_buffer_info get_c_wrapping_array get_fpu_mode get_struct_alignments getset_numericops identityhash_tester incref_elide incref_elide_l internal_overlap npy_abuse_writebackifcopy npy_cabs npy_cabsf npy_cabsl npy_carg npy_cargf npy_cargl npy_char_deprecation npy_cosh npy_coshf npy_coshl npy_create_writebackifcopy npy_discard npy_ensurenocopy npy_log10 npy_log10f npy_log10l npy_pyarrayas1d_deprecation npy_pyarrayas2d_deprecation npy_resolve npy_sinh npy_sinhf npy_sinhl npy_tan npy_tanf npy_tanh npy_tanhf npy_tanhl npy_tanl run_byteorder_converter run_casting_converter run_clipmode_converter run_intp_converter run_order_converter run_scalar_intp_converter run_scalar_intp_from_sequence run_searchside_converter run_selectkind_converter run_sortkind_converter solve_diophantine test_as_c_array test_inplace_increment test_nditer_too_large test_neighborhood_iterator test_neighborhood_iterator_oob test_pydatamem_seteventhook_end test_pydatamem_seteventhook_start',
   'numpy.core._multiarray_umath':
-    'add_docstring bincount busday_count busday_offset c_einsum can_cast compare_chararrays concatenate copyto correlate correlate2 count_nonzero datetime_as_string dot dragon4_positional dragon4_scientific empty_like fastCopyAndTranspose format_longfloat get_handler_name get_handler_version implement_array_function inner interp interp_complex is_busday lexsort min_scalar_type normalize_axis_index packbits putmask ravel_multi_index result_type set_datetimeparse_function set_legacy_print_mode set_typeDict shares_memory unpackbits unravel_index vdot where',
+    '_add_newdoc_ufunc _discover_array_parameters _get_castingimpl _get_experimental_dtype_api _get_implementing_args _get_madvise_hugepage _get_ndarray_c_version _get_sfloat_dtype _insert _load_from_filelike _monotonicity _reload_guard _set_madvise_hugepage _vec_string add_docstring bincount busday_count busday_offset c_einsum can_cast compare_chararrays concatenate copyto correlate correlate2 count_nonzero datetime_as_string dot dragon4_positional dragon4_scientific empty_like fastCopyAndTranspose format_longfloat get_handler_name get_handler_version implement_array_function inner interp interp_complex is_busday lexsort min_scalar_type normalize_axis_index packbits putmask ravel_multi_index result_type set_datetimeparse_function set_legacy_print_mode set_typeDict shares_memory unpackbits unravel_index vdot where',
   'numpy.core._simd': 'clear_floatstatus get_floatstatus',
   'numpy.core._string_helpers': 'english_capitalize english_lower english_upper',
   'numpy.core._struct_ufunc_tests': 'register_fail',
-  'numpy.core._type_aliases': 'bitname',
+  'numpy.core._type_aliases':
+    '_add_aliases _add_array_type _add_integer_aliases _add_types _bits_of _set_array_types _set_up_aliases bitname',
+  'numpy.core._ufunc_config': '_setdef',
   'numpy.core._umath_tests': 'test_dispatch test_signature',
-  'numpy.core.function_base': 'add_newdoc',
+  'numpy.core.arrayprint':
+    '_array2string _array2string_dispatcher _array_repr_dispatcher _array_repr_implementation _array_str_dispatcher _array_str_implementation _extendLine _extendLine_pretty _formatArray _get_format_function _get_formatdict _get_legacy_print_mode _guarded_repr_or_str _leading_trailing _make_options_dict _none_or_positive_arg _object_format _recursive_guard _void_scalar_repr array2string',
+  'numpy.core.defchararray':
+    '_binary_op_dispatcher _center_dispatcher _clean_args _code_dispatcher _count_dispatcher _endswith_dispatcher _expandtabs_dispatcher _get_num_chars _join_dispatcher _just_dispatcher _mod_dispatcher _multiply_dispatcher _partition_dispatcher _replace_dispatcher _split_dispatcher _splitlines_dispatcher _startswith_dispatcher _strip_dispatcher _to_string_or_unicode_array _translate_dispatcher _unary_op_dispatcher _use_unicode _zfill_dispatcher',
+  'numpy.core.einsumfunc':
+    '_can_dot _compute_size_by_dict _einsum_dispatcher _einsum_path_dispatcher _find_contraction _flop_count _greedy_path _optimal_path _parse_einsum_input _parse_possible_contraction _update_other_results',
+  'numpy.core.fromnumeric':
+    '_all_dispatcher _amax_dispatcher _amin_dispatcher _any_dispatcher _argmax_dispatcher _argmin_dispatcher _argpartition_dispatcher _argsort_dispatcher _around_dispatcher _choose_dispatcher _clip_dispatcher _compress_dispatcher _cumprod_dispatcher _cumsum_dispatcher _diagonal_dispatcher _mean_dispatcher _ndim_dispatcher _nonzero_dispatcher _partition_dispatcher _prod_dispatcher _ptp_dispatcher _put_dispatcher _ravel_dispatcher _repeat_dispatcher _reshape_dispatcher _resize_dispatcher _searchsorted_dispatcher _shape_dispatcher _size_dispatcher _sort_dispatcher _squeeze_dispatcher _std_dispatcher _sum_dispatcher _swapaxes_dispatcher _take_dispatcher _trace_dispatcher _transpose_dispatcher _var_dispatcher _wrapfunc _wrapit _wrapreduction',
+  'numpy.core.function_base':
+    '_add_docstring _geomspace_dispatcher _linspace_dispatcher _logspace_dispatcher _needs_add_docstring add_newdoc',
+  'numpy.core.getlimits': '_discovered_machar _fr0 _fr1 _get_machar _register_known_types _register_type',
+  'numpy.core.multiarray': '_reconstruct',
+  'numpy.core.numeric':
+    '_allclose_dispatcher _argwhere_dispatcher _array_equal_dispatcher _array_equiv_dispatcher _convolve_dispatcher _correlate_dispatcher _count_nonzero_dispatcher _cross_dispatcher _flatnonzero_dispatcher _frombuffer _fromfunction_dispatcher _full_dispatcher _full_like_dispatcher _identity_dispatcher _isclose_dispatcher _maketup _moveaxis_dispatcher _ones_dispatcher _ones_like_dispatcher _outer_dispatcher _roll_dispatcher _rollaxis_dispatcher _tensordot_dispatcher _zeros_like_dispatcher',
+  'numpy.core.numerictypes': '_can_coerce_all _construct_lookups _find_common_coerce _register_types _scalar_type_key',
   'numpy.core.overrides': 'array_function_dispatch array_function_from_dispatcher set_array_function_like_doc set_module',
+  'numpy.core.records': '_deprecate_shape_0_as_None',
+  'numpy.core.shape_base':
+    '_accumulate _arrays_for_stack_dispatcher _atleast_1d_dispatcher _atleast_2d_dispatcher _atleast_3d_dispatcher _atleast_nd _block _block_check_depths_match _block_concatenate _block_dispatcher _block_format_index _block_info_recursion _block_setup _block_slicing _concatenate_shapes _stack_dispatcher _vhstack_dispatcher',
   'numpy.dual': 'register_func restore_all restore_func',
+  'numpy.fft._pocketfft':
+    '_cook_nd_args _fft_dispatcher _fftn_dispatcher _get_backward_norm _get_forward_norm _raw_fft _raw_fftnd _swap_direction',
   'numpy.fft._pocketfft_internal': 'execute',
-  'numpy.lib._iotools': 'ConversionWarning ConverterError ConverterLockError easy_dtype flatten_dtype has_nested_fields str2bool',
-  'numpy.lib.function_base': 'disp',
+  'numpy.fft.helper': '_fftshift_dispatcher',
+  'numpy.lib._iotools':
+    'ConversionWarning ConverterError ConverterLockError _decode_line _is_bytes_like _is_string_like easy_dtype flatten_dtype has_nested_fields str2bool',
+  'numpy.lib.arraypad':
+    '_as_pairs _get_edges _get_linear_ramps _get_stats _pad_dispatcher _pad_simple _round_if_needed _set_pad_area _set_reflect_both _set_wrap_both _slice_at_axis _view_roi',
+  'numpy.lib.arraysetops':
+    '_ediff1d_dispatcher _in1d_dispatcher _intersect1d_dispatcher _isin_dispatcher _setdiff1d_dispatcher _setxor1d_dispatcher _union1d_dispatcher _unique1d _unique_dispatcher _unpack_tuple',
+  'numpy.lib.function_base':
+    '_angle_dispatcher _append_dispatcher _average_dispatcher _calculate_shapes _chbevl _check_interpolation_as_method _closest_observation _compute_virtual_index _copy_dispatcher _corrcoef_dispatcher _cov_dispatcher _create_arrays _delete_dispatcher _diff_dispatcher _digitize_dispatcher _discret_interpolation_to_boundaries _extract_dispatcher _flip_dispatcher _get_gamma _get_gamma_mask _get_indexes _gradient_dispatcher _i0_1 _i0_2 _i0_dispatcher _insert_dispatcher _interp_dispatcher _inverted_cdf _lerp _median _median_dispatcher _meshgrid_dispatcher _msort_dispatcher _parse_gufunc_signature _parse_input_dimensions _percentile_dispatcher _piecewise_dispatcher _place_dispatcher _quantile _quantile_dispatcher _quantile_is_valid _quantile_unchecked _quantile_ureduce_func _rot90_dispatcher _select_dispatcher _sinc_dispatcher _sort_complex _trapz_dispatcher _trim_zeros _unwrap_dispatcher _update_dim_sizes _ureduce disp',
+  'numpy.lib.histograms':
+    '_get_bin_edges _get_outer_edges _hist_bin_auto _hist_bin_doane _hist_bin_fd _hist_bin_rice _hist_bin_scott _hist_bin_sqrt _hist_bin_stone _hist_bin_sturges _histogram_bin_edges_dispatcher _histogram_dispatcher _histogramdd_dispatcher _ptp _ravel_and_check_weights _search_sorted_inclusive _unsigned_subtract',
+  'numpy.lib.index_tricks': '_diag_indices_from _fill_diagonal_dispatcher _ix__dispatcher',
+  'numpy.lib.mixins':
+    '_binary_method _disables_array_ufunc _inplace_binary_method _numeric_methods _reflected_binary_method _unary_method',
+  'numpy.lib.nanfunctions':
+    '_copyto _divide_by_count _nan_mask _nanargmax_dispatcher _nanargmin_dispatcher _nancumprod_dispatcher _nancumsum_dispatcher _nanmax_dispatcher _nanmean_dispatcher _nanmedian _nanmedian1d _nanmedian_dispatcher _nanmedian_small _nanmin_dispatcher _nanpercentile_dispatcher _nanprod_dispatcher _nanquantile_1d _nanquantile_dispatcher _nanquantile_unchecked _nanquantile_ureduce_func _nanstd_dispatcher _nansum_dispatcher _nanvar_dispatcher _remove_nan_1d _replace_nan',
+  'numpy.lib.polynomial':
+    '_binary_op_dispatcher _poly_dispatcher _polyder_dispatcher _polydiv_dispatcher _polyfit_dispatcher _polyint_dispatcher _polyval_dispatcher _raise_power _roots_dispatcher',
+  'numpy.lib.scimath':
+    '_fix_int_lt_zero _fix_real_abs_gt_1 _fix_real_lt_zero _logn_dispatcher _power_dispatcher _tocomplex _unary_dispatcher',
+  'numpy.lib.shape_base':
+    '_apply_along_axis_dispatcher _apply_over_axes_dispatcher _array_split_dispatcher _column_stack_dispatcher _dstack_dispatcher _expand_dims_dispatcher _hvdsplit_dispatcher _kron_dispatcher _make_along_axis_idx _put_along_axis_dispatcher _replace_zero_by_x_arrays _split_dispatcher _take_along_axis_dispatcher _tile_dispatcher',
+  'numpy.lib.stride_tricks':
+    '_broadcast_arrays_dispatcher _broadcast_shape _broadcast_to _broadcast_to_dispatcher _maybe_view_as_subclass _sliding_window_view_dispatcher',
+  'numpy.lib.twodim_base':
+    '_diag_dispatcher _eye_dispatcher _flip_dispatcher _histogram2d_dispatcher _min_int _tri_dispatcher _trilu_dispatcher _trilu_indices_form_dispatcher _vander_dispatcher',
+  'numpy.lib.type_check':
+    '_asfarray_dispatcher _common_type_dispatcher _getmaxmin _imag_dispatcher _is_type_dispatcher _nan_to_num_dispatcher _real_dispatcher _real_if_close_dispatcher',
+  'numpy.lib.ufunclike': '_deprecate_out_named_y _dispatcher _fix_and_maybe_deprecate_out_named_y _fix_out_named_y',
   'numpy.linalg': 'LinAlgError',
-  'numpy.ma.core': 'MAError MaskError MaskedArrayFutureWarning set_fill_value',
+  'numpy.linalg.linalg':
+    '_assert_2d _assert_finite _assert_stacked_2d _assert_stacked_square _commonType _complexType _cond_dispatcher _convertarray _eigvalsh_dispatcher _is_empty_2d _lstsq_dispatcher _makearray _matrix_power_dispatcher _matrix_rank_dispatcher _multi_dot _multi_dot_matrix_chain_order _multi_dot_three _multi_svd_norm _multidot_dispatcher _norm_dispatcher _pinv_dispatcher _qr_dispatcher _raise_linalgerror_eigenvalues_nonconvergence _raise_linalgerror_lstsq _raise_linalgerror_nonposdef _raise_linalgerror_qr _raise_linalgerror_singular _raise_linalgerror_svd_nonconvergence _realType _solve_dispatcher _svd_dispatcher _tensorinv_dispatcher _tensorsolve_dispatcher _to_native_byte_order _unary_dispatcher',
+  'numpy.ma.core':
+    'MAError MaskError MaskedArrayFutureWarning _arraymethod _check_fill_value _check_mask_axis _convolve_or_correlate _deprecate_argsort_axis _extremum_fill_value _get_dtype_of _mareconstruct _recursive_fill_value _recursive_filled _recursive_mask_or _recursive_printoption _recursive_set_fill_value _replace_dtype_fields _replace_dtype_fields_recursive _shrink_mask set_fill_value',
+  'numpy.ma.extras': '_covhelper _ezclump _median',
+  'numpy.ma.mrecords': '_checknames _get_fieldmask _guessvartypes _mrreconstruct',
+  'numpy.ma.testutils': '_assert_equal_on_sequences',
+  'numpy.matrixlib.defmatrix': '_convert_from_string _from_string',
   'numpy.polynomial': 'set_default_printstyle',
-  'numpy.polynomial.polyutils': 'RankWarning',
+  'numpy.polynomial.chebyshev': '_cseries_to_zseries _zseries_der _zseries_div _zseries_int _zseries_mul _zseries_to_cseries',
+  'numpy.polynomial.hermite': '_normed_hermite_n',
+  'numpy.polynomial.hermite_e': '_normed_hermite_e_n',
+  'numpy.polynomial.polyutils':
+    'RankWarning _add _deprecate_as_int _div _fit _fromroots _gridnd _nth_slice _pow _sub _valnd _vander_nd _vander_nd_flat',
   'numpy.random._generator': 'default_rng',
+  'numpy.random.bit_generator': '_coerce_to_uint32_array _int_to_uint32_array',
   'numpy.random.mtrand': 'set_bit_generator',
   'pandas._libs.algos':
-    'ensure_float64 ensure_int16 ensure_int32 ensure_int64 ensure_int8 ensure_object ensure_platform_int ensure_uint64 groupsort_indexer is_lexsorted nancorr nancorr_spearman take_1d_bool_bool take_1d_bool_object take_1d_float32_float32 take_1d_float32_float64 take_1d_float64_float64 take_1d_int16_float64 take_1d_int16_int16 take_1d_int16_int32 take_1d_int16_int64 take_1d_int32_float64 take_1d_int32_int32 take_1d_int32_int64 take_1d_int64_float64 take_1d_int64_int64 take_1d_int8_float64 take_1d_int8_int32 take_1d_int8_int64 take_1d_int8_int8 take_1d_object_object take_2d_axis0_bool_bool take_2d_axis0_bool_object take_2d_axis0_float32_float32 take_2d_axis0_float32_float64 take_2d_axis0_float64_float64 take_2d_axis0_int16_float64 take_2d_axis0_int16_int16 take_2d_axis0_int16_int32 take_2d_axis0_int16_int64 take_2d_axis0_int32_float64 take_2d_axis0_int32_int32 take_2d_axis0_int32_int64 take_2d_axis0_int64_float64 take_2d_axis0_int64_int64 take_2d_axis0_int8_float64 take_2d_axis0_int8_int32 take_2d_axis0_int8_int64 take_2d_axis0_int8_int8 take_2d_axis0_object_object take_2d_axis1_bool_bool take_2d_axis1_bool_object take_2d_axis1_float32_float32 take_2d_axis1_float32_float64 take_2d_axis1_float64_float64 take_2d_axis1_int16_float64 take_2d_axis1_int16_int16 take_2d_axis1_int16_int32 take_2d_axis1_int16_int64 take_2d_axis1_int32_float64 take_2d_axis1_int32_int32 take_2d_axis1_int32_int64 take_2d_axis1_int64_float64 take_2d_axis1_int64_int64 take_2d_axis1_int8_float64 take_2d_axis1_int8_int32 take_2d_axis1_int8_int64 take_2d_axis1_int8_int8 take_2d_axis1_object_object take_2d_multi_bool_bool take_2d_multi_bool_object take_2d_multi_float32_float32 take_2d_multi_float32_float64 take_2d_multi_float64_float64 take_2d_multi_int16_float64 take_2d_multi_int16_int16 take_2d_multi_int16_int32 take_2d_multi_int16_int64 take_2d_multi_int32_float64 take_2d_multi_int32_int32 take_2d_multi_int32_int64 take_2d_multi_int64_float64 take_2d_multi_int64_int64 take_2d_multi_int8_float64 take_2d_multi_int8_int32 take_2d_multi_int8_int64 take_2d_multi_int8_int8 take_2d_multi_object_object unique_deltas validate_limit',
-  'pandas._libs.groupby': 'group_any_all group_cumprod_float64 group_fillna_indexer group_median_float64 group_shift_indexer',
+    'backfill backfill_2d_inplace backfill_inplace diff_2d ensure_float64 ensure_int16 ensure_int32 ensure_int64 ensure_int8 ensure_object ensure_platform_int ensure_uint64 groupsort_indexer is_lexsorted is_monotonic kth_smallest nancorr nancorr_spearman pad pad_2d_inplace pad_inplace rank_1d rank_2d take_1d_bool_bool take_1d_bool_object take_1d_float32_float32 take_1d_float32_float64 take_1d_float64_float64 take_1d_int16_float64 take_1d_int16_int16 take_1d_int16_int32 take_1d_int16_int64 take_1d_int32_float64 take_1d_int32_int32 take_1d_int32_int64 take_1d_int64_float64 take_1d_int64_int64 take_1d_int8_float64 take_1d_int8_int32 take_1d_int8_int64 take_1d_int8_int8 take_1d_object_object take_2d_axis0_bool_bool take_2d_axis0_bool_object take_2d_axis0_float32_float32 take_2d_axis0_float32_float64 take_2d_axis0_float64_float64 take_2d_axis0_int16_float64 take_2d_axis0_int16_int16 take_2d_axis0_int16_int32 take_2d_axis0_int16_int64 take_2d_axis0_int32_float64 take_2d_axis0_int32_int32 take_2d_axis0_int32_int64 take_2d_axis0_int64_float64 take_2d_axis0_int64_int64 take_2d_axis0_int8_float64 take_2d_axis0_int8_int32 take_2d_axis0_int8_int64 take_2d_axis0_int8_int8 take_2d_axis0_object_object take_2d_axis1_bool_bool take_2d_axis1_bool_object take_2d_axis1_float32_float32 take_2d_axis1_float32_float64 take_2d_axis1_float64_float64 take_2d_axis1_int16_float64 take_2d_axis1_int16_int16 take_2d_axis1_int16_int32 take_2d_axis1_int16_int64 take_2d_axis1_int32_float64 take_2d_axis1_int32_int32 take_2d_axis1_int32_int64 take_2d_axis1_int64_float64 take_2d_axis1_int64_int64 take_2d_axis1_int8_float64 take_2d_axis1_int8_int32 take_2d_axis1_int8_int64 take_2d_axis1_int8_int8 take_2d_axis1_object_object take_2d_multi_bool_bool take_2d_multi_bool_object take_2d_multi_float32_float32 take_2d_multi_float32_float64 take_2d_multi_float64_float64 take_2d_multi_int16_float64 take_2d_multi_int16_int16 take_2d_multi_int16_int32 take_2d_multi_int16_int64 take_2d_multi_int32_float64 take_2d_multi_int32_int32 take_2d_multi_int32_int64 take_2d_multi_int64_float64 take_2d_multi_int64_int64 take_2d_multi_int8_float64 take_2d_multi_int8_int32 take_2d_multi_int8_int64 take_2d_multi_int8_int8 take_2d_multi_object_object unique_deltas validate_limit',
+  'pandas._libs.groupby':
+    'group_any_all group_cummax group_cummin group_cumprod_float64 group_cumsum group_fillna_indexer group_last group_max group_mean group_median_float64 group_min group_nth group_ohlc group_prod group_quantile group_rank group_shift_indexer group_sum group_var',
   'pandas._libs.hashing': 'hash_object_array',
-  'pandas._libs.hashtable': '_unique_label_indices_int64 get_hashtable_trace_domain object_hash objects_are_equal',
-  'pandas._libs.internals': 'get_blkno_indexers get_blkno_placements slice_len update_blklocs_and_blknos',
+  'pandas._libs.hashtable':
+    '_unique_label_indices_int32 _unique_label_indices_int64 duplicated get_hashtable_trace_domain ismember mode object_hash objects_are_equal value_count',
+  'pandas._libs.internals': '_unpickle_block get_blkno_indexers get_blkno_placements slice_len update_blklocs_and_blknos',
   'pandas._libs.interval': 'intervals_to_interval_bounds',
-  'pandas._libs.join': 'ffill_indexer full_outer_join inner_join left_outer_join',
+  'pandas._libs.join':
+    'asof_join_backward_on_X_by_Y asof_join_forward_on_X_by_Y asof_join_nearest_on_X_by_Y ffill_indexer full_outer_join inner_join inner_join_indexer left_join_indexer left_join_indexer_unique left_outer_join outer_join_indexer',
   'pandas._libs.json': 'decode encode',
   'pandas._libs.lib':
-    '_NoDefault.no_default array_equivalent_object count_level_2d dicts_to_array dtypes_all_equal ensure_string_array eq_NA_compat fast_multiget fast_unique_multiple fast_unique_multiple_list fast_unique_multiple_list_gen fast_zip generate_bins_dt64 generate_slices get_level_sorter get_reverse_indexer indices_fast infer_datetimelike_array infer_dtype is_all_arraylike is_bool is_bool_array is_bool_list is_complex is_date_array is_datetime64_array is_datetime_array is_datetime_with_singletz_array is_decimal is_float is_float_array is_integer is_integer_array is_interval is_interval_array is_iterator is_list_like is_period is_scalar is_string_array is_time_array is_timedelta_or_timedelta64_array item_from_zerodim map_infer map_infer_mask maybe_booleans_to_slice maybe_convert_numeric maybe_convert_objects maybe_indices_to_slice memory_usage_of_objects to_object_array to_object_array_tuples tuples_to_object_array',
-  'pandas._libs.missing': 'checknull is_float_nan is_matching_na is_numeric_na isnaobj isnaobj2d isneginf_scalar isposinf_scalar',
+    '_NoDefault.no_default array_equivalent_object convert_nans_to_NA count_level_2d dicts_to_array dtypes_all_equal ensure_string_array eq_NA_compat fast_multiget fast_unique_multiple fast_unique_multiple_list fast_unique_multiple_list_gen fast_zip generate_bins_dt64 generate_slices get_level_sorter get_reverse_indexer has_infs indices_fast infer_datetimelike_array infer_dtype is_all_arraylike is_bool is_bool_array is_bool_list is_complex is_date_array is_datetime64_array is_datetime_array is_datetime_with_singletz_array is_decimal is_float is_float_array is_integer is_integer_array is_interval is_interval_array is_iterator is_list_like is_period is_scalar is_string_array is_time_array is_timedelta_or_timedelta64_array item_from_zerodim map_infer map_infer_mask maybe_booleans_to_slice maybe_convert_numeric maybe_convert_objects maybe_indices_to_slice memory_usage_of_objects to_object_array to_object_array_tuples tuples_to_object_array',
+  'pandas._libs.missing':
+    'NA _create_binary_propagating_op _create_unary_propagating_op checknull is_float_nan is_matching_na is_numeric_na isnaobj isnaobj2d isneginf_scalar isposinf_scalar',
   'pandas._libs.ops': 'maybe_convert_bool scalar_binop scalar_compare vec_binop vec_compare',
   'pandas._libs.ops_dispatch': 'maybe_dispatch_ufunc_to_dunder_op',
-  'pandas._libs.parsers': 'sanitize_objects',
+  'pandas._libs.parsers': '_compute_na_values _ensure_encoded _maybe_upcast sanitize_objects',
   'pandas._libs.reduction': 'check_result_array extract_result',
-  'pandas._libs.reshape': 'explode',
+  'pandas._libs.reshape': 'explode unstack',
   'pandas._libs.sparse':
     'get_blocks make_mask_object_ndarray sparse_add_float64 sparse_add_int64 sparse_and_int64 sparse_and_uint8 sparse_div_float64 sparse_div_int64 sparse_eq_float64 sparse_eq_int64 sparse_floordiv_float64 sparse_floordiv_int64 sparse_ge_float64 sparse_ge_int64 sparse_gt_float64 sparse_gt_int64 sparse_le_float64 sparse_le_int64 sparse_lt_float64 sparse_lt_int64 sparse_mod_float64 sparse_mod_int64 sparse_mul_float64 sparse_mul_int64 sparse_ne_float64 sparse_ne_int64 sparse_or_int64 sparse_or_uint8 sparse_pow_float64 sparse_pow_int64 sparse_sub_float64 sparse_sub_int64 sparse_truediv_float64 sparse_truediv_int64 sparse_xor_int64 sparse_xor_uint8',
-  'pandas._libs.tslib': 'array_to_datetime array_with_unit_to_datetime format_array_from_datetime',
+  'pandas._libs.tslib': '_test_parse_iso8601 array_to_datetime array_with_unit_to_datetime format_array_from_datetime',
   'pandas._libs.tslibs.ccalendar':
     'get_day_of_year get_days_in_month get_firstbday get_iso_calendar get_lastbday get_week_of_year',
   'pandas._libs.tslibs.conversion': 'localize_pydatetime precision_from_unit',
   'pandas._libs.tslibs.dtypes':
     'FreqGroup.FR_ANN FreqGroup.FR_BUS FreqGroup.FR_DAY FreqGroup.FR_HR FreqGroup.FR_MIN FreqGroup.FR_MS FreqGroup.FR_MTH FreqGroup.FR_NS FreqGroup.FR_QTR FreqGroup.FR_SEC FreqGroup.FR_UND FreqGroup.FR_US FreqGroup.FR_WK NpyDatetimeUnit.NPY_FR_D NpyDatetimeUnit.NPY_FR_GENERIC NpyDatetimeUnit.NPY_FR_M NpyDatetimeUnit.NPY_FR_W NpyDatetimeUnit.NPY_FR_Y NpyDatetimeUnit.NPY_FR_as NpyDatetimeUnit.NPY_FR_fs NpyDatetimeUnit.NPY_FR_h NpyDatetimeUnit.NPY_FR_m NpyDatetimeUnit.NPY_FR_ms NpyDatetimeUnit.NPY_FR_ns NpyDatetimeUnit.NPY_FR_ps NpyDatetimeUnit.NPY_FR_s NpyDatetimeUnit.NPY_FR_us Resolution.RESO_DAY Resolution.RESO_HR Resolution.RESO_MIN Resolution.RESO_MS Resolution.RESO_MTH Resolution.RESO_NS Resolution.RESO_QTR Resolution.RESO_SEC Resolution.RESO_US Resolution.RESO_YR is_supported_unit npy_unit_to_abbrev periods_per_day periods_per_second',
   'pandas._libs.tslibs.fields':
-    'build_field_sarray build_isocalendar_sarray get_date_field get_date_name_field get_start_end_field get_timedelta_field isleapyear_arr month_position_check round_nsint64',
+    '_get_locale_names build_field_sarray build_isocalendar_sarray get_date_field get_date_name_field get_start_end_field get_timedelta_field isleapyear_arr month_position_check round_nsint64',
+  'pandas._libs.tslibs.nattype': '_make_error_func _make_nan_func _make_nat_func',
   'pandas._libs.tslibs.np_datetime':
     'OutOfBoundsDatetime OutOfBoundsTimedelta astype_overflowsafe compare_mismatched_resolutions is_unitless py_get_unit_from_dtype py_td64_to_tdstruct',
   'pandas._libs.tslibs.offsets':
-    'ApplyTypeError OffsetMeta apply_array_wraps apply_wrapper_core apply_wraps delta_to_tick roll_convention roll_qtrday shift_month shift_months to_offset',
+    'ApplyTypeError OffsetMeta _get_offset apply_array_wraps apply_wrapper_core apply_wraps delta_to_tick roll_convention roll_qtrday shift_month shift_months to_offset',
   'pandas._libs.tslibs.parsing':
-    'DateParseError concat_date_cols format_is_iso get_rule_month guess_datetime_format parse_datetime_string parse_time_string quarter_to_myear try_parse_date_and_time try_parse_dates try_parse_datetime_components try_parse_year_month_day',
+    'DateParseError _does_string_look_like_datetime concat_date_cols format_is_iso get_rule_month guess_datetime_format parse_datetime_string parse_time_string quarter_to_myear try_parse_date_and_time try_parse_dates try_parse_datetime_components try_parse_year_month_day',
   'pandas._libs.tslibs.period':
     'IncompatibleFrequency extract_freq extract_ordinals freq_to_dtype_code from_ordinals get_period_field_arr period_asfreq period_asfreq_arr period_ordinal periodarr_to_dt64arr validate_end_alias',
   'pandas._libs.tslibs.strptime': 'array_strptime',
-  'pandas._libs.tslibs.timedeltas': 'array_to_timedelta64 delta_to_nanoseconds ints_to_pytimedelta parse_timedelta_unit',
-  'pandas._libs.tslibs.timestamps': 'integer_op_not_supported',
-  'pandas._libs.tslibs.timezones': 'get_timezone infer_tzinfo is_fixed_offset is_utc maybe_get_tz tz_compare tz_standardize',
+  'pandas._libs.tslibs.timedeltas':
+    '_binary_op_method_timedeltalike _op_unary_method _timedelta_unpickle array_to_timedelta64 delta_to_nanoseconds ints_to_pytimedelta parse_timedelta_unit',
+  'pandas._libs.tslibs.timestamps': '_unpickle_timestamp integer_op_not_supported',
+  'pandas._libs.tslibs.timezones':
+    '_p_tz_cache_key get_timezone infer_tzinfo is_fixed_offset is_utc maybe_get_tz tz_compare tz_standardize',
   'pandas._libs.tslibs.tzconversion': 'tz_convert_from_utc_single tz_localize_to_utc',
   'pandas._libs.tslibs.vectorized':
     'dt64arr_to_periodarr get_resolution ints_to_pydatetime is_date_array_normalized normalize_i8_timestamps tz_convert_from_utc',
   'pandas._libs.window.aggregations':
     'ewm ewmcov roll_apply roll_kurt roll_max roll_mean roll_median_c roll_min roll_quantile roll_rank roll_skew roll_sum roll_var roll_weighted_mean roll_weighted_sum roll_weighted_var',
   'pandas._libs.window.indexers': 'calculate_variable_window_bounds',
-  'pandas._libs.writers': 'convert_json_to_lines string_array_replace_from_nan_rep word_len write_csv_rows',
-  'pandas.core.accessor': 'delegate_names register_dataframe_accessor register_index_accessor register_series_accessor',
+  'pandas._libs.writers': 'convert_json_to_lines max_len_string_array string_array_replace_from_nan_rep word_len write_csv_rows',
+  'pandas._typing': 'AnyStr_con AnyStr_cov F HashableT IntStrT NDFrameT NumpyIndexT T',
+  'pandas.core._numba.executor': 'generate_shared_aggregator',
+  'pandas.core.accessor':
+    '_register_accessor delegate_names register_dataframe_accessor register_index_accessor register_series_accessor',
   'pandas.core.algorithms':
-    'checked_add_with_arr diff duplicated factorize factorize_array isin mode rank resolve_na_sentinel safe_sort searchsorted take union_with_duplicates unique unique_with_mask value_counts value_counts_arraylike',
+    '_check_object_for_strings _ensure_arraylike _ensure_data _get_hashtable_algo _re_wrap_factorize _reconstruct_data _sort_mixed _sort_tuples checked_add_with_arr diff duplicated factorize factorize_array isin mode rank resolve_na_sentinel safe_sort searchsorted take union_with_duplicates unique unique_with_mask value_counts value_counts_arraylike',
   'pandas.core.apply':
-    'frame_apply is_multi_agg_with_relabel maybe_mangle_lambdas normalize_keyword_aggregation reconstruct_func relabel_result validate_func_kwargs',
-  'pandas.core.array_algos.masked_reductions': 'max mean min prod sum',
+    '_make_unique_kwarg_list _managle_lambda_list frame_apply is_multi_agg_with_relabel maybe_mangle_lambdas normalize_keyword_aggregation reconstruct_func relabel_result validate_func_kwargs',
+  'pandas.core.array_algos.masked_reductions': '_minmax _sumprod max mean min prod sum',
   'pandas.core.array_algos.putmask':
     'extract_bool_array putmask_inplace putmask_without_repeat setitem_datetimelike_compat validate_putmask',
-  'pandas.core.array_algos.quantile': 'quantile_compat quantile_with_mask',
+  'pandas.core.array_algos.quantile': '_nanpercentile _nanpercentile_1d quantile_compat quantile_with_mask',
   'pandas.core.array_algos.replace': 'compare_or_regex_search replace_regex should_use_regex',
-  'pandas.core.array_algos.take': 'take_1d take_2d_multi take_nd',
+  'pandas.core.array_algos.take':
+    '_convert_wrapper _get_take_nd_function _get_take_nd_function_cached _take_2d_multi_object _take_nd_ndarray _take_nd_object _take_preprocess_indexer_and_fill_value _view_wrapper take_1d take_2d_multi take_nd',
   'pandas.core.array_algos.transforms': 'shift',
-  'pandas.core.arraylike': 'array_ufunc default_array_ufunc dispatch_reduction_ufunc dispatch_ufunc_with_out',
-  'pandas.core.arrays._mixins': 'ravel_compat',
-  'pandas.core.arrays._ranges': 'generate_regular_range',
-  'pandas.core.arrays.arrow.array': 'to_pyarrow_type',
+  'pandas.core.arraylike':
+    '_assign_where _is_aligned _maybe_fallback _standardize_out_kwarg array_ufunc default_array_ufunc dispatch_reduction_ufunc dispatch_ufunc_with_out',
+  'pandas.core.arrays._mixins': 'NDArrayBackedExtensionArrayT ravel_compat',
+  'pandas.core.arrays._ranges': '_generate_range_overflow_safe _generate_range_overflow_safe_signed generate_regular_range',
+  'pandas.core.arrays.arrow.array': 'ArrowExtensionArrayT to_pyarrow_type',
+  'pandas.core.arrays.base': 'ExtensionArrayT',
   'pandas.core.arrays.boolean': 'coerce_to_array',
-  'pandas.core.arrays.categorical': 'contains factorize_from_iterable factorize_from_iterables recode_for_categories',
+  'pandas.core.arrays.categorical':
+    'CategoricalT _cat_compare_op _get_codes_for_values contains factorize_from_iterable factorize_from_iterables recode_for_categories',
   'pandas.core.arrays.datetimelike':
-    'InvalidComparison dtype_to_unit ensure_arraylike_for_datetimelike maybe_infer_freq validate_inferred_freq validate_periods',
+    'DatetimeLikeArrayT InvalidComparison TimelikeOpsT dtype_to_unit ensure_arraylike_for_datetimelike maybe_infer_freq validate_inferred_freq validate_periods',
   'pandas.core.arrays.datetimes':
-    'generate_range maybe_convert_dtype objects_to_datetime64ns sequence_to_datetimes tz_to_dtype validate_tz_from_dtype',
-  'pandas.core.arrays.period': 'dt64arr_to_periodarr period_array raise_on_incompatible validate_dtype_freq',
-  'pandas.core.arrays.sparse.array': 'make_sparse make_sparse_index',
-  'pandas.core.arrays.sparse.scipy_sparse': 'coo_to_sparse_series sparse_series_to_coo',
-  'pandas.core.arrays.timedeltas': 'ints_to_td64ns sequence_to_td64ns',
+    '_field_accessor _infer_tz_from_endpoints _maybe_infer_tz _maybe_localize_point _maybe_normalize_endpoints _sequence_to_dt64ns _validate_dt64_dtype generate_range maybe_convert_dtype objects_to_datetime64ns sequence_to_datetimes tz_to_dtype validate_tz_from_dtype',
+  'pandas.core.arrays.interval': 'IntervalArrayT _maybe_convert_platform_interval',
+  'pandas.core.arrays.masked': 'BaseMaskedArrayT',
+  'pandas.core.arrays.numeric': 'T _coerce_to_data_and_mask',
+  'pandas.core.arrays.period':
+    'BaseOffsetT _field_accessor _get_ordinal_range _make_field_arrays _range_from_fields dt64arr_to_periodarr period_array raise_on_incompatible validate_dtype_freq',
+  'pandas.core.arrays.sparse.array': 'SparseArrayT _get_fill _sparse_array_op _wrap_result make_sparse make_sparse_index',
+  'pandas.core.arrays.sparse.scipy_sparse':
+    '_check_is_partition _levels_to_axis _to_ijv coo_to_sparse_series sparse_series_to_coo',
+  'pandas.core.arrays.string_arrow': '_chk_pyarrow_available',
+  'pandas.core.arrays.timedeltas': '_field_accessor _objects_to_td64ns _validate_td64_dtype ints_to_td64ns sequence_to_td64ns',
+  'pandas.core.base': '_T',
   'pandas.core.common':
     'all_none all_not_none any_none any_not_none apply_if_callable asarray_tuplesafe cast_scalar_indexer consensus_name_attr convert_to_list_like count_not_none deprecate_numeric_only_default fill_missing_names flatten get_callable_name get_cython_func get_rename_function index_labels_to_array is_bool_indexer is_builtin_func is_full_slice is_null_slice is_true_slices maybe_iterable_to_list maybe_make_list not_none pipe random_state require_length_match resolve_numeric_only standardize_mapping temp_setattr',
   'pandas.core.construction':
-    'array create_series_with_explicit_dtype ensure_wrapped_if_datetimelike extract_array is_empty_data range_to_ndarray sanitize_array sanitize_masked_array',
+    '_maybe_repeat _sanitize_ndim _sanitize_str_dtypes _try_cast array create_series_with_explicit_dtype ensure_wrapped_if_datetimelike extract_array is_empty_data range_to_ndarray sanitize_array sanitize_masked_array',
   'pandas.core.describe':
     'describe_categorical_1d describe_ndframe describe_numeric_1d describe_timestamp_1d describe_timestamp_as_categorical_1d refine_percentiles reorder_columns select_describe_func',
-  'pandas.core.dtypes.astype': 'astype_array astype_array_safe astype_dt64_to_dt64tz astype_nansafe astype_td64_unit_conversion',
+  'pandas.core.dtypes.astype':
+    '_astype_float_to_int_nansafe astype_array astype_array_safe astype_dt64_to_dt64tz astype_nansafe astype_td64_unit_conversion',
   'pandas.core.dtypes.cast':
-    'LossySetitemError can_hold_element coerce_indexer_dtype common_dtype_categorical_compat construct_1d_arraylike_from_scalar construct_1d_object_array_from_listlike construct_2d_arraylike_from_scalar convert_dtypes dict_compat ensure_dtype_can_hold_na find_common_type find_result_type infer_dtype_from infer_dtype_from_array infer_dtype_from_scalar invalidate_string_dtypes is_nested_object maybe_box_datetimelike maybe_box_native maybe_cast_pointwise_result maybe_cast_to_datetime maybe_cast_to_extension_array maybe_cast_to_integer_array maybe_convert_platform maybe_downcast_numeric maybe_downcast_to_dtype maybe_infer_to_datetimelike maybe_promote maybe_upcast np_can_hold_element sanitize_to_nanoseconds soft_convert_objects',
+    'LossySetitemError NumpyArrayT _disallow_mismatched_datetimelike _dtype_can_hold_range _ensure_dtype_type _ensure_nanosecond_dtype _maybe_infer_dtype_type _maybe_promote _maybe_promote_cached _maybe_unbox_datetimelike _maybe_unbox_datetimelike_tz_deprecation can_hold_element coerce_indexer_dtype common_dtype_categorical_compat construct_1d_arraylike_from_scalar construct_1d_object_array_from_listlike construct_2d_arraylike_from_scalar convert_dtypes dict_compat ensure_dtype_can_hold_na find_common_type find_result_type infer_dtype_from infer_dtype_from_array infer_dtype_from_scalar invalidate_string_dtypes is_nested_object maybe_box_datetimelike maybe_box_native maybe_cast_pointwise_result maybe_cast_to_datetime maybe_cast_to_extension_array maybe_cast_to_integer_array maybe_convert_platform maybe_downcast_numeric maybe_downcast_to_dtype maybe_infer_to_datetimelike maybe_promote maybe_upcast np_can_hold_element sanitize_to_nanoseconds soft_convert_objects',
   'pandas.core.dtypes.common':
-    'classes classes_and_not_datetimelike ensure_float ensure_python_int ensure_str get_dtype infer_dtype_from_object is_1d_only_ea_dtype is_1d_only_ea_obj is_all_strings is_any_int_dtype is_bool_dtype is_categorical is_categorical_dtype is_complex_dtype is_datetime64_any_dtype is_datetime64_dtype is_datetime64_ns_dtype is_datetime64tz_dtype is_datetime_or_timedelta_dtype is_datetimelike_v_numeric is_dtype_equal is_ea_or_datetimelike_dtype is_extension_array_dtype is_extension_type is_float_dtype is_int64_dtype is_integer_dtype is_interval_dtype is_numeric_dtype is_numeric_v_string_like is_object_dtype is_period_dtype is_scipy_sparse is_signed_integer_dtype is_sparse is_string_dtype is_string_or_object_np_dtype is_timedelta64_dtype is_timedelta64_ns_dtype is_unsigned_integer_dtype needs_i8_conversion pandas_dtype validate_all_hashable',
-  'pandas.core.dtypes.concat': 'cast_to_common_type concat_compat union_categoricals',
+    '_is_dtype _is_dtype_type _validate_date_like_dtype classes classes_and_not_datetimelike ensure_float ensure_python_int ensure_str get_dtype infer_dtype_from_object is_1d_only_ea_dtype is_1d_only_ea_obj is_all_strings is_any_int_dtype is_bool_dtype is_categorical is_categorical_dtype is_complex_dtype is_datetime64_any_dtype is_datetime64_dtype is_datetime64_ns_dtype is_datetime64tz_dtype is_datetime_or_timedelta_dtype is_datetimelike_v_numeric is_dtype_equal is_ea_or_datetimelike_dtype is_extension_array_dtype is_extension_type is_float_dtype is_int64_dtype is_integer_dtype is_interval_dtype is_numeric_dtype is_numeric_v_string_like is_object_dtype is_period_dtype is_scipy_sparse is_signed_integer_dtype is_sparse is_string_dtype is_string_or_object_np_dtype is_timedelta64_dtype is_timedelta64_ns_dtype is_unsigned_integer_dtype needs_i8_conversion pandas_dtype validate_all_hashable',
+  'pandas.core.dtypes.concat': '_concat_datetime _concatenate_2d cast_to_common_type concat_compat union_categoricals',
   'pandas.core.dtypes.dtypes': 'CategoricalDtypeType',
   'pandas.core.dtypes.generic': 'create_pandas_abc_type',
   'pandas.core.dtypes.inference':
     'is_array_like is_dataclass is_dict_like is_file_like is_hashable is_inferred_bool_dtype is_named_tuple is_nested_list_like is_number is_re is_re_compilable is_sequence iterable_not_string',
   'pandas.core.dtypes.missing':
-    'array_equals array_equivalent infer_fill_value is_valid_na_for_dtype isna isna_all isna_compat maybe_fill na_value_for_dtype notna remove_na_arraylike',
+    '_array_equivalent_datetimelike _array_equivalent_float _array_equivalent_object _isna _isna_array _isna_string_dtype _use_inf_as_na array_equals array_equivalent infer_fill_value is_valid_na_for_dtype isna isna_all isna_compat maybe_fill na_value_for_dtype notna remove_na_arraylike',
+  'pandas.core.frame': '_from_nested_dict _reindex_for_setitem',
+  'pandas.core.generic': '_align_as_utc _doc_params',
   'pandas.core.groupby.base': 'maybe_normalize_deprecated_kernels',
   'pandas.core.groupby.categorical': 'recode_for_groupby recode_from_groupby',
-  'pandas.core.groupby.generic': 'generate_property pin_allowlisted_properties',
-  'pandas.core.groupby.groupby': 'get_groupby warn_dropping_nuisance_columns_deprecated',
-  'pandas.core.groupby.grouper': 'get_grouper',
-  'pandas.core.groupby.numba_': 'validate_udf',
-  'pandas.core.groupby.ops': 'get_splitter',
+  'pandas.core.groupby.generic': 'ScalarResult _wrap_transform_general_frame generate_property pin_allowlisted_properties',
+  'pandas.core.groupby.groupby':
+    'OutputFrameOrSeries _insert_quantile_level get_groupby warn_dropping_nuisance_columns_deprecated',
+  'pandas.core.groupby.grouper': '_check_deprecated_resample_kwargs _convert_grouper _is_label_like get_grouper',
+  'pandas.core.groupby.numba_': 'generate_numba_agg_func generate_numba_transform_func validate_udf',
+  'pandas.core.groupby.ops': '_is_indexed_like get_splitter',
   'pandas.core.indexers.utils':
     'check_array_indexer check_key_length check_setitem_lengths deprecate_ndim_indexing is_empty_indexer is_list_like_indexer is_scalar_indexer is_valid_positional_slice length_of_indexer maybe_convert_indices unpack_1tuple unpack_tuple_and_ellipses validate_indices',
-  'pandas.core.indexes.api': 'all_indexes_same default_index get_objs_combined_axis safe_sort_index union_indexes',
+  'pandas.core.indexes.api':
+    '_get_combined_index _get_distinct_objs _sanitize_and_check all_indexes_same default_index get_objs_combined_axis safe_sort_index union_indexes',
   'pandas.core.indexes.base':
-    'disallow_kwargs ensure_has_len ensure_index ensure_index_from_sequences get_unanimous_names maybe_extract_name trim_front unpack_nested_dtype',
-  'pandas.core.indexes.datetimes': 'bdate_range date_range',
-  'pandas.core.indexes.extension': 'inherit_names',
-  'pandas.core.indexes.interval': 'interval_range',
-  'pandas.core.indexes.multi': 'maybe_droplevels names_compat sparsify_labels',
-  'pandas.core.indexes.period': 'period_range',
+    '_IndexT _maybe_cast_data_without_dtype _maybe_return_indexers _maybe_try_sort _new_Index _validate_join_method disallow_kwargs ensure_has_len ensure_index ensure_index_from_sequences get_unanimous_names maybe_extract_name trim_front unpack_nested_dtype',
+  'pandas.core.indexes.datetimelike': '_T _TDT',
+  'pandas.core.indexes.datetimes': '_new_DatetimeIndex _time_to_micros bdate_range date_range',
+  'pandas.core.indexes.extension': '_ExtensionIndexT _T _inherit_from_data inherit_names',
+  'pandas.core.indexes.interval':
+    '_get_next_label _get_prev_label _is_type_compatible _is_valid_endpoint _new_IntervalIndex interval_range',
+  'pandas.core.indexes.multi':
+    '_coerce_indexer_frozen _get_na_rep _lexsort_depth _require_listlike maybe_droplevels names_compat sparsify_labels',
+  'pandas.core.indexes.period': '_new_PeriodIndex period_range',
   'pandas.core.indexes.timedeltas': 'timedelta_range',
   'pandas.core.indexing':
-    'check_bool_indexer check_deprecated_indexers convert_from_missing_indexer_tuple convert_missing_indexer convert_to_index_sliceable is_label_like is_nested_tuple maybe_convert_ix need_slice',
+    '_LocationIndexerT _tupleize_axis_indexer _tuplify check_bool_indexer check_deprecated_indexers convert_from_missing_indexer_tuple convert_missing_indexer convert_to_index_sliceable is_label_like is_nested_tuple maybe_convert_ix need_slice',
   'pandas.core.interchange.dataframe_protocol':
     'ColumnNullType.NON_NULLABLE ColumnNullType.USE_BITMASK ColumnNullType.USE_BYTEMASK ColumnNullType.USE_NAN ColumnNullType.USE_SENTINEL DlpackDeviceType.CPU DlpackDeviceType.CPU_PINNED DlpackDeviceType.CUDA DlpackDeviceType.METAL DlpackDeviceType.OPENCL DlpackDeviceType.ROCM DlpackDeviceType.VPI DlpackDeviceType.VULKAN DtypeKind.BOOL DtypeKind.CATEGORICAL DtypeKind.DATETIME DtypeKind.FLOAT DtypeKind.INT DtypeKind.STRING DtypeKind.UINT',
   'pandas.core.interchange.from_dataframe':
-    'bitmask_to_bool_ndarray buffer_to_ndarray categorical_column_to_series datetime_column_to_ndarray from_dataframe parse_datetime_format_str primitive_column_to_ndarray protocol_df_chunk_to_pandas set_nulls string_column_to_ndarray',
+    '_from_dataframe bitmask_to_bool_ndarray buffer_to_ndarray categorical_column_to_series datetime_column_to_ndarray from_dataframe parse_datetime_format_str primitive_column_to_ndarray protocol_df_chunk_to_pandas set_nulls string_column_to_ndarray',
   'pandas.core.interchange.utils': 'NoBufferPresent dtype_to_arrow_c_fmt',
   'pandas.core.internals.api': 'make_block maybe_infer_ndim',
-  'pandas.core.internals.base': 'interleaved_dtype',
+  'pandas.core.internals.array_manager': 'T',
+  'pandas.core.internals.base': 'T interleaved_dtype',
   'pandas.core.internals.blocks':
-    'check_ndim ensure_block_shape extend_blocks external_values extract_pandas_array get_block_type maybe_coerce_values maybe_split new_block new_block_2d to_native_types',
-  'pandas.core.internals.concat': 'concat_arrays concatenate_managers',
+    '_catch_deprecated_value_error check_ndim ensure_block_shape extend_blocks external_values extract_pandas_array get_block_type maybe_coerce_values maybe_split new_block new_block_2d to_native_types',
+  'pandas.core.internals.concat':
+    '_combine_concat_plans _concatenate_array_managers _concatenate_join_units _dtype_to_na_value _get_empty_dtype _get_mgr_concatenation_plan _is_uniform_join_units _is_uniform_reindex _maybe_reindex_columns_na_proxy _trim_join_unit concat_arrays concatenate_managers',
   'pandas.core.internals.construction':
-    'arrays_to_mgr dataclasses_to_dicts dict_to_mgr fill_masked_arrays mgr_to_mgr ndarray_to_mgr nested_data_to_arrays rec_array_to_mgr reorder_arrays to_arrays treat_as_nested',
-  'pandas.core.internals.managers': 'construction_error create_block_manager_from_blocks create_block_manager_from_column_arrays',
-  'pandas.core.internals.ops': 'blockwise_all operate_blockwise',
+    '_check_values_indices_shape_match _convert_object_array _extract_index _finalize_columns_and_data _get_axes _get_names_from_index _homogenize _list_of_dict_to_arrays _list_of_series_to_arrays _list_to_arrays _prep_ndarraylike _validate_or_indexify_columns arrays_to_mgr dataclasses_to_dicts dict_to_mgr fill_masked_arrays mgr_to_mgr ndarray_to_mgr nested_data_to_arrays rec_array_to_mgr reorder_arrays to_arrays treat_as_nested',
+  'pandas.core.internals.managers':
+    'T _consolidate _consolidate_with_refs _fast_count_smallints _form_blocks _grouping_func _merge_blocks _preprocess_slice_or_indexer _stack_arrays _tuples_to_blocks_no_consolidate _using_copy_on_write construction_error create_block_manager_from_blocks create_block_manager_from_column_arrays',
+  'pandas.core.internals.ops': '_get_same_shape_values _iter_block_pairs _reset_block_mgr_locs blockwise_all operate_blockwise',
   'pandas.core.missing':
-    'check_value_size clean_fill_method clean_interp_method clean_reindex_fill_method find_valid_index get_fill_func interpolate_2d interpolate_array_2d mask_missing',
+    '_akima_interpolate _backfill_1d _backfill_2d _cubicspline_interpolate _datetimelike_compat _fillna_prep _from_derivatives _index_to_interp_indices _interp_limit _interpolate_1d _interpolate_2d_with_fill _interpolate_scipy_wrapper _interpolate_with_limit_area _pad_1d _pad_2d _rolling_window check_value_size clean_fill_method clean_interp_method clean_reindex_fill_method find_valid_index get_fill_func interpolate_2d interpolate_array_2d mask_missing',
   'pandas.core.nanops':
-    'check_below_min_count get_corr_func get_empty_reduction_result make_nancomp maybe_operate_rowwise na_accum_func nanall nanany nanargmax nanargmin nancorr nancov nankurt nanmean nanmedian nanprod nansem nanskew nanstd nansum nanvar set_use_bottleneck',
+    '_bn_ok_dtype _datetimelike_compat _ensure_numeric _get_counts _get_counts_nanvar _get_fill_value _get_values _has_infs _mask_datetimelike_result _maybe_arg_null_out _maybe_get_mask _maybe_null_out _na_for_min_count _na_ok_dtype _nanminmax _wrap_results _zero_out_fperr check_below_min_count get_corr_func get_empty_reduction_result make_nancomp maybe_operate_rowwise na_accum_func nanall nanany nanargmax nanargmin nancorr nancov nankurt nanmean nanmedian nanprod nansem nanskew nanstd nansum nanvar set_use_bottleneck',
   'pandas.core.ops':
-    'align_method_FRAME align_method_SERIES fill_binop flex_arith_method_FRAME flex_comp_method_FRAME flex_method_SERIES frame_arith_method_with_reindex should_reindex_frame_op',
+    '_maybe_align_series_as_frame align_method_FRAME align_method_SERIES fill_binop flex_arith_method_FRAME flex_comp_method_FRAME flex_method_SERIES frame_arith_method_with_reindex should_reindex_frame_op',
   'pandas.core.ops.array_ops':
-    'arithmetic_op comp_method_OBJECT_ARRAY comparison_op get_array_op logical_op maybe_prepare_scalar_for_op na_logical_op',
-  'pandas.core.ops.common': 'get_op_result_name unpack_zerodim_and_defer',
+    '_bool_arith_check _masked_arith_op _na_arithmetic_op arithmetic_op comp_method_OBJECT_ARRAY comparison_op get_array_op logical_op maybe_prepare_scalar_for_op na_logical_op',
+  'pandas.core.ops.common': '_maybe_match_name _unpack_zerodim_and_defer get_op_result_name unpack_zerodim_and_defer',
   'pandas.core.ops.dispatch': 'should_extension_dispatch',
   'pandas.core.ops.docstrings': 'make_flex_doc',
   'pandas.core.ops.invalid': 'invalid_comparison make_invalid_op',
   'pandas.core.ops.mask_ops': 'kleene_and kleene_or kleene_xor raise_for_nan',
-  'pandas.core.ops.methods': 'add_flex_arithmetic_methods',
-  'pandas.core.ops.missing': 'dispatch_fill_zeros mask_zero_div_zero',
-  'pandas.core.resample': 'asfreq get_resampler get_resampler_for_grouping',
-  'pandas.core.reshape.concat': 'concat',
-  'pandas.core.reshape.encoding': 'from_dummies get_dummies',
+  'pandas.core.ops.methods': '_add_methods _create_methods _get_method_wrappers add_flex_arithmetic_methods',
+  'pandas.core.ops.missing': '_fill_zeros dispatch_fill_zeros mask_zero_div_zero',
+  'pandas.core.resample':
+    '_add_downsample_kernel _adjust_dates_anchored _asfreq_compat _get_period_range_edges _get_timestamp_range_edges _insert_nat_bin _take_new_index asfreq get_resampler get_resampler_for_grouping',
+  'pandas.core.reshape.concat': '_concat_indexes _make_concat_multiindex concat',
+  'pandas.core.reshape.encoding': '_get_dummies_1d from_dummies get_dummies',
   'pandas.core.reshape.melt': 'lreshape melt wide_to_long',
-  'pandas.core.reshape.merge': 'get_join_indexers merge merge_asof merge_ordered restore_dropped_levels_multijoin',
-  'pandas.core.reshape.pivot': 'crosstab pivot pivot_table',
-  'pandas.core.reshape.reshape': 'stack stack_multiple unstack',
-  'pandas.core.reshape.tile': 'cut qcut',
+  'pandas.core.reshape.merge':
+    '_any _asof_by_function _factorize_keys _get_cython_type_upcast _get_empty_indexer _get_join_keys _get_multiindex_indexer _get_no_sort_one_missing_indexer _get_single_indexer _groupby_and_merge _items_overlap_with_suffix _left_join_on_index _should_fill _sort_labels _validate_operand get_join_indexers merge merge_asof merge_ordered restore_dropped_levels_multijoin',
+  'pandas.core.reshape.pivot':
+    '_add_margins _build_names_mapper _compute_grand_margin _convert_by _generate_marginal_results _generate_marginal_results_without_values _get_names _normalize crosstab pivot pivot_table',
+  'pandas.core.reshape.reshape':
+    '_reorder_for_extension_array_stack _stack_multi_column_index _stack_multi_columns _unstack_extension_series _unstack_frame _unstack_multiple stack stack_multiple unstack',
+  'pandas.core.reshape.tile':
+    '_bins_to_cuts _coerce_to_type _convert_bin_to_datelike_type _convert_bin_to_numeric_type _format_labels _infer_precision _postprocess_for_cut _preprocess_for_cut _round_frac cut qcut',
   'pandas.core.reshape.util': 'cartesian_product tile_compat',
   'pandas.core.roperator': 'radd rand_ rdiv rdivmod rfloordiv rmod rmul ror_ rpow rsub rtruediv rxor',
   'pandas.core.sample': 'preprocess_weights process_sampling_size sample',
+  'pandas.core.series': '_coerce_method',
   'pandas.core.sorting':
-    'compress_group_index decons_obs_group_ids ensure_key_mapped get_compressed_ids get_flattened_list get_group_index get_group_index_sorter get_indexer_dict get_indexer_indexer indexer_from_factorized is_int64_overflow_possible lexsort_indexer nargminmax nargsort',
-  'pandas.core.strings.accessor': 'cat_core cat_safe forbid_nonstring_types str_extractall',
-  'pandas.core.tools.datetimes': 'should_cache to_datetime to_time',
+    '_decons_group_index _ensure_key_mapped_multiindex _nanargminmax _reorder_by_uniques compress_group_index decons_obs_group_ids ensure_key_mapped get_compressed_ids get_flattened_list get_group_index get_group_index_sorter get_indexer_dict get_indexer_indexer indexer_from_factorized is_int64_overflow_possible lexsort_indexer nargminmax nargsort',
+  'pandas.core.strings.accessor':
+    '_get_group_names _get_single_group_name _map_and_wrap _result_dtype cat_core cat_safe forbid_nonstring_types str_extractall',
+  'pandas.core.tools.datetimes':
+    '_adjust_to_origin _array_strptime_with_fallback _assemble_from_unit_mappings _attempt_YYYYMMDD _box_as_indexlike _convert_and_box_cache _convert_listlike_datetimes _guess_datetime_format_for_array _maybe_cache _return_parsed_timezone_results _to_datetime_with_format _to_datetime_with_unit should_cache to_datetime to_time',
   'pandas.core.tools.numeric': 'to_numeric',
-  'pandas.core.tools.timedeltas': 'to_timedelta',
-  'pandas.core.tools.times': 'to_time',
-  'pandas.core.util.hashing': 'combine_hash_arrays hash_array hash_pandas_object hash_tuples',
+  'pandas.core.tools.timedeltas': '_coerce_scalar_to_timedelta_type _convert_listlike to_timedelta',
+  'pandas.core.tools.times': '_guess_time_format_for_array to_time',
+  'pandas.core.util.hashing': '_hash_categorical _hash_ndarray combine_hash_arrays hash_array hash_pandas_object hash_tuples',
   'pandas.core.util.numba_': 'get_jit_arguments jit_user_function maybe_use_numba set_use_numba',
   'pandas.core.window.common': 'flex_binary_moment maybe_warn_args_and_kwargs prep_binary zsqrt',
   'pandas.core.window.doc': 'create_section_header window_agg_numba_parameters',
-  'pandas.core.window.ewm': 'get_center_of_mass',
+  'pandas.core.window.ewm': '_calculate_deltas get_center_of_mass',
+  'pandas.core.window.numba_':
+    'generate_manual_numpy_nan_agg_with_axis generate_numba_apply_func generate_numba_ewm_func generate_numba_ewm_table_func generate_numba_table_func',
   'pandas.core.window.online': 'generate_online_numba_ewma_func',
   'pandas.errors':
     'AbstractMethodError AccessorRegistrationWarning AttributeConflictWarning CSSWarning CategoricalConversionWarning ClosedFileError DataError DatabaseError DtypeWarning DuplicateLabelError EmptyDataError IncompatibilityWarning IndexingError IntCastingNaNError InvalidColumnName InvalidIndexError MergeError NullFrequencyError NumExprClobberingError NumbaUtilError ParserError ParserWarning PerformanceWarning PossibleDataLossError PossiblePrecisionLoss PyperclipException PyperclipWindowsException SettingWithCopyError SettingWithCopyWarning SpecificationError UndefinedVariableError UnsortedIndexError UnsupportedFunctionCall ValueLabelTypeMismatch',
-  'pandas.tseries.frequencies': 'get_offset get_period_alias infer_freq is_subperiod is_superperiod',
+  'pandas.tseries.frequencies':
+    '_is_annual _is_monthly _is_multiple _is_quarterly _is_weekly _maybe_add_count _maybe_coerce_freq _quarter_months_conform get_offset get_period_alias infer_freq is_subperiod is_superperiod',
   'pandas.tseries.holiday':
     'HolidayCalendarFactory HolidayCalendarMetaClass after_nearest_workday before_nearest_workday get_calendar nearest_workday next_monday next_monday_or_tuesday next_workday previous_friday previous_workday register sunday_to_monday weekend_to_monday',
-  'scipy.__config__': 'DisplayModes.dicts DisplayModes.stdout show',
+  'scipy.__config__': 'DisplayModes.dicts DisplayModes.stdout _check_pyyaml _cleanup show',
   'scipy.cluster._hierarchy':
     'calculate_cluster_sizes cluster_dist cluster_in cluster_maxclust_dist cluster_maxclust_monocrit cluster_monocrit cophenetic_distances fast_linkage get_max_Rfield_for_each_cluster get_max_dist_for_each_cluster inconsistent leaders linkage mst_single_linkage nn_chain prelist',
   'scipy.cluster._optimal_leaf_ordering': 'optimal_leaf_ordering',
   'scipy.cluster._vq': 'update_cluster_means vq',
   'scipy.cluster.hierarchy':
-    'ClusterWarning average centroid complete cophenet correspond cut_tree dendrogram fcluster fclusterdata from_mlab_linkage inconsistent is_isomorphic is_monotonic is_valid_im is_valid_linkage leaders leaves_list linkage maxRstat maxdists maxinconsts median num_obs_linkage optimal_leaf_ordering set_link_color_palette single to_mlab_linkage to_tree ward weighted',
-  'scipy.cluster.vq': 'ClusterError kmeans kmeans2 py_vq vq whiten',
-  'scipy.constants._codata': 'ConstantWarning find parse_constants_2002to2014 parse_constants_2018toXXXX precision unit value',
+    'ClusterWarning _append_contraction_marks _append_contraction_marks_sub _append_nonsingleton_leaf_node _append_singleton_leaf_node _check_hierarchy_not_all_clusters_used _check_hierarchy_uses_cluster_before_formed _check_hierarchy_uses_cluster_more_than_once _convert_to_bool _convert_to_double _copy_array_if_base_present _copy_arrays_if_base_present _dendrogram_calculate_info _get_leaves_color_list _get_tick_rotation _get_tick_text_size _order_cluster_tree _plot_dendrogram _randdm _remove_dups _warning average centroid complete cophenet correspond cut_tree dendrogram fcluster fclusterdata from_mlab_linkage inconsistent is_isomorphic is_monotonic is_valid_im is_valid_linkage leaders leaves_list linkage maxRstat maxdists maxinconsts median num_obs_linkage optimal_leaf_ordering set_link_color_palette single to_mlab_linkage to_tree ward weighted',
+  'scipy.cluster.vq': 'ClusterError _kmeans _kpoints _kpp _krandinit _missing_raise _missing_warn kmeans kmeans2 py_vq vq whiten',
+  'scipy.constants._codata':
+    'ConstantWarning _check_obsolete find parse_constants_2002to2014 parse_constants_2018toXXXX precision unit value',
   'scipy.constants._constants': 'convert_temperature lambda2nu nu2lambda',
-  'scipy.fft._backend': 'register_backend set_backend set_global_backend skip_backend',
-  'scipy.fft._fftlog': 'fht fhtcoeff fhtoffset ifht',
+  'scipy.fft._backend': '_backend_from_arg register_backend set_backend set_global_backend skip_backend',
+  'scipy.fft._basic': '_dispatch _x_replacer',
+  'scipy.fft._fftlog': '_fhtq fht fhtcoeff fhtoffset ifht',
+  'scipy.fft._helper': '_init_nd_shape_and_axes next_fast_len',
   'scipy.fft._pocketfft.basic': 'c2c c2cn c2r c2rn fft2 hfft2 ifft2 ihfft2 irfft2 r2c r2cn r2r_fftpack rfft2',
-  'scipy.fft._pocketfft.helper': 'get_workers set_workers',
+  'scipy.fft._pocketfft.helper':
+    '_asfarray _datacopied _fix_shape _fix_shape_1d _init_nd_shape_and_axes _iterable_of_int _normalization _workers get_workers set_workers',
   'scipy.fft._pocketfft.pypocketfft':
     'PyCapsule.c2c PyCapsule.c2r PyCapsule.dct PyCapsule.dst PyCapsule.genuine_hartley PyCapsule.r2c PyCapsule.r2r_fftpack PyCapsule.separable_hartley good_size',
+  'scipy.fft._pocketfft.realtransforms': '_r2r _r2rn',
   'scipy.fftpack._basic': 'fft fft2 fftn ifft ifft2 ifftn irfft rfft',
-  'scipy.fftpack._helper': 'next_fast_len rfftfreq',
+  'scipy.fftpack._helper': '_good_shape next_fast_len rfftfreq',
   'scipy.fftpack._pseudo_diffs': 'cc_diff cs_diff diff hilbert ihilbert itilbert sc_diff shift ss_diff tilbert',
   'scipy.fftpack._realtransforms': 'dct dctn dst dstn idct idctn idst idstn',
   'scipy.fftpack.convolve': 'convolve convolve_z destroy_convolve_cache init_convolution_kernel',
@@ -1030,91 +1146,123 @@ export const GENERATED_DATA: Readonly<Record<string, string>> = {
   'scipy.integrate._ivp.base': 'check_arguments',
   'scipy.integrate._ivp.bdf': 'change_D compute_R solve_bdf_system',
   'scipy.integrate._ivp.common':
-    'norm num_jac select_initial_step validate_first_step validate_max_step validate_tol warn_extraneous',
+    '_dense_num_jac _sparse_num_jac norm num_jac select_initial_step validate_first_step validate_max_step validate_tol warn_extraneous',
   'scipy.integrate._ivp.ivp': 'find_active_events handle_events prepare_events solve_event_equation solve_ivp',
   'scipy.integrate._ivp.radau': 'predict_factor solve_collocation_system',
   'scipy.integrate._ivp.rk': 'rk_step',
   'scipy.integrate._odepack': 'odeint',
   'scipy.integrate._odepack_py': 'ODEintWarning odeint',
-  'scipy.integrate._quad_vec': 'quad_vec',
-  'scipy.integrate._quadpack_py': 'IntegrationWarning dblquad nquad quad tplquad',
+  'scipy.integrate._quad_vec':
+    '_get_sizeof _max_norm _quadrature_gk _quadrature_gk15 _quadrature_gk21 _quadrature_trapezoid _subdivide_interval quad_vec',
+  'scipy.integrate._quadpack': '_qagie _qagpe _qagse _qawce _qawfe _qawoe _qawse',
+  'scipy.integrate._quadpack_py': 'IntegrationWarning _quad _quad_weight dblquad nquad quad tplquad',
   'scipy.integrate._quadrature':
-    'AccuracyWarning cache_decorator cumtrapz cumulative_trapezoid fixed_quad newton_cotes quadrature romb romberg simps simpson trapezoid trapz tupleset vectorize1',
-  'scipy.interpolate._bspl': 'evaluate_all_bspl',
-  'scipy.interpolate._bsplines': 'make_interp_spline make_lsq_spline make_smoothing_spline',
+    'AccuracyWarning _basic_simpson _cached_roots_legendre _difftrap _printresmat _qmc_quad _qmc_quad_iv _romberg_diff cache_decorator cumtrapz cumulative_trapezoid fixed_quad newton_cotes quadrature romb romberg simps simpson trapezoid trapz tupleset vectorize1',
+  'scipy.interpolate._bspl': '_colloc _handle_lhs_derivatives _make_design_matrix _norm_eq_lsq evaluate_all_bspl evaluate_spline',
+  'scipy.interpolate._bsplines':
+    '_as_float_array _augknt _coeff_of_divided_diff _compute_optimal_gcv_parameter _convert_string_aliases _diff_dual_poly _dual_poly _get_dtype _make_interp_per_full_matr _make_periodic_spline _not_a_knot _periodic_knots _process_deriv_spec _woodbury_algorithm make_interp_spline make_lsq_spline make_smoothing_spline',
   'scipy.interpolate._cubic': 'pchip_interpolate prepare_input',
-  'scipy.interpolate._fitpack_impl': 'bisplev bisplrep dblint insert spalde splantider splder splev splint splprep splrep sproot',
+  'scipy.interpolate._fitpack': '_bispev _bspldismat _bspleval _bsplmat _curfit _insert _parcur _spl_ _surfit',
+  'scipy.interpolate._fitpack_impl':
+    '_int_overflow bisplev bisplrep dblint insert spalde splantider splder splev splint splprep splrep sproot',
   'scipy.interpolate._fitpack_py': 'insert spalde splantider splder splev splint splprep splrep sproot',
-  'scipy.interpolate._interpolate': 'lagrange',
+  'scipy.interpolate._interpnd_info': '_estimate_gradients_2d_global',
+  'scipy.interpolate._interpolate': '_check_broadcast_up_to _do_extrapolate lagrange',
   'scipy.interpolate._ndgriddata': 'griddata',
   'scipy.interpolate._pade': 'pade',
-  'scipy.interpolate._polyint': 'approximate_taylor_polynomial barycentric_interpolate krogh_interpolate',
-  'scipy.interpolate._ppoly': 'real_roots',
-  'scipy.interpolate._rgi': 'interpn',
-  'scipy.interpolate._rgi_cython': 'find_indices',
-  'scipy.interpolate.interpnd': 'GradientEstimationWarning estimate_gradients_2d_global',
+  'scipy.interpolate._polyint': '_isscalar approximate_taylor_polynomial barycentric_interpolate krogh_interpolate',
+  'scipy.interpolate._ppoly': '_croots_poly1 evaluate evaluate_bernstein evaluate_nd fix_continuity integrate real_roots',
+  'scipy.interpolate._rbfinterp': '_build_and_solve_system _monomial_powers',
+  'scipy.interpolate._rbfinterp_pythran': '_build_evaluation_coefficients _build_system _kernel_matrix _polynomial_matrix',
+  'scipy.interpolate._rgi': '_check_dimensionality _check_points interpn',
+  'scipy.interpolate._rgi_cython': 'evaluate_linear_2d find_indices',
+  'scipy.interpolate.interpnd': 'GradientEstimationWarning _ndim_coords_from_arrays estimate_gradients_2d_global',
   'scipy.linalg._basic':
-    'det inv lstsq matmul_toeplitz matrix_balance pinv pinvh solve solve_banded solve_circulant solve_toeplitz solve_triangular solveh_banded',
-  'scipy.linalg._cythonized_array_utils': 'bandwidth ishermitian issymmetric',
+    '_get_axis_len _solve_check _validate_args_for_toeplitz_ops det inv lstsq matmul_toeplitz matrix_balance pinv pinvh solve solve_banded solve_circulant solve_toeplitz solve_triangular solveh_banded',
+  'scipy.linalg._cythonized_array_utils':
+    'bandwidth bandwidth_c bandwidth_noncontig is_sym_her_complex_c is_sym_her_complex_noncontig is_sym_her_real_c is_sym_her_real_noncontig ishermitian issymmetric',
   'scipy.linalg._decomp':
-    'cdf2rdf eig eig_banded eigh eigh_tridiagonal eigvals eigvals_banded eigvalsh eigvalsh_tridiagonal hessenberg',
-  'scipy.linalg._decomp_cholesky': 'cho_factor cho_solve cho_solve_banded cholesky cholesky_banded',
+    '_check_info _check_select _geneig _make_complex_eigvecs _make_eigvals cdf2rdf eig eig_banded eigh eigh_tridiagonal eigvals eigvals_banded eigvalsh eigvalsh_tridiagonal hessenberg',
+  'scipy.linalg._decomp_cholesky': '_cholesky cho_factor cho_solve cho_solve_banded cholesky cholesky_banded',
   'scipy.linalg._decomp_cossin': 'cossin',
-  'scipy.linalg._decomp_ldl': 'ldl',
+  'scipy.linalg._decomp_ldl': '_ldl_construct_tri_factor _ldl_get_d_and_l _ldl_sanitize_ipiv ldl',
   'scipy.linalg._decomp_lu': 'lu lu_factor lu_solve',
   'scipy.linalg._decomp_polar': 'polar',
   'scipy.linalg._decomp_qr': 'qr qr_multiply rq safecall',
-  'scipy.linalg._decomp_qz': 'ordqz qz',
-  'scipy.linalg._decomp_schur': 'rsf2csf schur',
+  'scipy.linalg._decomp_qz': '_iuc _lhp _ouc _qz _rhp _select_function ordqz qz',
+  'scipy.linalg._decomp_schur': '_castCopy _commonType rsf2csf schur',
   'scipy.linalg._decomp_svd': 'diagsvd null_space orth subspace_angles svd svdvals',
-  'scipy.linalg._decomp_update': 'qr_delete qr_insert qr_update',
+  'scipy.linalg._decomp_update': '_form_qTu qr_delete qr_insert qr_update',
   'scipy.linalg._expm_frechet':
-    'expm_cond expm_frechet expm_frechet_algo_64 expm_frechet_block_enlarge expm_frechet_kronform vec',
+    '_diff_pade3 _diff_pade5 _diff_pade7 _diff_pade9 expm_cond expm_frechet expm_frechet_algo_64 expm_frechet_block_enlarge expm_frechet_kronform vec',
   'scipy.linalg._flinalg_py': 'get_flinalg_funcs has_column_major_storage',
   'scipy.linalg._interpolative_backend':
-    'id_srand id_srandi id_srando idd_copycols idd_diffsnorm idd_estrank idd_findrank idd_frm idd_frmi idd_id2svd idd_reconid idd_reconint idd_sfrm idd_sfrmi idd_snorm iddp_aid iddp_asvd iddp_id iddp_rid iddp_rsvd iddp_svd iddr_aid iddr_aidi iddr_asvd iddr_id iddr_rid iddr_rsvd iddr_svd idz_copycols idz_diffsnorm idz_estrank idz_findrank idz_frm idz_frmi idz_id2svd idz_reconid idz_reconint idz_sfrm idz_sfrmi idz_snorm idzp_aid idzp_asvd idzp_id idzp_rid idzp_rsvd idzp_svd idzr_aid idzr_aidi idzr_asvd idzr_id idzr_rid idzr_rsvd idzr_svd',
-  'scipy.linalg._matfuncs': 'coshm cosm expm fractional_matrix_power funm khatri_rao logm signm sinhm sinm tanhm tanm',
+    '_asfortranarray_copy id_srand id_srandi id_srando idd_copycols idd_diffsnorm idd_estrank idd_findrank idd_frm idd_frmi idd_id2svd idd_reconid idd_reconint idd_sfrm idd_sfrmi idd_snorm iddp_aid iddp_asvd iddp_id iddp_rid iddp_rsvd iddp_svd iddr_aid iddr_aidi iddr_asvd iddr_id iddr_rid iddr_rsvd iddr_svd idz_copycols idz_diffsnorm idz_estrank idz_findrank idz_frm idz_frmi idz_id2svd idz_reconid idz_reconint idz_sfrm idz_sfrmi idz_snorm idzp_aid idzp_asvd idzp_id idzp_rid idzp_rsvd idzp_svd idzr_aid idzr_aidi idzr_asvd idzr_id idzr_rid idzr_rsvd idzr_svd',
+  'scipy.linalg._matfuncs':
+    '_asarray_square _exp_sinch _maybe_real coshm cosm expm fractional_matrix_power funm khatri_rao logm signm sinhm sinm tanhm tanm',
+  'scipy.linalg._matfuncs_expm': '_norm1est pade_UV_calc pick_pade_structure',
   'scipy.linalg._matfuncs_inv_ssq':
-    'FractionalMatrixPowerError LogmError LogmExactlySingularWarning LogmNearlySingularWarning LogmRankWarning',
-  'scipy.linalg._matfuncs_sqrtm': 'SqrtmError sqrtm',
-  'scipy.linalg._misc': 'LinAlgWarning norm',
+    'FractionalMatrixPowerError LogmError LogmExactlySingularWarning LogmNearlySingularWarning LogmRankWarning _briggs_helper_function _fractional_matrix_power _fractional_power_pade _fractional_power_pade_constant _fractional_power_superdiag_entry _inverse_squaring_helper _logm _logm_force_nonsingular_triangular_matrix _logm_superdiag_entry _logm_triu _onenormest_m1_power _remainder_matrix_power _remainder_matrix_power_triu _unwindk',
+  'scipy.linalg._matfuncs_sqrtm': 'SqrtmError _sqrtm_triu sqrtm',
+  'scipy.linalg._matfuncs_sqrtm_triu': 'within_block_loop',
+  'scipy.linalg._misc': 'LinAlgWarning _datacopied norm',
   'scipy.linalg._procrustes': 'orthogonal_procrustes',
   'scipy.linalg._sketches': 'clarkson_woodruff_transform cwt_matrix',
+  'scipy.linalg._solve_toeplitz': 'levinson',
   'scipy.linalg._solvers':
-    'solve_continuous_are solve_continuous_lyapunov solve_discrete_are solve_discrete_lyapunov solve_sylvester',
+    '_are_validate_args _solve_discrete_lyapunov_bilinear _solve_discrete_lyapunov_direct solve_continuous_are solve_continuous_lyapunov solve_discrete_are solve_discrete_lyapunov solve_sylvester',
   'scipy.linalg._special_matrices':
     'block_diag circulant companion convolution_matrix dft fiedler fiedler_companion hadamard hankel helmert hilbert invhilbert invpascal kron leslie pascal toeplitz tri tril triu',
-  'scipy.linalg._testutils': 'assert_no_overwrite',
-  'scipy.linalg.blas': 'find_best_blas_type get_blas_funcs',
+  'scipy.linalg._testutils': '_get_array _id assert_no_overwrite',
+  'scipy.linalg.blas': '_get_funcs _memoize_get_funcs find_best_blas_type get_blas_funcs',
+  'scipy.linalg.cython_blas':
+    '_test_cdotc _test_cdotu _test_dasum _test_ddot _test_dgemm _test_dnrm2 _test_dzasum _test_dznrm2 _test_icamax _test_idamax _test_isamax _test_izamax _test_sasum _test_scasum _test_scnrm2 _test_sdot _test_snrm2 _test_zdotc _test_zdotu',
+  'scipy.linalg.cython_lapack': '_test_dlamch _test_slamch',
   'scipy.linalg.interpolative':
-    'estimate_rank estimate_spectral_norm estimate_spectral_norm_diff id_to_svd interp_decomp rand reconstruct_interp_matrix reconstruct_matrix_from_id reconstruct_skel_matrix svd',
-  'scipy.linalg.lapack': 'get_lapack_funcs',
+    '_is_real estimate_rank estimate_spectral_norm estimate_spectral_norm_diff id_to_svd interp_decomp rand reconstruct_interp_matrix reconstruct_matrix_from_id reconstruct_skel_matrix svd',
+  'scipy.linalg.lapack': '_check_work_float _compute_lwork get_lapack_funcs',
   'scipy.ndimage._ctest': 'filter1d filter2d transform',
   'scipy.ndimage._filters':
-    'convolve convolve1d correlate correlate1d gaussian_filter gaussian_filter1d gaussian_gradient_magnitude gaussian_laplace generic_filter generic_filter1d generic_gradient_magnitude generic_laplace laplace maximum_filter maximum_filter1d median_filter minimum_filter minimum_filter1d percentile_filter prewitt rank_filter sobel uniform_filter uniform_filter1d',
-  'scipy.ndimage._fourier': 'fourier_ellipsoid fourier_gaussian fourier_shift fourier_uniform',
+    '_complex_via_real_components _correlate_or_convolve _gaussian_kernel1d _invalid_origin _min_or_max_filter _rank_filter convolve convolve1d correlate correlate1d gaussian_filter gaussian_filter1d gaussian_gradient_magnitude gaussian_laplace generic_filter generic_filter1d generic_gradient_magnitude generic_laplace laplace maximum_filter maximum_filter1d median_filter minimum_filter minimum_filter1d percentile_filter prewitt rank_filter sobel uniform_filter uniform_filter1d',
+  'scipy.ndimage._fourier':
+    '_get_output_fourier _get_output_fourier_complex fourier_ellipsoid fourier_gaussian fourier_shift fourier_uniform',
   'scipy.ndimage._interpolation':
-    'affine_transform geometric_transform map_coordinates rotate shift spline_filter spline_filter1d zoom',
+    '_prepad_for_spline_filter affine_transform geometric_transform map_coordinates rotate shift spline_filter spline_filter1d zoom',
   'scipy.ndimage._measurements':
-    'center_of_mass extrema find_objects histogram label labeled_comprehension maximum maximum_position mean median minimum minimum_position standard_deviation sum sum_labels value_indices variance watershed_ift',
+    '_safely_castable_to_int _select _stats center_of_mass extrema find_objects histogram label labeled_comprehension maximum maximum_position mean median minimum minimum_position standard_deviation sum sum_labels value_indices variance watershed_ift',
   'scipy.ndimage._morphology':
-    'binary_closing binary_dilation binary_erosion binary_fill_holes binary_hit_or_miss binary_opening binary_propagation black_tophat distance_transform_bf distance_transform_cdt distance_transform_edt generate_binary_structure grey_closing grey_dilation grey_erosion grey_opening iterate_structure morphological_gradient morphological_laplace white_tophat',
+    '_binary_erosion _center_is_true _distance_tranform_arg_check binary_closing binary_dilation binary_erosion binary_fill_holes binary_hit_or_miss binary_opening binary_propagation black_tophat distance_transform_bf distance_transform_cdt distance_transform_edt generate_binary_structure grey_closing grey_dilation grey_erosion grey_opening iterate_structure morphological_gradient morphological_laplace white_tophat',
   'scipy.ndimage._nd_image':
     'binary_erosion binary_erosion2 correlate correlate1d distance_transform_bf distance_transform_op euclidean_feature_transform find_objects fourier_filter fourier_shift generic_filter generic_filter1d geometric_transform min_or_max_filter min_or_max_filter1d rank_filter spline_filter1d uniform_filter1d value_indices watershed_ift zoom_shift',
-  'scipy.odr._models': 'polynomial',
-  'scipy.odr._odrpack': 'OdrError OdrStop OdrWarning',
+  'scipy.ndimage._ni_label': '_label',
+  'scipy.ndimage._ni_support': '_extend_mode_to_code _get_output _normalize_sequence',
+  'scipy.odr._models':
+    '_exp_est _exp_fcn _exp_fjb _exp_fjd _lin_est _lin_fcn _lin_fjb _lin_fjd _poly_fcn _poly_fjacb _poly_fjacd _quad_est _quad_fjb _quad_fjd _quadratic _unilin _unilin_est _unilin_fjb _unilin_fjd polynomial',
+  'scipy.odr._odrpack': 'OdrError OdrStop OdrWarning _conv _report_error',
   'scipy.optimize._basinhopping': 'basinhopping',
-  'scipy.optimize._cobyla_py': 'fmin_cobyla synchronized',
-  'scipy.optimize._constraints': 'new_bounds_to_old new_constraint_to_old old_bound_to_new old_constraint_to_new strict_bounds',
+  'scipy.optimize._bglu_dense': '_consider_refactor',
+  'scipy.optimize._cobyla_py': '_minimize_cobyla fmin_cobyla synchronized',
+  'scipy.optimize._constraints':
+    '_arr_to_scalar new_bounds_to_old new_constraint_to_old old_bound_to_new old_constraint_to_new strict_bounds',
   'scipy.optimize._differentialevolution': 'differential_evolution',
   'scipy.optimize._direct': 'direct',
   'scipy.optimize._direct_py': 'direct',
   'scipy.optimize._dual_annealing': 'dual_annealing',
   'scipy.optimize._group_columns': 'group_dense group_sparse',
-  'scipy.optimize._lbfgsb_py': 'fmin_l_bfgs_b',
+  'scipy.optimize._lbfgsb_py': '_minimize_lbfgsb fmin_l_bfgs_b',
   'scipy.optimize._linesearch':
-    'LineSearchWarning line_search_BFGS line_search_armijo line_search_wolfe1 line_search_wolfe2 scalar_search_armijo scalar_search_wolfe1 scalar_search_wolfe2',
+    'LineSearchWarning _cubicmin _nonmonotone_line_search_cheng _nonmonotone_line_search_cruz _quadmin _zoom line_search_BFGS line_search_armijo line_search_wolfe1 line_search_wolfe2 scalar_search_armijo scalar_search_wolfe1 scalar_search_wolfe2',
   'scipy.optimize._linprog': 'linprog linprog_terse_callback linprog_verbose_callback',
+  'scipy.optimize._linprog_doc':
+    '_linprog_highs_doc _linprog_highs_ds_doc _linprog_highs_ipm_doc _linprog_ip_doc _linprog_rs_doc _linprog_simplex_doc',
+  'scipy.optimize._linprog_highs': '_convert_to_highs_enum _highs_to_scipy_status_message _linprog_highs _replace_inf',
+  'scipy.optimize._linprog_ip':
+    '_display_iter _do_step _get_blind_start _get_delta _get_message _get_solver _get_step _indicators _ip_hsd _linprog_ip _sym_solve',
+  'scipy.optimize._linprog_rs':
+    '_display_and_callback _display_iter _find_nonzero_rows _generate_auxiliary_problem _get_more_basis_columns _linprog_rs _phase_one _phase_two _select_enter_pivot _select_singleton_columns',
+  'scipy.optimize._linprog_simplex': '_apply_pivot _linprog_simplex _pivot_col _pivot_row _solve_simplex',
+  'scipy.optimize._linprog_util':
+    '_autoscale _check_result _check_sparse_inputs _clean_inputs _display_summary _format_A_constraints _format_b_constraints _get_Abc _parse_linprog _postsolve _presolve _round_to_power_of_two _unscale',
   'scipy.optimize._lsap': 'linear_sum_assignment',
   'scipy.optimize._lsq.bvls': 'bvls compute_kkt_optimality',
   'scipy.optimize._lsq.common':
@@ -1126,84 +1274,116 @@ export const GENERATED_DATA: Readonly<Record<string, string>> = {
   'scipy.optimize._lsq.lsq_linear': 'lsq_linear prepare_bounds',
   'scipy.optimize._lsq.trf': 'select_step trf trf_bounds trf_no_bounds',
   'scipy.optimize._lsq.trf_linear': 'backtracking regularized_lsq_with_qr select_step trf_linear',
-  'scipy.optimize._milp': 'milp',
-  'scipy.optimize._minimize': 'minimize minimize_scalar standardize_bounds standardize_constraints',
-  'scipy.optimize._minpack_py': 'check_gradient curve_fit fixed_point fsolve leastsq',
+  'scipy.optimize._milp': '_constraints_to_components _milp_iv milp',
+  'scipy.optimize._minimize':
+    '_add_to_array _optimize_result_for_equal_bounds _remove_from_bounds _remove_from_func minimize minimize_scalar standardize_bounds standardize_constraints',
+  'scipy.optimize._minpack': '_chkder _hybrd _hybrj _lmder _lmdif',
+  'scipy.optimize._minpack_py':
+    '_check_func _del2 _fixed_point_helper _initialize_feasible _relerr _root_hybr _wrap_func _wrap_jac check_gradient curve_fit fixed_point fsolve leastsq',
   'scipy.optimize._nnls': 'nnls',
   'scipy.optimize._nonlin':
-    'NoConvergence anderson asjacobian broyden1 broyden2 diagbroyden excitingmixing linearmixing maxnorm newton_krylov nonlin_solve',
-  'scipy.optimize._numdiff': 'approx_derivative check_derivative group_columns',
+    'NoConvergence _array_like _as_inexact _nonlin_line_search _nonlin_wrapper _safe_norm _set_doc anderson asjacobian broyden1 broyden2 diagbroyden excitingmixing linearmixing maxnorm newton_krylov nonlin_solve',
+  'scipy.optimize._numdiff':
+    '_adjust_scheme_to_bounds _compute_absolute_step _dense_difference _eps_for_method _linear_operator_difference _prepare_bounds _sparse_difference approx_derivative check_derivative group_columns',
   'scipy.optimize._optimize':
-    'OptimizeWarning _LineSearchError _MaxFuncCallError approx_fhess_p approx_fprime bracket brent brute check_grad fmin fmin_bfgs fmin_cg fmin_ncg fmin_powell fminbound golden is_finite_scalar rosen rosen_der rosen_hess rosen_hess_prod show_options vecnorm',
-  'scipy.optimize._qap': 'quadratic_assignment',
-  'scipy.optimize._remove_redundancy': 'bg_update_dense',
-  'scipy.optimize._root': 'root',
-  'scipy.optimize._root_scalar': 'root_scalar',
+    'OptimizeWarning _LineSearchError _MaxFuncCallError _check_clip_x _check_unknown_options _clip_x_for_func _dict_formatter _endprint _float_formatter_10 _indenter _line_for_search _line_search_wolfe12 _linesearch_powell _minimize_bfgs _minimize_cg _minimize_neldermead _minimize_newtoncg _minimize_powell _minimize_scalar_bounded _minimize_scalar_brent _minimize_scalar_golden _prepare_scalar_function _wrap_scalar_function _wrap_scalar_function_maxfun_validation approx_fhess_p approx_fprime bracket brent brute check_grad fmin fmin_bfgs fmin_cg fmin_ncg fmin_powell fminbound golden is_finite_scalar rosen rosen_der rosen_hess rosen_hess_prod show_options vecnorm',
+  'scipy.optimize._qap':
+    '_calc_score _common_input_validation _doubly_stochastic _quadratic_assignment_2opt _quadratic_assignment_faq _split_matrix quadratic_assignment',
+  'scipy.optimize._remove_redundancy':
+    '_get_densest _remove_redundancy_id _remove_redundancy_pivot_dense _remove_redundancy_pivot_sparse _remove_redundancy_svd _remove_zero_rows _row_count bg_update_dense',
+  'scipy.optimize._root':
+    '_root_anderson_doc _root_broyden1_doc _root_broyden2_doc _root_diagbroyden_doc _root_excitingmixing_doc _root_krylov_doc _root_leastsq _root_linearmixing_doc _root_nonlin_solve _warn_jac_unused root',
+  'scipy.optimize._root_scalar':
+    '_root_scalar_bisect_doc _root_scalar_brenth_doc _root_scalar_brentq_doc _root_scalar_halley_doc _root_scalar_newton_doc _root_scalar_ridder_doc _root_scalar_secant_doc _root_scalar_toms748_doc root_scalar',
   'scipy.optimize._shgo': 'shgo',
-  'scipy.optimize._slsqp_py': 'approx_jacobian fmin_slsqp',
-  'scipy.optimize._spectral': '_NoConvergence',
-  'scipy.optimize._tnc': 'fmin_tnc',
+  'scipy.optimize._slsqp_py': '_eval_con_normals _eval_constraint _minimize_slsqp approx_jacobian fmin_slsqp',
+  'scipy.optimize._spectral': '_NoConvergence _complex2real _real2complex _root_df_sane _wrap_func _wrap_result',
+  'scipy.optimize._tnc': '_minimize_tnc fmin_tnc',
   'scipy.optimize._trlib': 'get_trlib_quadratic_subproblem',
+  'scipy.optimize._trustregion': '_minimize_trust_region _wrap_function',
   'scipy.optimize._trustregion_constr.canonical_constraint': 'initial_constraints_as_canonical',
   'scipy.optimize._trustregion_constr.equality_constrained_sqp': 'default_scaling equality_constrained_sqp',
-  'scipy.optimize._trustregion_constr.minimize_trustregion_constr': 'update_state_ip update_state_sqp',
+  'scipy.optimize._trustregion_constr.minimize_trustregion_constr':
+    '_minimize_trustregion_constr update_state_ip update_state_sqp',
   'scipy.optimize._trustregion_constr.projections':
     'augmented_system_projections normal_equation_projections orthogonality projections qr_factorization_projections svd_factorization_projections',
   'scipy.optimize._trustregion_constr.qp_subproblem':
     'box_intersections box_sphere_intersections eqp_kktfact inside_box_boundaries modified_dogleg projected_cg reinforce_box_boundaries sphere_intersections',
   'scipy.optimize._trustregion_constr.tr_interior_point': 'tr_interior_point',
-  'scipy.optimize._trustregion_exact': 'estimate_smallest_singular_value gershgorin_bounds singular_leading_submatrix',
+  'scipy.optimize._trustregion_dogleg': '_minimize_dogleg',
+  'scipy.optimize._trustregion_exact':
+    '_minimize_trustregion_exact estimate_smallest_singular_value gershgorin_bounds singular_leading_submatrix',
+  'scipy.optimize._trustregion_krylov': '_minimize_trust_krylov',
+  'scipy.optimize._trustregion_ncg': '_minimize_trust_ncg',
   'scipy.optimize._tstutils':
-    'aps01_f aps01_fp aps01_fpp aps02_f aps02_fp aps02_fpp aps03_f aps03_fp aps03_fpp aps04_f aps04_fp aps04_fpp aps05_f aps05_fp aps05_fpp aps06_f aps06_fp aps06_fpp aps07_f aps07_fp aps07_fpp aps08_f aps08_fp aps08_fpp aps09_f aps09_fp aps09_fpp aps10_f aps10_fp aps10_fpp aps11_f aps11_fp aps11_fpp aps12_f aps12_fp aps12_fpp aps13_f aps13_fp aps13_fpp aps14_f aps14_fp aps14_fpp aps15_f aps15_fp aps15_fpp cplx01_f cplx01_fp cplx01_fpp cplx02_f cplx02_fp cplx02_fpp f1 f1_fp f1_fpp f2 f2_fp f2_fpp f3 f3_fp f3_fpp f4 f5 f6 get_tests',
-  'scipy.optimize._zeros_py': 'bisect brenth brentq newton results_c ridder toms748',
+    '_add_a_b aps01_f aps01_fp aps01_fpp aps02_f aps02_fp aps02_fpp aps03_f aps03_fp aps03_fpp aps04_f aps04_fp aps04_fpp aps05_f aps05_fp aps05_fpp aps06_f aps06_fp aps06_fpp aps07_f aps07_fp aps07_fpp aps08_f aps08_fp aps08_fpp aps09_f aps09_fp aps09_fpp aps10_f aps10_fp aps10_fpp aps11_f aps11_fp aps11_fpp aps12_f aps12_fp aps12_fpp aps13_f aps13_fp aps13_fpp aps14_f aps14_fp aps14_fpp aps15_f aps15_fp aps15_fpp cplx01_f cplx01_fp cplx01_fpp cplx02_f cplx02_fp cplx02_fpp f1 f1_fp f1_fpp f2 f2_fp f2_fpp f3 f3_fp f3_fpp f4 f5 f6 get_tests',
+  'scipy.optimize._zeros': '_bisect _brenth _brentq _ridder',
+  'scipy.optimize._zeros_py':
+    '_array_newton _compute_divided_differences _interpolated_poly _inverse_poly_zero _newton_quadratic _notclose _results_select _secant _update_bracket bisect brenth brentq newton results_c ridder toms748',
   'scipy.optimize.cython_optimize._zeros': 'full_output_example loop_example',
   'scipy.signal':
     'barthann bartlett blackman blackmanharris bohman boxcar chebwin cosine exponential flattop gaussian general_gaussian hamming hann kaiser nuttall parzen triang tukey',
   'scipy.signal._arraytools': 'axis_reverse axis_slice const_ext even_ext odd_ext zero_ext',
   'scipy.signal._bsplines':
-    'bspline cspline1d cspline1d_eval cubic gauss_spline qspline1d qspline1d_eval quadratic spline_filter',
-  'scipy.signal._czt': 'czt czt_points zoom_fft',
+    '_bspline_piecefunctions _coeff_smooth _cubic_coeff _cubic_smooth_coeff _hc _hs _quadratic_coeff bspline cspline1d cspline1d_eval cubic gauss_spline qspline1d qspline1d_eval quadratic spline_filter',
+  'scipy.signal._czt': '_validate_sizes czt czt_points zoom_fft',
   'scipy.signal._filter_design':
-    'BadCoefficients band_stop_obj bessel besselap bilinear bilinear_zpk buttap butter buttord cheb1ap cheb1ord cheb2ap cheb2ord cheby1 cheby2 ellip ellipap ellipord findfreqs freqs freqs_zpk freqz freqz_zpk gammatone group_delay iircomb iirdesign iirfilter iirnotch iirpeak lp2bp lp2bp_zpk lp2bs lp2bs_zpk lp2hp lp2hp_zpk lp2lp lp2lp_zpk maxflat normalize sos2tf sos2zpk sosfreqz tf2sos tf2zpk yulewalk zpk2sos zpk2tf',
-  'scipy.signal._fir_filter_design': 'firls firwin firwin2 kaiser_atten kaiser_beta kaiserord minimum_phase remez',
-  'scipy.signal._lti_conversion': 'abcd_normalize cont2discrete ss2tf ss2zpk tf2ss zpk2ss',
-  'scipy.signal._ltisys': 'bode dbode dfreqresp dimpulse dlsim dstep freqresp impulse impulse2 lsim lsim2 place_poles step step2',
+    'BadCoefficients _aberth _align_nums _arc_jac_sc1 _arc_jac_sn _bessel_poly _bessel_zeros _campos_zeros _cplxpair _cplxreal _design_notch_peak_filter _ellipdeg _falling_factorial _hz_to_erb _is_int_type _nearest_real_complex_idx _norm_factor _pow10m1 _relative_degree _single_zpksos _validate_gpass_gstop _validate_sos band_stop_obj bessel besselap bilinear bilinear_zpk buttap butter buttord cheb1ap cheb1ord cheb2ap cheb2ord cheby1 cheby2 ellip ellipap ellipord findfreqs freqs freqs_zpk freqz freqz_zpk gammatone group_delay iircomb iirdesign iirfilter iirnotch iirpeak lp2bp lp2bp_zpk lp2bs lp2bs_zpk lp2hp lp2hp_zpk lp2lp lp2lp_zpk maxflat normalize sos2tf sos2zpk sosfreqz tf2sos tf2zpk yulewalk zpk2sos zpk2tf',
+  'scipy.signal._fir_filter_design': '_dhtm _get_fs firls firwin firwin2 kaiser_atten kaiser_beta kaiserord minimum_phase remez',
+  'scipy.signal._lti_conversion':
+    '_atleast_2d_or_none _choice_not_none _none_to_empty_2d _restore _shape_or_none abcd_normalize cont2discrete ss2tf ss2zpk tf2ss zpk2ss',
+  'scipy.signal._ltisys':
+    '_KNV0 _KNV0_loop _YT_complex _YT_loop _YT_real _atleast_2d_or_none _cast_to_array_dtype _default_response_times _order_complex_poles _valid_inputs bode dbode dfreqresp dimpulse dlsim dstep freqresp impulse impulse2 lsim lsim2 place_poles step step2',
   'scipy.signal._max_len_seq': 'max_len_seq',
-  'scipy.signal._peak_finding': 'argrelextrema argrelmax argrelmin find_peaks find_peaks_cwt peak_prominences peak_widths',
-  'scipy.signal._peak_finding_utils': 'PeakPropertyWarning',
-  'scipy.signal._savitzky_golay': 'savgol_coeffs savgol_filter',
+  'scipy.signal._max_len_seq_inner': '_max_len_seq_inner',
+  'scipy.signal._peak_finding':
+    '_arg_peaks_as_expected _arg_wlen_as_expected _arg_x_as_expected _boolrelextrema _filter_ridge_lines _identify_ridge_lines _select_by_peak_threshold _select_by_property _unpack_condition_args argrelextrema argrelmax argrelmin find_peaks find_peaks_cwt peak_prominences peak_widths',
+  'scipy.signal._peak_finding_utils':
+    'PeakPropertyWarning _local_maxima_1d _peak_prominences _peak_widths _select_by_peak_distance',
+  'scipy.signal._savitzky_golay': '_fit_edge _fit_edges_polyfit _polyder savgol_coeffs savgol_filter',
   'scipy.signal._signaltools':
-    'choose_conv_method cmplx_sort convolve convolve2d correlate correlate2d correlation_lags decimate deconvolve detrend fftconvolve filtfilt hilbert hilbert2 invres invresz lfilter lfilter_zi lfiltic medfilt medfilt2d oaconvolve order_filter resample resample_poly residue residuez sosfilt sosfilt_zi sosfiltfilt unique_roots vectorstrength wiener',
-  'scipy.signal._spectral_py': 'check_COLA check_NOLA coherence csd istft lombscargle periodogram spectrogram stft welch',
+    '_apply_conv_mode _bvalfromboundary _calc_oa_lens _centered _compute_factors _compute_residues _conv_ops _fftconv_faster _filtfilt_gust _freq_domain_conv _group_poles _init_freq_conv_axes _inputs_swap_needed _np_conv_ok _numeric_arrays _reverse_and_conj _timeit_fast _valfrommode _validate_pad _validate_x choose_conv_method cmplx_sort convolve convolve2d correlate correlate2d correlation_lags decimate deconvolve detrend fftconvolve filtfilt hilbert hilbert2 invres invresz lfilter lfilter_zi lfiltic medfilt medfilt2d oaconvolve order_filter resample resample_poly residue residuez sosfilt sosfilt_zi sosfiltfilt unique_roots vectorstrength wiener',
+  'scipy.signal._sigtools': '_convolve2d _correlateND _linear_filter _medfilt2d _order_filterND _remez',
+  'scipy.signal._sosfilt': '_sosfilt _sosfilt_object',
+  'scipy.signal._spectral': '_lombscargle',
+  'scipy.signal._spectral_py':
+    '_fft_helper _median_bias _spectral_helper _triage_segments check_COLA check_NOLA coherence csd istft lombscargle periodogram spectrogram stft welch',
   'scipy.signal._spline': 'cspline2d qspline2d sepfir2d symiirorder1 symiirorder2',
-  'scipy.signal._upfirdn': 'upfirdn',
-  'scipy.signal._upfirdn_apply': 'mode_enum',
-  'scipy.signal._waveforms': 'chirp gausspulse sawtooth square sweep_poly unit_impulse',
+  'scipy.signal._upfirdn': '_check_mode _pad_h upfirdn',
+  'scipy.signal._upfirdn_apply': '_apply _output_len _pad_test mode_enum',
+  'scipy.signal._waveforms': '_chirp_phase _sweep_poly_phase chirp gausspulse sawtooth square sweep_poly unit_impulse',
   'scipy.signal._wavelets': 'cascade cwt daub morlet morlet2 qmf ricker',
   'scipy.signal.windows._windows':
-    'barthann bartlett blackman blackmanharris bohman boxcar chebwin cosine dpss exponential flattop gaussian general_cosine general_gaussian general_hamming get_window hamming hann kaiser kaiser_bessel_derived lanczos nuttall parzen taylor triang tukey',
+    '_extend _fftautocorr _len_guards _truncate barthann bartlett blackman blackmanharris bohman boxcar chebwin cosine dpss exponential flattop gaussian general_cosine general_gaussian general_hamming get_window hamming hann kaiser kaiser_bessel_derived lanczos nuttall parzen taylor triang tukey',
+  'scipy.sparse._arrays': '_matrix_doc_to_array',
   'scipy.sparse._base': 'SparseEfficiencyWarning SparseFormatWarning SparseWarning isspmatrix',
   'scipy.sparse._bsr': 'isspmatrix_bsr',
-  'scipy.sparse._construct': 'block_diag bmat diags eye hstack identity kron kronsum rand random spdiags vstack',
+  'scipy.sparse._compressed': '_process_slice',
+  'scipy.sparse._construct':
+    '_compressed_sparse_stack _stack_along_minor_axis block_diag bmat diags eye hstack identity kron kronsum rand random spdiags vstack',
   'scipy.sparse._coo': 'isspmatrix_coo',
   'scipy.sparse._csc': 'isspmatrix_csc',
   'scipy.sparse._csparsetools': 'lil_get1 lil_insert',
   'scipy.sparse._csr': 'isspmatrix_csr',
+  'scipy.sparse._data': '_create_method _find_missing_index',
   'scipy.sparse._dia': 'isspmatrix_dia',
-  'scipy.sparse._dok': 'isspmatrix_dok',
-  'scipy.sparse._extract': 'find tril triu',
-  'scipy.sparse._lil': 'isspmatrix_lil',
+  'scipy.sparse._dok': '_is_sequence isspmatrix_dok',
+  'scipy.sparse._extract': '_masked_coo find tril triu',
+  'scipy.sparse._index':
+    '_boolean_index_to_array _broadcast_arrays _check_ellipsis _compatible_boolean_index _first_element_bool _maybe_bool_ndarray _unpack_index',
+  'scipy.sparse._lil': '_prepare_index_for_memoryview isspmatrix_lil',
   'scipy.sparse._matrix_io': 'load_npz save_npz',
   'scipy.sparse._sparsetools':
     'bsr_diagonal bsr_eldiv_bsr bsr_elmul_bsr bsr_ge_bsr bsr_gt_bsr bsr_le_bsr bsr_lt_bsr bsr_matmat bsr_matvec bsr_matvecs bsr_maximum_bsr bsr_minimum_bsr bsr_minus_bsr bsr_ne_bsr bsr_plus_bsr bsr_scale_columns bsr_scale_rows bsr_sort_indices bsr_tocsr bsr_transpose coo_matvec coo_tocsr coo_todense cs_graph_components csc_diagonal csc_eldiv_csc csc_elmul_csc csc_ge_csc csc_gt_csc csc_le_csc csc_lt_csc csc_matmat csc_matmat_maxnnz csc_matvec csc_matvecs csc_maximum_csc csc_minimum_csc csc_minus_csc csc_ne_csc csc_plus_csc csc_tocsr csr_column_index1 csr_column_index2 csr_count_blocks csr_diagonal csr_eldiv_csr csr_eliminate_zeros csr_elmul_csr csr_ge_csr csr_gt_csr csr_has_canonical_format csr_has_sorted_indices csr_hstack csr_le_csr csr_lt_csr csr_matmat csr_matmat_maxnnz csr_matvec csr_matvecs csr_maximum_csr csr_minimum_csr csr_minus_csr csr_ne_csr csr_plus_csr csr_row_index csr_row_slice csr_sample_offsets csr_sample_values csr_scale_columns csr_scale_rows csr_sort_indices csr_sum_duplicates csr_tobsr csr_tocsc csr_todense dia_matvec expandptr get_csr_submatrix test_throw_error',
   'scipy.sparse._spfuncs': 'count_blocks estimate_blocksize',
   'scipy.sparse._sputils':
-    'asmatrix check_reshape_kwargs check_shape downcast_intp_index get_index_dtype get_sum_dtype getdata getdtype is_pydata_spmatrix isdense isintlike ismatrix isscalarlike issequence isshape matrix to_native upcast upcast_char upcast_scalar validateaxis',
-  'scipy.sparse.csgraph._flow': 'maximum_flow',
-  'scipy.sparse.csgraph._laplacian': 'laplacian',
+    '_todata asmatrix check_reshape_kwargs check_shape downcast_intp_index get_index_dtype get_sum_dtype getdata getdtype is_pydata_spmatrix isdense isintlike ismatrix isscalarlike issequence isshape matrix to_native upcast upcast_char upcast_scalar validateaxis',
+  'scipy.sparse.csgraph._flow': '_add_reverse_edges _make_edge_pointers _make_tails maximum_flow',
+  'scipy.sparse.csgraph._laplacian':
+    '_laplace _laplace_normed _laplace_normed_sym _laplace_sym _laplacian_dense _laplacian_dense_flo _laplacian_sparse _laplacian_sparse_flo _linearoperator _setdiag_dense laplacian',
   'scipy.sparse.csgraph._matching': 'maximum_bipartite_matching min_weight_full_bipartite_matching',
   'scipy.sparse.csgraph._min_spanning_tree': 'minimum_spanning_tree',
-  'scipy.sparse.csgraph._reordering': 'reverse_cuthill_mckee structural_rank',
+  'scipy.sparse.csgraph._reordering': '_reverse_cuthill_mckee reverse_cuthill_mckee structural_rank',
   'scipy.sparse.csgraph._shortest_path': 'NegativeCycleError bellman_ford dijkstra floyd_warshall johnson shortest_path',
   'scipy.sparse.csgraph._tools':
     'construct_dist_matrix csgraph_from_dense csgraph_from_masked csgraph_masked_from_dense csgraph_to_dense csgraph_to_masked reconstruct_path',
@@ -1212,50 +1392,60 @@ export const GENERATED_DATA: Readonly<Record<string, string>> = {
   'scipy.sparse.csgraph._validation': 'validate_graph',
   'scipy.sparse.csgraph.setup': 'configuration',
   'scipy.sparse.linalg._dsolve._superlu': 'gssv gstrf',
-  'scipy.sparse.linalg._dsolve.linsolve': 'MatrixRankWarning factorized spilu splu spsolve spsolve_triangular use_solver',
-  'scipy.sparse.linalg._eigen._svds': 'svds',
+  'scipy.sparse.linalg._dsolve.linsolve':
+    'MatrixRankWarning _get_umf_family factorized spilu splu spsolve spsolve_triangular use_solver',
+  'scipy.sparse.linalg._eigen._svds': '_herm _iv svds',
+  'scipy.sparse.linalg._eigen._svds_doc': '_svds_arpack_doc _svds_lobpcg_doc _svds_propack_doc',
   'scipy.sparse.linalg._eigen.arpack.arpack':
-    'ArpackError ArpackNoConvergence choose_ncv eigs eigsh get_OPinv_matvec get_inv_matvec gmres_loose',
-  'scipy.sparse.linalg._eigen.lobpcg.lobpcg': 'lobpcg',
-  'scipy.sparse.linalg._expm_multiply': 'expm_multiply traceest',
-  'scipy.sparse.linalg._interface': 'aslinearoperator',
-  'scipy.sparse.linalg._isolve._gcrotmk': 'gcrotmk',
-  'scipy.sparse.linalg._isolve.iterative': 'bicg bicgstab cg cgs gmres qmr set_docstring',
+    'ArpackError ArpackNoConvergence _aslinearoperator_with_dtype _fast_spmatrix_to_csc choose_ncv eigs eigsh get_OPinv_matvec get_inv_matvec gmres_loose',
+  'scipy.sparse.linalg._eigen.lobpcg.lobpcg':
+    '_applyConstraints _as2d _b_orthonormalize _get_indx _handle_gramA_gramB_verbosity _makeMatMat _report_nonhermitian lobpcg',
+  'scipy.sparse.linalg._expm_multiply':
+    '_compute_cost_div_m _compute_p_max _condition_3_13 _exact_1_norm _exact_inf_norm _expm_multiply_interval _expm_multiply_interval_core_0 _expm_multiply_interval_core_1 _expm_multiply_interval_core_2 _expm_multiply_simple _expm_multiply_simple_core _fragment_3_1 _ident_like _onenormest_matrix_power _trace expm_multiply traceest',
+  'scipy.sparse.linalg._interface': '_get_dtype aslinearoperator',
+  'scipy.sparse.linalg._isolve._gcrotmk': '_fgmres gcrotmk',
+  'scipy.sparse.linalg._isolve.iterative': '_get_atol _stoptest bicg bicgstab cg cgs gmres qmr set_docstring',
   'scipy.sparse.linalg._isolve.lgmres': 'lgmres',
   'scipy.sparse.linalg._isolve.lsmr': 'lsmr',
-  'scipy.sparse.linalg._isolve.lsqr': 'lsqr',
+  'scipy.sparse.linalg._isolve.lsqr': '_sym_ortho lsqr',
   'scipy.sparse.linalg._isolve.minres': 'minres',
   'scipy.sparse.linalg._isolve.tfqmr': 'tfqmr',
   'scipy.sparse.linalg._isolve.utils': 'coerce id make_system',
-  'scipy.sparse.linalg._matfuncs': 'expm inv',
-  'scipy.sparse.linalg._norm': 'norm',
+  'scipy.sparse.linalg._matfuncs':
+    '_ell _eq_10_42 _exp_sinch _expm _fragment_2_1 _is_upper_triangular _onenorm_matrix_power_nnm _onenormest_matrix_power _onenormest_product _smart_matrix_product _solve_P_Q expm inv',
+  'scipy.sparse.linalg._norm': '_sparse_frobenius_norm norm',
   'scipy.sparse.linalg._onenormest':
-    'column_needs_resampling elementary_vector every_col_of_X_is_parallel_to_a_col_of_Y less_than_or_close onenormest resample_column vectors_are_parallel',
+    '_algorithm_2_2 _blocked_elementwise _onenormest_core _sum_abs_axis0 column_needs_resampling elementary_vector every_col_of_X_is_parallel_to_a_col_of_Y less_than_or_close onenormest resample_column vectors_are_parallel',
+  'scipy.sparse.linalg._svdp': '_svdp',
   'scipy.spatial._distance_pybind':
     'PyCapsule.cdist_braycurtis PyCapsule.cdist_canberra PyCapsule.cdist_chebyshev PyCapsule.cdist_cityblock PyCapsule.cdist_euclidean PyCapsule.cdist_minkowski PyCapsule.cdist_sqeuclidean PyCapsule.pdist_braycurtis PyCapsule.pdist_canberra PyCapsule.pdist_chebyshev PyCapsule.pdist_cityblock PyCapsule.pdist_euclidean PyCapsule.pdist_minkowski PyCapsule.pdist_sqeuclidean',
   'scipy.spatial._distance_wrap':
     'cdist_braycurtis_double_wrap cdist_canberra_double_wrap cdist_chebyshev_double_wrap cdist_cityblock_double_wrap cdist_cosine_double_wrap cdist_dice_bool_wrap cdist_euclidean_double_wrap cdist_hamming_bool_wrap cdist_hamming_double_wrap cdist_jaccard_bool_wrap cdist_jaccard_double_wrap cdist_jensenshannon_double_wrap cdist_kulczynski1_bool_wrap cdist_kulsinski_bool_wrap cdist_mahalanobis_double_wrap cdist_minkowski_double_wrap cdist_rogerstanimoto_bool_wrap cdist_russellrao_bool_wrap cdist_seuclidean_double_wrap cdist_sokalmichener_bool_wrap cdist_sokalsneath_bool_wrap cdist_sqeuclidean_double_wrap cdist_weighted_chebyshev_double_wrap cdist_weighted_minkowski_double_wrap cdist_yule_bool_wrap pdist_braycurtis_double_wrap pdist_canberra_double_wrap pdist_chebyshev_double_wrap pdist_cityblock_double_wrap pdist_cosine_double_wrap pdist_dice_bool_wrap pdist_euclidean_double_wrap pdist_hamming_bool_wrap pdist_hamming_double_wrap pdist_jaccard_bool_wrap pdist_jaccard_double_wrap pdist_jensenshannon_double_wrap pdist_kulczynski1_bool_wrap pdist_kulsinski_bool_wrap pdist_mahalanobis_double_wrap pdist_minkowski_double_wrap pdist_rogerstanimoto_bool_wrap pdist_russellrao_bool_wrap pdist_seuclidean_double_wrap pdist_sokalmichener_bool_wrap pdist_sokalsneath_bool_wrap pdist_sqeuclidean_double_wrap pdist_weighted_chebyshev_double_wrap pdist_weighted_minkowski_double_wrap pdist_yule_bool_wrap to_squareform_from_vector_wrap to_vector_from_squareform_wrap',
-  'scipy.spatial._geometric_slerp': 'geometric_slerp',
+  'scipy.spatial._geometric_slerp': '_geometric_slerp geometric_slerp',
   'scipy.spatial._hausdorff': 'directed_hausdorff',
   'scipy.spatial._kdtree': 'distance_matrix minkowski_distance minkowski_distance_p',
-  'scipy.spatial._plotutils': 'convex_hull_plot_2d delaunay_plot_2d voronoi_plot_2d',
+  'scipy.spatial._plotutils': '_adjust_bounds _held_figure convex_hull_plot_2d delaunay_plot_2d voronoi_plot_2d',
   'scipy.spatial._procrustes': 'procrustes',
-  'scipy.spatial._qhull': 'QhullError tsearch',
+  'scipy.spatial._qhull': 'QhullError _copy_docstr _get_barycentric_transforms tsearch',
   'scipy.spatial._spherical_voronoi': 'calculate_solid_angles',
   'scipy.spatial._voronoi': 'sort_vertices_of_regions',
   'scipy.spatial.distance':
-    'braycurtis canberra cdist chebyshev cityblock correlation cosine dice directed_hausdorff euclidean hamming is_valid_dm is_valid_y jaccard jensenshannon kulczynski1 kulsinski mahalanobis minkowski num_obs_dm num_obs_y pdist rogerstanimoto russellrao seuclidean sokalmichener sokalsneath sqeuclidean squareform yule',
+    '_cdist_callable _convert_to_type _copy_array_if_base_present _correlation_cdist_wrap _correlation_pdist_wrap _nbool_correspond_all _nbool_correspond_ft_tf _pdist_callable _prepare_out_argument _validate_cdist_input _validate_hamming_kwargs _validate_mahalanobis_kwargs _validate_minkowski_kwargs _validate_pdist_input _validate_seuclidean_kwargs _validate_vector _validate_weight_with_size _validate_weights braycurtis canberra cdist chebyshev cityblock correlation cosine dice directed_hausdorff euclidean hamming is_valid_dm is_valid_y jaccard jensenshannon kulczynski1 kulsinski mahalanobis minkowski num_obs_dm num_obs_y pdist rogerstanimoto russellrao seuclidean sokalmichener sokalsneath sqeuclidean squareform yule',
   'scipy.spatial.transform._rotation_groups': 'create_group cyclic dicyclic icosahedral octahedral tetrahedral',
+  'scipy.spatial.transform._rotation_spline':
+    '_angular_acceleration_nonlinear_term _angular_rate_to_rotvec_dot_matrix _compute_angular_acceleration _compute_angular_rate _create_block_3_diagonal_matrix _create_skew_matrix _matrix_vector_product_of_stacks _rotvec_dot_to_angular_rate_matrix',
   'scipy.special._add_newdocs': 'add_newdoc get',
   'scipy.special._basic':
-    'ai_zeros assoc_laguerre bei_zeros beip_zeros ber_zeros bernoulli berp_zeros bi_zeros clpmn comb diric erf_zeros euler factorial factorial2 factorialk fresnel_zeros fresnelc_zeros fresnels_zeros h1vp h2vp ivp jn_zeros jnjnp_zeros jnp_zeros jnyn_zeros jvp kei_zeros keip_zeros kelvin_zeros ker_zeros kerp_zeros kvp lmbda lpmn lpn lqmn lqn mathieu_even_coef mathieu_odd_coef obl_cv_seq pbdn_seq pbdv_seq pbvv_seq perm polygamma pro_cv_seq riccati_jn riccati_yn y0_zeros y1_zeros y1p_zeros yn_zeros ynp_zeros yvp zeta',
+    '_bessel_diff_formula _nonneg_int_or_fail _range_prod ai_zeros assoc_laguerre bei_zeros beip_zeros ber_zeros bernoulli berp_zeros bi_zeros clpmn comb diric erf_zeros euler factorial factorial2 factorialk fresnel_zeros fresnelc_zeros fresnels_zeros h1vp h2vp ivp jn_zeros jnjnp_zeros jnp_zeros jnyn_zeros jvp kei_zeros keip_zeros kelvin_zeros ker_zeros kerp_zeros kvp lmbda lpmn lpn lqmn lqn mathieu_even_coef mathieu_odd_coef obl_cv_seq pbdn_seq pbdv_seq pbvv_seq perm polygamma pro_cv_seq riccati_jn riccati_yn y0_zeros y1_zeros y1p_zeros yn_zeros ynp_zeros yvp zeta',
+  'scipy.special._comb': '_comb_int',
   'scipy.special._ellip_harm': 'ellip_harm ellip_harm_2 ellip_normal',
+  'scipy.special._ellip_harm_2': '_ellipsoid _ellipsoid_norm',
   'scipy.special._lambertw': 'lambertw',
   'scipy.special._logsumexp': 'log_softmax logsumexp softmax',
   'scipy.special._mptestutils':
     'TimeoutError assert_mpmath_equal exception_to_nan get_args inf_to_nan mp_assert_allclose mpc2complex mpf2float nonfunctional_tooslow time_limited trace_args',
   'scipy.special._orthogonal':
-    'chebyc chebys chebyt chebyu gegenbauer genlaguerre hermite hermitenorm jacobi laguerre legendre roots_chebyc roots_chebys roots_chebyt roots_chebyu roots_gegenbauer roots_genlaguerre roots_hermite roots_hermitenorm roots_jacobi roots_laguerre roots_legendre roots_sh_chebyt roots_sh_chebyu roots_sh_jacobi roots_sh_legendre sh_chebyt sh_chebyu sh_jacobi sh_legendre',
+    '_compute_tauk _gen_roots_and_weights _initial_nodes _initial_nodes_a _initial_nodes_b _newton _pbcf _roots_hermite_asy chebyc chebys chebyt chebyu gegenbauer genlaguerre hermite hermitenorm jacobi laguerre legendre roots_chebyc roots_chebys roots_chebyt roots_chebyu roots_gegenbauer roots_genlaguerre roots_hermite roots_hermitenorm roots_jacobi roots_laguerre roots_legendre roots_sh_chebyt roots_sh_chebyu roots_sh_jacobi roots_sh_legendre sh_chebyt sh_chebyu sh_jacobi sh_legendre',
   'scipy.special._precompute.cosine_cdf': 'f',
   'scipy.special._precompute.expn_asy': 'generate_A main',
   'scipy.special._precompute.gammainc_asy': 'compute_a compute_alpha compute_d compute_g eta main',
@@ -1266,201 +1456,351 @@ export const GENERATED_DATA: Readonly<Record<string, string>> = {
   'scipy.special._precompute.utils': 'lagrange_inversion',
   'scipy.special._precompute.wright_bessel':
     'asymptotic_series dg_series main optimal_epsilon_integral pg_series series_small_a series_small_a_small_b',
-  'scipy.special._precompute.wright_bessel_data': 'main mp_wright_bessel',
+  'scipy.special._precompute.wright_bessel_data': 'main mp_wright_bessel rgamma_cached',
   'scipy.special._precompute.wrightomega': 'main mpmath_wrightomega wrightomega_exp_error wrightomega_series_error',
   'scipy.special._precompute.zetac': 'main zetac_series',
   'scipy.special._sf_error': 'SpecialFunctionError SpecialFunctionWarning',
   'scipy.special._spfun_stats': 'multigammaln',
   'scipy.special._spherical_bessel': 'spherical_in spherical_jn spherical_kn spherical_yn',
-  'scipy.special._test_internal': 'have_fenv random_double test_add_round',
+  'scipy.special._test_internal': '_dd_exp _dd_expm1 _dd_log have_fenv random_double test_add_round',
   'scipy.special._testutils': 'assert_func_equal check_version with_special_errors',
   'scipy.special._ufuncs': 'geterr seterr',
-  'scipy.stats._binned_statistic': 'binned_statistic binned_statistic_2d binned_statistic_dd',
-  'scipy.stats._binomtest': 'binomtest',
-  'scipy.stats._continuous_distns': 'FitDataError FitSolverError FitUniformFixedScaleDataError',
+  'scipy.special.cython_special':
+    '_airy_pywrap _airye_pywrap _bench_airy_D_cy _bench_airy_D_py _bench_airy_d_cy _bench_airy_d_py _bench_beta_dd_cy _bench_beta_dd_py _bench_erf_D_cy _bench_erf_D_py _bench_erf_d_cy _bench_erf_d_py _bench_exprel_d_cy _bench_exprel_d_py _bench_gamma_D_cy _bench_gamma_D_py _bench_gamma_d_cy _bench_gamma_d_py _bench_jv_dD_cy _bench_jv_dD_py _bench_jv_dd_cy _bench_jv_dd_py _bench_loggamma_D_cy _bench_loggamma_D_py _bench_logit_d_cy _bench_logit_d_py _bench_psi_D_cy _bench_psi_D_py _bench_psi_d_cy _bench_psi_d_py _ellipj_pywrap _fresnel_pywrap _it2i0k0_pywrap _it2j0y0_pywrap _itairy_pywrap _iti0k0_pywrap _itj0y0_pywrap _kelvin_pywrap _mathieu_cem_pywrap _mathieu_modcem1_pywrap _mathieu_modcem2_pywrap _mathieu_modsem1_pywrap _mathieu_modsem2_pywrap _mathieu_sem_pywrap _modfresnelm_pywrap _modfresnelp_pywrap _obl_ang1_cv_pywrap _obl_ang1_pywrap _obl_rad1_cv_pywrap _obl_rad1_pywrap _obl_rad2_cv_pywrap _obl_rad2_pywrap _pbdv_pywrap _pbvv_pywrap _pbwa_pywrap _pro_ang1_cv_pywrap _pro_ang1_pywrap _pro_rad1_cv_pywrap _pro_rad1_pywrap _pro_rad2_cv_pywrap _pro_rad2_pywrap _shichi_pywrap _sici_pywrap bdtr bdtrc bdtri dawsn elliprc elliprd elliprf elliprg elliprj erf erfc erfcx erfi erfinv eval_chebyc eval_chebys eval_chebyt eval_chebyu eval_gegenbauer eval_genlaguerre eval_jacobi eval_laguerre eval_legendre eval_sh_chebyt eval_sh_chebyu eval_sh_jacobi eval_sh_legendre exp1 expi expit expm1 expn gamma hyp0f1 hyp1f1 hyp2f1 iv ive jv jve kn kv kve log1p log_expit log_ndtr loggamma logit nbdtr nbdtrc nbdtri ndtr pdtri powm1 psi rgamma smirnov smirnovi spence sph_harm spherical_in spherical_jn spherical_kn spherical_yn wrightomega xlog1py xlogy yn yv yve',
+  'scipy.stats._axis_nan_policy':
+    '_add_reduced_axes _axis_nan_policy_factory _broadcast_array_shapes _broadcast_array_shapes_remove_axis _broadcast_arrays _broadcast_concatenate _broadcast_shapes _broadcast_shapes_remove_axis _check_empty_inputs _get_axis_params _masked_arrays_2_sentinel_arrays _remove_nans _remove_sentinel',
+  'scipy.stats._binned_statistic':
+    '_bin_edges _bin_numbers _bincount _calc_binned_statistic _create_binned_data binned_statistic binned_statistic_2d binned_statistic_dd',
+  'scipy.stats._binomtest': '_binary_search_for_binom_tst _binom_exact_conf_int _binom_wilson_conf_int _findp binomtest',
+  'scipy.stats._continuous_distns':
+    'FitDataError FitSolverError FitUniformFixedScaleDataError _argus_phi _average_with_log_weights _beta_mle_a _beta_mle_ab _call_super_mom _check_fit_input_parameters _digammainv _get_left_bracket _log_diff _log_gauss_mass _log_sum _lognorm_logpdf _ncx2_log_pdf _norm_cdf _norm_isf _norm_logcdf _norm_logpdf _norm_logsf _norm_pdf _norm_ppf _norm_sf _remove_optimizer_parameters',
+  'scipy.stats._covariance': '_dot_diag',
   'scipy.stats._crosstab': 'crosstab',
-  'scipy.stats._distn_infrastructure': 'argsreduce get_distribution_names',
-  'scipy.stats._entropy': 'differential_entropy entropy',
-  'scipy.stats._fit': 'fit goodness_of_fit',
+  'scipy.stats._discrete_distns': '_gen_harmonic _gen_harmonic_gt1 _gen_harmonic_leq1 _isintegral _vectorize_rvs_over_shapes',
+  'scipy.stats._distn_infrastructure':
+    '_check_shape _drv2_moment _drv2_ppfsingle _expect _fit_determine_optimizer _get_fixed_fit_value _iter_chunked _kurtosis _moment _moment_from_stats _skew argsreduce get_distribution_names',
+  'scipy.stats._entropy':
+    '_correa_entropy _ebrahimi_entropy _pad_along_last_axis _van_es_entropy _vasicek_entropy differential_entropy entropy',
+  'scipy.stats._fit':
+    '_anderson_darling _combine_bounds _compute_dminus _compute_dplus _cramer_von_mises _fit_norm _get_fit_fun _gof_iv _kolmogorov_smirnov fit goodness_of_fit',
   'scipy.stats._generate_pyx': 'isNPY_OLD make_biasedurn make_boost make_unuran',
   'scipy.stats._hypotests':
-    'barnard_exact boschloo_exact cramervonmises cramervonmises_2samp epps_singleton_2samp poisson_means_test somersd tukey_hsd',
-  'scipy.stats._ksstats': 'kolmogn kolmogni kolmognp',
-  'scipy.stats._levy_stable': 'pdf_from_cf_with_fft',
-  'scipy.stats._mannwhitneyu': 'mannwhitneyu',
+    '_all_partitions _cdf_cvm _cdf_cvm_inf _compute_log_combinations _get_binomial_log_p_value_with_nuisance_param _get_wilcoxon_distr _get_wilcoxon_distr2 _poisson_means_test_iv _psi1_mod _pval_cvm_2samp_exact _somers_d _tau_b _tukey_hsd_iv barnard_exact boschloo_exact cramervonmises cramervonmises_2samp epps_singleton_2samp poisson_means_test somersd tukey_hsd',
+  'scipy.stats._kde': '_get_output_dtype',
+  'scipy.stats._ksstats':
+    '_clip_prob _kolmogn _kolmogn_DMTW _kolmogn_PelzGood _kolmogn_Pomeranz _kolmogn_p _kolmogni _log_nfactorial_div_n_pow_n _pomeranz_compute_j1j2 _select_and_clip_prob kolmogn kolmogni kolmognp',
+  'scipy.stats._levy_stable':
+    '_Phi_Z0 _Phi_Z1 _cdf_single_value_piecewise_Z0 _cdf_single_value_piecewise_Z1 _cdf_single_value_piecewise_post_rounding_Z0 _cf _fitstart_S0 _fitstart_S1 _nolan_round_difficult_input _pdf_single_value_cf_integrate _pdf_single_value_piecewise_Z0 _pdf_single_value_piecewise_Z1 _pdf_single_value_piecewise_post_rounding_Z0 _rvs_Z1 pdf_from_cf_with_fft',
+  'scipy.stats._mannwhitneyu':
+    '_broadcast_concatenate _get_mwu_z _mwu_choose_method _mwu_f_iterative _mwu_input_validation _tie_check _tie_term mannwhitneyu',
   'scipy.stats._morestats':
-    'anderson anderson_ksamp ansari bartlett bayes_mvs binom_test boxcox boxcox_llf boxcox_normmax boxcox_normplot circmean circstd circvar directional_stats fligner kstat kstatvar levene median_test mood mvsdist ppcc_max ppcc_plot probplot shapiro wilcoxon wilcoxon_outputs wilcoxon_result_object wilcoxon_result_unpacker yeojohnson yeojohnson_llf yeojohnson_normmax yeojohnson_normplot',
+    '_add_axis_labels_title _anderson_ksamp_midrank _anderson_ksamp_right _apply_func _boxcox_conf_interval _calc_uniform_order_statistic_medians _circfuncs_common _mood_inner_lc _normplot _parse_dist_kw _yeojohnson_transform anderson anderson_ksamp ansari bartlett bayes_mvs binom_test boxcox boxcox_llf boxcox_normmax boxcox_normplot circmean circstd circvar directional_stats fligner kstat kstatvar levene median_test mood mvsdist ppcc_max ppcc_plot probplot shapiro wilcoxon wilcoxon_outputs wilcoxon_result_object wilcoxon_result_unpacker yeojohnson yeojohnson_llf yeojohnson_normmax yeojohnson_normplot',
   'scipy.stats._mstats_basic':
-    'argstoarray brunnermunzel count_tied_groups describe f_oneway find_repeats friedmanchisquare kendalltau kendalltau_seasonal kruskal ks_1samp ks_2samp kstest kurtosis kurtosistest linregress mannwhitneyu mode moment mquantiles msign normaltest obrientransform pearsonr plotting_positions pointbiserialr rankdata scoreatpercentile sem sen_seasonal_slopes siegelslopes skew skewtest spearmanr stde_median theilslopes tmax tmean tmin trim trima trimboth trimmed_mean trimmed_std trimmed_stde trimmed_var trimr trimtail tsem ttest_1samp ttest_ind ttest_rel tvar variation winsorize',
+    '_betai _chk2_asarray _chk_asarray _chk_size _kendall_p_exact _mask_to_limits _mode _moment argstoarray brunnermunzel count_tied_groups describe f_oneway find_repeats friedmanchisquare kendalltau kendalltau_seasonal kruskal ks_1samp ks_2samp kstest kurtosis kurtosistest linregress mannwhitneyu mode moment mquantiles msign normaltest obrientransform pearsonr plotting_positions pointbiserialr rankdata scoreatpercentile sem sen_seasonal_slopes siegelslopes skew skewtest spearmanr stde_median theilslopes tmax tmean tmin trim trima trimboth trimmed_mean trimmed_std trimmed_stde trimmed_var trimr trimtail tsem ttest_1samp ttest_ind ttest_rel tvar variation winsorize',
   'scipy.stats._mstats_extras':
     'compare_medians_ms hdmedian hdquantiles hdquantiles_sd idealfourths median_cihs mjci mquantiles_cimj rsh trimmed_mean_ci',
-  'scipy.stats._multivariate': 'random_table_frozen.rvs random_table_gen.rvs',
-  'scipy.stats._odds_ratio': 'odds_ratio',
-  'scipy.stats._page_trend_test': 'page_trend_test',
-  'scipy.stats._qmc': 'check_random_state discrepancy n_primes primes_from_2_to scale update_discrepancy van_der_corput',
+  'scipy.stats._multivariate':
+    '_cho_inv_batch _dirichlet_check_input _dirichlet_check_parameters _docfill _eigvalsh_to_eps _lnB _pinv_1d _sample_uniform_direction _squeeze_output random_table_frozen.rvs random_table_gen.rvs',
+  'scipy.stats._odds_ratio':
+    '_ci_lower _ci_upper _conditional_oddsratio _conditional_oddsratio_ci _hypergeom_params_from_table _nc_hypergeom_mean_inverse _sample_odds_ratio _sample_odds_ratio_ci _solve odds_ratio',
+  'scipy.stats._page_trend_test': '_choose_method _l_p_asymptotic _l_p_exact _l_vectorized page_trend_test',
+  'scipy.stats._qmc':
+    '_l1_norm _lloyd_centroidal_voronoi_tessellation _lloyd_iteration _perturb_discrepancy _random_cd _select_optimizer _validate_bounds _validate_workers check_random_state discrepancy n_primes primes_from_2_to scale update_discrepancy van_der_corput',
+  'scipy.stats._qmc_cy':
+    '_cy_van_der_corput _cy_van_der_corput_scrambled _cy_wrapper_centered_discrepancy _cy_wrapper_l2_star_discrepancy _cy_wrapper_mixture_discrepancy _cy_wrapper_update_discrepancy _cy_wrapper_wrap_around_discrepancy',
   'scipy.stats._rcont.rcont': 'rvs_rcont1 rvs_rcont2',
-  'scipy.stats._relative_risk': 'relative_risk',
-  'scipy.stats._resampling': 'bootstrap monte_carlo_test permutation_test',
+  'scipy.stats._relative_risk': '_validate_int relative_risk',
+  'scipy.stats._resampling':
+    '_all_partitions_concatenated _batch_generator _bca_interval _bootstrap_iv _bootstrap_resample _calculate_null_both _calculate_null_pairings _calculate_null_samples _jackknife_resample _monte_carlo_test_iv _pairings_permutations_gen _percentile_along_axis _percentile_of_score _permutation_test_iv _vectorize_statistic bootstrap monte_carlo_test permutation_test',
   'scipy.stats._rvs_sampling': 'rvs_ratio_uniforms',
-  'scipy.stats._sobol': 'get_poly_vinit',
-  'scipy.stats._stats': 'genhyperbolic_logpdf genhyperbolic_pdf geninvgauss_logpdf von_mises_cdf',
-  'scipy.stats._stats_mstats_common': 'linregress siegelslopes theilslopes',
+  'scipy.stats._sobol':
+    '_categorize _cscramble _draw _fast_forward _fill_p_cumulative _initialize_direction_numbers _initialize_v _test_find_index get_poly_vinit',
+  'scipy.stats._stats':
+    '_center_distance_matrix _kendall_dis _local_correlations _local_covariance _rank_distance_matrix _studentized_range_cdf_logconst _studentized_range_pdf_logconst _toint64 _transform_distance_matrix _weightedrankedtau gaussian_kernel_estimate gaussian_kernel_estimate_log genhyperbolic_logpdf genhyperbolic_pdf geninvgauss_logpdf von_mises_cdf',
+  'scipy.stats._stats_mstats_common': '_find_repeats linregress siegelslopes theilslopes',
   'scipy.stats._stats_py':
-    'alexandergovern brunnermunzel chisquare combine_pvalues cumfreq describe energy_distance expectile f_oneway find_repeats fisher_exact friedmanchisquare gmean gstd gzscore hmean iqr jarque_bera kendalltau kruskal ks_1samp ks_2samp kstest kurtosis kurtosistest median_abs_deviation mode moment multiscale_graphcorr normaltest obrientransform pack_TtestResult pearsonr percentileofscore pmean pointbiserialr power_divergence rankdata ranksums relfreq scoreatpercentile sem sigmaclip skew skewtest spearmanr tiecorrect tmax tmean tmin trim1 trim_mean trimboth tsem tstd ttest_1samp ttest_ind ttest_ind_from_stats ttest_rel tvar unpack_TtestResult wasserstein_distance weightedtau zmap zscore',
-  'scipy.stats._stats_pythran': 'siegelslopes',
+    '_alexandergovern_input_validation _attempt_exact_2kssamp _broadcast_shapes _broadcast_shapes_with_dropped_axis _calc_t_stat _calculate_winsorized_variance _cdf_distance _chk2_asarray _chk_asarray _compute_dminus _compute_dplus _compute_prob_outside_square _compute_qth_percentile _count _count_paths_outside_method _create_f_oneway_nan_result _equal_var_ttest_denom _euclidean_dist _first _get_len _histogram _isconst _m_broadcast_to _mad_1d _mask_to_limits _mgc_stat _moment _moment_outputs _moment_result_object _normtest_finish _parse_kstest_args _pearsonr_fisher_ci _perm_test _permutation_distribution_t _permutation_ttest _quiet_nanmean _quiet_nanstd _shape_with_dropped_axis _smooth_mgc_map _square_of_sums _sum_of_squares _t_confidence_interval _threshold_mgc_map _ttest_finish _ttest_ind_from_stats _ttest_nans _ttest_trim_var_mean_len _two_sample_transform _unequal_var_ttest_denom _validate_distribution _var alexandergovern brunnermunzel chisquare combine_pvalues cumfreq describe energy_distance expectile f_oneway find_repeats fisher_exact friedmanchisquare gmean gstd gzscore hmean iqr jarque_bera kendalltau kruskal ks_1samp ks_2samp kstest kurtosis kurtosistest median_abs_deviation mode moment multiscale_graphcorr normaltest obrientransform pack_TtestResult pearsonr percentileofscore pmean pointbiserialr power_divergence rankdata ranksums relfreq scoreatpercentile sem sigmaclip skew skewtest spearmanr tiecorrect tmax tmean tmin trim1 trim_mean trimboth tsem tstd ttest_1samp ttest_ind ttest_ind_from_stats ttest_rel tvar unpack_TtestResult wasserstein_distance weightedtau zmap zscore',
+  'scipy.stats._stats_pythran':
+    '_Aij _Dij _a_ij_Aij_Dij2 _compute_outer_prob_inside_method _concordant_pairs _discordant_pairs siegelslopes',
   'scipy.stats._tukeylambda_stats': 'tukeylambda_kurtosis tukeylambda_variance',
-  'scipy.stats._variation': 'variation',
+  'scipy.stats._variation': '_nanvariation variation',
   'scipy.stats._warnings_errors': 'ConstantInputWarning DegenerateDataWarning FitError NearConstantInputWarning',
   'scipy.stats.contingency': 'association chi2_contingency expected_freq margins',
   sklearn: 'setup_module',
   'sklearn.__check_build': 'raise_build_error',
   'sklearn.__check_build._check_build': 'check_build',
+  'sklearn._isotonic': '_inplace_contiguous_isotonic_regression _make_unique',
+  'sklearn._loss.link': '_inclusive_low_high',
   'sklearn.base': 'clone is_classifier is_outlier_detector is_regressor',
-  'sklearn.calibration': 'calibration_curve',
-  'sklearn.cluster._affinity_propagation': 'affinity_propagation',
-  'sklearn.cluster._agglomerative': 'linkage_tree ward_tree',
+  'sklearn.calibration':
+    '_compute_predictions _fit_calibrator _fit_classifier_calibrator_pair _get_prediction_method _sigmoid_calibration calibration_curve',
+  'sklearn.cluster._affinity_propagation': '_affinity_propagation _equal_similarities_and_preferences affinity_propagation',
+  'sklearn.cluster._agglomerative':
+    '_average_linkage _complete_linkage _fix_connectivity _hc_cut _single_linkage _single_linkage_tree linkage_tree ward_tree',
+  'sklearn.cluster._bicluster': '_bistochastic_normalize _log_normalize _scale_normalize',
+  'sklearn.cluster._birch': '_iterate_sparse_X _split_node',
   'sklearn.cluster._dbscan': 'dbscan',
   'sklearn.cluster._dbscan_inner': 'dbscan_inner',
   'sklearn.cluster._hierarchical_fast':
-    'average_merge compute_ward_dist hc_get_heads max_merge mst_linkage_core single_linkage_label',
-  'sklearn.cluster._kmeans': 'k_means kmeans_plusplus',
-  'sklearn.cluster._mean_shift': 'estimate_bandwidth get_bin_seeds mean_shift',
-  'sklearn.cluster._optics': 'cluster_optics_dbscan cluster_optics_xi compute_optics_graph',
+    '_get_parents _hc_get_descendent _single_linkage_label average_merge compute_ward_dist hc_get_heads max_merge mst_linkage_core single_linkage_label',
+  'sklearn.cluster._k_means_common':
+    '_euclidean_dense_dense_wrapper _euclidean_sparse_dense_wrapper _inertia_dense _inertia_sparse _is_same_clustering _relocate_empty_clusters_dense _relocate_empty_clusters_sparse',
+  'sklearn.cluster._k_means_elkan': 'elkan_iter_chunked_dense elkan_iter_chunked_sparse init_bounds_dense init_bounds_sparse',
+  'sklearn.cluster._k_means_lloyd': 'lloyd_iter_chunked_dense lloyd_iter_chunked_sparse',
+  'sklearn.cluster._k_means_minibatch': '_minibatch_update_dense _minibatch_update_sparse',
+  'sklearn.cluster._kmeans':
+    '_kmeans_plusplus _kmeans_single_elkan _kmeans_single_lloyd _labels_inertia _labels_inertia_threadpool_limit _mini_batch_step _tolerance k_means kmeans_plusplus',
+  'sklearn.cluster._mean_shift': '_mean_shift_single_seed estimate_bandwidth get_bin_seeds mean_shift',
+  'sklearn.cluster._optics':
+    '_compute_core_distances_ _correct_predecessor _extend_region _extract_xi_labels _set_reach_dist _update_filter_sdas _validate_size _xi_cluster cluster_optics_dbscan cluster_optics_xi compute_optics_graph',
   'sklearn.cluster._spectral': 'cluster_qr discretize spectral_clustering',
-  'sklearn.compose._column_transformer': 'make_column_transformer',
+  'sklearn.compose._column_transformer': '_check_X _get_transformer_list _is_empty_column_selection make_column_transformer',
   'sklearn.covariance._empirical_covariance': 'empirical_covariance log_likelihood',
-  'sklearn.covariance._graph_lasso': 'alpha_max graphical_lasso graphical_lasso_path',
-  'sklearn.covariance._robust_covariance': 'c_step fast_mcd select_candidates',
+  'sklearn.covariance._graph_lasso': '_dual_gap _objective alpha_max graphical_lasso graphical_lasso_path',
+  'sklearn.covariance._robust_covariance': '_c_step c_step fast_mcd select_candidates',
   'sklearn.covariance._shrunk_covariance': 'ledoit_wolf ledoit_wolf_shrinkage oas shrunk_covariance',
-  'sklearn.decomposition._dict_learning': 'dict_learning dict_learning_online sparse_encode',
-  'sklearn.decomposition._fastica': 'fastica',
-  'sklearn.decomposition._nmf': 'non_negative_factorization norm trace_dot',
-  'sklearn.ensemble._gradient_boosting': 'predict_stage predict_stages',
+  'sklearn.cross_decomposition._pls':
+    '_center_scale_xy _get_first_singular_vectors_power_method _get_first_singular_vectors_svd _pinv2_old _svd_flip_1d',
+  'sklearn.decomposition._cdnmf_fast': '_update_cdnmf_fast',
+  'sklearn.decomposition._dict_learning':
+    '_check_positive_coding _check_warn_deprecated _sparse_encode _update_dict dict_learning dict_learning_online sparse_encode',
+  'sklearn.decomposition._factor_analysis': '_ortho_rotation',
+  'sklearn.decomposition._fastica': '_cube _exp _gs_decorrelation _ica_def _ica_par _logcosh _sym_decorrelation fastica',
+  'sklearn.decomposition._lda': '_update_doc_distribution',
+  'sklearn.decomposition._nmf':
+    '_beta_divergence _beta_loss_to_float _check_init _fit_coordinate_descent _fit_multiplicative_update _initialize_nmf _multiplicative_update_h _multiplicative_update_w _special_sparse_dot _update_coordinate_descent non_negative_factorization norm trace_dot',
+  'sklearn.decomposition._online_lda_fast': '_dirichlet_expectation_1d _dirichlet_expectation_2d mean_change',
+  'sklearn.decomposition._pca': '_assess_dimension _infer_dimension',
+  'sklearn.discriminant_analysis': '_class_cov _class_means _cov',
+  'sklearn.ensemble._bagging':
+    '_estimator_has _generate_bagging_indices _generate_indices _parallel_build_estimators _parallel_decision_function _parallel_predict_log_proba _parallel_predict_proba _parallel_predict_regression',
+  'sklearn.ensemble._base': '_fit_single_estimator _partition_estimators _set_random_states',
+  'sklearn.ensemble._forest':
+    '_accumulate_prediction _generate_sample_indices _generate_unsampled_indices _get_n_samples_bootstrap _parallel_build_trees',
+  'sklearn.ensemble._gradient_boosting':
+    '_predict_regression_tree_stages_sparse _random_sample_mask predict_stage predict_stages',
+  'sklearn.ensemble._hist_gradient_boosting._binning': '_map_to_bins',
   'sklearn.ensemble._hist_gradient_boosting._bitset':
     'in_bitset_memoryview set_bitset_memoryview set_raw_bitset_from_binned_bitset',
+  'sklearn.ensemble._hist_gradient_boosting._gradient_boosting': '_update_raw_predictions',
+  'sklearn.ensemble._hist_gradient_boosting._predictor':
+    '_compute_partial_dependence _predict_from_binned_data _predict_from_raw_data',
+  'sklearn.ensemble._hist_gradient_boosting.binning': '_find_binning_thresholds',
+  'sklearn.ensemble._hist_gradient_boosting.gradient_boosting': '_update_leaves_values',
+  'sklearn.ensemble._hist_gradient_boosting.grower': '_fill_predictor_arrays',
+  'sklearn.ensemble._hist_gradient_boosting.histogram':
+    '_build_histogram _build_histogram_naive _build_histogram_no_hessian _build_histogram_root _build_histogram_root_no_hessian _subtract_histograms',
   'sklearn.ensemble._hist_gradient_boosting.splitting': 'compute_node_value',
   'sklearn.ensemble._hist_gradient_boosting.utils': 'get_equivalent_estimator sum_parallel',
+  'sklearn.ensemble._iforest': '_average_path_length',
+  'sklearn.ensemble._stacking': '_estimator_has',
+  'sklearn.ensemble._weight_boosting': '_samme_proba',
   'sklearn.exceptions':
     'ConvergenceWarning DataConversionWarning DataDimensionalityWarning EfficiencyWarning FitFailedWarning NotFittedError PositiveSpectrumWarning SkipTestWarning UndefinedMetricWarning',
+  'sklearn.feature_extraction._hash': '_iteritems',
   'sklearn.feature_extraction._hashing_fast': 'transform',
-  'sklearn.feature_extraction.image': 'extract_patches_2d grid_to_graph img_to_graph reconstruct_from_patches_2d',
-  'sklearn.feature_extraction.text': 'strip_accents_ascii strip_accents_unicode strip_tags',
-  'sklearn.feature_selection._mutual_info': 'mutual_info_classif mutual_info_regression',
-  'sklearn.feature_selection._univariate_selection': 'chi2 f_classif f_oneway f_regression r_regression',
-  'sklearn.inspection._partial_dependence': 'partial_dependence',
-  'sklearn.inspection._permutation_importance': 'permutation_importance',
+  'sklearn.feature_extraction.image':
+    '_compute_gradient_3d _compute_n_patches _extract_patches _make_edges_3d _mask_edges_weights _to_graph extract_patches_2d grid_to_graph img_to_graph reconstruct_from_patches_2d',
+  'sklearn.feature_extraction.text':
+    '_analyze _check_stop_list _document_frequency _make_int_array _preprocess strip_accents_ascii strip_accents_unicode strip_tags',
+  'sklearn.feature_selection._base': '_get_feature_importances',
+  'sklearn.feature_selection._from_model': '_calculate_threshold _estimator_has',
+  'sklearn.feature_selection._mutual_info':
+    '_compute_mi _compute_mi_cc _compute_mi_cd _estimate_mi _iterate_columns mutual_info_classif mutual_info_regression',
+  'sklearn.feature_selection._rfe': '_estimator_has _rfe_single_fit',
+  'sklearn.feature_selection._univariate_selection': '_chisquare _clean_nans chi2 f_classif f_oneway f_regression r_regression',
+  'sklearn.gaussian_process.kernels': '_approx_fprime _check_length_scale',
+  'sklearn.impute._base': '_check_inputs_dtype _most_frequent',
+  'sklearn.impute._iterative': '_assign_where',
+  'sklearn.inspection._partial_dependence':
+    '_grid_from_X _partial_dependence_brute _partial_dependence_recursion partial_dependence',
+  'sklearn.inspection._pd_utils': '_check_feature_names _get_feature_index',
+  'sklearn.inspection._permutation_importance':
+    '_calculate_permutation_scores _create_importances_bunch _weights_scorer permutation_importance',
+  'sklearn.inspection._plot.decision_boundary': '_check_boundary_response_method',
   'sklearn.isotonic': 'check_increasing isotonic_regression',
-  'sklearn.linear_model._base': 'make_dataset',
-  'sklearn.linear_model._coordinate_descent': 'enet_path lasso_path',
-  'sklearn.linear_model._least_angle': 'lars_path lars_path_gram',
-  'sklearn.linear_model._omp': 'orthogonal_mp orthogonal_mp_gram',
-  'sklearn.linear_model._ridge': 'ridge_regression',
+  'sklearn.linear_model._base':
+    '_check_precomputed_gram_matrix _deprecate_normalize _pre_fit _preprocess_data _rescale_data make_dataset',
+  'sklearn.linear_model._cd_fast':
+    'enet_coordinate_descent enet_coordinate_descent_gram enet_coordinate_descent_multi_task sparse_enet_coordinate_descent',
+  'sklearn.linear_model._coordinate_descent': '_alpha_grid _path_residuals _set_order enet_path lasso_path',
+  'sklearn.linear_model._huber': '_huber_loss_and_gradient',
+  'sklearn.linear_model._least_angle': '_check_copy_and_writeable _lars_path_residues _lars_path_solver lars_path lars_path_gram',
+  'sklearn.linear_model._logistic': '_check_multi_class _check_solver _log_reg_scoring_path _logistic_regression_path',
+  'sklearn.linear_model._omp': '_cholesky_omp _gram_omp _omp_path_residues orthogonal_mp orthogonal_mp_gram',
+  'sklearn.linear_model._ransac': '_dynamic_max_trials',
+  'sklearn.linear_model._ridge':
+    '_check_gcv_mode _find_smallest_angle _get_rescaled_operator _get_valid_accept_sparse _ridge_regression _solve_cholesky _solve_cholesky_kernel _solve_lbfgs _solve_lsqr _solve_sparse_cg _solve_svd ridge_regression',
   'sklearn.linear_model._sag': 'get_auto_step_size sag_solver',
-  'sklearn.linear_model._sag_fast': 'sag32 sag64',
-  'sklearn.linear_model._stochastic_gradient': 'fit_binary',
+  'sklearn.linear_model._sag_fast': '_multinomial_grad_loss_all_samples sag32 sag64',
+  'sklearn.linear_model._sgd_fast': '_plain_sgd',
+  'sklearn.linear_model._stochastic_gradient': '_prepare_fit_binary fit_binary',
+  'sklearn.linear_model._theil_sen': '_breakdown_point _lstsq _modified_weiszfeld_step _spatial_median',
   'sklearn.manifold._barnes_hut_tsne': 'gradient',
   'sklearn.manifold._locally_linear': 'barycenter_kneighbors_graph barycenter_weights locally_linear_embedding null_space',
-  'sklearn.manifold._mds': 'smacof',
-  'sklearn.manifold._spectral_embedding': 'spectral_embedding',
-  'sklearn.manifold._t_sne': 'trustworthiness',
+  'sklearn.manifold._mds': '_smacof_single smacof',
+  'sklearn.manifold._spectral_embedding': '_graph_connected_component _graph_is_connected _set_diag spectral_embedding',
+  'sklearn.manifold._t_sne':
+    '_gradient_descent _joint_probabilities _joint_probabilities_nn _kl_divergence _kl_divergence_bh trustworthiness',
+  'sklearn.manifold._utils': '_binary_search_perplexity',
+  'sklearn.metrics._base': '_average_binary_score _average_multiclass_ovo_score _check_pos_label_consistency',
   'sklearn.metrics._classification':
-    'accuracy_score balanced_accuracy_score brier_score_loss class_likelihood_ratios classification_report cohen_kappa_score confusion_matrix f1_score fbeta_score hamming_loss hinge_loss jaccard_score log_loss matthews_corrcoef multilabel_confusion_matrix precision_recall_fscore_support precision_score recall_score zero_one_loss',
+    '_check_set_wise_labels _check_targets _check_zero_division _prf_divide _warn_prf _weighted_sum accuracy_score balanced_accuracy_score brier_score_loss class_likelihood_ratios classification_report cohen_kappa_score confusion_matrix f1_score fbeta_score hamming_loss hinge_loss jaccard_score log_loss matthews_corrcoef multilabel_confusion_matrix precision_recall_fscore_support precision_score recall_score zero_one_loss',
   'sklearn.metrics._dist_metrics': 'get_valid_metric_ids newObj',
+  'sklearn.metrics._pairwise_distances_reduction._base': '_sqeuclidean_row_norms32 _sqeuclidean_row_norms64',
   'sklearn.metrics._pairwise_distances_reduction._dispatcher': 'sqeuclidean_row_norms',
+  'sklearn.metrics._pairwise_fast': '_chi2_kernel_fast _sparse_manhattan',
+  'sklearn.metrics._plot.base': '_check_classifier_response_method _get_response',
   'sklearn.metrics._ranking':
-    'auc average_precision_score coverage_error dcg_score det_curve label_ranking_average_precision_score label_ranking_loss ndcg_score precision_recall_curve roc_auc_score roc_curve top_k_accuracy_score',
+    '_binary_clf_curve _binary_roc_auc_score _check_dcg_target_type _dcg_sample_scores _multiclass_roc_auc_score _ndcg_sample_scores _tie_averaged_dcg auc average_precision_score coverage_error dcg_score det_curve label_ranking_average_precision_score label_ranking_loss ndcg_score precision_recall_curve roc_auc_score roc_curve top_k_accuracy_score',
   'sklearn.metrics._regression':
-    'd2_absolute_error_score d2_pinball_score d2_tweedie_score explained_variance_score max_error mean_absolute_error mean_absolute_percentage_error mean_gamma_deviance mean_pinball_loss mean_poisson_deviance mean_squared_error mean_squared_log_error mean_tweedie_deviance median_absolute_error r2_score',
+    '_assemble_r2_explained_variance _check_reg_targets _mean_tweedie_deviance d2_absolute_error_score d2_pinball_score d2_tweedie_score explained_variance_score max_error mean_absolute_error mean_absolute_percentage_error mean_gamma_deviance mean_pinball_loss mean_poisson_deviance mean_squared_error mean_squared_log_error mean_tweedie_deviance median_absolute_error r2_score',
   'sklearn.metrics._scorer':
-    'check_scoring get_scorer get_scorer_names make_scorer negative_likelihood_ratio positive_likelihood_ratio',
-  'sklearn.metrics.cluster._bicluster': 'consensus_score',
+    '_cached_call _check_multimetric_scoring _passthrough_scorer check_scoring get_scorer get_scorer_names make_scorer negative_likelihood_ratio positive_likelihood_ratio',
+  'sklearn.metrics.cluster._bicluster': '_check_rows_and_columns _jaccard _pairwise_similarity consensus_score',
   'sklearn.metrics.cluster._expected_mutual_info_fast': 'expected_mutual_information',
   'sklearn.metrics.cluster._supervised':
-    'adjusted_mutual_info_score adjusted_rand_score check_clusterings completeness_score contingency_matrix entropy fowlkes_mallows_score homogeneity_completeness_v_measure homogeneity_score mutual_info_score normalized_mutual_info_score pair_confusion_matrix rand_score v_measure_score',
+    '_generalized_average adjusted_mutual_info_score adjusted_rand_score check_clusterings completeness_score contingency_matrix entropy fowlkes_mallows_score homogeneity_completeness_v_measure homogeneity_score mutual_info_score normalized_mutual_info_score pair_confusion_matrix rand_score v_measure_score',
   'sklearn.metrics.cluster._unsupervised':
-    'calinski_harabasz_score check_number_of_labels davies_bouldin_score silhouette_samples silhouette_score',
+    '_silhouette_reduce calinski_harabasz_score check_number_of_labels davies_bouldin_score silhouette_samples silhouette_score',
   'sklearn.metrics.pairwise':
-    'additive_chi2_kernel check_paired_arrays check_pairwise_arrays chi2_kernel cosine_distances cosine_similarity distance_metrics euclidean_distances haversine_distances kernel_metrics laplacian_kernel linear_kernel manhattan_distances nan_euclidean_distances paired_cosine_distances paired_distances paired_euclidean_distances paired_manhattan_distances pairwise_distances pairwise_distances_argmin pairwise_distances_argmin_min pairwise_distances_chunked pairwise_kernels polynomial_kernel rbf_kernel sigmoid_kernel',
-  'sklearn.model_selection._split': 'check_cv train_test_split',
+    '_argmin_min_reduce _argmin_reduce _check_chunk_size _dist_wrapper _euclidean_distances _euclidean_distances_upcast _pairwise_callable _parallel_pairwise _precompute_metric_params _return_float_dtype additive_chi2_kernel check_paired_arrays check_pairwise_arrays chi2_kernel cosine_distances cosine_similarity distance_metrics euclidean_distances haversine_distances kernel_metrics laplacian_kernel linear_kernel manhattan_distances nan_euclidean_distances paired_cosine_distances paired_distances paired_euclidean_distances paired_manhattan_distances pairwise_distances pairwise_distances_argmin pairwise_distances_argmin_min pairwise_distances_chunked pairwise_kernels polynomial_kernel rbf_kernel sigmoid_kernel',
+  'sklearn.mixture._base': '_check_shape',
+  'sklearn.mixture._bayesian_mixture': '_log_dirichlet_norm _log_wishart_norm',
+  'sklearn.mixture._gaussian_mixture':
+    '_check_means _check_precision_matrix _check_precision_positivity _check_precisions _check_precisions_full _check_weights _compute_log_det_cholesky _compute_precision_cholesky _estimate_gaussian_covariances_diag _estimate_gaussian_covariances_full _estimate_gaussian_covariances_spherical _estimate_gaussian_covariances_tied _estimate_gaussian_parameters _estimate_log_gaussian_prob',
+  'sklearn.model_selection._search': '_check_refit _estimator_has',
+  'sklearn.model_selection._search_successive_halving': '_top_k',
+  'sklearn.model_selection._split':
+    '_build_repr _pprint _validate_shuffle_split _yields_constant_splits check_cv train_test_split',
   'sklearn.model_selection._validation':
-    'cross_val_predict cross_val_score cross_validate learning_curve permutation_test_score validation_curve',
+    '_aggregate_score_dicts _check_is_permutation _enforce_prediction_order _fit_and_predict _fit_and_score _incremental_fit_estimator _insert_error_scores _normalize_score_results _permutation_test_score _score _shuffle _translate_train_sizes _warn_or_raise_about_fit_failures cross_val_predict cross_val_score cross_validate learning_curve permutation_test_score validation_curve',
+  'sklearn.multiclass':
+    '_estimators_has _fit_binary _fit_ovo_binary _partial_fit_binary _partial_fit_ovo_binary _predict_binary _threshold_for_binary_predict',
+  'sklearn.multioutput': '_available_if_base_estimator_has _available_if_estimator_has _fit_estimator _partial_fit_estimator',
   'sklearn.neighbors._ball_tree': 'kernel_norm load_heap newObj nodeheap_sort simultaneous_sort',
-  'sklearn.neighbors._base': 'sort_graph_by_row_values',
-  'sklearn.neighbors._graph': 'kneighbors_graph radius_neighbors_graph',
+  'sklearn.neighbors._base':
+    '_check_precomputed _get_weights _is_sorted_by_data _kneighbors_from_graph _radius_neighbors_from_graph _tree_query_parallel_helper _tree_query_radius_parallel_helper sort_graph_by_row_values',
+  'sklearn.neighbors._graph': '_check_params _query_include_self kneighbors_graph radius_neighbors_graph',
   'sklearn.neighbors._kd_tree': 'kernel_norm load_heap newObj nodeheap_sort simultaneous_sort',
   'sklearn.neural_network._base':
     'binary_log_loss inplace_identity inplace_identity_derivative inplace_logistic inplace_logistic_derivative inplace_relu inplace_relu_derivative inplace_softmax inplace_tanh inplace_tanh_derivative log_loss squared_loss',
-  'sklearn.pipeline': 'make_pipeline make_union',
+  'sklearn.neural_network._multilayer_perceptron': '_pack',
+  'sklearn.pipeline': '_final_estimator_has _fit_one _fit_transform_one _name_estimators _transform_one make_pipeline make_union',
+  'sklearn.preprocessing._csr_polynomial_expansion': '_csr_polynomial_expansion',
   'sklearn.preprocessing._data':
-    'add_dummy_feature binarize maxabs_scale minmax_scale normalize power_transform quantile_transform robust_scale scale',
-  'sklearn.preprocessing._label': 'label_binarize',
-  'sklearn.random_projection': 'johnson_lindenstrauss_min_dim',
+    '_handle_zeros_in_scale _is_constant_feature add_dummy_feature binarize maxabs_scale minmax_scale normalize power_transform quantile_transform robust_scale scale',
+  'sklearn.preprocessing._function_transformer': '_identity',
+  'sklearn.preprocessing._label': '_inverse_binarize_multiclass _inverse_binarize_thresholding label_binarize',
+  'sklearn.random_projection':
+    '_check_density _check_input_size _gaussian_random_matrix _sparse_random_matrix johnson_lindenstrauss_min_dim',
+  'sklearn.semi_supervised._self_training': '_estimator_has',
+  'sklearn.svm._base': '_fit_liblinear _get_liblinear_solver_type _one_vs_one_coef',
   'sklearn.svm._bounds': 'l1_min_c',
   'sklearn.svm._liblinear': 'set_verbosity_wrap train_wrap',
   'sklearn.svm._libsvm': 'cross_validation decision_function fit predict predict_proba set_verbosity_wrap',
   'sklearn.svm._libsvm_sparse':
     'libsvm_sparse_decision_function libsvm_sparse_predict libsvm_sparse_predict_proba libsvm_sparse_train set_verbosity_wrap',
   'sklearn.svm._newrand': 'bounded_rand_int_wrap set_seed_wrap',
-  'sklearn.tree._export': 'export_graphviz export_text plot_tree',
+  'sklearn.tree._export': '_color_brew _compute_depth export_graphviz export_text plot_tree',
   'sklearn.tree._reingold_tilford': 'ancestor apportion buchheim execute_shifts first_walk move_subtree second_walk third_walk',
-  'sklearn.tree._tree': 'ccp_pruning_path',
+  'sklearn.tree._tree':
+    '_all_compatible_dtype_dicts _build_pruned_tree_ccp _check_n_classes _check_node_ndarray _check_value_ndarray _dtype_dict_with_modified_bitness _dtype_to_dict ccp_pruning_path',
+  'sklearn.tree._utils': '_realloc_test',
   'sklearn.utils':
-    'axis0_safe_slice check_matplotlib_support check_pandas_support gen_batches gen_even_slices get_chunk_n_rows indices_to_mask is_scalar_nan resample safe_mask safe_sqr shuffle tosequence',
-  'sklearn.utils._array_api': 'get_namespace',
+    '_approximate_mode _array_indexing _chunk_generator _determine_key_type _get_column_indices _in_unstable_openblas_configuration _is_pandas_na _list_indexing _message_with_time _pandas_indexing _print_elapsed_time _safe_assign _safe_indexing _to_object_array axis0_safe_slice check_matplotlib_support check_pandas_support gen_batches gen_even_slices get_chunk_n_rows indices_to_mask is_scalar_nan resample safe_mask safe_sqr shuffle tosequence',
+  'sklearn.utils._arpack': '_init_arpack_v0',
+  'sklearn.utils._array_api': '_asarray_with_order _convert_to_numpy _estimator_with_converted_arrays _expit get_namespace',
   'sklearn.utils._available_if': 'available_if',
-  'sklearn.utils._estimator_html_repr': 'estimator_html_repr',
+  'sklearn.utils._cython_blas':
+    '_asum_memview _axpy_memview _copy_memview _dot_memview _gemm_memview _gemv_memview _ger_memview _nrm2_memview _rot_memview _rotg_memview _scal_memview',
+  'sklearn.utils._encode':
+    '_check_unknown _encode _extract_missing _get_counts _map_to_integer _unique _unique_np _unique_python',
+  'sklearn.utils._estimator_html_repr': '_get_visual_block _write_estimator_html _write_label_html estimator_html_repr',
   'sklearn.utils._fast_dict': 'argmin',
+  'sklearn.utils._isfinite': 'cy_isfinite',
+  'sklearn.utils._logistic_sigmoid': '_log_logistic_sigmoid',
+  'sklearn.utils._mask': '_get_dense_mask _get_mask',
+  'sklearn.utils._openmp_helpers': '_openmp_effective_n_threads _openmp_parallelism_enabled',
   'sklearn.utils._param_validation':
-    'InvalidParameterError generate_invalid_param_val generate_valid_param make_constraint validate_parameter_constraints validate_params',
-  'sklearn.utils._random': 'sample_without_replacement',
-  'sklearn.utils.arrayfuncs': 'min_pos',
+    'InvalidParameterError _generate_invalid_param_val_interval _type_name generate_invalid_param_val generate_valid_param make_constraint validate_parameter_constraints validate_params',
+  'sklearn.utils._pprint': '_changed_params _safe_repr',
+  'sklearn.utils._random':
+    '_our_rand_r_py _sample_without_replacement_check_input _sample_without_replacement_with_pool _sample_without_replacement_with_reservoir_sampling _sample_without_replacement_with_tracking_selection sample_without_replacement',
+  'sklearn.utils._readonly_array_wrapper': '_test_sum',
+  'sklearn.utils._set_output':
+    '_auto_wrap_is_configured _get_output_config _safe_set_output _wrap_data_with_container _wrap_in_pandas_container _wrap_method_output',
+  'sklearn.utils._tags': '_safe_tags',
+  'sklearn.utils.arrayfuncs': 'cholesky_delete min_pos',
   'sklearn.utils.class_weight': 'compute_class_weight compute_sample_weight',
-  'sklearn.utils.discovery': 'all_displays all_estimators all_functions',
+  'sklearn.utils.deprecation': '_is_deprecated',
+  'sklearn.utils.discovery': '_is_checked_function all_displays all_estimators all_functions',
   'sklearn.utils.extmath':
-    'cartesian density fast_logdet log_logistic make_nonnegative randomized_range_finder randomized_svd row_norms safe_sparse_dot softmax squared_norm stable_cumsum svd_flip weighted_mode',
-  'sklearn.utils.graph': 'single_source_shortest_path_length',
-  'sklearn.utils.metaestimators': 'if_delegate_has_method',
-  'sklearn.utils.multiclass': 'check_classification_targets class_distribution is_multilabel type_of_target unique_labels',
+    '_deterministic_vector_sign_flip _incremental_mean_and_var _randomized_eigsh _safe_accumulator_op cartesian density fast_logdet log_logistic make_nonnegative randomized_range_finder randomized_svd row_norms safe_sparse_dot softmax squared_norm stable_cumsum svd_flip weighted_mode',
+  'sklearn.utils.graph': '_fix_connected_components single_source_shortest_path_length',
+  'sklearn.utils.metaestimators': '_safe_split if_delegate_has_method',
+  'sklearn.utils.multiclass':
+    '_check_partial_fit_first_call _is_integral_float _ovr_decision_function _unique_indicator _unique_multiclass check_classification_targets class_distribution is_multilabel type_of_target unique_labels',
   'sklearn.utils.murmurhash':
-    'murmurhash3_32 murmurhash3_bytes_s32 murmurhash3_bytes_u32 murmurhash3_int_s32 murmurhash3_int_u32',
-  'sklearn.utils.optimize': '_LineSearchError',
+    '_murmurhash3_bytes_array_s32 _murmurhash3_bytes_array_u32 murmurhash3_32 murmurhash3_bytes_s32 murmurhash3_bytes_u32 murmurhash3_int_s32 murmurhash3_int_u32',
+  'sklearn.utils.optimize': '_LineSearchError _cg _check_optimize_result _line_search_wolfe12 _newton_cg',
+  'sklearn.utils.random': '_random_choice_csc',
   'sklearn.utils.sparsefuncs':
-    'count_nonzero csc_median_axis_0 incr_mean_variance_axis inplace_column_scale inplace_csr_column_scale inplace_csr_row_scale inplace_row_scale inplace_swap_column inplace_swap_row inplace_swap_row_csc inplace_swap_row_csr mean_variance_axis min_max_axis',
+    '_get_elem_at_rank _get_median _min_or_max_axis _minor_reduce _raise_error_wrong_axis _raise_typeerror _sparse_min_max _sparse_min_or_max _sparse_nan_min_max count_nonzero csc_median_axis_0 incr_mean_variance_axis inplace_column_scale inplace_csr_column_scale inplace_csr_row_scale inplace_row_scale inplace_swap_column inplace_swap_row inplace_swap_row_csc inplace_swap_row_csr mean_variance_axis min_max_axis',
   'sklearn.utils.sparsefuncs_fast':
-    'csc_mean_variance_axis0 csr_mean_variance_axis0 csr_row_norms incr_mean_variance_axis0 inplace_csr_row_normalize_l1 inplace_csr_row_normalize_l2',
+    '_csc_mean_variance_axis0 _csr_mean_variance_axis0 _csr_row_norms _incr_mean_variance_axis0 _inplace_csr_row_normalize_l1 _inplace_csr_row_normalize_l2 assign_rows_csr csc_mean_variance_axis0 csr_mean_variance_axis0 csr_row_norms incr_mean_variance_axis0 inplace_csr_row_normalize_l1 inplace_csr_row_normalize_l2',
+  'sklearn.utils.stats': '_weighted_percentile',
   'sklearn.utils.validation':
-    'as_float_array assert_all_finite check_X_y check_array check_consistent_length check_is_fitted check_memory check_non_negative check_random_state check_scalar check_symmetric column_or_1d has_fit_parameter indexable',
+    '_allclose_dense_sparse _assert_all_finite _check_estimator_name _check_feature_names_in _check_fit_params _check_large_sparse _check_monotonic_cst _check_psd_eigenvalues _check_sample_weight _check_y _deprecate_positional_args _ensure_no_complex_data _ensure_sparse_format _generate_get_feature_names_out _get_feature_names _is_arraylike _is_arraylike_not_scalar _make_indexable _num_features _num_samples _pandas_dtype_needs_early_conversion as_float_array assert_all_finite check_X_y check_array check_consistent_length check_is_fitted check_memory check_non_negative check_random_state check_scalar check_symmetric column_or_1d has_fit_parameter indexable',
   torch:
-    'FatalError PyCapsule.fork PyCapsule.import_ir_module PyCapsule.import_ir_module_from_buffer PyCapsule.init_num_threads PyCapsule.merge_type_from_type_comment PyCapsule.parse_ir PyCapsule.parse_schema PyCapsule.parse_type_comment PyCapsule.read_vitals PyCapsule.set_vital PyCapsule.unify_type_list PyCapsule.vitals_enabled PyCapsule.wait _VariableFunctionsClass.abs _VariableFunctionsClass.abs_ _VariableFunctionsClass.absolute _VariableFunctionsClass.acos _VariableFunctionsClass.acos_ _VariableFunctionsClass.acosh _VariableFunctionsClass.acosh_ _VariableFunctionsClass.adaptive_avg_pool1d _VariableFunctionsClass.adaptive_max_pool1d _VariableFunctionsClass.add _VariableFunctionsClass.addbmm _VariableFunctionsClass.addcdiv _VariableFunctionsClass.addcmul _VariableFunctionsClass.addmm _VariableFunctionsClass.addmv _VariableFunctionsClass.addmv_ _VariableFunctionsClass.addr _VariableFunctionsClass.adjoint _VariableFunctionsClass.affine_grid_generator _VariableFunctionsClass.alias_copy _VariableFunctionsClass.all _VariableFunctionsClass.allclose _VariableFunctionsClass.alpha_dropout _VariableFunctionsClass.alpha_dropout_ _VariableFunctionsClass.amax _VariableFunctionsClass.amin _VariableFunctionsClass.aminmax _VariableFunctionsClass.angle _VariableFunctionsClass.any _VariableFunctionsClass.arange _VariableFunctionsClass.arccos _VariableFunctionsClass.arccos_ _VariableFunctionsClass.arccosh _VariableFunctionsClass.arccosh_ _VariableFunctionsClass.arcsin _VariableFunctionsClass.arcsin_ _VariableFunctionsClass.arcsinh _VariableFunctionsClass.arcsinh_ _VariableFunctionsClass.arctan _VariableFunctionsClass.arctan2 _VariableFunctionsClass.arctan_ _VariableFunctionsClass.arctanh _VariableFunctionsClass.arctanh_ _VariableFunctionsClass.argmax _VariableFunctionsClass.argmin _VariableFunctionsClass.argsort _VariableFunctionsClass.argwhere _VariableFunctionsClass.as_strided _VariableFunctionsClass.as_strided_ _VariableFunctionsClass.as_strided_copy _VariableFunctionsClass.as_strided_scatter _VariableFunctionsClass.as_tensor _VariableFunctionsClass.asarray _VariableFunctionsClass.asin _VariableFunctionsClass.asin_ _VariableFunctionsClass.asinh _VariableFunctionsClass.asinh_ _VariableFunctionsClass.atan _VariableFunctionsClass.atan2 _VariableFunctionsClass.atan_ _VariableFunctionsClass.atanh _VariableFunctionsClass.atanh_ _VariableFunctionsClass.avg_pool1d _VariableFunctionsClass.baddbmm _VariableFunctionsClass.bartlett_window _VariableFunctionsClass.batch_norm _VariableFunctionsClass.batch_norm_backward_elemt _VariableFunctionsClass.batch_norm_backward_reduce _VariableFunctionsClass.batch_norm_elemt _VariableFunctionsClass.batch_norm_gather_stats _VariableFunctionsClass.batch_norm_gather_stats_with_counts _VariableFunctionsClass.batch_norm_stats _VariableFunctionsClass.batch_norm_update_stats _VariableFunctionsClass.bernoulli _VariableFunctionsClass.bilinear _VariableFunctionsClass.binary_cross_entropy_with_logits _VariableFunctionsClass.bincount _VariableFunctionsClass.binomial _VariableFunctionsClass.bitwise_and _VariableFunctionsClass.bitwise_left_shift _VariableFunctionsClass.bitwise_not _VariableFunctionsClass.bitwise_or _VariableFunctionsClass.bitwise_right_shift _VariableFunctionsClass.bitwise_xor _VariableFunctionsClass.blackman_window _VariableFunctionsClass.bmm _VariableFunctionsClass.broadcast_to _VariableFunctionsClass.bucketize _VariableFunctionsClass.can_cast _VariableFunctionsClass.cat _VariableFunctionsClass.ccol_indices_copy _VariableFunctionsClass.ceil _VariableFunctionsClass.ceil_ _VariableFunctionsClass.celu _VariableFunctionsClass.celu_ _VariableFunctionsClass.channel_shuffle _VariableFunctionsClass.cholesky _VariableFunctionsClass.cholesky_inverse _VariableFunctionsClass.cholesky_solve _VariableFunctionsClass.choose_qparams_optimized _VariableFunctionsClass.chunk _VariableFunctionsClass.clamp _VariableFunctionsClass.clamp_ _VariableFunctionsClass.clamp_max _VariableFunctionsClass.clamp_max_ _VariableFunctionsClass.clamp_min _VariableFunctionsClass.clamp_min_ _VariableFunctionsClass.clip _VariableFunctionsClass.clip_ _VariableFunctionsClass.clone _VariableFunctionsClass.col_indices_copy _VariableFunctionsClass.column_stack _VariableFunctionsClass.combinations _VariableFunctionsClass.complex _VariableFunctionsClass.concat _VariableFunctionsClass.concatenate _VariableFunctionsClass.conj _VariableFunctionsClass.conj_physical _VariableFunctionsClass.conj_physical_ _VariableFunctionsClass.constant_pad_nd _VariableFunctionsClass.conv1d _VariableFunctionsClass.conv2d _VariableFunctionsClass.conv3d _VariableFunctionsClass.conv_tbc _VariableFunctionsClass.conv_transpose1d _VariableFunctionsClass.conv_transpose2d _VariableFunctionsClass.conv_transpose3d _VariableFunctionsClass.convolution _VariableFunctionsClass.copysign _VariableFunctionsClass.corrcoef _VariableFunctionsClass.cos _VariableFunctionsClass.cos_ _VariableFunctionsClass.cosh _VariableFunctionsClass.cosh_ _VariableFunctionsClass.cosine_embedding_loss _VariableFunctionsClass.cosine_similarity _VariableFunctionsClass.count_nonzero _VariableFunctionsClass.cov _VariableFunctionsClass.cross _VariableFunctionsClass.crow_indices_copy _VariableFunctionsClass.ctc_loss _VariableFunctionsClass.cudnn_affine_grid_generator _VariableFunctionsClass.cudnn_batch_norm _VariableFunctionsClass.cudnn_convolution _VariableFunctionsClass.cudnn_convolution_add_relu _VariableFunctionsClass.cudnn_convolution_relu _VariableFunctionsClass.cudnn_convolution_transpose _VariableFunctionsClass.cudnn_grid_sampler _VariableFunctionsClass.cudnn_is_acceptable _VariableFunctionsClass.cummax _VariableFunctionsClass.cummin _VariableFunctionsClass.cumprod _VariableFunctionsClass.cumsum _VariableFunctionsClass.cumulative_trapezoid _VariableFunctionsClass.deg2rad _VariableFunctionsClass.deg2rad_ _VariableFunctionsClass.dequantize _VariableFunctionsClass.det _VariableFunctionsClass.detach _VariableFunctionsClass.detach_ _VariableFunctionsClass.detach_copy _VariableFunctionsClass.diag _VariableFunctionsClass.diag_embed _VariableFunctionsClass.diagflat _VariableFunctionsClass.diagonal _VariableFunctionsClass.diagonal_copy _VariableFunctionsClass.diagonal_scatter _VariableFunctionsClass.diff _VariableFunctionsClass.digamma _VariableFunctionsClass.dist _VariableFunctionsClass.div _VariableFunctionsClass.divide _VariableFunctionsClass.dot _VariableFunctionsClass.dropout _VariableFunctionsClass.dropout_ _VariableFunctionsClass.dsmm _VariableFunctionsClass.dsplit _VariableFunctionsClass.dstack _VariableFunctionsClass.embedding _VariableFunctionsClass.embedding_bag _VariableFunctionsClass.embedding_renorm_ _VariableFunctionsClass.empty _VariableFunctionsClass.empty_like _VariableFunctionsClass.empty_quantized _VariableFunctionsClass.empty_strided _VariableFunctionsClass.eq _VariableFunctionsClass.equal _VariableFunctionsClass.erf _VariableFunctionsClass.erf_ _VariableFunctionsClass.erfc _VariableFunctionsClass.erfc_ _VariableFunctionsClass.erfinv _VariableFunctionsClass.exp _VariableFunctionsClass.exp2 _VariableFunctionsClass.exp2_ _VariableFunctionsClass.exp_ _VariableFunctionsClass.expand_copy _VariableFunctionsClass.expm1 _VariableFunctionsClass.expm1_ _VariableFunctionsClass.eye _VariableFunctionsClass.fake_quantize_per_channel_affine _VariableFunctionsClass.fake_quantize_per_tensor_affine _VariableFunctionsClass.fbgemm_linear_fp16_weight _VariableFunctionsClass.fbgemm_linear_fp16_weight_fp32_activation _VariableFunctionsClass.fbgemm_linear_int8_weight _VariableFunctionsClass.fbgemm_linear_int8_weight_fp32_activation _VariableFunctionsClass.fbgemm_linear_quantize_weight _VariableFunctionsClass.fbgemm_pack_gemm_matrix_fp16 _VariableFunctionsClass.fbgemm_pack_quantized_matrix _VariableFunctionsClass.feature_alpha_dropout _VariableFunctionsClass.feature_alpha_dropout_ _VariableFunctionsClass.feature_dropout _VariableFunctionsClass.feature_dropout_ _VariableFunctionsClass.fill _VariableFunctionsClass.fill_ _VariableFunctionsClass.fix _VariableFunctionsClass.fix_ _VariableFunctionsClass.flatten _VariableFunctionsClass.flip _VariableFunctionsClass.fliplr _VariableFunctionsClass.flipud _VariableFunctionsClass.float_power _VariableFunctionsClass.floor _VariableFunctionsClass.floor_ _VariableFunctionsClass.floor_divide _VariableFunctionsClass.fmax _VariableFunctionsClass.fmin _VariableFunctionsClass.fmod _VariableFunctionsClass.frac _VariableFunctionsClass.frac_ _VariableFunctionsClass.frexp _VariableFunctionsClass.frobenius_norm _VariableFunctionsClass.from_numpy _VariableFunctionsClass.frombuffer _VariableFunctionsClass.full _VariableFunctionsClass.full_like _VariableFunctionsClass.fused_moving_avg_obs_fake_quant _VariableFunctionsClass.gather _VariableFunctionsClass.gcd _VariableFunctionsClass.gcd_ _VariableFunctionsClass.ge _VariableFunctionsClass.geqrf _VariableFunctionsClass.ger _VariableFunctionsClass.get_device _VariableFunctionsClass.gradient _VariableFunctionsClass.greater _VariableFunctionsClass.greater_equal _VariableFunctionsClass.grid_sampler _VariableFunctionsClass.grid_sampler_2d _VariableFunctionsClass.grid_sampler_3d _VariableFunctionsClass.group_norm _VariableFunctionsClass.gru _VariableFunctionsClass.gru_cell _VariableFunctionsClass.gt _VariableFunctionsClass.hamming_window _VariableFunctionsClass.hann_window _VariableFunctionsClass.hardshrink _VariableFunctionsClass.heaviside _VariableFunctionsClass.hinge_embedding_loss _VariableFunctionsClass.histc _VariableFunctionsClass.histogram _VariableFunctionsClass.histogramdd _VariableFunctionsClass.hsmm _VariableFunctionsClass.hsplit _VariableFunctionsClass.hspmm _VariableFunctionsClass.hstack _VariableFunctionsClass.hypot _VariableFunctionsClass.i0 _VariableFunctionsClass.i0_ _VariableFunctionsClass.igamma _VariableFunctionsClass.igammac _VariableFunctionsClass.imag _VariableFunctionsClass.index_add _VariableFunctionsClass.index_copy _VariableFunctionsClass.index_fill _VariableFunctionsClass.index_put _VariableFunctionsClass.index_put_ _VariableFunctionsClass.index_reduce _VariableFunctionsClass.index_select _VariableFunctionsClass.indices_copy _VariableFunctionsClass.inner _VariableFunctionsClass.instance_norm _VariableFunctionsClass.int_repr _VariableFunctionsClass.inverse _VariableFunctionsClass.is_complex _VariableFunctionsClass.is_conj _VariableFunctionsClass.is_distributed _VariableFunctionsClass.is_floating_point _VariableFunctionsClass.is_inference _VariableFunctionsClass.is_neg _VariableFunctionsClass.is_nonzero _VariableFunctionsClass.is_same_size _VariableFunctionsClass.is_signed _VariableFunctionsClass.is_vulkan_available _VariableFunctionsClass.isclose _VariableFunctionsClass.isfinite _VariableFunctionsClass.isin _VariableFunctionsClass.isinf _VariableFunctionsClass.isnan _VariableFunctionsClass.isneginf _VariableFunctionsClass.isposinf _VariableFunctionsClass.isreal _VariableFunctionsClass.istft _VariableFunctionsClass.kaiser_window _VariableFunctionsClass.kl_div _VariableFunctionsClass.kron _VariableFunctionsClass.kthvalue _VariableFunctionsClass.layer_norm _VariableFunctionsClass.lcm _VariableFunctionsClass.lcm_ _VariableFunctionsClass.ldexp _VariableFunctionsClass.ldexp_ _VariableFunctionsClass.le _VariableFunctionsClass.lerp _VariableFunctionsClass.less _VariableFunctionsClass.less_equal _VariableFunctionsClass.lgamma _VariableFunctionsClass.linspace _VariableFunctionsClass.log _VariableFunctionsClass.log10 _VariableFunctionsClass.log10_ _VariableFunctionsClass.log1p _VariableFunctionsClass.log1p_ _VariableFunctionsClass.log2 _VariableFunctionsClass.log2_ _VariableFunctionsClass.log_ _VariableFunctionsClass.log_softmax _VariableFunctionsClass.logaddexp _VariableFunctionsClass.logaddexp2 _VariableFunctionsClass.logcumsumexp _VariableFunctionsClass.logdet _VariableFunctionsClass.logical_and _VariableFunctionsClass.logical_not _VariableFunctionsClass.logical_or _VariableFunctionsClass.logical_xor _VariableFunctionsClass.logit _VariableFunctionsClass.logit_ _VariableFunctionsClass.logspace _VariableFunctionsClass.logsumexp _VariableFunctionsClass.lstm _VariableFunctionsClass.lstm_cell _VariableFunctionsClass.lt _VariableFunctionsClass.lu_solve _VariableFunctionsClass.lu_unpack _VariableFunctionsClass.margin_ranking_loss _VariableFunctionsClass.masked_fill _VariableFunctionsClass.masked_scatter _VariableFunctionsClass.masked_select _VariableFunctionsClass.matmul _VariableFunctionsClass.matrix_exp _VariableFunctionsClass.matrix_power _VariableFunctionsClass.max _VariableFunctionsClass.max_pool1d _VariableFunctionsClass.max_pool1d_with_indices _VariableFunctionsClass.max_pool2d _VariableFunctionsClass.max_pool3d _VariableFunctionsClass.maximum _VariableFunctionsClass.mean _VariableFunctionsClass.median _VariableFunctionsClass.min _VariableFunctionsClass.minimum _VariableFunctionsClass.miopen_batch_norm _VariableFunctionsClass.miopen_convolution _VariableFunctionsClass.miopen_convolution_add_relu _VariableFunctionsClass.miopen_convolution_relu _VariableFunctionsClass.miopen_convolution_transpose _VariableFunctionsClass.miopen_depthwise_convolution _VariableFunctionsClass.miopen_rnn _VariableFunctionsClass.mkldnn_adaptive_avg_pool2d _VariableFunctionsClass.mkldnn_convolution _VariableFunctionsClass.mkldnn_linear_backward_weights _VariableFunctionsClass.mkldnn_max_pool2d _VariableFunctionsClass.mkldnn_max_pool3d _VariableFunctionsClass.mm _VariableFunctionsClass.mode _VariableFunctionsClass.moveaxis _VariableFunctionsClass.movedim _VariableFunctionsClass.msort _VariableFunctionsClass.mul _VariableFunctionsClass.multinomial _VariableFunctionsClass.multiply _VariableFunctionsClass.mv _VariableFunctionsClass.mvlgamma _VariableFunctionsClass.nan_to_num _VariableFunctionsClass.nan_to_num_ _VariableFunctionsClass.nanmean _VariableFunctionsClass.nanmedian _VariableFunctionsClass.nanquantile _VariableFunctionsClass.nansum _VariableFunctionsClass.narrow _VariableFunctionsClass.narrow_copy _VariableFunctionsClass.native_batch_norm _VariableFunctionsClass.native_channel_shuffle _VariableFunctionsClass.native_dropout _VariableFunctionsClass.native_group_norm _VariableFunctionsClass.native_layer_norm _VariableFunctionsClass.native_norm _VariableFunctionsClass.ne _VariableFunctionsClass.neg _VariableFunctionsClass.neg_ _VariableFunctionsClass.negative _VariableFunctionsClass.negative_ _VariableFunctionsClass.nextafter _VariableFunctionsClass.nonzero _VariableFunctionsClass.norm_except_dim _VariableFunctionsClass.normal _VariableFunctionsClass.not_equal _VariableFunctionsClass.nuclear_norm _VariableFunctionsClass.numel _VariableFunctionsClass.ones _VariableFunctionsClass.ones_like _VariableFunctionsClass.orgqr _VariableFunctionsClass.ormqr _VariableFunctionsClass.outer _VariableFunctionsClass.pairwise_distance _VariableFunctionsClass.pdist _VariableFunctionsClass.permute _VariableFunctionsClass.permute_copy _VariableFunctionsClass.pinverse _VariableFunctionsClass.pixel_shuffle _VariableFunctionsClass.pixel_unshuffle _VariableFunctionsClass.poisson _VariableFunctionsClass.poisson_nll_loss _VariableFunctionsClass.polar _VariableFunctionsClass.polygamma _VariableFunctionsClass.positive _VariableFunctionsClass.pow _VariableFunctionsClass.prelu _VariableFunctionsClass.prod _VariableFunctionsClass.promote_types _VariableFunctionsClass.put _VariableFunctionsClass.q_per_channel_axis _VariableFunctionsClass.q_per_channel_scales _VariableFunctionsClass.q_per_channel_zero_points _VariableFunctionsClass.q_scale _VariableFunctionsClass.q_zero_point _VariableFunctionsClass.qr _VariableFunctionsClass.quantile _VariableFunctionsClass.quantize_per_channel _VariableFunctionsClass.quantize_per_tensor _VariableFunctionsClass.quantize_per_tensor_dynamic _VariableFunctionsClass.quantized_batch_norm _VariableFunctionsClass.quantized_gru_cell _VariableFunctionsClass.quantized_lstm_cell _VariableFunctionsClass.quantized_max_pool1d _VariableFunctionsClass.quantized_max_pool2d _VariableFunctionsClass.quantized_rnn_relu_cell _VariableFunctionsClass.quantized_rnn_tanh_cell _VariableFunctionsClass.rad2deg _VariableFunctionsClass.rad2deg_ _VariableFunctionsClass.rand _VariableFunctionsClass.rand_like _VariableFunctionsClass.randint _VariableFunctionsClass.randint_like _VariableFunctionsClass.randn _VariableFunctionsClass.randn_like _VariableFunctionsClass.randperm _VariableFunctionsClass.range _VariableFunctionsClass.ravel _VariableFunctionsClass.real _VariableFunctionsClass.reciprocal _VariableFunctionsClass.reciprocal_ _VariableFunctionsClass.relu _VariableFunctionsClass.relu_ _VariableFunctionsClass.remainder _VariableFunctionsClass.renorm _VariableFunctionsClass.repeat_interleave _VariableFunctionsClass.reshape _VariableFunctionsClass.resize_as_ _VariableFunctionsClass.resize_as_sparse_ _VariableFunctionsClass.resolve_conj _VariableFunctionsClass.resolve_neg _VariableFunctionsClass.result_type _VariableFunctionsClass.rnn_relu _VariableFunctionsClass.rnn_relu_cell _VariableFunctionsClass.rnn_tanh _VariableFunctionsClass.rnn_tanh_cell _VariableFunctionsClass.roll _VariableFunctionsClass.rot90 _VariableFunctionsClass.round _VariableFunctionsClass.round_ _VariableFunctionsClass.row_indices_copy _VariableFunctionsClass.row_stack _VariableFunctionsClass.rrelu _VariableFunctionsClass.rrelu_ _VariableFunctionsClass.rsqrt _VariableFunctionsClass.rsqrt_ _VariableFunctionsClass.rsub _VariableFunctionsClass.saddmm _VariableFunctionsClass.scalar_tensor _VariableFunctionsClass.scatter _VariableFunctionsClass.scatter_add _VariableFunctionsClass.scatter_reduce _VariableFunctionsClass.searchsorted _VariableFunctionsClass.segment_reduce _VariableFunctionsClass.select _VariableFunctionsClass.select_copy _VariableFunctionsClass.select_scatter _VariableFunctionsClass.selu _VariableFunctionsClass.selu_ _VariableFunctionsClass.sgn _VariableFunctionsClass.sigmoid _VariableFunctionsClass.sigmoid_ _VariableFunctionsClass.sign _VariableFunctionsClass.signbit _VariableFunctionsClass.sin _VariableFunctionsClass.sin_ _VariableFunctionsClass.sinc _VariableFunctionsClass.sinc_ _VariableFunctionsClass.sinh _VariableFunctionsClass.sinh_ _VariableFunctionsClass.slice_copy _VariableFunctionsClass.slice_scatter _VariableFunctionsClass.slogdet _VariableFunctionsClass.smm _VariableFunctionsClass.softmax _VariableFunctionsClass.sort _VariableFunctionsClass.sparse_bsc_tensor _VariableFunctionsClass.sparse_bsr_tensor _VariableFunctionsClass.sparse_compressed_tensor _VariableFunctionsClass.sparse_coo_tensor _VariableFunctionsClass.sparse_csc_tensor _VariableFunctionsClass.sparse_csr_tensor _VariableFunctionsClass.split_copy _VariableFunctionsClass.split_with_sizes _VariableFunctionsClass.split_with_sizes_copy _VariableFunctionsClass.spmm _VariableFunctionsClass.sqrt _VariableFunctionsClass.sqrt_ _VariableFunctionsClass.square _VariableFunctionsClass.square_ _VariableFunctionsClass.squeeze _VariableFunctionsClass.squeeze_copy _VariableFunctionsClass.sspaddmm _VariableFunctionsClass.stack _VariableFunctionsClass.std _VariableFunctionsClass.std_mean _VariableFunctionsClass.sub _VariableFunctionsClass.subtract _VariableFunctionsClass.sum _VariableFunctionsClass.svd _VariableFunctionsClass.swapaxes _VariableFunctionsClass.swapdims _VariableFunctionsClass.symeig _VariableFunctionsClass.t _VariableFunctionsClass.t_copy _VariableFunctionsClass.take _VariableFunctionsClass.take_along_dim _VariableFunctionsClass.tan _VariableFunctionsClass.tan_ _VariableFunctionsClass.tanh _VariableFunctionsClass.tanh_ _VariableFunctionsClass.tensor _VariableFunctionsClass.tensor_split _VariableFunctionsClass.threshold _VariableFunctionsClass.threshold_ _VariableFunctionsClass.tile _VariableFunctionsClass.topk _VariableFunctionsClass.trace _VariableFunctionsClass.transpose _VariableFunctionsClass.transpose_copy _VariableFunctionsClass.trapezoid _VariableFunctionsClass.trapz _VariableFunctionsClass.triangular_solve _VariableFunctionsClass.tril _VariableFunctionsClass.tril_indices _VariableFunctionsClass.triplet_margin_loss _VariableFunctionsClass.triu _VariableFunctionsClass.triu_indices _VariableFunctionsClass.true_divide _VariableFunctionsClass.trunc _VariableFunctionsClass.trunc_ _VariableFunctionsClass.unbind _VariableFunctionsClass.unbind_copy _VariableFunctionsClass.unflatten _VariableFunctionsClass.unfold_copy _VariableFunctionsClass.unsafe_chunk _VariableFunctionsClass.unsafe_split _VariableFunctionsClass.unsafe_split_with_sizes _VariableFunctionsClass.unsqueeze _VariableFunctionsClass.unsqueeze_copy _VariableFunctionsClass.values_copy _VariableFunctionsClass.vander _VariableFunctionsClass.var _VariableFunctionsClass.var_mean _VariableFunctionsClass.vdot _VariableFunctionsClass.view_as_complex _VariableFunctionsClass.view_as_complex_copy _VariableFunctionsClass.view_as_real _VariableFunctionsClass.view_as_real_copy _VariableFunctionsClass.view_copy _VariableFunctionsClass.vsplit _VariableFunctionsClass.vstack _VariableFunctionsClass.where _VariableFunctionsClass.xlogy _VariableFunctionsClass.xlogy_ _VariableFunctionsClass.zero_ _VariableFunctionsClass.zeros _VariableFunctionsClass.zeros_like are_deterministic_algorithms_enabled autocast_decrement_nesting autocast_increment_nesting clear_autocast_cache compiled_with_cxx11_abi get_autocast_cpu_dtype get_autocast_gpu_dtype get_default_dtype get_deterministic_debug_mode get_float32_matmul_precision get_num_interop_threads get_num_threads is_anomaly_check_nan_enabled is_anomaly_enabled is_autocast_cache_enabled is_autocast_cpu_enabled is_autocast_enabled is_deterministic_algorithms_warn_only_enabled is_grad_enabled is_inference_mode_enabled is_storage is_tensor is_warn_always_enabled set_anomaly_enabled set_autocast_cache_enabled set_autocast_cpu_dtype set_autocast_cpu_enabled set_autocast_enabled set_autocast_gpu_dtype set_deterministic_debug_mode set_float32_matmul_precision set_num_interop_threads set_warn_always typename',
-  'torch._appdirs': 'site_config_dir site_data_dir user_cache_dir user_config_dir user_data_dir user_log_dir user_state_dir',
+    'FatalError PyCapsule.fork PyCapsule.import_ir_module PyCapsule.import_ir_module_from_buffer PyCapsule.init_num_threads PyCapsule.merge_type_from_type_comment PyCapsule.parse_ir PyCapsule.parse_schema PyCapsule.parse_type_comment PyCapsule.read_vitals PyCapsule.set_vital PyCapsule.unify_type_list PyCapsule.vitals_enabled PyCapsule.wait _VariableFunctionsClass._adaptive_avg_pool2d _VariableFunctionsClass._adaptive_avg_pool3d _VariableFunctionsClass._add_batch_dim _VariableFunctionsClass._add_relu _VariableFunctionsClass._add_relu_ _VariableFunctionsClass._addmm_activation _VariableFunctionsClass._aminmax _VariableFunctionsClass._amp_foreach_non_finite_check_and_unscale_ _VariableFunctionsClass._amp_update_scale_ _VariableFunctionsClass._assert_async _VariableFunctionsClass._assert_tensor_metadata _VariableFunctionsClass._batch_norm_impl_index _VariableFunctionsClass._cast_Byte _VariableFunctionsClass._cast_Char _VariableFunctionsClass._cast_Double _VariableFunctionsClass._cast_Float _VariableFunctionsClass._cast_Half _VariableFunctionsClass._cast_Int _VariableFunctionsClass._cast_Long _VariableFunctionsClass._cast_Short _VariableFunctionsClass._choose_qparams_per_tensor _VariableFunctionsClass._coalesce _VariableFunctionsClass._compute_linear_combination _VariableFunctionsClass._conj _VariableFunctionsClass._conj_copy _VariableFunctionsClass._conj_physical _VariableFunctionsClass._convert_indices_from_coo_to_csr _VariableFunctionsClass._convert_indices_from_csr_to_coo _VariableFunctionsClass._convolution _VariableFunctionsClass._convolution_mode _VariableFunctionsClass._copy_from _VariableFunctionsClass._copy_from_and_resize _VariableFunctionsClass._ctc_loss _VariableFunctionsClass._cudnn_ctc_loss _VariableFunctionsClass._cudnn_init_dropout_state _VariableFunctionsClass._cudnn_rnn _VariableFunctionsClass._cudnn_rnn_flatten_weight _VariableFunctionsClass._cufft_clear_plan_cache _VariableFunctionsClass._cufft_get_plan_cache_max_size _VariableFunctionsClass._cufft_get_plan_cache_size _VariableFunctionsClass._cufft_set_plan_cache_max_size _VariableFunctionsClass._cummax_helper _VariableFunctionsClass._cummin_helper _VariableFunctionsClass._debug_has_internal_overlap _VariableFunctionsClass._dim_arange _VariableFunctionsClass._dirichlet_grad _VariableFunctionsClass._disable_functionalization _VariableFunctionsClass._efficientzerotensor _VariableFunctionsClass._embedding_bag _VariableFunctionsClass._embedding_bag_forward_only _VariableFunctionsClass._empty_affine_quantized _VariableFunctionsClass._empty_per_channel_affine_quantized _VariableFunctionsClass._enable_functionalization _VariableFunctionsClass._euclidean_dist _VariableFunctionsClass._fake_quantize_learnable_per_channel_affine _VariableFunctionsClass._fake_quantize_learnable_per_tensor_affine _VariableFunctionsClass._fake_quantize_per_tensor_affine_cachemask_tensor_qparams _VariableFunctionsClass._fft_c2c _VariableFunctionsClass._fft_c2r _VariableFunctionsClass._fft_r2c _VariableFunctionsClass._flash_scaled_dot_product_attention _VariableFunctionsClass._foobar _VariableFunctionsClass._foreach_abs _VariableFunctionsClass._foreach_abs_ _VariableFunctionsClass._foreach_acos _VariableFunctionsClass._foreach_acos_ _VariableFunctionsClass._foreach_add _VariableFunctionsClass._foreach_add_ _VariableFunctionsClass._foreach_addcdiv _VariableFunctionsClass._foreach_addcdiv_ _VariableFunctionsClass._foreach_addcmul _VariableFunctionsClass._foreach_addcmul_ _VariableFunctionsClass._foreach_asin _VariableFunctionsClass._foreach_asin_ _VariableFunctionsClass._foreach_atan _VariableFunctionsClass._foreach_atan_ _VariableFunctionsClass._foreach_ceil _VariableFunctionsClass._foreach_ceil_ _VariableFunctionsClass._foreach_cos _VariableFunctionsClass._foreach_cos_ _VariableFunctionsClass._foreach_cosh _VariableFunctionsClass._foreach_cosh_ _VariableFunctionsClass._foreach_div _VariableFunctionsClass._foreach_div_ _VariableFunctionsClass._foreach_erf _VariableFunctionsClass._foreach_erf_ _VariableFunctionsClass._foreach_erfc _VariableFunctionsClass._foreach_erfc_ _VariableFunctionsClass._foreach_exp _VariableFunctionsClass._foreach_exp_ _VariableFunctionsClass._foreach_expm1 _VariableFunctionsClass._foreach_expm1_ _VariableFunctionsClass._foreach_floor _VariableFunctionsClass._foreach_floor_ _VariableFunctionsClass._foreach_frac _VariableFunctionsClass._foreach_frac_ _VariableFunctionsClass._foreach_lgamma _VariableFunctionsClass._foreach_lgamma_ _VariableFunctionsClass._foreach_log _VariableFunctionsClass._foreach_log10 _VariableFunctionsClass._foreach_log10_ _VariableFunctionsClass._foreach_log1p _VariableFunctionsClass._foreach_log1p_ _VariableFunctionsClass._foreach_log2 _VariableFunctionsClass._foreach_log2_ _VariableFunctionsClass._foreach_log_ _VariableFunctionsClass._foreach_maximum _VariableFunctionsClass._foreach_maximum_ _VariableFunctionsClass._foreach_minimum _VariableFunctionsClass._foreach_minimum_ _VariableFunctionsClass._foreach_mul _VariableFunctionsClass._foreach_mul_ _VariableFunctionsClass._foreach_neg _VariableFunctionsClass._foreach_neg_ _VariableFunctionsClass._foreach_norm _VariableFunctionsClass._foreach_reciprocal _VariableFunctionsClass._foreach_reciprocal_ _VariableFunctionsClass._foreach_round _VariableFunctionsClass._foreach_round_ _VariableFunctionsClass._foreach_sigmoid _VariableFunctionsClass._foreach_sigmoid_ _VariableFunctionsClass._foreach_sin _VariableFunctionsClass._foreach_sin_ _VariableFunctionsClass._foreach_sinh _VariableFunctionsClass._foreach_sinh_ _VariableFunctionsClass._foreach_sqrt _VariableFunctionsClass._foreach_sqrt_ _VariableFunctionsClass._foreach_sub _VariableFunctionsClass._foreach_sub_ _VariableFunctionsClass._foreach_tan _VariableFunctionsClass._foreach_tan_ _VariableFunctionsClass._foreach_tanh _VariableFunctionsClass._foreach_tanh_ _VariableFunctionsClass._foreach_trunc _VariableFunctionsClass._foreach_trunc_ _VariableFunctionsClass._foreach_zero_ _VariableFunctionsClass._from_functional_tensor _VariableFunctionsClass._fused_adam_ _VariableFunctionsClass._fused_dropout _VariableFunctionsClass._fused_moving_avg_obs_fq_helper _VariableFunctionsClass._fw_primal_copy _VariableFunctionsClass._grid_sampler_2d_cpu_fallback _VariableFunctionsClass._has_compatible_shallow_copy_type _VariableFunctionsClass._histogramdd_bin_edges _VariableFunctionsClass._histogramdd_from_bin_cts _VariableFunctionsClass._histogramdd_from_bin_tensors _VariableFunctionsClass._index_put_impl_ _VariableFunctionsClass._indices_copy _VariableFunctionsClass._is_functional_tensor _VariableFunctionsClass._is_zerotensor _VariableFunctionsClass._linalg_check_errors _VariableFunctionsClass._linalg_det _VariableFunctionsClass._linalg_eigh _VariableFunctionsClass._linalg_slogdet _VariableFunctionsClass._linalg_solve_ex _VariableFunctionsClass._linalg_svd _VariableFunctionsClass._log_softmax _VariableFunctionsClass._log_softmax_backward_data _VariableFunctionsClass._logcumsumexp _VariableFunctionsClass._lstm_mps _VariableFunctionsClass._lu_with_info _VariableFunctionsClass._make_dual _VariableFunctionsClass._make_dual_copy _VariableFunctionsClass._make_per_channel_quantized_tensor _VariableFunctionsClass._make_per_tensor_quantized_tensor _VariableFunctionsClass._masked_scale _VariableFunctionsClass._masked_softmax _VariableFunctionsClass._mkldnn_reshape _VariableFunctionsClass._mkldnn_transpose _VariableFunctionsClass._mkldnn_transpose_ _VariableFunctionsClass._mps_convolution _VariableFunctionsClass._mps_convolution_transpose _VariableFunctionsClass._mps_max_pool2d _VariableFunctionsClass._native_decoder_only_multi_head_attention _VariableFunctionsClass._native_multi_head_attention _VariableFunctionsClass._neg_view _VariableFunctionsClass._neg_view_copy _VariableFunctionsClass._nested_from_padded _VariableFunctionsClass._nested_from_padded_and_nested_example _VariableFunctionsClass._nested_tensor_from_mask _VariableFunctionsClass._nested_tensor_from_mask_left_aligned _VariableFunctionsClass._nested_tensor_from_tensor_list _VariableFunctionsClass._nested_tensor_softmax_with_shape _VariableFunctionsClass._nnpack_available _VariableFunctionsClass._nnpack_spatial_convolution _VariableFunctionsClass._pack_padded_sequence _VariableFunctionsClass._pad_packed_sequence _VariableFunctionsClass._pin_memory _VariableFunctionsClass._remove_batch_dim _VariableFunctionsClass._reshape_alias_copy _VariableFunctionsClass._reshape_from_tensor _VariableFunctionsClass._resize_output_ _VariableFunctionsClass._rowwise_prune _VariableFunctionsClass._sample_dirichlet _VariableFunctionsClass._saturate_weight_to_fp16 _VariableFunctionsClass._scaled_dot_product_attention_math _VariableFunctionsClass._shape_as_tensor _VariableFunctionsClass._sobol_engine_draw _VariableFunctionsClass._sobol_engine_ff_ _VariableFunctionsClass._sobol_engine_initialize_state_ _VariableFunctionsClass._sobol_engine_scramble_ _VariableFunctionsClass._softmax _VariableFunctionsClass._softmax_backward_data _VariableFunctionsClass._sparse_broadcast_to _VariableFunctionsClass._sparse_broadcast_to_copy _VariableFunctionsClass._sparse_bsc_tensor_unsafe _VariableFunctionsClass._sparse_bsr_tensor_unsafe _VariableFunctionsClass._sparse_compressed_tensor_unsafe _VariableFunctionsClass._sparse_coo_tensor_unsafe _VariableFunctionsClass._sparse_csc_tensor_unsafe _VariableFunctionsClass._sparse_csr_prod _VariableFunctionsClass._sparse_csr_sum _VariableFunctionsClass._sparse_csr_tensor_unsafe _VariableFunctionsClass._sparse_log_softmax_backward_data _VariableFunctionsClass._sparse_mask_helper _VariableFunctionsClass._sparse_softmax_backward_data _VariableFunctionsClass._sparse_sparse_matmul _VariableFunctionsClass._sparse_sum _VariableFunctionsClass._stack _VariableFunctionsClass._standard_gamma _VariableFunctionsClass._standard_gamma_grad _VariableFunctionsClass._sync _VariableFunctionsClass._test_autograd_multiple_dispatch _VariableFunctionsClass._test_autograd_multiple_dispatch_view _VariableFunctionsClass._test_autograd_multiple_dispatch_view_copy _VariableFunctionsClass._test_serialization_subcmul _VariableFunctionsClass._to_cpu _VariableFunctionsClass._to_functional_tensor _VariableFunctionsClass._torch_cuda_cu_linker_symbol_op _VariableFunctionsClass._transform_bias_rescale_qkv _VariableFunctionsClass._transformer_decoder_only_layer_fwd _VariableFunctionsClass._transformer_encoder_layer_fwd _VariableFunctionsClass._trilinear _VariableFunctionsClass._triton_multi_head_attention _VariableFunctionsClass._triton_scaled_dot_attention _VariableFunctionsClass._unique _VariableFunctionsClass._unique2 _VariableFunctionsClass._unpack_dual _VariableFunctionsClass._use_cudnn_ctc_loss _VariableFunctionsClass._use_cudnn_rnn_flatten_weight _VariableFunctionsClass._validate_compressed_sparse_indices _VariableFunctionsClass._validate_sparse_bsc_tensor_args _VariableFunctionsClass._validate_sparse_bsr_tensor_args _VariableFunctionsClass._validate_sparse_compressed_tensor_args _VariableFunctionsClass._validate_sparse_coo_tensor_args _VariableFunctionsClass._validate_sparse_csc_tensor_args _VariableFunctionsClass._validate_sparse_csr_tensor_args _VariableFunctionsClass._values_copy _VariableFunctionsClass._weight_norm _VariableFunctionsClass._weight_norm_interface _VariableFunctionsClass.abs _VariableFunctionsClass.abs_ _VariableFunctionsClass.absolute _VariableFunctionsClass.acos _VariableFunctionsClass.acos_ _VariableFunctionsClass.acosh _VariableFunctionsClass.acosh_ _VariableFunctionsClass.adaptive_avg_pool1d _VariableFunctionsClass.adaptive_max_pool1d _VariableFunctionsClass.add _VariableFunctionsClass.addbmm _VariableFunctionsClass.addcdiv _VariableFunctionsClass.addcmul _VariableFunctionsClass.addmm _VariableFunctionsClass.addmv _VariableFunctionsClass.addmv_ _VariableFunctionsClass.addr _VariableFunctionsClass.adjoint _VariableFunctionsClass.affine_grid_generator _VariableFunctionsClass.alias_copy _VariableFunctionsClass.all _VariableFunctionsClass.allclose _VariableFunctionsClass.alpha_dropout _VariableFunctionsClass.alpha_dropout_ _VariableFunctionsClass.amax _VariableFunctionsClass.amin _VariableFunctionsClass.aminmax _VariableFunctionsClass.angle _VariableFunctionsClass.any _VariableFunctionsClass.arange _VariableFunctionsClass.arccos _VariableFunctionsClass.arccos_ _VariableFunctionsClass.arccosh _VariableFunctionsClass.arccosh_ _VariableFunctionsClass.arcsin _VariableFunctionsClass.arcsin_ _VariableFunctionsClass.arcsinh _VariableFunctionsClass.arcsinh_ _VariableFunctionsClass.arctan _VariableFunctionsClass.arctan2 _VariableFunctionsClass.arctan_ _VariableFunctionsClass.arctanh _VariableFunctionsClass.arctanh_ _VariableFunctionsClass.argmax _VariableFunctionsClass.argmin _VariableFunctionsClass.argsort _VariableFunctionsClass.argwhere _VariableFunctionsClass.as_strided _VariableFunctionsClass.as_strided_ _VariableFunctionsClass.as_strided_copy _VariableFunctionsClass.as_strided_scatter _VariableFunctionsClass.as_tensor _VariableFunctionsClass.asarray _VariableFunctionsClass.asin _VariableFunctionsClass.asin_ _VariableFunctionsClass.asinh _VariableFunctionsClass.asinh_ _VariableFunctionsClass.atan _VariableFunctionsClass.atan2 _VariableFunctionsClass.atan_ _VariableFunctionsClass.atanh _VariableFunctionsClass.atanh_ _VariableFunctionsClass.avg_pool1d _VariableFunctionsClass.baddbmm _VariableFunctionsClass.bartlett_window _VariableFunctionsClass.batch_norm _VariableFunctionsClass.batch_norm_backward_elemt _VariableFunctionsClass.batch_norm_backward_reduce _VariableFunctionsClass.batch_norm_elemt _VariableFunctionsClass.batch_norm_gather_stats _VariableFunctionsClass.batch_norm_gather_stats_with_counts _VariableFunctionsClass.batch_norm_stats _VariableFunctionsClass.batch_norm_update_stats _VariableFunctionsClass.bernoulli _VariableFunctionsClass.bilinear _VariableFunctionsClass.binary_cross_entropy_with_logits _VariableFunctionsClass.bincount _VariableFunctionsClass.binomial _VariableFunctionsClass.bitwise_and _VariableFunctionsClass.bitwise_left_shift _VariableFunctionsClass.bitwise_not _VariableFunctionsClass.bitwise_or _VariableFunctionsClass.bitwise_right_shift _VariableFunctionsClass.bitwise_xor _VariableFunctionsClass.blackman_window _VariableFunctionsClass.bmm _VariableFunctionsClass.broadcast_to _VariableFunctionsClass.bucketize _VariableFunctionsClass.can_cast _VariableFunctionsClass.cat _VariableFunctionsClass.ccol_indices_copy _VariableFunctionsClass.ceil _VariableFunctionsClass.ceil_ _VariableFunctionsClass.celu _VariableFunctionsClass.celu_ _VariableFunctionsClass.channel_shuffle _VariableFunctionsClass.cholesky _VariableFunctionsClass.cholesky_inverse _VariableFunctionsClass.cholesky_solve _VariableFunctionsClass.choose_qparams_optimized _VariableFunctionsClass.chunk _VariableFunctionsClass.clamp _VariableFunctionsClass.clamp_ _VariableFunctionsClass.clamp_max _VariableFunctionsClass.clamp_max_ _VariableFunctionsClass.clamp_min _VariableFunctionsClass.clamp_min_ _VariableFunctionsClass.clip _VariableFunctionsClass.clip_ _VariableFunctionsClass.clone _VariableFunctionsClass.col_indices_copy _VariableFunctionsClass.column_stack _VariableFunctionsClass.combinations _VariableFunctionsClass.complex _VariableFunctionsClass.concat _VariableFunctionsClass.concatenate _VariableFunctionsClass.conj _VariableFunctionsClass.conj_physical _VariableFunctionsClass.conj_physical_ _VariableFunctionsClass.constant_pad_nd _VariableFunctionsClass.conv1d _VariableFunctionsClass.conv2d _VariableFunctionsClass.conv3d _VariableFunctionsClass.conv_tbc _VariableFunctionsClass.conv_transpose1d _VariableFunctionsClass.conv_transpose2d _VariableFunctionsClass.conv_transpose3d _VariableFunctionsClass.convolution _VariableFunctionsClass.copysign _VariableFunctionsClass.corrcoef _VariableFunctionsClass.cos _VariableFunctionsClass.cos_ _VariableFunctionsClass.cosh _VariableFunctionsClass.cosh_ _VariableFunctionsClass.cosine_embedding_loss _VariableFunctionsClass.cosine_similarity _VariableFunctionsClass.count_nonzero _VariableFunctionsClass.cov _VariableFunctionsClass.cross _VariableFunctionsClass.crow_indices_copy _VariableFunctionsClass.ctc_loss _VariableFunctionsClass.cudnn_affine_grid_generator _VariableFunctionsClass.cudnn_batch_norm _VariableFunctionsClass.cudnn_convolution _VariableFunctionsClass.cudnn_convolution_add_relu _VariableFunctionsClass.cudnn_convolution_relu _VariableFunctionsClass.cudnn_convolution_transpose _VariableFunctionsClass.cudnn_grid_sampler _VariableFunctionsClass.cudnn_is_acceptable _VariableFunctionsClass.cummax _VariableFunctionsClass.cummin _VariableFunctionsClass.cumprod _VariableFunctionsClass.cumsum _VariableFunctionsClass.cumulative_trapezoid _VariableFunctionsClass.deg2rad _VariableFunctionsClass.deg2rad_ _VariableFunctionsClass.dequantize _VariableFunctionsClass.det _VariableFunctionsClass.detach _VariableFunctionsClass.detach_ _VariableFunctionsClass.detach_copy _VariableFunctionsClass.diag _VariableFunctionsClass.diag_embed _VariableFunctionsClass.diagflat _VariableFunctionsClass.diagonal _VariableFunctionsClass.diagonal_copy _VariableFunctionsClass.diagonal_scatter _VariableFunctionsClass.diff _VariableFunctionsClass.digamma _VariableFunctionsClass.dist _VariableFunctionsClass.div _VariableFunctionsClass.divide _VariableFunctionsClass.dot _VariableFunctionsClass.dropout _VariableFunctionsClass.dropout_ _VariableFunctionsClass.dsmm _VariableFunctionsClass.dsplit _VariableFunctionsClass.dstack _VariableFunctionsClass.embedding _VariableFunctionsClass.embedding_bag _VariableFunctionsClass.embedding_renorm_ _VariableFunctionsClass.empty _VariableFunctionsClass.empty_like _VariableFunctionsClass.empty_quantized _VariableFunctionsClass.empty_strided _VariableFunctionsClass.eq _VariableFunctionsClass.equal _VariableFunctionsClass.erf _VariableFunctionsClass.erf_ _VariableFunctionsClass.erfc _VariableFunctionsClass.erfc_ _VariableFunctionsClass.erfinv _VariableFunctionsClass.exp _VariableFunctionsClass.exp2 _VariableFunctionsClass.exp2_ _VariableFunctionsClass.exp_ _VariableFunctionsClass.expand_copy _VariableFunctionsClass.expm1 _VariableFunctionsClass.expm1_ _VariableFunctionsClass.eye _VariableFunctionsClass.fake_quantize_per_channel_affine _VariableFunctionsClass.fake_quantize_per_tensor_affine _VariableFunctionsClass.fbgemm_linear_fp16_weight _VariableFunctionsClass.fbgemm_linear_fp16_weight_fp32_activation _VariableFunctionsClass.fbgemm_linear_int8_weight _VariableFunctionsClass.fbgemm_linear_int8_weight_fp32_activation _VariableFunctionsClass.fbgemm_linear_quantize_weight _VariableFunctionsClass.fbgemm_pack_gemm_matrix_fp16 _VariableFunctionsClass.fbgemm_pack_quantized_matrix _VariableFunctionsClass.feature_alpha_dropout _VariableFunctionsClass.feature_alpha_dropout_ _VariableFunctionsClass.feature_dropout _VariableFunctionsClass.feature_dropout_ _VariableFunctionsClass.fill _VariableFunctionsClass.fill_ _VariableFunctionsClass.fix _VariableFunctionsClass.fix_ _VariableFunctionsClass.flatten _VariableFunctionsClass.flip _VariableFunctionsClass.fliplr _VariableFunctionsClass.flipud _VariableFunctionsClass.float_power _VariableFunctionsClass.floor _VariableFunctionsClass.floor_ _VariableFunctionsClass.floor_divide _VariableFunctionsClass.fmax _VariableFunctionsClass.fmin _VariableFunctionsClass.fmod _VariableFunctionsClass.frac _VariableFunctionsClass.frac_ _VariableFunctionsClass.frexp _VariableFunctionsClass.frobenius_norm _VariableFunctionsClass.from_numpy _VariableFunctionsClass.frombuffer _VariableFunctionsClass.full _VariableFunctionsClass.full_like _VariableFunctionsClass.fused_moving_avg_obs_fake_quant _VariableFunctionsClass.gather _VariableFunctionsClass.gcd _VariableFunctionsClass.gcd_ _VariableFunctionsClass.ge _VariableFunctionsClass.geqrf _VariableFunctionsClass.ger _VariableFunctionsClass.get_device _VariableFunctionsClass.gradient _VariableFunctionsClass.greater _VariableFunctionsClass.greater_equal _VariableFunctionsClass.grid_sampler _VariableFunctionsClass.grid_sampler_2d _VariableFunctionsClass.grid_sampler_3d _VariableFunctionsClass.group_norm _VariableFunctionsClass.gru _VariableFunctionsClass.gru_cell _VariableFunctionsClass.gt _VariableFunctionsClass.hamming_window _VariableFunctionsClass.hann_window _VariableFunctionsClass.hardshrink _VariableFunctionsClass.heaviside _VariableFunctionsClass.hinge_embedding_loss _VariableFunctionsClass.histc _VariableFunctionsClass.histogram _VariableFunctionsClass.histogramdd _VariableFunctionsClass.hsmm _VariableFunctionsClass.hsplit _VariableFunctionsClass.hspmm _VariableFunctionsClass.hstack _VariableFunctionsClass.hypot _VariableFunctionsClass.i0 _VariableFunctionsClass.i0_ _VariableFunctionsClass.igamma _VariableFunctionsClass.igammac _VariableFunctionsClass.imag _VariableFunctionsClass.index_add _VariableFunctionsClass.index_copy _VariableFunctionsClass.index_fill _VariableFunctionsClass.index_put _VariableFunctionsClass.index_put_ _VariableFunctionsClass.index_reduce _VariableFunctionsClass.index_select _VariableFunctionsClass.indices_copy _VariableFunctionsClass.inner _VariableFunctionsClass.instance_norm _VariableFunctionsClass.int_repr _VariableFunctionsClass.inverse _VariableFunctionsClass.is_complex _VariableFunctionsClass.is_conj _VariableFunctionsClass.is_distributed _VariableFunctionsClass.is_floating_point _VariableFunctionsClass.is_inference _VariableFunctionsClass.is_neg _VariableFunctionsClass.is_nonzero _VariableFunctionsClass.is_same_size _VariableFunctionsClass.is_signed _VariableFunctionsClass.is_vulkan_available _VariableFunctionsClass.isclose _VariableFunctionsClass.isfinite _VariableFunctionsClass.isin _VariableFunctionsClass.isinf _VariableFunctionsClass.isnan _VariableFunctionsClass.isneginf _VariableFunctionsClass.isposinf _VariableFunctionsClass.isreal _VariableFunctionsClass.istft _VariableFunctionsClass.kaiser_window _VariableFunctionsClass.kl_div _VariableFunctionsClass.kron _VariableFunctionsClass.kthvalue _VariableFunctionsClass.layer_norm _VariableFunctionsClass.lcm _VariableFunctionsClass.lcm_ _VariableFunctionsClass.ldexp _VariableFunctionsClass.ldexp_ _VariableFunctionsClass.le _VariableFunctionsClass.lerp _VariableFunctionsClass.less _VariableFunctionsClass.less_equal _VariableFunctionsClass.lgamma _VariableFunctionsClass.linspace _VariableFunctionsClass.log _VariableFunctionsClass.log10 _VariableFunctionsClass.log10_ _VariableFunctionsClass.log1p _VariableFunctionsClass.log1p_ _VariableFunctionsClass.log2 _VariableFunctionsClass.log2_ _VariableFunctionsClass.log_ _VariableFunctionsClass.log_softmax _VariableFunctionsClass.logaddexp _VariableFunctionsClass.logaddexp2 _VariableFunctionsClass.logcumsumexp _VariableFunctionsClass.logdet _VariableFunctionsClass.logical_and _VariableFunctionsClass.logical_not _VariableFunctionsClass.logical_or _VariableFunctionsClass.logical_xor _VariableFunctionsClass.logit _VariableFunctionsClass.logit_ _VariableFunctionsClass.logspace _VariableFunctionsClass.logsumexp _VariableFunctionsClass.lstm _VariableFunctionsClass.lstm_cell _VariableFunctionsClass.lt _VariableFunctionsClass.lu_solve _VariableFunctionsClass.lu_unpack _VariableFunctionsClass.margin_ranking_loss _VariableFunctionsClass.masked_fill _VariableFunctionsClass.masked_scatter _VariableFunctionsClass.masked_select _VariableFunctionsClass.matmul _VariableFunctionsClass.matrix_exp _VariableFunctionsClass.matrix_power _VariableFunctionsClass.max _VariableFunctionsClass.max_pool1d _VariableFunctionsClass.max_pool1d_with_indices _VariableFunctionsClass.max_pool2d _VariableFunctionsClass.max_pool3d _VariableFunctionsClass.maximum _VariableFunctionsClass.mean _VariableFunctionsClass.median _VariableFunctionsClass.min _VariableFunctionsClass.minimum _VariableFunctionsClass.miopen_batch_norm _VariableFunctionsClass.miopen_convolution _VariableFunctionsClass.miopen_convolution_add_relu _VariableFunctionsClass.miopen_convolution_relu _VariableFunctionsClass.miopen_convolution_transpose _VariableFunctionsClass.miopen_depthwise_convolution _VariableFunctionsClass.miopen_rnn _VariableFunctionsClass.mkldnn_adaptive_avg_pool2d _VariableFunctionsClass.mkldnn_convolution _VariableFunctionsClass.mkldnn_linear_backward_weights _VariableFunctionsClass.mkldnn_max_pool2d _VariableFunctionsClass.mkldnn_max_pool3d _VariableFunctionsClass.mm _VariableFunctionsClass.mode _VariableFunctionsClass.moveaxis _VariableFunctionsClass.movedim _VariableFunctionsClass.msort _VariableFunctionsClass.mul _VariableFunctionsClass.multinomial _VariableFunctionsClass.multiply _VariableFunctionsClass.mv _VariableFunctionsClass.mvlgamma _VariableFunctionsClass.nan_to_num _VariableFunctionsClass.nan_to_num_ _VariableFunctionsClass.nanmean _VariableFunctionsClass.nanmedian _VariableFunctionsClass.nanquantile _VariableFunctionsClass.nansum _VariableFunctionsClass.narrow _VariableFunctionsClass.narrow_copy _VariableFunctionsClass.native_batch_norm _VariableFunctionsClass.native_channel_shuffle _VariableFunctionsClass.native_dropout _VariableFunctionsClass.native_group_norm _VariableFunctionsClass.native_layer_norm _VariableFunctionsClass.native_norm _VariableFunctionsClass.ne _VariableFunctionsClass.neg _VariableFunctionsClass.neg_ _VariableFunctionsClass.negative _VariableFunctionsClass.negative_ _VariableFunctionsClass.nextafter _VariableFunctionsClass.nonzero _VariableFunctionsClass.norm_except_dim _VariableFunctionsClass.normal _VariableFunctionsClass.not_equal _VariableFunctionsClass.nuclear_norm _VariableFunctionsClass.numel _VariableFunctionsClass.ones _VariableFunctionsClass.ones_like _VariableFunctionsClass.orgqr _VariableFunctionsClass.ormqr _VariableFunctionsClass.outer _VariableFunctionsClass.pairwise_distance _VariableFunctionsClass.pdist _VariableFunctionsClass.permute _VariableFunctionsClass.permute_copy _VariableFunctionsClass.pinverse _VariableFunctionsClass.pixel_shuffle _VariableFunctionsClass.pixel_unshuffle _VariableFunctionsClass.poisson _VariableFunctionsClass.poisson_nll_loss _VariableFunctionsClass.polar _VariableFunctionsClass.polygamma _VariableFunctionsClass.positive _VariableFunctionsClass.pow _VariableFunctionsClass.prelu _VariableFunctionsClass.prod _VariableFunctionsClass.promote_types _VariableFunctionsClass.put _VariableFunctionsClass.q_per_channel_axis _VariableFunctionsClass.q_per_channel_scales _VariableFunctionsClass.q_per_channel_zero_points _VariableFunctionsClass.q_scale _VariableFunctionsClass.q_zero_point _VariableFunctionsClass.qr _VariableFunctionsClass.quantile _VariableFunctionsClass.quantize_per_channel _VariableFunctionsClass.quantize_per_tensor _VariableFunctionsClass.quantize_per_tensor_dynamic _VariableFunctionsClass.quantized_batch_norm _VariableFunctionsClass.quantized_gru_cell _VariableFunctionsClass.quantized_lstm_cell _VariableFunctionsClass.quantized_max_pool1d _VariableFunctionsClass.quantized_max_pool2d _VariableFunctionsClass.quantized_rnn_relu_cell _VariableFunctionsClass.quantized_rnn_tanh_cell _VariableFunctionsClass.rad2deg _VariableFunctionsClass.rad2deg_ _VariableFunctionsClass.rand _VariableFunctionsClass.rand_like _VariableFunctionsClass.randint _VariableFunctionsClass.randint_like _VariableFunctionsClass.randn _VariableFunctionsClass.randn_like _VariableFunctionsClass.randperm _VariableFunctionsClass.range _VariableFunctionsClass.ravel _VariableFunctionsClass.real _VariableFunctionsClass.reciprocal _VariableFunctionsClass.reciprocal_ _VariableFunctionsClass.relu _VariableFunctionsClass.relu_ _VariableFunctionsClass.remainder _VariableFunctionsClass.renorm _VariableFunctionsClass.repeat_interleave _VariableFunctionsClass.reshape _VariableFunctionsClass.resize_as_ _VariableFunctionsClass.resize_as_sparse_ _VariableFunctionsClass.resolve_conj _VariableFunctionsClass.resolve_neg _VariableFunctionsClass.result_type _VariableFunctionsClass.rnn_relu _VariableFunctionsClass.rnn_relu_cell _VariableFunctionsClass.rnn_tanh _VariableFunctionsClass.rnn_tanh_cell _VariableFunctionsClass.roll _VariableFunctionsClass.rot90 _VariableFunctionsClass.round _VariableFunctionsClass.round_ _VariableFunctionsClass.row_indices_copy _VariableFunctionsClass.row_stack _VariableFunctionsClass.rrelu _VariableFunctionsClass.rrelu_ _VariableFunctionsClass.rsqrt _VariableFunctionsClass.rsqrt_ _VariableFunctionsClass.rsub _VariableFunctionsClass.saddmm _VariableFunctionsClass.scalar_tensor _VariableFunctionsClass.scatter _VariableFunctionsClass.scatter_add _VariableFunctionsClass.scatter_reduce _VariableFunctionsClass.searchsorted _VariableFunctionsClass.segment_reduce _VariableFunctionsClass.select _VariableFunctionsClass.select_copy _VariableFunctionsClass.select_scatter _VariableFunctionsClass.selu _VariableFunctionsClass.selu_ _VariableFunctionsClass.sgn _VariableFunctionsClass.sigmoid _VariableFunctionsClass.sigmoid_ _VariableFunctionsClass.sign _VariableFunctionsClass.signbit _VariableFunctionsClass.sin _VariableFunctionsClass.sin_ _VariableFunctionsClass.sinc _VariableFunctionsClass.sinc_ _VariableFunctionsClass.sinh _VariableFunctionsClass.sinh_ _VariableFunctionsClass.slice_copy _VariableFunctionsClass.slice_scatter _VariableFunctionsClass.slogdet _VariableFunctionsClass.smm _VariableFunctionsClass.softmax _VariableFunctionsClass.sort _VariableFunctionsClass.sparse_bsc_tensor _VariableFunctionsClass.sparse_bsr_tensor _VariableFunctionsClass.sparse_compressed_tensor _VariableFunctionsClass.sparse_coo_tensor _VariableFunctionsClass.sparse_csc_tensor _VariableFunctionsClass.sparse_csr_tensor _VariableFunctionsClass.split_copy _VariableFunctionsClass.split_with_sizes _VariableFunctionsClass.split_with_sizes_copy _VariableFunctionsClass.spmm _VariableFunctionsClass.sqrt _VariableFunctionsClass.sqrt_ _VariableFunctionsClass.square _VariableFunctionsClass.square_ _VariableFunctionsClass.squeeze _VariableFunctionsClass.squeeze_copy _VariableFunctionsClass.sspaddmm _VariableFunctionsClass.stack _VariableFunctionsClass.std _VariableFunctionsClass.std_mean _VariableFunctionsClass.sub _VariableFunctionsClass.subtract _VariableFunctionsClass.sum _VariableFunctionsClass.svd _VariableFunctionsClass.swapaxes _VariableFunctionsClass.swapdims _VariableFunctionsClass.symeig _VariableFunctionsClass.t _VariableFunctionsClass.t_copy _VariableFunctionsClass.take _VariableFunctionsClass.take_along_dim _VariableFunctionsClass.tan _VariableFunctionsClass.tan_ _VariableFunctionsClass.tanh _VariableFunctionsClass.tanh_ _VariableFunctionsClass.tensor _VariableFunctionsClass.tensor_split _VariableFunctionsClass.threshold _VariableFunctionsClass.threshold_ _VariableFunctionsClass.tile _VariableFunctionsClass.topk _VariableFunctionsClass.trace _VariableFunctionsClass.transpose _VariableFunctionsClass.transpose_copy _VariableFunctionsClass.trapezoid _VariableFunctionsClass.trapz _VariableFunctionsClass.triangular_solve _VariableFunctionsClass.tril _VariableFunctionsClass.tril_indices _VariableFunctionsClass.triplet_margin_loss _VariableFunctionsClass.triu _VariableFunctionsClass.triu_indices _VariableFunctionsClass.true_divide _VariableFunctionsClass.trunc _VariableFunctionsClass.trunc_ _VariableFunctionsClass.unbind _VariableFunctionsClass.unbind_copy _VariableFunctionsClass.unflatten _VariableFunctionsClass.unfold_copy _VariableFunctionsClass.unsafe_chunk _VariableFunctionsClass.unsafe_split _VariableFunctionsClass.unsafe_split_with_sizes _VariableFunctionsClass.unsqueeze _VariableFunctionsClass.unsqueeze_copy _VariableFunctionsClass.values_copy _VariableFunctionsClass.vander _VariableFunctionsClass.var _VariableFunctionsClass.var_mean _VariableFunctionsClass.vdot _VariableFunctionsClass.view_as_complex _VariableFunctionsClass.view_as_complex_copy _VariableFunctionsClass.view_as_real _VariableFunctionsClass.view_as_real_copy _VariableFunctionsClass.view_copy _VariableFunctionsClass.vsplit _VariableFunctionsClass.vstack _VariableFunctionsClass.where _VariableFunctionsClass.xlogy _VariableFunctionsClass.xlogy_ _VariableFunctionsClass.zero_ _VariableFunctionsClass.zeros _VariableFunctionsClass.zeros_like _assert _load_global_deps _preload_cuda_deps _register_device_module are_deterministic_algorithms_enabled autocast_decrement_nesting autocast_increment_nesting bfloat16 bool clear_autocast_cache compiled_with_cxx11_abi complex128 complex32 complex64 float16 float32 float64 get_autocast_cpu_dtype get_autocast_gpu_dtype get_default_dtype get_deterministic_debug_mode get_float32_matmul_precision get_num_interop_threads get_num_threads int16 int32 int64 int8 is_anomaly_check_nan_enabled is_anomaly_enabled is_autocast_cache_enabled is_autocast_cpu_enabled is_autocast_enabled is_deterministic_algorithms_warn_only_enabled is_grad_enabled is_inference_mode_enabled is_storage is_tensor is_warn_always_enabled qint32 qint8 quint2x4 quint4x2 quint8 set_anomaly_enabled set_autocast_cache_enabled set_autocast_cpu_dtype set_autocast_cpu_enabled set_autocast_enabled set_autocast_gpu_dtype set_deterministic_debug_mode set_float32_matmul_precision set_num_interop_threads set_warn_always typename uint8',
+  'torch._C_flatbuffer':
+    'PyCapsule._get_module_info_from_flatbuffer PyCapsule._load_jit_module_from_bytes PyCapsule._load_jit_module_from_file PyCapsule._load_mobile_module_from_bytes PyCapsule._load_mobile_module_from_file PyCapsule._save_jit_module PyCapsule._save_jit_module_to_bytes PyCapsule._save_mobile_module PyCapsule._save_mobile_module_to_bytes',
+  'torch._appdirs':
+    '_get_win_folder_from_registry _get_win_folder_with_ctypes _get_win_folder_with_jna _get_win_folder_with_pywin32 site_config_dir site_data_dir user_cache_dir user_config_dir user_data_dir user_log_dir user_state_dir',
   'torch._dispatch.python': 'enable_python_dispatcher no_python_dispatcher',
   'torch._linalg_utils':
     'basis bform conjugate eig get_floating_dtype is_sparse lstsq matmul matrix_rank qform solve symeig transjugate transpose',
-  'torch._lobpcg': 'LOBPCG.call_tracker LOBPCG_call_tracker lobpcg',
-  'torch._lowrank': 'get_approximate_basis pca_lowrank svd_lowrank',
+  'torch._lobpcg':
+    'LOBPCG.call_tracker LOBPCG_call_tracker _lobpcg _matrix_polynomial_value _polynomial_coefficients_given_roots _polynomial_value _symeig_backward _symeig_backward_complete_eigenspace _symeig_backward_partial_eigenspace _vector_polynomial_value lobpcg',
+  'torch._lowrank': '_svd_lowrank get_approximate_basis pca_lowrank svd_lowrank',
   'torch._meta_registrations':
-    'arange arange_start avg_pool2d_backward_shape_check checkUplo check_dim_size common_meta_baddbmm_bmm div_rtn dot_check full meta_adaptive_avg_pool2d meta_adaptive_avg_pool3d meta_addbmm meta_alias meta_angle meta_angle_out meta_avg_pool2d meta_bernoulli meta_bmm meta_cdist_forward meta_complex meta_conv meta_copy_ meta_diag meta_dot meta_embedding_bag meta_embedding_bag_forward_only meta_fft_c2c meta_fft_c2r meta_fft_r2c meta_fill_ meta_index_Tensor meta_index_put meta_index_put_ meta_index_select meta_index_select_out meta_like meta_linalg_eigh meta_logical_not_ meta_masked_fill_ meta_max meta_max_pool2d_with_indices meta_mm meta_nanmedian meta_nanmedian_dim meta_nansum meta_pad2d meta_randperm meta_relu_ meta_repeat meta_repeat_interleave_Tensor meta_zero_ pool2d_shape_check pooling_output_shape pooling_output_shape_pad_lr register_meta squareCheckInputs toRealValueType vdot',
+    '_compute_reduction_shape _get_reduction_dtype arange arange_start avg_pool2d_backward_shape_check checkUplo check_dim_size common_meta_baddbmm_bmm div_rtn dot_check full meta_adaptive_avg_pool2d meta_adaptive_avg_pool3d meta_addbmm meta_alias meta_angle meta_angle_out meta_avg_pool2d meta_bernoulli meta_bmm meta_cdist_forward meta_complex meta_conv meta_copy_ meta_diag meta_dot meta_embedding_bag meta_embedding_bag_forward_only meta_fft_c2c meta_fft_c2r meta_fft_r2c meta_fill_ meta_index_Tensor meta_index_put meta_index_put_ meta_index_select meta_index_select_out meta_like meta_linalg_eigh meta_logical_not_ meta_masked_fill_ meta_max meta_max_pool2d_with_indices meta_mm meta_nanmedian meta_nanmedian_dim meta_nansum meta_pad2d meta_randperm meta_relu_ meta_repeat meta_repeat_interleave_Tensor meta_zero_ pool2d_shape_check pooling_output_shape pooling_output_shape_pad_lr register_meta squareCheckInputs toRealValueType vdot',
   'torch._prims_common':
     'ELEMENTWISE_TYPE_PROMOTION_KIND.ALWAYS_BOOL ELEMENTWISE_TYPE_PROMOTION_KIND.BOOL_TO_LONG ELEMENTWISE_TYPE_PROMOTION_KIND.COMPLEX_TO_FLOAT ELEMENTWISE_TYPE_PROMOTION_KIND.DEFAULT ELEMENTWISE_TYPE_PROMOTION_KIND.INT_TO_FLOAT ELEMENTWISE_TYPE_PROMOTION_KIND.NO_OPMATH REDUCTION_OUTPUT_TYPE_KIND.ALWAYS_BOOL REDUCTION_OUTPUT_TYPE_KIND.COMPLEX_TO_FLOAT REDUCTION_OUTPUT_TYPE_KIND.KEEP_PROMOTED_TYPE REDUCTION_OUTPUT_TYPE_KIND.SAME RETURN_TYPE.INPLACE RETURN_TYPE.NEW RETURN_TYPE.VIEW are_strides_like_channels_last can_safe_cast_to canonicalize_device canonicalize_dim canonicalize_dims check check_fp_or_complex check_in_bounds_for_storage check_is_matrix check_layout check_pin_memory check_same_device check_same_dtype check_same_shape check_significant_strides compare_tensor_meta compute_elementwise_output_strides compute_reduction_output_shape corresponding_complex_dtype corresponding_real_dtype device_or_default dtype_or_default dtype_to_type dtype_to_type_ctor elementwise_dtypes extract_dims_from_varargs extract_shape extract_shape_from_varargs get_computation_dtype get_dtype get_higher_dtype get_higher_type getnvFuserDtype infer_size is_boolean_dtype is_channels_last_contiguous is_channels_last_contiguous_2d is_channels_last_contiguous_3d is_complex_dtype is_contiguous is_contiguous_for_memory_format is_cpu_scalar_tensor is_expandable_to is_float_dtype is_grad_dtype is_integer_dtype is_low_precision_dtype is_non_overlapping_and_dense is_same_shape is_valid_permutation is_weakly_lesser_type layout_or_default make_channels_last_2d_strides_for make_channels_last_3d_strides_for make_channels_last_strides_for make_contiguous_strides_for mask_tensor number_type prod reduction_dims reduction_dtypes same_shape set_correction suggest_memory_format type_to_dtype validate_dim_length validate_dimension_indices validate_exclusive_idx validate_idx validate_memory_format validate_no_repeating_dims validate_shape validate_strides',
-  'torch._prims_common.wrappers': 'backwards_not_supported elementwise_unary_scalar_wrapper out_wrapper',
+  'torch._prims_common.wrappers':
+    '_annotation_has_type _maybe_convert_to_dtype _maybe_convert_to_type _maybe_resize_out _safe_copy_out backwards_not_supported elementwise_unary_scalar_wrapper out_wrapper',
   'torch._six': 'with_metaclass',
-  'torch._tensor_str': 'get_summarized_data tensor_totype',
-  'torch._utils': 'annotate classproperty get_current_device_index',
-  'torch._weights_only_unpickler': 'Unpickler',
+  'torch._tensor':
+    '_convert _handle_torch_function_and_wrap_type_error_to_not_implemented _rebuild_from_type _rebuild_from_type_v2',
+  'torch._tensor_str':
+    '_add_suffixes _functorch_wrapper_str_intern _scalar_str _str _str_intern _tensor_str _tensor_str_with_formatter _vector_str get_summarized_data tensor_totype',
+  'torch._utils':
+    '_accumulate _cuda _element_size _flatten_dense_tensors _flatten_sparse_tensors _get_all_device_indices _get_async_or_non_blocking _get_available_device_type _get_current_device_index _get_device_attr _get_device_index _get_devices_properties _handle_complex _import_dotted_name _rebuild_device_tensor_from_numpy _rebuild_meta_tensor_no_storage _rebuild_parameter _rebuild_qtensor _rebuild_sparse_csr_tensor _rebuild_sparse_tensor _rebuild_tensor _rebuild_tensor_v2 _rebuild_wrapper_subclass _reorder_tensors_as _take_tensors _type _unflatten_dense_tensors _unflatten_sparse_tensors _validate_loaded_sparse_tensors annotate classproperty get_current_device_index',
+  'torch._weights_only_unpickler': 'Unpickler _get_allowed_globals',
   'torch.amp.autocast_mode': 'autocast_decorator',
-  'torch.ao.nn.quantized.dynamic.modules.rnn': 'apply_permutation pack_weight_bias',
+  'torch.ao.nn.qat.modules.conv': 'MOD',
+  'torch.ao.nn.quantized.dynamic.modules.rnn': '_apply_permutation apply_permutation pack_weight_bias',
   'torch.ao.nn.quantized.functional':
     'adaptive_avg_pool2d adaptive_avg_pool3d avg_pool2d avg_pool3d celu clamp conv1d conv2d conv3d elu hardsigmoid hardswish hardtanh interpolate leaky_relu linear max_pool1d max_pool2d threshold upsample upsample_bilinear upsample_nearest',
-  'torch.ao.nn.quantized.modules.utils': 'hide_packed_params_repr',
-  'torch.ao.nn.quantized.reference.modules.rnn': 'get_quantized_weight',
+  'torch.ao.nn.quantized.modules.conv': 'MOD _reverse_repeat_padding',
+  'torch.ao.nn.quantized.modules.utils':
+    '_clamp_weights _get_weight_observer _needs_weight_clamping _ntuple_from_first _quantize_weight hide_packed_params_repr',
+  'torch.ao.nn.quantized.reference.modules.rnn':
+    '_apply_permutation _get_quantize_and_dequantized_weight _get_weight_and_quantization_params get_quantized_weight',
+  'torch.ao.nn.quantized.reference.modules.utils':
+    '_get_weight_qparam_keys _quantize_and_dequantize_weight _quantize_weight _save_weight_qparams',
   'torch.ao.nn.sparse.quantized.utils': 'is_valid_linear_block_sparse_pattern',
   'torch.ao.quantization': 'default_eval_fn',
   'torch.ao.quantization._correct_bias': 'bias_correction get_module get_param parent_child_names',
   'torch.ao.quantization._equalize':
     'channel_range converged cross_layer_equalization equalize get_module_bias get_module_weight max_over_ndim min_over_ndim set_module_bias set_module_weight',
+  'torch.ao.quantization.backend_config._common_operator_config_utils':
+    '_get_binary_op_configs _get_bn_configs _get_cat_config _get_conv_configs _get_default_op_configs _get_embedding_op_configs _get_fixed_qparams_op_configs _get_linear_configs _get_ln_configs _get_rnn_op_configs _get_share_qparams_op_configs',
   'torch.ao.quantization.backend_config.backend_config':
     'ObservationType.OUTPUT_SHARE_OBSERVER_WITH_INPUT ObservationType.OUTPUT_USE_DIFFERENT_OBSERVER_AS_INPUT',
-  'torch.ao.quantization.backend_config.executorch': 'get_executorch_backend_config',
+  'torch.ao.quantization.backend_config.executorch':
+    '_get_binary_ops_configs _get_bn_configs _get_conv_configs _get_linear_configs _get_share_qparams_ops_configs get_executorch_backend_config',
   'torch.ao.quantization.backend_config.fbgemm': 'get_fbgemm_backend_config',
   'torch.ao.quantization.backend_config.native':
     'get_native_backend_config get_native_backend_config_dict get_test_only_legacy_native_backend_config get_test_only_legacy_native_backend_config_dict',
@@ -1469,106 +1809,160 @@ export const GENERATED_DATA: Readonly<Record<string, string>> = {
   'torch.ao.quantization.backend_config.utils':
     'entry_to_pretty_str get_fused_module_classes get_fuser_method_mapping get_fusion_pattern_to_extra_inputs_getter get_fusion_pattern_to_root_node_getter get_module_to_qat_module get_pattern_to_dtype_configs get_pattern_to_input_type_to_index get_qat_module_classes get_root_module_to_quantized_reference_module pattern_to_human_readable remove_boolean_dispatch_from_name',
   'torch.ao.quantization.backend_config.x86': 'get_x86_backend_config',
-  'torch.ao.quantization.fake_quantize': 'disable_fake_quant disable_observer enable_fake_quant enable_observer',
-  'torch.ao.quantization.fuse_modules': 'fuse_known_modules fuse_modules fuse_modules_qat',
+  'torch.ao.quantization.fake_quantize':
+    '_is_fake_quant_script_module _is_float_qparams _is_per_channel _is_per_tensor _is_symmetric_quant disable_fake_quant disable_observer enable_fake_quant enable_observer',
+  'torch.ao.quantization.fuse_modules':
+    '_fuse_modules _fuse_modules_helper _get_module _set_module fuse_known_modules fuse_modules fuse_modules_qat',
   'torch.ao.quantization.fuser_method_mappings':
     'fuse_conv_bn fuse_conv_bn_relu fuse_convtranspose_bn fuse_linear_bn get_fuser_method get_fuser_method_new get_valid_patterns reverse2 reverse3 reverse_sequential_wrapper2 sequential_wrapper2',
-  'torch.ao.quantization.observer': 'get_observer_state_dict load_observer_state_dict',
+  'torch.ao.quantization.observer':
+    '_is_activation_post_process _is_observer_script_module _is_per_channel_script_obs_instance _with_args _with_callable_args get_observer_state_dict load_observer_state_dict',
   'torch.ao.quantization.qconfig':
-    'activation_is_memoryless add_module_to_qconfig_obs_ctr assert_valid_qconfig get_default_qat_qconfig get_default_qat_qconfig_dict get_default_qconfig get_default_qconfig_dict is_reuse_input_qconfig obs_or_fq_ctr_equals qconfig_equals',
-  'torch.ao.quantization.qconfig_mapping': 'get_default_qat_qconfig_mapping get_default_qconfig_mapping',
+    '_partial_wrapper_equals activation_is_memoryless add_module_to_qconfig_obs_ctr assert_valid_qconfig get_default_qat_qconfig get_default_qat_qconfig_dict get_default_qconfig get_default_qconfig_dict is_reuse_input_qconfig obs_or_fq_ctr_equals qconfig_equals',
+  'torch.ao.quantization.qconfig_mapping':
+    '_get_default_qconfig_mapping get_default_qat_qconfig_mapping get_default_qconfig_mapping',
   'torch.ao.quantization.qconfig_mapping_utils':
     'get_flattened_qconfig_dict get_module_name_qconfig get_module_name_regex_qconfig get_object_type_qconfig maybe_adjust_qconfig_for_module_type_or_name update_qconfig_for_qat',
-  'torch.ao.quantization.quant_type': 'QuantType.DYNAMIC QuantType.QAT QuantType.STATIC QuantType.WEIGHT_ONLY quant_type_to_str',
+  'torch.ao.quantization.quant_type':
+    'QuantType.DYNAMIC QuantType.QAT QuantType.STATIC QuantType.WEIGHT_ONLY _quant_type_from_str quant_type_to_str',
   'torch.ao.quantization.quantization_mappings':
-    'get_default_compare_output_module_list get_default_dynamic_quant_module_mappings get_default_dynamic_sparse_quant_module_mappings get_default_float_to_quantized_operator_mappings get_default_qat_module_mappings get_default_qconfig_propagation_list get_default_static_quant_module_mappings get_default_static_quant_reference_module_mappings get_default_static_sparse_quant_module_mappings get_dynamic_quant_module_class get_embedding_qat_module_mappings get_embedding_static_quant_module_mappings get_quantized_operator get_static_quant_module_class no_observer_set',
+    '_get_special_act_post_process _has_special_act_post_process get_default_compare_output_module_list get_default_dynamic_quant_module_mappings get_default_dynamic_sparse_quant_module_mappings get_default_float_to_quantized_operator_mappings get_default_qat_module_mappings get_default_qconfig_propagation_list get_default_static_quant_module_mappings get_default_static_quant_reference_module_mappings get_default_static_sparse_quant_module_mappings get_dynamic_quant_module_class get_embedding_qat_module_mappings get_embedding_static_quant_module_mappings get_quantized_operator get_static_quant_module_class no_observer_set',
   'torch.ao.quantization.quantize':
-    'add_observer_ add_quant_dequant convert get_default_custom_config_dict get_observer_dict get_unique_devices_ is_activation_post_process prepare prepare_qat propagate_qconfig_ quantize quantize_dynamic quantize_qat register_activation_post_process_hook swap_module',
-  'torch.ao.quantization.quantize_fx': 'convert_fx convert_to_reference_fx fuse_fx prepare_fx prepare_qat_fx',
+    '_convert _observer_forward_hook _observer_forward_pre_hook _propagate_qconfig_helper _remove_activation_post_process _remove_qconfig add_observer_ add_quant_dequant convert get_default_custom_config_dict get_observer_dict get_unique_devices_ is_activation_post_process prepare prepare_qat propagate_qconfig_ quantize quantize_dynamic quantize_qat register_activation_post_process_hook swap_module',
+  'torch.ao.quantization.quantize_fx':
+    '_check_is_graph_module _convert_fx _convert_standalone_module_fx _fuse_fx _prepare_fx _prepare_standalone_module_fx _swap_ff_with_fxff convert_fx convert_to_reference_fx fuse_fx prepare_fx prepare_qat_fx',
   'torch.ao.quantization.quantize_jit':
-    'convert_dynamic_jit convert_jit fuse_conv_bn_jit prepare_dynamic_jit prepare_jit quantize_dynamic_jit quantize_jit script_qconfig script_qconfig_dict',
+    '_check_forward_method _check_is_script_module _convert_jit _convert_ondevice_dynamic_jit _convert_ondevice_jit _prepare_jit _prepare_ondevice_dynamic_jit _prepare_ondevice_jit _quantize_jit _quantize_ondevice_dynamic_jit _quantize_ondevice_dynamic_jit_impl convert_dynamic_jit convert_jit fuse_conv_bn_jit prepare_dynamic_jit prepare_jit quantize_dynamic_jit quantize_jit script_qconfig script_qconfig_dict',
   'torch.ao.quantization.utils':
-    'activation_dtype activation_is_dynamically_quantized activation_is_int32_quantized activation_is_int8_quantized activation_is_statically_quantized calculate_qmin_qmax check_min_max_valid check_node get_combined_dict get_fqn_to_example_inputs get_qconfig_dtypes get_qparam_dict get_quant_type get_swapped_custom_module_class getattr_from_fqn has_no_children_ignoring_parametrizations is_per_channel is_per_tensor op_is_int8_dynamically_quantized weight_dtype weight_is_quantized weight_is_statically_quantized',
-  'torch.ao.sparsity._experimental.data_sparsifier.quantization_utils': 'post_training_sparse_quantize',
+    '_get_default_kwargs _get_num_pos_args _get_path_of_module _get_signature_locals _normalize_kwargs _parent_name activation_dtype activation_is_dynamically_quantized activation_is_int32_quantized activation_is_int8_quantized activation_is_statically_quantized calculate_qmin_qmax check_min_max_valid check_node get_combined_dict get_fqn_to_example_inputs get_qconfig_dtypes get_qparam_dict get_quant_type get_swapped_custom_module_class getattr_from_fqn has_no_children_ignoring_parametrizations is_per_channel is_per_tensor op_is_int8_dynamically_quantized weight_dtype weight_is_quantized weight_is_statically_quantized',
+  'torch.ao.sparsity._experimental.data_sparsifier.lightning.callbacks._data_sparstity_utils':
+    '_attach_model_to_data_sparsifier _get_valid_name _log_sparsified_level',
+  'torch.ao.sparsity._experimental.data_sparsifier.quantization_utils': '_fetch_all_embeddings post_training_sparse_quantize',
   'torch.ao.sparsity._mappings': 'get_dynamic_sparse_quantized_mapping get_static_sparse_quantized_mapping',
+  'torch.ao.sparsity.scheduler.cubic_scheduler': '_clamp',
   'torch.ao.sparsity.sparsifier.utils': 'fqn_to_module get_arg_info_from_tensor_fqn module_to_fqn',
-  'torch.autograd': 'backward grad variable',
+  'torch.ao.sparsity.sparsifier.weight_norm_sparsifier': '_flat_idx_to_2d',
+  'torch.autograd':
+    '_calculate_shape _is_checkpoint_valid _make_grads _register_py_tensor_class_for_device _tensor_or_tensors_to_tuple backward grad variable',
   'torch.autograd._functions.utils': 'check_onnx_broadcast maybe_unexpand maybe_view',
   'torch.autograd.forward_ad': 'enter_dual_level exit_dual_level make_dual unpack_dual',
-  'torch.autograd.function': 'FunctionMeta once_differentiable traceable',
-  'torch.autograd.functional': 'hessian hvp jacobian jvp vhp vjp',
+  'torch.autograd.function':
+    'FunctionMeta _iter_filter _jit_unwrap_structured _nested_map _unflatten once_differentiable traceable',
+  'torch.autograd.functional':
+    '_as_tuple _as_tuple_nocheck _autograd_grad _check_requires_grad _construct_standard_basis_for _fill_in_zeros _grad_postprocess _grad_preprocess _jacfwd _tuple_postprocess _validate_v hessian hvp jacobian jvp vhp vjp',
+  'torch.autograd.grad_mode': 'F',
   'torch.autograd.gradcheck':
-    'GradcheckError get_analytical_jacobian get_numerical_jacobian get_numerical_jacobian_wrt_specific_input gradcheck gradgradcheck',
+    'GradcheckError _adjusted_atol _allclose_with_type_promotion _allocate_jacobians_with_inputs _allocate_jacobians_with_outputs _as_tuple _check_analytical_jacobian_attributes _check_analytical_numerical_equal _check_inputs _check_jacobians_equal _check_no_differentiable_outputs _check_no_differentiable_outputs_fast _check_outputs _check_outputs_same_dtype_and_shape _combine_jacobian_cols _compute_analytical_jacobian_rows _compute_numerical_gradient _compute_numerical_jvps_wrt_specific_input _differentiable_outputs _dot_with_type_promotion _fast_gradcheck _get_analytical_jacobian _get_analytical_jacobian_forward_ad _get_analytical_vJu_backward_mode _get_analytical_vjps_wrt_specific_output _get_failed_batched_grad_test_msg _get_inp_tensors _get_input_to_perturb _get_notallclose_msg _get_numerical_jacobian _get_numerical_jvp_fn _get_numerical_jvp_wrt_specific_input _get_numerical_vJu _gradcheck_helper _gradcheck_real_imag _is_float_or_complex_tensor _iter_tensor _iter_tensors _make_vectors _mul_tensor_or_tuple _prepare_input _real_and_imag_input _real_and_imag_output _reshape_tensor_or_tuple _run_slow_mode_and_get_error _slow_gradcheck _stack_and_check_tensors _test_backward_mul_by_grad_output _test_batched_grad _test_batched_grad_forward_ad _test_undefined_backward_mode _test_undefined_forward_mode _to_flat_dense_if_sparse _to_real_dtype _transpose _vec_from_tensor _with_prepare_inputs get_analytical_jacobian get_numerical_jacobian get_numerical_jacobian_wrt_specific_input gradcheck gradgradcheck',
+  'torch.autograd.profiler_legacy': '_parse_legacy_records',
+  'torch.autograd.profiler_util':
+    '_attr_formatter _build_table _filter_name _filter_stack_entry _format_memory _format_time _format_time_share _rewrite_name',
   'torch.autograd.variable': 'VariableMeta',
+  'torch.distributions.binomial': '_clamp_by_zero',
+  'torch.distributions.constraint_registry':
+    '_biject_to_cat _biject_to_independent _biject_to_simplex _biject_to_stack _transform_to_cat _transform_to_corr_cholesky _transform_to_greater_than _transform_to_independent _transform_to_interval _transform_to_less_than _transform_to_lower_cholesky _transform_to_positive _transform_to_real _transform_to_simplex _transform_to_stack',
   'torch.distributions.constraints': 'is_dependent',
-  'torch.distributions.kl': 'kl_divergence register_kl',
-  'torch.distributions.utils': 'broadcast_all clamp_probs logits_to_probs probs_to_logits tril_matrix_to_vec vec_to_tril_matrix',
-  'torch.futures': '_PyFutureMeta collect_all wait_all',
+  'torch.distributions.dirichlet': '_Dirichlet_backward',
+  'torch.distributions.gamma': '_standard_gamma',
+  'torch.distributions.kl':
+    '_add_kl_info _batch_trace_XXT _dispatch_kl _infinite_like _kl_bernoulli_bernoulli _kl_bernoulli_poisson _kl_beta_beta _kl_beta_continuous_bernoulli _kl_beta_exponential _kl_beta_gamma _kl_beta_infinity _kl_beta_normal _kl_beta_uniform _kl_binomial_binomial _kl_categorical_categorical _kl_cauchy_cauchy _kl_continuous_bernoulli_continuous_bernoulli _kl_continuous_bernoulli_exponential _kl_continuous_bernoulli_infinity _kl_continuous_bernoulli_normal _kl_continuous_bernoulli_uniform _kl_dirichlet_dirichlet _kl_expfamily_expfamily _kl_exponential_exponential _kl_exponential_gamma _kl_exponential_gumbel _kl_exponential_infinity _kl_exponential_normal _kl_gamma_exponential _kl_gamma_gamma _kl_gamma_gumbel _kl_gamma_infinity _kl_gamma_normal _kl_geometric_geometric _kl_gumbel_gumbel _kl_gumbel_infinity _kl_gumbel_normal _kl_halfnormal_halfnormal _kl_independent_independent _kl_laplace_infinity _kl_laplace_laplace _kl_laplace_normal _kl_lowrankmultivariatenormal_lowrankmultivariatenormal _kl_lowrankmultivariatenormal_multivariatenormal _kl_multivariatenormal_lowrankmultivariatenormal _kl_multivariatenormal_multivariatenormal _kl_normal_gumbel _kl_normal_infinity _kl_normal_laplace _kl_normal_normal _kl_onehotcategorical_onehotcategorical _kl_pareto_exponential _kl_pareto_gamma _kl_pareto_infinity _kl_pareto_normal _kl_pareto_pareto _kl_poisson_infinity _kl_poisson_poisson _kl_transformed_transformed _kl_uniform_beta _kl_uniform_continuous_bernoulli _kl_uniform_exponetial _kl_uniform_gamma _kl_uniform_gumbel _kl_uniform_normal _kl_uniform_pareto _kl_uniform_uniform _x_log_x kl_divergence register_kl',
+  'torch.distributions.kumaraswamy': '_moments',
+  'torch.distributions.lowrank_multivariate_normal': '_batch_capacitance_tril _batch_lowrank_logdet _batch_lowrank_mahalanobis',
+  'torch.distributions.multivariate_normal': '_batch_mahalanobis _batch_mv _precision_to_scale_tril',
+  'torch.distributions.transforms': '_clipped_sigmoid',
+  'torch.distributions.utils':
+    '_standard_normal _sum_rightmost broadcast_all clamp_probs logits_to_probs probs_to_logits tril_matrix_to_vec vec_to_tril_matrix',
+  'torch.distributions.von_mises': '_eval_poly _log_modified_bessel_fn _rejection_sample',
+  'torch.distributions.wishart': '_clamp_above_eps _mvdigamma',
+  'torch.functional':
+    '_check_list_size _consecutive_return_counts _consecutive_return_inverse _consecutive_return_output _lu_impl _lu_no_infos _lu_with_infos _meshgrid _return_counts _return_inverse _return_output _unique_consecutive_impl _unique_impl',
+  'torch.futures': 'S T _PyFutureMeta collect_all wait_all',
   'torch.jit._pickle': 'build_boollist build_doublelist build_intlist build_tensor_from_id build_tensorlist restore_type_tag',
   'torch.masked._ops':
-    'amax amin argmax argmin cumprod cumsum log_softmax logaddexp logsumexp mean median norm normalize prod softmax softmin std sum var',
-  'torch.masked.maskedtensor._ops_refs': 'register_dispatch_func register_function_func',
-  'torch.masked.maskedtensor.core': 'is_masked_tensor',
+    '_any _apply_docstring_templates _canonical_dim _combine_input_and_mask _generate_docstring _input_mask _output_mask _reduction_identity _sparse_coo_flatten_indices _sparse_coo_scatter_reduction_helper _sparse_coo_where _sparse_csr_segment_reduction_helper _sparse_csr_where _std_var _where amax amin argmax argmin cumprod cumsum log_softmax logaddexp logsumexp mean median norm normalize prod softmax softmin std sum var',
+  'torch.masked.maskedtensor._ops_refs': '_check_args_kwargs_length register_dispatch_func register_function_func',
+  'torch.masked.maskedtensor.binary':
+    '_apply_native_binary _binary_helper _get_at_least_one_mask _is_native_binary _torch_binary _torch_inplace_binary',
+  'torch.masked.maskedtensor.core':
+    '_get_data _map_mt_args_kwargs _masked_tensor_str _masks_match _maybe_get_mask _tensors_match _wrap_result is_masked_tensor',
   'torch.masked.maskedtensor.creation': 'as_masked_tensor masked_tensor',
+  'torch.masked.maskedtensor.passthrough': '_apply_pass_through_fn _is_pass_through_fn',
+  'torch.masked.maskedtensor.reductions':
+    '_apply_reduction _get_masked_fn _is_reduction _masked_all _masked_all_all _masked_all_dim _multidim_any _reduce_dim_args _torch_grad_reduce _torch_reduce _torch_reduce_all _torch_reduce_dim',
+  'torch.masked.maskedtensor.unary': '_apply_native_unary _is_native_unary _torch_inplace_unary _torch_unary _unary_helper',
   'torch.nested': 'as_nested_tensor nested_tensor',
   'torch.nn': 'factory_kwargs',
   'torch.nn._reduction': 'get_enum legacy_get_enum legacy_get_string',
+  'torch.nn.backends.thnn': '_get_thnn_function_backend',
+  'torch.nn.common_types': 'T',
+  'torch.nn.functional':
+    '_adaptive_max_pool1d _adaptive_max_pool2d _adaptive_max_pool3d _fractional_max_pool2d _fractional_max_pool3d _get_softmax_dim _in_projection _in_projection_packed _max_pool1d _max_pool2d _max_pool3d _mha_shape_check _no_grad_embedding_renorm_ _threshold _unpool_output_size _verify_batch_size _verify_spatial_size',
   'torch.nn.grad': 'conv1d_input conv1d_weight conv2d_input conv2d_weight conv3d_input conv3d_weight',
   'torch.nn.init':
-    'calculate_gain constant_ dirac_ eye_ kaiming_normal_ kaiming_uniform_ normal_ ones_ orthogonal_ sparse_ trunc_normal_ uniform_ xavier_normal_ xavier_uniform_ zeros_',
-  'torch.nn.intrinsic.qat.modules.conv_fused': 'freeze_bn_stats update_bn_stats',
+    '_calculate_correct_fan _calculate_fan_in_and_fan_out _make_deprecate _no_grad_fill_ _no_grad_normal_ _no_grad_trunc_normal_ _no_grad_uniform_ _no_grad_zero_ calculate_gain constant_ dirac_ eye_ kaiming_normal_ kaiming_uniform_ normal_ ones_ orthogonal_ sparse_ trunc_normal_ uniform_ xavier_normal_ xavier_uniform_ zeros_',
+  'torch.nn.intrinsic.qat.modules.conv_fused': 'MOD freeze_bn_stats update_bn_stats',
+  'torch.nn.modules.container': 'T',
   'torch.nn.modules.module':
-    'register_module_backward_hook register_module_forward_hook register_module_forward_pre_hook register_module_full_backward_hook',
-  'torch.nn.modules.rnn': 'apply_permutation',
-  'torch.nn.modules.utils': 'consume_prefix_in_state_dict_if_present',
+    'T _addindent _forward_unimplemented register_module_backward_hook register_module_forward_hook register_module_forward_pre_hook register_module_full_backward_hook',
+  'torch.nn.modules.rnn': '_apply_permutation apply_permutation',
+  'torch.nn.modules.transformer': '_get_activation_fn _get_clones',
+  'torch.nn.modules.utils': '_list_with_default _ntuple _reverse_repeat_tuple consume_prefix_in_state_dict_if_present',
   'torch.nn.parameter': '_ParameterMeta is_lazy',
   'torch.nn.utils._deprecation_utils': 'lazy_deprecated_import',
   'torch.nn.utils._expanded_weights.conv_utils':
     'conv_args_and_kwargs conv_backward conv_group_weight_grad_sample conv_input_for_string_padding conv_normalizer conv_padding_for_same conv_picker conv_unfold_weight_grad_sample int_padding_for_string_padding unfold3d',
   'torch.nn.utils._expanded_weights.expanded_weights_impl': 'implements_per_sample_grads',
   'torch.nn.utils._expanded_weights.expanded_weights_utils':
-    'forward_helper maybe_scale_by_batch_size set_grad_sample_if_exists standard_kwargs sum_over_all_but_batch_and_last_n unpack_expanded_weight_or_tensor',
+    '_check_and_unexpand_args forward_helper maybe_scale_by_batch_size set_grad_sample_if_exists standard_kwargs sum_over_all_but_batch_and_last_n unpack_expanded_weight_or_tensor',
   'torch.nn.utils._per_sample_grad': 'call_for_per_sample_grads',
   'torch.nn.utils.clip_grad': 'clip_grad_norm clip_grad_norm_ clip_grad_value_',
-  'torch.nn.utils.convert_parameters': 'parameters_to_vector vector_to_parameters',
+  'torch.nn.utils.convert_parameters': '_check_param_device parameters_to_vector vector_to_parameters',
   'torch.nn.utils.fusion': 'fuse_conv_bn_eval fuse_conv_bn_weights fuse_linear_bn_eval fuse_linear_bn_weights',
   'torch.nn.utils.init': 'skip_init',
   'torch.nn.utils.memory_format': 'convert_conv2d_weight_memory_format',
-  'torch.nn.utils.parametrizations': '_OrthMaps.cayley _OrthMaps.householder _OrthMaps.matrix_exp orthogonal spectral_norm',
+  'torch.nn.utils.parametrizations':
+    '_OrthMaps.cayley _OrthMaps.householder _OrthMaps.matrix_exp _is_orthogonal _make_orthogonal orthogonal spectral_norm',
   'torch.nn.utils.parametrize':
-    'cached is_parametrized register_parametrization remove_parametrizations transfer_parametrizations_and_params type_before_parametrizations',
+    '_inject_new_class _inject_property _register_parameter_or_buffer cached is_parametrized register_parametrization remove_parametrizations transfer_parametrizations_and_params type_before_parametrizations',
   'torch.nn.utils.prune':
-    'custom_from_mask global_unstructured identity is_pruned l1_unstructured ln_structured random_structured random_unstructured remove',
+    '_compute_norm _compute_nparams_toprune _validate_pruning_amount _validate_pruning_amount_init _validate_pruning_dim _validate_structured_pruning custom_from_mask global_unstructured identity is_pruned l1_unstructured ln_structured random_structured random_unstructured remove',
   'torch.nn.utils.rnn':
-    'bind invert_permutation pack_padded_sequence pack_sequence pad_packed_sequence pad_sequence unpack_sequence unpad_sequence',
-  'torch.nn.utils.spectral_norm': 'remove_spectral_norm spectral_norm',
-  'torch.nn.utils.stateless': 'functional_call',
-  'torch.nn.utils.weight_norm': 'remove_weight_norm weight_norm',
+    '_packed_sequence_init _packed_sequence_init_args bind invert_permutation pack_padded_sequence pack_sequence pad_packed_sequence pad_sequence unpack_sequence unpad_sequence',
+  'torch.nn.utils.spectral_norm': 'T_module remove_spectral_norm spectral_norm',
+  'torch.nn.utils.stateless':
+    '_apply_func_submodules _change_class _check_tied_val_already_replaced _create_swap_params _remove_swap _reparametrize_module functional_call',
+  'torch.nn.utils.weight_norm': 'T_module remove_weight_norm weight_norm',
   'torch.optim._functional': 'sparse_adam',
   'torch.optim._multi_tensor': 'partialclass',
-  'torch.optim.adadelta': 'adadelta',
-  'torch.optim.adagrad': 'adagrad',
-  'torch.optim.adam': 'adam',
-  'torch.optim.adamax': 'adamax',
-  'torch.optim.adamw': 'adamw',
-  'torch.optim.asgd': 'asgd',
-  'torch.optim.nadam': 'nadam',
-  'torch.optim.radam': 'radam',
-  'torch.optim.rmsprop': 'rmsprop',
-  'torch.optim.rprop': 'rprop',
-  'torch.optim.sgd': 'sgd',
+  'torch.optim.adadelta': '_multi_tensor_adadelta _single_tensor_adadelta adadelta',
+  'torch.optim.adagrad': '_make_sparse _multi_tensor_adagrad _single_tensor_adagrad adagrad',
+  'torch.optim.adam':
+    '_fused_adam _get_fp16AMP_params _group_params_by_device_and_dtype _multi_tensor_adam _single_tensor_adam adam',
+  'torch.optim.adamax': '_multi_tensor_adamax _single_tensor_adamax adamax',
+  'torch.optim.adamw': '_multi_tensor_adamw _single_tensor_adamw adamw',
+  'torch.optim.asgd': '_multi_tensor_asgd _single_tensor_asgd asgd',
+  'torch.optim.lbfgs': '_cubic_interpolate _strong_wolfe',
+  'torch.optim.nadam': '_multi_tensor_nadam _single_tensor_nadam nadam',
+  'torch.optim.optimizer': '_use_grad_for_differentiable',
+  'torch.optim.radam': '_multi_tensor_radam _single_tensor_radam radam',
+  'torch.optim.rmsprop': '_multi_tensor_rmsprop _single_tensor_rmsprop rmsprop',
+  'torch.optim.rprop': '_multi_tensor_rprop _single_tensor_rprop rprop',
+  'torch.optim.sgd': '_multi_tensor_sgd _single_tensor_sgd sgd',
   'torch.optim.swa_utils': 'update_bn',
   'torch.quantization': 'default_eval_fn',
   'torch.random': 'fork_rng get_rng_state initial_seed set_rng_state',
   'torch.return_types': 'pytree_register_structseq',
   'torch.sparse': 'sum',
-  'torch.storage': '_LegacyStorageMeta',
+  'torch.storage':
+    'T _LegacyStorageMeta _dtype_to_storage_type_map _get_dtype_from_pickle_storage_type _get_storage_from_sequence _isint _load_from_bytes _storage_type_to_dtype_map',
+  'xgboost._typing': 'CTypeT _F _T',
   'xgboost.compat': 'concat is_cudf_available lazy_isinstance py_str',
   'xgboost.core':
-    'XGBoostError build_info c_array c_str ctypes2buffer ctypes2cupy ctypes2numpy from_cstr_to_pystr from_pystr_to_cstr make_jcargs require_keyword_args',
-  'xgboost.data': 'dispatch_data_backend dispatch_meta_backend dispatch_proxy_set_data is_nullable_dtype record_batch_data_iter',
-  'xgboost.sklearn': 'xgboost_model_doc',
-  'xgboost.training': 'cv groups_to_rows mkgroupfold mknfold train',
+    'IterRange XGBoostError _check_call _configure_metrics _convert_ntree_limit _cuda_array_interface _expect _get_booster_layer_trees _get_log_callback_func _has_categorical _lib_version _load_lib _log_callback _numpy2ctypes_type _prediction_output _py_version build_info c_array c_str ctypes2buffer ctypes2cupy ctypes2numpy from_cstr_to_pystr from_pystr_to_cstr make_jcargs require_keyword_args',
+  'xgboost.data':
+    '_array_interface _check_complex _check_data_shape _convert_unknown_data _cudf_array_interfaces _ensure_np_dtype _from_arrow _from_cudf_df _from_cupy_array _from_dlpack _from_dt_df _from_list _from_numpy_array _from_pandas_df _from_pandas_series _from_scipy_csc _from_scipy_csr _from_tuple _from_uri _has_array_protocol _invalid_dataframe_dtype _is_arrow _is_cudf_df _is_cudf_ser _is_cupy_array _is_cupy_csc _is_cupy_csr _is_dlpack _is_dt_df _is_iter _is_list _is_modin_df _is_modin_series _is_numpy_array _is_pandas_df _is_pandas_series _is_scipy_coo _is_scipy_csc _is_scipy_csr _is_tuple _is_uri _maybe_np_slice _meta_from_cudf_df _meta_from_cudf_series _meta_from_cupy_array _meta_from_dt _meta_from_list _meta_from_numpy _meta_from_pandas_series _meta_from_tuple _pandas_cat_null _pandas_feature_info _proxy_transform _to_data_type _transform_cudf_df _transform_cupy_array _transform_dlpack _transform_dt_df _transform_pandas_df _transform_scipy_csr _validate_meta_shape _warn_unused_missing dispatch_data_backend dispatch_meta_backend dispatch_proxy_set_data is_nullable_dtype record_batch_data_iter',
+  'xgboost.sklearn':
+    'PredtT _check_rf_callback _cls_predict_proba _metric_decorator _objective_decorator _wrap_evaluation_matrices xgboost_model_doc',
+  'xgboost.training': '_assert_new_callback _configure_custom_metric cv groups_to_rows mkgroupfold mknfold train',
 };
 
 export const GENERATED_ALIASES: Readonly<Record<string, string>> = {

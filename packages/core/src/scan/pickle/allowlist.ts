@@ -127,6 +127,7 @@ const TORCH_CALL: Record<string, string> = {
   'joblib.numpy_pickle_compat': 'NDArrayWrapper ZNDArrayWrapper',
   'sklearn.neighbors._kd_tree': 'newObj',
   'sklearn.neighbors._ball_tree': 'newObj',
+  'sklearn.metrics._dist_metrics': 'newObj',
 };
 
 /**

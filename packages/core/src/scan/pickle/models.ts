@@ -51,9 +51,10 @@ export const CALL_MODELS: ReadonlyMap<string, CallModel> = new Map<string, CallM
   ['numpy.core._multiarray_umath._reconstruct', { args: ['instantiated'], rest: 'data' }],
   ['numpy.ma.core._mareconstruct', { args: ['instantiated', 'instantiated'], rest: 'data' }],
   ['pandas.core.indexes.base._new_Index', { args: ['instantiated'], rest: 'data' }],
-  ['sklearn.neighbors._kd_tree.newObj', { args: ['instantiated'] }],
-  ['sklearn.neighbors._ball_tree.newObj', { args: ['instantiated'] }],
 ]);
+
+/** scikit-learn's `newObj(obj)`: `obj.__new__(obj)`, then BUILD restores the state. */
+const SKLEARN_NEW_OBJ: CallModel = { args: ['instantiated'] };
 
 /** Cython's generated reconstructor `__pyx_unpickle_<Class>(cls, checksum, state)`: builds cls (`cls.__new__(cls)`). */
 export const CYTHON_UNPICKLE: CallModel = { args: ['instantiated'], rest: 'data' };
@@ -70,7 +71,11 @@ export function modelOf(name: string): CallModel | undefined {
   const model = CALL_MODELS.get(name);
   if (model) return model;
   const last = name.slice(name.lastIndexOf('.') + 1);
-  return last.startsWith('__pyx_unpickle_') ? CYTHON_UNPICKLE : undefined;
+  if (last.startsWith('__pyx_unpickle_')) return CYTHON_UNPICKLE;
+  // scikit-learn's Cython reconstructor `newObj(obj): return obj.__new__(obj)` (neighbors' trees, metrics'
+  // DistanceMetric), defined in each module that reduces to it.
+  if (last === 'newObj' && name.startsWith('sklearn.')) return SKLEARN_NEW_OBJ;
+  return undefined;
 }
 
 /**
