@@ -142,11 +142,15 @@ export const DEMO_STEPS: DemoStep[] = [
         ctx.modelsec(['sign', 'key', model, '--private-key', `${prefix}.key`]);
         ctx.say('The registry verifies the signature over exactly the pushed files before it accepts the version:');
         ctx.modelsec(['push', model, 'demo/tiny-llama@1.0.0', '--public-key', `${prefix}.pub`], { env: asPusher });
-        ctx.say('The CI gate: this exact model is published and signed (exit 0):');
-        ctx.modelsec(['check', model, '--name', 'demo/tiny-llama'], { env: asPusher });
+        ctx.say(
+          'The CI gate trusts only what it pins locally (the signer key here; the log key was pinned on first use):' +
+            ' this exact model is published and signed by that key (exit 0):',
+        );
+        const pinned = ['--public-key', `${prefix}.pub`];
+        ctx.modelsec(['check', model, '--name', 'demo/tiny-llama', ...pinned], { env: asPusher });
         ctx.say('One byte of config.json changes: no published version has this digest (exit 1):');
         writeFileSync(join(model, 'config.json'), '{"model_type": "llama", "tampered": true}\n');
-        ctx.modelsec(['check', model, '--name', 'demo/tiny-llama'], { env: asPusher, expectExit: 1 });
+        ctx.modelsec(['check', model, '--name', 'demo/tiny-llama', ...pinned], { env: asPusher, expectExit: 1 });
       } finally {
         server.kill('SIGTERM');
       }
