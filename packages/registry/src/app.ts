@@ -33,6 +33,9 @@ export const MAX_UPLOAD_CHUNK_BYTES = 512 * 1024 * 1024;
 /** Most rows one list/query answer returns. */
 export const MAX_LIST_ROWS = 1000;
 
+/** Most unreadable digests one refused push lists in its error details (a manifest may name 10,000). */
+export const MAX_REPORTED_MISSING_BLOBS = 100;
+
 export const NAME_PATTERN = '^[a-z0-9](?:[a-z0-9._-]{0,62}[a-z0-9])?$';
 const DIGEST_PATTERN = '^[0-9a-f]{64}$';
 /** Semver 2.0 characters only (full validity is checked with `semver`). */
@@ -90,6 +93,17 @@ declare module 'fastify' {
 }
 
 type Params = { ns: string; model: string; version: string; digest: string; id: string };
+
+/** Every blob digest a manifest names, with what names it (files by path, then the attachments). */
+function manifestDigests(manifest: PushManifest): { what: string; digest: string }[] {
+  return [
+    ...manifest.files.map((f) => ({ what: `file ${f.path}`, digest: f.digest })),
+    { what: 'bundle', digest: manifest.bundle },
+    ...(manifest.mlbom ? [{ what: 'mlbom', digest: manifest.mlbom }] : []),
+    ...(manifest.scanReport ? [{ what: 'scanReport', digest: manifest.scanReport }] : []),
+    ...(manifest.attestations ?? []).map((digest, i) => ({ what: `attestation ${i}`, digest })),
+  ];
+}
 
 const sha256 = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
 
@@ -287,6 +301,30 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
     const put = await blobs.put(digest, Readable.from([bytes]));
     await store.putBlobRecord({ digest, size: put.size, createdAt: now() });
     return digest;
+  }
+  /**
+   * Every digest a manifest names must be readable to the pushing namespace (uploaded by it, referenced by one of
+   * its versions, or by a public namespace's version), checked before any byte is read: naming another tenant's
+   * digest is answered exactly as naming one that exists nowhere (REGISTRY_BLOB_MISSING), so it is no oracle.
+   */
+  async function requireReadableBlobs(namespace: string, manifest: PushManifest): Promise<void> {
+    const named = manifestDigests(manifest);
+    const readable = new Set(
+      await store.blobsReadableTo(
+        namespace,
+        named.map((n) => n.digest),
+      ),
+    );
+    const missing = named.filter((n) => !readable.has(n.digest));
+    if (missing.length === 0) return;
+    throw new ModelsecError(
+      'REGISTRY_BLOB_MISSING',
+      `push refused: ${missing.length} blob(s) the manifest names were not uploaded to '${namespace}': ${missing
+        .slice(0, 5)
+        .map((m) => `${m.what} ${m.digest}`)
+        .join(', ')}${missing.length > 5 ? ', ...' : ''}`,
+      { details: { namespace, missing: missing.slice(0, MAX_REPORTED_MISSING_BLOBS) } },
+    );
   }
   async function readJsonPolicy(ns: string): Promise<Policy | undefined> {
     const p = await store.currentPolicy(ns);
@@ -579,6 +617,7 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
           details: { namespace: ns.name, model, version },
         });
       }
+      await requireReadableBlobs(ns.name, manifest);
       const result = await verifyPush({
         manifest,
         policy: await readJsonPolicy(ns.name),
@@ -830,26 +869,35 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
     return request.body as Readable;
   }
   const digestParam = { ...nsParam, digest: { type: 'string', pattern: DIGEST_PATTERN } };
+  /** The bytes were hashed by the registry as they arrived: the namespace has proven it holds them. */
+  const grant = (request: FastifyRequest, namespace: string, digest: string) =>
+    store.grantBlob({ namespace, digest, createdAt: now(), createdBy: request.actor.id });
 
   app.head<{ Params: Params }>(
     '/v1/namespaces/:ns/blobs/:digest',
     { schema: { params: params(digestParam) } },
     async (request, reply) => {
-      await nsFor(request, request.params.ns, 'push');
-      const size = await blobs.size(request.params.digest);
+      const ns = await nsFor(request, request.params.ns, 'push');
+      const { digest } = request.params;
+      // Answers only for blobs this namespace may name in a manifest (no probing of other tenants' digests).
+      const readable = (await store.blobsReadableTo(ns.name, [digest])).length === 1;
+      const size = readable ? await blobs.size(digest) : undefined;
       if (size === undefined) return reply.status(404).send();
       return reply.header('content-length', size).status(200).send();
     },
   );
   app.get<{ Params: Params }>(
     '/v1/namespaces/:ns/blobs/:digest',
-    { config: { summary: 'Download a blob referenced by a version of the namespace' }, schema: { params: params(digestParam) } },
+    {
+      config: { summary: 'Download a blob the namespace holds (uploaded to it, or referenced by one of its versions)' },
+      schema: { params: params(digestParam) },
+    },
     async (request, reply) => {
       const ns = await nsFor(request, request.params.ns, 'read');
       const { digest } = request.params;
-      if (!(await store.namespaceHasBlob(ns.name, digest)))
-        throw new ModelsecError('NOT_FOUND', `no version of '${ns.name}' references blob ${digest}`);
-      const size = await blobs.size(digest);
+      const size = (await store.namespaceOwnsBlob(ns.name, digest)) ? await blobs.size(digest) : undefined;
+      if (size === undefined)
+        throw new ModelsecError('NOT_FOUND', `namespace '${ns.name}' holds no blob ${digest}`, { details: { digest } });
       return reply
         .header('content-type', 'application/octet-stream')
         .header('content-length', size)
@@ -863,10 +911,11 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
       schema: { params: params(digestParam) },
     },
     async (request, reply) => {
-      await nsFor(request, request.params.ns, 'push');
+      const ns = await nsFor(request, request.params.ns, 'push');
       contentLength(request, MAX_SINGLE_PUT_BYTES);
       const result = await blobs.put(request.params.digest, bodyStream(request));
       await store.putBlobRecord({ digest: request.params.digest, size: result.size, createdAt: now() });
+      await grant(request, ns.name, request.params.digest);
       return reply
         .status(result.created ? 201 : 200)
         .send({ digest: request.params.digest, size: result.size, created: result.created });
@@ -958,6 +1007,7 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
       try {
         const result = await blobs.completeUpload(session.id, request.query.digest).finally(() => store.deleteUpload(session.id));
         await store.putBlobRecord({ digest: request.query.digest, size: result.size, createdAt: now() });
+        await grant(request, session.namespace, request.query.digest);
         return reply.status(201).send({ digest: request.query.digest, size: result.size, created: result.created });
       } finally {
         activeUploads.delete(session.id);

@@ -105,7 +105,11 @@ export const ERROR_CODES = {
     422,
     'A check the policy requires cannot run in this registry build; the push is refused (fail closed).',
   ),
-  REGISTRY_BLOB_MISSING: spec(2, 400, 'A manifest names a blob that was not uploaded, or whose size differs.'),
+  REGISTRY_BLOB_MISSING: spec(
+    2,
+    400,
+    'A manifest names a blob that was not uploaded to the pushing namespace (nor is readable to it), or whose size differs.',
+  ),
   REGISTRY_NAME_INVALID: spec(2, 400, 'A namespace or model name is not lowercase letters, digits, ".", "_" or "-" (max 64).'),
   REGISTRY_VERSION_INVALID: spec(2, 400, 'A version is not a valid semantic version, or a range does not parse.'),
   REGISTRY_PATH_INVALID: spec(2, 400, 'A manifest file path is absolute, has "." or ".." segments, or control characters.'),

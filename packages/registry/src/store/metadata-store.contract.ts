@@ -135,6 +135,34 @@ export function describeMetadataStore(name: string, makeStore: () => Promise<Met
       await expect(s.yankVersion('acme', 'bert', '9.9.9', AT, 'x')).rejects.toMatchObject({ code: 'NOT_FOUND' });
     });
 
+    it('grants blobs per namespace and answers which digests a namespace may name (own, referenced, public)', async () => {
+      const s = await store();
+      const [mine, theirs, pub, none] = ['1', '2', '3', '4'].map((c) => c.repeat(64)) as [string, string, string, string];
+      await s.createNamespace({ name: 'acme', public: false, createdAt: AT, createdBy: 'admin' });
+      await s.createNamespace({ name: 'beta', public: false, createdAt: AT, createdBy: 'admin' });
+      await s.createNamespace({ name: 'open', public: true, createdAt: AT, createdBy: 'admin' });
+      await s.grantBlob({ namespace: 'acme', digest: mine, createdAt: AT, createdBy: 'tok-a' });
+      await s.grantBlob({ namespace: 'acme', digest: mine, createdAt: '2027-01-01T00:00:00.000Z', createdBy: 'tok-b' });
+      await s.grantBlob({ namespace: 'beta', digest: theirs, createdAt: AT, createdBy: 'tok-b' });
+      const key = (ns: string) => ({ namespace: ns, model: 'm', version: '1.0.0' });
+      await s.insertVersion(sampleVersion({ ...key('beta') }), [{ ...key('beta'), path: 'w.bin', digest: theirs, size: 1 }], []);
+      await s.insertVersion(
+        sampleVersion({ ...key('open') }),
+        [],
+        [{ ...key('open'), kind: 'mlbom', digest: pub, mediaType: 'application/json', predicateType: null }],
+      );
+      expect(await s.blobsReadableTo('acme', [none, pub, theirs, mine, mine])).toEqual([mine, pub]);
+      expect(await s.blobsReadableTo('beta', [mine, theirs, pub])).toEqual([theirs, pub].sort());
+      expect(await s.blobsReadableTo('acme', [])).toEqual([]);
+      const many = Array.from({ length: 1200 }, (_, i) => i.toString(16).padStart(64, '0'));
+      expect(await s.blobsReadableTo('acme', [...many, mine])).toEqual([mine]);
+      expect(await s.namespaceOwnsBlob('acme', mine)).toBe(true);
+      expect(await s.namespaceOwnsBlob('acme', theirs)).toBe(false);
+      expect(await s.namespaceOwnsBlob('beta', theirs)).toBe(true);
+      // Public references make a digest nameable, not owned: reading it goes through the namespace that holds it.
+      expect(await s.namespaceOwnsBlob('acme', pub)).toBe(false);
+    });
+
     it('rolls back a failed transaction entirely', async () => {
       const s = await store();
       await expect(

@@ -109,6 +109,19 @@ export interface BlobRecord {
   createdAt: string;
 }
 
+/**
+ * A namespace's claim on a blob: recorded when a push token of the namespace completed an upload of those bytes
+ * (proof of possession: the registry hashed them). A manifest may name only blobs readable to the pushing
+ * namespace (granted to it, referenced by one of its versions, or referenced by a public namespace's version).
+ */
+export interface BlobGrantRecord {
+  namespace: string;
+  digest: string;
+  createdAt: string;
+  /** Token id that completed the upload. */
+  createdBy: string;
+}
+
 export interface UploadSessionRecord {
   id: string;
   namespace: string;
@@ -212,6 +225,15 @@ export interface MetadataOps {
 
   /** Records a blob (idempotent). */
   putBlobRecord(blob: BlobRecord): Promise<void>;
+  /** Records that `namespace` uploaded the blob (idempotent: the first grant is kept). */
+  grantBlob(grant: BlobGrantRecord): Promise<void>;
+  /**
+   * Which of `digests` are readable to `namespace`: granted to it, referenced (file or attachment) by one of its
+   * versions, or referenced by a version of a public namespace. Sorted, without duplicates.
+   */
+  blobsReadableTo(namespace: string, digests: readonly string[]): Promise<string[]>;
+  /** Whether the blob is granted to `namespace` or referenced by one of its versions (what a reader of it may GET). */
+  namespaceOwnsBlob(namespace: string, digest: string): Promise<boolean>;
   getBlobRecord(digest: string): Promise<BlobRecord | undefined>;
 
   createUpload(session: UploadSessionRecord): Promise<void>;

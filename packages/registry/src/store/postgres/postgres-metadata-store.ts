@@ -8,6 +8,7 @@ import pg from 'pg';
 import type {
   AttachmentRecord,
   AuditEntry,
+  BlobGrantRecord,
   BlobRecord,
   CheckpointRecord,
   CosignatureRecord,
@@ -286,6 +287,29 @@ class PostgresOps implements MetadataOps {
       b.size,
       b.createdAt,
     ]);
+  }
+  async grantBlob(g: BlobGrantRecord): Promise<void> {
+    await this.q(
+      'INSERT INTO blob_grants (namespace, digest, created_at, created_by) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING',
+      [g.namespace, g.digest, g.createdAt, g.createdBy],
+    );
+  }
+  async blobsReadableTo(namespace: string, digests: readonly string[]): Promise<string[]> {
+    const unique = [...new Set(digests)];
+    if (unique.length === 0) return [];
+    const rows = await this.q(
+      `SELECT digest FROM blob_grants WHERE namespace = $1 AND digest = ANY($2)
+       UNION SELECT digest FROM version_files WHERE namespace = $1 AND digest = ANY($2)
+       UNION SELECT digest FROM attachments WHERE namespace = $1 AND digest = ANY($2)
+       UNION SELECT f.digest FROM version_files f JOIN namespaces n ON n.name = f.namespace WHERE n.public AND f.digest = ANY($2)
+       UNION SELECT a.digest FROM attachments a JOIN namespaces n ON n.name = a.namespace WHERE n.public AND a.digest = ANY($2)`,
+      [namespace, unique],
+    );
+    return rows.map((r) => String(r.digest)).sort();
+  }
+  async namespaceOwnsBlob(namespace: string, digest: string): Promise<boolean> {
+    const granted = await this.q('SELECT 1 FROM blob_grants WHERE namespace = $1 AND digest = $2', [namespace, digest]);
+    return granted.length > 0 || (await this.namespaceHasBlob(namespace, digest));
   }
   async getBlobRecord(digest: string): Promise<BlobRecord | undefined> {
     const [r] = await this.q('SELECT * FROM blobs WHERE digest = $1', [digest]);

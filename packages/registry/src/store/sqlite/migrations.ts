@@ -34,4 +34,10 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   CREATE TABLE log_cosignatures (size INTEGER NOT NULL, witness TEXT NOT NULL, line TEXT NOT NULL, created_at TEXT NOT NULL,
     PRIMARY KEY (size, witness));
   `,
+  // Tenant isolation: which namespace uploaded which blob (a manifest may name only blobs readable to the pusher).
+  `
+  CREATE TABLE blob_grants (namespace TEXT NOT NULL, digest TEXT NOT NULL, created_at TEXT NOT NULL, created_by TEXT NOT NULL,
+    PRIMARY KEY (namespace, digest));
+  CREATE INDEX attachments_digest ON attachments (digest);
+  `,
 ];

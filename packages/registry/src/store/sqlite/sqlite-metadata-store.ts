@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import type {
   AttachmentRecord,
   AuditEntry,
+  BlobGrantRecord,
   BlobRecord,
   CheckpointRecord,
   CosignatureRecord,
@@ -34,6 +35,9 @@ import {
   versionFromRow,
 } from '../row-mappers.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
+
+/** Digests per `IN (...)` query (SQLite's bound-parameter limit is 32766; five lists of these per query). */
+const SQLITE_DIGESTS_PER_QUERY = 500;
 
 /** How long a writer waits for another process holding the database lock before failing (SQLITE_BUSY). */
 export const SQLITE_BUSY_TIMEOUT_MS = 10_000;
@@ -237,6 +241,34 @@ class SqliteOps implements MetadataOps {
 
   async putBlobRecord(b: BlobRecord): Promise<void> {
     this.db.prepare('INSERT OR IGNORE INTO blobs (digest, size, created_at) VALUES (?, ?, ?)').run(b.digest, b.size, b.createdAt);
+  }
+  async grantBlob(g: BlobGrantRecord): Promise<void> {
+    this.db
+      .prepare('INSERT OR IGNORE INTO blob_grants (namespace, digest, created_at, created_by) VALUES (?, ?, ?, ?)')
+      .run(g.namespace, g.digest, g.createdAt, g.createdBy);
+  }
+  async blobsReadableTo(namespace: string, digests: readonly string[]): Promise<string[]> {
+    const found = new Set<string>();
+    const unique = [...new Set(digests)];
+    for (let i = 0; i < unique.length; i += SQLITE_DIGESTS_PER_QUERY) {
+      const chunk = unique.slice(i, i + SQLITE_DIGESTS_PER_QUERY);
+      const list = chunk.map(() => '?').join(', ');
+      const rows = this.db
+        .prepare(
+          `SELECT digest FROM blob_grants WHERE namespace = ? AND digest IN (${list})
+           UNION SELECT digest FROM version_files WHERE namespace = ? AND digest IN (${list})
+           UNION SELECT digest FROM attachments WHERE namespace = ? AND digest IN (${list})
+           UNION SELECT f.digest FROM version_files f JOIN namespaces n ON n.name = f.namespace WHERE n.public = 1 AND f.digest IN (${list})
+           UNION SELECT a.digest FROM attachments a JOIN namespaces n ON n.name = a.namespace WHERE n.public = 1 AND a.digest IN (${list})`,
+        )
+        .all(namespace, ...chunk, namespace, ...chunk, namespace, ...chunk, ...chunk, ...chunk) as Row[];
+      for (const r of rows) found.add(String(r.digest));
+    }
+    return [...found].sort();
+  }
+  async namespaceOwnsBlob(namespace: string, digest: string): Promise<boolean> {
+    const granted = this.db.prepare('SELECT 1 FROM blob_grants WHERE namespace = ? AND digest = ?').get(namespace, digest);
+    return granted !== undefined || (await this.namespaceHasBlob(namespace, digest));
   }
   async getBlobRecord(digest: string): Promise<BlobRecord | undefined> {
     const r = this.db.prepare('SELECT * FROM blobs WHERE digest = ?').get(digest) as Row | undefined;
