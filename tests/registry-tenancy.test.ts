@@ -4,11 +4,12 @@
  * control passes.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseModelRef, pushModel, RegistryClient } from '@modelsec/registry';
+import { checkModel, parseExpectation, parseModelRef, pullModel, pushModel, RegistryClient } from '@modelsec/registry';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN, signedModel, testRegistry } from '../packages/registry/src/test-support.js';
+import { ADMIN, signedModel, tempDir, testRegistry } from '../packages/registry/src/test-support.js';
+import { runCli } from './helpers/cli.js';
 
 const sha = (b: string | Buffer) => createHash('sha256').update(b).digest('hex');
 type Scope = 'read' | 'push' | 'admin';
@@ -142,5 +143,100 @@ describe('cross-namespace blob reads are refused (the pusher must hold every dig
       publicKeyPem: reused.key.publicKeyPem,
     });
     expect(pushed).toMatchObject({ uploaded: 1, deduplicated: 1 });
+  });
+});
+
+describe('yanks bind content: yanked bytes cannot be re-published under a new version without an audited admin override', () => {
+  let t: Awaited<ReturnType<typeof twoTenants>>;
+  let model: Awaited<ReturnType<typeof signedModel>>;
+  const push = (ns: string, scope: Scope, ref: string, extra: { overrideYank?: boolean } = {}) =>
+    pushModel(t.client(ns, scope), model.dir, parseModelRef(ref), {
+      signaturePath: model.signaturePath,
+      publicKeyPem: model.key.publicKeyPem,
+      ...extra,
+    });
+  beforeAll(async () => {
+    t = await twoTenants();
+    model = await signedModel({ 'config.json': '{"yank":1}', 'weights.bin': 'weights with a CVE' });
+    await push('acme', 'push', 'acme/m@1.0.0');
+    await t.client('acme', 'admin').json('POST', '/v1/namespaces/acme/models/m/versions/1.0.0/yank', {
+      json: { reason: 'CVE-2026-0001' },
+    });
+  });
+  afterAll(async () => t.registry.app.close());
+
+  it('the same root digest as the next patch, or under another model of the namespace, is refused (REGISTRY_CONTENT_YANKED)', async () => {
+    for (const ref of ['acme/m@1.0.1', 'acme/renamed@1.0.0'])
+      await expect(push('acme', 'push', ref), ref).rejects.toMatchObject({
+        code: 'REGISTRY_CONTENT_YANKED',
+        details: { yanked: [{ model: 'm', version: '1.0.0', reason: 'CVE-2026-0001' }] },
+      });
+    for (const v of ['m/versions/1.0.1', 'renamed/versions/1.0.0'])
+      expect((await t.call('GET', `/v1/namespaces/acme/models/${v}`, t.tokens['acme:read'])).status).toBe(404);
+    const audit = await t
+      .client('acme', 'admin')
+      .json<{ entries: { action: string; outcome: string; details: { code?: string } }[] }>('GET', '/v1/audit?namespace=acme');
+    expect(audit.entries[0]).toMatchObject({
+      action: 'version.push',
+      outcome: 'refused',
+      details: { code: 'REGISTRY_CONTENT_YANKED' },
+    });
+  });
+
+  it('a push token cannot override; other content and another namespace are not affected', async () => {
+    await expect(push('acme', 'push', 'acme/m@1.0.1', { overrideYank: true })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    // beta's yank state is its own: the same bytes publish there.
+    await expect(push('beta', 'push', 'beta/m@1.0.0')).resolves.toMatchObject({ rootDigest: model.digest.rootDigest });
+    const other = await signedModel({ 'config.json': '{"fixed":1}', 'weights.bin': 'fixed weights' });
+    await expect(
+      pushModel(t.client('acme', 'push'), other.dir, parseModelRef('acme/m@1.0.2'), {
+        signaturePath: other.signaturePath,
+        publicKeyPem: other.key.publicKeyPem,
+      }),
+    ).resolves.toMatchObject({ version: '1.0.2' });
+  });
+
+  it('a namespace admin overrides: audited, marked in the log entry; pull and check still refuse it without --allow-yanked', {
+    timeout: 60_000,
+  }, async () => {
+    // Through the CLI (`push --override-yank`), with acme's admin token.
+    const keyFile = path.join(tempDir(), 'key.pub');
+    writeFileSync(keyFile, model.key.publicKeyPem);
+    const run = await runCli(['push', model.dir, 'acme/m@1.0.1', '--override-yank', '--public-key', keyFile, '--json'], {
+      env: { MODELSEC_REGISTRY: t.url, MODELSEC_TOKEN: t.tokens['acme:admin'], MODELSEC_CONFIG_DIR: tempDir('modelsec-cfg-') },
+    });
+    expect(run.code, run.stderr).toBe(0);
+    const pushed = run.json<{ version: { version: string; rootDigest: string; logIndex: number } }>().version;
+    expect(pushed).toMatchObject({ version: '1.0.1', rootDigest: model.digest.rootDigest });
+    const audit = await t
+      .client('acme', 'admin')
+      .json<{ entries: { action: string; outcome: string; details: object }[] }>('GET', '/v1/audit?namespace=acme');
+    expect(audit.entries[0]).toMatchObject({
+      action: 'version.push',
+      outcome: 'ok',
+      details: { yankOverride: [{ model: 'm', version: '1.0.0', reason: 'CVE-2026-0001' }] },
+    });
+    const opening = await t.client('acme', 'read').json<{ entry: string }>('GET', `/v1/log/openings/${pushed.logIndex}`);
+    expect(JSON.parse(opening.entry)).toMatchObject({ type: 'publish', version: '1.0.1', yankOverride: true });
+
+    // The client reads the yank from the verified log (content-bound), whatever the API says.
+    const trust = { configDir: tempDir('modelsec-cfg-'), cliSigners: [{ publicKey: model.key.publicKeyPem }] };
+    const reader = t.client('acme', 'read');
+    const out = path.join(tempDir(), 'out');
+    await expect(pullModel(reader, parseModelRef('acme/m@1.0.1'), out, trust)).rejects.toMatchObject({
+      code: 'VERSION_YANKED',
+      message: expect.stringContaining('--allow-yanked'),
+    });
+    const checked = await checkModel(reader, model.dir, { ...trust, expectations: [parseExpectation('acme/m@1.0.1')] });
+    expect(checked.failed.map((f) => f.code)).toEqual(['VERSION_YANKED']);
+    const allowed = await pullModel(reader, parseModelRef('acme/m@1.0.1'), out, { ...trust, allowYanked: true });
+    expect(allowed.warnings.join('\n')).toContain('CVE-2026-0001');
+    expect(readFileSync(path.join(out, 'weights.bin'), 'utf8')).toBe('weights with a CVE');
+    const allowedCheck = await checkModel(reader, model.dir, {
+      ...trust,
+      allowYanked: true,
+      expectations: [parseExpectation('acme/m@1.0.1')],
+    });
+    expect(allowedCheck.ok).toBe(true);
   });
 });

@@ -17,7 +17,7 @@ import { buildOpenApi, type RouteDoc } from './openapi.js';
 import { type Policy, policySchema } from './policy/policy.js';
 import type { BlobStore } from './store/blob-store.js';
 import { FsBlobStore } from './store/fs-blob-store.js';
-import type { MetadataStore, NamespaceRecord, TokenScope, VersionRecord } from './store/metadata-store.js';
+import type { MetadataOps, MetadataStore, NamespaceRecord, TokenScope, VersionRecord } from './store/metadata-store.js';
 import { PostgresMetadataStore } from './store/postgres/postgres-metadata-store.js';
 import { SqliteMetadataStore } from './store/sqlite/sqlite-metadata-store.js';
 import { isSafeRelativePath, PUSH_MANIFEST_SCHEMA, type PushManifest } from './verification/manifest.js';
@@ -326,6 +326,19 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
       { details: { namespace, missing: missing.slice(0, MAX_REPORTED_MISSING_BLOBS) } },
     );
   }
+  /** The yanked versions of `namespace` (any model) whose content is `rootDigest`: a yank binds the content. */
+  async function yankedWithRoot(tx: MetadataOps, namespace: string, rootDigest: string) {
+    const same = await tx.listVersions({ namespace, rootDigest, includeYanked: true });
+    return same.filter((v) => v.yanked).map((v) => ({ model: v.model, version: v.version, reason: v.yankReason ?? '' }));
+  }
+  function contentYanked(namespace: string, rootDigest: string, yanked: { model: string; version: string; reason: string }[]) {
+    const first = yanked[0] as (typeof yanked)[number];
+    return new ModelsecError(
+      'REGISTRY_CONTENT_YANKED',
+      `push refused: this content (root digest ${rootDigest}) was yanked as ${namespace}/${first.model}@${first.version} (${first.reason}); a namespace admin may re-publish it with overrideYank=true`,
+      { details: { namespace, rootDigest, yanked } },
+    );
+  }
   async function readJsonPolicy(ns: string): Promise<Policy | undefined> {
     const p = await store.currentPolicy(ns);
     return p ? (JSON.parse(p.document) as Policy) : undefined;
@@ -588,17 +601,28 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
       };
     },
   );
-  app.put<{ Params: Params; Body: PushManifest }>(
+  app.put<{ Params: Params; Body: PushManifest; Querystring: { overrideYank?: 'true' | 'false' } }>(
     '/v1/namespaces/:ns/models/:model/versions/:version',
     {
       config: {
         action: 'version.push',
         summary: 'Publish a version (push scope): verified by the registry, then decided by the namespace policy',
       },
-      schema: { params: params(versionParam), body: PUSH_MANIFEST_SCHEMA },
+      schema: {
+        params: params(versionParam),
+        body: PUSH_MANIFEST_SCHEMA,
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { overrideYank: { type: 'string', enum: ['true', 'false'] } },
+        },
+      },
     },
     async (request, reply) => {
       const ns = await nsFor(request, request.params.ns, 'push');
+      // Re-publishing yanked content is a namespace admin's decision (checked before any work is done).
+      const overrideYank = request.query.overrideYank === 'true';
+      if (overrideYank) authorize(request.actor, ns.name, ns, 'admin');
       const { model, version } = request.params;
       checkVersion(version);
       const manifest = request.body;
@@ -711,16 +735,29 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
             ]
           : []),
       ];
-      const log = await store.transaction(async (tx) => {
+      const { log, overridden } = await store.transaction(async (tx) => {
+        const yanked = await yankedWithRoot(tx, ns.name, signed.rootDigest);
+        if (yanked.length > 0 && !overrideYank) throw contentYanked(ns.name, signed.rootDigest, yanked);
         await tx.ensureModel({ namespace: ns.name, name: model, createdAt: at });
         await tx.insertVersion(
           record,
           manifest.files.map((f) => ({ ...key, path: f.path, digest: f.digest, size: f.size })),
           attachments,
         );
-        return logHook.onLogEvent(tx, publishEntry({ ...key, at, signed, manifest, result, registryScanDigest }));
+        const logged = await logHook.onLogEvent(
+          tx,
+          publishEntry({ ...key, at, signed, manifest, result, registryScanDigest, yankOverride: yanked.length > 0 }),
+        );
+        // The log append serialises with a yank's (the log_state row lock, or SQLite's writer lock): a yank that
+        // committed while this push was verifying is seen here, and the push is refused rather than logged unmarked.
+        if (yanked.length === 0 && (await yankedWithRoot(tx, ns.name, signed.rootDigest)).length > 0)
+          throw contentYanked(ns.name, signed.rootDigest, await yankedWithRoot(tx, ns.name, signed.rootDigest));
+        return { log: logged, overridden: yanked };
       });
-      await audit(request, 'version.push', `${ns.name}/${model}@${version}`, 'ok', { rootDigest: signed.rootDigest });
+      await audit(request, 'version.push', `${ns.name}/${model}@${version}`, 'ok', {
+        rootDigest: signed.rootDigest,
+        ...(overridden.length > 0 ? { yankOverride: overridden } : {}),
+      });
       await logChanged();
       return reply.status(201).send({
         ...versionView(record),

@@ -113,6 +113,11 @@ export const ERROR_CODES = {
   REGISTRY_NAME_INVALID: spec(2, 400, 'A namespace or model name is not lowercase letters, digits, ".", "_" or "-" (max 64).'),
   REGISTRY_VERSION_INVALID: spec(2, 400, 'A version is not a valid semantic version, or a range does not parse.'),
   REGISTRY_PATH_INVALID: spec(2, 400, 'A manifest file path is absolute, has "." or ".." segments, or control characters.'),
+  REGISTRY_CONTENT_YANKED: spec(
+    1,
+    409,
+    "A push's root digest equals a yanked version's in the namespace (a yank binds the content); a namespace admin may override with overrideYank=true (audited, marked in the log entry).",
+  ),
 
   // ── transparency log ───────────────────────────────────────────────────────
   LOG_PROOF_INVALID: spec(1, 422, 'An inclusion or consistency proof does not verify.'),
