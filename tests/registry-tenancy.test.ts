@@ -6,8 +6,10 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { MAX_BOM_NESTING_DEPTH } from '@modelsec/core';
 import { checkModel, parseExpectation, parseModelRef, pullModel, pushModel, RegistryClient } from '@modelsec/registry';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ANONYMOUS_REFUSALS_PER_WINDOW } from '../packages/registry/src/refusal-limiter.js';
 import { ADMIN, signedModel, tempDir, testRegistry } from '../packages/registry/src/test-support.js';
 import { runCli } from './helpers/cli.js';
 
@@ -18,8 +20,8 @@ type Answer = { error: { code: string; message: string; details: Record<string, 
 const json = async (r: Response) => (await r.json()) as Answer;
 
 /** A registry over HTTP with namespaces acme, beta (private) and open (public), and a token per namespace and scope. */
-async function twoTenants() {
-  const registry = await testRegistry();
+async function twoTenants(extra: Parameters<typeof testRegistry>[0] = {}) {
+  const registry = await testRegistry(extra);
   const url = await registry.app.listen({ host: '127.0.0.1', port: 0 });
   const admin = new RegistryClient({ baseUrl: url, token: ADMIN });
   const tokens: Record<string, string> = {};
@@ -48,6 +50,15 @@ async function twoTenants() {
   return { registry, url, admin, tokens, client, call };
 }
 
+/**
+ * Stops the server. A client that refused a response mid-way (a pull refusing a yanked version) may leave a
+ * keep-alive socket with an unread body, which fastify's close would wait on: close those sockets first.
+ */
+async function closeServer(t: Awaited<ReturnType<typeof twoTenants>>): Promise<void> {
+  t.registry.app.server.closeAllConnections();
+  await t.registry.app.close();
+}
+
 describe('cross-namespace blob reads are refused (the pusher must hold every digest its manifest names)', () => {
   let t: Awaited<ReturnType<typeof twoTenants>>;
   let secret: Awaited<ReturnType<typeof signedModel>>;
@@ -61,7 +72,7 @@ describe('cross-namespace blob reads are refused (the pusher must hold every dig
       publicKeyPem: secret.key.publicKeyPem,
     });
   });
-  afterAll(async () => t.registry.app.close());
+  afterAll(async () => closeServer(t));
 
   it("HEAD and GET of another tenant's digest through one's own namespace answer 404; the owner reads it", async () => {
     const acmePush = t.tokens['acme:push'];
@@ -163,7 +174,7 @@ describe('yanks bind content: yanked bytes cannot be re-published under a new ve
       json: { reason: 'CVE-2026-0001' },
     });
   });
-  afterAll(async () => t.registry.app.close());
+  afterAll(async () => closeServer(t));
 
   it('the same root digest as the next patch, or under another model of the namespace, is refused (REGISTRY_CONTENT_YANKED)', async () => {
     for (const ref of ['acme/m@1.0.1', 'acme/renamed@1.0.0'])
@@ -238,5 +249,191 @@ describe('yanks bind content: yanked bytes cannot be re-published under a new ve
       expectations: [parseExpectation('acme/m@1.0.1')],
     });
     expect(allowedCheck.ok).toBe(true);
+  });
+});
+
+describe('malformed JSON bodies answer 400 INVALID_JSON (never 500 INTERNAL)', () => {
+  let t: Awaited<ReturnType<typeof twoTenants>>;
+  beforeAll(async () => {
+    t = await twoTenants();
+  });
+  afterAll(async () => closeServer(t));
+
+  it('syntax errors, truncation, prototype-poisoning keys and deep nesting, on every JSON route kind', async () => {
+    const bodies = [
+      '{bad',
+      '{"scan":',
+      '{"__proto__":{"polluted":1}}',
+      '{"constructor":{"prototype":{"x":1}}}',
+      '['.repeat(100_000),
+      '\u0000',
+    ];
+    const routes: [string, string, string][] = [
+      ['POST', '/v1/namespaces', ADMIN],
+      ['PUT', '/v1/namespaces/acme/policy', t.tokens['acme:admin'] as string],
+      ['PUT', '/v1/namespaces/acme/models/m/versions/1.0.0', t.tokens['acme:push'] as string],
+      ['POST', '/v1/namespaces/acme/models/m/versions/1.0.0/yank', t.tokens['acme:admin'] as string],
+      ['POST', '/v1/namespaces/acme/tokens', t.tokens['acme:admin'] as string],
+    ];
+    for (const [method, route, token] of routes)
+      for (const body of bodies) {
+        const r = await t.call(method, route, token, body);
+        expect([route, body.slice(0, 20), r.status, (await json(r)).error.code]).toEqual([
+          route,
+          body.slice(0, 20),
+          400,
+          'INVALID_JSON',
+        ]);
+      }
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    // Control: the same routes with well-formed bodies.
+    expect(
+      (await t.call('PUT', '/v1/namespaces/acme/policy', t.tokens['acme:admin'], { scan: { required: false } })).status,
+    ).toBe(200);
+    expect((await t.call('POST', '/v1/namespaces/acme/tokens', t.tokens['acme:admin'], { scope: 'read' })).status).toBe(201);
+  });
+});
+
+describe('the audit log pages without losing rows, and anonymous refusals cannot flood it', () => {
+  let t: Awaited<ReturnType<typeof twoTenants>>;
+  let clockMs = Date.parse('2026-03-01T00:00:00Z');
+  const clock = { now: () => new Date(clockMs) };
+  beforeAll(async () => {
+    t = await twoTenants({ clock });
+  });
+  afterAll(async () => closeServer(t));
+
+  type Page = { entries: { id: number; actor: string; action: string; target: string; outcome: string }[]; next: string | null };
+  const page = async (query: string) => (await (await t.call('GET', `/v1/audit?${query}`, ADMIN)).json()) as Page;
+
+  it('1,100 refused requests of another tenant after a real push: every row is reachable page by page, the push included', async () => {
+    const model = await signedModel({ 'config.json': '{"audit":1}', 'weights.bin': 'audited weights' });
+    await pushModel(t.client('acme', 'push'), model.dir, parseModelRef('acme/m@1.0.0'), {
+      signaturePath: model.signaturePath,
+      publicKeyPem: model.key.publicKeyPem,
+    });
+    // beta's push token trying acme 1,100 times: authenticated refusals are all audited (no rate limit applies).
+    const attempts = Array.from({ length: 1100 }, (_, i) => i);
+    for (let i = 0; i < attempts.length; i += 20)
+      await Promise.all(
+        attempts.slice(i, i + 20).map(async () => {
+          const r = await t.call('POST', '/v1/namespaces/acme/uploads', t.tokens['beta:push']);
+          expect(r.status).toBe(403);
+        }),
+      );
+    const first = await page('limit=1000');
+    expect(first.entries).toHaveLength(1000);
+    expect(first.next).not.toBeNull();
+    const rest = await page(`limit=1000&before=${first.next}`);
+    const all = [...first.entries, ...rest.entries];
+    expect(rest.next).toBeNull();
+    expect(all.filter((e) => e.action === 'upload.start' && e.outcome === 'refused')).toHaveLength(1100);
+    expect(all.some((e) => e.action === 'version.push' && e.outcome === 'ok' && e.target === 'acme/m@1.0.0')).toBe(true);
+    // Ids strictly decrease across pages: nothing repeated, nothing skipped.
+    const ids = all.map((e) => e.id);
+    expect(ids).toEqual([...ids].sort((a, b) => b - a));
+    expect(new Set(ids).size).toBe(ids.length);
+    // The CLI pages the same way: `registry audit` says where the next page starts, `--before` reads it.
+    const env = { MODELSEC_REGISTRY: t.url, MODELSEC_TOKEN: ADMIN };
+    const cliFirst = await runCli(['registry', 'audit', '--limit', '1000', '--json'], { env });
+    expect(cliFirst.json()).toMatchObject({ next: first.next });
+    expect(cliFirst.stderr).toContain(`--before ${first.next}`);
+    const cliRest = await runCli(['registry', 'audit', '--limit', '1000', '--before', String(first.next), '--json'], { env });
+    expect(cliRest.json<Page>().entries.map((e) => e.id)).toEqual(rest.entries.map((e) => e.id));
+    // A limit above the page size is clamped, never an error; filters narrow the view.
+    expect((await page('limit=5000')).entries).toHaveLength(1000);
+    const pushes = await page('outcome=ok&namespace=acme');
+    expect(pushes.entries.map((e) => e.action)).toContain('version.push');
+    expect(pushes.entries.every((e) => e.outcome === 'ok')).toBe(true);
+  }, 120_000);
+
+  it('anonymous refusals past the named limit answer 429 RATE_LIMITED and stop adding rows; tokens and the next window pass', async () => {
+    const before = (await page('actor=anonymous&limit=1000')).entries.length;
+    const statuses: number[] = [];
+    for (let i = 0; i < 200; i++) statuses.push((await t.call('POST', '/v1/namespaces/acme/uploads', undefined)).status);
+    expect(statuses.slice(0, ANONYMOUS_REFUSALS_PER_WINDOW)).toEqual(Array(ANONYMOUS_REFUSALS_PER_WINDOW).fill(401));
+    expect(new Set(statuses.slice(ANONYMOUS_REFUSALS_PER_WINDOW))).toEqual(new Set([429]));
+    const limited = await t.call('GET', '/v1/namespaces/acme/models', 'msk_not-a-token');
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect((await json(limited)).error.code).toBe('RATE_LIMITED');
+    const anonymous = (await page('actor=anonymous&limit=1000')).entries;
+    // At most the allowed refusals plus one row saying the limit tripped.
+    expect(anonymous.length - before).toBe(ANONYMOUS_REFUSALS_PER_WINDOW + 1);
+    expect(anonymous[0]).toMatchObject({ action: 'rate-limit.anonymous', outcome: 'refused' });
+    // Real tokens from the same address are not limited, and their refusals are still audited.
+    expect((await t.call('POST', '/v1/namespaces/acme/uploads', t.tokens['acme:push'])).status).toBe(201);
+    expect((await t.call('POST', '/v1/namespaces/acme/uploads', t.tokens['beta:push'])).status).toBe(403);
+    expect((await page('limit=1')).entries[0]).toMatchObject({ action: 'upload.start', outcome: 'refused' });
+    expect((await page('limit=1')).entries[0]?.actor).not.toBe('anonymous');
+    // The next window: anonymous requests are answered normally again.
+    clockMs += 61_000;
+    expect((await t.call('POST', '/v1/namespaces/acme/uploads', undefined)).status).toBe(401);
+    expect((await t.call('GET', '/v1/namespaces/open/models', undefined)).status).toBe(200);
+  });
+});
+
+describe('push-time licence walk: no depth cutoff that passes', () => {
+  let t: Awaited<ReturnType<typeof twoTenants>>;
+  beforeAll(async () => {
+    t = await twoTenants();
+    await t.admin.json('PUT', '/v1/namespaces/acme/policy', {
+      json: { scan: { required: false }, licenses: { allowed: ['Apache-2.0'] } },
+    });
+  });
+  afterAll(async () => closeServer(t));
+
+  /** A CycloneDX 1.6 BOM whose components nest `depth` levels, the innermost declaring `deepLicense`. */
+  function nestedBom(depth: number, deepLicense: string): string {
+    let component: Record<string, unknown> = {
+      type: 'library',
+      name: `level-${depth}`,
+      licenses: [{ license: { id: deepLicense } }],
+    };
+    for (let level = depth - 1; level >= 1; level--)
+      component = {
+        type: 'library',
+        name: `level-${level}`,
+        licenses: [{ license: { id: 'Apache-2.0' } }],
+        components: [component],
+      };
+    return JSON.stringify({
+      bomFormat: 'CycloneDX',
+      specVersion: '1.6',
+      version: 1,
+      metadata: { component: { type: 'machine-learning-model', name: 'm', licenses: [{ license: { id: 'Apache-2.0' } }] } },
+      components: [component],
+    });
+  }
+  const pushWithBom = async (version: string, bom: string) => {
+    const model = await signedModel({ 'config.json': `{"licence":"${version}"}`, 'weights.bin': `weights ${version}` });
+    const bomPath = path.join(tempDir(), 'bom.json');
+    writeFileSync(bomPath, bom);
+    return pushModel(t.client('acme', 'push'), model.dir, parseModelRef(`acme/m@${version}`), {
+      signaturePath: model.signaturePath,
+      publicKeyPem: model.key.publicKeyPem,
+      bomPath,
+    });
+  };
+
+  it('a GPL licence 40 levels down is found and refused; a BOM nested past the named limit is refused (LIMIT_EXCEEDED)', async () => {
+    // The old walk stopped at 33 levels of components and let this pass.
+    await expect(pushWithBom('1.0.0', nestedBom(40, 'GPL-3.0-only'))).rejects.toMatchObject({
+      code: 'POLICY_DENIED',
+      details: { failed: [{ rule: 'licenses', details: { licenses: ['GPL-3.0-only'] } }] },
+    });
+    // Each component level is two JSON levels: past MAX_BOM_NESTING_DEPTH the BOM is refused, never walked in part.
+    await expect(pushWithBom('1.0.1', nestedBom(MAX_BOM_NESTING_DEPTH / 2 + 1, 'Apache-2.0'))).rejects.toMatchObject({
+      code: 'POLICY_DENIED',
+      details: { failed: [{ rule: 'mlbom', code: 'LIMIT_EXCEEDED' }] },
+    });
+    // Controls: allowed licences at depth 40, and the deepest BOM that validates.
+    await expect(pushWithBom('1.0.2', nestedBom(40, 'Apache-2.0'))).resolves.toMatchObject({ version: '1.0.2' });
+    await expect(pushWithBom('1.0.3', nestedBom(MAX_BOM_NESTING_DEPTH / 2 - 4, 'Apache-2.0'))).resolves.toMatchObject({
+      version: '1.0.3',
+    });
+    await expect(pushWithBom('1.0.4', nestedBom(MAX_BOM_NESTING_DEPTH / 2 - 4, 'GPL-3.0-only'))).rejects.toMatchObject({
+      details: { failed: [{ rule: 'licenses', details: { licenses: ['GPL-3.0-only'] } }] },
+    });
   });
 });

@@ -15,6 +15,7 @@ import { publishEntry } from './log/publish-entry.js';
 import { type LogHook, NO_LOG } from './log-hook.js';
 import { buildOpenApi, type RouteDoc } from './openapi.js';
 import { type Policy, policySchema } from './policy/policy.js';
+import { addressKey, DEFAULT_REFUSAL_LIMITS, RefusalLimiter, type RefusalLimits } from './refusal-limiter.js';
 import type { BlobStore } from './store/blob-store.js';
 import { FsBlobStore } from './store/fs-blob-store.js';
 import type { MetadataOps, MetadataStore, NamespaceRecord, TokenScope, VersionRecord } from './store/metadata-store.js';
@@ -32,6 +33,10 @@ export const MAX_SINGLE_PUT_BYTES = 512 * 1024 * 1024;
 export const MAX_UPLOAD_CHUNK_BYTES = 512 * 1024 * 1024;
 /** Most rows one list/query answer returns. */
 export const MAX_LIST_ROWS = 1000;
+/** Most audit entries one page answers (a bigger `limit` is clamped; `next` pages on, so nothing is lost). */
+export const MAX_AUDIT_PAGE = 1000;
+/** Audit entries a page answers when no `limit` is given. */
+export const DEFAULT_AUDIT_PAGE = 100;
 
 /** Most unreadable digests one refused push lists in its error details (a manifest may name 10,000). */
 export const MAX_REPORTED_MISSING_BLOBS = 100;
@@ -70,6 +75,8 @@ export interface RegistryOptions {
   onWitnessEvent?: (event: WitnessEvent) => void;
   /** Background witness rounds (default WITNESS_RETRY_INTERVAL_MS). */
   witnessRetryIntervalMs?: number;
+  /** Rate limit on refused requests without a valid token (default DEFAULT_REFUSAL_LIMITS). */
+  anonymousRefusalLimits?: Partial<RefusalLimits>;
 }
 
 export interface Registry {
@@ -191,6 +198,7 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
     throw new ModelsecError('INVALID_CONFIG', 'witnesses need the registry transparency log (not a custom log hook)');
   const generatedAdminToken = await ensureAdminToken(store, clock, options.adminToken);
   const activeUploads = new Set<string>();
+  const refusals = new RefusalLimiter(clock, { ...DEFAULT_REFUSAL_LIMITS, ...options.anonymousRefusalLimits });
   const routes: RouteDoc[] = [];
 
   const app = Fastify({
@@ -252,7 +260,19 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
     if (status >= 500) request.log.error(error);
     const action = request.routeOptions.config?.action;
     request.actor ??= ANONYMOUS_ACTOR;
-    if (action) {
+    if (body.error.code === 'RATE_LIMITED')
+      return reply
+        .status(status)
+        .header('retry-after', String(body.error.details.retryAfterSeconds ?? 1))
+        .send(body);
+    // Refusals of requests without a valid token are counted per address: past the limit they are not audited one
+    // by one (one row says the limit tripped) and the address is answered 429 until the window ends.
+    const decision = !request.actor.token && status < 500 ? refusals.record(request.ip) : 'audit';
+    if (decision === 'budget')
+      await audit(request, 'rate-limit.anonymous', '*', 'refused', { code: 'RATE_LIMITED', limit: 'auditPerWindow' }).catch(
+        () => undefined,
+      );
+    if (action && decision === 'audit') {
       await audit(request, action, targetOf((request.params ?? {}) as Partial<Params>), status >= 500 ? 'error' : 'refused', {
         code: body.error.code,
         message: body.error.message,
@@ -265,8 +285,31 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
       .status(404)
       .send({ error: { code: 'NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}`, details: {} } }),
   );
-  app.addHook('preHandler', async (request) => {
-    request.actor = await resolveActor(store, request.headers.authorization);
+  // The caller is known before the body is parsed or validated (a refusal is then audited under its real actor).
+  app.addHook('onRequest', async (request) => {
+    let failure: unknown;
+    try {
+      request.actor = await resolveActor(store, request.headers.authorization);
+    } catch (error) {
+      request.actor = ANONYMOUS_ACTOR;
+      failure = error;
+    }
+    if (!request.actor.token) {
+      const limited = refusals.blocked(request.ip);
+      if (limited.blocked) {
+        if (refusals.record(request.ip) === 'tripped')
+          await audit(request, 'rate-limit.anonymous', addressKey(request.ip), 'refused', {
+            code: 'RATE_LIMITED',
+            limit: 'perWindow',
+          }).catch(() => undefined);
+        throw new ModelsecError(
+          'RATE_LIMITED',
+          `too many refused requests without a valid token from this address; retry in ${limited.retryAfterSeconds} s`,
+          { details: { retryAfterSeconds: limited.retryAfterSeconds } },
+        );
+      }
+    }
+    if (failure !== undefined) throw failure;
   });
 
   const nsParam = { ns: { type: 'string', pattern: NAME_PATTERN } };
@@ -862,27 +905,47 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
       return { versions: visible.slice(0, MAX_LIST_ROWS).map(versionView) };
     },
   );
-  app.get<{ Querystring: { namespace?: string; limit?: string } }>(
+  app.get<{
+    Querystring: { namespace?: string; limit?: string; before?: string; outcome?: 'ok' | 'refused' | 'error'; actor?: string };
+  }>(
     '/v1/audit',
     {
-      config: { summary: 'The audit log, newest first (registry admin, or namespace admin with ?namespace=)' },
+      config: {
+        summary: `The audit log, newest first, ${MAX_AUDIT_PAGE} entries a page at most (\`next\`: pass it as \`before\` for the next page); registry admin, or namespace admin with ?namespace=`,
+      },
       schema: {
         querystring: {
           type: 'object',
           additionalProperties: false,
           properties: {
             namespace: { type: 'string', pattern: NAME_PATTERN },
-            limit: { type: 'string', pattern: '^[1-9][0-9]{0,2}$' },
+            limit: { type: 'string', pattern: '^[1-9][0-9]{0,5}$' },
+            before: { type: 'string', pattern: '^[1-9][0-9]{0,15}$' },
+            outcome: { type: 'string', enum: ['ok', 'refused', 'error'] },
+            actor: { type: 'string', minLength: 1, maxLength: 128 },
           },
         },
       },
     },
     async (request) => {
-      const { namespace } = request.query;
+      const { namespace, outcome, actor } = request.query;
       if (namespace) await nsFor(request, namespace, 'admin');
       else authorizeGlobalAdmin(request.actor);
-      const entries = await store.listAudit({ limit: Number(request.query.limit ?? 100), ...(namespace ? { namespace } : {}) });
-      return { entries: entries.map((e) => ({ ...e, details: JSON.parse(e.details) })) };
+      const limit = Math.min(Number(request.query.limit ?? DEFAULT_AUDIT_PAGE), MAX_AUDIT_PAGE);
+      // One row more than the page tells whether another page exists (no row is ever skipped between pages).
+      const rows = await store.listAudit({
+        limit: limit + 1,
+        ...(namespace ? { namespace } : {}),
+        ...(request.query.before ? { before: Number(request.query.before) } : {}),
+        ...(outcome ? { outcome } : {}),
+        ...(actor ? { actor } : {}),
+      });
+      const page = rows.slice(0, limit);
+      const last = page[page.length - 1];
+      return {
+        entries: page.map((e) => ({ ...e, details: JSON.parse(e.details) })),
+        next: rows.length > limit && last?.id !== undefined ? String(last.id) : null,
+      };
     },
   );
 

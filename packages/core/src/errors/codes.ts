@@ -113,6 +113,11 @@ export const ERROR_CODES = {
   REGISTRY_NAME_INVALID: spec(2, 400, 'A namespace or model name is not lowercase letters, digits, ".", "_" or "-" (max 64).'),
   REGISTRY_VERSION_INVALID: spec(2, 400, 'A version is not a valid semantic version, or a range does not parse.'),
   REGISTRY_PATH_INVALID: spec(2, 400, 'A manifest file path is absolute, has "." or ".." segments, or control characters.'),
+  RATE_LIMITED: spec(
+    2,
+    429,
+    'Too many refused requests without a valid token came from this address in the window; retry after the Retry-After seconds.',
+  ),
   REGISTRY_CONTENT_YANKED: spec(
     1,
     409,

@@ -272,6 +272,17 @@ export function describeMetadataStore(name: string, makeStore: () => Promise<Met
       });
       expect((await s.listAudit({ limit: 10 })).map((e) => e.target)).toEqual(['other', 'acme/bert@1.0.0', 'acme']);
       expect((await s.listAudit({ limit: 10, namespace: 'acme' })).map((e) => e.outcome)).toEqual(['refused', 'ok']);
+      // Paging: newest first, `before` = the id of the last entry seen; filters combine.
+      const all = await s.listAudit({ limit: 10 });
+      const first = await s.listAudit({ limit: 2 });
+      const second = await s.listAudit({ limit: 2, before: first[1]?.id as number });
+      expect([...first, ...second]).toEqual(all);
+      expect(await s.listAudit({ limit: 2, before: all[2]?.id as number })).toEqual([]);
+      expect((await s.listAudit({ limit: 10, outcome: 'ok' })).map((e) => e.target)).toEqual(['other', 'acme']);
+      expect((await s.listAudit({ limit: 10, actor: 'anonymous', namespace: 'acme' })).map((e) => e.outcome)).toEqual([
+        'refused',
+      ]);
+      expect(await s.listAudit({ limit: 10, actor: 'anonymous', outcome: 'ok' })).toEqual([]);
     });
   });
 }

@@ -146,6 +146,16 @@ export interface AuditEntry {
   details: string;
 }
 
+export interface AuditQuery {
+  limit: number;
+  /** Entries whose target is the namespace or inside it (`ns/...`). */
+  namespace?: string;
+  /** Entries with an id below this one (the id of the last entry of the previous page). */
+  before?: number;
+  outcome?: AuditEntry['outcome'];
+  actor?: string;
+}
+
 export interface CheckpointRecord {
   size: number;
   /** The signed checkpoint text (C2SP signed note). */
@@ -243,8 +253,8 @@ export interface MetadataOps {
   deleteUpload(id: string): Promise<void>;
 
   appendAudit(entry: AuditEntry): Promise<void>;
-  /** Newest first, at most `limit`. */
-  listAudit(options: { limit: number; namespace?: string }): Promise<AuditEntry[]>;
+  /** Newest first (by id), at most `limit`; `before`: only entries with a smaller id (the paging cursor). */
+  listAudit(options: AuditQuery): Promise<AuditEntry[]>;
 
   /** Appends one transparency-log leaf (the exact entry bytes); returns its index (0-based, no gaps). */
   appendLogLeaf(leaf: Uint8Array): Promise<number>;

@@ -8,6 +8,7 @@ import pg from 'pg';
 import type {
   AttachmentRecord,
   AuditEntry,
+  AuditQuery,
   BlobGrantRecord,
   BlobRecord,
   CheckpointRecord,
@@ -357,17 +358,28 @@ class PostgresOps implements MetadataOps {
       e.details,
     ]);
   }
-  async listAudit(options: { limit: number; namespace?: string }): Promise<AuditEntry[]> {
-    const rows =
-      options.namespace === undefined
-        ? await this.q('SELECT * FROM audit ORDER BY id DESC LIMIT $1', [options.limit])
-        : await this.q('SELECT * FROM audit WHERE target = $1 OR left(target, $2) = $3 ORDER BY id DESC LIMIT $4', [
-            options.namespace,
-            options.namespace.length + 1,
-            `${options.namespace}/`,
-            options.limit,
-          ]);
-    return rows.map(auditFromRow);
+  async listAudit(q: AuditQuery): Promise<AuditEntry[]> {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (q.namespace !== undefined) {
+      args.push(q.namespace, q.namespace.length + 1, `${q.namespace}/`);
+      where.push(`(target = $${args.length - 2} OR left(target, $${args.length - 1}) = $${args.length})`);
+    }
+    if (q.before !== undefined) {
+      args.push(q.before);
+      where.push(`id < $${args.length}`);
+    }
+    if (q.outcome !== undefined) {
+      args.push(q.outcome);
+      where.push(`outcome = $${args.length}`);
+    }
+    if (q.actor !== undefined) {
+      args.push(q.actor);
+      where.push(`actor = $${args.length}`);
+    }
+    args.push(q.limit);
+    const sql = `SELECT * FROM audit ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT $${args.length}`;
+    return (await this.q(sql, args)).map(auditFromRow);
   }
 
   async appendLogLeaf(leaf: Uint8Array): Promise<number> {

@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import type {
   AttachmentRecord,
   AuditEntry,
+  AuditQuery,
   BlobGrantRecord,
   BlobRecord,
   CheckpointRecord,
@@ -308,15 +309,27 @@ class SqliteOps implements MetadataOps {
       .prepare('INSERT INTO audit (at, actor, action, target, outcome, remote, details) VALUES (?, ?, ?, ?, ?, ?, ?)')
       .run(e.at, e.actor, e.action, e.target, e.outcome, e.from, e.details);
   }
-  async listAudit(options: { limit: number; namespace?: string }): Promise<AuditEntry[]> {
-    const rows = (
-      options.namespace === undefined
-        ? this.db.prepare('SELECT * FROM audit ORDER BY id DESC LIMIT ?').all(options.limit)
-        : this.db
-            .prepare('SELECT * FROM audit WHERE target = ? OR substr(target, 1, ?) = ? ORDER BY id DESC LIMIT ?')
-            .all(options.namespace, options.namespace.length + 1, `${options.namespace}/`, options.limit)
-    ) as Row[];
-    return rows.map(auditFromRow);
+  async listAudit(q: AuditQuery): Promise<AuditEntry[]> {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (q.namespace !== undefined) {
+      where.push('(target = ? OR substr(target, 1, ?) = ?)');
+      args.push(q.namespace, q.namespace.length + 1, `${q.namespace}/`);
+    }
+    if (q.before !== undefined) {
+      where.push('id < ?');
+      args.push(q.before);
+    }
+    if (q.outcome !== undefined) {
+      where.push('outcome = ?');
+      args.push(q.outcome);
+    }
+    if (q.actor !== undefined) {
+      where.push('actor = ?');
+      args.push(q.actor);
+    }
+    const sql = `SELECT * FROM audit ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
+    return (this.db.prepare(sql).all(...args, q.limit) as Row[]).map(auditFromRow);
   }
 
   async appendLogLeaf(leaf: Uint8Array): Promise<number> {
