@@ -6,8 +6,16 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { MAX_BOM_NESTING_DEPTH } from '@modelsec/core';
-import { checkModel, parseExpectation, parseModelRef, pullModel, pushModel, RegistryClient } from '@modelsec/registry';
+import { fixedClock, MAX_BOM_NESTING_DEPTH } from '@modelsec/core';
+import {
+  checkModel,
+  createRegistry,
+  parseExpectation,
+  parseModelRef,
+  pullModel,
+  pushModel,
+  RegistryClient,
+} from '@modelsec/registry';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ANONYMOUS_REFUSALS_PER_WINDOW } from '../packages/registry/src/refusal-limiter.js';
 import { ADMIN, signedModel, tempDir, testRegistry } from '../packages/registry/src/test-support.js';
@@ -436,4 +444,106 @@ describe('push-time licence walk: no depth cutoff that passes', () => {
       details: { failed: [{ rule: 'licenses', details: { licenses: ['GPL-3.0-only'] } }] },
     });
   });
+});
+
+describe('tokens: rotating MODELSEC_ADMIN_TOKEN retires the previous one; registry-wide tokens are listed and revoked', () => {
+  const OLD = 'msk_admin-before-rotation';
+  const NEW = 'msk_admin-after-rotation';
+  const start = async (dataDir: string, adminToken?: string) => {
+    const registry = await createRegistry({
+      dataDir,
+      ...(adminToken ? { adminToken } : {}),
+      clock: fixedClock('2026-04-01T00:00:00Z'),
+      scanner: null,
+    });
+    const url = await registry.app.listen({ host: '127.0.0.1', port: 0 });
+    const call = (method: string, route: string, token: string | undefined) =>
+      fetch(`${url}${route}`, { method, headers: token ? { authorization: `Bearer ${token}` } : {} });
+    return { registry, url, call };
+  };
+
+  it('after a restart with a new MODELSEC_ADMIN_TOKEN the old one (and a generated one) is refused, audited; it cannot come back', async () => {
+    const dataDir = tempDir();
+    const first = await start(dataDir);
+    const generated = first.registry.generatedAdminToken as string;
+    expect((await first.call('GET', '/v1/audit', generated)).status).toBe(200);
+    await first.registry.app.close();
+
+    const second = await start(dataDir, OLD);
+    expect((await second.call('GET', '/v1/audit', generated)).status).toBe(401);
+    expect((await second.call('GET', '/v1/audit', OLD)).status).toBe(200);
+    await second.registry.app.close();
+
+    const third = await start(dataDir, NEW);
+    try {
+      const refused = await third.call('GET', '/v1/audit', OLD);
+      expect(refused.status).toBe(401);
+      expect((await json(refused)).error.code).toBe('UNAUTHENTICATED');
+      const audit = (await (await third.call('GET', '/v1/audit?actor=system', NEW)).json()) as {
+        entries: { action: string; details: { retired: string; current: string } }[];
+      };
+      expect(audit.entries.map((e) => [e.action, e.details.retired])).toEqual([
+        ['token.rotate', `admin-${sha(OLD).slice(0, 12)}`],
+        ['token.rotate', 'admin'],
+      ]);
+      const listed = (await (await third.call('GET', '/v1/tokens', NEW)).json()) as {
+        tokens: { id: string; namespace: string | null; revoked: boolean; revokedBy: string | null }[];
+      };
+      expect(listed.tokens.map((x) => [x.id, x.namespace, x.revoked, x.revokedBy])).toEqual([
+        ['admin', null, true, 'system'],
+        [`admin-${sha(OLD).slice(0, 12)}`, null, true, 'system'],
+        [`admin-${sha(NEW).slice(0, 12)}`, null, false, null],
+      ]);
+    } finally {
+      await third.registry.app.close();
+    }
+    // Going back to a retired secret is refused at start (a leaked old token stays dead).
+    await expect(start(dataDir, OLD)).rejects.toMatchObject({
+      code: 'INVALID_CONFIG',
+      message: expect.stringContaining('revoked'),
+    });
+    // Control: restarting with the current token changes nothing.
+    const again = await start(dataDir, NEW);
+    expect((await again.call('GET', '/v1/tokens', NEW)).status).toBe(200);
+    await again.registry.app.close();
+  });
+
+  it('the registry admin lists every token without secrets and revokes any, audited; namespace admins cannot', async () => {
+    const t = await twoTenants();
+    try {
+      const listed = await t.call('GET', '/v1/tokens', ADMIN);
+      const text = await listed.text();
+      for (const secret of [ADMIN, ...Object.values(t.tokens)]) expect(text).not.toContain(secret);
+      expect(text).not.toContain('tokenHash');
+      const tokens = (JSON.parse(text) as { tokens: { id: string; namespace: string | null; scope: string }[] }).tokens;
+      expect(tokens.filter((x) => x.namespace === null).map((x) => x.scope)).toEqual(['admin']);
+      expect(tokens.filter((x) => x.namespace !== null)).toHaveLength(9);
+      expect((await t.call('GET', '/v1/tokens', t.tokens['acme:admin'])).status).toBe(403);
+
+      const betaPush = await t.admin.json<{ tokens: { id: string; scope: string }[] }>('GET', '/v1/namespaces/beta/tokens');
+      const victim = betaPush.tokens.find((x) => x.scope === 'push')?.id as string;
+      // acme's admin cannot revoke beta's token through the registry-wide route.
+      const refused = await t.call('DELETE', `/v1/tokens/${victim}`, t.tokens['acme:admin']);
+      expect([refused.status, (await json(refused)).error.code]).toEqual([403, 'FORBIDDEN']);
+      expect((await t.call('POST', '/v1/namespaces/beta/uploads', t.tokens['beta:push'])).status).toBe(201);
+
+      // Through the CLI, with the registry admin token: list everything, revoke beta's push token.
+      const env = { MODELSEC_REGISTRY: t.url, MODELSEC_TOKEN: ADMIN };
+      const cliList = await runCli(['registry', 'token', 'list', '--json'], { env });
+      expect(cliList.json<{ tokens: unknown[] }>().tokens).toHaveLength(10);
+      const cliRevoke = await runCli(['registry', 'token', 'revoke', victim, '--json'], { env });
+      expect(cliRevoke.json()).toMatchObject({ id: victim, namespace: 'beta', revoked: true });
+      expect((await t.call('POST', '/v1/namespaces/beta/uploads', t.tokens['beta:push'])).status).toBe(401);
+      const audit = await t
+        .client('beta', 'admin')
+        .json<{ entries: { action: string; details: { id: string } }[] }>('GET', '/v1/audit?namespace=beta&outcome=ok');
+      expect(audit.entries[0]).toMatchObject({ action: 'token.revoke', details: { id: victim } });
+      const registryWide = tokens.find((x) => x.namespace === null)?.id as string;
+      const self = await t.call('DELETE', `/v1/tokens/${registryWide}`, ADMIN);
+      expect(self.status).toBe(200);
+      expect((await t.call('GET', '/v1/tokens', ADMIN)).status).toBe(401);
+    } finally {
+      await closeServer(t);
+    }
+  }, 60_000);
 });

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { type Clock, canonicalJson, ModelsecError, systemClock } from '@modelsec/core';
+import { type Clock, canonicalJson, isModelsecError, ModelsecError, systemClock } from '@modelsec/core';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import semver from 'semver';
 import { type Actor, authorize, authorizeGlobalAdmin, canRead, hashToken, newId, newTokenSecret, resolveActor } from './auth.js';
@@ -18,7 +18,14 @@ import { type Policy, policySchema } from './policy/policy.js';
 import { addressKey, DEFAULT_REFUSAL_LIMITS, RefusalLimiter, type RefusalLimits } from './refusal-limiter.js';
 import type { BlobStore } from './store/blob-store.js';
 import { FsBlobStore } from './store/fs-blob-store.js';
-import type { MetadataOps, MetadataStore, NamespaceRecord, TokenScope, VersionRecord } from './store/metadata-store.js';
+import type {
+  MetadataOps,
+  MetadataStore,
+  NamespaceRecord,
+  TokenRecord,
+  TokenScope,
+  VersionRecord,
+} from './store/metadata-store.js';
 import { PostgresMetadataStore } from './store/postgres/postgres-metadata-store.js';
 import { SqliteMetadataStore } from './store/sqlite/sqlite-metadata-store.js';
 import { isSafeRelativePath, PUSH_MANIFEST_SCHEMA, type PushManifest } from './verification/manifest.js';
@@ -43,6 +50,8 @@ export const MAX_REPORTED_MISSING_BLOBS = 100;
 
 export const NAME_PATTERN = '^[a-z0-9](?:[a-z0-9._-]{0,62}[a-z0-9])?$';
 const DIGEST_PATTERN = '^[0-9a-f]{64}$';
+/** Token ids: 32 hex characters for issued tokens; `admin` and `admin-<12 hex>` for the registry admin token. */
+const TOKEN_ID_PATTERN = '^[0-9a-z][0-9a-z-]{0,63}$';
 /** Semver 2.0 characters only (full validity is checked with `semver`). */
 const VERSION_PATTERN = '^[0-9A-Za-z.+-]{1,128}$';
 
@@ -152,23 +161,63 @@ async function openStores(options: RegistryOptions): Promise<{ store: MetadataSt
   return { store, blobs };
 }
 
-/** Ensures an admin token exists; returns the secret when it generated one. */
+/**
+ * Ensures an admin token exists; returns the secret when it generated one. With MODELSEC_ADMIN_TOKEN set, that token
+ * is THE registry admin token: every other live registry-wide admin token (a previous MODELSEC_ADMIN_TOKEN, the one
+ * generated on first start) is retired, each retirement audited (`token.rotate`). A configured token that was
+ * retired or revoked before is refused (INVALID_CONFIG): a rotated-out secret never comes back to life.
+ */
 async function ensureAdminToken(store: MetadataStore, clock: Clock, adminToken: string | undefined): Promise<string | undefined> {
   const at = clock.now().toISOString();
   if (adminToken) {
     const hash = hashToken(adminToken);
-    if (!(await store.findTokenByHash(hash))) {
-      await store.createToken({
-        id: `admin-${hash.slice(0, 12)}`,
-        tokenHash: hash,
-        namespace: null,
-        scope: 'admin',
-        description: 'MODELSEC_ADMIN_TOKEN',
-        createdAt: at,
-        createdBy: 'system',
-        revoked: false,
-      });
-    }
+    const existing = await store.findTokenByHash(hash);
+    if (existing?.revoked)
+      throw new ModelsecError(
+        'INVALID_CONFIG',
+        `MODELSEC_ADMIN_TOKEN is token ${existing.id}, which was revoked${existing.revokedAt ? ` at ${existing.revokedAt}` : ''}: set a new secret`,
+        { details: { token: existing.id } },
+      );
+    if (existing && (existing.namespace !== null || existing.scope !== 'admin'))
+      throw new ModelsecError(
+        'INVALID_CONFIG',
+        `MODELSEC_ADMIN_TOKEN is the secret of token ${existing.id}, not an admin token`,
+        {
+          details: { token: existing.id },
+        },
+      );
+    const current = existing?.id ?? `admin-${hash.slice(0, 12)}`;
+    await store.transaction(async (tx) => {
+      if (!existing)
+        await tx
+          .createToken({
+            id: current,
+            tokenHash: hash,
+            namespace: null,
+            scope: 'admin',
+            description: 'MODELSEC_ADMIN_TOKEN',
+            createdAt: at,
+            createdBy: 'system',
+            revoked: false,
+          })
+          .catch((error: unknown) => {
+            // Another registry process on the same database, started with the same token, created it first.
+            if (!isModelsecError(error) || error.code !== 'CONFLICT') throw error;
+          });
+      for (const t of await tx.listTokens()) {
+        if (t.namespace !== null || t.scope !== 'admin' || t.revoked || t.id === current) continue;
+        await tx.revokeToken(t.id, at, 'system');
+        await tx.appendAudit({
+          at,
+          actor: 'system',
+          action: 'token.rotate',
+          target: 'registry',
+          outcome: 'ok',
+          from: 'local',
+          details: canonicalJson({ retired: t.id, current, reason: 'MODELSEC_ADMIN_TOKEN changed' }),
+        });
+      }
+    });
     return undefined;
   }
   const existing = (await store.listTokens()).some((t) => t.namespace === null && t.scope === 'admin' && !t.revoked);
@@ -581,9 +630,58 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
         throw new ModelsecError('NOT_FOUND', `no token ${request.params.id} in namespace ${ns.name}`, {
           details: { token: request.params.id },
         });
-      if (!token.revoked) await store.revokeToken(token.id);
+      if (!token.revoked) await store.revokeToken(token.id, now(), request.actor.id);
       await audit(request, 'token.revoke', ns.name, 'ok', { id: token.id, scope: token.scope });
       return { id: token.id, revoked: true };
+    },
+  );
+
+  // Registry-wide: every token (registry admin), including registry-wide ones no namespace admin can see.
+  const tokenView = (t: TokenRecord) => ({
+    id: t.id,
+    namespace: t.namespace,
+    scope: t.scope,
+    description: t.description,
+    createdAt: t.createdAt,
+    createdBy: t.createdBy,
+    revoked: t.revoked,
+    revokedAt: t.revokedAt ?? null,
+    revokedBy: t.revokedBy ?? null,
+  });
+  app.get(
+    '/v1/tokens',
+    {
+      config: {
+        summary:
+          'Every token (registry admin): registry-wide and per namespace, with scope, creator and revocation; never the secrets',
+      },
+    },
+    async (request) => {
+      authorizeGlobalAdmin(request.actor);
+      return { tokens: (await store.listTokens()).map(tokenView) };
+    },
+  );
+  app.delete<{ Params: Params }>(
+    '/v1/tokens/:id',
+    {
+      config: {
+        action: 'token.revoke',
+        summary: 'Revoke any token (registry admin), registry-wide ones included; it stops working at once',
+      },
+      schema: { params: params({ id: { type: 'string', pattern: TOKEN_ID_PATTERN } }) },
+    },
+    async (request) => {
+      authorizeGlobalAdmin(request.actor);
+      const token = (await store.listTokens()).find((t) => t.id === request.params.id);
+      if (!token)
+        throw new ModelsecError('NOT_FOUND', `no token ${request.params.id}`, { details: { token: request.params.id } });
+      if (!token.revoked) await store.revokeToken(token.id, now(), request.actor.id);
+      await audit(request, 'token.revoke', token.namespace ?? 'registry', 'ok', {
+        id: token.id,
+        scope: token.scope,
+        registryWide: token.namespace === null,
+      });
+      return { id: token.id, namespace: token.namespace, revoked: true };
     },
   );
 

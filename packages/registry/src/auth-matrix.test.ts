@@ -38,6 +38,8 @@ const ROUTES: { method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'HEAD' | 'DELETE'; ur
   { method: 'PUT', url: `/v1/namespaces/acme/uploads/${U}?digest=${D}`, scope: 'push' },
   { method: 'GET', url: '/v1/audit?namespace=acme', scope: 'admin' },
   { method: 'GET', url: '/v1/audit', scope: 'registry-admin' },
+  { method: 'GET', url: '/v1/tokens', scope: 'registry-admin' },
+  { method: 'DELETE', url: `/v1/tokens/${U}`, scope: 'registry-admin' },
 ];
 
 describe('authorisation matrix: every route x no token / wrong namespace / wrong scope / right scope', () => {
@@ -329,6 +331,17 @@ describe('authorisation matrix, object level: a resource of another namespace, b
       code: 'NOT_FOUND',
       control: () => ({ method: 'GET', url: '/v1/lineage/acme/m/1.0.0' }),
     },
+    'GET /v1/tokens': {
+      // Registry-wide tokens and other namespaces' tokens: the registry admin's only.
+      attack: () => ({ method: 'GET', url: '/v1/tokens' }),
+      expect: 403,
+      code: 'FORBIDDEN',
+    },
+    'DELETE /v1/tokens/{id}': {
+      attack: () => ({ method: 'DELETE', url: `/v1/tokens/${acme.tokenId}` }),
+      expect: 403,
+      code: 'FORBIDDEN',
+    },
     'GET /v1/lineage/derived': {
       attack: () => ({ method: 'GET', url: `/v1/lineage/derived?digest=${acme.rootDigest}` }),
       expect: 200,
@@ -383,6 +396,8 @@ describe('authorisation matrix, object level: a resource of another namespace, b
   it("after every attack acme's objects are intact: the version is not yanked, the token works, the upload kept its bytes", async () => {
     const v = await as(tokens.acme as string, { method: 'GET', url: '/v1/namespaces/acme/models/m/versions/1.0.0' });
     expect(v.json()).toMatchObject({ yanked: false });
+    const listed = await as(ADMIN, { method: 'GET', url: '/v1/tokens' });
+    expect(listed.json().tokens.find((x: { id: string }) => x.id === acme.tokenId)).toMatchObject({ revoked: false });
     const upload = await as(tokens.acme as string, { method: 'GET', url: `/v1/namespaces/acme/uploads/${acme.upload}` });
     expect(upload.json()).toMatchObject({ offset: 3 });
     const other = await as(tokens.other as string, { method: 'GET', url: '/v1/namespaces/other/models/m/versions/1.0.0' });

@@ -81,8 +81,10 @@ export function describeMetadataStore(name: string, makeStore: () => Promise<Met
         }),
       ).rejects.toMatchObject({ code: 'CONFLICT' });
       expect(await s.findTokenByHash('h1')).toMatchObject({ id: 't1', scope: 'push', namespace: 'acme', revoked: false });
-      await s.revokeToken('t1');
-      expect((await s.findTokenByHash('h1'))?.revoked).toBe(true);
+      expect(await s.findTokenByHash('h1')).toMatchObject({ revokedAt: null, revokedBy: null });
+      await s.revokeToken('t1', AT, 'admin');
+      await s.revokeToken('t1', '2027-01-01T00:00:00.000Z', 'someone-else');
+      expect(await s.findTokenByHash('h1')).toMatchObject({ revoked: true, revokedAt: AT, revokedBy: 'admin' });
       expect(await s.findTokenByHash('h2')).toBeUndefined();
     });
 

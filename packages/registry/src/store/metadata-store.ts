@@ -33,6 +33,9 @@ export interface TokenRecord {
   createdAt: string;
   createdBy: string;
   revoked: boolean;
+  /** When and by whom it was revoked (absent for tokens revoked before these were recorded, and live ones). */
+  revokedAt?: string | null;
+  revokedBy?: string | null;
 }
 
 export interface PolicyRecord {
@@ -207,7 +210,8 @@ export interface MetadataOps {
   findTokenByHash(tokenHash: string): Promise<TokenRecord | undefined>;
   /** Sorted by createdAt then id. */
   listTokens(namespace?: string): Promise<TokenRecord[]>;
-  revokeToken(id: string): Promise<void>;
+  /** Marks the token revoked (idempotent: the first revocation's time and actor are kept). */
+  revokeToken(id: string, at?: string, by?: string): Promise<void>;
 
   /** Appends the next version of the namespace policy and returns it. */
   setPolicy(namespace: string, document: string, at: string, by: string): Promise<PolicyRecord>;

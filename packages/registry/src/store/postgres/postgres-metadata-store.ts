@@ -133,8 +133,12 @@ class PostgresOps implements MetadataOps {
         : await this.q('SELECT * FROM tokens WHERE namespace = $1 ORDER BY created_at COLLATE "C", id COLLATE "C"', [namespace]);
     return rows.map(tokenFromRow);
   }
-  async revokeToken(id: string): Promise<void> {
-    await this.q('UPDATE tokens SET revoked = TRUE WHERE id = $1', [id]);
+  async revokeToken(id: string, at?: string, by?: string): Promise<void> {
+    await this.q('UPDATE tokens SET revoked = TRUE, revoked_at = $2, revoked_by = $3 WHERE id = $1 AND NOT revoked', [
+      id,
+      at ?? null,
+      by ?? null,
+    ]);
   }
 
   async setPolicy(namespace: string, document: string, at: string, by: string): Promise<PolicyRecord> {

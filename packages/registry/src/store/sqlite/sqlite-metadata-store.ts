@@ -100,8 +100,10 @@ class SqliteOps implements MetadataOps {
     ) as Row[];
     return rows.map(tokenFromRow);
   }
-  async revokeToken(id: string): Promise<void> {
-    this.db.prepare('UPDATE tokens SET revoked = 1 WHERE id = ?').run(id);
+  async revokeToken(id: string, at?: string, by?: string): Promise<void> {
+    this.db
+      .prepare('UPDATE tokens SET revoked = 1, revoked_at = ?, revoked_by = ? WHERE id = ? AND revoked = 0')
+      .run(at ?? null, by ?? null, id);
   }
 
   async setPolicy(namespace: string, document: string, at: string, by: string): Promise<PolicyRecord> {
