@@ -149,7 +149,9 @@ describe('cross-namespace blob reads are refused (the pusher must hold every dig
     const pending = await t.client('beta', 'push').uploadBytes('beta', Buffer.from('beta unpublished bytes'));
     expect((await t.call('HEAD', `/v1/namespaces/acme/blobs/${pending}`, t.tokens['acme:push'])).status).toBe(404);
     expect((await t.call('HEAD', `/v1/namespaces/beta/blobs/${pending}`, t.tokens['beta:push'])).status).toBe(200);
-    expect((await t.call('GET', `/v1/namespaces/beta/blobs/${pending}`, t.tokens['beta:read'])).status).toBe(200);
+    // Unpublished uploads are for the namespace's pushers; its readers get published content only.
+    expect((await t.call('GET', `/v1/namespaces/beta/blobs/${pending}`, t.tokens['beta:push'])).status).toBe(200);
+    expect((await t.call('GET', `/v1/namespaces/beta/blobs/${pending}`, t.tokens['beta:read'])).status).toBe(404);
 
     const published = await signedModel({ 'config.json': '{"open":1}', 'weights.bin': 'open weights' });
     await pushModel(t.client('open', 'push'), published.dir, parseModelRef('open/m@1.0.0'), {

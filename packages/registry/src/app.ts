@@ -7,7 +7,17 @@ import { Readable } from 'node:stream';
 import { type Clock, canonicalJson, isModelsecError, ModelsecError, systemClock } from '@modelsec/core';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import semver from 'semver';
-import { type Actor, authorize, authorizeGlobalAdmin, canRead, hashToken, newId, newTokenSecret, resolveActor } from './auth.js';
+import {
+  type Actor,
+  authorize,
+  authorizeGlobalAdmin,
+  canRead,
+  hashToken,
+  hasScope,
+  newId,
+  newTokenSecret,
+  resolveActor,
+} from './auth.js';
 import { classifyError } from './http-errors.js';
 import { lineageRoutes } from './lineage/index.js';
 import { logRoutes, parseWitnessTarget, TransparencyLog, type WitnessEvent, Witnessing } from './log/index.js';
@@ -1087,13 +1097,20 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
   app.get<{ Params: Params }>(
     '/v1/namespaces/:ns/blobs/:digest',
     {
-      config: { summary: 'Download a blob the namespace holds (uploaded to it, or referenced by one of its versions)' },
+      config: {
+        summary:
+          'Download a blob a version of the namespace references (read scope), or one uploaded to it and not yet published (push scope)',
+      },
       schema: { params: params(digestParam) },
     },
     async (request, reply) => {
       const ns = await nsFor(request, request.params.ns, 'read');
       const { digest } = request.params;
-      const size = (await store.namespaceOwnsBlob(ns.name, digest)) ? await blobs.size(digest) : undefined;
+      // Published content is for the namespace's readers; uploads not yet published only for its pushers.
+      const readable =
+        (await store.namespaceHasBlob(ns.name, digest)) ||
+        (hasScope(request.actor, ns, 'push') && (await store.namespaceOwnsBlob(ns.name, digest)));
+      const size = readable ? await blobs.size(digest) : undefined;
       if (size === undefined)
         throw new ModelsecError('NOT_FOUND', `namespace '${ns.name}' holds no blob ${digest}`, { details: { digest } });
       return reply
