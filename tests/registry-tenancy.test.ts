@@ -359,6 +359,9 @@ describe('the audit log pages without losing rows, and anonymous refusals cannot
 
   it('anonymous refusals past the named limit answer 429 RATE_LIMITED and stop adding rows; tokens and the next window pass', async () => {
     const before = (await page('actor=anonymous&limit=1000')).entries.length;
+    // Not counted: anonymous reads of a public namespace that find nothing (a CI farm behind one address).
+    for (let i = 0; i < 2 * ANONYMOUS_REFUSALS_PER_WINDOW; i++)
+      expect((await t.call('GET', '/v1/namespaces/open/models/none/versions/1.0.0', undefined)).status).toBe(404);
     const statuses: number[] = [];
     for (let i = 0; i < 200; i++) statuses.push((await t.call('POST', '/v1/namespaces/acme/uploads', undefined)).status);
     expect(statuses.slice(0, ANONYMOUS_REFUSALS_PER_WINDOW)).toEqual(Array(ANONYMOUS_REFUSALS_PER_WINDOW).fill(401));

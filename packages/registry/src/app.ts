@@ -325,8 +325,11 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
         .header('retry-after', String(body.error.details.retryAfterSeconds ?? 1))
         .send(body);
     // Refusals of requests without a valid token are counted per address: past the limit they are not audited one
-    // by one (one row says the limit tripped) and the address is answered 429 until the window ends.
-    const decision = !request.actor.token && status < 500 ? refusals.record(request.ip) : 'audit';
+    // by one (one row says the limit tripped) and the address is answered 429 until the window ends. Counted: what
+    // would be audited (refusals on audited routes) and authentication/authorisation failures; a 404 on a public
+    // read (a CI farm behind one NAT address pulling public models) is not.
+    const countable = !request.actor.token && status < 500 && (action !== undefined || status === 401 || status === 403);
+    const decision = countable ? refusals.record(request.ip) : 'audit';
     if (decision === 'budget')
       await audit(request, 'rate-limit.anonymous', '*', 'refused', { code: 'RATE_LIMITED', limit: 'auditPerWindow' }).catch(
         () => undefined,
