@@ -114,26 +114,26 @@ describe('registry verification at push (inject)', () => {
   });
   afterAll(async () => registry.app.close());
 
-  async function upload(content: string | Buffer): Promise<string> {
+  async function upload(content: string | Buffer, ns = 'acme'): Promise<string> {
     const digest = sha(content);
     const r = await registry.app.inject({
       method: 'PUT',
-      url: `/v1/namespaces/acme/blobs/${digest}`,
+      url: `/v1/namespaces/${ns}/blobs/${digest}`,
       headers: { ...auth(ADMIN), 'content-type': 'application/octet-stream' },
       payload: Buffer.from(content),
     });
     expect(r.statusCode).toBeLessThan(300);
     return digest;
   }
-  async function uploadModel(model: Awaited<ReturnType<typeof signedModel>>) {
+  async function uploadModel(model: Awaited<ReturnType<typeof signedModel>>, ns = 'acme') {
     const files = [];
     for (const name of readdirSync(model.dir)
       .filter((n) => n !== 'model.sig')
       .sort()) {
       const bytes = readFileSync(path.join(model.dir, name));
-      files.push({ path: name, digest: await upload(bytes), size: bytes.length });
+      files.push({ path: name, digest: await upload(bytes, ns), size: bytes.length });
     }
-    return { files, bundle: await upload(JSON.stringify(model.bundle)), publicKey: model.key.publicKeyPem };
+    return { files, bundle: await upload(JSON.stringify(model.bundle), ns), publicKey: model.key.publicKeyPem };
   }
   const push = (ns: string, version: string, payload: unknown) =>
     registry.app.inject({
@@ -229,7 +229,7 @@ describe('registry verification at push (inject)', () => {
       payload: { mlbom: { required: true }, attestations: { required: ['https://slsa.dev/provenance/v1'] } },
     });
     const model = await signedModel();
-    const manifest = await uploadModel(model);
+    const manifest = await uploadModel(model, 'strict');
     const r = await push('strict', '1.0.0', manifest);
     expect(r.statusCode).toBe(422);
     expect(

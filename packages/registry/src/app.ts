@@ -4,10 +4,20 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { type Clock, canonicalJson, ModelsecError, systemClock } from '@modelsec/core';
+import { type Clock, canonicalJson, isModelsecError, ModelsecError, systemClock } from '@modelsec/core';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import semver from 'semver';
-import { type Actor, authorize, authorizeGlobalAdmin, canRead, hashToken, newId, newTokenSecret, resolveActor } from './auth.js';
+import {
+  type Actor,
+  authorize,
+  authorizeGlobalAdmin,
+  canRead,
+  hashToken,
+  hasScope,
+  newId,
+  newTokenSecret,
+  resolveActor,
+} from './auth.js';
 import { classifyError } from './http-errors.js';
 import { lineageRoutes } from './lineage/index.js';
 import { logRoutes, parseWitnessTarget, TransparencyLog, type WitnessEvent, Witnessing } from './log/index.js';
@@ -15,9 +25,17 @@ import { publishEntry } from './log/publish-entry.js';
 import { type LogHook, NO_LOG } from './log-hook.js';
 import { buildOpenApi, type RouteDoc } from './openapi.js';
 import { type Policy, policySchema } from './policy/policy.js';
+import { addressKey, DEFAULT_REFUSAL_LIMITS, RefusalLimiter, type RefusalLimits } from './refusal-limiter.js';
 import type { BlobStore } from './store/blob-store.js';
 import { FsBlobStore } from './store/fs-blob-store.js';
-import type { MetadataStore, NamespaceRecord, TokenScope, VersionRecord } from './store/metadata-store.js';
+import type {
+  MetadataOps,
+  MetadataStore,
+  NamespaceRecord,
+  TokenRecord,
+  TokenScope,
+  VersionRecord,
+} from './store/metadata-store.js';
 import { PostgresMetadataStore } from './store/postgres/postgres-metadata-store.js';
 import { SqliteMetadataStore } from './store/sqlite/sqlite-metadata-store.js';
 import { isSafeRelativePath, PUSH_MANIFEST_SCHEMA, type PushManifest } from './verification/manifest.js';
@@ -32,9 +50,18 @@ export const MAX_SINGLE_PUT_BYTES = 512 * 1024 * 1024;
 export const MAX_UPLOAD_CHUNK_BYTES = 512 * 1024 * 1024;
 /** Most rows one list/query answer returns. */
 export const MAX_LIST_ROWS = 1000;
+/** Most audit entries one page answers (a bigger `limit` is clamped; `next` pages on, so nothing is lost). */
+export const MAX_AUDIT_PAGE = 1000;
+/** Audit entries a page answers when no `limit` is given. */
+export const DEFAULT_AUDIT_PAGE = 100;
+
+/** Most unreadable digests one refused push lists in its error details (a manifest may name 10,000). */
+export const MAX_REPORTED_MISSING_BLOBS = 100;
 
 export const NAME_PATTERN = '^[a-z0-9](?:[a-z0-9._-]{0,62}[a-z0-9])?$';
 const DIGEST_PATTERN = '^[0-9a-f]{64}$';
+/** Token ids: 32 hex characters for issued tokens; `admin` and `admin-<12 hex>` for the registry admin token. */
+const TOKEN_ID_PATTERN = '^[0-9a-z][0-9a-z-]{0,63}$';
 /** Semver 2.0 characters only (full validity is checked with `semver`). */
 const VERSION_PATTERN = '^[0-9A-Za-z.+-]{1,128}$';
 
@@ -67,6 +94,8 @@ export interface RegistryOptions {
   onWitnessEvent?: (event: WitnessEvent) => void;
   /** Background witness rounds (default WITNESS_RETRY_INTERVAL_MS). */
   witnessRetryIntervalMs?: number;
+  /** Rate limit on refused requests without a valid token (default DEFAULT_REFUSAL_LIMITS). */
+  anonymousRefusalLimits?: Partial<RefusalLimits>;
 }
 
 export interface Registry {
@@ -90,6 +119,17 @@ declare module 'fastify' {
 }
 
 type Params = { ns: string; model: string; version: string; digest: string; id: string };
+
+/** Every blob digest a manifest names, with what names it (files by path, then the attachments). */
+function manifestDigests(manifest: PushManifest): { what: string; digest: string }[] {
+  return [
+    ...manifest.files.map((f) => ({ what: `file ${f.path}`, digest: f.digest })),
+    { what: 'bundle', digest: manifest.bundle },
+    ...(manifest.mlbom ? [{ what: 'mlbom', digest: manifest.mlbom }] : []),
+    ...(manifest.scanReport ? [{ what: 'scanReport', digest: manifest.scanReport }] : []),
+    ...(manifest.attestations ?? []).map((digest, i) => ({ what: `attestation ${i}`, digest })),
+  ];
+}
 
 const sha256 = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
 
@@ -131,23 +171,63 @@ async function openStores(options: RegistryOptions): Promise<{ store: MetadataSt
   return { store, blobs };
 }
 
-/** Ensures an admin token exists; returns the secret when it generated one. */
+/**
+ * Ensures an admin token exists; returns the secret when it generated one. With MODELSEC_ADMIN_TOKEN set, that token
+ * is THE registry admin token: every other live registry-wide admin token (a previous MODELSEC_ADMIN_TOKEN, the one
+ * generated on first start) is retired, each retirement audited (`token.rotate`). A configured token that was
+ * retired or revoked before is refused (INVALID_CONFIG): a rotated-out secret never comes back to life.
+ */
 async function ensureAdminToken(store: MetadataStore, clock: Clock, adminToken: string | undefined): Promise<string | undefined> {
   const at = clock.now().toISOString();
   if (adminToken) {
     const hash = hashToken(adminToken);
-    if (!(await store.findTokenByHash(hash))) {
-      await store.createToken({
-        id: `admin-${hash.slice(0, 12)}`,
-        tokenHash: hash,
-        namespace: null,
-        scope: 'admin',
-        description: 'MODELSEC_ADMIN_TOKEN',
-        createdAt: at,
-        createdBy: 'system',
-        revoked: false,
-      });
-    }
+    const existing = await store.findTokenByHash(hash);
+    if (existing?.revoked)
+      throw new ModelsecError(
+        'INVALID_CONFIG',
+        `MODELSEC_ADMIN_TOKEN is token ${existing.id}, which was revoked${existing.revokedAt ? ` at ${existing.revokedAt}` : ''}: set a new secret`,
+        { details: { token: existing.id } },
+      );
+    if (existing && (existing.namespace !== null || existing.scope !== 'admin'))
+      throw new ModelsecError(
+        'INVALID_CONFIG',
+        `MODELSEC_ADMIN_TOKEN is the secret of token ${existing.id}, not an admin token`,
+        {
+          details: { token: existing.id },
+        },
+      );
+    const current = existing?.id ?? `admin-${hash.slice(0, 12)}`;
+    await store.transaction(async (tx) => {
+      if (!existing)
+        await tx
+          .createToken({
+            id: current,
+            tokenHash: hash,
+            namespace: null,
+            scope: 'admin',
+            description: 'MODELSEC_ADMIN_TOKEN',
+            createdAt: at,
+            createdBy: 'system',
+            revoked: false,
+          })
+          .catch((error: unknown) => {
+            // Another registry process on the same database, started with the same token, created it first.
+            if (!isModelsecError(error) || error.code !== 'CONFLICT') throw error;
+          });
+      for (const t of await tx.listTokens()) {
+        if (t.namespace !== null || t.scope !== 'admin' || t.revoked || t.id === current) continue;
+        await tx.revokeToken(t.id, at, 'system');
+        await tx.appendAudit({
+          at,
+          actor: 'system',
+          action: 'token.rotate',
+          target: 'registry',
+          outcome: 'ok',
+          from: 'local',
+          details: canonicalJson({ retired: t.id, current, reason: 'MODELSEC_ADMIN_TOKEN changed' }),
+        });
+      }
+    });
     return undefined;
   }
   const existing = (await store.listTokens()).some((t) => t.namespace === null && t.scope === 'admin' && !t.revoked);
@@ -177,6 +257,7 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
     throw new ModelsecError('INVALID_CONFIG', 'witnesses need the registry transparency log (not a custom log hook)');
   const generatedAdminToken = await ensureAdminToken(store, clock, options.adminToken);
   const activeUploads = new Set<string>();
+  const refusals = new RefusalLimiter(clock, { ...DEFAULT_REFUSAL_LIMITS, ...options.anonymousRefusalLimits });
   const routes: RouteDoc[] = [];
 
   const app = Fastify({
@@ -238,7 +319,22 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
     if (status >= 500) request.log.error(error);
     const action = request.routeOptions.config?.action;
     request.actor ??= ANONYMOUS_ACTOR;
-    if (action) {
+    if (body.error.code === 'RATE_LIMITED')
+      return reply
+        .status(status)
+        .header('retry-after', String(body.error.details.retryAfterSeconds ?? 1))
+        .send(body);
+    // Refusals of requests without a valid token are counted per address: past the limit they are not audited one
+    // by one (one row says the limit tripped) and the address is answered 429 until the window ends. Counted: what
+    // would be audited (refusals on audited routes) and authentication/authorisation failures; a 404 on a public
+    // read (a CI farm behind one NAT address pulling public models) is not.
+    const countable = !request.actor.token && status < 500 && (action !== undefined || status === 401 || status === 403);
+    const decision = countable ? refusals.record(request.ip) : 'audit';
+    if (decision === 'budget')
+      await audit(request, 'rate-limit.anonymous', '*', 'refused', { code: 'RATE_LIMITED', limit: 'auditPerWindow' }).catch(
+        () => undefined,
+      );
+    if (action && decision === 'audit') {
       await audit(request, action, targetOf((request.params ?? {}) as Partial<Params>), status >= 500 ? 'error' : 'refused', {
         code: body.error.code,
         message: body.error.message,
@@ -251,8 +347,31 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
       .status(404)
       .send({ error: { code: 'NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}`, details: {} } }),
   );
-  app.addHook('preHandler', async (request) => {
-    request.actor = await resolveActor(store, request.headers.authorization);
+  // The caller is known before the body is parsed or validated (a refusal is then audited under its real actor).
+  app.addHook('onRequest', async (request) => {
+    let failure: unknown;
+    try {
+      request.actor = await resolveActor(store, request.headers.authorization);
+    } catch (error) {
+      request.actor = ANONYMOUS_ACTOR;
+      failure = error;
+    }
+    if (!request.actor.token) {
+      const limited = refusals.blocked(request.ip);
+      if (limited.blocked) {
+        if (refusals.record(request.ip) === 'tripped')
+          await audit(request, 'rate-limit.anonymous', addressKey(request.ip), 'refused', {
+            code: 'RATE_LIMITED',
+            limit: 'perWindow',
+          }).catch(() => undefined);
+        throw new ModelsecError(
+          'RATE_LIMITED',
+          `too many refused requests without a valid token from this address; retry in ${limited.retryAfterSeconds} s`,
+          { details: { retryAfterSeconds: limited.retryAfterSeconds } },
+        );
+      }
+    }
+    if (failure !== undefined) throw failure;
   });
 
   const nsParam = { ns: { type: 'string', pattern: NAME_PATTERN } };
@@ -287,6 +406,43 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
     const put = await blobs.put(digest, Readable.from([bytes]));
     await store.putBlobRecord({ digest, size: put.size, createdAt: now() });
     return digest;
+  }
+  /**
+   * Every digest a manifest names must be readable to the pushing namespace (uploaded by it, referenced by one of
+   * its versions, or by a public namespace's version), checked before any byte is read: naming another tenant's
+   * digest is answered exactly as naming one that exists nowhere (REGISTRY_BLOB_MISSING), so it is no oracle.
+   */
+  async function requireReadableBlobs(namespace: string, manifest: PushManifest): Promise<void> {
+    const named = manifestDigests(manifest);
+    const readable = new Set(
+      await store.blobsReadableTo(
+        namespace,
+        named.map((n) => n.digest),
+      ),
+    );
+    const missing = named.filter((n) => !readable.has(n.digest));
+    if (missing.length === 0) return;
+    throw new ModelsecError(
+      'REGISTRY_BLOB_MISSING',
+      `push refused: ${missing.length} blob(s) the manifest names were not uploaded to '${namespace}': ${missing
+        .slice(0, 5)
+        .map((m) => `${m.what} ${m.digest}`)
+        .join(', ')}${missing.length > 5 ? ', ...' : ''}`,
+      { details: { namespace, missing: missing.slice(0, MAX_REPORTED_MISSING_BLOBS) } },
+    );
+  }
+  /** The yanked versions of `namespace` (any model) whose content is `rootDigest`: a yank binds the content. */
+  async function yankedWithRoot(tx: MetadataOps, namespace: string, rootDigest: string) {
+    const same = await tx.listVersions({ namespace, rootDigest, includeYanked: true });
+    return same.filter((v) => v.yanked).map((v) => ({ model: v.model, version: v.version, reason: v.yankReason ?? '' }));
+  }
+  function contentYanked(namespace: string, rootDigest: string, yanked: { model: string; version: string; reason: string }[]) {
+    const first = yanked[0] as (typeof yanked)[number];
+    return new ModelsecError(
+      'REGISTRY_CONTENT_YANKED',
+      `push refused: this content (root digest ${rootDigest}) was yanked as ${namespace}/${first.model}@${first.version} (${first.reason}); a namespace admin may re-publish it with overrideYank=true`,
+      { details: { namespace, rootDigest, yanked } },
+    );
   }
   async function readJsonPolicy(ns: string): Promise<Policy | undefined> {
     const p = await store.currentPolicy(ns);
@@ -487,9 +643,58 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
         throw new ModelsecError('NOT_FOUND', `no token ${request.params.id} in namespace ${ns.name}`, {
           details: { token: request.params.id },
         });
-      if (!token.revoked) await store.revokeToken(token.id);
+      if (!token.revoked) await store.revokeToken(token.id, now(), request.actor.id);
       await audit(request, 'token.revoke', ns.name, 'ok', { id: token.id, scope: token.scope });
       return { id: token.id, revoked: true };
+    },
+  );
+
+  // Registry-wide: every token (registry admin), including registry-wide ones no namespace admin can see.
+  const tokenView = (t: TokenRecord) => ({
+    id: t.id,
+    namespace: t.namespace,
+    scope: t.scope,
+    description: t.description,
+    createdAt: t.createdAt,
+    createdBy: t.createdBy,
+    revoked: t.revoked,
+    revokedAt: t.revokedAt ?? null,
+    revokedBy: t.revokedBy ?? null,
+  });
+  app.get(
+    '/v1/tokens',
+    {
+      config: {
+        summary:
+          'Every token (registry admin): registry-wide and per namespace, with scope, creator and revocation; never the secrets',
+      },
+    },
+    async (request) => {
+      authorizeGlobalAdmin(request.actor);
+      return { tokens: (await store.listTokens()).map(tokenView) };
+    },
+  );
+  app.delete<{ Params: Params }>(
+    '/v1/tokens/:id',
+    {
+      config: {
+        action: 'token.revoke',
+        summary: 'Revoke any token (registry admin), registry-wide ones included; it stops working at once',
+      },
+      schema: { params: params({ id: { type: 'string', pattern: TOKEN_ID_PATTERN } }) },
+    },
+    async (request) => {
+      authorizeGlobalAdmin(request.actor);
+      const token = (await store.listTokens()).find((t) => t.id === request.params.id);
+      if (!token)
+        throw new ModelsecError('NOT_FOUND', `no token ${request.params.id}`, { details: { token: request.params.id } });
+      if (!token.revoked) await store.revokeToken(token.id, now(), request.actor.id);
+      await audit(request, 'token.revoke', token.namespace ?? 'registry', 'ok', {
+        id: token.id,
+        scope: token.scope,
+        registryWide: token.namespace === null,
+      });
+      return { id: token.id, namespace: token.namespace, revoked: true };
     },
   );
 
@@ -550,17 +755,28 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
       };
     },
   );
-  app.put<{ Params: Params; Body: PushManifest }>(
+  app.put<{ Params: Params; Body: PushManifest; Querystring: { overrideYank?: 'true' | 'false' } }>(
     '/v1/namespaces/:ns/models/:model/versions/:version',
     {
       config: {
         action: 'version.push',
         summary: 'Publish a version (push scope): verified by the registry, then decided by the namespace policy',
       },
-      schema: { params: params(versionParam), body: PUSH_MANIFEST_SCHEMA },
+      schema: {
+        params: params(versionParam),
+        body: PUSH_MANIFEST_SCHEMA,
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { overrideYank: { type: 'string', enum: ['true', 'false'] } },
+        },
+      },
     },
     async (request, reply) => {
       const ns = await nsFor(request, request.params.ns, 'push');
+      // Re-publishing yanked content is a namespace admin's decision (checked before any work is done).
+      const overrideYank = request.query.overrideYank === 'true';
+      if (overrideYank) authorize(request.actor, ns.name, ns, 'admin');
       const { model, version } = request.params;
       checkVersion(version);
       const manifest = request.body;
@@ -579,6 +795,7 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
           details: { namespace: ns.name, model, version },
         });
       }
+      await requireReadableBlobs(ns.name, manifest);
       const result = await verifyPush({
         manifest,
         policy: await readJsonPolicy(ns.name),
@@ -672,16 +889,29 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
             ]
           : []),
       ];
-      const log = await store.transaction(async (tx) => {
+      const { log, overridden } = await store.transaction(async (tx) => {
+        const yanked = await yankedWithRoot(tx, ns.name, signed.rootDigest);
+        if (yanked.length > 0 && !overrideYank) throw contentYanked(ns.name, signed.rootDigest, yanked);
         await tx.ensureModel({ namespace: ns.name, name: model, createdAt: at });
         await tx.insertVersion(
           record,
           manifest.files.map((f) => ({ ...key, path: f.path, digest: f.digest, size: f.size })),
           attachments,
         );
-        return logHook.onLogEvent(tx, publishEntry({ ...key, at, signed, manifest, result, registryScanDigest }));
+        const logged = await logHook.onLogEvent(
+          tx,
+          publishEntry({ ...key, at, signed, manifest, result, registryScanDigest, yankOverride: yanked.length > 0 }),
+        );
+        // The log append serialises with a yank's (the log_state row lock, or SQLite's writer lock): a yank that
+        // committed while this push was verifying is seen here, and the push is refused rather than logged unmarked.
+        if (yanked.length === 0 && (await yankedWithRoot(tx, ns.name, signed.rootDigest)).length > 0)
+          throw contentYanked(ns.name, signed.rootDigest, await yankedWithRoot(tx, ns.name, signed.rootDigest));
+        return { log: logged, overridden: yanked };
       });
-      await audit(request, 'version.push', `${ns.name}/${model}@${version}`, 'ok', { rootDigest: signed.rootDigest });
+      await audit(request, 'version.push', `${ns.name}/${model}@${version}`, 'ok', {
+        rootDigest: signed.rootDigest,
+        ...(overridden.length > 0 ? { yankOverride: overridden } : {}),
+      });
       await logChanged();
       return reply.status(201).send({
         ...versionView(record),
@@ -786,27 +1016,47 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
       return { versions: visible.slice(0, MAX_LIST_ROWS).map(versionView) };
     },
   );
-  app.get<{ Querystring: { namespace?: string; limit?: string } }>(
+  app.get<{
+    Querystring: { namespace?: string; limit?: string; before?: string; outcome?: 'ok' | 'refused' | 'error'; actor?: string };
+  }>(
     '/v1/audit',
     {
-      config: { summary: 'The audit log, newest first (registry admin, or namespace admin with ?namespace=)' },
+      config: {
+        summary: `The audit log, newest first, ${MAX_AUDIT_PAGE} entries a page at most (\`next\`: pass it as \`before\` for the next page); registry admin, or namespace admin with ?namespace=`,
+      },
       schema: {
         querystring: {
           type: 'object',
           additionalProperties: false,
           properties: {
             namespace: { type: 'string', pattern: NAME_PATTERN },
-            limit: { type: 'string', pattern: '^[1-9][0-9]{0,2}$' },
+            limit: { type: 'string', pattern: '^[1-9][0-9]{0,5}$' },
+            before: { type: 'string', pattern: '^[1-9][0-9]{0,15}$' },
+            outcome: { type: 'string', enum: ['ok', 'refused', 'error'] },
+            actor: { type: 'string', minLength: 1, maxLength: 128 },
           },
         },
       },
     },
     async (request) => {
-      const { namespace } = request.query;
+      const { namespace, outcome, actor } = request.query;
       if (namespace) await nsFor(request, namespace, 'admin');
       else authorizeGlobalAdmin(request.actor);
-      const entries = await store.listAudit({ limit: Number(request.query.limit ?? 100), ...(namespace ? { namespace } : {}) });
-      return { entries: entries.map((e) => ({ ...e, details: JSON.parse(e.details) })) };
+      const limit = Math.min(Number(request.query.limit ?? DEFAULT_AUDIT_PAGE), MAX_AUDIT_PAGE);
+      // One row more than the page tells whether another page exists (no row is ever skipped between pages).
+      const rows = await store.listAudit({
+        limit: limit + 1,
+        ...(namespace ? { namespace } : {}),
+        ...(request.query.before ? { before: Number(request.query.before) } : {}),
+        ...(outcome ? { outcome } : {}),
+        ...(actor ? { actor } : {}),
+      });
+      const page = rows.slice(0, limit);
+      const last = page[page.length - 1];
+      return {
+        entries: page.map((e) => ({ ...e, details: JSON.parse(e.details) })),
+        next: rows.length > limit && last?.id !== undefined ? String(last.id) : null,
+      };
     },
   );
 
@@ -830,26 +1080,42 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
     return request.body as Readable;
   }
   const digestParam = { ...nsParam, digest: { type: 'string', pattern: DIGEST_PATTERN } };
+  /** The bytes were hashed by the registry as they arrived: the namespace has proven it holds them. */
+  const grant = (request: FastifyRequest, namespace: string, digest: string) =>
+    store.grantBlob({ namespace, digest, createdAt: now(), createdBy: request.actor.id });
 
   app.head<{ Params: Params }>(
     '/v1/namespaces/:ns/blobs/:digest',
     { schema: { params: params(digestParam) } },
     async (request, reply) => {
-      await nsFor(request, request.params.ns, 'push');
-      const size = await blobs.size(request.params.digest);
+      const ns = await nsFor(request, request.params.ns, 'push');
+      const { digest } = request.params;
+      // Answers only for blobs this namespace may name in a manifest (no probing of other tenants' digests).
+      const readable = (await store.blobsReadableTo(ns.name, [digest])).length === 1;
+      const size = readable ? await blobs.size(digest) : undefined;
       if (size === undefined) return reply.status(404).send();
       return reply.header('content-length', size).status(200).send();
     },
   );
   app.get<{ Params: Params }>(
     '/v1/namespaces/:ns/blobs/:digest',
-    { config: { summary: 'Download a blob referenced by a version of the namespace' }, schema: { params: params(digestParam) } },
+    {
+      config: {
+        summary:
+          'Download a blob a version of the namespace references (read scope), or one uploaded to it and not yet published (push scope)',
+      },
+      schema: { params: params(digestParam) },
+    },
     async (request, reply) => {
       const ns = await nsFor(request, request.params.ns, 'read');
       const { digest } = request.params;
-      if (!(await store.namespaceHasBlob(ns.name, digest)))
-        throw new ModelsecError('NOT_FOUND', `no version of '${ns.name}' references blob ${digest}`);
-      const size = await blobs.size(digest);
+      // Published content is for the namespace's readers; uploads not yet published only for its pushers.
+      const readable =
+        (await store.namespaceHasBlob(ns.name, digest)) ||
+        (hasScope(request.actor, ns, 'push') && (await store.namespaceOwnsBlob(ns.name, digest)));
+      const size = readable ? await blobs.size(digest) : undefined;
+      if (size === undefined)
+        throw new ModelsecError('NOT_FOUND', `namespace '${ns.name}' holds no blob ${digest}`, { details: { digest } });
       return reply
         .header('content-type', 'application/octet-stream')
         .header('content-length', size)
@@ -863,10 +1129,11 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
       schema: { params: params(digestParam) },
     },
     async (request, reply) => {
-      await nsFor(request, request.params.ns, 'push');
+      const ns = await nsFor(request, request.params.ns, 'push');
       contentLength(request, MAX_SINGLE_PUT_BYTES);
       const result = await blobs.put(request.params.digest, bodyStream(request));
       await store.putBlobRecord({ digest: request.params.digest, size: result.size, createdAt: now() });
+      await grant(request, ns.name, request.params.digest);
       return reply
         .status(result.created ? 201 : 200)
         .send({ digest: request.params.digest, size: result.size, created: result.created });
@@ -958,6 +1225,7 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
       try {
         const result = await blobs.completeUpload(session.id, request.query.digest).finally(() => store.deleteUpload(session.id));
         await store.putBlobRecord({ digest: request.query.digest, size: result.size, createdAt: now() });
+        await grant(request, session.namespace, request.query.digest);
         return reply.status(201).send({ digest: request.query.digest, size: result.size, created: result.created });
       } finally {
         activeUploads.delete(session.id);

@@ -61,6 +61,16 @@ export function authorize(actor: Actor, nsName: string, ns: NamespaceRecord | un
   }
 }
 
+/** Whether `actor` holds `scope` on the existing namespace `ns` (authorize's rule, as a boolean). */
+export function hasScope(actor: Actor, ns: NamespaceRecord, scope: TokenScope): boolean {
+  try {
+    authorize(actor, ns.name, ns, scope);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Registry-wide administration (create namespaces, read the whole audit log). */
 export function authorizeGlobalAdmin(actor: Actor): void {
   if (!actor.token) throw new ModelsecError('UNAUTHENTICATED', 'the admin token is required');

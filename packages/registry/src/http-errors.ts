@@ -39,10 +39,20 @@ export function classifyError(error: unknown): { status: number; body: ErrorBody
     FST_ERR_CTP_BODY_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
     FST_ERR_CTP_INVALID_MEDIA_TYPE: 'USAGE',
     FST_ERR_CTP_EMPTY_JSON_BODY: 'INVALID_JSON',
+    // Syntax errors and prototype-poisoning keys (`__proto__`, `constructor.prototype`) in a JSON body.
+    FST_ERR_CTP_INVALID_JSON_BODY: 'INVALID_JSON',
     FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'USAGE',
   };
-  if (mapped[fastifyCode] || (fe instanceof SyntaxError && (fe as { statusCode?: number }).statusCode === 400)) {
-    const code = mapped[fastifyCode] ?? 'INVALID_JSON';
+  const clientStatus = (fe as { statusCode?: unknown })?.statusCode;
+  // Any other error fastify raises about the request itself (a 4xx): the caller's input, never INTERNAL.
+  const fastifyClientError =
+    fastifyCode.startsWith('FST_ERR_') && typeof clientStatus === 'number' && clientStatus >= 400 && clientStatus < 500;
+  if (
+    mapped[fastifyCode] ||
+    fastifyClientError ||
+    (fe instanceof SyntaxError && (fe as { statusCode?: number }).statusCode === 400)
+  ) {
+    const code = mapped[fastifyCode] ?? (fastifyClientError ? 'USAGE' : 'INVALID_JSON');
     return {
       status: httpStatusFor(code as 'USAGE'),
       body: { error: { code, message: fe.message ?? code, details: {} } },

@@ -22,7 +22,11 @@ export function register(program: Command, env: CliEnv): void {
           "signer's public key PEM: sent for namespaces whose policy names no signers, and the bundle is verified with it here",
         )
         .option('--bom <file>', 'CycloneDX ML-BOM to attach')
-        .option('--attestation <file>', 'signed attestation bundle to attach (repeatable)', collect),
+        .option('--attestation <file>', 'signed attestation bundle to attach (repeatable)', collect)
+        .option(
+          '--override-yank',
+          'publish content a yank of the namespace names (namespace admin token; audited, marked in the log entry)',
+        ),
     ),
   ).action(
     action(
@@ -37,6 +41,7 @@ export function register(program: Command, env: CliEnv): void {
             publicKey?: string;
             bom?: string;
             attestation?: string[];
+            overrideYank?: boolean;
           },
       ) => {
         const ref = parseModelRef(refText);
@@ -59,6 +64,7 @@ export function register(program: Command, env: CliEnv): void {
           ...(publicKeyPem ? { publicKeyPem } : {}),
           ...(options.bom ? { bomPath: path.resolve(env.cwd, options.bom) } : {}),
           attestationPaths: (options.attestation ?? []).map((a) => path.resolve(env.cwd, a)),
+          ...(options.overrideYank ? { overrideYank: true } : {}),
           onProgress: (e) => {
             progress.setTotal(e.total);
             progress.update(e.done, e.file);

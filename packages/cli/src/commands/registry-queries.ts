@@ -142,22 +142,49 @@ export function registerQueries(registry: Command, env: CliEnv): void {
       .command('audit')
       .description('The audit log, newest first: who did what, when, from where, and the outcome (refusals included)')
       .option('--namespace <ns>', "one namespace's entries (namespace admin); without it, all (registry admin)")
-      .option('--limit <n>', 'entries to show (1-999)', '100'),
+      .option('--limit <n>', 'entries per page (1-1000)', '100')
+      .option('--before <cursor>', 'the page after a previous one (the `next` cursor it printed)')
+      .option('--outcome <outcome>', 'only ok, refused or error entries')
+      .option('--actor <id>', "only one actor's entries (a token id, or anonymous)"),
   ).action(
-    action(env, async (out, options: RegistryConnectionOptions & { namespace?: string; limit: string }) => {
-      if (!/^[1-9][0-9]{0,2}$/.test(options.limit))
-        throw new ModelsecError('USAGE', `--limit takes 1-999, got '${options.limit}'`);
-      const q = new URLSearchParams({ limit: options.limit, ...(options.namespace ? { namespace: options.namespace } : {}) });
-      const { entries } = await clientFrom(options, env).json<{
-        entries: { at: string; actor: string; action: string; target: string; outcome: string; from: string }[];
-      }>('GET', `/v1/audit?${q}`);
-      out.result({ entries }, () =>
-        entries.length
-          ? entries
-              .map((e) => `${e.at}  ${e.outcome.padEnd(7)}  ${e.action}  ${e.target}  by ${e.actor} from ${e.from}`)
-              .join('\n')
-          : 'no audit entries',
-      );
-    }),
+    action(
+      env,
+      async (
+        out,
+        options: RegistryConnectionOptions & {
+          namespace?: string;
+          limit: string;
+          before?: string;
+          outcome?: string;
+          actor?: string;
+        },
+      ) => {
+        if (!/^[1-9][0-9]{0,3}$/.test(options.limit) || Number(options.limit) > 1000)
+          throw new ModelsecError('USAGE', `--limit takes 1-1000, got '${options.limit}'`);
+        if (options.before !== undefined && !/^[1-9][0-9]{0,15}$/.test(options.before))
+          throw new ModelsecError('USAGE', `--before takes the cursor a previous page printed, got '${options.before}'`);
+        if (options.outcome !== undefined && !['ok', 'refused', 'error'].includes(options.outcome))
+          throw new ModelsecError('USAGE', `--outcome takes ok, refused or error, got '${options.outcome}'`);
+        const q = new URLSearchParams({
+          limit: options.limit,
+          ...(options.namespace ? { namespace: options.namespace } : {}),
+          ...(options.before ? { before: options.before } : {}),
+          ...(options.outcome ? { outcome: options.outcome } : {}),
+          ...(options.actor ? { actor: options.actor } : {}),
+        });
+        const { entries, next } = await clientFrom(options, env).json<{
+          entries: { at: string; actor: string; action: string; target: string; outcome: string; from: string }[];
+          next: string | null;
+        }>('GET', `/v1/audit?${q}`);
+        if (next !== null) out.info(`more entries: add --before ${next}`);
+        out.result({ entries, next }, () =>
+          entries.length
+            ? entries
+                .map((e) => `${e.at}  ${e.outcome.padEnd(7)}  ${e.action}  ${e.target}  by ${e.actor} from ${e.from}`)
+                .join('\n')
+            : 'no audit entries',
+        );
+      },
+    ),
   );
 }

@@ -228,7 +228,9 @@ export function register(program: Command, env: CliEnv): void {
 
   registerQueries(registry, env);
 
-  const token = registry.command('token').description('Create, list and revoke API tokens (namespace admin)');
+  const token = registry
+    .command('token')
+    .description('Create, list and revoke API tokens (namespace admin; registry-wide with the registry admin token)');
   addConnectionOptions(
     token
       .command('create')
@@ -253,20 +255,32 @@ export function register(program: Command, env: CliEnv): void {
   addConnectionOptions(
     token
       .command('list')
-      .description("List a namespace's tokens: id, scope, description, creator, revoked (never the secrets)")
-      .requiredOption('--namespace <ns>', 'namespace whose tokens to list'),
+      .description(
+        "List tokens: id, namespace, scope, description, creator, revoked (never the secrets); a namespace's (namespace admin) or, without --namespace, every token including registry-wide ones (registry admin)",
+      )
+      .option('--namespace <ns>', 'namespace whose tokens to list (default: every token; registry admin token)'),
   ).action(
-    action(env, async (out, options: RegistryConnectionOptions & { namespace: string }) => {
+    action(env, async (out, options: RegistryConnectionOptions & { namespace?: string }) => {
       const { tokens } = await clientFrom(options, env).json<{
-        tokens: { id: string; scope: string; description: string; createdAt: string; createdBy: string; revoked: boolean }[];
-      }>('GET', `/v1/namespaces/${options.namespace}/tokens`);
-      out.result({ namespace: options.namespace, tokens }, () =>
+        tokens: {
+          id: string;
+          namespace?: string | null;
+          scope: string;
+          description: string;
+          createdAt: string;
+          createdBy: string;
+          revoked: boolean;
+          revokedAt?: string | null;
+        }[];
+      }>('GET', options.namespace ? `/v1/namespaces/${options.namespace}/tokens` : '/v1/tokens');
+      const where = options.namespace ?? 'the registry';
+      out.result({ ...(options.namespace ? { namespace: options.namespace } : {}), tokens }, () =>
         tokens.length === 0
-          ? `no tokens in ${options.namespace}`
+          ? `no tokens in ${where}`
           : tokens
               .map(
                 (t) =>
-                  `${t.id}  ${t.scope.padEnd(5)}  ${t.revoked ? 'revoked' : 'active '}  ${t.createdAt}  by ${t.createdBy}${t.description ? `  ${t.description}` : ''}`,
+                  `${t.id}  ${options.namespace ? '' : `${(t.namespace ?? '(registry-wide)').padEnd(16)}  `}${t.scope.padEnd(5)}  ${t.revoked ? `revoked${t.revokedAt ? ` ${t.revokedAt}` : ''}` : 'active '}  ${t.createdAt}  by ${t.createdBy}${t.description ? `  ${t.description}` : ''}`,
               )
               .join('\n'),
       );
@@ -275,15 +289,20 @@ export function register(program: Command, env: CliEnv): void {
   addConnectionOptions(
     token
       .command('revoke <id>')
-      .description('Revoke a token (the id from `token create` or `token list`); it stops working at once')
-      .requiredOption('--namespace <ns>', 'namespace the token belongs to'),
+      .description(
+        'Revoke a token (the id from `token create` or `token list`); it stops working at once. Without --namespace: any token, registry-wide ones included (registry admin token)',
+      )
+      .option('--namespace <ns>', 'namespace the token belongs to (namespace admin token)'),
   ).action(
-    action(env, async (out, id: string, options: RegistryConnectionOptions & { namespace: string }) => {
-      const r = await clientFrom(options, env).json<{ id: string; revoked: boolean }>(
+    action(env, async (out, id: string, options: RegistryConnectionOptions & { namespace?: string }) => {
+      const r = await clientFrom(options, env).json<{ id: string; namespace?: string | null; revoked: boolean }>(
         'DELETE',
-        `/v1/namespaces/${options.namespace}/tokens/${encodeURIComponent(id)}`,
+        options.namespace
+          ? `/v1/namespaces/${options.namespace}/tokens/${encodeURIComponent(id)}`
+          : `/v1/tokens/${encodeURIComponent(id)}`,
       );
-      out.result({ namespace: options.namespace, ...r }, () => `revoked token ${r.id} of ${options.namespace}`);
+      const owner = options.namespace ?? r.namespace ?? null;
+      out.result({ ...r, namespace: owner }, () => `revoked token ${r.id} of ${owner ?? 'the registry (registry-wide)'}`);
     }),
   );
 }

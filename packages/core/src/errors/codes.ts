@@ -105,10 +105,24 @@ export const ERROR_CODES = {
     422,
     'A check the policy requires cannot run in this registry build; the push is refused (fail closed).',
   ),
-  REGISTRY_BLOB_MISSING: spec(2, 400, 'A manifest names a blob that was not uploaded, or whose size differs.'),
+  REGISTRY_BLOB_MISSING: spec(
+    2,
+    400,
+    'A manifest names a blob that was not uploaded to the pushing namespace (nor is readable to it), or whose size differs.',
+  ),
   REGISTRY_NAME_INVALID: spec(2, 400, 'A namespace or model name is not lowercase letters, digits, ".", "_" or "-" (max 64).'),
   REGISTRY_VERSION_INVALID: spec(2, 400, 'A version is not a valid semantic version, or a range does not parse.'),
   REGISTRY_PATH_INVALID: spec(2, 400, 'A manifest file path is absolute, has "." or ".." segments, or control characters.'),
+  RATE_LIMITED: spec(
+    2,
+    429,
+    'Too many refused requests without a valid token came from this address in the window; retry after the Retry-After seconds.',
+  ),
+  REGISTRY_CONTENT_YANKED: spec(
+    1,
+    409,
+    "A push's root digest equals a yanked version's in the namespace (a yank binds the content); a namespace admin may override with overrideYank=true (audited, marked in the log entry).",
+  ),
 
   // ── transparency log ───────────────────────────────────────────────────────
   LOG_PROOF_INVALID: spec(1, 422, 'An inclusion or consistency proof does not verify.'),

@@ -76,6 +76,11 @@ export interface PushOptions {
   bomPath?: string;
   attestationPaths?: string[];
   /**
+   * Re-publish content whose root digest a yank of the namespace names (namespace admin token; the registry audits
+   * it and marks the log entry `yankOverride`; clients still report the content as yanked).
+   */
+  overrideYank?: boolean;
+  /**
    * `verify`: hashing local files the registry already stores (to confirm they are the signed bytes);
    * `hash`: hashing every file (shards signatures only: their digests cover byte ranges, blobs are whole files);
    * `upload`: sending the others.
@@ -222,7 +227,7 @@ export async function pushModel(
   };
   const version = await client.json<VersionInfo>(
     'PUT',
-    `/v1/namespaces/${ref.namespace}/models/${ref.model}/versions/${ref.version}`,
+    `/v1/namespaces/${ref.namespace}/models/${ref.model}/versions/${ref.version}${options.overrideYank ? '?overrideYank=true' : ''}`,
     { json: manifest },
   );
   const uploaded = files.filter((f) => !stored.has(f.digest)).length;

@@ -81,8 +81,10 @@ export function describeMetadataStore(name: string, makeStore: () => Promise<Met
         }),
       ).rejects.toMatchObject({ code: 'CONFLICT' });
       expect(await s.findTokenByHash('h1')).toMatchObject({ id: 't1', scope: 'push', namespace: 'acme', revoked: false });
-      await s.revokeToken('t1');
-      expect((await s.findTokenByHash('h1'))?.revoked).toBe(true);
+      expect(await s.findTokenByHash('h1')).toMatchObject({ revokedAt: null, revokedBy: null });
+      await s.revokeToken('t1', AT, 'admin');
+      await s.revokeToken('t1', '2027-01-01T00:00:00.000Z', 'someone-else');
+      expect(await s.findTokenByHash('h1')).toMatchObject({ revoked: true, revokedAt: AT, revokedBy: 'admin' });
       expect(await s.findTokenByHash('h2')).toBeUndefined();
     });
 
@@ -133,6 +135,34 @@ export function describeMetadataStore(name: string, makeStore: () => Promise<Met
         yankReason: 'bad',
       });
       await expect(s.yankVersion('acme', 'bert', '9.9.9', AT, 'x')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    });
+
+    it('grants blobs per namespace and answers which digests a namespace may name (own, referenced, public)', async () => {
+      const s = await store();
+      const [mine, theirs, pub, none] = ['1', '2', '3', '4'].map((c) => c.repeat(64)) as [string, string, string, string];
+      await s.createNamespace({ name: 'acme', public: false, createdAt: AT, createdBy: 'admin' });
+      await s.createNamespace({ name: 'beta', public: false, createdAt: AT, createdBy: 'admin' });
+      await s.createNamespace({ name: 'open', public: true, createdAt: AT, createdBy: 'admin' });
+      await s.grantBlob({ namespace: 'acme', digest: mine, createdAt: AT, createdBy: 'tok-a' });
+      await s.grantBlob({ namespace: 'acme', digest: mine, createdAt: '2027-01-01T00:00:00.000Z', createdBy: 'tok-b' });
+      await s.grantBlob({ namespace: 'beta', digest: theirs, createdAt: AT, createdBy: 'tok-b' });
+      const key = (ns: string) => ({ namespace: ns, model: 'm', version: '1.0.0' });
+      await s.insertVersion(sampleVersion({ ...key('beta') }), [{ ...key('beta'), path: 'w.bin', digest: theirs, size: 1 }], []);
+      await s.insertVersion(
+        sampleVersion({ ...key('open') }),
+        [],
+        [{ ...key('open'), kind: 'mlbom', digest: pub, mediaType: 'application/json', predicateType: null }],
+      );
+      expect(await s.blobsReadableTo('acme', [none, pub, theirs, mine, mine])).toEqual([mine, pub]);
+      expect(await s.blobsReadableTo('beta', [mine, theirs, pub])).toEqual([theirs, pub].sort());
+      expect(await s.blobsReadableTo('acme', [])).toEqual([]);
+      const many = Array.from({ length: 1200 }, (_, i) => i.toString(16).padStart(64, '0'));
+      expect(await s.blobsReadableTo('acme', [...many, mine])).toEqual([mine]);
+      expect(await s.namespaceOwnsBlob('acme', mine)).toBe(true);
+      expect(await s.namespaceOwnsBlob('acme', theirs)).toBe(false);
+      expect(await s.namespaceOwnsBlob('beta', theirs)).toBe(true);
+      // Public references make a digest nameable, not owned: reading it goes through the namespace that holds it.
+      expect(await s.namespaceOwnsBlob('acme', pub)).toBe(false);
     });
 
     it('rolls back a failed transaction entirely', async () => {
@@ -244,6 +274,17 @@ export function describeMetadataStore(name: string, makeStore: () => Promise<Met
       });
       expect((await s.listAudit({ limit: 10 })).map((e) => e.target)).toEqual(['other', 'acme/bert@1.0.0', 'acme']);
       expect((await s.listAudit({ limit: 10, namespace: 'acme' })).map((e) => e.outcome)).toEqual(['refused', 'ok']);
+      // Paging: newest first, `before` = the id of the last entry seen; filters combine.
+      const all = await s.listAudit({ limit: 10 });
+      const first = await s.listAudit({ limit: 2 });
+      const second = await s.listAudit({ limit: 2, before: first[1]?.id as number });
+      expect([...first, ...second]).toEqual(all);
+      expect(await s.listAudit({ limit: 2, before: all[2]?.id as number })).toEqual([]);
+      expect((await s.listAudit({ limit: 10, outcome: 'ok' })).map((e) => e.target)).toEqual(['other', 'acme']);
+      expect((await s.listAudit({ limit: 10, actor: 'anonymous', namespace: 'acme' })).map((e) => e.outcome)).toEqual([
+        'refused',
+      ]);
+      expect(await s.listAudit({ limit: 10, actor: 'anonymous', outcome: 'ok' })).toEqual([]);
     });
   });
 }

@@ -33,6 +33,9 @@ export interface TokenRecord {
   createdAt: string;
   createdBy: string;
   revoked: boolean;
+  /** When and by whom it was revoked (absent for tokens revoked before these were recorded, and live ones). */
+  revokedAt?: string | null;
+  revokedBy?: string | null;
 }
 
 export interface PolicyRecord {
@@ -109,6 +112,19 @@ export interface BlobRecord {
   createdAt: string;
 }
 
+/**
+ * A namespace's claim on a blob: recorded when a push token of the namespace completed an upload of those bytes
+ * (proof of possession: the registry hashed them). A manifest may name only blobs readable to the pushing
+ * namespace (granted to it, referenced by one of its versions, or referenced by a public namespace's version).
+ */
+export interface BlobGrantRecord {
+  namespace: string;
+  digest: string;
+  createdAt: string;
+  /** Token id that completed the upload. */
+  createdBy: string;
+}
+
 export interface UploadSessionRecord {
   id: string;
   namespace: string;
@@ -131,6 +147,16 @@ export interface AuditEntry {
   from: string;
   /** JSON text (error code, reasons...). */
   details: string;
+}
+
+export interface AuditQuery {
+  limit: number;
+  /** Entries whose target is the namespace or inside it (`ns/...`). */
+  namespace?: string;
+  /** Entries with an id below this one (the id of the last entry of the previous page). */
+  before?: number;
+  outcome?: AuditEntry['outcome'];
+  actor?: string;
 }
 
 export interface CheckpointRecord {
@@ -184,7 +210,8 @@ export interface MetadataOps {
   findTokenByHash(tokenHash: string): Promise<TokenRecord | undefined>;
   /** Sorted by createdAt then id. */
   listTokens(namespace?: string): Promise<TokenRecord[]>;
-  revokeToken(id: string): Promise<void>;
+  /** Marks the token revoked (idempotent: the first revocation's time and actor are kept). */
+  revokeToken(id: string, at?: string, by?: string): Promise<void>;
 
   /** Appends the next version of the namespace policy and returns it. */
   setPolicy(namespace: string, document: string, at: string, by: string): Promise<PolicyRecord>;
@@ -212,6 +239,15 @@ export interface MetadataOps {
 
   /** Records a blob (idempotent). */
   putBlobRecord(blob: BlobRecord): Promise<void>;
+  /** Records that `namespace` uploaded the blob (idempotent: the first grant is kept). */
+  grantBlob(grant: BlobGrantRecord): Promise<void>;
+  /**
+   * Which of `digests` are readable to `namespace`: granted to it, referenced (file or attachment) by one of its
+   * versions, or referenced by a version of a public namespace. Sorted, without duplicates.
+   */
+  blobsReadableTo(namespace: string, digests: readonly string[]): Promise<string[]>;
+  /** Whether the blob is granted to `namespace` or referenced by one of its versions (what a reader of it may GET). */
+  namespaceOwnsBlob(namespace: string, digest: string): Promise<boolean>;
   getBlobRecord(digest: string): Promise<BlobRecord | undefined>;
 
   createUpload(session: UploadSessionRecord): Promise<void>;
@@ -221,8 +257,8 @@ export interface MetadataOps {
   deleteUpload(id: string): Promise<void>;
 
   appendAudit(entry: AuditEntry): Promise<void>;
-  /** Newest first, at most `limit`. */
-  listAudit(options: { limit: number; namespace?: string }): Promise<AuditEntry[]>;
+  /** Newest first (by id), at most `limit`; `before`: only entries with a smaller id (the paging cursor). */
+  listAudit(options: AuditQuery): Promise<AuditEntry[]>;
 
   /** Appends one transparency-log leaf (the exact entry bytes); returns its index (0-based, no gaps). */
   appendLogLeaf(leaf: Uint8Array): Promise<number>;

@@ -38,6 +38,8 @@ export function tokenFromRow(r: Row): TokenRecord {
     createdAt: String(r.created_at),
     createdBy: String(r.created_by),
     revoked: flag(r.revoked),
+    revokedAt: nullableText(r.revoked_at),
+    revokedBy: nullableText(r.revoked_by),
   };
 }
 

@@ -42,4 +42,13 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   CREATE TABLE log_cosignatures (size BIGINT NOT NULL, witness TEXT NOT NULL, line TEXT NOT NULL, created_at TEXT NOT NULL,
     PRIMARY KEY (size, witness));
   `,
+  // Tenant isolation: which namespace uploaded which blob (a manifest may name only blobs readable to the pusher);
+  // when and by whom a token was revoked (the registry-wide token list shows it).
+  `
+  CREATE TABLE blob_grants (namespace TEXT NOT NULL, digest TEXT NOT NULL, created_at TEXT NOT NULL, created_by TEXT NOT NULL,
+    PRIMARY KEY (namespace, digest));
+  CREATE INDEX attachments_digest ON attachments (digest);
+  ALTER TABLE tokens ADD COLUMN revoked_at TEXT;
+  ALTER TABLE tokens ADD COLUMN revoked_by TEXT;
+  `,
 ];

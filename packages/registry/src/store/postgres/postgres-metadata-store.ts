@@ -8,6 +8,8 @@ import pg from 'pg';
 import type {
   AttachmentRecord,
   AuditEntry,
+  AuditQuery,
+  BlobGrantRecord,
   BlobRecord,
   CheckpointRecord,
   CosignatureRecord,
@@ -131,8 +133,12 @@ class PostgresOps implements MetadataOps {
         : await this.q('SELECT * FROM tokens WHERE namespace = $1 ORDER BY created_at COLLATE "C", id COLLATE "C"', [namespace]);
     return rows.map(tokenFromRow);
   }
-  async revokeToken(id: string): Promise<void> {
-    await this.q('UPDATE tokens SET revoked = TRUE WHERE id = $1', [id]);
+  async revokeToken(id: string, at?: string, by?: string): Promise<void> {
+    await this.q('UPDATE tokens SET revoked = TRUE, revoked_at = $2, revoked_by = $3 WHERE id = $1 AND NOT revoked', [
+      id,
+      at ?? null,
+      by ?? null,
+    ]);
   }
 
   async setPolicy(namespace: string, document: string, at: string, by: string): Promise<PolicyRecord> {
@@ -287,6 +293,29 @@ class PostgresOps implements MetadataOps {
       b.createdAt,
     ]);
   }
+  async grantBlob(g: BlobGrantRecord): Promise<void> {
+    await this.q(
+      'INSERT INTO blob_grants (namespace, digest, created_at, created_by) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING',
+      [g.namespace, g.digest, g.createdAt, g.createdBy],
+    );
+  }
+  async blobsReadableTo(namespace: string, digests: readonly string[]): Promise<string[]> {
+    const unique = [...new Set(digests)];
+    if (unique.length === 0) return [];
+    const rows = await this.q(
+      `SELECT digest FROM blob_grants WHERE namespace = $1 AND digest = ANY($2)
+       UNION SELECT digest FROM version_files WHERE namespace = $1 AND digest = ANY($2)
+       UNION SELECT digest FROM attachments WHERE namespace = $1 AND digest = ANY($2)
+       UNION SELECT f.digest FROM version_files f JOIN namespaces n ON n.name = f.namespace WHERE n.public AND f.digest = ANY($2)
+       UNION SELECT a.digest FROM attachments a JOIN namespaces n ON n.name = a.namespace WHERE n.public AND a.digest = ANY($2)`,
+      [namespace, unique],
+    );
+    return rows.map((r) => String(r.digest)).sort();
+  }
+  async namespaceOwnsBlob(namespace: string, digest: string): Promise<boolean> {
+    const granted = await this.q('SELECT 1 FROM blob_grants WHERE namespace = $1 AND digest = $2', [namespace, digest]);
+    return granted.length > 0 || (await this.namespaceHasBlob(namespace, digest));
+  }
   async getBlobRecord(digest: string): Promise<BlobRecord | undefined> {
     const [r] = await this.q('SELECT * FROM blobs WHERE digest = $1', [digest]);
     return r ? { digest: String(r.digest), size: Number(r.size), createdAt: String(r.created_at) } : undefined;
@@ -333,17 +362,28 @@ class PostgresOps implements MetadataOps {
       e.details,
     ]);
   }
-  async listAudit(options: { limit: number; namespace?: string }): Promise<AuditEntry[]> {
-    const rows =
-      options.namespace === undefined
-        ? await this.q('SELECT * FROM audit ORDER BY id DESC LIMIT $1', [options.limit])
-        : await this.q('SELECT * FROM audit WHERE target = $1 OR left(target, $2) = $3 ORDER BY id DESC LIMIT $4', [
-            options.namespace,
-            options.namespace.length + 1,
-            `${options.namespace}/`,
-            options.limit,
-          ]);
-    return rows.map(auditFromRow);
+  async listAudit(q: AuditQuery): Promise<AuditEntry[]> {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (q.namespace !== undefined) {
+      args.push(q.namespace, q.namespace.length + 1, `${q.namespace}/`);
+      where.push(`(target = $${args.length - 2} OR left(target, $${args.length - 1}) = $${args.length})`);
+    }
+    if (q.before !== undefined) {
+      args.push(q.before);
+      where.push(`id < $${args.length}`);
+    }
+    if (q.outcome !== undefined) {
+      args.push(q.outcome);
+      where.push(`outcome = $${args.length}`);
+    }
+    if (q.actor !== undefined) {
+      args.push(q.actor);
+      where.push(`actor = $${args.length}`);
+    }
+    args.push(q.limit);
+    const sql = `SELECT * FROM audit ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT $${args.length}`;
+    return (await this.q(sql, args)).map(auditFromRow);
   }
 
   async appendLogLeaf(leaf: Uint8Array): Promise<number> {

@@ -5,6 +5,8 @@ import Database from 'better-sqlite3';
 import type {
   AttachmentRecord,
   AuditEntry,
+  AuditQuery,
+  BlobGrantRecord,
   BlobRecord,
   CheckpointRecord,
   CosignatureRecord,
@@ -34,6 +36,9 @@ import {
   versionFromRow,
 } from '../row-mappers.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
+
+/** Digests per `IN (...)` query (SQLite's bound-parameter limit is 32766; five lists of these per query). */
+const SQLITE_DIGESTS_PER_QUERY = 500;
 
 /** How long a writer waits for another process holding the database lock before failing (SQLITE_BUSY). */
 export const SQLITE_BUSY_TIMEOUT_MS = 10_000;
@@ -95,8 +100,10 @@ class SqliteOps implements MetadataOps {
     ) as Row[];
     return rows.map(tokenFromRow);
   }
-  async revokeToken(id: string): Promise<void> {
-    this.db.prepare('UPDATE tokens SET revoked = 1 WHERE id = ?').run(id);
+  async revokeToken(id: string, at?: string, by?: string): Promise<void> {
+    this.db
+      .prepare('UPDATE tokens SET revoked = 1, revoked_at = ?, revoked_by = ? WHERE id = ? AND revoked = 0')
+      .run(at ?? null, by ?? null, id);
   }
 
   async setPolicy(namespace: string, document: string, at: string, by: string): Promise<PolicyRecord> {
@@ -238,6 +245,34 @@ class SqliteOps implements MetadataOps {
   async putBlobRecord(b: BlobRecord): Promise<void> {
     this.db.prepare('INSERT OR IGNORE INTO blobs (digest, size, created_at) VALUES (?, ?, ?)').run(b.digest, b.size, b.createdAt);
   }
+  async grantBlob(g: BlobGrantRecord): Promise<void> {
+    this.db
+      .prepare('INSERT OR IGNORE INTO blob_grants (namespace, digest, created_at, created_by) VALUES (?, ?, ?, ?)')
+      .run(g.namespace, g.digest, g.createdAt, g.createdBy);
+  }
+  async blobsReadableTo(namespace: string, digests: readonly string[]): Promise<string[]> {
+    const found = new Set<string>();
+    const unique = [...new Set(digests)];
+    for (let i = 0; i < unique.length; i += SQLITE_DIGESTS_PER_QUERY) {
+      const chunk = unique.slice(i, i + SQLITE_DIGESTS_PER_QUERY);
+      const list = chunk.map(() => '?').join(', ');
+      const rows = this.db
+        .prepare(
+          `SELECT digest FROM blob_grants WHERE namespace = ? AND digest IN (${list})
+           UNION SELECT digest FROM version_files WHERE namespace = ? AND digest IN (${list})
+           UNION SELECT digest FROM attachments WHERE namespace = ? AND digest IN (${list})
+           UNION SELECT f.digest FROM version_files f JOIN namespaces n ON n.name = f.namespace WHERE n.public = 1 AND f.digest IN (${list})
+           UNION SELECT a.digest FROM attachments a JOIN namespaces n ON n.name = a.namespace WHERE n.public = 1 AND a.digest IN (${list})`,
+        )
+        .all(namespace, ...chunk, namespace, ...chunk, namespace, ...chunk, ...chunk, ...chunk) as Row[];
+      for (const r of rows) found.add(String(r.digest));
+    }
+    return [...found].sort();
+  }
+  async namespaceOwnsBlob(namespace: string, digest: string): Promise<boolean> {
+    const granted = this.db.prepare('SELECT 1 FROM blob_grants WHERE namespace = ? AND digest = ?').get(namespace, digest);
+    return granted !== undefined || (await this.namespaceHasBlob(namespace, digest));
+  }
   async getBlobRecord(digest: string): Promise<BlobRecord | undefined> {
     const r = this.db.prepare('SELECT * FROM blobs WHERE digest = ?').get(digest) as Row | undefined;
     return r ? { digest: String(r.digest), size: Number(r.size), createdAt: String(r.created_at) } : undefined;
@@ -276,15 +311,27 @@ class SqliteOps implements MetadataOps {
       .prepare('INSERT INTO audit (at, actor, action, target, outcome, remote, details) VALUES (?, ?, ?, ?, ?, ?, ?)')
       .run(e.at, e.actor, e.action, e.target, e.outcome, e.from, e.details);
   }
-  async listAudit(options: { limit: number; namespace?: string }): Promise<AuditEntry[]> {
-    const rows = (
-      options.namespace === undefined
-        ? this.db.prepare('SELECT * FROM audit ORDER BY id DESC LIMIT ?').all(options.limit)
-        : this.db
-            .prepare('SELECT * FROM audit WHERE target = ? OR substr(target, 1, ?) = ? ORDER BY id DESC LIMIT ?')
-            .all(options.namespace, options.namespace.length + 1, `${options.namespace}/`, options.limit)
-    ) as Row[];
-    return rows.map(auditFromRow);
+  async listAudit(q: AuditQuery): Promise<AuditEntry[]> {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (q.namespace !== undefined) {
+      where.push('(target = ? OR substr(target, 1, ?) = ?)');
+      args.push(q.namespace, q.namespace.length + 1, `${q.namespace}/`);
+    }
+    if (q.before !== undefined) {
+      where.push('id < ?');
+      args.push(q.before);
+    }
+    if (q.outcome !== undefined) {
+      where.push('outcome = ?');
+      args.push(q.outcome);
+    }
+    if (q.actor !== undefined) {
+      where.push('actor = ?');
+      args.push(q.actor);
+    }
+    const sql = `SELECT * FROM audit ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
+    return (this.db.prepare(sql).all(...args, q.limit) as Row[]).map(auditFromRow);
   }
 
   async appendLogLeaf(leaf: Uint8Array): Promise<number> {

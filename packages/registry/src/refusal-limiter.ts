@@ -1,0 +1,108 @@
+/**
+ * Rate limit on refused requests that carry no valid token (issue 12: 1,100 anonymous refusals pushed a real push
+ * out of the audit view). Per remote address (an IPv6 address counts by its /64, which one host can rotate within):
+ * past `perWindow` refusals in a window, the address's unauthenticated requests are answered 429 RATE_LIMITED
+ * until the window ends, without an audit row each; one row records that the limit tripped. Across all addresses,
+ * at most `auditPerWindow` anonymous refusals are audited per window (many addresses cannot flood the log either).
+ * Windows follow the injected clock, so tests are deterministic.
+ */
+import { isIPv4, isIPv6 } from 'node:net';
+import type { Clock } from '@modelsec/core';
+
+/** Unauthenticated refusals one address may cause per window before it is answered 429 (a CI job's typos fit). */
+export const ANONYMOUS_REFUSALS_PER_WINDOW = 30;
+/** The window of ANONYMOUS_REFUSALS_PER_WINDOW. */
+export const ANONYMOUS_REFUSAL_WINDOW_MS = 60_000;
+/** Anonymous refusals audited per window across every address (the rest are counted in one row per address). */
+export const ANONYMOUS_REFUSAL_AUDITS_PER_WINDOW = 300;
+/** Addresses remembered at once (memory bound under a spoofed-source flood); the oldest window is dropped first. */
+export const MAX_TRACKED_ADDRESSES = 10_000;
+
+export interface RefusalLimits {
+  perWindow: number;
+  windowMs: number;
+  auditPerWindow: number;
+}
+
+export const DEFAULT_REFUSAL_LIMITS: RefusalLimits = {
+  perWindow: ANONYMOUS_REFUSALS_PER_WINDOW,
+  windowMs: ANONYMOUS_REFUSAL_WINDOW_MS,
+  auditPerWindow: ANONYMOUS_REFUSAL_AUDITS_PER_WINDOW,
+};
+
+/**
+ * What to do with one anonymous refusal: audit it; audit once that this address tripped its limit (`tripped`) or
+ * that the audit budget of the window is spent (`budget`); or audit nothing.
+ */
+export type RefusalDecision = 'audit' | 'tripped' | 'budget' | 'silent';
+
+/** The key an address is counted under: IPv4 as is (IPv4-mapped IPv6 too), IPv6 by its first 64 bits. */
+export function addressKey(address: string): string {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  if (mapped) return mapped[1] as string;
+  if (isIPv4(address) || !isIPv6(address)) return address;
+  const [head = '', tail] = address.toLowerCase().split('::');
+  const left = head === '' ? [] : head.split(':');
+  const right = tail === undefined || tail === '' ? [] : tail.split(':');
+  const groups = [...left, ...Array(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right];
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
+}
+
+export class RefusalLimiter {
+  private readonly windows = new Map<string, { start: number; count: number }>();
+  private global = { start: 0, audited: 0, spent: false };
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly limits: RefusalLimits = DEFAULT_REFUSAL_LIMITS,
+  ) {}
+
+  private current(key: string, now: number): { start: number; count: number } | undefined {
+    const w = this.windows.get(key);
+    if (w && now - w.start >= this.limits.windowMs) {
+      this.windows.delete(key);
+      return undefined;
+    }
+    return w;
+  }
+
+  /** Whether unauthenticated requests from `address` are to be answered 429 now; the seconds until they are not. */
+  blocked(address: string): { blocked: boolean; retryAfterSeconds: number } {
+    const now = this.clock.now().getTime();
+    const w = this.current(addressKey(address), now);
+    if (!w || w.count < this.limits.perWindow) return { blocked: false, retryAfterSeconds: 0 };
+    return { blocked: true, retryAfterSeconds: Math.max(1, Math.ceil((w.start + this.limits.windowMs - now) / 1000)) };
+  }
+
+  /**
+   * Counts one refusal of an unauthenticated request from `address` (a 429 included), and says whether to audit it:
+   * the first `perWindow` are audited, the first 429 after them is audited as `tripped`, the rest are not.
+   */
+  record(address: string): RefusalDecision {
+    const now = this.clock.now().getTime();
+    const key = addressKey(address);
+    let w = this.current(key, now);
+    if (!w) {
+      w = { start: now, count: 0 };
+      this.windows.set(key, w);
+      while (this.windows.size > MAX_TRACKED_ADDRESSES) {
+        const oldest = this.windows.keys().next().value as string;
+        this.windows.delete(oldest);
+      }
+    }
+    w.count += 1;
+    if (now - this.global.start >= this.limits.windowMs) this.global = { start: now, audited: 0, spent: false };
+    if (w.count === this.limits.perWindow + 1) return 'tripped';
+    if (w.count > this.limits.perWindow) return 'silent';
+    if (this.global.audited >= this.limits.auditPerWindow) {
+      if (this.global.spent) return 'silent';
+      this.global.spent = true;
+      return 'budget';
+    }
+    this.global.audited += 1;
+    return 'audit';
+  }
+}
