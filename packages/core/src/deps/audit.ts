@@ -1,0 +1,96 @@
+/**
+ * `modelsec deps` as a library call: reads the project's dependency files, loads the OSV databases given (keeping
+ * only the records naming the project's packages), runs every rule, and returns one deterministic report (findings
+ * sorted by file, line, rule and package). The CLI prints it; nothing here writes to a stream.
+ */
+import picomatch from 'picomatch';
+import type { DeclaredPackage, DependencyWarning } from '../bom/dependency-types.js';
+import type { Suppression } from '../scan/config.js';
+import { SEVERITIES, type Severity } from '../scan/types.js';
+import { collectDependencyFiles, type DependencyFileContext, lineOf } from './collect.js';
+import { matchPackages } from './match.js';
+import { packageKey } from './names.js';
+import { loadOsv, OsvIndex, type OsvProgress } from './osv-load.js';
+import type { DepsFinding, DepsReport } from './types.js';
+
+export interface DepsAuditOptions {
+  /** Project or model directories, or dependency files. */
+  paths: readonly string[];
+  /** Directory relative paths are resolved against and reported relative to. */
+  cwd: string;
+  /** OSV zip exports, directories of OSV JSON, or JSON records. */
+  osv?: readonly string[];
+  /** The clock withdrawn records are judged by (default: now). */
+  now?: Date;
+  /** Suppressions from the user's config (ruleId + path glob + reason). */
+  suppressions?: readonly Suppression[];
+  onOsvProgress?: (progress: OsvProgress) => void;
+}
+
+const byString = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+export function compareFindings(a: DepsFinding, b: DepsFinding): number {
+  return (
+    byString(a.file, b.file) ||
+    (a.line ?? 0) - (b.line ?? 0) ||
+    byString(a.ruleId, b.ruleId) ||
+    byString(a.package?.purl ?? '', b.package?.purl ?? '') ||
+    byString(a.message, b.message)
+  );
+}
+
+function applySuppressions(findings: DepsFinding[], suppressions: readonly Suppression[]): void {
+  const matchers = suppressions
+    .filter((s) => s.ruleId.startsWith('MS-'))
+    .map((s) => ({ s, path: s.path ? picomatch(s.path, { dot: true }) : undefined }));
+  for (const f of findings) {
+    const hit = matchers.find((m) => m.s.ruleId === f.ruleId && (!m.path || m.path(f.file)));
+    if (hit) f.suppressed = { reason: hit.s.reason };
+  }
+}
+
+function addLines(findings: DepsFinding[], files: readonly DependencyFileContext[]): void {
+  const bySource = new Map(files.map((f) => [f.source, f]));
+  for (const f of findings) {
+    if (f.line !== undefined || !f.package) continue;
+    const file = bySource.get(f.file);
+    const line = file ? lineOf(file.text, file.kind, f.package.name) : undefined;
+    if (line !== undefined) f.line = line;
+  }
+}
+
+/** Runs the audit. */
+export async function auditDependencies(options: DepsAuditOptions): Promise<DepsReport> {
+  const now = options.now ?? new Date();
+  const { files, warnings } = await collectDependencyFiles(options.paths, options.cwd);
+  const packages: DeclaredPackage[] = files.flatMap((f) => f.packages);
+  const allWarnings: DependencyWarning[] = [...warnings];
+  const findings: DepsFinding[] = [];
+
+  const wanted = new Set<string>();
+  for (const p of packages) if (p.ecosystem === 'pypi' || p.ecosystem === 'npm') wanted.add(packageKey(p.ecosystem, p.name));
+  const index =
+    options.osv && options.osv.length > 0
+      ? await loadOsv(options.osv, { wanted, ...(options.onOsvProgress ? { onProgress: options.onOsvProgress } : {}) })
+      : new OsvIndex();
+  const matched = matchPackages(packages, index, now);
+  findings.push(...matched.findings);
+  allWarnings.push(...matched.warnings);
+
+  addLines(findings, files);
+  applySuppressions(findings, options.suppressions ?? []);
+  findings.sort(compareFindings);
+  const counts = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
+  let suppressed = 0;
+  for (const f of findings) {
+    if (f.suppressed) suppressed++;
+    else counts[f.severity]++;
+  }
+  return {
+    files: files.map((f) => ({ path: f.source, kind: f.kind, packages: f.packages.length })),
+    osv: { sources: index.sources, recordsKept: index.size },
+    findings,
+    warnings: allWarnings.sort((a, b) => byString(a.file, b.file) || (a.line ?? 0) - (b.line ?? 0) || byString(a.message, b.message)),
+    summary: { files: files.length, packages: packages.length, findings: counts, suppressed },
+  };
+}

@@ -1,0 +1,34 @@
+export { auditDependencies, compareFindings, type DepsAuditOptions } from './audit.js';
+export { collectDependencyFiles, type DependencyFileContext, displayPath, lineOf } from './collect.js';
+export { type DepsGateResult, evaluateDepsGate } from './gate.js';
+export {
+  MAX_DIST_INFO_FILE_BYTES,
+  MAX_OSV_DIRECTORY_DEPTH,
+  MAX_OSV_DIRECTORY_FILES,
+  MAX_OSV_RECORD_BYTES,
+  MAX_OSV_ZIP_ENTRIES,
+  MAX_PTH_BYTES,
+  MAX_SITE_PACKAGES_ENTRIES,
+  MAX_WORKFLOW_BYTES,
+  MAX_WORKFLOW_FILES,
+  MAX_WORKFLOW_YAML_ALIASES,
+  OSV_READ_WINDOW_BYTES,
+} from './limits.js';
+export { type MatchResult, matchPackages } from './match.js';
+export { normalizeName, osvEcosystem, packageKey } from './names.js';
+export { type LoadOsvOptions, loadOsv, OsvIndex, type OsvProgress, type OsvSourceSummary } from './osv-load.js';
+export { asOsvRecord, osvRecordProblem } from './osv-record.js';
+export type { OsvAffected, OsvEcosystem, OsvEvent, OsvRange, OsvRecord, OsvSeverity } from './osv-types.js';
+export { DEPS_RULES } from './rules.js';
+export { depsToSarif } from './sarif.js';
+export { cvss3BaseScore, isMalicious, type RecordRating, rateRecord, severityOfScore } from './severity.js';
+export type { AuditedFile, DepsFinding, DepsReport, DepsSummary, FindingPackage, FindingRecord } from './types.js';
+export {
+  affectedCovers,
+  evaluateRange,
+  isValidVersion,
+  orderFor,
+  type RangeOutcome,
+  sameVersion,
+  type VersionOrder,
+} from './versions.js';
