@@ -8,10 +8,13 @@ import type { DeclaredPackage, DependencyWarning } from '../bom/dependency-types
 import type { Suppression } from '../scan/config.js';
 import { SEVERITIES, type Severity } from '../scan/types.js';
 import { collectDependencyFiles, type DependencyFileContext, lineOf } from './collect.js';
+import { confusionFindings } from './confusion.js';
 import { matchPackages } from './match.js';
 import { packageKey } from './names.js';
 import { loadOsv, OsvIndex, type OsvProgress } from './osv-load.js';
+import { pinningFindings } from './pinning.js';
 import type { DepsFinding, DepsReport } from './types.js';
+import { typosquatFindings } from './typosquat.js';
 
 export interface DepsAuditOptions {
   /** Project or model directories, or dependency files. */
@@ -63,8 +66,17 @@ function addLines(findings: DepsFinding[], files: readonly DependencyFileContext
 export async function auditDependencies(options: DepsAuditOptions): Promise<DepsReport> {
   const now = options.now ?? new Date();
   const { files, warnings } = await collectDependencyFiles(options.paths, options.cwd);
-  const packages: DeclaredPackage[] = files.flatMap((f) => f.packages);
-  const allWarnings: DependencyWarning[] = [...warnings];
+  // A file included by another (`-r`) is read with it and on its own: each package once per file it is declared in.
+  const unique = new Map<string, DeclaredPackage>();
+  for (const p of files.flatMap((f) => f.packages)) if (!unique.has(`${p.source}\0${p.purl}`)) unique.set(`${p.source}\0${p.purl}`, p);
+  const packages = [...unique.values()];
+  const seenWarnings = new Set<string>();
+  const allWarnings: DependencyWarning[] = warnings.filter((w) => {
+    const key = `${w.file}\0${w.line ?? ''}\0${w.code}\0${w.message}`;
+    if (seenWarnings.has(key)) return false;
+    seenWarnings.add(key);
+    return true;
+  });
   const findings: DepsFinding[] = [];
 
   const wanted = new Set<string>();
@@ -76,6 +88,9 @@ export async function auditDependencies(options: DepsAuditOptions): Promise<Deps
   const matched = matchPackages(packages, index, now);
   findings.push(...matched.findings);
   allWarnings.push(...matched.warnings);
+  findings.push(...typosquatFindings(packages, index));
+  findings.push(...confusionFindings(files));
+  findings.push(...pinningFindings(files));
 
   addLines(findings, files);
   applySuppressions(findings, options.suppressions ?? []);
