@@ -127,9 +127,12 @@ function requirementsPinning(file: DependencyFileContext): DepsFinding[] {
   return out;
 }
 
+/** A conda spec `=1.26.4` or `==1.26.4` (a full version, no wildcard or range) names one release. */
+const CONDA_PIN = /^={1,2}\s*[A-Za-z0-9][A-Za-z0-9._+!-]*$/;
+
 function condaPinning(file: DependencyFileContext): DepsFinding[] {
   return file.packages
-    .filter((p) => p.version === undefined)
+    .filter((p) => p.version === undefined && !(p.ecosystem === 'conda' && CONDA_PIN.test(p.versionRange ?? '') && /\d+\.\d+\.\d+/.test(p.versionRange ?? '')))
     .map((p) =>
       make('MS-DEP-006', 'low', `${p.name} is not pinned (${p.versionRange ?? 'any version'})`, file.source, undefined, p, {
         specifier: p.versionRange ?? '',
