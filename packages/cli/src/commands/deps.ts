@@ -58,7 +58,12 @@ function textReport(report: DepsReport, gate: DepsGateResult, out: Output): stri
     const where = f.line !== undefined ? `line ${f.line}`.padEnd(9) : ''.padEnd(9);
     const tag = f.suppressed ? ` [suppressed: ${f.suppressed.reason}]` : '';
     const sev = f.severity.toUpperCase().padEnd(8);
-    const painted = severityRank(f.severity) >= severityRank('high') ? out.paint('red', sev) : severityRank(f.severity) >= severityRank('medium') ? out.paint('yellow', sev) : sev;
+    const painted =
+      severityRank(f.severity) >= severityRank('high')
+        ? out.paint('red', sev)
+        : severityRank(f.severity) >= severityRank('medium')
+          ? out.paint('yellow', sev)
+          : sev;
     lines.push(`  ${painted} ${f.ruleId}  ${where} ${f.message}${tag}`);
   }
   if (report.findings.length > 0) lines.push('');
@@ -71,9 +76,14 @@ function textReport(report: DepsReport, gate: DepsGateResult, out: Output): stri
     report.osv.sources.length === 0
       ? 'no OSV database (--osv): known vulnerable and malicious packages not checked'
       : `OSV: ${report.osv.sources.reduce((n, src) => n + src.records, 0)} record(s) read, ${report.osv.recordsKept} naming the project's packages`;
-  lines.push(`${s.files} file(s), ${s.packages} package(s): ${counts}${s.suppressed ? `, ${s.suppressed} suppressed` : ''}; ${osv}`);
+  lines.push(
+    `${s.files} file(s), ${s.packages} package(s): ${counts}${s.suppressed ? `, ${s.suppressed} suppressed` : ''}; ${osv}`,
+  );
   if (gate.pass) lines.push(`gate: ${out.paint('green', 'PASS')} (--fail-on ${gate.failOn})`);
-  else lines.push(`gate: ${out.paint('red', 'FAIL')} (--fail-on ${gate.failOn}): ${gate.failures.length} finding(s) at or above ${gate.failOn}`);
+  else
+    lines.push(
+      `gate: ${out.paint('red', 'FAIL')} (--fail-on ${gate.failOn}): ${gate.failures.length} finding(s) at or above ${gate.failOn}`,
+    );
   return lines.join('\n');
 }
 
@@ -81,15 +91,29 @@ function textReport(report: DepsReport, gate: DepsGateResult, out: Output): stri
 export function register(program: Command, env: CliEnv): void {
   program
     .command('deps')
-    .description('Audit dependencies and CI offline: known vulnerable or malicious packages (OSV), confusion, typosquats, pinning, installed packages, workflows')
-    .argument('<paths...>', 'project or model directories, or lockfiles (requirements*.txt, pyproject.toml, poetry.lock, uv.lock, Pipfile.lock, environment.yml, package-lock.json)')
+    .description(
+      'Audit dependencies and CI offline: known vulnerable or malicious packages (OSV), confusion, typosquats, pinning, installed packages, workflows',
+    )
+    .argument(
+      '<paths...>',
+      'project or model directories, or lockfiles (requirements*.txt, pyproject.toml, poetry.lock, uv.lock, Pipfile.lock, environment.yml, package-lock.json)',
+    )
     .option('--osv <file|dir>', 'OSV database: an all.zip export, a directory of OSV JSON, or a record (repeatable)', collect)
+    .option(
+      '--site-packages <dir>',
+      "an installed-package tree (a virtualenv's site-packages, an unpacked wheel) (repeatable)",
+      collect,
+    )
+    .option('--workflows <dir>', 'GitHub Actions workflow directory (default: .github/workflows under each directory PATH)')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'sarif']).default('text'))
     .option('-o, --output <file>', 'write the report to FILE instead of stdout')
     .addOption(
       new Option('--fail-on <severity>', 'exit 1 when a finding reaches this severity').choices([...SEVERITIES]).default('high'),
     )
-    .option('--config <file>', 'config with suppressions (default: $MODELSEC_CONFIG, else .modelsec.json from the working directory upward)')
+    .option(
+      '--config <file>',
+      'config with suppressions (default: $MODELSEC_CONFIG, else .modelsec.json from the working directory upward)',
+    )
     .addHelpText('after', EXAMPLES)
     .action(
       action(env, async (out: Output, paths: string[], flags: DepsFlags) => {
@@ -99,7 +123,8 @@ export function register(program: Command, env: CliEnv): void {
           ...(flags.config ? { flag: flags.config } : {}),
           env: env.env,
         });
-        for (const path of ignored) out.info(`note: not reading ${path}: configuration comes from you, never from the audited project`);
+        for (const path of ignored)
+          out.info(`note: not reading ${path}: configuration comes from you, never from the audited project`);
         const progress = out.progress('loading OSV records');
         let lastSource = '';
         let report: DepsReport;
@@ -108,7 +133,9 @@ export function register(program: Command, env: CliEnv): void {
             paths,
             cwd: env.cwd,
             osv: (flags.osv ?? []).map((p) => resolve(env.cwd, p)),
-            suppressions: config.suppressions,
+            sitePackages: flags.sitePackages ?? [],
+            ...(flags.workflows ? { workflows: flags.workflows } : {}),
+            config,
             onOsvProgress: ({ source, done, total }) => {
               if (source !== lastSource) {
                 lastSource = source;
@@ -133,7 +160,10 @@ export function register(program: Command, env: CliEnv): void {
           try {
             await writeFile(resolve(env.cwd, flags.output), body.endsWith('\n') ? body : `${body}\n`);
           } catch (cause) {
-            throw new ModelsecError('FILE_WRITE_FAILED', `cannot write ${flags.output}`, { cause, details: { path: flags.output } });
+            throw new ModelsecError('FILE_WRITE_FAILED', `cannot write ${flags.output}`, {
+              cause,
+              details: { path: flags.output },
+            });
           }
           out.info(`report written to ${flags.output}`);
         } else out.raw(body);

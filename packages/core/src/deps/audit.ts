@@ -3,18 +3,22 @@
  * only the records naming the project's packages), runs every rule, and returns one deterministic report (findings
  * sorted by file, line, rule and package). The CLI prints it; nothing here writes to a stream.
  */
+import { stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import picomatch from 'picomatch';
 import type { DeclaredPackage, DependencyWarning } from '../bom/dependency-types.js';
-import type { Suppression } from '../scan/config.js';
+import type { ScanConfig, Suppression } from '../scan/config.js';
 import { SEVERITIES, type Severity } from '../scan/types.js';
-import { collectDependencyFiles, type DependencyFileContext, lineOf } from './collect.js';
+import { collectDependencyFiles, type DependencyFileContext, displayPath as displayPathOf, lineOf } from './collect.js';
 import { confusionFindings } from './confusion.js';
 import { matchPackages } from './match.js';
 import { packageKey } from './names.js';
 import { loadOsv, OsvIndex, type OsvProgress } from './osv-load.js';
 import { pinningFindings } from './pinning.js';
+import { auditSitePackages } from './site-packages.js';
 import type { DepsFinding, DepsReport } from './types.js';
 import { typosquatFindings } from './typosquat.js';
+import { auditWorkflows } from './workflows.js';
 
 export interface DepsAuditOptions {
   /** Project or model directories, or dependency files. */
@@ -25,8 +29,14 @@ export interface DepsAuditOptions {
   osv?: readonly string[];
   /** The clock withdrawn records are judged by (default: now). */
   now?: Date;
-  /** Suppressions from the user's config (ruleId + path glob + reason). */
-  suppressions?: readonly Suppression[];
+  /** Installed-package trees (a virtualenv's site-packages, an unpacked wheel). */
+  sitePackages?: readonly string[];
+  /**
+   * Workflow directory. Default: `.github/workflows` under each directory PATH, when it exists. `false`: none.
+   */
+  workflows?: string | false;
+  /** The user's config: its suppressions (ruleId + path glob + reason) and what the scanner reads of it. */
+  config?: ScanConfig;
   onOsvProgress?: (progress: OsvProgress) => void;
 }
 
@@ -62,13 +72,49 @@ function addLines(findings: DepsFinding[], files: readonly DependencyFileContext
   }
 }
 
+async function isDirectory(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+async function workflowDirs(options: DepsAuditOptions): Promise<string[]> {
+  if (options.workflows === false) return [];
+  if (typeof options.workflows === 'string') return [resolve(options.cwd, options.workflows)];
+  const dirs: string[] = [];
+  for (const p of options.paths) {
+    const dir = join(resolve(options.cwd, p), '.github', 'workflows');
+    if ((await isDirectory(resolve(options.cwd, p))) && (await isDirectory(dir)) && !dirs.includes(dir)) dirs.push(dir);
+  }
+  return dirs;
+}
+
 /** Runs the audit. */
 export async function auditDependencies(options: DepsAuditOptions): Promise<DepsReport> {
   const now = options.now ?? new Date();
   const { files, warnings } = await collectDependencyFiles(options.paths, options.cwd);
   // A file included by another (`-r`) is read with it and on its own: each package once per file it is declared in.
   const unique = new Map<string, DeclaredPackage>();
-  for (const p of files.flatMap((f) => f.packages)) if (!unique.has(`${p.source}\0${p.purl}`)) unique.set(`${p.source}\0${p.purl}`, p);
+  for (const p of files.flatMap((f) => f.packages))
+    if (!unique.has(`${p.source}\0${p.purl}`)) unique.set(`${p.source}\0${p.purl}`, p);
+  const audited: { path: string; kind: string; packages: number }[] = files.map((f) => ({
+    path: f.source,
+    kind: f.kind,
+    packages: f.packages.length,
+  }));
+  const findings: DepsFinding[] = [];
+  for (const dir of options.sitePackages ?? []) {
+    const site = await auditSitePackages(resolve(options.cwd, dir), options.cwd, options.config);
+    for (const p of site.packages) unique.set(`${p.source}\0${p.purl}`, p);
+    findings.push(...site.findings);
+    audited.push({
+      path: displayPathOf(resolve(options.cwd, dir), options.cwd),
+      kind: 'site-packages',
+      packages: site.packages.length,
+    });
+  }
   const packages = [...unique.values()];
   const seenWarnings = new Set<string>();
   const allWarnings: DependencyWarning[] = warnings.filter((w) => {
@@ -77,7 +123,6 @@ export async function auditDependencies(options: DepsAuditOptions): Promise<Deps
     seenWarnings.add(key);
     return true;
   });
-  const findings: DepsFinding[] = [];
 
   const wanted = new Set<string>();
   for (const p of packages) if (p.ecosystem === 'pypi' || p.ecosystem === 'npm') wanted.add(packageKey(p.ecosystem, p.name));
@@ -92,8 +137,14 @@ export async function auditDependencies(options: DepsAuditOptions): Promise<Deps
   findings.push(...confusionFindings(files));
   findings.push(...pinningFindings(files));
 
+  for (const dir of await workflowDirs(options)) {
+    const wf = await auditWorkflows(dir, options.cwd);
+    findings.push(...wf.findings);
+    for (const path of wf.files) audited.push({ path, kind: 'github-workflow', packages: 0 });
+  }
+
   addLines(findings, files);
-  applySuppressions(findings, options.suppressions ?? []);
+  applySuppressions(findings, options.config?.suppressions ?? []);
   findings.sort(compareFindings);
   const counts = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
   let suppressed = 0;
@@ -102,10 +153,12 @@ export async function auditDependencies(options: DepsAuditOptions): Promise<Deps
     else counts[f.severity]++;
   }
   return {
-    files: files.map((f) => ({ path: f.source, kind: f.kind, packages: f.packages.length })),
+    files: audited.sort((a, b) => byString(a.path, b.path)),
     osv: { sources: index.sources, recordsKept: index.size },
     findings,
-    warnings: allWarnings.sort((a, b) => byString(a.file, b.file) || (a.line ?? 0) - (b.line ?? 0) || byString(a.message, b.message)),
-    summary: { files: files.length, packages: packages.length, findings: counts, suppressed },
+    warnings: allWarnings.sort(
+      (a, b) => byString(a.file, b.file) || (a.line ?? 0) - (b.line ?? 0) || byString(a.message, b.message),
+    ),
+    summary: { files: audited.length, packages: packages.length, findings: counts, suppressed },
   };
 }

@@ -37,7 +37,10 @@ const GARBAGE_CODES = new Set<string>([
 ]);
 
 /** Reads one dependency file. */
-export async function readDependencyFile(path: string, cwd: string): Promise<{ file: DependencyFileContext; warnings: DependencyWarning[] }> {
+export async function readDependencyFile(
+  path: string,
+  cwd: string,
+): Promise<{ file: DependencyFileContext; warnings: DependencyWarning[] }> {
   const source = displayPath(path, cwd);
   const kind = dependencyFileKind(path);
   if (!kind)

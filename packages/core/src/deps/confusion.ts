@@ -50,7 +50,13 @@ function asPackage(pkg: DeclaredPackage): FindingPackage {
   return { ecosystem: pkg.ecosystem, name: pkg.name, ...(pkg.version ? { version: pkg.version } : {}), purl: pkg.purl };
 }
 
-function finding(file: DependencyFileContext, line: number | undefined, indexes: string[], unbound: DeclaredPackage[], how: string): DepsFinding {
+function finding(
+  file: DependencyFileContext,
+  line: number | undefined,
+  indexes: string[],
+  unbound: DeclaredPackage[],
+  how: string,
+): DepsFinding {
   const names = [...new Set(unbound.map((p) => p.name))].sort();
   const shown = names.length > 12 ? `${names.slice(0, 12).join(', ')} and ${names.length - 12} more` : names.join(', ');
   return {
@@ -94,7 +100,9 @@ function pyprojectIndexes(file: DependencyFileContext): DepsFinding | undefined 
   const strategy = typeof uv['index-strategy'] === 'string' ? (uv['index-strategy'] as string) : 'first-index';
   if (!strategy.startsWith('unsafe')) return undefined;
   const entries = Array.isArray(uv.index) ? (uv.index as Record<string, unknown>[]) : [];
-  const extra = Array.isArray(uv['extra-index-url']) ? (uv['extra-index-url'] as unknown[]).filter((u) => typeof u === 'string') : [];
+  const extra = Array.isArray(uv['extra-index-url'])
+    ? (uv['extra-index-url'] as unknown[]).filter((u) => typeof u === 'string')
+    : [];
   const merged = entries.filter((e) => e.explicit !== true && typeof e.url === 'string').map((e) => e.url as string);
   const hasDefault = entries.some((e) => e.default === true);
   const indexes = [...new Set([...merged, ...(extra as string[]), ...(hasDefault ? [] : [PYPI])])];
@@ -148,11 +156,24 @@ function condaChannels(file: DependencyFileContext): DepsFinding | undefined {
   const deps = (doc as { dependencies?: unknown }).dependencies;
   const pinned = new Set<string>();
   if (Array.isArray(deps))
-    for (const d of deps) if (typeof d === 'string' && d.includes('::')) pinned.add(d.split('::')[1]?.split(/[=<>!~ ]/)[0]?.toLowerCase() ?? '');
+    for (const d of deps)
+      if (typeof d === 'string' && d.includes('::'))
+        pinned.add(
+          d
+            .split('::')[1]
+            ?.split(/[=<>!~ ]/)[0]
+            ?.toLowerCase() ?? '',
+        );
   const unbound = file.packages.filter((p) => p.ecosystem === 'conda' && !pinned.has(p.name));
   if (unbound.length === 0) return undefined;
   const line = file.text.split('\n').findIndex((l) => l.includes(privateChannels[0] as string)) + 1;
-  return finding(file, line || undefined, names, unbound, `conda searches the channels in order and a private channel (${privateChannels.join(', ')}) sits beside public ones`);
+  return finding(
+    file,
+    line || undefined,
+    names,
+    unbound,
+    `conda searches the channels in order and a private channel (${privateChannels.join(', ')}) sits beside public ones`,
+  );
 }
 
 /** MS-DEP-003 for each file that merges indexes; MS-DEP-004 for each known confusion name. */

@@ -60,9 +60,7 @@ function toFindingRecord(record: OsvRecord, fixed: string | undefined): FindingR
     ratingSource: rating.source,
     ...(rating.score !== undefined ? { score: rating.score, vector: rating.vector } : {}),
     ...(fixed ? { fixed } : {}),
-    advisories: [
-      ...new Set((record.references ?? []).filter((r) => ADVISORY_TYPES.has(r.type ?? '')).map((r) => r.url)),
-    ].sort(),
+    advisories: [...new Set((record.references ?? []).filter((r) => ADVISORY_TYPES.has(r.type ?? '')).map((r) => r.url))].sort(),
   };
 }
 

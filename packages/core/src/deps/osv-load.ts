@@ -11,11 +11,7 @@ import type { Dirent } from 'node:fs';
 import { open, readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { ModelsecError, toModelsecError } from '../errors/index.js';
-import {
-  MAX_OSV_DIRECTORY_DEPTH,
-  MAX_OSV_DIRECTORY_FILES,
-  MAX_OSV_RECORD_BYTES,
-} from './limits.js';
+import { MAX_OSV_DIRECTORY_DEPTH, MAX_OSV_DIRECTORY_FILES, MAX_OSV_RECORD_BYTES } from './limits.js';
 import { osvEcosystem, packageKey } from './names.js';
 import { asOsvRecord } from './osv-record.js';
 import type { OsvRecord } from './osv-types.js';
@@ -118,12 +114,7 @@ function mayNameWanted(text: string, wanted: ReadonlySet<string>): boolean {
 }
 
 /** Reads one record's text into the index. */
-function ingest(
-  text: string,
-  index: OsvIndex,
-  wanted: ReadonlySet<string>,
-  where: { file: string; entry?: string },
-): boolean {
+function ingest(text: string, index: OsvIndex, wanted: ReadonlySet<string>, where: { file: string; entry?: string }): boolean {
   const at = where.entry ? `entry ${where.entry}: ` : '';
   const details = where.entry ? { entry: where.entry } : {};
   let json: unknown;
@@ -164,11 +155,10 @@ async function loadZip(path: string, index: OsvIndex, options: LoadOsvOptions, s
     options.onProgress?.({ source: path, done: total, total });
   } catch (error) {
     if (error instanceof ZipReadError)
-      throw invalid(
-        path,
-        `not a readable OSV zip export: ${error.entry ? `entry ${error.entry}: ` : ''}${error.message}`,
-        { ...(error.entry ? { entry: error.entry } : {}), ...(error.limit ? { limit: error.limit } : {}) },
-      );
+      throw invalid(path, `not a readable OSV zip export: ${error.entry ? `entry ${error.entry}: ` : ''}${error.message}`, {
+        ...(error.entry ? { entry: error.entry } : {}),
+        ...(error.limit ? { limit: error.limit } : {}),
+      });
     throw error;
   } finally {
     await handle.close();

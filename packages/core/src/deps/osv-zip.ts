@@ -97,7 +97,11 @@ async function findDirectory(handle: FileHandle, size: number): Promise<Director
   }
   if (dirOffset + dirSize > size) throw new ZipReadError('central directory points past the end of the file');
   if (count > MAX_OSV_ZIP_ENTRIES)
-    throw new ZipReadError(`${count} entries, over MAX_OSV_ZIP_ENTRIES (${MAX_OSV_ZIP_ENTRIES})`, undefined, 'MAX_OSV_ZIP_ENTRIES');
+    throw new ZipReadError(
+      `${count} entries, over MAX_OSV_ZIP_ENTRIES (${MAX_OSV_ZIP_ENTRIES})`,
+      undefined,
+      'MAX_OSV_ZIP_ENTRIES',
+    );
   return { count, offset: dirOffset, size: dirSize };
 }
 
@@ -192,8 +196,7 @@ export async function iterateZipEntries(handle: FileHandle, size: number): Promi
           throw new ZipReadError(`cannot inflate: ${(error as Error).message}`, name);
         }
       } else throw new ZipReadError(`compression method ${method} is not stored or deflate`, name);
-      if (data.length !== usize)
-        throw new ZipReadError(`inflated to ${data.length} bytes, the directory says ${usize}`, name);
+      if (data.length !== usize) throw new ZipReadError(`inflated to ${data.length} bytes, the directory says ${usize}`, name);
       yield { name, data };
     }
   }

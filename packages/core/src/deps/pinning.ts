@@ -61,9 +61,18 @@ function make(
   };
 }
 
-function originFinding(origin: Origin, file: string, line: number | undefined, label: string, target: string, pkg?: DeclaredPackage): DepsFinding {
+function originFinding(
+  origin: Origin,
+  file: string,
+  line: number | undefined,
+  label: string,
+  target: string,
+  pkg?: DeclaredPackage,
+): DepsFinding {
   if (origin.kind === 'local')
-    return make('MS-DEP-009', 'low', `${label} installs a local file or directory (${target.slice(0, 120)})`, file, line, pkg, { target });
+    return make('MS-DEP-009', 'low', `${label} installs a local file or directory (${target.slice(0, 120)})`, file, line, pkg, {
+      target,
+    });
   const what = origin.kind === 'vcs' ? 'a version-control checkout' : 'a direct URL';
   return make(
     'MS-DEP-008',
@@ -96,7 +105,9 @@ function requirementsPinning(file: DependencyFileContext): DepsFinding[] {
     const direct = named ? undefined : originOf(requirement, hashed);
     if (direct) {
       const egg = /#.*egg=([A-Za-z0-9._-]+)/.exec(requirement)?.[1];
-      out.push(originFinding(direct, file.source, line, egg ?? (editable ? 'an editable install' : 'a requirement'), requirement));
+      out.push(
+        originFinding(direct, file.source, line, egg ?? (editable ? 'an editable install' : 'a requirement'), requirement),
+      );
       continue;
     }
     const parsed = parseRequirement(requirement);
@@ -109,15 +120,9 @@ function requirementsPinning(file: DependencyFileContext): DepsFinding[] {
     }
     if (application && parsed.pinned === undefined)
       out.push(
-        make(
-          'MS-DEP-006',
-          'low',
-          `${parsed.name} is not pinned (${parsed.specifier || 'any version'})`,
-          file.source,
-          line,
-          pkg,
-          { specifier: parsed.specifier },
-        ),
+        make('MS-DEP-006', 'low', `${parsed.name} is not pinned (${parsed.specifier || 'any version'})`, file.source, line, pkg, {
+          specifier: parsed.specifier,
+        }),
       );
     if (hashing && !hashed)
       out.push(
@@ -132,7 +137,11 @@ const CONDA_PIN = /^={1,2}\s*[A-Za-z0-9][A-Za-z0-9._+!-]*$/;
 
 function condaPinning(file: DependencyFileContext): DepsFinding[] {
   return file.packages
-    .filter((p) => p.version === undefined && !(p.ecosystem === 'conda' && CONDA_PIN.test(p.versionRange ?? '') && /\d+\.\d+\.\d+/.test(p.versionRange ?? '')))
+    .filter(
+      (p) =>
+        p.version === undefined &&
+        !(p.ecosystem === 'conda' && CONDA_PIN.test(p.versionRange ?? '') && /\d+\.\d+\.\d+/.test(p.versionRange ?? '')),
+    )
     .map((p) =>
       make('MS-DEP-006', 'low', `${p.name} is not pinned (${p.versionRange ?? 'any version'})`, file.source, undefined, p, {
         specifier: p.versionRange ?? '',
@@ -146,7 +155,15 @@ function missingHashes(file: DependencyFileContext, exempt: Set<string>): DepsFi
   return file.packages
     .filter((p) => p.hashes.length === 0 && !exempt.has(p.name))
     .map((p) =>
-      make('MS-DEP-007', 'medium', `${p.name} ${p.version ?? ''} has no hash while the lockfile hashes ${hashed} other package(s)`.replace('  ', ' '), file.source, undefined, p, {}),
+      make(
+        'MS-DEP-007',
+        'medium',
+        `${p.name} ${p.version ?? ''} has no hash while the lockfile hashes ${hashed} other package(s)`.replace('  ', ' '),
+        file.source,
+        undefined,
+        p,
+        {},
+      ),
     );
 }
 
@@ -194,7 +211,8 @@ function lockfilePinning(file: DependencyFileContext): DepsFinding[] {
       for (const section of ['default', 'develop'])
         for (const [name, e] of Object.entries(doc[section] ?? {})) {
           if (typeof e !== 'object' || e === null) continue;
-          if (typeof e.git === 'string') record(name, { kind: 'vcs', pinned: /^[0-9a-f]{40}$/.test(String(e.ref ?? '')) }, `${e.git}@${String(e.ref ?? '')}`);
+          if (typeof e.git === 'string')
+            record(name, { kind: 'vcs', pinned: /^[0-9a-f]{40}$/.test(String(e.ref ?? '')) }, `${e.git}@${String(e.ref ?? '')}`);
           else if (typeof e.file === 'string') record(name, originOf(e.file, false) ?? { kind: 'url', pinned: false }, e.file);
           else if (typeof e.path === 'string') record(name, { kind: 'local', pinned: false }, e.path);
         }

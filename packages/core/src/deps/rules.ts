@@ -70,7 +70,7 @@ export const DEPS_RULES: readonly RuleSpec[] = [
     summary:
       'A file makes the installer look for packages on more than one index (`--extra-index-url` besides the index, several `[[tool.uv.index]]` or Pipfile `[[source]]` entries, a private conda channel besides public ones), and packages are not bound to one index. The finding names the indexes and the unbound packages. Whether a name also exists on the public index cannot be known offline: every unbound package is listed.',
     why: "pip and Pipenv take the highest version found on any index, so anyone who publishes a package's name on the public index with a higher version replaces the private one (dependency confusion; torchtriton shadowed PyTorch nightly's own package this way).",
-    fix: "Bind each private package to its index (uv: `[tool.uv.sources]` with an `explicit = true` index; Pipenv: `index = \"name\"` per package), or serve everything from one index that proxies the public one, and use hashes.",
+    fix: 'Bind each private package to its index (uv: `[tool.uv.sources]` with an `explicit = true` index; Pipenv: `index = "name"` per package), or serve everything from one index that proxies the public one, and use hashes.',
     references: [CWE_427, PYTORCH_TORCHTRITON, ATLAS_T0010_001, OWASP_LLM03],
   },
   {
@@ -79,9 +79,9 @@ export const DEPS_RULES: readonly RuleSpec[] = [
     severity: 'high',
     outcome: 'finding',
     summary:
-      'A package name from the documented list of names used in dependency-confusion attacks on ML projects (torchtriton, the name of PyTorch nightly builds\' Triton package that was claimed on PyPI in December 2022, and the like).',
-    why: 'The public package of that name was malicious, or is not the one the project means: installing it from the public index runs the attacker\'s code.',
-    fix: 'Use the package\'s current name from the intended index (PyTorch renamed torchtriton to pytorch-triton), bound to that index, with hashes.',
+      "A package name from the documented list of names used in dependency-confusion attacks on ML projects (torchtriton, the name of PyTorch nightly builds' Triton package that was claimed on PyPI in December 2022, and the like).",
+    why: "The public package of that name was malicious, or is not the one the project means: installing it from the public index runs the attacker's code.",
+    fix: "Use the package's current name from the intended index (PyTorch renamed torchtriton to pytorch-triton), bound to that index, with hashes.",
     references: [CWE_427, PYTORCH_TORCHTRITON, ATLAS_T0010_001],
   },
   {
@@ -124,7 +124,7 @@ export const DEPS_RULES: readonly RuleSpec[] = [
     outcome: 'finding',
     summary:
       'A requirement installs from a URL or a version-control repository (`name @ https://...`, `git+https://...`, a lockfile source of type git or url) instead of a published release. Low when a hash or a full commit id pins the content.',
-    why: 'What a URL or a branch serves can change without a version change, outside the index\'s immutability and the OSV database\'s view; a VCS install also runs the repository\'s build code.',
+    why: "What a URL or a branch serves can change without a version change, outside the index's immutability and the OSV database's view; a VCS install also runs the repository's build code.",
     fix: 'Depend on a published release of the package, or pin the URL with a hash (`#sha256=`, `--hash`) or the VCS reference with a full commit id.',
     references: [CWE_494, CWE_829, PIP_SECURE_INSTALLS],
   },
@@ -136,7 +136,7 @@ export const DEPS_RULES: readonly RuleSpec[] = [
     summary:
       'A requirement installs a local wheel, archive or directory (`./dist/pkg.whl`, `file:...`, `-e .`, a lockfile `path`/`directory` source) whose origin the lockfile cannot show.',
     why: 'A wheel checked into the repository or copied onto the build machine is not the published release and is outside any vulnerability database; its provenance is whoever put it there.',
-    fix: 'Publish the package to an index you control and depend on the release, or record the wheel\'s hash and where it was built.',
+    fix: "Publish the package to an index you control and depend on the release, or record the wheel's hash and where it was built.",
     references: [CWE_494, CWE_829],
   },
   {
@@ -145,9 +145,9 @@ export const DEPS_RULES: readonly RuleSpec[] = [
     severity: 'high',
     outcome: 'finding',
     summary:
-      'A `.pth` file of an installed-package tree (`--site-packages`) has lines that start with `import`: Python\'s site module executes them at every interpreter start, before any code of the program. Medium when every such line only imports a module by name (`import _virtualenv`); high when a line runs more than that (statements after `;`, exec/eval, decoding, process or network calls).',
+      "A `.pth` file of an installed-package tree (`--site-packages`) has lines that start with `import`: Python's site module executes them at every interpreter start, before any code of the program. Medium when every such line only imports a module by name (`import _virtualenv`); high when a line runs more than that (statements after `;`, exec/eval, decoding, process or network calls).",
     why: 'A package that ships a .pth hook runs code in every Python process of the environment, even processes that never import it (the 2026 compromised LLM proxy release used exactly this); a hidden hook survives uninstalling the package it came with.',
-    fix: 'Find which package installed the file (the finding names it), remove it and the package, and rebuild the environment from a lockfile with hashes. Suppress hooks you have reviewed (setuptools\' distutils-precedence.pth, editable installs) with a reason.',
+    fix: "Find which package installed the file (the finding names it), remove it and the package, and rebuild the environment from a lockfile with hashes. Suppress hooks you have reviewed (setuptools' distutils-precedence.pth, editable installs) with a reason.",
     references: [CWE_506, CWE_829, PYTHON_SITE, ATLAS_T0010_001],
   },
   {
@@ -180,7 +180,7 @@ export const DEPS_RULES: readonly RuleSpec[] = [
     summary:
       "A workflow triggered by `pull_request_target` checks out the pull request's head (`ref:` from `github.event.pull_request.head`, `github.head_ref` or `refs/pull/...`).",
     why: 'pull_request_target runs with the base repository\'s secrets and a write token; building or running the checked-out code of a fork\'s pull request gives that fork the secrets (a "pwn request").',
-    fix: 'Use `pull_request` for building untrusted code; if a privileged step is needed, run it in a separate workflow_run workflow that never executes the pull request\'s code.',
+    fix: "Use `pull_request` for building untrusted code; if a privileged step is needed, run it in a separate workflow_run workflow that never executes the pull request's code.",
     references: [CWE_829, GH_PWN_REQUEST, GH_HARDENING],
   },
   {
@@ -188,8 +188,9 @@ export const DEPS_RULES: readonly RuleSpec[] = [
     title: 'Remote script piped into a shell',
     severity: 'medium',
     outcome: 'finding',
-    summary: 'A `run:` step downloads a script and pipes it into an interpreter (`curl ... | sh`, `wget -O- ... | bash`, `| python`).',
-    why: 'Whatever the server returns at that moment runs on the runner with the job\'s secrets, unpinned and unverified.',
+    summary:
+      'A `run:` step downloads a script and pipes it into an interpreter (`curl ... | sh`, `wget -O- ... | bash`, `| python`).',
+    why: "Whatever the server returns at that moment runs on the runner with the job's secrets, unpinned and unverified.",
     fix: 'Download a pinned release, check its hash or signature, then run it; or use a pinned action or a package manager.',
     references: [CWE_494, CWE_78, GH_HARDENING],
   },
@@ -200,7 +201,7 @@ export const DEPS_RULES: readonly RuleSpec[] = [
     outcome: 'finding',
     summary:
       'An `actions/cache` (or setup-* cache) step builds its `key` or `restore-keys` from input a pull request author or commenter controls (`github.head_ref`, `github.event.pull_request.title`/`head.ref`, issue or comment bodies). High in a workflow triggered by `pull_request_target` or `workflow_run`.',
-    why: 'Caches are shared with the default branch\'s runs: an attacker who chooses the key can write a poisoned cache entry that a privileged workflow restores (cache poisoning), running their code with its secrets.',
+    why: "Caches are shared with the default branch's runs: an attacker who chooses the key can write a poisoned cache entry that a privileged workflow restores (cache poisoning), running their code with its secrets.",
     fix: 'Key caches only on lockfile hashes (`hashFiles(...)`), the OS and trusted values; never restore caches written by untrusted runs in privileged workflows.',
     references: [CWE_349, GH_HARDENING],
   },

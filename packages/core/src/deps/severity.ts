@@ -43,15 +43,23 @@ export function cvss3BaseScore(vector: string): number | undefined {
     return undefined;
   if (scope !== 'U' && scope !== 'C') return undefined;
   const pr =
-    prRaw === 'N' ? 0.85 : prRaw === 'L' ? (scope === 'C' ? 0.68 : 0.62) : prRaw === 'H' ? (scope === 'C' ? 0.5 : 0.27) : undefined;
+    prRaw === 'N'
+      ? 0.85
+      : prRaw === 'L'
+        ? scope === 'C'
+          ? 0.68
+          : 0.62
+        : prRaw === 'H'
+          ? scope === 'C'
+            ? 0.5
+            : 0.27
+          : undefined;
   if (pr === undefined) return undefined;
   const iss = 1 - (1 - c) * (1 - i) * (1 - a);
   const impact = scope === 'U' ? 6.42 * iss : 7.52 * (iss - 0.029) - 3.25 * (iss - 0.02) ** 15;
   const exploitability = 8.22 * av * ac * pr * ui;
   if (impact <= 0) return 0;
-  return scope === 'U'
-    ? roundUp(Math.min(impact + exploitability, 10))
-    : roundUp(Math.min(1.08 * (impact + exploitability), 10));
+  return scope === 'U' ? roundUp(Math.min(impact + exploitability, 10)) : roundUp(Math.min(1.08 * (impact + exploitability), 10));
 }
 
 /** CVSS qualitative rating of a score (v3.1 specification, section 5). */

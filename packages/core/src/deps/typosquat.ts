@@ -139,10 +139,8 @@ export function squatOf(ecosystem: 'pypi' | 'npm', name: string): { target: stri
   for (const target of popular) {
     if (folded === target) return { target, how: 'look-alike characters' };
     if (skeleton(n) === skeleton(target)) return { target, how: 'changed separators' };
-    if (ecosystem === 'npm' && n.includes('/') === false && target.includes('/') && n === target.split('/')[1])
-      continue; // an unscoped name equal to a scoped package's base name is a different package
-    if (target.length >= 5 && withinOneEdit(skeleton(folded), skeleton(target)))
-      return { target, how: 'one edit away' };
+    if (ecosystem === 'npm' && n.includes('/') === false && target.includes('/') && n === target.split('/')[1]) continue; // an unscoped name equal to a scoped package's base name is a different package
+    if (target.length >= 5 && withinOneEdit(skeleton(folded), skeleton(target))) return { target, how: 'one edit away' };
   }
   return undefined;
 }
@@ -155,7 +153,11 @@ export function typosquatFindings(packages: readonly DeclaredPackage[], index: O
     if (pkg.ecosystem !== 'pypi' && pkg.ecosystem !== 'npm') continue;
     const squat = squatOf(pkg.ecosystem, pkg.name);
     if (!squat) continue;
-    const mal = index.recordsFor(packageKey(pkg.ecosystem, pkg.name)).filter(isMalicious).map((r) => r.id).sort();
+    const mal = index
+      .recordsFor(packageKey(pkg.ecosystem, pkg.name))
+      .filter(isMalicious)
+      .map((r) => r.id)
+      .sort();
     findings.push({
       ruleId: 'MS-DEP-005',
       severity: mal.length > 0 ? 'high' : 'medium',
