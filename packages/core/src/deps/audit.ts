@@ -53,11 +53,14 @@ export function compareFindings(a: DepsFinding, b: DepsFinding): number {
 }
 
 function applySuppressions(findings: DepsFinding[], suppressions: readonly Suppression[]): void {
-  const matchers = suppressions
-    .filter((s) => s.ruleId.startsWith('MS-'))
-    .map((s) => ({ s, path: s.path ? picomatch(s.path, { dot: true }) : undefined }));
+  const matchers = suppressions.map((s) => ({ s, path: s.path ? picomatch(s.path, { dot: true }) : undefined }));
   for (const f of findings) {
-    const hit = matchers.find((m) => m.s.ruleId === f.ruleId && (!m.path || m.path(f.file)));
+    const hit = matchers.find(
+      (m) =>
+        m.s.ruleId === f.ruleId &&
+        (!m.path || m.path(f.file)) &&
+        (m.s.sha256 === undefined || m.s.sha256 === f.evidence.sha256),
+    );
     if (hit) f.suppressed = { reason: hit.s.reason };
   }
 }
