@@ -156,7 +156,10 @@ describe('matching packages against records', () => {
   });
 
   it('the fixed version is not affected; another ecosystem of the same name never matches', () => {
-    const npmOnly: OsvRecord = { id: 'GHSA-npm', affected: [{ package: { ecosystem: 'npm', name: 'some-lib' }, ranges: [eco([{ introduced: '0' }])] }] };
+    const npmOnly: OsvRecord = {
+      id: 'GHSA-npm',
+      affected: [{ package: { ecosystem: 'npm', name: 'some-lib' }, ranges: [eco([{ introduced: '0' }])] }],
+    };
     expect(matchPackages([pkg('some-lib', '1.2')], indexOf([ghsa, npmOnly], ['some-lib']), NOW).findings).toEqual([]);
   });
 
@@ -168,10 +171,20 @@ describe('matching packages against records', () => {
   });
 
   it('MAL- records are critical MS-DEP-002; an unpinned package matches only records affecting every version', () => {
-    const mal: OsvRecord = { id: 'MAL-2025-1', affected: [{ package: { ecosystem: 'PyPI', name: 'evil' }, ranges: [eco([{ introduced: '0' }])] }] };
-    const malSome: OsvRecord = { id: 'MAL-2025-2', affected: [{ package: { ecosystem: 'PyPI', name: 'half' }, versions: ['1.0'] }] };
+    const mal: OsvRecord = {
+      id: 'MAL-2025-1',
+      affected: [{ package: { ecosystem: 'PyPI', name: 'evil' }, ranges: [eco([{ introduced: '0' }])] }],
+    };
+    const malSome: OsvRecord = {
+      id: 'MAL-2025-2',
+      affected: [{ package: { ecosystem: 'PyPI', name: 'half' }, versions: ['1.0'] }],
+    };
     const index = indexOf([mal, malSome, ghsa], ['evil', 'half', 'some-lib']);
-    const { findings } = matchPackages([pkg('evil', undefined, '>=0.1'), pkg('half', undefined, '>=1'), pkg('some-lib')], index, NOW);
+    const { findings } = matchPackages(
+      [pkg('evil', undefined, '>=0.1'), pkg('half', undefined, '>=1'), pkg('some-lib')],
+      index,
+      NOW,
+    );
     expect(findings.map((f) => [f.ruleId, f.severity, f.package?.name])).toEqual([['MS-DEP-002', 'critical', 'evil']]);
   });
 
@@ -194,9 +207,18 @@ describe('ratings', () => {
     expect(cvss3BaseScore(vector)).toBe(score);
   });
   it('falls back to the database rating, then to medium; MAL is critical whatever else it says', () => {
-    expect(rateRecord({ id: 'GHSA-x', database_specific: { severity: 'MODERATE' } })).toMatchObject({ severity: 'medium', source: 'database' });
-    expect(rateRecord({ id: 'GHSA-y', severity: [{ type: 'CVSS_V4', score: 'CVSS:4.0/AV:N' }] })).toMatchObject({ severity: 'medium', source: 'default' });
-    expect(rateRecord({ id: 'MAL-1', database_specific: { severity: 'LOW' } })).toMatchObject({ severity: 'critical', source: 'malicious' });
+    expect(rateRecord({ id: 'GHSA-x', database_specific: { severity: 'MODERATE' } })).toMatchObject({
+      severity: 'medium',
+      source: 'database',
+    });
+    expect(rateRecord({ id: 'GHSA-y', severity: [{ type: 'CVSS_V4', score: 'CVSS:4.0/AV:N' }] })).toMatchObject({
+      severity: 'medium',
+      source: 'default',
+    });
+    expect(rateRecord({ id: 'MAL-1', database_specific: { severity: 'LOW' } })).toMatchObject({
+      severity: 'critical',
+      source: 'malicious',
+    });
     expect(cvss3BaseScore('CVSS:2.0/AV:N')).toBeUndefined();
   });
 });
