@@ -57,9 +57,7 @@ function applySuppressions(findings: DepsFinding[], suppressions: readonly Suppr
   for (const f of findings) {
     const hit = matchers.find(
       (m) =>
-        m.s.ruleId === f.ruleId &&
-        (!m.path || m.path(f.file)) &&
-        (m.s.sha256 === undefined || m.s.sha256 === f.evidence.sha256),
+        m.s.ruleId === f.ruleId && (!m.path || m.path(f.file)) && (m.s.sha256 === undefined || m.s.sha256 === f.evidence.sha256),
     );
     if (hit) f.suppressed = { reason: hit.s.reason };
   }

@@ -1,5 +1,6 @@
 export { auditDependencies, compareFindings, type DepsAuditOptions } from './audit.js';
 export { collectDependencyFiles, type DependencyFileContext, displayPath, lineOf } from './collect.js';
+export { confusionFindings, KNOWN_CONFUSION_NAMES, PUBLIC_CONDA_CHANNELS } from './confusion.js';
 export { type DepsGateResult, evaluateDepsGate } from './gate.js';
 export {
   MAX_DIST_INFO_FILE_BYTES,
@@ -19,10 +20,13 @@ export { normalizeName, osvEcosystem, packageKey } from './names.js';
 export { type LoadOsvOptions, loadOsv, OsvIndex, type OsvProgress, type OsvSourceSummary } from './osv-load.js';
 export { asOsvRecord, osvRecordProblem } from './osv-record.js';
 export type { OsvAffected, OsvEcosystem, OsvEvent, OsvRange, OsvRecord, OsvSeverity } from './osv-types.js';
+export { originOf, pinningFindings } from './pinning.js';
 export { DEPS_RULES } from './rules.js';
 export { depsToSarif } from './sarif.js';
 export { cvss3BaseScore, isMalicious, type RecordRating, rateRecord, severityOfScore } from './severity.js';
+export { auditSitePackages, PACKAGE_DATA_EXTENSIONS, type SitePackagesResult } from './site-packages.js';
 export type { AuditedFile, DepsFinding, DepsReport, DepsSummary, FindingPackage, FindingRecord } from './types.js';
+export { LEGITIMATE_NEIGHBOURS, POPULAR_ML_PACKAGES, squatOf, typosquatFindings, withinOneEdit } from './typosquat.js';
 export {
   affectedCovers,
   evaluateRange,
@@ -32,3 +36,4 @@ export {
   sameVersion,
   type VersionOrder,
 } from './versions.js';
+export { actionPin, auditWorkflows, auditWorkflowText, FIRST_PARTY_ACTION_OWNERS, findWorkflowFiles } from './workflows.js';
