@@ -81,11 +81,27 @@ const LIMITS: readonly [name: string, value: string, what: string][] = [
 /** The limits of `modelsec deps` on untrusted input. */
 const DEPS_LIMITS: readonly [name: string, value: string, what: string][] = [
   ['MAX_OSV_ZIP_ENTRIES', grouped(MAX_OSV_ZIP_ENTRIES), 'entries of one OSV zip export; more: DEPS_OSV_INVALID error'],
-  ['MAX_OSV_RECORD_BYTES', bytes(MAX_OSV_RECORD_BYTES), 'one OSV record, compressed or not; larger: DEPS_OSV_INVALID error naming the entry'],
-  ['OSV_READ_WINDOW_BYTES', bytes(OSV_READ_WINDOW_BYTES), 'window an OSV zip is read through, in file order (memory stays bounded by it and the records kept)'],
+  [
+    'MAX_OSV_RECORD_BYTES',
+    bytes(MAX_OSV_RECORD_BYTES),
+    'one OSV record, compressed or not; larger: DEPS_OSV_INVALID error naming the entry',
+  ],
+  [
+    'OSV_READ_WINDOW_BYTES',
+    bytes(OSV_READ_WINDOW_BYTES),
+    'window an OSV zip is read through, in file order (memory stays bounded by it and the records kept)',
+  ],
   ['MAX_WORKFLOW_BYTES', bytes(MAX_WORKFLOW_BYTES), 'one workflow file; larger: LIMIT_EXCEEDED error'],
-  ['MAX_WORKFLOW_YAML_ALIASES', String(MAX_WORKFLOW_YAML_ALIASES), 'YAML aliases resolved in one workflow (billion laughs); more: DEPS_INPUT_INVALID error'],
-  ['MAX_SITE_PACKAGES_ENTRIES', grouped(MAX_SITE_PACKAGES_ENTRIES), 'entries walked under one --site-packages tree; more: LIMIT_EXCEEDED error'],
+  [
+    'MAX_WORKFLOW_YAML_ALIASES',
+    String(MAX_WORKFLOW_YAML_ALIASES),
+    'YAML aliases resolved in one workflow (billion laughs); more: DEPS_INPUT_INVALID error',
+  ],
+  [
+    'MAX_SITE_PACKAGES_ENTRIES',
+    grouped(MAX_SITE_PACKAGES_ENTRIES),
+    'entries walked under one --site-packages tree; more: LIMIT_EXCEEDED error',
+  ],
   ['MAX_PTH_BYTES', bytes(MAX_PTH_BYTES), 'one .pth file; larger: MS-DEP-010 high, not read'],
 ];
 
@@ -173,7 +189,7 @@ export function renderRulesDocs(): string {
     'The MS-DEP rules are raised by `modelsec deps`, which judges lockfiles and manifests (requirements, pyproject,',
     'poetry.lock, uv.lock, Pipfile.lock, environment.yml, package-lock.json), installed-package trees',
     '(`--site-packages`) and GitHub Actions workflows, offline. Known vulnerable and malicious packages are matched',
-    'against OSV databases given with `--osv` (osv.dev\'s per-ecosystem `all.zip` exports or directories of OSV JSON);',
+    "against OSV databases given with `--osv` (osv.dev's per-ecosystem `all.zip` exports or directories of OSV JSON);",
     'without one they are not checked, and the report says so. Files inside installed packages are scanned with the',
     "scanner engine: their findings keep the scanner's rule ids (MS-PKL-..., MS-ENG-...) and name the package.",
     '`deps --fail-on` (default high) fails on any active finding at or above it; suppressions are the same config',
