@@ -2,6 +2,7 @@ export {
   type BuildOptions,
   type BuiltBom,
   buildModelBom,
+  type DepsAuditAttachment,
   fileRef,
   MODEL_BOM_REF,
   type ScanAttachment,

@@ -10,7 +10,7 @@ import type { DeclaredPackage, DependencyWarning } from '../bom/dependency-types
 import type { ScanConfig, Suppression } from '../scan/config.js';
 import { SEVERITIES, type Severity } from '../scan/types.js';
 import { collectDependencyFiles, type DependencyFileContext, displayPath as displayPathOf, lineOf } from './collect.js';
-import { confusionFindings } from './confusion.js';
+import { confusionFindings, knownConfusionFindings } from './confusion.js';
 import { matchPackages } from './match.js';
 import { packageKey } from './names.js';
 import { loadOsv, OsvIndex, type OsvProgress } from './osv-load.js';
@@ -162,4 +162,33 @@ export async function auditDependencies(options: DepsAuditOptions): Promise<Deps
     ),
     summary: { files: audited.length, packages: packages.length, findings: counts, suppressed },
   };
+}
+
+export interface PackageAuditOptions {
+  osv?: readonly string[];
+  now?: Date;
+  onOsvProgress?: (progress: OsvProgress) => void;
+}
+
+/**
+ * The package-level rules only (known vulnerable and malicious packages from OSV, known confusion names,
+ * typosquats) over packages already read, e.g. an ML-BOM's libraries: what `bom --deps-audit` records as
+ * vulnerabilities on each library component. Rules that read files (indexes, pinning, workflows) belong to
+ * `modelsec deps`.
+ */
+export async function auditDeclaredPackages(
+  packages: readonly DeclaredPackage[],
+  options: PackageAuditOptions = {},
+): Promise<{ findings: DepsFinding[]; warnings: DependencyWarning[]; osv: DepsReport['osv'] }> {
+  const wanted = new Set<string>();
+  for (const p of packages) if (p.ecosystem === 'pypi' || p.ecosystem === 'npm') wanted.add(packageKey(p.ecosystem, p.name));
+  const index =
+    options.osv && options.osv.length > 0
+      ? await loadOsv(options.osv, { wanted, ...(options.onOsvProgress ? { onProgress: options.onOsvProgress } : {}) })
+      : new OsvIndex();
+  const matched = matchPackages(packages, index, options.now ?? new Date());
+  const findings = [...matched.findings, ...typosquatFindings(packages, index), ...knownConfusionFindings(packages)].sort(
+    compareFindings,
+  );
+  return { findings, warnings: matched.warnings, osv: { sources: index.sources, recordsKept: index.size } };
 }

@@ -191,19 +191,26 @@ export function confusionFindings(files: readonly DependencyFileContext[]): Deps
               ? condaChannels(file)
               : undefined;
     if (f) findings.push(f);
-    for (const pkg of file.packages) {
-      const known = KNOWN_CONFUSION_NAMES[normalizeName(pkg.ecosystem === 'npm' ? 'npm' : 'pypi', pkg.name)];
-      if (!known || (known.ecosystem !== pkg.ecosystem && !(known.ecosystem === 'pypi' && pkg.ecosystem === 'conda'))) continue;
-      findings.push({
-        ruleId: 'MS-DEP-004',
-        severity: 'high',
-        message: `${pkg.name} is a known dependency-confusion name: ${known.note}`,
-        file: pkg.source,
-        package: asPackage(pkg),
-        evidence: { note: known.note },
-        references: [...(ruleById('MS-DEP-004')?.references ?? [])],
-      });
-    }
+    findings.push(...knownConfusionFindings(file.packages.filter((p) => p.source === file.source)));
+  }
+  return findings;
+}
+
+/** MS-DEP-004 for each package whose name is on KNOWN_CONFUSION_NAMES. */
+export function knownConfusionFindings(packages: readonly DeclaredPackage[]): DepsFinding[] {
+  const findings: DepsFinding[] = [];
+  for (const pkg of packages) {
+    const known = KNOWN_CONFUSION_NAMES[normalizeName(pkg.ecosystem === 'npm' ? 'npm' : 'pypi', pkg.name)];
+    if (!known || (known.ecosystem !== pkg.ecosystem && !(known.ecosystem === 'pypi' && pkg.ecosystem === 'conda'))) continue;
+    findings.push({
+      ruleId: 'MS-DEP-004',
+      severity: 'high',
+      message: `${pkg.name} is a known dependency-confusion name: ${known.note}`,
+      file: pkg.source,
+      package: asPackage(pkg),
+      evidence: { note: known.note },
+      references: [...(ruleById('MS-DEP-004')?.references ?? [])],
+    });
   }
   return findings;
 }

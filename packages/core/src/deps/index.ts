@@ -1,6 +1,13 @@
-export { auditDependencies, compareFindings, type DepsAuditOptions } from './audit.js';
+export {
+  auditDeclaredPackages,
+  auditDependencies,
+  compareFindings,
+  type DepsAuditOptions,
+  type PackageAuditOptions,
+} from './audit.js';
+export { depsFindingsToAttachment } from './bom-attachment.js';
 export { collectDependencyFiles, type DependencyFileContext, displayPath, lineOf } from './collect.js';
-export { confusionFindings, KNOWN_CONFUSION_NAMES, PUBLIC_CONDA_CHANNELS } from './confusion.js';
+export { confusionFindings, KNOWN_CONFUSION_NAMES, knownConfusionFindings, PUBLIC_CONDA_CHANNELS } from './confusion.js';
 export { type DepsGateResult, evaluateDepsGate } from './gate.js';
 export {
   MAX_DIST_INFO_FILE_BYTES,
