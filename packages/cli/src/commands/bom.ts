@@ -122,7 +122,11 @@ async function buildBom(env: CliEnv, out: Output, target: string, flags: BomFlag
             loading.update(done, source);
           },
         }).finally(() => loading.finish());
-        const attachment = depsFindingsToAttachment(audited.findings, { name: 'modelsec', version: MODELSEC_VERSION });
+        const attachment = depsFindingsToAttachment(
+          audited.findings,
+          { name: 'modelsec', version: MODELSEC_VERSION },
+          audited.osv.sources.length,
+        );
         if (!flags.osv?.length)
           out.info('deps audit: no OSV database (--osv): known vulnerable and malicious packages not checked');
         out.info(

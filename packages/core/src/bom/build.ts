@@ -24,6 +24,8 @@ export interface BuildOptions {
 /** The dependency audit in BOM terms (bom/deps-attachment.ts builds it from `modelsec deps` findings). */
 export interface DepsAuditAttachment {
   tool: { name: string; version: string };
+  /** How many OSV databases the audit read (0: known vulnerable and malicious packages were not checked). */
+  osvSources: number;
   vulnerabilities: Array<{
     /** The record id (GHSA-..., PYSEC-..., MAL-...) or, for a rule without a record, the rule id. */
     id: string;
@@ -519,7 +521,11 @@ function ratingMethod(vector: string | undefined): Enums.Vulnerability.RatingMet
   return Enums.Vulnerability.RatingMethod.Other;
 }
 
+/** Metadata property saying a dependency audit was recorded, and with how many OSV databases (the registry reads it). */
+export const DEPS_AUDIT_PROPERTY = 'modelsec:deps:audit';
+
 function attachDepsAudit(bom: Models.Bom, audit: DepsAuditAttachment, libs: Map<string, Models.Component>): void {
+  bom.metadata.properties.add(new Models.Property(DEPS_AUDIT_PROPERTY, `osv-sources=${audit.osvSources}`));
   const list = [...audit.vulnerabilities].sort(
     (a, b) => byString(a.affects ?? '', b.affects ?? '') || byString(a.id, b.id) || byString(a.description, b.description),
   );

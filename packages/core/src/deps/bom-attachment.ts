@@ -12,6 +12,7 @@ import type { DepsFinding } from './types.js';
 export function depsFindingsToAttachment(
   findings: readonly DepsFinding[],
   tool: { name: string; version: string },
+  osvSources = 0,
 ): DepsAuditAttachment {
   const vulnerabilities: DepsAuditAttachment['vulnerabilities'] = [];
   for (const f of findings) {
@@ -56,5 +57,5 @@ export function depsFindingsToAttachment(
       });
     }
   }
-  return { tool, vulnerabilities };
+  return { tool, osvSources, vulnerabilities };
 }
