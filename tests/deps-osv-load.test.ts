@@ -57,6 +57,18 @@ describe('the OSV export zip', () => {
     expect(progress.at(-1)).toBe(66_000);
   });
 
+  it('a large export (read by worker threads) names a garbage entry anywhere in it', async () => {
+    const path = join(tmp, 'garbage-inside.zip');
+    const entries = function* () {
+      for (let i = 0; i < 25_000; i++)
+        yield { name: `PYSEC-${i}.json`, data: i === 23_456 ? '<html>oops</html>' : record(`PYSEC-${i}`, `pkg-${i}`) };
+    };
+    writeFileSync(path, writeOsvExport(entries(), 'store'));
+    const error = await loadError(path, wanted('pkg-1'));
+    expect(error.code).toBe('DEPS_OSV_INVALID');
+    expect(error.message).toMatch(/garbage-inside\.zip: entry PYSEC-23456\.json: not JSON/);
+  });
+
   it('a record held by two sources is kept once, the most recently modified copy', async () => {
     const dir = join(tmp, 'twice');
     mkdirSync(dir, { recursive: true });

@@ -20,6 +20,8 @@ export {
   MAX_WORKFLOW_BYTES,
   MAX_WORKFLOW_FILES,
   MAX_WORKFLOW_YAML_ALIASES,
+  OSV_MAX_WORKERS,
+  OSV_PARALLEL_MIN_ENTRIES,
   OSV_READ_WINDOW_BYTES,
 } from './limits.js';
 export { type MatchResult, matchPackages } from './match.js';

@@ -42,3 +42,9 @@ export const MAX_PTH_BYTES = 1024 * 1024;
 
 /** Largest dist-info RECORD or METADATA file read (RECORD of the largest wheels is a few MB). */
 export const MAX_DIST_INFO_FILE_BYTES = 32 * 1024 * 1024;
+
+/** Exports with at least this many entries are read by worker threads (below it, starting them costs more). */
+export const OSV_PARALLEL_MIN_ENTRIES = 20_000;
+
+/** Most worker threads reading one export (bounded by the machine's parallelism; each holds one read window). */
+export const OSV_MAX_WORKERS = 4;

@@ -7,15 +7,26 @@
  * A source that is not a zip or JSON, a corrupt zip, or a record that is not OSV is a DEPS_OSV_INVALID error naming
  * the file (and the entry inside a zip): never a crash, and never an empty database that would read as "no findings".
  */
-import type { Dirent } from 'node:fs';
+import { type Dirent, existsSync } from 'node:fs';
 import { open, readdir, readFile, stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join, relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { ModelsecError, toModelsecError } from '../errors/index.js';
-import { MAX_OSV_DIRECTORY_DEPTH, MAX_OSV_DIRECTORY_FILES, MAX_OSV_RECORD_BYTES } from './limits.js';
+import {
+  MAX_OSV_DIRECTORY_DEPTH,
+  MAX_OSV_DIRECTORY_FILES,
+  MAX_OSV_RECORD_BYTES,
+  OSV_MAX_WORKERS,
+  OSV_PARALLEL_MIN_ENTRIES,
+} from './limits.js';
 import { osvEcosystem, packageKey } from './names.js';
 import { asOsvRecord } from './osv-record.js';
+import { screenRecord } from './osv-screen.js';
 import type { OsvRecord } from './osv-types.js';
-import { iterateZipEntries, ZipReadError } from './osv-zip.js';
+import type { OsvWorkerInput, OsvWorkerMessage } from './osv-worker.js';
+import { readZipDirectory, readZipEntries, type ZipDirectory, ZipReadError } from './osv-zip.js';
 
 export interface OsvSourceSummary {
   /** The path as given. */
@@ -90,31 +101,13 @@ function invalid(file: string, message: string, details: Record<string, unknown>
   });
 }
 
-/**
- * A cheap look for a wanted name before the shape is checked: every `"name": "..."` string in the record text. A
- * record none of whose names is wanted is only checked to be a JSON object with an id (so garbage is still an
- * error) and dropped.
- */
-const NAME_FIELD = /"name"\s*:\s*"((?:[^"\\]|\\.){1,400})"/g;
-
-function mayNameWanted(text: string, wanted: ReadonlySet<string>): boolean {
-  NAME_FIELD.lastIndex = 0;
-  for (let m = NAME_FIELD.exec(text); m !== null; m = NAME_FIELD.exec(text)) {
-    let name = m[1] as string;
-    if (name.includes('\\')) {
-      try {
-        name = JSON.parse(`"${name}"`) as string;
-      } catch {
-        return true;
-      }
-    }
-    if (wanted.has(packageKey('pypi', name)) || wanted.has(packageKey('npm', name))) return true;
-  }
-  return false;
-}
-
-/** Reads one record's text into the index. */
-function ingest(text: string, index: OsvIndex, wanted: ReadonlySet<string>, where: { file: string; entry?: string }): boolean {
+/** Parses, checks and indexes a record that may name a wanted package. */
+function ingestWanted(
+  text: string,
+  index: OsvIndex,
+  wanted: ReadonlySet<string>,
+  where: { file: string; entry?: string },
+): boolean {
   const at = where.entry ? `entry ${where.entry}: ` : '';
   const details = where.entry ? { entry: where.entry } : {};
   let json: unknown;
@@ -123,15 +116,92 @@ function ingest(text: string, index: OsvIndex, wanted: ReadonlySet<string>, wher
   } catch (cause) {
     throw invalid(where.file, `${at}not JSON, so not an OSV record`, details, cause);
   }
-  if (!mayNameWanted(text, wanted)) {
-    // Not a wanted package: only check that it is a record at all (an id), then drop it.
-    if (typeof json !== 'object' || json === null || typeof (json as { id?: unknown }).id !== 'string')
-      throw invalid(where.file, `${at}not an OSV record (no string "id")`, details);
-    return false;
-  }
   const record = asOsvRecord(json);
   if ('problem' in record) throw invalid(where.file, `${at}not an OSV record: ${record.problem}`, details);
   return index.add(record, wanted);
+}
+
+/** Reads one record's text into the index (screened first: see osv-screen.ts). */
+function ingest(text: string, index: OsvIndex, wanted: ReadonlySet<string>, where: { file: string; entry?: string }): boolean {
+  const verdict = screenRecord(text, wanted);
+  if (verdict === 'wanted') return ingestWanted(text, index, wanted, where);
+  if (verdict === 'other') return false;
+  throw invalid(
+    where.file,
+    `${where.entry ? `entry ${where.entry}: ` : ''}${verdict.problem}`,
+    where.entry ? { entry: where.entry } : {},
+  );
+}
+
+const WORKER_URL = new URL('./osv-worker.js', import.meta.url);
+
+function workerCount(entries: number): number {
+  if (entries < OSV_PARALLEL_MIN_ENTRIES) return 1;
+  try {
+    if (!existsSync(fileURLToPath(WORKER_URL))) return 1; // running from sources (tsx): no compiled worker
+  } catch {
+    return 1;
+  }
+  return Math.max(1, Math.min(OSV_MAX_WORKERS, availableParallelism()));
+}
+
+function zipError(path: string, message: string, entry?: string, limit?: string): ModelsecError {
+  return invalid(path, `not a readable OSV zip export: ${entry ? `entry ${entry}: ` : ''}${message}`, {
+    ...(entry ? { entry } : {}),
+    ...(limit ? { limit } : {}),
+  });
+}
+
+/** Reads a slice of the export in worker threads; resolves with each slice's wanted texts, in slice order. */
+async function screenInWorkers(
+  path: string,
+  size: number,
+  dir: ZipDirectory,
+  wanted: ReadonlySet<string>,
+  count: number,
+  onDone: (done: number) => void,
+): Promise<{ records: number; hits: { name: string; text: string }[] }[]> {
+  const slices = Array.from(
+    { length: count },
+    (_, k) => [Math.floor((dir.count * k) / count), Math.floor((dir.count * (k + 1)) / count)] as const,
+  );
+  const progress = new Array<number>(count).fill(0);
+  const workers: Worker[] = [];
+  try {
+    return await Promise.all(
+      slices.map(
+        ([from, to], k) =>
+          new Promise<{ records: number; hits: { name: string; text: string }[] }>((resolvePromise, reject) => {
+            const input: OsvWorkerInput = { path, size, dir, from, to, wanted: [...wanted] };
+            const worker = new Worker(WORKER_URL, { workerData: input });
+            workers.push(worker);
+            worker.on('message', (message: OsvWorkerMessage) => {
+              if (message.type === 'progress' || message.type === 'done') {
+                progress[k] = message.done;
+                onDone(progress.reduce((a, b) => a + b, 0));
+              }
+              if (message.type === 'done') resolvePromise({ records: message.records, hits: message.hits });
+              else if (message.type === 'error')
+                reject(
+                  message.zip
+                    ? zipError(path, message.message, message.entry, message.limit)
+                    : invalid(
+                        path,
+                        `${message.entry ? `entry ${message.entry}: ` : ''}${message.message}`,
+                        message.entry ? { entry: message.entry } : {},
+                      ),
+                );
+            });
+            worker.on('error', reject);
+            worker.on('exit', (code) => {
+              if (code !== 0) reject(new ModelsecError('INTERNAL', `OSV loader worker exited with code ${code}`));
+            });
+          }),
+      ),
+    );
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
 }
 
 async function loadZip(path: string, index: OsvIndex, options: LoadOsvOptions, summary: OsvSourceSummary): Promise<void> {
@@ -143,22 +213,31 @@ async function loadZip(path: string, index: OsvIndex, options: LoadOsvOptions, s
   }
   try {
     const { size } = await handle.stat();
-    const { total, entries } = await iterateZipEntries(handle, size);
-    let done = 0;
-    for await (const entry of entries) {
-      done++;
-      if (!entry.name.endsWith('.json')) continue;
-      summary.records++;
-      if (ingest(entry.data.toString('utf8'), index, options.wanted, { file: path, entry: entry.name })) summary.kept++;
-      if ((done & 1023) === 0) options.onProgress?.({ source: path, done, total });
+    const dir = await readZipDirectory(handle, size);
+    const total = dir.count;
+    const count = workerCount(total);
+    if (count > 1) {
+      const results = await screenInWorkers(path, size, dir, options.wanted, count, (done) =>
+        options.onProgress?.({ source: path, done, total }),
+      );
+      for (const result of results) {
+        summary.records += result.records;
+        for (const hit of result.hits)
+          if (ingestWanted(hit.text, index, options.wanted, { file: path, entry: hit.name })) summary.kept++;
+      }
+    } else {
+      let done = 0;
+      for await (const entry of readZipEntries(handle, size, dir)) {
+        done++;
+        if ((done & 1023) === 0) options.onProgress?.({ source: path, done, total });
+        if (!entry.name.endsWith('.json')) continue;
+        summary.records++;
+        if (ingest(entry.data.toString('utf8'), index, options.wanted, { file: path, entry: entry.name })) summary.kept++;
+      }
     }
     options.onProgress?.({ source: path, done: total, total });
   } catch (error) {
-    if (error instanceof ZipReadError)
-      throw invalid(path, `not a readable OSV zip export: ${error.entry ? `entry ${error.entry}: ` : ''}${error.message}`, {
-        ...(error.entry ? { entry: error.entry } : {}),
-        ...(error.limit ? { limit: error.limit } : {}),
-      });
+    if (error instanceof ZipReadError) throw zipError(path, error.message, error.entry, error.limit);
     throw error;
   } finally {
     await handle.close();

@@ -111,14 +111,19 @@ export interface ZipRecordEntry {
   data: Buffer;
 }
 
-export interface ZipEntryIteration {
-  /** Number of entries in the archive (directories included). */
-  total: number;
-  entries: AsyncGenerator<ZipRecordEntry>;
+/** The central directory as typed arrays (about 26 bytes an entry), entry indices sorted by file offset. */
+export interface ZipDirectory {
+  count: number;
+  offsets: Float64Array;
+  compressed: Float64Array;
+  uncompressed: Float64Array;
+  methods: Uint16Array;
+  /** Entry indices in file order. */
+  order: Uint32Array;
 }
 
-/** Lists the archive and returns an iterator over its file entries in file order. */
-export async function iterateZipEntries(handle: FileHandle, size: number): Promise<ZipEntryIteration> {
+/** Reads and checks the central directory. */
+export async function readZipDirectory(handle: FileHandle, size: number): Promise<ZipDirectory> {
   const dir = await findDirectory(handle, size);
   const window = new Window(handle, size);
   const offsets = new Float64Array(dir.count);
@@ -167,38 +172,59 @@ export async function iterateZipEntries(handle: FileHandle, size: number): Promi
     pos += 46 + nameLength + extraLength + commentLength;
   }
   const order = Uint32Array.from({ length: dir.count }, (_, i) => i).sort((a, b) => (offsets[a] ?? 0) - (offsets[b] ?? 0));
+  return { count: dir.count, offsets, compressed, uncompressed, methods, order };
+}
 
-  async function* entries(): AsyncGenerator<ZipRecordEntry> {
-    for (const i of order) {
-      const offset = offsets[i] as number;
-      const local = await window.bytes(offset, 30);
-      if (local.readUInt32LE(0) !== LOCAL_SIG) throw new ZipReadError(`no local header at offset ${offset}`);
-      const nameLength = local.readUInt16LE(26);
-      const extraLength = local.readUInt16LE(28);
-      const name = (await window.bytes(offset + 30, nameLength)).toString('utf8');
-      if (name.endsWith('/')) continue;
-      const csize = compressed[i] as number;
-      const usize = uncompressed[i] as number;
-      if (csize > MAX_OSV_RECORD_BYTES || usize > MAX_OSV_RECORD_BYTES)
-        throw new ZipReadError(
-          `entry of ${Math.max(csize, usize)} bytes, over MAX_OSV_RECORD_BYTES (${MAX_OSV_RECORD_BYTES})`,
-          name,
-          'MAX_OSV_RECORD_BYTES',
-        );
-      const raw = await window.bytes(offset + 30 + nameLength + extraLength, csize);
-      let data: Buffer;
-      const method = methods[i];
-      if (method === 0) data = Buffer.from(raw);
-      else if (method === 8) {
-        try {
-          data = inflateRawSync(raw, { maxOutputLength: MAX_OSV_RECORD_BYTES });
-        } catch (error) {
-          throw new ZipReadError(`cannot inflate: ${(error as Error).message}`, name);
-        }
-      } else throw new ZipReadError(`compression method ${method} is not stored or deflate`, name);
-      if (data.length !== usize) throw new ZipReadError(`inflated to ${data.length} bytes, the directory says ${usize}`, name);
-      yield { name, data };
-    }
+/** The file entries whose positions in file order are in [from, to), inflated one at a time. */
+export async function* readZipEntries(
+  handle: FileHandle,
+  size: number,
+  dir: ZipDirectory,
+  from = 0,
+  to = dir.count,
+): AsyncGenerator<ZipRecordEntry> {
+  const window = new Window(handle, size);
+  for (let k = from; k < to; k++) {
+    const i = dir.order[k] as number;
+    const offset = dir.offsets[i] as number;
+    const local = await window.bytes(offset, 30);
+    if (local.readUInt32LE(0) !== LOCAL_SIG) throw new ZipReadError(`no local header at offset ${offset}`);
+    const nameLength = local.readUInt16LE(26);
+    const extraLength = local.readUInt16LE(28);
+    const name = (await window.bytes(offset + 30, nameLength)).toString('utf8');
+    if (name.endsWith('/')) continue;
+    const csize = dir.compressed[i] as number;
+    const usize = dir.uncompressed[i] as number;
+    if (csize > MAX_OSV_RECORD_BYTES || usize > MAX_OSV_RECORD_BYTES)
+      throw new ZipReadError(
+        `entry of ${Math.max(csize, usize)} bytes, over MAX_OSV_RECORD_BYTES (${MAX_OSV_RECORD_BYTES})`,
+        name,
+        'MAX_OSV_RECORD_BYTES',
+      );
+    const raw = await window.bytes(offset + 30 + nameLength + extraLength, csize);
+    let data: Buffer;
+    const method = dir.methods[i];
+    if (method === 0) data = raw;
+    else if (method === 8) {
+      try {
+        data = inflateRawSync(raw, { maxOutputLength: MAX_OSV_RECORD_BYTES });
+      } catch (error) {
+        throw new ZipReadError(`cannot inflate: ${(error as Error).message}`, name);
+      }
+    } else throw new ZipReadError(`compression method ${method} is not stored or deflate`, name);
+    if (data.length !== usize) throw new ZipReadError(`inflated to ${data.length} bytes, the directory says ${usize}`, name);
+    yield { name, data };
   }
-  return { total: dir.count, entries: entries() };
+}
+
+export interface ZipEntryIteration {
+  /** Number of entries in the archive (directories included). */
+  total: number;
+  entries: AsyncGenerator<ZipRecordEntry>;
+}
+
+/** Lists the archive and returns an iterator over all its file entries in file order. */
+export async function iterateZipEntries(handle: FileHandle, size: number): Promise<ZipEntryIteration> {
+  const dir = await readZipDirectory(handle, size);
+  return { total: dir.count, entries: readZipEntries(handle, size, dir) };
 }
