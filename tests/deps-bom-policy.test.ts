@@ -76,6 +76,41 @@ describe('bom --deps-audit', () => {
     ]);
   }, 60_000);
 
+  it('SPDX 3 output carries them as security elements and relationships', async () => {
+    const dir = tempDir('modelsec-deps-spdx-');
+    cpSync(join(AUDIT, 'projects/npm/package-lock.json'), join(dir, 'package-lock.json'));
+    writeFileSync(join(dir, 'config.json'), '{"model_type":"bert"}');
+    const out = join(dir, '..', `${path.basename(dir)}.spdx.json`);
+    const run = await runCli(
+      ['bom', dir, '--format', 'spdx3', '-o', out, '--deps-audit', '--osv', join(AUDIT, 'osv/npm/all.zip')],
+      {
+        env: { SOURCE_DATE_EPOCH: '1700000000' },
+      },
+    );
+    expect(run.code, run.stderr).toBe(0);
+    const graph = (JSON.parse(readFileSync(out, 'utf8')) as { '@graph': Record<string, unknown>[] })['@graph'];
+    const vuln = graph.find((n) => n.type === 'security_Vulnerability' && n.name === 'GHSA-c2qf-rxjj-qqgw');
+    expect(vuln?.externalIdentifier).toEqual([
+      { type: 'ExternalIdentifier', externalIdentifierType: 'securityOther', identifier: 'GHSA-c2qf-rxjj-qqgw' },
+      { type: 'ExternalIdentifier', externalIdentifierType: 'cve', identifier: 'CVE-2022-25883' },
+    ]);
+    const semverPkg = graph.find((n) => n.type === 'software_Package' && n.name === 'semver');
+    expect(
+      graph.some(
+        (n) =>
+          n.relationshipType === 'hasAssociatedVulnerability' &&
+          n.from === semverPkg?.spdxId &&
+          (n.to as string[]).includes(vuln?.spdxId as string),
+      ),
+    ).toBe(true);
+    expect(graph.find((n) => n.type === 'security_CvssV3VulnAssessmentRelationship')).toMatchObject({
+      from: vuln?.spdxId,
+      to: [semverPkg?.spdxId],
+      security_score: 7.5,
+      security_severity: 'high',
+    });
+  }, 60_000);
+
   it('--osv without --deps-audit is a usage error', async () => {
     const run = await runCli(['bom', join(AUDIT, 'projects/clean'), '--osv', OSV]);
     expect(run.code).toBe(2);
