@@ -135,6 +135,12 @@ function ingest(text: string, index: OsvIndex, wanted: ReadonlySet<string>, wher
 
 const WORKER_URL = new URL('./osv-worker.js', import.meta.url);
 
+/**
+ * Heap bounds of each loader worker: it holds one read window, the record being screened and the texts of the
+ * wanted records, so a small heap is enough, and the process's memory stays bounded however many workers run.
+ */
+const OSV_WORKER_RESOURCE_LIMITS = { maxOldGenerationSizeMb: 96, maxYoungGenerationSizeMb: 8 };
+
 function workerCount(entries: number): number {
   if (entries < OSV_PARALLEL_MIN_ENTRIES) return 1;
   try {
@@ -173,7 +179,7 @@ async function screenInWorkers(
         ([from, to], k) =>
           new Promise<{ records: number; hits: { name: string; text: string }[] }>((resolvePromise, reject) => {
             const input: OsvWorkerInput = { path, size, dir, from, to, wanted: [...wanted] };
-            const worker = new Worker(WORKER_URL, { workerData: input });
+            const worker = new Worker(WORKER_URL, { workerData: input, resourceLimits: OSV_WORKER_RESOURCE_LIMITS });
             workers.push(worker);
             worker.on('message', (message: OsvWorkerMessage) => {
               if (message.type === 'progress' || message.type === 'done') {
