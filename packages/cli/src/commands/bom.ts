@@ -1,8 +1,10 @@
 import { rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import {
+  auditDeclaredPackages,
   clockFromEnv,
   cycloneDxToSpdx3,
+  depsFindingsToAttachment,
   downloadSnapshot,
   generateModelBom,
   isHubReference,
@@ -30,6 +32,8 @@ interface BomFlags {
   version?: string;
   modelVersion?: string;
   scan?: boolean;
+  depsAudit?: boolean;
+  osv?: string[];
 }
 
 /**
@@ -106,6 +110,31 @@ async function buildBom(env: CliEnv, out: Output, target: string, flags: BomFlag
         return attachment;
       }
     : undefined;
+  if (flags.osv && !flags.depsAudit)
+    throw new ModelsecError('USAGE', '--osv is read only with --deps-audit', { details: { flag: '--osv' } });
+  const depsAudit = flags.depsAudit
+    ? async (facts: ModelFacts) => {
+        const loading = out.progress('loading OSV records');
+        const audited = await auditDeclaredPackages(facts.dependencies?.packages ?? [], {
+          osv: (flags.osv ?? []).map((p) => resolve(env.cwd, p)),
+          onOsvProgress: ({ done, total, source }) => {
+            loading.setTotal(total);
+            loading.update(done, source);
+          },
+        }).finally(() => loading.finish());
+        const attachment = depsFindingsToAttachment(
+          audited.findings,
+          { name: 'modelsec', version: MODELSEC_VERSION },
+          audited.osv.sources.length,
+        );
+        if (!flags.osv?.length)
+          out.info('deps audit: no OSV database (--osv): known vulnerable and malicious packages not checked');
+        out.info(
+          `deps audit: ${facts.dependencies?.packages.length ?? 0} package(s), ${attachment.vulnerabilities.length} finding(s) recorded as vulnerabilities`,
+        );
+        return attachment;
+      }
+    : undefined;
   const progress = out.progress(`hashing ${target}`);
   const generated = await generateModelBom(path, {
     spec: flags.spec,
@@ -118,6 +147,7 @@ async function buildBom(env: CliEnv, out: Output, target: string, flags: BomFlag
     ...(flags.name ? { name: flags.name } : {}),
     ...((flags.version ?? flags.modelVersion) ? { version: (flags.version ?? flags.modelVersion)! } : {}),
     ...(scan ? { scan } : {}),
+    ...(depsAudit ? { depsAudit } : {}),
   }).finally(() => progress.finish());
   let text = generated.text;
   if (flags.format === 'spdx3') {
@@ -177,6 +207,15 @@ export function register(program: Command, env: CliEnv): void {
     .option('--version <version>', 'model version (default: the commit SHA when known, else the card version)')
     .addOption(new Option('--model-version <version>', 'same as --version').hideHelp())
     .option('--scan', "attach the scanner's verdicts (per-file properties, findings as vulnerabilities)")
+    .option(
+      '--deps-audit',
+      'audit the libraries (known vulnerable or malicious packages from --osv, typosquats, confusion names): each finding a vulnerability of its library component',
+    )
+    .option(
+      '--osv <file|dir>',
+      'OSV database for --deps-audit: an all.zip export, a directory of OSV JSON, or a record (repeatable)',
+      collect,
+    )
     .addHelpText(
       'after',
       `
@@ -195,6 +234,7 @@ Examples:
   modelsec bom hf://org/model@main -o model.cdx.json
   modelsec bom model.gguf --name my-model --version 1.0.0
   modelsec bom ./my-model --format spdx3 -o model.spdx.json
+  modelsec bom ./my-model --deps-audit --osv PyPI/all.zip   # dependency findings as vulnerabilities
   modelsec bom validate bom.xml                   # check any CycloneDX 1.4-1.7 BOM
   modelsec bom score model.cdx.json               # completeness score 0-100`,
     )

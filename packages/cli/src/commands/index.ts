@@ -3,6 +3,7 @@ import type { CliEnv } from '../command-kit.js';
 import { register as attest } from './attest.js';
 import { register as bom } from './bom.js';
 import { register as check } from './check.js';
+import { register as deps } from './deps.js';
 import { register as digest } from './digest.js';
 import { register as keygen } from './keygen.js';
 import { register as lineage } from './lineage.js';
@@ -18,6 +19,7 @@ import { register as verify } from './verify.js';
 export const COMMANDS: ReadonlyArray<(program: Command, env: CliEnv) => void> = [
   scan,
   bom,
+  deps,
   digest,
   keygen,
   sign,

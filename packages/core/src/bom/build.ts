@@ -17,6 +17,31 @@ export interface BuildOptions {
   version?: string;
   /** Per-file properties and vulnerabilities from a scan (attached by `--scan`). */
   scan?: ScanAttachment;
+  /** Findings of the dependency audit (attached by `--deps-audit`), each a vulnerability of its library. */
+  depsAudit?: DepsAuditAttachment;
+}
+
+/** The dependency audit in BOM terms (bom/deps-attachment.ts builds it from `modelsec deps` findings). */
+export interface DepsAuditAttachment {
+  tool: { name: string; version: string };
+  /** How many OSV databases the audit read (0: known vulnerable and malicious packages were not checked). */
+  osvSources: number;
+  vulnerabilities: Array<{
+    /** The record id (GHSA-..., PYSEC-..., MAL-...) or, for a rule without a record, the rule id. */
+    id: string;
+    /** Where the id comes from: `OSV` for records, `modelsec` for rules. */
+    source: { name: string; url?: string };
+    /** The other ids of the same flaw (CVE aliases, merged records). */
+    aliases: string[];
+    /** bom-ref (purl) of the library component it affects; undefined: the model itself. */
+    affects?: string;
+    ratings: Array<{ severity: ScanAttachment['findings'][number]['severity']; score?: number; vector?: string }>;
+    description: string;
+    advisories: string[];
+    recommendation?: string;
+    /** The modelsec rule that reported it (MS-DEP-...). */
+    ruleId: string;
+  }>;
 }
 
 /** Scan results in BOM terms: properties per file, and findings as vulnerabilities. */
@@ -455,6 +480,7 @@ export function buildModelBom(input: ModelFacts, options: BuildOptions): BuiltBo
     }
   }
   if (options.scan) attachScan(bom, options.scan, fileComponents);
+  if (options.depsAudit) attachDepsAudit(bom, options.depsAudit, libs);
   return { bom, extensions };
 }
 
@@ -484,6 +510,54 @@ function attachScan(bom: Models.Bom, scan: ScanAttachment, files: Map<string, Mo
       new Models.Vulnerability.Rating({ severity: SEVERITY[f.severity], method: Enums.Vulnerability.RatingMethod.Other }),
     );
     const target = files.get(f.file)?.bomRef ?? bom.metadata.component?.bomRef;
+    if (target) v.affects.add(new Models.Vulnerability.Affect(target));
+    bom.vulnerabilities.add(v);
+  });
+}
+
+function ratingMethod(vector: string | undefined): Enums.Vulnerability.RatingMethod {
+  if (vector?.startsWith('CVSS:3.1/')) return Enums.Vulnerability.RatingMethod.CVSSv31;
+  if (vector?.startsWith('CVSS:3.0/')) return Enums.Vulnerability.RatingMethod.CVSSv3;
+  return Enums.Vulnerability.RatingMethod.Other;
+}
+
+/** Metadata property saying a dependency audit was recorded, and with how many OSV databases (the registry reads it). */
+export const DEPS_AUDIT_PROPERTY = 'modelsec:deps:audit';
+
+function attachDepsAudit(bom: Models.Bom, audit: DepsAuditAttachment, libs: Map<string, Models.Component>): void {
+  bom.metadata.properties.add(new Models.Property(DEPS_AUDIT_PROPERTY, `osv-sources=${audit.osvSources}`));
+  const list = [...audit.vulnerabilities].sort(
+    (a, b) => byString(a.affects ?? '', b.affects ?? '') || byString(a.id, b.id) || byString(a.description, b.description),
+  );
+  list.forEach((d, i) => {
+    const v = new Models.Vulnerability.Vulnerability({
+      bomRef: `deps:${i + 1}`,
+      id: d.id,
+      source: new Models.Vulnerability.Source({ name: d.source.name, ...(d.source.url ? { url: new URL(d.source.url) } : {}) }),
+      description: d.description,
+      ...(d.recommendation ? { recommendation: d.recommendation } : {}),
+    });
+    for (const alias of d.aliases)
+      v.references.add(new Models.Vulnerability.Reference(alias, new Models.Vulnerability.Source({ name: d.source.name })));
+    for (const r of d.ratings)
+      v.ratings.add(
+        new Models.Vulnerability.Rating({
+          severity: SEVERITY[r.severity],
+          method: ratingMethod(r.vector),
+          ...(r.score !== undefined ? { score: r.score } : {}),
+          ...(r.vector ? { vector: r.vector } : {}),
+          source: new Models.Vulnerability.Source({ name: d.source.name }),
+        }),
+      );
+    for (const url of d.advisories) {
+      try {
+        v.advisories.add(new Models.Vulnerability.Advisory(new URL(url)));
+      } catch {
+        // not a URL: the record's reference list is untrusted text; left out
+      }
+    }
+    v.properties.add(new Models.Property('modelsec:deps:rule', d.ruleId));
+    const target = (d.affects ? libs.get(d.affects)?.bomRef : undefined) ?? bom.metadata.component?.bomRef;
     if (target) v.affects.add(new Models.Vulnerability.Affect(target));
     bom.vulnerabilities.add(v);
   });

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { gatherHubModel, type HubModelOptions } from '../hub/model-facts.js';
 import { isHubReference } from '../hub/reference.js';
 import { type Clock, clockFromEnv } from '../util/clock.js';
-import { buildModelBom, type ScanAttachment } from './build.js';
+import { buildModelBom, type DepsAuditAttachment, type ScanAttachment } from './build.js';
 import type { DependencyParseResult } from './dependency-types.js';
 import { parseDependencyFile } from './deps/index.js';
 import { mergeDependencyResults } from './model/gather.js';
@@ -21,6 +21,8 @@ export interface GenerateModelBomOptions extends LocalModelOptions {
   hub?: Omit<HubModelOptions, 'deps' | 'onHashed' | 'onHashStart'>;
   /** Scan results to attach (the CLI's --scan). */
   scan?: (facts: ModelFacts) => Promise<ScanAttachment | undefined>;
+  /** Dependency-audit findings to attach (the CLI's --deps-audit). */
+  depsAudit?: (facts: ModelFacts) => Promise<DepsAuditAttachment | undefined>;
 }
 
 export interface GeneratedModelBom {
@@ -58,11 +60,13 @@ function pickDeps(options: GenerateModelBomOptions): Pick<HubModelOptions, 'deps
 export async function generateModelBom(target: string, options: GenerateModelBomOptions = {}): Promise<GeneratedModelBom> {
   const facts = await gatherModelFactsFor(target, options);
   const scan = options.scan ? await options.scan(facts) : undefined;
+  const depsAudit = options.depsAudit ? await options.depsAudit(facts) : undefined;
   const built = buildModelBom(facts, {
     clock: options.clock ?? clockFromEnv(),
     ...(options.name ? { name: options.name } : {}),
     ...(options.version ? { version: options.version } : {}),
     ...(scan ? { scan } : {}),
+    ...(depsAudit ? { depsAudit } : {}),
   });
   const text = serializeModelBom(built, { spec: options.spec ?? '1.6', format: options.format ?? 'json' });
   const warnings = [...facts.warnings].sort((a, b) =>

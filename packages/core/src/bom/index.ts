@@ -2,6 +2,8 @@ export {
   type BuildOptions,
   type BuiltBom,
   buildModelBom,
+  DEPS_AUDIT_PROPERTY,
+  type DepsAuditAttachment,
   fileRef,
   MODEL_BOM_REF,
   type ScanAttachment,

@@ -57,6 +57,18 @@ export const ERROR_CODES = {
   BOM_NOT_RECOGNISED: spec(2, 400, 'A file given as a BOM is not a CycloneDX JSON or XML document, or hides its version.'),
   BOM_VALIDATOR_UNAVAILABLE: spec(3, 500, 'The XML schema validator (libxmljs2 native addon) could not be loaded.'),
 
+  // ── dependencies (modelsec deps) ──────────────────────────────────────────
+  DEPS_OSV_INVALID: spec(
+    2,
+    400,
+    'An OSV database given to deps is not a readable zip export or JSON record, or holds a record that is not OSV.',
+  ),
+  DEPS_INPUT_INVALID: spec(
+    2,
+    400,
+    'A lockfile, manifest or workflow given to deps cannot be read as one (garbage, binary or the wrong shape).',
+  ),
+
   // ── signing ────────────────────────────────────────────────────────────────
   SIGNATURE_INVALID: spec(1, 422, 'The signature, its payload or its verification material does not verify.'),
   MODEL_MISMATCH: spec(1, 422, 'The model on disk differs from what the signature covers.'),

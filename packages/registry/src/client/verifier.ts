@@ -31,6 +31,7 @@ import {
 } from '@modelsec/core';
 import semver from 'semver';
 import { DEFAULT_POLICY, effectivePolicy, type Policy, type PolicySigner } from '../policy/policy.js';
+import { checkDependencies } from '../verification/dependencies-check.js';
 import { checkMlbom } from '../verification/mlbom-adapter.js';
 import { clientVerifiers, verifyAgainstAny } from '../verification/signature-adapter.js';
 import {
@@ -57,7 +58,8 @@ export type GateRule =
   | 'scan'
   | 'attestations'
   | 'mlbom'
-  | 'licenses';
+  | 'licenses'
+  | 'dependencies';
 
 export interface FailedCheck {
   rule: GateRule;
@@ -657,7 +659,7 @@ export async function verifyEvidence(evidence: Evidence, trust: TrustAnchors, op
   }
 
   // ── ML-BOM and licences (the ML-BOM bytes must be the logged ones) ───────────────────────────────────
-  if (policy.mlbomRequired || policy.allowedLicenses) {
+  if (policy.mlbomRequired || policy.allowedLicenses || policy.dependencies) {
     const loggedBom = publish.attachments.find((a) => a.kind === 'mlbom');
     const blob = loggedBom && evidence.mlbom?.digest === loggedBom.digest ? evidence.mlbom : undefined;
     const bomBytesOk = blob !== undefined && sha256(blob.bytes) === loggedBom?.digest;
@@ -671,6 +673,8 @@ export async function verifyEvidence(evidence: Evidence, trust: TrustAnchors, op
         failed.push({ rule: 'mlbom', code: 'MLBOM_REQUIRED', message: `the policy requires an ML-BOM: ${why}` });
       if (policy.allowedLicenses)
         failed.push({ rule: 'licenses', code: 'LICENSE_DENIED', message: `licences cannot be checked: ${why}` });
+      if (policy.dependencies)
+        failed.push({ rule: 'dependencies', code: 'POLICY_DENIED', message: `dependencies cannot be checked: ${why}` });
     } else {
       const { failed: bomFailed } = checkMlbom(Buffer.from(blob.bytes).toString('utf8'), policy.allowedLicenses);
       for (const f of bomFailed)
@@ -680,6 +684,14 @@ export async function verifyEvidence(evidence: Evidence, trust: TrustAnchors, op
           message: f.message,
           ...(f.details ? { details: f.details } : {}),
         });
+      if (policy.dependencies)
+        for (const f of checkDependencies(Buffer.from(blob.bytes).toString('utf8'), policy.dependencies))
+          failed.push({
+            rule: 'dependencies',
+            code: f.code as ErrorCode,
+            message: f.message,
+            ...(f.details ? { details: f.details } : {}),
+          });
     }
   }
 

@@ -9,6 +9,7 @@ export interface Policy {
   mlbom?: { required?: boolean };
   licenses?: { allowed?: string[] };
   attestations?: { required?: string[] };
+  dependencies?: { maxSeverity?: Severity; refuseMalicious?: boolean };
 }
 
 export type PolicySigner = { publicKey: string } | { certificateRoots: string[] } | { identity: string; issuer: string };
@@ -22,6 +23,8 @@ export function effectivePolicy(policy: Policy | undefined): Required<Pick<Polic
   mlbomRequired: boolean;
   allowedLicenses: string[] | undefined;
   requiredAttestations: string[];
+  /** The `dependencies` rule with defaults (maxSeverity medium, refuseMalicious true); undefined: not checked. */
+  dependencies: { maxSeverity: Severity; refuseMalicious: boolean } | undefined;
 } {
   const p = policy ?? DEFAULT_POLICY;
   return {
@@ -34,6 +37,9 @@ export function effectivePolicy(policy: Policy | undefined): Required<Pick<Polic
     mlbomRequired: p.mlbom?.required ?? false,
     allowedLicenses: p.licenses?.allowed,
     requiredAttestations: p.attestations?.required ?? [],
+    dependencies: p.dependencies
+      ? { maxSeverity: p.dependencies.maxSeverity ?? 'medium', refuseMalicious: p.dependencies.refuseMalicious ?? true }
+      : undefined,
   };
 }
 

@@ -6,6 +6,7 @@
 import { evaluateGate, failOnAbove, type VerifiedModelBundle, verifyAttestation } from '@modelsec/core';
 import { effectivePolicy, type Policy } from '../policy/policy.js';
 import type { BlobStore } from '../store/blob-store.js';
+import { checkDependencies } from './dependencies-check.js';
 import type { PushManifest } from './manifest.js';
 import { checkMlbom } from './mlbom-adapter.js';
 import type { RegistryScanner } from './scan-adapter.js';
@@ -128,10 +129,12 @@ export async function verifyPush(input: {
       const bom = checkMlbom(text, policy.allowedLicenses);
       licenses = bom.licenses;
       failed.push(...bom.failed);
+      if (policy.dependencies) failed.push(...checkDependencies(text, policy.dependencies));
     }
   } else {
     if (policy.mlbomRequired)
       failed.push({ rule: 'mlbom', code: 'POLICY_DENIED', message: 'the namespace policy requires an ML-BOM' });
+    if (policy.dependencies) failed.push(...checkDependencies(undefined, policy.dependencies));
     if (policy.allowedLicenses)
       failed.push({
         rule: 'licenses',

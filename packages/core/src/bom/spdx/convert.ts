@@ -538,6 +538,60 @@ export function cycloneDxToSpdx3(input: string | Node, options: Spdx3ConvertOpti
     g.relationship(from, 'dependsOn', to);
   }
 
+  // Vulnerabilities (the scan's findings, the dependency audit's records): SPDX 3 security elements, each linked
+  // from what it affects by hasAssociatedVulnerability, with a CVSS v3 assessment when the rating carries a score.
+  for (const v of list(bom.vulnerabilities)) {
+    if (!isRecord(v)) continue;
+    const id = str(v.id);
+    if (!id) continue;
+    const affected = list(v.affects)
+      .map((a) => (isRecord(a) ? idOf.get(String(a.ref)) : undefined))
+      .filter((x): x is string => !!x);
+    if (affected.length === 0) continue;
+    const key = `${id}\u0000${str(v['bom-ref']) ?? ''}`;
+    const aliases = list(v.references)
+      .map((r) => (isRecord(r) ? str(r.id) : undefined))
+      .filter((x): x is string => !!x);
+    const identifiers = [id, ...aliases].map((identifier) => ({
+      type: 'ExternalIdentifier',
+      externalIdentifierType: /^CVE-\d{4}-\d+$/.test(identifier) ? 'cve' : 'securityOther',
+      identifier,
+    }));
+    const advisories = list(v.advisories)
+      .map((a) => (isRecord(a) ? str(a.url) : undefined))
+      .filter((x): x is string => !!x);
+    const vulnId = g.add({
+      type: 'security_Vulnerability',
+      spdxId: g.id('Vulnerability', key),
+      creationInfo: '_:creationinfo',
+      name: id,
+      ...(str(v.description) ? { description: str(v.description) } : {}),
+      externalIdentifier: identifiers,
+      ...(advisories.length > 0
+        ? { externalRef: advisories.map((url) => ({ type: 'ExternalRef', externalRefType: 'securityAdvisory', locator: [url] })) }
+        : {}),
+    });
+    for (const target of affected) g.relationship(target, 'hasAssociatedVulnerability', [vulnId]);
+    for (const rating of list(v.ratings)) {
+      if (!isRecord(rating) || typeof rating.score !== 'number' || !str(rating.vector)?.startsWith('CVSS:3')) continue;
+      const severity = str(rating.severity);
+      const spdxSeverity = severity === 'info' ? 'none' : severity;
+      if (!spdxSeverity || !['critical', 'high', 'medium', 'low', 'none'].includes(spdxSeverity)) continue;
+      for (const target of affected)
+        g.add({
+          type: 'security_CvssV3VulnAssessmentRelationship',
+          spdxId: g.id('Assessment', `${key}\u0000${target}\u0000${str(rating.vector)}`),
+          creationInfo: '_:creationinfo',
+          from: vulnId,
+          relationshipType: 'hasAssessmentFor',
+          to: [target],
+          security_score: rating.score,
+          security_severity: spdxSeverity,
+          security_vectorString: str(rating.vector),
+        });
+    }
+  }
+
   // The document.
   const roots = (models.length > 0 ? models : components.slice(0, 1)).map((c) => idOf.get(c.ref) as string);
   const elements = [...g.nodes.keys()].sort();
@@ -549,7 +603,7 @@ export function cycloneDxToSpdx3(input: string | Node, options: Spdx3ConvertOpti
     creationInfo: '_:creationinfo',
     name: documentName,
     dataLicense: 'https://spdx.org/licenses/CC0-1.0',
-    profileConformance: ['ai', 'core', 'dataset', 'simpleLicensing', 'software'],
+    profileConformance: ['ai', 'core', 'dataset', 'security', 'simpleLicensing', 'software'],
     rootElement: roots,
     element: elements,
   };

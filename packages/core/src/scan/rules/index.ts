@@ -1,3 +1,4 @@
+import { DEPS_RULES } from '../../deps/rules.js';
 import { ENGINE_RULES } from './engine-rules.js';
 import { FORMAT_RULES } from './format-rules.js';
 import { PICKLE_RULES } from './pickle-rules.js';
@@ -5,8 +6,8 @@ import type { RuleSpec } from './types.js';
 
 export type { RuleOutcome, RuleSpec } from './types.js';
 
-/** Every scanner rule, sorted by id. */
-export const RULES: readonly RuleSpec[] = [...PICKLE_RULES, ...FORMAT_RULES, ...ENGINE_RULES].sort((a, b) =>
+/** Every rule (scanner and `modelsec deps`), sorted by id. */
+export const RULES: readonly RuleSpec[] = [...PICKLE_RULES, ...FORMAT_RULES, ...ENGINE_RULES, ...DEPS_RULES].sort((a, b) =>
   a.id < b.id ? -1 : a.id > b.id ? 1 : 0,
 );
 
