@@ -20,6 +20,7 @@ import { FsBlobStore } from './store/fs-blob-store.js';
 import type { MetadataStore, NamespaceRecord, TokenScope, VersionRecord } from './store/metadata-store.js';
 import { PostgresMetadataStore } from './store/postgres/postgres-metadata-store.js';
 import { SqliteMetadataStore } from './store/sqlite/sqlite-metadata-store.js';
+import { UploadLocks } from './storage/upload-locks.js';
 import { isSafeRelativePath, PUSH_MANIFEST_SCHEMA, type PushManifest } from './verification/manifest.js';
 import { defaultScanner, type RegistryScanner } from './verification/scan-adapter.js';
 import { verifyPush } from './verification/verify-push.js';
@@ -67,6 +68,11 @@ export interface RegistryOptions {
   onWitnessEvent?: (event: WitnessEvent) => void;
   /** Background witness rounds (default WITNESS_RETRY_INTERVAL_MS). */
   witnessRetryIntervalMs?: number;
+  /**
+   * The clock of storage housekeeping (upload lock leases, session expiry, garbage-collection grace): wall time by
+   * default, never the output clock (a fixed output clock must not freeze leases).
+   */
+  storageClock?: Clock;
 }
 
 export interface Registry {
@@ -176,7 +182,8 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
   if (witnessTargets.length > 0 && !transparencyLog)
     throw new ModelsecError('INVALID_CONFIG', 'witnesses need the registry transparency log (not a custom log hook)');
   const generatedAdminToken = await ensureAdminToken(store, clock, options.adminToken);
-  const activeUploads = new Set<string>();
+  const storageClock = options.storageClock ?? systemClock;
+  const uploadLocks = new UploadLocks(store, storageClock);
   const routes: RouteDoc[] = [];
 
   const app = Fastify({
@@ -587,7 +594,9 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
         ...(options.sigstoreTrustedRoot !== undefined ? { sigstore: { trustedRootJson: options.sigstoreTrustedRoot } } : {}),
       });
       if (result.failed.length > 0 || !result.signed) {
-        const inputError = result.failed.find((f) => f.code === 'REGISTRY_BLOB_MISSING' || f.code === 'DIGEST_MISMATCH');
+        const inputError = result.failed.find(
+          (f) => f.code === 'REGISTRY_BLOB_MISSING' || f.code === 'DIGEST_MISMATCH' || f.code === 'REGISTRY_BLOB_CORRUPT',
+        );
         throw new ModelsecError(
           inputError ? (inputError.code as 'REGISTRY_BLOB_MISSING') : 'POLICY_DENIED',
           `push refused: ${result.failed.map((f) => `[${f.rule}] ${f.message}`).join('; ')}`,
@@ -849,6 +858,7 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
       const { digest } = request.params;
       if (!(await store.namespaceHasBlob(ns.name, digest)))
         throw new ModelsecError('NOT_FOUND', `no version of '${ns.name}' references blob ${digest}`);
+      await blobs.verify?.(digest);
       const size = await blobs.size(digest);
       return reply
         .header('content-type', 'application/octet-stream')
@@ -921,20 +931,16 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
       const offsetHeader = request.headers['upload-offset'];
       if (typeof offsetHeader !== 'string' || !/^\d+$/.test(offsetHeader))
         throw new ModelsecError('USAGE', 'the Upload-Offset header (a byte count) is required');
-      if (activeUploads.has(session.id)) throw new ModelsecError('CONFLICT', 'another append to this upload is in progress');
-      activeUploads.add(session.id);
-      try {
-        const offset = Number(offsetHeader);
-        const end = await blobs.appendUpload(session.id, offset, bodyStream(request));
+      const offset = Number(offsetHeader);
+      return uploadLocks.hold(session.id, async (lease) => {
+        const end = await blobs.appendUpload(session.id, offset, bodyStream(request), lease);
         if (end - offset !== length) {
           // The bytes that did arrive are kept (fsynced): the client resumes from GET .../uploads/:id.
           throw new ModelsecError('USAGE', `received ${end - offset} bytes, Content-Length said ${length}`);
         }
-        await store.advanceUpload(session.id, session.offset, end, now());
+        await store.advanceUpload(session.id, offset, end, now());
         return { id: session.id, offset: end };
-      } finally {
-        activeUploads.delete(session.id);
-      }
+      });
     },
   );
   app.put<{ Params: Params; Querystring: { digest: string } }>(
@@ -953,15 +959,11 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
     },
     async (request, reply) => {
       const session = await sessionFor(request);
-      if (activeUploads.has(session.id)) throw new ModelsecError('CONFLICT', 'an append to this upload is in progress');
-      activeUploads.add(session.id);
-      try {
+      return uploadLocks.hold(session.id, async () => {
         const result = await blobs.completeUpload(session.id, request.query.digest).finally(() => store.deleteUpload(session.id));
         await store.putBlobRecord({ digest: request.query.digest, size: result.size, createdAt: now() });
         return reply.status(201).send({ digest: request.query.digest, size: result.size, created: result.created });
-      } finally {
-        activeUploads.delete(session.id);
-      }
+      });
     },
   );
 

@@ -110,6 +110,28 @@ export const ERROR_CODES = {
   REGISTRY_VERSION_INVALID: spec(2, 400, 'A version is not a valid semantic version, or a range does not parse.'),
   REGISTRY_PATH_INVALID: spec(2, 400, 'A manifest file path is absolute, has "." or ".." segments, or control characters.'),
 
+  // ── registry storage (several processes, quotas, expiry, garbage collection) ──
+  REGISTRY_UPLOAD_LOCKED: spec(
+    1,
+    409,
+    'Another request, in this or another registry process, is appending to or finishing this upload session: retry when it ends.',
+  ),
+  REGISTRY_BLOB_CORRUPT: spec(
+    2,
+    409,
+    'A stored blob no longer hashes to its digest (changed on disk): it was quarantined and must be uploaded again.',
+  ),
+  REGISTRY_QUOTA_EXCEEDED: spec(
+    2,
+    429,
+    'A namespace storage quota (upload sessions, bytes in flight or stored bytes) would be exceeded.',
+  ),
+  REGISTRY_UPLOAD_EXPIRED: spec(
+    2,
+    410,
+    'The upload session expired (no append for longer than the session expiry) and was removed: start a new one.',
+  ),
+
   // ── transparency log ───────────────────────────────────────────────────────
   LOG_PROOF_INVALID: spec(1, 422, 'An inclusion or consistency proof does not verify.'),
   LOG_KEY_MISMATCH: spec(1, 422, "The registry's log key differs from the pinned one."),

@@ -213,6 +213,26 @@ export function describeMetadataStore(name: string, makeStore: () => Promise<Met
       expect(await s.getUpload('u1')).toBeUndefined();
     });
 
+    it('locks upload sessions: one holder at a time, renewals only by the holder, expiry and stale takeover', async () => {
+      const s = await store();
+      await s.createUpload({ id: 'u1', namespace: 'acme', offset: 0, createdAt: AT, updatedAt: AT, createdBy: 'tok' });
+      expect(await s.lockUpload('u1', 'a', 1000, 2000)).toEqual({ acquired: true, owner: 'a' });
+      expect(await s.lockUpload('u1', 'b', 1500, 2500)).toEqual({ acquired: false, owner: 'a' });
+      expect(await s.renewUploadLock('u1', 'b', 3000)).toBe(false);
+      expect(await s.renewUploadLock('u1', 'a', 3000)).toBe(true);
+      // Renewed: still held at 2500; expired at 3000.
+      expect((await s.lockUpload('u1', 'b', 2500, 4000)).acquired).toBe(false);
+      expect(await s.lockUpload('u1', 'b', 3000, 4000)).toEqual({ acquired: true, owner: 'b' });
+      // A holder known to be gone is taken over only when named.
+      expect((await s.lockUpload('u1', 'c', 3100, 5000, 'a')).acquired).toBe(false);
+      expect((await s.lockUpload('u1', 'c', 3100, 5000, 'b')).acquired).toBe(true);
+      await s.unlockUpload('u1', 'b'); // not the holder: no effect
+      expect((await s.lockUpload('u1', 'd', 3200, 6000)).acquired).toBe(false);
+      await s.unlockUpload('u1', 'c');
+      expect((await s.lockUpload('u1', 'd', 3200, 6000)).acquired).toBe(true);
+      expect(await s.lockUpload('nope', 'a', 0, 1)).toEqual({ acquired: false });
+    });
+
     it('keeps an audit log, newest first', async () => {
       const s = await store();
       await s.appendAudit({

@@ -219,6 +219,21 @@ export interface MetadataOps {
   /** Compare-and-set: moves the offset only if it is still `expectedOffset`; returns whether it did. */
   advanceUpload(id: string, expectedOffset: number, newOffset: number, at: string): Promise<boolean>;
   deleteUpload(id: string): Promise<void>;
+  /**
+   * Takes the lock of upload `id` for `owner` until `untilMs` (epoch ms) when it is free, expired (at `nowMs`) or
+   * held by `staleOwner`; otherwise returns the holder (`owner` undefined: no such session). Atomic across processes.
+   */
+  lockUpload(
+    id: string,
+    owner: string,
+    nowMs: number,
+    untilMs: number,
+    staleOwner?: string,
+  ): Promise<{ acquired: boolean; owner?: string }>;
+  /** Extends the lock while `owner` still holds it; false when it does not. */
+  renewUploadLock(id: string, owner: string, untilMs: number): Promise<boolean>;
+  /** Releases the lock if `owner` holds it. */
+  unlockUpload(id: string, owner: string): Promise<void>;
 
   appendAudit(entry: AuditEntry): Promise<void>;
   /** Newest first, at most `limit`. */

@@ -45,9 +45,28 @@ export async function verifyPush(input: {
   const failed: FailedRule[] = [];
   const notScanned: ScanVerdict = { status: 'not-scanned', maxSeverity: null, findings: 0, incomplete: 0, files: [] };
 
-  // 1. Files: every blob present with the declared size.
+  // 1. Files: every blob present with the declared size, re-verified (once per distinct blob) before it is hashed
+  // by shards or scanned: a blob that changed on disk is quarantined and refused.
   const staged: StagedFile[] = [];
+  const corrupt = new Set<string>();
+  for (const digest of new Set(manifest.files.map((f) => f.digest))) {
+    try {
+      await blobs.verify?.(digest);
+    } catch (error) {
+      if ((error as { code?: string }).code === 'REGISTRY_BLOB_CORRUPT') corrupt.add(digest);
+      else if ((error as { code?: string }).code !== 'NOT_FOUND') throw error;
+    }
+  }
   for (const file of manifest.files) {
+    if (corrupt.has(file.digest)) {
+      failed.push({
+        rule: 'files',
+        code: 'REGISTRY_BLOB_CORRUPT',
+        message: `${file.path}: the stored blob ${file.digest} changed on disk and was quarantined: upload it again`,
+        details: { path: file.path },
+      });
+      continue;
+    }
     const size = await blobs.size(file.digest);
     if (size === undefined)
       failed.push({

@@ -321,6 +321,33 @@ class PostgresOps implements MetadataOps {
   async deleteUpload(id: string): Promise<void> {
     await this.q('DELETE FROM uploads WHERE id = $1', [id]);
   }
+  async lockUpload(
+    id: string,
+    owner: string,
+    nowMs: number,
+    untilMs: number,
+    staleOwner?: string,
+  ): Promise<{ acquired: boolean; owner?: string }> {
+    // One UPDATE: its row lock makes the test-and-set atomic across processes.
+    const result = await this.db.query(
+      'UPDATE uploads SET lock_owner = $1, lock_expires = $2 WHERE id = $3 AND (lock_owner IS NULL OR lock_expires <= $4 OR lock_owner = $5)',
+      [owner, untilMs, id, nowMs, staleOwner ?? null],
+    );
+    if (result.rowCount === 1) return { acquired: true, owner };
+    const [r] = await this.q('SELECT lock_owner FROM uploads WHERE id = $1', [id]);
+    return r ? { acquired: false, owner: String(r.lock_owner ?? '') } : { acquired: false };
+  }
+  async renewUploadLock(id: string, owner: string, untilMs: number): Promise<boolean> {
+    const result = await this.db.query('UPDATE uploads SET lock_expires = $1 WHERE id = $2 AND lock_owner = $3', [
+      untilMs,
+      id,
+      owner,
+    ]);
+    return result.rowCount === 1;
+  }
+  async unlockUpload(id: string, owner: string): Promise<void> {
+    await this.q('UPDATE uploads SET lock_owner = NULL, lock_expires = NULL WHERE id = $1 AND lock_owner = $2', [id, owner]);
+  }
 
   async appendAudit(e: AuditEntry): Promise<void> {
     await this.q('INSERT INTO audit (at, actor, action, target, outcome, remote, details) VALUES ($1, $2, $3, $4, $5, $6, $7)', [

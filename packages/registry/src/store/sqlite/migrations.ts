@@ -34,4 +34,9 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   CREATE TABLE log_cosignatures (size INTEGER NOT NULL, witness TEXT NOT NULL, line TEXT NOT NULL, created_at TEXT NOT NULL,
     PRIMARY KEY (size, witness));
   `,
+  // Storage (issue 12): upload session locks held in the database (lease: owner + expiry, epoch ms).
+  `
+  ALTER TABLE uploads ADD COLUMN lock_owner TEXT;
+  ALTER TABLE uploads ADD COLUMN lock_expires INTEGER;
+  `,
 ];

@@ -270,6 +270,28 @@ class SqliteOps implements MetadataOps {
   async deleteUpload(id: string): Promise<void> {
     this.db.prepare('DELETE FROM uploads WHERE id = ?').run(id);
   }
+  async lockUpload(
+    id: string,
+    owner: string,
+    nowMs: number,
+    untilMs: number,
+    staleOwner?: string,
+  ): Promise<{ acquired: boolean; owner?: string }> {
+    const info = this.db
+      .prepare(
+        'UPDATE uploads SET lock_owner = ?, lock_expires = ? WHERE id = ? AND (lock_owner IS NULL OR lock_expires <= ? OR lock_owner = ?)',
+      )
+      .run(owner, untilMs, id, nowMs, staleOwner ?? null);
+    if (info.changes === 1) return { acquired: true, owner };
+    const r = this.db.prepare('SELECT lock_owner FROM uploads WHERE id = ?').get(id) as Row | undefined;
+    return r ? { acquired: false, owner: String(r.lock_owner ?? '') } : { acquired: false };
+  }
+  async renewUploadLock(id: string, owner: string, untilMs: number): Promise<boolean> {
+    return this.db.prepare('UPDATE uploads SET lock_expires = ? WHERE id = ? AND lock_owner = ?').run(untilMs, id, owner).changes === 1;
+  }
+  async unlockUpload(id: string, owner: string): Promise<void> {
+    this.db.prepare('UPDATE uploads SET lock_owner = NULL, lock_expires = NULL WHERE id = ? AND lock_owner = ?').run(id, owner);
+  }
 
   async appendAudit(e: AuditEntry): Promise<void> {
     this.db
