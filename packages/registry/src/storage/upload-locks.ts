@@ -34,8 +34,7 @@ export class UploadLocks {
     if (!result.acquired && result.owner !== undefined && holderIsGone(result.owner))
       result = await this.store.lockUpload(id, owner, nowMs(), nowMs() + this.leaseMs, result.owner);
     if (!result.acquired) {
-      if (result.owner === undefined)
-        throw new ModelsecError('NOT_FOUND', 'no such upload session', { details: { upload: id } });
+      if (result.owner === undefined) throw new ModelsecError('NOT_FOUND', 'no such upload session', { details: { upload: id } });
       throw new ModelsecError(
         'REGISTRY_UPLOAD_LOCKED',
         'another request (in this or another registry process) is appending to or finishing this upload; retry when it ends',
@@ -43,16 +42,19 @@ export class UploadLocks {
       );
     }
     const lease = { lost: false };
-    const timer = setInterval(() => {
-      this.store.renewUploadLock(id, owner, nowMs() + this.leaseMs).then(
-        (renewed) => {
-          if (!renewed) lease.lost = true;
-        },
-        () => {
-          lease.lost = true;
-        },
-      );
-    }, Math.max(1, Math.floor(this.leaseMs / 3)));
+    const timer = setInterval(
+      () => {
+        this.store.renewUploadLock(id, owner, nowMs() + this.leaseMs).then(
+          (renewed) => {
+            if (!renewed) lease.lost = true;
+          },
+          () => {
+            lease.lost = true;
+          },
+        );
+      },
+      Math.max(1, Math.floor(this.leaseMs / 3)),
+    );
     timer.unref();
     try {
       return await fn(lease);

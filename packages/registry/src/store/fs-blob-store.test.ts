@@ -82,9 +82,14 @@ describe('FsBlobStore', () => {
     chmodSync(blob, 0o644);
     writeFileSync(blob, 'evil bytes');
     utimesSync(blob, new Date(0), new Date(0));
-    await expect(store.verify(sha(good))).rejects.toMatchObject({ code: 'REGISTRY_BLOB_CORRUPT', details: { digest: sha(good) } });
+    await expect(store.verify(sha(good))).rejects.toMatchObject({
+      code: 'REGISTRY_BLOB_CORRUPT',
+      details: { digest: sha(good) },
+    });
     expect(await store.has(sha(good))).toBe(false);
-    expect(readdirSync(path.join(root, 'quarantine'))).toHaveLength(1);
+    expect(readdirSync(path.join(root, 'quarantine', sha(good)))).toHaveLength(1);
+    // Still refused as corrupt (not "absent") until good bytes are uploaded again.
+    await expect(store.get(sha(good))).rejects.toMatchObject({ code: 'REGISTRY_BLOB_CORRUPT' });
     expect(await store.put(sha(good), good)).toEqual({ size: good.length, created: true });
     expect(await text(await store.get(sha(good)))).toBe('good bytes');
 

@@ -89,7 +89,7 @@ async function newestChange(entry: string): Promise<number> {
  * Blobs on the local filesystem: `<root>/blobs/sha256/<aa>/<digest>` (read-only files), staging in
  * `<root>/tmp/<process>` (same filesystem, so rename is atomic; one directory per registry process, as several may
  * share the data directory), upload sessions in `<root>/uploads/<id>`, seals in `<root>/seals/<aa>/<digest>`,
- * blobs found changed in `<root>/quarantine`. Writes: a private temp file, fsync, verify, rename, fsync directory.
+ * blobs found changed in `<root>/quarantine/<digest>/`. Writes: a private temp file, fsync, verify, rename, fsync directory.
  * A blob file is never a file anyone else could hold open for writing: finishing an upload copies the session's
  * bytes into a fresh private file, hashes that copy, and renames it.
  */
@@ -192,19 +192,20 @@ export class FsBlobStore implements BlobStore {
 
   /** Moves a blob that no longer hashes to its digest out of the store (kept for inspection). */
   private async quarantineBlob(digest: string): Promise<void> {
-    await mkdir(this.quarantine, { recursive: true });
-    await rename(this.blobPath(digest), path.join(this.quarantine, `${digest}.${randomBytes(4).toString('hex')}`)).catch(
-      () => undefined,
-    );
+    const dir = path.join(this.quarantine, digest);
+    await mkdir(dir, { recursive: true });
+    await rename(this.blobPath(digest), path.join(dir, randomBytes(4).toString('hex'))).catch(() => undefined);
     await rm(this.sealPath(digest), { force: true });
   }
 
   async verify(digest: string): Promise<void> {
     checkDigest(digest);
     const ok = await this.intact(digest);
-    if (ok === undefined) throw new ModelsecError('NOT_FOUND', `blob ${digest} does not exist`, { details: { digest } });
+    const quarantined = ok === undefined && (await fileSize(path.join(this.quarantine, digest))) !== undefined;
+    if (ok === undefined && !quarantined)
+      throw new ModelsecError('NOT_FOUND', `blob ${digest} does not exist`, { details: { digest } });
     if (!ok) {
-      await this.quarantineBlob(digest);
+      if (!quarantined) await this.quarantineBlob(digest);
       throw new ModelsecError(
         'REGISTRY_BLOB_CORRUPT',
         `the stored blob ${digest} no longer hashes to its digest: it was quarantined; upload it again`,

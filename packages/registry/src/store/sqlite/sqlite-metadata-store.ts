@@ -287,7 +287,9 @@ class SqliteOps implements MetadataOps {
     return r ? { acquired: false, owner: String(r.lock_owner ?? '') } : { acquired: false };
   }
   async renewUploadLock(id: string, owner: string, untilMs: number): Promise<boolean> {
-    return this.db.prepare('UPDATE uploads SET lock_expires = ? WHERE id = ? AND lock_owner = ?').run(untilMs, id, owner).changes === 1;
+    return (
+      this.db.prepare('UPDATE uploads SET lock_expires = ? WHERE id = ? AND lock_owner = ?').run(untilMs, id, owner).changes === 1
+    );
   }
   async unlockUpload(id: string, owner: string): Promise<void> {
     this.db.prepare('UPDATE uploads SET lock_owner = NULL, lock_expires = NULL WHERE id = ? AND lock_owner = ?').run(id, owner);
