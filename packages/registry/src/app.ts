@@ -9,7 +9,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRepl
 import semver from 'semver';
 import { type Actor, authorize, authorizeGlobalAdmin, canRead, hashToken, newId, newTokenSecret, resolveActor } from './auth.js';
 import { classifyError } from './http-errors.js';
-import { lineageRoutes } from './lineage/index.js';
+import { backfillLineageIndex, lineageOfAttachments, lineageRecords, lineageRoutes } from './lineage/index.js';
 import { logRoutes, parseWitnessTarget, TransparencyLog, type WitnessEvent, Witnessing } from './log/index.js';
 import { publishEntry } from './log/publish-entry.js';
 import { type LogHook, NO_LOG } from './log-hook.js';
@@ -182,6 +182,8 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
   if (witnessTargets.length > 0 && !transparencyLog)
     throw new ModelsecError('INVALID_CONFIG', 'witnesses need the registry transparency log (not a custom log hook)');
   const generatedAdminToken = await ensureAdminToken(store, clock, options.adminToken);
+  // Versions published before the lineage index existed are indexed once (lineage queries read only the index).
+  await backfillLineageIndex(store, blobs);
   const storageClock = options.storageClock ?? systemClock;
   const uploadLocks = new UploadLocks(store, storageClock);
   const routes: RouteDoc[] = [];
@@ -311,7 +313,7 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
         },
       }),
     );
-  app.register(lineageRoutes({ store, blobs }));
+  app.register(lineageRoutes({ store }));
   app.get('/v1/openapi.json', { config: { summary: 'This OpenAPI document' } }, async () => buildOpenApi(routes));
 
   // ── namespaces ─────────────────────────────────────────────────────────
@@ -681,6 +683,8 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
             ]
           : []),
       ];
+      // The lineage index: the ML-BOM and attestations are parsed for lineage here, once, never at query time.
+      const lineage = lineageRecords(key, await lineageOfAttachments(blobs, attachments));
       const log = await store.transaction(async (tx) => {
         await tx.ensureModel({ namespace: ns.name, name: model, createdAt: at });
         await tx.insertVersion(
@@ -688,9 +692,13 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
           manifest.files.map((f) => ({ ...key, path: f.path, digest: f.digest, size: f.size })),
           attachments,
         );
+        await tx.insertLineage(key, lineage);
         return logHook.onLogEvent(tx, publishEntry({ ...key, at, signed, manifest, result, registryScanDigest }));
       });
-      await audit(request, 'version.push', `${ns.name}/${model}@${version}`, 'ok', { rootDigest: signed.rootDigest });
+      await audit(request, 'version.push', `${ns.name}/${model}@${version}`, 'ok', {
+        rootDigest: signed.rootDigest,
+        hashedBytes: result.hashedBytes,
+      });
       await logChanged();
       return reply.status(201).send({
         ...versionView(record),

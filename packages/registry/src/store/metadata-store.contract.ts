@@ -233,6 +233,41 @@ export function describeMetadataStore(name: string, makeStore: () => Promise<Met
       expect(await s.lockUpload('nope', 'a', 0, 1)).toEqual({ acquired: false });
     });
 
+    it('indexes lineage per version: edges by seq, lookups by target digest, unindexed versions listed', async () => {
+      const s = await store();
+      await s.createNamespace({ name: 'acme', public: false, createdAt: AT, createdBy: 'admin' });
+      await s.ensureModel({ namespace: 'acme', name: 'bert', createdAt: AT });
+      for (const version of ['1.0.0', '1.1.0', '2.0.0']) await s.insertVersion(sampleVersion({ version }), [], []);
+      expect(await s.unindexedVersions(10)).toEqual([
+        { namespace: 'acme', model: 'bert', version: '1.0.0' },
+        { namespace: 'acme', model: 'bert', version: '1.1.0' },
+        { namespace: 'acme', model: 'bert', version: '2.0.0' },
+      ]);
+      const key = { namespace: 'acme', model: 'bert', version: '1.1.0' };
+      const edge = (seq: number, targetDigest: string | null) => ({
+        ...key,
+        seq,
+        relation: 'derived-from',
+        source: 'mlbom',
+        target: `{"key":"k${seq}"}`,
+        targetDigest,
+      });
+      await s.insertLineage(key, [edge(1, null), edge(0, 'e'.repeat(64))]);
+      // Idempotent: a second indexing of the same version changes nothing.
+      await s.insertLineage(key, [edge(0, 'f'.repeat(64))]);
+      await s.insertLineage({ ...key, version: '1.0.0' }, []);
+      expect((await s.lineageEdges('acme', 'bert', '1.1.0'))?.map((e) => [e.seq, e.targetDigest, e.target])).toEqual([
+        [0, 'e'.repeat(64), '{"key":"k0"}'],
+        [1, null, '{"key":"k1"}'],
+      ]);
+      expect(await s.lineageEdges('acme', 'bert', '1.0.0')).toEqual([]);
+      expect(await s.lineageEdges('acme', 'bert', '2.0.0')).toBeUndefined();
+      expect(await s.versionsDerivedFrom(['e'.repeat(64), 'a'.repeat(64)])).toEqual([key]);
+      expect(await s.versionsDerivedFrom(['f'.repeat(64)])).toEqual([]);
+      expect(await s.versionsDerivedFrom([])).toEqual([]);
+      expect(await s.unindexedVersions(10)).toEqual([{ namespace: 'acme', model: 'bert', version: '2.0.0' }]);
+    });
+
     it('keeps an audit log, newest first', async () => {
       const s = await store();
       await s.appendAudit({

@@ -119,6 +119,27 @@ export interface UploadSessionRecord {
   createdBy: string;
 }
 
+/** One lineage edge of a version, indexed at push (from its ML-BOM or an attestation). */
+export interface LineageEdgeRecord {
+  namespace: string;
+  model: string;
+  version: string;
+  /** Order of the edge among the version's edges (0, 1, 2 ...). */
+  seq: number;
+  relation: string;
+  source: string;
+  /** The target node (core LineageNode) as canonical JSON text. */
+  target: string;
+  /** The target's digest (lowercase hex, no prefix) when it has one: what descendant queries look up. */
+  targetDigest: string | null;
+}
+
+export interface VersionKey {
+  namespace: string;
+  model: string;
+  version: string;
+}
+
 export interface AuditEntry {
   id?: number;
   at: string;
@@ -234,6 +255,15 @@ export interface MetadataOps {
   renewUploadLock(id: string, owner: string, untilMs: number): Promise<boolean>;
   /** Releases the lock if `owner` holds it. */
   unlockUpload(id: string, owner: string): Promise<void>;
+
+  /** Records a version's lineage edges (and that it is indexed, even with none). Idempotent per version. */
+  insertLineage(version: VersionKey, edges: LineageEdgeRecord[]): Promise<void>;
+  /** A version's lineage edges by seq; undefined when the version was never indexed. */
+  lineageEdges(namespace: string, model: string, version: string): Promise<LineageEdgeRecord[] | undefined>;
+  /** Versions with an edge to any of `digests`, sorted by namespace, model, version (distinct). */
+  versionsDerivedFrom(digests: readonly string[]): Promise<VersionKey[]>;
+  /** Versions without a lineage index (published before it existed), sorted, at most `limit`. */
+  unindexedVersions(limit: number): Promise<VersionKey[]>;
 
   appendAudit(entry: AuditEntry): Promise<void>;
   /** Newest first, at most `limit`. */

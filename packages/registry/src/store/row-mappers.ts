@@ -6,12 +6,14 @@ import type {
   AttachmentRecord,
   AuditEntry,
   CosignatureRecord,
+  LineageEdgeRecord,
   LogOpeningRecord,
   ModelRecord,
   NamespaceRecord,
   PolicyRecord,
   TokenRecord,
   VersionFileRecord,
+  VersionKey,
   VersionRecord,
 } from './metadata-store.js';
 
@@ -111,4 +113,21 @@ export function openingFromRow(r: Row): LogOpeningRecord {
 
 export function cosignatureFromRow(r: Row): CosignatureRecord {
   return { size: Number(r.size), witness: String(r.witness), line: String(r.line), createdAt: String(r.created_at) };
+}
+
+export function lineageEdgeFromRow(r: Row): LineageEdgeRecord {
+  return {
+    namespace: String(r.namespace),
+    model: String(r.model),
+    version: String(r.version),
+    seq: Number(r.seq),
+    relation: String(r.relation),
+    source: String(r.source),
+    target: String(r.target),
+    targetDigest: r.target_digest === null || r.target_digest === undefined ? null : String(r.target_digest),
+  };
+}
+
+export function versionKeyFromRow(r: Row): VersionKey {
+  return { namespace: String(r.namespace), model: String(r.model), version: String(r.version) };
 }

@@ -23,6 +23,8 @@ export interface PushVerification {
   scan: ScanVerdict;
   attestations: { digest: string; predicateType: string }[];
   licenses: string[];
+  /** Bytes the signature check read to hash shards (each distinct blob once); 0 for a files signature. */
+  hashedBytes: number;
 }
 
 async function readBlobText(blobs: BlobStore, digest: string, limit: number): Promise<string | undefined> {
@@ -89,6 +91,7 @@ export async function verifyPush(input: {
   const verifiers = verifiersFor(policy.signers, manifest.publicKey, input.sigstore);
   const bundleText = await readBlobText(blobs, manifest.bundle, MAX_PUSH_BUNDLE_BYTES);
   let signed: VerifiedModelBundle | undefined;
+  let hashedBytes = 0;
   if (bundleText === undefined) {
     failed.push({
       rule: 'signature',
@@ -98,6 +101,7 @@ export async function verifyPush(input: {
   } else {
     const sig = await checkModelSignature(bundleText, verifiers, manifest.files, staged);
     signed = sig.verified;
+    hashedBytes = sig.hashedBytes ?? 0;
     failed.push(...sig.failed);
   }
 
@@ -205,5 +209,5 @@ export async function verifyPush(input: {
     });
   }
 
-  return { failed, ...(signed ? { signed } : {}), scan, attestations, licenses };
+  return { failed, ...(signed ? { signed } : {}), scan, attestations, licenses, hashedBytes };
 }

@@ -11,6 +11,7 @@ import type {
   BlobRecord,
   CheckpointRecord,
   CosignatureRecord,
+  LineageEdgeRecord,
   LogOpeningRecord,
   MetadataOps,
   MetadataStore,
@@ -20,6 +21,7 @@ import type {
   TokenRecord,
   UploadSessionRecord,
   VersionFileRecord,
+  VersionKey,
   VersionQuery,
   VersionRecord,
 } from '../metadata-store.js';
@@ -27,6 +29,7 @@ import {
   attachmentFromRow,
   auditFromRow,
   cosignatureFromRow,
+  lineageEdgeFromRow,
   modelFromRow,
   namespaceFromRow,
   openingFromRow,
@@ -35,6 +38,7 @@ import {
   tokenFromRow,
   versionFileFromRow,
   versionFromRow,
+  versionKeyFromRow,
 } from '../row-mappers.js';
 import { POSTGRES_MIGRATIONS } from './migrations.js';
 
@@ -54,7 +58,7 @@ function pgCode(error: unknown): string | undefined {
 class PostgresOps implements MetadataOps {
   /** `db` is the pool (autocommit; multi-statement writes open their own transaction) or a transaction's client. */
   constructor(
-    private readonly db: Queryable,
+    readonly db: Queryable,
     private readonly pool: pg.Pool,
     private readonly inTransaction: boolean,
   ) {}
@@ -347,6 +351,53 @@ class PostgresOps implements MetadataOps {
   }
   async unlockUpload(id: string, owner: string): Promise<void> {
     await this.q('UPDATE uploads SET lock_owner = NULL, lock_expires = NULL WHERE id = $1 AND lock_owner = $2', [id, owner]);
+  }
+
+  async insertLineage(v: VersionKey, edges: LineageEdgeRecord[]): Promise<void> {
+    await this.atomic(async (o) => {
+      const marked = await o.db.query(
+        'INSERT INTO lineage_indexed (namespace, model, version) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
+        [v.namespace, v.model, v.version],
+      );
+      if (marked.rowCount === 0) return;
+      for (const e of edges)
+        await o.q(
+          'INSERT INTO lineage_edges (namespace, model, version, seq, relation, source, target, target_digest) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)',
+          [v.namespace, v.model, v.version, e.seq, e.relation, e.source, e.target, e.targetDigest],
+        );
+    });
+  }
+  async lineageEdges(namespace: string, model: string, version: string): Promise<LineageEdgeRecord[] | undefined> {
+    const marked = await this.q('SELECT 1 FROM lineage_indexed WHERE namespace = $1 AND model = $2 AND version = $3', [
+      namespace,
+      model,
+      version,
+    ]);
+    if (marked.length === 0) return undefined;
+    const rows = await this.q('SELECT * FROM lineage_edges WHERE namespace = $1 AND model = $2 AND version = $3 ORDER BY seq', [
+      namespace,
+      model,
+      version,
+    ]);
+    return rows.map(lineageEdgeFromRow);
+  }
+  async versionsDerivedFrom(digests: readonly string[]): Promise<VersionKey[]> {
+    if (digests.length === 0) return [];
+    const rows = await this.q(
+      `SELECT namespace, model, version FROM lineage_edges WHERE target_digest = ANY($1::text[])
+       GROUP BY namespace, model, version ORDER BY namespace COLLATE "C", model COLLATE "C", version COLLATE "C"`,
+      [digests],
+    );
+    return rows.map(versionKeyFromRow);
+  }
+  async unindexedVersions(limit: number): Promise<VersionKey[]> {
+    const rows = await this.q(
+      `SELECT v.namespace, v.model, v.version FROM versions v WHERE NOT EXISTS (SELECT 1 FROM lineage_indexed l
+       WHERE l.namespace = v.namespace AND l.model = v.model AND l.version = v.version)
+       ORDER BY v.namespace COLLATE "C", v.model COLLATE "C", v.version COLLATE "C" LIMIT $1`,
+      [limit],
+    );
+    return rows.map(versionKeyFromRow);
   }
 
   async appendAudit(e: AuditEntry): Promise<void> {

@@ -34,9 +34,16 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   CREATE TABLE log_cosignatures (size INTEGER NOT NULL, witness TEXT NOT NULL, line TEXT NOT NULL, created_at TEXT NOT NULL,
     PRIMARY KEY (size, witness));
   `,
-  // Storage (issue 12): upload session locks held in the database (lease: owner + expiry, epoch ms).
+  // Storage (issue 12): upload session locks held in the database (lease: owner + expiry, epoch ms); the lineage
+  // index written at push (edges of each version's ML-BOM and attestations; `lineage_indexed` marks indexed versions).
   `
   ALTER TABLE uploads ADD COLUMN lock_owner TEXT;
   ALTER TABLE uploads ADD COLUMN lock_expires INTEGER;
+  CREATE TABLE lineage_indexed (namespace TEXT NOT NULL, model TEXT NOT NULL, version TEXT NOT NULL,
+    PRIMARY KEY (namespace, model, version));
+  CREATE TABLE lineage_edges (namespace TEXT NOT NULL, model TEXT NOT NULL, version TEXT NOT NULL, seq INTEGER NOT NULL,
+    relation TEXT NOT NULL, source TEXT NOT NULL, target TEXT NOT NULL, target_digest TEXT,
+    PRIMARY KEY (namespace, model, version, seq));
+  CREATE INDEX lineage_edges_target ON lineage_edges (target_digest);
   `,
 ];

@@ -8,6 +8,7 @@ import type {
   BlobRecord,
   CheckpointRecord,
   CosignatureRecord,
+  LineageEdgeRecord,
   LogOpeningRecord,
   MetadataOps,
   MetadataStore,
@@ -17,6 +18,7 @@ import type {
   TokenRecord,
   UploadSessionRecord,
   VersionFileRecord,
+  VersionKey,
   VersionQuery,
   VersionRecord,
 } from '../metadata-store.js';
@@ -24,6 +26,7 @@ import {
   attachmentFromRow,
   auditFromRow,
   cosignatureFromRow,
+  lineageEdgeFromRow,
   modelFromRow,
   namespaceFromRow,
   openingFromRow,
@@ -32,6 +35,7 @@ import {
   tokenFromRow,
   versionFileFromRow,
   versionFromRow,
+  versionKeyFromRow,
 } from '../row-mappers.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 
@@ -293,6 +297,48 @@ class SqliteOps implements MetadataOps {
   }
   async unlockUpload(id: string, owner: string): Promise<void> {
     this.db.prepare('UPDATE uploads SET lock_owner = NULL, lock_expires = NULL WHERE id = ? AND lock_owner = ?').run(id, owner);
+  }
+
+  async insertLineage(v: VersionKey, edges: LineageEdgeRecord[]): Promise<void> {
+    this.db.transaction(() => {
+      const marked = this.db
+        .prepare('INSERT OR IGNORE INTO lineage_indexed (namespace, model, version) VALUES (?, ?, ?)')
+        .run(v.namespace, v.model, v.version);
+      if (marked.changes === 0) return;
+      const insert = this.db.prepare(
+        'INSERT INTO lineage_edges (namespace, model, version, seq, relation, source, target, target_digest) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      );
+      for (const e of edges) insert.run(v.namespace, v.model, v.version, e.seq, e.relation, e.source, e.target, e.targetDigest);
+    })();
+  }
+  async lineageEdges(namespace: string, model: string, version: string): Promise<LineageEdgeRecord[] | undefined> {
+    const marked = this.db
+      .prepare('SELECT 1 FROM lineage_indexed WHERE namespace = ? AND model = ? AND version = ?')
+      .get(namespace, model, version);
+    if (!marked) return undefined;
+    const rows = this.db
+      .prepare('SELECT * FROM lineage_edges WHERE namespace = ? AND model = ? AND version = ? ORDER BY seq')
+      .all(namespace, model, version) as Row[];
+    return rows.map(lineageEdgeFromRow);
+  }
+  async versionsDerivedFrom(digests: readonly string[]): Promise<VersionKey[]> {
+    if (digests.length === 0) return [];
+    const rows = this.db
+      .prepare(
+        `SELECT DISTINCT namespace, model, version FROM lineage_edges WHERE target_digest IN (${digests.map(() => '?').join(', ')})
+         ORDER BY namespace, model, version`,
+      )
+      .all(...digests) as Row[];
+    return rows.map(versionKeyFromRow);
+  }
+  async unindexedVersions(limit: number): Promise<VersionKey[]> {
+    const rows = this.db
+      .prepare(
+        `SELECT v.namespace, v.model, v.version FROM versions v WHERE NOT EXISTS (SELECT 1 FROM lineage_indexed l
+         WHERE l.namespace = v.namespace AND l.model = v.model AND l.version = v.version) ORDER BY v.namespace, v.model, v.version LIMIT ?`,
+      )
+      .all(limit) as Row[];
+    return rows.map(versionKeyFromRow);
   }
 
   async appendAudit(e: AuditEntry): Promise<void> {
