@@ -268,6 +268,82 @@ export function describeMetadataStore(name: string, makeStore: () => Promise<Met
       expect(await s.unindexedVersions(10)).toEqual([{ namespace: 'acme', model: 'bert', version: '2.0.0' }]);
     });
 
+    it('accounts upload sessions per namespace: active sessions and bytes, reservations, expiry skips locked ones', async () => {
+      const s = await store();
+      const session = (id: string, namespace: string, touchedMs: number) => ({
+        id,
+        namespace,
+        offset: 0,
+        createdAt: AT,
+        updatedAt: AT,
+        createdBy: 'tok',
+        touchedMs,
+      });
+      await s.createUpload(session('u1', 'acme', 1000));
+      await s.createUpload(session('u2', 'acme', 5000));
+      await s.createUpload(session('u3', 'other', 5000));
+      await s.advanceUpload('u1', 0, 100, AT);
+      await s.reserveUpload('u2', 40, 6000);
+      expect(await s.uploadUsage('acme', 0)).toEqual({ sessions: 2, bytes: 140 });
+      expect(await s.uploadUsage('acme', 2000)).toEqual({ sessions: 1, bytes: 40 });
+      expect((await s.getUpload('u2'))?.touchedMs).toBe(6000);
+      expect((await s.expiredUploads(5500, 7000, 10)).map((u) => u.id)).toEqual(['u1', 'u3']);
+      expect((await s.lockUpload('u1', 'holder', 7000, 9000)).acquired).toBe(true);
+      expect((await s.expiredUploads(5500, 7000, 10)).map((u) => u.id)).toEqual(['u3']);
+      expect((await s.expiredUploads(5500, 9000, 10)).map((u) => u.id)).toEqual(['u1', 'u3']);
+      await s.transaction(async (tx) => {
+        await tx.lockNamespace('acme');
+        expect(await tx.uploadUsage('acme', 0)).toEqual({ sessions: 2, bytes: 140 });
+      });
+    });
+
+    it('counts stored bytes per namespace and collects only unreferenced, unclaimed, unpinned blobs', async () => {
+      const s = await store();
+      const d = (c: string) => c.repeat(64);
+      for (const [digest, size] of [
+        [d('1'), 10],
+        [d('2'), 20],
+        [d('3'), 40],
+        [d('4'), 80],
+      ] as const)
+        await s.putBlobRecord({ digest, size, createdAt: AT });
+      await s.createNamespace({ name: 'acme', public: false, createdAt: AT, createdBy: 'admin' });
+      await s.ensureModel({ namespace: 'acme', name: 'bert', createdAt: AT });
+      const key = { namespace: 'acme', model: 'bert', version: '1.0.0' };
+      await s.insertVersion(
+        sampleVersion(),
+        [
+          { ...key, path: 'a', digest: d('1'), size: 10 },
+          { ...key, path: 'b', digest: d('1'), size: 10 },
+        ],
+        [{ ...key, kind: 'bundle', digest: d('2'), mediaType: 'x', predicateType: null }],
+      );
+      await s.claimBlob('acme', d('3'), 500);
+      await s.claimBlob('acme', d('3'), 100); // keeps the latest
+      await s.claimBlob('other', d('4'), 1000);
+      expect(await s.storedBytes('acme', [], 0)).toBe(70);
+      expect(await s.storedBytes('acme', [], 600)).toBe(30);
+      expect(await s.storedBytes('acme', [d('4'), d('1'), d('9')], 600)).toBe(110);
+      expect(await s.storedBytes('other', [], 0)).toBe(80);
+
+      // Collectible: 3 and 4 when their claims are older than the cutoff; a pin holds 4.
+      expect((await s.collectibleBlobs(400, 0, 10)).map((b) => b.digest)).toEqual([]);
+      expect((await s.collectibleBlobs(2000, 0, 10)).map((b) => b.digest)).toEqual([d('3'), d('4')]);
+      await s.pinBlobs('push-1', [d('4'), d('4')], 5000);
+      expect((await s.collectibleBlobs(2000, 4000, 10)).map((b) => b.digest)).toEqual([d('3')]);
+      expect((await s.collectibleBlobs(2000, 5000, 10)).map((b) => b.digest)).toEqual([d('3'), d('4')]);
+      expect(await s.deleteBlobIfCollectible(d('4'), 2000, 4000)).toBe(false);
+      expect(await s.deleteBlobIfCollectible(d('1'), 2000, 4000)).toBe(false);
+      expect(await s.deleteBlobIfCollectible(d('3'), 2000, 4000)).toBe(true);
+      expect(await s.getBlobRecord(d('3'))).toBeUndefined();
+      expect(await s.storedBytes('acme', [], 0)).toBe(30);
+      await s.unpinBlobs('push-1');
+      expect((await s.collectibleBlobs(2000, 0, 10)).map((b) => b.digest)).toEqual([d('4')]);
+      expect(await s.dropStaleClaims(1001)).toBe(1);
+      expect(await s.storedBytes('other', [], 0)).toBe(0);
+      expect(await s.transaction((tx) => tx.missingBlobRecords([d('1'), d('3'), d('2')]))).toEqual([d('3')]);
+    });
+
     it('keeps an audit log, newest first', async () => {
       const s = await store();
       await s.appendAudit({

@@ -5,6 +5,7 @@
 import type {
   AttachmentRecord,
   AuditEntry,
+  BlobRecord,
   CosignatureRecord,
   LineageEdgeRecord,
   LogOpeningRecord,
@@ -12,6 +13,7 @@ import type {
   NamespaceRecord,
   PolicyRecord,
   TokenRecord,
+  UploadSessionRecord,
   VersionFileRecord,
   VersionKey,
   VersionRecord,
@@ -130,4 +132,21 @@ export function lineageEdgeFromRow(r: Row): LineageEdgeRecord {
 
 export function versionKeyFromRow(r: Row): VersionKey {
   return { namespace: String(r.namespace), model: String(r.model), version: String(r.version) };
+}
+
+export function blobFromRow(r: Row): BlobRecord {
+  return { digest: String(r.digest), size: Number(r.size), createdAt: String(r.created_at) };
+}
+
+/** The staged offset column is `offset` in SQLite and `upload_offset` in PostgreSQL (a reserved word there). */
+export function uploadFromRow(r: Row): UploadSessionRecord {
+  return {
+    id: String(r.id),
+    namespace: String(r.namespace),
+    offset: Number(r.upload_offset ?? r.offset),
+    createdAt: String(r.created_at),
+    updatedAt: String(r.updated_at),
+    createdBy: String(r.created_by),
+    touchedMs: Number(r.touched_ms ?? 0),
+  };
 }

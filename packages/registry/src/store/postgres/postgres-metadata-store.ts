@@ -28,6 +28,7 @@ import type {
 import {
   attachmentFromRow,
   auditFromRow,
+  blobFromRow,
   cosignatureFromRow,
   lineageEdgeFromRow,
   modelFromRow,
@@ -36,6 +37,7 @@ import {
   policyFromRow,
   type Row,
   tokenFromRow,
+  uploadFromRow,
   versionFileFromRow,
   versionFromRow,
   versionKeyFromRow,
@@ -48,6 +50,12 @@ export const POSTGRES_POOL_SIZE = 10;
 export const MIGRATION_LOCK_KEY = 0x6d6f64656c;
 
 type Queryable = pg.Pool | pg.PoolClient;
+
+/** A blob no version references, with no claim since $1 and no pin live at $2. */
+const POSTGRES_COLLECTIBLE = `NOT EXISTS (SELECT 1 FROM version_files f WHERE f.digest = b.digest)
+  AND NOT EXISTS (SELECT 1 FROM attachments a WHERE a.digest = b.digest)
+  AND NOT EXISTS (SELECT 1 FROM blob_claims c WHERE c.digest = b.digest AND c.claimed_ms >= $1)
+  AND NOT EXISTS (SELECT 1 FROM blob_pins p WHERE p.digest = b.digest AND p.expires_ms > $2)`;
 
 const UNIQUE_VIOLATION = '23505';
 
@@ -293,27 +301,18 @@ class PostgresOps implements MetadataOps {
   }
   async getBlobRecord(digest: string): Promise<BlobRecord | undefined> {
     const [r] = await this.q('SELECT * FROM blobs WHERE digest = $1', [digest]);
-    return r ? { digest: String(r.digest), size: Number(r.size), createdAt: String(r.created_at) } : undefined;
+    return r ? blobFromRow(r) : undefined;
   }
 
   async createUpload(s: UploadSessionRecord): Promise<void> {
     await this.q(
-      'INSERT INTO uploads (id, namespace, upload_offset, created_at, updated_at, created_by) VALUES ($1, $2, $3, $4, $5, $6)',
-      [s.id, s.namespace, s.offset, s.createdAt, s.updatedAt, s.createdBy],
+      'INSERT INTO uploads (id, namespace, upload_offset, created_at, updated_at, created_by, touched_ms) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+      [s.id, s.namespace, s.offset, s.createdAt, s.updatedAt, s.createdBy, s.touchedMs ?? 0],
     );
   }
   async getUpload(id: string): Promise<UploadSessionRecord | undefined> {
     const [r] = await this.q('SELECT * FROM uploads WHERE id = $1', [id]);
-    return r
-      ? {
-          id: String(r.id),
-          namespace: String(r.namespace),
-          offset: Number(r.upload_offset),
-          createdAt: String(r.created_at),
-          updatedAt: String(r.updated_at),
-          createdBy: String(r.created_by),
-        }
-      : undefined;
+    return r ? uploadFromRow(r) : undefined;
   }
   async advanceUpload(id: string, expectedOffset: number, newOffset: number, at: string): Promise<boolean> {
     const result = await this.db.query(
@@ -398,6 +397,94 @@ class PostgresOps implements MetadataOps {
       [limit],
     );
     return rows.map(versionKeyFromRow);
+  }
+
+  async lockNamespace(name: string): Promise<void> {
+    // The namespace row lock, held until the transaction ends: quota checks of one namespace serialise across processes.
+    if (this.inTransaction) await this.q('SELECT 1 FROM namespaces WHERE name = $1 FOR UPDATE', [name]);
+  }
+  async uploadUsage(namespace: string, activeSinceMs: number): Promise<{ sessions: number; bytes: number }> {
+    const [r] = await this.q(
+      'SELECT COUNT(*) AS n, COALESCE(SUM(upload_offset + reserved_bytes), 0) AS bytes FROM uploads WHERE namespace = $1 AND touched_ms >= $2',
+      [namespace, activeSinceMs],
+    );
+    return { sessions: Number(r?.n ?? 0), bytes: Number(r?.bytes ?? 0) };
+  }
+  async reserveUpload(id: string, bytes: number, touchedMs: number): Promise<void> {
+    await this.q('UPDATE uploads SET reserved_bytes = $1, touched_ms = $2 WHERE id = $3', [bytes, touchedMs, id]);
+  }
+  async expiredUploads(idleBeforeMs: number, nowMs: number, limit: number): Promise<UploadSessionRecord[]> {
+    const rows = await this.q(
+      'SELECT * FROM uploads WHERE touched_ms < $1 AND (lock_owner IS NULL OR lock_expires <= $2) ORDER BY touched_ms, id COLLATE "C" LIMIT $3',
+      [idleBeforeMs, nowMs, limit],
+    );
+    return rows.map(uploadFromRow);
+  }
+  async claimBlob(namespace: string, digest: string, atMs: number): Promise<void> {
+    await this.q(
+      `INSERT INTO blob_claims (namespace, digest, claimed_ms) VALUES ($1, $2, $3)
+       ON CONFLICT (namespace, digest) DO UPDATE SET claimed_ms = GREATEST(blob_claims.claimed_ms, EXCLUDED.claimed_ms)`,
+      [namespace, digest, atMs],
+    );
+  }
+  async storedBytes(namespace: string, extraDigests: readonly string[], claimedSinceMs: number): Promise<number> {
+    const [r] = await this.q(
+      `SELECT COALESCE(SUM(b.size), 0) AS bytes FROM blobs b WHERE b.digest IN (
+         SELECT digest FROM version_files WHERE namespace = $1
+         UNION SELECT digest FROM attachments WHERE namespace = $1
+         UNION SELECT digest FROM blob_claims WHERE namespace = $1 AND claimed_ms >= $2
+         UNION SELECT unnest($3::text[]))`,
+      [namespace, claimedSinceMs, [...extraDigests]],
+    );
+    return Number(r?.bytes ?? 0);
+  }
+  async pinBlobs(pin: string, digests: readonly string[], untilMs: number): Promise<void> {
+    await this.q(
+      `INSERT INTO blob_pins (pin, digest, expires_ms) SELECT $1, d, $2 FROM unnest($3::text[]) AS d
+       ON CONFLICT (pin, digest) DO UPDATE SET expires_ms = EXCLUDED.expires_ms`,
+      [pin, untilMs, [...new Set(digests)]],
+    );
+  }
+  async unpinBlobs(pin: string): Promise<void> {
+    await this.q('DELETE FROM blob_pins WHERE pin = $1', [pin]);
+  }
+  async missingBlobRecords(digests: readonly string[]): Promise<string[]> {
+    // FOR SHARE inside a transaction: a collector deleting one of these waits for this transaction, then sees it
+    // referenced (or this one sees it gone).
+    const rows = await this.q(
+      `SELECT digest FROM blobs WHERE digest = ANY($1::text[])${this.inTransaction ? ' FOR SHARE' : ''}`,
+      [[...new Set(digests)]],
+    );
+    const found = new Set(rows.map((r) => String(r.digest)));
+    return [...new Set(digests)].filter((d) => !found.has(d)).sort();
+  }
+  async dropStaleClaims(beforeMs: number): Promise<number> {
+    const result = await this.db.query('DELETE FROM blob_claims WHERE claimed_ms < $1', [beforeMs]);
+    return result.rowCount ?? 0;
+  }
+  async collectibleBlobs(claimedSinceMs: number, nowMs: number, limit: number): Promise<BlobRecord[]> {
+    const rows = await this.q(`SELECT b.* FROM blobs b WHERE ${POSTGRES_COLLECTIBLE} ORDER BY b.digest COLLATE "C" LIMIT $3`, [
+      claimedSinceMs,
+      nowMs,
+      limit,
+    ]);
+    return rows.map(blobFromRow);
+  }
+  async deleteBlobIfCollectible(digest: string, claimedSinceMs: number, nowMs: number): Promise<boolean> {
+    return this.atomic(async (o) => {
+      // Lock the record first (a push referencing it holds FOR SHARE until it commits), then check with fresh reads.
+      const locked = await o.q('SELECT 1 FROM blobs WHERE digest = $1 FOR UPDATE', [digest]);
+      if (locked.length === 0) return false;
+      const still = await o.q(`SELECT 1 FROM blobs b WHERE b.digest = $3 AND ${POSTGRES_COLLECTIBLE}`, [
+        claimedSinceMs,
+        nowMs,
+        digest,
+      ]);
+      if (still.length === 0) return false;
+      await o.q('DELETE FROM blob_claims WHERE digest = $1', [digest]);
+      await o.q('DELETE FROM blobs WHERE digest = $1', [digest]);
+      return true;
+    });
   }
 
   async appendAudit(e: AuditEntry): Promise<void> {
