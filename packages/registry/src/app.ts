@@ -15,6 +15,9 @@ import { publishEntry } from './log/publish-entry.js';
 import { type LogHook, NO_LOG } from './log-hook.js';
 import { buildOpenApi, type RouteDoc } from './openapi.js';
 import { type Policy, policySchema } from './policy/policy.js';
+import { StorageHousekeeping } from './storage/housekeeping.js';
+import { checkStorageLimits, DEFAULT_STORAGE_LIMITS, type StorageLimits } from './storage/limits.js';
+import { StorageQuotas } from './storage/quotas.js';
 import { UploadLocks } from './storage/upload-locks.js';
 import type { BlobStore } from './store/blob-store.js';
 import { FsBlobStore } from './store/fs-blob-store.js';
@@ -73,12 +76,16 @@ export interface RegistryOptions {
    * default, never the output clock (a fixed output clock must not freeze leases).
    */
   storageClock?: Clock;
+  /** Quotas, session expiry and garbage collection (storage/limits.ts defaults for what is not given). */
+  storage?: Partial<StorageLimits>;
 }
 
 export interface Registry {
   app: FastifyInstance;
   store: MetadataStore;
   blobs: BlobStore;
+  /** Storage housekeeping of this process (expired sessions, garbage collection); `sweep()` runs one now. */
+  housekeeping: StorageHousekeeping;
   /** Set only when this start generated the admin token (print it once). */
   generatedAdminToken?: string;
 }
@@ -92,6 +99,8 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     actor: Actor;
+    /** Blob pin of a push in flight, released when the response is sent. */
+    storagePin?: string;
   }
 }
 
@@ -186,6 +195,8 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
   await backfillLineageIndex(store, blobs);
   const storageClock = options.storageClock ?? systemClock;
   const uploadLocks = new UploadLocks(store, storageClock);
+  const storageLimits = checkStorageLimits({ ...DEFAULT_STORAGE_LIMITS, ...options.storage });
+  const quotas = new StorageQuotas(store, storageLimits, storageClock);
   const routes: RouteDoc[] = [];
 
   const app = Fastify({
@@ -215,7 +226,20 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
   const logChanged = async (): Promise<void> => {
     await witnessing?.afterChange();
   };
+  const housekeeping = new StorageHousekeeping({
+    store,
+    blobs,
+    locks: uploadLocks,
+    limits: storageLimits,
+    clock: storageClock,
+    onError: (error) => app.log.warn({ err: error }, 'storage housekeeping failed'),
+  });
+  housekeeping.start();
+  app.addHook('onResponse', async (request) => {
+    if (request.storagePin) await store.unpinBlobs(request.storagePin).catch(() => undefined);
+  });
   app.addHook('onClose', async () => {
+    await housekeeping.stop();
     await witnessing?.stop();
     await blobs.close?.();
     await store.close();
@@ -290,11 +314,12 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
     }
   }
   /** Stores a JSON document (canonical bytes) as a content-addressed blob; returns its digest. */
-  async function storeJsonBlob(document: unknown): Promise<string> {
+  async function storeJsonBlob(namespace: string, document: unknown): Promise<string> {
     const bytes = Buffer.from(canonicalJson(document), 'utf8');
     const digest = createHash('sha256').update(bytes).digest('hex');
     const put = await blobs.put(digest, Readable.from([bytes]));
     await store.putBlobRecord({ digest, size: put.size, createdAt: now() });
+    await quotas.claim(namespace, digest);
     return digest;
   }
   async function readJsonPolicy(ns: string): Promise<Policy | undefined> {
@@ -588,6 +613,8 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
           details: { namespace: ns.name, model, version },
         });
       }
+      // Held against garbage collection until the response (the commit re-checks every record under a lock).
+      request.storagePin = await quotas.pinPush(manifestDigests(manifest));
       const result = await verifyPush({
         manifest,
         policy: await readJsonPolicy(ns.name),
@@ -612,7 +639,7 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
       // The registry's own scan report: content-addressed, stored before the version commits (an unreferenced blob
       // if the commit fails), readable to the namespace's readers as the version's `registry-scan` attachment; its
       // digest is in the logged publish entry, which is what a client trusts.
-      const registryScanDigest = scanReport ? await storeJsonBlob(scanReport) : null;
+      const registryScanDigest = scanReport ? await storeJsonBlob(ns.name, scanReport) : null;
       const at = now();
       const signer = signed.signer;
       const record: VersionRecord = {
@@ -686,6 +713,7 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
       // The lineage index: the ML-BOM and attestations are parsed for lineage here, once, never at query time.
       const lineage = lineageRecords(key, await lineageOfAttachments(blobs, attachments));
       const log = await store.transaction(async (tx) => {
+        await quotas.admitPush(tx, ns.name, [...manifestDigests(manifest), ...(registryScanDigest ? [registryScanDigest] : [])]);
         await tx.ensureModel({ namespace: ns.name, name: model, createdAt: at });
         await tx.insertVersion(
           record,
@@ -852,9 +880,11 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
     '/v1/namespaces/:ns/blobs/:digest',
     { schema: { params: params(digestParam) } },
     async (request, reply) => {
-      await nsFor(request, request.params.ns, 'push');
+      const ns = await nsFor(request, request.params.ns, 'push');
       const size = await blobs.size(request.params.digest);
       if (size === undefined) return reply.status(404).send();
+      // A client that finds the blob skips uploading it: it counts as used now (collection waits a grace period).
+      await quotas.claim(ns.name, request.params.digest);
       return reply.header('content-length', size).status(200).send();
     },
   );
@@ -881,10 +911,11 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
       schema: { params: params(digestParam) },
     },
     async (request, reply) => {
-      await nsFor(request, request.params.ns, 'push');
-      contentLength(request, MAX_SINGLE_PUT_BYTES);
+      const ns = await nsFor(request, request.params.ns, 'push');
+      await quotas.checkPut(ns.name, contentLength(request, MAX_SINGLE_PUT_BYTES));
       const result = await blobs.put(request.params.digest, bodyStream(request));
       await store.putBlobRecord({ digest: request.params.digest, size: result.size, createdAt: now() });
+      await quotas.claim(ns.name, request.params.digest);
       return reply
         .status(result.created ? 201 : 200)
         .send({ digest: request.params.digest, size: result.size, created: result.created });
@@ -899,14 +930,17 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
     async (request, reply) => {
       const ns = await nsFor(request, request.params.ns, 'push');
       const id = newId();
-      await blobs.beginUpload(id);
-      await store.createUpload({
+      await quotas.startSession({
         id,
         namespace: ns.name,
         offset: 0,
         createdAt: now(),
         updatedAt: now(),
         createdBy: request.actor.id,
+      });
+      await blobs.beginUpload(id).catch(async (error: unknown) => {
+        await store.deleteUpload(id);
+        throw error;
       });
       return reply.status(201).send({ id, offset: 0 });
     },
@@ -917,6 +951,10 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
     const session = await store.getUpload(request.params.id);
     if (!session || session.namespace !== ns.name)
       throw new ModelsecError('NOT_FOUND', 'no such upload session', { details: { upload: request.params.id } });
+    if (quotas.expired(session) && (await housekeeping.expireSession(session.id)))
+      throw new ModelsecError('REGISTRY_UPLOAD_EXPIRED', 'the upload session expired and was removed: start a new one', {
+        details: { upload: session.id, expirySeconds: storageLimits.uploadSessionExpiryMs / 1000 },
+      });
     return session;
   }
   app.get<{ Params: Params }>(
@@ -941,7 +979,10 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
         throw new ModelsecError('USAGE', 'the Upload-Offset header (a byte count) is required');
       const offset = Number(offsetHeader);
       return uploadLocks.hold(session.id, async (lease) => {
-        const end = await blobs.appendUpload(session.id, offset, bodyStream(request), lease);
+        await quotas.reserveAppend(session.namespace, session.id, length);
+        const end = await blobs
+          .appendUpload(session.id, offset, bodyStream(request), lease)
+          .finally(() => quotas.releaseAppend(session.id));
         if (end - offset !== length) {
           // The bytes that did arrive are kept (fsynced): the client resumes from GET .../uploads/:id.
           throw new ModelsecError('USAGE', `received ${end - offset} bytes, Content-Length said ${length}`);
@@ -970,14 +1011,28 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
       return uploadLocks.hold(session.id, async () => {
         const result = await blobs.completeUpload(session.id, request.query.digest).finally(() => store.deleteUpload(session.id));
         await store.putBlobRecord({ digest: request.query.digest, size: result.size, createdAt: now() });
+        await quotas.claim(session.namespace, request.query.digest);
         return reply.status(201).send({ digest: request.query.digest, size: result.size, created: result.created });
       });
     },
   );
 
-  return { app, store, blobs, ...(generatedAdminToken ? { generatedAdminToken } : {}) };
+  return { app, store, blobs, housekeeping, ...(generatedAdminToken ? { generatedAdminToken } : {}) };
 }
 
 const ANONYMOUS_ACTOR: Actor = { id: 'anonymous' };
+
+/** Every blob digest a manifest names (files, signature bundle, ML-BOM, scan report, attestations), distinct. */
+function manifestDigests(manifest: PushManifest): string[] {
+  return [
+    ...new Set([
+      ...manifest.files.map((f) => f.digest),
+      manifest.bundle,
+      ...(manifest.mlbom ? [manifest.mlbom] : []),
+      ...(manifest.scanReport ? [manifest.scanReport] : []),
+      ...(manifest.attestations ?? []),
+    ]),
+  ];
+}
 
 export type { FastifyReply };

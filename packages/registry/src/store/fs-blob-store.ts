@@ -372,4 +372,46 @@ export class FsBlobStore implements BlobStore {
   async abortUpload(id: string): Promise<void> {
     await rm(this.uploadPath(id), { force: true });
   }
+
+  // ── garbage collection (storage/housekeeping.ts) ──────────────────────────
+  /** When the blob file was written (its mtime), undefined when absent. */
+  async modifiedAtMs(digest: string): Promise<number | undefined> {
+    checkDigest(digest);
+    return (await stat(this.blobPath(digest)).catch(() => undefined))?.mtimeMs;
+  }
+
+  /** Every stored blob digest (one directory level per prefix). */
+  async *list(): AsyncIterable<string> {
+    for (const prefix of (await readdir(this.blobs)).sort()) {
+      if (!/^[0-9a-f]{2}$/.test(prefix)) continue;
+      for (const name of (await readdir(path.join(this.blobs, prefix)).catch(() => [] as string[])).sort())
+        if (BLOB_DIGEST_PATTERN.test(name) && name.startsWith(prefix)) yield name;
+    }
+  }
+
+  /**
+   * Takes a blob out of the store before its record is deleted (readers see it absent from here on); returns where
+   * it went, for `restore` (the record turned out to be needed) or `dropTrashed`.
+   */
+  async trash(digest: string): Promise<string | undefined> {
+    checkDigest(digest);
+    const trashed = path.join(this.tmp, `${digest}.collected.${randomBytes(4).toString('hex')}`);
+    try {
+      await rename(this.blobPath(digest), trashed);
+      return trashed;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Puts a trashed blob back (unless the same digest was stored again meanwhile). */
+  async restore(digest: string, trashed: string): Promise<void> {
+    if ((await fileSize(this.blobPath(digest))) !== undefined) await rm(trashed, { force: true });
+    else await rename(trashed, this.blobPath(digest));
+  }
+
+  async dropTrashed(digest: string, trashed: string): Promise<void> {
+    await rm(trashed, { force: true });
+    if ((await fileSize(this.blobPath(digest))) === undefined) await rm(this.sealPath(digest), { force: true });
+  }
 }
