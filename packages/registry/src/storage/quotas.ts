@@ -72,12 +72,17 @@ export class StorageQuotas {
     await this.store.reserveUpload(id, 0, this.nowMs());
   }
 
-  /** A single-request upload of `length` bytes. */
+  /**
+   * A single-request upload of `length` bytes (at most MAX_SINGLE_PUT_BYTES, not staged in a session): it counts to
+   * the stored bytes once written, so it must fit beside what the namespace stores and has in flight.
+   */
   async checkPut(namespace: string, length: number): Promise<void> {
     await this.store.transaction(async (tx) => {
       await tx.lockNamespace(namespace);
       const usage = await tx.uploadUsage(namespace, this.activeSince());
-      await this.checkBytes(tx, namespace, usage.bytes, length);
+      const stored = await tx.storedBytes(namespace, [], this.claimedSince());
+      if (stored + usage.bytes + length > this.limits.maxStoredBytes)
+        throw exceeded(namespace, 'stored bytes', this.limits.maxStoredBytes, stored + usage.bytes, length);
     });
   }
 
