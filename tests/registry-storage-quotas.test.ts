@@ -59,7 +59,10 @@ async function setup(extra: Parameters<typeof testRegistry>[0] = {}) {
       ...(body ? { body } : {}),
     });
     const text = await response.text();
-    return { status: response.status, body: (text ? JSON.parse(text) : {}) as { id: string; offset: number; error?: { code: string } } };
+    return {
+      status: response.status,
+      body: (text ? JSON.parse(text) : {}) as { id: string; offset: number; error?: { code: string } },
+    };
   };
   const startSession = async (ns: string) => call(ns, 'POST', '/uploads');
   const append = async (ns: string, id: string, offset: number, bytes: Uint8Array) =>
