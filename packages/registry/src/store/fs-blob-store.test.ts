@@ -119,5 +119,16 @@ describe('FsBlobStore', () => {
     expect(readdirSync(path.join(root, 'tmp')).sort()).toEqual(['elsewhere:123:abcdef', PROCESS_ID].sort());
     expect(await store.sweepTemp(Date.now() + STALE_TEMP_MS + 1000)).toBe(1);
     expect(readdirSync(path.join(root, 'tmp'))).toEqual([PROCESS_ID]);
+
+    // A collector that died after taking a blob out: the blob is put back, never lost with the temp directory.
+    const kept = Buffer.from('a blob being collected when its process died');
+    await store.put(sha(kept), kept);
+    const trashed = (await store.trash(sha(kept))) as string;
+    expect(await store.has(sha(kept))).toBe(false);
+    mkdirSync(dead, { recursive: true });
+    writeFileSync(path.join(dead, path.basename(trashed)), readFileSync(trashed));
+    rmSync(trashed);
+    expect(await store.sweepTemp()).toBe(1);
+    expect(await text(await store.get(sha(kept)))).toBe(kept.toString());
   });
 });

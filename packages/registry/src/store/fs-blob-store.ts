@@ -132,11 +132,28 @@ export class FsBlobStore implements BlobStore {
       const entry = path.join(this.tmpRoot, name);
       const gone = name.split(':').length === 3 && holderIsGone(name);
       if (gone || nowMs - (await newestChange(entry).catch(() => 0)) > STALE_TEMP_MS) {
+        await this.recoverCollected(entry);
         await rm(entry, { recursive: true, force: true });
         removed++;
       }
     }
     return removed;
+  }
+
+  /**
+   * A collector that died between taking a blob out (`trash`) and deleting its record or putting it back left the
+   * file in its temp directory: put it back (if it was collectible, the next sweep collects it again).
+   */
+  private async recoverCollected(dir: string): Promise<void> {
+    const names = await readdir(dir).catch(() => [] as string[]);
+    for (const name of names) {
+      const m = /^([0-9a-f]{64})\.collected\.[0-9a-f]+$/.exec(name);
+      if (!m) continue;
+      const digest = m[1] as string;
+      if ((await fileSize(this.blobPath(digest))) !== undefined) continue;
+      await mkdir(path.dirname(this.blobPath(digest)), { recursive: true });
+      await rename(path.join(dir, name), this.blobPath(digest)).catch(() => undefined);
+    }
   }
 
   private blobPath(digest: string): string {
