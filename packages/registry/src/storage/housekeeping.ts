@@ -105,13 +105,22 @@ export class StorageHousekeeping {
     report.staleClaims = await store.dropStaleClaims(cutoff);
 
     // Blob files without a record (a crash between the file and its record): recorded, then collected like any other.
+    const adopt = async (digests: string[]): Promise<void> => {
+      for (const digest of await store.missingBlobRecords(digests)) {
+        const size = await blobs.size(digest);
+        if (size === undefined) continue;
+        await store.putBlobRecord({ digest, size, createdAt: new Date(now).toISOString() });
+        report.adoptedBlobs++;
+      }
+    };
+    let listed: string[] = [];
     for await (const digest of blobs.list()) {
-      if (await store.getBlobRecord(digest)) continue;
-      const size = await blobs.size(digest);
-      if (size === undefined) continue;
-      await store.putBlobRecord({ digest, size, createdAt: new Date(now).toISOString() });
-      report.adoptedBlobs++;
+      listed.push(digest);
+      if (listed.length < HOUSEKEEPING_BATCH) continue;
+      await adopt(listed);
+      listed = [];
     }
+    await adopt(listed);
 
     const skipped = new Set<string>();
     for (;;) {
