@@ -23,14 +23,14 @@ interface Server {
 }
 
 /** Starts `modelsec registry serve` on a free loopback port as a child process. */
-function startServer(dataDir: string): Promise<Server> {
+function startServer(dataDir: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<Server> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
       [CLI_BIN, 'registry', 'serve', '--data', dataDir, '--listen', '127.0.0.1:0', '--json'],
       {
         cwd: REPO_ROOT,
-        env: { ...process.env, NO_COLOR: '1', MODELSEC_ADMIN_TOKEN: ADMIN },
+        env: { ...process.env, NO_COLOR: '1', MODELSEC_ADMIN_TOKEN: ADMIN, ...extraEnv },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
@@ -251,10 +251,20 @@ describe('registry serve --trusted-root', () => {
   });
 });
 
-describe('registry killed mid-upload', () => {
+/** Quotas and garbage collection on, tight: a sweep every second, a one-minute grace, small per-namespace quotas. */
+const STORAGE_LIMITS_ENV = {
+  MODELSEC_REGISTRY_MAX_UPLOAD_SESSIONS: '2',
+  MODELSEC_REGISTRY_MAX_BYTES_IN_FLIGHT: String(8 * 1024 * 1024),
+  MODELSEC_REGISTRY_MAX_STORED_BYTES: String(16 * 1024 * 1024),
+  MODELSEC_REGISTRY_UPLOAD_EXPIRY_SECONDS: '600',
+  MODELSEC_REGISTRY_GC_GRACE_SECONDS: '60',
+  MODELSEC_REGISTRY_GC_INTERVAL_SECONDS: '1',
+};
+
+describe('registry killed mid-upload (quotas and garbage collection enabled)', () => {
   it('shows no partial blob after restart and the upload resumes where it stopped', async () => {
     const dataDir = path.join(work, 'crash-data');
-    let server = await startServer(dataDir);
+    let server = await startServer(dataDir, STORAGE_LIMITS_ENV);
     const admin = { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' };
     await fetch(`${server.url}/v1/namespaces`, { method: 'POST', headers: admin, body: JSON.stringify({ name: 'acme' }) });
     const { id } = (await (
@@ -284,7 +294,9 @@ describe('registry killed mid-upload', () => {
     await server.stop('SIGKILL');
     req.destroy();
 
-    server = await startServer(dataDir);
+    server = await startServer(dataDir, STORAGE_LIMITS_ENV);
+    // Sweeps run (every second) while the upload resumes; the interrupted session is neither expired nor counted twice.
+    await new Promise((r) => setTimeout(r, 1500));
     const u2 = new URL(`${server.url}/v1/namespaces/acme/uploads/${id}`);
     try {
       const head = await fetch(`${server.url}/v1/namespaces/acme/blobs/${digest}`, {

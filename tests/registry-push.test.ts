@@ -218,7 +218,9 @@ describe('pullModel', () => {
       });
       expect(readFileSync(existing, 'utf8')).toBe('not a directory to overwrite');
 
-      // Bit rot (or a tampered disk) on the registry side: the stored blob no longer has its digest.
+      // Bit rot (or a tampered disk) on the registry side: the stored blob no longer has its digest. The registry
+      // re-verifies a changed blob before serving it: it quarantines it and refuses (the client, which hashes every
+      // byte itself, is tested against a registry that serves bad bytes in registry-client-pull.test.ts).
       const weights = model.digest.resources.find((r) => r.name === 'weights.bin')?.digest as string;
       writeFileSync(
         path.join(registry.dataDir, 'blobs', 'sha256', weights.slice(0, 2), weights),
@@ -228,10 +230,11 @@ describe('pullModel', () => {
       await expect(
         pullModel(admin, parseModelRef('acme/rot@1.0.0'), out, trusting(model.key.publicKeyPem)),
       ).rejects.toMatchObject({
-        code: 'DIGEST_MISMATCH',
-        details: { path: 'weights.bin', expected: weights },
+        code: 'REGISTRY_BLOB_CORRUPT',
+        details: { digest: weights },
       });
       expect(readdirSync(parent)).toEqual(['existing']);
+      expect(readdirSync(path.join(registry.dataDir, 'quarantine', weights))).toHaveLength(1);
     } finally {
       await registry.app.close();
     }

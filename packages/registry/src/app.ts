@@ -19,13 +19,17 @@ import {
   resolveActor,
 } from './auth.js';
 import { classifyError } from './http-errors.js';
-import { lineageRoutes } from './lineage/index.js';
+import { backfillLineageIndex, lineageOfAttachments, lineageRecords, lineageRoutes } from './lineage/index.js';
 import { logRoutes, parseWitnessTarget, TransparencyLog, type WitnessEvent, Witnessing } from './log/index.js';
 import { publishEntry } from './log/publish-entry.js';
 import { type LogHook, NO_LOG } from './log-hook.js';
 import { buildOpenApi, type RouteDoc } from './openapi.js';
 import { type Policy, policySchema } from './policy/policy.js';
 import { addressKey, DEFAULT_REFUSAL_LIMITS, RefusalLimiter, type RefusalLimits } from './refusal-limiter.js';
+import { StorageHousekeeping } from './storage/housekeeping.js';
+import { checkStorageLimits, DEFAULT_STORAGE_LIMITS, type StorageLimits } from './storage/limits.js';
+import { StorageQuotas } from './storage/quotas.js';
+import { UploadLocks } from './storage/upload-locks.js';
 import type { BlobStore } from './store/blob-store.js';
 import { FsBlobStore } from './store/fs-blob-store.js';
 import type {
@@ -96,12 +100,21 @@ export interface RegistryOptions {
   witnessRetryIntervalMs?: number;
   /** Rate limit on refused requests without a valid token (default DEFAULT_REFUSAL_LIMITS). */
   anonymousRefusalLimits?: Partial<RefusalLimits>;
+  /**
+   * The clock of storage housekeeping (upload lock leases, session expiry, garbage-collection grace): wall time by
+   * default, never the output clock (a fixed output clock must not freeze leases).
+   */
+  storageClock?: Clock;
+  /** Quotas, session expiry and garbage collection (storage/limits.ts defaults for what is not given). */
+  storage?: Partial<StorageLimits>;
 }
 
 export interface Registry {
   app: FastifyInstance;
   store: MetadataStore;
   blobs: BlobStore;
+  /** Storage housekeeping of this process (expired sessions, garbage collection); `sweep()` runs one now. */
+  housekeeping: StorageHousekeeping;
   /** Set only when this start generated the admin token (print it once). */
   generatedAdminToken?: string;
 }
@@ -115,6 +128,8 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     actor: Actor;
+    /** Blob pin of a push in flight, released when the response is sent. */
+    storagePin?: string;
   }
 }
 
@@ -256,8 +271,13 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
   if (witnessTargets.length > 0 && !transparencyLog)
     throw new ModelsecError('INVALID_CONFIG', 'witnesses need the registry transparency log (not a custom log hook)');
   const generatedAdminToken = await ensureAdminToken(store, clock, options.adminToken);
-  const activeUploads = new Set<string>();
   const refusals = new RefusalLimiter(clock, { ...DEFAULT_REFUSAL_LIMITS, ...options.anonymousRefusalLimits });
+  // Versions published before the lineage index existed are indexed once (lineage queries read only the index).
+  await backfillLineageIndex(store, blobs);
+  const storageClock = options.storageClock ?? systemClock;
+  const uploadLocks = new UploadLocks(store, storageClock);
+  const storageLimits = checkStorageLimits({ ...DEFAULT_STORAGE_LIMITS, ...options.storage });
+  const quotas = new StorageQuotas(store, storageLimits, storageClock);
   const routes: RouteDoc[] = [];
 
   const app = Fastify({
@@ -287,7 +307,20 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
   const logChanged = async (): Promise<void> => {
     await witnessing?.afterChange();
   };
+  const housekeeping = new StorageHousekeeping({
+    store,
+    blobs,
+    locks: uploadLocks,
+    limits: storageLimits,
+    clock: storageClock,
+    onError: (error) => app.log.warn({ err: error }, 'storage housekeeping failed'),
+  });
+  housekeeping.start();
+  app.addHook('onResponse', async (request) => {
+    if (request.storagePin) await store.unpinBlobs(request.storagePin).catch(() => undefined);
+  });
   app.addHook('onClose', async () => {
+    await housekeeping.stop();
     await witnessing?.stop();
     await blobs.close?.();
     await store.close();
@@ -400,11 +433,12 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
     }
   }
   /** Stores a JSON document (canonical bytes) as a content-addressed blob; returns its digest. */
-  async function storeJsonBlob(document: unknown): Promise<string> {
+  async function storeJsonBlob(namespace: string, document: unknown): Promise<string> {
     const bytes = Buffer.from(canonicalJson(document), 'utf8');
     const digest = createHash('sha256').update(bytes).digest('hex');
     const put = await blobs.put(digest, Readable.from([bytes]));
     await store.putBlobRecord({ digest, size: put.size, createdAt: now() });
+    await quotas.claim(namespace, digest);
     return digest;
   }
   /**
@@ -460,7 +494,7 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
         },
       }),
     );
-  app.register(lineageRoutes({ store, blobs }));
+  app.register(lineageRoutes({ store }));
   app.get('/v1/openapi.json', { config: { summary: 'This OpenAPI document' } }, async () => buildOpenApi(routes));
 
   // ── namespaces ─────────────────────────────────────────────────────────
@@ -796,6 +830,8 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
         });
       }
       await requireReadableBlobs(ns.name, manifest);
+      // Held against garbage collection until the response (the commit re-checks every record under a lock).
+      request.storagePin = await quotas.pinPush(distinctManifestDigests(manifest));
       const result = await verifyPush({
         manifest,
         policy: await readJsonPolicy(ns.name),
@@ -804,7 +840,9 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
         ...(options.sigstoreTrustedRoot !== undefined ? { sigstore: { trustedRootJson: options.sigstoreTrustedRoot } } : {}),
       });
       if (result.failed.length > 0 || !result.signed) {
-        const inputError = result.failed.find((f) => f.code === 'REGISTRY_BLOB_MISSING' || f.code === 'DIGEST_MISMATCH');
+        const inputError = result.failed.find(
+          (f) => f.code === 'REGISTRY_BLOB_MISSING' || f.code === 'DIGEST_MISMATCH' || f.code === 'REGISTRY_BLOB_CORRUPT',
+        );
         throw new ModelsecError(
           inputError ? (inputError.code as 'REGISTRY_BLOB_MISSING') : 'POLICY_DENIED',
           `push refused: ${result.failed.map((f) => `[${f.rule}] ${f.message}`).join('; ')}`,
@@ -818,7 +856,7 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
       // The registry's own scan report: content-addressed, stored before the version commits (an unreferenced blob
       // if the commit fails), readable to the namespace's readers as the version's `registry-scan` attachment; its
       // digest is in the logged publish entry, which is what a client trusts.
-      const registryScanDigest = scanReport ? await storeJsonBlob(scanReport) : null;
+      const registryScanDigest = scanReport ? await storeJsonBlob(ns.name, scanReport) : null;
       const at = now();
       const signer = signed.signer;
       const record: VersionRecord = {
@@ -889,15 +927,22 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
             ]
           : []),
       ];
+      // The lineage index: the ML-BOM and attestations are parsed for lineage here, once, never at query time.
+      const lineage = lineageRecords(key, await lineageOfAttachments(blobs, attachments));
       const { log, overridden } = await store.transaction(async (tx) => {
         const yanked = await yankedWithRoot(tx, ns.name, signed.rootDigest);
         if (yanked.length > 0 && !overrideYank) throw contentYanked(ns.name, signed.rootDigest, yanked);
+        await quotas.admitPush(tx, ns.name, [
+          ...distinctManifestDigests(manifest),
+          ...(registryScanDigest ? [registryScanDigest] : []),
+        ]);
         await tx.ensureModel({ namespace: ns.name, name: model, createdAt: at });
         await tx.insertVersion(
           record,
           manifest.files.map((f) => ({ ...key, path: f.path, digest: f.digest, size: f.size })),
           attachments,
         );
+        await tx.insertLineage(key, lineage);
         const logged = await logHook.onLogEvent(
           tx,
           publishEntry({ ...key, at, signed, manifest, result, registryScanDigest, yankOverride: yanked.length > 0 }),
@@ -910,6 +955,7 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
       });
       await audit(request, 'version.push', `${ns.name}/${model}@${version}`, 'ok', {
         rootDigest: signed.rootDigest,
+        hashedBytes: result.hashedBytes,
         ...(overridden.length > 0 ? { yankOverride: overridden } : {}),
       });
       await logChanged();
@@ -1094,6 +1140,8 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
       const readable = (await store.blobsReadableTo(ns.name, [digest])).length === 1;
       const size = readable ? await blobs.size(digest) : undefined;
       if (size === undefined) return reply.status(404).send();
+      // A client that finds the blob skips uploading it: it counts as used now (collection waits a grace period).
+      await quotas.claim(ns.name, request.params.digest);
       return reply.header('content-length', size).status(200).send();
     },
   );
@@ -1113,6 +1161,7 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
       const readable =
         (await store.namespaceHasBlob(ns.name, digest)) ||
         (hasScope(request.actor, ns, 'push') && (await store.namespaceOwnsBlob(ns.name, digest)));
+      if (readable) await blobs.verify?.(digest);
       const size = readable ? await blobs.size(digest) : undefined;
       if (size === undefined)
         throw new ModelsecError('NOT_FOUND', `namespace '${ns.name}' holds no blob ${digest}`, { details: { digest } });
@@ -1130,10 +1179,11 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
     },
     async (request, reply) => {
       const ns = await nsFor(request, request.params.ns, 'push');
-      contentLength(request, MAX_SINGLE_PUT_BYTES);
+      await quotas.checkPut(ns.name, contentLength(request, MAX_SINGLE_PUT_BYTES));
       const result = await blobs.put(request.params.digest, bodyStream(request));
       await store.putBlobRecord({ digest: request.params.digest, size: result.size, createdAt: now() });
       await grant(request, ns.name, request.params.digest);
+      await quotas.claim(ns.name, request.params.digest);
       return reply
         .status(result.created ? 201 : 200)
         .send({ digest: request.params.digest, size: result.size, created: result.created });
@@ -1148,14 +1198,17 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
     async (request, reply) => {
       const ns = await nsFor(request, request.params.ns, 'push');
       const id = newId();
-      await blobs.beginUpload(id);
-      await store.createUpload({
+      await quotas.startSession({
         id,
         namespace: ns.name,
         offset: 0,
         createdAt: now(),
         updatedAt: now(),
         createdBy: request.actor.id,
+      });
+      await blobs.beginUpload(id).catch(async (error: unknown) => {
+        await store.deleteUpload(id);
+        throw error;
       });
       return reply.status(201).send({ id, offset: 0 });
     },
@@ -1166,6 +1219,10 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
     const session = await store.getUpload(request.params.id);
     if (!session || session.namespace !== ns.name)
       throw new ModelsecError('NOT_FOUND', 'no such upload session', { details: { upload: request.params.id } });
+    if (quotas.expired(session) && (await housekeeping.expireSession(session.id)))
+      throw new ModelsecError('REGISTRY_UPLOAD_EXPIRED', 'the upload session expired and was removed: start a new one', {
+        details: { upload: session.id, expirySeconds: storageLimits.uploadSessionExpiryMs / 1000 },
+      });
     return session;
   }
   app.get<{ Params: Params }>(
@@ -1188,20 +1245,19 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
       const offsetHeader = request.headers['upload-offset'];
       if (typeof offsetHeader !== 'string' || !/^\d+$/.test(offsetHeader))
         throw new ModelsecError('USAGE', 'the Upload-Offset header (a byte count) is required');
-      if (activeUploads.has(session.id)) throw new ModelsecError('CONFLICT', 'another append to this upload is in progress');
-      activeUploads.add(session.id);
-      try {
-        const offset = Number(offsetHeader);
-        const end = await blobs.appendUpload(session.id, offset, bodyStream(request));
+      const offset = Number(offsetHeader);
+      return uploadLocks.hold(session.id, async (lease) => {
+        await quotas.reserveAppend(session.namespace, session.id, length);
+        const end = await blobs
+          .appendUpload(session.id, offset, bodyStream(request), lease)
+          .finally(() => quotas.releaseAppend(session.id));
         if (end - offset !== length) {
           // The bytes that did arrive are kept (fsynced): the client resumes from GET .../uploads/:id.
           throw new ModelsecError('USAGE', `received ${end - offset} bytes, Content-Length said ${length}`);
         }
-        await store.advanceUpload(session.id, session.offset, end, now());
+        await store.advanceUpload(session.id, offset, end, now());
         return { id: session.id, offset: end };
-      } finally {
-        activeUploads.delete(session.id);
-      }
+      });
     },
   );
   app.put<{ Params: Params; Querystring: { digest: string } }>(
@@ -1220,22 +1276,32 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
     },
     async (request, reply) => {
       const session = await sessionFor(request);
-      if (activeUploads.has(session.id)) throw new ModelsecError('CONFLICT', 'an append to this upload is in progress');
-      activeUploads.add(session.id);
-      try {
+      return uploadLocks.hold(session.id, async () => {
         const result = await blobs.completeUpload(session.id, request.query.digest).finally(() => store.deleteUpload(session.id));
         await store.putBlobRecord({ digest: request.query.digest, size: result.size, createdAt: now() });
         await grant(request, session.namespace, request.query.digest);
+        await quotas.claim(session.namespace, request.query.digest);
         return reply.status(201).send({ digest: request.query.digest, size: result.size, created: result.created });
-      } finally {
-        activeUploads.delete(session.id);
-      }
+      });
     },
   );
 
-  return { app, store, blobs, ...(generatedAdminToken ? { generatedAdminToken } : {}) };
+  return { app, store, blobs, housekeeping, ...(generatedAdminToken ? { generatedAdminToken } : {}) };
 }
 
 const ANONYMOUS_ACTOR: Actor = { id: 'anonymous' };
+
+/** Every blob digest a manifest names (files, signature bundle, ML-BOM, scan report, attestations), distinct. */
+function distinctManifestDigests(manifest: PushManifest): string[] {
+  return [
+    ...new Set([
+      ...manifest.files.map((f) => f.digest),
+      manifest.bundle,
+      ...(manifest.mlbom ? [manifest.mlbom] : []),
+      ...(manifest.scanReport ? [manifest.scanReport] : []),
+      ...(manifest.attestations ?? []),
+    ]),
+  ];
+}
 
 export type { FastifyReply };

@@ -1,7 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { clockFromEnv, ModelsecError } from '@modelsec/core';
-import { createRegistry, type Policy, RegistryClient, type WitnessEvent } from '@modelsec/registry';
+import {
+  createRegistry,
+  type Policy,
+  RegistryClient,
+  STORAGE_LIMIT_SETTINGS,
+  storageLimitsFrom,
+  type WitnessEvent,
+} from '@modelsec/registry';
 import type { Command } from 'commander';
 import { action, type CliEnv, collect } from '../command-kit.js';
 import { registerQueries } from './registry-queries.js';
@@ -80,30 +87,37 @@ async function readWitnesses(env: CliEnv, values: readonly string[]): Promise<{ 
 
 /** Keys of `registry serve --config FILE` (each a string; flags win). */
 const SERVE_CONFIG_KEYS = ['data', 'listen', 'database', 'trustedRoot'] as const;
+/** Storage limit keys of the config file (whole numbers; MODELSEC_REGISTRY_* environment variables win). */
+const STORAGE_CONFIG_KEYS: readonly string[] = STORAGE_LIMIT_SETTINGS.map((s) => s.config);
 
-async function loadServeConfig(file: string | undefined): Promise<ServeOptions> {
+async function loadServeConfig(file: string | undefined): Promise<ServeOptions & Record<string, unknown>> {
   if (!file) return {};
+  const allowed = [...SERVE_CONFIG_KEYS, ...STORAGE_CONFIG_KEYS].join(', ');
   let parsed: unknown;
   try {
     parsed = JSON.parse(await readFile(file, 'utf8'));
   } catch (error) {
-    throw new ModelsecError('INVALID_CONFIG', `${file}: not a readable JSON object {${SERVE_CONFIG_KEYS.join(', ')}}`, {
+    throw new ModelsecError('INVALID_CONFIG', `${file}: not a readable JSON object {${allowed}}`, {
       cause: error,
     });
   }
   const c = parsed as Record<string, unknown>;
   for (const key of Object.keys(c)) {
-    if (!(SERVE_CONFIG_KEYS as readonly string[]).includes(key) || typeof c[key] !== 'string') {
+    const storage = STORAGE_CONFIG_KEYS.includes(key);
+    const ok = storage
+      ? typeof c[key] === 'number' || typeof c[key] === 'string'
+      : (SERVE_CONFIG_KEYS as readonly string[]).includes(key) && typeof c[key] === 'string';
+    if (!ok) {
       throw new ModelsecError(
         'INVALID_CONFIG',
-        `${file}: unknown or non-string key '${key}' (allowed: ${SERVE_CONFIG_KEYS.join(', ')})`,
+        `${file}: unknown key '${key}' or a value of the wrong type (allowed: ${allowed})`,
         {
           details: { file, key },
         },
       );
     }
   }
-  return c as ServeOptions;
+  return c as ServeOptions & Record<string, unknown>;
 }
 
 /** `modelsec registry ...`: run and administer a modelsec registry. */
@@ -117,7 +131,10 @@ export function register(program: Command, env: CliEnv): void {
     .option('--listen <host:port>', 'address to listen on', DEFAULT_REGISTRY_LISTEN)
     .option('--database <url>', 'metadata database: sqlite:PATH (default under --data) or postgres://...')
     .option('--trusted-root <file>', TRUSTED_ROOT_HELP)
-    .option('--config <file>', 'JSON file with data, listen, database, trustedRoot (flags win)')
+    .option(
+      '--config <file>',
+      'JSON file with data, listen, database, trustedRoot and storage limits (maxUploadSessions, maxBytesInFlight, maxStoredBytes, uploadExpirySeconds, gcGraceSeconds, gcIntervalSeconds); flags win',
+    )
     .option(
       '--witness <url=keyfile>',
       'submit each new log checkpoint to this C2SP witness (KEYFILE: its verifier key) and serve its cosignatures (repeatable)',
@@ -133,8 +150,10 @@ export function register(program: Command, env: CliEnv): void {
         const trustedRootFile = options.trustedRoot ?? config.trustedRoot;
         const sigstoreTrustedRoot = trustedRootFile ? await readTrustedRoot(env, trustedRootFile) : undefined;
         const witnesses = await readWitnesses(env, options.witness ?? []);
+        const storage = storageLimitsFrom(config, env.env);
         const reg = await createRegistry({
           dataDir,
+          storage,
           ...(witnesses.length > 0
             ? {
                 witnesses,

@@ -136,6 +136,28 @@ export const ERROR_CODES = {
     "A push's root digest equals a yanked version's in the namespace (a yank binds the content); a namespace admin may override with overrideYank=true (audited, marked in the log entry).",
   ),
 
+  // ── registry storage (several processes, quotas, expiry, garbage collection) ──
+  REGISTRY_UPLOAD_LOCKED: spec(
+    1,
+    409,
+    'Another request, in this or another registry process, is appending to or finishing this upload session: retry when it ends.',
+  ),
+  REGISTRY_BLOB_CORRUPT: spec(
+    2,
+    409,
+    'A stored blob no longer hashes to its digest (changed on disk): it was quarantined and must be uploaded again.',
+  ),
+  REGISTRY_QUOTA_EXCEEDED: spec(
+    2,
+    429,
+    'A namespace storage quota (upload sessions, bytes in flight or stored bytes) would be exceeded.',
+  ),
+  REGISTRY_UPLOAD_EXPIRED: spec(
+    2,
+    410,
+    'The upload session expired (no append for longer than the session expiry) and was removed: start a new one.',
+  ),
+
   // ── transparency log ───────────────────────────────────────────────────────
   LOG_PROOF_INVALID: spec(1, 422, 'An inclusion or consistency proof does not verify.'),
   LOG_KEY_MISMATCH: spec(1, 422, "The registry's log key differs from the pinned one."),

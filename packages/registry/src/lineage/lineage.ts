@@ -1,9 +1,12 @@
 /**
  * Lineage queries over the registry: each version's edges come from its ML-BOM and attestations (core's
- * extraction); a target whose digest is another version's root digest or one of its files is that version.
- * Queries: ancestors (transitively), descendants, and every version derived from a base model or dataset digest.
+ * extraction), read ONCE at push and kept in the lineage index (a table); a query reads only the index and the
+ * versions it reaches, never an attachment. A target whose digest is another version's root digest or one of its
+ * files is that version. Queries: ancestors (transitively), descendants, and every version derived from a base
+ * model or dataset digest.
  */
 import {
+  canonicalJson,
   type LineageEdge,
   type LineageNode,
   lineageFromMlbom,
@@ -12,12 +15,16 @@ import {
   mergeLineage,
 } from '@modelsec/core';
 import type { BlobStore } from '../store/blob-store.js';
-import type { MetadataOps, VersionRecord } from '../store/metadata-store.js';
+import type { AttachmentRecord, LineageEdgeRecord, MetadataOps, VersionKey, VersionRecord } from '../store/metadata-store.js';
 
 /** Largest attachment parsed for lineage (ML-BOMs and attestation bundles are small JSON documents). */
 export const MAX_LINEAGE_DOCUMENT_BYTES = 16 * 1024 * 1024;
 /** Deepest ancestor/descendant chain followed (bounds work on a cyclic or hostile graph). */
 export const MAX_LINEAGE_DEPTH = 32;
+/** Digests looked up in the index per query (SQLite binds at most 32766 parameters). */
+const DIGESTS_PER_LOOKUP = 500;
+/** Versions indexed per batch when the registry indexes versions published before the index existed. */
+const LINEAGE_BACKFILL_BATCH = 100;
 
 export interface VersionRef {
   namespace: string;
@@ -41,7 +48,7 @@ const refOf = (v: VersionRecord): VersionRef => ({
   version: v.version,
   rootDigest: v.rootDigest,
 });
-const label = (v: VersionRef) => `${v.namespace}/${v.model}@${v.version}`;
+const label = (v: VersionKey) => `${v.namespace}/${v.model}@${v.version}`;
 
 async function readJson(blobs: BlobStore, digest: string): Promise<unknown> {
   const size = await blobs.size(digest);
@@ -65,68 +72,119 @@ function statementOf(bundle: unknown): unknown {
   }
 }
 
+const normalise = (digest: string): string => digest.replace(/^sha256:/, '').toLowerCase();
+const byVersionOrder = (a: VersionRecord, b: VersionRecord): number => {
+  const ka = [a.namespace, a.model, a.publishedAt, a.version];
+  const kb = [b.namespace, b.model, b.publishedAt, b.version];
+  for (let i = 0; i < ka.length; i++) if (ka[i] !== kb[i]) return (ka[i] as string) < (kb[i] as string) ? -1 : 1;
+  return 0;
+};
+
+/** The lineage edges of a version from its attachments: what the push records in the index (parsed once, here). */
+export async function lineageOfAttachments(
+  blobs: BlobStore,
+  attachments: readonly Pick<AttachmentRecord, 'kind' | 'digest'>[],
+): Promise<LineageEdge[]> {
+  const lists: LineageEdge[][] = [];
+  for (const a of attachments) {
+    if (a.kind === 'mlbom') lists.push(lineageFromMlbom(await readJson(blobs, a.digest)));
+    if (a.kind === 'attestation') lists.push(lineageFromProvenance(statementOf(await readJson(blobs, a.digest))));
+  }
+  return mergeLineage(...lists);
+}
+
+/** Index rows of a version's edges. */
+export function lineageRecords(key: VersionKey, edges: readonly LineageEdge[]): LineageEdgeRecord[] {
+  return edges.map((e, seq) => ({
+    ...key,
+    seq,
+    relation: e.relation,
+    source: e.source,
+    target: canonicalJson(e.target),
+    targetDigest: e.target.digest ? normalise(e.target.digest) : null,
+  }));
+}
+
+/** Indexes versions published before the lineage index existed (their attachments are parsed this once). */
+export async function backfillLineageIndex(store: MetadataOps, blobs: BlobStore): Promise<number> {
+  let indexed = 0;
+  for (;;) {
+    const batch = await store.unindexedVersions(LINEAGE_BACKFILL_BATCH);
+    if (batch.length === 0) return indexed;
+    for (const key of batch) {
+      const attachments = await store.versionAttachments(key.namespace, key.model, key.version);
+      const edges = await lineageOfAttachments(blobs, attachments).catch(() => []);
+      await store.insertLineage(key, lineageRecords(key, edges));
+      indexed++;
+    }
+  }
+}
+
 export class LineageIndex {
   private readonly edges = new Map<string, LineageEdge[]>();
-  private versions: VersionRecord[] = [];
-  /** digest (hex) -> versions having it as root digest or file digest. */
-  private readonly byDigest = new Map<string, VersionRecord[]>();
+  private readonly versionsByDigest = new Map<string, VersionRecord[]>();
 
   private constructor(
     private readonly store: MetadataOps,
-    private readonly blobs: BlobStore,
+    private readonly visible: (namespace: string) => boolean,
   ) {}
 
-  /** Loads every version the caller may read (`visible`). */
-  static async load(store: MetadataOps, blobs: BlobStore, visible: (namespace: string) => boolean): Promise<LineageIndex> {
-    const index = new LineageIndex(store, blobs);
-    index.versions = (await store.listVersions({ includeYanked: true })).filter((v) => visible(v.namespace));
-    for (const v of index.versions) {
-      index.addDigest(v.rootDigest, v);
-      for (const f of await store.versionFiles(v.namespace, v.model, v.version)) index.addDigest(f.digest, v);
-    }
-    return index;
+  /** A query over the versions the caller may read (`visible`); nothing is loaded up front. */
+  static async load(store: MetadataOps, visible: (namespace: string) => boolean): Promise<LineageIndex> {
+    return new LineageIndex(store, visible);
   }
 
-  private addDigest(digest: string, v: VersionRecord): void {
-    const d = digest.replace(/^sha256:/, '').toLowerCase();
-    const list = this.byDigest.get(d) ?? [];
-    if (!list.includes(v)) list.push(v);
-    this.byDigest.set(d, list);
-  }
-
-  find(namespace: string, model: string, version: string): VersionRecord {
-    const v = this.versions.find((x) => x.namespace === namespace && x.model === model && x.version === version);
+  async find(namespace: string, model: string, version: string): Promise<VersionRecord> {
+    const v = this.visible(namespace) ? await this.store.getVersion(namespace, model, version) : undefined;
     if (!v) throw new ModelsecError('NOT_FOUND', `${namespace}/${model}@${version} does not exist`);
     return v;
   }
 
-  /** The direct edges of a version (from its ML-BOM and attestations). */
-  async edgesOf(v: VersionRecord): Promise<LineageEdge[]> {
-    const key = label(refOf(v));
+  /** The direct edges of a version, from the index written at push. */
+  async edgesOf(v: VersionRef): Promise<LineageEdge[]> {
+    const key = label(v);
     const cached = this.edges.get(key);
     if (cached) return cached;
-    const lists: LineageEdge[][] = [];
-    for (const a of await this.store.versionAttachments(v.namespace, v.model, v.version)) {
-      if (a.kind === 'mlbom') lists.push(lineageFromMlbom(await readJson(this.blobs, a.digest)));
-      if (a.kind === 'attestation') lists.push(lineageFromProvenance(statementOf(await readJson(this.blobs, a.digest))));
-    }
-    const merged = mergeLineage(...lists);
-    this.edges.set(key, merged);
-    return merged;
+    const rows = (await this.store.lineageEdges(v.namespace, v.model, v.version)) ?? [];
+    const edges = rows.map(
+      (r): LineageEdge => ({
+        relation: r.relation as LineageEdge['relation'],
+        source: r.source as LineageEdge['source'],
+        target: JSON.parse(r.target) as LineageNode,
+      }),
+    );
+    this.edges.set(key, edges);
+    return edges;
   }
 
-  private versionFor(node: LineageNode, self: VersionRecord): VersionRecord | undefined {
+  /** Readable versions having `digest` as their root digest or one of their files, in listing order. */
+  private async versionsWith(digest: string): Promise<VersionRecord[]> {
+    const d = normalise(digest);
+    const cached = this.versionsByDigest.get(d);
+    if (cached) return cached;
+    const found = new Map<string, VersionRecord>();
+    for (const v of [
+      ...(await this.store.listVersions({ rootDigest: d, includeYanked: true })),
+      ...(await this.store.listVersions({ fileDigest: d, includeYanked: true })),
+    ])
+      if (this.visible(v.namespace)) found.set(label(v), v);
+    const list = [...found.values()].sort(byVersionOrder);
+    this.versionsByDigest.set(d, list);
+    return list;
+  }
+
+  private async versionFor(node: LineageNode, self: VersionRecord): Promise<VersionRecord | undefined> {
     if (!node.digest) return undefined;
-    return (this.byDigest.get(node.digest) ?? []).find((v) => v !== self);
+    return (await this.versionsWith(node.digest)).find((v) => label(v) !== label(self));
   }
 
   /** Ancestors as a tree (each registry ancestor expanded in turn). */
-  async ancestors(v: VersionRecord, depth = 0, seen = new Set<VersionRecord>()): Promise<LineageTreeNode[]> {
-    if (depth >= MAX_LINEAGE_DEPTH || seen.has(v)) return [];
-    const next = new Set(seen).add(v);
+  async ancestors(v: VersionRecord, depth = 0, seen = new Set<string>()): Promise<LineageTreeNode[]> {
+    if (depth >= MAX_LINEAGE_DEPTH || seen.has(label(v))) return [];
+    const next = new Set(seen).add(label(v));
     const out: LineageTreeNode[] = [];
     for (const e of await this.edgesOf(v)) {
-      const parent = this.versionFor(e.target, v);
+      const parent = await this.versionFor(e.target, v);
       out.push({
         relation: e.relation,
         source: e.source,
@@ -138,19 +196,24 @@ export class LineageIndex {
     return out;
   }
 
-  /** Versions with an edge to any digest in `digests` (directly), sorted. */
+  /** Readable versions with an edge to any digest in `digests` (directly), from the index. */
   private async directlyDerivedFrom(digests: Set<string>, exclude: VersionRecord | undefined): Promise<VersionRecord[]> {
+    const all = [...digests];
+    const keys = new Map<string, VersionKey>();
+    for (let i = 0; i < all.length; i += DIGESTS_PER_LOOKUP)
+      for (const k of await this.store.versionsDerivedFrom(all.slice(i, i + DIGESTS_PER_LOOKUP))) keys.set(label(k), k);
     const out: VersionRecord[] = [];
-    for (const v of this.versions) {
-      if (v === exclude) continue;
-      if ((await this.edgesOf(v)).some((e) => e.target.digest !== undefined && digests.has(e.target.digest))) out.push(v);
+    for (const k of keys.values()) {
+      if (!this.visible(k.namespace) || (exclude && label(k) === label(exclude))) continue;
+      const v = await this.store.getVersion(k.namespace, k.model, k.version);
+      if (v) out.push(v);
     }
-    return out;
+    return out.sort(byVersionOrder);
   }
 
   private async digestsOf(v: VersionRecord): Promise<Set<string>> {
-    const set = new Set([v.rootDigest.replace(/^sha256:/, '')]);
-    for (const f of await this.store.versionFiles(v.namespace, v.model, v.version)) set.add(f.digest.replace(/^sha256:/, ''));
+    const set = new Set([normalise(v.rootDigest)]);
+    for (const f of await this.store.versionFiles(v.namespace, v.model, v.version)) set.add(normalise(f.digest));
     return set;
   }
 
@@ -161,7 +224,7 @@ export class LineageIndex {
 
   /** Every version derived (transitively) from a base model or dataset digest. */
   async derivedFromDigest(digest: string): Promise<VersionRef[]> {
-    return this.closure(new Set([digest.replace(/^sha256:/, '').toLowerCase()]), undefined);
+    return this.closure(new Set([normalise(digest)]), undefined);
   }
 
   private async closure(start: Set<string>, self: VersionRecord | undefined): Promise<VersionRef[]> {

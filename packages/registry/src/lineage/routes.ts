@@ -1,17 +1,16 @@
 /** `GET /v1/lineage/{ns}/{model}/{version}` (ancestors tree + descendants) and `GET /v1/lineage/derived?digest=HEX`. */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { type Actor, canRead } from '../auth.js';
-import type { BlobStore } from '../store/blob-store.js';
 import type { MetadataStore } from '../store/metadata-store.js';
 import { LineageIndex } from './lineage.js';
 
 const NAME = { type: 'string', pattern: '^[a-z0-9](?:[a-z0-9._-]{0,62}[a-z0-9])?$' };
 
-export function lineageRoutes(deps: { store: MetadataStore; blobs: BlobStore }) {
+export function lineageRoutes(deps: { store: MetadataStore }) {
   async function indexFor(request: FastifyRequest): Promise<LineageIndex> {
     const actor = (request as unknown as { actor: Actor }).actor;
     const namespaces = new Map((await deps.store.listNamespaces()).map((n) => [n.name, n]));
-    return LineageIndex.load(deps.store, deps.blobs, (ns) => {
+    return LineageIndex.load(deps.store, (ns) => {
       const record = namespaces.get(ns);
       return record !== undefined && canRead(actor, record);
     });
@@ -32,7 +31,7 @@ export function lineageRoutes(deps: { store: MetadataStore; blobs: BlobStore }) 
       },
       async (request) => {
         const index = await indexFor(request);
-        const v = index.find(request.params.ns, request.params.model, request.params.version);
+        const v = await index.find(request.params.ns, request.params.model, request.params.version);
         return {
           version: { namespace: v.namespace, model: v.model, version: v.version, rootDigest: v.rootDigest },
           ancestors: await index.ancestors(v),

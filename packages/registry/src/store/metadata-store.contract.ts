@@ -243,6 +243,137 @@ export function describeMetadataStore(name: string, makeStore: () => Promise<Met
       expect(await s.getUpload('u1')).toBeUndefined();
     });
 
+    it('locks upload sessions: one holder at a time, renewals only by the holder, expiry and stale takeover', async () => {
+      const s = await store();
+      await s.createUpload({ id: 'u1', namespace: 'acme', offset: 0, createdAt: AT, updatedAt: AT, createdBy: 'tok' });
+      expect(await s.lockUpload('u1', 'a', 1000, 2000)).toEqual({ acquired: true, owner: 'a' });
+      expect(await s.lockUpload('u1', 'b', 1500, 2500)).toEqual({ acquired: false, owner: 'a' });
+      expect(await s.renewUploadLock('u1', 'b', 3000)).toBe(false);
+      expect(await s.renewUploadLock('u1', 'a', 3000)).toBe(true);
+      // Renewed: still held at 2500; expired at 3000.
+      expect((await s.lockUpload('u1', 'b', 2500, 4000)).acquired).toBe(false);
+      expect(await s.lockUpload('u1', 'b', 3000, 4000)).toEqual({ acquired: true, owner: 'b' });
+      // A holder known to be gone is taken over only when named.
+      expect((await s.lockUpload('u1', 'c', 3100, 5000, 'a')).acquired).toBe(false);
+      expect((await s.lockUpload('u1', 'c', 3100, 5000, 'b')).acquired).toBe(true);
+      await s.unlockUpload('u1', 'b'); // not the holder: no effect
+      expect((await s.lockUpload('u1', 'd', 3200, 6000)).acquired).toBe(false);
+      await s.unlockUpload('u1', 'c');
+      expect((await s.lockUpload('u1', 'd', 3200, 6000)).acquired).toBe(true);
+      expect(await s.lockUpload('nope', 'a', 0, 1)).toEqual({ acquired: false });
+    });
+
+    it('indexes lineage per version: edges by seq, lookups by target digest, unindexed versions listed', async () => {
+      const s = await store();
+      await s.createNamespace({ name: 'acme', public: false, createdAt: AT, createdBy: 'admin' });
+      await s.ensureModel({ namespace: 'acme', name: 'bert', createdAt: AT });
+      for (const version of ['1.0.0', '1.1.0', '2.0.0']) await s.insertVersion(sampleVersion({ version }), [], []);
+      expect(await s.unindexedVersions(10)).toEqual([
+        { namespace: 'acme', model: 'bert', version: '1.0.0' },
+        { namespace: 'acme', model: 'bert', version: '1.1.0' },
+        { namespace: 'acme', model: 'bert', version: '2.0.0' },
+      ]);
+      const key = { namespace: 'acme', model: 'bert', version: '1.1.0' };
+      const edge = (seq: number, targetDigest: string | null) => ({
+        ...key,
+        seq,
+        relation: 'derived-from',
+        source: 'mlbom',
+        target: `{"key":"k${seq}"}`,
+        targetDigest,
+      });
+      await s.insertLineage(key, [edge(1, null), edge(0, 'e'.repeat(64))]);
+      // Idempotent: a second indexing of the same version changes nothing.
+      await s.insertLineage(key, [edge(0, 'f'.repeat(64))]);
+      await s.insertLineage({ ...key, version: '1.0.0' }, []);
+      expect((await s.lineageEdges('acme', 'bert', '1.1.0'))?.map((e) => [e.seq, e.targetDigest, e.target])).toEqual([
+        [0, 'e'.repeat(64), '{"key":"k0"}'],
+        [1, null, '{"key":"k1"}'],
+      ]);
+      expect(await s.lineageEdges('acme', 'bert', '1.0.0')).toEqual([]);
+      expect(await s.lineageEdges('acme', 'bert', '2.0.0')).toBeUndefined();
+      expect(await s.versionsDerivedFrom(['e'.repeat(64), 'a'.repeat(64)])).toEqual([key]);
+      expect(await s.versionsDerivedFrom(['f'.repeat(64)])).toEqual([]);
+      expect(await s.versionsDerivedFrom([])).toEqual([]);
+      expect(await s.unindexedVersions(10)).toEqual([{ namespace: 'acme', model: 'bert', version: '2.0.0' }]);
+    });
+
+    it('accounts upload sessions per namespace: active sessions and bytes, reservations, expiry skips locked ones', async () => {
+      const s = await store();
+      const session = (id: string, namespace: string, touchedMs: number) => ({
+        id,
+        namespace,
+        offset: 0,
+        createdAt: AT,
+        updatedAt: AT,
+        createdBy: 'tok',
+        touchedMs,
+      });
+      await s.createUpload(session('u1', 'acme', 1000));
+      await s.createUpload(session('u2', 'acme', 5000));
+      await s.createUpload(session('u3', 'other', 5000));
+      await s.advanceUpload('u1', 0, 100, AT);
+      await s.reserveUpload('u2', 40, 6000);
+      expect(await s.uploadUsage('acme', 0)).toEqual({ sessions: 2, bytes: 140 });
+      expect(await s.uploadUsage('acme', 2000)).toEqual({ sessions: 1, bytes: 40 });
+      expect((await s.getUpload('u2'))?.touchedMs).toBe(6000);
+      expect((await s.expiredUploads(5500, 7000, 10)).map((u) => u.id)).toEqual(['u1', 'u3']);
+      expect((await s.lockUpload('u1', 'holder', 7000, 9000)).acquired).toBe(true);
+      expect((await s.expiredUploads(5500, 7000, 10)).map((u) => u.id)).toEqual(['u3']);
+      expect((await s.expiredUploads(5500, 9000, 10)).map((u) => u.id)).toEqual(['u1', 'u3']);
+      await s.transaction(async (tx) => {
+        await tx.lockNamespace('acme');
+        expect(await tx.uploadUsage('acme', 0)).toEqual({ sessions: 2, bytes: 140 });
+      });
+    });
+
+    it('counts stored bytes per namespace and collects only unreferenced, unclaimed, unpinned blobs', async () => {
+      const s = await store();
+      const d = (c: string) => c.repeat(64);
+      for (const [digest, size] of [
+        [d('1'), 10],
+        [d('2'), 20],
+        [d('3'), 40],
+        [d('4'), 80],
+      ] as const)
+        await s.putBlobRecord({ digest, size, createdAt: AT });
+      await s.createNamespace({ name: 'acme', public: false, createdAt: AT, createdBy: 'admin' });
+      await s.ensureModel({ namespace: 'acme', name: 'bert', createdAt: AT });
+      const key = { namespace: 'acme', model: 'bert', version: '1.0.0' };
+      await s.insertVersion(
+        sampleVersion(),
+        [
+          { ...key, path: 'a', digest: d('1'), size: 10 },
+          { ...key, path: 'b', digest: d('1'), size: 10 },
+        ],
+        [{ ...key, kind: 'bundle', digest: d('2'), mediaType: 'x', predicateType: null }],
+      );
+      await s.claimBlob('acme', d('3'), 500);
+      await s.claimBlob('acme', d('3'), 100); // keeps the latest
+      await s.claimBlob('other', d('4'), 1000);
+      expect(await s.storedBytes('acme', [], 0)).toBe(70);
+      expect(await s.storedBytes('acme', [], 600)).toBe(30);
+      expect(await s.storedBytes('acme', [d('4'), d('1'), d('9')], 600)).toBe(110);
+      expect(await s.storedBytes('other', [], 0)).toBe(80);
+
+      // Collectible: 3 and 4 when their claims are older than the cutoff; a pin holds 4.
+      expect((await s.collectibleBlobs(400, 0, 10)).map((b) => b.digest)).toEqual([]);
+      expect((await s.collectibleBlobs(2000, 0, 10)).map((b) => b.digest)).toEqual([d('3'), d('4')]);
+      await s.pinBlobs('push-1', [d('4'), d('4')], 5000);
+      expect((await s.collectibleBlobs(2000, 4000, 10)).map((b) => b.digest)).toEqual([d('3')]);
+      expect((await s.collectibleBlobs(2000, 5000, 10)).map((b) => b.digest)).toEqual([d('3'), d('4')]);
+      expect(await s.deleteBlobIfCollectible(d('4'), 2000, 4000)).toBe(false);
+      expect(await s.deleteBlobIfCollectible(d('1'), 2000, 4000)).toBe(false);
+      expect(await s.deleteBlobIfCollectible(d('3'), 2000, 4000)).toBe(true);
+      expect(await s.getBlobRecord(d('3'))).toBeUndefined();
+      expect(await s.storedBytes('acme', [], 0)).toBe(30);
+      await s.unpinBlobs('push-1');
+      expect((await s.collectibleBlobs(2000, 0, 10)).map((b) => b.digest)).toEqual([d('4')]);
+      expect(await s.dropStaleClaims(1001)).toBe(1);
+      expect(await s.storedBytes('other', [], 0)).toBe(0);
+      expect(await s.transaction((tx) => tx.missingBlobRecords([d('1'), d('3'), d('2')]))).toEqual([d('3')]);
+    });
+
     it('keeps an audit log, newest first', async () => {
       const s = await store();
       await s.appendAudit({

@@ -133,6 +133,29 @@ export interface UploadSessionRecord {
   createdAt: string;
   updatedAt: string;
   createdBy: string;
+  /** Last activity on the storage clock (epoch ms): session expiry counts from here. */
+  touchedMs?: number;
+}
+
+/** One lineage edge of a version, indexed at push (from its ML-BOM or an attestation). */
+export interface LineageEdgeRecord {
+  namespace: string;
+  model: string;
+  version: string;
+  /** Order of the edge among the version's edges (0, 1, 2 ...). */
+  seq: number;
+  relation: string;
+  source: string;
+  /** The target node (core LineageNode) as canonical JSON text. */
+  target: string;
+  /** The target's digest (lowercase hex, no prefix) when it has one: what descendant queries look up. */
+  targetDigest: string | null;
+}
+
+export interface VersionKey {
+  namespace: string;
+  model: string;
+  version: string;
 }
 
 export interface AuditEntry {
@@ -255,6 +278,57 @@ export interface MetadataOps {
   /** Compare-and-set: moves the offset only if it is still `expectedOffset`; returns whether it did. */
   advanceUpload(id: string, expectedOffset: number, newOffset: number, at: string): Promise<boolean>;
   deleteUpload(id: string): Promise<void>;
+  /**
+   * Takes the lock of upload `id` for `owner` until `untilMs` (epoch ms) when it is free, expired (at `nowMs`) or
+   * held by `staleOwner`; otherwise returns the holder (`owner` undefined: no such session). Atomic across processes.
+   */
+  lockUpload(
+    id: string,
+    owner: string,
+    nowMs: number,
+    untilMs: number,
+    staleOwner?: string,
+  ): Promise<{ acquired: boolean; owner?: string }>;
+  /** Extends the lock while `owner` still holds it; false when it does not. */
+  renewUploadLock(id: string, owner: string, untilMs: number): Promise<boolean>;
+  /** Releases the lock if `owner` holds it. */
+  unlockUpload(id: string, owner: string): Promise<void>;
+
+  /** Records a version's lineage edges (and that it is indexed, even with none). Idempotent per version. */
+  insertLineage(version: VersionKey, edges: LineageEdgeRecord[]): Promise<void>;
+  /** A version's lineage edges by seq; undefined when the version was never indexed. */
+  lineageEdges(namespace: string, model: string, version: string): Promise<LineageEdgeRecord[] | undefined>;
+  /** Versions with an edge to any of `digests`, sorted by namespace, model, version (distinct). */
+  versionsDerivedFrom(digests: readonly string[]): Promise<VersionKey[]>;
+  /** Versions without a lineage index (published before it existed), sorted, at most `limit`. */
+  unindexedVersions(limit: number): Promise<VersionKey[]>;
+
+  /** Serialises quota checks of one namespace across processes until the transaction ends (a no-op outside one). */
+  lockNamespace(name: string): Promise<void>;
+  /** Open sessions of `namespace` active since `activeSinceMs`, and their bytes (staged plus reserved by appends). */
+  uploadUsage(namespace: string, activeSinceMs: number): Promise<{ sessions: number; bytes: number }>;
+  /** Sets the bytes an append in progress reserves on session `id`, and its last activity. */
+  reserveUpload(id: string, bytes: number, touchedMs: number): Promise<void>;
+  /** Sessions idle since before `idleBeforeMs` and not locked at `nowMs`, oldest first, at most `limit`. */
+  expiredUploads(idleBeforeMs: number, nowMs: number, limit: number): Promise<UploadSessionRecord[]>;
+  /** Records that `namespace` uploaded or used blob `digest` at `atMs` (keeps the latest). */
+  claimBlob(namespace: string, digest: string, atMs: number): Promise<void>;
+  /**
+   * Bytes `namespace` stores: distinct blobs its versions reference, it claimed since `claimedSinceMs`, or listed in
+   * `extraDigests` (a push about to reference them).
+   */
+  storedBytes(namespace: string, extraDigests: readonly string[], claimedSinceMs: number): Promise<number>;
+  /** Holds `digests` against garbage collection until `untilMs` (a push in flight), under the name `pin`. */
+  pinBlobs(pin: string, digests: readonly string[], untilMs: number): Promise<void>;
+  unpinBlobs(pin: string): Promise<void>;
+  /** Which of `digests` have no blob record; inside a transaction the found records are locked against deletion. */
+  missingBlobRecords(digests: readonly string[]): Promise<string[]>;
+  /** Drops claims older than `beforeMs`; returns how many. */
+  dropStaleClaims(beforeMs: number): Promise<number>;
+  /** Blobs no version references, without a claim since `claimedSinceMs` or a pin live at `nowMs`; at most `limit`. */
+  collectibleBlobs(claimedSinceMs: number, nowMs: number, limit: number): Promise<BlobRecord[]>;
+  /** Deletes the record of blob `digest` if it is still collectible (checked under a lock); returns whether it did. */
+  deleteBlobIfCollectible(digest: string, claimedSinceMs: number, nowMs: number): Promise<boolean>;
 
   appendAudit(entry: AuditEntry): Promise<void>;
   /** Newest first (by id), at most `limit`; `before`: only entries with a smaller id (the paging cursor). */

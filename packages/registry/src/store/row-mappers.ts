@@ -5,13 +5,17 @@
 import type {
   AttachmentRecord,
   AuditEntry,
+  BlobRecord,
   CosignatureRecord,
+  LineageEdgeRecord,
   LogOpeningRecord,
   ModelRecord,
   NamespaceRecord,
   PolicyRecord,
   TokenRecord,
+  UploadSessionRecord,
   VersionFileRecord,
+  VersionKey,
   VersionRecord,
 } from './metadata-store.js';
 
@@ -113,4 +117,38 @@ export function openingFromRow(r: Row): LogOpeningRecord {
 
 export function cosignatureFromRow(r: Row): CosignatureRecord {
   return { size: Number(r.size), witness: String(r.witness), line: String(r.line), createdAt: String(r.created_at) };
+}
+
+export function lineageEdgeFromRow(r: Row): LineageEdgeRecord {
+  return {
+    namespace: String(r.namespace),
+    model: String(r.model),
+    version: String(r.version),
+    seq: Number(r.seq),
+    relation: String(r.relation),
+    source: String(r.source),
+    target: String(r.target),
+    targetDigest: r.target_digest === null || r.target_digest === undefined ? null : String(r.target_digest),
+  };
+}
+
+export function versionKeyFromRow(r: Row): VersionKey {
+  return { namespace: String(r.namespace), model: String(r.model), version: String(r.version) };
+}
+
+export function blobFromRow(r: Row): BlobRecord {
+  return { digest: String(r.digest), size: Number(r.size), createdAt: String(r.created_at) };
+}
+
+/** The staged offset column is `offset` in SQLite and `upload_offset` in PostgreSQL (a reserved word there). */
+export function uploadFromRow(r: Row): UploadSessionRecord {
+  return {
+    id: String(r.id),
+    namespace: String(r.namespace),
+    offset: Number(r.upload_offset ?? r.offset),
+    createdAt: String(r.created_at),
+    updatedAt: String(r.updated_at),
+    createdBy: String(r.created_by),
+    touchedMs: Number(r.touched_ms ?? 0),
+  };
 }

@@ -83,8 +83,19 @@ export function defaultScanner(): RegistryScanner {
     async scan(files) {
       const reports: FileReport[] = [];
       // Blobs are named by digest: the engine detects formats from content and reports the manifest path. The blob
-      // store verified each digest when the blob was written, so the scan need not hash the bytes again.
-      for (const file of files) reports.push(await scanFile(file.localPath, {}, file.path, file.digest));
+      // store verified each digest before the scan, so the scan need not hash the bytes again. One blob listed under
+      // many paths is scanned once per file name (the engine reads the bytes, and the name for a few text formats:
+      // `.py`, shell, templates), so a manifest repeating a blob does not multiply the work.
+      const scanned = new Map<string, FileReport>();
+      for (const file of files) {
+        const key = `${file.digest}/${file.path.slice(file.path.lastIndexOf('/') + 1)}`;
+        let report = scanned.get(key);
+        if (!report) {
+          report = await scanFile(file.localPath, {}, file.path, file.digest);
+          scanned.set(key, report);
+        }
+        reports.push({ ...report, path: file.path });
+      }
       return verdictFromReports(files, reports, `modelsec ${MODELSEC_VERSION}`);
     },
   };

@@ -91,7 +91,7 @@ export async function checkModelSignature(
   files: readonly { path: string; digest: string }[],
   /** The stored blobs of `files` (needed for shards signatures, whose digests cover byte ranges). */
   staged?: readonly StagedFile[],
-): Promise<{ verified?: VerifiedModelBundle; failed: FailedRule[] }> {
+): Promise<{ verified?: VerifiedModelBundle; failed: FailedRule[]; hashedBytes?: number }> {
   if (verifiers.length === 0) {
     return {
       failed: [
@@ -117,6 +117,7 @@ export async function checkModelSignature(
     };
   }
   const verified = result.value;
+  let hashedBytes = 0;
   let actual: { name: string; digest: string }[] = files.map((f) => ({ name: f.path, digest: f.digest }));
   if (verified.method === 'shards') {
     // The signature covers byte ranges: hash the stored blobs in the signer's shard size (a full read of the
@@ -134,15 +135,15 @@ export async function checkModelSignature(
         ],
       };
     }
-    actual = await hashShards(
-      staged.map((f) => ({ name: f.path, path: f.localPath, size: f.size })),
-      verified.shardSize ?? DEFAULT_SHARD_SIZE,
-    );
+    const hashed = await hashDistinctShards(staged, verified.shardSize ?? DEFAULT_SHARD_SIZE);
+    actual = hashed.resources;
+    hashedBytes = hashed.bytes;
   }
   const mismatches = compareResources(verified.resources, actual, { shards: verified.method === 'shards' });
   if (mismatches.length > 0) {
     return {
       verified,
+      hashedBytes,
       failed: [
         {
           rule: 'signature',
@@ -153,5 +154,33 @@ export async function checkModelSignature(
       ],
     };
   }
-  return { verified, failed: [] };
+  return { verified, failed: [], hashedBytes };
+}
+
+/**
+ * The shard digests of `staged` named per path, hashing each distinct blob once (a manifest may list one blob
+ * under many paths: hashing per path would multiply the work by the number of paths). `bytes` is what was read.
+ */
+export async function hashDistinctShards(
+  staged: readonly StagedFile[],
+  shardSize: number,
+): Promise<{ resources: { name: string; digest: string }[]; bytes: number }> {
+  const distinct = new Map<string, StagedFile>();
+  for (const f of staged) if (!distinct.has(f.digest)) distinct.set(f.digest, f);
+  const blobs = [...distinct.values()];
+  // Named by digest (hex, no ':'), so each shard's name is `<digest>:<start>:<end>`.
+  const hashed = await hashShards(
+    blobs.map((f) => ({ name: f.digest, path: f.localPath, size: f.size })),
+    shardSize,
+  );
+  const shardsOf = new Map<string, { range: string; digest: string }[]>();
+  for (const h of hashed) {
+    const split = h.name.indexOf(':');
+    const blob = h.name.slice(0, split);
+    shardsOf.set(blob, [...(shardsOf.get(blob) ?? []), { range: h.name.slice(split), digest: h.digest }]);
+  }
+  const resources = staged.flatMap((f) =>
+    (shardsOf.get(f.digest) ?? []).map((s) => ({ name: `${f.path}${s.range}`, digest: s.digest })),
+  );
+  return { resources, bytes: blobs.reduce((n, f) => n + f.size, 0) };
 }

@@ -24,6 +24,8 @@ export interface PushVerification {
   scan: ScanVerdict;
   attestations: { digest: string; predicateType: string }[];
   licenses: string[];
+  /** Bytes the signature check read to hash shards (each distinct blob once); 0 for a files signature. */
+  hashedBytes: number;
 }
 
 async function readBlobText(blobs: BlobStore, digest: string, limit: number): Promise<string | undefined> {
@@ -46,9 +48,28 @@ export async function verifyPush(input: {
   const failed: FailedRule[] = [];
   const notScanned: ScanVerdict = { status: 'not-scanned', maxSeverity: null, findings: 0, incomplete: 0, files: [] };
 
-  // 1. Files: every blob present with the declared size.
+  // 1. Files: every blob present with the declared size, re-verified (once per distinct blob) before it is hashed
+  // by shards or scanned: a blob that changed on disk is quarantined and refused.
   const staged: StagedFile[] = [];
+  const corrupt = new Set<string>();
+  for (const digest of new Set(manifest.files.map((f) => f.digest))) {
+    try {
+      await blobs.verify?.(digest);
+    } catch (error) {
+      if ((error as { code?: string }).code === 'REGISTRY_BLOB_CORRUPT') corrupt.add(digest);
+      else if ((error as { code?: string }).code !== 'NOT_FOUND') throw error;
+    }
+  }
   for (const file of manifest.files) {
+    if (corrupt.has(file.digest)) {
+      failed.push({
+        rule: 'files',
+        code: 'REGISTRY_BLOB_CORRUPT',
+        message: `${file.path}: the stored blob ${file.digest} changed on disk and was quarantined: upload it again`,
+        details: { path: file.path },
+      });
+      continue;
+    }
     const size = await blobs.size(file.digest);
     if (size === undefined)
       failed.push({
@@ -71,6 +92,7 @@ export async function verifyPush(input: {
   const verifiers = verifiersFor(policy.signers, manifest.publicKey, input.sigstore);
   const bundleText = await readBlobText(blobs, manifest.bundle, MAX_PUSH_BUNDLE_BYTES);
   let signed: VerifiedModelBundle | undefined;
+  let hashedBytes = 0;
   if (bundleText === undefined) {
     failed.push({
       rule: 'signature',
@@ -80,6 +102,7 @@ export async function verifyPush(input: {
   } else {
     const sig = await checkModelSignature(bundleText, verifiers, manifest.files, staged);
     signed = sig.verified;
+    hashedBytes = sig.hashedBytes ?? 0;
     failed.push(...sig.failed);
   }
 
@@ -189,5 +212,5 @@ export async function verifyPush(input: {
     });
   }
 
-  return { failed, ...(signed ? { signed } : {}), scan, attestations, licenses };
+  return { failed, ...(signed ? { signed } : {}), scan, attestations, licenses, hashedBytes };
 }

@@ -51,4 +51,26 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   ALTER TABLE tokens ADD COLUMN revoked_at TEXT;
   ALTER TABLE tokens ADD COLUMN revoked_by TEXT;
   `,
+  // Storage (issue 12): upload session locks held in the database (lease: owner + expiry, epoch ms); the lineage
+  // index written at push (edges of each version's ML-BOM and attestations; `lineage_indexed` marks indexed versions);
+  // quotas and garbage collection: bytes reserved by an append, last activity of a session (storage clock, epoch ms),
+  // blobs a namespace uploaded or used recently (claims), blobs a push in flight holds (pins).
+  `
+  ALTER TABLE uploads ADD COLUMN lock_owner TEXT;
+  ALTER TABLE uploads ADD COLUMN lock_expires BIGINT;
+  CREATE TABLE lineage_indexed (namespace TEXT NOT NULL, model TEXT NOT NULL, version TEXT NOT NULL,
+    PRIMARY KEY (namespace, model, version));
+  CREATE TABLE lineage_edges (namespace TEXT NOT NULL, model TEXT NOT NULL, version TEXT NOT NULL, seq INTEGER NOT NULL,
+    relation TEXT NOT NULL, source TEXT NOT NULL, target TEXT NOT NULL, target_digest TEXT,
+    PRIMARY KEY (namespace, model, version, seq));
+  CREATE INDEX lineage_edges_target ON lineage_edges (target_digest);
+  ALTER TABLE uploads ADD COLUMN reserved_bytes BIGINT NOT NULL DEFAULT 0;
+  ALTER TABLE uploads ADD COLUMN touched_ms BIGINT NOT NULL DEFAULT 0;
+  CREATE INDEX uploads_namespace ON uploads (namespace);
+  CREATE TABLE blob_claims (namespace TEXT NOT NULL, digest TEXT NOT NULL, claimed_ms BIGINT NOT NULL,
+    PRIMARY KEY (namespace, digest));
+  CREATE INDEX blob_claims_digest ON blob_claims (digest);
+  CREATE TABLE blob_pins (pin TEXT NOT NULL, digest TEXT NOT NULL, expires_ms BIGINT NOT NULL, PRIMARY KEY (pin, digest));
+  CREATE INDEX blob_pins_digest ON blob_pins (digest);
+  `,
 ];

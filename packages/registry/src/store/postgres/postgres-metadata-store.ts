@@ -13,6 +13,7 @@ import type {
   BlobRecord,
   CheckpointRecord,
   CosignatureRecord,
+  LineageEdgeRecord,
   LogOpeningRecord,
   MetadataOps,
   MetadataStore,
@@ -22,21 +23,26 @@ import type {
   TokenRecord,
   UploadSessionRecord,
   VersionFileRecord,
+  VersionKey,
   VersionQuery,
   VersionRecord,
 } from '../metadata-store.js';
 import {
   attachmentFromRow,
   auditFromRow,
+  blobFromRow,
   cosignatureFromRow,
+  lineageEdgeFromRow,
   modelFromRow,
   namespaceFromRow,
   openingFromRow,
   policyFromRow,
   type Row,
   tokenFromRow,
+  uploadFromRow,
   versionFileFromRow,
   versionFromRow,
+  versionKeyFromRow,
 } from '../row-mappers.js';
 import { POSTGRES_MIGRATIONS } from './migrations.js';
 
@@ -47,6 +53,12 @@ export const MIGRATION_LOCK_KEY = 0x6d6f64656c;
 
 type Queryable = pg.Pool | pg.PoolClient;
 
+/** A blob no version references, with no claim since $1 and no pin live at $2. */
+const POSTGRES_COLLECTIBLE = `NOT EXISTS (SELECT 1 FROM version_files f WHERE f.digest = b.digest)
+  AND NOT EXISTS (SELECT 1 FROM attachments a WHERE a.digest = b.digest)
+  AND NOT EXISTS (SELECT 1 FROM blob_claims c WHERE c.digest = b.digest AND c.claimed_ms >= $1)
+  AND NOT EXISTS (SELECT 1 FROM blob_pins p WHERE p.digest = b.digest AND p.expires_ms > $2)`;
+
 const UNIQUE_VIOLATION = '23505';
 
 function pgCode(error: unknown): string | undefined {
@@ -56,7 +68,7 @@ function pgCode(error: unknown): string | undefined {
 class PostgresOps implements MetadataOps {
   /** `db` is the pool (autocommit; multi-statement writes open their own transaction) or a transaction's client. */
   constructor(
-    private readonly db: Queryable,
+    readonly db: Queryable,
     private readonly pool: pg.Pool,
     private readonly inTransaction: boolean,
   ) {}
@@ -318,27 +330,18 @@ class PostgresOps implements MetadataOps {
   }
   async getBlobRecord(digest: string): Promise<BlobRecord | undefined> {
     const [r] = await this.q('SELECT * FROM blobs WHERE digest = $1', [digest]);
-    return r ? { digest: String(r.digest), size: Number(r.size), createdAt: String(r.created_at) } : undefined;
+    return r ? blobFromRow(r) : undefined;
   }
 
   async createUpload(s: UploadSessionRecord): Promise<void> {
     await this.q(
-      'INSERT INTO uploads (id, namespace, upload_offset, created_at, updated_at, created_by) VALUES ($1, $2, $3, $4, $5, $6)',
-      [s.id, s.namespace, s.offset, s.createdAt, s.updatedAt, s.createdBy],
+      'INSERT INTO uploads (id, namespace, upload_offset, created_at, updated_at, created_by, touched_ms) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+      [s.id, s.namespace, s.offset, s.createdAt, s.updatedAt, s.createdBy, s.touchedMs ?? 0],
     );
   }
   async getUpload(id: string): Promise<UploadSessionRecord | undefined> {
     const [r] = await this.q('SELECT * FROM uploads WHERE id = $1', [id]);
-    return r
-      ? {
-          id: String(r.id),
-          namespace: String(r.namespace),
-          offset: Number(r.upload_offset),
-          createdAt: String(r.created_at),
-          updatedAt: String(r.updated_at),
-          createdBy: String(r.created_by),
-        }
-      : undefined;
+    return r ? uploadFromRow(r) : undefined;
   }
   async advanceUpload(id: string, expectedOffset: number, newOffset: number, at: string): Promise<boolean> {
     const result = await this.db.query(
@@ -349,6 +352,169 @@ class PostgresOps implements MetadataOps {
   }
   async deleteUpload(id: string): Promise<void> {
     await this.q('DELETE FROM uploads WHERE id = $1', [id]);
+  }
+  async lockUpload(
+    id: string,
+    owner: string,
+    nowMs: number,
+    untilMs: number,
+    staleOwner?: string,
+  ): Promise<{ acquired: boolean; owner?: string }> {
+    // One UPDATE: its row lock makes the test-and-set atomic across processes.
+    const result = await this.db.query(
+      'UPDATE uploads SET lock_owner = $1, lock_expires = $2 WHERE id = $3 AND (lock_owner IS NULL OR lock_expires <= $4 OR lock_owner = $5)',
+      [owner, untilMs, id, nowMs, staleOwner ?? null],
+    );
+    if (result.rowCount === 1) return { acquired: true, owner };
+    const [r] = await this.q('SELECT lock_owner FROM uploads WHERE id = $1', [id]);
+    return r ? { acquired: false, owner: String(r.lock_owner ?? '') } : { acquired: false };
+  }
+  async renewUploadLock(id: string, owner: string, untilMs: number): Promise<boolean> {
+    const result = await this.db.query('UPDATE uploads SET lock_expires = $1 WHERE id = $2 AND lock_owner = $3', [
+      untilMs,
+      id,
+      owner,
+    ]);
+    return result.rowCount === 1;
+  }
+  async unlockUpload(id: string, owner: string): Promise<void> {
+    await this.q('UPDATE uploads SET lock_owner = NULL, lock_expires = NULL WHERE id = $1 AND lock_owner = $2', [id, owner]);
+  }
+
+  async insertLineage(v: VersionKey, edges: LineageEdgeRecord[]): Promise<void> {
+    await this.atomic(async (o) => {
+      const marked = await o.db.query(
+        'INSERT INTO lineage_indexed (namespace, model, version) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
+        [v.namespace, v.model, v.version],
+      );
+      if (marked.rowCount === 0) return;
+      for (const e of edges)
+        await o.q(
+          'INSERT INTO lineage_edges (namespace, model, version, seq, relation, source, target, target_digest) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)',
+          [v.namespace, v.model, v.version, e.seq, e.relation, e.source, e.target, e.targetDigest],
+        );
+    });
+  }
+  async lineageEdges(namespace: string, model: string, version: string): Promise<LineageEdgeRecord[] | undefined> {
+    const marked = await this.q('SELECT 1 FROM lineage_indexed WHERE namespace = $1 AND model = $2 AND version = $3', [
+      namespace,
+      model,
+      version,
+    ]);
+    if (marked.length === 0) return undefined;
+    const rows = await this.q('SELECT * FROM lineage_edges WHERE namespace = $1 AND model = $2 AND version = $3 ORDER BY seq', [
+      namespace,
+      model,
+      version,
+    ]);
+    return rows.map(lineageEdgeFromRow);
+  }
+  async versionsDerivedFrom(digests: readonly string[]): Promise<VersionKey[]> {
+    if (digests.length === 0) return [];
+    const rows = await this.q(
+      `SELECT namespace, model, version FROM lineage_edges WHERE target_digest = ANY($1::text[])
+       GROUP BY namespace, model, version ORDER BY namespace COLLATE "C", model COLLATE "C", version COLLATE "C"`,
+      [digests],
+    );
+    return rows.map(versionKeyFromRow);
+  }
+  async unindexedVersions(limit: number): Promise<VersionKey[]> {
+    const rows = await this.q(
+      `SELECT v.namespace, v.model, v.version FROM versions v WHERE NOT EXISTS (SELECT 1 FROM lineage_indexed l
+       WHERE l.namespace = v.namespace AND l.model = v.model AND l.version = v.version)
+       ORDER BY v.namespace COLLATE "C", v.model COLLATE "C", v.version COLLATE "C" LIMIT $1`,
+      [limit],
+    );
+    return rows.map(versionKeyFromRow);
+  }
+
+  async lockNamespace(name: string): Promise<void> {
+    // The namespace row lock, held until the transaction ends: quota checks of one namespace serialise across processes.
+    if (this.inTransaction) await this.q('SELECT 1 FROM namespaces WHERE name = $1 FOR UPDATE', [name]);
+  }
+  async uploadUsage(namespace: string, activeSinceMs: number): Promise<{ sessions: number; bytes: number }> {
+    const [r] = await this.q(
+      'SELECT COUNT(*) AS n, COALESCE(SUM(upload_offset + reserved_bytes), 0) AS bytes FROM uploads WHERE namespace = $1 AND touched_ms >= $2',
+      [namespace, activeSinceMs],
+    );
+    return { sessions: Number(r?.n ?? 0), bytes: Number(r?.bytes ?? 0) };
+  }
+  async reserveUpload(id: string, bytes: number, touchedMs: number): Promise<void> {
+    await this.q('UPDATE uploads SET reserved_bytes = $1, touched_ms = $2 WHERE id = $3', [bytes, touchedMs, id]);
+  }
+  async expiredUploads(idleBeforeMs: number, nowMs: number, limit: number): Promise<UploadSessionRecord[]> {
+    const rows = await this.q(
+      'SELECT * FROM uploads WHERE touched_ms < $1 AND (lock_owner IS NULL OR lock_expires <= $2) ORDER BY touched_ms, id COLLATE "C" LIMIT $3',
+      [idleBeforeMs, nowMs, limit],
+    );
+    return rows.map(uploadFromRow);
+  }
+  async claimBlob(namespace: string, digest: string, atMs: number): Promise<void> {
+    await this.q(
+      `INSERT INTO blob_claims (namespace, digest, claimed_ms) VALUES ($1, $2, $3)
+       ON CONFLICT (namespace, digest) DO UPDATE SET claimed_ms = GREATEST(blob_claims.claimed_ms, EXCLUDED.claimed_ms)`,
+      [namespace, digest, atMs],
+    );
+  }
+  async storedBytes(namespace: string, extraDigests: readonly string[], claimedSinceMs: number): Promise<number> {
+    const [r] = await this.q(
+      `SELECT COALESCE(SUM(b.size), 0) AS bytes FROM blobs b WHERE b.digest IN (
+         SELECT digest FROM version_files WHERE namespace = $1
+         UNION SELECT digest FROM attachments WHERE namespace = $1
+         UNION SELECT digest FROM blob_claims WHERE namespace = $1 AND claimed_ms >= $2
+         UNION SELECT unnest($3::text[]))`,
+      [namespace, claimedSinceMs, [...extraDigests]],
+    );
+    return Number(r?.bytes ?? 0);
+  }
+  async pinBlobs(pin: string, digests: readonly string[], untilMs: number): Promise<void> {
+    await this.q(
+      `INSERT INTO blob_pins (pin, digest, expires_ms) SELECT $1, d, $2 FROM unnest($3::text[]) AS d
+       ON CONFLICT (pin, digest) DO UPDATE SET expires_ms = EXCLUDED.expires_ms`,
+      [pin, untilMs, [...new Set(digests)]],
+    );
+  }
+  async unpinBlobs(pin: string): Promise<void> {
+    await this.q('DELETE FROM blob_pins WHERE pin = $1', [pin]);
+  }
+  async missingBlobRecords(digests: readonly string[]): Promise<string[]> {
+    // FOR SHARE inside a transaction: a collector deleting one of these waits for this transaction, then sees it
+    // referenced (or this one sees it gone).
+    const rows = await this.q(
+      `SELECT digest FROM blobs WHERE digest = ANY($1::text[])${this.inTransaction ? ' FOR SHARE' : ''}`,
+      [[...new Set(digests)]],
+    );
+    const found = new Set(rows.map((r) => String(r.digest)));
+    return [...new Set(digests)].filter((d) => !found.has(d)).sort();
+  }
+  async dropStaleClaims(beforeMs: number): Promise<number> {
+    const result = await this.db.query('DELETE FROM blob_claims WHERE claimed_ms < $1', [beforeMs]);
+    return result.rowCount ?? 0;
+  }
+  async collectibleBlobs(claimedSinceMs: number, nowMs: number, limit: number): Promise<BlobRecord[]> {
+    const rows = await this.q(`SELECT b.* FROM blobs b WHERE ${POSTGRES_COLLECTIBLE} ORDER BY b.digest COLLATE "C" LIMIT $3`, [
+      claimedSinceMs,
+      nowMs,
+      limit,
+    ]);
+    return rows.map(blobFromRow);
+  }
+  async deleteBlobIfCollectible(digest: string, claimedSinceMs: number, nowMs: number): Promise<boolean> {
+    return this.atomic(async (o) => {
+      // Lock the record first (a push referencing it holds FOR SHARE until it commits), then check with fresh reads.
+      const locked = await o.q('SELECT 1 FROM blobs WHERE digest = $1 FOR UPDATE', [digest]);
+      if (locked.length === 0) return false;
+      const still = await o.q(`SELECT 1 FROM blobs b WHERE b.digest = $3 AND ${POSTGRES_COLLECTIBLE}`, [
+        claimedSinceMs,
+        nowMs,
+        digest,
+      ]);
+      if (still.length === 0) return false;
+      await o.q('DELETE FROM blob_claims WHERE digest = $1', [digest]);
+      await o.q('DELETE FROM blob_grants WHERE digest = $1', [digest]);
+      await o.q('DELETE FROM blobs WHERE digest = $1', [digest]);
+      return true;
+    });
   }
 
   async appendAudit(e: AuditEntry): Promise<void> {

@@ -10,6 +10,7 @@ import type {
   BlobRecord,
   CheckpointRecord,
   CosignatureRecord,
+  LineageEdgeRecord,
   LogOpeningRecord,
   MetadataOps,
   MetadataStore,
@@ -19,26 +20,36 @@ import type {
   TokenRecord,
   UploadSessionRecord,
   VersionFileRecord,
+  VersionKey,
   VersionQuery,
   VersionRecord,
 } from '../metadata-store.js';
 import {
   attachmentFromRow,
   auditFromRow,
+  blobFromRow,
   cosignatureFromRow,
+  lineageEdgeFromRow,
   modelFromRow,
   namespaceFromRow,
   openingFromRow,
   policyFromRow,
   type Row,
   tokenFromRow,
+  uploadFromRow,
   versionFileFromRow,
   versionFromRow,
+  versionKeyFromRow,
 } from '../row-mappers.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 
 /** Digests per `IN (...)` query (SQLite's bound-parameter limit is 32766; five lists of these per query). */
 const SQLITE_DIGESTS_PER_QUERY = 500;
+/** A blob no version references, with no claim since ?1 and no pin live at ?2 (bound in that order). */
+const SQLITE_COLLECTIBLE = `NOT EXISTS (SELECT 1 FROM version_files f WHERE f.digest = b.digest)
+  AND NOT EXISTS (SELECT 1 FROM attachments a WHERE a.digest = b.digest)
+  AND NOT EXISTS (SELECT 1 FROM blob_claims c WHERE c.digest = b.digest AND c.claimed_ms >= ?)
+  AND NOT EXISTS (SELECT 1 FROM blob_pins p WHERE p.digest = b.digest AND p.expires_ms > ?)`;
 
 /** How long a writer waits for another process holding the database lock before failing (SQLITE_BUSY). */
 export const SQLITE_BUSY_TIMEOUT_MS = 10_000;
@@ -275,26 +286,19 @@ class SqliteOps implements MetadataOps {
   }
   async getBlobRecord(digest: string): Promise<BlobRecord | undefined> {
     const r = this.db.prepare('SELECT * FROM blobs WHERE digest = ?').get(digest) as Row | undefined;
-    return r ? { digest: String(r.digest), size: Number(r.size), createdAt: String(r.created_at) } : undefined;
+    return r ? blobFromRow(r) : undefined;
   }
 
   async createUpload(s: UploadSessionRecord): Promise<void> {
     this.db
-      .prepare('INSERT INTO uploads (id, namespace, offset, created_at, updated_at, created_by) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(s.id, s.namespace, s.offset, s.createdAt, s.updatedAt, s.createdBy);
+      .prepare(
+        'INSERT INTO uploads (id, namespace, offset, created_at, updated_at, created_by, touched_ms) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      )
+      .run(s.id, s.namespace, s.offset, s.createdAt, s.updatedAt, s.createdBy, s.touchedMs ?? 0);
   }
   async getUpload(id: string): Promise<UploadSessionRecord | undefined> {
     const r = this.db.prepare('SELECT * FROM uploads WHERE id = ?').get(id) as Row | undefined;
-    return r
-      ? {
-          id: String(r.id),
-          namespace: String(r.namespace),
-          offset: Number(r.offset),
-          createdAt: String(r.created_at),
-          updatedAt: String(r.updated_at),
-          createdBy: String(r.created_by),
-        }
-      : undefined;
+    return r ? uploadFromRow(r) : undefined;
   }
   async advanceUpload(id: string, expectedOffset: number, newOffset: number, at: string): Promise<boolean> {
     const info = this.db
@@ -304,6 +308,155 @@ class SqliteOps implements MetadataOps {
   }
   async deleteUpload(id: string): Promise<void> {
     this.db.prepare('DELETE FROM uploads WHERE id = ?').run(id);
+  }
+  async lockUpload(
+    id: string,
+    owner: string,
+    nowMs: number,
+    untilMs: number,
+    staleOwner?: string,
+  ): Promise<{ acquired: boolean; owner?: string }> {
+    const info = this.db
+      .prepare(
+        'UPDATE uploads SET lock_owner = ?, lock_expires = ? WHERE id = ? AND (lock_owner IS NULL OR lock_expires <= ? OR lock_owner = ?)',
+      )
+      .run(owner, untilMs, id, nowMs, staleOwner ?? null);
+    if (info.changes === 1) return { acquired: true, owner };
+    const r = this.db.prepare('SELECT lock_owner FROM uploads WHERE id = ?').get(id) as Row | undefined;
+    return r ? { acquired: false, owner: String(r.lock_owner ?? '') } : { acquired: false };
+  }
+  async renewUploadLock(id: string, owner: string, untilMs: number): Promise<boolean> {
+    return (
+      this.db.prepare('UPDATE uploads SET lock_expires = ? WHERE id = ? AND lock_owner = ?').run(untilMs, id, owner).changes === 1
+    );
+  }
+  async unlockUpload(id: string, owner: string): Promise<void> {
+    this.db.prepare('UPDATE uploads SET lock_owner = NULL, lock_expires = NULL WHERE id = ? AND lock_owner = ?').run(id, owner);
+  }
+
+  async insertLineage(v: VersionKey, edges: LineageEdgeRecord[]): Promise<void> {
+    this.db.transaction(() => {
+      const marked = this.db
+        .prepare('INSERT OR IGNORE INTO lineage_indexed (namespace, model, version) VALUES (?, ?, ?)')
+        .run(v.namespace, v.model, v.version);
+      if (marked.changes === 0) return;
+      const insert = this.db.prepare(
+        'INSERT INTO lineage_edges (namespace, model, version, seq, relation, source, target, target_digest) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      );
+      for (const e of edges) insert.run(v.namespace, v.model, v.version, e.seq, e.relation, e.source, e.target, e.targetDigest);
+    })();
+  }
+  async lineageEdges(namespace: string, model: string, version: string): Promise<LineageEdgeRecord[] | undefined> {
+    const marked = this.db
+      .prepare('SELECT 1 FROM lineage_indexed WHERE namespace = ? AND model = ? AND version = ?')
+      .get(namespace, model, version);
+    if (!marked) return undefined;
+    const rows = this.db
+      .prepare('SELECT * FROM lineage_edges WHERE namespace = ? AND model = ? AND version = ? ORDER BY seq')
+      .all(namespace, model, version) as Row[];
+    return rows.map(lineageEdgeFromRow);
+  }
+  async versionsDerivedFrom(digests: readonly string[]): Promise<VersionKey[]> {
+    if (digests.length === 0) return [];
+    const rows = this.db
+      .prepare(
+        `SELECT DISTINCT namespace, model, version FROM lineage_edges WHERE target_digest IN (${digests.map(() => '?').join(', ')})
+         ORDER BY namespace, model, version`,
+      )
+      .all(...digests) as Row[];
+    return rows.map(versionKeyFromRow);
+  }
+  async unindexedVersions(limit: number): Promise<VersionKey[]> {
+    const rows = this.db
+      .prepare(
+        `SELECT v.namespace, v.model, v.version FROM versions v WHERE NOT EXISTS (SELECT 1 FROM lineage_indexed l
+         WHERE l.namespace = v.namespace AND l.model = v.model AND l.version = v.version) ORDER BY v.namespace, v.model, v.version LIMIT ?`,
+      )
+      .all(limit) as Row[];
+    return rows.map(versionKeyFromRow);
+  }
+
+  async lockNamespace(_name: string): Promise<void> {
+    // A SQLite transaction (BEGIN IMMEDIATE) already excludes every other writer, in any process.
+  }
+  async uploadUsage(namespace: string, activeSinceMs: number): Promise<{ sessions: number; bytes: number }> {
+    const r = this.db
+      .prepare(
+        'SELECT COUNT(*) AS n, COALESCE(SUM(offset + reserved_bytes), 0) AS bytes FROM uploads WHERE namespace = ? AND touched_ms >= ?',
+      )
+      .get(namespace, activeSinceMs) as Row;
+    return { sessions: Number(r.n), bytes: Number(r.bytes) };
+  }
+  async reserveUpload(id: string, bytes: number, touchedMs: number): Promise<void> {
+    this.db.prepare('UPDATE uploads SET reserved_bytes = ?, touched_ms = ? WHERE id = ?').run(bytes, touchedMs, id);
+  }
+  async expiredUploads(idleBeforeMs: number, nowMs: number, limit: number): Promise<UploadSessionRecord[]> {
+    const rows = this.db
+      .prepare(
+        'SELECT * FROM uploads WHERE touched_ms < ? AND (lock_owner IS NULL OR lock_expires <= ?) ORDER BY touched_ms, id LIMIT ?',
+      )
+      .all(idleBeforeMs, nowMs, limit) as Row[];
+    return rows.map(uploadFromRow);
+  }
+  async claimBlob(namespace: string, digest: string, atMs: number): Promise<void> {
+    this.db
+      .prepare(
+        `INSERT INTO blob_claims (namespace, digest, claimed_ms) VALUES (?, ?, ?)
+         ON CONFLICT (namespace, digest) DO UPDATE SET claimed_ms = MAX(claimed_ms, excluded.claimed_ms)`,
+      )
+      .run(namespace, digest, atMs);
+  }
+  async storedBytes(namespace: string, extraDigests: readonly string[], claimedSinceMs: number): Promise<number> {
+    const r = this.db
+      .prepare(
+        `SELECT COALESCE(SUM(b.size), 0) AS bytes FROM blobs b WHERE b.digest IN (
+           SELECT digest FROM version_files WHERE namespace = ?
+           UNION SELECT digest FROM attachments WHERE namespace = ?
+           UNION SELECT digest FROM blob_claims WHERE namespace = ? AND claimed_ms >= ?
+           UNION SELECT value FROM json_each(?))`,
+      )
+      .get(namespace, namespace, namespace, claimedSinceMs, JSON.stringify(extraDigests)) as Row;
+    return Number(r.bytes);
+  }
+  async pinBlobs(pin: string, digests: readonly string[], untilMs: number): Promise<void> {
+    const insert = this.db.prepare('INSERT OR REPLACE INTO blob_pins (pin, digest, expires_ms) VALUES (?, ?, ?)');
+    this.db.transaction(() => {
+      for (const d of new Set(digests)) insert.run(pin, d, untilMs);
+    })();
+  }
+  async unpinBlobs(pin: string): Promise<void> {
+    this.db.prepare('DELETE FROM blob_pins WHERE pin = ?').run(pin);
+  }
+  async missingBlobRecords(digests: readonly string[]): Promise<string[]> {
+    const found = new Set(
+      (
+        this.db
+          .prepare('SELECT digest FROM blobs WHERE digest IN (SELECT value FROM json_each(?))')
+          .all(JSON.stringify(digests)) as Row[]
+      ).map((r) => String(r.digest)),
+    );
+    return [...new Set(digests)].filter((d) => !found.has(d)).sort();
+  }
+  async dropStaleClaims(beforeMs: number): Promise<number> {
+    return this.db.prepare('DELETE FROM blob_claims WHERE claimed_ms < ?').run(beforeMs).changes;
+  }
+  async collectibleBlobs(claimedSinceMs: number, nowMs: number, limit: number): Promise<BlobRecord[]> {
+    const rows = this.db
+      .prepare(`SELECT b.* FROM blobs b WHERE ${SQLITE_COLLECTIBLE} ORDER BY b.digest LIMIT ?`)
+      .all(claimedSinceMs, nowMs, limit) as Row[];
+    return rows.map(blobFromRow);
+  }
+  async deleteBlobIfCollectible(digest: string, claimedSinceMs: number, nowMs: number): Promise<boolean> {
+    return this.db.transaction(() => {
+      const r = this.db
+        .prepare(`SELECT 1 FROM blobs b WHERE b.digest = ? AND ${SQLITE_COLLECTIBLE}`)
+        .get(digest, claimedSinceMs, nowMs);
+      if (!r) return false;
+      this.db.prepare('DELETE FROM blob_claims WHERE digest = ?').run(digest);
+      this.db.prepare('DELETE FROM blob_grants WHERE digest = ?').run(digest);
+      this.db.prepare('DELETE FROM blobs WHERE digest = ?').run(digest);
+      return true;
+    })();
   }
 
   async appendAudit(e: AuditEntry): Promise<void> {
