@@ -124,6 +124,14 @@ describe('lockfiles of every kind', () => {
     await expect(audit([join(REPO_ROOT, 'fixtures/deps/hostile/binary-garbage/uv.lock')])).rejects.toBeInstanceOf(ModelsecError);
   });
 
+  it('a directory without any dependency file says so in a warning, never a silent "no findings"', async () => {
+    const empty = join(tmp, 'empty');
+    mkdirSync(empty, { recursive: true });
+    const r = await auditDependencies({ paths: [empty], cwd: tmp, now: NOW });
+    expect(r.files).toEqual([]);
+    expect(r.warnings).toEqual([expect.objectContaining({ code: 'DEPS_NOTHING_FOUND', file: 'empty' })]);
+  });
+
   it('a suppression from the user config silences one rule on one file, with its reason', async () => {
     const r = await audit(['projects/npm'], {
       config: { allowedGlobals: [], suppressions: [{ ruleId: 'MS-DEP-005', path: 'projects/npm/*', reason: 'internal fork' }] },

@@ -86,6 +86,12 @@ export async function collectDependencyFiles(
       throw toModelsecError(error);
     }
     const found = info.isDirectory() ? await findDependencyFiles(path) : [path];
+    if (found.length === 0)
+      warnings.push({
+        code: 'DEPS_NOTHING_FOUND',
+        message: 'no lockfile or manifest found here (nor up to two levels below): no package was judged',
+        file: displayPath(path, cwd),
+      });
     for (const file of found) {
       if (seen.has(file)) continue;
       seen.add(file);
