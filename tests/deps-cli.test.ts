@@ -28,6 +28,8 @@ describe('modelsec deps', () => {
     );
     expect(run.stdout).toContain('gate: FAIL (--fail-on high)');
     expect(run.stdout).toContain('OSV: 8 record(s) read, 5 naming the project');
+    // Progress goes to stderr (a bar on a terminal; the database being read, always).
+    expect(run.stderr).toContain(`reading OSV database ${join(AUDIT, 'osv/PyPI/all.zip')}...`);
   });
 
   it('passes (exit 0) on the clean ML lockfile', async () => {

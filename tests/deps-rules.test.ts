@@ -124,6 +124,38 @@ describe('lockfiles of every kind', () => {
     await expect(audit([join(REPO_ROOT, 'fixtures/deps/hostile/binary-garbage/uv.lock')])).rejects.toBeInstanceOf(ModelsecError);
   });
 
+  it.each([
+    'binary-garbage/package-lock.json',
+    'binary-garbage/requirements.txt',
+    'binary-garbage/uv.lock',
+    'npm-lockfile-v1/package-lock.json',
+    'truncated-toml/pyproject.toml',
+    'type-confusion/uv.lock',
+    'yaml-billion-laughs/environment.yml',
+  ])("the ML-BOM parsers' hostile %s is DEPS_INPUT_INVALID naming it", async (rel) => {
+    const file = join(REPO_ROOT, 'fixtures/deps/hostile', rel);
+    await expect(auditDependencies({ paths: [file], cwd: REPO_ROOT, now: NOW })).rejects.toMatchObject({
+      code: 'DEPS_INPUT_INVALID',
+      details: { file: `fixtures/deps/hostile/${rel}` },
+    });
+  });
+
+  it('a file whose only line is unsupported (`-e .`) is read, not refused', async () => {
+    const dir = join(tmp, 'editable');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'requirements.txt'), '-e .\n');
+    const r = await auditDependencies({ paths: [dir], cwd: dir, now: NOW });
+    expect(fired(r.findings)).toEqual(['MS-DEP-009 @1 low']);
+  });
+
+  it('a directory without any dependency file says so in a warning, never a silent "no findings"', async () => {
+    const empty = join(tmp, 'empty');
+    mkdirSync(empty, { recursive: true });
+    const r = await auditDependencies({ paths: [empty], cwd: tmp, now: NOW });
+    expect(r.files).toEqual([]);
+    expect(r.warnings).toEqual([expect.objectContaining({ code: 'DEPS_NOTHING_FOUND', file: 'empty' })]);
+  });
+
   it('a suppression from the user config silences one rule on one file, with its reason', async () => {
     const r = await audit(['projects/npm'], {
       config: { allowedGlobals: [], suppressions: [{ ruleId: 'MS-DEP-005', path: 'projects/npm/*', reason: 'internal fork' }] },

@@ -139,7 +139,7 @@ export function register(program: Command, env: CliEnv): void {
             onOsvProgress: ({ source, done, total }) => {
               if (source !== lastSource) {
                 lastSource = source;
-                out.debug(`reading OSV database ${source}`);
+                out.info(`reading OSV database ${source}...`);
               }
               progress.setTotal(total);
               progress.update(done, source);

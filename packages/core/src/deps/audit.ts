@@ -118,12 +118,13 @@ export async function auditDependencies(options: DepsAuditOptions): Promise<Deps
   }
   const packages = [...unique.values()];
   const seenWarnings = new Set<string>();
-  const allWarnings: DependencyWarning[] = warnings.filter((w) => {
+  const firstSeen = (w: DependencyWarning): boolean => {
     const key = `${w.file}\0${w.line ?? ''}\0${w.code}\0${w.message}`;
     if (seenWarnings.has(key)) return false;
     seenWarnings.add(key);
     return true;
-  });
+  };
+  const allWarnings: DependencyWarning[] = warnings.filter(firstSeen);
 
   const wanted = new Set<string>();
   for (const p of packages) if (p.ecosystem === 'pypi' || p.ecosystem === 'npm') wanted.add(packageKey(p.ecosystem, p.name));
@@ -133,7 +134,7 @@ export async function auditDependencies(options: DepsAuditOptions): Promise<Deps
       : new OsvIndex();
   const matched = matchPackages(packages, index, now);
   findings.push(...matched.findings);
-  allWarnings.push(...matched.warnings);
+  allWarnings.push(...matched.warnings.filter(firstSeen));
   findings.push(...typosquatFindings(packages, index));
   findings.push(...confusionFindings(files));
   findings.push(...pinningFindings(files));

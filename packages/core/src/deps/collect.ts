@@ -30,11 +30,19 @@ export function displayPath(path: string, cwd: string): string {
   return shown.split(sep).join('/');
 }
 
+/** A file that yields no package and has one of these is not judged as empty: it could not be read. */
 const GARBAGE_CODES = new Set<string>([
   DEPENDENCY_WARNING_CODES.PARSE_ERROR,
   DEPENDENCY_WARNING_CODES.FIELD_INVALID,
   DEPENDENCY_WARNING_CODES.LIMIT_EXCEEDED,
 ]);
+
+/** Whether a warning says the file (not one line of it) could not be read. */
+function unreadable(w: DependencyWarning, source: string): boolean {
+  if (w.file !== source) return false;
+  // An unsupported line (`-e .`, a bare URL) leaves a real file; an unsupported file format does not.
+  return GARBAGE_CODES.has(w.code) || (w.code === DEPENDENCY_WARNING_CODES.UNSUPPORTED && w.line === undefined);
+}
 
 /** Reads one dependency file. */
 export async function readDependencyFile(
@@ -55,8 +63,8 @@ export async function readDependencyFile(
   const rename = (s: string): string => (below ? s : join(dirname(path), s).split(sep).join('/'));
   const packages = result.packages.map((p) => ({ ...p, source: rename(p.source) }));
   const warnings = result.warnings.map((w) => ({ ...w, file: rename(w.file) }));
-  if (packages.length === 0 && warnings.some((w) => GARBAGE_CODES.has(w.code) && w.file === source)) {
-    const first = warnings.find((w) => GARBAGE_CODES.has(w.code));
+  if (packages.length === 0 && warnings.some((w) => unreadable(w, source))) {
+    const first = warnings.find((w) => unreadable(w, source));
     throw new ModelsecError(
       'DEPS_INPUT_INVALID',
       `${source}: not a readable ${kind} file: ${first?.message ?? 'nothing could be read'}${first?.line ? ` (line ${first.line})` : ''}`,
@@ -86,6 +94,12 @@ export async function collectDependencyFiles(
       throw toModelsecError(error);
     }
     const found = info.isDirectory() ? await findDependencyFiles(path) : [path];
+    if (found.length === 0)
+      warnings.push({
+        code: 'DEPS_NOTHING_FOUND',
+        message: 'no lockfile or manifest found here (nor up to two levels below): no package was judged',
+        file: displayPath(path, cwd),
+      });
     for (const file of found) {
       if (seen.has(file)) continue;
       seen.add(file);

@@ -301,6 +301,7 @@ export async function loadOsv(sources: readonly string[], options: LoadOsvOption
     } catch (error) {
       throw toModelsecError(error);
     }
+    options.onProgress?.({ source, done: 0, total: 0 });
     if (info.isDirectory()) {
       const summary: OsvSourceSummary = { path: source, format: 'directory', records: 0, kept: 0 };
       const { json, zips } = await listDirectory(source);
