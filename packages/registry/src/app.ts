@@ -20,6 +20,7 @@ import { FsBlobStore } from './store/fs-blob-store.js';
 import type { MetadataStore, NamespaceRecord, TokenScope, VersionRecord } from './store/metadata-store.js';
 import { PostgresMetadataStore } from './store/postgres/postgres-metadata-store.js';
 import { SqliteMetadataStore } from './store/sqlite/sqlite-metadata-store.js';
+import { uiRoutes } from './ui/index.js';
 import { isSafeRelativePath, PUSH_MANIFEST_SCHEMA, type PushManifest } from './verification/manifest.js';
 import { defaultScanner, type RegistryScanner } from './verification/scan-adapter.js';
 import { verifyPush } from './verification/verify-push.js';
@@ -305,6 +306,7 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
       }),
     );
   app.register(lineageRoutes({ store, blobs }));
+  app.register(uiRoutes());
   app.get('/v1/openapi.json', { config: { summary: 'This OpenAPI document' } }, async () => buildOpenApi(routes));
 
   // ── namespaces ─────────────────────────────────────────────────────────
