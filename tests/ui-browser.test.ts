@@ -139,7 +139,9 @@ describe.skipIf(!haveChromium)('web UI in chromium', { timeout: 120_000 }, () =>
     const bom = page.getByTestId('mlbom');
     await expect(bom.getByTestId('dataset-name').textContent()).resolves.toBe('squad');
     await expect(bom.textContent()).resolves.toContain('Apache-2.0');
-    await expect(bom.getByTestId('completeness').textContent()).resolves.toMatch(/facts present .* Missing: .*performance metrics/);
+    await expect(bom.getByTestId('completeness').textContent()).resolves.toMatch(
+      /facts present .* Missing: .*performance metrics/,
+    );
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByText(/^Download the exact ML-BOM/).click()]);
     const attachments = await registry.admin.json<{ attachments: { kind: string; digest: string }[] }>(
       'GET',
@@ -178,6 +180,7 @@ describe.skipIf(!haveChromium)('web UI in chromium', { timeout: 120_000 }, () =>
   });
 
   it('the log proof is checked in the browser: passes honestly, fails visibly on a tampered entry and on a fork', async () => {
+    await open('/ui/-/token');
     await page.evaluate(() => localStorage.clear());
     await open('/ui/acme/clean/1.0.0');
     await page.getByTestId('pin-served').click();
@@ -186,7 +189,10 @@ describe.skipIf(!haveChromium)('web UI in chromium', { timeout: 120_000 }, () =>
     await expect(verdict.textContent()).resolves.toContain('Verified in your browser');
     await page.getByTestId('proof').scrollIntoViewIfNeeded();
     await shot('version-proof');
-    const { index } = await registry.admin.json<{ index: number }>('GET', '/v1/log/lookup?namespace=acme&model=clean&version=1.0.0');
+    const { index } = await registry.admin.json<{ index: number }>(
+      'GET',
+      '/v1/log/lookup?namespace=acme&model=clean&version=1.0.0',
+    );
 
     // A tampered entry: another root digest in the leaf the registry serves.
     await page.route(`**/v1/log/entries/${index}`, async (route) => {
@@ -212,7 +218,11 @@ describe.skipIf(!haveChromium)('web UI in chromium', { timeout: 120_000 }, () =>
 
     // A checkpoint signed by another key: the pinned key stays in force and the change is shouted.
     await page.route('**/v1/log/key', (route) =>
-      route.fulfill({ status: 200, contentType: 'text/plain', body: 'modelsec-registry+00000000+AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n' }),
+      route.fulfill({
+        status: 200,
+        contentType: 'text/plain',
+        body: 'modelsec-registry+00000000+AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n',
+      }),
     );
     await open('/ui/-/log');
     await expect(page.getByTestId('key-changed').textContent()).resolves.toContain('ANOTHER log key');

@@ -41,15 +41,19 @@ async function keyPanel(onChange: () => void): Promise<HTMLElement> {
         ['fingerprint', code(await keyFingerprint(pinned))],
       ]),
     );
-    if (served && served.text !== pinned.text)
+    if (!served || served.text !== pinned.text) {
+      const what = served
+        ? `ANOTHER log key (${served.text}, fingerprint ${await keyFingerprint(served)})`
+        : `ANOTHER log key, and not a valid one (${servedError instanceof Error ? servedError.message : String(servedError)})`;
       panel.append(
         h(
           'p',
           { class: 'alarm', role: 'alert', 'data-testid': 'key-changed' },
-          `WARNING: the registry now serves ANOTHER log key (${served.text}, fingerprint ${await keyFingerprint(served)}). ` +
-            'Every proof is still checked against the key you pinned. Find out why before you pin the new one.',
+          `WARNING: the registry now serves ${what}. Every proof is still checked against the key you pinned. ` +
+            'Find out why before you pin another one.',
         ),
       );
+    }
   } else {
     panel.append(h('p', { class: 'warn' }, 'No log key is pinned in this browser: proofs cannot be checked until you pin one. '));
     if (served) {
