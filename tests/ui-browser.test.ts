@@ -183,7 +183,12 @@ describe.skipIf(!haveChromium)('web UI in chromium', { timeout: 120_000 }, () =>
     await open('/ui/-/token');
     await page.evaluate(() => localStorage.clear());
     await open('/ui/acme/clean/1.0.0');
-    await page.getByTestId('pin-served').click();
+    await page
+      .getByTestId('pin-served')
+      .click({ timeout: 15_000 })
+      .catch(async (error: unknown) => {
+        throw new Error(`no pin button; the proof section reads: ${await page.getByTestId('proof').textContent()}`, { cause: error });
+      });
     const verdict = page.getByTestId('proof-verdict');
     await expect(verdict.getAttribute('data-verdict')).resolves.toBe('verified');
     await expect(verdict.textContent()).resolves.toContain('Verified in your browser');

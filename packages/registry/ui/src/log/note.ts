@@ -61,9 +61,13 @@ async function keyIdOf(name: string, publicKey: Uint8Array): Promise<number> {
 
 export async function parseLogKey(text: string): Promise<LogKey> {
   const trimmed = text.trim();
-  const parts = trimmed.split('+');
-  if (parts.length !== 3) throw new NoteError('a log key is name+hexid+base64key');
-  const [name, idHex, b64] = parts as [string, string, string];
+  // The name has no '+' and the id is 8 hex digits; the base64 key may hold '+' itself.
+  const first = trimmed.indexOf('+');
+  const second = first < 0 ? -1 : trimmed.indexOf('+', first + 1);
+  if (first <= 0 || second < 0) throw new NoteError('a log key is name+hexid+base64key');
+  const name = trimmed.slice(0, first);
+  const idHex = trimmed.slice(first + 1, second);
+  const b64 = trimmed.slice(second + 1);
   if (!validName(name)) throw new NoteError('the log key has an invalid name');
   if (!/^[0-9a-f]{8}$/.test(idHex)) throw new NoteError('the log key id is not 8 hex digits');
   const raw = fromBase64(b64);
