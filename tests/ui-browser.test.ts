@@ -13,7 +13,7 @@ import { parseSignerKey, signCheckpoint } from '@modelsec/core';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startUiRegistry, type UiRegistry, XSS } from './helpers/ui-registry.js';
+import { ATTESTATION_TYPE, startUiRegistry, type UiRegistry, XSS } from './helpers/ui-registry.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const repo = fileURLToPath(new URL('..', import.meta.url));
@@ -150,6 +150,9 @@ describe.skipIf(!haveChromium)('web UI in chromium', { timeout: 120_000 }, () =>
     const mlbom = attachments.attachments.find((a) => a.kind === 'mlbom')?.digest as string;
     const stored = Buffer.from(await (await fetch(`${registry.url}/v1/namespaces/acme/blobs/${mlbom}`)).arrayBuffer());
     expect(readFileSync(await download.path()).equals(stored)).toBe(true);
+    const attestation = (await page.getByTestId('attestations').locator('tbody tr').allTextContents()).join('\n');
+    expect(attestation).toContain(ATTESTATION_TYPE);
+    expect(attestation).toContain('subject is this version');
     const picture = page.getByTestId('lineage');
     await expect(picture.locator('svg text').allTextContents()).resolves.toEqual(
       expect.arrayContaining(['acme/tuned@2.0.0', 'acme/clean@1.0.0', 'squad']),
@@ -181,13 +184,15 @@ describe.skipIf(!haveChromium)('web UI in chromium', { timeout: 120_000 }, () =>
 
   it('the log proof is checked in the browser: passes honestly, fails visibly on a tampered entry and on a fork', async () => {
     await open('/ui/-/token');
-    await page.evaluate(() => localStorage.clear());
+    await page.evaluate('localStorage.clear()');
     await open('/ui/acme/clean/1.0.0');
     await page
       .getByTestId('pin-served')
       .click({ timeout: 15_000 })
       .catch(async (error: unknown) => {
-        throw new Error(`no pin button; the proof section reads: ${await page.getByTestId('proof').textContent()}`, { cause: error });
+        throw new Error(`no pin button; the proof section reads: ${await page.getByTestId('proof').textContent()}`, {
+          cause: error,
+        });
       });
     const verdict = page.getByTestId('proof-verdict');
     await expect(verdict.getAttribute('data-verdict')).resolves.toBe('verified');
@@ -242,8 +247,8 @@ describe.skipIf(!haveChromium)('web UI in chromium', { timeout: 120_000 }, () =>
     await open('/ui/-/token');
     await page.locator('#token').fill('msk_test-admin-token');
     await page.keyboard.press('Enter');
-    expect(await page.evaluate(() => sessionStorage.getItem('modelsec.token'))).toBe('msk_test-admin-token');
-    expect(await page.evaluate(() => localStorage.getItem('modelsec.token'))).toBeNull();
+    expect(await page.evaluate("sessionStorage.getItem('modelsec.token')")).toBe('msk_test-admin-token');
+    expect(await page.evaluate("localStorage.getItem('modelsec.token')")).toBeNull();
     await open('/ui/-/audit');
     const audit = (await page.getByTestId('audit').textContent()) ?? '';
     expect(audit).toContain('version.yank');
@@ -252,18 +257,20 @@ describe.skipIf(!haveChromium)('web UI in chromium', { timeout: 120_000 }, () =>
     await shot('audit');
 
     await open('/ui/');
-    await page.keyboard.press('Tab'); // skip link
-    await page.keyboard.press('Tab'); // brand
-    for (let i = 0; i < 7; i++) await page.keyboard.press('Tab');
-    await expect(page.evaluate(() => document.activeElement?.tagName)).resolves.toBeTruthy();
-    await page.locator('main a', { hasText: 'lab' }).focus();
+    // Keyboard only: Tab to the 'lab' link, Enter follows it, focus lands on the new page's heading.
+    let focused = '';
+    for (let i = 0; i < 20 && focused !== 'lab'; i++) {
+      await page.keyboard.press('Tab');
+      focused = String(await page.evaluate('document.activeElement && document.activeElement.textContent'));
+    }
+    expect(focused).toBe('lab');
     await page.keyboard.press('Enter');
     await page.waitForSelector('main[data-rendered="/ui/lab"]');
+    expect(await page.evaluate('document.activeElement.tagName + " " + document.activeElement.textContent')).toBe('H1 lab');
 
     await page.setViewportSize({ width: 390, height: 844 });
     await open('/ui/lab/risky/1.0.0');
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-    if (overflow > 0) console.log('WIDE', await page.evaluate(() => [...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1).slice(0, 8).map((e) => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))));
+    const overflow = Number(await page.evaluate('document.documentElement.scrollWidth - window.innerWidth'));
     expect(overflow).toBeLessThanOrEqual(0);
     await page.setViewportSize({ width: 1280, height: 800 });
   });

@@ -5,14 +5,17 @@
  * - acme/clean@1.1.0: published then yanked;
  * - acme/evil@1.0.0: refused at push (a pickle that runs os.system under the default policy), so absent;
  * - lab/risky@1.0.0: the same pickle accepted under a permissive policy (maxSeverity critical): a scan finding;
- * - acme/tuned@2.0.0: an ML-BOM derived from acme/clean@1.0.0 and trained on a dataset (lineage);
+ * - acme/tuned@2.0.0: an ML-BOM derived from acme/clean@1.0.0 and trained on a dataset (lineage), an attestation;
  * - acme/xss@1.0.0: a model card, a file name and a dataset name carrying script and markup payloads.
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { attestModel } from '@modelsec/core';
 import { parseModelRef, pushModel, RegistryClient } from '@modelsec/registry';
 import { ADMIN, signedModel, tempDir, testRegistry } from '../../packages/registry/src/test-support.js';
 
+/** The predicate type of the attestation pushed with acme/tuned@2.0.0. */
+export const ATTESTATION_TYPE = 'https://modelsec.dev/eval/v1';
 export const DATASET_DIGEST = 'd'.repeat(64);
 /** Markup and script payloads: rendered as text they stay visible, parsed as HTML they would run. */
 export const XSS = {
@@ -79,7 +82,7 @@ export async function startUiRegistry(): Promise<UiRegistry> {
   const push = async (
     ref: string,
     files: Record<string, string>,
-    extra: { bom?: unknown } = {},
+    extra: { bom?: unknown; attest?: string } = {},
   ): Promise<{ rootDigest: string }> => {
     const model = await signedModel(files);
     let bomPath: string | undefined;
@@ -87,10 +90,23 @@ export async function startUiRegistry(): Promise<UiRegistry> {
       bomPath = path.join(tempDir(), 'bom.json');
       writeFileSync(bomPath, JSON.stringify(extra.bom));
     }
+    const attestationPaths: string[] = [];
+    if (extra.attest) {
+      const { bundle } = await attestModel(
+        { subjectName: ref.split('@')[0] as string, rootDigest: model.digest.rootDigest },
+        extra.attest,
+        { evaluated: true },
+        { kind: 'key', privateKeyPem: model.key.privateKeyPem },
+      );
+      const file = path.join(tempDir(), 'model.att.sig');
+      writeFileSync(file, JSON.stringify(bundle));
+      attestationPaths.push(file);
+    }
     const pushed = await pushModel(admin, model.dir, parseModelRef(ref), {
       signaturePath: model.signaturePath,
       publicKeyPem: model.key.publicKeyPem,
       ...(bomPath ? { bomPath } : {}),
+      ...(attestationPaths.length ? { attestationPaths } : {}),
     });
     roots[ref] = pushed.rootDigest;
     return pushed;
@@ -121,6 +137,7 @@ export async function startUiRegistry(): Promise<UiRegistry> {
         description: 'Fine-tuned for sentiment',
         license: 'Apache-2.0',
       }),
+      attest: ATTESTATION_TYPE,
     },
   );
   await push(
