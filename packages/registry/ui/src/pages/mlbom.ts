@@ -2,6 +2,7 @@
 import { enc, type VersionDetail } from '../api.js';
 import { type Child, code, downloadLink, facts, h, table } from '../dom.js';
 import { errorText, section } from './common.js';
+import { scoreMlbom } from './mlbom-score.js';
 
 type Obj = Record<string, unknown>;
 const obj = (v: unknown): Obj => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : {});
@@ -24,23 +25,6 @@ function hashes(v: unknown): Child {
   return list.length ? code(list.join(' ')) : '—';
 }
 
-/** The facts an auditor expects in a model's ML-BOM; the ones absent are listed as missing. */
-const COMPLETENESS: [string, (bom: Obj, model: Obj) => boolean][] = [
-  ['model name', (_b, m) => str(m.name) !== ''],
-  ['model version or digest', (_b, m) => str(m.version) !== '' || arr(m.hashes).length > 0],
-  ['description', (_b, m) => str(m.description) !== ''],
-  ['licence', (_b, m) => licenses(m.licenses) !== ''],
-  [
-    'supplier or authors',
-    (_b, m) => Object.keys(obj(m.supplier)).length > 0 || arr(m.authors).length > 0 || str(m.author) !== '',
-  ],
-  ['task', (_b, m) => str(obj(obj(m.modelCard).modelParameters).task) !== ''],
-  ['training datasets', (_b, m) => arr(obj(obj(m.modelCard).modelParameters).datasets).length > 0],
-  ['intended use', (_b, m) => arr(obj(obj(m.modelCard).considerations).useCases).length > 0],
-  ['performance metrics', (_b, m) => arr(obj(obj(m.modelCard).quantitativeAnalysis).performanceMetrics).length > 0],
-  ['dependencies', (b) => arr(b.components).some((c) => obj(c).type === 'library')],
-];
-
 export function renderMlbom(bom: Obj): HTMLElement {
   const model = obj(obj(bom.metadata).component);
   const card = obj(model.modelCard);
@@ -53,8 +37,7 @@ export function renderMlbom(bom: Obj): HTMLElement {
   });
   const libraries = components.filter((c) => c.type === 'library' || c.type === 'framework');
   const vulns = arr(bom.vulnerabilities).map(obj);
-  const present = COMPLETENESS.filter(([, test]) => test(bom, model));
-  const missing = COMPLETENESS.filter(([, test]) => !test(bom, model)).map(([name]) => name);
+  const score = scoreMlbom(bom);
   return h(
     'div',
     { class: 'mlbom', 'data-testid': 'mlbom' },
@@ -103,9 +86,17 @@ export function renderMlbom(bom: Obj): HTMLElement {
     h(
       'p',
       { 'data-testid': 'completeness' },
-      `${present.length} of ${COMPLETENESS.length} facts present (${Math.round((100 * present.length) / COMPLETENESS.length)}%).`,
-      missing.length ? ` Missing: ${missing.join(', ')}.` : ' Nothing missing.',
+      `Score ${score.score} of 100 (the rubric of modelsec bom score). `,
+      score.categories.map((c) => `${c.title}: ${c.score}/${c.max}. `),
     ),
+    score.missing.length === 0
+      ? h('p', {}, 'Nothing missing.')
+      : table(
+          'What is missing, heaviest first',
+          ['field', 'where', 'weight', 'why it matters'],
+          score.missing.map((m) => [m.id, code(m.path), String(m.weight), m.why]),
+          { 'data-testid': 'missing' },
+        ),
   );
 }
 
