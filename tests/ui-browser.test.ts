@@ -173,6 +173,7 @@ describe.skipIf(!haveChromium)('web UI in chromium', { timeout: 120_000 }, () =>
     await expect(page.getByTestId('model-card-description').textContent()).resolves.toBe(XSS.card);
     await expect(page.getByTestId('dataset-name').textContent()).resolves.toBe(XSS.dataset);
     await expect(page.getByTestId('files').textContent()).resolves.toContain(XSS.file);
+    await expect(page.getByTestId('mlbom').textContent()).resolves.toContain(XSS.license);
     expect(await page.locator('main img, main script, main iframe').count()).toBe(0);
     expect(await page.locator('a[href^="javascript:"]').count()).toBe(0);
     await open(`/ui/-/search?kind=name&q=${encodeURIComponent('<img src=x onerror=alert(9)>')}`);
@@ -251,6 +252,16 @@ describe.skipIf(!haveChromium)('web UI in chromium', { timeout: 120_000 }, () =>
     await page.keyboard.press('Enter');
     expect(await page.evaluate("sessionStorage.getItem('modelsec.token')")).toBe('msk_test-admin-token');
     expect(await page.evaluate("localStorage.getItem('modelsec.token')")).toBeNull();
+    // The private namespace appears with the token, and its sealed log entry is opened and verified.
+    await open('/ui/');
+    await expect(main().locator('table a').allTextContents()).resolves.toEqual(['acme', 'lab', 'vault']);
+    await open('/ui/vault/private/1.0.0');
+    await expect(page.getByTestId('proof-verdict').getAttribute('data-verdict')).resolves.toBe('verified');
+    await expect(page.getByTestId('proof').textContent()).resolves.toContain('sealed entry opened');
+    await open('/ui/lab');
+    const history = (await main().textContent()) ?? '';
+    expect(history).toContain('Policy versions (who changed what, when)');
+    expect(history).toContain('"maxSeverity": "critical"');
     await open('/ui/-/audit');
     const audit = (await page.getByTestId('audit').textContent()) ?? '';
     expect(audit).toContain('version.yank');

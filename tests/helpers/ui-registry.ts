@@ -6,7 +6,8 @@
  * - acme/evil@1.0.0: refused at push (a pickle that runs os.system under the default policy), so absent;
  * - lab/risky@1.0.0: the same pickle accepted under a permissive policy (maxSeverity critical): a scan finding;
  * - acme/tuned@2.0.0: an ML-BOM derived from acme/clean@1.0.0 and trained on a dataset (lineage), an attestation;
- * - acme/xss@1.0.0: a model card, a file name and a dataset name carrying script and markup payloads.
+ * - acme/xss@1.0.0: a model card, a file name, a dataset name and a licence carrying script and markup payloads;
+ * - vault/private@1.0.0: in a private namespace (its log entry is sealed: the proof opens it).
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -77,6 +78,7 @@ export async function startUiRegistry(): Promise<UiRegistry> {
   const roots: Record<string, string> = {};
   await admin.json('POST', '/v1/namespaces', { json: { name: 'acme', public: true } });
   await admin.json('POST', '/v1/namespaces', { json: { name: 'lab', public: true } });
+  await admin.json('POST', '/v1/namespaces', { json: { name: 'vault', public: false } });
   await admin.json('PUT', '/v1/namespaces/lab/policy', { json: { scan: { maxSeverity: 'critical' } } });
 
   const push = async (
@@ -143,8 +145,9 @@ export async function startUiRegistry(): Promise<UiRegistry> {
   await push(
     'acme/xss@1.0.0',
     { 'config.json': '{}', [XSS.file]: 'payload-bytes' },
-    { bom: bom({ name: 'xss', datasetName: XSS.dataset, description: XSS.card, license: 'MIT' }) },
+    { bom: bom({ name: 'xss', datasetName: XSS.dataset, description: XSS.card, license: XSS.license }) },
   );
+  await push('vault/private@1.0.0', { 'config.json': '{"private":true}' });
 
   return {
     url,
