@@ -129,6 +129,11 @@ describe.skipIf(!haveChromium)('web UI in chromium', { timeout: 120_000 }, () =>
       'https://cwe.mitre.org/data/definitions/502.html',
     );
     await shot('version-finding');
+    await open('/ui/lab/opaque/1.0.0');
+    const opaque = page.getByTestId('scan-file');
+    await expect(opaque.getAttribute('data-verdict')).resolves.toBe('incomplete');
+    await expect(opaque.textContent()).resolves.toContain('INCOMPLETE: this file was not fully inspected');
+    await open('/ui/lab/risky/1.0.0');
     await file.getByRole('link', { name: 'MS-PKL-001' }).click();
     await page.waitForSelector('main[data-rendered="/ui/-/rules?rule=MS-PKL-001"]');
     await expect(main().locator('h2').textContent()).resolves.toMatch(/^MS-PKL-001: /);

@@ -5,6 +5,7 @@
  * - acme/clean@1.1.0: published then yanked;
  * - acme/evil@1.0.0: refused at push (a pickle that runs os.system under the default policy), so absent;
  * - lab/risky@1.0.0: the same pickle accepted under a permissive policy (maxSeverity critical): a scan finding;
+ * - lab/opaque@1.0.0: a file the scanner cannot read, accepted (allowIncomplete): an incomplete verdict;
  * - acme/tuned@2.0.0: an ML-BOM derived from acme/clean@1.0.0 and trained on a dataset (lineage), an attestation;
  * - acme/xss@1.0.0: a model card, a file name, a dataset name and a licence carrying script and markup payloads;
  * - vault/private@1.0.0: in a private namespace (its log entry is sealed: the proof opens it).
@@ -79,7 +80,7 @@ export async function startUiRegistry(): Promise<UiRegistry> {
   await admin.json('POST', '/v1/namespaces', { json: { name: 'acme', public: true } });
   await admin.json('POST', '/v1/namespaces', { json: { name: 'lab', public: true } });
   await admin.json('POST', '/v1/namespaces', { json: { name: 'vault', public: false } });
-  await admin.json('PUT', '/v1/namespaces/lab/policy', { json: { scan: { maxSeverity: 'critical' } } });
+  await admin.json('PUT', '/v1/namespaces/lab/policy', { json: { scan: { maxSeverity: 'critical', allowIncomplete: true } } });
 
   const push = async (
     ref: string,
@@ -127,6 +128,8 @@ export async function startUiRegistry(): Promise<UiRegistry> {
     refusedCode = (error as { code?: string }).code ?? String(error);
   }
   await push('lab/risky@1.0.0', { 'model.pkl': evilPickle });
+  // A binary the scanner does not recognise: not fully inspected, accepted because the policy allows incomplete files.
+  await push('lab/opaque@1.0.0', { 'weights.bin': 'MSBLOB\u0001\u0002\u0003 opaque tensor bytes \u0004\u0005' });
 
   await push(
     'acme/tuned@2.0.0',
