@@ -128,6 +128,7 @@ describe.skipIf(!haveChromium)('web UI in chromium', { timeout: 120_000 }, () =>
     await expect(file.getByRole('link', { name: 'CWE-502' }).getAttribute('href')).resolves.toBe(
       'https://cwe.mitre.org/data/definitions/502.html',
     );
+    await file.scrollIntoViewIfNeeded();
     await shot('version-finding');
     await open('/ui/lab/opaque/1.0.0');
     const opaque = page.getByTestId('scan-file');

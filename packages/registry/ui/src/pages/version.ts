@@ -166,6 +166,7 @@ export async function versionPage(ns: string, model: string, version: string) {
         ['model root digest (OMS)', code(v.rootDigest)],
         ['signature bundle sha256', code(v.bundleDigest)],
         ['status', v.yanked ? badge('yanked', 'bad') : badge('available', 'ok')],
+        ['scan verdict at push', scanBadge(v)],
       ]),
     ),
     section(
