@@ -74,7 +74,9 @@ export async function loadUiBuild(dir: string = UI_DIST_DIR): Promise<UiBuild | 
     if (!entry.isFile()) continue;
     const full = path.join(entry.parentPath, entry.name);
     const rel = path.relative(dir, full).split(path.sep).join('/');
-    const bytes = await readFile(full);
+    // A build being replaced while we read it (npm run build in another process) reads as no build, not a crash.
+    const bytes = await readFile(full).catch(() => undefined);
+    if (!bytes) return undefined;
     total += bytes.length;
     if (total > MAX_UI_ASSET_BYTES)
       throw new ModelsecError('INVALID_CONFIG', `the web UI build in ${dir} is larger than ${MAX_UI_ASSET_BYTES} bytes`, {
