@@ -13,7 +13,7 @@ import { parseSignerKey, scoreCycloneDx, signCheckpoint } from '@modelsec/core';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ATTESTATION_TYPE, startUiRegistry, type UiRegistry, XSS } from './helpers/ui-registry.js';
+import { ATTESTATION_TYPE, DATASET_DIGEST, startUiRegistry, type UiRegistry, XSS } from './helpers/ui-registry.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const repo = fileURLToPath(new URL('..', import.meta.url));
@@ -115,6 +115,26 @@ describe.skipIf(!haveChromium)('web UI in chromium', { timeout: 120_000 }, () =>
     await open('/ui/acme/clean/1.1.0');
     await expect(page.getByTestId('yanked').textContent()).resolves.toMatch(/^YANKED on 2026-01-02 03:04:05 UTC: weights leaked/);
     await shot('version-yanked');
+  });
+
+  it('search by name, file digest, signer key and dataset digest', async () => {
+    const clean = await registry.admin.json<{ files: { path: string; digest: string }[]; signer: { keyFingerprint: string } }>(
+      'GET',
+      '/v1/namespaces/acme/models/clean/versions/1.0.0',
+    );
+    await open('/ui/');
+    await page.locator('#search-kind').selectOption('fileDigest');
+    await page.locator('#search-q').fill(clean.files[0]?.digest as string);
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('main[data-rendered^="/ui/-/search?kind=fileDigest"]');
+    await expect(main().locator('tbody tr').allTextContents()).resolves.toEqual([expect.stringMatching(/^acme\/clean1\.0\.0/)]);
+    await open(`/ui/-/search?kind=signerKey&q=${clean.signer.keyFingerprint}`);
+    await expect(main().locator('tbody a').allTextContents()).resolves.toEqual(['1.0.0']);
+    await open(`/ui/-/search?kind=derivedFrom&q=${DATASET_DIGEST}`);
+    // Both ML-BOMs name the dataset of that digest.
+    expect((await main().locator('tbody a').allTextContents()).sort()).toEqual(['acme/tuned@2.0.0', 'acme/xss@1.0.0']);
+    await open('/ui/-/search?kind=name&q=cle');
+    await expect(main().locator('tbody a').allTextContents()).resolves.toEqual(['acme/clean']);
   });
 
   it('a scan finding accepted under a permissive policy: rule, severity, message and the rule documentation', async () => {
