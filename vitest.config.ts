@@ -14,7 +14,12 @@ export default defineConfig({
     },
   },
   test: {
-    include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'tests/**/*.test.ts'],
+    include: [
+      'packages/*/src/**/*.test.ts',
+      'packages/registry/ui/src/**/*.test.ts',
+      'packages/*/test/**/*.test.ts',
+      'tests/**/*.test.ts',
+    ],
     // PostgreSQL store tests: server up + scratch database (fails loudly, never skips).
     globalSetup: ['tests/setup/postgres.ts'],
     setupFiles: ['tests/setup/isolated-config.ts'],

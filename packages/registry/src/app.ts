@@ -42,6 +42,7 @@ import type {
 } from './store/metadata-store.js';
 import { PostgresMetadataStore } from './store/postgres/postgres-metadata-store.js';
 import { SqliteMetadataStore } from './store/sqlite/sqlite-metadata-store.js';
+import { uiRoutes } from './ui/index.js';
 import { isSafeRelativePath, PUSH_MANIFEST_SCHEMA, type PushManifest } from './verification/manifest.js';
 import { defaultScanner, type RegistryScanner } from './verification/scan-adapter.js';
 import { verifyPush } from './verification/verify-push.js';
@@ -495,6 +496,7 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
       }),
     );
   app.register(lineageRoutes({ store }));
+  app.register(uiRoutes());
   app.get('/v1/openapi.json', { config: { summary: 'This OpenAPI document' } }, async () => buildOpenApi(routes));
 
   // ── namespaces ─────────────────────────────────────────────────────────
