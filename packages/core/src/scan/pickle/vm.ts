@@ -253,6 +253,10 @@ export function runPickle(data: Uint8Array, start = 0, options: RunOptions = {})
   const memo = new Map<bigint | number, SymValue>();
   const afterBuild = options.afterBuild;
   const needMore = options.window === true;
+  // Limits copied to locals: the hot loop compares against them for every opcode (an imported binding is a load
+  // and a hole check each time; a local const is a register).
+  const maxStackDepth = MAX_STACK_DEPTH;
+  const maxOpcodes = MAX_PICKLE_OPCODES;
   let pos = start;
   let opcodes = 0;
   let protocol = 0;
@@ -349,7 +353,7 @@ export function runPickle(data: Uint8Array, start = 0, options: RunOptions = {})
     return n > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(n);
   };
   const push = (value: Slot) => {
-    if (stack.length >= MAX_STACK_DEPTH) throw new LimitError('MAX_STACK_DEPTH');
+    if (stack.length >= maxStackDepth) throw new LimitError('MAX_STACK_DEPTH');
     stack.push(value);
   };
   const pop = (): SymValue => {
@@ -488,7 +492,7 @@ export function runPickle(data: Uint8Array, start = 0, options: RunOptions = {})
         }
       }
       if (pos >= data.length) throw new ParseError('pickle data was truncated (no STOP)', pos, pos + 1);
-      if (opcodes >= MAX_PICKLE_OPCODES) throw new LimitError('MAX_PICKLE_OPCODES');
+      if (opcodes >= maxOpcodes) throw new LimitError('MAX_PICKLE_OPCODES');
       opStart = pos;
       opIndex = opcodes;
       const code = data[pos] as number;
