@@ -423,19 +423,22 @@ class PickleMachine {
     return items;
   }
 
-  /** The object below the latest MARK (APPENDS/SETITEMS/ADDITEMS target) and the items above it. */
   /**
-   * APPENDS/SETITEMS/ADDITEMS: the object below the latest MARK and the items above it, as a range of the stack
-   * (no copy: a batch of 1000 items costs no array), removed once `use` has read them.
+   * APPENDS/SETITEMS/ADDITEMS: the items above the latest MARK are added to the object below it, read in place on
+   * the stack (no copy: a batch of 1000 items costs no array), then removed. No callback: a closure made in run()
+   * that captured the loop's `code` would make V8 allocate a context for every opcode.
    */
-  withMarkItems(use: (target: SymValue, items: readonly Slot[], from: number, to: number) => void) {
+  addMarkItems(opcode: 'APPENDS' | 'ADDITEMS' | 'SETITEMS', pairs: boolean): void {
     const mark = this.marks.pop();
     if (mark === undefined) throw new ParseError('could not find MARK', this.opStart);
     const target = this.stack[mark - 1];
     const below = this.marks.length ? (this.marks[this.marks.length - 1] as number) + 1 : 0;
     if (target === undefined || target === MARK || mark - 1 < below)
       throw new ParseError('unpickling stack underflow', this.opStart);
-    use(target, this.stack, mark + 1, this.sp);
+    const from = mark + 1;
+    const to = this.sp;
+    if (pairs && (to - from) % 2 !== 0) throw new ParseError('odd number of items for SETITEMS', this.opStart);
+    if (to > from) this.addItems(target, this.stack, from, to, opcode, pairs);
     this.sp = mark;
     this.floor = below;
   }
@@ -1027,9 +1030,7 @@ class PickleMachine {
           case 0x65: // APPENDS
           case 0x90: {
             // ADDITEMS
-            this.withMarkItems((target, items, from, to) => {
-              if (to > from) this.addItems(target, items, from, to, code === 0x65 ? 'APPENDS' : 'ADDITEMS', false);
-            });
+            this.addMarkItems(code === 0x65 ? 'APPENDS' : 'ADDITEMS', false);
             break;
           }
           case 0x73: {
@@ -1041,10 +1042,7 @@ class PickleMachine {
           }
           case 0x75: {
             // SETITEMS
-            this.withMarkItems((target, items, from, to) => {
-              if ((to - from) % 2 !== 0) throw new ParseError('odd number of items for SETITEMS', this.opStart);
-              if (to > from) this.addItems(target, items, from, to, 'SETITEMS', true);
-            });
+            this.addMarkItems('SETITEMS', true);
             break;
           }
           case 0x68: // BINGET
