@@ -277,10 +277,14 @@ class PickleMachine {
   /** Where reading resumes once the open frame is exhausted, when a hook read the file past it (pickle.py only). */
   resumeAfterFrame: number;
   opStart: number;
-  opIndex: number;
   floor: number; // stack index below which pops underflow (the latest MARK + 1)
   /** min(end of data, end of the open frame): reads within it need no further check (the hot path). */
   limitEnd: number;
+
+  /** Index of the opcode being run (0 before the first): derived, so the hot loop stores one counter, not two. */
+  get opIndex(): number {
+    return this.opcodes > 0 ? this.opcodes - 1 : 0;
+  }
 
   constructor(data: Uint8Array, start: number, options: RunOptions) {
     this.data = data;
@@ -305,7 +309,6 @@ class PickleMachine {
     this.frameEnd = -1;
     this.resumeAfterFrame = -1;
     this.opStart = this.start;
-    this.opIndex = 0;
     this.floor = 0;
     this.limitEnd = this.len;
   }
@@ -906,6 +909,9 @@ class PickleMachine {
   }
 
   run(): PickleRun {
+    // The data and its length never change during a run: locals, not a field load per opcode.
+    const data = this.data;
+    const len = this.len;
     try {
       while (true) {
         if (this.frameEnd >= 0 && this.pos >= this.frameEnd) {
@@ -916,11 +922,10 @@ class PickleMachine {
             this.resumeAfterFrame = -1;
           }
         }
-        if (this.pos >= this.data.length) throw new ParseError('pickle data was truncated (no STOP)', this.pos, this.pos + 1);
+        if (this.pos >= len) throw new ParseError('pickle data was truncated (no STOP)', this.pos, this.pos + 1);
         if (this.opcodes >= this.maxOpcodes) throw new LimitError('MAX_PICKLE_OPCODES');
         this.opStart = this.pos;
-        this.opIndex = this.opcodes;
-        const code = this.data[this.pos] as number;
+        const code = data[this.pos] as number;
         this.pos++;
         this.opcodes++;
         switch (code) {
