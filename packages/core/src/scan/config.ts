@@ -9,11 +9,12 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Ajv as AjvClass, Options, ValidateFunction } from 'ajv';
-import picomatch from 'picomatch';
 import { ModelsecError } from '../errors/index.js';
 import type { FileReport, Finding } from './types.js';
 
 const require = createRequire(import.meta.url);
+/** picomatch, loaded when a suppression with a path glob is first applied (most scans have none). */
+let picomatchFn: typeof import('picomatch') | undefined;
 
 export const SCAN_CONFIG_SCHEMA_PATH = fileURLToPath(new URL('../../../../schemas/scan-config.schema.json', import.meta.url));
 /** Largest config file read (a config is a few KB). */
@@ -140,6 +141,8 @@ export function findUserScanConfig(options: {
 /** Marks findings a suppression matches (they stay listed, flagged suppressed with the reason). */
 export function applySuppressions(file: FileReport, suppressions: readonly Suppression[]): void {
   if (suppressions.length === 0) return;
+  picomatchFn ??= require('picomatch') as typeof import('picomatch');
+  const picomatch = picomatchFn;
   const matchers = suppressions.map((s) => ({ s, glob: s.path ? picomatch(s.path, { dot: true }) : undefined }));
   for (const finding of file.findings as Finding[]) {
     for (const { s, glob } of matchers) {

@@ -57,6 +57,13 @@ export const ZIP_EOCD_SEARCH_BYTES = 22 + 0xffff;
 const HEAD_CACHE_BYTES = 64 * 1024;
 /** Read size when hashing a file through its open handle. */
 const HASH_CHUNK_BYTES = 4 * 1024 * 1024;
+/**
+ * Files up to this size are read into memory once, and the hash and every reading (detection, handlers, the pickle
+ * reading, the zip end record) use that one copy: reading a pickle file costs one read and one hash update instead
+ * of a chunked hash pass and a second read of the whole file. Larger files (checkpoints whose tensor bytes are never
+ * parsed) are read in the ranges each reading needs, and hashed in chunks. Bounds the memory one file costs.
+ */
+export const WHOLE_READ_BYTES = 64 * 1024 * 1024;
 
 export interface ScanOptions {
   config?: ScanConfig;
@@ -509,12 +516,19 @@ function finalise(report: FileReport, options: ScanOptions): FileReport {
 
 async function scanFileRaw(path: string, options: ScanOptions, display: string, hints: DetectHints, knownSha256?: string) {
   // One open handle for the size check, the hash and the scan: they all see the same file (a symlink's target).
-  const source = withHeadCache(await fileSource(path));
+  const file = await fileSource(path);
   try {
+    if (file.size <= WHOLE_READ_BYTES && file.size <= (options.maxFileSize ?? DEFAULT_MAX_FILE_SIZE)) {
+      // One read: the hash and every reading share these bytes (the path stays known to readers that need one).
+      const bytes = await file.read(0, file.size);
+      const sha256 = knownSha256 ?? createHash('sha256').update(bytes).digest('hex');
+      return await scanTopLevel({ ...memorySource(bytes), path }, options, display, sha256, hints);
+    }
+    const source = withHeadCache(file);
     const sha256 = knownSha256 ?? (await sha256Of(source));
     return await scanTopLevel(source, options, display, sha256, hints);
   } finally {
-    await source.close();
+    await file.close();
   }
 }
 

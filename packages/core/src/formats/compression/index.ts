@@ -14,9 +14,14 @@
 /// <reference path="./vendor.d.ts" />
 import { Readable } from 'node:stream';
 import { createGunzip, createInflate, createInflateRaw } from 'node:zlib';
-import { decompressBlock as lz4DecompressBlock } from 'lz4js';
-import Bunzip from 'seek-bzip';
-import xzDecompress from 'xz-decompress';
+
+/**
+ * The decoder libraries are loaded on first use: most scans decompress nothing (or only zlib), and a process that
+ * only scans should not pay for evaluating a WASM bundle and two decoders at start-up.
+ */
+let bunzip: Promise<typeof import('seek-bzip').default> | undefined;
+let xzModule: Promise<typeof import('xz-decompress')> | undefined;
+let lz4: Promise<typeof import('lz4js').decompressBlock> | undefined;
 
 export type CompressionCodec = 'deflate-raw' | 'zlib' | 'gzip' | 'bzip2' | 'xz' | 'lzma-alone' | 'lzma-zip' | 'lz4-frame';
 
@@ -98,7 +103,8 @@ export async function decompressBounded(codec: CompressionCodec, input: Uint8Arr
     case 'lzma-zip':
       return lzmaZip(input, max);
     case 'lz4-frame':
-      return lz4Frames(input, max);
+      lz4 ??= import('lz4js').then((m) => m.decompressBlock);
+      return lz4Frames(input, max, await lz4);
   }
 }
 
@@ -129,6 +135,8 @@ function zlibFamily(codec: 'deflate-raw' | 'zlib' | 'gzip', input: Uint8Array, m
 class LimitReached extends Error {}
 
 async function bzip2(input: Uint8Array, max: number): Promise<Decompressed> {
+  bunzip ??= import('seek-bzip').then((m) => m.default);
+  const Bunzip = await bunzip;
   // seek-bzip writes byte by byte; a bounded writer stops it at the cap.
   const buffer = new Uint8Array(Math.min(max, Math.max(1024, input.length * 8)));
   let data = buffer;
@@ -172,7 +180,8 @@ async function xz(input: Uint8Array, max: number): Promise<Decompressed> {
   const out = new Collector(max);
   const source = Readable.toWeb(Readable.from([Buffer.from(input.buffer, input.byteOffset, input.byteLength)]));
   // xz-decompress is a webpack UMD bundle: Node sees only its default export.
-  const { XzReadableStream } = xzDecompress as unknown as typeof import('xz-decompress');
+  xzModule ??= import('xz-decompress').then((m) => m.default as unknown as typeof import('xz-decompress'));
+  const { XzReadableStream } = await xzModule;
   const reader = new XzReadableStream(source as unknown as ReadableStream<Uint8Array>).getReader();
   try {
     while (true) {
@@ -290,7 +299,7 @@ const LZ4_BLOCK_MAX: Readonly<Record<number, number>> = { 4: 64 * 1024, 5: 256 *
  * high bit = stored), optional block and content checksums (not verified: a loader rejecting a bad checksum reads
  * less than this), end mark. Skippable frames (0x184D2A5x) are skipped; frames follow one another.
  */
-function lz4Frames(input: Uint8Array, max: number): Decompressed {
+function lz4Frames(input: Uint8Array, max: number, lz4DecompressBlock: typeof import('lz4js').decompressBlock): Decompressed {
   const view = new DataView(input.buffer, input.byteOffset, input.byteLength);
   let out = new Uint8Array(Math.min(max, 64 * 1024));
   let length = 0;

@@ -3,22 +3,25 @@
  * CRC-32C as its `crc32c.js` entry without a type declaration of its own.
  */
 import { createRequire } from 'node:module';
-import CRC32 from 'crc-32';
 
 interface Crc {
   buf(data: Uint8Array, seed?: number): number;
 }
 
 const require = createRequire(import.meta.url);
-const CRC32C = require('crc-32/crc32c.js') as Crc;
+/** Loaded on first use (a scan that checks no CRC does not evaluate the tables' set-up at start-up). */
+let CRC32: Crc | undefined;
+let CRC32C: Crc | undefined;
 
 /** CRC-32 (ISO-HDLC) of `data`, continuing from `seed` (the previous result) when given; unsigned. */
 export function crc32(data: Uint8Array, seed?: number): number {
+  CRC32 ??= require('crc-32') as Crc;
   return CRC32.buf(data, seed) >>> 0;
 }
 
 /** CRC-32C (Castagnoli) of `data`, continuing from `seed` when given; unsigned. */
 export function crc32c(data: Uint8Array, seed?: number): number {
+  CRC32C ??= require('crc-32/crc32c.js') as Crc;
   return CRC32C.buf(data, seed) >>> 0;
 }
 

@@ -13,7 +13,6 @@
  * Bytes after the end of an image are scanned on their own (an archive appended to a picture).
  */
 
-import { parse as parseYaml } from 'yaml';
 import { protoFields, protoFieldsOfSource, protoString } from '../../formats/protobuf/index.js';
 import {
   checkDsStore,
@@ -194,6 +193,7 @@ async function yamlChatTemplate(ctx: ScanContext, w: Window): Promise<HandlerRes
   if (!text.startsWith('chat_template:') && !text.includes('\nchat_template:')) return clean();
   let doc: unknown;
   try {
+    const { parse: parseYaml } = await import('yaml'); // loaded only for YAML that holds a chat_template
     doc = parseYaml(text, { maxAliasCount: 100, uniqueKeys: false });
   } catch {
     return {

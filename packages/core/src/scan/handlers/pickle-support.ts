@@ -1,8 +1,8 @@
 import type { ByteSource } from '../../formats/byte-source.js';
 import { makeFinding } from '../pickle/findings.js';
 import { MAX_PICKLE_BYTES } from '../pickle/limits.js';
-import { type PickleScanResult, scanPickleStream } from '../pickle/scan-pickle.js';
-import { type RunOptions, runPickle } from '../pickle/vm.js';
+import { type PicklePassOptions, type PickleScanResult, scanPickleStream } from '../pickle/scan-pickle.js';
+import type { PickleRun } from '../pickle/vm.js';
 import type { Finding, ScanContext, ScanIssue } from '../types.js';
 import { isJoblibWrapperName, joblibRunOptions } from './joblib-reading.js';
 
@@ -24,7 +24,13 @@ export async function readCapped(source: ByteSource, findings: Finding[], member
   return source.read(0, Math.min(source.size, MAX_PICKLE_BYTES));
 }
 
-function runScan(bytes: Uint8Array, ctx: ScanContext, members: readonly string[], maxPickles?: number, vm?: RunOptions) {
+function runScan(
+  bytes: Uint8Array,
+  ctx: ScanContext,
+  members: readonly string[],
+  maxPickles: number | undefined,
+  extra: Pick<PicklePassOptions, 'vm' | 'onRun' | 'quietIfInert'>,
+) {
   return scanPickleStream(bytes, {
     config: ctx.config,
     members,
@@ -35,7 +41,7 @@ function runScan(bytes: Uint8Array, ctx: ScanContext, members: readonly string[]
       return { findings: result.findings, errors: result.errors };
     },
     ...(maxPickles !== undefined ? { maxPickles } : {}),
-    ...(vm ? { vm } : {}),
+    ...extra,
   });
 }
 
@@ -43,11 +49,21 @@ function findingKey(f: Finding): string {
   return `${f.ruleId}|${f.location.offset ?? ''}|${f.location.pickleIndex ?? ''}|${f.message}`;
 }
 
+/** Whether a run imported one of joblib's array wrapper classes. */
+function importsJoblibWrapper(run: PickleRun): boolean {
+  return run.events.some((e) => e.type === 'global' && isJoblibWrapperName(e.module, e.name));
+}
+
 /**
  * Runs the pickle scanner on bytes with the context's config, nesting through ctx.scanNested, as every unpickler
  * that may load them reads them: pickle.load, and joblib.load when the stream holds joblib's array wrappers (the
  * raw array bytes joblib reads after them are opcodes to pickle.load, and skipped data to joblib: both readings are
  * scanned and their findings merged). The joblib reading decides where the stream ends and whether it broke.
+ *
+ * The VM runs once per reading: whether joblib's reading is needed is read from pickle.load's runs. Up to the first
+ * BUILD of an array wrapper the two readings are the same run (joblib's hook changes nothing before it), and that
+ * BUILD needs the wrapper class imported first in the same pickle, so a stream none of whose pickle.load runs
+ * imports a wrapper reads the same under joblib.
  */
 export async function scanPickleBytes(
   bytes: Uint8Array,
@@ -55,13 +71,37 @@ export async function scanPickleBytes(
   members: readonly string[],
   maxPickles?: number,
 ): Promise<PickleScanResult> {
-  const plain = await runScan(bytes, ctx, members, maxPickles);
-  if (!mentionsJoblibWrapper(bytes, maxPickles)) return plain;
-  const joblib = await runScan(bytes, ctx, members, maxPickles, joblibRunOptions());
+  return scanReadings(bytes, ctx, members, maxPickles, false);
+}
+
+async function scanReadings(
+  bytes: Uint8Array,
+  ctx: ScanContext,
+  members: readonly string[],
+  maxPickles: number | undefined,
+  quietIfInert: boolean,
+): Promise<PickleScanResult> {
+  let wrapper = false;
+  const plain = await runScan(bytes, ctx, members, maxPickles, {
+    quietIfInert,
+    onRun: (run) => {
+      wrapper ||= importsJoblibWrapper(run);
+    },
+  });
+  if (!wrapper) return plain;
+  // Where joblib's reading first skips bytes (raw array data) or loads an embedded pickle: its first run decides.
+  let firstSkip = bytes.length;
+  const joblib = await runScan(bytes, ctx, members, maxPickles, {
+    vm: joblibRunOptions(),
+    onRun: (run, offset) => {
+      if (offset !== 0) return;
+      const skip = run.events.find((e) => e.type === 'skip' || e.type === 'embedded');
+      if (skip) firstSkip = skip.offset;
+    },
+  });
   const seen = new Set(joblib.findings.map(findingKey));
   // pickle.load's reading of the same stream: what it runs before it breaks on array bytes is kept; its break is
   // not reported (joblib's reading covers the stream past that point, and pickle.load stops there).
-  const firstSkip = firstWrapperOffset(bytes);
   const extra = plain.findings.filter(
     (f) =>
       !seen.has(findingKey(f)) &&
@@ -69,24 +109,6 @@ export async function scanPickleBytes(
       (f.severity === 'high' || f.severity === 'critical' || (f.location.offset ?? 0) < firstSkip),
   );
   return { ...joblib, findings: [...joblib.findings, ...extra] };
-}
-
-/** Whether any pickle of the stream imports one of joblib's array wrapper classes (cheap: events only). */
-function mentionsJoblibWrapper(bytes: Uint8Array, maxPickles = 1000): boolean {
-  let offset = 0;
-  for (let n = 0; n < maxPickles && offset < bytes.length; n++) {
-    const run = runPickle(bytes, offset, joblibRunOptions());
-    if (run.events.some((e) => e.type === 'global' && isJoblibWrapperName(e.module, e.name))) return true;
-    if (!run.stopped) return false;
-    offset = run.end;
-  }
-  return false;
-}
-
-function firstWrapperOffset(bytes: Uint8Array): number {
-  const run = runPickle(bytes, 0, joblibRunOptions());
-  const skip = run.events.find((e) => e.type === 'skip' || e.type === 'embedded');
-  return skip ? skip.offset : bytes.length;
 }
 
 /**
@@ -100,9 +122,7 @@ export async function scanPickleIfEffective(
   members: readonly string[],
   maxPickles?: number,
 ): Promise<PickleScanResult> {
-  const first = runPickle(bytes, 0);
-  if (first.error && !first.effects) return { findings: [], errors: [], pickles: 0, end: 0, inert: true };
-  return scanPickleBytes(bytes, ctx, members, maxPickles);
+  return scanReadings(bytes, ctx, members, maxPickles, true);
 }
 
 export interface Collected {

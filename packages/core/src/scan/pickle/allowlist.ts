@@ -241,26 +241,54 @@ export const ALLOW_PATTERNS: readonly { pattern: RegExp; level: AllowLevel; sour
   },
 ];
 
-function load(target: Map<string, AllowLevel>, table: Record<string, string>, level: AllowLevel): void {
-  for (const [module, names] of Object.entries(table)) {
-    for (const name of names.split(' ')) {
-      if (!name) continue;
-      const key = `${module}.${name}`;
-      // 'call' wins over 'data' when a name is listed twice.
-      if (level === 'call' || !target.has(key)) target.set(key, level);
+/** The tables, each with its level; a name listed at both levels is `call`. */
+const TABLES: readonly (readonly [Readonly<Record<string, string>>, AllowLevel])[] = [
+  [GENERATED_DATA, 'data'],
+  [ML_DATA, 'data'],
+  [GENERATED_CALL, 'call'],
+  [STDLIB_CALL, 'call'],
+  [TORCH_CALL, 'call'],
+  [ML_CALL, 'call'],
+  [Object.fromEntries(Object.entries(BUILTIN_METHODS).map(([type, methods]) => [`builtins.${type}`, methods])), 'call'],
+];
+
+/** The names each listed module has (every table merged), built the first time a name of that module is looked up. */
+const byModule = new Map<string, ReadonlyMap<string, AllowLevel>>();
+
+const NO_NAMES: ReadonlyMap<string, AllowLevel> = new Map();
+
+function namesOf(module: string): ReadonlyMap<string, AllowLevel> {
+  let names = byModule.get(module);
+  if (!names) {
+    // Only modules the tables list are remembered: a stream naming a million modules costs no memory here.
+    if (!TABLES.some(([table]) => Object.hasOwn(table, module))) return NO_NAMES;
+    const merged = new Map<string, AllowLevel>();
+    for (const [table, level] of TABLES) {
+      if (!Object.hasOwn(table, module)) continue;
+      for (const name of (table[module] as string).split(' ')) {
+        if (!name) continue;
+        if (level === 'call' || !merged.has(name)) merged.set(name, level);
+      }
     }
+    names = merged;
+    byModule.set(module, names);
   }
+  return names;
 }
 
-/** Every exact allowlisted name and its level. */
-export const ALLOWLIST: ReadonlyMap<string, AllowLevel> = (() => {
-  const map = new Map<string, AllowLevel>();
-  load(map, GENERATED_DATA, 'data');
-  load(map, ML_DATA, 'data');
-  load(map, GENERATED_CALL, 'call');
-  load(map, STDLIB_CALL, 'call');
-  load(map, TORCH_CALL, 'call');
-  load(map, ML_CALL, 'call');
-  for (const [type, methods] of Object.entries(BUILTIN_METHODS)) load(map, { [`builtins.${type}`]: methods }, 'call');
-  return map;
-})();
+/**
+ * Every exact allowlisted name (`module.qualname`) and its level. Looked up module by module (each split of the
+ * dotted name at a dot), so a process pays only for the modules its pickles name, not for merging ten thousand
+ * names at start-up.
+ */
+export const ALLOWLIST: { get(dotted: string): AllowLevel | undefined } = {
+  get(dotted) {
+    let found: AllowLevel | undefined;
+    for (let dot = dotted.indexOf('.'); dot >= 0; dot = dotted.indexOf('.', dot + 1)) {
+      const level = namesOf(dotted.slice(0, dot)).get(dotted.slice(dot + 1));
+      if (level === 'call') return level;
+      found ??= level;
+    }
+    return found;
+  },
+};

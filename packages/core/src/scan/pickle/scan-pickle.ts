@@ -34,6 +34,16 @@ export interface PicklePassOptions {
   vm?: RunOptions;
   /** The top-level file's budget: bytes decoded from inside the pickle (zlib, base64...) are charged to it. */
   budget?: ScanBudget;
+  /**
+   * Told of every VM run of the stream (one per pickle), before it is judged: callers that need facts of the runs
+   * (which globals they import, where the first one skipped bytes) read them here instead of running the VM again.
+   */
+  onRun?: (run: PickleRun, offset: number) => void;
+  /**
+   * When CPython rejects the first pickle before any opcode with an effect (or the stream is empty), return an inert
+   * result with nothing reported (the reading of bytes a loader may be pointed at but that need not be a pickle).
+   */
+  quietIfInert?: boolean;
 }
 
 export interface PickleScanResult {
@@ -87,6 +97,7 @@ export async function scanPickleStream(data: Uint8Array, options: PicklePassOpti
   let inert = false;
   const nested = { count: 0, limitReported: false };
   if (data.length === 0) {
+    if (options.quietIfInert) return { findings, errors, pickles: 0, end: 0, inert: true };
     const where = { ...base(), offset: 0 };
     add(makeFinding('MS-PKL-009', 'Pickle could not be fully parsed: the stream is empty', where, { error: 'empty' }));
     errors.push({ code: 'FORMAT_INVALID', message: 'empty pickle stream', location: where });
@@ -96,6 +107,9 @@ export async function scanPickleStream(data: Uint8Array, options: PicklePassOpti
     if (pickles >= maxPickles) break;
     const pickleIndex = pickles;
     const run = runPickle(data, offset, options.vm);
+    options.onRun?.(run, offset);
+    if (pickleIndex === 0 && options.quietIfInert && run.error && !run.effects)
+      return { findings: [], errors: [], pickles: 0, end: 0, inert: true };
     if (run.error && !run.effects && !run.events.some((e) => e.type === 'limit')) {
       // CPython rejects these bytes before anything with an effect: no pickle (trailing data after the last one).
       const where = { ...base(), pickleIndex, offset: run.error.offset };

@@ -237,48 +237,95 @@ function track<T>(items: T[], item: T): void {
   if (items.length < MAX_TRACKED_ITEMS) items.push(item);
 }
 
-/**
- * Runs one pickle starting at `start` until STOP, an error, or a limit. Never throws on input.
- */
 /** CPython's message when a stream uses a persistent id and the loader has no persistent_load. */
 const NO_PERSISTENT_LOAD = 'A load persistent id instruction was encountered, but no persistent_load function was specified';
 
-export function runPickle(data: Uint8Array, start = 0, options: RunOptions = {}): PickleRun {
-  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  const buffer = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  const len = data.length;
-  const events: PickleEvent[] = [];
-  const stack: Slot[] = [];
-  const marks: number[] = [];
-  const memo = new Map<bigint | number, SymValue>();
-  const afterBuild = options.afterBuild;
-  const needMore = options.window === true;
-  let pos = start;
-  let opcodes = 0;
-  let protocol = 0;
-  let effects = false;
+/**
+ * The state of one run and its opcode handlers. A class rather than closures over a function's locals: V8 keeps one
+ * optimised copy of each method across runs (closures are created anew per run, and code inlined for one run's
+ * closures is thrown away on the next), and the hot loop (run) stays small enough to be optimised at once.
+ */
+class PickleMachine {
+  readonly data: Uint8Array;
+  readonly start: number;
+  readonly options: RunOptions;
+  readonly view: DataView;
+  readonly buffer: Buffer;
+  readonly len: number;
+  readonly events: PickleEvent[];
+  /**
+   * The stack is `stack[0..sp)`: slots above sp are stale and overwritten by the next push. Popping a batch (APPENDS
+   * of 1000 items) moves sp only, so the array keeps its capacity (setting `length` lower would let V8 shrink the
+   * backing store, to regrow it on the next batch: an allocation per few pushes).
+   */
+  readonly stack: Slot[];
+  sp: number;
+  readonly marks: number[];
+  readonly memo: Map<bigint | number, SymValue>;
+  readonly afterBuild: RunOptions['afterBuild'];
+  readonly needMore: boolean;
+  // Limits copied to fields: the hot loop compares against them for every opcode (an imported binding is a load
+  // and a hole check each time).
+  readonly maxStackDepth: number;
+  readonly maxOpcodes: number;
+  pos: number;
+  opcodes: number;
+  protocol: number;
+  effects: boolean;
   /** End of the open FRAME, -1 when none. */
-  let frameEnd = -1;
+  frameEnd: number;
   /** Where reading resumes once the open frame is exhausted, when a hook read the file past it (pickle.py only). */
-  let resumeAfterFrame = -1;
-  let opStart = start;
-  let opIndex = 0;
-  let floor = 0; // stack index below which pops underflow (the latest MARK + 1)
+  resumeAfterFrame: number;
+  opStart: number;
+  floor: number; // stack index below which pops underflow (the latest MARK + 1)
   /** min(end of data, end of the open frame): reads within it need no further check (the hot path). */
-  let limitEnd = len;
+  limitEnd: number;
 
-  const need = (n: number) => {
-    if (pos + n <= limitEnd) return;
-    if (n < 0 || pos + n > data.length)
-      throw new ParseError(`pickle data was truncated at offset ${pos}`, pos, n < 0 ? undefined : pos + n);
-    if (frameEnd >= 0 && pos + n > frameEnd && opStart < frameEnd) {
+  /** Index of the opcode being run (0 before the first): derived, so the hot loop stores one counter, not two. */
+  get opIndex(): number {
+    return this.opcodes > 0 ? this.opcodes - 1 : 0;
+  }
+
+  constructor(data: Uint8Array, start: number, options: RunOptions) {
+    this.data = data;
+    this.start = start;
+    this.options = options;
+    this.view = new DataView(this.data.buffer, this.data.byteOffset, this.data.byteLength);
+    this.buffer = Buffer.from(this.data.buffer, this.data.byteOffset, this.data.byteLength);
+    this.len = this.data.length;
+    this.events = [];
+    this.stack = [];
+    this.sp = 0;
+    this.marks = [];
+    this.memo = new Map<bigint | number, SymValue>();
+    this.afterBuild = this.options.afterBuild;
+    this.needMore = this.options.window === true;
+    this.maxStackDepth = MAX_STACK_DEPTH;
+    this.maxOpcodes = MAX_PICKLE_OPCODES;
+    this.pos = this.start;
+    this.opcodes = 0;
+    this.protocol = 0;
+    this.effects = false;
+    this.frameEnd = -1;
+    this.resumeAfterFrame = -1;
+    this.opStart = this.start;
+    this.floor = 0;
+    this.limitEnd = this.len;
+  }
+
+  need(n: number) {
+    if (this.pos + n <= this.limitEnd) return;
+    if (n < 0 || this.pos + n > this.data.length)
+      throw new ParseError(`pickle data was truncated at offset ${this.pos}`, this.pos, n < 0 ? undefined : this.pos + n);
+    if (this.frameEnd >= 0 && this.pos + n > this.frameEnd && this.opStart < this.frameEnd) {
       // An argument crossing the end of its frame: the C unpickler reads it linearly, pickle.py raises.
-      if (resumeAfterFrame >= 0) throw new ParseError('pickle exhausted before end of frame', opStart);
-      events.push({ type: 'frame-overrun', offset: opStart, opcodeIndex: opIndex });
-      frameEnd = -1;
-      limitEnd = len;
+      if (this.resumeAfterFrame >= 0) throw new ParseError('pickle exhausted before end of frame', this.opStart);
+      this.events.push({ type: 'frame-overrun', offset: this.opStart, opcodeIndex: this.opIndex });
+      this.frameEnd = -1;
+      this.limitEnd = this.len;
     }
-  };
+  }
+
   /**
    * A line argument as both unpicklers read it: up to and including the newline, or, at the end of the data, the
    * rest (whose last byte is then dropped as if it were the newline). `maxLength` bounds the scan: past it the
@@ -286,704 +333,775 @@ export function runPickle(data: Uint8Array, start = 0, options: RunOptions = {})
    * LONG, FLOAT, GET, PUT) end at the first byte no number can hold (CPython reads the line, then fails to parse it:
    * the same outcome, found without scanning a long text for its newline).
    */
-  const readLine = (maxLength = MAX_LINE_LENGTH, tooLong?: string, numeric = false): Uint8Array => {
-    const limit = Math.min(data.length, pos + maxLength);
+  readLine(maxLength = MAX_LINE_LENGTH, tooLong?: string, numeric = false): Uint8Array {
+    const limit = Math.min(this.data.length, this.pos + maxLength);
     let nl: number;
     if (numeric) {
       nl = -1;
       let afterNul = false;
-      for (let i = pos; i < limit; i++) {
-        const c = data[i] as number;
+      for (let i = this.pos; i < limit; i++) {
+        const c = this.data[i] as number;
         if (c === 0x0a) {
-          nl = i - pos;
+          nl = i - this.pos;
           break;
         }
         if (c === 0) afterNul = true;
-        else if (!afterNul && NUMERIC_LINE_BYTES[c] !== 1) throw new ParseError('invalid literal for a number', opStart);
+        else if (!afterNul && NUMERIC_LINE_BYTES[c] !== 1) throw new ParseError('invalid literal for a number', this.opStart);
       }
-    } else nl = data.subarray(pos, limit).indexOf(0x0a);
+    } else nl = this.data.subarray(this.pos, limit).indexOf(0x0a);
     if (nl < 0) {
-      if (limit < data.length) {
-        if (tooLong) throw new ParseError(tooLong, opStart);
+      if (limit < this.data.length) {
+        if (tooLong) throw new ParseError(tooLong, this.opStart);
         throw new LimitError('MAX_LINE_LENGTH');
       }
       // At the end of the data: the line may go on in bytes not read yet (a window of a larger file).
-      if (needMore) throw new ParseError('pickle data was truncated (line without newline)', opStart, data.length + 1);
-      const line = data.subarray(pos, data.length);
-      need(line.length);
-      pos = data.length;
+      if (this.needMore)
+        throw new ParseError('pickle data was truncated (line without newline)', this.opStart, this.data.length + 1);
+      const line = this.data.subarray(this.pos, this.data.length);
+      this.need(line.length);
+      this.pos = this.data.length;
       return line;
     }
-    const line = data.subarray(pos, pos + nl + 1);
-    need(nl + 1);
-    pos += nl + 1;
+    const line = this.data.subarray(this.pos, this.pos + nl + 1);
+    this.need(nl + 1);
+    this.pos += nl + 1;
     return line;
-  };
-  const take = (n: number): Uint8Array => {
-    need(n);
-    const out = data.subarray(pos, pos + n);
-    pos += n;
+  }
+
+  take(n: number): Uint8Array {
+    this.need(n);
+    const out = this.data.subarray(this.pos, this.pos + n);
+    this.pos += n;
     return out;
-  };
-  const u8 = (): number => {
-    if (pos + 1 > limitEnd) need(1);
-    return data[pos++] as number;
-  };
-  const u32 = (): number => {
-    need(4);
-    const n = view.getUint32(pos, true);
-    pos += 4;
+  }
+
+  u8(): number {
+    if (this.pos + 1 > this.limitEnd) this.need(1);
+    return this.data[this.pos++] as number;
+  }
+
+  u32(): number {
+    this.need(4);
+    const n = this.view.getUint32(this.pos, true);
+    this.pos += 4;
     return n;
-  };
-  const i32 = (): number => {
-    need(4);
-    const n = view.getInt32(pos, true);
-    pos += 4;
+  }
+
+  i32(): number {
+    this.need(4);
+    const n = this.view.getInt32(this.pos, true);
+    this.pos += 4;
     return n;
-  };
-  const u64 = (): number => {
-    need(8);
-    const n = view.getBigUint64(pos, true);
-    pos += 8;
+  }
+
+  u64(): number {
+    this.need(8);
+    const n = this.view.getBigUint64(this.pos, true);
+    this.pos += 8;
     // Past 2^53 the read that follows fails anyway (no file is that long); clamp so arithmetic stays exact.
     return n > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(n);
-  };
-  const push = (value: Slot) => {
-    if (stack.length >= MAX_STACK_DEPTH) throw new LimitError('MAX_STACK_DEPTH');
-    stack.push(value);
-  };
-  const pop = (): SymValue => {
-    if (stack.length <= floor) throw new ParseError('unpickling stack underflow', opStart);
-    return stack.pop() as SymValue;
-  };
-  const top = (): SymValue => {
-    if (stack.length <= floor) throw new ParseError('unpickling stack underflow', opStart);
-    return stack[stack.length - 1] as SymValue;
-  };
-  const popMark = (): SymValue[] => {
-    const mark = marks.pop();
-    if (mark === undefined) throw new ParseError('could not find MARK', opStart);
-    const items = stack.splice(mark + 1) as SymValue[];
-    stack.length = mark;
-    floor = marks.length ? (marks[marks.length - 1] as number) + 1 : 0;
+  }
+
+  push(value: Slot) {
+    if (this.sp >= this.maxStackDepth) throw new LimitError('MAX_STACK_DEPTH');
+    this.stack[this.sp++] = value;
+  }
+
+  pop(): SymValue {
+    if (this.sp <= this.floor) throw new ParseError('unpickling stack underflow', this.opStart);
+    return this.stack[--this.sp] as SymValue;
+  }
+
+  top(): SymValue {
+    if (this.sp <= this.floor) throw new ParseError('unpickling stack underflow', this.opStart);
+    return this.stack[this.sp - 1] as SymValue;
+  }
+
+  popMark(): SymValue[] {
+    const mark = this.marks.pop();
+    if (mark === undefined) throw new ParseError('could not find MARK', this.opStart);
+    const items = this.stack.slice(mark + 1, this.sp) as SymValue[];
+    this.sp = mark;
+    this.floor = this.marks.length ? (this.marks[this.marks.length - 1] as number) + 1 : 0;
     return items;
-  };
-  /** The object below the latest MARK (APPENDS/SETITEMS/ADDITEMS target) and the items above it. */
+  }
+
   /**
-   * APPENDS/SETITEMS/ADDITEMS: the object below the latest MARK and the items above it, as a range of the stack
-   * (no copy: a batch of 1000 items costs no array), removed once `use` has read them.
+   * APPENDS/SETITEMS/ADDITEMS: the items above the latest MARK are added to the object below it, read in place on
+   * the stack (no copy: a batch of 1000 items costs no array), then removed. No callback: a closure made in run()
+   * that captured the loop's `code` would make V8 allocate a context for every opcode.
    */
-  const withMarkItems = (use: (target: SymValue, items: readonly Slot[], from: number) => void) => {
-    const mark = marks.pop();
-    if (mark === undefined) throw new ParseError('could not find MARK', opStart);
-    const target = stack[mark - 1];
-    const below = marks.length ? (marks[marks.length - 1] as number) + 1 : 0;
-    if (target === undefined || target === MARK || mark - 1 < below) throw new ParseError('unpickling stack underflow', opStart);
-    use(target, stack, mark + 1);
-    stack.length = mark;
-    floor = below;
-  };
-  const memoKey = (key: bigint): bigint | number => (key <= BigInt(Number.MAX_SAFE_INTEGER) && key >= 0n ? Number(key) : key);
-  const memoPut = (key: bigint | number, value: SymValue) => {
-    if (!memo.has(key) && memo.size >= MAX_MEMO_ENTRIES) throw new LimitError('MAX_MEMO_ENTRIES');
-    memo.set(key, value);
-  };
-  const memoGet = (key: bigint | number): SymValue => {
-    const value = memo.get(key);
-    if (!value) throw new ParseError(`Memo value not found at index ${key}`, opStart);
+  addMarkItems(opcode: 'APPENDS' | 'ADDITEMS' | 'SETITEMS', pairs: boolean): void {
+    const mark = this.marks.pop();
+    if (mark === undefined) throw new ParseError('could not find MARK', this.opStart);
+    const target = this.stack[mark - 1];
+    const below = this.marks.length ? (this.marks[this.marks.length - 1] as number) + 1 : 0;
+    if (target === undefined || target === MARK || mark - 1 < below)
+      throw new ParseError('unpickling stack underflow', this.opStart);
+    const from = mark + 1;
+    const to = this.sp;
+    if (pairs && (to - from) % 2 !== 0) throw new ParseError('odd number of items for SETITEMS', this.opStart);
+    if (to > from) this.addItems(target, this.stack, from, to, opcode, pairs);
+    this.sp = mark;
+    this.floor = below;
+  }
+
+  memoKey(key: bigint): bigint | number {
+    return key <= BigInt(Number.MAX_SAFE_INTEGER) && key >= 0n ? Number(key) : key;
+  }
+
+  memoPut(key: bigint | number, value: SymValue) {
+    if (!this.memo.has(key) && this.memo.size >= MAX_MEMO_ENTRIES) throw new LimitError('MAX_MEMO_ENTRIES');
+    this.memo.set(key, value);
+  }
+
+  memoGet(key: bigint | number): SymValue {
+    const value = this.memo.get(key);
+    if (!value) throw new ParseError(`Memo value not found at index ${key}`, this.opStart);
     return value;
-  };
-  const importGlobal = (module: string, name: string, opcode: GlobalValue['opcode']): GlobalValue => {
+  }
+
+  importGlobal(module: string, name: string, opcode: GlobalValue['opcode']): GlobalValue {
     // find_class's `__import__` raises on a name that is not dot-separated identifiers, before importing anything
     // (both unpicklers): the load stops here with no effect (a `.py` file opening `import torch` read as INST).
     // A NUL-suffixed name of a frozen module loads that module (`os\0` is os): the global is the module it loads.
     const resolved = resolveModuleName(module);
-    if (resolved === undefined) throw new ParseError(`No module named '${module.slice(0, 80)}'`, opStart);
-    effects = true;
+    if (resolved === undefined) throw new ParseError(`No module named '${module.slice(0, 80)}'`, this.opStart);
+    this.effects = true;
     const value: GlobalValue = {
       kind: 'global',
       module: resolved,
       name,
       opcode,
-      protocol,
-      offset: opStart,
-      opcodeIndex: opIndex,
+      protocol: this.protocol,
+      offset: this.opStart,
+      opcodeIndex: this.opIndex,
     };
     if (resolved !== module) value.spelled = module;
-    events.push({ type: 'global', value, module: resolved, name, opcode, offset: opStart, opcodeIndex: opIndex });
+    this.events.push({ type: 'global', value, module: resolved, name, opcode, offset: this.opStart, opcodeIndex: this.opIndex });
     return value;
-  };
-  const call = (callee: SymValue, args: SymValue, opcode: CallValue['opcode'], kwargs?: SymValue): CallValue => {
-    effects = true;
-    const value: CallValue = { kind: 'call', callee, args, opcode, offset: opStart, opcodeIndex: opIndex };
+  }
+
+  call(callee: SymValue, args: SymValue, opcode: CallValue['opcode'], kwargs?: SymValue): CallValue {
+    this.effects = true;
+    const value: CallValue = { kind: 'call', callee, args, opcode, offset: this.opStart, opcodeIndex: this.opIndex };
     if (kwargs) value.kwargs = kwargs;
-    events.push({ type: 'call', value, callee, args, opcode, offset: opStart, opcodeIndex: opIndex });
+    this.events.push({ type: 'call', value, callee, args, opcode, offset: this.opStart, opcodeIndex: this.opIndex });
     return value;
-  };
-  const pushStr = (value: string) => {
+  }
+
+  pushStr(value: string) {
     if (value.length >= MIN_ENCODED_PICKLE_CHARS && mayEncodePickle(value))
-      events.push({ type: 'text', value, offset: opStart, opcodeIndex: opIndex });
-    push({ kind: 'str', value });
-  };
-  const pushBytes = (value: Uint8Array, bytearray = false) => {
-    events.push({ type: 'bytes', value, offset: opStart, opcodeIndex: opIndex });
-    push(bytearray ? { kind: 'bytes', value, bytearray: true } : { kind: 'bytes', value });
-  };
+      this.events.push({ type: 'text', value, offset: this.opStart, opcodeIndex: this.opIndex });
+    this.push({ kind: 'str', value });
+  }
+
+  pushBytes(value: Uint8Array, bytearray = false) {
+    this.events.push({ type: 'bytes', value, offset: this.opStart, opcodeIndex: this.opIndex });
+    this.push(bytearray ? { kind: 'bytes', value, bytearray: true } : { kind: 'bytes', value });
+  }
+
   /**
    * A GLOBAL/INST operand line. The C unpickler refuses an empty one (bad_readline); pickle.py passes '' to
    * find_class, whose `__import__('')` raises (no import) but whose getattr(module, '') raises only after the module
    * was imported: an empty name still imports its module, which the VM reports.
    */
-  const lineName = (what: 'module' | 'name', opcode: string): string => {
-    const line = readLine(MAX_GLOBAL_NAME_BYTES, `${opcode} ${what} longer than any importable name`);
-    if (line.length === 0) throw new ParseError('pickle data was truncated', opStart);
+  lineName(what: 'module' | 'name', opcode: string): string {
+    const line = this.readLine(MAX_GLOBAL_NAME_BYTES, `${opcode} ${what} longer than any importable name`);
+    if (line.length === 0) throw new ParseError('pickle data was truncated', this.opStart);
     const bytes = line.subarray(0, line.length - 1);
     // GLOBAL names are strict UTF-8; INST names strict ASCII (both unpicklers).
     const name = opcode === 'INST' ? (bytes.every((b) => b < 0x80) ? latin1(bytes) : undefined) : decodeUtf8Strict(bytes);
     if (name === undefined)
-      throw new ParseError(`${opcode} ${what} is not valid ${opcode === 'INST' ? 'ASCII' : 'UTF-8'}`, opStart);
-    if (what === 'module' && name === '') throw new ParseError('Empty module name', opStart);
+      throw new ParseError(`${opcode} ${what} is not valid ${opcode === 'INST' ? 'ASCII' : 'UTF-8'}`, this.opStart);
+    if (what === 'module' && name === '') throw new ParseError('Empty module name', this.opStart);
     return name;
-  };
+  }
+
   /** Items added to a container or an object by APPEND(S)/SETITEM(S)/ADDITEMS. */
-  const addItems = (target: SymValue, items: readonly Slot[], from: number, opcode: string, pairs: boolean) => {
-    const count = items.length - from;
+  addItems(target: SymValue, items: readonly Slot[], from: number, to: number, opcode: string, pairs: boolean) {
+    const count = to - from;
     switch (target.kind) {
       case 'list':
       case 'set':
         if (pairs) break;
         target.length += count;
-        for (let i = from; i < items.length && target.items.length < MAX_TRACKED_ITEMS; i++)
-          target.items.push(items[i] as SymValue);
+        for (let i = from; i < to && target.items.length < MAX_TRACKED_ITEMS; i++) target.items.push(items[i] as SymValue);
         return;
       case 'dict':
         if (!pairs) break;
         target.length += count / 2;
-        for (let i = from; i + 1 < items.length && target.entries.length < MAX_TRACKED_ITEMS; i += 2)
+        for (let i = from; i + 1 < to && target.entries.length < MAX_TRACKED_ITEMS; i += 2)
           target.entries.push([items[i] as SymValue, items[i + 1] as SymValue]);
         return;
       case 'call': {
         // An object built by a call: its own __setitem__/append/extend/add runs (a method of its class).
         target.items ??= [];
-        for (let i = from; i < items.length && target.items.length < MAX_TRACKED_ITEMS; i++)
-          target.items.push(items[i] as SymValue);
+        for (let i = from; i < to && target.items.length < MAX_TRACKED_ITEMS; i++) target.items.push(items[i] as SymValue);
         break;
       }
       default:
         break;
     }
     // Anything but a plain container: CPython calls a method of the object (or fails). Reported to the judge.
-    effects = true;
-    events.push({ type: 'mutate', target, opcode, offset: opStart, opcodeIndex: opIndex });
-  };
-
-  try {
-    while (true) {
-      if (frameEnd >= 0 && pos >= frameEnd) {
-        frameEnd = -1;
-        limitEnd = len;
-        if (resumeAfterFrame >= 0) {
-          pos = resumeAfterFrame;
-          resumeAfterFrame = -1;
-        }
-      }
-      if (pos >= data.length) throw new ParseError('pickle data was truncated (no STOP)', pos, pos + 1);
-      if (opcodes >= MAX_PICKLE_OPCODES) throw new LimitError('MAX_PICKLE_OPCODES');
-      opStart = pos;
-      opIndex = opcodes;
-      const code = data[pos] as number;
-      pos++;
-      opcodes++;
-      switch (code) {
-        case 0x80: {
-          // PROTO
-          const p = u8();
-          if (p > 5) throw new ParseError(`unsupported pickle protocol: ${p}`, opStart);
-          protocol = p;
-          break;
-        }
-        case 0x95: {
-          // FRAME
-          const size = u64();
-          if (frameEnd >= 0 && pos < frameEnd) {
-            // pickle.py: "beginning of a new frame before end of current frame"; the C unpickler goes on.
-            events.push({ type: 'frame-overrun', offset: opStart, opcodeIndex: opIndex });
-          }
-          frameEnd = pos + size <= data.length ? pos + size : -1;
-          limitEnd = frameEnd >= 0 ? frameEnd : len;
-          break;
-        }
-        case 0x2e: {
-          // STOP
-          const result = pop();
-          return { events, end: pos, stopped: true, protocol, opcodes, effects, result };
-        }
-        case 0x28: // MARK
-          push(MARK);
-          marks.push(stack.length - 1);
-          floor = stack.length;
-          break;
-        case 0x30: // POP
-          if (marks.length && marks[marks.length - 1] === stack.length - 1) popMark();
-          else pop();
-          break;
-        case 0x31: // POP_MARK
-          popMark();
-          break;
-        case 0x32: // DUP
-          push(top());
-          break;
-        case 0x4e: // NONE
-          push(NONE);
-          break;
-        case 0x88: // NEWTRUE
-          push(TRUE);
-          break;
-        case 0x89: // NEWFALSE
-          push(FALSE);
-          break;
-        case 0x49: {
-          // INT
-          const value = parseIntLine(readLine(MAX_LINE_LENGTH, undefined, true));
-          if (!value) throw new ParseError('could not convert string to int', opStart);
-          push(value.kind === 'bool' ? (value.value ? TRUE : FALSE) : value);
-          break;
-        }
-        case 0x4c: {
-          // LONG
-          const value = parseLongLine(readLine(MAX_LINE_LENGTH, undefined, true));
-          if (value === undefined) throw new ParseError('invalid literal for int() with base 0', opStart);
-          push({ kind: 'int', value });
-          break;
-        }
-        case 0x46: {
-          // FLOAT
-          const value = parseFloatLine(readLine(MAX_LINE_LENGTH, undefined, true));
-          if (value === undefined) throw new ParseError('could not convert string to float', opStart);
-          push({ kind: 'float', value });
-          break;
-        }
-        case 0x4a: // BININT
-          push(intValue(i32()));
-          break;
-        case 0x4b: // BININT1
-          push(SMALL_INTS[u8()] as SymValue);
-          break;
-        case 0x4d: {
-          // BININT2
-          need(2);
-          const n = view.getUint16(pos, true);
-          pos += 2;
-          push(intValue(n));
-          break;
-        }
-        case 0x47: {
-          // BINFLOAT
-          need(8);
-          const value = view.getFloat64(pos, false);
-          pos += 8;
-          push({ kind: 'float', value });
-          break;
-        }
-        case 0x8a: {
-          // LONG1
-          push({ kind: 'int', value: decodeLong(take(u8())) });
-          break;
-        }
-        case 0x8b: {
-          // LONG4
-          const n = i32();
-          if (n < 0) throw new ParseError('LONG pickle has negative byte count', opStart);
-          push({ kind: 'int', value: decodeLong(take(n)) });
-          break;
-        }
-        case 0x53: {
-          // STRING: the line without its newline must be quoted with the same quote at both ends.
-          if (data[pos] !== 0x27 && data[pos] !== 0x22)
-            throw new ParseError('the STRING opcode argument must be quoted', opStart);
-          const line = readLine();
-          const body = line.subarray(0, Math.max(0, line.length - 1));
-          const q = body[0];
-          if (body.length < 2 || (q !== 0x27 && q !== 0x22) || body[body.length - 1] !== q)
-            throw new ParseError('the STRING opcode argument must be quoted', opStart);
-          const decoded = escapeDecode(body.subarray(1, body.length - 1));
-          if (!decoded) throw new ParseError('invalid escape in STRING', opStart);
-          pushStr(decodePy2String(decoded));
-          break;
-        }
-        case 0x56: {
-          // UNICODE
-          const line = readLine();
-          const text = rawUnicodeEscapeDecode(line.subarray(0, Math.max(0, line.length - 1)));
-          if (text === undefined) throw new ParseError("'rawunicodeescape' codec can't decode UNICODE", opStart);
-          pushStr(text);
-          break;
-        }
-        case 0x54: {
-          // BINSTRING
-          const n = i32();
-          if (n < 0) throw new ParseError('BINSTRING pickle has negative byte count', opStart);
-          if (n > MAX_STRING_BYTES) throw new LimitError('MAX_STRING_BYTES');
-          const bytes = take(n);
-          events.push({ type: 'bytes', value: bytes, offset: opStart, opcodeIndex: opIndex });
-          pushStr(decodePy2String(bytes));
-          break;
-        }
-        case 0x55: {
-          // SHORT_BINSTRING
-          const bytes = take(u8());
-          events.push({ type: 'bytes', value: bytes, offset: opStart, opcodeIndex: opIndex });
-          pushStr(decodePy2String(bytes));
-          break;
-        }
-        case 0x58: // BINUNICODE
-        case 0x8c: // SHORT_BINUNICODE
-        case 0x8d: {
-          // BINUNICODE8
-          const n = code === 0x8c ? u8() : code === 0x58 ? u32() : u64();
-          if (n > MAX_STRING_BYTES) throw new LimitError('MAX_STRING_BYTES');
-          if (pos + n > limitEnd) need(n);
-          let ascii = true;
-          for (let i = pos, e = pos + n; i < e; i++) {
-            if ((data[i] as number) >= 0x80) {
-              ascii = false;
-              break;
-            }
-          }
-          const text = ascii ? buffer.toString('latin1', pos, pos + n) : decodeUtf8SurrogatePass(data.subarray(pos, pos + n));
-          if (text === undefined) throw new ParseError("'utf-8' codec can't decode BINUNICODE", opStart);
-          pos += n;
-          pushStr(text);
-          break;
-        }
-        case 0x42: // BINBYTES
-          pushBytes(take(u32()));
-          break;
-        case 0x43: // SHORT_BINBYTES
-          pushBytes(take(u8()));
-          break;
-        case 0x8e: // BINBYTES8
-          pushBytes(take(u64()));
-          break;
-        case 0x96: // BYTEARRAY8
-          pushBytes(take(u64()), true);
-          break;
-        case 0x97: // NEXT_BUFFER: out-of-band data (only loaders given buffers= go on; none of the model loaders)
-          push({ kind: 'unknown', why: 'out-of-band buffer' });
-          break;
-        case 0x98: // READONLY_BUFFER
-          top();
-          break;
-        case 0x29: // EMPTY_TUPLE
-          push({ kind: 'tuple', items: [], length: 0 });
-          break;
-        case 0x85: {
-          // TUPLE1
-          const a = pop();
-          push({ kind: 'tuple', items: [a], length: 1 });
-          break;
-        }
-        case 0x86: {
-          // TUPLE2
-          const b = pop();
-          const a = pop();
-          push({ kind: 'tuple', items: [a, b], length: 2 });
-          break;
-        }
-        case 0x87: {
-          // TUPLE3
-          const c = pop();
-          const b = pop();
-          const a = pop();
-          push({ kind: 'tuple', items: [a, b, c], length: 3 });
-          break;
-        }
-        case 0x74: {
-          // TUPLE
-          const items = popMark();
-          push({ kind: 'tuple', items: items.slice(0, MAX_TRACKED_ITEMS), length: items.length });
-          break;
-        }
-        case 0x5d: // EMPTY_LIST
-          push({ kind: 'list', items: [], length: 0 });
-          break;
-        case 0x6c: {
-          // LIST
-          const items = popMark();
-          push({ kind: 'list', items: items.slice(0, MAX_TRACKED_ITEMS), length: items.length });
-          break;
-        }
-        case 0x7d: // EMPTY_DICT
-          push({ kind: 'dict', entries: [], length: 0 });
-          break;
-        case 0x64: {
-          // DICT
-          const items = popMark();
-          if (items.length % 2 !== 0) throw new ParseError('odd number of items for DICT', opStart);
-          const entries: [SymValue, SymValue][] = [];
-          for (let i = 0; i + 1 < items.length && entries.length < MAX_TRACKED_ITEMS; i += 2)
-            entries.push([items[i] as SymValue, items[i + 1] as SymValue]);
-          push({ kind: 'dict', entries, length: items.length / 2 });
-          break;
-        }
-        case 0x8f: // EMPTY_SET
-          push({ kind: 'set', items: [], length: 0, frozen: false });
-          break;
-        case 0x91: {
-          // FROZENSET
-          const items = popMark();
-          push({ kind: 'set', items: items.slice(0, MAX_TRACKED_ITEMS), length: items.length, frozen: true });
-          break;
-        }
-        case 0x61: {
-          // APPEND
-          const item = pop();
-          addItems(top(), [item], 0, 'APPEND', false);
-          break;
-        }
-        case 0x65: // APPENDS
-        case 0x90: {
-          // ADDITEMS
-          withMarkItems((target, items, from) => {
-            if (items.length > from) addItems(target, items, from, code === 0x65 ? 'APPENDS' : 'ADDITEMS', false);
-          });
-          break;
-        }
-        case 0x73: {
-          // SETITEM
-          const value = pop();
-          const key = pop();
-          addItems(top(), [key, value], 0, 'SETITEM', true);
-          break;
-        }
-        case 0x75: {
-          // SETITEMS
-          withMarkItems((target, items, from) => {
-            if ((items.length - from) % 2 !== 0) throw new ParseError('odd number of items for SETITEMS', opStart);
-            if (items.length > from) addItems(target, items, from, 'SETITEMS', true);
-          });
-          break;
-        }
-        case 0x67: {
-          // GET
-          const key = parseMemoKeyLine(readLine(MAX_LINE_LENGTH, undefined, true));
-          if (key === undefined) throw new ParseError('invalid literal for int() with base 10 (GET)', opStart);
-          push(memoGet(memoKey(key)));
-          break;
-        }
-        case 0x68: // BINGET
-          push(memoGet(u8()));
-          break;
-        case 0x6a: // LONG_BINGET
-          push(memoGet(u32()));
-          break;
-        case 0x70: {
-          // PUT
-          const key = parseMemoKeyLine(readLine(MAX_LINE_LENGTH, undefined, true));
-          if (key === undefined) throw new ParseError('invalid literal for int() with base 10 (PUT)', opStart);
-          if (key < 0n) throw new ParseError('negative PUT argument', opStart);
-          memoPut(memoKey(key), top());
-          break;
-        }
-        case 0x71: // BINPUT
-          memoPut(u8(), top());
-          break;
-        case 0x72: // LONG_BINPUT
-          memoPut(u32(), top());
-          break;
-        case 0x94: // MEMOIZE
-          memoPut(memo.size, top());
-          break;
-        case 0x63: {
-          // GLOBAL
-          const module = lineName('module', 'GLOBAL');
-          const name = lineName('name', 'GLOBAL');
-          push(importGlobal(module, name, 'GLOBAL'));
-          if (name === '') throw new ParseError(`Can't get attribute '' on module ${module}`, opStart);
-          break;
-        }
-        case 0x93: {
-          // STACK_GLOBAL: both operands must be str at run time ("STACK_GLOBAL requires str").
-          const nameValue = pop();
-          const moduleValue = pop();
-          if (moduleValue.kind === 'str' && nameValue.kind === 'str') {
-            if (moduleValue.value === '') throw new ParseError('Empty module name', opStart);
-            push(importGlobal(moduleValue.value, nameValue.value, 'STACK_GLOBAL'));
-            if (nameValue.value === '') throw new ParseError(`Can't get attribute ''`, opStart);
-            break;
-          }
-          if (!mayBeStr(moduleValue) || !mayBeStr(nameValue)) throw new ParseError('STACK_GLOBAL requires str', opStart);
-          // An operand computed at load time (a call result could be a str): the name cannot be known statically.
-          effects = true;
-          events.push({
-            type: 'nonconstant-global',
-            detail: `STACK_GLOBAL operands are ${describe(moduleValue)} and ${describe(nameValue)}`,
-            operands: [moduleValue, nameValue],
-            offset: opStart,
-            opcodeIndex: opIndex,
-          });
-          push({ kind: 'unknown', why: 'global with computed name' });
-          break;
-        }
-        case 0x69: {
-          // INST: pickle.py imports first and then pops the MARK (an import happens even without one).
-          const module = lineName('module', 'INST');
-          const name = lineName('name', 'INST');
-          const callee = importGlobal(module, name, 'INST');
-          if (name === '') throw new ParseError(`Can't get attribute '' on module ${module}`, opStart);
-          const items = popMark();
-          push(call(callee, { kind: 'tuple', items: items.slice(0, MAX_TRACKED_ITEMS), length: items.length }, 'INST'));
-          break;
-        }
-        case 0x6f: {
-          // OBJ
-          const items = popMark();
-          const callee = items.shift();
-          if (!callee) throw new ParseError('unpickling stack underflow', opStart);
-          push(call(callee, { kind: 'tuple', items: items.slice(0, MAX_TRACKED_ITEMS), length: items.length }, 'OBJ'));
-          break;
-        }
-        case 0x52: {
-          // REDUCE
-          const args = pop();
-          const callee = pop();
-          if (cannotBeArgs(args)) throw new ParseError('REDUCE arguments are not iterable', opStart);
-          push(call(callee, args, 'REDUCE'));
-          break;
-        }
-        case 0x81: {
-          // NEWOBJ
-          const args = pop();
-          const cls = pop();
-          if (cannotBeArgs(args)) throw new ParseError('NEWOBJ args argument must be a tuple', opStart);
-          push(call(cls, args, 'NEWOBJ'));
-          break;
-        }
-        case 0x92: {
-          // NEWOBJ_EX
-          const kwargs = pop();
-          const args = pop();
-          const cls = pop();
-          if (cannotBeArgs(args)) throw new ParseError('NEWOBJ_EX args argument must be a tuple', opStart);
-          push(call(cls, args, 'NEWOBJ_EX', kwargs));
-          break;
-        }
-        case 0x62: {
-          // BUILD
-          const state = pop();
-          const target = top();
-          effects = true;
-          if (target.kind === 'call') {
-            target.states ??= [];
-            track(target.states, state);
-          }
-          events.push({ type: 'build', target, state, offset: opStart, opcodeIndex: opIndex });
-          if (afterBuild) {
-            const filePos = frameEnd >= 0 && pos < frameEnd ? (resumeAfterFrame >= 0 ? resumeAfterFrame : frameEnd) : pos;
-            const next = afterBuild(target, state, filePos, data);
-            if (next) applyAfterBuild(next, filePos);
-          }
-          break;
-        }
-        case 0x82: // EXT1
-        case 0x83: // EXT2
-        case 0x84: {
-          // EXT4
-          let ext: number;
-          if (code === 0x82) ext = u8();
-          else if (code === 0x83) {
-            need(2);
-            ext = view.getUint16(pos, true);
-            pos += 2;
-          } else ext = i32();
-          if (ext <= 0) throw new ParseError('EXT specifies code <= 0', opStart);
-          // copyreg's extension registry is empty unless the loading process filled it (no ML library does):
-          // CPython raises "unregistered extension code" here, before importing anything. Reported (MS-PKL-011)
-          // when the stream had effects before; a stream opening with it (msgpack's fixmap bytes) is inert.
-          events.push({ type: 'ext', code: ext, offset: opStart, opcodeIndex: opIndex });
-          throw new ParseError(`unregistered extension code ${ext}`, opStart);
-        }
-        case 0x50: {
-          // PERSID: an ASCII id handed to the loader's persistent_load (pickle.loads has none and raises; torch's
-          // loaders assert a tuple). The VM goes on (fail closed) but this is no effect of its own.
-          const line = readLine();
-          if (options.persistentLoad === false) throw new ParseError(NO_PERSISTENT_LOAD, opStart);
-          const pid = { kind: 'str', value: latin1(line.subarray(0, Math.max(0, line.length - 1))) } as SymValue;
-          events.push({ type: 'persid', pid, opcode: 'PERSID', offset: opStart, opcodeIndex: opIndex });
-          push({ kind: 'persid', pid });
-          break;
-        }
-        case 0x51: {
-          // BINPERSID: persistent_load(pid) of the loader (torch: storages).
-          const pid = pop();
-          if (options.persistentLoad === false) throw new ParseError(NO_PERSISTENT_LOAD, opStart);
-          effects = true;
-          events.push({ type: 'persid', pid, opcode: 'BINPERSID', offset: opStart, opcodeIndex: opIndex });
-          push({ kind: 'persid', pid });
-          break;
-        }
-        default:
-          throw new ParseError(`invalid load key, '\\x${code.toString(16).padStart(2, '0')}'`, opStart);
-      }
-    }
-  } catch (error) {
-    if (error instanceof LimitError) {
-      events.push({ type: 'limit', limit: error.limit, offset: opStart, opcodeIndex: opIndex });
-      return {
-        events,
-        end: pos,
-        stopped: false,
-        protocol,
-        opcodes,
-        effects,
-        error: { message: `limit ${error.limit} reached`, offset: opStart, opcodeIndex: opIndex },
-      };
-    }
-    if (!(error instanceof ParseError)) throw error;
-    return {
-      events,
-      end: pos,
-      stopped: false,
-      protocol,
-      opcodes,
-      effects,
-      error: { message: error.message, offset: error.offset, opcodeIndex: opIndex },
-      ...(error.needEnd !== undefined ? { needEnd: error.needEnd } : {}),
-    };
+    this.effects = true;
+    this.events.push({ type: 'mutate', target, opcode, offset: this.opStart, opcodeIndex: this.opIndex });
   }
 
-  function applyAfterBuild(next: AfterBuild, filePos: number) {
+  applyAfterBuild(next: AfterBuild, filePos: number) {
     let resume: number;
     if ('skip' in next) {
-      if (!Number.isSafeInteger(next.skip) || next.skip < 0 || filePos + next.skip > data.length)
-        throw new ParseError(`the loader reads ${next.skip} raw bytes past the end of the data`, opStart);
+      if (!Number.isSafeInteger(next.skip) || next.skip < 0 || filePos + next.skip > this.data.length)
+        throw new ParseError(`the loader reads ${next.skip} raw bytes past the end of the data`, this.opStart);
       resume = filePos + next.skip;
-      events.push({ type: 'skip', start: filePos, end: resume, offset: opStart, opcodeIndex: opIndex });
+      this.events.push({ type: 'skip', start: filePos, end: resume, offset: this.opStart, opcodeIndex: this.opIndex });
     } else {
       const begin = next.nested.start;
       let end = next.nested.end;
       let run: PickleRun | undefined;
       if (end === undefined) {
-        run = runPickle(data, begin);
+        run = runPickle(this.data, begin);
         if (!run.stopped) {
-          events.push({ type: 'embedded', start: begin, end: run.end, run, offset: opStart, opcodeIndex: opIndex });
+          this.events.push({
+            type: 'embedded',
+            start: begin,
+            end: run.end,
+            run,
+            offset: this.opStart,
+            opcodeIndex: this.opIndex,
+          });
           throw new ParseError(`nested pickle at ${begin}: ${run.error?.message ?? 'no STOP'}`, run.error?.offset ?? begin);
         }
         end = run.end;
       }
-      if (!Number.isSafeInteger(end) || end < begin || end > data.length)
-        throw new ParseError('nested pickle runs past the end of the data', opStart);
-      events.push({ type: 'embedded', start: begin, end, ...(run ? { run } : {}), offset: opStart, opcodeIndex: opIndex });
+      if (!Number.isSafeInteger(end) || end < begin || end > this.data.length)
+        throw new ParseError('nested pickle runs past the end of the data', this.opStart);
+      this.events.push({
+        type: 'embedded',
+        start: begin,
+        end,
+        ...(run ? { run } : {}),
+        offset: this.opStart,
+        opcodeIndex: this.opIndex,
+      });
       resume = end;
     }
-    if (next.value) stack[stack.length - 1] = next.value;
-    if (frameEnd >= 0 && pos < frameEnd) resumeAfterFrame = resume;
+    if (next.value) this.stack[this.sp - 1] = next.value;
+    if (this.frameEnd >= 0 && this.pos < this.frameEnd) this.resumeAfterFrame = resume;
     else {
-      pos = resume;
-      frameEnd = -1;
-      limitEnd = len;
+      this.pos = resume;
+      this.frameEnd = -1;
+      this.limitEnd = this.len;
     }
   }
+
+  /**
+   * Every opcode the hot loop of run() does not handle itself: kept out of run() so that run() stays small (V8
+   * optimises a small loop in milliseconds; one switch over every opcode took it hundreds, which the loop spent in
+   * the interpreter).
+   */
+  cold(code: number): void {
+    switch (code) {
+      case 0x80: {
+        // PROTO
+        const p = this.u8();
+        if (p > 5) throw new ParseError(`unsupported pickle protocol: ${p}`, this.opStart);
+        this.protocol = p;
+        break;
+      }
+      case 0x95: {
+        // FRAME
+        const size = this.u64();
+        if (this.frameEnd >= 0 && this.pos < this.frameEnd) {
+          // pickle.py: "beginning of a new frame before end of current frame"; the C unpickler goes on.
+          this.events.push({ type: 'frame-overrun', offset: this.opStart, opcodeIndex: this.opIndex });
+        }
+        this.frameEnd = this.pos + size <= this.data.length ? this.pos + size : -1;
+        this.limitEnd = this.frameEnd >= 0 ? this.frameEnd : this.len;
+        break;
+      }
+      case 0x31: // POP_MARK
+        this.popMark();
+        break;
+      case 0x32: // DUP
+        this.push(this.top());
+        break;
+      case 0x49: {
+        // INT
+        const value = parseIntLine(this.readLine(MAX_LINE_LENGTH, undefined, true));
+        if (!value) throw new ParseError('could not convert string to int', this.opStart);
+        this.push(value.kind === 'bool' ? (value.value ? TRUE : FALSE) : value);
+        break;
+      }
+      case 0x4c: {
+        // LONG
+        const value = parseLongLine(this.readLine(MAX_LINE_LENGTH, undefined, true));
+        if (value === undefined) throw new ParseError('invalid literal for int() with base 0', this.opStart);
+        this.push({ kind: 'int', value });
+        break;
+      }
+      case 0x46: {
+        // FLOAT
+        const value = parseFloatLine(this.readLine(MAX_LINE_LENGTH, undefined, true));
+        if (value === undefined) throw new ParseError('could not convert string to float', this.opStart);
+        this.push({ kind: 'float', value });
+        break;
+      }
+      case 0x47: {
+        // BINFLOAT
+        this.need(8);
+        const value = this.view.getFloat64(this.pos, false);
+        this.pos += 8;
+        this.push({ kind: 'float', value });
+        break;
+      }
+      case 0x8a: {
+        // LONG1
+        this.push({ kind: 'int', value: decodeLong(this.take(this.u8())) });
+        break;
+      }
+      case 0x8b: {
+        // LONG4
+        const n = this.i32();
+        if (n < 0) throw new ParseError('LONG pickle has negative byte count', this.opStart);
+        this.push({ kind: 'int', value: decodeLong(this.take(n)) });
+        break;
+      }
+      case 0x53: {
+        // STRING: the line without its newline must be quoted with the same quote at both ends.
+        if (this.data[this.pos] !== 0x27 && this.data[this.pos] !== 0x22)
+          throw new ParseError('the STRING opcode argument must be quoted', this.opStart);
+        const line = this.readLine();
+        const body = line.subarray(0, Math.max(0, line.length - 1));
+        const q = body[0];
+        if (body.length < 2 || (q !== 0x27 && q !== 0x22) || body[body.length - 1] !== q)
+          throw new ParseError('the STRING opcode argument must be quoted', this.opStart);
+        const decoded = escapeDecode(body.subarray(1, body.length - 1));
+        if (!decoded) throw new ParseError('invalid escape in STRING', this.opStart);
+        this.pushStr(decodePy2String(decoded));
+        break;
+      }
+      case 0x56: {
+        // UNICODE
+        const line = this.readLine();
+        const text = rawUnicodeEscapeDecode(line.subarray(0, Math.max(0, line.length - 1)));
+        if (text === undefined) throw new ParseError("'rawunicodeescape' codec can't decode UNICODE", this.opStart);
+        this.pushStr(text);
+        break;
+      }
+      case 0x54: {
+        // BINSTRING
+        const n = this.i32();
+        if (n < 0) throw new ParseError('BINSTRING pickle has negative byte count', this.opStart);
+        if (n > MAX_STRING_BYTES) throw new LimitError('MAX_STRING_BYTES');
+        const bytes = this.take(n);
+        this.events.push({ type: 'bytes', value: bytes, offset: this.opStart, opcodeIndex: this.opIndex });
+        this.pushStr(decodePy2String(bytes));
+        break;
+      }
+      case 0x55: {
+        // SHORT_BINSTRING
+        const bytes = this.take(this.u8());
+        this.events.push({ type: 'bytes', value: bytes, offset: this.opStart, opcodeIndex: this.opIndex });
+        this.pushStr(decodePy2String(bytes));
+        break;
+      }
+      case 0x42: // BINBYTES
+        this.pushBytes(this.take(this.u32()));
+        break;
+      case 0x43: // SHORT_BINBYTES
+        this.pushBytes(this.take(this.u8()));
+        break;
+      case 0x8e: // BINBYTES8
+        this.pushBytes(this.take(this.u64()));
+        break;
+      case 0x96: // BYTEARRAY8
+        this.pushBytes(this.take(this.u64()), true);
+        break;
+      case 0x97: // NEXT_BUFFER: out-of-band data (only loaders given buffers= go on; none of the model loaders)
+        this.push({ kind: 'unknown', why: 'out-of-band buffer' });
+        break;
+      case 0x98: // READONLY_BUFFER
+        this.top();
+        break;
+      case 0x74: {
+        // TUPLE
+        const items = this.popMark();
+        this.push({ kind: 'tuple', items: items.slice(0, MAX_TRACKED_ITEMS), length: items.length });
+        break;
+      }
+      case 0x6c: {
+        // LIST
+        const items = this.popMark();
+        this.push({ kind: 'list', items: items.slice(0, MAX_TRACKED_ITEMS), length: items.length });
+        break;
+      }
+      case 0x64: {
+        // DICT
+        const items = this.popMark();
+        if (items.length % 2 !== 0) throw new ParseError('odd number of items for DICT', this.opStart);
+        const entries: [SymValue, SymValue][] = [];
+        for (let i = 0; i + 1 < items.length && entries.length < MAX_TRACKED_ITEMS; i += 2)
+          entries.push([items[i] as SymValue, items[i + 1] as SymValue]);
+        this.push({ kind: 'dict', entries, length: items.length / 2 });
+        break;
+      }
+      case 0x8f: // EMPTY_SET
+        this.push({ kind: 'set', items: [], length: 0, frozen: false });
+        break;
+      case 0x91: {
+        // FROZENSET
+        const items = this.popMark();
+        this.push({ kind: 'set', items: items.slice(0, MAX_TRACKED_ITEMS), length: items.length, frozen: true });
+        break;
+      }
+      case 0x67: {
+        // GET
+        const key = parseMemoKeyLine(this.readLine(MAX_LINE_LENGTH, undefined, true));
+        if (key === undefined) throw new ParseError('invalid literal for int() with base 10 (GET)', this.opStart);
+        this.push(this.memoGet(this.memoKey(key)));
+        break;
+      }
+      case 0x70: {
+        // PUT
+        const key = parseMemoKeyLine(this.readLine(MAX_LINE_LENGTH, undefined, true));
+        if (key === undefined) throw new ParseError('invalid literal for int() with base 10 (PUT)', this.opStart);
+        if (key < 0n) throw new ParseError('negative PUT argument', this.opStart);
+        this.memoPut(this.memoKey(key), this.top());
+        break;
+      }
+      case 0x63: {
+        // GLOBAL
+        const module = this.lineName('module', 'GLOBAL');
+        const name = this.lineName('name', 'GLOBAL');
+        this.push(this.importGlobal(module, name, 'GLOBAL'));
+        if (name === '') throw new ParseError(`Can't get attribute '' on module ${module}`, this.opStart);
+        break;
+      }
+      case 0x93: {
+        // STACK_GLOBAL: both operands must be str at run time ("STACK_GLOBAL requires str").
+        const nameValue = this.pop();
+        const moduleValue = this.pop();
+        if (moduleValue.kind === 'str' && nameValue.kind === 'str') {
+          if (moduleValue.value === '') throw new ParseError('Empty module name', this.opStart);
+          this.push(this.importGlobal(moduleValue.value, nameValue.value, 'STACK_GLOBAL'));
+          if (nameValue.value === '') throw new ParseError(`Can't get attribute ''`, this.opStart);
+          break;
+        }
+        if (!mayBeStr(moduleValue) || !mayBeStr(nameValue)) throw new ParseError('STACK_GLOBAL requires str', this.opStart);
+        // An operand computed at load time (a call result could be a str): the name cannot be known statically.
+        this.effects = true;
+        this.events.push({
+          type: 'nonconstant-global',
+          detail: `STACK_GLOBAL operands are ${describe(moduleValue)} and ${describe(nameValue)}`,
+          operands: [moduleValue, nameValue],
+          offset: this.opStart,
+          opcodeIndex: this.opIndex,
+        });
+        this.push({ kind: 'unknown', why: 'global with computed name' });
+        break;
+      }
+      case 0x69: {
+        // INST: pickle.py imports first and then pops the MARK (an import happens even without one).
+        const module = this.lineName('module', 'INST');
+        const name = this.lineName('name', 'INST');
+        const callee = this.importGlobal(module, name, 'INST');
+        if (name === '') throw new ParseError(`Can't get attribute '' on module ${module}`, this.opStart);
+        const items = this.popMark();
+        this.push(this.call(callee, { kind: 'tuple', items: items.slice(0, MAX_TRACKED_ITEMS), length: items.length }, 'INST'));
+        break;
+      }
+      case 0x6f: {
+        // OBJ
+        const items = this.popMark();
+        const callee = items.shift();
+        if (!callee) throw new ParseError('unpickling stack underflow', this.opStart);
+        this.push(this.call(callee, { kind: 'tuple', items: items.slice(0, MAX_TRACKED_ITEMS), length: items.length }, 'OBJ'));
+        break;
+      }
+      case 0x52: {
+        // REDUCE
+        const args = this.pop();
+        const callee = this.pop();
+        if (cannotBeArgs(args)) throw new ParseError('REDUCE arguments are not iterable', this.opStart);
+        this.push(this.call(callee, args, 'REDUCE'));
+        break;
+      }
+      case 0x81: {
+        // NEWOBJ
+        const args = this.pop();
+        const cls = this.pop();
+        if (cannotBeArgs(args)) throw new ParseError('NEWOBJ args argument must be a tuple', this.opStart);
+        this.push(this.call(cls, args, 'NEWOBJ'));
+        break;
+      }
+      case 0x92: {
+        // NEWOBJ_EX
+        const kwargs = this.pop();
+        const args = this.pop();
+        const cls = this.pop();
+        if (cannotBeArgs(args)) throw new ParseError('NEWOBJ_EX args argument must be a tuple', this.opStart);
+        this.push(this.call(cls, args, 'NEWOBJ_EX', kwargs));
+        break;
+      }
+      case 0x62: {
+        // BUILD
+        const state = this.pop();
+        const target = this.top();
+        this.effects = true;
+        if (target.kind === 'call') {
+          target.states ??= [];
+          track(target.states, state);
+        }
+        this.events.push({ type: 'build', target, state, offset: this.opStart, opcodeIndex: this.opIndex });
+        if (this.afterBuild) {
+          const filePos =
+            this.frameEnd >= 0 && this.pos < this.frameEnd
+              ? this.resumeAfterFrame >= 0
+                ? this.resumeAfterFrame
+                : this.frameEnd
+              : this.pos;
+          const next = this.afterBuild(target, state, filePos, this.data);
+          if (next) this.applyAfterBuild(next, filePos);
+        }
+        break;
+      }
+      case 0x82: // EXT1
+      case 0x83: // EXT2
+      case 0x84: {
+        // EXT4
+        let ext: number;
+        if (code === 0x82) ext = this.u8();
+        else if (code === 0x83) {
+          this.need(2);
+          ext = this.view.getUint16(this.pos, true);
+          this.pos += 2;
+        } else ext = this.i32();
+        if (ext <= 0) throw new ParseError('EXT specifies code <= 0', this.opStart);
+        // copyreg's extension registry is empty unless the loading process filled it (no ML library does):
+        // CPython raises "unregistered extension code" here, before importing anything. Reported (MS-PKL-011)
+        // when the stream had effects before; a stream opening with it (msgpack's fixmap bytes) is inert.
+        this.events.push({ type: 'ext', code: ext, offset: this.opStart, opcodeIndex: this.opIndex });
+        throw new ParseError(`unregistered extension code ${ext}`, this.opStart);
+      }
+      case 0x50: {
+        // PERSID: an ASCII id handed to the loader's persistent_load (pickle.loads has none and raises; torch's
+        // loaders assert a tuple). The VM goes on (fail closed) but this is no effect of its own.
+        const line = this.readLine();
+        if (this.options.persistentLoad === false) throw new ParseError(NO_PERSISTENT_LOAD, this.opStart);
+        const pid = { kind: 'str', value: latin1(line.subarray(0, Math.max(0, line.length - 1))) } as SymValue;
+        this.events.push({ type: 'persid', pid, opcode: 'PERSID', offset: this.opStart, opcodeIndex: this.opIndex });
+        this.push({ kind: 'persid', pid });
+        break;
+      }
+      case 0x51: {
+        // BINPERSID: persistent_load(pid) of the loader (torch: storages).
+        const pid = this.pop();
+        if (this.options.persistentLoad === false) throw new ParseError(NO_PERSISTENT_LOAD, this.opStart);
+        this.effects = true;
+        this.events.push({ type: 'persid', pid, opcode: 'BINPERSID', offset: this.opStart, opcodeIndex: this.opIndex });
+        this.push({ kind: 'persid', pid });
+        break;
+      }
+      default:
+        throw new ParseError(`invalid load key, '\\x${code.toString(16).padStart(2, '0')}'`, this.opStart);
+    }
+  }
+
+  run(): PickleRun {
+    // The data and its length never change during a run: locals, not a field load per opcode.
+    const data = this.data;
+    const len = this.len;
+    try {
+      while (true) {
+        if (this.frameEnd >= 0 && this.pos >= this.frameEnd) {
+          this.frameEnd = -1;
+          this.limitEnd = this.len;
+          if (this.resumeAfterFrame >= 0) {
+            this.pos = this.resumeAfterFrame;
+            this.resumeAfterFrame = -1;
+          }
+        }
+        if (this.pos >= len) throw new ParseError('pickle data was truncated (no STOP)', this.pos, this.pos + 1);
+        if (this.opcodes >= this.maxOpcodes) throw new LimitError('MAX_PICKLE_OPCODES');
+        this.opStart = this.pos;
+        const code = data[this.pos] as number;
+        this.pos++;
+        this.opcodes++;
+        switch (code) {
+          case 0x2e: {
+            // STOP
+            const result = this.pop();
+            return {
+              events: this.events,
+              end: this.pos,
+              stopped: true,
+              protocol: this.protocol,
+              opcodes: this.opcodes,
+              effects: this.effects,
+              result,
+            };
+          }
+          case 0x28: // MARK
+            this.push(MARK);
+            this.marks.push(this.sp - 1);
+            this.floor = this.sp;
+            break;
+          case 0x30: // POP
+            if (this.marks.length && this.marks[this.marks.length - 1] === this.sp - 1) this.popMark();
+            else this.pop();
+            break;
+          case 0x4e: // NONE
+            this.push(NONE);
+            break;
+          case 0x88: // NEWTRUE
+            this.push(TRUE);
+            break;
+          case 0x89: // NEWFALSE
+            this.push(FALSE);
+            break;
+          case 0x4a: // BININT
+            this.push(intValue(this.i32()));
+            break;
+          case 0x4b: // BININT1
+            this.push(SMALL_INTS[this.u8()] as SymValue);
+            break;
+          case 0x4d: {
+            // BININT2
+            this.need(2);
+            const n = this.view.getUint16(this.pos, true);
+            this.pos += 2;
+            this.push(intValue(n));
+            break;
+          }
+          case 0x58: // BINUNICODE
+          case 0x8c: // SHORT_BINUNICODE
+          case 0x8d: {
+            // BINUNICODE8
+            const n = code === 0x8c ? this.u8() : code === 0x58 ? this.u32() : this.u64();
+            if (n > MAX_STRING_BYTES) throw new LimitError('MAX_STRING_BYTES');
+            if (this.pos + n > this.limitEnd) this.need(n);
+            let ascii = true;
+            for (let i = this.pos, e = this.pos + n; i < e; i++) {
+              if ((this.data[i] as number) >= 0x80) {
+                ascii = false;
+                break;
+              }
+            }
+            const text = ascii
+              ? this.buffer.toString('latin1', this.pos, this.pos + n)
+              : decodeUtf8SurrogatePass(this.data.subarray(this.pos, this.pos + n));
+            if (text === undefined) throw new ParseError("'utf-8' codec can't decode BINUNICODE", this.opStart);
+            this.pos += n;
+            this.pushStr(text);
+            break;
+          }
+          case 0x29: // EMPTY_TUPLE
+            this.push({ kind: 'tuple', items: [], length: 0 });
+            break;
+          case 0x85: {
+            // TUPLE1
+            const a = this.pop();
+            this.push({ kind: 'tuple', items: [a], length: 1 });
+            break;
+          }
+          case 0x86: {
+            // TUPLE2
+            const b = this.pop();
+            const a = this.pop();
+            this.push({ kind: 'tuple', items: [a, b], length: 2 });
+            break;
+          }
+          case 0x87: {
+            // TUPLE3
+            const c = this.pop();
+            const b = this.pop();
+            const a = this.pop();
+            this.push({ kind: 'tuple', items: [a, b, c], length: 3 });
+            break;
+          }
+          case 0x5d: // EMPTY_LIST
+            this.push({ kind: 'list', items: [], length: 0 });
+            break;
+          case 0x7d: // EMPTY_DICT
+            this.push({ kind: 'dict', entries: [], length: 0 });
+            break;
+          case 0x61: {
+            // APPEND
+            const item = this.pop();
+            this.addItems(this.top(), [item], 0, 1, 'APPEND', false);
+            break;
+          }
+          case 0x65: // APPENDS
+          case 0x90: {
+            // ADDITEMS
+            this.addMarkItems(code === 0x65 ? 'APPENDS' : 'ADDITEMS', false);
+            break;
+          }
+          case 0x73: {
+            // SETITEM
+            const value = this.pop();
+            const key = this.pop();
+            this.addItems(this.top(), [key, value], 0, 2, 'SETITEM', true);
+            break;
+          }
+          case 0x75: {
+            // SETITEMS
+            this.addMarkItems('SETITEMS', true);
+            break;
+          }
+          case 0x68: // BINGET
+            this.push(this.memoGet(this.u8()));
+            break;
+          case 0x6a: // LONG_BINGET
+            this.push(this.memoGet(this.u32()));
+            break;
+          case 0x71: // BINPUT
+            this.memoPut(this.u8(), this.top());
+            break;
+          case 0x72: // LONG_BINPUT
+            this.memoPut(this.u32(), this.top());
+            break;
+          case 0x94: // MEMOIZE
+            this.memoPut(this.memo.size, this.top());
+            break;
+          default:
+            this.cold(code);
+        }
+      }
+    } catch (error) {
+      if (error instanceof LimitError) {
+        this.events.push({ type: 'limit', limit: error.limit, offset: this.opStart, opcodeIndex: this.opIndex });
+        return {
+          events: this.events,
+          end: this.pos,
+          stopped: false,
+          protocol: this.protocol,
+          opcodes: this.opcodes,
+          effects: this.effects,
+          error: { message: `limit ${error.limit} reached`, offset: this.opStart, opcodeIndex: this.opIndex },
+        };
+      }
+      if (!(error instanceof ParseError)) throw error;
+      return {
+        events: this.events,
+        end: this.pos,
+        stopped: false,
+        protocol: this.protocol,
+        opcodes: this.opcodes,
+        effects: this.effects,
+        error: { message: error.message, offset: error.offset, opcodeIndex: this.opIndex },
+        ...(error.needEnd !== undefined ? { needEnd: error.needEnd } : {}),
+      };
+    }
+  }
+}
+
+/**
+ * Runs one pickle starting at `start` until STOP, an error, or a limit. Never throws on input.
+ */
+export function runPickle(data: Uint8Array, start = 0, options: RunOptions = {}): PickleRun {
+  return new PickleMachine(data, start, options).run();
 }
 
 /** A value that could be a str when the loader runs (a call result, a computed global, ...). */
