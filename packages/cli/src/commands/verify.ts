@@ -162,7 +162,7 @@ export function register(program: Command, env: CliEnv): void {
           const given = new Set((flags.attestation ?? []).map((f) => resolve(env.cwd, f)));
           for (const file of [...(flags.attestation ?? []), ...beside.filter((f) => !given.has(f)).sort()]) {
             const text = await readInput(env, file, '--attestation');
-            const a = await verifyAttestation(text, verifier, { rootDigest: verified.rootDigest }).catch((error: unknown) => {
+            const a = await verifyAttestation(text, verifier, { model: verified }).catch((error: unknown) => {
               const e = toModelsecError(error);
               throw new ModelsecError(e.code, `attestation ${file}: ${e.message}`, { details: { ...e.details, file } });
             });
