@@ -245,10 +245,13 @@ export async function listModel(modelPath: string, options: HashModelOptions = {
     // Attestations accumulate beside the signature (`model.<type>.att.sig`, see attestationPathFor): never hashed.
     const attestationPattern = attestationNamePattern(basename(signature));
     const signatureDir = dirname(signature);
-    listed = (await listModelFiles(root, ignorePaths, allowSymlinks)).filter(
-      (f) =>
-        options.keepAttestationFiles === true || !(dirname(f.abs) === signatureDir && attestationPattern.test(basename(f.abs))),
-    );
+    // The log proof beside the signature (`model.tlog.json`, written by push and pull) is evidence, never a model file.
+    const tlogName = `${basename(signature).replace(/\.sig$/, '')}.tlog.json`;
+    listed = (await listModelFiles(root, ignorePaths, allowSymlinks)).filter((f) => {
+      const beside = dirname(f.abs) === signatureDir;
+      if (beside && basename(f.abs) === tlogName) return false;
+      return options.keepAttestationFiles === true || !(beside && attestationPattern.test(basename(f.abs)));
+    });
   } else if (info.isFile()) {
     listed = [{ rel: '.', abs: root, size: info.size }];
   } else {
