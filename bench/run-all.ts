@@ -13,6 +13,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   pickle: async () => (await import('./pickle.js')).run,
   tlog: async () => (await import('./tlog.js')).run,
   'scan-files': async () => (await import('./scan-files.js')).run,
+  resign: async () => (await import('./resign.js')).run,
 };
 
 async function main(): Promise<void> {

@@ -53,9 +53,11 @@ export {
   type ModelDigest,
   type ModelResource,
   parseShardName,
+  type ReuseDigests,
   type SerializationMethod,
 } from './model-hash.js';
 export { attestationPathFor } from './paths.js';
+export { reuseFrom } from './reuse.js';
 export { attestModel, type ModelSigner, signModel, signStatement } from './sign.js';
 export { signedFileSet } from './signed-set.js';
 export { type KeylessOptions, loadTrustedRoot, matchIdentity, SIGSTORE_TIMEOUT_MS } from './sigstore.js';
