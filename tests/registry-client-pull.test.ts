@@ -66,15 +66,7 @@ describe('pull writes only what was signed, only inside -o', () => {
       r.publish(fixture, { version: '1.0.0' });
       const { res, out, seen } = await pull(r, fixture);
       expect(res.code).toBe(0);
-      expect(seen).toEqual([
-        'out',
-        'out/a',
-        'out/a/b',
-        'out/a/b/c.bin',
-        'out/model.sig',
-        'out/model.tlog.json',
-        'out/top.json',
-      ]);
+      expect(seen).toEqual(['out', 'out/a', 'out/a/b', 'out/a/b/c.bin', 'out/model.sig', 'out/model.tlog.json', 'out/top.json']);
       expect(readFileSync(path.join(out, 'a/b/c.bin'), 'utf8')).toBe('abc');
       expect(readFileSync(path.join(out, 'model.sig'))).toEqual(fixture.bundleBytes);
     });
