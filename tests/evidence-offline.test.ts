@@ -28,7 +28,7 @@ import { TrustedRoot } from '@sigstore/protobuf-specs';
 import { toSignedEntity, toTrustMaterial, Verifier } from '@sigstore/verify';
 import { Ajv } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI_BIN, REPO_ROOT, runCli } from './helpers/cli.js';
+import { CLI_BIN, type CliRun, REPO_ROOT, runCli } from './helpers/cli.js';
 
 const ADMIN = 'msk_evidence-offline-admin';
 const work = mkdtempSync(path.join(os.tmpdir(), 'modelsec-evidence-'));
@@ -44,6 +44,7 @@ const prefix = path.join(work, 'signer');
 const stranger = path.join(work, 'stranger');
 let logKey = '';
 let publicKeyPem = '';
+const online: { honest?: CliRun; tampered?: CliRun; tamperedDir: string } = { tamperedDir: '' };
 /** No registry listens here: the offline gate must never need one. */
 const OFFLINE_ENV = { MODELSEC_REGISTRY: 'http://127.0.0.1:9', MODELSEC_TOKEN: '' };
 
@@ -117,6 +118,11 @@ beforeAll(async () => {
       ['pull', 'acme/tiny@1.0.0', '-o', pulled, '--public-key', `${prefix}.pub`, '--log-key', path.join(work, 'log.key')],
       env,
     );
+    // The online gate on the same model and policy, while the registry runs (compared with the offline one below).
+    online.honest = await runCli(['check', pulled, '--policy', policy(), '--json'], { env });
+    online.tamperedDir = copy();
+    writeFileSync(path.join(online.tamperedDir, 'generation_config.json'), '{"changed": true}\n');
+    online.tampered = await runCli(['check', online.tamperedDir, '--policy', policy(), '--json'], { env });
   } finally {
     await server.stop();
   }
@@ -201,6 +207,23 @@ describe('check --offline on a pulled model (issue 15 acceptance)', () => {
       expect.objectContaining({ files: 11, verdicts: expect.objectContaining({ incomplete: 0 }) }),
     ]);
     expect(report.log.origin).toBe('modelsec-registry');
+  });
+
+  it('the online check (registry running) and the offline one agree: one verifier, the same verdicts', async () => {
+    const honest = online.honest as CliRun;
+    expect(honest.code, honest.stdout).toBe(0);
+    const offlineHonest = await check(pulled);
+    const verdict = (r: CliRun) => {
+      const j = r.json<{ verified: boolean; signer: unknown; attestations?: unknown; verifiedAttestations?: unknown }>();
+      return { verified: j.verified, signer: j.signer };
+    };
+    expect(verdict(offlineHonest)).toEqual(verdict(honest));
+    const tampered = online.tampered as CliRun;
+    expect(tampered.code).toBe(1);
+    const offlineTampered = await check(online.tamperedDir);
+    expect(offlineTampered.code).toBe(1);
+    expect(rules(offlineTampered)).toEqual(rules(tampered));
+    expect(rules(tampered)).toEqual(['local-files:SIGNING_DIGEST_MISMATCH']);
   });
 
   it('one byte of one file changed → local-files SIGNING_DIGEST_MISMATCH', async () => {
