@@ -15,12 +15,17 @@ import type { ScanReport } from '../scan/engine.js';
 import { type GateFile, gateFileOf } from '../scan/gate.js';
 import { RULES } from '../scan/rules/index.js';
 import { type FileVerdict, type Severity, severityRank } from '../scan/types.js';
-import { parseShardName } from '../signing/model-hash.js';
-import type { SignedModel } from '../signing/statement.js';
+import { type ModelResource, parseShardName, type SerializationMethod } from '../signing/model-hash.js';
 import { canonicalJson } from '../util/canonical-json.js';
 import { MODELSEC_VERSION } from '../version.js';
 
 const require = createRequire(import.meta.url);
+
+/** The signed file set as a verified signature gives it (a `SignedModel` or `ModelDigest` fits). */
+export interface SignedSet {
+  method: SerializationMethod;
+  resources: readonly ModelResource[];
+}
 
 /** The predicate type of a modelsec scan attestation. */
 export const SCAN_PREDICATE_TYPE = 'https://modelsec.dev/attestations/scan/v1';
@@ -61,7 +66,7 @@ export function ruleSetDigest(): string {
 }
 
 /** The signed file paths of a model (a shards signature names ranges; its files are their paths). */
-export function signedPaths(model: Pick<SignedModel, 'method' | 'resources'>): string[] {
+export function signedPaths(model: SignedSet): string[] {
   const paths = model.resources.map((r) => (model.method === 'shards' ? (parseShardName(r.name)?.path ?? r.name) : r.name));
   return [...new Set(paths)];
 }
@@ -74,7 +79,7 @@ export function signedPaths(model: Pick<SignedModel, 'method' | 'resources'>): s
 export function buildScanPredicate(
   report: ScanReport,
   root: string,
-  model: Pick<SignedModel, 'method' | 'resources'>,
+  model: SignedSet,
   /** `cwd`: what the report's relative paths are relative to (default: the process's working directory). */
   options: { config?: ScanConfig; strict?: boolean; cwd?: string } = {},
 ): ScanPredicate {
@@ -163,10 +168,7 @@ export function scanPredicateGateFiles(predicate: ScanPredicate): GateFile[] {
  * Where the predicate and the verified signature disagree: a signed file it does not list (or lists twice), a file
  * it lists that is not signed, a files-method digest that is not the signed one. Empty when it covers exactly the set.
  */
-export function scanPredicateCoverage(
-  predicate: ScanPredicate,
-  model: Pick<SignedModel, 'method' | 'resources'>,
-): { path: string; reason: string }[] {
+export function scanPredicateCoverage(predicate: ScanPredicate, model: SignedSet): { path: string; reason: string }[] {
   const problems: { path: string; reason: string }[] = [];
   const signed = new Set(signedPaths(model));
   const digest = new Map(model.method === 'files' ? model.resources.map((r) => [r.name, r.digest]) : []);
