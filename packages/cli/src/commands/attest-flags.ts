@@ -9,7 +9,7 @@ import { ModelsecError } from '@modelsec/core/scan';
 import type { Command } from 'commander';
 import { type CliEnv, collect, Option } from '../command-kit.js';
 import type { Output } from '../output.js';
-import type { SignerFlags } from './sign.js';
+import { type SignerFlags, signaturePathFor } from './sign.js';
 
 export interface AttestFlags extends SignerFlags {
   attest?: 'key' | 'certificate' | 'sigstore';
@@ -60,7 +60,7 @@ export function checkAttestFlags(flags: AttestFlags, paths: readonly string[]): 
 
 /** The signature an attestation of `model` is bound to. */
 export function attestSignaturePath(env: CliEnv, model: string, flags: AttestFlags): string {
-  return resolve(env.cwd, flags.signature ?? resolve(env.cwd, model, 'model.sig'));
+  return signaturePathFor(env, model, flags);
 }
 
 /** Reads the signed file set of the model (checking the files are exactly it), with a progress bar. */
