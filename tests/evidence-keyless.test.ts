@@ -103,5 +103,23 @@ describe('keyless evidence, checked offline', () => {
           .slice(0, 1),
       ).toEqual(['signature:SIGNING_IDENTITY_MISMATCH']);
     }
-  }, 120_000);
+
+    // Incremental keyless re-sign: OLD.sig must verify against the exact identity before its digests are reused.
+    writeFileSync(path.join(model, 'README.md'), '# a tiny model\n\nUsage.\n');
+    const reuse = [
+      '--reuse-from',
+      path.join(model, 'model.sig'),
+      '--reuse-issuer',
+      ISSUER,
+      '--trusted-root',
+      trustedRoot,
+      '--json',
+    ];
+    const wrong = await runCli(['sign', 'sigstore', model, ...urls, ...reuse, '--reuse-identity', 'other@example.com'], { env });
+    expect(wrong.code).toBe(1);
+    expect(wrong.json()).toMatchObject({ error: { code: 'SIGNING_IDENTITY_MISMATCH' } });
+    const resigned = await runCli(['sign', 'sigstore', model, ...urls, ...reuse, '--reuse-identity', IDENTITY], { env });
+    expect(resigned.code, resigned.stdout + resigned.stderr).toBe(0);
+    expect(resigned.json()).toMatchObject({ resources: 2, reused: { files: 1 } });
+  }, 180_000);
 });
