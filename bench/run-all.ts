@@ -14,6 +14,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   tlog: async () => (await import('./tlog.js')).run,
   'scan-files': async () => (await import('./scan-files.js')).run,
   deps: async () => (await import('./deps.js')).run,
+  resign: async () => (await import('./resign.js')).run,
 };
 
 async function main(): Promise<void> {

@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { attestModel, generateSigningKey, type LoggedScan, signStatement } from '@modelsec/core';
+import { attestModel, generateSigningKey, type LoggedScan, manifestSubject, signStatement } from '@modelsec/core';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { runCli } from './helpers/cli.js';
 import {
@@ -135,47 +135,24 @@ describe('every decision on verified evidence', () => {
     const policy = tempFile('p.json', JSON.stringify({ models: ['acme/tiny'], attestations: { required: [BOM_TYPE] } }));
     const honest = Buffer.from(
       JSON.stringify(
-        (
-          await attestModel(
-            { subjectName: 'tiny', rootDigest: v1.rootDigest },
-            BOM_TYPE,
-            { bom: 1 },
-            { kind: 'key', privateKeyPem: v1.privateKeyPem },
-          )
-        ).bundle,
+        (await attestModel(v1.model, BOM_TYPE, { bom: 1 }, { kind: 'key', privateKeyPem: v1.privateKeyPem })).bundle,
       ),
     );
     const stranger = generateSigningKey();
     const untrusted = Buffer.from(
       JSON.stringify(
-        (
-          await attestModel(
-            { subjectName: 'tiny', rootDigest: v1.rootDigest },
-            BOM_TYPE,
-            { bom: 1 },
-            { kind: 'key', privateKeyPem: stranger.privateKeyPem },
-          )
-        ).bundle,
+        (await attestModel(v1.model, BOM_TYPE, { bom: 1 }, { kind: 'key', privateKeyPem: stranger.privateKeyPem })).bundle,
       ),
     );
     const otherModel = Buffer.from(
       JSON.stringify(
-        (
-          await attestModel(
-            { subjectName: 'tiny', rootDigest: v2.rootDigest },
-            BOM_TYPE,
-            { bom: 1 },
-            { kind: 'key', privateKeyPem: v1.privateKeyPem },
-          )
-        ).bundle,
+        (await attestModel(v2.model, BOM_TYPE, { bom: 1 }, { kind: 'key', privateKeyPem: v1.privateKeyPem })).bundle,
       ),
     );
     const statement = {
       _type: 'https://in-toto.io/Statement/v1',
-      subject: [
-        { name: 'tiny', digest: { sha256: v1.rootDigest } },
-        { name: 'other', digest: { sha256: v2.rootDigest } },
-      ],
+      // This model's own manifest subject among others: a match on one subject of several is never accepted.
+      subject: [manifestSubject(v1.model), manifestSubject(v2.model)],
       predicateType: BOM_TYPE,
       predicate: { bom: 1 },
     };

@@ -132,27 +132,11 @@ describe('unsigned files fail unless the signature or --ignore covers them', () 
     const m = await signedFixture();
     const stranger = generateSigningKey();
     const honest = Buffer.from(
-      JSON.stringify(
-        (
-          await attestModel(
-            { subjectName: 'tiny', rootDigest: m.rootDigest },
-            BOM_TYPE,
-            { bom: 1 },
-            { kind: 'key', privateKeyPem: m.privateKeyPem },
-          )
-        ).bundle,
-      ),
+      JSON.stringify((await attestModel(m.model, BOM_TYPE, { bom: 1 }, { kind: 'key', privateKeyPem: m.privateKeyPem })).bundle),
     );
     const stray = Buffer.from(
       JSON.stringify(
-        (
-          await attestModel(
-            { subjectName: 'tiny', rootDigest: m.rootDigest },
-            BOM_TYPE,
-            { bom: 1 },
-            { kind: 'key', privateKeyPem: stranger.privateKeyPem },
-          )
-        ).bundle,
+        (await attestModel(m.model, BOM_TYPE, { bom: 1 }, { kind: 'key', privateKeyPem: stranger.privateKeyPem })).bundle,
       ),
     );
     await withRegistry(async (r) => {

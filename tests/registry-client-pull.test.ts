@@ -60,13 +60,13 @@ async function all<T>(cases: readonly T[], fn: (c: T) => Promise<void>): Promise
 }
 
 describe('pull writes only what was signed, only inside -o', () => {
-  it('honest control: nested files land with their bytes, plus model.sig', async () => {
+  it('honest control: nested files land with their bytes, plus model.sig and the log proof model.tlog.json', async () => {
     await withRegistry(async (r) => {
       const fixture = await craftedFixture({ 'a/b/c.bin': 'abc', 'top.json': '{}' }, key);
       r.publish(fixture, { version: '1.0.0' });
       const { res, out, seen } = await pull(r, fixture);
       expect(res.code).toBe(0);
-      expect(seen).toEqual(['out', 'out/a', 'out/a/b', 'out/a/b/c.bin', 'out/model.sig', 'out/top.json']);
+      expect(seen).toEqual(['out', 'out/a', 'out/a/b', 'out/a/b/c.bin', 'out/model.sig', 'out/model.tlog.json', 'out/top.json']);
       expect(readFileSync(path.join(out, 'a/b/c.bin'), 'utf8')).toBe('abc');
       expect(readFileSync(path.join(out, 'model.sig'))).toEqual(fixture.bundleBytes);
     });

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { generateNoteSigner, type LoggedScan } from '@modelsec/core';
-import { type Evidence, type TrustAnchors, verifyEvidence } from '@modelsec/registry';
+import { type Evidence, type LogEvidence, type TrustAnchors, verifyEvidence } from '@modelsec/registry';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CLEAN_SCAN, MaliciousRegistry, type SignedFixture, signedFixture } from './helpers/malicious-registry.js';
 
@@ -19,7 +19,7 @@ function build(setup: (log: MaliciousRegistry) => void = () => undefined, publis
   const log = new MaliciousRegistry();
   setup(log);
   const index = log.publish(model, { version: '1.0.0', ...publish });
-  const evidence: Evidence = {
+  const evidence: Evidence & { log: LogEvidence } = {
     expected: { namespace: 'acme', model: 'tiny' },
     log: {
       checkpoint: log.checkpoint(),

@@ -24,6 +24,7 @@ import {
   type InTotoStatement,
   keyHint,
   type LoggedScan,
+  type ManifestSource,
   MerkleTree,
   MODEL_SIGNATURE_PREDICATE,
   type ModelSigner,
@@ -50,6 +51,8 @@ export interface SignedFixture {
   bundle: BundleJson;
   bundleBytes: Buffer;
   rootDigest: string;
+  /** The signed file set (what an attestation about this model is bound to: its manifest digest). */
+  model: ManifestSource;
   files: { path: string; digest: string; size: number }[];
   publicKeyPem: string;
   privateKeyPem: string;
@@ -100,7 +103,7 @@ export async function signedFixture(
         size: Buffer.byteLength(files[p] as string | Buffer),
       })),
   );
-  return { dir, bundle, bundleBytes, rootDigest: digest.rootDigest, files: list, ...key };
+  return { dir, bundle, bundleBytes, rootDigest: digest.rootDigest, model: digest, files: list, ...key };
 }
 
 /** Signs an arbitrary OMS-shaped statement (e.g. resources with hostile names) with a key. */
@@ -131,6 +134,15 @@ export async function craftedFixture(files: Record<string, string | Buffer>, key
     bundle: JSON.parse(bundleBytes.toString('utf8')) as BundleJson,
     bundleBytes,
     rootDigest,
+    model: {
+      subjectName: 'crafted',
+      rootDigest,
+      method: 'files',
+      hashType: 'sha256',
+      allowSymlinks: false,
+      ignorePaths: [],
+      resources,
+    },
     files: Object.entries(contents).map(([p, b]) => ({ path: p, digest: sha256(b), size: b.length })),
     contents,
     ...key,

@@ -6,6 +6,7 @@
 export * from './bom/index.js';
 export * from './deps/index.js';
 export * from './errors/index.js';
+export * from './evidence/index.js';
 export * from './formats/index.js';
 export * from './hashing/index.js';
 export * from './hub/index.js';

@@ -37,6 +37,7 @@ export {
   verifyCheckpointNote,
 } from './client/log-mirror.js';
 export { assertSafeNames, MAX_NAME_COMPONENT_BYTES, MAX_NAME_PATH_BYTES, unsafeNameReason } from './client/names.js';
+export { checkOffline, type OfflineCheckOptions, type OfflineReport } from './client/offline.js';
 export {
   type CheckOptions,
   type ClientGateOptions,
@@ -60,6 +61,15 @@ export {
   parseModelRef,
   RegistryClient,
 } from './client/registry-client.js';
+export {
+  buildTlogProof,
+  MAX_INCLUSION_PROOF_HASHES,
+  MAX_TLOG_PROOF_BYTES,
+  parseTlogProof,
+  TLOG_PROOF_MEDIA_TYPE,
+  type TlogProofFile,
+  tlogPathFor,
+} from './client/tlog-file.js';
 export { type FailedCheck, type GateReport, type GateRule, verifyEvidence } from './client/verifier.js';
 export * from './lineage/index.js';
 export * from './log/index.js';

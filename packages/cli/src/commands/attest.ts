@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { attestationPathFor, attestModel, hashModelDirectory, ModelsecError } from '@modelsec/core';
+import { attestationPathFor, attestModel, ModelsecError, type SignedModel, signedFileSet } from '@modelsec/core';
 import type { Command } from 'commander';
 import { action, type CliEnv } from '../command-kit.js';
 import type { Output } from '../output.js';
@@ -35,7 +35,7 @@ export function register(program: Command, env: CliEnv): void {
       .requiredOption('--predicate <FILE>', 'JSON predicate (the attestation body)')
       .requiredOption('--predicate-type <URI>', 'predicate type URI')
       .option('--output <FILE>', 'where to write it (default: beside the signature, model.<type>.att.sig)');
-    addHashFlags(sub, { serialization: true, signature: true });
+    addHashFlags(sub, { serialization: false, signature: true, gitPaths: false });
     addSignerFlags(sub, method);
     sub.action(
       action(
@@ -58,10 +58,13 @@ export function register(program: Command, env: CliEnv): void {
             throw new ModelsecError('USAGE', `--predicate ${flags.predicate} must hold a JSON object`);
           }
           const signer = await signerFrom(env, method, flags);
+          // The subject is the signed file set: what model.sig signs, once the files on disk are checked to be exactly it.
           const hashing = hashOptionsFrom(env, out, model, flags);
-          let digest: Awaited<ReturnType<typeof hashModelDirectory>>;
+          let digest: SignedModel;
           try {
-            digest = await hashModelDirectory(resolve(env.cwd, model), hashing.options);
+            digest = await signedFileSet(resolve(env.cwd, model), signaturePathFor(env, model, flags), {
+              ...(hashing.options.onProgress ? { onProgress: hashing.options.onProgress } : {}),
+            });
           } finally {
             hashing.done();
           }

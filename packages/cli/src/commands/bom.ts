@@ -19,10 +19,11 @@ import {
 import type { Command } from 'commander';
 import { action, type CliEnv, collect, Option } from '../command-kit.js';
 import type { Output } from '../output.js';
+import { type AttestFlags, addAttestOptions, checkAttestFlags, signedSetFor, writeAttestation } from './attest-flags.js';
 import { registerBomScore } from './bom-score.js';
 import { registerBomValidate } from './bom-validate.js';
 
-interface BomFlags {
+interface BomFlags extends AttestFlags {
   spec: '1.6' | '1.7';
   format: 'json' | 'xml' | 'spdx3';
   output?: string;
@@ -82,6 +83,11 @@ async function writeAtomically(path: string, text: string): Promise<void> {
 }
 
 async function buildBom(env: CliEnv, out: Output, target: string, flags: BomFlags): Promise<0> {
+  checkAttestFlags(flags, [target]);
+  if (flags.attest && (isHubReference(target) || flags.format !== 'json'))
+    throw new ModelsecError('USAGE', '--attest signs a CycloneDX JSON ML-BOM of a local, signed model directory (--format json)');
+  // The signed file set first: the BOM is bound to exactly the files model.sig signs, or it is not attested at all.
+  const signed = flags.attest ? await signedSetFor(env, out, target, flags) : undefined;
   const clock = clockFromEnv();
   let path = isHubReference(target) ? target : resolve(env.cwd, target);
   if (flags.scan && isHubReference(target)) {
@@ -161,6 +167,19 @@ async function buildBom(env: CliEnv, out: Output, target: string, flags: BomFlag
     text = stableJson(document);
   }
   for (const w of generated.warnings) out.warn(w.message);
+  if (signed) {
+    const { MLBOM_PREDICATE_TYPE } = await import('@modelsec/core');
+    const written = await writeAttestation(
+      env,
+      target,
+      flags,
+      signed,
+      MLBOM_PREDICATE_TYPE,
+      JSON.parse(text) as Record<string, unknown>,
+      'bom',
+    );
+    out.info(`ML-BOM attestation (${MLBOM_PREDICATE_TYPE}) written to ${written}`);
+  }
   const summary = {
     target,
     spec: flags.format === 'spdx3' ? 'SPDX-3.0.1' : flags.spec,
@@ -236,24 +255,26 @@ Examples:
   modelsec bom ./my-model --format spdx3 -o model.spdx.json
   modelsec bom ./my-model --deps-audit --osv PyPI/all.zip   # dependency findings as vulnerabilities
   modelsec bom validate bom.xml                   # check any CycloneDX 1.4-1.7 BOM
-  modelsec bom score model.cdx.json               # completeness score 0-100`,
-    )
-    .action(
-      action(env, async (out: Output, path: string | undefined, flags: BomFlags) => {
-        if (!path) {
-          throw new ModelsecError(
-            'USAGE',
-            "modelsec bom needs a PATH (a model directory, a model file or hf://ORG/NAME); see 'modelsec bom --help'",
-            {
-              details: { argument: 'path' },
-            },
-          );
-        }
-        checkChoice('--spec', flags.spec, BUILD_SPECS);
-        checkChoice('--format', flags.format, BUILD_FORMATS);
-        return buildBom(env, out, path, flags);
-      }),
+  modelsec bom score model.cdx.json               # completeness score 0-100
+  modelsec bom ./my-model -o bom.json --attest key --private-key signer.key   # + my-model/model.bom.att.sig`,
     );
+  addAttestOptions(bom, 'the ML-BOM (CycloneDX JSON, predicate type https://cyclonedx.org/bom)');
+  bom.action(
+    action(env, async (out: Output, path: string | undefined, flags: BomFlags) => {
+      if (!path) {
+        throw new ModelsecError(
+          'USAGE',
+          "modelsec bom needs a PATH (a model directory, a model file or hf://ORG/NAME); see 'modelsec bom --help'",
+          {
+            details: { argument: 'path' },
+          },
+        );
+      }
+      checkChoice('--spec', flags.spec, BUILD_SPECS);
+      checkChoice('--format', flags.format, BUILD_FORMATS);
+      return buildBom(env, out, path, flags);
+    }),
+  );
   registerBomValidate(bom, env);
   registerBomScore(bom, env);
   routeBomVersionFlag(program);

@@ -1,10 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ModelsecError, verifyModelBundle } from '@modelsec/core';
-import { confirmPushInLog, parseModelRef, pushModel } from '@modelsec/registry';
+import { ModelsecError, stableJson, verifyModelBundle } from '@modelsec/core';
+import { confirmPushInLog, parseModelRef, pushModel, tlogPathFor } from '@modelsec/registry';
 import type { Command } from 'commander';
 import { action, type CliEnv, collect } from '../command-kit.js';
 import { addConnectionOptions, clientFrom, type RegistryConnectionOptions } from './registry.js';
+import { writeAtomically } from './sign.js';
 import { addLogTrustOptions, logTrustFrom, saveCheckpoint, type TrustFlags } from './trust-flags.js';
 
 /** `modelsec push`: publish a signed model version, then confirm in the verified log that it binds what was sent. */
@@ -72,12 +73,16 @@ export function register(program: Command, env: CliEnv): void {
         }).finally(() => progress.finish());
         const log = await confirmPushInLog(client, { ...ref, version: result.version }, result.pushed, trust);
         await saveCheckpoint(env, options, log.checkpoint);
+        // The registry's proof travels with the model: model.tlog.json beside the signature (check --offline).
+        const proofPath = tlogPathFor(signaturePath);
+        await writeAtomically(proofPath, `${stableJson(log.proof)}\n`);
+        const { proof: _proof, ...loggedSummary } = log;
         const logged = log.signer.identity ?? log.signer.keyFingerprint ?? log.signer.kind;
         const signer = verified
           ? `${verified.signer.identity ?? verified.signer.keyFingerprint} (verified here)`
           : `${logged} (as the registry logged it)`;
         const { pushed: _pushed, ...version } = result;
-        out.result({ version, log }, () =>
+        out.result({ version, log: { ...loggedSummary, proofFile: proofPath } }, () =>
           [
             `accepted ${ref.namespace}/${ref.model}@${result.version}`,
             `  root digest: ${result.rootDigest}`,
@@ -85,6 +90,7 @@ export function register(program: Command, env: CliEnv): void {
             `  scan:        ${log.scan ? `${log.scan.status}${log.scan.maxSeverity ? ` (max ${log.scan.maxSeverity})` : ''}` : `${result.scan.status} (not in the log entry)`}`,
             `  files:       ${result.uploaded} uploaded, ${result.deduplicated} already stored`,
             `  log:         entry ${log.logIndex} in checkpoint ${log.checkpointSize} of ${log.origin} (key ${log.keyTrust === 'first-use' ? 'trusted on first use, now pinned' : log.keyTrust}), binds the pushed bundle, root digest and files`,
+            `  proof:       ${proofPath}`,
           ].join('\n'),
         );
       },

@@ -20,8 +20,9 @@ import {
 import type { Command } from 'commander';
 import { action, type CliEnv, Option, parseIntegerOption } from '../command-kit.js';
 import type { Output } from '../output.js';
+import { type AttestFlags, addAttestOptions, checkAttestFlags, signedSetFor, writeAttestation } from './attest-flags.js';
 
-interface ScanFlags {
+interface ScanFlags extends AttestFlags {
   format: 'text' | 'json' | 'sarif';
   output?: string;
   failOn: Severity;
@@ -40,6 +41,8 @@ Examples:
   $ modelsec scan ./models --format sarif -o modelsec.sarif   upload with github/codeql-action/upload-sarif
   $ modelsec scan hf://org/model@main            download into the Hugging Face cache, then scan
   $ modelsec scan ./models --config ci/modelsec.json   allowlisted globals and suppressions (each with a reason)
+  $ modelsec scan ./my-model --attest key --private-key signer.key
+                                                 also sign the verdicts about the signed files → my-model/model.scan.att.sig
 
 Verdicts: every file is clean, has findings, or is incomplete (not fully inspected: a limit, an unknown binary,
 a compression modelsec cannot open, a parse error after an opcode with effect). Incomplete files fail the gate
@@ -107,7 +110,7 @@ function fileBlock(file: FileReport, out: Output): string[] {
 
 /** `modelsec scan PATH...`. */
 export function register(program: Command, env: CliEnv): void {
-  program
+  const command = program
     .command('scan')
     .description('Scan model files for unsafe payloads (pickle, PyTorch, numpy, joblib, GGUF, safetensors, archives...)')
     .argument('<paths...>', 'files, directories (recursive, every file) or hf://ORG/NAME[@REV]')
@@ -127,79 +130,105 @@ export function register(program: Command, env: CliEnv): void {
       'files larger than this are reported, not scanned',
       parseIntegerOption('--max-file-size', 1),
     )
-    .addHelpText('after', EXAMPLES)
-    .action(
-      action(env, async (out: Output, paths: string[], flags: ScanFlags) => {
-        const local: string[] = [];
-        /** Snapshot directory → `hf://repo@commit`, so reports name Hub files by their Hub address. */
-        const hubNames = new Map<string, string>();
-        const symlinkRoots: string[] = [];
-        for (const p of paths) {
-          if (isHubReference(p)) {
-            out.info(`downloading ${p} into the Hugging Face cache...`);
-            // The Hub client loads only when a Hub reference is scanned (see @modelsec/core/scan).
-            const { downloadSnapshot } = await import('@modelsec/core');
-            const snapshot = await downloadSnapshot(p, { env: env.env });
-            local.push(snapshot.path);
-            symlinkRoots.push(dirname(dirname(snapshot.path))); // the repo's cache dir: snapshots link into blobs/
-            hubNames.set(snapshot.path.split('\\').join('/'), `hf://${snapshot.repo}@${snapshot.commit}`);
-          } else {
-            local.push(p);
-          }
+    .addHelpText('after', EXAMPLES);
+  addAttestOptions(command, 'the per-file verdicts');
+  command.action(
+    action(env, async (out: Output, paths: string[], flags: ScanFlags) => {
+      checkAttestFlags(flags, paths);
+      if (flags.attest && isHubReference(paths[0] as string))
+        throw new ModelsecError('USAGE', '--attest needs a local, signed model directory');
+      // The signed file set first: an attestation about files that are not the signed ones is refused before scanning.
+      const signed = flags.attest ? await signedSetFor(env, out, paths[0] as string, flags) : undefined;
+      const local: string[] = [];
+      /** Snapshot directory → `hf://repo@commit`, so reports name Hub files by their Hub address. */
+      const hubNames = new Map<string, string>();
+      const symlinkRoots: string[] = [];
+      for (const p of paths) {
+        if (isHubReference(p)) {
+          out.info(`downloading ${p} into the Hugging Face cache...`);
+          // The Hub client loads only when a Hub reference is scanned (see @modelsec/core/scan).
+          const { downloadSnapshot } = await import('@modelsec/core');
+          const snapshot = await downloadSnapshot(p, { env: env.env });
+          local.push(snapshot.path);
+          symlinkRoots.push(dirname(dirname(snapshot.path))); // the repo's cache dir: snapshots link into blobs/
+          hubNames.set(snapshot.path.split('\\').join('/'), `hf://${snapshot.repo}@${snapshot.commit}`);
+        } else {
+          local.push(p);
         }
-        const { config, ignored } = findUserScanConfig({
-          cwd: env.cwd,
-          scannedPaths: local,
-          ...(flags.config ? { flag: flags.config } : {}),
-          env: env.env,
+      }
+      const { config, ignored } = findUserScanConfig({
+        cwd: env.cwd,
+        scannedPaths: local,
+        ...(flags.config ? { flag: flags.config } : {}),
+        env: env.env,
+      });
+      for (const path of ignored)
+        out.info(
+          `note: not reading ${path}: configuration comes from you (--config FILE or ${SCAN_CONFIG_ENV}), never from the scanned files`,
+        );
+      const progress = out.progress('scanning');
+      let report: ScanReport;
+      const prevCwd = process.cwd();
+      try {
+        if (prevCwd !== env.cwd) process.chdir(env.cwd);
+        report = await scanPaths(local, {
+          config,
+          strict: Boolean(flags.strict),
+          maxFileSize: flags.maxFileSize,
+          symlinkRoots,
+          onProgress: ({ done, total, path }) => {
+            progress.setTotal(total);
+            progress.update(done, path);
+          },
         });
-        for (const path of ignored)
-          out.info(
-            `note: not reading ${path}: configuration comes from you (--config FILE or ${SCAN_CONFIG_ENV}), never from the scanned files`,
-          );
-        const progress = out.progress('scanning');
-        let report: ScanReport;
-        const prevCwd = process.cwd();
+      } finally {
+        progress.finish();
+        if (process.cwd() !== prevCwd) process.chdir(prevCwd);
+      }
+      for (const file of report.files) {
+        for (const [dir, name] of hubNames)
+          if (file.path.startsWith(`${dir}/`)) file.path = `${name}/${file.path.slice(dir.length + 1)}`;
+      }
+      const gateOptions = { failOn: flags.failOn, allowIncomplete: Boolean(flags.allowIncomplete) };
+      const gate = evaluateGate(report.files, gateOptions);
+      const body =
+        flags.format === 'sarif'
+          ? stableJson(toSarif(report, { version: MODELSEC_VERSION, gate: gateOptions }))
+          : flags.format === 'json' || out.json
+            ? stableJson({ ...report, gate: { ...gate, ...gateOptions } })
+            : textReport(report, gateOptions, gate, out);
+      if (flags.output) {
         try {
-          if (prevCwd !== env.cwd) process.chdir(env.cwd);
-          report = await scanPaths(local, {
-            config,
-            strict: Boolean(flags.strict),
-            maxFileSize: flags.maxFileSize,
-            symlinkRoots,
-            onProgress: ({ done, total, path }) => {
-              progress.setTotal(total);
-              progress.update(done, path);
-            },
+          await writeFile(resolve(env.cwd, flags.output), body.endsWith('\n') ? body : `${body}\n`);
+        } catch (cause) {
+          throw new ModelsecError('FILE_WRITE_FAILED', `cannot write ${flags.output}`, {
+            cause,
+            details: { path: flags.output },
           });
-        } finally {
-          progress.finish();
-          if (process.cwd() !== prevCwd) process.chdir(prevCwd);
         }
-        for (const file of report.files) {
-          for (const [dir, name] of hubNames)
-            if (file.path.startsWith(`${dir}/`)) file.path = `${name}/${file.path.slice(dir.length + 1)}`;
-        }
-        const gateOptions = { failOn: flags.failOn, allowIncomplete: Boolean(flags.allowIncomplete) };
-        const gate = evaluateGate(report.files, gateOptions);
-        const body =
-          flags.format === 'sarif'
-            ? stableJson(toSarif(report, { version: MODELSEC_VERSION, gate: gateOptions }))
-            : flags.format === 'json' || out.json
-              ? stableJson({ ...report, gate: { ...gate, ...gateOptions } })
-              : textReport(report, gateOptions, gate, out);
-        if (flags.output) {
-          try {
-            await writeFile(resolve(env.cwd, flags.output), body.endsWith('\n') ? body : `${body}\n`);
-          } catch (cause) {
-            throw new ModelsecError('FILE_WRITE_FAILED', `cannot write ${flags.output}`, {
-              cause,
-              details: { path: flags.output },
-            });
-          }
-          out.info(`report written to ${flags.output}`);
-        } else out.raw(body);
-        return gate.pass ? 0 : 1;
-      }),
-    );
+        out.info(`report written to ${flags.output}`);
+      } else out.raw(body);
+      if (signed) {
+        const { buildScanPredicate, SCAN_PREDICATE_TYPE } = await import('@modelsec/core');
+        const predicate = buildScanPredicate(report, paths[0] as string, signed, {
+          config,
+          strict: Boolean(flags.strict),
+          cwd: env.cwd,
+        });
+        const written = await writeAttestation(
+          env,
+          paths[0] as string,
+          flags,
+          signed,
+          SCAN_PREDICATE_TYPE,
+          predicate as unknown as Record<string, unknown>,
+          'scan',
+        );
+        out.info(
+          `scan attestation (${predicate.summary.files} signed file(s): ${predicate.summary.verdicts.clean} clean, ${predicate.summary.verdicts.findings} with findings, ${predicate.summary.verdicts.incomplete} incomplete) written to ${written}`,
+        );
+      }
+      return gate.pass ? 0 : 1;
+    }),
+  );
 }

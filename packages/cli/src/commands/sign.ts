@@ -1,13 +1,17 @@
+import { createPublicKey } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import {
   type BundleJson,
+  type BundleVerifier,
   DEFAULT_SHARD_SIZE,
   DEFAULT_SIGNATURE_NAME,
   type HashModelOptions,
+  loadPrivateKey,
   type ModelSigner,
   ModelsecError,
+  reuseFrom,
   type SerializationMethod,
   signModel,
   stableJson,
@@ -274,6 +278,59 @@ export function bundleText(bundle: BundleJson): string {
   return stableJson(bundle);
 }
 
+interface ReuseFlags {
+  reuseFrom?: string;
+  reuseCertificateRoot?: string[];
+  reuseIdentity?: string;
+  reuseIssuer?: string;
+  trustedRoot?: string;
+}
+
+/** How OLD.sig must verify before its digests are reused: the signer's own key, or the roots / identity given. */
+async function reuseVerifier(env: CliEnv, signer: ModelSigner, flags: ReuseFlags): Promise<BundleVerifier> {
+  if (signer.kind === 'key')
+    return {
+      kind: 'key',
+      publicKeyPem: createPublicKey(loadPrivateKey(signer.privateKeyPem, signer.password)).export({
+        type: 'spki',
+        format: 'pem',
+      }) as string,
+    };
+  if (signer.kind === 'certificate') {
+    if (!flags.reuseCertificateRoot?.length)
+      throw new ModelsecError(
+        'USAGE',
+        '--reuse-from with certificate signing needs --reuse-certificate-root (what OLD.sig must chain to)',
+      );
+    return {
+      kind: 'certificate',
+      rootCertificatesPem: await Promise.all(
+        flags.reuseCertificateRoot.map((f) => readInput(env, f, '--reuse-certificate-root')),
+      ),
+    };
+  }
+  if (!flags.reuseIdentity || !flags.reuseIssuer)
+    throw new ModelsecError(
+      'USAGE',
+      '--reuse-from with sigstore signing needs --reuse-identity and --reuse-issuer (who signed OLD.sig)',
+    );
+  let trustedRootJson: unknown;
+  if (flags.trustedRoot) {
+    try {
+      trustedRootJson = JSON.parse(await readInput(env, flags.trustedRoot, '--trusted-root'));
+    } catch (error) {
+      if (error instanceof ModelsecError) throw error;
+      throw new ModelsecError('INVALID_JSON', `--trusted-root ${flags.trustedRoot} is not JSON`);
+    }
+  }
+  return {
+    kind: 'sigstore',
+    identity: flags.reuseIdentity,
+    issuer: flags.reuseIssuer,
+    ...(trustedRootJson !== undefined ? { trustedRootJson } : {}),
+  };
+}
+
 const METHODS = ['key', 'certificate', 'sigstore'] as const;
 
 /** `modelsec sign key|certificate|sigstore MODEL_PATH`: OpenSSF Model Signing signatures. */
@@ -299,13 +356,32 @@ export function register(program: Command, env: CliEnv): void {
       );
     addHashFlags(sub, { serialization: true, signature: true });
     addSignerFlags(sub, method);
+    sub.option(
+      '--reuse-from <OLD.sig>',
+      'incremental: reuse the digests of OLD.sig (e.g. the current model.sig) for files unchanged since it was written, once it verifies ' +
+        (method === 'key'
+          ? 'against this key'
+          : method === 'certificate'
+            ? 'against --reuse-certificate-root'
+            : 'against --reuse-identity/--reuse-issuer'),
+    );
+    if (method === 'certificate')
+      sub.option('--reuse-certificate-root <PEM>', 'with --reuse-from: the root OLD.sig must chain to; repeatable', collect);
+    if (method === 'sigstore')
+      sub
+        .option('--reuse-identity <ID>', 'with --reuse-from: the exact identity OLD.sig must be signed by')
+        .option('--reuse-issuer <URL>', 'with --reuse-from: its exact OIDC issuer')
+        .option('--trusted-root <FILE>', 'with --reuse-from: Sigstore trusted_root.json to verify OLD.sig offline');
     sub.action(
-      action(env, async (out: Output, model: string, flags: HashFlags & SignerFlags) => {
+      action(env, async (out: Output, model: string, flags: HashFlags & SignerFlags & ReuseFlags) => {
         const signer = await signerFrom(env, method, flags);
         const hashing = hashOptionsFrom(env, out, model, flags);
         let result: Awaited<ReturnType<typeof signModel>>;
         try {
-          result = await signModel(resolve(env.cwd, model), signer, hashing.options);
+          const reuse = flags.reuseFrom
+            ? await reuseFrom(resolve(env.cwd, flags.reuseFrom), await reuseVerifier(env, signer, flags))
+            : undefined;
+          result = await signModel(resolve(env.cwd, model), signer, { ...hashing.options, ...(reuse ? { reuse } : {}) });
         } finally {
           hashing.done();
         }
@@ -319,9 +395,14 @@ export function register(program: Command, env: CliEnv): void {
             serialization: result.digest.method,
             resources: result.digest.resources.length,
             bytes: result.digest.totalBytes,
+            ...(result.digest.reused ? { reused: result.digest.reused } : {}),
           },
           () =>
-            `signed ${result.digest.resources.length} resources (sha256:${result.digest.rootDigest}) with ${method} → ${signaturePath}`,
+            `signed ${result.digest.resources.length} resources (sha256:${result.digest.rootDigest}) with ${method} → ${signaturePath}${
+              result.digest.reused
+                ? ` (${result.digest.reused.files} unchanged file(s), ${result.digest.reused.bytes} bytes, reused from ${flags.reuseFrom})`
+                : ''
+            }`,
         );
         return undefined;
       }),

@@ -5,6 +5,7 @@ import {
   type BundleVerifier,
   loadTrustedRoot,
   ModelsecError,
+  reuseFrom,
   toModelsecError,
   verifyAttestation,
   verifyModel,
@@ -117,16 +118,21 @@ export function register(program: Command, env: CliEnv): void {
     addVerifierFlags(sub, method);
     sub
       .option('--ignore-unsigned-files', 'accept files on disk that the signature does not cover')
-      .option('--attestation <FILE>', 'also verify this attestation (same signer, same model digest); repeatable', collect);
+      .option('--attestation <FILE>', 'also verify this attestation (same signer, same model digest); repeatable', collect)
+      .option(
+        '--changed-since <OLD.sig>',
+        'incremental: hash only files changed since OLD.sig was written; the others take their digests from OLD.sig, once it verifies with the same signer',
+      );
     sub.action(
       action(
         env,
         async (
           out: Output,
           model: string,
-          flags: HashFlags & VerifierFlags & { ignoreUnsignedFiles?: boolean; attestation?: string[] },
+          flags: HashFlags & VerifierFlags & { ignoreUnsignedFiles?: boolean; attestation?: string[]; changedSince?: string },
         ) => {
           const verifier = await verifierFrom(env, method, flags);
+          const reuse = flags.changedSince ? await reuseFrom(resolve(env.cwd, flags.changedSince), verifier) : undefined;
           const signaturePath = signaturePathFor(env, model, flags);
           let bundle: Buffer;
           try {
@@ -143,6 +149,7 @@ export function register(program: Command, env: CliEnv): void {
               ignoreGitPaths: false,
               ignoreUnsignedFiles: Boolean(flags.ignoreUnsignedFiles),
               signaturePath,
+              ...(reuse ? { reuse } : {}),
               ...(flags.allowSymlinks ? { allowSymlinks: true } : {}),
               onProgress: (done, total) => {
                 progress.setTotal(total);
@@ -162,7 +169,7 @@ export function register(program: Command, env: CliEnv): void {
           const given = new Set((flags.attestation ?? []).map((f) => resolve(env.cwd, f)));
           for (const file of [...(flags.attestation ?? []), ...beside.filter((f) => !given.has(f)).sort()]) {
             const text = await readInput(env, file, '--attestation');
-            const a = await verifyAttestation(text, verifier, { rootDigest: verified.rootDigest }).catch((error: unknown) => {
+            const a = await verifyAttestation(text, verifier, { model: verified }).catch((error: unknown) => {
               const e = toModelsecError(error);
               throw new ModelsecError(e.code, `attestation ${file}: ${e.message}`, { details: { ...e.details, file } });
             });

@@ -220,6 +220,14 @@ export const ERROR_CODES = {
     'A file name pull would write is unsafe: traversal, absolute, backslash, empty or "." segment, control or escape characters, or a collision after Unicode normalisation or case folding.',
   ),
   PULL_SIZE_MISMATCH: spec(1, 422, 'A downloaded file is not exactly the size the signature and the log entry give it.'),
+
+  // ── evidence (attestations bound to the signed file set, offline gate) ────────
+  ATTESTATION_SUBJECT_MISMATCH: spec(
+    1,
+    422,
+    'An attestation is not about exactly the signed file set: another model, several subjects, or no OMS root digest beside the manifest digest.',
+  ),
+  ATTESTATION_PREDICATE_INVALID: spec(1, 422, 'An attestation predicate does not validate against its JSON schema.'),
 } as const satisfies Record<string, ErrorCodeSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

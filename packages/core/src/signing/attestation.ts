@@ -1,5 +1,6 @@
 import { ModelsecError } from '../errors/index.js';
 import type { BundleJson } from './bundle.js';
+import { assertSubjectIsModel, type ManifestSource, OMS_ROOT_DIGEST_ANNOTATION } from './manifest.js';
 import type { InTotoStatement } from './statement.js';
 import { type BundleVerifier, type VerifiedSigner, verifyStatementBundle } from './verify.js';
 
@@ -12,14 +13,18 @@ export interface VerifiedAttestation {
 }
 
 /**
- * Verifies an attestation bundle (signature and signer as for model signatures) and, when `rootDigest` is
- * given, that its subject is that model digest (SIGNING_DIGEST_MISMATCH otherwise). With `predicateType`,
- * the type must match exactly (SIGNING_PREDICATE_UNSUPPORTED otherwise).
+ * Verifies an attestation bundle (signature and signer as for model signatures). Then:
+ * - `model` (the verified signed file set): the subject must be exactly that model's manifest (manifest.ts):
+ *   one subject, its digest the manifest digest, its root digest annotation the OMS root digest
+ *   (ATTESTATION_SUBJECT_MISMATCH otherwise). This is what the client gate and `verify --attestation` use.
+ * - `rootDigest` only (the registry at push, which has the signed root digest): exactly one subject, whose root digest
+ *   annotation, or bare sha256 (attestations made before issue 15), is that digest (SIGNING_DIGEST_MISMATCH otherwise).
+ * - `predicateType`: the type must match exactly (SIGNING_PREDICATE_UNSUPPORTED otherwise).
  */
 export async function verifyAttestation(
   input: string | Buffer | BundleJson,
   verifier: BundleVerifier,
-  expect: { rootDigest?: string; predicateType?: string } = {},
+  expect: { model?: ManifestSource; rootDigest?: string; predicateType?: string } = {},
 ): Promise<VerifiedAttestation> {
   const verified = await verifyStatementBundle(input, verifier);
   const { statement } = verified;
@@ -32,12 +37,19 @@ export async function verifyAttestation(
       },
     );
   }
-  if (expect.rootDigest !== undefined) {
-    const digests = statement.subject.map((s) => (s.digest.sha256 ?? '').toLowerCase());
-    if (!digests.includes(expect.rootDigest.toLowerCase())) {
-      throw new ModelsecError('SIGNING_DIGEST_MISMATCH', 'the attestation is about a different model (subject digest differs)', {
-        details: { expected: expect.rootDigest, subject: digests },
-      });
+  if (expect.model !== undefined) assertSubjectIsModel(statement, expect.model);
+  else if (expect.rootDigest !== undefined) {
+    const want = expect.rootDigest.toLowerCase();
+    const only = statement.subject.length === 1 ? statement.subject[0] : undefined;
+    const root = (only?.annotations?.[OMS_ROOT_DIGEST_ANNOTATION] ?? only?.digest.sha256 ?? '').toLowerCase();
+    if (root !== want) {
+      throw new ModelsecError(
+        'SIGNING_DIGEST_MISMATCH',
+        statement.subject.length === 1
+          ? 'the attestation is about a different model (subject digest differs)'
+          : `the attestation has ${statement.subject.length} subjects: an attestation about a model has exactly one`,
+        { details: { expected: expect.rootDigest, subject: statement.subject.map((s) => s.digest) } },
+      );
     }
   }
   return {

@@ -5,7 +5,7 @@
  * - `hashModelDirectory(path, {method, shardSize, ignorePaths, ignoreGitPaths, allowSymlinks, signaturePath,
  *    onProgress})` → `ModelDigest` {subjectName, method, resources: {name, digest, algorithm}[], rootDigest, ...}.
  * - `signModel(path, signer, hashOptions)` → {bundle, digest, statement}; `signStatement(statement, signer)`;
- *   `attestModel({subjectName, rootDigest}, predicateType, predicate, signer)`.
+ *   `attestModel(signedModel, predicateType, predicate, signer)` (subject: the manifest digest, manifest.ts).
  *   Signers: {kind:'key', privateKeyPem, password?} | {kind:'certificate', privateKeyPem, signingCertificatePem,
  *   certificateChainPem?} | {kind:'sigstore', identityToken, fulcioUrl?, rekorUrl?, tsaUrl?, useStaging?}.
  * - `verifyModelBundle(bundleJsonOrText, verifier)` → `VerifiedModelBundle` {resources, rootDigest, method,
@@ -14,7 +14,8 @@
  *   {kind:'sigstore', identity | identityRegexp (anchored), issuer, trustedRootJson?, useStaging?}.
  * - `compareResources(signed, actual, {ignoreUnsigned, shards})` → `ResourceMismatch[]` (missing/extra/digest).
  * - `verifyModel(path, bundle, verifier, options)`: the bundle plus the files on disk.
- * - `verifyAttestation(bundle, verifier, {rootDigest?, predicateType?})` → {predicateType, predicate, signer}.
+ * - `verifyAttestation(bundle, verifier, {model?, rootDigest?, predicateType?})` → {predicateType, predicate, signer}:
+ *   with `model`, the one subject must be the model's OMS manifest digest (manifest.ts).
  * Every failed check throws ModelsecError with its own `SIGNING_*` code (see docs/errors.md).
  *
  * Written form (`sign`): bundle v0.3, `publicKey.hint` (key) or `x509CertificateChain` (certificate), resource
@@ -26,6 +27,15 @@ export { type VerifiedAttestation, verifyAttestation } from './attestation.js';
 export { BUNDLE_V03_MEDIA_TYPE, type BundleJson, MAX_BUNDLE_BYTES, parseBundle } from './bundle.js';
 export { pae } from './dsse.js';
 export { type Curve, generateSigningKey, keyHint, loadPrivateKey, loadPublicKey } from './keys.js';
+export {
+  assertSubjectIsModel,
+  type ManifestSource,
+  manifestDigest,
+  manifestSubject,
+  OMS_MANIFEST_MEDIA_TYPE,
+  OMS_ROOT_DIGEST_ANNOTATION,
+  omsManifest,
+} from './manifest.js';
 export {
   attestationNamePattern,
   comparePosixPaths,
@@ -43,10 +53,13 @@ export {
   type ModelDigest,
   type ModelResource,
   parseShardName,
+  type ReuseDigests,
   type SerializationMethod,
 } from './model-hash.js';
 export { attestationPathFor } from './paths.js';
+export { reuseFrom } from './reuse.js';
 export { attestModel, type ModelSigner, signModel, signStatement } from './sign.js';
+export { signedFileSet } from './signed-set.js';
 export { type KeylessOptions, loadTrustedRoot, matchIdentity, SIGSTORE_TIMEOUT_MS } from './sigstore.js';
 export {
   buildModelStatement,

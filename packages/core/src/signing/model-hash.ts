@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { lstat, readdir, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { ModelsecError, toModelsecError } from '../errors/index.js';
-import { type HashJob, hashFiles } from '../hashing/index.js';
+import { type HashJob, hashFile, hashFiles } from '../hashing/index.js';
 
 export type SerializationMethod = 'files' | 'shards';
 
@@ -47,10 +47,36 @@ export interface HashModelOptions {
    * verifier that decides on them (check accepts only verified attestations of the version, never stray ones).
    */
   keepAttestationFiles?: boolean;
+  /**
+   * Incremental re-hashing (sign --reuse-from, verify --changed-since): digests of a VERIFIED earlier signature, reused
+   * for every file whose modification and status-change times are both before `unchangedBeforeMs` (the earlier
+   * signature file's modification time) and, for shards, whose shard list (its size) is the same. See reuse.ts.
+   */
+  reuse?: ReuseDigests;
   /** Worker threads; default one per core. */
   concurrency?: number;
   /** Progress: bytes hashed so far and the total. */
   onProgress?: (done: number, total: number) => void;
+}
+
+/** Incremental re-hashing reads at most this many bytes on the main thread instead of starting hash workers. */
+export const INLINE_REHASH_BYTES = 16 * 1024 * 1024;
+
+async function inlineDigests(jobs: readonly HashJob[], onBytes: (n: number) => void): Promise<Buffer[]> {
+  const out: Buffer[] = [];
+  for (const job of jobs) {
+    out.push(await hashFile(job.path, job.range ? { range: job.range } : {}));
+    onBytes(job.range ? job.range.end - job.range.start : 0);
+  }
+  return out;
+}
+
+/** What an earlier, verified signature lets hashing skip (reuse.ts builds it). */
+export interface ReuseDigests {
+  method: SerializationMethod;
+  shardSize?: number;
+  resources: readonly ModelResource[];
+  unchangedBeforeMs: number;
 }
 
 export interface ModelDigest {
@@ -66,6 +92,8 @@ export interface ModelDigest {
   /** Hex SHA-256 over the concatenated raw resource digests, in resource order. */
   rootDigest: string;
   totalBytes: number;
+  /** With `reuse`: how many files and bytes were taken from the earlier signature instead of being read. */
+  reused?: { files: number; bytes: number };
 }
 
 /** Names of attestation files kept beside a signature `NAME.sig`: `NAME.<slug>.att.sig`. */
@@ -131,6 +159,8 @@ interface ListedFile {
   rel: string;
   abs: string;
   size: number;
+  /** The later of the modification and status-change times (ms): what incremental re-hashing compares. */
+  changedMs: number;
 }
 
 /** Lists the regular files of a model directory, applying ignores and the symlink rule. */
@@ -167,7 +197,7 @@ export async function listModelFiles(root: string, ignores: readonly string[], a
       }
       if (info.isDirectory()) await walk(abs, rel, depth + 1);
       else if (info.isFile()) {
-        files.push({ rel, abs, size: info.size });
+        files.push({ rel, abs, size: info.size, changedMs: Math.max(info.mtimeMs, info.ctimeMs) });
         if (files.length > MAX_SIGNED_MODEL_FILES) {
           throw new ModelsecError('LIMIT_EXCEEDED', `model has more than ${MAX_SIGNED_MODEL_FILES} files`, {
             details: { path: root, limit: MAX_SIGNED_MODEL_FILES },
@@ -215,8 +245,8 @@ export async function hashShards(
 /** The files a model signature covers, listed as `hashModelDirectory` lists them (no hashing). */
 export interface ListedModel {
   root: string;
-  /** Resource names (POSIX, relative to the root; `.` for a single-file model), absolute paths and sizes. */
-  files: { name: string; path: string; size: number }[];
+  /** Resource names (POSIX, relative to the root; `.` for a single-file model), absolute paths, sizes, change times. */
+  files: { name: string; path: string; size: number; changedMs: number }[];
   ignorePaths: string[];
   allowSymlinks: boolean;
 }
@@ -245,18 +275,26 @@ export async function listModel(modelPath: string, options: HashModelOptions = {
     // Attestations accumulate beside the signature (`model.<type>.att.sig`, see attestationPathFor): never hashed.
     const attestationPattern = attestationNamePattern(basename(signature));
     const signatureDir = dirname(signature);
-    listed = (await listModelFiles(root, ignorePaths, allowSymlinks)).filter(
-      (f) =>
-        options.keepAttestationFiles === true || !(dirname(f.abs) === signatureDir && attestationPattern.test(basename(f.abs))),
-    );
+    // The log proof beside the signature (`model.tlog.json`, written by push and pull) is evidence, never a model file.
+    const tlogName = `${basename(signature).replace(/\.sig$/, '')}.tlog.json`;
+    listed = (await listModelFiles(root, ignorePaths, allowSymlinks)).filter((f) => {
+      const beside = dirname(f.abs) === signatureDir;
+      if (beside && basename(f.abs) === tlogName) return false;
+      return options.keepAttestationFiles === true || !(beside && attestationPattern.test(basename(f.abs)));
+    });
   } else if (info.isFile()) {
-    listed = [{ rel: '.', abs: root, size: info.size }];
+    listed = [{ rel: '.', abs: root, size: info.size, changedMs: Math.max(info.mtimeMs, info.ctimeMs) }];
   } else {
     throw new ModelsecError('FILE_UNREADABLE', `${modelPath} is neither a file nor a directory`, {
       details: { path: modelPath },
     });
   }
-  return { root, files: listed.map((f) => ({ name: f.rel, path: f.abs, size: f.size })), ignorePaths, allowSymlinks };
+  return {
+    root,
+    files: listed.map((f) => ({ name: f.rel, path: f.abs, size: f.size, changedMs: f.changedMs })),
+    ignorePaths,
+    allowSymlinks,
+  };
 }
 
 /**
@@ -272,29 +310,52 @@ export async function hashModelDirectory(modelPath: string, options: HashModelOp
     throw new ModelsecError('INVALID_ARGUMENT', `shard size must be a positive integer, got ${shardSize}`);
   }
   const { root, files, ignorePaths, allowSymlinks } = await listModel(modelPath, options);
-  const listed = files.map((f) => ({ rel: f.name, abs: f.path, size: f.size }));
+  const listed = files.map((f) => ({ rel: f.name, abs: f.path, size: f.size, changedMs: f.changedMs }));
+  const algorithm = method === 'files' ? 'sha256' : `sha256-sharded-${shardSize}`;
+  const reuse = options.reuse;
+  const reusable =
+    reuse && reuse.method === method && (method === 'files' || reuse.shardSize === shardSize)
+      ? new Map(reuse.resources.map((r) => [r.name, r.digest.toLowerCase()]))
+      : undefined;
   const jobs: (HashJob & { name: string })[] = [];
+  const kept: ModelResource[] = [];
+  let reusedFiles = 0;
+  let reusedBytes = 0;
   for (const f of listed) {
-    if (method === 'files') jobs.push({ path: f.abs, name: f.rel, range: { start: 0, end: f.size } });
-    else jobs.push(...shardJobs({ name: f.rel, path: f.abs, size: f.size }, shardSize));
+    const fileJobs =
+      method === 'files'
+        ? [{ path: f.abs, name: f.rel, range: { start: 0, end: f.size } }]
+        : shardJobs({ name: f.rel, path: f.abs, size: f.size }, shardSize);
+    const unchanged = reusable && reuse && f.changedMs < reuse.unchangedBeforeMs && fileJobs.every((j) => reusable.has(j.name));
+    if (unchanged) {
+      for (const j of fileJobs) kept.push({ name: j.name, digest: reusable.get(j.name) as string, algorithm });
+      reusedFiles += 1;
+      reusedBytes += f.size;
+    } else jobs.push(...fileJobs);
   }
-  const totalBytes = listed.reduce((s, f) => s + f.size, 0);
+  const totalBytes = listed.reduce((s, f) => s + f.size, 0) - reusedBytes;
   let done = 0;
   const onProgress = options.onProgress;
-  const digests = await hashFiles(jobs, {
-    ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
-    ...(onProgress
-      ? {
-          onProgress: (n: number) => {
-            done += n;
-            onProgress(done, totalBytes);
-          },
-        }
-      : {}),
-  });
-  const algorithm = method === 'files' ? 'sha256' : `sha256-sharded-${shardSize}`;
+  // An incremental re-hash of a few small files (a README edit) is read here: starting the worker pool costs more.
+  const inline = reuse !== undefined && totalBytes <= INLINE_REHASH_BYTES;
+  const digests = inline
+    ? await inlineDigests(jobs, (n) => {
+        done += n;
+        onProgress?.(done, totalBytes);
+      })
+    : await hashFiles(jobs, {
+        ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
+        ...(onProgress
+          ? {
+              onProgress: (n: number) => {
+                done += n;
+                onProgress(done, totalBytes);
+              },
+            }
+          : {}),
+      });
   const resources = sortResources(
-    jobs.map((j, i) => ({ name: j.name, digest: digests[i]!.toString('hex'), algorithm })),
+    [...kept, ...jobs.map((j, i) => ({ name: j.name, digest: digests[i]!.toString('hex'), algorithm }))],
     method,
   );
   return {
@@ -306,6 +367,7 @@ export async function hashModelDirectory(modelPath: string, options: HashModelOp
     ignorePaths,
     resources,
     rootDigest: computeRootDigest(resources),
-    totalBytes,
+    totalBytes: totalBytes + reusedBytes,
+    ...(reuse ? { reused: { files: reusedFiles, bytes: reusedBytes } } : {}),
   };
 }

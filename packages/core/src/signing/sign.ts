@@ -3,6 +3,7 @@ import { ModelsecError } from '../errors/index.js';
 import { type BundleJson, buildBundle } from './bundle.js';
 import { signPae } from './dsse.js';
 import { keyHint, loadPrivateKey } from './keys.js';
+import { type ManifestSource, manifestSubject } from './manifest.js';
 import { type HashModelOptions, hashModelDirectory, type ModelDigest } from './model-hash.js';
 import { type KeylessOptions, signKeyless } from './sigstore.js';
 import {
@@ -63,9 +64,14 @@ export async function signModel(
   return { bundle: await signStatement(statement, signer), digest, statement };
 }
 
-/** Signs an attestation (any predicate) about a model root digest. */
+/**
+ * Signs an attestation (any predicate) about a model. Given the signed file set (a `SignedModel` or `ModelDigest`:
+ * anything with resources), its one subject is the OMS manifest digest with the root digest beside it (manifest.ts),
+ * what every modelsec verifier requires. Given only `{subjectName, rootDigest}`, the subject is the bare root digest:
+ * the form registries before issue 15 accepted, refused by the client gate (it does not bind file names).
+ */
 export async function attestModel(
-  subject: { subjectName: string; rootDigest: string },
+  subject: ManifestSource | { subjectName: string; rootDigest: string },
   predicateType: string,
   predicate: Record<string, unknown>,
   signer: ModelSigner,
@@ -73,6 +79,10 @@ export async function attestModel(
   if (!/^[a-z][a-z0-9+.-]*:\S+$/i.test(predicateType)) {
     throw new ModelsecError('USAGE', `--predicate-type must be a URI, got '${predicateType}'`);
   }
-  const statement = buildAttestationStatement(subject.subjectName, subject.rootDigest, predicateType, predicate);
+  const statement = buildAttestationStatement(
+    'resources' in subject ? manifestSubject(subject) : { name: subject.subjectName, digest: { sha256: subject.rootDigest } },
+    predicateType,
+    predicate,
+  );
   return { bundle: await signStatement(statement, signer), statement };
 }

@@ -21,7 +21,8 @@ export const MAX_STATEMENT_BYTES = 256 * 1024 * 1024;
 
 export interface InTotoStatement {
   _type: string;
-  subject: { name: string; digest: Record<string, string> }[];
+  /** in-toto ResourceDescriptors; `annotations` keeps string values only (the OMS root digest of an attestation). */
+  subject: { name: string; digest: Record<string, string>; annotations?: Record<string, string> }[];
   predicateType: string;
   predicate: Record<string, unknown>;
 }
@@ -58,19 +59,13 @@ export function buildModelStatement(digest: ModelDigest, subjectName = digest.su
   };
 }
 
-/** Builds an attestation statement: any predicate about the same model (subject = root digest). */
+/** Builds an attestation statement: any predicate about one subject (see manifest.ts: the signed file set). */
 export function buildAttestationStatement(
-  subjectName: string,
-  rootDigest: string,
+  subject: InTotoStatement['subject'][number],
   predicateType: string,
   predicate: Record<string, unknown>,
 ): InTotoStatement {
-  return {
-    _type: IN_TOTO_STATEMENT_V1,
-    subject: [{ name: subjectName, digest: { sha256: rootDigest } }],
-    predicateType,
-    predicate,
-  };
+  return { _type: IN_TOTO_STATEMENT_V1, subject: [subject], predicateType, predicate };
 }
 
 export function serialiseStatement(statement: InTotoStatement): Buffer {
@@ -141,7 +136,19 @@ export function parseStatement(payload: Buffer): InTotoStatement {
   const subject = s.subject.map((x, i) => {
     const r = asRecord(x, `subject[${i}]`);
     const digest = asRecord(r.digest, `subject[${i}].digest`);
-    return { name: String(r.name ?? ''), digest: Object.fromEntries(Object.entries(digest).map(([k, v]) => [k, String(v)])) };
+    const annotations =
+      r.annotations === undefined
+        ? undefined
+        : Object.fromEntries(
+            Object.entries(asRecord(r.annotations, `subject[${i}].annotations`)).filter(
+              (e): e is [string, string] => typeof e[1] === 'string',
+            ),
+          );
+    return {
+      name: String(r.name ?? ''),
+      digest: Object.fromEntries(Object.entries(digest).map(([k, v]) => [k, String(v)])),
+      ...(annotations ? { annotations } : {}),
+    };
   });
   if (typeof s.predicateType !== 'string') throw bad('statement has no predicateType', { field: 'predicateType' });
   return {

@@ -294,6 +294,8 @@ export interface VerifyModelOptions {
   /** Where the signature lives (ignored when hashing); default `<model>/model.sig`. */
   signaturePath?: string;
   allowSymlinks?: boolean;
+  /** verify --changed-since: digests of a verified earlier signature for unchanged files (reuse.ts). */
+  reuse?: import('./model-hash.js').ReuseDigests;
   concurrency?: number;
   onProgress?: (done: number, total: number) => void;
 }
@@ -345,6 +347,7 @@ export async function verifyModel(
     ...(options.signaturePath ? { signaturePath: options.signaturePath } : {}),
     ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    ...(options.reuse ? { reuse: options.reuse } : {}),
   });
   let resources = actual.resources;
   // A single-file model: the reference names its resource '.', the spec its base name. Accept both.

@@ -55,6 +55,8 @@ export interface LogEvidence {
 export interface EvidenceBlob {
   digest: string;
   bytes: Uint8Array;
+  /** Offline evidence: the file it was read from (relative to the model). Such an attestation must verify. */
+  path?: string;
 }
 
 /** The local model of `check`: every file found (except the signature file), hashed as far as needed. */
@@ -75,8 +77,10 @@ export interface LocalModelEvidence {
 
 /** Local trust anchors: the only sources of trust besides the pinned log key. */
 export interface TrustAnchors {
-  /** The log verifier key (C2SP note verifier key text) the checkpoint must be signed by. */
-  logKey: string;
+  /** The log verifier key (C2SP note verifier key text) the checkpoint must be signed by (offline: policy log.key). */
+  logKey?: string;
+  /** Offline: the local policy's `log.required` (no verified log proof is a failure, not a warning). */
+  logRequired?: boolean;
   /** The log key was pinned (a file, the local policy, or a key stored by an earlier run), not first seen now. */
   logKeyPinned: boolean;
   /** Witness verifier keys; with `witnessQuorum`, that many must have cosigned the checkpoint. */
@@ -91,8 +95,10 @@ export interface TrustAnchors {
 }
 
 export interface Evidence {
-  expected: Expectation;
-  log: LogEvidence;
+  /** The model expected; absent offline when the local policy names no models (the log entry is accepted by content). */
+  expected?: Expectation;
+  /** The log proof; absent offline without model.tlog.json. */
+  log?: LogEvidence;
   /** The signature bundle (model.sig) as served; absent when the registry did not serve it. */
   bundle?: Uint8Array;
   /** Attachments named by the publish entry, as downloaded (missing ones are simply absent). */

@@ -3,7 +3,8 @@
  * plus what only a client can say — which models it expects and how it trusts the log:
  *
  *   { "models": ["acme/bert@^1", "acme/*"],                      NS/NAME[@RANGE], or NS/* for any model of NS
- *     "log": { "key": "<verifier key>", "witnesses": ["<witness key>", ...], "witnessQuorum": 2 },
+ *     "log": { "key": "<verifier key>", "witnesses": ["<witness key>", ...], "witnessQuorum": 2,
+ *              "required": true },                             check --offline: a verified model.tlog.json is required
  *     "signers": [...], "scan": {...}, "mlbom": {...}, "licenses": {...}, "attestations": {...} }
  *
  * Namespace policies read from the log are validated against the namespace schema (no `models`, no `log`).
@@ -16,7 +17,7 @@ import type { Expectation } from './evidence.js';
 
 export interface LocalPolicy extends Policy {
   models?: string[];
-  log?: { key?: string; witnesses?: string[]; witnessQuorum?: number };
+  log?: { key?: string; witnesses?: string[]; witnessQuorum?: number; required?: boolean };
 }
 
 /** Most expected models a local policy lists. */
@@ -59,6 +60,8 @@ function validators(): { namespace: ValidateFunction; local: ValidateFunction } 
               items: { type: 'string', minLength: 1, maxLength: 1024 },
             },
             witnessQuorum: { type: 'integer', minimum: 0, maximum: MAX_POLICY_WITNESSES },
+            // check --offline: without a verified log proof (model.tlog.json under log.key) the gate fails.
+            required: { type: 'boolean' },
           },
         },
       },

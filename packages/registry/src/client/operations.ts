@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import {
+  attestationPathFor,
   comparePosixPaths,
   compareResources,
   DEFAULT_SHARD_SIZE,
@@ -13,13 +14,16 @@ import {
   type LoggedScan,
   type LoggedSigner,
   listModel,
+  MLBOM_PREDICATE_TYPE,
   ModelsecError,
   modelMismatchError,
   type OpenEntry,
   parseShardName,
   type ResourceMismatch,
   readUnverifiedModelStatement,
+  SCAN_PREDICATE_TYPE,
   type Severity,
+  stableJson,
   type VerifiedModelBundle,
 } from '@modelsec/core';
 import semver from 'semver';
@@ -45,6 +49,7 @@ import {
   refuseExistingOutput,
   writeNewFile,
 } from './safe-write.js';
+import { buildTlogProof, type TlogProofFile, tlogPathFor } from './tlog-file.js';
 import { type FailedCheck, type GateReport, verifyEvidence } from './verifier.js';
 
 export interface VersionInfo {
@@ -283,7 +288,7 @@ function expectationsOf(options: { expectations?: Expectation[]; localPolicy?: L
 }
 
 /** Lists every file of a local model (git paths and attestation files included), noting a symbolic link. */
-async function listLocal(root: string, signaturePath: string) {
+export async function listLocal(root: string, signaturePath: string) {
   const base = { signaturePath, ignoreGitPaths: false, keepAttestationFiles: true } as const;
   try {
     return { listed: await listModel(root, { ...base, allowSymlinks: false }), symlink: undefined };
@@ -293,7 +298,7 @@ async function listLocal(root: string, signaturePath: string) {
   }
 }
 
-function toPosixRelative(root: string, p: string): string | undefined {
+export function toPosixRelative(root: string, p: string): string | undefined {
   const rel = path.relative(root, path.resolve(root, p));
   if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) return undefined;
   return rel.split(path.sep).join('/');
@@ -420,7 +425,7 @@ export interface PullReport extends ClientReport {
  * No trusted signer at all is not a verdict but a setup error (exit 2): the user must pin one. Thrown as
  * CLIENT_NO_TRUSTED_SIGNER with the gate's explanation.
  */
-function throwIfUntrusted(report: GateReport): void {
+export function throwIfUntrusted(report: GateReport): void {
   const untrusted = report.failed.find((f) => f.code === 'CLIENT_NO_TRUSTED_SIGNER');
   if (untrusted) throw new ModelsecError('CLIENT_NO_TRUSTED_SIGNER', untrusted.message, { details: { failed: report.failed } });
 }
@@ -513,12 +518,57 @@ export async function pullModel(
       size: bundle.length,
       digest: createHash('sha256').update(bundle).digest('hex'),
     });
+    // The evidence travels with the model: the verified attestations and the log proof, for `check --offline`.
+    for (const [name, bytes] of evidenceFiles(report, evidence.attestations))
+      await writeNewFile(staging, name, [bytes], {
+        size: bytes.length,
+        digest: createHash('sha256').update(bytes).digest('hex'),
+      });
+    const proof = Buffer.from(`${stableJson(await tlogProofOf(opened, ref.namespace, chosen.index))}\n`);
+    await writeNewFile(staging, tlogPathFor(DEFAULT_SIGNATURE_NAME), [proof], {
+      size: proof.length,
+      digest: createHash('sha256').update(proof).digest('hex'),
+    });
     await publishStaging(staging, outDir);
   } catch (error) {
     await discardStaging(staging);
     throw error;
   }
   return { ...report, keyTrust: opened.keyTrust, output: path.resolve(outDir) };
+}
+
+/** The log proof of the entry at `index` in the verified mirror (model.tlog.json). */
+export async function tlogProofOf(opened: OpenedLog, namespace: string, index: number): Promise<TlogProofFile> {
+  const ns = (await opened.mirror.entriesOf(namespace)).find((m) => m.index === index);
+  if (!ns) throw new ModelsecError('INTERNAL', `log entry ${index} is not in the verified mirror`);
+  return buildTlogProof({
+    logKeyName: opened.verifier.name,
+    origin: opened.mirror.origin,
+    checkpoint: opened.mirror.checkpoint,
+    index,
+    leaf: ns.leaf,
+    proof: opened.mirror.inclusionProof(index),
+    ...(ns.opening ? { opening: ns.opening } : {}),
+  });
+}
+
+/** File names for the verified attestations pull writes beside model.sig (scan and ML-BOM by name, others by type). */
+function evidenceFiles(report: GateReport, blobs: readonly { digest: string; bytes: Uint8Array }[]): [string, Uint8Array][] {
+  const out: [string, Uint8Array][] = [];
+  const used = new Set<string>();
+  for (const a of report.verifiedAttestations ?? []) {
+    const bytes = blobs.find((b) => b.digest === a.digest)?.bytes;
+    if (!bytes) continue;
+    const slug = a.predicateType === SCAN_PREDICATE_TYPE ? 'scan' : a.predicateType === MLBOM_PREDICATE_TYPE ? 'bom' : undefined;
+    const base = slug
+      ? `model.${slug}.att.sig`
+      : (attestationPathFor(DEFAULT_SIGNATURE_NAME, a.predicateType).split('/').pop() as string);
+    let name = base;
+    for (let i = 2; used.has(name); i++) name = base.replace(/\.att\.sig$/, `-${i}.att.sig`);
+    used.add(name);
+    out.push([name, bytes]);
+  }
+  return out;
 }
 
 /** What push confirms in the verified log after the registry accepted a version. */
@@ -531,6 +581,8 @@ export interface PushLogConfirmation {
   origin: string;
   /** The verified checkpoint note. */
   checkpoint: string;
+  /** The log proof of the entry, to keep beside the signature (model.tlog.json). */
+  proof: TlogProofFile;
 }
 
 /**
@@ -582,5 +634,6 @@ export async function confirmPushInLog(
     checkpointSize: opened.mirror.size,
     origin: opened.mirror.origin,
     checkpoint: opened.mirror.checkpoint,
+    proof: await tlogProofOf(opened, ref.namespace, index),
   };
 }

@@ -10,6 +10,7 @@
 import { createHash } from 'node:crypto';
 import {
   type BundleVerifier,
+  compareResources,
   decodeLogEntry,
   type ErrorCode,
   evaluateGate,
@@ -19,12 +20,18 @@ import {
   isModelsecError,
   type LoggedScan,
   type LoggedSigner,
+  MLBOM_PREDICATE_TYPE,
   type OpenEntry,
   openSealedEntry,
   parseShardName,
   parseVerifierKey,
+  SCAN_PREDICATE_TYPE,
+  type Severity,
+  scanPredicateCoverage,
+  scanPredicateGateFiles,
   type VerifiedModelBundle,
   type VerifiedSigner,
+  validateScanPredicate,
   verifyAttestation,
   verifyInclusion,
   verifyModelBundle,
@@ -36,7 +43,9 @@ import { checkMlbom } from '../verification/mlbom-adapter.js';
 import { clientVerifiers, verifyAgainstAny } from '../verification/signature-adapter.js';
 import {
   type Evidence,
+  type Expectation,
   type GateOptions,
+  type LogEvidence,
   type LoggedLeaf,
   parsePublishEntry,
   parseYankEntry,
@@ -96,8 +105,14 @@ export interface GateReport {
   verified?: VerifiedModelBundle;
   /** The logged files (path, digest, size), equal to what the signature covers. */
   files?: { path: string; digest: string; size: number }[];
-  /** Digests of the logged attestations that verified (signature, trusted signer, subject). */
-  verifiedAttestations?: { digest: string; predicateType: string }[];
+  /** Digests of the attestations that verified (signature, trusted signer, subject = the signed file set). */
+  verifiedAttestations?: { digest: string; predicateType: string; path?: string }[];
+  /** The verdicts of the verified scan attestations (offline evidence: the signed scan predicate). */
+  attestedScan?: {
+    files: number;
+    maxSeverity: Severity | null;
+    verdicts: { clean: number; findings: number; incomplete: number };
+  }[];
 }
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
@@ -215,6 +230,122 @@ function isUnder(path: string, prefixes: readonly string[]): boolean {
 /** Attestation files kept beside model.sig (`NAME.<slug>.att.sig`) at the model root. */
 const ATTESTATION_FILE = /^[^/]+\.[A-Za-z0-9._-]+\.att\.sig$/;
 
+type Publish = ReturnType<typeof parsePublishEntry>;
+
+interface CheckedLog {
+  log: NonNullable<GateReport['log']>;
+  version: NonNullable<GateReport['version']>;
+  publish: Publish;
+  /** The readable entries of the publish entry's namespace, by index. */
+  ofNamespace: [number, OpenEntry][];
+}
+
+/**
+ * The log: pinned key, witnesses, inclusion of every entry used, then the publish entry (the expected namespace,
+ * model and version; its time; no twin). Returns what it verified, or the partial report fields when the gate cannot
+ * go on (then `failed` says why).
+ */
+function checkLog(
+  evidenceLog: LogEvidence,
+  expected: Expectation | undefined,
+  logKey: string,
+  trust: TrustAnchors,
+  options: GateOptions,
+  failed: FailedCheck[],
+): { ok: true; value: CheckedLog } | { ok: false; partial: Partial<GateReport> } {
+  let checkpoint: ReturnType<typeof verifyCheckpointNote>;
+  try {
+    checkpoint = verifyCheckpointNote(evidenceLog.checkpoint, parseVerifierKey(logKey), {
+      ...(trust.witnesses ? { witnesses: trust.witnesses } : {}),
+      ...(trust.witnessQuorum !== undefined ? { witnessQuorum: trust.witnessQuorum } : {}),
+      now: options.now,
+    });
+  } catch (error) {
+    failed.push(failure('log', error, 'LOG_PROOF_INVALID'));
+    return { ok: false, partial: {} };
+  }
+  const cp = checkpoint.checkpoint;
+  const log = {
+    origin: cp.origin,
+    size: cp.size,
+    rootHash: Buffer.from(cp.rootHash).toString('base64'),
+    cosignedBy: checkpoint.cosignedBy,
+    checkpoint: evidenceLog.checkpoint,
+  };
+  const entries = readLeaves(evidenceLog.leaves, cp.size, cp.rootHash, failed);
+  if (!entries) return { ok: false, partial: { log } };
+  // ── the publish entry: the expected namespace, model and version ──────────
+  const publishEntry = entries.get(evidenceLog.publishIndex);
+  if (!publishEntry) {
+    failed.push({
+      rule: 'entry',
+      code: 'EVIDENCE_NOT_LOGGED',
+      message: `the evidence has no readable log entry at index ${evidenceLog.publishIndex}`,
+    });
+    return { ok: false, partial: { log } };
+  }
+  let publish: Publish;
+  try {
+    publish = parsePublishEntry(evidenceLog.publishIndex, publishEntry);
+  } catch (error) {
+    failed.push(failure('entry', error, 'EVIDENCE_LOG_MISMATCH'));
+    return { ok: false, partial: { log } };
+  }
+  const version = {
+    namespace: publish.namespace,
+    model: publish.model,
+    version: publish.version,
+    rootDigest: publish.rootDigest,
+    bundleDigest: publish.bundleDigest,
+    publishedAt: publish.at,
+    logIndex: evidenceLog.publishIndex,
+  };
+  const ofNamespace = [...entries].filter(([, e]) => e.namespace === publish.namespace).sort(([a], [b]) => a - b);
+  if (
+    expected &&
+    (publish.namespace !== expected.namespace ||
+      (expected.model !== '*' && publish.model !== expected.model) ||
+      !versionMatches(publish.version, expected.range))
+  ) {
+    failed.push({
+      rule: 'entry',
+      code: 'EVIDENCE_LOG_MISMATCH',
+      message: `the log entry is ${publish.namespace}/${publish.model}@${publish.version}, not the expected ${expected.namespace}/${expected.model}${expected.range ? `@${expected.range}` : ''}: another namespace, model or version cannot satisfy this gate`,
+      details: { expected, logged: { namespace: publish.namespace, model: publish.model, version: publish.version } },
+    });
+    return { ok: false, partial: { log, version } };
+  }
+
+  // The entry's time is the trusted signing time (certificates): never before an earlier entry of the namespace by
+  // more than the skew, never in the future (the mirror checks the open entries of the whole log the same way).
+  const publishedAt = Date.parse(publish.at);
+  const earlierAt = Math.max(
+    Number.NEGATIVE_INFINITY,
+    ...ofNamespace
+      .filter(([i]) => i < evidenceLog.publishIndex)
+      .map(([, e]) => Date.parse(String((e as { at?: unknown }).at)))
+      .filter(Number.isFinite),
+  );
+  if (publishedAt < earlierAt - MAX_LOG_TIME_SKEW_MS || publishedAt > options.now.getTime() + MAX_LOG_TIME_SKEW_MS)
+    failed.push({
+      rule: 'entry',
+      code: 'LOG_INCONSISTENT',
+      message: `the publish entry is dated ${publish.at}, ${publishedAt > options.now.getTime() ? 'in the future' : 'before an earlier entry of the namespace'}: its time cannot be trusted as the signing time`,
+    });
+  const twins = ofNamespace.filter(
+    ([i, e]) =>
+      i !== evidenceLog.publishIndex && e.type === 'publish' && e.model === publish.model && e.version === publish.version,
+  );
+  if (twins.length > 0)
+    failed.push({
+      rule: 'entry',
+      code: 'LOG_INCONSISTENT',
+      message: `the log holds ${twins.length + 1} publish entries for ${publish.namespace}/${publish.model}@${publish.version} (indices ${[evidenceLog.publishIndex, ...twins.map(([i]) => i)].sort((a, b) => a - b).join(', ')}): a version is immutable, the registry equivocates`,
+    });
+
+  return { ok: true, value: { log, version, publish, ofNamespace } };
+}
+
 /** The gate. See the module comment; every failed rule is returned, never thrown. */
 export async function verifyEvidence(evidence: Evidence, trust: TrustAnchors, options: GateOptions): Promise<GateReport> {
   const failed: FailedCheck[] = [];
@@ -228,101 +359,39 @@ export async function verifyEvidence(evidence: Evidence, trust: TrustAnchors, op
   });
   const { expected } = evidence;
 
-  // ── the log: pinned key, witnesses, inclusion of every entry used ─────────
-  let checkpoint: ReturnType<typeof verifyCheckpointNote>;
-  try {
-    checkpoint = verifyCheckpointNote(evidence.log.checkpoint, parseVerifierKey(trust.logKey), {
-      ...(trust.witnesses ? { witnesses: trust.witnesses } : {}),
-      ...(trust.witnessQuorum !== undefined ? { witnessQuorum: trust.witnessQuorum } : {}),
-      now: options.now,
-    });
-  } catch (error) {
-    failed.push(failure('log', error, 'LOG_PROOF_INVALID'));
-    return report();
-  }
-  const cp = checkpoint.checkpoint;
-  const log = {
-    origin: cp.origin,
-    size: cp.size,
-    rootHash: Buffer.from(cp.rootHash).toString('base64'),
-    cosignedBy: checkpoint.cosignedBy,
-    checkpoint: evidence.log.checkpoint,
-  };
-  const entries = readLeaves(evidence.log.leaves, cp.size, cp.rootHash, failed);
-  if (!entries) return report({ log });
-  const ofNamespace = [...entries].filter(([, e]) => e.namespace === expected.namespace).sort(([a], [b]) => a - b);
-
-  // ── the publish entry: the expected namespace, model and version ──────────
-  const publishEntry = entries.get(evidence.log.publishIndex);
-  if (!publishEntry) {
+  // ── the log (absent offline without model.tlog.json; then nothing is concluded from it) ─────────────
+  let log: GateReport['log'];
+  let version: GateReport['version'];
+  let publish: Publish | undefined;
+  let ofNamespace: [number, OpenEntry][] = [];
+  const logComplete = evidence.log?.complete === true;
+  if (evidence.log && trust.logKey !== undefined) {
+    const checked = checkLog(evidence.log, expected, trust.logKey, trust, options, failed);
+    if (!checked.ok) return report(checked.partial);
+    ({ log, version, publish, ofNamespace } = checked.value);
+  } else if (trust.logRequired)
     failed.push({
-      rule: 'entry',
-      code: 'EVIDENCE_NOT_LOGGED',
-      message: `the evidence has no readable log entry at index ${evidence.log.publishIndex}`,
+      rule: 'log',
+      code: evidence.log ? 'LOG_PROOF_INVALID' : 'EVIDENCE_NOT_LOGGED',
+      message: evidence.log
+        ? 'the policy requires the log (log.required) and no log key is pinned to verify the log proof with (log.key)'
+        : 'the policy requires the log (log.required) and there is no log proof (model.tlog.json, written by push and pull)',
     });
-    return report({ log });
-  }
-  let publish: ReturnType<typeof parsePublishEntry>;
-  try {
-    publish = parsePublishEntry(evidence.log.publishIndex, publishEntry);
-  } catch (error) {
-    failed.push(failure('entry', error, 'EVIDENCE_LOG_MISMATCH'));
-    return report({ log });
-  }
-  const version = {
-    namespace: publish.namespace,
-    model: publish.model,
-    version: publish.version,
-    rootDigest: publish.rootDigest,
-    bundleDigest: publish.bundleDigest,
-    publishedAt: publish.at,
-    logIndex: evidence.log.publishIndex,
-  };
-  if (
-    publish.namespace !== expected.namespace ||
-    (expected.model !== '*' && publish.model !== expected.model) ||
-    !versionMatches(publish.version, expected.range)
-  ) {
-    failed.push({
-      rule: 'entry',
-      code: 'EVIDENCE_LOG_MISMATCH',
-      message: `the log entry is ${publish.namespace}/${publish.model}@${publish.version}, not the expected ${expected.namespace}/${expected.model}${expected.range ? `@${expected.range}` : ''}: another namespace, model or version cannot satisfy this gate`,
-      details: { expected, logged: { namespace: publish.namespace, model: publish.model, version: publish.version } },
-    });
-    return report({ log, version });
-  }
-
-  // The entry's time is the trusted signing time (certificates): never before an earlier entry of the namespace by
-  // more than the skew, never in the future (the mirror checks the open entries of the whole log the same way).
-  const publishedAt = Date.parse(publish.at);
-  const earlierAt = Math.max(
-    Number.NEGATIVE_INFINITY,
-    ...ofNamespace
-      .filter(([i]) => i < evidence.log.publishIndex)
-      .map(([, e]) => Date.parse(String((e as { at?: unknown }).at)))
-      .filter(Number.isFinite),
-  );
-  if (publishedAt < earlierAt - MAX_LOG_TIME_SKEW_MS || publishedAt > options.now.getTime() + MAX_LOG_TIME_SKEW_MS)
-    failed.push({
-      rule: 'entry',
-      code: 'LOG_INCONSISTENT',
-      message: `the publish entry is dated ${publish.at}, ${publishedAt > options.now.getTime() ? 'in the future' : 'before an earlier entry of the namespace'}: its time cannot be trusted as the signing time`,
-    });
-  const twins = ofNamespace.filter(
-    ([i, e]) =>
-      i !== evidence.log.publishIndex && e.type === 'publish' && e.model === publish.model && e.version === publish.version,
-  );
-  if (twins.length > 0)
-    failed.push({
-      rule: 'entry',
-      code: 'LOG_INCONSISTENT',
-      message: `the log holds ${twins.length + 1} publish entries for ${publish.namespace}/${publish.model}@${publish.version} (indices ${[evidence.log.publishIndex, ...twins.map(([i]) => i)].sort((a, b) => a - b).join(', ')}): a version is immutable, the registry equivocates`,
-    });
+  else if (evidence.log)
+    warnings.push('the log proof is not verified: no log key is pinned (policy log.key); nothing in it is used');
+  else
+    warnings.push(
+      'no transparency log proof (model.tlog.json): the publication, the yank state and the logged scan are not checked',
+    );
+  if (!expected && publish)
+    warnings.push(
+      `no expected model (policy "models"): the log entry of ${publish.namespace}/${publish.model}@${publish.version} is accepted by its content`,
+    );
 
   // ── policy and trusted signers ─────────────────────────────────────────────
   let logPolicy: Policy | undefined;
   let logPolicyIndex: number | undefined;
-  if (evidence.log.complete)
+  if (logComplete)
     for (const [i, e] of ofNamespace)
       if (e.type === 'policy') {
         const doc = policyOfEntry(e);
@@ -339,7 +408,7 @@ export async function verifyEvidence(evidence: Evidence, trust: TrustAnchors, op
         logPolicyIndex = i;
       }
   const policySource: GateReport['policySource'] = trust.localPolicy ? 'local' : logPolicy ? 'log' : 'default';
-  if (!trust.localPolicy && !evidence.log.complete)
+  if (!trust.localPolicy && evidence.log && !logComplete)
     warnings.push('the namespace policy is unknown without the whole log: the default policy applies (give --policy)');
   const policy = effectivePolicy(trust.localPolicy ?? logPolicy ?? DEFAULT_POLICY);
   let signers: PolicySigner[] = [];
@@ -364,19 +433,23 @@ export async function verifyEvidence(evidence: Evidence, trust: TrustAnchors, op
     failed.push({
       rule: 'trust',
       code: 'CLIENT_NO_TRUSTED_SIGNER',
-      message: `no trusted signer for ${expected.namespace}: pin one with --public-key FILE, --identity ID --issuer URL, --certificate-root PEM, or a local policy's signers (the registry's own answer is never used; the namespace policy in the log names none${evidence.log.complete ? '' : ' or is unknown offline'})`,
+      message: `no trusted signer${publish ? ` for ${publish.namespace}` : ''}: pin one with --public-key FILE, --identity ID --issuer URL, --certificate-root PEM, or a local policy's signers (the registry's own answer is never used; the namespace policy in the log names none${logComplete ? '' : ' or is unknown offline'})`,
     });
 
   // ── bundle bytes, signature, and everything verified equals the entry ─────
   let verified: VerifiedModelBundle | undefined;
+  // The trusted time of signing for certificate signers: the verified log entry's time; without a log, now.
+  const signingTime = publish ? new Date(publish.at) : undefined;
   const bundleDigest = evidence.bundle ? sha256(evidence.bundle) : undefined;
   if (!evidence.bundle) {
     failed.push({
       rule: 'signature',
       code: 'EVIDENCE_MISSING',
-      message: `the registry did not serve the signature bundle ${publish.bundleDigest} of ${publish.namespace}/${publish.model}@${publish.version}`,
+      message: publish
+        ? `the registry did not serve the signature bundle ${publish.bundleDigest} of ${publish.namespace}/${publish.model}@${publish.version}`
+        : 'there is no model signature (model.sig)',
     });
-  } else if (bundleDigest !== publish.bundleDigest) {
+  } else if (publish && bundleDigest !== publish.bundleDigest) {
     failed.push({
       rule: 'signature',
       code: 'EVIDENCE_BUNDLE_MISMATCH',
@@ -385,7 +458,7 @@ export async function verifyEvidence(evidence: Evidence, trust: TrustAnchors, op
     });
   } else if (signers.length > 0) {
     const verifiers: BundleVerifier[] = clientVerifiers(signers, {
-      signingTime: new Date(publish.at),
+      ...(signingTime ? { signingTime } : {}),
       ...(trust.sigstoreTrustedRoot !== undefined ? { trustedRootJson: trust.sigstoreTrustedRoot } : {}),
     });
     const bundle = Buffer.from(evidence.bundle);
@@ -400,7 +473,7 @@ export async function verifyEvidence(evidence: Evidence, trust: TrustAnchors, op
     else verified = result.value;
   }
   const fileProblems: { path: string; reason: string }[] = [];
-  for (const f of publish.files) {
+  for (const f of publish?.files ?? []) {
     const reason = unsafeNameReason(f.path);
     if (reason) fileProblems.push({ path: f.path, reason });
   }
@@ -411,7 +484,7 @@ export async function verifyEvidence(evidence: Evidence, trust: TrustAnchors, op
       message: `the log entry lists unsafe file names: ${fileProblems.map((p) => `${JSON.stringify(p.path)} ${p.reason}`).join('; ')}`,
       details: { problems: fileProblems },
     });
-  if (verified) {
+  if (verified && publish) {
     if (verified.rootDigest !== publish.rootDigest)
       failed.push({
         rule: 'signature',
@@ -463,14 +536,19 @@ export async function verifyEvidence(evidence: Evidence, trust: TrustAnchors, op
       });
   }
 
-  // ── attestations (verified here: bytes = logged digest, signature, trusted signer, subject = this model) ──
-  const verifiedAttestations: { digest: string; predicateType: string }[] = [];
+  // ── attestations: signature, trusted signer, subject = exactly the signed file set (manifest digest) ──
+  // Online, the blobs are the logged attachments (bytes = logged digest); offline, the attestation files beside
+  // model.sig, each of which must verify (a stray one is a failure, as an unverified attestation file is online).
+  const verifiedAttestations: { digest: string; predicateType: string; path?: string }[] = [];
+  const verifiedPredicates: { predicateType: string; predicate: Record<string, unknown>; path?: string }[] = [];
   const attestationAttempts: { digest: string; code: string; message: string }[] = [];
-  const loggedAttestations = publish.attachments.filter((a) => a.kind === 'attestation');
+  const loggedAttestations = (publish?.attachments ?? []).filter((a) => a.kind === 'attestation');
+  const blobs: { digest: string; bytes: Uint8Array; path?: string }[] = [];
   for (const a of loggedAttestations) {
     const blob = evidence.attestations.find((b) => b.digest === a.digest);
     if (!blob) {
-      attestationAttempts.push({ digest: a.digest, code: 'EVIDENCE_MISSING', message: 'not served' });
+      if (!evidence.attestations.some((b) => b.path !== undefined))
+        attestationAttempts.push({ digest: a.digest, code: 'EVIDENCE_MISSING', message: 'not served' });
       continue;
     }
     if (sha256(blob.bytes) !== a.digest) {
@@ -481,32 +559,56 @@ export async function verifyEvidence(evidence: Evidence, trust: TrustAnchors, op
       });
       continue;
     }
+    blobs.push(blob);
+  }
+  for (const blob of evidence.attestations)
+    if (blob.path !== undefined && !blobs.includes(blob)) blobs.push({ ...blob, digest: sha256(blob.bytes) });
+  for (const blob of blobs) {
+    const reject = (code: string, message: string) => {
+      attestationAttempts.push({ digest: blob.digest, code, message });
+      if (blob.path !== undefined)
+        failed.push({
+          rule: 'attestations',
+          code: code as ErrorCode,
+          message: `${blob.path}: ${message}`,
+          details: { path: blob.path, digest: blob.digest },
+        });
+    };
     if (signers.length === 0) continue;
+    if (!verified) {
+      reject('SIGNATURE_INVALID', 'cannot be checked: the model signature did not verify');
+      continue;
+    }
+    const model = verified;
     const result = await verifyAgainstAny(
       clientVerifiers(signers, {
-        signingTime: new Date(publish.at),
+        ...(signingTime ? { signingTime } : {}),
         ...(trust.sigstoreTrustedRoot !== undefined ? { trustedRootJson: trust.sigstoreTrustedRoot } : {}),
       }),
-      (v) => verifyAttestation(Buffer.from(blob.bytes), v),
+      (v) => verifyAttestation(Buffer.from(blob.bytes), v, { model }),
     );
     if (!result.ok) {
-      attestationAttempts.push({
-        digest: a.digest,
-        code: result.failures[0]?.code ?? 'SIGNATURE_INVALID',
-        message: result.failures.map((f) => f.message).join('; '),
-      });
+      // A subject mismatch is reported as such even when another trusted signer fails on the signature first.
+      const subject = result.failures.find((f) => f.code === 'ATTESTATION_SUBJECT_MISMATCH');
+      const first = subject ?? result.failures[0];
+      reject(
+        first?.code ?? 'SIGNATURE_INVALID',
+        subject
+          ? subject.message
+          : `not signed by a trusted signer (${signerSource}): ${result.failures.map((f) => `${f.code}: ${f.message}`).join('; ')}`,
+      );
       continue;
     }
-    const subject = result.value.subject;
-    if (subject.length !== 1 || (subject[0]?.digest.sha256 ?? '').toLowerCase() !== publish.rootDigest) {
-      attestationAttempts.push({
-        digest: a.digest,
-        code: 'SIGNING_DIGEST_MISMATCH',
-        message: `its subject is not exactly this model (${subject.length} subject(s))`,
-      });
-      continue;
-    }
-    verifiedAttestations.push({ digest: a.digest, predicateType: result.value.predicateType });
+    verifiedAttestations.push({
+      digest: blob.digest,
+      predicateType: result.value.predicateType,
+      ...(blob.path !== undefined ? { path: blob.path } : {}),
+    });
+    verifiedPredicates.push({
+      predicateType: result.value.predicateType,
+      predicate: result.value.predicate,
+      ...(blob.path !== undefined ? { path: blob.path } : {}),
+    });
   }
   for (const type of policy.requiredAttestations)
     if (!verifiedAttestations.some((a) => a.predicateType === type))
@@ -514,7 +616,9 @@ export async function verifyEvidence(evidence: Evidence, trust: TrustAnchors, op
         rule: 'attestations',
         code: 'ATTESTATION_REQUIRED',
         message: `a verified attestation of type ${type} is required (signed by a trusted signer, about exactly this model): ${
-          loggedAttestations.length === 0 ? 'the version has none' : `none of ${loggedAttestations.length} verifies`
+          blobs.length === 0 && loggedAttestations.length === 0
+            ? 'the version has none'
+            : `none of ${Math.max(blobs.length, loggedAttestations.length)} verifies`
         }`,
         details: { predicateType: type, attempts: attestationAttempts },
       });
@@ -527,9 +631,13 @@ export async function verifyEvidence(evidence: Evidence, trust: TrustAnchors, op
     // extent the gate proved to be zero bytes, are the model's too.
     const signedPaths = new Set([
       ...verified.resources.map((r) => (verified.method === 'shards' ? (parseShardName(r.name)?.path ?? r.name) : r.name)),
-      ...(verified.method === 'shards' ? publish.files.filter((f) => f.size === 0).map((f) => f.path) : []),
+      ...(verified.method === 'shards' && publish ? publish.files.filter((f) => f.size === 0).map((f) => f.path) : []),
     ]);
-    const attestationDigests = new Set(verifiedAttestations.map((a) => a.digest));
+    // Attestation files: verified ones belong to the model's evidence; offline, a failed one is reported above.
+    const attestationDigests = new Set([
+      ...verifiedAttestations.map((a) => a.digest),
+      ...evidence.attestations.filter((b) => b.path !== undefined).map((b) => sha256(b.bytes)),
+    ]);
     const problems: { path: string; code: ErrorCode; reason: string }[] = [];
     const localByPath = new Map(local.files.map((f) => [f.path, f]));
     if (local.symlink !== undefined && !verified.allowSymlinks)
@@ -571,7 +679,12 @@ export async function verifyEvidence(evidence: Evidence, trust: TrustAnchors, op
           if (localByPath.has(p) && have.get(r.name) !== r.digest)
             problems.push({ path: p, code: 'SIGNING_DIGEST_MISMATCH', reason: `shard ${r.name} differs from the signed digest` });
         }
-      for (const f of publish.files) {
+      // Every local file of a signed path, shard by shard: a byte appended or cut changes the shard list.
+      if (local.shardSize === verified.shardSize)
+        for (const m of compareResources(verified.resources, local.shards ?? [], { shards: true, ignoreUnsigned: true }))
+          if (m.kind === 'digest' && localByPath.has(m.name))
+            problems.push({ path: m.name, code: 'SIGNING_DIGEST_MISMATCH', reason: 'differs from the signed shards' });
+      for (const f of publish?.files ?? []) {
         const l = localByPath.get(f.path);
         if (l && l.size !== f.size)
           problems.push({ path: f.path, code: 'SIGNING_DIGEST_MISMATCH', reason: `is ${l.size} bytes, signed ${f.size}` });
@@ -588,15 +701,15 @@ export async function verifyEvidence(evidence: Evidence, trust: TrustAnchors, op
 
   // ── yank state, from the log (a yank binds the content: any version with the yanked root digest) ────────
   let yanked: GateReport['yanked'];
-  for (const [i, e] of ofNamespace) {
+  for (const [i, e] of publish ? ofNamespace : []) {
     if (e.type !== 'yank') continue;
     const y = parseYankEntry(i, e);
-    const sameContent = y.rootDigest !== undefined && y.rootDigest === publish.rootDigest;
-    const sameVersion = y.model === publish.model && y.version === publish.version;
+    const sameContent = y.rootDigest !== undefined && y.rootDigest === publish?.rootDigest;
+    const sameVersion = y.model === publish?.model && y.version === publish?.version;
     if (sameContent || sameVersion) yanked = { reason: y.reason, logIndex: i };
   }
   if (yanked) {
-    const what = `${publish.namespace}/${publish.model}@${publish.version} is yanked in the log (entry ${yanked.logIndex}): ${yanked.reason}`;
+    const what = `${publish?.namespace}/${publish?.model}@${publish?.version} is yanked in the log (entry ${yanked.logIndex}): ${yanked.reason}`;
     if (options.allowYanked) warnings.push(`${what} (accepted: --allow-yanked)`);
     else
       failed.push({
@@ -605,12 +718,66 @@ export async function verifyEvidence(evidence: Evidence, trust: TrustAnchors, op
         message: `${what}; pass --allow-yanked to accept it`,
         details: yanked,
       });
-  } else if (!evidence.log.complete) warnings.push('the yank state is unknown without the whole log');
+  } else if (publish && !logComplete) warnings.push('the yank state is unknown without the whole log');
 
-  // ── the registry's scan verdict, as signed into the log, through the core gate ─────────────────────────
-  const scan = publish.scan;
-  if (!scan) {
-    if (policy.scan.required)
+  // ── scan: every verified scan attestation, and the registry's verdict as logged, through the core gate ──────
+  const gateOptions = { failOn: failOnAbove(policy.scan.maxSeverity), allowIncomplete: policy.scan.allowIncomplete };
+  const attestedScan: NonNullable<GateReport['attestedScan']> = [];
+  for (const a of verifiedPredicates.filter((p) => p.predicateType === SCAN_PREDICATE_TYPE)) {
+    const where = a.path ?? 'the scan attestation';
+    let predicate: ReturnType<typeof validateScanPredicate>;
+    try {
+      predicate = validateScanPredicate(a.predicate);
+    } catch (error) {
+      failed.push(failure('scan', error, 'ATTESTATION_PREDICATE_INVALID'));
+      continue;
+    }
+    attestedScan.push(predicate.summary);
+    const coverage = verified ? scanPredicateCoverage(predicate, verified) : [];
+    if (coverage.length)
+      failed.push({
+        rule: 'scan',
+        code: 'ATTESTATION_SUBJECT_MISMATCH',
+        message: `${where} does not give a verdict on exactly the signed files: ${coverage
+          .slice(0, 5)
+          .map((c) => `${c.path} ${c.reason}`)
+          .join('; ')}`,
+        details: { problems: coverage },
+      });
+    for (const f of evaluateGate(scanPredicateGateFiles(predicate), gateOptions).failures)
+      failed.push(
+        f.reason === 'incomplete'
+          ? {
+              rule: 'scan',
+              code: 'SCAN_INCOMPLETE',
+              message: `${where}: ${f.path} is incomplete (not fully inspected${f.rules.length ? `: ${f.rules.join(', ')}` : ''}) and the policy does not allow incomplete files`,
+              details: { path: f.path },
+            }
+          : {
+              rule: 'scan',
+              code: 'SCAN_FINDINGS',
+              message: `${where}: ${f.path} has findings at ${f.maxSeverity} (${f.rules.join(', ')}), above the policy's ${policy.scan.maxSeverity}`,
+              details: { path: f.path },
+            },
+      );
+  }
+  const attested = attestedScan.length > 0;
+  const scan = publish?.scan;
+  if (!publish) {
+    if (!attested) {
+      if (policy.scan.required)
+        failed.push({
+          rule: 'scan',
+          code: 'EVIDENCE_MISSING',
+          message:
+            'the policy requires the scan and there is no verified scan attestation (model.scan.att.sig) nor a logged scan verdict',
+        });
+      else warnings.push('no scan verdict: the policy does not require one');
+    }
+  } else if (!scan) {
+    if (attested) {
+      // the verified scan attestation is the verdict
+    } else if (policy.scan.required)
       failed.push({
         rule: 'scan',
         code: 'EVIDENCE_MISSING',
@@ -618,7 +785,9 @@ export async function verifyEvidence(evidence: Evidence, trust: TrustAnchors, op
       });
     else warnings.push('no scan verdict is logged for this version; the policy does not require one');
   } else if (scan.status !== 'scanned') {
-    if (policy.scan.required)
+    if (attested) {
+      // the verified scan attestation is the verdict
+    } else if (policy.scan.required)
       failed.push({
         rule: 'scan',
         code: 'SCAN_NOT_RUN',
@@ -632,10 +801,7 @@ export async function verifyEvidence(evidence: Evidence, trust: TrustAnchors, op
         code: 'EVIDENCE_LOG_MISMATCH',
         message: `the logged scan counts ${scan.verdicts.findings} file(s) with findings but no severity`,
       });
-    const gate = evaluateGate(scanGateFiles(scan), {
-      failOn: failOnAbove(policy.scan.maxSeverity),
-      allowIncomplete: policy.scan.allowIncomplete,
-    });
+    const gate = evaluateGate(scanGateFiles(scan), gateOptions);
     for (const f of gate.failures)
       failed.push(
         f.reason === 'incomplete'
@@ -658,46 +824,56 @@ export async function verifyEvidence(evidence: Evidence, trust: TrustAnchors, op
       });
   }
 
-  // ── ML-BOM and licences (the ML-BOM bytes must be the logged ones) ───────────────────────────────────
+  // ── ML-BOM and licences: the logged ML-BOM (its bytes the logged ones) and every verified ML-BOM attestation ──
   if (policy.mlbomRequired || policy.allowedLicenses || policy.dependencies) {
-    const loggedBom = publish.attachments.find((a) => a.kind === 'mlbom');
-    const blob = loggedBom && evidence.mlbom?.digest === loggedBom.digest ? evidence.mlbom : undefined;
-    const bomBytesOk = blob !== undefined && sha256(blob.bytes) === loggedBom?.digest;
-    if (!loggedBom || !bomBytesOk) {
-      const why = !loggedBom
-        ? 'the version has no ML-BOM'
-        : !blob
-          ? 'the registry did not serve the logged ML-BOM'
-          : 'the ML-BOM served differs from the logged digest';
+    const sources: { where?: string; text: string }[] = [];
+    let why = 'there is no verified ML-BOM attestation (model.bom.att.sig)';
+    if (publish) {
+      const loggedBom = publish.attachments.find((x) => x.kind === 'mlbom');
+      const blob = loggedBom && evidence.mlbom?.digest === loggedBom.digest ? evidence.mlbom : undefined;
+      const bomBytesOk = blob !== undefined && sha256(blob.bytes) === loggedBom?.digest;
+      if (blob && bomBytesOk) sources.push({ text: Buffer.from(blob.bytes).toString('utf8') });
+      else
+        why = !loggedBom
+          ? 'the version has no ML-BOM'
+          : !blob
+            ? 'the registry did not serve the logged ML-BOM'
+            : 'the ML-BOM served differs from the logged digest';
+    }
+    for (const x of verifiedPredicates.filter((p) => p.predicateType === MLBOM_PREDICATE_TYPE))
+      sources.push({ where: x.path ?? 'the ML-BOM attestation', text: JSON.stringify(x.predicate) });
+    if (sources.length === 0) {
       if (policy.mlbomRequired)
         failed.push({ rule: 'mlbom', code: 'MLBOM_REQUIRED', message: `the policy requires an ML-BOM: ${why}` });
       if (policy.allowedLicenses)
         failed.push({ rule: 'licenses', code: 'LICENSE_DENIED', message: `licences cannot be checked: ${why}` });
       if (policy.dependencies)
         failed.push({ rule: 'dependencies', code: 'POLICY_DENIED', message: `dependencies cannot be checked: ${why}` });
-    } else {
-      const { failed: bomFailed } = checkMlbom(Buffer.from(blob.bytes).toString('utf8'), policy.allowedLicenses);
+    }
+    for (const source of sources) {
+      const { failed: bomFailed } = checkMlbom(source.text, policy.allowedLicenses);
       for (const f of bomFailed)
         failed.push({
           rule: f.rule === 'licenses' ? 'licenses' : 'mlbom',
           code: f.rule === 'licenses' ? 'LICENSE_DENIED' : (f.code as ErrorCode),
-          message: f.message,
+          message: source.where ? `${source.where}: ${f.message}` : f.message,
           ...(f.details ? { details: f.details } : {}),
         });
       if (policy.dependencies)
-        for (const f of checkDependencies(Buffer.from(blob.bytes).toString('utf8'), policy.dependencies))
+        for (const f of checkDependencies(source.text, policy.dependencies))
           failed.push({
             rule: 'dependencies',
             code: f.code as ErrorCode,
-            message: f.message,
+            message: source.where ? `${source.where}: ${f.message}` : f.message,
             ...(f.details ? { details: f.details } : {}),
           });
     }
   }
 
   // ── continuity: signer changes and re-published content, loudly ──────────────────────────────────────
-  const earlier = ofNamespace
-    .filter(([i, e]) => i < evidence.log.publishIndex && e.type === 'publish' && e.model === publish.model)
+  const publishIndex = evidence.log?.publishIndex ?? -1;
+  const earlier = (publish ? ofNamespace : [])
+    .filter(([i, e]) => i < publishIndex && e.type === 'publish' && e.model === publish?.model)
     .map(([i, e]) => {
       try {
         return { i, p: parsePublishEntry(i, e) };
@@ -706,27 +882,28 @@ export async function verifyEvidence(evidence: Evidence, trust: TrustAnchors, op
       }
     })
     .filter((x): x is { i: number; p: ReturnType<typeof parsePublishEntry> } => x !== undefined);
-  const lower = earlier.filter(({ p }) => semver.valid(p.version) && semver.lt(p.version, publish.version));
+  const lower = earlier.filter(({ p }) => semver.valid(p.version) && publish && semver.lt(p.version, publish.version));
   const previous = lower.sort((a, b) => semver.rcompare(a.p.version, b.p.version))[0];
-  if (previous && !sameSigner(previous.p.signer, publish.signer))
+  if (previous && publish && !sameSigner(previous.p.signer, publish.signer))
     warnings.push(
       `!!! SIGNER CHANGED: ${publish.model}@${publish.version} is signed by ${describeSigner(publish.signer)}, the previous version ${previous.p.version} by ${describeSigner(previous.p.signer)} !!!`,
     );
-  const same = earlier.find(({ p }) => p.rootDigest === publish.rootDigest && p.version !== publish.version);
-  if (same)
+  const same = earlier.find(({ p }) => p.rootDigest === publish?.rootDigest && p.version !== publish?.version);
+  if (same && publish)
     warnings.push(
       `${publish.model}@${publish.version} has the same signed content as ${same.p.model}@${same.p.version} (logged at ${same.i}): versions are not signed, only content`,
     );
 
   return report({
-    version,
+    ...(version ? { version } : {}),
     ...(verified ? { signer: verified.signer, verified } : {}),
     ...(signerSource && verified ? { signerSource } : {}),
     policySource,
     ...(yanked ? { yanked } : {}),
     ...(scan ? { scan } : {}),
-    log,
-    files: publish.files.map((f) => ({ path: f.path, digest: f.digest, size: f.size })),
+    ...(log ? { log } : {}),
+    ...(publish ? { files: publish.files.map((f) => ({ path: f.path, digest: f.digest, size: f.size })) } : {}),
     verifiedAttestations,
+    ...(attestedScan.length ? { attestedScan } : {}),
   });
 }

@@ -41,6 +41,9 @@ async function hubIdentity(root: string): Promise<{ repoId: string; commit?: str
   return undefined;
 }
 
+/** `model.sig`, `model.<slug>.att.sig`, `model.tlog.json` at the model root: never listed as model files. */
+const EVIDENCE_FILE = /^model\.(sig|[A-Za-z0-9._-]+\.att\.sig|tlog\.json)$/;
+
 async function listDirectory(root: string, warnings: BomWarning[], linkBase?: string): Promise<ListedFile[]> {
   const out: ListedFile[] = [];
   const baseReal = await realpath(linkBase ?? root);
@@ -66,6 +69,8 @@ async function listDirectory(root: string, warnings: BomWarning[], linkBase?: st
         }
         await walk(path, depth + 1);
       } else if (entry.isFile()) {
+        // The signature and the evidence beside it (attestations, the log proof) are about the model, not part of it.
+        if (depth === 0 && EVIDENCE_FILE.test(entry.name)) continue;
         if (out.length >= MAX_BOM_MODEL_FILES) {
           throw new ModelsecError('LIMIT_EXCEEDED', `${root} has more than MAX_BOM_MODEL_FILES (${MAX_BOM_MODEL_FILES}) files`, {
             details: { path: root, limit: 'MAX_BOM_MODEL_FILES', max: MAX_BOM_MODEL_FILES },
