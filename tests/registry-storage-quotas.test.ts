@@ -237,7 +237,8 @@ describe('garbage collection of unreferenced blobs', () => {
         configDir: tempDir('modelsec-cfg-'),
         cliSigners: [{ publicKey: model.key.publicKeyPem }],
       });
-      expect(readdirSync(out).sort()).toEqual(['config.json', 'model.sig', 'weights.bin'].sort());
+      // pull writes the log evidence (model.tlog.json) beside the signed files.
+      expect(readdirSync(out).sort()).toEqual(['config.json', 'model.sig', 'model.tlog.json', 'weights.bin'].sort());
     } finally {
       await registry.app.close();
     }
