@@ -5,15 +5,9 @@
  */
 import { createHash } from 'node:crypto';
 import { RULES } from '../scan/rules/index.js';
-import type { Severity } from '../scan/types.js';
+import { sarifLevel as level, SARIF_SECURITY_SEVERITY, sarifArtifactUri, sarifRule } from '../scan/sarif.js';
 import type { DepsGateResult } from './gate.js';
 import type { DepsReport } from './types.js';
-
-function level(severity: Severity): 'error' | 'warning' | 'note' {
-  return severity === 'critical' || severity === 'high' ? 'error' : severity === 'medium' ? 'warning' : 'note';
-}
-
-const SECURITY_SEVERITY: Record<Severity, string> = { critical: '9.8', high: '8.0', medium: '5.5', low: '3.0', info: '1.0' };
 
 export function depsToSarif(report: DepsReport, gate: DepsGateResult, version = '0.0.0'): Record<string, unknown> {
   const used = new Set(report.findings.map((f) => f.ruleId));
@@ -27,7 +21,7 @@ export function depsToSarif(report: DepsReport, gate: DepsGateResult, version = 
     locations: [
       {
         physicalLocation: {
-          artifactLocation: { uri: encodeURI(f.file.replace(/^\.\//, '').replace(/^\//, '')) },
+          artifactLocation: { uri: sarifArtifactUri(f.file) },
           region: { startLine: f.line ?? 1 },
         },
       },
@@ -39,7 +33,7 @@ export function depsToSarif(report: DepsReport, gate: DepsGateResult, version = 
     },
     properties: {
       severity: f.severity,
-      'security-severity': SECURITY_SEVERITY[f.severity],
+      'security-severity': SARIF_SECURITY_SEVERITY[f.severity],
       ...(f.package ? { package: f.package } : {}),
       ...(f.records ? { records: f.records.map((r) => r.id) } : {}),
       evidence: f.evidence,
@@ -56,21 +50,7 @@ export function depsToSarif(report: DepsReport, gate: DepsGateResult, version = 
             name: 'modelsec',
             informationUri: 'https://github.com/modelsec/modelsec',
             semanticVersion: version,
-            rules: rules.map((r) => ({
-              id: r.id,
-              name: r.title
-                .replace(/[^A-Za-z0-9]+/g, ' ')
-                .trim()
-                .replace(/ (\w)/g, (_, c: string) => c.toUpperCase()),
-              shortDescription: { text: r.title },
-              fullDescription: { text: r.summary },
-              help: { text: `${r.why} Fix: ${r.fix}`, markdown: `${r.why}\n\n**Fix:** ${r.fix}` },
-              defaultConfiguration: { level: level(r.severity) },
-              properties: {
-                tags: ['security', 'supply-chain', ...r.references.map((ref) => ref.id)],
-                'security-severity': SECURITY_SEVERITY[r.severity],
-              },
-            })),
+            rules: rules.map((r) => sarifRule(r, level(r.severity), ['security', 'supply-chain'])),
           },
         },
         results,

@@ -10,15 +10,52 @@
 import { createHash } from 'node:crypto';
 import type { ScanReport } from './engine.js';
 import { DEFAULT_GATE, evaluateGate, type GateOptions } from './gate.js';
-import { RULES } from './rules/index.js';
+import { RULES, type RuleSpec } from './rules/index.js';
 import type { Severity } from './types.js';
 
-function level(severity: Severity): 'error' | 'warning' | 'note' {
+export type SarifLevel = 'error' | 'warning' | 'note';
+
+export function sarifLevel(severity: Severity): SarifLevel {
   return severity === 'critical' || severity === 'high' ? 'error' : severity === 'medium' ? 'warning' : 'note';
 }
+const level = sarifLevel;
 
 /** GitHub's security-severity score (0-10) for each severity. */
-const SECURITY_SEVERITY: Record<Severity, string> = { critical: '9.8', high: '8.0', medium: '5.5', low: '3.0', info: '1.0' };
+export const SARIF_SECURITY_SEVERITY: Record<Severity, string> = {
+  critical: '9.8',
+  high: '8.0',
+  medium: '5.5',
+  low: '3.0',
+  info: '1.0',
+};
+
+/** A path relative to the scan root as a SARIF artifact URI. */
+export const sarifArtifactUri = (path: string): string => encodeURI(path.replace(/^\.\//, '').replace(/^\//, ''));
+
+/** A rule of the catalogue as a SARIF reportingDescriptor (scan and deps reports describe rules the same way). */
+export function sarifRule(
+  r: RuleSpec,
+  defaultLevel: SarifLevel,
+  tags: readonly string[],
+  properties: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return {
+    id: r.id,
+    name: r.title
+      .replace(/[^A-Za-z0-9]+/g, ' ')
+      .trim()
+      .replace(/ (\w)/g, (_, c: string) => c.toUpperCase()),
+    shortDescription: { text: r.title },
+    fullDescription: { text: r.summary },
+    help: { text: `${r.why} Fix: ${r.fix}`, markdown: `${r.why}\n\n**Fix:** ${r.fix}` },
+    defaultConfiguration: { level: defaultLevel },
+    properties: {
+      tags: [...tags, ...r.references.map((ref) => ref.id)],
+      'security-severity': SARIF_SECURITY_SEVERITY[r.severity],
+      ...properties,
+    },
+  };
+}
 
 export interface SarifOptions {
   /** The tool's version (driver.semanticVersion). */
@@ -52,7 +89,7 @@ export function toSarif(report: ScanReport, options: SarifOptions = {}): Record<
         locations: [
           {
             physicalLocation: {
-              artifactLocation: { uri: encodeURI(file.path.replace(/^\.\//, '').replace(/^\//, '')) },
+              artifactLocation: { uri: sarifArtifactUri(file.path) },
               region: { startLine: 1 },
             },
           },
@@ -82,22 +119,14 @@ export function toSarif(report: ScanReport, options: SarifOptions = {}): Record<
             name: 'modelsec',
             informationUri: 'https://github.com/modelsec/modelsec',
             semanticVersion: version,
-            rules: rules.map((r) => ({
-              id: r.id,
-              name: r.title
-                .replace(/[^A-Za-z0-9]+/g, ' ')
-                .trim()
-                .replace(/ (\w)/g, (_, c: string) => c.toUpperCase()),
-              shortDescription: { text: r.title },
-              fullDescription: { text: r.summary },
-              help: { text: `${r.why} Fix: ${r.fix}`, markdown: `${r.why}\n\n**Fix:** ${r.fix}` },
-              defaultConfiguration: { level: r.outcome === 'incomplete' ? 'error' : level(r.severity) },
-              properties: {
-                tags: ['security', ...(r.outcome === 'incomplete' ? ['incomplete'] : []), ...r.references.map((ref) => ref.id)],
-                'security-severity': SECURITY_SEVERITY[r.severity],
-                outcome: r.outcome,
-              },
-            })),
+            rules: rules.map((r) =>
+              sarifRule(
+                r,
+                r.outcome === 'incomplete' ? 'error' : level(r.severity),
+                ['security', ...(r.outcome === 'incomplete' ? ['incomplete'] : [])],
+                { outcome: r.outcome },
+              ),
+            ),
           },
         },
         results,
