@@ -8,4 +8,28 @@ export type { ParameterCounts } from './parameter-counts.js';
 export * as protobuf from './protobuf/index.js';
 /** safetensors header reader, integrity validator, parameter counts, sharded index parser. */
 export * as safetensors from './safetensors/index.js';
-export * from './zip/index.js';
+export {
+  DEFAULT_MAX_MEMBER_BYTES,
+  looksLikeZip,
+  MAX_CENTRAL_DIRECTORY_BYTES,
+  MAX_LOCAL_HEADER_SCAN_BYTES,
+  MAX_ZIP_ENTRIES,
+  MAX_ZIP_NAME_LENGTH,
+  type ReadZipEntriesOptions,
+  type ReadZipEntryOptions,
+  readZipEntries,
+  readZipEntry,
+  readZipMember,
+  torchArchivePrefix,
+  torchRecord,
+  type ZipAnomaly,
+  type ZipAnomalyKind,
+  type ZipEntry,
+  ZipFormatError,
+  ZipLimitError,
+  type ZipListing,
+  type ZipMemberData,
+  type ZipMemberRead,
+  type ZipReader,
+  zipfileOpens,
+} from './zip/index.js';

@@ -1,7 +1,82 @@
 // The transparency-log capability (issue #7): RFC 6962 Merkle tree, proofs, C2SP signed notes and checkpoints.
-export * from './checkpoint.js';
-export * from './cosignature.js';
-export * from './entries.js';
-export * from './merkle.js';
-export * from './note.js';
+export { type Checkpoint, formatCheckpointBody, parseCheckpointBody, signCheckpoint, verifyCheckpoint } from './checkpoint.js';
+export {
+  addNoteSignatures,
+  COSIGNATURE_ALGORITHM,
+  COSIGNATURE_BODY_BYTES,
+  COSIGNATURE_MAX_FUTURE_SECONDS,
+  COSIGNATURE_V1_HEADER,
+  type Cosigner,
+  type CosignerVerifier,
+  cosignatureMessage,
+  cosignCheckpoint,
+  cosignerVerifierOf,
+  generateCosigner,
+  MAX_COSIGNATURE_TIMESTAMP,
+  parseCheckpointNote,
+  parseCosignerKey,
+  parseCosignerVerifierKey,
+  type VerifiedCosignature,
+  verifyCosignature,
+  verifyWitnessQuorum,
+  type WitnessQuorumResult,
+} from './cosignature.js';
+export {
+  decodeLogEntry,
+  encodeLogEntry,
+  LOG_ENTRY_FORMAT_VERSION,
+  LOG_ENTRY_TYPES,
+  type LogEntry,
+  type LoggedScan,
+  type LoggedScanVerdict,
+  type LoggedSigner,
+  MAX_LOG_ENTRY_BYTES,
+  type NamespaceEntry,
+  type OpenEntry,
+  openSealedEntry,
+  type PolicyEntry,
+  type PublishEntry,
+  SEAL_DOMAIN,
+  SEAL_SALT_BYTES,
+  type SealedEntry,
+  type SealOpening,
+  sealCommitment,
+  sealLogEntry,
+  type YankEntry,
+} from './entries.js';
+export {
+  consistencyProofFrom,
+  emptyRoot,
+  equalBytes,
+  HASH_SIZE,
+  hashChildren,
+  hashLeaf,
+  inclusionProofFrom,
+  MAX_PROOF_HASHES,
+  rootFromInclusionProof,
+  rootFromLeafHashes,
+  type SubtreeHasher,
+  splitPoint,
+  verifyConsistency,
+  verifyInclusion,
+} from './merkle.js';
+export {
+  ED25519_ALGORITHM,
+  generateNoteSigner,
+  isValidKeyName,
+  MAX_NOTE_BYTES,
+  MAX_NOTE_SIGNATURES,
+  NOTE_SIGNATURE_PREFIX,
+  type NoteSignature,
+  type NoteSigner,
+  type NoteVerifier,
+  noteKeyId,
+  openNote,
+  type ParsedNote,
+  parseNote,
+  parseSignerKey,
+  parseVerifierKey,
+  signNote,
+  verifierOf,
+} from './note.js';
 export { MerkleTree } from './tree.js';

@@ -1,4 +1,10 @@
-export * from './limits.js';
+export {
+  DEFAULT_MAX_MEMBER_BYTES,
+  MAX_CENTRAL_DIRECTORY_BYTES,
+  MAX_LOCAL_HEADER_SCAN_BYTES,
+  MAX_ZIP_ENTRIES,
+  MAX_ZIP_NAME_LENGTH,
+} from './limits.js';
 export {
   looksLikeZip,
   type ReadZipEntriesOptions,
