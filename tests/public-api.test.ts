@@ -37,7 +37,9 @@ const NAMESPACE = /^export\s+\*\s+as\s+(\w+)\s+from\s*'[^']+'\s*;$/;
 
 /** The names an entry file exports, read from its source (an entry holds only explicit re-export statements). */
 function declaredNames(file: string): { names: string[]; namespaces: string[] } {
-  const text = readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
+  const text = readFileSync(file, 'utf8')
+    .replace(/\/\*[\s\S]*?\*\//g, '')
+    .replace(/^\s*\/\/.*$/gm, '');
   const names: string[] = [];
   const namespaces: string[] = [];
   for (const [statement] of text.matchAll(EXPORT_STATEMENT)) {
@@ -53,7 +55,10 @@ function declaredNames(file: string): { names: string[]; namespaces: string[] } 
     for (const raw of (list[2] as string).split(',').map((s) => s.trim())) {
       if (!raw) continue;
       const isType = Boolean(list[1]) || raw.startsWith('type ');
-      const name = raw.replace(/^type\s+/, '').split(/\s+as\s+/).pop() as string;
+      const name = raw
+        .replace(/^type\s+/, '')
+        .split(/\s+as\s+/)
+        .pop() as string;
       names.push(isType ? `type ${name}` : name);
     }
   }
@@ -89,7 +94,10 @@ describe('public API of @modelsec/core', () => {
     const surface: Record<string, string[]> = {};
     for (const [subpath, file] of entryPoints()) {
       const { declared, runtime, namespaceMembers } = await surfaceOf(file);
-      expect(declared.filter((n) => !n.startsWith('type ')), `${subpath}: runtime exports`).toEqual(runtime);
+      expect(
+        declared.filter((n) => !n.startsWith('type ')),
+        `${subpath}: runtime exports`,
+      ).toEqual(runtime);
       expect(new Set(declared).size, `${subpath}: a name listed twice`).toBe(declared.length);
       surface[subpath] = [...declared, ...namespaceMembers];
     }
