@@ -1,11 +1,11 @@
 import { resolve } from 'node:path';
-import { gatherHubModel, type HubModelOptions } from '../hub/model-facts.js';
 import { isHubReference } from '../hub/reference.js';
 import { type Clock, clockFromEnv } from '../util/clock.js';
 import { buildModelBom, type DepsAuditAttachment, type ScanAttachment } from './build.js';
 import type { DependencyParseResult } from './dependency-types.js';
 import { parseDependencyFile } from './deps/index.js';
 import { mergeDependencyResults } from './model/gather.js';
+import { gatherHubModel, type HubModelOptions } from './model/hub.js';
 import { gatherLocalModel, type LocalModelOptions } from './model/local.js';
 import type { BomWarning, ModelFacts } from './model/types.js';
 import { type MlBomFormat, type MlBomSpec, serializeModelBom } from './serialize.js';

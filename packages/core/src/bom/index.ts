@@ -75,6 +75,7 @@ export {
   readWeightHeader,
   weightFormatOf,
 } from './model/headers.js';
+export { gatherHubModel, type HubModelOptions, hubModelAccess } from './model/hub.js';
 export { normaliseLicense } from './model/license.js';
 export {
   MAX_BOM_MODEL_DIR_DEPTH,

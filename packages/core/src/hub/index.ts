@@ -12,6 +12,5 @@ export {
   MAX_HUB_HASHED_BYTES,
   resolveUrl,
 } from './client.js';
-export { gatherHubModel, type HubModelOptions, hubModelAccess } from './model-facts.js';
 export { type HubReference, hubEndpoint, isHubReference, parseHubReference } from './reference.js';
 export { downloadSnapshot, hubCacheDir, type Snapshot, type SnapshotOptions } from './snapshot.js';

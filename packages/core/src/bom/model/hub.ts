@@ -1,14 +1,8 @@
 import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
-import type { DependencyParseResult } from '../bom/dependency-types.js';
-import { dependencyFileKind, parseDependencyText } from '../bom/deps/index.js';
-import { gatherModelFacts, type ListedFile, type ModelFileAccess, mergeDependencyResults } from '../bom/model/gather.js';
-import { MAX_METADATA_FILE_BYTES } from '../bom/model/limits.js';
-import { dependencyCandidates } from '../bom/model/local.js';
-import type { BomWarning, ModelFacts } from '../bom/model/types.js';
-import { ModelsecError } from '../errors/index.js';
-import type { ByteSource } from '../formats/byte-source.js';
-import { memorySource } from '../formats/byte-source.js';
+import { ModelsecError } from '../../errors/index.js';
+import type { ByteSource } from '../../formats/byte-source.js';
+import { memorySource } from '../../formats/byte-source.js';
 import {
   downloadBytes,
   downloadRange,
@@ -18,8 +12,14 @@ import {
   hubClient,
   MAX_HUB_DOWNLOAD_BYTES,
   MAX_HUB_HASHED_BYTES,
-} from './client.js';
-import { parseHubReference } from './reference.js';
+} from '../../hub/client.js';
+import { parseHubReference } from '../../hub/reference.js';
+import type { DependencyParseResult } from '../dependency-types.js';
+import { dependencyFileKind, parseDependencyText } from '../deps/index.js';
+import { gatherModelFacts, type ListedFile, type ModelFileAccess, mergeDependencyResults } from './gather.js';
+import { MAX_METADATA_FILE_BYTES } from './limits.js';
+import { dependencyCandidates } from './local.js';
+import type { BomWarning, ModelFacts } from './types.js';
 
 export type { HubClientOptions };
 
