@@ -24,8 +24,8 @@ import { protoFields, protoFieldsOfSource, protoString } from '../formats/protob
 import { walkCoremlWeights, walkPaddleParams } from '../formats/structures/containers.js';
 import { readTfBundleIndex } from '../formats/structures/tf-bundle.js';
 import { Window } from '../formats/structures/window.js';
-import { readXml } from '../formats/structures/xml.js';
 import type { CompanionKind } from './types.js';
+import { readXml } from './xml.js';
 
 export interface WalkedFile {
   absolute: string;

@@ -39,7 +39,6 @@ import {
 } from '../formats/structures/proto-formats.js';
 import { isTextHead } from '../formats/structures/text.js';
 import { sniffTfIndex } from '../formats/structures/tf-bundle.js';
-import { xmlRootName } from '../formats/structures/xml.js';
 import { readZipEntries, readZipEntry, zipfileOpens } from '../formats/zip/index.js';
 import { joblibCodec } from './handlers/joblib.js';
 import { classifyGlobal } from './pickle/globals.js';
@@ -47,6 +46,7 @@ import { looksLikePickle } from './pickle/looks-like-pickle.js';
 import { runPickle } from './pickle/vm.js';
 import { isTarHeader, listTar } from './tar-listing.js';
 import type { DetectedFormat, DetectHints } from './types.js';
+import { xmlRootName } from './xml.js';
 
 /** Bytes read from the start of a file to detect its format. */
 export const DETECT_HEAD_BYTES = 64 * 1024;

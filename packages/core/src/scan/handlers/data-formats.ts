@@ -39,9 +39,9 @@ import {
 import { isTextSource } from '../../formats/structures/text.js';
 import { readTfBundleIndex } from '../../formats/structures/tf-bundle.js';
 import { invalid, Window } from '../../formats/structures/window.js';
-import { readXml } from '../../formats/structures/xml.js';
 import { makeFinding } from '../pickle/findings.js';
 import type { DetectedFormat, Finding, FormatHandler, HandlerResult, ScanContext } from '../types.js';
+import { readXml } from '../xml.js';
 import { checkKerasConfig, MAX_KERAS_CONFIG_BYTES } from './keras.js';
 import { templateFindings } from './templates.js';
 import { DANGEROUS_TF_OPS } from './tf-savedmodel.js';

@@ -3,11 +3,14 @@
  * or DTD-declared entities, so no entity bomb and no file read). Used for SVG images and OpenVINO IR (`<net>`),
  * whose `<layer type="Const"><data offset=".." size=".."/>` elements say which bytes of the `.bin` beside it hold
  * weights.
+ *
+ * It lives in scan, not formats, because saxes is an npm package: the parsers under formats depend on nothing
+ * outside Node. saxes is loaded on the first XML document read.
  */
 import { createRequire } from 'node:module';
 import type { SaxesParser as SaxesParserType } from 'saxes';
-import type { ByteSource } from '../byte-source.js';
-import { invalid, limit } from './window.js';
+import type { ByteSource } from '../formats/byte-source.js';
+import { invalid, limit } from '../formats/structures/window.js';
 
 /** Bytes decoded per read. */
 const XML_CHUNK_BYTES = 1024 * 1024;
