@@ -10,6 +10,7 @@
  * is raw tensor data of that size) recognises headerless weight blobs, and only when no content reading applies.
  */
 import { inflateSync, constants as zlibConstants } from 'node:zlib';
+import { decompressBounded } from '../compression/index.js';
 import type { ByteSource } from '../formats/byte-source.js';
 import { isGguf } from '../formats/gguf/index.js';
 import { looksLikeOnnxModel } from '../formats/onnx/index.js';
@@ -95,7 +96,10 @@ async function detectZip(source: ByteSource): Promise<DetectedFormat> {
   const entry = listing.entries.find((e) => e.name === 'config.json');
   if (entry && entry.uncompressedSize <= MAX_DETECT_KERAS_CONFIG_BYTES) {
     try {
-      const { bytes } = await readZipEntry(source, entry, { maxBytes: MAX_DETECT_KERAS_CONFIG_BYTES });
+      const { bytes } = await readZipEntry(source, entry, {
+        maxBytes: MAX_DETECT_KERAS_CONFIG_BYTES,
+        decompress: decompressBounded,
+      });
       if (isKerasConfigObject(JSON.parse(new TextDecoder().decode(bytes)))) return 'keras';
     } catch {
       // not a readable Keras config: classified by its members

@@ -4,6 +4,7 @@
  * headers exactly as the scanner does; this module only picks and names the facts.
  */
 
+import { decompressBounded } from '../../compression/index.js';
 import { ModelsecError } from '../../errors/index.js';
 import type { ByteSource } from '../../formats/byte-source.js';
 import * as gguf from '../../formats/gguf/index.js';
@@ -196,7 +197,7 @@ async function pytorchTensorSummary(
   try {
     const entry = listing.entries.find((e) => /(^|\/)data\.pkl$/.test(e.name));
     if (!entry) return undefined;
-    const { bytes } = await readZipEntry(source, entry, { maxBytes: MAX_PYTORCH_PICKLE_BYTES });
+    const { bytes } = await readZipEntry(source, entry, { maxBytes: MAX_PYTORCH_PICKLE_BYTES, decompress: decompressBounded });
     const run = runPickle(bytes);
     let tensors = 0;
     const types = new Set<string>();

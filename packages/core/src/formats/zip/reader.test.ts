@@ -127,4 +127,22 @@ describe('zip reader (PyTorch-tolerant)', () => {
     const read = await readZipMember(zsource, entry, 1 << 20);
     expect(read.bytes.length).toBe(50_000);
   });
+
+  it('reads bzip2 and lzma members only through the decoder the caller passes (formats loads no npm decoder)', async () => {
+    const zip = writeZip([{ name: 'b.bin', data: 'x', raw: { method: 12, bytes: new Uint8Array([1, 2, 3]) } }]);
+    const source = memorySource(zip);
+    const [entry] = (await readZipEntries(source)).entries;
+    if (!entry) throw new Error('missing');
+    await expect(readZipMember(source, entry, 1024)).rejects.toThrow(/entry b\.bin: bzip2 members need a decoder/);
+    await expect(readZipEntry(source, entry)).rejects.toBeInstanceOf(ZipFormatError);
+    const seen: string[] = [];
+    const read = await readZipEntry(source, entry, {
+      decompress: async (codec, input) => {
+        seen.push(`${codec}:${input.length}`);
+        return { bytes: new TextEncoder().encode('x'), status: 'complete', prefixExact: true };
+      },
+    });
+    expect(seen).toEqual(['bzip2:3']);
+    expect(new TextDecoder().decode(read.bytes)).toBe('x');
+  });
 });

@@ -16,7 +16,13 @@
  */
 import { crc32 } from 'node:zlib';
 import type { ByteSource } from '../byte-source.js';
-import { type CompressionCodec, type Decompressed, decompressBounded } from '../compression/index.js';
+import {
+  type BoundedDecompressor,
+  type CompressionCodec,
+  type Decompressed,
+  inflateBounded,
+  isZlibCodec,
+} from '../compression/index.js';
 import { decodeCp437 } from './cp437.js';
 import { DEFAULT_MAX_MEMBER_BYTES, MAX_CENTRAL_DIRECTORY_BYTES, MAX_LOCAL_HEADER_SCAN_BYTES, MAX_ZIP_ENTRIES } from './limits.js';
 
@@ -475,6 +481,8 @@ export function torchArchivePrefix(listing: ZipListing): Uint8Array | undefined 
 export interface ReadZipEntryOptions {
   /** Decompressed-size cap (zip bomb guard); ZipLimitError when exceeded. */
   maxBytes?: number;
+  /** Decoder for methods node:zlib cannot read (12 bzip2, 14 lzma); default: stored and deflate only. */
+  decompress?: BoundedDecompressor;
 }
 
 export interface ZipMemberData {
@@ -491,13 +499,27 @@ export interface ZipMemberRead extends Decompressed {
 const CODECS: Readonly<Record<number, CompressionCodec>> = { 8: 'deflate-raw', 12: 'bzip2', 14: 'lzma-zip' };
 
 /**
+ * The decoder used when the caller passes none: node:zlib's deflate. bzip2 and lzma members need a decoder from an
+ * npm package, which formats does not load; the scanner passes `decompressBounded` (core's compression module).
+ */
+const nodeOnlyDecompressor: BoundedDecompressor = async (codec, input, maxBytes) => {
+  if (isZlibCodec(codec)) return inflateBounded(codec, input, maxBytes);
+  throw new ZipFormatError(`${codec} members need a decoder beyond node:zlib (pass one as \`decompress\`)`);
+};
+
+/**
  * Reads a member for scanning without throwing on bad data: stored, deflate, bzip2 or lzma, capped at maxBytes
  * (the caller's budget). Declared sizes are not trusted: an entry declaring 0 bytes is decompressed all the same
  * (stream readers use the data, not the directory). An entry flagged encrypted is read as plain bytes, as PyTorch
  * reads it (`crcOk` tells whether that reading is the real content). Throws ZipFormatError only when the member
- * cannot be read at all (no local header, an unknown method).
+ * cannot be read at all (no local header, an unknown method, a bzip2 or lzma member and no `decompress` for it).
  */
-export async function readZipMember(source: ByteSource, entry: ZipEntry, maxBytes: number): Promise<ZipMemberRead> {
+export async function readZipMember(
+  source: ByteSource,
+  entry: ZipEntry,
+  maxBytes: number,
+  decompress: BoundedDecompressor = nodeOnlyDecompressor,
+): Promise<ZipMemberRead> {
   if (entry.dataOffset < 0) throw new ZipFormatError(`entry ${entry.name}: local header unreadable`);
   const available = Math.max(0, Math.min(entry.compressedSize, source.size - entry.dataOffset));
   let result: Decompressed;
@@ -513,7 +535,12 @@ export async function readZipMember(source: ByteSource, entry: ZipEntry, maxByte
   } else {
     const codec = CODECS[entry.method];
     if (!codec) throw new ZipFormatError(`entry ${entry.name}: unsupported compression method ${entry.method}`);
-    result = await decompressBounded(codec, await source.read(entry.dataOffset, available), maxBytes);
+    try {
+      result = await decompress(codec, await source.read(entry.dataOffset, available), maxBytes);
+    } catch (error) {
+      if (error instanceof ZipFormatError) throw new ZipFormatError(`entry ${entry.name}: ${error.message}`);
+      throw error;
+    }
     if (result.status === 'complete' && available < entry.compressedSize) result = { ...result, status: 'truncated' };
   }
   return { ...result, crcOk: crc32(result.bytes) >>> 0 === entry.crc32 >>> 0 };
@@ -526,7 +553,7 @@ export async function readZipEntry(
   options: ReadZipEntryOptions = {},
 ): Promise<ZipMemberData> {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_MEMBER_BYTES;
-  const read = await readZipMember(source, entry, maxBytes);
+  const read = await readZipMember(source, entry, maxBytes, options.decompress);
   if (read.status === 'limit') throw new ZipLimitError(`entry ${entry.name}: decompresses to more than ${maxBytes} bytes`);
   if (read.status !== 'complete') throw new ZipFormatError(`entry ${entry.name}: ${read.error ?? read.status}`);
   return { bytes: read.bytes, crcOk: read.crcOk };

@@ -9,8 +9,9 @@
  * bomb (the same compressed kernel expanded by many entries, at every nesting level) ends within a small fraction of
  * the budget in an incomplete finding instead of hours of inflation. Ordinary archives never overlap.
  */
+
+import { type CompressionCodec, type Decompressed, decompressBounded } from '../../compression/index.js';
 import type { ByteSource } from '../../formats/byte-source.js';
-import { type CompressionCodec, type Decompressed, decompressBounded } from '../../formats/compression/index.js';
 import { readZipMember, type ZipAnomaly, type ZipEntry, type ZipListing } from '../../formats/zip/index.js';
 import { makeFinding } from '../pickle/findings.js';
 import { readTarListing, type TarMember } from '../tar-listing.js';
@@ -158,7 +159,7 @@ export async function readZipEntryBudgeted(
       ctx,
       entry.name,
       async (max) => {
-        const read = await readZipMember(source, entry, max);
+        const read = await readZipMember(source, entry, max, decompressBounded);
         crcOk = read.crcOk;
         return read;
       },

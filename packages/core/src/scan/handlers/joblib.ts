@@ -8,8 +8,8 @@
  * scanned; a stream that yields nothing runs nothing.
  */
 
+import { type CompressionCodec, decompressBounded } from '../../compression/index.js';
 import type { ByteSource } from '../../formats/byte-source.js';
-import { type CompressionCodec, decompressBounded } from '../../formats/compression/index.js';
 import { pythonInt } from '../../formats/python/int.js';
 import type { FormatHandler, HandlerResult, ScanContext } from '../types.js';
 import { budgetedRead, type Collected } from './archives.js';

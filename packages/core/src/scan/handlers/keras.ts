@@ -5,6 +5,8 @@
  * member (weights, npz, pickles) is also scanned through ctx.scanNested by the zip handler. A zip that is also a
  * PyTorch archive (a data.pkl beside the Keras config) is read both ways: torch.load would read it as a checkpoint.
  */
+
+import { decompressBounded } from '../../compression/index.js';
 import { readZipEntries, readZipEntry } from '../../formats/zip/index.js';
 import { classifyZipMembers } from '../detect.js';
 import { makeFinding } from '../pickle/findings.js';
@@ -112,7 +114,7 @@ export const kerasHandler: FormatHandler = {
     if (!entry) return base;
     const members = [...ctx.members, 'config.json'];
     try {
-      const { bytes } = await readZipEntry(source, entry, { maxBytes: MAX_KERAS_CONFIG_BYTES });
+      const { bytes } = await readZipEntry(source, entry, { maxBytes: MAX_KERAS_CONFIG_BYTES, decompress: decompressBounded });
       const config = JSON.parse(new TextDecoder('utf-8').decode(bytes)) as unknown;
       base.findings.push(...checkKerasConfig(config, members));
     } catch (error) {

@@ -12,6 +12,7 @@
  * from the compiled `code/` (judged by MS-PT-003), and a Python unpickler fails to import `__torch__` (no such
  * module) before anything after it runs. They are not reported as non-allowlisted globals.
  */
+import { decompressBounded } from '../../compression/index.js';
 import type { ByteSource } from '../../formats/byte-source.js';
 import {
   readZipEntries,
@@ -116,7 +117,7 @@ export async function scanZipArchive(source: ByteSource, ctx: ScanContext, out: 
     const bytes = await budgetedRead(
       ctx,
       entry.name,
-      (max) => readZipMember(source, entry, Math.min(max, MAX_CODE_MEMBER_BYTES)),
+      (max) => readZipMember(source, entry, Math.min(max, MAX_CODE_MEMBER_BYTES), decompressBounded),
       out,
     );
     if (!bytes) continue;
