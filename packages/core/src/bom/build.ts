@@ -1,4 +1,5 @@
-import { Enums, Models } from '@cyclonedx/cyclonedx-library';
+import * as Enums from '@cyclonedx/cyclonedx-library/Enums';
+import * as Models from '@cyclonedx/cyclonedx-library/Models';
 import type { Clock } from '../util/clock.js';
 import { MODELSEC_VERSION } from '../version.js';
 import type { DeclaredPackage } from './dependency-types.js';

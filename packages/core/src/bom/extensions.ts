@@ -3,7 +3,8 @@
  * component `data`, `pedigree`, `authors` and `tags`. Extensions are given in their JSON shape (keys in the XSD's
  * element order), keyed by component bom-ref, and applied to the library's normalised output for JSON and XML.
  */
-import { Serialize, type Spec } from '@cyclonedx/cyclonedx-library';
+import * as Serialize from '@cyclonedx/cyclonedx-library/Serialize';
+import type * as Spec from '@cyclonedx/cyclonedx-library/Spec';
 
 type Json = string | number | boolean | JsonObject | Json[];
 export interface JsonObject {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Spec } from '@cyclonedx/cyclonedx-library';
+import * as Spec from '@cyclonedx/cyclonedx-library/Spec';
 import { ModelsecError } from '../errors/index.js';
 import type { BuiltBom } from './build.js';
 import { ExtendedJsonSerializer, ExtendedXmlSerializer } from './extensions.js';

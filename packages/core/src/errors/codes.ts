@@ -41,6 +41,7 @@ export const ERROR_CODES = {
   LIMIT_EXCEEDED: spec(2, 413, 'Untrusted input exceeds a named safety limit.'),
   NETWORK_ERROR: spec(3, 502, 'A remote service could not be reached or answered unexpectedly.'),
   INTERNAL: spec(3, 500, 'A bug in modelsec: please report it with the command that triggered it.'),
+  DEPENDENCY_MISSING: spec(3, 500, 'An npm package a feature loads on first use is not installed; the message names it.'),
 
   // ── scan ───────────────────────────────────────────────────────────────────
   SCAN_FINDINGS: spec(1, 422, 'The scan found issues at or above the --fail-on threshold.'),

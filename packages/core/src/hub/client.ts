@@ -1,5 +1,5 @@
-import { listFiles, modelInfo } from '@huggingface/hub';
 import { ModelsecError } from '../errors/index.js';
+import { importDependency } from '../util/dependency.js';
 import { type HubReference, hubEndpoint } from './reference.js';
 
 /** Limits on what the Hub sends back (it is remote input like any other). */
@@ -71,6 +71,12 @@ const SHA = /^[0-9a-f]{40}$/;
 
 /** modelInfo (sha, cardData, config) and the recursive file listing with LFS sha256, pinned to the resolved commit. */
 export async function fetchModelMetadata(ref: HubReference, client: HubClient): Promise<HubModelMetadata> {
+  // @huggingface/hub (with its WASM chunkers) is evaluated only when a Hub model is first read.
+  const { listFiles, modelInfo } = await importDependency(
+    '@huggingface/hub',
+    'reading hf:// models',
+    () => import('@huggingface/hub'),
+  );
   const auth = client.token ? { accessToken: client.token } : {};
   let info: { sha?: unknown; cardData?: unknown; config?: unknown };
   try {

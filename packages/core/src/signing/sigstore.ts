@@ -1,10 +1,21 @@
-import { bundleFromJSON, bundleToJSON } from '@sigstore/bundle';
-import { TrustedRoot } from '@sigstore/protobuf-specs';
-import { DSSEBundleBuilder, FulcioSigner, RekorWitness, TSAWitness, type Witness } from '@sigstore/sign';
-import { getTrustedRoot } from '@sigstore/tuf';
-import { toSignedEntity, toTrustMaterial, Verifier } from '@sigstore/verify';
+/**
+ * Keyless signing and verification through sigstore-js. Its packages (and their TUF, HTTP and protobuf stacks) are
+ * imported on first use, so key and certificate signing, and verification of such bundles, never evaluate them.
+ */
+import type { bundleFromJSON } from '@sigstore/bundle';
+import type { TrustedRoot } from '@sigstore/protobuf-specs';
+import type { Witness } from '@sigstore/sign';
 import { ModelsecError } from '../errors/index.js';
+import { importDependency } from '../util/dependency.js';
 import type { BundleJson } from './bundle.js';
+
+const KEYLESS = 'keyless (Sigstore) signing and verification';
+const sigstoreBundle = () => importDependency('@sigstore/bundle', KEYLESS, () => import('@sigstore/bundle'));
+const sigstoreProtobufSpecs = () =>
+  importDependency('@sigstore/protobuf-specs', KEYLESS, () => import('@sigstore/protobuf-specs'));
+const sigstoreSign = () => importDependency('@sigstore/sign', KEYLESS, () => import('@sigstore/sign'));
+const sigstoreTuf = () => importDependency('@sigstore/tuf', KEYLESS, () => import('@sigstore/tuf'));
+const sigstoreVerify = () => importDependency('@sigstore/verify', KEYLESS, () => import('@sigstore/verify'));
 
 export const PUBLIC_GOOD_URLS = {
   fulcio: 'https://fulcio.sigstore.dev',
@@ -35,6 +46,10 @@ export interface KeylessOptions {
 
 /** Keyless DSSE signing: Fulcio certificate for the OIDC identity, Rekor dsse entry, optional TSA timestamp. */
 export async function signKeyless(payloadType: string, payload: Buffer, options: KeylessOptions): Promise<BundleJson> {
+  const [{ DSSEBundleBuilder, FulcioSigner, RekorWitness, TSAWitness }, { bundleToJSON }] = await Promise.all([
+    sigstoreSign(),
+    sigstoreBundle(),
+  ]);
   const urls = options.useStaging ? STAGING_URLS : PUBLIC_GOOD_URLS;
   const signer = new FulcioSigner({
     fulcioBaseURL: options.fulcioUrl ?? urls.fulcio,
@@ -86,6 +101,7 @@ export async function loadTrustedRoot(options: { trustedRootJson?: unknown; useS
         { details: { field: 'mediaType' } },
       );
     }
+    const { TrustedRoot } = await sigstoreProtobufSpecs();
     try {
       return TrustedRoot.fromJSON(options.trustedRootJson);
     } catch (error) {
@@ -94,6 +110,7 @@ export async function loadTrustedRoot(options: { trustedRootJson?: unknown; useS
       });
     }
   }
+  const { getTrustedRoot } = await sigstoreTuf();
   try {
     return await getTrustedRoot(options.useStaging ? { mirrorURL: STAGING_URLS.tuf } : {});
   } catch (error) {
@@ -112,16 +129,20 @@ export async function loadTrustedRoot(options: { trustedRootJson?: unknown; useS
  * Rekor inclusion proof / SET (at least one tlog entry), RFC 3161 timestamps, and the DSSE signature.
  * Identity policy is NOT left to sigstore-js (its match is an unanchored regex): the caller matches exactly.
  */
-export function verifySigstoreBundle(json: BundleJson, trustedRoot: TrustedRoot): SigstoreIdentity {
+export async function verifySigstoreBundle(json: BundleJson, trustedRoot: TrustedRoot): Promise<SigstoreIdentity> {
   const vm = json.verificationMaterial as { tlogEntries?: unknown[] } | undefined;
   if (!Array.isArray(vm?.tlogEntries) || vm.tlogEntries.length === 0) {
     throw new ModelsecError('SIGNING_TLOG_INVALID', 'a keyless bundle must carry at least one transparency log entry', {
       details: { field: 'verificationMaterial.tlogEntries' },
     });
   }
+  const [{ bundleFromJSON: fromJSON }, { toSignedEntity, toTrustMaterial, Verifier }] = await Promise.all([
+    sigstoreBundle(),
+    sigstoreVerify(),
+  ]);
   let bundle: ReturnType<typeof bundleFromJSON>;
   try {
-    bundle = bundleFromJSON(json);
+    bundle = fromJSON(json);
   } catch (error) {
     throw new ModelsecError('SIGNING_BUNDLE_INVALID', `not a valid Sigstore bundle: ${(error as Error).message}`, {
       cause: error,

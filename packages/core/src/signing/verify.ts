@@ -163,7 +163,7 @@ export async function verifyStatementBundle(
       ...(verifier.trustedRootJson !== undefined ? { trustedRootJson: verifier.trustedRootJson } : {}),
       ...(verifier.useStaging ? { useStaging: true } : {}),
     });
-    const found = verifySigstoreBundle(parsed.json, trustedRoot);
+    const found = await verifySigstoreBundle(parsed.json, trustedRoot);
     matchIdentity(found, {
       issuer: verifier.issuer,
       ...(verifier.identity !== undefined ? { identity: verifier.identity } : {}),

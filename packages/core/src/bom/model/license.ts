@@ -1,4 +1,4 @@
-import { SPDX } from '@cyclonedx/cyclonedx-library';
+import * as SPDX from '@cyclonedx/cyclonedx-library/SPDX';
 
 /** Hugging Face license slugs that are not SPDX ids but name one. */
 const HF_LICENSE_ALIASES: Record<string, string> = {
