@@ -8,6 +8,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ByteSource } from '../../formats/byte-source.js';
+import { importDependency } from '../../util/dependency.js';
 import { makeFinding } from '../pickle/findings.js';
 import type { FormatHandler, HandlerResult, ScanContext } from '../types.js';
 import { checkKerasConfig, MAX_KERAS_CONFIG_BYTES } from './keras.js';
@@ -32,7 +33,8 @@ interface EmscriptenStreams {
 let h5: Promise<{ lib: H5; fs: EmscriptenStreams | null }> | undefined;
 
 async function loadH5(): Promise<{ lib: H5; fs: EmscriptenStreams | null }> {
-  h5 ??= import('h5wasm/node').then(async (module) => {
+  // h5wasm (a WASM build of HDF5) is evaluated on the first HDF5 file; its absence is DEPENDENCY_MISSING naming it.
+  h5 ??= importDependency('h5wasm', 'scanning Keras HDF5 models', () => import('h5wasm/node')).then(async (module) => {
     const wasm = await module.default.ready;
     return { lib: module.default, fs: (wasm as { FS?: EmscriptenStreams }).FS ?? null };
   });
