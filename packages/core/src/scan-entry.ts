@@ -1,8 +1,9 @@
 /**
  * `@modelsec/core/scan`: the scanner and what a process that only scans needs (errors, version, stable JSON, hub
- * references), without the rest of the library. Importing the main entry evaluates every capability and its
- * dependencies (Sigstore, CycloneDX, XML, the Hub client...); `modelsec scan` starts from this entry instead, so its
- * start-up costs what scanning needs. Everything here is also exported by `@modelsec/core`.
+ * references), without the rest of the library. Importing the main entry evaluates every capability (CycloneDX,
+ * X.509, the dependency parsers...); `modelsec scan` starts from this entry instead, so its start-up costs what
+ * scanning needs: no npm package is evaluated at import (decoders, h5wasm, saxes load on first use;
+ * tests/architecture-entries.test.ts checks it). Everything here is also exported by `@modelsec/core`.
  */
 export {
   ERROR_CODE_NAMES,
