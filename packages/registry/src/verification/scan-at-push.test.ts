@@ -70,7 +70,7 @@ describe('scan verdicts', () => {
     // An unparseable file is not "high" by a registry mapping of its own: it is incomplete, and the gate says no.
     const unparsed = verdictFromReports(
       [file],
-      [{ ...base, findings: [finding('medium', false, true)], errors: [{ code: 'X', message: 'unparseable' }] }],
+      [{ ...base, findings: [finding('medium', false, true)], errors: [{ code: 'FORMAT_INVALID', message: 'unparseable' }] }],
       't',
     );
     expect(unparsed.maxSeverity).toBe('medium');

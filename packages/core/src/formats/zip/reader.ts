@@ -15,6 +15,7 @@
  * every entry. Only headers are read here; member data is read on demand and decompressed within a byte budget.
  */
 import { crc32 } from 'node:zlib';
+import { type ErrorDetails, ModelsecError } from '../../errors/modelsec-error.js';
 import type { ByteSource } from '../byte-source.js';
 import { type CompressionCodec, type Decompressed, decompressBounded } from '../compression/index.js';
 import { decodeCp437 } from './cp437.js';
@@ -80,8 +81,21 @@ export interface ZipListing {
   concat: number;
 }
 
-export class ZipFormatError extends Error {}
-export class ZipLimitError extends Error {}
+/** An archive (or member) the zip reader cannot follow: FORMAT_INVALID of the core error-code union. */
+export class ZipFormatError extends ModelsecError {
+  constructor(message: string, options: { details?: ErrorDetails; cause?: unknown } = {}) {
+    super('FORMAT_INVALID', message, options);
+    this.name = 'ZipFormatError';
+  }
+}
+
+/** A member past a named safety limit (zip bomb guard, entry count): LIMIT_EXCEEDED of the core error-code union. */
+export class ZipLimitError extends ModelsecError {
+  constructor(message: string, options: { details?: ErrorDetails; cause?: unknown } = {}) {
+    super('LIMIT_EXCEEDED', message, options);
+    this.name = 'ZipLimitError';
+  }
+}
 
 const EOCD = 0x06054b50;
 const EOCD64_LOCATOR = 0x07064b50;
@@ -498,7 +512,8 @@ const CODECS: Readonly<Record<number, CompressionCodec>> = { 8: 'deflate-raw', 1
  * cannot be read at all (no local header, an unknown method).
  */
 export async function readZipMember(source: ByteSource, entry: ZipEntry, maxBytes: number): Promise<ZipMemberRead> {
-  if (entry.dataOffset < 0) throw new ZipFormatError(`entry ${entry.name}: local header unreadable`);
+  if (entry.dataOffset < 0)
+    throw new ZipFormatError(`entry ${entry.name}: local header unreadable`, { details: { entry: entry.name } });
   const available = Math.max(0, Math.min(entry.compressedSize, source.size - entry.dataOffset));
   let result: Decompressed;
   if (entry.method === 0) {
@@ -512,7 +527,10 @@ export async function readZipMember(source: ByteSource, entry: ZipEntry, maxByte
           : { bytes, status: 'complete', prefixExact: true };
   } else {
     const codec = CODECS[entry.method];
-    if (!codec) throw new ZipFormatError(`entry ${entry.name}: unsupported compression method ${entry.method}`);
+    if (!codec)
+      throw new ZipFormatError(`entry ${entry.name}: unsupported compression method ${entry.method}`, {
+        details: { entry: entry.name, method: entry.method },
+      });
     result = await decompressBounded(codec, await source.read(entry.dataOffset, available), maxBytes);
     if (result.status === 'complete' && available < entry.compressedSize) result = { ...result, status: 'truncated' };
   }
@@ -527,8 +545,14 @@ export async function readZipEntry(
 ): Promise<ZipMemberData> {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_MEMBER_BYTES;
   const read = await readZipMember(source, entry, maxBytes);
-  if (read.status === 'limit') throw new ZipLimitError(`entry ${entry.name}: decompresses to more than ${maxBytes} bytes`);
-  if (read.status !== 'complete') throw new ZipFormatError(`entry ${entry.name}: ${read.error ?? read.status}`);
+  if (read.status === 'limit') {
+    throw new ZipLimitError(`entry ${entry.name}: decompresses to more than ${maxBytes} bytes`, {
+      details: { entry: entry.name, limit: maxBytes },
+    });
+  }
+  if (read.status !== 'complete') {
+    throw new ZipFormatError(`entry ${entry.name}: ${read.error ?? read.status}`, { details: { entry: entry.name } });
+  }
   return { bytes: read.bytes, crcOk: read.crcOk };
 }
 
