@@ -8,8 +8,9 @@ export default defineConfig({
     // Unit tests run against the TypeScript sources; the CLI end-to-end tests run the built binary.
     // (More specific entries first: an alias also matches as a prefix followed by '/'.)
     alias: {
-      // The fixture builders of fixtures/scripts, for the unit tests beside the sources (one module, no ../ chains).
-      '#test-support/fixture-builders': fileURLToPath(new URL('./tests/helpers/fixture-builders.ts', import.meta.url)),
+      // Test support for the unit tests beside the sources (#test-support/fixture-builders, #test-support/corpora):
+      // tests/helpers, without ../ chains into fixtures/scripts.
+      '#test-support': fileURLToPath(new URL('./tests/helpers', import.meta.url)),
       '@modelsec/core/scan': fileURLToPath(new URL('./packages/core/src/scan-entry.ts', import.meta.url)),
       '@modelsec/core': src('core'),
       '@modelsec/registry': src('registry'),

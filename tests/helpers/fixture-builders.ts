@@ -1,6 +1,6 @@
 /**
  * The one test-support module for the fixture builders of fixtures/scripts: tests (and the unit tests beside the
- * sources, through the `#test-support/fixture-builders` alias of vitest.config.ts and tsconfig.tests.json) import
+ * sources, through the `#test-support/*` alias of vitest.config.ts and tsconfig.tests.json) import
  * the builders from here, never from fixtures/scripts through a chain of `../`.
  */
 export {
