@@ -115,13 +115,16 @@ describe('sign → verify → tamper, every method and serialisation', () => {
         });
 
         it('an added file fails with SIGNING_FILE_EXTRA (accepted with ignoreUnsignedFiles)', async () => {
-          const { model, bundle } = await signed();
+          const { model, bundle, digest } = await signed();
           writeFileSync(path.join(model, 'extra.py'), 'import os');
           await expect(verifyModel(model, bundle, method.verifier())).rejects.toMatchObject({
             code: 'SIGNING_FILE_EXTRA',
             message: expect.stringContaining('extra.py'),
           });
-          await expect(verifyModel(model, bundle, method.verifier(), { ignoreUnsignedFiles: true })).resolves.toBeTruthy();
+          const accepted = await verifyModel(model, bundle, method.verifier(), { ignoreUnsignedFiles: true });
+          // Accepted as what was signed: the same root digest, and the unsigned file not among the resources.
+          expect(accepted.rootDigest).toBe(digest.rootDigest);
+          expect(accepted.resources.some((r) => r.name.startsWith('extra.py'))).toBe(false);
         });
 
         it('a removed file fails with SIGNING_FILE_MISSING', async () => {
