@@ -8,6 +8,9 @@ export default defineConfig({
     // Unit tests run against the TypeScript sources; the CLI end-to-end tests run the built binary.
     // (More specific entries first: an alias also matches as a prefix followed by '/'.)
     alias: {
+      // Test support for the unit tests beside the sources (#test-support/fixture-builders, #test-support/corpora):
+      // tests/helpers, without ../ chains into fixtures/scripts.
+      '#test-support': fileURLToPath(new URL('./tests/helpers', import.meta.url)),
       '@modelsec/core/scan': fileURLToPath(new URL('./packages/core/src/scan-entry.ts', import.meta.url)),
       '@modelsec/core': src('core'),
       '@modelsec/registry': src('registry'),

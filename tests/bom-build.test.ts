@@ -372,7 +372,7 @@ describe('scanner reports converted for the BOM', () => {
       }),
     ]);
     const unscannable = scanReportsToAttachment(
-      [{ ...reports[0]!, findings: [], errors: [{ code: 'TRUNCATED', message: 'cut' }] }],
+      [{ ...reports[0]!, findings: [], errors: [{ code: 'FORMAT_INVALID', message: 'cut' }] }],
       { name: 'modelsec', version: '0' },
     );
     expect(unscannable.files[0]!.properties).toContainEqual({ name: 'modelsec:scan:verdict', value: 'unscannable' });

@@ -1,10 +1,11 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from './helpers/cli.js';
+import { corpusPath, itWithCorpus } from './helpers/corpora.js';
 
-const EXAMPLE = '/work/shared/corpora/cyclonedx/examples/valid-machine-learning-1.6.json';
+const EXAMPLE = corpusPath('cyclonedx/examples/valid-machine-learning-1.6.json');
 const dir = mkdtempSync(join(tmpdir(), 'modelsec-bom-score-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -73,8 +74,8 @@ describe('modelsec bom score', () => {
     expect((await runCli(['bom', 'score', write('x.json', '{"a":1}')])).code).toBe(2);
   });
 
-  it.skipIf(!existsSync(EXAMPLE))('scores the official CycloneDX ML example (corpus)', async () => {
-    const run = await runCli(['bom', 'score', EXAMPLE, '--json']);
+  itWithCorpus('scores the official CycloneDX ML example (corpus)', EXAMPLE !== undefined, async () => {
+    const run = await runCli(['bom', 'score', EXAMPLE!, '--json']);
     expect(run.code).toBe(0);
     const body = run.json<{ score: number; model: { name: string }; missing: { id: string }[] }>();
     expect(body.model.name).toBe('stable-diffusion');

@@ -1,11 +1,12 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cycloneDxToSpdx3, fixedClock } from '@modelsec/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from './helpers/cli.js';
+import { corpusPath, itWithCorpus } from './helpers/corpora.js';
 
-const EXAMPLES = '/work/shared/corpora/cyclonedx/examples';
+const EXAMPLES = corpusPath('cyclonedx/examples');
 const dir = mkdtempSync(join(tmpdir(), 'modelsec-bom-validate-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -155,9 +156,9 @@ describe('modelsec bom validate', () => {
     expect(bad.stdout).toContain('INVALID SPDX 3.0.1');
   });
 
-  it.skipIf(!existsSync(EXAMPLES))('accepts the official ML examples (corpus)', async () => {
+  itWithCorpus('accepts the official ML examples (corpus)', EXAMPLES !== undefined, async () => {
     for (const file of ['valid-machine-learning-1.6.json', 'valid-machine-learning-1.7.xml']) {
-      const run = await runCli(['bom', 'validate', join(EXAMPLES, file)]);
+      const run = await runCli(['bom', 'validate', join(EXAMPLES!, file)]);
       expect(run.code, run.stdout + run.stderr).toBe(0);
     }
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runCli } from './helpers/cli.js';
+import { runCli, STDOUT_IS_TTY } from './helpers/cli.js';
 
 describe('modelsec (the CLI as a child process)', () => {
   it('--help lists every capability command and the exit codes', async () => {
@@ -44,8 +44,19 @@ describe('modelsec (the CLI as a child process)', () => {
     expect(run.stderr).toContain('--no-such-flag');
   });
 
-  it('never colours output when NO_COLOR is set', async () => {
-    const run = await runCli(['frobnicate']);
-    expect(run.stderr).not.toContain('\u001b[');
+  it('colours on a terminal, and never when NO_COLOR is set or with --no-color', async () => {
+    // The harness sets NO_COLOR and the child's stdout is a pipe: both are undone here, or this test proves nothing.
+    const onTty = { nodeArgs: STDOUT_IS_TTY, env: { NO_COLOR: undefined } };
+    const coloured = await runCli(['frobnicate'], onTty);
+    expect(coloured.code).toBe(2);
+    expect(coloured.stderr).toContain('\u001b[31merror\u001b[');
+    const noColor = await runCli(['frobnicate'], { nodeArgs: STDOUT_IS_TTY, env: { NO_COLOR: '1' } });
+    expect(noColor.stderr).toContain('[USAGE]');
+    expect(noColor.stderr).not.toContain('\u001b[');
+    const flag = await runCli(['--no-color', 'frobnicate'], onTty);
+    expect(flag.stderr).toContain('[USAGE]');
+    expect(flag.stderr).not.toContain('\u001b[');
+    const piped = await runCli(['frobnicate'], { env: { NO_COLOR: undefined } });
+    expect(piped.stderr, 'no colour into a pipe').not.toContain('\u001b[');
   });
 });

@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadOsv, ModelsecError, packageKey } from '@modelsec/core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { writeOsvExport } from '../fixtures/scripts/lib/osv-export.js';
 import { REPO_ROOT } from './helpers/cli.js';
+import { writeOsvExport } from './helpers/fixture-builders.js';
 
 const AUDIT = join(REPO_ROOT, 'fixtures', 'deps', 'audit');
 const tmp = mkdtempSync(join(tmpdir(), 'modelsec-osv-'));

@@ -103,7 +103,8 @@ describe('the scan predicate', () => {
   });
 
   it('validates against schemas/scan-attestation.schema.json (ATTESTATION_PREDICATE_INVALID otherwise)', () => {
-    expect(validateScanPredicate(predicate([file('config.json', A)]))).toBeTruthy();
+    const valid = predicate([file('config.json', A)]);
+    expect(validateScanPredicate(valid)).toEqual(valid);
     expect(() => validateScanPredicate({ ...predicate([]), files: [{ path: 'x', verdict: 'fine' }] })).toThrow(
       expect.objectContaining({ code: 'ATTESTATION_PREDICATE_INVALID' }),
     );

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildFixtures, renderManifest } from '../fixtures/scripts/lib/build.js';
 import { REPO_ROOT } from './helpers/cli.js';
+import { buildFixtures, renderManifest } from './helpers/fixture-builders.js';
 
 describe('fixtures/ (npm run fixtures)', () => {
   it('regenerating every fixture changes no committed byte', async () => {

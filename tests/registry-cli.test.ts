@@ -157,13 +157,12 @@ describe('modelsec registry / push / pull / check (child processes over HTTP)', 
     const revoked = await runCli(['registry', 'token', 'revoke', tokenId, '--namespace', 'acme'], { env });
     expect(revoked.code).toBe(0);
     expect(revoked.stdout).toContain(`revoked token ${tokenId}`);
-    const afterRevoke = await runCli(
-      ['pull', 'acme/tiny@1.0.0', '-o', path.join(work, 'pulled-again'), '--public-key', `${prefix}.pub`, '--json'],
-      {
-        env: pushEnv,
-      },
-    );
+    const pulledAgain = path.join(work, 'pulled-again');
+    const afterRevoke = await runCli(['pull', 'acme/tiny@1.0.0', '-o', pulledAgain, '--public-key', `${prefix}.pub`, '--json'], {
+      env: pushEnv,
+    });
     expect(afterRevoke.json()).toMatchObject({ error: { code: 'UNAUTHENTICATED' } });
+    expect(existsSync(pulledAgain), 'nothing is written with a revoked token').toBe(false);
   }, 180_000);
 
   it('push --bom and --attestation satisfy a policy that requires an ML-BOM, an allowed license and an attestation', async () => {

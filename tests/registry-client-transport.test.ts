@@ -4,6 +4,7 @@
  * about, redirects are never followed (they could carry the token elsewhere), and `push` confirms in the verified
  * log that the registry logged exactly what was pushed.
  */
+import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runCli } from './helpers/cli.js';
 import { freshClient, MaliciousRegistry, type SignedFixture, signedFixture, tempFile } from './helpers/malicious-registry.js';
@@ -20,9 +21,10 @@ beforeAll(async () => {
 
 describe('transport', () => {
   it('refuses a token over plain http:// to a non-loopback address, for every registry command, before any request', async () => {
+    const pulled = `${keyFile}.out`;
     for (const args of [
       ['check', model.dir, '--name', 'acme/tiny', '--public-key', keyFile],
-      ['pull', 'acme/tiny@1.0.0', '-o', `${keyFile}.out`, '--public-key', keyFile],
+      ['pull', 'acme/tiny@1.0.0', '-o', pulled, '--public-key', keyFile],
       ['push', model.dir, 'acme/tiny@1.0.0'],
       ['registry', 'namespace', 'list'],
     ]) {
@@ -38,6 +40,7 @@ describe('transport', () => {
       expect(r.json()).toMatchObject({
         error: { code: 'CLIENT_INSECURE_TRANSPORT', message: expect.stringContaining('203.0.113.7') },
       });
+      expect(existsSync(pulled), `${args.join(' ')}: nothing pulled`).toBe(false);
     }
   });
 

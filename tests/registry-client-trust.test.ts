@@ -5,6 +5,8 @@
  * `--public-key` pins exactly that key; `check` needs the expected model and never lets another namespace satisfy it;
  * the printed signer is the verified one.
  */
+
+import { existsSync } from 'node:fs';
 import { generateSigningKey } from '@modelsec/core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runCli } from './helpers/cli.js';
@@ -69,11 +71,11 @@ describe('trust anchors are local', () => {
       ok: false,
       error: { code: 'CLIENT_NO_TRUSTED_SIGNER', message: expect.stringContaining('--public-key') },
     });
-    const pull = await runCli(['pull', 'acme/tiny@1.1.0', '-o', `${tempFile('x', '')}.out`, '--log-key', logKeyFile, '--json'], {
-      env,
-    });
+    const out = `${tempFile('x', '')}.out`;
+    const pull = await runCli(['pull', 'acme/tiny@1.1.0', '-o', out, '--log-key', logKeyFile, '--json'], { env });
     expect(pull.code).toBe(2);
     expect(pull.json()).toMatchObject({ error: { code: 'CLIENT_NO_TRUSTED_SIGNER' } });
+    expect(existsSync(out), 'nothing is written').toBe(false);
   });
 
   it('the attacker-signed version fails against the pinned key (SIGNING_KEY_MISMATCH), whatever the API claims', async () => {
@@ -81,11 +83,11 @@ describe('trust anchors are local', () => {
     const r = await runCli(['check', attackerModel.dir, '--name', 'acme/tiny', '--public-key', keyFile, '--json'], { env });
     expect(r.code).toBe(1);
     expect(failedCodes(r.json())).toEqual(['SIGNING_KEY_MISMATCH']);
-    const pull = await runCli(['pull', 'acme/tiny@1.1.0', '-o', `${tempFile('y', '')}.out`, '--public-key', keyFile, '--json'], {
-      env,
-    });
+    const out = `${tempFile('y', '')}.out`;
+    const pull = await runCli(['pull', 'acme/tiny@1.1.0', '-o', out, '--public-key', keyFile, '--json'], { env });
     expect(pull.code).toBe(1);
     expect(pull.json()).toMatchObject({ error: { code: 'SIGNING_KEY_MISMATCH' } });
+    expect(existsSync(out), 'none of the attacker-signed files is written').toBe(false);
   });
 
   it('--public-key pins exactly that key, even when the namespace policy in the log names another signer', async () => {

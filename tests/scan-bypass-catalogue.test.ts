@@ -4,11 +4,10 @@
  * Every file goes through the engine entry the CLI uses (scanBytes: detection, every reading, hashing, the gate).
  */
 import { describe, expect, it } from 'vitest';
-import { scanFixtureSpecs } from '../fixtures/scripts/generators/pickle-family.js';
-import { PickleBuilder } from '../fixtures/scripts/lib/pickle-builder.js';
 import { scanBytes } from '../packages/core/src/scan/engine.js';
 import { DEFAULT_GATE, evaluateGate } from '../packages/core/src/scan/gate.js';
 import { atLeast } from '../packages/core/src/scan/types.js';
+import { PickleBuilder, scanFixtureSpecs } from './helpers/fixture-builders.js';
 
 describe('bypass catalogue regression fixtures (through the engine)', () => {
   for (const spec of scanFixtureSpecs()) {

@@ -9,11 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { writeZip } from '../fixtures/scripts/lib/zip-writer.js';
 import { memorySource } from '../packages/core/src/formats/byte-source.js';
 import { scanFile } from '../packages/core/src/scan/engine.js';
 import { readTarListing } from '../packages/core/src/scan/tar-listing.js';
 import { REPO_ROOT } from './helpers/cli.js';
+import { writeZip } from './helpers/fixture-builders.js';
 
 const DIR = join(REPO_ROOT, 'fixtures', 'scan', 'containers');
 const manifest = JSON.parse(readFileSync(join(DIR, 'MANIFEST.json'), 'utf8')) as {

@@ -12,14 +12,13 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { PickleBuilder } from '../fixtures/scripts/lib/pickle-builder.js';
-import { writeZip } from '../fixtures/scripts/lib/zip-writer.js';
 import { memorySource } from '../packages/core/src/formats/byte-source.js';
 import { detectFormat } from '../packages/core/src/scan/detect.js';
 import { scanBytes } from '../packages/core/src/scan/engine.js';
 import { DEFAULT_GATE, evaluateGate } from '../packages/core/src/scan/gate.js';
 import { atLeast, type FileReport } from '../packages/core/src/scan/types.js';
 import { runCli } from './helpers/cli.js';
+import { PickleBuilder, writeZip } from './helpers/fixture-builders.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'modelsec-fail-open-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

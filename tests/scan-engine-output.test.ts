@@ -12,10 +12,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Ajv as AjvClass, Options } from 'ajv';
 import { afterAll, describe, expect, it } from 'vitest';
-import { PickleBuilder } from '../fixtures/scripts/lib/pickle-builder.js';
 import { createScanBudget } from '../packages/core/src/scan/budget.js';
 import { scanPaths } from '../packages/core/src/scan/engine.js';
 import { REPO_ROOT, runCli } from './helpers/cli.js';
+import { PickleBuilder } from './helpers/fixture-builders.js';
 
 const require = createRequire(import.meta.url);
 const Ajv = require('ajv') as new (options: Options) => AjvClass;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findSstiPatterns, memorySource, safetensors, scanPaths } from '@modelsec/core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ggufBytes, safetensorsBytes } from '../fixtures/scripts/lib/format-builders.js';
+import { ggufBytes, safetensorsBytes } from './helpers/fixture-builders.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'modelsec-scan-engine-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

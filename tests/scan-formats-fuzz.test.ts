@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gguf, ModelsecError, memorySource, safetensors, scanPaths } from '@modelsec/core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { xorshift32 } from '../fixtures/scripts/lib/fixture.js';
 import { REPO_ROOT } from './helpers/cli.js';
+import { xorshift32 } from './helpers/fixture-builders.js';
 
 const SEEDS = ['benign', 'malicious'].flatMap((d) =>
   readdirSync(join(REPO_ROOT, 'fixtures/scan/formats', d))

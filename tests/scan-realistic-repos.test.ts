@@ -10,8 +10,8 @@ import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { realName } from '../fixtures/scripts/realistic/stored-names.js';
 import { type CliRun, REPO_ROOT, runCli } from './helpers/cli.js';
+import { realName } from './helpers/fixture-builders.js';
 
 const CORPUS = join(REPO_ROOT, 'fixtures/realistic');
 /** The scan of ~270 files (pickle VM, zips, hashing) in one CLI process; generous for a loaded 2-core machine. */

@@ -9,9 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type FileReport, scanFile, scanPaths } from '@modelsec/core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { PickleBuilder } from '../fixtures/scripts/lib/pickle-builder.js';
-import { writeZip } from '../fixtures/scripts/lib/zip-writer.js';
 import { crc32, maskedCrc32c } from '../packages/core/src/formats/structures/crc.js';
+import { PickleBuilder, writeZip } from './helpers/fixture-builders.js';
 
 const root = mkdtempSync(join(tmpdir(), 'modelsec-recognition-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

@@ -7,9 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type FileReport, scanFile } from '@modelsec/core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ggufBytes } from '../fixtures/scripts/lib/format-builders.js';
 import { judgeTemplate } from '../packages/core/src/scan/handlers/jinja-ssti.js';
 import { REPO_ROOT } from './helpers/cli.js';
+import { ggufBytes } from './helpers/fixture-builders.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'modelsec-templates-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -24,10 +24,15 @@ describe('modelsec signing commands', () => {
     const run = await runCli(['keygen', '--out', prefix, '--curve', 'p521', '--password', 'pw', '--json']);
     expect(run.code).toBe(0);
     expect(run.json()).toMatchObject({ ok: true, curve: 'p521', encrypted: true });
-    expect(readFileSync(`${prefix}.key`, 'utf8')).toContain('BEGIN ENCRYPTED PRIVATE KEY');
-    expect(readFileSync(`${prefix}.pub`, 'utf8')).toContain('BEGIN PUBLIC KEY');
+    const key = readFileSync(`${prefix}.key`, 'utf8');
+    const pub = readFileSync(`${prefix}.pub`, 'utf8');
+    expect(key).toContain('BEGIN ENCRYPTED PRIVATE KEY');
+    expect(pub).toContain('BEGIN PUBLIC KEY');
     const again = await runCli(['keygen', '--out', prefix]);
     expect(again.code).toBe(2);
+    // Refused means untouched: the key pair on disk is still the first one.
+    expect(readFileSync(`${prefix}.key`, 'utf8')).toBe(key);
+    expect(readFileSync(`${prefix}.pub`, 'utf8')).toBe(pub);
   });
 
   it('digest prints the root digest; --json lists the resources', async () => {

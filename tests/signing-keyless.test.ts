@@ -4,6 +4,7 @@
  * Verification uses a trusted root built from the mock's keys, so it checks the Fulcio chain, the SCT, the tlog
  * inclusion proof and SET, the RFC 3161 timestamp and the exact identity.
  */
+import { X509Certificate } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -66,7 +67,9 @@ describe('keyless signing with @sigstore/mock (Fulcio, Rekor dsse, TSA)', () => 
   it('writes a v0.3 bundle with a Fulcio certificate, one dsse tlog entry with inclusion proof, and a timestamp', () => {
     const vm = bundle.verificationMaterial as Record<string, { [k: string]: unknown }>;
     expect(bundle.mediaType).toBe('application/vnd.dev.sigstore.bundle.v0.3+json');
-    expect(vm.certificate).toBeDefined();
+    // The certificate Fulcio issued: a real X.509 for exactly the signer's identity (not just "some object").
+    const certificate = new X509Certificate(Buffer.from(String(vm.certificate?.rawBytes), 'base64'));
+    expect(certificate.subjectAltName).toContain(IDENTITY);
     const entries = vm.tlogEntries as unknown as {
       kindVersion: { kind: string };
       inclusionProof?: unknown;
@@ -74,7 +77,9 @@ describe('keyless signing with @sigstore/mock (Fulcio, Rekor dsse, TSA)', () => 
     }[];
     expect(entries).toHaveLength(1);
     expect(entries[0]!.kindVersion.kind).toBe('dsse');
-    expect(entries[0]!.inclusionPromise).toBeDefined();
+    expect(entries[0]!.inclusionPromise).toMatchObject({
+      signedEntryTimestamp: expect.stringMatching(/^[A-Za-z0-9+/]{40,}={0,2}$/),
+    });
     expect((vm.timestampVerificationData as { rfc3161Timestamps: unknown[] }).rfc3161Timestamps).toHaveLength(1);
   });
 
@@ -91,7 +96,9 @@ describe('keyless signing with @sigstore/mock (Fulcio, Rekor dsse, TSA)', () => 
     await expect(verifyModelBundle(bundle, verifier({ identityRegexp: 'alice' }))).rejects.toMatchObject({
       code: 'SIGNING_IDENTITY_MISMATCH',
     });
-    await expect(verifyModelBundle(bundle, verifier({ identityRegexp: 'alice@.*' }))).resolves.toBeTruthy();
+    await expect(verifyModelBundle(bundle, verifier({ identityRegexp: 'alice@.*' }))).resolves.toMatchObject({
+      signer: { kind: 'sigstore', identity: IDENTITY, issuer: ISSUER },
+    });
     await expect(verifyModelBundle(bundle, verifier({ issuer: 'https://other.test' }))).rejects.toMatchObject({
       code: 'SIGNING_IDENTITY_MISMATCH',
     });

@@ -1,15 +1,5 @@
 import { createHash, createPrivateKey, sign as cryptoSign, X509Certificate } from 'node:crypto';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  symlinkSync,
-  unlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
@@ -51,8 +41,8 @@ function makeModel(): string {
   return dir;
 }
 
-const CERT_KEYS = path.resolve(REPO_ROOT, '../shared/corpora/oms/model-transparency/scripts/tests/keys/certificate');
-const haveCertKeys = existsSync(path.join(CERT_KEYS, 'signing-key.pem'));
+/** model-transparency's test CA and leaf, vendored (fixtures/oms-vectors/SOURCE.md): the certificate cases always run. */
+const CERT_KEYS = path.join(REPO_ROOT, 'fixtures/oms-vectors/model-transparency/scripts/tests/keys/certificate');
 
 interface Method {
   label: string;
@@ -69,20 +59,22 @@ function keyMethod(curve: Curve): Method {
   };
 }
 
-const methods: Method[] = [keyMethod('p256'), keyMethod('p384'), keyMethod('p521')];
-if (haveCertKeys) {
-  const read = (f: string) => readFileSync(path.join(CERT_KEYS, f), 'utf8');
-  methods.push({
+const readCertKey = (f: string) => readFileSync(path.join(CERT_KEYS, f), 'utf8');
+const methods: Method[] = [
+  keyMethod('p256'),
+  keyMethod('p384'),
+  keyMethod('p521'),
+  {
     label: 'certificate (model-transparency test CA)',
     signer: () => ({
       kind: 'certificate',
-      privateKeyPem: read('signing-key.pem'),
-      signingCertificatePem: read('signing-key-cert.pem'),
-      certificateChainPem: [read('int-ca-cert.pem')],
+      privateKeyPem: readCertKey('signing-key.pem'),
+      signingCertificatePem: readCertKey('signing-key-cert.pem'),
+      certificateChainPem: [readCertKey('int-ca-cert.pem')],
     }),
-    verifier: () => ({ kind: 'certificate', rootCertificatesPem: [read('ca-cert.pem')] }),
-  });
-}
+    verifier: () => ({ kind: 'certificate', rootCertificatesPem: [readCertKey('ca-cert.pem')] }),
+  },
+];
 
 function editPayload(bundle: BundleJson, edit: (statement: Record<string, unknown>) => void): BundleJson {
   const copy = structuredClone(bundle) as { dsseEnvelope: { payload: string } };
@@ -123,13 +115,16 @@ describe('sign → verify → tamper, every method and serialisation', () => {
         });
 
         it('an added file fails with SIGNING_FILE_EXTRA (accepted with ignoreUnsignedFiles)', async () => {
-          const { model, bundle } = await signed();
+          const { model, bundle, digest } = await signed();
           writeFileSync(path.join(model, 'extra.py'), 'import os');
           await expect(verifyModel(model, bundle, method.verifier())).rejects.toMatchObject({
             code: 'SIGNING_FILE_EXTRA',
             message: expect.stringContaining('extra.py'),
           });
-          await expect(verifyModel(model, bundle, method.verifier(), { ignoreUnsignedFiles: true })).resolves.toBeTruthy();
+          const accepted = await verifyModel(model, bundle, method.verifier(), { ignoreUnsignedFiles: true });
+          // Accepted as what was signed: the same root digest, and the unsigned file not among the resources.
+          expect(accepted.rootDigest).toBe(digest.rootDigest);
+          expect(accepted.resources.some((r) => r.name.startsWith('extra.py'))).toBe(false);
         });
 
         it('a removed file fails with SIGNING_FILE_MISSING', async () => {
@@ -307,24 +302,21 @@ describe('fail closed on hostile statements (each with its own code)', () => {
     expect(() => loadPrivateKey(encrypted.privateKeyPem, 'wrong')).toThrow(expect.objectContaining({ code: 'KEY_INVALID' }));
   });
 
-  it.skipIf(!haveCertKeys)(
-    'a CA certificate presented as the leaf → refused on its key usage (chain otherwise fine)',
-    async () => {
-      // The reference's intermediate CA chains to its root but is not a signing certificate: present it as the leaf of
-      // a real certificate bundle. RFC 5280 path validation refuses it on key usage (keyCertSign, no digitalSignature)
-      // before its EKU is looked at; a leaf lacking only the EKU is tests/signing-certificate.test.ts's case.
-      const fixture = path.join(CERT_KEYS, '../../v1.1.0-certificate/model.sig');
-      const bundle = JSON.parse(readFileSync(fixture, 'utf8'));
-      const intermediate = new X509Certificate(readFileSync(path.join(CERT_KEYS, 'int-ca-cert.pem')));
-      bundle.verificationMaterial.x509CertificateChain.certificates = [{ rawBytes: intermediate.raw.toString('base64') }];
-      await expect(
-        verifyModelBundle(bundle, {
-          kind: 'certificate',
-          rootCertificatesPem: [readFileSync(path.join(CERT_KEYS, 'ca-cert.pem'), 'utf8')],
-        }),
-      ).rejects.toMatchObject({ code: 'SIGNING_CERT_CONSTRAINT_VIOLATED', message: expect.stringContaining('digitalSignature') });
-    },
-  );
+  it('a CA certificate presented as the leaf → refused on its key usage (chain otherwise fine)', async () => {
+    // The reference's intermediate CA chains to its root but is not a signing certificate: present it as the leaf of
+    // a real certificate bundle. RFC 5280 path validation refuses it on key usage (keyCertSign, no digitalSignature)
+    // before its EKU is looked at; a leaf lacking only the EKU is tests/signing-certificate.test.ts's case.
+    const fixture = path.join(CERT_KEYS, '../../v1.1.0-certificate/model.sig');
+    const bundle = JSON.parse(readFileSync(fixture, 'utf8'));
+    const intermediate = new X509Certificate(readFileSync(path.join(CERT_KEYS, 'int-ca-cert.pem')));
+    bundle.verificationMaterial.x509CertificateChain.certificates = [{ rawBytes: intermediate.raw.toString('base64') }];
+    await expect(
+      verifyModelBundle(bundle, {
+        kind: 'certificate',
+        rootCertificatesPem: [readFileSync(path.join(CERT_KEYS, 'ca-cert.pem'), 'utf8')],
+      }),
+    ).rejects.toMatchObject({ code: 'SIGNING_CERT_CONSTRAINT_VIOLATED', message: expect.stringContaining('digitalSignature') });
+  });
 });
 
 describe('attestations', () => {

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import {
   cycloneDxToSpdx3,
   fixedClock,
@@ -9,8 +9,9 @@ import {
   validateSpdx3,
 } from '@modelsec/core';
 import { describe, expect, it } from 'vitest';
+import { corpusPath, describeWithCorpus } from './helpers/corpora.js';
 
-const EXAMPLES = '/work/shared/corpora/cyclonedx/examples';
+const EXAMPLES = corpusPath('cyclonedx/examples');
 type Node = Record<string, unknown>;
 
 function mlBom(): Node {
@@ -243,7 +244,7 @@ describe('validateSpdx3 catches what it must', () => {
   });
 });
 
-describe.skipIf(!existsSync(EXAMPLES))('official CycloneDX ML examples convert to valid SPDX 3.0.1 (corpus)', () => {
+describeWithCorpus('official CycloneDX ML examples convert to valid SPDX 3.0.1 (corpus)', EXAMPLES !== undefined, () => {
   it.each([
     'valid-machine-learning-1.6.json',
     'valid-machine-learning-1.7.json',

@@ -13,15 +13,24 @@ export interface CliRun {
 }
 
 /**
+ * A Node flag that makes the child believe its stdout is a terminal (the tests' stdout is a pipe): the output
+ * module then colours as it would on a TTY, so a test can see colour appear and NO_COLOR take it away.
+ */
+export const STDOUT_IS_TTY = [
+  `--import=data:text/javascript,${encodeURIComponent("Object.defineProperty(process.stdout,'isTTY',{value:true})")}`,
+];
+
+/**
  * Runs the built `modelsec` binary as a real child process (build first: `npm test` does).
- * NO_COLOR is set unless the caller passes its own env; the child has no stdin.
+ * NO_COLOR is set unless the caller passes its own env (`NO_COLOR: undefined` removes it); the child has no stdin.
+ * `nodeArgs` go to node before the binary (for example STDOUT_IS_TTY).
  */
 export function runCli(
   args: string[],
-  options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; input?: string } = {},
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; input?: string; nodeArgs?: string[] } = {},
 ): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI_BIN, ...args], {
+    const child = spawn(process.execPath, [...(options.nodeArgs ?? []), CLI_BIN, ...args], {
       cwd: options.cwd ?? REPO_ROOT,
       env: { ...process.env, NO_COLOR: '1', ...options.env },
       stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],

@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { describe, it } from 'vitest';
+import { describe, it, type TestFunction } from 'vitest';
 import { REPO_ROOT } from './cli.js';
 
 export function findCorpora(): string | undefined {
@@ -19,6 +19,13 @@ export function findCorpora(): string | undefined {
     if (parent === dir) return undefined;
     dir = parent;
   }
+}
+
+/** A path inside the shared corpora (`cyclonedx/examples`...), or undefined when the corpora or the path are absent. */
+export function corpusPath(relative: string): string | undefined {
+  const corpora = findCorpora();
+  const candidate = corpora && path.join(corpora, relative);
+  return candidate && existsSync(candidate) ? candidate : undefined;
 }
 
 export interface ManifestRow {
@@ -44,6 +51,8 @@ export function scannerManifest(): { dir: string; rows: ManifestRow[] } | undefi
   return { dir: path.join(corpora, 'scanners'), rows };
 }
 
+const MISSING = 'shared corpora not found: set MODELSEC_CORPORA or place shared/corpora beside the repository';
+
 /**
  * `describe` for a suite that needs a corpus: runs it when present; when absent, skips it locally and fails it
  * under CI (one failing test naming what is missing).
@@ -53,8 +62,21 @@ export function describeWithCorpus(name: string, present: boolean, body: () => v
   else if (process.env.CI)
     describe(name, () => {
       it('has its corpus (CI is set: a missing corpus fails, it never skips)', () => {
-        throw new Error('shared corpora not found: set MODELSEC_CORPORA or place shared/corpora beside the repository');
+        throw new Error(MISSING);
       });
     });
   else describe.skip(name, body);
+}
+
+/**
+ * `it` for one case that needs a corpus (the rest of its suite does not): runs when present; when absent, skips
+ * locally and fails under CI.
+ */
+export function itWithCorpus(name: string, present: boolean, body: TestFunction): void {
+  if (present) it(name, body);
+  else if (process.env.CI)
+    it(`${name} (CI is set: a missing corpus fails, it never skips)`, () => {
+      throw new Error(MISSING);
+    });
+  else it.skip(name, body);
 }

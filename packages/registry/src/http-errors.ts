@@ -1,9 +1,9 @@
 /** One error shape for every route: `{"error": {"code", "message", "details"}}` with the shared table's status. */
-import { httpStatusFor, isErrorCode, type ModelsecError, toModelsecError } from '@modelsec/core';
+import { type ErrorCode, httpStatusFor, isErrorCode, type ModelsecError, toModelsecError } from '@modelsec/core';
 import type { FastifyError } from 'fastify';
 
 export interface ErrorBody {
-  error: { code: string; message: string; details: Record<string, unknown> };
+  error: { code: ErrorCode; message: string; details: Record<string, unknown> };
 }
 
 /** Fastify's own errors (validation, body size, content type, JSON syntax) mapped to our codes. */
@@ -16,12 +16,12 @@ export function classifyError(error: unknown): { status: number; body: ErrorBody
     const context = fe.validationContext ?? 'body';
     const first = fe.validation[0];
     const field = `${context}${first?.instancePath ?? ''}`;
-    let code = 'SCHEMA_VALIDATION_FAILED';
+    let code: ErrorCode = 'SCHEMA_VALIDATION_FAILED';
     if (context === 'params' && /^\/(ns|model)$/.test(first?.instancePath ?? '')) code = 'REGISTRY_NAME_INVALID';
     if (context === 'params' && first?.instancePath === '/version') code = 'REGISTRY_VERSION_INVALID';
     if (context === 'params' && first?.instancePath === '/digest') code = 'INVALID_ARGUMENT';
     return {
-      status: httpStatusFor(code as 'SCHEMA_VALIDATION_FAILED'),
+      status: httpStatusFor(code),
       body: {
         error: {
           code,
@@ -35,7 +35,7 @@ export function classifyError(error: unknown): { status: number; body: ErrorBody
     };
   }
   const fastifyCode = typeof fe?.code === 'string' ? fe.code : '';
-  const mapped: Record<string, string> = {
+  const mapped: Readonly<Record<string, ErrorCode>> = {
     FST_ERR_CTP_BODY_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
     FST_ERR_CTP_INVALID_MEDIA_TYPE: 'USAGE',
     FST_ERR_CTP_EMPTY_JSON_BODY: 'INVALID_JSON',
@@ -52,14 +52,14 @@ export function classifyError(error: unknown): { status: number; body: ErrorBody
     fastifyClientError ||
     (fe instanceof SyntaxError && (fe as { statusCode?: number }).statusCode === 400)
   ) {
-    const code = mapped[fastifyCode] ?? (fastifyClientError ? 'USAGE' : 'INVALID_JSON');
+    const code: ErrorCode = mapped[fastifyCode] ?? (fastifyClientError ? 'USAGE' : 'INVALID_JSON');
     return {
-      status: httpStatusFor(code as 'USAGE'),
+      status: httpStatusFor(code),
       body: { error: { code, message: fe.message ?? code, details: {} } },
     };
   }
   const m = toModelsecError(error);
-  const code = isErrorCode(m.code) ? m.code : 'INTERNAL';
+  const code: ErrorCode = isErrorCode(m.code) ? m.code : 'INTERNAL';
   return {
     status: httpStatusFor(code),
     body: { error: { code, message: m.message, details: (m.details as Record<string, unknown> | undefined) ?? {} } },

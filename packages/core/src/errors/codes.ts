@@ -48,6 +48,11 @@ export const ERROR_CODES = {
   SCAN_INCOMPLETE: spec(1, 422, 'A file could not be fully inspected (verdict incomplete) and incomplete files are not allowed.'),
   SCAN_PATH_INVALID: spec(2, 400, 'A scan target is not a file, a directory or a valid hf:// reference.'),
   FORMAT_INVALID: spec(2, 400, 'A model file header (safetensors, GGUF, ONNX) is malformed.'),
+  SCAN_KERAS_CONFIG: spec(
+    2,
+    400,
+    "A Keras archive's config.json cannot be read (over the size limit, not JSON): its layers were not inspected.",
+  ),
 
   // ── mlbom ──────────────────────────────────────────────────────────────────
   BOM_INVALID: spec(1, 422, 'A BOM does not validate against the CycloneDX schema.'),

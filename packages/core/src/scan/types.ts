@@ -4,6 +4,8 @@
  * schemas/scan-report.schema.json.
  */
 
+import type { ErrorCode } from '../errors/codes.js';
+
 export const SEVERITIES = ['info', 'low', 'medium', 'high', 'critical'] as const;
 export type Severity = (typeof SEVERITIES)[number];
 
@@ -55,7 +57,8 @@ export interface Finding {
 
 /** A file or member that could not be fully parsed. The engine also raises a finding: never "clean". */
 export interface ScanIssue {
-  code: string;
+  /** Why: a code of the core error-code union (docs/errors.md), never a free string. */
+  code: ErrorCode;
   message: string;
   location?: FindingLocation;
 }

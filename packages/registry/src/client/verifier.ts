@@ -466,7 +466,7 @@ export async function verifyEvidence(evidence: Evidence, trust: TrustAnchors, op
     if (!result.ok)
       failed.push({
         rule: 'signature',
-        code: (result.failures[0]?.code as ErrorCode | undefined) ?? 'SIGNATURE_INVALID',
+        code: result.failures[0]?.code ?? 'SIGNATURE_INVALID',
         message: `the signature does not verify against the trusted signer(s) (${signerSource}): ${result.failures.map((f) => `${f.code}: ${f.message}`).join('; ')}`,
         details: { attempts: result.failures },
       });
@@ -541,7 +541,7 @@ export async function verifyEvidence(evidence: Evidence, trust: TrustAnchors, op
   // model.sig, each of which must verify (a stray one is a failure, as an unverified attestation file is online).
   const verifiedAttestations: { digest: string; predicateType: string; path?: string }[] = [];
   const verifiedPredicates: { predicateType: string; predicate: Record<string, unknown>; path?: string }[] = [];
-  const attestationAttempts: { digest: string; code: string; message: string }[] = [];
+  const attestationAttempts: { digest: string; code: ErrorCode; message: string }[] = [];
   const loggedAttestations = (publish?.attachments ?? []).filter((a) => a.kind === 'attestation');
   const blobs: { digest: string; bytes: Uint8Array; path?: string }[] = [];
   for (const a of loggedAttestations) {
@@ -564,12 +564,12 @@ export async function verifyEvidence(evidence: Evidence, trust: TrustAnchors, op
   for (const blob of evidence.attestations)
     if (blob.path !== undefined && !blobs.includes(blob)) blobs.push({ ...blob, digest: sha256(blob.bytes) });
   for (const blob of blobs) {
-    const reject = (code: string, message: string) => {
+    const reject = (code: ErrorCode, message: string) => {
       attestationAttempts.push({ digest: blob.digest, code, message });
       if (blob.path !== undefined)
         failed.push({
           rule: 'attestations',
-          code: code as ErrorCode,
+          code,
           message: `${blob.path}: ${message}`,
           details: { path: blob.path, digest: blob.digest },
         });
@@ -855,7 +855,7 @@ export async function verifyEvidence(evidence: Evidence, trust: TrustAnchors, op
       for (const f of bomFailed)
         failed.push({
           rule: f.rule === 'licenses' ? 'licenses' : 'mlbom',
-          code: f.rule === 'licenses' ? 'LICENSE_DENIED' : (f.code as ErrorCode),
+          code: f.rule === 'licenses' ? 'LICENSE_DENIED' : f.code,
           message: source.where ? `${source.where}: ${f.message}` : f.message,
           ...(f.details ? { details: f.details } : {}),
         });
@@ -863,7 +863,7 @@ export async function verifyEvidence(evidence: Evidence, trust: TrustAnchors, op
         for (const f of checkDependencies(source.text, policy.dependencies))
           failed.push({
             rule: 'dependencies',
-            code: f.code as ErrorCode,
+            code: f.code,
             message: source.where ? `${source.where}: ${f.message}` : f.message,
             ...(f.details ? { details: f.details } : {}),
           });

@@ -13,7 +13,7 @@ const FIXTURES = new URL('../../../../fixtures/scan/', import.meta.url);
 describe('the registry scans pushed files with the core engine (default policy)', () => {
   it('refuses a hostile pickle with SCAN_FINDINGS and accepts a benign one', async () => {
     const scanner = defaultScanner();
-    expect(scanner).toBeDefined();
+    expect(scanner.name).toMatch(/^modelsec \d+\.\d+\.\d+/);
     const registry = await testRegistry({ scanner });
     const url = await registry.app.listen({ host: '127.0.0.1', port: 0 });
     try {
@@ -70,7 +70,7 @@ describe('scan verdicts', () => {
     // An unparseable file is not "high" by a registry mapping of its own: it is incomplete, and the gate says no.
     const unparsed = verdictFromReports(
       [file],
-      [{ ...base, findings: [finding('medium', false, true)], errors: [{ code: 'X', message: 'unparseable' }] }],
+      [{ ...base, findings: [finding('medium', false, true)], errors: [{ code: 'FORMAT_INVALID', message: 'unparseable' }] }],
       't',
     );
     expect(unparsed.maxSeverity).toBe('medium');

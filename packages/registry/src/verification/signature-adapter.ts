@@ -3,6 +3,7 @@ import {
   type BundleVerifier,
   compareResources,
   DEFAULT_SHARD_SIZE,
+  type ErrorCode,
   hashShards,
   isModelsecError,
   type VerifiedModelBundle,
@@ -68,8 +69,8 @@ export function clientVerifiers(
 export async function verifyAgainstAny<T>(
   verifiers: readonly BundleVerifier[],
   verify: (v: BundleVerifier) => Promise<T>,
-): Promise<{ ok: true; value: T } | { ok: false; failures: { code: string; message: string }[] }> {
-  const failures: { code: string; message: string }[] = [];
+): Promise<{ ok: true; value: T } | { ok: false; failures: { code: ErrorCode; message: string }[] }> {
+  const failures: { code: ErrorCode; message: string }[] = [];
   for (const verifier of verifiers) {
     try {
       return { ok: true, value: await verify(verifier) };

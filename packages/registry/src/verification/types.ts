@@ -1,11 +1,11 @@
-import type { FileVerdict, ScanReport, Severity } from '@modelsec/core';
+import type { ErrorCode, FileVerdict, ScanReport, Severity } from '@modelsec/core';
 
 /** One failed rule of a push (every failure is listed, not just the first). */
 export interface FailedRule {
   /** The policy rule or check: files, signature, attestations, scan, mlbom, licenses. */
   rule: string;
-  /** A stable error code from the shared table (or a check-specific SIGNING_* code). */
-  code: string;
+  /** A stable code of the core error-code union (docs/errors.md): the one table, never a free string. */
+  code: ErrorCode;
   message: string;
   details?: Record<string, unknown>;
 }

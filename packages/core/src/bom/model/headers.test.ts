@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { xorshift32 } from '../../../../../fixtures/scripts/lib/fixture.js';
+import { xorshift32 } from '#test-support/fixture-builders';
 import { ModelsecError } from '../../errors/index.js';
 import { type ByteSource, memorySource } from '../../formats/byte-source.js';
 import {

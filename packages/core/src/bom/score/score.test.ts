@@ -1,11 +1,12 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { corpusPath, describeWithCorpus } from '#test-support/corpora';
 import type { ModelsecError } from '../../errors/index.js';
 import { validateCycloneDx } from '../validate/validate.js';
 import { RUBRIC, SCORE_CATEGORIES } from './rubric.js';
 import { scoreCycloneDx, tierOf } from './score.js';
 
-const EXAMPLES = '/work/shared/corpora/cyclonedx/examples';
+const EXAMPLES = corpusPath('cyclonedx/examples');
 const DOCS = new URL('../../../../../docs/mlbom.md', import.meta.url);
 
 // biome-ignore lint/suspicious/noExplicitAny: tests poke into a hand-written BOM
@@ -102,7 +103,7 @@ describe('scoreCycloneDx', () => {
   });
 });
 
-describe.skipIf(!existsSync(EXAMPLES))('official CycloneDX ML examples (corpus)', () => {
+describeWithCorpus('official CycloneDX ML examples (corpus)', EXAMPLES !== undefined, () => {
   it.each(['valid-machine-learning-1.6.json', 'valid-machine-learning-1.7.json'])(
     '%s: rich card, no identity or provenance',
     (f) => {

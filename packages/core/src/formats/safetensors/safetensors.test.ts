@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { safetensorsBytes as safetensors } from '../../../../../fixtures/scripts/lib/format-builders.js';
+import { safetensorsBytes as safetensors } from '#test-support/fixture-builders';
 import { memorySource } from '../byte-source.js';
 import { readSafetensorsHeader, safetensorsParameterCounts, validateSafetensors } from './index.js';
 

@@ -1,6 +1,6 @@
 import { deflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { writeZip } from '../../../../../fixtures/scripts/lib/zip-writer.js';
+import { writeZip } from '#test-support/fixture-builders';
 import { memorySource } from '../byte-source.js';
 import { readZipEntries, readZipEntry, readZipMember, torchRecord, ZipFormatError, ZipLimitError } from './reader.js';
 

@@ -15,6 +15,7 @@
  * every entry. Only headers are read here; member data is read on demand and decompressed within a byte budget.
  */
 import { crc32 } from 'node:zlib';
+import { type ErrorDetails, ModelsecError } from '../../errors/modelsec-error.js';
 import type { ByteSource } from '../byte-source.js';
 import {
   type BoundedDecompressor,
@@ -86,8 +87,21 @@ export interface ZipListing {
   concat: number;
 }
 
-export class ZipFormatError extends Error {}
-export class ZipLimitError extends Error {}
+/** An archive (or member) the zip reader cannot follow: FORMAT_INVALID of the core error-code union. */
+export class ZipFormatError extends ModelsecError {
+  constructor(message: string, options: { details?: ErrorDetails; cause?: unknown } = {}) {
+    super('FORMAT_INVALID', message, options);
+    this.name = 'ZipFormatError';
+  }
+}
+
+/** A member past a named safety limit (zip bomb guard, entry count): LIMIT_EXCEEDED of the core error-code union. */
+export class ZipLimitError extends ModelsecError {
+  constructor(message: string, options: { details?: ErrorDetails; cause?: unknown } = {}) {
+    super('LIMIT_EXCEEDED', message, options);
+    this.name = 'ZipLimitError';
+  }
+}
 
 const EOCD = 0x06054b50;
 const EOCD64_LOCATOR = 0x07064b50;
@@ -520,7 +534,8 @@ export async function readZipMember(
   maxBytes: number,
   decompress: BoundedDecompressor = nodeOnlyDecompressor,
 ): Promise<ZipMemberRead> {
-  if (entry.dataOffset < 0) throw new ZipFormatError(`entry ${entry.name}: local header unreadable`);
+  if (entry.dataOffset < 0)
+    throw new ZipFormatError(`entry ${entry.name}: local header unreadable`, { details: { entry: entry.name } });
   const available = Math.max(0, Math.min(entry.compressedSize, source.size - entry.dataOffset));
   let result: Decompressed;
   if (entry.method === 0) {
@@ -534,11 +549,15 @@ export async function readZipMember(
           : { bytes, status: 'complete', prefixExact: true };
   } else {
     const codec = CODECS[entry.method];
-    if (!codec) throw new ZipFormatError(`entry ${entry.name}: unsupported compression method ${entry.method}`);
+    if (!codec)
+      throw new ZipFormatError(`entry ${entry.name}: unsupported compression method ${entry.method}`, {
+        details: { entry: entry.name, method: entry.method },
+      });
     try {
       result = await decompress(codec, await source.read(entry.dataOffset, available), maxBytes);
     } catch (error) {
-      if (error instanceof ZipFormatError) throw new ZipFormatError(`entry ${entry.name}: ${error.message}`);
+      if (error instanceof ZipFormatError)
+        throw new ZipFormatError(`entry ${entry.name}: ${error.message}`, { details: { entry: entry.name }, cause: error });
       throw error;
     }
     if (result.status === 'complete' && available < entry.compressedSize) result = { ...result, status: 'truncated' };
@@ -554,8 +573,14 @@ export async function readZipEntry(
 ): Promise<ZipMemberData> {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_MEMBER_BYTES;
   const read = await readZipMember(source, entry, maxBytes, options.decompress);
-  if (read.status === 'limit') throw new ZipLimitError(`entry ${entry.name}: decompresses to more than ${maxBytes} bytes`);
-  if (read.status !== 'complete') throw new ZipFormatError(`entry ${entry.name}: ${read.error ?? read.status}`);
+  if (read.status === 'limit') {
+    throw new ZipLimitError(`entry ${entry.name}: decompresses to more than ${maxBytes} bytes`, {
+      details: { entry: entry.name, limit: maxBytes },
+    });
+  }
+  if (read.status !== 'complete') {
+    throw new ZipFormatError(`entry ${entry.name}: ${read.error ?? read.status}`, { details: { entry: entry.name } });
+  }
   return { bytes: read.bytes, crcOk: read.crcOk };
 }
 

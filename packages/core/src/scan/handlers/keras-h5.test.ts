@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import h5wasm from 'h5wasm/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { writeZip } from '../../../../../fixtures/scripts/lib/zip-writer.js';
+import { writeZip } from '#test-support/fixture-builders';
 import { scanFile } from '../engine.js';
 
 // HDF5 files are built at test time with h5wasm (HDF5 records object times, so they cannot be byte-stable fixtures).

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import h5wasm from 'h5wasm/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeZip } from '../../../../../fixtures/scripts/lib/zip-writer.js';
+import { writeZip } from '#test-support/fixture-builders';
 import { scanFile } from '../engine.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'modelsec-keras-test-'));

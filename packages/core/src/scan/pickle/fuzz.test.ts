@@ -4,8 +4,7 @@
  * a truncated pickle is clean only when what is left does nothing before it breaks; limits end in findings.
  */
 import { describe, expect, it } from 'vitest';
-import { scanFixtureSpecs } from '../../../../../fixtures/scripts/generators/pickle-family.js';
-import { xorshift32 } from '../../../../../fixtures/scripts/lib/fixture.js';
+import { scanFixtureSpecs, xorshift32 } from '#test-support/fixture-builders';
 import { scanBytes } from '../engine.js';
 import { ruleById } from '../rules/index.js';
 import { type FileReport, SEVERITIES } from '../types.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PickleBuilder } from '../../../../../fixtures/scripts/lib/pickle-builder.js';
+import { PickleBuilder } from '#test-support/fixture-builders';
 import { classifyGlobal } from './globals.js';
 import { scanPickleStream } from './scan-pickle.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PickleBuilder } from '../../../../../fixtures/scripts/lib/pickle-builder.js';
+import { PickleBuilder } from '#test-support/fixture-builders';
 import { type ByteSource, memorySource } from '../../formats/byte-source.js';
 import { createScanBudget } from '../budget.js';
 import type { ScanContext } from '../types.js';

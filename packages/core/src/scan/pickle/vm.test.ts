@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PickleBuilder } from '../../../../../fixtures/scripts/lib/pickle-builder.js';
+import { PickleBuilder } from '#test-support/fixture-builders';
 import { type AfterBuild, type PickleEvent, runPickle, type SymValue } from './vm.js';
 
 const names = (events: PickleEvent[]) =>
