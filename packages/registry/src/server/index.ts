@@ -3,14 +3,7 @@
  * index and witness. Database drivers load on first use: a SQLite registry never loads pg, a PostgreSQL one never
  * loads better-sqlite3.
  */
-export {
-  createRegistry,
-  MAX_JSON_BODY_BYTES,
-  MAX_SINGLE_PUT_BYTES,
-  MAX_UPLOAD_CHUNK_BYTES,
-  type Registry,
-  type RegistryOptions,
-} from '../app.js';
+export { createRegistry, MAX_JSON_BODY_BYTES, type Registry, type RegistryOptions } from '../app.js';
 export { hashToken, TOKEN_PREFIX } from '../auth.js';
 export {
   backfillLineageIndex,
@@ -59,6 +52,8 @@ export {
 } from '../log/witnessing.js';
 export { type LogEvent, type LogHook, NO_LOG } from '../log-hook.js';
 export { DEFAULT_POLICY, type Policy, type PolicySigner } from '../policy/policy.js';
+export { MAX_SINGLE_PUT_BYTES } from '../routes/blobs.js';
+export { MAX_UPLOAD_CHUNK_BYTES } from '../routes/uploads.js';
 export { HOUSEKEEPING_BATCH, StorageHousekeeping, type SweepReport } from '../storage/housekeeping.js';
 export {
   checkStorageLimits,
