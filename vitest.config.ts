@@ -13,6 +13,8 @@ export default defineConfig({
       '#test-support': fileURLToPath(new URL('./tests/helpers', import.meta.url)),
       '@modelsec/core/scan': fileURLToPath(new URL('./packages/core/src/scan-entry.ts', import.meta.url)),
       '@modelsec/core': src('core'),
+      '@modelsec/registry/client': fileURLToPath(new URL('./packages/registry/src/client/index.ts', import.meta.url)),
+      '@modelsec/registry/server': fileURLToPath(new URL('./packages/registry/src/server/index.ts', import.meta.url)),
       '@modelsec/registry': src('registry'),
     },
   },

@@ -10,10 +10,10 @@ import {
   ModelsecError,
   type OpenEntry,
   type PolicyEntry,
-  type PublishEntry,
   SEVERITIES,
   type YankEntry,
 } from '@modelsec/core';
+import type { LoggedPublishEntry, PublishEntry } from '../log/publish-entry-type.js';
 import type { Policy, PolicySigner } from '../policy/policy.js';
 
 /** Which model the caller expects: a namespace, a model and an optional exact version or semver range. */
@@ -162,7 +162,7 @@ function parseScan(index: number, v: unknown): LoggedScan | undefined {
  * A publish entry with every field the gate reads checked for type and shape (hostile input: a registry could log
  * anything under its key). `scan` may be absent (old registries); everything else is required.
  */
-export function parsePublishEntry(index: number, entry: OpenEntry): Omit<PublishEntry, 'scan'> & { scan?: LoggedScan } {
+export function parsePublishEntry(index: number, entry: OpenEntry): LoggedPublishEntry {
   if (entry.type !== 'publish') throw bad(index, `is a ${entry.type} entry, not a publish entry`);
   const e = entry as unknown as Record<string, unknown>;
   for (const k of ['namespace', 'model', 'version', 'at'] as const) if (!str(e[k])) throw bad(index, `${k} is not a string`);

@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { MAX_BUNDLE_BYTES, ModelsecError, type NoteVerifier, type OpenEntry, parseVerifierKey } from '@modelsec/core';
 import semver from 'semver';
 import { keyChanged, logStateFile, readLogState, writeLogState } from '../log/log-client.js';
+import type { LoggedPublishEntry } from '../log/publish-entry-type.js';
 import type { PolicySigner } from '../policy/policy.js';
 import {
   type Evidence,
@@ -117,7 +118,7 @@ export async function openVerifiedLog(
 
 export interface Candidate {
   index: number;
-  entry: ReturnType<typeof parsePublishEntry>;
+  entry: LoggedPublishEntry;
   expectation: Expectation;
   yanked: boolean;
 }
@@ -146,7 +147,7 @@ export async function candidatesFor(
       }
     for (const { index, entry } of entries) {
       if (entry.type !== 'publish') continue;
-      let parsed: ReturnType<typeof parsePublishEntry>;
+      let parsed: LoggedPublishEntry;
       try {
         parsed = parsePublishEntry(index, entry as OpenEntry);
       } catch {

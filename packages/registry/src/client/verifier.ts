@@ -37,6 +37,7 @@ import {
   verifyModelBundle,
 } from '@modelsec/core';
 import semver from 'semver';
+import type { LoggedPublishEntry } from '../log/publish-entry-type.js';
 import { DEFAULT_POLICY, effectivePolicy, type Policy, type PolicySigner } from '../policy/policy.js';
 import { checkDependencies } from '../verification/dependencies-check.js';
 import { checkMlbom } from '../verification/mlbom-adapter.js';
@@ -230,12 +231,10 @@ function isUnder(path: string, prefixes: readonly string[]): boolean {
 /** Attestation files kept beside model.sig (`NAME.<slug>.att.sig`) at the model root. */
 const ATTESTATION_FILE = /^[^/]+\.[A-Za-z0-9._-]+\.att\.sig$/;
 
-type Publish = ReturnType<typeof parsePublishEntry>;
-
 interface CheckedLog {
   log: NonNullable<GateReport['log']>;
   version: NonNullable<GateReport['version']>;
-  publish: Publish;
+  publish: LoggedPublishEntry;
   /** The readable entries of the publish entry's namespace, by index. */
   ofNamespace: [number, OpenEntry][];
 }
@@ -284,7 +283,7 @@ function checkLog(
     });
     return { ok: false, partial: { log } };
   }
-  let publish: Publish;
+  let publish: LoggedPublishEntry;
   try {
     publish = parsePublishEntry(evidenceLog.publishIndex, publishEntry);
   } catch (error) {
@@ -362,7 +361,7 @@ export async function verifyEvidence(evidence: Evidence, trust: TrustAnchors, op
   // ── the log (absent offline without model.tlog.json; then nothing is concluded from it) ─────────────
   let log: GateReport['log'];
   let version: GateReport['version'];
-  let publish: Publish | undefined;
+  let publish: LoggedPublishEntry | undefined;
   let ofNamespace: [number, OpenEntry][] = [];
   const logComplete = evidence.log?.complete === true;
   if (evidence.log && trust.logKey !== undefined) {
@@ -881,7 +880,7 @@ export async function verifyEvidence(evidence: Evidence, trust: TrustAnchors, op
         return undefined;
       }
     })
-    .filter((x): x is { i: number; p: ReturnType<typeof parsePublishEntry> } => x !== undefined);
+    .filter((x): x is { i: number; p: LoggedPublishEntry } => x !== undefined);
   const lower = earlier.filter(({ p }) => semver.valid(p.version) && publish && semver.lt(p.version, publish.version));
   const previous = lower.sort((a, b) => semver.rcompare(a.p.version, b.p.version))[0];
   if (previous && publish && !sameSigner(previous.p.signer, publish.signer))

@@ -1,10 +1,9 @@
 /** `GET /v1/lineage/{ns}/{model}/{version}` (ancestors tree + descendants) and `GET /v1/lineage/derived?digest=HEX`. */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { type Actor, canRead } from '../auth.js';
+import { params, VERSION_PARAM } from '../routes/schemas.js';
 import type { MetadataStore } from '../store/metadata-store.js';
 import { LineageIndex } from './lineage.js';
-
-const NAME = { type: 'string', pattern: '^[a-z0-9](?:[a-z0-9._-]{0,62}[a-z0-9])?$' };
 
 export function lineageRoutes(deps: { store: MetadataStore }) {
   async function indexFor(request: FastifyRequest): Promise<LineageIndex> {
@@ -21,12 +20,7 @@ export function lineageRoutes(deps: { store: MetadataStore }) {
       {
         config: { summary: 'Lineage of a version: its ancestors (base models, datasets) as a tree, and its descendants' },
         schema: {
-          params: {
-            type: 'object',
-            required: ['ns', 'model', 'version'],
-            properties: { ns: NAME, model: NAME, version: { type: 'string', pattern: '^[0-9A-Za-z.+-]{1,128}$' } },
-            additionalProperties: false,
-          },
+          params: params(VERSION_PARAM),
         },
       },
       async (request) => {

@@ -22,6 +22,7 @@ import {
   verifyInclusion,
 } from '@modelsec/core';
 import { mayCarryToken, openLogEntry } from './openings.js';
+import type { PublishEntryExpectation } from './publish-entry-type.js';
 
 /** Largest text/JSON answer read from a log endpoint (checkpoints and proofs are small). */
 export const MAX_LOG_RESPONSE_BYTES = MAX_LOG_ENTRY_BYTES;
@@ -196,14 +197,7 @@ export async function verifiedCheckpoint(
 export async function verifyLogInclusion(
   baseUrl: string,
   index: number,
-  expect: Partial<{
-    type: LogEntry['type'];
-    namespace: string;
-    model: string;
-    version: string;
-    rootDigest: string;
-    bundleDigest: string;
-  }>,
+  expect: PublishEntryExpectation,
   options: LogTrustOptions = {},
 ): Promise<LogVerification> {
   if (!Number.isSafeInteger(index) || index < 0)

@@ -4,10 +4,11 @@
  * present with exactly these sizes and whose digests the signature covers, attestations whose signatures and
  * subjects verified, the ML-BOM that validated, and the registry's own scan (summary + digest of the stored report).
  */
-import type { LoggedSigner, PublishEntry, VerifiedModelBundle, VerifiedSigner } from '@modelsec/core';
+import type { LoggedSigner, VerifiedModelBundle, VerifiedSigner } from '@modelsec/core';
 import type { PushManifest } from '../verification/manifest.js';
 import { loggedScanOf } from '../verification/scan-adapter.js';
 import type { PushVerification } from '../verification/verify-push.js';
+import type { PublishEntry } from './publish-entry-type.js';
 
 /** The signer as logged: its kind and the facets a client pins (no certificate chains, no free text). */
 export function loggedSignerOf(signer: VerifiedSigner): LoggedSigner {

@@ -11,6 +11,7 @@
  */
 import { ModelsecError } from '@modelsec/core';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { NAME_SCHEMA, VERSION_SCHEMA } from '../routes/schemas.js';
 import type { LogOpeningRecord } from '../store/metadata-store.js';
 import { MAX_OPENINGS_PAGE_BYTES } from './openings.js';
 import { parseTilePath, readTile, TILE_WIDTH } from './tiles.js';
@@ -26,7 +27,6 @@ export interface LogRouteOptions {
 
 const openingView = (o: LogOpeningRecord) => ({ index: o.index, namespace: o.namespace, salt: o.salt, entry: o.entry });
 
-const NAME = { type: 'string', pattern: '^[a-z0-9](?:[a-z0-9._-]{0,62}[a-z0-9])?$' };
 const INTEGER = { type: 'string', pattern: '^(0|[1-9][0-9]{0,15})$' };
 
 const b64 = (hashes: Uint8Array[]) => ({ hashes: hashes.map((h) => Buffer.from(h).toString('base64')) });
@@ -77,7 +77,7 @@ export function logRoutes(log: TransparencyLog, options: LogRouteOptions) {
           querystring: {
             type: 'object',
             required: ['namespace', 'model', 'version'],
-            properties: { namespace: NAME, model: NAME, version: { type: 'string', pattern: '^[0-9A-Za-z.+-]{1,128}$' } },
+            properties: { namespace: NAME_SCHEMA, model: NAME_SCHEMA, version: VERSION_SCHEMA },
             additionalProperties: false,
           },
         },
@@ -114,7 +114,7 @@ export function logRoutes(log: TransparencyLog, options: LogRouteOptions) {
           querystring: {
             type: 'object',
             required: ['namespace'],
-            properties: { namespace: NAME, from: INTEGER },
+            properties: { namespace: NAME_SCHEMA, from: INTEGER },
             additionalProperties: false,
           },
         },

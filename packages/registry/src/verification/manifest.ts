@@ -1,4 +1,5 @@
 /** The manifest a client pushes for a version: its files (the OMS resources) and attachments, by blob digest. */
+import { DIGEST_PATTERN } from '../routes/schemas.js';
 
 /** Most files one version may have (a sharded checkpoint has hundreds; this bounds request and row counts). */
 export const MAX_MANIFEST_FILES = 10_000;
@@ -18,7 +19,7 @@ export interface PushManifest {
   attestations?: string[];
 }
 
-const DIGEST = { type: 'string', pattern: '^[0-9a-f]{64}$' } as const;
+const DIGEST = { type: 'string', pattern: DIGEST_PATTERN } as const;
 
 export const PUSH_MANIFEST_SCHEMA = {
   type: 'object',

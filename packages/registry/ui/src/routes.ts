@@ -3,7 +3,7 @@
  * registry-wide pages under /ui/-/ ('-' cannot start a name). Nothing secret ever goes in an address.
  */
 
-/** The registry's name rule (app.ts NAME_PATTERN) and version characters (VERSION_PATTERN). */
+/** The registry's name rule and version characters (NAME_PATTERN, VERSION_PATTERN of src/routes/schemas.ts). */
 const NAME = /^[a-z0-9](?:[a-z0-9._-]{0,62}[a-z0-9])?$/;
 const VERSION = /^[0-9A-Za-z.+-]{1,128}$/;
 

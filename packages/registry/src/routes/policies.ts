@@ -1,0 +1,75 @@
+/** The namespace policy: set (namespace admin, logged, kept with history), read the current one, read the history. */
+import { createHash } from 'node:crypto';
+import { canonicalJson } from '@modelsec/core';
+import type { FastifyInstance } from 'fastify';
+import { type Policy, policySchema } from '../policy/policy.js';
+import type { RouteContext } from './context.js';
+import { NS_PARAM, type Params, params } from './schemas.js';
+
+const sha256 = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
+
+export function policyRoutes(ctx: RouteContext) {
+  const { store, logHook } = ctx;
+  // The policy JSON schema as a request body schema (the document's own $schema, $id and title are not for fastify).
+  const { $schema: _s, $id: _i, title: _t, ...policyBodySchema } = policySchema() as Record<string, unknown>;
+  return async function registerPolicyRoutes(app: FastifyInstance): Promise<void> {
+    app.put<{ Params: Params; Body: Policy }>(
+      '/v1/namespaces/:ns/policy',
+      {
+        config: { action: 'policy.set', summary: 'Set the namespace policy (namespace admin); recorded with history' },
+        schema: { params: params(NS_PARAM), body: policyBodySchema },
+      },
+      async (request) => {
+        const ns = await ctx.nsFor(request, request.params.ns, 'admin');
+        const document = canonicalJson(request.body);
+        const at = ctx.now();
+        const record = await store.transaction(async (tx) => {
+          const r = await tx.setPolicy(ns.name, document, at, request.actor.id);
+          await logHook.onLogEvent(tx, {
+            type: 'policy',
+            namespace: ns.name,
+            policyVersion: r.version,
+            policyDigest: sha256(document),
+            policy: JSON.parse(document) as Record<string, unknown>,
+            at,
+          });
+          return r;
+        });
+        await ctx.audit(request, 'policy.set', ns.name, 'ok', { version: record.version, digest: sha256(document) });
+        await ctx.logChanged();
+        return { namespace: ns.name, version: record.version, policy: request.body, createdAt: at };
+      },
+    );
+    app.get<{ Params: Params }>(
+      '/v1/namespaces/:ns/policy',
+      { config: { summary: 'Current policy' }, schema: { params: params(NS_PARAM) } },
+      async (request) => {
+        const ns = await ctx.nsFor(request, request.params.ns, 'read');
+        const p = await store.currentPolicy(ns.name);
+        return {
+          namespace: ns.name,
+          version: p?.version ?? 0,
+          policy: p ? JSON.parse(p.document) : null,
+          default: p === undefined,
+        };
+      },
+    );
+    app.get<{ Params: Params }>(
+      '/v1/namespaces/:ns/policy/history',
+      { config: { summary: 'Every policy version (namespace admin)' }, schema: { params: params(NS_PARAM) } },
+      async (request) => {
+        const ns = await ctx.nsFor(request, request.params.ns, 'admin');
+        const history = await store.policyHistory(ns.name);
+        return {
+          namespace: ns.name,
+          history: history.map((h) => ({
+            version: h.version,
+            policy: JSON.parse(h.document),
+            createdAt: h.createdAt,
+            createdBy: h.createdBy,
+          })),
+        };
+      },
+    );
+  };
+}

@@ -1,0 +1,147 @@
+/**
+ * API tokens: per namespace (namespace admin: create, list, revoke) and registry-wide (registry admin: every token,
+ * revoke any). Secrets are returned once, at creation, and never listed.
+ */
+import { ModelsecError } from '@modelsec/core';
+import type { FastifyInstance } from 'fastify';
+import { authorizeGlobalAdmin, hashToken, newId, newTokenSecret } from '../auth.js';
+import type { TokenRecord, TokenScope } from '../store/metadata-store.js';
+import type { RouteContext } from './context.js';
+import { ISSUED_ID_PARAM, NS_PARAM, type Params, params, TOKEN_ID_PATTERN } from './schemas.js';
+
+/** A token as the registry admin sees it (never the secret or its hash). */
+const tokenView = (t: TokenRecord) => ({
+  id: t.id,
+  namespace: t.namespace,
+  scope: t.scope,
+  description: t.description,
+  createdAt: t.createdAt,
+  createdBy: t.createdBy,
+  revoked: t.revoked,
+  revokedAt: t.revokedAt ?? null,
+  revokedBy: t.revokedBy ?? null,
+});
+
+export function tokenRoutes(ctx: RouteContext) {
+  const { store } = ctx;
+  return async function registerTokenRoutes(app: FastifyInstance): Promise<void> {
+    app.post<{ Params: Params; Body: { scope: TokenScope; description?: string } }>(
+      '/v1/namespaces/:ns/tokens',
+      {
+        config: {
+          action: 'token.create',
+          summary: 'Create an API token for the namespace (namespace admin); the secret is returned once',
+        },
+        schema: {
+          params: params(NS_PARAM),
+          body: {
+            type: 'object',
+            required: ['scope'],
+            additionalProperties: false,
+            properties: { scope: { enum: ['read', 'push', 'admin'] }, description: { type: 'string', maxLength: 200 } },
+          },
+        },
+      },
+      async (request, reply) => {
+        const ns = await ctx.nsFor(request, request.params.ns, 'admin');
+        const secret = newTokenSecret();
+        const id = newId();
+        await store.createToken({
+          id,
+          tokenHash: hashToken(secret),
+          namespace: ns.name,
+          scope: request.body.scope,
+          description: request.body.description ?? '',
+          createdAt: ctx.now(),
+          createdBy: request.actor.id,
+          revoked: false,
+        });
+        await ctx.audit(request, 'token.create', ns.name, 'ok', { id, scope: request.body.scope });
+        return reply.status(201).send({ id, token: secret, namespace: ns.name, scope: request.body.scope });
+      },
+    );
+
+    app.get<{ Params: Params }>(
+      '/v1/namespaces/:ns/tokens',
+      {
+        config: { summary: 'Tokens of the namespace (namespace admin): ids, scopes, who made them; never the secrets' },
+        schema: { params: params(NS_PARAM) },
+      },
+      async (request) => {
+        const ns = await ctx.nsFor(request, request.params.ns, 'admin');
+        const tokens = (await store.listTokens(ns.name)).filter((t) => t.namespace === ns.name);
+        return {
+          tokens: tokens
+            .map((t) => ({
+              id: t.id,
+              scope: t.scope,
+              description: t.description,
+              createdAt: t.createdAt,
+              createdBy: t.createdBy,
+              revoked: t.revoked,
+            }))
+            .sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.id < b.id ? -1 : 1)),
+        };
+      },
+    );
+    app.delete<{ Params: Params }>(
+      '/v1/namespaces/:ns/tokens/:id',
+      {
+        config: {
+          action: 'token.revoke',
+          summary: 'Revoke a token of the namespace (namespace admin); it stops working at once',
+        },
+        schema: { params: params(ISSUED_ID_PARAM) },
+      },
+      async (request) => {
+        const ns = await ctx.nsFor(request, request.params.ns, 'admin');
+        const token = (await store.listTokens(ns.name)).find((t) => t.id === request.params.id && t.namespace === ns.name);
+        if (!token)
+          throw new ModelsecError('NOT_FOUND', `no token ${request.params.id} in namespace ${ns.name}`, {
+            details: { token: request.params.id },
+          });
+        if (!token.revoked) await store.revokeToken(token.id, ctx.now(), request.actor.id);
+        await ctx.audit(request, 'token.revoke', ns.name, 'ok', { id: token.id, scope: token.scope });
+        return { id: token.id, revoked: true };
+      },
+    );
+
+    // Registry-wide: every token (registry admin), including registry-wide ones no namespace admin can see.
+    app.get(
+      '/v1/tokens',
+      {
+        config: {
+          summary:
+            'Every token (registry admin): registry-wide and per namespace, with scope, creator and revocation; never the secrets',
+        },
+      },
+      async (request) => {
+        authorizeGlobalAdmin(request.actor);
+        return { tokens: (await store.listTokens()).map(tokenView) };
+      },
+    );
+    app.delete<{ Params: Params }>(
+      '/v1/tokens/:id',
+      {
+        config: {
+          action: 'token.revoke',
+          summary: 'Revoke any token (registry admin), registry-wide ones included; it stops working at once',
+        },
+        schema: { params: params({ id: { type: 'string', pattern: TOKEN_ID_PATTERN } }) },
+      },
+      async (request) => {
+        authorizeGlobalAdmin(request.actor);
+        const token = (await store.listTokens()).find((t) => t.id === request.params.id);
+        if (!token)
+          throw new ModelsecError('NOT_FOUND', `no token ${request.params.id}`, { details: { token: request.params.id } });
+        if (!token.revoked) await store.revokeToken(token.id, ctx.now(), request.actor.id);
+        await ctx.audit(request, 'token.revoke', token.namespace ?? 'registry', 'ok', {
+          id: token.id,
+          scope: token.scope,
+          registryWide: token.namespace === null,
+        });
+        return { id: token.id, namespace: token.namespace, revoked: true };
+      },
+    );
+  };
+}
