@@ -1,4 +1,4 @@
-import { type ExitCode, ModelsecError } from '@modelsec/core/scan';
+import { type ExitCode, ModelsecError } from '@modelsec/core/errors';
 import { type Command, Option } from 'commander';
 import { type GlobalOptions, Output, type OutputStreams } from './output.js';
 
@@ -14,13 +14,17 @@ export function outputFor(command: Command, env: CliEnv): Output {
   return new Output(command.optsWithGlobals() as GlobalOptions, env);
 }
 
+/** What a command handler returns: its exit code, or nothing for 0. */
+// biome-ignore lint/suspicious/noConfusingVoidType: a handler that returns nothing (void) means exit code 0.
+export type HandlerResult = ExitCode | undefined | void;
+
 /**
  * Wraps a command handler: builds its Output, runs it, and records the exit code it returns (0 when it returns
  * nothing). Errors propagate to `main`, which prints them once in the chosen format and maps them to an exit code.
  */
 export function action<Args extends unknown[]>(
   env: CliEnv,
-  handler: (out: Output, ...args: Args) => Promise<ExitCode | undefined> | ExitCode | undefined,
+  handler: (out: Output, ...args: Args) => Promise<HandlerResult> | HandlerResult,
 ): (...args: unknown[]) => Promise<void> {
   return async (...args: unknown[]) => {
     const command = args[args.length - 1] as Command;

@@ -1,24 +1,17 @@
-import { type ExitCode, MODELSEC_VERSION, ModelsecError, toModelsecError } from '@modelsec/core/scan';
+import { type ExitCode, ModelsecError, toModelsecError } from '@modelsec/core/errors';
 import { Command, CommanderError } from 'commander';
 import type { CliEnv } from './command-kit.js';
+import { COMMANDS, type RegisterCommand } from './commands/index.js';
 import { EXIT_CODES_HELP } from './exit-codes-help.js';
 import { type GlobalOptions, Output, type OutputStreams } from './output.js';
-
-/** A command's registration: adds it (its options, help and action) to the program. */
-export type RegisterCommand = (program: Command, env: CliEnv) => void;
+import { MODELSEC_VERSION } from './version.js';
 
 /**
- * The commands `argv` needs: `modelsec scan ...` loads only the scan command (its start-up then costs what scanning
- * needs, not every capability's dependencies); anything else loads them all (help lists them, suggestions need them).
+ * Builds the `modelsec` program (every command by default). Commands are declared without their implementation:
+ * each action imports its module when it runs, so `--help`, `--version` and one command load only what they use.
+ * Exported for tests that drive the CLI in process.
  */
-export async function commandsFor(argv: readonly string[]): Promise<readonly RegisterCommand[]> {
-  const name = argv.slice(2).find((arg) => !arg.startsWith('-'));
-  if (name === 'scan') return [(await import('./commands/scan.js')).register];
-  return (await import('./commands/index.js')).COMMANDS;
-}
-
-/** Builds the `modelsec` program with the given commands. Exported for tests that drive the CLI in process. */
-export function buildProgram(env: CliEnv, commands: readonly RegisterCommand[]): Command {
+export function buildProgram(env: CliEnv, commands: readonly RegisterCommand[] = COMMANDS): Command {
   const program = new Command('modelsec')
     .description(
       'AI supply-chain security: scan models for unsafe payloads, build ML-BOMs, sign and verify models\n' +
@@ -59,7 +52,7 @@ export async function main(
   cwd: string = process.cwd(),
 ): Promise<ExitCode> {
   const env: CliEnv = { ...streams, exitCode: 0, cwd };
-  const program = buildProgram(env, await commandsFor(argv));
+  const program = buildProgram(env);
   try {
     await program.parseAsync(argv);
     return env.exitCode;

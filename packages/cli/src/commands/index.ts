@@ -15,8 +15,14 @@ import { register as scan } from './scan.js';
 import { register as sign } from './sign.js';
 import { register as verify } from './verify.js';
 
-/** Every command, in the order `--help` lists them. Each lives in its own file with a `register` function. */
-export const COMMANDS: ReadonlyArray<(program: Command, env: CliEnv) => void> = [
+/** A command's declaration: adds it (name, description, options, help text) to the program; its action loads the implementation. */
+export type RegisterCommand = (program: Command, env: CliEnv) => void;
+
+/**
+ * Every command, in the order `--help` lists them. Each `X.ts` declares one command with a `register` function and
+ * imports nothing heavy; its action does `await import('./X-action.js')`, which holds the implementation.
+ */
+export const COMMANDS: readonly RegisterCommand[] = [
   scan,
   bom,
   deps,
