@@ -10,6 +10,8 @@ export default defineConfig({
     alias: {
       '@modelsec/core/scan': fileURLToPath(new URL('./packages/core/src/scan-entry.ts', import.meta.url)),
       '@modelsec/core': src('core'),
+      '@modelsec/registry/client': fileURLToPath(new URL('./packages/registry/src/client/index.ts', import.meta.url)),
+      '@modelsec/registry/server': fileURLToPath(new URL('./packages/registry/src/server/index.ts', import.meta.url)),
       '@modelsec/registry': src('registry'),
     },
   },

@@ -19,9 +19,12 @@ import {
   resolveActor,
 } from './auth.js';
 import { classifyError } from './http-errors.js';
-import { backfillLineageIndex, lineageOfAttachments, lineageRecords, lineageRoutes } from './lineage/index.js';
-import { logRoutes, parseWitnessTarget, TransparencyLog, type WitnessEvent, Witnessing } from './log/index.js';
+import { backfillLineageIndex, lineageOfAttachments, lineageRecords } from './lineage/lineage.js';
+import { lineageRoutes } from './lineage/routes.js';
 import { publishEntry } from './log/publish-entry.js';
+import { logRoutes } from './log/routes.js';
+import { TransparencyLog } from './log/transparency-log.js';
+import { parseWitnessTarget, type WitnessEvent, Witnessing } from './log/witnessing.js';
 import { type LogHook, NO_LOG } from './log-hook.js';
 import { buildOpenApi, type RouteDoc } from './openapi.js';
 import { type Policy, policySchema } from './policy/policy.js';

@@ -1,4 +1,23 @@
-export * from './log-client.js';
+export {
+  fetchCheckpointText,
+  fetchLogEntry,
+  fetchLogKey,
+  keyChanged,
+  type LogState,
+  type LogTrustOptions,
+  type LogVerification,
+  logStateFile,
+  MAX_LOG_RESPONSE_BYTES,
+  modelsecConfigDir,
+  type ReplayProblem,
+  readLogState,
+  replayLog,
+  trustedLogVerifier,
+  verifiedCheckpoint,
+  verifyLogInclusion,
+  verifyVersionInLog,
+  writeLogState,
+} from './log-client.js';
 export {
   fetchNamespaceOpenings,
   fetchOpening,

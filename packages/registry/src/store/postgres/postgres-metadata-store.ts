@@ -4,7 +4,8 @@
  * lock inside the caller's transaction; policy versions through the namespace row lock.
  */
 import { ModelsecError } from '@modelsec/core';
-import pg from 'pg';
+import type pg from 'pg';
+import { importDriver } from '../load-driver.js';
 import type {
   AttachmentRecord,
   AuditEntry,
@@ -683,7 +684,8 @@ export class PostgresMetadataStore implements MetadataStore {
   static async open(url: string, options: PostgresStoreOptions = {}): Promise<PostgresMetadataStore> {
     if (options.schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(options.schema))
       throw new ModelsecError('INVALID_CONFIG', `invalid PostgreSQL schema name '${options.schema}'`);
-    const pool = new pg.Pool({
+    const { Pool } = await importDriver<typeof pg>('pg');
+    const pool = new Pool({
       connectionString: url,
       max: options.poolSize ?? POSTGRES_POOL_SIZE,
       ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),

@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { ModelsecError } from '@modelsec/core';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { requireDriver } from '../load-driver.js';
 import type {
   AttachmentRecord,
   AuditEntry,
@@ -580,7 +581,8 @@ export class SqliteMetadataStore implements MetadataStore {
   /** Opens (creating) `file`, or an in-memory database for ':memory:'. */
   static open(file: string): SqliteMetadataStore {
     if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
-    const db = new Database(file);
+    const Driver = requireDriver<typeof Database>('better-sqlite3');
+    const db = new Driver(file);
     db.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
     if (file !== ':memory:') db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
