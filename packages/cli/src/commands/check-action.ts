@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { ExitCode } from '@modelsec/core/errors';
 import { stableJson } from '@modelsec/core/util';
-import { checkModel, checkOffline, type GateReport, parseExpectation } from '@modelsec/registry';
+import { checkModel, checkOffline, type GateReport, parseExpectation } from '@modelsec/registry/client';
 import type { CliEnv } from '../command-kit.js';
 import type { Output } from '../output.js';
 import { MODELSEC_VERSION } from '../version.js';

@@ -1,5 +1,5 @@
 import { ModelsecError } from '@modelsec/core/errors';
-import { type LineageTreeNode, parseModelRef, type VersionRef } from '@modelsec/registry';
+import { type LineageTreeNode, parseModelRef, type VersionRef } from '@modelsec/registry/client';
 import type { CliEnv } from '../command-kit.js';
 import type { Output } from '../output.js';
 import type { LineageFlags } from './lineage.js';

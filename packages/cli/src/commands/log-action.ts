@@ -11,7 +11,7 @@ import {
   type RegistryClient,
   replayLog,
   verifiedCheckpoint,
-} from '@modelsec/registry';
+} from '@modelsec/registry/client';
 import { type CliEnv, parseIntegerOption } from '../command-kit.js';
 import type { Output } from '../output.js';
 import type { LogOptions } from './log.js';

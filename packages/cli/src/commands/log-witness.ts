@@ -37,7 +37,7 @@ export function registerWitness(log: Command, env: CliEnv): void {
     .option('--port <n>', 'port to listen on (0: any free port)', parseIntegerOption('--port'), 0)
     .action(
       action(env, async (out: Output, flags: { key: string; logKey: string[]; state: string; host: string; port: number }) =>
-        (await import('./log-witness-action.js')).runWitnessServe(env, out, flags),
+        (await import('./log-witness-serve-action.js')).runWitnessServe(env, out, flags),
       ),
     );
 }

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { parseModelRef, pullModel } from '@modelsec/registry';
+import { parseModelRef, pullModel } from '@modelsec/registry/client';
 import type { CliEnv } from '../command-kit.js';
 import type { Output } from '../output.js';
 import type { PullFlags } from './pull.js';

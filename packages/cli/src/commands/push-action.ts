@@ -3,7 +3,7 @@ import path from 'node:path';
 import { ModelsecError } from '@modelsec/core/errors';
 import { verifyModelBundle } from '@modelsec/core/signing';
 import { stableJson } from '@modelsec/core/util';
-import { confirmPushInLog, parseModelRef, pushModel, tlogPathFor } from '@modelsec/registry';
+import { confirmPushInLog, parseModelRef, pushModel, tlogPathFor } from '@modelsec/registry/client';
 import type { CliEnv } from '../command-kit.js';
 import type { Output } from '../output.js';
 import { writeAtomically } from './files.js';

@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ModelsecError } from '@modelsec/core/errors';
-import type { Policy } from '@modelsec/registry';
+import type { Policy } from '@modelsec/registry/client';
 import type { CliEnv } from '../command-kit.js';
 import type { Output } from '../output.js';
 import type { RegistryConnectionOptions } from './connection-options.js';

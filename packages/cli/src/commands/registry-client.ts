@@ -1,6 +1,6 @@
 /** The registry client of a command run, from `--registry` / MODELSEC_REGISTRY and `--token` / MODELSEC_TOKEN. */
 import { ModelsecError } from '@modelsec/core/errors';
-import { RegistryClient } from '@modelsec/registry';
+import { RegistryClient } from '@modelsec/registry/client';
 import type { CliEnv } from '../command-kit.js';
 import type { RegistryConnectionOptions } from './connection-options.js';
 

@@ -2,7 +2,7 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ModelsecError } from '@modelsec/core/errors';
-import { parseModelRef, type VersionInfo } from '@modelsec/registry';
+import { parseModelRef, type VersionInfo } from '@modelsec/registry/client';
 import type { CliEnv } from '../command-kit.js';
 import type { Output } from '../output.js';
 import type { RegistryConnectionOptions } from './connection-options.js';

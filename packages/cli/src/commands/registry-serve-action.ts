@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ModelsecError } from '@modelsec/core/errors';
 import { clockFromEnv } from '@modelsec/core/util';
-import { createRegistry, STORAGE_LIMIT_SETTINGS, storageLimitsFrom, type WitnessEvent } from '@modelsec/registry';
+import { createRegistry, STORAGE_LIMIT_SETTINGS, storageLimitsFrom, type WitnessEvent } from '@modelsec/registry/server';
 import type { CliEnv } from '../command-kit.js';
 import type { Output } from '../output.js';
 import { DEFAULT_REGISTRY_LISTEN } from './connection-options.js';

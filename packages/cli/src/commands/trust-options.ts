@@ -10,7 +10,7 @@ import {
   modelsecConfigDir,
   type PolicySigner,
   parseLocalPolicy,
-} from '@modelsec/registry';
+} from '@modelsec/registry/client';
 import type { CliEnv } from '../command-kit.js';
 import type { Output } from '../output.js';
 import type { TrustFlags } from './trust-flags.js';
