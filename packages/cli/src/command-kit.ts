@@ -1,6 +1,6 @@
 import { type ExitCode, ModelsecError } from '@modelsec/core/errors';
-import { type Command, Option } from 'commander';
-import { type GlobalOptions, Output, type OutputStreams } from './output.js';
+import { type Command, Option } from './commander.js';
+import type { GlobalOptions, Output, OutputStreams } from './output.js';
 
 /** What every command registration receives: the streams to write to and a place for the exit code. */
 export interface CliEnv extends OutputStreams {
@@ -9,8 +9,12 @@ export interface CliEnv extends OutputStreams {
   cwd: string;
 }
 
-/** Builds the Output for a command from its own options and every ancestor's (global flags). */
-export function outputFor(command: Command, env: CliEnv): Output {
+/**
+ * Builds the Output for a command from its own options and every ancestor's (global flags). Loaded when a command
+ * runs, not when the commands are declared (`--help` prints through commander alone).
+ */
+export async function outputFor(command: Command, env: CliEnv): Promise<Output> {
+  const { Output } = await import('./output.js');
   return new Output(command.optsWithGlobals() as GlobalOptions, env);
 }
 
@@ -28,7 +32,7 @@ export function action<Args extends unknown[]>(
 ): (...args: unknown[]) => Promise<void> {
   return async (...args: unknown[]) => {
     const command = args[args.length - 1] as Command;
-    const out = outputFor(command, env);
+    const out = await outputFor(command, env);
     const code = await handler(out, ...(args.slice(0, -1) as Args));
     env.exitCode = code ?? 0;
   };

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
 
 /**
- * The version `modelsec --version` prints: @modelsec/core's (the packages are released together), read from its
- * package.json so that printing it loads no core code.
+ * The version `modelsec --version` prints: this package's (the modelsec packages are released together, so it is
+ * @modelsec/core's MODELSEC_VERSION too), read from package.json so that printing it loads no library code.
  */
-export const MODELSEC_VERSION: string = (require('@modelsec/core/package.json') as { version: string }).version;
+export const MODELSEC_VERSION: string = (require('../package.json') as { version: string }).version;
