@@ -30,31 +30,35 @@ export async function runCheck(env: CliEnv, out: Output, modelPath: string, opti
   printWarnings(out, env, report);
   if (report.ok && report.log) await saveCheckpoint(env, options, evidenceCheckpoint(report));
   const v = report.version;
-  out.result(
-    {
-      verified: report.ok,
-      version: v ?? null,
-      signer: report.signer ?? null,
-      signerSource: report.signerSource ?? null,
-      policySource: report.policySource,
-      failed: report.failed,
-      warnings: report.warnings,
-      yanked: report.yanked ?? null,
-      scan: report.scan ?? null,
-      log: report.log ? { ...report.log, keyTrust: report.keyTrust } : null,
-    },
-    () =>
-      report.ok && v
-        ? [
-            `verified: ${v.namespace}/${v.model}@${v.version} (root ${v.rootDigest})`,
-            `  signed by ${signerLine(report)}`,
-            `  published ${v.publishedAt}; scan ${report.scan ? `${report.scan.status}${report.scan.maxSeverity ? `, max ${report.scan.maxSeverity}` : ', no findings'}` : 'not logged'}; policy: ${report.policySource}`,
-            `  ${logLine(report, report.keyTrust)}`,
-          ].join('\n')
-        : [
-            `NOT verified${v ? `: ${v.namespace}/${v.model}@${v.version}` : ''}`,
-            ...report.failed.map((f) => `  - [${f.rule}] ${f.code}: ${f.message}`),
-          ].join('\n'),
+  const data = {
+    verified: report.ok,
+    version: v ?? null,
+    signer: report.signer ?? null,
+    signerSource: report.signerSource ?? null,
+    policySource: report.policySource,
+    failed: report.failed,
+    warnings: report.warnings,
+    yanked: report.yanked ?? null,
+    scan: report.scan ?? null,
+    log: report.log ? { ...report.log, keyTrust: report.keyTrust } : null,
+  };
+  // `--format json` is the same as --json: the one envelope on stdout.
+  if (options.format === 'json' && !out.json) {
+    out.raw(stableJson({ ok: true, ...data }));
+    return report.ok ? 0 : 1;
+  }
+  out.result(data, () =>
+    report.ok && v
+      ? [
+          `verified: ${v.namespace}/${v.model}@${v.version} (root ${v.rootDigest})`,
+          `  signed by ${signerLine(report)}`,
+          `  published ${v.publishedAt}; scan ${report.scan ? `${report.scan.status}${report.scan.maxSeverity ? `, max ${report.scan.maxSeverity}` : ', no findings'}` : 'not logged'}; policy: ${report.policySource}`,
+          `  ${logLine(report, report.keyTrust)}`,
+        ].join('\n')
+      : [
+          `NOT verified${v ? `: ${v.namespace}/${v.model}@${v.version}` : ''}`,
+          ...report.failed.map((f) => `  - [${f.rule}] ${f.code}: ${f.message}`),
+        ].join('\n'),
   );
   const code: ExitCode = report.ok ? 0 : 1;
   return code;

@@ -89,6 +89,8 @@ export async function runDeps(env: CliEnv, out: Output, paths: string[], flags: 
       : flags.format === 'json' || out.json
         ? stableJson({ ...report, gate })
         : textReport(report, gate, out);
+  // With --json, stdout carries one envelope; a SARIF log stays bare.
+  const envelope = out.json && (flags.format !== 'sarif' || flags.output !== undefined);
   if (flags.output) {
     try {
       await writeFile(resolve(env.cwd, flags.output), body.endsWith('\n') ? body : `${body}\n`);
@@ -99,6 +101,8 @@ export async function runDeps(env: CliEnv, out: Output, paths: string[], flags: 
       });
     }
     out.info(`report written to ${flags.output}`);
-  } else out.raw(body);
+  } else if (!envelope) out.raw(body);
+  if (envelope)
+    out.result(flags.output ? { output: flags.output, summary: report.summary, gate } : { ...report, gate }, () => '');
   return gate.pass ? 0 : 1;
 }

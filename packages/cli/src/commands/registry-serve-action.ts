@@ -106,10 +106,14 @@ export async function runServe(env: CliEnv, out: Output, options: ServeOptions &
     ...(adminToken ? { adminToken } : {}),
   });
   const url = await reg.app.listen({ host: listen.host, port: listen.port });
-  if (reg.generatedAdminToken) {
+  // With --json the generated token is a field of the one JSON document on stdout, not a line before it.
+  if (reg.generatedAdminToken && !out.json) {
     out.stdout.write(`admin token (shown once, store it now): ${reg.generatedAdminToken}\n`);
   }
-  out.result({ listening: url, data: dataDir }, () => `modelsec registry listening on ${url} (data: ${dataDir})`);
+  out.result(
+    { listening: url, data: dataDir, ...(reg.generatedAdminToken ? { adminToken: reg.generatedAdminToken } : {}) },
+    () => `modelsec registry listening on ${url} (data: ${dataDir})`,
+  );
   await new Promise<void>((resolve) => {
     const stop = () => {
       reg.app.close().then(

@@ -134,12 +134,15 @@ export async function runScan(env: CliEnv, out: Output, paths: string[], flags: 
   }
   const gateOptions = { failOn: flags.failOn, allowIncomplete: Boolean(flags.allowIncomplete) };
   const gate = evaluateGate(report.files, gateOptions);
+  const gateJson = { ...gate, ...gateOptions };
   const body =
     flags.format === 'sarif'
       ? stableJson(toSarif(report, { version: MODELSEC_VERSION, gate: gateOptions }))
       : flags.format === 'json' || out.json
-        ? stableJson({ ...report, gate: { ...gate, ...gateOptions } })
+        ? stableJson({ ...report, gate: gateJson })
         : textReport(report, gateOptions, gate, out);
+  // With --json, stdout carries one envelope, printed last (after the attestation); a SARIF log stays bare.
+  const envelope = out.json && (flags.format !== 'sarif' || flags.output !== undefined);
   if (flags.output) {
     try {
       await writeFile(resolve(env.cwd, flags.output), body.endsWith('\n') ? body : `${body}\n`);
@@ -150,7 +153,7 @@ export async function runScan(env: CliEnv, out: Output, paths: string[], flags: 
       });
     }
     out.info(`report written to ${flags.output}`);
-  } else out.raw(body);
+  } else if (!envelope) out.raw(body);
   if (attestation && signed) {
     const { buildScanPredicate, SCAN_PREDICATE_TYPE } = await import('@modelsec/core/evidence');
     const predicate = buildScanPredicate(report, paths[0] as string, signed, {
@@ -171,5 +174,10 @@ export async function runScan(env: CliEnv, out: Output, paths: string[], flags: 
       `scan attestation (${predicate.summary.files} signed file(s): ${predicate.summary.verdicts.clean} clean, ${predicate.summary.verdicts.findings} with findings, ${predicate.summary.verdicts.incomplete} incomplete) written to ${written}`,
     );
   }
+  if (envelope)
+    out.result(
+      flags.output ? { output: flags.output, summary: report.summary, gate: gateJson } : { ...report, gate: gateJson },
+      () => '',
+    );
   return gate.pass ? 0 : 1;
 }
