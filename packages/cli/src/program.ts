@@ -1,17 +1,17 @@
 import { type ExitCode, ModelsecError, toModelsecError } from '@modelsec/core/errors';
 import type { CliEnv } from './command-kit.js';
 import { Command, CommanderError } from './commander.js';
-import { COMMANDS, type RegisterCommand } from './commands/index.js';
+import { commandsFor, type RegisterCommand } from './commands/index.js';
 import { EXIT_CODES_HELP } from './exit-codes-help.js';
 import type { GlobalOptions, OutputStreams } from './output.js';
 import { MODELSEC_VERSION } from './version.js';
 
 /**
- * Builds the `modelsec` program (every command by default). Commands are declared without their implementation:
- * each action imports its module when it runs, so `--help`, `--version` and one command load only what they use.
- * Exported for tests that drive the CLI in process.
+ * Builds the `modelsec` program with the given command declarations (see `commandsFor`). Commands are declared
+ * without their implementation: each action imports its module when it runs, so `--help` and one command load only
+ * what they use. Exported for tests that drive the CLI in process.
  */
-export function buildProgram(env: CliEnv, commands: readonly RegisterCommand[] = COMMANDS): Command {
+export function buildProgram(env: CliEnv, commands: readonly RegisterCommand[]): Command {
   const program = new Command('modelsec')
     .description(
       'AI supply-chain security: scan models for unsafe payloads, build ML-BOMs, sign and verify models\n' +
@@ -48,7 +48,7 @@ export function buildProgram(env: CliEnv, commands: readonly RegisterCommand[] =
 /** Parses `argv` and runs the command it names; returns the process exit code. Never throws. */
 export async function runProgram(argv: string[], streams: OutputStreams, cwd: string): Promise<ExitCode> {
   const env: CliEnv = { ...streams, exitCode: 0, cwd };
-  const program = buildProgram(env);
+  const program = buildProgram(env, await commandsFor(argv));
   try {
     await program.parseAsync(argv);
     return env.exitCode;
