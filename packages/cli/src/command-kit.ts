@@ -1,6 +1,6 @@
-import { type ExitCode, ModelsecError } from '@modelsec/core/scan';
-import { type Command, Option } from 'commander';
-import { type GlobalOptions, Output, type OutputStreams } from './output.js';
+import { type ExitCode, ModelsecError } from '@modelsec/core/errors';
+import { type Command, Option } from './commander.js';
+import type { GlobalOptions, Output, OutputStreams } from './output.js';
 
 /** What every command registration receives: the streams to write to and a place for the exit code. */
 export interface CliEnv extends OutputStreams {
@@ -9,10 +9,18 @@ export interface CliEnv extends OutputStreams {
   cwd: string;
 }
 
-/** Builds the Output for a command from its own options and every ancestor's (global flags). */
-export function outputFor(command: Command, env: CliEnv): Output {
+/**
+ * Builds the Output for a command from its own options and every ancestor's (global flags). Loaded when a command
+ * runs, not when the commands are declared (`--help` prints through commander alone).
+ */
+export async function outputFor(command: Command, env: CliEnv): Promise<Output> {
+  const { Output } = await import('./output.js');
   return new Output(command.optsWithGlobals() as GlobalOptions, env);
 }
+
+/** What a command handler returns: its exit code, or nothing for 0. */
+// biome-ignore lint/suspicious/noConfusingVoidType: a handler that returns nothing (void) means exit code 0.
+export type HandlerResult = ExitCode | undefined | void;
 
 /**
  * Wraps a command handler: builds its Output, runs it, and records the exit code it returns (0 when it returns
@@ -20,11 +28,11 @@ export function outputFor(command: Command, env: CliEnv): Output {
  */
 export function action<Args extends unknown[]>(
   env: CliEnv,
-  handler: (out: Output, ...args: Args) => Promise<ExitCode | undefined> | ExitCode | undefined,
+  handler: (out: Output, ...args: Args) => Promise<HandlerResult> | HandlerResult,
 ): (...args: unknown[]) => Promise<void> {
   return async (...args: unknown[]) => {
     const command = args[args.length - 1] as Command;
-    const out = outputFor(command, env);
+    const out = await outputFor(command, env);
     const code = await handler(out, ...(args.slice(0, -1) as Args));
     env.exitCode = code ?? 0;
   };

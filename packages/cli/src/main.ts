@@ -1,90 +1,23 @@
-import { type ExitCode, MODELSEC_VERSION, ModelsecError, toModelsecError } from '@modelsec/core/scan';
-import { Command, CommanderError } from 'commander';
-import type { CliEnv } from './command-kit.js';
-import { EXIT_CODES_HELP } from './exit-codes-help.js';
-import { type GlobalOptions, Output, type OutputStreams } from './output.js';
+import type { ExitCode } from '@modelsec/core/errors';
+import type { OutputStreams } from './output.js';
+import { MODELSEC_VERSION } from './version.js';
 
-/** A command's registration: adds it (its options, help and action) to the program. */
-export type RegisterCommand = (program: Command, env: CliEnv) => void;
+/** The flags of `modelsec --version` (commander's `-V, --version` on the program). */
+const VERSION_FLAGS: ReadonlySet<string> = new Set(['--version', '-V']);
 
 /**
- * The commands `argv` needs: `modelsec scan ...` loads only the scan command (its start-up then costs what scanning
- * needs, not every capability's dependencies); anything else loads them all (help lists them, suggestions need them).
+ * Runs the CLI and returns the process exit code. Never throws. `modelsec --version` alone is answered here, as
+ * commander answers it, before commander and the command declarations load: a version probe costs node's start-up.
  */
-export async function commandsFor(argv: readonly string[]): Promise<readonly RegisterCommand[]> {
-  const name = argv.slice(2).find((arg) => !arg.startsWith('-'));
-  if (name === 'scan') return [(await import('./commands/scan.js')).register];
-  return (await import('./commands/index.js')).COMMANDS;
-}
-
-/** Builds the `modelsec` program with the given commands. Exported for tests that drive the CLI in process. */
-export function buildProgram(env: CliEnv, commands: readonly RegisterCommand[]): Command {
-  const program = new Command('modelsec')
-    .description(
-      'AI supply-chain security: scan models for unsafe payloads, build ML-BOMs, sign and verify models\n' +
-        '(OpenSSF Model Signing), and publish them to a signed model registry.',
-    )
-    .version(MODELSEC_VERSION, '-V, --version', 'print the modelsec version')
-    .option('--json', 'machine-readable output on stdout: {"ok": true, ...} or {"ok": false, "error": {...}}')
-    .option('-q, --quiet', 'print only results (no logs, no progress)')
-    .option('-v, --verbose', 'print debug logs on stderr')
-    .option('--no-color', 'never colour the output (also: NO_COLOR=1)')
-    .showSuggestionAfterError(true)
-    .addHelpText('after', `\n${EXIT_CODES_HELP}\n\nRun 'modelsec help <command>' for a command's flags and examples.`);
-
-  program.exitOverride();
-  program.configureOutput({
-    writeOut: (s) => env.stdout.write(s),
-    writeErr: () => {
-      /* errors are printed once by main, in the chosen format */
-    },
-  });
-  for (const register of commands) register(program, env);
-  // Subcommands inherit exitOverride and output settings.
-  const inherit = (cmd: Command) => {
-    for (const sub of cmd.commands) {
-      sub.exitOverride();
-      sub.configureOutput({ writeOut: (s) => env.stdout.write(s), writeErr: () => {} });
-      inherit(sub);
-    }
-  };
-  inherit(program);
-  return program;
-}
-
-/** Runs the CLI and returns the process exit code. Never throws. */
 export async function main(
   argv: string[],
   streams: OutputStreams = { stdout: process.stdout, stderr: process.stderr, env: process.env },
   cwd: string = process.cwd(),
 ): Promise<ExitCode> {
-  const env: CliEnv = { ...streams, exitCode: 0, cwd };
-  const program = buildProgram(env, await commandsFor(argv));
-  try {
-    await program.parseAsync(argv);
-    return env.exitCode;
-  } catch (thrown) {
-    if (thrown instanceof CommanderError) {
-      if (thrown.code === 'commander.helpDisplayed' || thrown.code === 'commander.version' || thrown.code === 'commander.help')
-        return 0;
-      const error = new ModelsecError('USAGE', thrown.message.replace(/^error: /, ''), { details: { reason: thrown.code } });
-      report(program, env, error, argv);
-      return error.exitCode;
-    }
-    const error = toModelsecError(thrown);
-    report(program, env, error, argv);
-    return error.exitCode;
+  if (argv.length === 3 && VERSION_FLAGS.has(argv[2] as string)) {
+    streams.stdout.write(`${MODELSEC_VERSION}\n`);
+    return 0;
   }
-}
-
-function report(program: Command, env: CliEnv, error: ModelsecError, argv: string[]): void {
-  // Global flags may not have been parsed when commander itself failed, so look at argv as well.
-  const opts = program.opts() as GlobalOptions;
-  const options: GlobalOptions = {
-    json: Boolean(opts.json) || argv.includes('--json'),
-    quiet: Boolean(opts.quiet) || argv.includes('--quiet') || argv.includes('-q'),
-    verbose: Boolean(opts.verbose) || argv.includes('--verbose') || argv.includes('-v'),
-    color: opts.color !== false && !argv.includes('--no-color'),
-  };
-  new Output(options, env).error(error);
+  const { runProgram } = await import('./program.js');
+  return runProgram(argv, streams, cwd);
 }

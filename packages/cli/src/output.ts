@@ -1,5 +1,6 @@
 import type { Writable } from 'node:stream';
-import { type ErrorJson, type ModelsecError, stableJson } from '@modelsec/core/scan';
+import type { ErrorJson, ModelsecError } from '@modelsec/core/errors';
+import { stableJson } from '@modelsec/core/util';
 import { Progress } from './progress.js';
 
 /** Global flags every command accepts. */

@@ -1,15 +1,12 @@
 /**
  * `--attest key|certificate|sigstore` for `scan` and `bom`: sign what the command produced as an in-toto attestation
  * about the model's signed file set (its one subject is the OMS manifest digest of `model.sig`), written beside the
- * signature (`model.scan.att.sig`, `model.bom.att.sig`).
+ * signature (`model.scan.att.sig`, `model.bom.att.sig`). The flags are declared here; attestation-writer.ts signs.
  */
-import { resolve } from 'node:path';
-import type { SignedModel } from '@modelsec/core';
-import { ModelsecError } from '@modelsec/core/scan';
+import { ModelsecError } from '@modelsec/core/errors';
 import type { Command } from 'commander';
-import { type CliEnv, collect, Option } from '../command-kit.js';
-import type { Output } from '../output.js';
-import { type SignerFlags, signaturePathFor } from './sign.js';
+import { collect, Option } from '../command-kit.js';
+import type { SignerFlags } from './signer-flags.js';
 
 export interface AttestFlags extends SignerFlags {
   attest?: 'key' | 'certificate' | 'sigstore';
@@ -56,47 +53,4 @@ export function checkAttestFlags(flags: AttestFlags, paths: readonly string[]): 
     throw new ModelsecError('USAGE', `--attest ${flags.attest} needs --private-key`);
   if (flags.attest === 'certificate' && !flags.signingCertificate)
     throw new ModelsecError('USAGE', '--attest certificate needs --signing-certificate');
-}
-
-/** The signature an attestation of `model` is bound to. */
-export function attestSignaturePath(env: CliEnv, model: string, flags: AttestFlags): string {
-  return signaturePathFor(env, model, flags);
-}
-
-/** Reads the signed file set of the model (checking the files are exactly it), with a progress bar. */
-export async function signedSetFor(env: CliEnv, out: Output, model: string, flags: AttestFlags): Promise<SignedModel> {
-  const { signedFileSet } = await import('@modelsec/core');
-  const progress = out.progress('hashing');
-  try {
-    return await signedFileSet(resolve(env.cwd, model), attestSignaturePath(env, model, flags), {
-      onProgress: (done, total) => {
-        progress.setTotal(total);
-        progress.update(done);
-      },
-    });
-  } finally {
-    progress.finish();
-  }
-}
-
-/** Signs `predicate` about `signed` and writes the attestation; returns where. */
-export async function writeAttestation(
-  env: CliEnv,
-  model: string,
-  flags: AttestFlags,
-  signed: SignedModel,
-  predicateType: string,
-  predicate: Record<string, unknown>,
-  fileSlug: string,
-): Promise<string> {
-  const { attestModel } = await import('@modelsec/core');
-  const { signerFrom, bundleText, writeAtomically } = await import('./sign.js');
-  const signer = await signerFrom(env, flags.attest as 'key' | 'certificate' | 'sigstore', flags);
-  const { bundle } = await attestModel(signed, predicateType, predicate, signer);
-  const signature = attestSignaturePath(env, model, flags);
-  const path = flags.attestationOutput
-    ? resolve(env.cwd, flags.attestationOutput)
-    : signature.replace(/\.sig$/, '') + `.${fileSlug}.att.sig`;
-  await writeAtomically(path, bundleText(bundle));
-  return path;
 }

@@ -1,5 +1,5 @@
 /** The check report as SARIF 2.1.0: one result per failed rule, located at the file it names (else the signature). */
-import type { FailedCheck } from '@modelsec/registry';
+import type { FailedCheck } from '@modelsec/registry/client';
 
 const RULE_HELP: Record<string, string> = {
   log: 'The transparency log proof verifies under the pinned log key (and, with log.required, is present).',

@@ -1,34 +1,40 @@
 import type { Command } from 'commander';
 import type { CliEnv } from '../command-kit.js';
-import { register as attest } from './attest.js';
-import { register as bom } from './bom.js';
-import { register as check } from './check.js';
-import { register as deps } from './deps.js';
-import { register as digest } from './digest.js';
-import { register as keygen } from './keygen.js';
-import { register as lineage } from './lineage.js';
-import { register as log } from './log.js';
-import { register as pull } from './pull.js';
-import { register as push } from './push.js';
-import { register as registry } from './registry.js';
-import { register as scan } from './scan.js';
-import { register as sign } from './sign.js';
-import { register as verify } from './verify.js';
 
-/** Every command, in the order `--help` lists them. Each lives in its own file with a `register` function. */
-export const COMMANDS: ReadonlyArray<(program: Command, env: CliEnv) => void> = [
-  scan,
-  bom,
-  deps,
-  digest,
-  keygen,
-  sign,
-  verify,
-  attest,
-  push,
-  pull,
-  check,
-  registry,
-  log,
-  lineage,
-];
+/** A command's declaration: adds it (name, description, options, help text) to the program; its action loads the implementation. */
+export type RegisterCommand = (program: Command, env: CliEnv) => void;
+
+type Declaration = () => Promise<{ register: RegisterCommand }>;
+
+/**
+ * Every command by name, in the order `--help` lists them. Each `X.ts` declares one command with a `register`
+ * function and imports nothing heavy; its action does `await import('./X-action.js')`, which holds the implementation.
+ */
+export const DECLARATIONS: ReadonlyMap<string, Declaration> = new Map<string, Declaration>([
+  ['scan', () => import('./scan.js')],
+  ['bom', () => import('./bom.js')],
+  ['deps', () => import('./deps.js')],
+  ['digest', () => import('./digest.js')],
+  ['keygen', () => import('./keygen.js')],
+  ['sign', () => import('./sign.js')],
+  ['verify', () => import('./verify.js')],
+  ['attest', () => import('./attest.js')],
+  ['push', () => import('./push.js')],
+  ['pull', () => import('./pull.js')],
+  ['check', () => import('./check.js')],
+  ['registry', () => import('./registry.js')],
+  ['log', () => import('./log.js')],
+  ['lineage', () => import('./lineage.js')],
+]);
+
+/**
+ * The declarations `argv` needs: the command it names, when it names one (`modelsec scan ...`, `modelsec check
+ * --help`); otherwise every command (`--help` lists them, `help CMD` and suggestions for a mistyped name need them).
+ * The program's own flags take no value, so the first argument that is not a flag is the command name.
+ */
+export async function commandsFor(argv: readonly string[]): Promise<readonly RegisterCommand[]> {
+  const name = argv.slice(2).find((arg) => !arg.startsWith('-'));
+  const named = name === undefined ? undefined : DECLARATIONS.get(name);
+  const declarations = named ? [named] : [...DECLARATIONS.values()];
+  return (await Promise.all(declarations.map((load) => load()))).map((module) => module.register);
+}

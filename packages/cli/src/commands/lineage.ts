@@ -1,75 +1,9 @@
-import { ModelsecError } from '@modelsec/core';
-import { type LineageTreeNode, parseModelRef, type VersionRef } from '@modelsec/registry';
 import type { Command } from 'commander';
 import { action, type CliEnv } from '../command-kit.js';
-import { addConnectionOptions, clientFrom, type RegistryConnectionOptions } from './registry.js';
+import type { Output } from '../output.js';
+import { addConnectionOptions, type RegistryConnectionOptions } from './connection-options.js';
 
-interface LineageAnswer {
-  version: VersionRef;
-  ancestors: LineageTreeNode[];
-  descendants: VersionRef[];
-}
-
-const FORMATS = ['text', 'dot', 'mermaid'] as const;
-type Format = (typeof FORMATS)[number];
-
-const refLabel = (v: VersionRef) => `${v.namespace}/${v.model}@${v.version}`;
-function nodeLabel(n: LineageTreeNode): string {
-  if (n.version) return refLabel(n.version);
-  const name = n.node.name ?? n.node.uri ?? n.node.key;
-  return n.node.digest ? `${name} (sha256:${n.node.digest.slice(0, 12)}…)` : name;
-}
-
-function renderText(a: LineageAnswer): string {
-  const lines = [`${refLabel(a.version)}  root sha256:${a.version.rootDigest.replace(/^sha256:/, '')}`];
-  const walk = (nodes: LineageTreeNode[], indent: string) => {
-    nodes.forEach((n, i) => {
-      const last = i === nodes.length - 1;
-      lines.push(`${indent}${last ? '└─' : '├─'} ${n.relation} ${n.node.kind} ${nodeLabel(n)}  [${n.source}]`);
-      walk(n.parents, `${indent}${last ? '   ' : '│  '}`);
-    });
-  };
-  if (a.ancestors.length === 0) lines.push('  (no recorded ancestors: publish an ML-BOM with pedigree or SLSA provenance)');
-  walk(a.ancestors, '');
-  lines.push(a.descendants.length ? `descendants: ${a.descendants.map(refLabel).join(', ')}` : 'descendants: (none)');
-  return lines.join('\n');
-}
-
-function edges(a: LineageAnswer): [string, string, string][] {
-  const out: [string, string, string][] = [];
-  const walk = (child: string, nodes: LineageTreeNode[]) => {
-    for (const n of nodes) {
-      out.push([child, nodeLabel(n), n.relation]);
-      walk(nodeLabel(n), n.parents);
-    }
-  };
-  walk(refLabel(a.version), a.ancestors);
-  for (const d of a.descendants) out.push([refLabel(d), refLabel(a.version), 'derived-from']);
-  return out;
-}
-
-const q = (s: string) => JSON.stringify(s);
-
-function renderDot(a: LineageAnswer): string {
-  return [
-    'digraph lineage {',
-    '  rankdir=BT;',
-    ...edges(a).map(([c, p, r]) => `  ${q(c)} -> ${q(p)} [label=${q(r)}];`),
-    '}',
-  ].join('\n');
-}
-
-function renderMermaid(a: LineageAnswer): string {
-  const ids = new Map<string, string>();
-  const id = (s: string) => {
-    if (!ids.has(s)) ids.set(s, `n${ids.size}`);
-    return ids.get(s) as string;
-  };
-  const lines = ['graph BT'];
-  for (const [c, p, r] of edges(a)) lines.push(`  ${id(c)}[${q(c)}] -->|${r}| ${id(p)}[${q(p)}]`);
-  if (lines.length === 1) lines.push(`  ${id(refLabel(a.version))}[${q(refLabel(a.version))}]`);
-  return lines.join('\n');
-}
+export type LineageFlags = RegistryConnectionOptions & { format: string };
 
 /** `modelsec lineage`: ancestors (base models, datasets) and descendants of a published version. */
 export function register(program: Command, env: CliEnv): void {
@@ -79,19 +13,8 @@ export function register(program: Command, env: CliEnv): void {
       .description('Print the ancestors (base models, datasets) and descendants of NS/NAME@VERSION')
       .option('--format <format>', 'text (a tree), dot (Graphviz) or mermaid', 'text'),
   ).action(
-    action(env, async (out, refText: string, options: RegistryConnectionOptions & { format: string }) => {
-      if (!FORMATS.includes(options.format as Format))
-        throw new ModelsecError('USAGE', `--format must be one of ${FORMATS.join(', ')}, got '${options.format}'`);
-      const ref = parseModelRef(refText);
-      if (!ref.version) throw new ModelsecError('USAGE', 'lineage needs an exact version: NS/NAME@VERSION');
-      const answer = await clientFrom(options, env).json<LineageAnswer>(
-        'GET',
-        `/v1/lineage/${ref.namespace}/${ref.model}/${encodeURIComponent(ref.version)}`,
-      );
-      const format = options.format as Format;
-      out.result(answer as unknown as Record<string, unknown>, () =>
-        format === 'dot' ? renderDot(answer) : format === 'mermaid' ? renderMermaid(answer) : renderText(answer),
-      );
-    }),
+    action(env, async (out: Output, refText: string, options: LineageFlags) =>
+      (await import('./lineage-action.js')).runLineage(env, out, refText, options),
+    ),
   );
 }

@@ -3,53 +3,12 @@
  * a checkpoint only when it extends the tree it saw before (so a registry that forks its log cannot get its
  * cosignature for the other branch); clients then require a quorum of witness cosignatures.
  */
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
-import {
-  clockFromEnv,
-  generateCosigner,
-  ModelsecError,
-  type NoteVerifier,
-  parseCosignerKey,
-  parseVerifierKey,
-} from '@modelsec/core';
-import { createWitnessServer, Witness } from '@modelsec/registry';
 import type { Command } from 'commander';
 import { action, type CliEnv, collect, parseIntegerOption } from '../command-kit.js';
 import type { Output } from '../output.js';
-import { writeAtomically } from './sign.js';
 
 /** Default address a witness listens on (loopback: exposing it is an explicit choice). */
 export const DEFAULT_WITNESS_HOST = '127.0.0.1';
-/** Largest key file read (a key is one line of about 100 characters; a log-key file may list several). */
-export const MAX_KEY_FILE_BYTES = 64 * 1024;
-
-async function readKeyFile(env: CliEnv, file: string, flag: string): Promise<string> {
-  const full = path.resolve(env.cwd, file);
-  let text: string;
-  try {
-    text = await readFile(full, 'utf8');
-  } catch (cause) {
-    throw new ModelsecError('FILE_NOT_FOUND', `${flag} ${file}: cannot read the file`, { cause, details: { path: full } });
-  }
-  if (Buffer.byteLength(text) > MAX_KEY_FILE_BYTES)
-    throw new ModelsecError('LIMIT_EXCEEDED', `${flag} ${file}: larger than ${MAX_KEY_FILE_BYTES} bytes`, {
-      details: { path: full, limit: MAX_KEY_FILE_BYTES },
-    });
-  return text;
-}
-
-/** Every non-empty, non-comment line of the files is a log verifier key (`name+id+key`, e.g. from `modelsec log key`). */
-async function readLogKeys(env: CliEnv, files: readonly string[]): Promise<NoteVerifier[]> {
-  const keys: NoteVerifier[] = [];
-  for (const file of files) {
-    const lines = (await readKeyFile(env, file, '--log-key')).split('\n').map((l) => l.trim());
-    for (const line of lines) if (line && !line.startsWith('#')) keys.push(parseVerifierKey(line));
-  }
-  if (keys.length === 0) throw new ModelsecError('USAGE', '--log-key: no log verifier key in the given file(s)');
-  return keys;
-}
 
 export function registerWitness(log: Command, env: CliEnv): void {
   const witness = log
@@ -63,22 +22,9 @@ export function registerWitness(log: Command, env: CliEnv): void {
     .requiredOption('--out <PREFIX>', 'output path prefix')
     .option('--force', 'overwrite existing files')
     .action(
-      action(env, async (out: Output, flags: { name: string; out: string; force?: boolean }) => {
-        const prefix = path.resolve(env.cwd, flags.out);
-        const keyPath = `${prefix}.key`;
-        const pubPath = `${prefix}.pub`;
-        for (const p of [keyPath, pubPath])
-          if (!flags.force && existsSync(p))
-            throw new ModelsecError('USAGE', `${p} exists (pass --force to overwrite)`, { details: { path: p } });
-        const cosigner = generateCosigner(flags.name);
-        await writeAtomically(keyPath, `${cosigner.privateText}\n`, 0o600);
-        await writeAtomically(pubPath, `${cosigner.text}\n`);
-        out.result(
-          { name: cosigner.name, key: cosigner.text, privateKey: keyPath, publicKey: pubPath },
-          () => `wrote ${keyPath} and ${pubPath}\nwitness key ${cosigner.text}`,
-        );
-        return undefined;
-      }),
+      action(env, async (out: Output, flags: { name: string; out: string; force?: boolean }) =>
+        (await import('./log-witness-action.js')).runWitnessKeygen(env, out, flags),
+      ),
     );
 
   witness
@@ -90,44 +36,8 @@ export function registerWitness(log: Command, env: CliEnv): void {
     .option('--host <host>', 'address to listen on', DEFAULT_WITNESS_HOST)
     .option('--port <n>', 'port to listen on (0: any free port)', parseIntegerOption('--port'), 0)
     .action(
-      action(env, async (out: Output, flags: { key: string; logKey: string[]; state: string; host: string; port: number }) => {
-        if (flags.port > 65535) throw new ModelsecError('USAGE', `--port must be at most 65535, got ${flags.port}`);
-        const cosigner = parseCosignerKey(await readKeyFile(env, flags.key, '--key'));
-        const logKeys = await readLogKeys(env, flags.logKey);
-        const stateDir = path.resolve(env.cwd, flags.state);
-        const w = await Witness.open({ cosigner, logKeys, stateDir, clock: clockFromEnv(env.env) });
-        const server = createWitnessServer(w);
-        try {
-          await new Promise<void>((resolve, reject) => {
-            server.once('error', reject);
-            server.listen(flags.port, flags.host, resolve);
-          });
-        } catch (cause) {
-          await w.close();
-          throw new ModelsecError('USAGE', `cannot listen on ${flags.host}:${flags.port}: ${(cause as Error).message}`, {
-            cause,
-          });
-        }
-        const address = server.address();
-        const port = typeof address === 'object' && address ? address.port : flags.port;
-        const host = flags.host.includes(':') ? `[${flags.host}]` : flags.host;
-        const url = `http://${host}:${port}`;
-        out.result(
-          { listening: url, name: cosigner.name, key: cosigner.text, logs: logKeys.map((k) => k.name), state: stateDir },
-          () =>
-            `witness ${cosigner.name} listening on ${url} (logs: ${logKeys.map((k) => k.name).join(', ')}; state: ${stateDir})`,
-        );
-        await new Promise<void>((resolve) => {
-          const stop = () => {
-            server.close(() => resolve());
-            server.closeAllConnections();
-          };
-          process.once('SIGINT', stop);
-          process.once('SIGTERM', stop);
-        });
-        await w.close();
-        out.info('witness stopped');
-        return undefined;
-      }),
+      action(env, async (out: Output, flags: { key: string; logKey: string[]; state: string; host: string; port: number }) =>
+        (await import('./log-witness-serve-action.js')).runWitnessServe(env, out, flags),
+      ),
     );
 }
