@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { ModelsecError } from '../errors/index.js';
-import type { FileRange, HashAlgorithm } from './hash-file.js';
+import type { FileRange, HashAlgorithm } from './hash-types.js';
 
 /**
  * Bytes a hashing worker reads per `readSync` call. Each worker owns exactly one buffer of this size, so the
