@@ -118,7 +118,7 @@ export async function run(opts: { quick: boolean }): Promise<BenchResult[]> {
     const small = path.join(work, 'small');
     mkdirSync(small);
     writeFileSync(path.join(small, 'config.json'), '{"bench": true}');
-    writeFileSync(path.join(small, 'weights.bin'), randomBytes(4096));
+    await writeRandomSafetensors(path.join(small, 'weights.safetensors'), 4096);
     const signed = await signModel(small, { kind: 'key', privateKeyPem: key.privateKeyPem });
     writeFileSync(path.join(small, 'model.sig'), JSON.stringify(signed.bundle));
     const pushed = 10;
