@@ -2,7 +2,8 @@
  * Scanning many small files in one CLI run: 1,000 files of mixed formats (pickles, safetensors, GGUF, JSON), one
  * `modelsec scan DIR --format json` child process (every file gets its detected handler, the pickle reading from
  * offset 0 and the zip end-record check, and is hashed). Baseline: sha256 of the same files in-process (a
- * `sha256sum`); every reported sha256 must be the real digest. Peak RSS of the child: its /proc/<pid>/status VmHWM, polled every 10 ms while it runs (Linux).
+ * `sha256sum`); every reported sha256 must be the real digest. Peak RSS of the child: its /proc/<pid>/status
+ * VmHWM, polled every 10 ms while it runs (Linux).
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
