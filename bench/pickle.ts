@@ -254,14 +254,18 @@ export async function run(opts: BenchOptions): Promise<BenchResult[]> {
         figures: {
           'size MB': round(mb, 1),
           opcodes,
-          'genops opcodes (must match)': Number(genops.stdout.trim()),
+          ...(targeted
+            ? {}
+            : {
+                'genops opcodes': Number(genops.stdout.trim()),
+                'verdict (expect clean)': report.files[0]?.verdict ?? 'none',
+                'speed-up genops / CLI': round(speedup, 1),
+                'CLI peak RSS MB': peakMb,
+              }),
           'CLI scan s (incl. start-up, hashing)': round(cli.seconds, 3),
           'CLI MB/s': round(mb / cli.seconds, 1),
           'CLI exit code (expect 0)': cli.code ?? 'signal',
-          'verdict (expect clean)': report.files[0]?.verdict ?? 'none',
           'baseline python genops s (incl. start-up)': round(genops.seconds, 3),
-          'speed-up genops / CLI': round(speedup, 1),
-          'CLI peak RSS MB': peakMb,
         },
       });
     } finally {
