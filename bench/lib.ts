@@ -3,20 +3,43 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 /**
- * Shared shape of every benchmark. Each bench/<area>.ts exports `run(opts)` returning results; bench/run-all.ts
- * prints them. Figures are measured, never asserted: targets are compared here and reported, not enforced by tests.
+ * Shared shape of every benchmark. Each bench/<area>.ts exports `run(opts)` returning its figures and targets as
+ * data; bench/run-all.ts prints them as one table and decides (bench/decide.ts): a missed target exits 1.
  */
 export interface BenchOptions {
   /** Smaller inputs, for a smoke run (`npm run bench -- --quick`). */
   quick: boolean;
 }
 
+/** How a measured value compares with its limit. */
+export type Comparison = '>=' | '<=' | '<' | '>' | '==';
+
+/** One figure with a target: met when `value op limit` holds. */
+export interface Target {
+  figure: string;
+  value: number | string | boolean;
+  op: Comparison;
+  limit: number | string | boolean;
+}
+
 export interface BenchResult {
   name: string;
+  /** Figures printed for information (no target). */
   figures: Record<string, string | number>;
-  /** The target, in words, e.g. '>= 50 MB/s'. */
-  target?: string;
-  met?: boolean;
+  /** Figures with a target; any missed one makes `npm run bench` exit 1. */
+  targets: Target[];
+}
+
+/** A target on one figure: `target('ratio', 0.93, '>=', 0.85)`. */
+export function target(figure: string, value: Target['value'], op: Comparison, limit: Target['limit']): Target {
+  return { figure, value, op, limit };
+}
+
+/** Median of a non-empty list. */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 export type Bench = (opts: BenchOptions) => Promise<BenchResult[]>;

@@ -12,7 +12,7 @@ import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, wri
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { generateSigningKey, hashModelDirectory, reuseFrom, signModel } from '@modelsec/core';
-import { type BenchOptions, type BenchResult, round, timeIt } from './lib.js';
+import { type BenchOptions, type BenchResult, round, target, timeIt } from './lib.js';
 
 const MiB = 1024 * 1024;
 
@@ -67,14 +67,14 @@ export async function run(opts: BenchOptions): Promise<BenchResult[]> {
           fullSignSeconds: round(full.seconds, 3),
           fullResignSeconds: round(fullAgain.seconds, 3),
           incrementalSeconds: round(incremental.seconds, 3),
-          ratioPercent: round(ratio * 100, 2),
           reusedFiles: reused.files,
           reusedMiB: round(reused.bytes / MiB, 1),
-          statementIdentical: String(identical),
-          rootDigestCorrect: String(correct),
         },
-        target: 'incremental < 5% of a full re-sign; identical signed statement',
-        met: ratio < 0.05 && identical && correct,
+        targets: [
+          target('incremental / full re-sign %', round(ratio * 100, 2), '<', 5),
+          target('signed statement identical', identical, '==', true),
+          target('root digest correct', correct, '==', true),
+        ],
       },
     ];
   } finally {

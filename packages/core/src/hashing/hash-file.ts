@@ -1,18 +1,13 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { ModelsecError, toModelsecError } from '../errors/index.js';
+import type { FileRange, HashAlgorithm } from './hash-types.js';
 import { hashOnWorkers } from './worker-pool.js';
 
-export type HashAlgorithm = 'sha256' | 'sha384' | 'sha512';
+export type { FileRange, HashAlgorithm } from './hash-types.js';
 
 /** Read size for streaming: large enough to amortise syscalls, small enough to keep memory flat. */
 export const HASH_READ_CHUNK_BYTES = 4 * 1024 * 1024;
-
-export interface FileRange {
-  start: number;
-  /** Exclusive end offset. */
-  end: number;
-}
 
 /** Streams one file (or a byte range of it) through a hash; memory stays at one read buffer. */
 export async function hashFile(path: string, options: { algorithm?: HashAlgorithm; range?: FileRange } = {}): Promise<Buffer> {
