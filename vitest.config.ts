@@ -3,6 +3,21 @@ import { defineConfig } from 'vitest/config';
 
 const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url));
 
+/** The subpath entries of @modelsec/core (packages/core/package.json exports) besides `/scan`. */
+const CORE_CAPABILITIES = [
+  'bom',
+  'deps',
+  'errors',
+  'evidence',
+  'formats',
+  'hashing',
+  'hub',
+  'lineage',
+  'signing',
+  'tlog',
+  'util',
+];
+
 export default defineConfig({
   resolve: {
     // Unit tests run against the TypeScript sources; the CLI end-to-end tests run the built binary.
@@ -12,6 +27,12 @@ export default defineConfig({
       // tests/helpers, without ../ chains into fixtures/scripts.
       '#test-support': fileURLToPath(new URL('./tests/helpers', import.meta.url)),
       '@modelsec/core/scan': fileURLToPath(new URL('./packages/core/src/scan-entry.ts', import.meta.url)),
+      ...Object.fromEntries(
+        CORE_CAPABILITIES.map((name) => [
+          `@modelsec/core/${name}`,
+          fileURLToPath(new URL(`./packages/core/src/${name}/index.ts`, import.meta.url)),
+        ]),
+      ),
       '@modelsec/core': src('core'),
       '@modelsec/registry/client': fileURLToPath(new URL('./packages/registry/src/client/index.ts', import.meta.url)),
       '@modelsec/registry/server': fileURLToPath(new URL('./packages/registry/src/server/index.ts', import.meta.url)),
