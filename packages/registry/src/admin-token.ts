@@ -2,7 +2,8 @@
  * The registry admin token: generated on a first start without MODELSEC_ADMIN_TOKEN, or THE configured one (every
  * other registry-wide admin token retired, each retirement audited).
  */
-import { type Clock, canonicalJson, isModelsecError, ModelsecError } from '@modelsec/core';
+import { isModelsecError, ModelsecError } from '@modelsec/core/errors';
+import { type Clock, canonicalJson } from '@modelsec/core/util';
 import { hashToken, newTokenSecret } from './auth.js';
 import type { MetadataStore } from './store/metadata-store.js';
 

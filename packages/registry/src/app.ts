@@ -5,7 +5,8 @@
  * and the refusal rate limit for all of them.
  */
 import path from 'node:path';
-import { type Clock, canonicalJson, ModelsecError, systemClock } from '@modelsec/core';
+import { ModelsecError } from '@modelsec/core/errors';
+import { type Clock, canonicalJson, systemClock } from '@modelsec/core/util';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { ensureAdminToken } from './admin-token.js';
 import { type Actor, authorize, canRead, resolveActor } from './auth.js';

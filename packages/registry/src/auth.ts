@@ -1,6 +1,6 @@
 /** Tokens (secret shown once, stored as sha256) and the authorisation rules per namespace and scope. */
 import { createHash, randomBytes } from 'node:crypto';
-import { ModelsecError } from '@modelsec/core';
+import { ModelsecError } from '@modelsec/core/errors';
 import type { MetadataOps, NamespaceRecord, TokenRecord, TokenScope } from './store/metadata-store.js';
 
 /** Prefix of every token the registry issues (helps secret scanners recognise leaked tokens). */

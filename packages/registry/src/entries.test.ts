@@ -52,7 +52,7 @@ describe('entry points by role', () => {
     expect(loadedBy(dist('server/index.js'), body)).toEqual(['fastify', 'better-sqlite3']);
   });
 
-  it('a missing driver is INVALID_CONFIG naming the package to install', async () => {
+  it('a missing driver is DEPENDENCY_MISSING naming the package to install', async () => {
     const notFound = (id: string) =>
       Object.assign(new Error(`Cannot find module '${id}'`), { code: id === 'pg' ? 'ERR_MODULE_NOT_FOUND' : 'MODULE_NOT_FOUND' });
     const caught = (run: () => unknown) => {
@@ -68,13 +68,13 @@ describe('entry points by role', () => {
         throw notFound(id);
       }),
     );
-    expect(isModelsecError(sqlite) && sqlite.code).toBe('INVALID_CONFIG');
+    expect(isModelsecError(sqlite) && sqlite.code).toBe('DEPENDENCY_MISSING');
     expect((sqlite as Error).message).toContain("needs the 'better-sqlite3' package");
     expect((sqlite as Error).message).toContain('npm install better-sqlite3');
     const pg = await importDriver('pg', async (id) => {
       throw notFound(id);
     }).catch((error: unknown) => error);
-    expect(isModelsecError(pg) && pg.code).toBe('INVALID_CONFIG');
+    expect(isModelsecError(pg) && pg.code).toBe('DEPENDENCY_MISSING');
     expect((pg as Error).message).toContain("the PostgreSQL metadata store needs the 'pg' package");
     expect(isModelsecError(pg) && pg.details).toEqual({ package: 'pg' });
     // Any other failure (a broken install, a failing native addon) is passed on as it is.

@@ -1,5 +1,5 @@
 /** One error shape for every route: `{"error": {"code", "message", "details"}}` with the shared table's status. */
-import { type ErrorCode, httpStatusFor, isErrorCode, type ModelsecError, toModelsecError } from '@modelsec/core';
+import { type ErrorCode, httpStatusFor, isErrorCode, type ModelsecError, toModelsecError } from '@modelsec/core/errors';
 import type { FastifyError } from 'fastify';
 
 export interface ErrorBody {

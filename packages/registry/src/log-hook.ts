@@ -4,7 +4,7 @@
  * Events are log entries of format v2 (`@modelsec/core` tlog/entries.ts: the contract with every client); the
  * transparency log seals the entries of private namespaces. The default hook does nothing.
  */
-import type { OpenEntry } from '@modelsec/core';
+import type { OpenEntry } from '@modelsec/core/tlog';
 import type { MetadataOps } from './store/metadata-store.js';
 
 export type LogEvent = OpenEntry;

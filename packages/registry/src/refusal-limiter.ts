@@ -7,7 +7,7 @@
  * Windows follow the injected clock, so tests are deterministic.
  */
 import { isIPv4, isIPv6 } from 'node:net';
-import type { Clock } from '@modelsec/core';
+import type { Clock } from '@modelsec/core/util';
 
 /** Unauthenticated refusals one address may cause per window before it is answered 429 (a CI job's typos fit). */
 export const ANONYMOUS_REFUSALS_PER_WINDOW = 30;

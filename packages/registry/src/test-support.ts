@@ -2,7 +2,8 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fixedClock, generateSigningKey, signModel } from '@modelsec/core';
+import { generateSigningKey, signModel } from '@modelsec/core/signing';
+import { fixedClock } from '@modelsec/core/util';
 import { createRegistry, type Registry } from './app.js';
 
 export const ADMIN = 'msk_test-admin-token';

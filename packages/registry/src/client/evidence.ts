@@ -4,15 +4,9 @@
  * and the client's verified log mirror, `check --offline` (issue 15) from files; `verifyEvidence` (verifier.ts)
  * decides on it and nothing else.
  */
-import {
-  type LoggedScan,
-  type LoggedSigner,
-  ModelsecError,
-  type OpenEntry,
-  type PolicyEntry,
-  SEVERITIES,
-  type YankEntry,
-} from '@modelsec/core';
+import { ModelsecError } from '@modelsec/core/errors';
+import { SEVERITIES } from '@modelsec/core/scan';
+import type { LoggedScan, LoggedSigner, OpenEntry, PolicyEntry, YankEntry } from '@modelsec/core/tlog';
 import type { LoggedPublishEntry, PublishEntry } from '../log/publish-entry-type.js';
 import type { Policy, PolicySigner } from '../policy/policy.js';
 

@@ -4,7 +4,9 @@
  * Nothing the registry says in API JSON is used to decide: API answers are not even read.
  */
 import { readFile } from 'node:fs/promises';
-import { MAX_BUNDLE_BYTES, ModelsecError, type NoteVerifier, type OpenEntry, parseVerifierKey } from '@modelsec/core';
+import { ModelsecError } from '@modelsec/core/errors';
+import { MAX_BUNDLE_BYTES } from '@modelsec/core/signing';
+import { type NoteVerifier, type OpenEntry, parseVerifierKey } from '@modelsec/core/tlog';
 import semver from 'semver';
 import { keyChanged, logStateFile, readLogState, writeLogState } from '../log/log-client.js';
 import type { LoggedPublishEntry } from '../log/publish-entry-type.js';

@@ -9,7 +9,7 @@
  *
  * Namespace policies read from the log are validated against the namespace schema (no `models`, no `log`).
  */
-import { ModelsecError } from '@modelsec/core';
+import { ModelsecError } from '@modelsec/core/errors';
 import { Ajv, type ValidateFunction } from 'ajv';
 import semver from 'semver';
 import { type Policy, policySchema } from '../policy/policy.js';

@@ -14,6 +14,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ModelsecError } from '@modelsec/core/errors';
 import {
   type Checkpoint,
   type CosignerVerifier,
@@ -23,7 +24,6 @@ import {
   type LogEntry,
   MAX_LOG_ENTRY_BYTES,
   MerkleTree,
-  ModelsecError,
   type NoteVerifier,
   type OpenEntry,
   openSealedEntry,
@@ -31,7 +31,7 @@ import {
   verifyCheckpoint,
   verifyConsistency,
   verifyWitnessQuorum,
-} from '@modelsec/core';
+} from '@modelsec/core/tlog';
 import { tileIndexPath } from '../log/tiles.js';
 
 /** Entries per C2SP entry bundle (tlog-tiles: 256). */

@@ -2,7 +2,7 @@
  * The names a client will write to disk (pull) or accept as published files (check): relative POSIX paths that
  * stay inside the output directory on every filesystem and show as what they are in a terminal.
  */
-import { ModelsecError } from '@modelsec/core';
+import { ModelsecError } from '@modelsec/core/errors';
 
 /** Longest path component in UTF-8 bytes (NAME_MAX of Linux, macOS and Windows filesystems). */
 export const MAX_NAME_COMPONENT_BYTES = 255;

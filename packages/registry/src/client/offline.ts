@@ -5,18 +5,17 @@
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { isModelsecError, ModelsecError } from '@modelsec/core/errors';
+import { hashFiles } from '@modelsec/core/hashing';
 import {
   attestationNamePattern,
   DEFAULT_SHARD_SIZE,
   DEFAULT_SIGNATURE_NAME,
-  decodeLogEntry,
-  hashFiles,
   hashShards,
-  isModelsecError,
   MAX_BUNDLE_BYTES,
-  ModelsecError,
   readUnverifiedModelStatement,
-} from '@modelsec/core';
+} from '@modelsec/core/signing';
+import { decodeLogEntry } from '@modelsec/core/tlog';
 import type { PolicySigner } from '../policy/policy.js';
 import type { Evidence, EvidenceBlob, Expectation, LocalModelEvidence, TrustAnchors } from './evidence.js';
 import { MAX_EVIDENCE_ATTESTATIONS, MAX_EVIDENCE_BLOB_BYTES } from './gather.js';

@@ -2,30 +2,26 @@
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { isModelsecError, ModelsecError } from '@modelsec/core/errors';
+import { MLBOM_PREDICATE_TYPE, SCAN_PREDICATE_TYPE } from '@modelsec/core/evidence';
+import { hashFiles } from '@modelsec/core/hashing';
+import type { Severity } from '@modelsec/core/scan';
 import {
   attestationPathFor,
   comparePosixPaths,
   compareResources,
   DEFAULT_SHARD_SIZE,
   DEFAULT_SIGNATURE_NAME,
-  hashFiles,
   hashShards,
-  isModelsecError,
-  type LoggedScan,
-  type LoggedSigner,
   listModel,
-  MLBOM_PREDICATE_TYPE,
-  ModelsecError,
   modelMismatchError,
-  type OpenEntry,
   parseShardName,
   type ResourceMismatch,
   readUnverifiedModelStatement,
-  SCAN_PREDICATE_TYPE,
-  type Severity,
-  stableJson,
   type VerifiedModelBundle,
-} from '@modelsec/core';
+} from '@modelsec/core/signing';
+import type { LoggedScan, LoggedSigner, OpenEntry } from '@modelsec/core/tlog';
+import { stableJson } from '@modelsec/core/util';
 import semver from 'semver';
 import { forEachConcurrent } from './concurrency.js';
 import { type Expectation, type LocalModelEvidence, parsePublishEntry } from './evidence.js';

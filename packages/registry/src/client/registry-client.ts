@@ -7,7 +7,7 @@ import { createReadStream } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { Readable } from 'node:stream';
-import { isErrorCode, ModelsecError } from '@modelsec/core';
+import { isErrorCode, ModelsecError } from '@modelsec/core/errors';
 
 /** Files above this size go through a resumable upload session instead of one PUT. */
 export const CLIENT_SINGLE_PUT_MAX_BYTES = 64 * 1024 * 1024;

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
 import { lstat, mkdir, mkdtemp, open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { ModelsecError } from '@modelsec/core';
+import { ModelsecError } from '@modelsec/core/errors';
 
 /** O_NOFOLLOW where the platform has it (not Windows: there O_EXCL alone refuses an existing link). */
 const NOFOLLOW = constants.O_NOFOLLOW ?? 0;

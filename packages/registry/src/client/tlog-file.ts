@@ -10,7 +10,7 @@
  *     "entry": { "index": N, "leaf": "<base64>", "inclusionProof": ["<base64>", ...],
  *                "opening": { "salt": "...", "entry": "..." } } }
  */
-import { ModelsecError } from '@modelsec/core';
+import { ModelsecError } from '@modelsec/core/errors';
 import type { LogEvidence } from './evidence.js';
 
 export const TLOG_PROOF_MEDIA_TYPE = 'application/vnd.modelsec.tlog-proof.v1+json';

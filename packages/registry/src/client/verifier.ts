@@ -8,34 +8,34 @@
  *   and their sizes) → the local model or the downloads → the log's yank state, scan verdict, attestations, ML-BOM.
  */
 import { createHash } from 'node:crypto';
+import { type ErrorCode, isModelsecError } from '@modelsec/core/errors';
+import {
+  MLBOM_PREDICATE_TYPE,
+  SCAN_PREDICATE_TYPE,
+  scanPredicateCoverage,
+  scanPredicateGateFiles,
+  validateScanPredicate,
+} from '@modelsec/core/evidence';
+import { evaluateGate, failOnAbove, type GateFile, type Severity } from '@modelsec/core/scan';
 import {
   type BundleVerifier,
   compareResources,
-  decodeLogEntry,
-  type ErrorCode,
-  evaluateGate,
-  failOnAbove,
-  type GateFile,
-  hashLeaf,
-  isModelsecError,
-  type LoggedScan,
-  type LoggedSigner,
-  MLBOM_PREDICATE_TYPE,
-  type OpenEntry,
-  openSealedEntry,
   parseShardName,
-  parseVerifierKey,
-  SCAN_PREDICATE_TYPE,
-  type Severity,
-  scanPredicateCoverage,
-  scanPredicateGateFiles,
   type VerifiedModelBundle,
   type VerifiedSigner,
-  validateScanPredicate,
   verifyAttestation,
-  verifyInclusion,
   verifyModelBundle,
-} from '@modelsec/core';
+} from '@modelsec/core/signing';
+import {
+  decodeLogEntry,
+  hashLeaf,
+  type LoggedScan,
+  type LoggedSigner,
+  type OpenEntry,
+  openSealedEntry,
+  parseVerifierKey,
+  verifyInclusion,
+} from '@modelsec/core/tlog';
 import semver from 'semver';
 import type { LoggedPublishEntry } from '../log/publish-entry-type.js';
 import { DEFAULT_POLICY, effectivePolicy, type Policy, type PolicySigner } from '../policy/policy.js';

@@ -5,15 +5,15 @@
  * files is that version. Queries: ancestors (transitively), descendants, and every version derived from a base
  * model or dataset digest.
  */
+import { ModelsecError } from '@modelsec/core/errors';
 import {
-  canonicalJson,
   type LineageEdge,
   type LineageNode,
   lineageFromMlbom,
   lineageFromProvenance,
-  ModelsecError,
   mergeLineage,
-} from '@modelsec/core';
+} from '@modelsec/core/lineage';
+import { canonicalJson } from '@modelsec/core/util';
 import type { BlobStore } from '../store/blob-store.js';
 import type { AttachmentRecord, LineageEdgeRecord, MetadataOps, VersionKey, VersionRecord } from '../store/metadata-store.js';
 

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { ModelsecError } from '@modelsec/core/errors';
 import {
   type Checkpoint,
   decodeLogEntry,
@@ -14,13 +15,12 @@ import {
   type LogEntry,
   MAX_LOG_ENTRY_BYTES,
   MerkleTree,
-  ModelsecError,
   type NoteVerifier,
   parseVerifierKey,
   verifyCheckpoint,
   verifyConsistency,
   verifyInclusion,
-} from '@modelsec/core';
+} from '@modelsec/core/tlog';
 import { mayCarryToken, openLogEntry } from './openings.js';
 import type { PublishEntryExpectation } from './publish-entry-type.js';
 

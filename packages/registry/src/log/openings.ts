@@ -3,14 +3,8 @@
  * that can read the namespace, and check it against the leaf's commitment (core openSealedEntry). The registry
  * answers 404 to anyone else, exactly as for an index that is not sealed.
  */
-import {
-  decodeLogEntry,
-  MAX_LOG_ENTRY_BYTES,
-  ModelsecError,
-  type OpenEntry,
-  openSealedEntry,
-  type SealOpening,
-} from '@modelsec/core';
+import { ModelsecError } from '@modelsec/core/errors';
+import { decodeLogEntry, MAX_LOG_ENTRY_BYTES, type OpenEntry, openSealedEntry, type SealOpening } from '@modelsec/core/tlog';
 
 /**
  * Largest answer for one opening: the entry travels as a JSON string (escaping at most doubles canonical JSON,

@@ -4,7 +4,7 @@
  * every field) and the log client compares a logged entry with a `PublishEntryExpectation`. A leaf module: types
  * only, so the client and the server both import it without loading the other.
  */
-import type { LogEntry, LoggedScan, PublishEntry } from '@modelsec/core';
+import type { LogEntry, LoggedScan, PublishEntry } from '@modelsec/core/tlog';
 
 export type { PublishEntry };
 

@@ -4,7 +4,9 @@
  * present with exactly these sizes and whose digests the signature covers, attestations whose signatures and
  * subjects verified, the ML-BOM that validated, and the registry's own scan (summary + digest of the stored report).
  */
-import type { LoggedSigner, VerifiedModelBundle, VerifiedSigner } from '@modelsec/core';
+
+import type { VerifiedModelBundle, VerifiedSigner } from '@modelsec/core/signing';
+import type { LoggedSigner } from '@modelsec/core/tlog';
 import type { PushManifest } from '../verification/manifest.js';
 import { loggedScanOf } from '../verification/scan-adapter.js';
 import type { PushVerification } from '../verification/verify-push.js';

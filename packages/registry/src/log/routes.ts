@@ -9,7 +9,7 @@
  * namespace; everyone else gets the same 404 NOT_FOUND as for an index that is not sealed or a namespace that does not
  * exist. /v1/log/lookup answers a private version only to its readers, with the same 404 as "not logged".
  */
-import { ModelsecError } from '@modelsec/core';
+import { ModelsecError } from '@modelsec/core/errors';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { NAME_SCHEMA, VERSION_SCHEMA } from '../routes/schemas.js';
 import type { LogOpeningRecord } from '../store/metadata-store.js';

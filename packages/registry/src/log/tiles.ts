@@ -3,7 +3,7 @@
  * 256 per full tile) and `tile/entries/<N>[.p/<W>]` (entry bundles: each entry as a big-endian uint16 length and
  * its bytes). N is written in groups of three digits, all but the last prefixed with "x" (x001/x234/067).
  */
-import { ModelsecError } from '@modelsec/core';
+import { ModelsecError } from '@modelsec/core/errors';
 import type { TransparencyLog } from './transparency-log.js';
 
 export const TILE_HEIGHT = 8;

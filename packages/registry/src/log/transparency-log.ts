@@ -11,6 +11,7 @@
 import { randomBytes } from 'node:crypto';
 import { link, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ModelsecError } from '@modelsec/core/errors';
 import {
   addNoteSignatures,
   decodeLogEntry,
@@ -19,7 +20,6 @@ import {
   generateNoteSigner,
   MAX_LOG_ENTRY_BYTES,
   MerkleTree,
-  ModelsecError,
   type NoteSigner,
   type OpenEntry,
   openSealedEntry,
@@ -29,7 +29,7 @@ import {
   signCheckpoint,
   verifierOf,
   verifyCheckpoint,
-} from '@modelsec/core';
+} from '@modelsec/core/tlog';
 import type { LogEvent, LogHook } from '../log-hook.js';
 import type { LogOpeningRecord, MetadataOps, MetadataStore } from '../store/metadata-store.js';
 import { MAX_TILE_ENTRY_BYTES } from './tiles.js';

@@ -15,21 +15,20 @@ import { createHash } from 'node:crypto';
 import { mkdir, open, readdir, readFile, realpath, rename, rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { join } from 'node:path';
+import { ModelsecError } from '@modelsec/core/errors';
 import {
-  type Clock,
   type Cosigner,
   cosignCheckpoint,
   emptyRoot,
   equalBytes,
   HASH_SIZE,
-  ModelsecError,
   type NoteVerifier,
   openNote,
   parseCheckpointBody,
   parseNote,
-  systemClock,
   verifyConsistency,
-} from '@modelsec/core';
+} from '@modelsec/core/tlog';
+import { type Clock, systemClock } from '@modelsec/core/util';
 
 /** Largest add-checkpoint body: an old-size line, at most 63 proof lines, a checkpoint with its signatures. */
 export const MAX_ADD_CHECKPOINT_BYTES = 64 * 1024;

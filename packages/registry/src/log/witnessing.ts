@@ -5,14 +5,9 @@
  * `GET /v1/log/checkpoint`. Witnesses can only slow the registry by the bounded wait: a request is limited in time
  * and size, failures are reported (never thrown), and a publish never waits longer than WITNESS_PUBLISH_WAIT_MS.
  */
-import {
-  type Clock,
-  type CosignerVerifier,
-  parseCosignerVerifierKey,
-  parseNote,
-  systemClock,
-  verifyCosignature,
-} from '@modelsec/core';
+
+import { type CosignerVerifier, parseCosignerVerifierKey, parseNote, verifyCosignature } from '@modelsec/core/tlog';
+import { type Clock, systemClock } from '@modelsec/core/util';
 import type { TransparencyLog } from './transparency-log.js';
 import { TLOG_SIZE_CONTENT_TYPE } from './witness.js';
 

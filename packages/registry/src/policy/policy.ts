@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Severity } from '@modelsec/core';
+import type { Severity } from '@modelsec/core/scan';
 
 /** A namespace policy document (schemas/policy.schema.json). */
 export interface Policy {

@@ -7,7 +7,8 @@
  */
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { canonicalJson, ModelsecError } from '@modelsec/core';
+import { ModelsecError } from '@modelsec/core/errors';
+import { canonicalJson } from '@modelsec/core/util';
 import semver from 'semver';
 import { lineageOfAttachments, lineageRecords } from '../lineage/lineage.js';
 import { publishEntry } from '../log/publish-entry.js';
@@ -95,7 +96,7 @@ export class PublishService {
         (f) => f.code === 'REGISTRY_BLOB_MISSING' || f.code === 'DIGEST_MISMATCH' || f.code === 'REGISTRY_BLOB_CORRUPT',
       );
       throw new ModelsecError(
-        inputError ? (inputError.code as 'REGISTRY_BLOB_MISSING') : 'POLICY_DENIED',
+        inputError ? inputError.code : 'POLICY_DENIED',
         `push refused: ${result.failed.map((f) => `[${f.rule}] ${f.message}`).join('; ')}`,
         {
           details: { failed: result.failed },

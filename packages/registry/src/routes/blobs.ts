@@ -2,7 +2,7 @@
  * Content-addressed blobs of a namespace: HEAD (may the pusher name it?), GET (download what a version references,
  * or an upload not yet published to its pushers) and PUT (a whole blob in one request, verified against its digest).
  */
-import { ModelsecError } from '@modelsec/core';
+import { ModelsecError } from '@modelsec/core/errors';
 import type { FastifyInstance } from 'fastify';
 import { hasScope } from '../auth.js';
 import type { StorageQuotas } from '../storage/quotas.js';

@@ -1,6 +1,6 @@
 /** The namespace policy: set (namespace admin, logged, kept with history), read the current one, read the history. */
 import { createHash } from 'node:crypto';
-import { canonicalJson } from '@modelsec/core';
+import { canonicalJson } from '@modelsec/core/util';
 import type { FastifyInstance } from 'fastify';
 import { type Policy, policySchema } from '../policy/policy.js';
 import type { RouteContext } from './context.js';

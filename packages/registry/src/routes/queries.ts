@@ -1,5 +1,5 @@
 /** `GET /v1/versions`: versions across namespaces by root digest (the CI check lookup), file digest, signer or name. */
-import { ModelsecError } from '@modelsec/core';
+import { ModelsecError } from '@modelsec/core/errors';
 import type { FastifyInstance } from 'fastify';
 import { canRead } from '../auth.js';
 import type { NamespaceRecord } from '../store/metadata-store.js';

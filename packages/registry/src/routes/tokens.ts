@@ -2,7 +2,7 @@
  * API tokens: per namespace (namespace admin: create, list, revoke) and registry-wide (registry admin: every token,
  * revoke any). Secrets are returned once, at creation, and never listed.
  */
-import { ModelsecError } from '@modelsec/core';
+import { ModelsecError } from '@modelsec/core/errors';
 import type { FastifyInstance } from 'fastify';
 import { authorizeGlobalAdmin, hashToken, newId, newTokenSecret } from '../auth.js';
 import type { TokenRecord, TokenScope } from '../store/metadata-store.js';

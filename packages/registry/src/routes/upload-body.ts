@@ -1,6 +1,6 @@
 /** What the blob and upload routes share: the bounded byte body of an upload and the grant of what it proved. */
 import type { Readable } from 'node:stream';
-import { ModelsecError } from '@modelsec/core';
+import { ModelsecError } from '@modelsec/core/errors';
 import type { FastifyRequest } from 'fastify';
 import type { RouteContext } from './context.js';
 

@@ -3,7 +3,7 @@
  * finish with the digest the bytes must hash to. Appends and the finish hold the session's lock; an expired session
  * is removed and answered REGISTRY_UPLOAD_EXPIRED.
  */
-import { ModelsecError } from '@modelsec/core';
+import { ModelsecError } from '@modelsec/core/errors';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { newId } from '../auth.js';
 import type { StorageHousekeeping } from '../storage/housekeeping.js';

@@ -2,7 +2,7 @@
  * Models and versions of a namespace: list models, list versions, show a version, publish one (push scope; the
  * publish service verifies it) and yank one (namespace admin, logged).
  */
-import { ModelsecError } from '@modelsec/core';
+import { ModelsecError } from '@modelsec/core/errors';
 import type { FastifyInstance } from 'fastify';
 import { authorize } from '../auth.js';
 import type { PublishService } from '../publish/publish-service.js';

@@ -8,7 +8,8 @@
  * of the store first, deletes the record only if it is still unreferenced, unclaimed and unpinned (checked under the
  * record's lock), and puts the file back otherwise. So no version ever commits naming a collected blob.
  */
-import { type Clock, isModelsecError } from '@modelsec/core';
+import { isModelsecError } from '@modelsec/core/errors';
+import type { Clock } from '@modelsec/core/util';
 import type { FsBlobStore } from '../store/fs-blob-store.js';
 import type { MetadataStore } from '../store/metadata-store.js';
 import type { StorageLimits } from './limits.js';

@@ -3,7 +3,7 @@
  * garbage-collection grace period. Each is a named default here, configurable with `registry serve --config FILE`
  * keys or MODELSEC_REGISTRY_* environment variables (docs/architecture.md, "Storage").
  */
-import { ModelsecError } from '@modelsec/core';
+import { ModelsecError } from '@modelsec/core/errors';
 
 const HOUR_MS = 60 * 60 * 1000;
 const GIB = 1024 * 1024 * 1024;

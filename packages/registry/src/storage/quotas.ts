@@ -3,7 +3,8 @@
  * SQLite transactions exclude every other writer), so concurrent requests in several processes cannot overshoot.
  */
 import { randomBytes } from 'node:crypto';
-import { type Clock, ModelsecError } from '@modelsec/core';
+import { ModelsecError } from '@modelsec/core/errors';
+import type { Clock } from '@modelsec/core/util';
 import type { MetadataOps, MetadataStore, UploadSessionRecord } from '../store/metadata-store.js';
 import { PUSH_PIN_MS, type StorageLimits } from './limits.js';
 

@@ -4,7 +4,8 @@
  * runs, released when it ends. An append and the completion of one session never overlap, in any process.
  */
 import { randomBytes } from 'node:crypto';
-import { type Clock, ModelsecError } from '@modelsec/core';
+import { ModelsecError } from '@modelsec/core/errors';
+import type { Clock } from '@modelsec/core/util';
 import type { MetadataStore } from '../store/metadata-store.js';
 import { holderIsGone, PROCESS_ID } from './process-identity.js';
 

@@ -4,7 +4,8 @@ import { chmod, mkdir, open, readdir, readFile, rename, rm, stat, truncate, writ
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { hashFile, ModelsecError } from '@modelsec/core';
+import { ModelsecError } from '@modelsec/core/errors';
+import { hashFile } from '@modelsec/core/hashing';
 import { holderIsGone, PROCESS_ID } from '../storage/process-identity.js';
 import { BLOB_DIGEST_PATTERN, type BlobStore } from './blob-store.js';
 import { PipelinedFileWriter } from './pipelined-file-writer.js';

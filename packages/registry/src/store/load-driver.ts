@@ -1,10 +1,10 @@
 /**
  * Database drivers are loaded on first use, by the store that needs them: a SQLite registry never loads pg, a
  * PostgreSQL one never loads better-sqlite3, and a client never loads either. A driver that is not installed is an
- * INVALID_CONFIG error naming the package to install.
+ * DEPENDENCY_MISSING error naming the package to install.
  */
 import { createRequire } from 'node:module';
-import { ModelsecError } from '@modelsec/core';
+import { ModelsecError } from '@modelsec/core/errors';
 
 /** The optional database drivers, with the store that needs each. */
 export const DATABASE_DRIVERS = { 'better-sqlite3': 'SQLite', pg: 'PostgreSQL' } as const;
@@ -22,7 +22,7 @@ function isNotFound(error: unknown, driver: DatabaseDriver): boolean {
 export function driverLoadError(driver: DatabaseDriver, error: unknown): unknown {
   if (!isNotFound(error, driver)) return error;
   return new ModelsecError(
-    'INVALID_CONFIG',
+    'DEPENDENCY_MISSING',
     `the ${DATABASE_DRIVERS[driver]} metadata store needs the '${driver}' package, which is not installed: npm install ${driver}`,
     { details: { package: driver }, cause: error },
   );

@@ -12,7 +12,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ModelsecError } from '@modelsec/core';
+import { ModelsecError } from '@modelsec/core/errors';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 
 /** The built app, beside src/ and dist/ alike (../../ui-dist from src/ui/ and from dist/ui/). */

@@ -5,7 +5,8 @@
  * rule MS-DEP-002) when `refuseMalicious`, refuses the push; the refusal names each package and record. An ML-BOM
  * without a recorded audit, or `refuseMalicious` with an audit that read no OSV database, fails closed.
  */
-import { DEPS_AUDIT_PROPERTY, SEVERITIES, type Severity, severityRank } from '@modelsec/core';
+import { DEPS_AUDIT_PROPERTY } from '@modelsec/core/bom';
+import { SEVERITIES, type Severity, severityRank } from '@modelsec/core/scan';
 import type { FailedRule } from './types.js';
 
 export interface DependenciesPolicy {

@@ -1,5 +1,7 @@
 /** ML-BOM checks at push: a valid CycloneDX document (core's validator) and the licenses it declares. */
-import { isModelsecError, MAX_BOM_NESTING_DEPTH, validateCycloneDx } from '@modelsec/core';
+
+import { MAX_BOM_NESTING_DEPTH, validateCycloneDx } from '@modelsec/core/bom';
+import { isModelsecError } from '@modelsec/core/errors';
 import type { FailedRule } from './types.js';
 
 /**

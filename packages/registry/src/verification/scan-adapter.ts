@@ -8,13 +8,13 @@ import {
   FILE_VERDICTS,
   type FileReport,
   gateFileOf,
-  type LoggedScan,
   MODELSEC_VERSION,
   type Severity,
   scanFile,
   severityRank,
   summarise,
-} from '@modelsec/core';
+} from '@modelsec/core/scan';
+import type { LoggedScan } from '@modelsec/core/tlog';
 import type { ScanVerdict, StagedFile } from './types.js';
 
 export interface RegistryScanner {

@@ -1,14 +1,13 @@
 /** Which verifiers a namespace policy allows, and the OMS bundle check against the pushed files. */
+import { type ErrorCode, isModelsecError } from '@modelsec/core/errors';
 import {
   type BundleVerifier,
   compareResources,
   DEFAULT_SHARD_SIZE,
-  type ErrorCode,
   hashShards,
-  isModelsecError,
   type VerifiedModelBundle,
   verifyModelBundle,
-} from '@modelsec/core';
+} from '@modelsec/core/signing';
 import type { PolicySigner } from '../policy/policy.js';
 import type { FailedRule, StagedFile } from './types.js';
 

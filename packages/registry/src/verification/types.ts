@@ -1,4 +1,5 @@
-import type { ErrorCode, FileVerdict, ScanReport, Severity } from '@modelsec/core';
+import type { ErrorCode } from '@modelsec/core/errors';
+import type { FileVerdict, ScanReport, Severity } from '@modelsec/core/scan';
 
 /** One failed rule of a push (every failure is listed, not just the first). */
 export interface FailedRule {

@@ -3,7 +3,9 @@
  * size, the OMS signature over exactly those files against the namespace policy's signers, each attestation's
  * signature and subject, the ML-BOM, and the registry's own scan. Every failed rule is collected.
  */
-import { evaluateGate, failOnAbove, type VerifiedModelBundle, verifyAttestation } from '@modelsec/core';
+
+import { evaluateGate, failOnAbove } from '@modelsec/core/scan';
+import { type VerifiedModelBundle, verifyAttestation } from '@modelsec/core/signing';
 import { effectivePolicy, type Policy } from '../policy/policy.js';
 import type { BlobStore } from '../store/blob-store.js';
 import { checkDependencies } from './dependencies-check.js';

@@ -3,7 +3,7 @@
  * over one database. Version uniqueness is the primary key; log leaves are sequenced through the `log_state` row
  * lock inside the caller's transaction; policy versions through the namespace row lock.
  */
-import { ModelsecError } from '@modelsec/core';
+import { ModelsecError } from '@modelsec/core/errors';
 import type pg from 'pg';
 import { importDriver } from '../load-driver.js';
 import type {
