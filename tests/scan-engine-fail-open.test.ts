@@ -153,6 +153,72 @@ describe('symlink leaving the root', () => {
   });
 });
 
+describe('a Hugging Face cache snapshot scanned as a local directory', () => {
+  // huggingface_hub's layout: <cache>/models--ORG--NAME/{blobs/<etag>, snapshots/<commit>/<name> -> ../../blobs/<etag>}.
+  const repo = join(tmp, 'hub-cache', 'models--org--tiny');
+  const snapshot = join(repo, 'snapshots', '0123abcd');
+  write('hub-cache/models--org--tiny/blobs/aaa', '{"model_type":"tiny"}');
+  write('hub-cache/models--org--tiny/blobs/bbb', OS_SYSTEM_PICKLE);
+  write('hub-cache/models--org--other/blobs/ccc', '{"model_type":"other"}');
+  write('hub-cache/models--org--tiny/snapshots/0123abcd/README.md', '# tiny\n');
+  symlinkSync('../../blobs/aaa', join(snapshot, 'config.json'));
+  mkdirSync(join(snapshot, 'sub'));
+  symlinkSync('../../../blobs/aaa', join(snapshot, 'sub', 'config.json'));
+
+  it("links into the repository's own blobs/ are its files, read as their targets: clean stays clean", async () => {
+    const run = await runCli(['scan', snapshot, '--format', 'json']);
+    const report = run.json<CliReport>();
+    expect(report.files.map((f) => [f.path.slice(snapshot.length + 1), rulesOf(f).join(',')])).toEqual([
+      ['README.md', ''],
+      ['config.json', ''],
+      ['sub/config.json', ''],
+    ]);
+    expect(report.files[1]?.symlink).toEqual({ target: join(repo, 'blobs', 'aaa') });
+    expect(run.code).toBe(0);
+  });
+
+  it("a payload blob is scanned through its link; a link to another repository's blobs still leaves the root", async () => {
+    symlinkSync('../../blobs/bbb', join(snapshot, 'pytorch_model.bin'));
+    symlinkSync('../../../models--org--other/blobs/ccc', join(snapshot, 'other.json'));
+    try {
+      const run = await runCli(['scan', snapshot, '--format', 'json']);
+      const report = run.json<CliReport>();
+      const byName = Object.fromEntries(report.files.map((f) => [f.path.slice(snapshot.length + 1), f]));
+      expect(byName['pytorch_model.bin']?.findings.some((f) => f.severity === 'critical')).toBe(true);
+      expect(byName['other.json']?.findings.map((f) => `${f.ruleId}:${f.severity}`)).toEqual(['MS-ENG-007:high']);
+      expect(run.code).toBe(1);
+    } finally {
+      rmSync(join(snapshot, 'pytorch_model.bin'));
+      rmSync(join(snapshot, 'other.json'));
+    }
+  });
+
+  it('the same layout outside a snapshots/ directory gets no such allowance', async () => {
+    const fake = join(tmp, 'hub-cache', 'not-a-cache', 'model');
+    write('hub-cache/not-a-cache/blobs/aaa', '{"model_type":"tiny"}');
+    mkdirSync(fake, { recursive: true });
+    symlinkSync('../blobs/aaa', join(fake, 'config.json'));
+    const run = await runCli(['scan', fake, '--format', 'json']);
+    expect(run.json<CliReport>().files.map((f) => rulesOf(f).join(','))).toEqual(['MS-ENG-007']);
+    expect(run.code).toBe(1);
+  });
+});
+
+describe('an archive member that does not decompress is not clean', () => {
+  it('a deflate stream corrupt from its first byte is incomplete (MS-ARC-003), as a cut one is', async () => {
+    const zip = writeZip([{ name: 'archive/data.pkl', data: OS_SYSTEM_PICKLE, method: 'deflate' }]);
+    const bytes = Uint8Array.from(zip);
+    // The local header is 30 bytes plus the name; its first data byte 0xff is the reserved block type 3.
+    bytes[30 + 'archive/data.pkl'.length] = 0xff;
+    const file = write('corrupt-member/model.pt', bytes);
+    const run = await runCli(['scan', file, '--format', 'json']);
+    const report = run.json<CliReport>();
+    expect(report.files[0]?.findings.map((f) => f.ruleId)).toContain('MS-ARC-003');
+    expect(report.files[0]?.verdict).toBe('incomplete');
+    expect(run.code).toBe(1);
+  });
+});
+
 /** `depth` zips, each holding the next; the innermost holds the pickle. */
 function nestedZips(depth: number, inner: Uint8Array): Uint8Array {
   let bytes = writeZip([{ name: 'payload.pkl', data: inner }]);

@@ -13,7 +13,7 @@
  */
 import { createHash } from 'node:crypto';
 import { lstat, readdir, readlink, realpath, stat } from 'node:fs/promises';
-import { dirname, relative, resolve, sep } from 'node:path';
+import { basename, dirname, relative, resolve, sep } from 'node:path';
 import { ModelsecError, toModelsecError } from '../errors/index.js';
 import { type ByteSource, fileSource, memorySource } from '../formats/byte-source.js';
 import { readZipEntries } from '../formats/zip/index.js';
@@ -115,6 +115,27 @@ function isInside(target: string, roots: readonly string[]): boolean {
   return roots.some((r) => target === r || target.startsWith(r.endsWith(sep) ? r : r + sep));
 }
 
+/** The directory name of a repository in a Hugging Face cache (huggingface_hub's `repo_folder_name`). */
+const HUB_CACHE_REPO_DIR = /^(?:models|datasets|spaces)--.+$/;
+
+/**
+ * When `realRoot` is (inside) a snapshot of a Hugging Face cache (`<cache>/models--ORG--NAME/snapshots/<commit>/...`),
+ * that repository's `blobs/` directory: huggingface_hub stores every snapshot file there and links the snapshot's
+ * names to it (`../../blobs/<etag>`). Those links are the model's own files, read as their targets; a link to any
+ * other place, another repository's blobs included, still leaves the root.
+ */
+async function hubCacheBlobsOf(realRoot: string): Promise<string | undefined> {
+  for (let dir = realRoot; dirname(dir) !== dir; dir = dirname(dir)) {
+    const snapshots = dirname(dir);
+    const repo = dirname(snapshots);
+    if (basename(snapshots) !== 'snapshots' || !HUB_CACHE_REPO_DIR.test(basename(repo))) continue;
+    const blobs = resolve(repo, 'blobs');
+    const info = await lstat(blobs).catch(() => undefined);
+    return info?.isDirectory() ? await realpath(blobs) : undefined;
+  }
+  return undefined;
+}
+
 function specialType(entry: { isFIFO(): boolean; isSocket(): boolean; isBlockDevice(): boolean }): string {
   return entry.isFIFO() ? 'FIFO' : entry.isSocket() ? 'socket' : entry.isBlockDevice() ? 'block device' : 'character device';
 }
@@ -131,7 +152,8 @@ async function walk(root: string, extraRoots: readonly string[], maxEntries: num
     throw new ModelsecError('SCAN_PATH_INVALID', `${root} is not a file or directory`, { details: { path: root } });
   const realRoot = await realpath(root);
   const extra = await Promise.all(extraRoots.map((r) => realpath(r).catch(() => resolve(r))));
-  const allowed = [realRoot, ...extra];
+  const hubBlobs = await hubCacheBlobsOf(realRoot);
+  const allowed = [realRoot, ...extra, ...(hubBlobs ? [hubBlobs] : [])];
   const rootDisplay = posix(root).replace(/\/+$/, '') || '/';
   const displayOf = (absolute: string) => `${rootDisplay}/${posix(relative(root, absolute))}`;
   const out: Target[] = [];

@@ -71,7 +71,9 @@ export async function budgetedRead(
         },
       ),
     );
-  } else if (result.status !== 'complete' && !result.prefixExact) {
+  } else if (result.status !== 'complete') {
+    // Fail closed: a member that does not decompress to its end was not fully inspected, whatever prefix it gave
+    // (even none: a stream corrupt from its first byte is not a clean member).
     out.findings.push(
       makeFinding('MS-ARC-003', `${member} could not be decompressed (${result.error ?? result.status})`, where, {
         status: result.status,

@@ -40,7 +40,7 @@ export const FORMAT_RULES: readonly RuleSpec[] = [
     severity: 'medium',
     outcome: 'incomplete',
     summary:
-      'An archive, member or compressed stream could not be read: an unsupported compression method, an encrypted member, a corrupt stream whose decoded prefix is not known.',
+      'An archive, member or compressed stream could not be read: an unsupported compression method, an encrypted member, a stream that is corrupt or cut before its end (its decoded prefix, if any, is scanned as well).',
     why: 'Fail closed: what was not read may hold a payload that another loader reads.',
     fix: 'Re-create the archive with stored, deflate, bzip2 or lzma members and no encryption.',
     references: [CWE_20, ATLAS_T0010, OWASP_LLM03],
