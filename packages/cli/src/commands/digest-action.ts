@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { hashModelDirectory } from '@modelsec/core/signing';
+import { hashModelDirectory } from '@modelsec/core/hashing';
 import type { CliEnv } from '../command-kit.js';
 import type { Output } from '../output.js';
 import type { HashFlags } from './hash-flags.js';

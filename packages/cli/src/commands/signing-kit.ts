@@ -2,7 +2,8 @@
 import { statSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { ModelsecError } from '@modelsec/core/errors';
-import { type BundleJson, DEFAULT_SIGNATURE_NAME, type HashModelOptions, type ModelSigner } from '@modelsec/core/signing';
+import { DEFAULT_SIGNATURE_NAME, type HashModelOptions } from '@modelsec/core/hashing';
+import type { BundleJson, ModelSigner } from '@modelsec/core/signing';
 import { stableJson } from '@modelsec/core/util';
 import type { CliEnv } from '../command-kit.js';
 import type { Output } from '../output.js';

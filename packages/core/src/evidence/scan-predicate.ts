@@ -15,7 +15,7 @@ import type { ScanReport } from '../scan/engine.js';
 import { type GateFile, gateFileOf } from '../scan/gate.js';
 import { RULES } from '../scan/rules/index.js';
 import { type FileVerdict, type Severity, severityRank } from '../scan/types.js';
-import { type ModelResource, parseShardName, type SerializationMethod } from '../signing/model-hash.js';
+import { type ModelResource, parseShardName, type SerializationMethod } from '../hashing/model-hash.js';
 import { canonicalJson } from '../util/canonical-json.js';
 import { MODELSEC_VERSION } from '../version.js';
 

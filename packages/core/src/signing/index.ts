@@ -55,7 +55,7 @@ export {
   parseShardName,
   type ReuseDigests,
   type SerializationMethod,
-} from './model-hash.js';
+} from '../hashing/model-hash.js';
 export { attestationPathFor } from './paths.js';
 export { reuseFrom } from './reuse.js';
 export { attestModel, type ModelSigner, signModel, signStatement } from './sign.js';

@@ -12,7 +12,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { ModelsecError } from '../errors/index.js';
-import type { ReuseDigests } from './model-hash.js';
+import type { ReuseDigests } from '../hashing/model-hash.js';
 import { type BundleVerifier, type VerifiedModelBundle, verifyModelBundle } from './verify.js';
 
 /** Verifies OLD.sig with `verifier` and returns what hashing may reuse (throws when OLD.sig does not verify). */

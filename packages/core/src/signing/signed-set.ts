@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { ModelsecError } from '../errors/index.js';
-import { hashModelDirectory } from './model-hash.js';
+import { hashModelDirectory } from '../hashing/model-hash.js';
 import { readUnverifiedModelStatement, type SignedModel } from './statement.js';
 import { compareResources, modelMismatchError } from './verify.js';
 

@@ -7,7 +7,7 @@ import {
   type ModelResource,
   parseShardName,
   type SerializationMethod,
-} from './model-hash.js';
+} from '../hashing/model-hash.js';
 
 export const IN_TOTO_STATEMENT_V1 = 'https://in-toto.io/Statement/v1';
 export const IN_TOTO_PAYLOAD_TYPE = 'application/vnd.in-toto+json';

@@ -3,7 +3,7 @@ import { ModelsecError } from '../errors/index.js';
 import { type BundleJson, type ParsedBundle, parseBundle } from './bundle.js';
 import { verifyPae } from './dsse.js';
 import { keyHint, loadPublicKey } from './keys.js';
-import { hashModelDirectory, type ModelResource, parseShardName } from './model-hash.js';
+import { hashModelDirectory, type ModelResource, parseShardName } from '../hashing/model-hash.js';
 import { loadTrustedRoot, matchIdentity, verifySigstoreBundle } from './sigstore.js';
 import {
   IN_TOTO_PAYLOAD_TYPE,
@@ -295,7 +295,7 @@ export interface VerifyModelOptions {
   signaturePath?: string;
   allowSymlinks?: boolean;
   /** verify --changed-since: digests of a verified earlier signature for unchanged files (reuse.ts). */
-  reuse?: import('./model-hash.js').ReuseDigests;
+  reuse?: import('../hashing/model-hash.js').ReuseDigests;
   concurrency?: number;
   onProgress?: (done: number, total: number) => void;
 }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { lstat, readdir, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { ModelsecError, toModelsecError } from '../errors/index.js';
-import { type HashJob, hashFile, hashFiles } from '../hashing/index.js';
+import { type HashJob, hashFile, hashFiles } from './hash-file.js';
 
 export type SerializationMethod = 'files' | 'shards';
 
