@@ -10,12 +10,12 @@ import { relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Ajv as AjvClass, Options, ValidateFunction } from 'ajv';
 import { ModelsecError } from '../errors/index.js';
+import { type ModelResource, parseShardName, type SerializationMethod } from '../hashing/model-hash.js';
 import type { ScanConfig } from '../scan/config.js';
 import type { ScanReport } from '../scan/engine.js';
 import { type GateFile, gateFileOf } from '../scan/gate.js';
 import { RULES } from '../scan/rules/index.js';
 import { type FileVerdict, type Severity, severityRank } from '../scan/types.js';
-import { type ModelResource, parseShardName, type SerializationMethod } from '../hashing/model-hash.js';
 import { canonicalJson } from '../util/canonical-json.js';
 import { MODELSEC_VERSION } from '../version.js';
 

@@ -23,19 +23,6 @@
  * `shard_size` as an integer, `ignore_paths` recorded. Verification accepts the spec's forms as well.
  */
 
-export { type VerifiedAttestation, verifyAttestation } from './attestation.js';
-export { BUNDLE_V03_MEDIA_TYPE, type BundleJson, MAX_BUNDLE_BYTES, parseBundle } from './bundle.js';
-export { pae } from './dsse.js';
-export { type Curve, generateSigningKey, keyHint, loadPrivateKey, loadPublicKey } from './keys.js';
-export {
-  assertSubjectIsModel,
-  type ManifestSource,
-  manifestDigest,
-  manifestSubject,
-  OMS_MANIFEST_MEDIA_TYPE,
-  OMS_ROOT_DIGEST_ANNOTATION,
-  omsManifest,
-} from './manifest.js';
 export {
   attestationNamePattern,
   comparePosixPaths,
@@ -56,6 +43,19 @@ export {
   type ReuseDigests,
   type SerializationMethod,
 } from '../hashing/model-hash.js';
+export { type VerifiedAttestation, verifyAttestation } from './attestation.js';
+export { BUNDLE_V03_MEDIA_TYPE, type BundleJson, MAX_BUNDLE_BYTES, parseBundle } from './bundle.js';
+export { pae } from './dsse.js';
+export { type Curve, generateSigningKey, keyHint, loadPrivateKey, loadPublicKey } from './keys.js';
+export {
+  assertSubjectIsModel,
+  type ManifestSource,
+  manifestDigest,
+  manifestSubject,
+  OMS_MANIFEST_MEDIA_TYPE,
+  OMS_ROOT_DIGEST_ANNOTATION,
+  omsManifest,
+} from './manifest.js';
 export { attestationPathFor } from './paths.js';
 export { reuseFrom } from './reuse.js';
 export { attestModel, type ModelSigner, signModel, signStatement } from './sign.js';

@@ -17,8 +17,8 @@
  */
 import { createHash } from 'node:crypto';
 import { ModelsecError } from '../errors/index.js';
-import { canonicalJson } from '../util/canonical-json.js';
 import type { ModelResource, SerializationMethod } from '../hashing/model-hash.js';
+import { canonicalJson } from '../util/canonical-json.js';
 import type { InTotoStatement } from './statement.js';
 
 export const OMS_MANIFEST_MEDIA_TYPE = 'application/vnd.modelsec.oms-manifest.v1+json';

@@ -1,10 +1,10 @@
 import { createPublicKey } from 'node:crypto';
 import { ModelsecError } from '../errors/index.js';
+import { type HashModelOptions, hashModelDirectory, type ModelDigest } from '../hashing/model-hash.js';
 import { type BundleJson, buildBundle } from './bundle.js';
 import { signPae } from './dsse.js';
 import { keyHint, loadPrivateKey } from './keys.js';
 import { type ManifestSource, manifestSubject } from './manifest.js';
-import { type HashModelOptions, hashModelDirectory, type ModelDigest } from '../hashing/model-hash.js';
 import { type KeylessOptions, signKeyless } from './sigstore.js';
 import {
   buildAttestationStatement,

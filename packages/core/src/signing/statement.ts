@@ -1,5 +1,4 @@
 import { ModelsecError } from '../errors/index.js';
-import { type BundleJson, parseBundle } from './bundle.js';
 import {
   computeRootDigest,
   DEFAULT_SHARD_SIZE,
@@ -8,6 +7,7 @@ import {
   parseShardName,
   type SerializationMethod,
 } from '../hashing/model-hash.js';
+import { type BundleJson, parseBundle } from './bundle.js';
 
 export const IN_TOTO_STATEMENT_V1 = 'https://in-toto.io/Statement/v1';
 export const IN_TOTO_PAYLOAD_TYPE = 'application/vnd.in-toto+json';

@@ -1,9 +1,9 @@
 import type { X509Certificate } from 'node:crypto';
 import { ModelsecError } from '../errors/index.js';
+import { hashModelDirectory, type ModelResource, parseShardName } from '../hashing/model-hash.js';
 import { type BundleJson, type ParsedBundle, parseBundle } from './bundle.js';
 import { verifyPae } from './dsse.js';
 import { keyHint, loadPublicKey } from './keys.js';
-import { hashModelDirectory, type ModelResource, parseShardName } from '../hashing/model-hash.js';
 import { loadTrustedRoot, matchIdentity, verifySigstoreBundle } from './sigstore.js';
 import {
   IN_TOTO_PAYLOAD_TYPE,
