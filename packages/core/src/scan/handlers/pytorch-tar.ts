@@ -185,3 +185,20 @@ export const pytorchTarHandler: FormatHandler = {
     return out;
   },
 };
+
+/**
+ * Any tar, whatever its members are called: torch.load of a file that is not a zip hands it to `legacy_load`, which
+ * opens it with tarfile and unpickles `storages` (then `tensors`, then `pickle`) without first checking that the
+ * others exist or that `sys_info` is there. Detection's "pytorch-tar" (which wants `sys_info`, or `pickle` beside
+ * `storages`) is no gate for that reading: a tar holding only `storages`, with a pickle after its raw storage data,
+ * runs it under torch.load. Every member is scanned by content as before; the torch members are followed as
+ * legacy_load reads them.
+ */
+export const tarArchiveHandler: FormatHandler = {
+  formats: ['tar'],
+  async scan(source: ByteSource, ctx: ScanContext): Promise<HandlerResult> {
+    const out: Collected = { findings: [], errors: [] };
+    await scanLegacyTar(source, ctx, out);
+    return out;
+  },
+};

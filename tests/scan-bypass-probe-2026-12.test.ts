@@ -1,0 +1,118 @@
+/**
+ * Bypasses found by the December 2026 probe of the scanner (issue 11), one fixture per class, built here and scanned
+ * through the engine entry the CLI uses (scanBytes). Each hostile file was proven to run its payload under its
+ * victim loader (torch 1.13 `torch.load`) before the fix, while the default gate passed it.
+ *
+ * Class "legacy-tar-detection-gate": torch.load hands any tar to `legacy_load`, which unpickles `storages` first
+ * (then `tensors`, then `pickle`) without checking that the other members or `sys_info` exist. Detection called a tar
+ * "pytorch-tar" only with `sys_info`, or with `pickle` beside `storages`; any other tar was read as a plain archive
+ * whose members were scanned by content alone, so a pickle placed after the raw data of a storage record (the
+ * `storage_views` pickle) or after a tensor record's header was never met.
+ */
+import { describe, expect, it } from 'vitest';
+import { scanBytes } from '../packages/core/src/scan/engine.js';
+import { DEFAULT_GATE, evaluateGate } from '../packages/core/src/scan/gate.js';
+import { atLeast } from '../packages/core/src/scan/types.js';
+
+const hex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s, 'hex'));
+const concat = (...parts: Uint8Array[]): Uint8Array => Uint8Array.from(Buffer.concat(parts));
+
+/** Pickles as CPython 3.8 `pickle.dumps` writes them (protocol 4). */
+const COUNT_1 = hex('80044b012e'); // 1
+const COUNT_2 = hex('80044b022e'); // 2
+const EMPTY_LIST = hex('80045d942e'); // []
+/** ('0', 'cpu', torch.FloatStorage) */
+const STORAGE_RECORD = hex('80049526000000000000008c0130948c03637075948c05746f726368948c0c466c6f617453746f7261676594939487942e');
+/** ('k', '0', torch.FloatTensor) */
+const TENSOR_RECORD = hex('80049523000000000000008c016b948c0130948c05746f726368948c0b466c6f617454656e736f7294939487942e');
+/** posix.system('touch /tmp/pwned-legacy-tar') */
+const PAYLOAD = hex(
+  '80049536000000000000008c05706f736978948c0673797374656d9493948c1b746f756368202f746d702f70776e65642d6c65676163792d74617294859452942e',
+);
+
+function le64(n: number): Uint8Array {
+  const b = new Uint8Array(8);
+  new DataView(b.buffer).setBigInt64(0, BigInt(n), true);
+  return b;
+}
+function le32(n: number): Uint8Array {
+  const b = new Uint8Array(4);
+  new DataView(b.buffer).setInt32(0, n, true);
+  return b;
+}
+
+/** A ustar archive of regular files, as tarfile writes one (512-byte blocks, two zero blocks at the end). */
+function ustar(members: ReadonlyArray<readonly [string, Uint8Array]>): Uint8Array {
+  const blocks: Uint8Array[] = [];
+  for (const [name, data] of members) {
+    const header = new Uint8Array(512);
+    const put = (at: number, text: string) => header.set(Buffer.from(text, 'latin1'), at);
+    put(0, name);
+    put(100, '0000644\0');
+    put(108, '0000000\0');
+    put(116, '0000000\0');
+    put(124, `${data.length.toString(8).padStart(11, '0')}\0`);
+    put(136, '00000000000\0');
+    put(148, '        ');
+    put(156, '0');
+    put(257, 'ustar\0');
+    put(263, '00');
+    const sum = header.reduce((a, b) => a + b, 0);
+    put(148, `${sum.toString(8).padStart(6, '0')}\0 `);
+    blocks.push(header, data, new Uint8Array((512 - (data.length % 512)) % 512));
+  }
+  blocks.push(new Uint8Array(1024));
+  return concat(...blocks);
+}
+
+/** One FloatStorage record of 2 elements: its pickle, then the 8-byte count and 2 x 4 bytes of data. */
+const STORAGE = concat(STORAGE_RECORD, le64(2), new Uint8Array(8));
+/** One tensor record: its pickle, ndim 1, 4 skipped bytes, size 2, stride 1, storage offset 0. */
+const TENSOR = concat(TENSOR_RECORD, le32(1), new Uint8Array(4), le64(2), le64(1), le64(0));
+
+const CASES: ReadonlyArray<{ name: string; bytes: Uint8Array; hostile: boolean }> = [
+  {
+    name: 'legacy-tar-detection-gate-storage-views-after-raw.pt',
+    bytes: ustar([['storages', concat(COUNT_1, STORAGE, PAYLOAD)]]),
+    hostile: true,
+  },
+  {
+    name: 'legacy-tar-detection-gate-tensors-after-raw.pt',
+    bytes: ustar([
+      ['storages', concat(COUNT_1, STORAGE, EMPTY_LIST)],
+      ['tensors', concat(COUNT_2, TENSOR, PAYLOAD)],
+    ]),
+    hostile: true,
+  },
+  {
+    name: 'legacy-tar-detection-gate-benign.pt',
+    bytes: ustar([
+      ['storages', concat(COUNT_1, STORAGE, EMPTY_LIST)],
+      ['tensors', concat(COUNT_1, TENSOR)],
+    ]),
+    hostile: false,
+  },
+];
+
+describe('probe 2026-12 bypass classes, through the engine', () => {
+  for (const { name, bytes, hostile } of CASES) {
+    it(`${hostile ? 'hostile' : 'benign'}: ${name}`, async () => {
+      const report = await scanBytes(bytes, {}, name);
+      const lines = report.findings.map((f) => `${f.ruleId} ${f.severity} ${f.message}`).join('\n');
+      const gate = evaluateGate([report], DEFAULT_GATE);
+      if (hostile) {
+        expect(gate.pass, lines).toBe(false);
+        expect(
+          report.findings.some((f) => f.ruleId === 'MS-PKL-001' && f.severity === 'critical'),
+          lines,
+        ).toBe(true);
+      } else {
+        expect(
+          report.findings.filter((f) => atLeast(f.severity, 'high')),
+          lines,
+        ).toEqual([]);
+        expect(gate.pass, lines).toBe(true);
+      }
+    });
+  }
+});
