@@ -25,6 +25,14 @@ const EMPTY_LIST = hex('80045d942e'); // []
 const STORAGE_RECORD = hex('80049526000000000000008c0130948c03637075948c05746f726368948c0c466c6f617453746f7261676594939487942e');
 /** ('k', '0', torch.FloatTensor) */
 const TENSOR_RECORD = hex('80049523000000000000008c016b948c0130948c05746f726368948c0b466c6f617454656e736f7294939487942e');
+/** ('0', 'cpu', torch.DoubleTensor): torch reads only `storage_type.dtype`, and a tensor type has one. */
+const TENSOR_TYPE_RECORD = hex(
+  '80049526000000000000008c0130948c03637075948c05746f726368948c0c446f75626c6554656e736f7294939487942e',
+);
+/** ('0', 'cpu', torch.storage.TypedStorage): a type modelsec cannot size. */
+const UNSIZED_RECORD = hex(
+  '8004952e000000000000008c0130948c03637075948c0d746f7263682e73746f72616765948c0c547970656453746f7261676594939487942e',
+);
 /** posix.system('touch /tmp/pwned-legacy-tar') */
 const PAYLOAD = hex(
   '80049536000000000000008c05706f736978948c0673797374656d9493948c1b746f756368202f746d702f70776e65642d6c65676163792d74617294859452942e',
@@ -70,7 +78,7 @@ const STORAGE = concat(STORAGE_RECORD, le64(2), new Uint8Array(8));
 /** One tensor record: its pickle, ndim 1, 4 skipped bytes, size 2, stride 1, storage offset 0. */
 const TENSOR = concat(TENSOR_RECORD, le32(1), new Uint8Array(4), le64(2), le64(1), le64(0));
 
-const CASES: ReadonlyArray<{ name: string; bytes: Uint8Array; hostile: boolean }> = [
+const CASES: ReadonlyArray<{ name: string; bytes: Uint8Array; hostile: boolean | 'incomplete' }> = [
   {
     name: 'legacy-tar-detection-gate-storage-views-after-raw.pt',
     bytes: ustar([['storages', concat(COUNT_1, STORAGE, PAYLOAD)]]),
@@ -85,6 +93,19 @@ const CASES: ReadonlyArray<{ name: string; bytes: Uint8Array; hostile: boolean }
     hostile: true,
   },
   {
+    // Class "legacy-tar-storage-type-sizing": the scanner sized a record only by a torch.<Name>Storage global and
+    // took anything else for the last pickle, so the raw data and the pickle after it were never read.
+    name: 'legacy-tar-storage-type-sizing-tensor-type.pt',
+    bytes: ustar([['storages', concat(COUNT_1, TENSOR_TYPE_RECORD, le64(2), new Uint8Array(16), PAYLOAD)]]),
+    hostile: true,
+  },
+  {
+    // A record whose type modelsec cannot size, with bytes after it: not followed, so never passed silently.
+    name: 'legacy-tar-storage-type-sizing-unsized.pt',
+    bytes: ustar([['storages', concat(COUNT_1, UNSIZED_RECORD, le64(2), new Uint8Array(16), PAYLOAD)]]),
+    hostile: 'incomplete',
+  },
+  {
     name: 'legacy-tar-detection-gate-benign.pt',
     bytes: ustar([
       ['storages', concat(COUNT_1, STORAGE, EMPTY_LIST)],
@@ -96,11 +117,18 @@ const CASES: ReadonlyArray<{ name: string; bytes: Uint8Array; hostile: boolean }
 
 describe('probe 2026-12 bypass classes, through the engine', () => {
   for (const { name, bytes, hostile } of CASES) {
-    it(`${hostile ? 'hostile' : 'benign'}: ${name}`, async () => {
+    it(`${hostile === true ? 'hostile' : hostile || 'benign'}: ${name}`, async () => {
       const report = await scanBytes(bytes, {}, name);
       const lines = report.findings.map((f) => `${f.ruleId} ${f.severity} ${f.message}`).join('\n');
       const gate = evaluateGate([report], DEFAULT_GATE);
-      if (hostile) {
+      if (hostile === 'incomplete') {
+        expect(gate.pass, lines).toBe(false);
+        expect(report.verdict, lines).toBe('incomplete');
+        expect(
+          report.findings.some((f) => f.ruleId === 'MS-PKL-009'),
+          lines,
+        ).toBe(true);
+      } else if (hostile) {
         expect(gate.pass, lines).toBe(false);
         expect(
           report.findings.some((f) => f.ruleId === 'MS-PKL-001' && f.severity === 'critical'),

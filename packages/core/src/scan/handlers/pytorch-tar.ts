@@ -58,11 +58,19 @@ function u64(bytes: Uint8Array, at: number): bigint | undefined {
 function storageElementSize(bytes: Uint8Array, start: number): number | undefined {
   const run = runPickle(bytes, start);
   const types = run.events.filter(
-    (e) =>
-      e.type === 'global' && (e.module === 'torch' || e.module === 'torch.cuda') && Object.hasOwn(STORAGE_ELEMENT_SIZES, e.name),
+    (e) => e.type === 'global' && (e.module === 'torch' || e.module === 'torch.cuda') && storageClassOf(e.name) !== undefined,
   );
   const first = types[0];
-  return types.length === 1 && first?.type === 'global' ? STORAGE_ELEMENT_SIZES[first.name] : undefined;
+  return types.length === 1 && first?.type === 'global' ? STORAGE_ELEMENT_SIZES[storageClassOf(first.name) ?? ''] : undefined;
+}
+
+/**
+ * The storage class whose element size a storage-type global has. torch reads only `storage_type.dtype`, so a
+ * tensor type (torch.FloatTensor, whose `dtype` is torch.float32) sizes the record as its storage class does.
+ */
+function storageClassOf(name: string): string | undefined {
+  const storage = name.endsWith('Tensor') ? `${name.slice(0, -'Tensor'.length)}Storage` : name;
+  return Object.hasOwn(STORAGE_ELEMENT_SIZES, storage) ? storage : undefined;
 }
 
 /**
@@ -103,8 +111,13 @@ async function scanRecords(
     if (kind === 'storages') {
       const size = storageElementSize(data, start);
       const count = u64(data, offset);
-      // Not a storage record: the storage_views pickle, the last one torch reads.
-      if (size === undefined || count === undefined || count < 0n) return;
+      // Not a storage record modelsec can size: the storage_views pickle, the last one torch reads, when nothing
+      // follows it. Bytes after it may be the raw data of a record whose storage type is some other object with a
+      // `dtype` (torch only reads that attribute), and further pickles torch reads: not followed, so incomplete.
+      if (size === undefined || count === undefined || count < 0n) {
+        if (offset < data.length) out.findings.push(unsizedRecord(member, start, data.length - offset));
+        return;
+      }
       const skip = 8n + count * BigInt(size);
       if (BigInt(offset) + skip > BigInt(data.length)) return; // torch fails reading the storage: nothing follows
       offset += Number(skip);
@@ -117,6 +130,15 @@ async function scanRecords(
       offset += skip;
     }
   }
+}
+
+function unsizedRecord(member: string[], offset: number, rest: number) {
+  return makeFinding(
+    'MS-PKL-009',
+    `a storages pickle is followed by ${rest} bytes, but its storage type is not one modelsec can size: the raw data and any pickle after it were not read`,
+    { members: member, offset },
+    { anomaly: 'unsized-storage-record', bytes: rest },
+  );
 }
 
 /** tarfile's _find_link_target for a member torch extracts by name (symlinks resolve anywhere, hard links before). */
