@@ -33,6 +33,12 @@ const TENSOR_TYPE_RECORD = hex(
 const UNSIZED_RECORD = hex(
   '8004952e000000000000008c0130948c03637075948c0d746f7263682e73746f72616765948c0c547970656453746f7261676594939487942e',
 );
+/** (torch.FloatStorage, 'cpu', torch.sparse.DoubleTensor): a storage global as the key, the real type after it. */
+const DECOY_RECORD = hex(
+  '80049542000000000000008c05746f726368948c0c466c6f617453746f726167659493948c03637075948c0c746f7263682e737061727365948c0c446f75626c6554656e736f7294939487942e',
+);
+/** ('1', 'cpu', torch.FloatStorage) */
+const FAKE_RECORD = hex('80049526000000000000008c0131948c03637075948c05746f726368948c0c466c6f617453746f7261676594939487942e');
 /** posix.system('touch /tmp/pwned-legacy-tar') */
 const PAYLOAD = hex(
   '80049536000000000000008c05706f736978948c0673797374656d9493948c1b746f756368202f746d702f70776e65642d6c65676163792d74617294859452942e',
@@ -78,6 +84,22 @@ const STORAGE = concat(STORAGE_RECORD, le64(2), new Uint8Array(8));
 /** One tensor record: its pickle, ndim 1, 4 skipped bytes, size 2, stride 1, storage offset 0. */
 const TENSOR = concat(TENSOR_RECORD, le32(1), new Uint8Array(4), le64(2), le64(1), le64(0));
 
+/**
+ * A record whose key is torch.FloatStorage and whose type is torch.sparse.DoubleTensor (8-byte elements): read as
+ * "the one storage global", it sized 4 bytes an element, and the scanner's walk went on into the raw data, where a
+ * fake record's count carried it past the payload torch reads as storage_views after 8 bytes an element.
+ */
+function decoyStorages(): Uint8Array {
+  const n = 64;
+  const raw = new Uint8Array(8 * n);
+  raw.set(FAKE_RECORD, 4 * n);
+  const afterFake = 4 * n + FAKE_RECORD.length;
+  const rest = 8 * n - (afterFake + 8) + PAYLOAD.length;
+  const pad = (4 - (rest % 4)) % 4;
+  raw.set(le64((rest + pad) / 4), afterFake);
+  return concat(COUNT_1, DECOY_RECORD, le64(n), raw, PAYLOAD, new Uint8Array(pad));
+}
+
 const CASES: ReadonlyArray<{ name: string; bytes: Uint8Array; hostile: boolean | 'incomplete' }> = [
   {
     name: 'legacy-tar-detection-gate-storage-views-after-raw.pt',
@@ -103,6 +125,12 @@ const CASES: ReadonlyArray<{ name: string; bytes: Uint8Array; hostile: boolean |
     // A record whose type modelsec cannot size, with bytes after it: not followed, so never passed silently.
     name: 'legacy-tar-storage-type-sizing-unsized.pt',
     bytes: ustar([['storages', concat(COUNT_1, UNSIZED_RECORD, le64(2), new Uint8Array(16), PAYLOAD)]]),
+    hostile: 'incomplete',
+  },
+  {
+    // The storage type is the third item torch unpacks, not a storage global found anywhere in the record.
+    name: 'legacy-tar-storage-type-sizing-decoy-key.pt',
+    bytes: ustar([['storages', decoyStorages()]]),
     hostile: 'incomplete',
   },
   {

@@ -54,14 +54,19 @@ function u64(bytes: Uint8Array, at: number): bigint | undefined {
   return new DataView(bytes.buffer, bytes.byteOffset + at, 8).getBigInt64(0, true);
 }
 
-/** The element size named by the storage-type global of a `(key, location, storage_type)` pickle. */
+/**
+ * The element size of a `(key, location, storage_type)` record pickle, read from what torch unpacks: the third item
+ * of the 3-tuple the pickle returns, a global torch.<Name>Storage (or a tensor type of the same dtype). Any other
+ * shape is a record modelsec cannot size (a storage global elsewhere in the pickle, such as the key, is no size:
+ * torch never reads it as one).
+ */
 function storageElementSize(bytes: Uint8Array, start: number): number | undefined {
-  const run = runPickle(bytes, start);
-  const types = run.events.filter(
-    (e) => e.type === 'global' && (e.module === 'torch' || e.module === 'torch.cuda') && storageClassOf(e.name) !== undefined,
-  );
-  const first = types[0];
-  return types.length === 1 && first?.type === 'global' ? STORAGE_ELEMENT_SIZES[storageClassOf(first.name) ?? ''] : undefined;
+  const result = runPickle(bytes, start).result;
+  if (result?.kind !== 'tuple' || result.length !== 3 || result.items.length !== 3) return undefined;
+  const type = result.items[2];
+  if (type?.kind !== 'global' || (type.module !== 'torch' && type.module !== 'torch.cuda')) return undefined;
+  const storage = storageClassOf(type.name);
+  return storage === undefined ? undefined : STORAGE_ELEMENT_SIZES[storage];
 }
 
 /**
