@@ -143,7 +143,30 @@ const CASES: ReadonlyArray<{ name: string; bytes: Uint8Array; hostile: boolean |
   },
 ];
 
+/**
+ * Class "joblib-build-slotstate": joblib.dump([numpy.arange(10.0)]) with the wrapper's BUILD state turned into a
+ * `(state, {'shape': (0,)})` pair. CPython's BUILD setattr()s the slotstate after the dict, so joblib reads 0 array
+ * bytes and runs the 80 bytes the dict's shape (10,) would have covered: `posix.system(...)`, POP, padding opcodes.
+ * The walk read only the dict and skipped them as array data (clean, exit 0). Proven under joblib.load.
+ */
+const JOBLIB_SLOTSTATE_SHAPE = Uint8Array.from(
+  Buffer.from(
+    'gASVzQAAAAAAAABdlIwTam9ibGliLm51bXB5X3BpY2tsZZSMEU51bXB5QXJyYXlXcmFwcGVylJOUKYGUfZQojAhzdWJjbGFzc5SMBW51bXB5lIwHbmRhcnJheZSTlIwFc2hhcGWUSwqFlIwFb3JkZXKUjAFDlIwFZHR5cGWUaAdoDpOUjAJmOJSJiIeUUpQoSwOMATyUTk5OSv////9K/////0sAdJRijAphbGxvd19tbWFwlIiMG251bXB5X2FycmF5X2FsaWdubWVudF9ieXRlc5RLEHV9jAVzaGFwZUsAhXOGYgf/////////jAJvc4wGc3lzdGVtk4wVdG91Y2ggL3RtcC9wd25lZC1zbG90hVIwSwAwTjBOME4wTjBOME4wTjBOME4wTjBOME4wTjBOME4wTjBOME4wTjBhLg==',
+    'base64',
+  ),
+);
+
 describe('probe 2026-12 bypass classes, through the engine', () => {
+  it('hostile: joblib-build-slotstate-shape.joblib', async () => {
+    const report = await scanBytes(JOBLIB_SLOTSTATE_SHAPE, {}, 'joblib-build-slotstate-shape.joblib');
+    const lines = report.findings.map((f) => `${f.ruleId} ${f.severity} ${f.message}`).join('\n');
+    expect(evaluateGate([report], DEFAULT_GATE).pass, lines).toBe(false);
+    expect(
+      report.findings.some((f) => f.ruleId === 'MS-PKL-001' && f.severity === 'critical'),
+      lines,
+    ).toBe(true);
+  });
+
   for (const { name, bytes, hostile } of CASES) {
     it(`${hostile === true ? 'hostile' : hostile || 'benign'}: ${name}`, async () => {
       const report = await scanBytes(bytes, {}, name);
