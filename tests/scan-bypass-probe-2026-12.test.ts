@@ -156,7 +156,30 @@ const JOBLIB_SLOTSTATE_SHAPE = Uint8Array.from(
   ),
 );
 
+/**
+ * Class "joblib-wrapper-constructor": the same array's wrapper made by `copyreg.__newobj_ex__(NumpyArrayWrapper, (),
+ * {})` (an instance of it, so joblib's isinstance check reads the array), with no alignment padding. The walk did not
+ * take it for a wrapper and parsed the 80 array bytes as opcodes, ending in a BINBYTES header that swallowed the
+ * `posix.system(...)` call joblib runs after the data (clean, exit 0). Proven under joblib.load.
+ */
+const JOBLIB_NEWOBJ_EX_WRAPPER = Uint8Array.from(
+  Buffer.from(
+    'gARdlIwHY29weXJlZ4wNX19uZXdvYmpfZXhfX5OME2pvYmxpYi5udW1weV9waWNrbGWUjBFOdW1weUFycmF5V3JhcHBlcpSTlCl9h1KUfZQojAhzdWJjbGFzc5SMBW51bXB5lIwHbmRhcnJheZSTlIwFc2hhcGWUSwqFlIwFb3JkZXKUjAFDlIwFZHR5cGWUaAdoDpOUjAJmOJSJiIeUUpQoSwOMATyUTk5OSv////9K/////0sAdJRijAphbGxvd19tbWFwlIiMG251bXB5X2FycmF5X2FsaWdubWVudF9ieXRlc5ROdWJLADBOME4wTjBOME4wTjBOME4wTjBOME4wTjBOME4wTjBOME4wTjBOME4wTjBOME4wTjBOME4wTjBOME4wTjBOME4wTjBOME4wTjBCKgAAAIwCb3OMBnN5c3RlbZOMGXRvdWNoIC90bXAvcHduZWQtbmV3b2JqZXiFUjBhLg==',
+    'base64',
+  ),
+);
+
 describe('probe 2026-12 bypass classes, through the engine', () => {
+  it('hostile: joblib-wrapper-constructor-newobj-ex.joblib', async () => {
+    const report = await scanBytes(JOBLIB_NEWOBJ_EX_WRAPPER, {}, 'joblib-wrapper-constructor-newobj-ex.joblib');
+    const lines = report.findings.map((f) => `${f.ruleId} ${f.severity} ${f.message}`).join('\n');
+    expect(evaluateGate([report], DEFAULT_GATE).pass, lines).toBe(false);
+    expect(
+      report.findings.some((f) => f.ruleId === 'MS-PKL-001' && f.severity === 'critical'),
+      lines,
+    ).toBe(true);
+  });
+
   it('hostile: joblib-build-slotstate-shape.joblib', async () => {
     const report = await scanBytes(JOBLIB_SLOTSTATE_SHAPE, {}, 'joblib-build-slotstate-shape.joblib');
     const lines = report.findings.map((f) => `${f.ruleId} ${f.severity} ${f.message}`).join('\n');

@@ -33,11 +33,20 @@ function qualified(value: SymValue | undefined): string | undefined {
   return `${value.module}.${value.name}`;
 }
 
+/** copyreg's constructors that return an instance of their first argument (`cls.__new__(cls, ...)` and the like). */
+const INSTANCE_OF_FIRST_ARGUMENT = new Set([
+  'copyreg._reconstructor',
+  'copyreg.__newobj__',
+  'copyreg.__newobj_ex__',
+  'copy_reg._reconstructor',
+  'copy_reg.__newobj__',
+]);
+
 /** The class an object was made from: NEWOBJ/REDUCE of the class, or copyreg's `_reconstructor`/`__newobj__(cls, ...)`. */
 function classOf(target: SymValue): string | undefined {
   if (target.kind !== 'call') return undefined;
   const callee = qualified(target.callee);
-  if (callee === 'copyreg._reconstructor' || callee === 'copyreg.__newobj__' || callee === 'copy_reg._reconstructor') {
+  if (callee !== undefined && INSTANCE_OF_FIRST_ARGUMENT.has(callee)) {
     return target.args.kind === 'tuple' ? qualified(target.args.items[0]) : undefined;
   }
   return callee;
