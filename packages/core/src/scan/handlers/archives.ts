@@ -339,15 +339,6 @@ export async function scanTarMembers(
   return listing.members;
 }
 
-export const tarArchiveHandler: FormatHandler = {
-  formats: ['tar'],
-  async scan(source, ctx) {
-    const out: Collected = { findings: [], errors: [] };
-    await scanTarMembers(source, ctx, out);
-    return out;
-  },
-};
-
 /** Scans the content of one compressed stream (the whole source) through ctx.scanNested. */
 export async function scanCompressedStream(
   source: ByteSource,

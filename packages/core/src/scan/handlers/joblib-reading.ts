@@ -33,11 +33,20 @@ function qualified(value: SymValue | undefined): string | undefined {
   return `${value.module}.${value.name}`;
 }
 
+/** copyreg's constructors that return an instance of their first argument (`cls.__new__(cls, ...)` and the like). */
+const INSTANCE_OF_FIRST_ARGUMENT = new Set([
+  'copyreg._reconstructor',
+  'copyreg.__newobj__',
+  'copyreg.__newobj_ex__',
+  'copy_reg._reconstructor',
+  'copy_reg.__newobj__',
+]);
+
 /** The class an object was made from: NEWOBJ/REDUCE of the class, or copyreg's `_reconstructor`/`__newobj__(cls, ...)`. */
 function classOf(target: SymValue): string | undefined {
   if (target.kind !== 'call') return undefined;
   const callee = qualified(target.callee);
-  if (callee === 'copyreg._reconstructor' || callee === 'copyreg.__newobj__' || callee === 'copy_reg._reconstructor') {
+  if (callee !== undefined && INSTANCE_OF_FIRST_ARGUMENT.has(callee)) {
     return target.args.kind === 'tuple' ? qualified(target.args.items[0]) : undefined;
   }
   return callee;
@@ -49,17 +58,26 @@ export function isJoblibWrapperName(module: string, name: string): boolean {
   return ARRAY_WRAPPERS.has(q) || SIDE_FILE_WRAPPERS.has(q);
 }
 
-/** Attributes BUILD gave the object: the dict state (or the dict of a `(dict, slotstate)` state), keyed by str. */
+/**
+ * Attributes BUILD gave the object, keyed by str, as CPython's load_build sets them: a dict state updates
+ * `__dict__`; a `(state, slotstate)` pair updates `__dict__` from state, then `setattr`s every slotstate item, so a
+ * slotstate `shape` overrides the state's (the walk must read the sizes joblib reads).
+ */
 function attributes(states: readonly SymValue[]): Map<string, SymValue> | undefined {
   const attrs = new Map<string, SymValue>();
-  for (const state of states) {
-    const dict = state.kind === 'tuple' && state.items.length === 2 ? state.items[0] : state;
-    if (dict?.kind === 'none') continue;
-    if (dict?.kind !== 'dict' || dict.entries.length !== dict.length) return undefined;
+  const apply = (dict: SymValue | undefined): boolean => {
+    if (dict?.kind === 'none') return true;
+    if (dict?.kind !== 'dict' || dict.entries.length !== dict.length) return false;
     for (const [k, v] of dict.entries) {
-      if (k.kind !== 'str') return undefined;
+      if (k.kind !== 'str') return false;
       attrs.set(k.value, v);
     }
+    return true;
+  };
+  for (const state of states) {
+    const pair = state.kind === 'tuple' && state.items.length === 2 && state.length === 2;
+    if (!apply(pair ? state.items[0] : state)) return undefined;
+    if (pair && !apply(state.items[1])) return undefined;
   }
   return attrs;
 }

@@ -1,11 +1,12 @@
 import type { FormatHandler } from '../types.js';
-import { gzipHandler, tarArchiveHandler, uninspectableHandler, zipArchiveHandler } from './archives.js';
+import { gzipHandler, uninspectableHandler, zipArchiveHandler } from './archives.js';
 import { notebookHandler, pythonHandler, shellHandler } from './code.js';
 import { DATA_FORMAT_HANDLERS } from './data-formats.js';
 import { ggufHandler } from './gguf.js';
 import { kerasHandler } from './keras.js';
 import { kerasH5Handler } from './keras-h5.js';
 import { onnxHandler } from './onnx.js';
+import { tarArchiveHandler } from './pytorch-tar.js';
 import { safetensorsHandler } from './safetensors.js';
 import { jinjaHandler, jsonHandler } from './templates.js';
 import { tfMetaGraphHandler, tfSavedModelHandler } from './tf-savedmodel.js';

@@ -54,15 +54,28 @@ function u64(bytes: Uint8Array, at: number): bigint | undefined {
   return new DataView(bytes.buffer, bytes.byteOffset + at, 8).getBigInt64(0, true);
 }
 
-/** The element size named by the storage-type global of a `(key, location, storage_type)` pickle. */
+/**
+ * The element size of a `(key, location, storage_type)` record pickle, read from what torch unpacks: the third item
+ * of the 3-tuple the pickle returns, a global torch.<Name>Storage (or a tensor type of the same dtype). Any other
+ * shape is a record modelsec cannot size (a storage global elsewhere in the pickle, such as the key, is no size:
+ * torch never reads it as one).
+ */
 function storageElementSize(bytes: Uint8Array, start: number): number | undefined {
-  const run = runPickle(bytes, start);
-  const types = run.events.filter(
-    (e) =>
-      e.type === 'global' && (e.module === 'torch' || e.module === 'torch.cuda') && Object.hasOwn(STORAGE_ELEMENT_SIZES, e.name),
-  );
-  const first = types[0];
-  return types.length === 1 && first?.type === 'global' ? STORAGE_ELEMENT_SIZES[first.name] : undefined;
+  const result = runPickle(bytes, start).result;
+  if (result?.kind !== 'tuple' || result.length !== 3 || result.items.length !== 3) return undefined;
+  const type = result.items[2];
+  if (type?.kind !== 'global' || (type.module !== 'torch' && type.module !== 'torch.cuda')) return undefined;
+  const storage = storageClassOf(type.name);
+  return storage === undefined ? undefined : STORAGE_ELEMENT_SIZES[storage];
+}
+
+/**
+ * The storage class whose element size a storage-type global has. torch reads only `storage_type.dtype`, so a
+ * tensor type (torch.FloatTensor, whose `dtype` is torch.float32) sizes the record as its storage class does.
+ */
+function storageClassOf(name: string): string | undefined {
+  const storage = name.endsWith('Tensor') ? `${name.slice(0, -'Tensor'.length)}Storage` : name;
+  return Object.hasOwn(STORAGE_ELEMENT_SIZES, storage) ? storage : undefined;
 }
 
 /**
@@ -103,8 +116,13 @@ async function scanRecords(
     if (kind === 'storages') {
       const size = storageElementSize(data, start);
       const count = u64(data, offset);
-      // Not a storage record: the storage_views pickle, the last one torch reads.
-      if (size === undefined || count === undefined || count < 0n) return;
+      // Not a storage record modelsec can size: the storage_views pickle, the last one torch reads, when nothing
+      // follows it. Bytes after it may be the raw data of a record whose storage type is some other object with a
+      // `dtype` (torch only reads that attribute), and further pickles torch reads: not followed, so incomplete.
+      if (size === undefined || count === undefined || count < 0n) {
+        if (offset < data.length) out.findings.push(unsizedRecord(member, start, data.length - offset));
+        return;
+      }
       const skip = 8n + count * BigInt(size);
       if (BigInt(offset) + skip > BigInt(data.length)) return; // torch fails reading the storage: nothing follows
       offset += Number(skip);
@@ -117,6 +135,15 @@ async function scanRecords(
       offset += skip;
     }
   }
+}
+
+function unsizedRecord(member: string[], offset: number, rest: number) {
+  return makeFinding(
+    'MS-PKL-009',
+    `a storages pickle is followed by ${rest} bytes, but its storage type is not one modelsec can size: the raw data and any pickle after it were not read`,
+    { members: member, offset },
+    { anomaly: 'unsized-storage-record', bytes: rest },
+  );
 }
 
 /** tarfile's _find_link_target for a member torch extracts by name (symlinks resolve anywhere, hard links before). */
@@ -182,6 +209,23 @@ export const pytorchTarHandler: FormatHandler = {
     const offsetZero = await scanPickleIfEffective(head, ctx, ctx.members, LEGACY_PICKLE_COUNT);
     out.findings.push(...offsetZero.findings);
     out.errors.push(...offsetZero.errors);
+    return out;
+  },
+};
+
+/**
+ * Any tar, whatever its members are called: torch.load of a file that is not a zip hands it to `legacy_load`, which
+ * opens it with tarfile and unpickles `storages` (then `tensors`, then `pickle`) without first checking that the
+ * others exist or that `sys_info` is there. Detection's "pytorch-tar" (which wants `sys_info`, or `pickle` beside
+ * `storages`) is no gate for that reading: a tar holding only `storages`, with a pickle after its raw storage data,
+ * runs it under torch.load. Every member is scanned by content as before; the torch members are followed as
+ * legacy_load reads them.
+ */
+export const tarArchiveHandler: FormatHandler = {
+  formats: ['tar'],
+  async scan(source: ByteSource, ctx: ScanContext): Promise<HandlerResult> {
+    const out: Collected = { findings: [], errors: [] };
+    await scanLegacyTar(source, ctx, out);
     return out;
   },
 };
