@@ -4,8 +4,11 @@
  * honest result), end to end through the built CLI against tests/helpers/malicious-registry.ts.
  */
 import { existsSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { signCheckpoint } from '@modelsec/core/tlog';
+import { CLIENT_READ_DEADLINE_MS, CLIENT_READ_IDLE_TIMEOUT_MS, RegistryClient } from '@modelsec/registry/client';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runCli } from './helpers/cli.js';
 import {
@@ -141,6 +144,31 @@ describe('gate probe: a hostile registry against check and pull', () => {
       expect(existsSync(out)).toBe(false);
     } finally {
       await pre.close();
+    }
+  });
+
+  it('slow-loris: a registry that never answers, or trickles bytes, cannot hang the gate (NETWORK_ERROR)', async () => {
+    expect(CLIENT_READ_IDLE_TIMEOUT_MS).toBeGreaterThan(0);
+    expect(CLIENT_READ_DEADLINE_MS).toBeGreaterThan(CLIENT_READ_IDLE_TIMEOUT_MS);
+    const timers: NodeJS.Timeout[] = [];
+    const server: Server = createServer((req, res) => {
+      if (req.url === '/v1/log/checkpoint') return; // never answers
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      // One byte every 100 ms: never idle for long, but never done.
+      timers.push(setInterval(() => res.write('x'), 100));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const client = new RegistryClient({ baseUrl, readIdleTimeoutMs: 300, readDeadlineMs: 1500 });
+      const silent = client.getBytes('/v1/log/checkpoint', 1024);
+      await expect(silent).rejects.toMatchObject({ code: 'NETWORK_ERROR', message: expect.stringContaining('sent nothing') });
+      const trickle = client.getBytes('/v1/log/tile/entries/000', 1_000_000);
+      await expect(trickle).rejects.toMatchObject({ code: 'NETWORK_ERROR', message: expect.stringContaining('did not end') });
+    } finally {
+      for (const t of timers) clearInterval(t);
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
     }
   });
 });
