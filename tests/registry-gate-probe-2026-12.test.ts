@@ -8,6 +8,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { signCheckpoint } from '@modelsec/core/tlog';
+import { fetchCheckpointText } from '@modelsec/registry';
 import { CLIENT_READ_DEADLINE_MS, CLIENT_READ_IDLE_TIMEOUT_MS, RegistryClient } from '@modelsec/registry/client';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runCli } from './helpers/cli.js';
@@ -147,7 +148,9 @@ describe('gate probe: a hostile registry against check and pull', () => {
     }
   });
 
-  it('slow-loris: a registry that never answers, or trickles bytes, cannot hang the gate (NETWORK_ERROR)', async () => {
+  it('slow-loris: a registry that never answers, or trickles bytes, cannot hang the gate (NETWORK_ERROR)', {
+    timeout: 60_000,
+  }, async () => {
     expect(CLIENT_READ_IDLE_TIMEOUT_MS).toBeGreaterThan(0);
     expect(CLIENT_READ_DEADLINE_MS).toBeGreaterThan(CLIENT_READ_IDLE_TIMEOUT_MS);
     const timers: NodeJS.Timeout[] = [];
@@ -155,7 +158,9 @@ describe('gate probe: a hostile registry against check and pull', () => {
       if (req.url === '/v1/log/checkpoint') return; // never answers
       res.writeHead(200, { 'content-type': 'text/plain' });
       // One byte every 100 ms: never idle for long, but never done.
-      timers.push(setInterval(() => res.write('x'), 100));
+      const t = setInterval(() => res.write('x'), 100);
+      timers.push(t);
+      res.on('close', () => clearInterval(t));
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -167,8 +172,46 @@ describe('gate probe: a hostile registry against check and pull', () => {
       await expect(trickle).rejects.toMatchObject({ code: 'NETWORK_ERROR', message: expect.stringContaining('did not end') });
     } finally {
       for (const t of timers) clearInterval(t);
+      // Not awaited: a connection the client abandoned must not keep the test waiting.
+      server.close();
       server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
+  it('modelsec log: a redirect is never followed and a huge answer is cut while it arrives (log-client)', async () => {
+    const seen: string[] = [];
+    const other: Server = createServer((req, res) => {
+      seen.push(`${req.url} ${req.headers.authorization ?? ''}`);
+      res.end('elsewhere');
+    });
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+    const elsewhere = `http://127.0.0.1:${(other.address() as AddressInfo).port}`;
+    const server: Server = createServer((req, res) => {
+      if (req.url === '/redirect/v1/log/checkpoint') {
+        res.writeHead(302, { location: `${elsewhere}/v1/log/checkpoint` });
+        return res.end();
+      }
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      const chunk = Buffer.alloc(1024 * 1024, 0x61);
+      let sent = 0;
+      const more = () => {
+        while (sent < 200 && res.write(chunk)) sent++;
+        if (sent < 200) res.once('drain', more);
+        else res.end();
+      };
+      more();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      await expect(fetchCheckpointText(`${base}/redirect`)).rejects.toMatchObject({ code: 'NETWORK_ERROR' });
+      expect(seen).toEqual([]);
+      await expect(fetchCheckpointText(base)).rejects.toMatchObject({ code: 'LOG_PROOF_INVALID' });
+    } finally {
+      server.close();
+      other.close();
+      server.closeAllConnections();
+      other.closeAllConnections();
     }
   });
 });
