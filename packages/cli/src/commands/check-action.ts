@@ -6,6 +6,7 @@ import type { CliEnv } from '../command-kit.js';
 import type { Output } from '../output.js';
 import { MODELSEC_VERSION } from '../version.js';
 import type { CheckFlags } from './check.js';
+import { consistencyLine, logConsistencyBasis } from './check-consistency.js';
 import { checkSarif } from './check-sarif.js';
 import { clientFrom } from './registry-client.js';
 import type { TrustFlags } from './trust-flags.js';
@@ -40,7 +41,7 @@ export async function runCheck(env: CliEnv, out: Output, modelPath: string, opti
     warnings: report.warnings,
     yanked: report.yanked ?? null,
     scan: report.scan ?? null,
-    log: report.log ? { ...report.log, keyTrust: report.keyTrust } : null,
+    log: report.log ? { ...report.log, keyTrust: report.keyTrust, consistency: logConsistencyBasis(gate, report.log) } : null,
   };
   // `--format json` is the same as --json: the one envelope on stdout.
   if (options.format === 'json' && !out.json) {
@@ -54,6 +55,7 @@ export async function runCheck(env: CliEnv, out: Output, modelPath: string, opti
           `  signed by ${signerLine(report)}`,
           `  published ${v.publishedAt}; scan ${report.scan ? `${report.scan.status}${report.scan.maxSeverity ? `, max ${report.scan.maxSeverity}` : ', no findings'}` : 'not logged'}; policy: ${report.policySource}`,
           `  ${logLine(report, report.keyTrust)}`,
+          ...(report.log ? [`  ${consistencyLine(logConsistencyBasis(gate, report.log), report.log.cosignedBy)}`] : []),
         ].join('\n')
       : [
           `NOT verified${v ? `: ${v.namespace}/${v.model}@${v.version}` : ''}`,

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { parseModelRef, pullModel } from '@modelsec/registry/client';
 import type { CliEnv } from '../command-kit.js';
 import type { Output } from '../output.js';
+import { consistencyLine, logConsistencyBasis } from './check-consistency.js';
 import type { PullFlags } from './pull.js';
 import { clientFrom } from './registry-client.js';
 import { gateOptionsFrom, logLine, printWarnings, saveCheckpoint, signerLine } from './trust-options.js';
@@ -31,7 +32,7 @@ export async function runPull(env: CliEnv, out: Output, refText: string, options
       files: report.files ?? [],
       warnings: report.warnings,
       yanked: report.yanked ?? null,
-      log: report.log ? { ...report.log, keyTrust: report.keyTrust } : null,
+      log: report.log ? { ...report.log, keyTrust: report.keyTrust, consistency: logConsistencyBasis(gate, report.log) } : null,
     },
     () =>
       [
@@ -39,6 +40,7 @@ export async function runPull(env: CliEnv, out: Output, refText: string, options
         `  signed by ${signerLine(report)}`,
         ...(report.yanked ? [`  YANKED (accepted with --allow-yanked): ${report.yanked.reason}`] : []),
         `  ${logLine(report, report.keyTrust)}`,
+        ...(report.log ? [`  ${consistencyLine(logConsistencyBasis(gate, report.log), report.log.cosignedBy)}`] : []),
       ].join('\n'),
   );
   return undefined;

@@ -453,12 +453,18 @@ export async function pullModel(
   await refuseExistingOutput(outDir);
   const opened = await openVerifiedLog(client, [ref.namespace], options);
   const unreadable: number[] = [];
-  const chosen = rankCandidates(await candidatesFor(opened.mirror, [expectation], unreadable))[0];
+  // Without a range, pull takes a release, never a pre-release (as semver's `*`): a pre-release is pulled only when
+  // asked for by its version or a range that names one.
+  const all = await candidatesFor(opened.mirror, [expectation], unreadable);
+  const inRange = all.filter((c) => ref.version !== undefined || semver.prerelease(c.entry.version) === null);
+  const chosen = rankCandidates(inRange)[0];
+  const newestPre = inRange.length < all.length ? rankCandidates(all)[0]?.entry.version : undefined;
+  const onlyPre = newestPre ? ` (only pre-releases: name one, e.g. @${newestPre})` : '';
   const what = `${ref.namespace}/${ref.model}${ref.version ? `@${ref.version}` : ''}`;
   if (!chosen)
     throw new ModelsecError(
       'EVIDENCE_NOT_LOGGED',
-      `no published version of ${what} is in the verified transparency log (checkpoint size ${opened.mirror.size})${notReadable(unreadable)}`,
+      `no published version of ${what} is in the verified transparency log (checkpoint size ${opened.mirror.size})${onlyPre}${notReadable(unreadable)}`,
     );
   const evidence = await gatherEvidence(client, opened.mirror, chosen);
   const report = await verifyEvidence(evidence, opened.trust, {

@@ -21,6 +21,13 @@ export const CLIENT_UPLOAD_CHUNK_BYTES = 256 * 1024 * 1024;
  * a hostile server trying to exhaust the client's memory.
  */
 export const CLIENT_MAX_JSON_BYTES = 256 * 1024 * 1024;
+/**
+ * A bounded read (log checkpoint, proofs, entry bundles, openings, bundles and attachments: all cheap for the
+ * server) is abandoned when no byte arrives for this long: a slow-loris registry cannot hang a CI gate for ever.
+ */
+export const CLIENT_READ_IDLE_TIMEOUT_MS = 60_000;
+/** And when it has not ended after this long, however slowly the bytes trickle in (the largest is 64 MB). */
+export const CLIENT_READ_DEADLINE_MS = 10 * 60_000;
 /** Read size when streaming a file to the registry. */
 export const CLIENT_READ_CHUNK_BYTES = 1024 * 1024;
 
@@ -66,6 +73,9 @@ export interface ClientOptions {
   singlePutMaxBytes?: number;
   /** Bytes per append of a resumable upload (default CLIENT_UPLOAD_CHUNK_BYTES). */
   uploadChunkBytes?: number;
+  /** Idle timeout and deadline of bounded reads (default CLIENT_READ_IDLE_TIMEOUT_MS, CLIENT_READ_DEADLINE_MS). */
+  readIdleTimeoutMs?: number;
+  readDeadlineMs?: number;
 }
 
 export interface ModelRef {
@@ -102,7 +112,7 @@ export class RegistryClient {
   private async send(
     method: string,
     path: string,
-    init: { json?: unknown; body?: Buffer | Readable; headers?: Record<string, string> } = {},
+    init: { json?: unknown; body?: Buffer | Readable; headers?: Record<string, string>; signal?: AbortSignal } = {},
   ): Promise<Response> {
     const headers = this.headers(init.headers);
     let body: unknown;
@@ -119,6 +129,7 @@ export class RegistryClient {
         headers,
         // Never follow a redirect: it could lead the token (or the trust decision) to another origin.
         redirect: 'error',
+        ...(init.signal ? { signal: init.signal } : {}),
         ...(body !== undefined ? { body } : {}),
         ...(init.body instanceof Readable ? { duplex: 'half' } : {}),
       } as RequestInit);
@@ -273,8 +284,36 @@ export class RegistryClient {
    * buffer without bound). Any status is returned; the caller decides what it means.
    */
   async getBytes(path: string, limit: number): Promise<{ status: number; bytes: Uint8Array }> {
-    const response = await this.send('GET', path);
-    const bytes = await readLimited(response, limit, path);
+    const idleMs = this.options.readIdleTimeoutMs ?? CLIENT_READ_IDLE_TIMEOUT_MS;
+    const deadlineMs = this.options.readDeadlineMs ?? CLIENT_READ_DEADLINE_MS;
+    const abort = new AbortController();
+    let reason = '';
+    const stop = (why: string) => () => {
+      reason = why;
+      abort.abort();
+    };
+    const deadline = setTimeout(stop(`did not end within ${deadlineMs} ms`), deadlineMs);
+    let idle = setTimeout(stop(`sent nothing for ${idleMs} ms`), idleMs);
+    const alive = () => {
+      clearTimeout(idle);
+      idle = setTimeout(stop(`sent nothing for ${idleMs} ms`), idleMs);
+    };
+    let response: Response;
+    let bytes: Uint8Array;
+    try {
+      response = await this.send('GET', path, { signal: abort.signal });
+      alive();
+      bytes = await readLimited(response, limit, path, alive);
+    } catch (error) {
+      if (!reason) throw error;
+      throw new ModelsecError('NETWORK_ERROR', `the registry at ${this.base} ${reason} answering ${path}`, {
+        cause: error,
+        details: { path },
+      });
+    } finally {
+      clearTimeout(idle);
+      clearTimeout(deadline);
+    }
     // A token the registry does not accept is the caller's to fix whatever was asked (never "evidence missing").
     if (response.status === 401) {
       let message = 'the registry does not accept the token';
@@ -298,7 +337,7 @@ export class RegistryClient {
 }
 
 /** Reads a response body, refusing more than `limit` bytes (checked as the bytes arrive, not after). */
-export async function readLimited(response: Response, limit: number, what: string): Promise<Uint8Array> {
+export async function readLimited(response: Response, limit: number, what: string, onChunk?: () => void): Promise<Uint8Array> {
   const declared = Number(response.headers.get('content-length') ?? Number.NaN);
   if (Number.isFinite(declared) && declared > limit) {
     await response.body?.cancel().catch(() => undefined);
@@ -309,6 +348,7 @@ export async function readLimited(response: Response, limit: number, what: strin
   let total = 0;
   for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
     total += chunk.length;
+    onChunk?.();
     if (total > limit) {
       await response.body.cancel().catch(() => undefined);
       throw new ModelsecError('LIMIT_EXCEEDED', `${what}: the answer is larger than ${limit} bytes`, { details: { limit } });

@@ -21,6 +21,7 @@ import {
   verifyConsistency,
   verifyInclusion,
 } from '@modelsec/core/tlog';
+import { CLIENT_READ_DEADLINE_MS, readLimited } from '../client/registry-client.js';
 import { mayCarryToken, openLogEntry } from './openings.js';
 import type { PublishEntryExpectation } from './publish-entry-type.js';
 
@@ -85,13 +86,21 @@ async function getText(baseUrl: string, path: string, token?: string): Promise<{
   let response: Response;
   try {
     const headers: Record<string, string> = token && mayCarryToken(baseUrl) ? { authorization: `Bearer ${token}` } : {};
-    response = await fetch(`${baseUrl.replace(/\/+$/, '')}${path}`, { headers });
+    // Never follow a redirect (it could carry the token to another origin); time out a registry that stalls.
+    response = await fetch(`${baseUrl.replace(/\/+$/, '')}${path}`, {
+      headers,
+      redirect: 'error',
+      signal: AbortSignal.timeout(CLIENT_READ_DEADLINE_MS),
+    });
   } catch (cause) {
     throw new ModelsecError('NETWORK_ERROR', `cannot reach the registry log at ${baseUrl}${path}`, { cause });
   }
-  const bytes = new Uint8Array(await response.arrayBuffer());
-  if (bytes.length > MAX_LOG_RESPONSE_BYTES)
-    throw new ModelsecError('LOG_PROOF_INVALID', `${path}: answer larger than ${MAX_LOG_RESPONSE_BYTES} bytes`);
+  // Bounded while the bytes arrive (not after buffering all of them).
+  const bytes = await readLimited(response, MAX_LOG_RESPONSE_BYTES, path).catch((error: unknown) => {
+    if (error instanceof ModelsecError && error.code === 'LIMIT_EXCEEDED')
+      throw new ModelsecError('LOG_PROOF_INVALID', `${path}: answer larger than ${MAX_LOG_RESPONSE_BYTES} bytes`);
+    throw new ModelsecError('NETWORK_ERROR', `the registry log at ${baseUrl} did not finish answering ${path}`, { cause: error });
+  });
   const text = Buffer.from(bytes).toString('utf8');
   if (!response.ok)
     throw new ModelsecError(
