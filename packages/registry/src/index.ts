@@ -7,6 +7,8 @@ export {
   buildTlogProof,
   type CheckOptions,
   CLIENT_MAX_JSON_BYTES,
+  CLIENT_READ_DEADLINE_MS,
+  CLIENT_READ_IDLE_TIMEOUT_MS,
   CLIENT_SINGLE_PUT_MAX_BYTES,
   CLIENT_UPLOAD_CHUNK_BYTES,
   type ClientGateOptions,
