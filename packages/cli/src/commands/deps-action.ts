@@ -1,12 +1,11 @@
-import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { auditDependencies, type DepsGateResult, type DepsReport, depsToSarif, evaluateDepsGate } from '@modelsec/core/deps';
-import { ModelsecError } from '@modelsec/core/errors';
 import { findUserScanConfig, MODELSEC_VERSION, SEVERITIES, severityRank } from '@modelsec/core/scan';
 import { stableJson } from '@modelsec/core/util';
 import type { CliEnv } from '../command-kit.js';
 import type { Output } from '../output.js';
 import type { DepsFlags } from './deps.js';
+import { writeReportFile } from './files.js';
 
 function textReport(report: DepsReport, gate: DepsGateResult, out: Output): string {
   const lines: string[] = [];
@@ -91,17 +90,8 @@ export async function runDeps(env: CliEnv, out: Output, paths: string[], flags: 
         : textReport(report, gate, out);
   // With --json, stdout carries one envelope; a SARIF log stays bare.
   const envelope = out.json && (flags.format !== 'sarif' || flags.output !== undefined);
-  if (flags.output) {
-    try {
-      await writeFile(resolve(env.cwd, flags.output), body.endsWith('\n') ? body : `${body}\n`);
-    } catch (cause) {
-      throw new ModelsecError('FILE_WRITE_FAILED', `cannot write ${flags.output}`, {
-        cause,
-        details: { path: flags.output },
-      });
-    }
-    out.info(`report written to ${flags.output}`);
-  } else if (!envelope) out.raw(body);
+  if (flags.output) await writeReportFile(env, out, flags.output, body);
+  else if (!envelope) out.raw(body);
   if (envelope)
     out.result(flags.output ? { output: flags.output, summary: report.summary, gate } : { ...report, gate }, () => '');
   return gate.pass ? 0 : 1;

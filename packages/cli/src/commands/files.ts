@@ -1,4 +1,4 @@
-/** File helpers the commands share: read a flag's input file, write an output file atomically. */
+/** File helpers the commands share: read a flag's input file, write a report or an output file atomically. */
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { ModelsecError, toModelsecError } from '@modelsec/core/errors';
@@ -26,4 +26,19 @@ export async function writeAtomically(path: string, body: string, mode = 0o644):
       cause: error,
     });
   }
+}
+
+/** Writes a report to `-o FILE` (resolved against the working directory, ending in a newline) and says so on stderr. */
+export async function writeReportFile(
+  env: CliEnv,
+  out: { info(message: string): void },
+  path: string,
+  body: string,
+): Promise<void> {
+  try {
+    await writeFile(resolve(env.cwd, path), body.endsWith('\n') ? body : `${body}\n`);
+  } catch (cause) {
+    throw new ModelsecError('FILE_WRITE_FAILED', `cannot write ${path}`, { cause, details: { path } });
+  }
+  out.info(`report written to ${path}`);
 }

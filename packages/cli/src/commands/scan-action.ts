@@ -1,5 +1,4 @@
-import { writeFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { dirname } from 'node:path';
 import { ModelsecError } from '@modelsec/core/errors';
 import {
   evaluateGate,
@@ -20,6 +19,7 @@ import { stableJson } from '@modelsec/core/util';
 import type { CliEnv } from '../command-kit.js';
 import type { Output } from '../output.js';
 import { checkAttestFlags } from './attest-flags.js';
+import { writeReportFile } from './files.js';
 import type { ScanFlags } from './scan.js';
 
 function textReport(
@@ -143,17 +143,8 @@ export async function runScan(env: CliEnv, out: Output, paths: string[], flags: 
         : textReport(report, gateOptions, gate, out);
   // With --json, stdout carries one envelope, printed last (after the attestation); a SARIF log stays bare.
   const envelope = out.json && (flags.format !== 'sarif' || flags.output !== undefined);
-  if (flags.output) {
-    try {
-      await writeFile(resolve(env.cwd, flags.output), body.endsWith('\n') ? body : `${body}\n`);
-    } catch (cause) {
-      throw new ModelsecError('FILE_WRITE_FAILED', `cannot write ${flags.output}`, {
-        cause,
-        details: { path: flags.output },
-      });
-    }
-    out.info(`report written to ${flags.output}`);
-  } else if (!envelope) out.raw(body);
+  if (flags.output) await writeReportFile(env, out, flags.output, body);
+  else if (!envelope) out.raw(body);
   if (attestation && signed) {
     const { buildScanPredicate, SCAN_PREDICATE_TYPE } = await import('@modelsec/core/evidence');
     const predicate = buildScanPredicate(report, paths[0] as string, signed, {
