@@ -1,4 +1,3 @@
-import { dirname } from 'node:path';
 import { ModelsecError } from '@modelsec/core/errors';
 import {
   evaluateGate,
@@ -85,7 +84,6 @@ export async function runScan(env: CliEnv, out: Output, paths: string[], flags: 
   const local: string[] = [];
   /** Snapshot directory → `hf://repo@commit`, so reports name Hub files by their Hub address. */
   const hubNames = new Map<string, string>();
-  const symlinkRoots: string[] = [];
   for (const p of paths) {
     if (isHubReference(p)) {
       out.info(`downloading ${p} into the Hugging Face cache...`);
@@ -93,7 +91,6 @@ export async function runScan(env: CliEnv, out: Output, paths: string[], flags: 
       const { downloadSnapshot } = await import('@modelsec/core/hub');
       const snapshot = await downloadSnapshot(p, { env: env.env });
       local.push(snapshot.path);
-      symlinkRoots.push(dirname(dirname(snapshot.path))); // the repo's cache dir: snapshots link into blobs/
       hubNames.set(snapshot.path.split('\\').join('/'), `hf://${snapshot.repo}@${snapshot.commit}`);
     } else {
       local.push(p);
@@ -118,7 +115,6 @@ export async function runScan(env: CliEnv, out: Output, paths: string[], flags: 
       config,
       strict: Boolean(flags.strict),
       maxFileSize: flags.maxFileSize,
-      symlinkRoots,
       onProgress: ({ done, total, path }) => {
         progress.setTotal(total);
         progress.update(done, path);

@@ -72,8 +72,9 @@ export interface ScanOptions {
   maxFileSize?: number;
   onProgress?: (event: { done: number; total: number; path: string }) => void;
   /**
-   * Directories besides each scan root that symlinks may point into (a Hugging Face cache snapshot links its files
-   * to ../../blobs). A symlink to anywhere else is reported (MS-ENG-007), never followed.
+   * Directories besides each scan root that symlinks may point into. A Hugging Face cache snapshot's links into its
+   * own repository's blobs/ need none (the walk recognises the layout: hubCacheBlobsOf). A symlink to anywhere else
+   * is reported (MS-ENG-007), never followed.
    */
   symlinkRoots?: readonly string[];
   /** Lower per-file budgets than the defaults (tests, constrained hosts); never raises them. */
