@@ -562,5 +562,15 @@ export {
   type WitnessQuorumResult,
   type YankEntry,
 } from './tlog/index.js';
-export { type Clock, canonicalJson, clockFromEnv, fixedClock, sortKeysDeep, stableJson, systemClock } from './util/index.js';
+export {
+  type Clock,
+  canonicalJson,
+  clockFromEnv,
+  fixedClock,
+  importDependency,
+  isMissingPackage,
+  sortKeysDeep,
+  stableJson,
+  systemClock,
+} from './util/index.js';
 export { MODELSEC_VERSION } from './version.js';

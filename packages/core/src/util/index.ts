@@ -1,2 +1,3 @@
 export { canonicalJson, sortKeysDeep, stableJson } from './canonical-json.js';
 export { type Clock, clockFromEnv, fixedClock, systemClock } from './clock.js';
+export { importDependency, isMissingPackage } from './dependency.js';

@@ -5,6 +5,7 @@
  */
 import { createRequire } from 'node:module';
 import { ModelsecError } from '@modelsec/core/errors';
+import { isMissingPackage } from '@modelsec/core/util';
 
 /** The optional database drivers, with the store that needs each. */
 export const DATABASE_DRIVERS = { 'better-sqlite3': 'SQLite', pg: 'PostgreSQL' } as const;
@@ -12,15 +13,9 @@ export type DatabaseDriver = keyof typeof DATABASE_DRIVERS;
 
 const requireHere = createRequire(import.meta.url);
 
-function isNotFound(error: unknown, driver: DatabaseDriver): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  const message = error instanceof Error ? error.message : '';
-  return (code === 'MODULE_NOT_FOUND' || code === 'ERR_MODULE_NOT_FOUND') && message.includes(`'${driver}'`);
-}
-
 /** The error for a driver that cannot be found (or `error` itself when it failed for another reason). */
 export function driverLoadError(driver: DatabaseDriver, error: unknown): unknown {
-  if (!isNotFound(error, driver)) return error;
+  if (!isMissingPackage(error, driver)) return error;
   return new ModelsecError(
     'DEPENDENCY_MISSING',
     `the ${DATABASE_DRIVERS[driver]} metadata store needs the '${driver}' package, which is not installed: npm install ${driver}`,
