@@ -6,6 +6,7 @@ const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.
 /** The subpath entries of @modelsec/core (packages/core/package.json exports) besides `/scan`. */
 const CORE_CAPABILITIES = [
   'bom',
+  'constants',
   'deps',
   'errors',
   'evidence',

@@ -81,6 +81,7 @@ const FORBIDDEN: Record<string, (name: string) => boolean> = {
   '@modelsec/core/formats': () => true, // no npm package at all
   '@modelsec/core/scan': (name) => HEAVY_PACKAGES.includes(name) || isSigstore(name),
   '@modelsec/core/errors': () => true,
+  '@modelsec/core/constants': () => true,
   '@modelsec/core/util': () => true,
   '@modelsec/core/hashing': () => true,
   '@modelsec/core/lineage': () => true,
@@ -163,6 +164,17 @@ describe('core source dependencies', () => {
         offenders.push(`${relative(REPO_ROOT, file)}: ${spec}`);
       }
     }
+    expect(offenders).toEqual([]);
+  });
+
+  it('core/constants imports nothing outside itself (front ends show its values before loading any capability)', () => {
+    const constants = join(CORE_SRC, 'constants');
+    const offenders = sourceFiles(constants).flatMap((file) =>
+      specifiersOf(file)
+        .filter((spec) => !(spec.startsWith('.') && within(resolve(dirname(file), spec), constants)))
+        .map((spec) => `${relative(REPO_ROOT, file)}: ${spec}`),
+    );
+    expect(sourceFiles(join(CORE_SRC, 'constants'))).not.toEqual([]);
     expect(offenders).toEqual([]);
   });
 

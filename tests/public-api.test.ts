@@ -104,6 +104,7 @@ describe('public API of @modelsec/core', () => {
     expect(Object.keys(surface).sort()).toEqual([
       '.',
       './bom',
+      './constants',
       './deps',
       './errors',
       './evidence',

@@ -1,8 +1,8 @@
+import { SEVERITIES } from '@modelsec/core/constants';
 import type { Severity } from '@modelsec/core/scan';
 import type { Command } from 'commander';
 import { action, type CliEnv, collect, Option } from '../command-kit.js';
 import type { Output } from '../output.js';
-import { SEVERITIES } from './core-constants.js';
 
 export interface DepsFlags {
   osv?: string[];

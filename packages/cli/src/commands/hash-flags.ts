@@ -1,8 +1,9 @@
 /** The model-hashing flags of the signing command family (sign, verify, attest, digest). */
+
+import { DEFAULT_SHARD_SIZE, DEFAULT_SIGNATURE_NAME } from '@modelsec/core/constants';
 import type { SerializationMethod } from '@modelsec/core/signing';
 import type { Command } from 'commander';
 import { collect, Option, parseIntegerOption } from '../command-kit.js';
-import { DEFAULT_SHARD_SIZE, DEFAULT_SIGNATURE_NAME } from './core-constants.js';
 
 export interface HashFlags {
   signature?: string;

@@ -1,9 +1,9 @@
+import { SCAN_CONFIG_ENV, SEVERITIES } from '@modelsec/core/constants';
 import type { Severity } from '@modelsec/core/scan';
 import type { Command } from 'commander';
 import { action, type CliEnv, Option, parseIntegerOption } from '../command-kit.js';
 import type { Output } from '../output.js';
 import { type AttestFlags, addAttestOptions } from './attest-flags.js';
-import { SCAN_CONFIG_ENV, SEVERITIES } from './core-constants.js';
 
 export interface ScanFlags extends AttestFlags {
   format: 'text' | 'json' | 'sarif';

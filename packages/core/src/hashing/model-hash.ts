@@ -1,19 +1,16 @@
 import { createHash } from 'node:crypto';
 import { lstat, readdir, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { DEFAULT_SHARD_SIZE, DEFAULT_SIGNATURE_NAME } from '../constants/values.js';
 import { ModelsecError, toModelsecError } from '../errors/index.js';
 import { type HashJob, hashFile, hashFiles } from './hash-file.js';
 
-export type SerializationMethod = 'files' | 'shards';
+export { DEFAULT_SHARD_SIZE, DEFAULT_SIGNATURE_NAME };
 
-/** Shard size the reference implementation uses: 1 GB shards hash ~5x faster than 1 MB ones. */
-export const DEFAULT_SHARD_SIZE = 1_000_000_000;
+export type SerializationMethod = 'files' | 'shards';
 
 /** Ignored at the model root by default (`--no-ignore-git-paths` keeps them), as the reference does. */
 export const DEFAULT_GIT_IGNORES = ['.git', '.gitattributes', '.github', '.gitignore'] as const;
-
-/** Default signature file name, always ignored when hashing. */
-export const DEFAULT_SIGNATURE_NAME = 'model.sig';
 
 /** Deepest directory nesting walked: a model tree deeper than this is hostile or a symlink loop. */
 export const MAX_MODEL_DEPTH = 64;

@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Ajv as AjvClass, Options, ValidateFunction } from 'ajv';
+import { SCAN_CONFIG_ENV } from '../constants/values.js';
 import { ModelsecError } from '../errors/index.js';
 import type { FileReport, Finding } from './types.js';
 
@@ -78,8 +79,7 @@ export function loadScanConfigFile(path: string): ScanConfig {
   return parseScanConfig(readFileSync(path, 'utf8'), path);
 }
 
-/** The environment variable naming a scan config file (like --config; --config wins). */
-export const SCAN_CONFIG_ENV = 'MODELSEC_CONFIG';
+export { SCAN_CONFIG_ENV };
 
 export interface UserScanConfig {
   config: ScanConfig;

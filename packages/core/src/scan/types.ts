@@ -4,9 +4,10 @@
  * schemas/scan-report.schema.json.
  */
 
+import { SEVERITIES } from '../constants/values.js';
 import type { ErrorCode } from '../errors/codes.js';
 
-export const SEVERITIES = ['info', 'low', 'medium', 'high', 'critical'] as const;
+export { SEVERITIES };
 export type Severity = (typeof SEVERITIES)[number];
 
 export function severityRank(severity: Severity): number {
