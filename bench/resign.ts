@@ -3,8 +3,8 @@
  * config, under os.tmpdir(), read once so it sits in the page cache. Signed in full (`signModel`, what `sign key` does),
  * then the README is edited and the model re-signed twice: incrementally (`reuseFrom` the verified model.sig, what
  * `sign key --reuse-from model.sig` does) and in full. Target: the incremental re-sign takes < 5% of the full sign, and
- * its signed statement (the DSSE payload) is byte-identical to the full re-sign's. (The ECDSA signature bytes differ
- * between any two signings: ECDSA draws a fresh nonce; everything signed is the same.)
+ * its model.sig is byte-identical to the full re-sign's (the signed statement, and the signature itself: key signing is
+ * deterministic ECDSA, RFC 6979).
  */
 
 import { randomBytes } from 'node:crypto';
@@ -53,8 +53,7 @@ export async function run(opts: BenchOptions): Promise<BenchResult[]> {
       signModel(dir, signer, { reuse: await reuseFrom(signature, { kind: 'key', publicKeyPem: key.publicKeyPem }) }),
     );
     const fullAgain = await timeIt(() => signModel(dir, signer));
-    const payload = (b: Record<string, unknown>) => (b.dsseEnvelope as { payload: string }).payload;
-    const identical = payload(incremental.value.bundle) === payload(fullAgain.value.bundle);
+    const identical = JSON.stringify(incremental.value.bundle) === JSON.stringify(fullAgain.value.bundle);
     const ratio = incremental.seconds / fullAgain.seconds;
     const reused = incremental.value.digest.reused ?? { files: 0, bytes: 0 };
     // The reused digests must verify against the edited model like any signature: a full verify reads everything.
@@ -72,7 +71,7 @@ export async function run(opts: BenchOptions): Promise<BenchResult[]> {
         },
         targets: [
           target('incremental / full re-sign %', round(ratio * 100, 2), '<', 5),
-          target('signed statement identical', identical, '==', true),
+          target('model.sig identical to a full re-sign', identical, '==', true),
           target('root digest correct', correct, '==', true),
         ],
       },

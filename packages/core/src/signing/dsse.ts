@@ -1,5 +1,6 @@
-import { sign as cryptoSign, verify as cryptoVerify, type KeyObject } from 'node:crypto';
+import { verify as cryptoVerify, type KeyObject } from 'node:crypto';
 import { ModelsecError } from '../errors/index.js';
+import { signDeterministic } from './deterministic-ecdsa.js';
 import { hashForKey } from './keys.js';
 
 /** DSSE pre-authentication encoding: `DSSEv1 SP len(type) SP type SP len(body) SP body` (byte lengths). */
@@ -31,9 +32,13 @@ export function legacyPae(payloadType: string, payload: Buffer): Buffer {
   return Buffer.from(`DSSEV1 ${payloadType.length} ${payloadType} ${payload.length} ${pythonBytesRepr(payload)}`, 'utf8');
 }
 
-/** Signs the PAE with the hash matching the key curve; returns a DER ECDSA signature. */
+/**
+ * Signs the PAE with the hash matching the key curve; returns a DER ECDSA signature. The nonce is RFC 6979's
+ * (deterministic-ecdsa.ts): the same key and statement always give the same signature bytes.
+ */
 export function signPae(payloadType: string, payload: Buffer, key: KeyObject): Buffer {
-  return cryptoSign(hashForKey(key), pae(payloadType, payload), key);
+  hashForKey(key); // refuses a key of another type or curve with its own message
+  return signDeterministic(pae(payloadType, payload), key);
 }
 
 /**
