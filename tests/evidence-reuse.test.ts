@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, runCli } from './helpers/cli.js';
+import { chain } from './helpers/x509-builder.js';
 
 const work = mkdtempSync(path.join(os.tmpdir(), 'modelsec-reuse-'));
 const prefix = path.join(work, 'signer');
@@ -35,7 +36,7 @@ function age(dir: string, names: string[]): void {
 }
 
 describe('sign --reuse-from / verify --changed-since', () => {
-  it('after a README edit only the README is read again, and the statement equals a full re-sign', async () => {
+  it('after a README edit only the README is read again, and model.sig equals a full re-sign byte for byte', async () => {
     const dir = fresh();
     expect((await runCli(['sign', 'key', dir, '--private-key', `${prefix}.key`])).code).toBe(0);
     writeFileSync(path.join(dir, 'README.md'), '# tiny llama\n\nA new usage section.\n');
@@ -46,11 +47,14 @@ describe('sign --reuse-from / verify --changed-since', () => {
     expect(incremental.code, incremental.stderr).toBe(0);
     expect(incremental.json()).toMatchObject({ resources: 11, reused: { files: 10 } });
     const reusedPayload = payloadOf(path.join(dir, 'model.sig'));
+    const reusedSig = readFileSync(path.join(dir, 'model.sig'));
     expect((await runCli(['verify', 'key', dir, '--public-key', `${prefix}.pub`])).code).toBe(0);
-    // A full re-sign of the same files signs byte for byte the same statement (ECDSA signature bytes aside).
+    // A full re-sign of the same files writes byte for byte the same model.sig: the same statement, and the same
+    // signature (deterministic ECDSA, RFC 6979).
     const full = await runCli(['sign', 'key', dir, '--private-key', `${prefix}.key`, '--json']);
     expect(full.json()).not.toHaveProperty('reused');
     expect(payloadOf(path.join(dir, 'model.sig'))).toBe(reusedPayload);
+    expect(readFileSync(path.join(dir, 'model.sig')).equals(reusedSig)).toBe(true);
   });
 
   it('a file changed after OLD.sig is hashed again even at the same size, and setting its mtime back does not hide it', async () => {
@@ -119,5 +123,54 @@ describe('sign --reuse-from / verify --changed-since', () => {
     ]);
     expect(verifyForged.code).toBe(1);
     expect(verifyForged.json<{ error: { message: string } }>().error.message).toContain('none of its digests is reused');
+  });
+
+  it('certificate signing: reuse needs OLD.sig to chain to --reuse-certificate-root; then only the edit is read and model.sig equals a full re-sign', async () => {
+    const c = await chain();
+    const other = await chain();
+    const file = (name: string, text: string) => {
+      const f = path.join(work, `${name}-${Math.random().toString(36).slice(2)}.pem`);
+      writeFileSync(f, text);
+      return f;
+    };
+    const leafKey = file('leaf-key', c.leaf.keyPem);
+    const leafCert = file('leaf', c.leaf.pem);
+    const intermediate = file('intermediate', c.intermediate.pem);
+    const root = file('root', c.root.pem);
+    const strangerRoot = file('stranger-root', other.root.pem);
+    const signArgs = (dir: string) => [
+      'sign',
+      'certificate',
+      dir,
+      '--private-key',
+      leafKey,
+      '--signing-certificate',
+      leafCert,
+      '--certificate-chain',
+      intermediate,
+    ];
+    const dir = fresh();
+    const first = await runCli(signArgs(dir));
+    expect(first.code, first.stderr).toBe(0);
+    writeFileSync(path.join(dir, 'README.md'), '# tiny llama\n\nA new usage section.\n');
+    const old = path.join(dir, 'model.sig');
+    const before = readFileSync(old);
+
+    const noRoot = await runCli([...signArgs(dir), '--reuse-from', old, '--json']);
+    expect(noRoot.code).not.toBe(0);
+    expect(noRoot.stdout + noRoot.stderr).toContain('--reuse-certificate-root');
+    const wrongRoot = await runCli([...signArgs(dir), '--reuse-from', old, '--reuse-certificate-root', strangerRoot, '--json']);
+    expect(wrongRoot.code).toBe(1);
+    expect(wrongRoot.json<{ error: { message: string } }>().error.message).toContain('none of its digests is reused');
+    expect(readFileSync(old).equals(before)).toBe(true);
+
+    const incremental = await runCli([...signArgs(dir), '--reuse-from', old, '--reuse-certificate-root', root, '--json']);
+    expect(incremental.code, incremental.stderr).toBe(0);
+    expect(incremental.json()).toMatchObject({ resources: 11, reused: { files: 10 } });
+    const reusedSig = readFileSync(old);
+    const verified = await runCli(['verify', 'certificate', dir, '--certificate-chain', root]);
+    expect(verified.code, verified.stderr).toBe(0);
+    expect((await runCli(signArgs(dir))).code).toBe(0);
+    expect(readFileSync(old).equals(reusedSig)).toBe(true);
   });
 });
