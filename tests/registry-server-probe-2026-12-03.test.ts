@@ -372,3 +372,51 @@ describe('malformed input on every route answers 4xx with a stable code, never 5
     expect(failures).toEqual([]);
   });
 });
+
+describe('a shards signature cannot make the registry hash each stored byte as its own shard', () => {
+  let t: Tenants;
+  beforeAll(async () => {
+    t = await twoTenants();
+  });
+  afterAll(async () => closeServer(t));
+
+  it('shard_size 1 naming 3 ranges over an 8 MiB blob: refused (MODEL_MISMATCH rule) before any byte is hashed', async () => {
+    const small = await signedFiles({ 'weights.bin': 'abc' }, 'shards');
+    // Re-sign the same tiny directory in 1-byte shards (3 ranges in the signature).
+    const { bundle } = await signModel(
+      small.dir,
+      { kind: 'key', privateKeyPem: small.key.privateKeyPem },
+      { method: 'shards', shardSize: 1 },
+    );
+    const acme = t.client('acme', 'push');
+    const big = Buffer.alloc(8 * 1024 * 1024, 7);
+    const weights = await acme.uploadBytes('acme', big);
+    const bundleDigest = await acme.uploadBytes('acme', Buffer.from(JSON.stringify(bundle)));
+    const started = Date.now();
+    const r = await t.answer(
+      await t.call('PUT', '/v1/namespaces/acme/models/shards/versions/1.0.0', t.tokens['acme:push'], {
+        files: [{ path: 'weights.bin', digest: weights, size: big.length }],
+        bundle: bundleDigest,
+        publicKey: small.key.publicKeyPem,
+      }),
+    );
+    // The push's refusal code, naming the failed rule (as for any push whose files differ from the signature).
+    expect(r.body.error.code).toBe('POLICY_DENIED');
+    expect((r.body.error.details as { failed: unknown[] }).failed[0]).toMatchObject({
+      code: 'MODEL_MISMATCH',
+      details: { mismatches: [{ kind: 'digest', name: 'weights.bin' }] },
+    });
+    expect(Date.now() - started).toBeLessThan(2_000);
+    // Control: the honest 1-byte-shard signature of the 3-byte file publishes.
+    await expect(
+      pushModel(acme, small.dir, parseModelRef('acme/shards@1.0.0'), {
+        signaturePath: (() => {
+          const p = path.join(tempDir(), 'model.sig');
+          writeFileSync(p, JSON.stringify(bundle));
+          return p;
+        })(),
+        publicKeyPem: small.key.publicKeyPem,
+      }),
+    ).resolves.toMatchObject({ version: '1.0.0' });
+  });
+});
