@@ -420,3 +420,47 @@ describe('a shards signature cannot make the registry hash each stored byte as i
     ).resolves.toMatchObject({ version: '1.0.0' });
   });
 });
+
+describe('version lists and lookups load only what the caller can read, without manifests', () => {
+  let t: Tenants;
+  let root: string;
+  beforeAll(async () => {
+    t = await twoTenants();
+    const model = await signedFiles({ 'weights.bin': 'shared public weights' });
+    const opts = { signaturePath: model.signaturePath, publicKeyPem: model.key.publicKeyPem };
+    root = (await pushModel(t.client('open', 'push'), model.dir, parseModelRef('open/m@1.0.0'), opts)).rootDigest;
+    // beta republishes the same public content under many private versions.
+    for (let i = 0; i < 5; i++) await pushModel(t.client('beta', 'push'), model.dir, parseModelRef(`beta/copy@1.0.${i}`), opts);
+  });
+  afterAll(async () => closeServer(t));
+
+  it('a lookup by root digest answers acme only the public version, beta its own and the public one; lists stay light', async () => {
+    const lookup = async (token: string | undefined) =>
+      (
+        (await (await t.call('GET', `/v1/versions?rootDigest=${root}`, token)).json()) as {
+          versions: { namespace: string; version: string; publicKey?: string }[];
+        }
+      ).versions;
+    expect((await lookup(t.tokens['acme:read'])).map((v) => v.namespace)).toEqual(['open']);
+    expect((await lookup(undefined)).map((v) => v.namespace)).toEqual(['open']);
+    expect((await lookup(t.tokens['beta:read'])).map((v) => `${v.namespace}@${v.version}`)).toEqual([
+      'beta@1.0.0',
+      'beta@1.0.1',
+      'beta@1.0.2',
+      'beta@1.0.3',
+      'beta@1.0.4',
+      'open@1.0.0',
+    ]);
+    expect((await lookup(ADMIN)).length).toBe(6);
+    // A list row carries no manifest-derived field; the single version still shows the key pushed with it.
+    const list = (await (await t.call('GET', '/v1/namespaces/beta/models/copy/versions', t.tokens['beta:read'])).json()) as {
+      versions: Record<string, unknown>[];
+    };
+    expect(list.versions).toHaveLength(5);
+    for (const v of list.versions) expect(v).not.toHaveProperty('publicKey');
+    const one = (await (await t.call('GET', '/v1/namespaces/beta/models/copy/versions/1.0.0', t.tokens['beta:read'])).json()) as {
+      publicKey?: string;
+    };
+    expect(one.publicKey).toContain('BEGIN PUBLIC KEY');
+  });
+});

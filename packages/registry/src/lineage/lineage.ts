@@ -171,8 +171,8 @@ export class LineageIndex {
     if (cached) return cached;
     const found = new Map<string, VersionRecord>();
     for (const v of [
-      ...(await this.store.listVersions({ rootDigest: d, includeYanked: true })),
-      ...(await this.store.listVersions({ fileDigest: d, includeYanked: true })),
+      ...(await this.store.listVersions({ rootDigest: d, includeYanked: true, summary: true })),
+      ...(await this.store.listVersions({ fileDigest: d, includeYanked: true, summary: true })),
     ])
       if (this.visible(v.namespace)) found.set(label(v), v);
     const list = [...found.values()].sort(byVersionOrder);

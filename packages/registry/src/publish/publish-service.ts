@@ -312,7 +312,7 @@ function distinctManifestDigests(manifest: PushManifest): string[] {
 
 /** The yanked versions of `namespace` (any model) whose content is `rootDigest`: a yank binds the content. */
 async function yankedWithRoot(tx: MetadataOps, namespace: string, rootDigest: string): Promise<YankedContent[]> {
-  const same = await tx.listVersions({ namespace, rootDigest, includeYanked: true });
+  const same = await tx.listVersions({ namespace, rootDigest, includeYanked: true, summary: true });
   return same.filter((v) => v.yanked).map((v) => ({ model: v.model, version: v.version, reason: v.yankReason ?? '' }));
 }
 
