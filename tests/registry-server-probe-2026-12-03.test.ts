@@ -302,6 +302,8 @@ describe('the audit trail records only names the routes accept (no forged target
       .client('acme', 'admin')
       .json<{ entries: { target: string; outcome: string }[] }>('GET', '/v1/audit?namespace=acme');
     expect(after.entries[0]).toMatchObject({ target: 'acme', outcome: 'refused' });
+    // The refusal acme's admin reads does not name the private namespace the caller's token belongs to.
+    expect(JSON.stringify(after.entries)).not.toContain('beta');
   });
 });
 
@@ -351,6 +353,22 @@ describe('malformed input on every route answers 4xx with a stable code, never 5
         { files: [{ path: '\ud800', digest: 'a'.repeat(64), size: 1 }], bundle: 'a'.repeat(64) },
       ],
       ['GET', '/v1/namespaces/acme/models/m/versions/1.0.0%00', push],
+      ['GET', '/v1/log/openings?namespace=acme&from=9999999999999999', push],
+      ['GET', '/v1/log/proofs/inclusion?index=9999999999999999&size=9999999999999999', undefined],
+      ['GET', '/v1/log/entries/9999999999999999', undefined],
+      ['GET', '/v1/audit?before=9999999999999999&limit=999999', ADMIN],
+      ['GET', `/v1/lineage/derived?digest=${'A'.repeat(64)}`, undefined],
+      ['GET', '/v1/lineage/acme/m/1.0.0?x=1', push],
+      ['POST', '/v1/namespaces/acme/uploads', push, '{}'],
+      ['PATCH', `/v1/namespaces/acme/uploads/${'b'.repeat(32)}`, push, '{}', { 'upload-offset': '0' }],
+      ['PUT', `/v1/namespaces/acme/uploads/${'b'.repeat(32)}?digest=${'a'.repeat(64)}&digest=${'b'.repeat(64)}`, push],
+      ['DELETE', `/v1/tokens/${'-'.repeat(10)}`, ADMIN],
+      ['DELETE', `/v1/namespaces/acme/tokens/${'a'.repeat(32)}`, t.tokens['acme:admin']],
+      ['POST', '/v1/namespaces', ADMIN, { name: 'x'.repeat(65) }],
+      ['POST', '/v1/namespaces', ADMIN, { name: 'ok-name', public: 'yes' }],
+      ['PUT', '/v1/namespaces/acme/policy', t.tokens['acme:admin'], { signers: [{ publicKey: 'not a pem' }] }],
+      ['PUT', '/v1/namespaces/acme/policy', t.tokens['acme:admin'], { signers: [{ certificateRoots: ['x'] }] }],
+      ['POST', '/v1/namespaces/acme/models/m/versions/1.0.0/yank', t.tokens['acme:admin'], { reason: '\u0000' }],
       ['GET', '/v1/namespaces/%E0%A4%A/models', push],
       ['GET', '/v1/namespaces/acme', undefined, undefined, { authorization: 'Bearer \u00ff' }],
       ['GET', '/v1/namespaces/acme', undefined, undefined, { authorization: `Bearer ${'a'.repeat(600)}` }],
