@@ -26,7 +26,7 @@ import type { AuditOutcome, RouteContext } from './routes/context.js';
 import { namespaceRoutes } from './routes/namespaces.js';
 import { policyRoutes } from './routes/policies.js';
 import { queryRoutes } from './routes/queries.js';
-import type { Params } from './routes/schemas.js';
+import { DIGEST_PATTERN, NAME_PATTERN, type Params, VERSION_PATTERN } from './routes/schemas.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { uploadRoutes } from './routes/uploads.js';
 import { versionRoutes } from './routes/versions.js';
@@ -196,8 +196,19 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
       details: canonicalJson(details),
     });
   };
-  const targetOf = (p: Partial<Params>): string =>
-    [p.ns, p.model].filter(Boolean).join('/') + (p.version ? `@${p.version}` : '') + (p.digest ? `#${p.digest}` : '');
+  // Only what the route's own patterns accept goes into a target: a parameter that failed validation is the caller's
+  // raw text (a forged `acme/m@9.9.9`, terminal escapes, line breaks) and is recorded as INVALID_TARGET_PART.
+  const part = (value: string | undefined, pattern: RegExp): string | undefined =>
+    value === undefined || value === '' ? undefined : pattern.test(value) ? value : INVALID_TARGET_PART;
+  const targetOf = (raw: Partial<Params>): string => {
+    const p = {
+      ns: part(raw.ns, NAME_RE),
+      model: part(raw.model, NAME_RE),
+      version: part(raw.version, VERSION_RE),
+      digest: part(raw.digest, DIGEST_RE),
+    };
+    return [p.ns, p.model].filter(Boolean).join('/') + (p.version ? `@${p.version}` : '') + (p.digest ? `#${p.digest}` : '');
+  };
 
   app.setErrorHandler(async (error, request, reply) => {
     const { status, body } = classifyError(error);
@@ -311,5 +322,11 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
 }
 
 const ANONYMOUS_ACTOR: Actor = { id: 'anonymous' };
+
+/** What an audit target shows for a path parameter the route refused as invalid (never the caller's raw text). */
+export const INVALID_TARGET_PART = '(invalid)';
+const NAME_RE = new RegExp(NAME_PATTERN);
+const VERSION_RE = new RegExp(VERSION_PATTERN);
+const DIGEST_RE = new RegExp(DIGEST_PATTERN);
 
 export type { FastifyReply };

@@ -49,7 +49,7 @@ export function authorize(actor: Actor, nsName: string, ns: NamespaceRecord | un
       details: { namespace: nsName },
     });
   if (token.namespace !== null && token.namespace !== nsName) {
-    throw new ModelsecError('FORBIDDEN', `this token is for namespace '${token.namespace}', not '${nsName}'`, {
+    throw new ModelsecError('FORBIDDEN', `this token is for another namespace, not '${nsName}'`, {
       details: { namespace: nsName },
     });
   }

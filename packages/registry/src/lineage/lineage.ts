@@ -21,6 +21,11 @@ import type { AttachmentRecord, LineageEdgeRecord, MetadataOps, VersionKey, Vers
 export const MAX_LINEAGE_DOCUMENT_BYTES = 16 * 1024 * 1024;
 /** Deepest ancestor/descendant chain followed (bounds work on a cyclic or hostile graph). */
 export const MAX_LINEAGE_DEPTH = 32;
+/**
+ * Most nodes one ancestors tree answers. Each registry version is expanded once per query (a diamond-shaped graph
+ * would otherwise answer 2^depth nodes); past this bound the rest is left out and the answer says `truncated`.
+ */
+export const MAX_LINEAGE_TREE_NODES = 10_000;
 /** Digests looked up in the index per query (SQLite binds at most 32766 parameters). */
 const DIGESTS_PER_LOOKUP = 500;
 /** Versions indexed per batch when the registry indexes versions published before the index existed. */
@@ -40,6 +45,8 @@ export interface LineageTreeNode {
   /** Set when the target is a version in this registry. */
   version?: VersionRef;
   parents: LineageTreeNode[];
+  /** The version's ancestors are listed where it first appears in this tree (`parents` is empty here). */
+  repeated?: true;
 }
 
 const refOf = (v: VersionRecord): VersionRef => ({
@@ -164,8 +171,8 @@ export class LineageIndex {
     if (cached) return cached;
     const found = new Map<string, VersionRecord>();
     for (const v of [
-      ...(await this.store.listVersions({ rootDigest: d, includeYanked: true })),
-      ...(await this.store.listVersions({ fileDigest: d, includeYanked: true })),
+      ...(await this.store.listVersions({ rootDigest: d, includeYanked: true, summary: true })),
+      ...(await this.store.listVersions({ fileDigest: d, includeYanked: true, summary: true })),
     ])
       if (this.visible(v.namespace)) found.set(label(v), v);
     const list = [...found.values()].sort(byVersionOrder);
@@ -178,20 +185,42 @@ export class LineageIndex {
     return (await this.versionsWith(node.digest)).find((v) => label(v) !== label(self));
   }
 
-  /** Ancestors as a tree (each registry ancestor expanded in turn). */
-  async ancestors(v: VersionRecord, depth = 0, seen = new Set<string>()): Promise<LineageTreeNode[]> {
-    if (depth >= MAX_LINEAGE_DEPTH || seen.has(label(v))) return [];
-    const next = new Set(seen).add(label(v));
+  /** Ancestors as a tree: each registry version's own ancestors are expanded once, where it first appears. */
+  async ancestors(v: VersionRecord): Promise<{ ancestors: LineageTreeNode[]; truncated: boolean }> {
+    const budget = { nodes: MAX_LINEAGE_TREE_NODES, truncated: false };
+    const ancestors = await this.expand(v, 0, new Set([label(v)]), budget);
+    return { ancestors, truncated: budget.truncated };
+  }
+
+  private async expand(
+    v: VersionRecord,
+    depth: number,
+    expanded: Set<string>,
+    budget: { nodes: number; truncated: boolean },
+  ): Promise<LineageTreeNode[]> {
+    if (depth >= MAX_LINEAGE_DEPTH) return [];
     const out: LineageTreeNode[] = [];
     for (const e of await this.edgesOf(v)) {
+      if (budget.nodes <= 0) {
+        budget.truncated = true;
+        break;
+      }
+      budget.nodes--;
       const parent = await this.versionFor(e.target, v);
-      out.push({
+      const node: LineageTreeNode = {
         relation: e.relation,
         source: e.source,
         node: e.target,
         ...(parent ? { version: refOf(parent) } : {}),
-        parents: parent ? await this.ancestors(parent, depth + 1, next) : [],
-      });
+        parents: [],
+      };
+      out.push(node);
+      if (!parent) continue;
+      if (expanded.has(label(parent))) node.repeated = true;
+      else {
+        expanded.add(label(parent));
+        node.parents = await this.expand(parent, depth + 1, expanded, budget);
+      }
     }
     return out;
   }

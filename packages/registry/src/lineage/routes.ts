@@ -26,9 +26,11 @@ export function lineageRoutes(deps: { store: MetadataStore }) {
       async (request) => {
         const index = await indexFor(request);
         const v = await index.find(request.params.ns, request.params.model, request.params.version);
+        const { ancestors, truncated } = await index.ancestors(v);
         return {
           version: { namespace: v.namespace, model: v.model, version: v.version, rootDigest: v.rootDigest },
-          ancestors: await index.ancestors(v),
+          ancestors,
+          ...(truncated ? { truncated } : {}),
           descendants: await index.descendants(v),
         };
       },

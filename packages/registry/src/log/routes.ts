@@ -85,7 +85,10 @@ export function logRoutes(log: TransparencyLog, options: LogRouteOptions) {
       async (request) => {
         const { namespace, model, version } = request.query;
         const found = await log.findPublish(namespace, model, version);
-        if (found === undefined || !(await options.canReadNamespace(request, found.namespace)))
+        // Access is decided for the namespace asked about whether or not the version is logged: the same work (and
+        // time) either way, so neither the answer nor its latency says a private version exists.
+        const readable = await options.canReadNamespace(request, namespace);
+        if (found === undefined || !readable)
           throw new ModelsecError('NOT_FOUND', `no publish entry for ${namespace}/${model}@${version} in the log`);
         return { index: found.index, sealed: found.sealed };
       },

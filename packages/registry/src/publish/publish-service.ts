@@ -10,6 +10,7 @@ import { Readable } from 'node:stream';
 import { ModelsecError } from '@modelsec/core/errors';
 import { canonicalJson } from '@modelsec/core/util';
 import semver from 'semver';
+import { assertSafeNames } from '../client/names.js';
 import { lineageOfAttachments, lineageRecords } from '../lineage/lineage.js';
 import { publishEntry } from '../log/publish-entry.js';
 import type { LogHook } from '../log-hook.js';
@@ -17,7 +18,7 @@ import type { Policy } from '../policy/policy.js';
 import type { StorageQuotas } from '../storage/quotas.js';
 import type { BlobStore } from '../store/blob-store.js';
 import type { MetadataOps, MetadataStore, VersionRecord } from '../store/metadata-store.js';
-import { isSafeRelativePath, type PushManifest } from '../verification/manifest.js';
+import type { PushManifest } from '../verification/manifest.js';
 import type { RegistryScanner } from '../verification/scan-adapter.js';
 import { verifyPush } from '../verification/verify-push.js';
 
@@ -264,17 +265,24 @@ function checkVersion(version: string): void {
   }
 }
 
-/** Every manifest path is a safe relative path, listed once. */
+/**
+ * Every manifest path is one pull will write (the client's rule, one copy: client/names.ts): a safe relative path
+ * without control, escape, bidirectional or zero-width characters, and no two paths (or a path and a directory)
+ * that are the same after Unicode normalisation and case folding, which would overwrite or pass for each other on
+ * macOS and Windows.
+ */
 function checkManifestPaths(manifest: PushManifest): void {
-  const seen = new Set<string>();
-  for (const f of manifest.files) {
-    if (!isSafeRelativePath(f.path))
-      throw new ModelsecError('REGISTRY_PATH_INVALID', `manifest file path '${f.path}' is not a safe relative path`, {
-        details: { path: f.path },
-      });
-    if (seen.has(f.path))
-      throw new ModelsecError('REGISTRY_PATH_INVALID', `manifest lists '${f.path}' twice`, { details: { path: f.path } });
-    seen.add(f.path);
+  try {
+    assertSafeNames(manifest.files.map((f) => f.path));
+  } catch (error) {
+    if (!(error instanceof ModelsecError) || error.code !== 'PULL_NAME_UNSAFE') throw error;
+    const problems = (error.details as { problems?: { name: string; reason: string }[] } | undefined)?.problems ?? [];
+    const first = problems[0];
+    throw new ModelsecError(
+      'REGISTRY_PATH_INVALID',
+      `manifest file path ${JSON.stringify(first?.name ?? '')} ${first?.reason ?? 'is unsafe'}${problems.length > 1 ? ` (+${problems.length - 1} more)` : ''}`,
+      { details: { path: first?.name, problems: problems.slice(0, MAX_REPORTED_MISSING_BLOBS) } },
+    );
   }
 }
 
@@ -304,7 +312,7 @@ function distinctManifestDigests(manifest: PushManifest): string[] {
 
 /** The yanked versions of `namespace` (any model) whose content is `rootDigest`: a yank binds the content. */
 async function yankedWithRoot(tx: MetadataOps, namespace: string, rootDigest: string): Promise<YankedContent[]> {
-  const same = await tx.listVersions({ namespace, rootDigest, includeYanked: true });
+  const same = await tx.listVersions({ namespace, rootDigest, includeYanked: true, summary: true });
   return same.filter((v) => v.yanked).map((v) => ({ model: v.model, version: v.version, reason: v.yankReason ?? '' }));
 }
 

@@ -65,14 +65,20 @@ export function blobRoutes(ctx: RouteContext & { quotas: StorageQuotas }) {
       },
       async (request, reply) => {
         const ns = await ctx.nsFor(request, request.params.ns, 'push');
-        await quotas.checkPut(ns.name, contentLength(request, MAX_SINGLE_PUT_BYTES));
-        const result = await blobs.put(request.params.digest, bodyStream(request));
-        await store.putBlobRecord({ digest: request.params.digest, size: result.size, createdAt: ctx.now() });
-        await grantBlob(ctx, request, ns.name, request.params.digest);
-        await quotas.claim(ns.name, request.params.digest);
-        return reply
-          .status(result.created ? 201 : 200)
-          .send({ digest: request.params.digest, size: result.size, created: result.created });
+        const { digest } = request.params;
+        const length = contentLength(request, MAX_SINGLE_PUT_BYTES);
+        // `created` says whether the namespace held the blob before, never whether another tenant stored it.
+        const held = await store.namespaceOwnsBlob(ns.name, digest);
+        const reservation = await quotas.reservePut(ns.name, length, request.actor.id);
+        try {
+          const result = await blobs.put(digest, bodyStream(request));
+          await store.putBlobRecord({ digest, size: result.size, createdAt: ctx.now() });
+          await grantBlob(ctx, request, ns.name, digest);
+          await quotas.claim(ns.name, digest);
+          return reply.status(held ? 200 : 201).send({ digest, size: result.size, created: !held });
+        } finally {
+          await quotas.releasePut(reservation);
+        }
       },
     );
   };

@@ -1,7 +1,7 @@
 /** `GET /v1/versions`: versions across namespaces by root digest (the CI check lookup), file digest, signer or name. */
 import { ModelsecError } from '@modelsec/core/errors';
 import type { FastifyInstance } from 'fastify';
-import { canRead } from '../auth.js';
+import { type Actor, canRead } from '../auth.js';
 import type { NamespaceRecord } from '../store/metadata-store.js';
 import type { RouteContext } from './context.js';
 import { DIGEST_PATTERN, NAME_PATTERN } from './schemas.js';
@@ -9,6 +9,11 @@ import { MAX_LIST_ROWS, versionView } from './version-view.js';
 
 export function queryRoutes(ctx: RouteContext) {
   const { store } = ctx;
+  /** The namespaces `actor` reads (no restriction for a registry-wide token). */
+  const readableNamespaces = async (actor: Actor): Promise<{ namespaces?: string[] }> =>
+    actor.token?.namespace === null
+      ? {}
+      : { namespaces: (await store.listNamespaces()).filter((n) => canRead(actor, n)).map((n) => n.name) };
   return async function registerQueryRoutes(app: FastifyInstance): Promise<void> {
     app.get<{
       Querystring: {
@@ -55,6 +60,11 @@ export function queryRoutes(ctx: RouteContext) {
           ...(q.namespace ? { namespace: q.namespace } : {}),
           ...(q.model ? { model: q.model } : {}),
           includeYanked: q.includeYanked !== 'false',
+          // Only the namespaces the caller can read, and a page of them, are loaded: rows of other tenants can
+          // neither crowd the caller's out of the page nor make the lookup load and parse them.
+          ...(await readableNamespaces(request.actor)),
+          summary: true,
+          limit: MAX_LIST_ROWS,
         });
         // Only the namespaces of the rows found (a lookup usually hits one): the check route is the hot path.
         const namespaces = new Map<string, NamespaceRecord | undefined>();
@@ -63,7 +73,7 @@ export function queryRoutes(ctx: RouteContext) {
           const ns = namespaces.get(r.namespace);
           return ns !== undefined && canRead(request.actor, ns);
         });
-        return { versions: visible.slice(0, MAX_LIST_ROWS).map(versionView) };
+        return { versions: visible.map(versionView) };
       },
     );
   };

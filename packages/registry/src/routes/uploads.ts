@@ -114,13 +114,15 @@ export function uploadRoutes(ctx: UploadRouteContext) {
       async (request, reply) => {
         const session = await sessionFor(request);
         return uploadLocks.hold(session.id, async () => {
+          // `created` says whether the namespace held the blob before, never whether another tenant stored it.
+          const held = await store.namespaceOwnsBlob(session.namespace, request.query.digest);
           const result = await blobs
             .completeUpload(session.id, request.query.digest)
             .finally(() => store.deleteUpload(session.id));
           await store.putBlobRecord({ digest: request.query.digest, size: result.size, createdAt: ctx.now() });
           await grantBlob(ctx, request, session.namespace, request.query.digest);
           await quotas.claim(session.namespace, request.query.digest);
-          return reply.status(201).send({ digest: request.query.digest, size: result.size, created: result.created });
+          return reply.status(201).send({ digest: request.query.digest, size: result.size, created: !held });
         });
       },
     );

@@ -41,8 +41,10 @@ export function versionRoutes(ctx: RouteContext & { publish: PublishService }) {
           namespace: ns.name,
           model: request.params.model,
           includeYanked: request.query.includeYanked !== 'false',
+          summary: true,
+          limit: MAX_LIST_ROWS,
         });
-        return { versions: versions.slice(0, MAX_LIST_ROWS).map(versionView) };
+        return { versions: versions.map(versionView) };
       },
     );
     app.get<{ Params: Params }>(

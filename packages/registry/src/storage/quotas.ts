@@ -75,16 +75,29 @@ export class StorageQuotas {
 
   /**
    * A single-request upload of `length` bytes (at most MAX_SINGLE_PUT_BYTES, not staged in a session): it counts to
-   * the stored bytes once written, so it must fit beside what the namespace stores and has in flight.
+   * the stored bytes once written, so it must fit beside what the namespace stores and has in flight, and it holds
+   * its bytes from this check until `releasePut` (a reservation row, as an append holds its bytes on its session):
+   * concurrent uploads each see the others, so together they cannot overshoot. Returns the reservation to release
+   * once the blob is claimed (or failed); a crashed process's reservation expires as an idle session.
    */
-  async checkPut(namespace: string, length: number): Promise<void> {
+  async reservePut(namespace: string, length: number, by: string): Promise<string> {
+    const id = randomBytes(16).toString('hex');
     await this.store.transaction(async (tx) => {
       await tx.lockNamespace(namespace);
       const usage = await tx.uploadUsage(namespace, this.activeSince());
       const stored = await tx.storedBytes(namespace, [], this.claimedSince());
       if (stored + usage.bytes + length > this.limits.maxStoredBytes)
         throw exceeded(namespace, 'stored bytes', this.limits.maxStoredBytes, stored + usage.bytes, length);
+      const at = new Date(this.nowMs()).toISOString();
+      await tx.createUpload({ id, namespace, offset: 0, createdAt: at, updatedAt: at, createdBy: by, touchedMs: this.nowMs() });
+      await tx.reserveUpload(id, length, this.nowMs());
     });
+    return id;
+  }
+
+  /** Ends a single-request upload's reservation (its blob is claimed now, or it failed). */
+  async releasePut(reservation: string): Promise<void> {
+    await this.store.deleteUpload(reservation);
   }
 
   /**

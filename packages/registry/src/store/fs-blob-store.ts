@@ -244,6 +244,10 @@ export class FsBlobStore implements BlobStore {
       });
     }
     const target = this.blobPath(digest);
+    // Made durable before the dedupe decision either way: a copy that turns out to exist already costs the same
+    // write and fsync as a new one, so the time an upload takes does not tell whether anyone stored those bytes.
+    await chmod(file, 0o444);
+    await fsyncPath(file);
     const existing = await this.intact(digest);
     if (existing === true) {
       await rm(file, { force: true });
@@ -251,8 +255,6 @@ export class FsBlobStore implements BlobStore {
     }
     if (existing === false) await this.quarantineBlob(digest);
     await mkdir(path.dirname(target), { recursive: true });
-    await chmod(file, 0o444);
-    await fsyncPath(file);
     await rename(file, target);
     await fsyncPath(path.dirname(target)).catch(() => undefined);
     await this.seal(digest);

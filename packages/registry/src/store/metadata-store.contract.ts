@@ -128,6 +128,16 @@ export function describeMetadataStore(name: string, makeStore: () => Promise<Met
       expect(await s.listVersions({ fileDigest: 'f'.repeat(64) })).toEqual([]);
       expect(await s.listVersions({ signerKeyFingerprint: 'c'.repeat(64) })).toHaveLength(1);
       expect(await s.listVersions({ rootDigest: 'a'.repeat(64) })).toHaveLength(1);
+      // List views: only the caller's namespaces, a bounded page, and rows without their (possibly huge) manifest.
+      await s.insertVersion({ ...sampleVersion(), version: '1.0.1', manifest: '{"files":[],"publicKey":"k"}' }, [], []);
+      expect(await s.listVersions({ rootDigest: 'a'.repeat(64), namespaces: ['other'] })).toEqual([]);
+      expect(await s.listVersions({ rootDigest: 'a'.repeat(64), namespaces: [] })).toEqual([]);
+      expect(
+        (await s.listVersions({ rootDigest: 'a'.repeat(64), namespaces: ['other', 'acme'], limit: 1 })).map((v) => v.version),
+      ).toEqual(['1.0.0']);
+      const light = await s.listVersions({ namespace: 'acme', summary: true });
+      expect(light[1]).toEqual({ ...(await s.getVersion('acme', 'bert', '1.0.1')), manifest: '{}' });
+      await s.yankVersion('acme', 'bert', '1.0.1', AT, 'bad');
       await s.yankVersion('acme', 'bert', '1.0.0', AT, 'bad');
       expect(await s.listVersions({ namespace: 'acme' })).toEqual([]);
       expect((await s.listVersions({ namespace: 'acme', includeYanked: true }))[0]).toMatchObject({

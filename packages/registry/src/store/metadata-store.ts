@@ -219,7 +219,20 @@ export interface VersionQuery {
   signerIdentity?: string;
   signerKeyFingerprint?: string;
   includeYanked?: boolean;
+  /** Only versions of these namespaces (a list view: the namespaces the caller can read). */
+  namespaces?: readonly string[];
+  /** At most this many rows, in the listed order. */
+  limit?: number;
+  /**
+   * Rows without their manifest (`manifest` is `{}`): for list views and lookups, which never need it, since one
+   * version's manifest may be megabytes (a list would otherwise load and parse one per row).
+   */
+  summary?: boolean;
 }
+
+/** The version columns a summary row carries (every column but the manifest, which reads as `{}`). */
+export const VERSION_SUMMARY_COLUMNS =
+  "v.namespace, v.model, v.version, v.root_digest, v.bundle_digest, v.signer, v.signer_identity, v.signer_key_fingerprint, v.signed_at, v.scan_verdict, '{}' AS manifest, v.published_at, v.published_by, v.yanked, v.yanked_at, v.yank_reason";
 
 /** Every read and write; inside `transaction(fn)` all of them happen atomically. */
 export interface MetadataOps {

@@ -48,12 +48,3 @@ export const PUSH_MANIFEST_SCHEMA = {
     attestations: { type: 'array', maxItems: MAX_MANIFEST_ATTESTATIONS, items: DIGEST },
   },
 } as const;
-
-/**
- * A safe relative POSIX path: no absolute paths, no `..` or `.` segments, no empty segments, no backslashes or
- * control characters (it is materialised on the puller's disk).
- */
-export function isSafeRelativePath(p: string): boolean {
-  if (p.startsWith('/') || p.includes('\\') || /[\u0000-\u001f\u007f]/.test(p)) return false;
-  return p.split('/').every((seg) => seg !== '' && seg !== '.' && seg !== '..');
-}

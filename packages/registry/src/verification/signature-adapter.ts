@@ -5,6 +5,8 @@ import {
   compareResources,
   DEFAULT_SHARD_SIZE,
   hashShards,
+  parseShardName,
+  type ResourceMismatch,
   type VerifiedModelBundle,
   verifyModelBundle,
 } from '@modelsec/core/signing';
@@ -135,6 +137,24 @@ export async function checkModelSignature(
         ],
       };
     }
+    // The signed byte ranges of each file must be exactly the ranges its size makes in the signed shard size, checked
+    // before a byte is read: a signature with a tiny shard_size (1 byte) naming a few ranges would otherwise make the
+    // registry hash every stored byte as its own shard (one digest and one object per byte of the version).
+    const layout = shardLayoutMismatches(verified.resources, staged, verified.shardSize ?? DEFAULT_SHARD_SIZE);
+    if (layout.length > 0) {
+      return {
+        verified,
+        hashedBytes: 0,
+        failed: [
+          {
+            rule: 'signature',
+            code: 'MODEL_MISMATCH',
+            message: `the pushed files differ from what the signature covers (${layout.length} file(s) signed in other byte ranges than their size makes)`,
+            details: { mismatches: layout.slice(0, MAX_REPORTED_LAYOUT_MISMATCHES) },
+          },
+        ],
+      };
+    }
     const hashed = await hashDistinctShards(staged, verified.shardSize ?? DEFAULT_SHARD_SIZE);
     actual = hashed.resources;
     hashedBytes = hashed.bytes;
@@ -155,6 +175,35 @@ export async function checkModelSignature(
     };
   }
   return { verified, failed: [], hashedBytes };
+}
+
+/** Most files a layout refusal lists. */
+const MAX_REPORTED_LAYOUT_MISMATCHES = 100;
+
+/**
+ * Files whose signed ranges are not exactly `[k*shardSize, min((k+1)*shardSize, size))` for their size (an empty
+ * file has none): counted from the signature and the declared sizes alone, without reading a byte.
+ */
+export function shardLayoutMismatches(
+  signed: readonly { name: string }[],
+  staged: readonly StagedFile[],
+  shardSize: number,
+): ResourceMismatch[] {
+  const sizes = new Map(staged.map((f) => [f.path, f.size]));
+  const counted = new Map<string, number>();
+  const bad = new Set<string>();
+  for (const r of signed) {
+    const range = parseShardName(r.name);
+    if (!range) continue; // not a shard name: compareResources reports it
+    const size = sizes.get(range.path);
+    if (size === undefined) continue; // a signed file not pushed: compareResources reports it
+    const aligned = range.start % shardSize === 0 && range.end === Math.min(range.start + shardSize, size) && range.start < size;
+    if (!aligned) bad.add(range.path);
+    counted.set(range.path, (counted.get(range.path) ?? 0) + 1);
+  }
+  for (const [p, size] of sizes) if ((counted.get(p) ?? 0) !== Math.ceil(size / shardSize)) bad.add(p);
+  // A file the signature names no range of is unsigned ('extra'); one named in other ranges differs ('digest').
+  return [...bad].sort().map((name) => ({ kind: counted.has(name) ? ('digest' as const) : ('extra' as const), name }));
 }
 
 /**

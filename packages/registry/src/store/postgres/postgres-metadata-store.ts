@@ -28,6 +28,7 @@ import type {
   VersionQuery,
   VersionRecord,
 } from '../metadata-store.js';
+import { VERSION_SUMMARY_COLUMNS } from '../metadata-store.js';
 import {
   attachmentFromRow,
   auditFromRow,
@@ -266,8 +267,14 @@ class PostgresOps implements MetadataOps {
       );
     }
     if (!q.includeYanked) where.push('v.yanked = FALSE');
-    const sql = `SELECT v.* FROM versions v ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-      ORDER BY v.namespace COLLATE "C", v.model COLLATE "C", v.published_at COLLATE "C", v.version COLLATE "C"`;
+    if (q.namespaces !== undefined) {
+      args.push([...q.namespaces]);
+      where.push(`v.namespace = ANY($${args.length}::text[])`);
+    }
+    const columns = q.summary ? VERSION_SUMMARY_COLUMNS : 'v.*';
+    const limit = q.limit !== undefined ? ` LIMIT ${Math.max(0, Math.floor(q.limit))}` : '';
+    const sql = `SELECT ${columns} FROM versions v ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+      ORDER BY v.namespace COLLATE "C", v.model COLLATE "C", v.published_at COLLATE "C", v.version COLLATE "C"${limit}`;
     return (await this.q(sql, args)).map(versionFromRow);
   }
   async versionFiles(namespace: string, model: string, version: string): Promise<VersionFileRecord[]> {

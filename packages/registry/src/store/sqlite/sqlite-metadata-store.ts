@@ -25,6 +25,7 @@ import type {
   VersionQuery,
   VersionRecord,
 } from '../metadata-store.js';
+import { VERSION_SUMMARY_COLUMNS } from '../metadata-store.js';
 import {
   attachmentFromRow,
   auditFromRow,
@@ -224,7 +225,10 @@ class SqliteOps implements MetadataOps {
       args.push(q.fileDigest);
     }
     if (!q.includeYanked) where.push('v.yanked = 0');
-    const sql = `SELECT v.* FROM versions v ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY v.namespace, v.model, v.published_at, v.version`;
+    if (q.namespaces !== undefined) add('v.namespace IN (SELECT value FROM json_each(?))', JSON.stringify(q.namespaces));
+    const columns = q.summary ? VERSION_SUMMARY_COLUMNS : 'v.*';
+    const limit = q.limit !== undefined ? ` LIMIT ${Math.max(0, Math.floor(q.limit))}` : '';
+    const sql = `SELECT ${columns} FROM versions v ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY v.namespace, v.model, v.published_at, v.version${limit}`;
     return (this.db.prepare(sql).all(...args) as Row[]).map(versionFromRow);
   }
   async versionFiles(namespace: string, model: string, version: string): Promise<VersionFileRecord[]> {
