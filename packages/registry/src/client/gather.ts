@@ -25,6 +25,7 @@ import type { LocalPolicy } from './local-policy.js';
 import { versionMatches } from './local-policy.js';
 import { LogMirror, MAX_LOG_SMALL_ANSWER_BYTES } from './log-mirror.js';
 import type { RegistryClient } from './registry-client.js';
+import { yankedRootsOf } from './verifier.js';
 
 /** Largest attestation or ML-BOM blob downloaded as evidence (a CycloneDX ML-BOM of a big model is a few MB). */
 export const MAX_EVIDENCE_BLOB_BYTES = 64 * 1024 * 1024;
@@ -141,7 +142,11 @@ export async function candidatesFor(
       if (entry.type === 'yank') {
         try {
           const y = parseYankEntry(index, entry as OpenEntry);
-          if (y.rootDigest) yankedRoots.add(y.rootDigest);
+          for (const root of yankedRootsOf(
+            y,
+            entries.map((m) => [m.index, m.entry as OpenEntry] as const),
+          ))
+            yankedRoots.add(root);
           yankedVersions.add(`${y.model}@${y.version}`);
         } catch {
           // reported by the gate when it matters

@@ -82,6 +82,8 @@ export {
   type VersionInfo,
 } from './operations.js';
 export {
+  CLIENT_DOWNLOAD_MIN_BYTES_PER_SECOND,
+  CLIENT_MAX_ERROR_BYTES,
   CLIENT_MAX_JSON_BYTES,
   CLIENT_READ_DEADLINE_MS,
   CLIENT_READ_IDLE_TIMEOUT_MS,

@@ -486,8 +486,8 @@ export async function pullModel(
     const total = files.reduce((n, f) => n + f.size, 0);
     let done = 0;
     await forEachConcurrent(files, PULL_DOWNLOAD_CONCURRENCY, async (f) => {
-      const response = await client.downloadBlob(ref.namespace, f.digest);
-      const body = (response.body ?? new ReadableStream()) as unknown as AsyncIterable<Uint8Array>;
+      // Bounded in time and refused past the signed size (writeNewFile stops one byte past it).
+      const body = client.downloadBlobBounded(ref.namespace, f.digest, f.size);
       async function* counted() {
         for await (const chunk of body) {
           done += chunk.length;
@@ -498,7 +498,7 @@ export async function pullModel(
       try {
         await writeNewFile(staging, f.path, counted(), { size: f.size, digest: f.digest });
       } finally {
-        await response.body?.cancel().catch(() => undefined);
+        await body.return(undefined).catch(() => undefined);
       }
     });
     if (verified.method === 'shards') {

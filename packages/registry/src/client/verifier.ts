@@ -208,6 +208,20 @@ function shardExtentProblems(
   return problems;
 }
 
+/** The root digests a yank entry yanks: the one it names, and those its model@version was published with. */
+export function yankedRootsOf(
+  yank: { model: string; version: string; rootDigest?: string },
+  entries: Iterable<readonly [number, OpenEntry]>,
+): Set<string> {
+  const roots = new Set<string>(yank.rootDigest !== undefined ? [yank.rootDigest] : []);
+  for (const [, e] of entries) {
+    const p = e as OpenEntry & { model?: unknown; version?: unknown; rootDigest?: unknown };
+    if (p.type === 'publish' && p.model === yank.model && p.version === yank.version && typeof p.rootDigest === 'string')
+      roots.add(p.rootDigest);
+  }
+  return roots;
+}
+
 /** The logged scan verdict as files for the core gate (one per reason the summary can fail for). */
 function scanGateFiles(scan: LoggedScan): GateFile[] {
   const incomplete = Math.max(scan.incompleteFiles, scan.verdicts.incomplete);
@@ -703,7 +717,10 @@ export async function verifyEvidence(evidence: Evidence, trust: TrustAnchors, op
   for (const [i, e] of publish ? ofNamespace : []) {
     if (e.type !== 'yank') continue;
     const y = parseYankEntry(i, e);
-    const sameContent = y.rootDigest !== undefined && y.rootDigest === publish?.rootDigest;
+    // The yanked content: the root digest the yank names, and that of the version it names as published (a yank
+    // entry without a root digest still yanks the bytes of its version, whatever version they are published as).
+    const roots = yankedRootsOf(y, ofNamespace);
+    const sameContent = publish !== undefined && roots.has(publish.rootDigest);
     const sameVersion = y.model === publish?.model && y.version === publish?.version;
     if (sameContent || sameVersion) yanked = { reason: y.reason, logIndex: i };
   }
