@@ -4,11 +4,19 @@
  * through pullModel, whose time limits a test can shorten). Each attack starts from the honest registry's answers and
  * changes one thing; each is refused with a stable code naming what did not verify, and the honest control passes.
  */
+import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { cosignCheckpoint, generateCosigner, generateSigningKey, type OpenEntry } from '@modelsec/core';
+import {
+  computeRootDigest,
+  cosignCheckpoint,
+  generateCosigner,
+  generateSigningKey,
+  MODEL_SIGNATURE_PREDICATE,
+  type OpenEntry,
+} from '@modelsec/core';
 import { CLIENT_DOWNLOAD_MIN_BYTES_PER_SECOND, pullModel, RegistryClient } from '@modelsec/registry/client';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runCli } from './helpers/cli.js';
@@ -19,6 +27,7 @@ import {
   MaliciousRegistry,
   type SignedFixture,
   signedFixture,
+  signRawStatement,
   tempDir,
   tempFile,
 } from './helpers/malicious-registry.js';
@@ -443,6 +452,102 @@ describe('pull: the output directory', () => {
       const fixture = await craftedFixture({ 'a.bin': 'a', 'sub/b.bin': 'b' }, key);
       r.publish(fixture, { version: '1.0.0' });
       expect((await pull(r, [], 'acme/tiny@1.0.0', k)).res.code).toBe(0);
+    });
+  });
+});
+
+describe('what a registry says is printed as text, never as terminal control sequences', () => {
+  const ESC = '\u001b';
+  it('a yank reason and a refusal message (and its details) carrying escape sequences are shown escaped', async () => {
+    await withRegistry(async (r) => {
+      r.publish(v1, { version: '1.0.0' });
+      r.yank({ version: '1.0.0', rootDigest: v1.rootDigest, reason: `bad${ESC}]52;c;ZXZpbA==\u0007${ESC}[2K\rverified: ok` });
+      const res = await runCli(['check', v1.dir, '--name', 'acme/tiny', '--public-key', keyFile], { env: freshClient(r) });
+      expect(res.code).toBe(1);
+      expect(res.stdout).toContain('VERSION_YANKED');
+      expect(res.stdout + res.stderr).not.toContain(ESC);
+      expect(res.stdout).toContain('\\u{1b}]52');
+      // A blob refusal whose message is a terminal escape.
+      r.override = (req, res2, url) => {
+        if (req.method !== 'GET' || !url.pathname.includes('/blobs/')) return false;
+        res2.writeHead(404, { 'content-type': 'application/json' });
+        res2.end(
+          JSON.stringify({ error: { code: 'NOT_FOUND', message: `${ESC}[31mgone${ESC}[0m`, details: { hint: `${ESC}[2J` } } }),
+        );
+        return true;
+      };
+      const out = path.join(tempDir('modelsec-pull-'), 'out');
+      const pulled = await runCli(['pull', 'acme/tiny@1.0.0', '-o', out, '--public-key', keyFile, '--allow-yanked'], {
+        env: freshClient(r),
+      });
+      expect(pulled.code).not.toBe(0);
+      expect(pulled.stdout + pulled.stderr).not.toContain(ESC);
+      expect(existsSync(out)).toBe(false);
+    });
+  });
+});
+
+describe('log entries read strictly', () => {
+  it('a publish entry with a name no registry accepts, or a time not in ISO 8601 form, is not a version (nor a match for NS/*)', async () => {
+    await withRegistry(async (r) => {
+      r.publish(v1, { version: '1.0.0', model: 'Tiny\u001b[0m' });
+      r.publish(v1, { version: '1.0.1', at: 'Thu, 01 Jan 2026 00:00:00 GMT' });
+      const policy = tempFile('policy.json', JSON.stringify({ models: ['acme/*'], signers: [{ publicKey: v1.publicKeyPem }] }));
+      const res = await runCli(['check', v1.dir, '--policy', policy, '--json'], { env: freshClient(r) });
+      expect(res.code).toBe(1);
+      expect(failedCodes(res.json())).toEqual(['EVIDENCE_NOT_LOGGED']);
+      expect(JSON.stringify(res.json())).toContain('cannot be verified');
+      // Control: the same entry, well formed.
+      r.publish(v1, { version: '1.0.2' });
+      expect((await runCli(['check', v1.dir, '--policy', policy, '--json'], { env: freshClient(r) })).json()).toMatchObject({
+        verified: true,
+        version: { model: 'tiny', version: '1.0.2' },
+      });
+    });
+  });
+});
+
+describe('check reads the shard size before anything verified', () => {
+  it('a bundle claiming 1-byte shards over a large file does not make check hash byte by byte (refused quickly)', async () => {
+    await withRegistry(async (r) => {
+      const key = generateSigningKey();
+      const dir = tempDir('modelsec-model-');
+      const weights = Buffer.alloc(16 * 1024 * 1024, 7);
+      writeFileSync(path.join(dir, 'weights.bin'), weights);
+      const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+      const resources = [{ name: 'weights.bin:0:1', algorithm: 'sha256-sharded-1', digest: sha(weights.subarray(0, 1)) }];
+      const rootDigest = computeRootDigest(resources);
+      const bundleBytes = await signRawStatement(
+        {
+          _type: 'https://in-toto.io/Statement/v1',
+          subject: [{ name: 'tiny', digest: { sha256: rootDigest } }],
+          predicateType: MODEL_SIGNATURE_PREDICATE,
+          predicate: {
+            serialization: { method: 'shards', hash_type: 'sha256', shard_size: 1, allow_symlinks: false, ignore_paths: [] },
+            resources,
+          },
+        },
+        { kind: 'key', privateKeyPem: key.privateKeyPem },
+      );
+      writeFileSync(path.join(dir, 'model.sig'), bundleBytes);
+      const fixture = {
+        dir,
+        bundle: JSON.parse(bundleBytes.toString('utf8')),
+        bundleBytes,
+        rootDigest,
+        files: [{ path: 'weights.bin', digest: sha(weights), size: weights.length }],
+        ...key,
+      } as unknown as SignedFixture;
+      r.publish(fixture, { version: '1.0.0' });
+      const k = tempFile('k.pub', key.publicKeyPem);
+      const started = Date.now();
+      const res = await runCli(['check', dir, '--name', 'acme/tiny', '--public-key', k, '--json'], {
+        env: freshClient(r),
+        timeoutMs: 60_000,
+      });
+      expect(res.code).toBe(1);
+      expect(failedCodes(res.json())).toContain('EVIDENCE_LOG_MISMATCH');
+      expect(Date.now() - started).toBeLessThan(45_000);
     });
   });
 });

@@ -31,6 +31,12 @@ import { yankedRootsOf } from './verifier.js';
 export const MAX_EVIDENCE_BLOB_BYTES = 64 * 1024 * 1024;
 /** Most attestations of one version fetched as evidence (the registry accepts a handful per push). */
 export const MAX_EVIDENCE_ATTESTATIONS = 32;
+/**
+ * Most bytes of attestations and ML-BOM held in memory for one gate, all together: 32 logged attestations of 64 MB
+ * each (cheap to serve gzip-encoded) would otherwise make the client buffer 2 GB. Past it, what is left is not
+ * fetched (the gate then reports it as not served).
+ */
+export const MAX_EVIDENCE_TOTAL_BYTES = 128 * 1024 * 1024;
 
 /** How the client trusts: everything local. */
 export interface ClientTrustOptions {
@@ -220,13 +226,21 @@ export async function gatherEvidence(
     ...(m.opening ? { opening: m.opening } : {}),
   }));
   const bundle = await blob(client, ns, candidate.entry.bundleDigest, MAX_BUNDLE_BYTES);
+  let budget = MAX_EVIDENCE_TOTAL_BYTES;
+  const fetchBlob = async (digest: string) => {
+    if (budget <= 0) return undefined;
+    const bytes = await blob(client, ns, digest, Math.min(MAX_EVIDENCE_BLOB_BYTES, budget));
+    budget -= bytes?.length ?? 0;
+    return bytes;
+  };
+  // The ML-BOM first: a policy's licence and dependency rules read it, and attestations must not crowd it out.
+  const bom = candidate.entry.attachments.find((x) => x.kind === 'mlbom');
+  const bomBytes = bom ? await fetchBlob(bom.digest) : undefined;
   const attestations: EvidenceBlob[] = [];
   for (const a of candidate.entry.attachments.filter((x) => x.kind === 'attestation').slice(0, MAX_EVIDENCE_ATTESTATIONS)) {
-    const bytes = await blob(client, ns, a.digest, MAX_EVIDENCE_BLOB_BYTES);
+    const bytes = await fetchBlob(a.digest);
     if (bytes) attestations.push({ digest: a.digest, bytes });
   }
-  const bom = candidate.entry.attachments.find((x) => x.kind === 'mlbom');
-  const bomBytes = bom ? await blob(client, ns, bom.digest, MAX_EVIDENCE_BLOB_BYTES) : undefined;
   return {
     expected: candidate.expectation,
     log: { checkpoint: mirror.checkpoint, leaves, publishIndex: candidate.index, complete: true },

@@ -48,7 +48,13 @@ export type {
   LoggedLeaf,
   TrustAnchors,
 } from './evidence.js';
-export { type ClientTrustOptions, MAX_EVIDENCE_ATTESTATIONS, MAX_EVIDENCE_BLOB_BYTES, openVerifiedLog } from './gather.js';
+export {
+  type ClientTrustOptions,
+  MAX_EVIDENCE_ATTESTATIONS,
+  MAX_EVIDENCE_BLOB_BYTES,
+  MAX_EVIDENCE_TOTAL_BYTES,
+  openVerifiedLog,
+} from './gather.js';
 export {
   type LocalPolicy,
   MAX_POLICY_MODELS,

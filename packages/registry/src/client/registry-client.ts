@@ -8,6 +8,7 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { Readable } from 'node:stream';
 import { isErrorCode, ModelsecError } from '@modelsec/core/errors';
+import { printable } from './names.js';
 
 /** Files above this size go through a resumable upload session instead of one PUT. */
 export const CLIENT_SINGLE_PUT_MAX_BYTES = 64 * 1024 * 1024;
@@ -409,8 +410,15 @@ function errorOf(status: number, answer: unknown): ModelsecError {
     }
   const e = (parsed as { error?: { code?: string; message?: string; details?: Record<string, unknown> } } | null)?.error;
   const code = e?.code && isErrorCode(e.code) ? e.code : 'NETWORK_ERROR';
-  return new ModelsecError(code, typeof e?.message === 'string' ? e.message : `HTTP ${status}`, {
-    details: { ...(e?.details && typeof e.details === 'object' ? e.details : {}), status },
+  // Printed to a terminal: the registry's words, never its control sequences.
+  const details = Object.fromEntries(
+    Object.entries(e?.details && typeof e.details === 'object' ? e.details : {}).map(([k, v]) => [
+      printable(k),
+      typeof v === 'string' ? printable(v) : v,
+    ]),
+  );
+  return new ModelsecError(code, typeof e?.message === 'string' ? printable(e.message) : `HTTP ${status}`, {
+    details: { ...details, status },
   });
 }
 

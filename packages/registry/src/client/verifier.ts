@@ -55,7 +55,7 @@ import {
 } from './evidence.js';
 import { namespacePolicyProblems, versionMatches } from './local-policy.js';
 import { MAX_LOG_TIME_SKEW_MS, verifyCheckpointNote } from './log-mirror.js';
-import { unsafeNameReason } from './names.js';
+import { printable, unsafeNameReason } from './names.js';
 
 export type GateRule =
   | 'log'
@@ -126,7 +126,7 @@ function failure(rule: GateRule, error: unknown, fallback: ErrorCode = 'SIGNATUR
 
 function describeSigner(s: LoggedSigner | VerifiedSigner): string {
   const who = s.identity ?? s.keyFingerprint ?? '?';
-  return `${s.kind} ${who}${s.issuer ? ` (${s.issuer})` : ''}`;
+  return printable(`${s.kind} ${who}${s.issuer ? ` (${s.issuer})` : ''}`);
 }
 
 /** Same kind, no field that both name differs, and at least one identifying field (key or identity) that both name. */
@@ -722,7 +722,7 @@ export async function verifyEvidence(evidence: Evidence, trust: TrustAnchors, op
     const roots = yankedRootsOf(y, ofNamespace);
     const sameContent = publish !== undefined && roots.has(publish.rootDigest);
     const sameVersion = y.model === publish?.model && y.version === publish?.version;
-    if (sameContent || sameVersion) yanked = { reason: y.reason, logIndex: i };
+    if (sameContent || sameVersion) yanked = { reason: printable(String(y.reason ?? '')), logIndex: i };
   }
   if (yanked) {
     const what = `${publish?.namespace}/${publish?.model}@${publish?.version} is yanked in the log (entry ${yanked.logIndex}): ${yanked.reason}`;
