@@ -11,7 +11,9 @@ export function logConsistencyBasis(
   gate: { witnesses?: readonly string[]; pinnedCheckpoint?: string },
   log: { cosignedBy: readonly string[] },
 ): LogConsistencyBasis {
-  if ((gate.witnesses?.length ?? 0) > 0 && log.cosignedBy.length > 0) return 'witnessed';
+  // cosignedBy names only witnesses whose cosignature verified against a trusted key (--witness or the local
+  // policy's log.witnesses): the flags alone do not say whether the policy named witnesses.
+  if (log.cosignedBy.length > 0) return 'witnessed';
   if (gate.pinnedCheckpoint !== undefined) return 'pinned-checkpoint';
   return 'registry';
 }

@@ -111,6 +111,10 @@ export interface GateOptions {
 }
 
 const HEX64 = /^[0-9a-f]{64}$/;
+/** Namespace and model names as the registry accepts them (lowercase, no escapes: they are printed). */
+const NAME = /^[a-z0-9][a-z0-9._-]*$/;
+/** Entry times as the registry writes them (toISOString): one form, so every reader takes the same instant. */
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})$/;
 
 function bad(index: number, message: string): ModelsecError {
   return new ModelsecError('EVIDENCE_LOG_MISMATCH', `log entry ${index}: ${message}`, { details: { index } });
@@ -160,9 +164,10 @@ export function parsePublishEntry(index: number, entry: OpenEntry): LoggedPublis
   if (entry.type !== 'publish') throw bad(index, `is a ${entry.type} entry, not a publish entry`);
   const e = entry as unknown as Record<string, unknown>;
   for (const k of ['namespace', 'model', 'version', 'at'] as const) if (!str(e[k])) throw bad(index, `${k} is not a string`);
+  for (const k of ['namespace', 'model'] as const) if (!NAME.test(e[k] as string)) throw bad(index, `${k} is not a name`);
   for (const k of ['rootDigest', 'bundleDigest'] as const)
     if (!str(e[k]) || !HEX64.test(e[k] as string)) throw bad(index, `${k} is not a sha256`);
-  if (Number.isNaN(Date.parse(e.at as string))) throw bad(index, 'at is not a time');
+  if (!ISO_TIME.test(e.at as string) || Number.isNaN(Date.parse(e.at as string))) throw bad(index, 'at is not an ISO 8601 time');
   if (!Array.isArray(e.files)) throw bad(index, 'files is not a list (a registry that predates log format v2?)');
   for (const f of e.files as unknown[])
     if (!isRecord(f) || !str(f.path) || !str(f.digest) || !HEX64.test(f.digest) || !count(f.size))

@@ -25,11 +25,18 @@ import type { LocalPolicy } from './local-policy.js';
 import { versionMatches } from './local-policy.js';
 import { LogMirror, MAX_LOG_SMALL_ANSWER_BYTES } from './log-mirror.js';
 import type { RegistryClient } from './registry-client.js';
+import { yankedRootsOf } from './verifier.js';
 
 /** Largest attestation or ML-BOM blob downloaded as evidence (a CycloneDX ML-BOM of a big model is a few MB). */
 export const MAX_EVIDENCE_BLOB_BYTES = 64 * 1024 * 1024;
 /** Most attestations of one version fetched as evidence (the registry accepts a handful per push). */
 export const MAX_EVIDENCE_ATTESTATIONS = 32;
+/**
+ * Most bytes of attestations and ML-BOM held in memory for one gate, all together: 32 logged attestations of 64 MB
+ * each (cheap to serve gzip-encoded) would otherwise make the client buffer 2 GB. Past it, what is left is not
+ * fetched (the gate then reports it as not served).
+ */
+export const MAX_EVIDENCE_TOTAL_BYTES = 128 * 1024 * 1024;
 
 /** How the client trusts: everything local. */
 export interface ClientTrustOptions {
@@ -141,7 +148,11 @@ export async function candidatesFor(
       if (entry.type === 'yank') {
         try {
           const y = parseYankEntry(index, entry as OpenEntry);
-          if (y.rootDigest) yankedRoots.add(y.rootDigest);
+          for (const root of yankedRootsOf(
+            y,
+            entries.map((m) => [m.index, m.entry as OpenEntry] as const),
+          ))
+            yankedRoots.add(root);
           yankedVersions.add(`${y.model}@${y.version}`);
         } catch {
           // reported by the gate when it matters
@@ -215,13 +226,21 @@ export async function gatherEvidence(
     ...(m.opening ? { opening: m.opening } : {}),
   }));
   const bundle = await blob(client, ns, candidate.entry.bundleDigest, MAX_BUNDLE_BYTES);
+  let budget = MAX_EVIDENCE_TOTAL_BYTES;
+  const fetchBlob = async (digest: string) => {
+    if (budget <= 0) return undefined;
+    const bytes = await blob(client, ns, digest, Math.min(MAX_EVIDENCE_BLOB_BYTES, budget));
+    budget -= bytes?.length ?? 0;
+    return bytes;
+  };
+  // The ML-BOM first: a policy's licence and dependency rules read it, and attestations must not crowd it out.
+  const bom = candidate.entry.attachments.find((x) => x.kind === 'mlbom');
+  const bomBytes = bom ? await fetchBlob(bom.digest) : undefined;
   const attestations: EvidenceBlob[] = [];
   for (const a of candidate.entry.attachments.filter((x) => x.kind === 'attestation').slice(0, MAX_EVIDENCE_ATTESTATIONS)) {
-    const bytes = await blob(client, ns, a.digest, MAX_EVIDENCE_BLOB_BYTES);
+    const bytes = await fetchBlob(a.digest);
     if (bytes) attestations.push({ digest: a.digest, bytes });
   }
-  const bom = candidate.entry.attachments.find((x) => x.kind === 'mlbom');
-  const bomBytes = bom ? await blob(client, ns, bom.digest, MAX_EVIDENCE_BLOB_BYTES) : undefined;
   return {
     expected: candidate.expectation,
     log: { checkpoint: mirror.checkpoint, leaves, publishIndex: candidate.index, complete: true },

@@ -48,7 +48,13 @@ export type {
   LoggedLeaf,
   TrustAnchors,
 } from './evidence.js';
-export { type ClientTrustOptions, MAX_EVIDENCE_ATTESTATIONS, MAX_EVIDENCE_BLOB_BYTES, openVerifiedLog } from './gather.js';
+export {
+  type ClientTrustOptions,
+  MAX_EVIDENCE_ATTESTATIONS,
+  MAX_EVIDENCE_BLOB_BYTES,
+  MAX_EVIDENCE_TOTAL_BYTES,
+  openVerifiedLog,
+} from './gather.js';
 export {
   type LocalPolicy,
   MAX_POLICY_MODELS,
@@ -82,6 +88,8 @@ export {
   type VersionInfo,
 } from './operations.js';
 export {
+  CLIENT_DOWNLOAD_MIN_BYTES_PER_SECOND,
+  CLIENT_MAX_ERROR_BYTES,
   CLIENT_MAX_JSON_BYTES,
   CLIENT_READ_DEADLINE_MS,
   CLIENT_READ_IDLE_TIMEOUT_MS,

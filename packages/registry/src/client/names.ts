@@ -16,6 +16,14 @@ export const MAX_NAME_PATH_BYTES = 3072;
  */
 const UNSAFE_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/u;
 
+/**
+ * `text` (a registry's error message, a yank reason, a logged signer) with every character UNSAFE_CHARACTERS names
+ * shown as a `\u{...}` escape: what a registry says is printed as text, never as terminal control sequences.
+ */
+export function printable(text: string): string {
+  return text.replace(new RegExp(UNSAFE_CHARACTERS.source, 'gu'), (c) => `\\u{${(c.codePointAt(0) ?? 0).toString(16)}}`);
+}
+
 /** Why `name` is unsafe, or undefined. */
 export function unsafeNameReason(name: string): string | undefined {
   if (name.length === 0) return 'is empty';

@@ -386,14 +386,18 @@ export async function checkModel(client: RegistryClient, modelPath: string, opti
     if (claimed?.method === 'shards') {
       const shardSize = claimed.shardSize ?? DEFAULT_SHARD_SIZE;
       const signed = chosen.entry.files.filter((f) => local.has(f.path));
-      localEvidence.shards = await hashShards(
-        signed.map((f) => ({
-          name: f.path,
-          path: (local.get(f.path) as { path: string }).path,
-          size: (local.get(f.path) as { size: number }).size,
-        })),
-        shardSize,
-      );
+      // The shard size is read before anything verified: hash in it only when the shards it gives are no more than
+      // the statement lists (a 1-byte or 0-byte shard size would make the client hold a digest per byte, or never
+      // end). Otherwise no local shard is computed and the gate finds every signed shard differing.
+      const sizeOf = (p: string) => (local.get(p) as { size: number }).size;
+      const shardCount = signed.reduce((n, f) => n + Math.ceil(sizeOf(f.path) / shardSize), 0);
+      localEvidence.shards =
+        Number.isSafeInteger(shardSize) && shardSize > 0 && shardCount <= claimed.resources.length
+          ? await hashShards(
+              signed.map((f) => ({ name: f.path, path: (local.get(f.path) as { path: string }).path, size: sizeOf(f.path) })),
+              shardSize,
+            )
+          : [];
       localEvidence.shardSize = shardSize;
     }
   }
@@ -486,8 +490,8 @@ export async function pullModel(
     const total = files.reduce((n, f) => n + f.size, 0);
     let done = 0;
     await forEachConcurrent(files, PULL_DOWNLOAD_CONCURRENCY, async (f) => {
-      const response = await client.downloadBlob(ref.namespace, f.digest);
-      const body = (response.body ?? new ReadableStream()) as unknown as AsyncIterable<Uint8Array>;
+      // Bounded in time and refused past the signed size (writeNewFile stops one byte past it).
+      const body = client.downloadBlobBounded(ref.namespace, f.digest, f.size);
       async function* counted() {
         for await (const chunk of body) {
           done += chunk.length;
@@ -498,7 +502,7 @@ export async function pullModel(
       try {
         await writeNewFile(staging, f.path, counted(), { size: f.size, digest: f.digest });
       } finally {
-        await response.body?.cancel().catch(() => undefined);
+        await body.return(undefined).catch(() => undefined);
       }
     });
     if (verified.method === 'shards') {

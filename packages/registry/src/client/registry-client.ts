@@ -8,6 +8,7 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { Readable } from 'node:stream';
 import { isErrorCode, ModelsecError } from '@modelsec/core/errors';
+import { printable } from './names.js';
 
 /** Files above this size go through a resumable upload session instead of one PUT. */
 export const CLIENT_SINGLE_PUT_MAX_BYTES = 64 * 1024 * 1024;
@@ -28,6 +29,15 @@ export const CLIENT_MAX_JSON_BYTES = 256 * 1024 * 1024;
 export const CLIENT_READ_IDLE_TIMEOUT_MS = 60_000;
 /** And when it has not ended after this long, however slowly the bytes trickle in (the largest is 64 MB). */
 export const CLIENT_READ_DEADLINE_MS = 10 * 60_000;
+/**
+ * The slowest average rate a pull download of a blob may have: its deadline is CLIENT_READ_DEADLINE_MS plus its
+ * signed size at this rate (a 1 GB file: about 75 minutes), so a registry trickling bytes just fast enough to beat
+ * the idle timeout cannot hold a CI job for ever. Each download is also abandoned after CLIENT_READ_IDLE_TIMEOUT_MS
+ * without a byte.
+ */
+export const CLIENT_DOWNLOAD_MIN_BYTES_PER_SECOND = 256 * 1024;
+/** Largest error answer read when a blob download is refused (an error JSON is a few hundred bytes). */
+export const CLIENT_MAX_ERROR_BYTES = 1024 * 1024;
 /** Read size when streaming a file to the registry. */
 export const CLIENT_READ_CHUNK_BYTES = 1024 * 1024;
 
@@ -76,6 +86,8 @@ export interface ClientOptions {
   /** Idle timeout and deadline of bounded reads (default CLIENT_READ_IDLE_TIMEOUT_MS, CLIENT_READ_DEADLINE_MS). */
   readIdleTimeoutMs?: number;
   readDeadlineMs?: number;
+  /** Slowest average rate of a pull download (default CLIENT_DOWNLOAD_MIN_BYTES_PER_SECOND). */
+  downloadMinBytesPerSecond?: number;
 }
 
 export interface ModelRef {
@@ -158,13 +170,7 @@ export class RegistryClient {
         details: { status: response.status },
       });
     }
-    if (!response.ok) {
-      const e = (parsed as { error?: { code?: string; message?: string; details?: Record<string, unknown> } }).error;
-      const code = e?.code && isErrorCode(e.code) ? e.code : 'NETWORK_ERROR';
-      throw new ModelsecError(code, e?.message ?? `HTTP ${response.status}`, {
-        details: { ...(e?.details ?? {}), status: response.status },
-      });
-    }
+    if (!response.ok) throw errorOf(response.status, parsed);
     return parsed as T;
   }
 
@@ -284,35 +290,17 @@ export class RegistryClient {
    * buffer without bound). Any status is returned; the caller decides what it means.
    */
   async getBytes(path: string, limit: number): Promise<{ status: number; bytes: Uint8Array }> {
-    const idleMs = this.options.readIdleTimeoutMs ?? CLIENT_READ_IDLE_TIMEOUT_MS;
-    const deadlineMs = this.options.readDeadlineMs ?? CLIENT_READ_DEADLINE_MS;
-    const abort = new AbortController();
-    let reason = '';
-    const stop = (why: string) => () => {
-      reason = why;
-      abort.abort();
-    };
-    const deadline = setTimeout(stop(`did not end within ${deadlineMs} ms`), deadlineMs);
-    let idle = setTimeout(stop(`sent nothing for ${idleMs} ms`), idleMs);
-    const alive = () => {
-      clearTimeout(idle);
-      idle = setTimeout(stop(`sent nothing for ${idleMs} ms`), idleMs);
-    };
+    const timer = this.timer(this.options.readDeadlineMs ?? CLIENT_READ_DEADLINE_MS);
     let response: Response;
     let bytes: Uint8Array;
     try {
-      response = await this.send('GET', path, { signal: abort.signal });
-      alive();
-      bytes = await readLimited(response, limit, path, alive);
+      response = await this.send('GET', path, { signal: timer.signal });
+      timer.alive();
+      bytes = await readLimited(response, limit, path, timer.alive);
     } catch (error) {
-      if (!reason) throw error;
-      throw new ModelsecError('NETWORK_ERROR', `the registry at ${this.base} ${reason} answering ${path}`, {
-        cause: error,
-        details: { path },
-      });
+      throw timer.explain(error, path);
     } finally {
-      clearTimeout(idle);
-      clearTimeout(deadline);
+      timer.clear();
     }
     // A token the registry does not accept is the caller's to fix whatever was asked (never "evidence missing").
     if (response.status === 401) {
@@ -327,13 +315,111 @@ export class RegistryClient {
     return { status: response.status, bytes };
   }
 
-  async downloadBlob(namespace: string, digest: string): Promise<Response> {
-    const response = await this.send('GET', `/v1/namespaces/${namespace}/blobs/${digest}`);
-    if (!response.ok) {
-      await this.json('GET', `/v1/namespaces/${namespace}/blobs/${digest}`);
+  /**
+   * An abort signal for one bounded request: it fires when no byte arrived for the idle timeout (`alive()` re-arms
+   * it) or when `deadlineMs` passed; `explain` turns the abort into NETWORK_ERROR naming which limit was hit.
+   */
+  private timer(deadlineMs: number) {
+    const idleMs = this.options.readIdleTimeoutMs ?? CLIENT_READ_IDLE_TIMEOUT_MS;
+    const abort = new AbortController();
+    let reason = '';
+    const stop = (why: string) => () => {
+      reason = why;
+      abort.abort();
+    };
+    const deadline = setTimeout(stop(`did not end within ${deadlineMs} ms`), deadlineMs);
+    let idle = setTimeout(stop(`sent nothing for ${idleMs} ms`), idleMs);
+    return {
+      signal: abort.signal,
+      alive: () => {
+        clearTimeout(idle);
+        idle = setTimeout(stop(`sent nothing for ${idleMs} ms`), idleMs);
+      },
+      clear: () => {
+        clearTimeout(idle);
+        clearTimeout(deadline);
+      },
+      explain: (error: unknown, path: string): unknown =>
+        reason
+          ? new ModelsecError('NETWORK_ERROR', `the registry at ${this.base} ${reason} answering ${path}`, {
+              cause: error,
+              details: { path },
+            })
+          : error,
+    };
+  }
+
+  /**
+   * The bytes of a blob of known (signed) size, as they arrive, for pull: bounded in time (idle timeout, and a
+   * deadline of CLIENT_READ_DEADLINE_MS plus the size at CLIENT_DOWNLOAD_MIN_BYTES_PER_SECOND) and refused early
+   * when the registry declares another length (PULL_SIZE_MISMATCH). The caller counts and hashes the bytes; a
+   * refused download throws the registry's error code, its answer read bounded too.
+   */
+  async *downloadBlobBounded(namespace: string, digest: string, size: number): AsyncGenerator<Uint8Array> {
+    const rate = this.options.downloadMinBytesPerSecond ?? CLIENT_DOWNLOAD_MIN_BYTES_PER_SECOND;
+    const deadlineMs = (this.options.readDeadlineMs ?? CLIENT_READ_DEADLINE_MS) + Math.ceil((size / rate) * 1000);
+    const path = `/v1/namespaces/${namespace}/blobs/${digest}`;
+    const timer = this.timer(deadlineMs);
+    let response: Response | undefined;
+    try {
+      response = await this.send('GET', path, { signal: timer.signal });
+      timer.alive();
+      if (!response.ok) throw errorOf(response.status, await readLimited(response, CLIENT_MAX_ERROR_BYTES, path, timer.alive));
+      // Without a content-encoding the declared length is the body's: another length than the signed size is refused
+      // before a byte is written (with one, the decoded bytes are counted by the caller).
+      const declared = Number(response.headers.get('content-length') ?? Number.NaN);
+      const encoding = (response.headers.get('content-encoding') ?? 'identity').trim().toLowerCase();
+      if (Number.isFinite(declared) && encoding === 'identity' && declared !== size)
+        throw new ModelsecError(
+          'PULL_SIZE_MISMATCH',
+          `blob ${digest}: the registry declares ${declared} bytes, the signed size is ${size}`,
+          { details: { digest, expected: size, declared } },
+        );
+      for await (const chunk of (response.body ?? []) as AsyncIterable<Uint8Array>) {
+        timer.alive();
+        yield chunk;
+      }
+    } catch (error) {
+      throw timer.explain(error, path);
+    } finally {
+      timer.clear();
+      await response?.body?.cancel().catch(() => undefined);
     }
+  }
+
+  async downloadBlob(namespace: string, digest: string): Promise<Response> {
+    const path = `/v1/namespaces/${namespace}/blobs/${digest}`;
+    const response = await this.send('GET', path);
+    // The refusal is read from this answer, bounded (never a second request whose answer could differ).
+    if (!response.ok) throw errorOf(response.status, await readLimited(response, CLIENT_MAX_ERROR_BYTES, path));
     return response;
   }
+}
+
+/**
+ * The ModelsecError of a registry error answer (`{"error": {code, message, details}}`, parsed or as bytes); a code
+ * this version does not know, or no JSON, is NETWORK_ERROR.
+ */
+function errorOf(status: number, answer: unknown): ModelsecError {
+  let parsed = answer;
+  if (answer instanceof Uint8Array)
+    try {
+      parsed = JSON.parse(Buffer.from(answer).toString('utf8'));
+    } catch {
+      parsed = {};
+    }
+  const e = (parsed as { error?: { code?: string; message?: string; details?: Record<string, unknown> } } | null)?.error;
+  const code = e?.code && isErrorCode(e.code) ? e.code : 'NETWORK_ERROR';
+  // Printed to a terminal: the registry's words, never its control sequences.
+  const details = Object.fromEntries(
+    Object.entries(e?.details && typeof e.details === 'object' ? e.details : {}).map(([k, v]) => [
+      printable(k),
+      typeof v === 'string' ? printable(v) : v,
+    ]),
+  );
+  return new ModelsecError(code, typeof e?.message === 'string' ? printable(e.message) : `HTTP ${status}`, {
+    details: { ...details, status },
+  });
 }
 
 /** Reads a response body, refusing more than `limit` bytes (checked as the bytes arrive, not after). */

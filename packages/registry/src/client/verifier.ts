@@ -55,7 +55,7 @@ import {
 } from './evidence.js';
 import { namespacePolicyProblems, versionMatches } from './local-policy.js';
 import { MAX_LOG_TIME_SKEW_MS, verifyCheckpointNote } from './log-mirror.js';
-import { unsafeNameReason } from './names.js';
+import { printable, unsafeNameReason } from './names.js';
 
 export type GateRule =
   | 'log'
@@ -126,7 +126,7 @@ function failure(rule: GateRule, error: unknown, fallback: ErrorCode = 'SIGNATUR
 
 function describeSigner(s: LoggedSigner | VerifiedSigner): string {
   const who = s.identity ?? s.keyFingerprint ?? '?';
-  return `${s.kind} ${who}${s.issuer ? ` (${s.issuer})` : ''}`;
+  return printable(`${s.kind} ${who}${s.issuer ? ` (${s.issuer})` : ''}`);
 }
 
 /** Same kind, no field that both name differs, and at least one identifying field (key or identity) that both name. */
@@ -206,6 +206,20 @@ function shardExtentProblems(
       problems.push({ path: f.path, reason: `the signed shards cover ${at} bytes, the logged size is ${f.size}` });
   }
   return problems;
+}
+
+/** The root digests a yank entry yanks: the one it names, and those its model@version was published with. */
+export function yankedRootsOf(
+  yank: { model: string; version: string; rootDigest?: string },
+  entries: Iterable<readonly [number, OpenEntry]>,
+): Set<string> {
+  const roots = new Set<string>(yank.rootDigest !== undefined ? [yank.rootDigest] : []);
+  for (const [, e] of entries) {
+    const p = e as OpenEntry & { model?: unknown; version?: unknown; rootDigest?: unknown };
+    if (p.type === 'publish' && p.model === yank.model && p.version === yank.version && typeof p.rootDigest === 'string')
+      roots.add(p.rootDigest);
+  }
+  return roots;
 }
 
 /** The logged scan verdict as files for the core gate (one per reason the summary can fail for). */
@@ -703,9 +717,12 @@ export async function verifyEvidence(evidence: Evidence, trust: TrustAnchors, op
   for (const [i, e] of publish ? ofNamespace : []) {
     if (e.type !== 'yank') continue;
     const y = parseYankEntry(i, e);
-    const sameContent = y.rootDigest !== undefined && y.rootDigest === publish?.rootDigest;
+    // The yanked content: the root digest the yank names, and that of the version it names as published (a yank
+    // entry without a root digest still yanks the bytes of its version, whatever version they are published as).
+    const roots = yankedRootsOf(y, ofNamespace);
+    const sameContent = publish !== undefined && roots.has(publish.rootDigest);
     const sameVersion = y.model === publish?.model && y.version === publish?.version;
-    if (sameContent || sameVersion) yanked = { reason: y.reason, logIndex: i };
+    if (sameContent || sameVersion) yanked = { reason: printable(String(y.reason ?? '')), logIndex: i };
   }
   if (yanked) {
     const what = `${publish?.namespace}/${publish?.model}@${publish?.version} is yanked in the log (entry ${yanked.logIndex}): ${yanked.reason}`;
