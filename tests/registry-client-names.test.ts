@@ -1,5 +1,5 @@
 /**
- * The whole catalogue of names `pull` refuses (packages/registry/src/client/names.ts, and core's signed resource
+ * The whole catalogue of names `pull` refuses (packages/registry/src/resource-names.ts, and core's signed resource
  * name rule that runs first), in-process: traversal, absolute, backslash, empty and `.` segments, NUL, C0/C1
  * controls, ANSI escapes, bidi overrides, zero-width characters, lone surrogates, over-long names, and collisions
  * after NFC normalisation or case folding (files, directories, a file that is also a directory).

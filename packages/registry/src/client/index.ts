@@ -35,6 +35,7 @@ export {
 } from '../log/openings.js';
 export { MAX_TILE_ENTRY_BYTES, parseTilePath, TILE_HEIGHT, TILE_WIDTH, type TilePath, tileIndexPath } from '../log/tiles.js';
 export { DEFAULT_POLICY, type Policy, type PolicySigner } from '../policy/policy.js';
+export { assertSafeNames, MAX_NAME_COMPONENT_BYTES, MAX_NAME_PATH_BYTES, unsafeNameReason } from '../resource-names.js';
 export type { PushManifest } from '../verification/manifest.js';
 export type { FailedRule, ScanVerdict } from '../verification/types.js';
 export { REGISTRY_API_VERSION } from '../version.js';
@@ -72,7 +73,6 @@ export {
   mirrorDir,
   verifyCheckpointNote,
 } from './log-mirror.js';
-export { assertSafeNames, MAX_NAME_COMPONENT_BYTES, MAX_NAME_PATH_BYTES, unsafeNameReason } from './names.js';
 export { checkOffline, type OfflineCheckOptions, type OfflineReport } from './offline.js';
 export {
   type CheckOptions,

@@ -23,6 +23,7 @@ import {
 import type { LoggedScan, LoggedSigner, OpenEntry } from '@modelsec/core/tlog';
 import { stableJson } from '@modelsec/core/util';
 import semver from 'semver';
+import { assertSafeNames } from '../resource-names.js';
 import { forEachConcurrent } from './concurrency.js';
 import { type Expectation, type LocalModelEvidence, parsePublishEntry } from './evidence.js';
 import {
@@ -35,7 +36,6 @@ import {
   rankCandidates,
 } from './gather.js';
 import { type LocalPolicy, parseExpectation, versionMatches } from './local-policy.js';
-import { assertSafeNames } from './names.js';
 import type { ModelRef, RegistryClient } from './registry-client.js';
 import {
   createDirectories,

@@ -8,7 +8,7 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { Readable } from 'node:stream';
 import { isErrorCode, ModelsecError } from '@modelsec/core/errors';
-import { printable } from './names.js';
+import { printable } from '../resource-names.js';
 
 /** Files above this size go through a resumable upload session instead of one PUT. */
 export const CLIENT_SINGLE_PUT_MAX_BYTES = 64 * 1024 * 1024;

@@ -39,6 +39,7 @@ import {
 import semver from 'semver';
 import type { LoggedPublishEntry } from '../log/publish-entry-type.js';
 import { DEFAULT_POLICY, effectivePolicy, type Policy, type PolicySigner } from '../policy/policy.js';
+import { printable, unsafeNameReason } from '../resource-names.js';
 import { checkDependencies } from '../verification/dependencies-check.js';
 import { checkMlbom } from '../verification/mlbom-adapter.js';
 import { clientVerifiers, verifyAgainstAny } from '../verification/signature-adapter.js';
@@ -55,7 +56,6 @@ import {
 } from './evidence.js';
 import { namespacePolicyProblems, versionMatches } from './local-policy.js';
 import { MAX_LOG_TIME_SKEW_MS, verifyCheckpointNote } from './log-mirror.js';
-import { printable, unsafeNameReason } from './names.js';
 
 export type GateRule =
   | 'log'

@@ -10,11 +10,11 @@ import { Readable } from 'node:stream';
 import { ModelsecError } from '@modelsec/core/errors';
 import { canonicalJson } from '@modelsec/core/util';
 import semver from 'semver';
-import { assertSafeNames } from '../client/names.js';
 import { lineageOfAttachments, lineageRecords } from '../lineage/lineage.js';
 import { publishEntry } from '../log/publish-entry.js';
 import type { LogHook } from '../log-hook.js';
 import type { Policy } from '../policy/policy.js';
+import { assertSafeNames } from '../resource-names.js';
 import type { StorageQuotas } from '../storage/quotas.js';
 import type { BlobStore } from '../store/blob-store.js';
 import type { MetadataOps, MetadataStore, VersionRecord } from '../store/metadata-store.js';
@@ -266,7 +266,7 @@ function checkVersion(version: string): void {
 }
 
 /**
- * Every manifest path is one pull will write (the client's rule, one copy: client/names.ts): a safe relative path
+ * Every manifest path is one pull will write (the client's rule, one copy: resource-names.ts): a safe relative path
  * without control, escape, bidirectional or zero-width characters, and no two paths (or a path and a directory)
  * that are the same after Unicode normalisation and case folding, which would overwrite or pass for each other on
  * macOS and Windows.

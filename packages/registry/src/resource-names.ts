@@ -1,6 +1,7 @@
 /**
- * The names a client will write to disk (pull) or accept as published files (check): relative POSIX paths that
- * stay inside the output directory on every filesystem and show as what they are in a terminal.
+ * The names a client will write to disk (pull) or accept as published files (check), and the only names push accepts
+ * (one rule for both sides): relative POSIX paths that stay inside the output directory on every filesystem and show as
+ * what they are in a terminal.
  */
 import { ModelsecError } from '@modelsec/core/errors';
 
