@@ -303,10 +303,67 @@ async function judgeRun(
   /** Callable-ish values (a global, a resolved attribute, a partial) among the direct arguments. */
   const callableArgs = (args: readonly SymValue[]) => args.filter((a) => targetOf(a) !== undefined);
 
+  /**
+   * Instance attributes BUILD gave each object so far (its dict state and slotstate, in stream order). CPython looks
+   * methods up on the instance, so an attribute set by BUILD shadows its class's method: whoever calls that method
+   * on the object calls the value instead (a bound `Path.write_text` stored as `__setstate__` or `append`).
+   */
+  const attributesOf = new Map<object, Map<string, SymValue>>();
+  const recordAttributes = (target: SymValue, state: SymValue, where: FindingLocation) => {
+    if (target.kind !== 'call' && target.kind !== 'persid' && target.kind !== 'unknown') return;
+    const dicts =
+      state.kind === 'dict'
+        ? [state]
+        : state.kind === 'tuple' && state.length === 2
+          ? state.items.filter((s): s is Extract<SymValue, { kind: 'dict' }> => s.kind === 'dict')
+          : [];
+    for (const dict of dicts) {
+      for (const [key, value] of dict.entries) {
+        if (key.kind !== 'str') continue;
+        let attributes = attributesOf.get(target);
+        if (!attributes) attributesOf.set(target, (attributes = new Map()));
+        attributes.set(key.value, value);
+        if (LOADER_CALLED_ATTRIBUTES.has(key.value))
+          judgeArgument(value, 'called', where, `the instance attribute '${key.value}' (the load calls it on the object)`);
+      }
+    }
+  };
+  /**
+   * Objects among a call's arguments (and in the containers it is given) whose instance attributes hold callables:
+   * the callable may call those methods of its argument (`_rebuild_tensor_v2(storage, ...)` calls
+   * `storage.untyped()`), so each is judged as called. The builtin containers call none (only `keys`, judged when
+   * set).
+   */
+  const judgeArgumentAttributes = (values: readonly SymValue[], where: FindingLocation, via: string) => {
+    if (attributesOf.size === 0) return;
+    const seen = new Set<SymValue>();
+    const visit = (value: SymValue, depth: number) => {
+      if (depth > 4 || seen.has(value)) return;
+      seen.add(value);
+      const attributes = attributesOf.get(value);
+      if (attributes)
+        for (const [name, attribute] of attributes)
+          if (targetOf(attribute)) judgeArgument(attribute, 'called', where, `${via} as the method '${name}' of its argument`);
+      for (const item of itemsOf(value)) visit(item, depth + 1);
+      if (value.kind === 'dict') for (const [key] of value.entries) visit(key, depth + 1);
+    };
+    for (const value of values) visit(value, 0);
+  };
+
   const judgeCall = async (call: CallValue, where: FindingLocation) => {
     calls++;
     const target = targetOf(call.callee);
     const args = call.args.kind === 'tuple' || call.args.kind === 'list' ? call.args.items : [];
+    {
+      const calleeName = target ? classify(target).name : undefined;
+      // getattr reads an attribute (resolved below); the builtin containers call only `keys`.
+      if (calleeName !== 'builtins.getattr' && !(calleeName && DATA_ONLY_CALLABLES.has(calleeName)))
+        judgeArgumentAttributes(
+          call.kwargs?.kind === 'dict' ? [...args, ...call.kwargs.entries.map(([, v]) => v)] : args,
+          where,
+          calleeName ?? describe(call.callee),
+        );
+    }
     if (!target) {
       if (
         call.callee.kind === 'call' ||
@@ -510,6 +567,7 @@ async function judgeRun(
       case 'build': {
         const target = event.target;
         if (target.kind === 'call') targetOf(target); // resolves (and records) getattr results
+        recordAttributes(target, event.state, where);
         if (target.kind === 'global' || (target.kind === 'call' && liveAttributes.has(target))) {
           const resolved = targetOf(target);
           const what = resolved ? `${resolved.module}.${resolved.name}` : describe(target);
@@ -677,6 +735,13 @@ async function judgeRun(
     errors.push({ code: 'FORMAT_INVALID', message: run.error.message, location: where });
   }
 }
+
+/**
+ * Instance attributes the load itself calls on an object: BUILD calls `inst.__setstate__(state)`, APPEND(S) call
+ * `append`/`extend` and ADDITEMS `add` on anything but a list or set, and `dict(obj)`/`dict.update(obj)`/
+ * `OrderedDict(obj)` call `obj.keys()` (Modules/_pickle.c load_build, do_append, load_additems; dictobject.c).
+ */
+const LOADER_CALLED_ATTRIBUTES: ReadonlySet<string> = new Set(['__setstate__', 'append', 'extend', 'add', 'keys']);
 
 /** Bytes decoded from inside one pickle (base64, zlib...) when no file budget is given: bounds a bomb. */
 export const MAX_DECODED_BYTES = 1 << 30;
