@@ -321,7 +321,10 @@ async function judgeRun(
       for (const [key, value] of dict.entries) {
         if (key.kind !== 'str') continue;
         let attributes = attributesOf.get(target);
-        if (!attributes) attributesOf.set(target, (attributes = new Map()));
+        if (!attributes) {
+          attributes = new Map();
+          attributesOf.set(target, attributes);
+        }
         attributes.set(key.value, value);
         if (LOADER_CALLED_ATTRIBUTES.has(key.value))
           judgeArgument(value, 'called', where, `the instance attribute '${key.value}' (the load calls it on the object)`);
