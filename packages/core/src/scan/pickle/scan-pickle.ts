@@ -17,6 +17,7 @@ import { makeFinding } from './findings.js';
 import { type Classification, classifyGlobal } from './globals.js';
 import { MAX_FINDINGS_PER_RULE, MAX_NESTED_PER_PICKLE, MAX_PICKLE_NESTING, MAX_PICKLES_PER_STREAM } from './limits.js';
 import { type ArgRole, DATA_ONLY_CALLABLES, DECODERS, type DecodeFailure, modelOf, NESTED_LOADERS } from './models.js';
+import { SETSTATE_SELF_CALLS } from './setstate-calls.generated.js';
 import { type CallValue, describe, type GlobalValue, type PickleRun, type RunOptions, runPickle, type SymValue } from './vm.js';
 
 /** Scans nested bytes; the engine's ctx.scanNested, or a pickle-only fallback. */
@@ -317,8 +318,18 @@ async function judgeRun(
         : state.kind === 'tuple' && state.length === 2
           ? state.items.filter((s): s is Extract<SymValue, { kind: 'dict' }> => s.kind === 'dict')
           : [];
+    // A class whose Python __setstate__ calls methods of self after taking the state (generated table): a callable
+    // the state holds under one of those names is called, and so are the callable attributes of an object held
+    // there (`self.defaults.setdefault(...)`).
+    const cls = target.kind === 'call' ? classOf(target) : undefined;
+    const selfCalls = cls && Object.hasOwn(SETSTATE_SELF_CALLS, cls) ? (SETSTATE_SELF_CALLS[cls] as string).split(' ') : [];
     for (const dict of dicts) {
       for (const [key, value] of dict.entries) {
+        if (key.kind === 'str' && selfCalls.includes(key.value)) {
+          const via = `${cls}.__setstate__ (it calls self.${key.value})`;
+          judgeArgument(value, 'called', where, via);
+          judgeArgumentAttributes([value], where, via);
+        }
         if (key.kind !== 'str') continue;
         let attributes = attributesOf.get(target);
         if (!attributes) {
@@ -331,6 +342,19 @@ async function judgeRun(
       }
     }
   };
+  /** The class an object was built from: the class a reconstructor instantiates, or the callee itself. */
+  const classOf = (object: CallValue): string | undefined => {
+    const callee = targetOf(object.callee);
+    if (!callee) return undefined;
+    const name = classify(callee).name;
+    const model = modelOf(name);
+    if (model?.args[0] === 'instantiated' && object.args.kind === 'tuple') {
+      const built = object.args.items[0] ? targetOf(object.args.items[0]) : undefined;
+      return built ? classify(built).name : undefined;
+    }
+    return name;
+  };
+
   /**
    * Objects among a call's arguments (and in the containers it is given) whose instance attributes hold callables:
    * the callable may call those methods of its argument (`_rebuild_tensor_v2(storage, ...)` calls
