@@ -134,3 +134,40 @@ describe('a __setstate__ that calls methods the state shadows', () => {
     );
   });
 });
+
+/**
+ * Class "callable-returned-by-a-call": a callable can reach those implicit calls as the RESULT of a call the scanner
+ * did not read as handing it back: a partial built by `copyreg.__newobj__(partial, f, ...)`, `dict.get({'k': f},
+ * 'k')`, `max([f])`. Each wrote its file under pickle.load while the scan was clean.
+ */
+describe('callables handed back by a call', () => {
+  // ns.append = copyreg.__newobj__(functools.partial, PosixPath('/tmp/pp/pwned7').write_text, 'pwned...'); APPEND None
+  const NEWOBJ_PARTIAL = hex(
+    '80048c0574797065738c0f53696d706c654e616d6573706163659329527d8c06617070656e648c07636f70797265678c0a5f5f6e65776f' +
+      '626a5f5f938c0966756e63746f6f6c738c077061727469616c938c086275696c74696e738c0767657461747472938c07706174686c6962' +
+      '8c09506f73697850617468938c0e2f746d702f70702f70776e65643785528c0a77726974655f7465787486528c1770776e65642d62792d' +
+      '6e65776f626a2d7061727469616c875273624e612e',
+  );
+  // ns.append = builtins.dict.get({'k': PosixPath('/tmp/pp/pwned8').write_text}, 'k'); APPEND 'pwned-by-dict-get'
+  const DICT_GET = hex(
+    '80048c0574797065738c0f53696d706c654e616d6573706163659329527d8c06617070656e648c086275696c74696e738c076765746174' +
+      '7472938c086275696c74696e738c0464696374938c0367657486527d8c016b8c086275696c74696e738c0767657461747472938c077061' +
+      '74686c69628c09506f73697850617468938c0e2f746d702f70702f70776e65643885528c0a77726974655f746578748652738c016b8652' +
+      '73628c1170776e65642d62792d646963742d676574612e',
+  );
+  // ns.__setstate__ = builtins.max([PosixPath('/tmp/pp/pwned9').write_text]); BUILD 'pwned-by-max'
+  const MAX = hex(
+    '80048c0574797065738c0f53696d706c654e616d6573706163659329527d8c0c5f5f73657473746174655f5f8c086275696c74696e738c' +
+      '036d6178935d8c086275696c74696e738c0767657461747472938c07706174686c69628c09506f73697850617468938c0e2f746d702f70' +
+      '702f70776e65643985528c0a77726974655f74657874865261855273628c0c70776e65642d62792d6d6178622e',
+  );
+  it('a partial built by copyreg.__newobj__ calls its function', async () => {
+    await expectFails(NEWOBJ_PARTIAL, 'returned-callable-newobj-partial.pkl', 'MS-PKL-003');
+  });
+  it('dict.get hands back the callable stored under a constant key', async () => {
+    await expectFails(DICT_GET, 'returned-callable-dict-get.pkl', 'MS-PKL-003');
+  });
+  it('max of one callable is that callable', async () => {
+    await expectFails(MAX, 'returned-callable-max.pkl', 'MS-PKL-003');
+  });
+});

@@ -245,11 +245,50 @@ async function judgeRun(
           opcodeIndex: value.opcodeIndex,
           via: `builtins.getattr(${describe(owner)}, '${attr}')`,
         };
-    } else if ((calleeName === 'functools.partial' || calleeName === '_functools.partial') && args[0]) {
-      result = targetOf(args[0], depth + 1);
+    } else if (calleeName && args[0]) {
+      result = returnedTarget(calleeName, args, depth);
     }
     attributeOf.set(value, result ?? null);
     return result;
+  };
+
+  /**
+   * What a call returns when that is a callable of the stream (so calling the result calls it): a partial's
+   * function, however the partial was built (`partial(f)`, NEWOBJ, `copyreg.__newobj__(partial, f)`,
+   * `copyreg._reconstructor(partial, partial, f)`), and the builtins that hand back one of their arguments
+   * (`max([f])`, `min([f])`, `sum((), f)`, `dict.get({'k': f}, 'k')`).
+   */
+  const returnedTarget = (calleeName: string, args: readonly SymValue[], depth: number): Target | undefined => {
+    const isPartial = (value: SymValue | undefined) => {
+      const t = value ? targetOf(value, depth + 1) : undefined;
+      const n = t ? classify(t).name : undefined;
+      return n === 'functools.partial' || n === '_functools.partial';
+    };
+    switch (calleeName) {
+      case 'functools.partial':
+      case '_functools.partial':
+        return targetOf(args[0] as SymValue, depth + 1);
+      case 'copyreg.__newobj__':
+      case 'copyreg.__newobj_ex__':
+        return isPartial(args[0]) && args[1] ? targetOf(args[1], depth + 1) : undefined;
+      case 'copyreg._reconstructor':
+        return isPartial(args[0]) && isPartial(args[1]) && args[2] ? targetOf(args[2], depth + 1) : undefined;
+      case 'builtins.max':
+      case 'builtins.min': {
+        const only = args.length === 1 ? itemsOf(args[0]) : args;
+        return only.length === 1 ? targetOf(only[0] as SymValue, depth + 1) : undefined;
+      }
+      case 'builtins.sum':
+        return args[1] && itemsOf(args[0]).length === 0 ? targetOf(args[1], depth + 1) : undefined;
+      case 'builtins.dict.get': {
+        const [dict, key] = args;
+        if (dict?.kind !== 'dict' || key?.kind !== 'str') return undefined;
+        const entry = dict.entries.find(([k]) => k.kind === 'str' && k.value === key.value);
+        return entry ? targetOf(entry[1], depth + 1) : undefined;
+      }
+      default:
+        return undefined;
+    }
   };
 
   /**
@@ -337,8 +376,18 @@ async function judgeRun(
           attributesOf.set(target, attributes);
         }
         attributes.set(key.value, value);
-        if (LOADER_CALLED_ATTRIBUTES.has(key.value))
-          judgeArgument(value, 'called', where, `the instance attribute '${key.value}' (the load calls it on the object)`);
+        if (LOADER_CALLED_ATTRIBUTES.has(key.value)) {
+          const via = `the instance attribute '${key.value}' (the load calls it on the object)`;
+          if (targetOf(value)) judgeArgument(value, 'called', where, via);
+          else if (value.kind === 'call' || value.kind === 'unknown' || value.kind === 'persid' || value.kind === 'ext')
+            // A value computed at load time may be a callable the scanner cannot name (benign state holds none here).
+            report(
+              makeFinding('MS-PKL-003', `${describe(value)} is stored as '${key.value}', which the load calls`, where, {
+                attribute: key.value,
+                callee: describe(value),
+              }),
+            );
+        }
       }
     }
   };
