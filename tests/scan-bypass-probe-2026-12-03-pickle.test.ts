@@ -8,6 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { scanBytes } from '../packages/core/src/scan/engine.js';
 import { DEFAULT_GATE, evaluateGate } from '../packages/core/src/scan/gate.js';
+import { classifyGlobal } from '../packages/core/src/scan/pickle/globals.js';
 import type { FileReport } from '../packages/core/src/scan/types.js';
 
 const hex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s, 'hex'));
@@ -169,5 +170,21 @@ describe('callables handed back by a call', () => {
   });
   it('max of one callable is that callable', async () => {
     await expectFails(MAX, 'returned-callable-max.pkl', 'MS-PKL-003');
+  });
+});
+
+/**
+ * Class "fix-imports-table": below protocol 3 find_class maps names through `_compat_pickle`; the scanner's copy
+ * lacked 25 module and 75 name mappings (`_socket.fromfd` is `socket.fromfd`, `urllib.urlopen` is
+ * `urllib.request.urlopen`), and private modules behind dangerous ones (`_socket`, `_ctypes`, `_imp`, `_pyio`...)
+ * were not dangerous, so the judged name was not the one loaded.
+ */
+describe('fix_imports as CPython 3.11 applies it', () => {
+  it('maps every Python 2 name to the module CPython loads, and judges that', () => {
+    expect(classifyGlobal('_socket', 'fromfd', { protocol: 2 })).toMatchObject({ verdict: 'dangerous', name: 'socket.fromfd' });
+    expect(classifyGlobal('urllib', 'urlopen', { protocol: 2 })).toMatchObject({ verdict: 'dangerous' });
+    expect(classifyGlobal('exceptions', 'ValueError', { protocol: 2 })).toMatchObject({ verdict: 'call' });
+    expect(classifyGlobal('_ctypes', 'dlopen', { protocol: 4 }).verdict).toBe('dangerous');
+    expect(classifyGlobal('_frozen_importlib_external', 'SourceFileLoader', { protocol: 4 }).verdict).toBe('dangerous');
   });
 });
