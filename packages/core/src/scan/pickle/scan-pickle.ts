@@ -17,7 +17,7 @@ import { makeFinding } from './findings.js';
 import { type Classification, classifyGlobal } from './globals.js';
 import { MAX_FINDINGS_PER_RULE, MAX_NESTED_PER_PICKLE, MAX_PICKLE_NESTING, MAX_PICKLES_PER_STREAM } from './limits.js';
 import { type ArgRole, DATA_ONLY_CALLABLES, DECODERS, type DecodeFailure, modelOf, NESTED_LOADERS } from './models.js';
-import { SETSTATE_SELF_CALLS } from './setstate-calls.generated.js';
+import { LOAD_METHOD_SELF_CALLS } from './setstate-calls.generated.js';
 import { type CallValue, describe, type GlobalValue, type PickleRun, type RunOptions, runPickle, type SymValue } from './vm.js';
 
 /** Scans nested bytes; the engine's ctx.scanNested, or a pickle-only fallback. */
@@ -223,6 +223,14 @@ async function judgeRun(
         offset: value.offset,
         opcodeIndex: value.opcodeIndex,
       };
+    if (value.kind === 'persid') {
+      // torch's legacy persistent_load returns the class of a ('module', cls, file, source) id (a whole module
+      // saved with its source), the tar loader's returns saved_id[0] of any tuple: that global is what is called.
+      const pid = value.pid.kind === 'tuple' ? value.pid.items : [];
+      const first = pid[0];
+      if (first?.kind === 'str') return first.value === 'module' && pid[1] ? targetOf(pid[1], depth + 1) : undefined;
+      return first ? targetOf(first, depth + 1) : undefined;
+    }
     if (value.kind !== 'call') return undefined;
     const cached = attributeOf.get(value);
     if (cached !== undefined) return cached ?? undefined;
@@ -360,15 +368,8 @@ async function judgeRun(
     // A class whose Python __setstate__ calls methods of self after taking the state (generated table): a callable
     // the state holds under one of those names is called, and so are the callable attributes of an object held
     // there (`self.defaults.setdefault(...)`).
-    const cls = target.kind === 'call' ? classOf(target) : undefined;
-    const selfCalls = cls && Object.hasOwn(SETSTATE_SELF_CALLS, cls) ? (SETSTATE_SELF_CALLS[cls] as string).split(' ') : [];
     for (const dict of dicts) {
       for (const [key, value] of dict.entries) {
-        if (key.kind === 'str' && selfCalls.includes(key.value)) {
-          const via = `${cls}.__setstate__ (it calls self.${key.value})`;
-          judgeArgument(value, 'called', where, via);
-          judgeArgumentAttributes([value], where, via);
-        }
         if (key.kind !== 'str') continue;
         let attributes = attributesOf.get(target);
         if (!attributes) {
@@ -390,7 +391,30 @@ async function judgeRun(
         }
       }
     }
+    judgeSelfCalls(target, '__setstate__', where);
   };
+
+  /**
+   * A Python method of the object's class that the load calls (`__setstate__` by BUILD, `__setitem__` by
+   * SETITEM(S), `append`/`extend` by APPEND(S), `add` by ADDITEMS) and that calls methods of self (generated
+   * table): the object's instance attributes under those names are called, and so are the callable attributes of
+   * an object held there (`self.defaults.setdefault(...)`).
+   */
+  const judgeSelfCalls = (target: SymValue, method: string, where: FindingLocation) => {
+    const attributes = attributesOf.get(target);
+    if (!attributes || target.kind !== 'call') return;
+    const cls = classOf(target);
+    const key = `${cls}#${method}`;
+    if (!cls || !Object.hasOwn(LOAD_METHOD_SELF_CALLS, key)) return;
+    for (const name of (LOAD_METHOD_SELF_CALLS[key] as string).split(' ')) {
+      const value = attributes.get(name);
+      if (!value) continue;
+      const via = `${cls}.${method} (it calls self.${name})`;
+      judgeArgument(value, 'called', where, via);
+      judgeArgumentAttributes([value], where, via);
+    }
+  };
+
   /** The class an object was built from: the class a reconstructor instantiates, or the callee itself. */
   const classOf = (object: CallValue): string | undefined => {
     const callee = targetOf(object.callee);
@@ -660,6 +684,7 @@ async function judgeRun(
       case 'mutate': {
         const target = event.target;
         if (target.kind === 'call') targetOf(target);
+        for (const method of MUTATOR_METHODS[event.opcode] ?? []) judgeSelfCalls(target, method, where);
         const live = target.kind === 'global' || (target.kind === 'call' && liveAttributes.has(target));
         const resolved = live ? targetOf(target) : undefined;
         if (resolved) {
@@ -818,6 +843,15 @@ async function judgeRun(
  * `OrderedDict(obj)` call `obj.keys()` (Modules/_pickle.c load_build, do_append, load_additems; dictobject.c).
  */
 const LOADER_CALLED_ATTRIBUTES: ReadonlySet<string> = new Set(['__setstate__', 'append', 'extend', 'add', 'keys']);
+
+/** The methods each mutating opcode calls on an object that is not a plain container (Modules/_pickle.c). */
+const MUTATOR_METHODS: Readonly<Record<string, readonly string[]>> = {
+  SETITEM: ['__setitem__'],
+  SETITEMS: ['__setitem__'],
+  APPEND: ['append'],
+  APPENDS: ['extend', 'append'],
+  ADDITEMS: ['add'],
+};
 
 /** Bytes decoded from inside one pickle (base64, zlib...) when no file budget is given: bounds a bomb. */
 export const MAX_DECODED_BYTES = 1 << 30;
