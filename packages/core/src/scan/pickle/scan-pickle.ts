@@ -17,6 +17,7 @@ import { makeFinding } from './findings.js';
 import { type Classification, classifyGlobal } from './globals.js';
 import { MAX_FINDINGS_PER_RULE, MAX_NESTED_PER_PICKLE, MAX_PICKLE_NESTING, MAX_PICKLES_PER_STREAM } from './limits.js';
 import { type ArgRole, DATA_ONLY_CALLABLES, DECODERS, type DecodeFailure, modelOf, NESTED_LOADERS } from './models.js';
+import { LOAD_METHOD_SELF_CALLS } from './setstate-calls.generated.js';
 import { type CallValue, describe, type GlobalValue, type PickleRun, type RunOptions, runPickle, type SymValue } from './vm.js';
 
 /** Scans nested bytes; the engine's ctx.scanNested, or a pickle-only fallback. */
@@ -222,6 +223,14 @@ async function judgeRun(
         offset: value.offset,
         opcodeIndex: value.opcodeIndex,
       };
+    if (value.kind === 'persid') {
+      // torch's legacy persistent_load returns the class of a ('module', cls, file, source) id (a whole module
+      // saved with its source), the tar loader's returns saved_id[0] of any tuple: that global is what is called.
+      const pid = value.pid.kind === 'tuple' ? value.pid.items : [];
+      const first = pid[0];
+      if (first?.kind === 'str') return first.value === 'module' && pid[1] ? targetOf(pid[1], depth + 1) : undefined;
+      return first ? targetOf(first, depth + 1) : undefined;
+    }
     if (value.kind !== 'call') return undefined;
     const cached = attributeOf.get(value);
     if (cached !== undefined) return cached ?? undefined;
@@ -244,11 +253,50 @@ async function judgeRun(
           opcodeIndex: value.opcodeIndex,
           via: `builtins.getattr(${describe(owner)}, '${attr}')`,
         };
-    } else if ((calleeName === 'functools.partial' || calleeName === '_functools.partial') && args[0]) {
-      result = targetOf(args[0], depth + 1);
+    } else if (calleeName && args[0]) {
+      result = returnedTarget(calleeName, args, depth);
     }
     attributeOf.set(value, result ?? null);
     return result;
+  };
+
+  /**
+   * What a call returns when that is a callable of the stream (so calling the result calls it): a partial's
+   * function, however the partial was built (`partial(f)`, NEWOBJ, `copyreg.__newobj__(partial, f)`,
+   * `copyreg._reconstructor(partial, partial, f)`), and the builtins that hand back one of their arguments
+   * (`max([f])`, `min([f])`, `sum((), f)`, `dict.get({'k': f}, 'k')`).
+   */
+  const returnedTarget = (calleeName: string, args: readonly SymValue[], depth: number): Target | undefined => {
+    const isPartial = (value: SymValue | undefined) => {
+      const t = value ? targetOf(value, depth + 1) : undefined;
+      const n = t ? classify(t).name : undefined;
+      return n === 'functools.partial' || n === '_functools.partial';
+    };
+    switch (calleeName) {
+      case 'functools.partial':
+      case '_functools.partial':
+        return targetOf(args[0] as SymValue, depth + 1);
+      case 'copyreg.__newobj__':
+      case 'copyreg.__newobj_ex__':
+        return isPartial(args[0]) && args[1] ? targetOf(args[1], depth + 1) : undefined;
+      case 'copyreg._reconstructor':
+        return isPartial(args[0]) && isPartial(args[1]) && args[2] ? targetOf(args[2], depth + 1) : undefined;
+      case 'builtins.max':
+      case 'builtins.min': {
+        const only = args.length === 1 ? itemsOf(args[0]) : args;
+        return only.length === 1 ? targetOf(only[0] as SymValue, depth + 1) : undefined;
+      }
+      case 'builtins.sum':
+        return args[1] && itemsOf(args[0]).length === 0 ? targetOf(args[1], depth + 1) : undefined;
+      case 'builtins.dict.get': {
+        const [dict, key] = args;
+        if (dict?.kind !== 'dict' || key?.kind !== 'str') return undefined;
+        const entry = dict.entries.find(([k]) => k.kind === 'str' && k.value === key.value);
+        return entry ? targetOf(entry[1], depth + 1) : undefined;
+      }
+      default:
+        return undefined;
+    }
   };
 
   /**
@@ -303,10 +351,119 @@ async function judgeRun(
   /** Callable-ish values (a global, a resolved attribute, a partial) among the direct arguments. */
   const callableArgs = (args: readonly SymValue[]) => args.filter((a) => targetOf(a) !== undefined);
 
+  /**
+   * Instance attributes BUILD gave each object so far (its dict state and slotstate, in stream order). CPython looks
+   * methods up on the instance, so an attribute set by BUILD shadows its class's method: whoever calls that method
+   * on the object calls the value instead (a bound `Path.write_text` stored as `__setstate__` or `append`).
+   */
+  const attributesOf = new Map<object, Map<string, SymValue>>();
+  const recordAttributes = (target: SymValue, state: SymValue, where: FindingLocation) => {
+    if (target.kind !== 'call' && target.kind !== 'persid' && target.kind !== 'unknown') return;
+    const dicts =
+      state.kind === 'dict'
+        ? [state]
+        : state.kind === 'tuple' && state.length === 2
+          ? state.items.filter((s): s is Extract<SymValue, { kind: 'dict' }> => s.kind === 'dict')
+          : [];
+    // A class whose Python __setstate__ calls methods of self after taking the state (generated table): a callable
+    // the state holds under one of those names is called, and so are the callable attributes of an object held
+    // there (`self.defaults.setdefault(...)`).
+    for (const dict of dicts) {
+      for (const [key, value] of dict.entries) {
+        if (key.kind !== 'str') continue;
+        let attributes = attributesOf.get(target);
+        if (!attributes) {
+          attributes = new Map();
+          attributesOf.set(target, attributes);
+        }
+        attributes.set(key.value, value);
+        if (LOADER_CALLED_ATTRIBUTES.has(key.value)) {
+          const via = `the instance attribute '${key.value}' (the load calls it on the object)`;
+          if (targetOf(value)) judgeArgument(value, 'called', where, via);
+          else if (value.kind === 'call' || value.kind === 'unknown' || value.kind === 'persid' || value.kind === 'ext')
+            // A value computed at load time may be a callable the scanner cannot name (benign state holds none here).
+            report(
+              makeFinding('MS-PKL-003', `${describe(value)} is stored as '${key.value}', which the load calls`, where, {
+                attribute: key.value,
+                callee: describe(value),
+              }),
+            );
+        }
+      }
+    }
+    judgeSelfCalls(target, '__setstate__', where);
+  };
+
+  /**
+   * A Python method of the object's class that the load calls (`__setstate__` by BUILD, `__setitem__` by
+   * SETITEM(S), `append`/`extend` by APPEND(S), `add` by ADDITEMS) and that calls methods of self (generated
+   * table): the object's instance attributes under those names are called, and so are the callable attributes of
+   * an object held there (`self.defaults.setdefault(...)`).
+   */
+  const judgeSelfCalls = (target: SymValue, method: string, where: FindingLocation) => {
+    const attributes = attributesOf.get(target);
+    if (!attributes || target.kind !== 'call') return;
+    const cls = classOf(target);
+    const key = `${cls}#${method}`;
+    if (!cls || !Object.hasOwn(LOAD_METHOD_SELF_CALLS, key)) return;
+    for (const name of (LOAD_METHOD_SELF_CALLS[key] as string).split(' ')) {
+      const value = attributes.get(name);
+      if (!value) continue;
+      const via = `${cls}.${method} (it calls self.${name})`;
+      judgeArgument(value, 'called', where, via);
+      judgeArgumentAttributes([value], where, via);
+    }
+  };
+
+  /** The class an object was built from: the class a reconstructor instantiates, or the callee itself. */
+  const classOf = (object: CallValue): string | undefined => {
+    const callee = targetOf(object.callee);
+    if (!callee) return undefined;
+    const name = classify(callee).name;
+    const model = modelOf(name);
+    if (model?.args[0] === 'instantiated' && object.args.kind === 'tuple') {
+      const built = object.args.items[0] ? targetOf(object.args.items[0]) : undefined;
+      return built ? classify(built).name : undefined;
+    }
+    return name;
+  };
+
+  /**
+   * Objects among a call's arguments (and in the containers it is given) whose instance attributes hold callables:
+   * the callable may call those methods of its argument (`_rebuild_tensor_v2(storage, ...)` calls
+   * `storage.untyped()`), so each is judged as called. The builtin containers call none (only `keys`, judged when
+   * set).
+   */
+  const judgeArgumentAttributes = (values: readonly SymValue[], where: FindingLocation, via: string) => {
+    if (attributesOf.size === 0) return;
+    const seen = new Set<SymValue>();
+    const visit = (value: SymValue, depth: number) => {
+      if (depth > 4 || seen.has(value)) return;
+      seen.add(value);
+      const attributes = attributesOf.get(value);
+      if (attributes)
+        for (const [name, attribute] of attributes)
+          if (targetOf(attribute)) judgeArgument(attribute, 'called', where, `${via} as the method '${name}' of its argument`);
+      for (const item of itemsOf(value)) visit(item, depth + 1);
+      if (value.kind === 'dict') for (const [key] of value.entries) visit(key, depth + 1);
+    };
+    for (const value of values) visit(value, 0);
+  };
+
   const judgeCall = async (call: CallValue, where: FindingLocation) => {
     calls++;
     const target = targetOf(call.callee);
     const args = call.args.kind === 'tuple' || call.args.kind === 'list' ? call.args.items : [];
+    {
+      const calleeName = target ? classify(target).name : undefined;
+      // getattr reads an attribute (resolved below); the builtin containers call only `keys`.
+      if (calleeName !== 'builtins.getattr' && !(calleeName && DATA_ONLY_CALLABLES.has(calleeName)))
+        judgeArgumentAttributes(
+          call.kwargs?.kind === 'dict' ? [...args, ...call.kwargs.entries.map(([, v]) => v)] : args,
+          where,
+          calleeName ?? describe(call.callee),
+        );
+    }
     if (!target) {
       if (
         call.callee.kind === 'call' ||
@@ -510,6 +667,7 @@ async function judgeRun(
       case 'build': {
         const target = event.target;
         if (target.kind === 'call') targetOf(target); // resolves (and records) getattr results
+        recordAttributes(target, event.state, where);
         if (target.kind === 'global' || (target.kind === 'call' && liveAttributes.has(target))) {
           const resolved = targetOf(target);
           const what = resolved ? `${resolved.module}.${resolved.name}` : describe(target);
@@ -526,6 +684,7 @@ async function judgeRun(
       case 'mutate': {
         const target = event.target;
         if (target.kind === 'call') targetOf(target);
+        for (const method of MUTATOR_METHODS[event.opcode] ?? []) judgeSelfCalls(target, method, where);
         const live = target.kind === 'global' || (target.kind === 'call' && liveAttributes.has(target));
         const resolved = live ? targetOf(target) : undefined;
         if (resolved) {
@@ -677,6 +836,22 @@ async function judgeRun(
     errors.push({ code: 'FORMAT_INVALID', message: run.error.message, location: where });
   }
 }
+
+/**
+ * Instance attributes the load itself calls on an object: BUILD calls `inst.__setstate__(state)`, APPEND(S) call
+ * `append`/`extend` and ADDITEMS `add` on anything but a list or set, and `dict(obj)`/`dict.update(obj)`/
+ * `OrderedDict(obj)` call `obj.keys()` (Modules/_pickle.c load_build, do_append, load_additems; dictobject.c).
+ */
+const LOADER_CALLED_ATTRIBUTES: ReadonlySet<string> = new Set(['__setstate__', 'append', 'extend', 'add', 'keys']);
+
+/** The methods each mutating opcode calls on an object that is not a plain container (Modules/_pickle.c). */
+const MUTATOR_METHODS: Readonly<Record<string, readonly string[]>> = {
+  SETITEM: ['__setitem__'],
+  SETITEMS: ['__setitem__'],
+  APPEND: ['append'],
+  APPENDS: ['extend', 'append'],
+  ADDITEMS: ['add'],
+};
 
 /** Bytes decoded from inside one pickle (base64, zlib...) when no file budget is given: bounds a bomb. */
 export const MAX_DECODED_BYTES = 1 << 30;

@@ -37,7 +37,7 @@ export const PICKLE_RULES: readonly RuleSpec[] = [
     severity: 'high',
     outcome: 'finding',
     summary:
-      'A global outside the allowlist (or allowlisted as data only) is reached by a call while loading: REDUCE/INST/OBJ on it, or handed to a callable that calls its argument (a partial, an unmodelled callable, _rebuild_from_type), or the result of a call is itself called.',
+      "A global outside the allowlist (or allowlisted as data only) is reached by a call while loading: REDUCE/INST/OBJ on it, or handed to a callable that calls its argument (a partial, an unmodelled callable, _rebuild_from_type), or the result of a call is itself called, or stored by BUILD as an instance attribute that the load (or a Python __setstate__/__setitem__/append/extend/add of the object's class, or a callable the object is handed to) calls as a method of the object.",
     why: "Unpickling calls it with arguments the file chooses; the scanner cannot prove what it runs. This is the line between medium and high: a call runs code of the file's choosing, a reference does not.",
     fix: 'Review the callable; if it is a trusted class of your project, allowlist it with allowedGlobals in .modelsec.json.',
     references: BASE,
