@@ -141,6 +141,28 @@ describe('modelsec registry / push / pull / check (child processes over HTTP)', 
       verified: false,
       failed: [{ rule: 'local-files', code: 'SIGNING_DIGEST_MISMATCH', message: 'config.json differs from the signed digest' }],
     });
+    // The online gate prints SARIF too (--format sarif), and --sarif-file writes it beside the JSON result of the same run.
+    const sarifFile = path.join(work, 'check.sarif');
+    const both = await runCli(
+      ['check', model, '--name', 'acme/tiny', '--public-key', `${prefix}.pub`, '--json', '--sarif-file', sarifFile],
+      { env: pushEnv },
+    );
+    expect(both.code).toBe(1);
+    expect(both.json()).toMatchObject({ ok: true, verified: false, failed: [{ rule: 'local-files' }] });
+    type Sarif = {
+      version: string;
+      runs: { results: { ruleId: string; locations: { physicalLocation: { artifactLocation: { uri: string } } }[] }[] }[];
+    };
+    const written = JSON.parse(readFileSync(sarifFile, 'utf8')) as Sarif;
+    expect(written.version).toBe('2.1.0');
+    expect(written.runs[0]?.results.map((r) => [r.ruleId, r.locations[0]?.physicalLocation.artifactLocation.uri])).toEqual([
+      ['check/local-files', 'config.json'],
+    ]);
+    const printed = await runCli(['check', model, '--name', 'acme/tiny', '--public-key', `${prefix}.pub`, '--format', 'sarif'], {
+      env: pushEnv,
+    });
+    expect(printed.code).toBe(1);
+    expect((JSON.parse(printed.stdout) as Sarif).runs[0]?.results.map((r) => r.ruleId)).toEqual(['check/local-files']);
 
     const denied = await runCli(['registry', 'namespace', 'create', 'other', '--json'], { env: pushEnv });
     expect(denied.code).toBe(2);

@@ -8,6 +8,7 @@ import { MODELSEC_VERSION } from '../version.js';
 import type { CheckFlags } from './check.js';
 import { consistencyLine, logConsistencyBasis } from './check-consistency.js';
 import { checkSarif } from './check-sarif.js';
+import { writeReportFile } from './files.js';
 import { clientFrom } from './registry-client.js';
 import type { TrustFlags } from './trust-flags.js';
 import { gateOptionsFrom, logLine, printWarnings, saveCheckpoint, signerLine } from './trust-options.js';
@@ -30,6 +31,21 @@ export async function runCheck(env: CliEnv, out: Output, modelPath: string, opti
   }).finally(() => progress.finish());
   printWarnings(out, env, report);
   if (report.ok && report.log) await saveCheckpoint(env, options, evidenceCheckpoint(report));
+  const sarif = stableJson(
+    checkSarif(report.failed, {
+      version: MODELSEC_VERSION,
+      // Locations are relative to the model, as the offline report's are.
+      signature: path
+        .relative(root, options.signature ? path.resolve(env.cwd, options.signature) : path.join(root, 'model.sig'))
+        .split(path.sep)
+        .join('/'),
+    }),
+  );
+  if (options.sarifFile) await writeReportFile(env, out, options.sarifFile, sarif);
+  if (options.format === 'sarif') {
+    out.raw(sarif);
+    return report.ok ? 0 : 1;
+  }
   const v = report.version;
   const data = {
     verified: report.ok,
@@ -76,6 +92,7 @@ async function offlineCheck(
     signature?: string;
     ignore?: string[];
     format: 'text' | 'json' | 'sarif';
+    sarifFile?: string;
     logKey?: string;
   },
   gate: Awaited<ReturnType<typeof gateOptionsFrom>>,
@@ -99,8 +116,10 @@ async function offlineCheck(
   }).finally(() => progress.finish());
   printWarnings(out, env, report);
   const code: ExitCode = report.ok ? 0 : 1;
+  const sarif = stableJson(checkSarif(report.failed, { version: MODELSEC_VERSION, signature: report.evidenceFiles.signature }));
+  if (options.sarifFile) await writeReportFile(env, out, options.sarifFile, sarif);
   if (options.format === 'sarif') {
-    out.raw(stableJson(checkSarif(report.failed, { version: MODELSEC_VERSION, signature: report.evidenceFiles.signature })));
+    out.raw(sarif);
     return code;
   }
   const data = {

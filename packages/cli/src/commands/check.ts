@@ -11,6 +11,7 @@ export type CheckFlags = RegistryConnectionOptions &
     ignore?: string[];
     offline?: boolean;
     format: 'text' | 'json' | 'sarif';
+    sarifFile?: string;
   };
 
 /** `modelsec check`: the CI gate. */
@@ -47,6 +48,10 @@ export function register(program: Command, env: CliEnv): void {
           )
             .choices(['text', 'json', 'sarif'])
             .default('text'),
+        )
+        .option(
+          '--sarif-file <file>',
+          'also write the SARIF 2.1.0 report to FILE, whatever --format prints (one run gives the JSON result and the code-scanning upload)',
         ),
     ),
   )
