@@ -22,7 +22,7 @@ import { findCompanions, findRemoteCode } from './companions.js';
 import { applySuppressions, EMPTY_SCAN_CONFIG, type ScanConfig } from './config.js';
 import { classifyZipMembers, detectFormat } from './detect.js';
 import { verdictOf } from './gate.js';
-import { handlerFor } from './handlers/index.js';
+import { loadHandler } from './handlers/lazy.js';
 import { makeFinding } from './pickle/findings.js';
 import { inertWithin, readAsPickle } from './pickle/reading.js';
 import { listTar } from './tar-listing.js';
@@ -304,7 +304,7 @@ async function readAsZip(
   }
   if (names.length === 0) return undefined;
   const format = classifyZipMembers(names);
-  const handler = handlerFor(format);
+  const handler = await loadHandler(format);
   if (!handler) return undefined;
   try {
     const result = await handler.scan(source, ctx);
@@ -373,7 +373,7 @@ async function scanSource(
       const head = await source.read(0, PICKLE_PROBE_BYTES);
       if (inertWithin(head, source.size) === true) format = isText(head, source.size) ? 'text' : 'unknown';
     }
-    const handler = handlerFor(format);
+    const handler = await loadHandler(format);
     if (!handler) {
       unrecognised = makeFinding(
         'MS-ENG-001',
