@@ -470,13 +470,34 @@ function withHeadCache(source: ByteSource): ByteSource {
   };
 }
 
+/**
+ * SHA-256 of a source too large to read whole: in HASH_CHUNK_BYTES steps. With a file, two buffers are reused in
+ * turn, the next step read (libuv's pool) while this one is hashed: no fresh pages per step, read and hash overlap.
+ */
 async function sha256Of(source: ByteSource): Promise<string> {
   const hash = createHash('sha256');
-  for (let offset = 0; offset < source.size; ) {
-    const chunk = await source.read(offset, Math.min(HASH_CHUNK_BYTES, source.size - offset));
-    if (chunk.length === 0) break;
-    hash.update(chunk);
-    offset += chunk.length;
+  if (!source.readInto) {
+    for (let offset = 0; offset < source.size; ) {
+      const chunk = await source.read(offset, Math.min(HASH_CHUNK_BYTES, source.size - offset));
+      if (chunk.length === 0) break;
+      hash.update(chunk);
+      offset += chunk.length;
+    }
+    return hash.digest('hex');
+  }
+  const buffers = [Buffer.allocUnsafeSlow(HASH_CHUNK_BYTES), Buffer.allocUnsafeSlow(HASH_CHUNK_BYTES)] as const;
+  let turn = 0;
+  let offset = 0;
+  let pending = source.readInto(buffers[0], 0, 0, Math.min(HASH_CHUNK_BYTES, source.size));
+  while (offset < source.size) {
+    const count = await pending;
+    if (count === 0) break;
+    const current = buffers[turn] as Buffer;
+    offset += count;
+    turn ^= 1;
+    if (offset < source.size)
+      pending = source.readInto(buffers[turn] as Buffer, 0, offset, Math.min(HASH_CHUNK_BYTES, source.size - offset));
+    hash.update(current.subarray(0, count));
   }
   return hash.digest('hex');
 }
@@ -578,7 +599,8 @@ async function scanFileRaw(path: string, options: ScanOptions, display: string, 
       return await scanTopLevel({ ...memorySource(bytes), path }, options, display, sha256, hints);
     }
     const source = withHeadCache(file);
-    const sha256 = knownSha256 ?? (await sha256Of(source));
+    // The file itself (readInto): hashing reads past the head cache anyway.
+    const sha256 = knownSha256 ?? (await sha256Of(file));
     return await scanTopLevel(source, options, display, sha256, hints);
   } finally {
     await file.close();
