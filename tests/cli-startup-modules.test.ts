@@ -157,5 +157,11 @@ describe('modules each command loads (built CLI, child process)', () => {
     expect(coreCapabilities(run.modules).filter((c) => ['signing', 'bom', 'tlog', 'evidence'].includes(c))).toEqual([]);
     // The Hub reference parser is part of the scan entry; the Hub client loads only for hf:// paths.
     expect(matching(run.modules, [...HEAVY, ...SERVER, '/packages/registry/', '/node_modules/@huggingface/'])).toEqual([]);
+    // Handlers load after detection, only the one the file needs: the pickle's, none of the other formats'.
+    expect(matching(run.modules, ['/scan/handlers/pickle.js'])).not.toEqual([]);
+    const otherHandlers = ['onnx', 'keras', 'keras-h5', 'tf-savedmodel', 'gguf', 'safetensors', 'templates', 'code', 'numpy']
+      .concat(['data-formats', 'pytorch-zip', 'pytorch-tar', 'joblib', 'index', 'other-formats', 'pickle-family'])
+      .map((name) => `/scan/handlers/${name}.js`);
+    expect(matching(run.modules, otherHandlers)).toEqual([]);
   });
 });

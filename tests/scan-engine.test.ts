@@ -111,3 +111,37 @@ describe('scanPaths', () => {
     expect(byName['alias.json']?.sha256).toBe(byName['inside.json']?.sha256);
   });
 });
+
+describe('whole-file read (hashed in steps while the next step is read)', () => {
+  it('reports the sha256 of every byte and scans the same bytes, for a file of several steps and a partial last one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'modelsec-whole-read-'));
+    try {
+      // 5 MB + 3 bytes of noise (steps of 2 MB and a partial last one).
+      const size = 5 * 1024 * 1024 + 3;
+      const bytes = Buffer.alloc(size);
+      for (let i = 0; i < size; i++) bytes[i] = (i * 2654435761) >>> 24;
+      writeFileSync(join(dir, 'noise.bin'), bytes);
+      // A pickle read whole too: PROTO 2, then NONE, POP pairs, then NONE, STOP.
+      const pickle = Buffer.alloc(5 * 1024 * 1024 + 4);
+      pickle[0] = 0x80;
+      pickle[1] = 2;
+      for (let i = 2; i < pickle.length - 2; i += 2) {
+        pickle[i] = 0x4e;
+        pickle[i + 1] = 0x30;
+      }
+      pickle[pickle.length - 2] = 0x4e;
+      pickle[pickle.length - 1] = 0x2e;
+      writeFileSync(join(dir, 'nones.pkl'), pickle);
+      const report = await scanPaths([dir]);
+      const { createHash } = await import('node:crypto');
+      const byName = Object.fromEntries(report.files.map((f) => [f.path.split(/[\\/]/).pop(), f]));
+      expect(byName['noise.bin']?.sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
+      expect(byName['noise.bin']?.size).toBe(size);
+      expect(byName['nones.pkl']?.sha256).toBe(createHash('sha256').update(pickle).digest('hex'));
+      expect(byName['nones.pkl']?.format).toBe('pickle');
+      expect(byName['nones.pkl']?.verdict).toBe('clean');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

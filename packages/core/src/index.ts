@@ -331,6 +331,7 @@ export {
   MAX_LINEAGE_EDGES_PER_DOCUMENT,
   mergeLineage,
 } from './lineage/index.js';
+export { HANDLERS, handlerFor } from './scan/handlers/index.js';
 export {
   applySuppressions,
   atLeast,
@@ -360,10 +361,9 @@ export {
   type GateOptions,
   type GateResult,
   gateFileOf,
-  HANDLERS,
   type HandlerConfig,
   type HandlerResult,
-  handlerFor,
+  loadHandler,
   loadScanConfigFile,
   looksLikePickle,
   MAX_DECOMPRESSED_BYTES_PER_FILE,

@@ -12,6 +12,11 @@ export interface ByteSource {
   readonly path?: string;
   /** Reads up to `length` bytes at `offset` (fewer only at the end of the source). */
   read(offset: number, length: number): Promise<Uint8Array>;
+  /**
+   * Reads up to `length` bytes at `offset` into `target` at `targetOffset`; resolves to the count read (0 at the end).
+   * Only sources that can fill a caller's buffer have it (a file): a whole-file read then fills one buffer in steps.
+   */
+  readInto?(target: Uint8Array, targetOffset: number, offset: number, length: number): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -45,6 +50,11 @@ export async function fileSource(path: string): Promise<ByteSource> {
         filled += bytesRead;
       }
       return filled === want ? buffer : buffer.subarray(0, filled);
+    },
+    async readInto(target, targetOffset, offset, length) {
+      const want = Math.max(0, Math.min(length, size - offset, target.length - targetOffset));
+      if (want === 0 || offset < 0) return 0;
+      return (await handle.read(target, targetOffset, want, offset)).bytesRead;
     },
     close: () => handle.close(),
   };

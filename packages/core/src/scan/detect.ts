@@ -41,7 +41,7 @@ import {
 import { isTextHead } from '../formats/structures/text.js';
 import { sniffTfIndex } from '../formats/structures/tf-bundle.js';
 import { readZipEntries, readZipEntry, zipfileOpens } from '../formats/zip/index.js';
-import { joblibCodec } from './handlers/joblib.js';
+import { joblibCodec } from './handlers/joblib-codec.js';
 import { classifyGlobal } from './pickle/globals.js';
 import { looksLikePickle } from './pickle/looks-like-pickle.js';
 import { runPickle } from './pickle/vm.js';

@@ -11,7 +11,7 @@
  * A file two readings accept is a polyglot (MS-ENG-006). Anything not fully inspected is `incomplete`, never clean:
  * an unknown format, a parse error, a limit, a spent per-file budget, the walk limit.
  */
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { lstat, readdir, readlink, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, relative, resolve, sep } from 'node:path';
 import { ModelsecError, toModelsecError } from '../errors/index.js';
@@ -22,7 +22,7 @@ import { findCompanions, findRemoteCode } from './companions.js';
 import { applySuppressions, EMPTY_SCAN_CONFIG, type ScanConfig } from './config.js';
 import { classifyZipMembers, detectFormat } from './detect.js';
 import { verdictOf } from './gate.js';
-import { handlerFor } from './handlers/index.js';
+import { loadHandler } from './handlers/lazy.js';
 import { makeFinding } from './pickle/findings.js';
 import { inertWithin, readAsPickle } from './pickle/reading.js';
 import { listTar } from './tar-listing.js';
@@ -304,7 +304,7 @@ async function readAsZip(
   }
   if (names.length === 0) return undefined;
   const format = classifyZipMembers(names);
-  const handler = handlerFor(format);
+  const handler = await loadHandler(format);
   if (!handler) return undefined;
   try {
     const result = await handler.scan(source, ctx);
@@ -373,7 +373,7 @@ async function scanSource(
       const head = await source.read(0, PICKLE_PROBE_BYTES);
       if (inertWithin(head, source.size) === true) format = isText(head, source.size) ? 'text' : 'unknown';
     }
-    const handler = handlerFor(format);
+    const handler = await loadHandler(format);
     if (!handler) {
       unrecognised = makeFinding(
         'MS-ENG-001',
@@ -470,13 +470,34 @@ function withHeadCache(source: ByteSource): ByteSource {
   };
 }
 
+/**
+ * SHA-256 of a source too large to read whole: in HASH_CHUNK_BYTES steps. With a file, two buffers are reused in
+ * turn, the next step read (libuv's pool) while this one is hashed: no fresh pages per step, read and hash overlap.
+ */
 async function sha256Of(source: ByteSource): Promise<string> {
   const hash = createHash('sha256');
-  for (let offset = 0; offset < source.size; ) {
-    const chunk = await source.read(offset, Math.min(HASH_CHUNK_BYTES, source.size - offset));
-    if (chunk.length === 0) break;
-    hash.update(chunk);
-    offset += chunk.length;
+  if (!source.readInto) {
+    for (let offset = 0; offset < source.size; ) {
+      const chunk = await source.read(offset, Math.min(HASH_CHUNK_BYTES, source.size - offset));
+      if (chunk.length === 0) break;
+      hash.update(chunk);
+      offset += chunk.length;
+    }
+    return hash.digest('hex');
+  }
+  const buffers = [Buffer.allocUnsafeSlow(HASH_CHUNK_BYTES), Buffer.allocUnsafeSlow(HASH_CHUNK_BYTES)] as const;
+  let turn = 0;
+  let offset = 0;
+  let pending = source.readInto(buffers[0], 0, 0, Math.min(HASH_CHUNK_BYTES, source.size));
+  while (offset < source.size) {
+    const count = await pending;
+    if (count === 0) break;
+    const current = buffers[turn] as Buffer;
+    offset += count;
+    turn ^= 1;
+    if (offset < source.size)
+      pending = source.readInto(buffers[turn] as Buffer, 0, offset, Math.min(HASH_CHUNK_BYTES, source.size - offset));
+    hash.update(current.subarray(0, count));
   }
   return hash.digest('hex');
 }
@@ -537,18 +558,49 @@ function finalise(report: FileReport, options: ScanOptions): FileReport {
   return report;
 }
 
+/** Step of a whole-file read: the hash of one step runs on this thread while the next step is read (libuv's pool). */
+const WHOLE_READ_STEP_BYTES = 2 * 1024 * 1024;
+
+/**
+ * The whole file in one buffer, hashed as it arrives: the read of each step overlaps the hash of the one before (the
+ * kernel's copy into fresh pages costs about as much as SHA-256 on these machines). Reads until the size the handle
+ * reported or the end of the file, as `read(0, size)` does.
+ */
+async function readWholeHashing(file: ByteSource, hash: Hash | undefined): Promise<Uint8Array> {
+  if (!file.readInto) {
+    const bytes = await file.read(0, file.size);
+    hash?.update(bytes);
+    return bytes;
+  }
+  const size = file.size;
+  const bytes = Buffer.allocUnsafe(size);
+  let filled = 0;
+  let pending = file.readInto(bytes, 0, 0, Math.min(WHOLE_READ_STEP_BYTES, size));
+  while (filled < size) {
+    const count = await pending;
+    if (count === 0) break;
+    const from = filled;
+    filled += count;
+    if (filled < size) pending = file.readInto(bytes, filled, filled, Math.min(WHOLE_READ_STEP_BYTES, size - filled));
+    hash?.update(bytes.subarray(from, filled));
+  }
+  return filled === size ? bytes : bytes.subarray(0, filled);
+}
+
 async function scanFileRaw(path: string, options: ScanOptions, display: string, hints: DetectHints, knownSha256?: string) {
   // One open handle for the size check, the hash and the scan: they all see the same file (a symlink's target).
   const file = await fileSource(path);
   try {
     if (file.size <= WHOLE_READ_BYTES && file.size <= (options.maxFileSize ?? DEFAULT_MAX_FILE_SIZE)) {
       // One read: the hash and every reading share these bytes (the path stays known to readers that need one).
-      const bytes = await file.read(0, file.size);
-      const sha256 = knownSha256 ?? createHash('sha256').update(bytes).digest('hex');
+      const hash = knownSha256 === undefined ? createHash('sha256') : undefined;
+      const bytes = await readWholeHashing(file, hash);
+      const sha256 = knownSha256 ?? (hash as Hash).digest('hex');
       return await scanTopLevel({ ...memorySource(bytes), path }, options, display, sha256, hints);
     }
     const source = withHeadCache(file);
-    const sha256 = knownSha256 ?? (await sha256Of(source));
+    // The file itself (readInto): hashing reads past the head cache anyway.
+    const sha256 = knownSha256 ?? (await sha256Of(file));
     return await scanTopLevel(source, options, display, sha256, hints);
   } finally {
     await file.close();

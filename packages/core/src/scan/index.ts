@@ -41,8 +41,8 @@ export {
   gateFileOf,
   verdictOf,
 } from './gate.js';
-export { HANDLERS, handlerFor } from './handlers/index.js';
 export { findSstiPatterns } from './handlers/jinja-ssti.js';
+export { loadHandler } from './handlers/lazy.js';
 export {
   classifyGlobal,
   looksLikePickle,

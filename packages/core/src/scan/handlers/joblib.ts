@@ -13,23 +13,9 @@ import type { ByteSource } from '../../formats/byte-source.js';
 import { pythonInt } from '../../formats/python/int.js';
 import type { FormatHandler, HandlerResult, ScanContext } from '../types.js';
 import { budgetedRead, type Collected } from './archives.js';
+import { type Codec, joblibCodec } from './joblib-codec.js';
 
-type Codec = 'none' | 'zlib' | 'gzip' | 'zf' | 'bz2' | 'xz' | 'lzma' | 'lz4';
-
-/**
- * The compressor joblib would pick for these first bytes, restricted to streams that can decode to anything (a
- * zlib header must pass its check, bz2 needs 'BZh'): detection routes those here.
- */
-export function joblibCodec(head: Uint8Array): Codec {
-  if (head[0] === 0x5a && head[1] === 0x46) return 'zf';
-  if (head[0] === 0x78 && ((head[0] << 8) | (head[1] ?? 0)) % 31 === 0) return 'zlib';
-  if (head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
-  if (head[0] === 0x42 && head[1] === 0x5a && head[2] === 0x68) return 'bz2';
-  if (head[0] === 0x5d && head[1] === 0x00) return 'lzma';
-  if (head[0] === 0xfd && head[1] === 0x37 && head[2] === 0x7a && head[3] === 0x58 && head[4] === 0x5a) return 'xz';
-  if (head[0] === 0x04 && head[1] === 0x22 && head[2] === 0x4d && head[3] === 0x18) return 'lz4';
-  return 'none';
-}
+export { joblibCodec };
 
 const CODECS: Readonly<Record<Exclude<Codec, 'none' | 'zf'>, CompressionCodec>> = {
   zlib: 'zlib',

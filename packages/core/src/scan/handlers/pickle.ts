@@ -5,7 +5,6 @@ import { isTarHeader } from '../tar-listing.js';
 import type { FormatHandler, HandlerResult, ScanContext } from '../types.js';
 import type { Collected } from './archives.js';
 import { LEGACY_PICKLE_COUNT, readCapped, scanPickleBytes } from './pickle-support.js';
-import { scanLegacyTar } from './pytorch-tar.js';
 
 export { LEGACY_PICKLE_COUNT };
 
@@ -14,7 +13,8 @@ export { LEGACY_PICKLE_COUNT };
  * tarfile accepts (a polyglot) is read as torch's legacy tar by torch.load. That reading is scanned too.
  */
 async function alsoLegacyTar(source: ByteSource, ctx: ScanContext, out: Collected): Promise<void> {
-  if (isTarHeader(await source.read(0, 512))) await scanLegacyTar(source, ctx, out);
+  // The tar reading (and the archive code it uses) is loaded only for such a file.
+  if (isTarHeader(await source.read(0, 512))) await (await import('./pytorch-tar.js')).scanLegacyTar(source, ctx, out);
 }
 
 /** Plain pickle streams (protocols 0-5, several pickles in a row). */

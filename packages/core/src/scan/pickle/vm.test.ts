@@ -160,3 +160,56 @@ describe('runPickle: values', () => {
     expect(runPickle(new PickleBuilder().proto(2).global('collections', 'OrderedDict').stop().bytes()).effects).toBe(true);
   });
 });
+
+describe('runs of constant pushes (NONE, NEWTRUE, NEWFALSE, BININT1, BININT2, BININT)', () => {
+  const MAX_STACK = 1_000_000; // MAX_STACK_DEPTH
+
+  it('push the values CPython pushes and count every opcode', () => {
+    // PROTO 2, EMPTY_LIST, MARK, 7 constants (BININT1, BININT2, BININT -2, NONE, NEWTRUE, NEWFALSE, BININT -2^31), APPENDS, STOP
+    const bytes = [0x80, 2, 0x5d, 0x28, 0x4b, 7, 0x4d, 0x01, 0x02, 0x4a, 0xfe, 0xff, 0xff, 0xff, 0x4e, 0x88, 0x89];
+    bytes.push(0x4a, 0x00, 0x00, 0x00, 0x80, 0x65, 0x2e);
+    const run = runPickle(Uint8Array.from(bytes));
+    expect(run.error).toBeUndefined();
+    expect(run.opcodes).toBe(12);
+    const items = run.result?.kind === 'list' ? run.result.items : [];
+    expect(items.map((v) => (v.kind === 'int' ? String(v.value) : v.kind === 'bool' ? String(v.value) : v.kind))).toEqual([
+      '7',
+      '513',
+      '-2',
+      'none',
+      'true',
+      'false',
+      '-2147483648',
+    ]);
+  });
+
+  it('end at a truncated operand with the offset and the end the read needed', () => {
+    const bytes = Uint8Array.from([0x80, 2, ...new Array(10).fill(0x4e), 0x4a, 1, 2]);
+    const run = runPickle(bytes);
+    expect(run.error?.message).toMatch(/truncated/);
+    expect(run.error?.offset).toBe(13);
+    expect(run.needEnd).toBe(17);
+    expect(run.opcodes).toBe(12);
+  });
+
+  it('an operand crossing the end of its frame is read on (the C unpickler) and reported', () => {
+    // FRAME of 8 bytes: six NONEs, then BININT whose operand runs 3 bytes past the frame, then STOP.
+    const bytes = Uint8Array.from([
+      0x80, 4, 0x95, 8, 0, 0, 0, 0, 0, 0, 0, 0x4e, 0x4e, 0x4e, 0x4e, 0x4e, 0x4e, 0x4a, 1, 0, 0, 0, 0x2e,
+    ]);
+    const run = runPickle(bytes);
+    expect(run.stopped).toBe(true);
+    expect(run.events.filter((e) => e.type === 'frame-overrun').map((e) => e.offset)).toEqual([17]);
+    expect(run.result).toMatchObject({ kind: 'int', value: 1n });
+  });
+
+  it('stop at the stack depth limit at the opcode that passes it', () => {
+    const bytes = new Uint8Array(2 + MAX_STACK + 2).fill(0x4e);
+    bytes[0] = 0x80;
+    bytes[1] = 2;
+    bytes[bytes.length - 1] = 0x2e;
+    const run = runPickle(bytes);
+    expect(run.error?.message).toBe('limit MAX_STACK_DEPTH reached');
+    expect(run.events.find((e) => e.type === 'limit')).toMatchObject({ offset: 2 + MAX_STACK, opcodeIndex: MAX_STACK + 1 });
+  });
+});

@@ -908,6 +908,51 @@ class PickleMachine {
     }
   }
 
+  /**
+   * The opcodes that follow a constant push, while they are constant pushes too (NONE, NEWTRUE, NEWFALSE, BININT1,
+   * BININT2, BININT: what a list of numbers, None and booleans is made of), run with the position, stack pointer and
+   * count in locals. Each does what run() would do (push the same value, count the opcode); the loop leaves, for run()
+   * to go on, at any other opcode and before anything run() checks could apply: fewer than 5 bytes left before the end
+   * of the data or of the open frame, the stack depth limit, the opcode limit. opStart is left at the last opcode run,
+   * as run() leaves it.
+   */
+  pushConstants(): void {
+    const data = this.data;
+    const stack = this.stack;
+    const stop = this.limitEnd - 5;
+    const maxSp = this.maxStackDepth;
+    const maxOpcodes = this.maxOpcodes;
+    let pos = this.pos;
+    let sp = this.sp;
+    let opcodes = this.opcodes;
+    let opStart = this.opStart;
+    while (pos <= stop && sp < maxSp && opcodes < maxOpcodes) {
+      const code = data[pos] as number;
+      let value: SymValue;
+      if (code === 0x4b) value = SMALL_INTS[data[pos + 1] as number] as SymValue;
+      else if (code === 0x4e) value = NONE;
+      else if (code === 0x88) value = TRUE;
+      else if (code === 0x89) value = FALSE;
+      else if (code === 0x4d) value = intValue((data[pos + 1] as number) | ((data[pos + 2] as number) << 8));
+      else if (code === 0x4a)
+        value = intValue(
+          (data[pos + 1] as number) |
+            ((data[pos + 2] as number) << 8) |
+            ((data[pos + 3] as number) << 16) |
+            ((data[pos + 4] as number) << 24),
+        );
+      else break;
+      opStart = pos;
+      pos += code === 0x4b ? 2 : code === 0x4d ? 3 : code === 0x4a ? 5 : 1;
+      stack[sp++] = value;
+      opcodes++;
+    }
+    this.pos = pos;
+    this.sp = sp;
+    this.opcodes = opcodes;
+    this.opStart = opStart;
+  }
+
   run(): PickleRun {
     // The data and its length never change during a run: locals, not a field load per opcode.
     const data = this.data;
@@ -953,18 +998,23 @@ class PickleMachine {
             break;
           case 0x4e: // NONE
             this.push(NONE);
+            this.pushConstants();
             break;
           case 0x88: // NEWTRUE
             this.push(TRUE);
+            this.pushConstants();
             break;
           case 0x89: // NEWFALSE
             this.push(FALSE);
+            this.pushConstants();
             break;
           case 0x4a: // BININT
             this.push(intValue(this.i32()));
+            this.pushConstants();
             break;
           case 0x4b: // BININT1
             this.push(SMALL_INTS[this.u8()] as SymValue);
+            this.pushConstants();
             break;
           case 0x4d: {
             // BININT2
@@ -972,6 +1022,7 @@ class PickleMachine {
             const n = this.view.getUint16(this.pos, true);
             this.pos += 2;
             this.push(intValue(n));
+            this.pushConstants();
             break;
           }
           case 0x58: // BINUNICODE
