@@ -14,7 +14,7 @@
 import { createHash } from 'node:crypto';
 import type { Finding, FindingLocation, HandlerConfig, ScanBudget, ScanIssue, Severity } from '../types.js';
 import { makeFinding } from './findings.js';
-import { type Classification, classifyGlobal } from './globals.js';
+import { type Classification, classifyGlobal, fixImports } from './globals.js';
 import { MAX_FINDINGS_PER_RULE, MAX_NESTED_PER_PICKLE, MAX_PICKLE_NESTING, MAX_PICKLES_PER_STREAM } from './limits.js';
 import { type ArgRole, DATA_ONLY_CALLABLES, DECODERS, type DecodeFailure, modelOf, NESTED_LOADERS } from './models.js';
 import { type CallValue, describe, type GlobalValue, type PickleRun, type RunOptions, runPickle, type SymValue } from './vm.js';
@@ -60,6 +60,12 @@ export interface PickleScanResult {
 /** How a global is used by the stream, weakest first. */
 type Use = 'referenced' | 'instantiated' | 'called';
 const USE_RANK: Record<Use, number> = { referenced: 0, instantiated: 1, called: 2 };
+
+/** torch's `_maybe_decode_ascii(saved_id[0]) == 'module'` (str, or bytes from a Python 2 save). */
+function isModuleTag(tag: SymValue): boolean {
+  if (tag.kind === 'str') return tag.value === 'module';
+  return tag.kind === 'bytes' && tag.value.length === 6 && String.fromCharCode(...tag.value) === 'module';
+}
 
 /** Something the stream can call: a global, or an attribute resolved from one (getattr with constant operands). */
 interface Target {
@@ -222,6 +228,15 @@ async function judgeRun(
         offset: value.offset,
         opcodeIndex: value.opcodeIndex,
       };
+    // torch's legacy persistent_load returns data[0] for a ('module', cls, source_file, source) id (whole nn.Module
+    // saves: the class of each submodule); its zip loader refuses that typename. Either way the id names what loads.
+    if (value.kind === 'persid') {
+      const pid = value.pid;
+      const tag = pid.kind === 'tuple' ? pid.items[0] : undefined;
+      if (pid.kind === 'tuple' && (tag?.kind === 'str' || tag?.kind === 'bytes') && isModuleTag(tag) && pid.items[1])
+        return targetOf(pid.items[1], depth + 1);
+      return undefined;
+    }
     if (value.kind !== 'call') return undefined;
     const cached = attributeOf.get(value);
     if (cached !== undefined) return cached ?? undefined;
@@ -234,11 +249,16 @@ async function judgeRun(
       const owner = args[0] as SymValue;
       const ownerTarget = ownerName(owner, depth);
       if (owner.kind === 'global' || (owner.kind === 'call' && liveAttributes.has(owner))) liveAttributes.add(value);
-      if (ownerTarget)
+      // find_class maps a Python 2 name before getattr walks from it (`__builtin__.unicode` is `str` there).
+      const owned =
+        ownerTarget && ownerTarget.protocol < 3 && ownerTarget.name
+          ? { ...ownerTarget, ...fixImports(ownerTarget.module, ownerTarget.name), protocol: 3 }
+          : ownerTarget;
+      if (owned)
         result = {
-          module: ownerTarget.module,
-          name: ownerTarget.name ? `${ownerTarget.name}.${attr}` : attr,
-          protocol: ownerTarget.protocol,
+          module: owned.module,
+          name: owned.name ? `${owned.name}.${attr}` : attr,
+          protocol: owned.protocol,
           key: value,
           offset: value.offset,
           opcodeIndex: value.opcodeIndex,
