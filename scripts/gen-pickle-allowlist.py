@@ -219,6 +219,25 @@ for modname, module in sorted(seen_modules.items()):
             )
             add(call if pure else data, module_name, qualname)
 
+# The public numeric APIs of scikit-learn whose functions are stored inside partials (`SelectKBest(partial(
+# mutual_info_classif, random_state=0))`, `make_scorer`-free custom scoring, `FunctionTransformer(partial(normalize,
+# norm='l1'))`): the functions each package exports in `__all__` and defines in its own tree compute on the arrays
+# they are given and return arrays or numbers (a callable argument, such as a `metric`, is judged as a call of it
+# by the scanner). Left out: functions with `n_jobs` (they start joblib worker processes) and everything above.
+PUBLIC_NUMERIC_APIS = ['sklearn.metrics', 'sklearn.metrics.pairwise', 'sklearn.metrics.cluster',
+                       'sklearn.feature_selection', 'sklearn.preprocessing']
+for api in PUBLIC_NUMERIC_APIS:
+    module = seen_modules.get(api)
+    for attr in getattr(module, '__all__', []) if module else []:
+        obj = getattr(module, attr, None)
+        q = qual(obj) if inspect.isfunction(obj) else None
+        if not q or attr.startswith('_') or attr in IO_FUNCTIONS or STATE_MUTATOR.match(attr):
+            continue
+        if not (q[0] == api or q[0].startswith(api + '.')) or 'n_jobs' in inspect.signature(obj).parameters:
+            continue
+        data.get(q[0], set()).discard(q[1])
+        add(call, q[0], q[1])
+
 # torch's tensor operations live in torch._C._VariableFunctions and are exposed as torch.<name>; they pickle as
 # torch.<name> (their __module__ is 'torch').
 import torch  # noqa: E402

@@ -235,7 +235,7 @@ function detectDataProtobuf(head: Uint8Array, size: number): DetectedFormat | un
   return undefined;
 }
 
-/** msgpack opening with a map keyed by a string (Flax state dicts), UBJSON opening with an object. */
+/** msgpack opening with a map keyed by a string (Flax state dicts) or with an array, UBJSON opening with an object. */
 function serialFormat(head: Uint8Array): DetectedFormat | undefined {
   const b0 = head[0] as number;
   const b1 = head[1] as number;
@@ -254,6 +254,9 @@ function serialFormat(head: Uint8Array): DetectedFormat | undefined {
     )
       return 'msgpack';
   }
+  // A document that is an array (a list of states, Flax/optax tuples serialized alone): the handler walks it whole
+  // and accepts it only when it is one complete msgpack value.
+  if ((b0 >= 0x91 && b0 <= 0x9f) || b0 === 0xdc || b0 === 0xdd) return 'msgpack';
   // UBJSON: '{' then a key length ('i','U','I','l','L'), or an optimised container ('$' type or '#' count).
   if (b0 === 0x7b && [0x69, 0x55, 0x49, 0x6c, 0x4c, 0x24, 0x23, 0x7d].includes(b1)) return 'xgboost-ubj';
   return undefined;

@@ -13,6 +13,7 @@
  * Bytes after the end of an image are scanned on their own (an archive appended to a picture).
  */
 
+import { ModelsecError } from '../../errors/index.js';
 import { protoFields, protoFieldsOfSource, protoString } from '../../formats/protobuf/index.js';
 import {
   checkDsStore,
@@ -217,9 +218,19 @@ async function scanData(format: DetectedFormat, ctx: ScanContext, w: Window): Pr
       // Raw tensor bytes whose size the manifest beside them accounts for (scan/companions.ts).
       return clean();
     case 'svg':
-    case 'xml':
     case 'openvino-ir':
       await readXml(w.source);
+      return clean();
+    case 'xml':
+      // Text that opens like an element but is not a well-formed document (sentencepiece `.vocab` lists: `<unk>\t0`,
+      // `<s>\t0`...) is no XML any loader reads: it is text, judged as text. SVG and OpenVINO IR stay strict.
+      try {
+        await readXml(w.source);
+      } catch (error) {
+        if (error instanceof ModelsecError && error.code === 'FORMAT_INVALID' && (await isTextSource(w.source)))
+          return yamlChatTemplate(ctx, w);
+        throw error;
+      }
       return clean();
     case 'sentencepiece':
       requireMatch(await sourceMatches(w.source, SENTENCEPIECE_MODEL), 'sentencepiece');

@@ -45,6 +45,9 @@ const TORCH_PICKLE_RECORDS = ['data.pkl', 'constants.pkl', 'bytecode.pkl'];
 const DANGEROUS_CODE =
   /\b(?:import\s+(?:os|subprocess|sys|socket|shutil|pty|runpy|ctypes|importlib|builtins)\b|from\s+(?:os|subprocess|sys|socket|shutil|pty|runpy|ctypes|importlib|builtins)\s+import|__import__|\beval\s*\(|\bexec\s*\(|os\.system|subprocess\.|getattr\s*\(\s*__builtins__)/;
 
+/** Raw storage members of torch's archives (see torchRoles). */
+const TENSOR_STORAGE = /^[^/]*\/(?:(?:data|constants)\/\d+|constants\/\d+\.storage|\.data\/\d+\.storage)$/;
+
 function lower(text: string): string {
   return text.replace(/[A-Z]/g, (c) => c.toLowerCase());
 }
@@ -55,14 +58,18 @@ export function torchRoles(listing: ZipListing): { pickles: Set<ZipEntry>; code:
   for (const record of TORCH_PICKLE_RECORDS) for (const entry of torchRecord(listing, record)) pickles.add(entry);
   const code = new Set<ZipEntry>();
   const tensors = new Set<ZipEntry>();
-  if (pickles.size === 0) return { pickles, code, tensors };
+  // torch.package archives (PackageExporter): `<archive>/.data/version` beside raw storages `.data/<key>.storage`,
+  // which PackageImporter's persistent_load reads raw; their pickles are `*.pkl` members.
+  const torchPackage = listing.entries.some((e) => /^[^/]*\/\.data\/version$/.test(lower(e.name)));
+  if (pickles.size === 0 && !torchPackage) return { pickles, code, tensors };
   for (const entry of listing.entries) {
     const names = [entry.name, entry.origName, ...(entry.localName ? [entry.localName] : [])].map(lower);
     if (names.some((n) => n.endsWith('.pkl') || n.endsWith('.debug_pkl'))) pickles.add(entry);
     else if (entry.foundBy === 'central' && names.every((n) => /^[^/]*\/code\/.*\.py$/.test(n))) code.add(entry);
-    // Tensor storages: data/<key> (torch.save, torch.jit.save) and constants/<key> (TorchScript constant tensors,
-    // referenced from constants.pkl by persistent id), read raw by torch.
-    else if (entry.foundBy === 'central' && names.every((n) => /^[^/]*\/(?:data|constants)\/\d+$/.test(n))) tensors.add(entry);
+    // Tensor storages: data/<key> (torch.save, torch.jit.save), constants/<key> (TorchScript constant tensors,
+    // referenced from constants.pkl by persistent id), constants/<key>.storage (the lite interpreter's
+    // _save_for_lite_interpreter), .data/<key>.storage (torch.package), read raw by torch.
+    else if (entry.foundBy === 'central' && names.every((n) => TENSOR_STORAGE.test(n))) tensors.add(entry);
   }
   return { pickles, code, tensors };
 }

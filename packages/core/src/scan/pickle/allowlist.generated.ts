@@ -451,10 +451,11 @@ export const GENERATED_CALL: Readonly<Record<string, string>> = {
   'sklearn.feature_extraction.text': 'CountVectorizer HashingVectorizer TfidfTransformer TfidfVectorizer _VectorizerMixin',
   'sklearn.feature_selection._base': 'SelectorMixin',
   'sklearn.feature_selection._from_model': 'SelectFromModel',
+  'sklearn.feature_selection._mutual_info': 'mutual_info_classif mutual_info_regression',
   'sklearn.feature_selection._rfe': 'RFE RFECV',
   'sklearn.feature_selection._sequential': 'SequentialFeatureSelector',
   'sklearn.feature_selection._univariate_selection':
-    'GenericUnivariateSelect SelectFdr SelectFpr SelectFwe SelectKBest SelectPercentile _BaseFilter',
+    'GenericUnivariateSelect SelectFdr SelectFpr SelectFwe SelectKBest SelectPercentile _BaseFilter chi2 f_classif f_oneway f_regression r_regression',
   'sklearn.feature_selection._variance_threshold': 'VarianceThreshold',
   'sklearn.gaussian_process._gpc': 'GaussianProcessClassifier _BinaryGaussianProcessClassifierLaplace',
   'sklearn.gaussian_process._gpr': 'GaussianProcessRegressor',
@@ -496,6 +497,8 @@ export const GENERATED_CALL: Readonly<Record<string, string>> = {
   'sklearn.manifold._mds': 'MDS',
   'sklearn.manifold._spectral_embedding': 'SpectralEmbedding',
   'sklearn.manifold._t_sne': 'TSNE',
+  'sklearn.metrics._classification':
+    'accuracy_score balanced_accuracy_score brier_score_loss class_likelihood_ratios classification_report cohen_kappa_score confusion_matrix f1_score fbeta_score hamming_loss hinge_loss jaccard_score log_loss matthews_corrcoef multilabel_confusion_matrix precision_recall_fscore_support precision_score recall_score zero_one_loss',
   'sklearn.metrics._dist_metrics':
     'BrayCurtisDistance BrayCurtisDistance32 CanberraDistance CanberraDistance32 ChebyshevDistance ChebyshevDistance32 DiceDistance DiceDistance32 DistanceMetric DistanceMetric32 EuclideanDistance EuclideanDistance32 HammingDistance HammingDistance32 HaversineDistance HaversineDistance32 JaccardDistance JaccardDistance32 KulsinskiDistance KulsinskiDistance32 MahalanobisDistance MahalanobisDistance32 ManhattanDistance ManhattanDistance32 MatchingDistance MatchingDistance32 MinkowskiDistance MinkowskiDistance32 PyFuncDistance PyFuncDistance32 RogersTanimotoDistance RogersTanimotoDistance32 RussellRaoDistance RussellRaoDistance32 SEuclideanDistance SEuclideanDistance32 SokalMichenerDistance SokalMichenerDistance32 SokalSneathDistance SokalSneathDistance32 WMinkowskiDistance WMinkowskiDistance32',
   'sklearn.metrics._pairwise_distances_reduction._argkmin': 'ArgKmin32 ArgKmin64 EuclideanArgKmin32 EuclideanArgKmin64',
@@ -513,7 +516,18 @@ export const GENERATED_CALL: Readonly<Record<string, string>> = {
   'sklearn.metrics._plot.precision_recall_curve': 'PrecisionRecallDisplay',
   'sklearn.metrics._plot.regression': 'PredictionErrorDisplay',
   'sklearn.metrics._plot.roc_curve': 'RocCurveDisplay',
-  'sklearn.metrics._scorer': '_BaseScorer _DeprecatedScorers _MultimetricScorer _PredictScorer _ProbaScorer _ThresholdScorer',
+  'sklearn.metrics._ranking':
+    'auc average_precision_score coverage_error dcg_score det_curve label_ranking_average_precision_score label_ranking_loss ndcg_score precision_recall_curve roc_auc_score roc_curve top_k_accuracy_score',
+  'sklearn.metrics._regression':
+    'd2_absolute_error_score d2_pinball_score d2_tweedie_score explained_variance_score max_error mean_absolute_error mean_absolute_percentage_error mean_gamma_deviance mean_pinball_loss mean_poisson_deviance mean_squared_error mean_squared_log_error mean_tweedie_deviance median_absolute_error r2_score',
+  'sklearn.metrics._scorer':
+    '_BaseScorer _DeprecatedScorers _MultimetricScorer _PredictScorer _ProbaScorer _ThresholdScorer check_scoring get_scorer get_scorer_names make_scorer',
+  'sklearn.metrics.cluster._bicluster': 'consensus_score',
+  'sklearn.metrics.cluster._supervised':
+    'adjusted_mutual_info_score adjusted_rand_score completeness_score contingency_matrix entropy fowlkes_mallows_score homogeneity_completeness_v_measure homogeneity_score mutual_info_score normalized_mutual_info_score pair_confusion_matrix rand_score v_measure_score',
+  'sklearn.metrics.cluster._unsupervised': 'calinski_harabasz_score davies_bouldin_score silhouette_samples silhouette_score',
+  'sklearn.metrics.pairwise':
+    'euclidean_distances nan_euclidean_distances pairwise_distances_argmin pairwise_distances_argmin_min',
   'sklearn.mixture._base': 'BaseMixture',
   'sklearn.mixture._bayesian_mixture': 'BayesianGaussianMixture',
   'sklearn.mixture._gaussian_mixture': 'GaussianMixture',
@@ -545,11 +559,11 @@ export const GENERATED_CALL: Readonly<Record<string, string>> = {
   'sklearn.neural_network._stochastic_optimizers': 'AdamOptimizer BaseOptimizer SGDOptimizer',
   'sklearn.pipeline': 'FeatureUnion Pipeline',
   'sklearn.preprocessing._data':
-    'Binarizer KernelCenterer MaxAbsScaler MinMaxScaler Normalizer PowerTransformer QuantileTransformer RobustScaler StandardScaler',
+    'Binarizer KernelCenterer MaxAbsScaler MinMaxScaler Normalizer PowerTransformer QuantileTransformer RobustScaler StandardScaler add_dummy_feature binarize maxabs_scale minmax_scale normalize power_transform quantile_transform robust_scale scale',
   'sklearn.preprocessing._discretization': 'KBinsDiscretizer',
   'sklearn.preprocessing._encoders': 'OneHotEncoder OrdinalEncoder _BaseEncoder',
   'sklearn.preprocessing._function_transformer': 'FunctionTransformer',
-  'sklearn.preprocessing._label': 'LabelBinarizer LabelEncoder MultiLabelBinarizer',
+  'sklearn.preprocessing._label': 'LabelBinarizer LabelEncoder MultiLabelBinarizer label_binarize',
   'sklearn.preprocessing._polynomial': 'PolynomialFeatures SplineTransformer',
   'sklearn.random_projection': 'BaseRandomProjection GaussianRandomProjection SparseRandomProjection',
   'sklearn.semi_supervised._label_propagation': 'BaseLabelPropagation LabelPropagation LabelSpreading',
@@ -1605,10 +1619,9 @@ export const GENERATED_DATA: Readonly<Record<string, string>> = {
     '_analyze _check_stop_list _document_frequency _make_int_array _preprocess strip_accents_ascii strip_accents_unicode strip_tags',
   'sklearn.feature_selection._base': '_get_feature_importances',
   'sklearn.feature_selection._from_model': '_calculate_threshold _estimator_has',
-  'sklearn.feature_selection._mutual_info':
-    '_compute_mi _compute_mi_cc _compute_mi_cd _estimate_mi _iterate_columns mutual_info_classif mutual_info_regression',
+  'sklearn.feature_selection._mutual_info': '_compute_mi _compute_mi_cc _compute_mi_cd _estimate_mi _iterate_columns',
   'sklearn.feature_selection._rfe': '_estimator_has _rfe_single_fit',
-  'sklearn.feature_selection._univariate_selection': '_chisquare _clean_nans chi2 f_classif f_oneway f_regression r_regression',
+  'sklearn.feature_selection._univariate_selection': '_chisquare _clean_nans',
   'sklearn.gaussian_process.kernels': '_approx_fprime _check_length_scale',
   'sklearn.impute._base': '_check_inputs_dtype _most_frequent',
   'sklearn.impute._iterative': '_assign_where',
@@ -1645,26 +1658,23 @@ export const GENERATED_DATA: Readonly<Record<string, string>> = {
   'sklearn.manifold._utils': '_binary_search_perplexity',
   'sklearn.metrics._base': '_average_binary_score _average_multiclass_ovo_score _check_pos_label_consistency',
   'sklearn.metrics._classification':
-    '_check_set_wise_labels _check_targets _check_zero_division _prf_divide _warn_prf _weighted_sum accuracy_score balanced_accuracy_score brier_score_loss class_likelihood_ratios classification_report cohen_kappa_score confusion_matrix f1_score fbeta_score hamming_loss hinge_loss jaccard_score log_loss matthews_corrcoef multilabel_confusion_matrix precision_recall_fscore_support precision_score recall_score zero_one_loss',
+    '_check_set_wise_labels _check_targets _check_zero_division _prf_divide _warn_prf _weighted_sum',
   'sklearn.metrics._dist_metrics': 'get_valid_metric_ids newObj',
   'sklearn.metrics._pairwise_distances_reduction._base': '_sqeuclidean_row_norms32 _sqeuclidean_row_norms64',
   'sklearn.metrics._pairwise_distances_reduction._dispatcher': 'sqeuclidean_row_norms',
   'sklearn.metrics._pairwise_fast': '_chi2_kernel_fast _sparse_manhattan',
   'sklearn.metrics._plot.base': '_check_classifier_response_method _get_response',
   'sklearn.metrics._ranking':
-    '_binary_clf_curve _binary_roc_auc_score _check_dcg_target_type _dcg_sample_scores _multiclass_roc_auc_score _ndcg_sample_scores _tie_averaged_dcg auc average_precision_score coverage_error dcg_score det_curve label_ranking_average_precision_score label_ranking_loss ndcg_score precision_recall_curve roc_auc_score roc_curve top_k_accuracy_score',
-  'sklearn.metrics._regression':
-    '_assemble_r2_explained_variance _check_reg_targets _mean_tweedie_deviance d2_absolute_error_score d2_pinball_score d2_tweedie_score explained_variance_score max_error mean_absolute_error mean_absolute_percentage_error mean_gamma_deviance mean_pinball_loss mean_poisson_deviance mean_squared_error mean_squared_log_error mean_tweedie_deviance median_absolute_error r2_score',
+    '_binary_clf_curve _binary_roc_auc_score _check_dcg_target_type _dcg_sample_scores _multiclass_roc_auc_score _ndcg_sample_scores _tie_averaged_dcg',
+  'sklearn.metrics._regression': '_assemble_r2_explained_variance _check_reg_targets _mean_tweedie_deviance',
   'sklearn.metrics._scorer':
-    '_cached_call _check_multimetric_scoring _passthrough_scorer check_scoring get_scorer get_scorer_names make_scorer negative_likelihood_ratio positive_likelihood_ratio',
-  'sklearn.metrics.cluster._bicluster': '_check_rows_and_columns _jaccard _pairwise_similarity consensus_score',
+    '_cached_call _check_multimetric_scoring _passthrough_scorer negative_likelihood_ratio positive_likelihood_ratio',
+  'sklearn.metrics.cluster._bicluster': '_check_rows_and_columns _jaccard _pairwise_similarity',
   'sklearn.metrics.cluster._expected_mutual_info_fast': 'expected_mutual_information',
-  'sklearn.metrics.cluster._supervised':
-    '_generalized_average adjusted_mutual_info_score adjusted_rand_score check_clusterings completeness_score contingency_matrix entropy fowlkes_mallows_score homogeneity_completeness_v_measure homogeneity_score mutual_info_score normalized_mutual_info_score pair_confusion_matrix rand_score v_measure_score',
-  'sklearn.metrics.cluster._unsupervised':
-    '_silhouette_reduce calinski_harabasz_score check_number_of_labels davies_bouldin_score silhouette_samples silhouette_score',
+  'sklearn.metrics.cluster._supervised': '_generalized_average check_clusterings',
+  'sklearn.metrics.cluster._unsupervised': '_silhouette_reduce check_number_of_labels',
   'sklearn.metrics.pairwise':
-    '_argmin_min_reduce _argmin_reduce _check_chunk_size _dist_wrapper _euclidean_distances _euclidean_distances_upcast _pairwise_callable _parallel_pairwise _precompute_metric_params _return_float_dtype additive_chi2_kernel check_paired_arrays check_pairwise_arrays chi2_kernel cosine_distances cosine_similarity distance_metrics euclidean_distances haversine_distances kernel_metrics laplacian_kernel linear_kernel manhattan_distances nan_euclidean_distances paired_cosine_distances paired_distances paired_euclidean_distances paired_manhattan_distances pairwise_distances pairwise_distances_argmin pairwise_distances_argmin_min pairwise_distances_chunked pairwise_kernels polynomial_kernel rbf_kernel sigmoid_kernel',
+    '_argmin_min_reduce _argmin_reduce _check_chunk_size _dist_wrapper _euclidean_distances _euclidean_distances_upcast _pairwise_callable _parallel_pairwise _precompute_metric_params _return_float_dtype additive_chi2_kernel check_paired_arrays check_pairwise_arrays chi2_kernel cosine_distances cosine_similarity distance_metrics haversine_distances kernel_metrics laplacian_kernel linear_kernel manhattan_distances paired_cosine_distances paired_distances paired_euclidean_distances paired_manhattan_distances pairwise_distances pairwise_distances_chunked pairwise_kernels polynomial_kernel rbf_kernel sigmoid_kernel',
   'sklearn.mixture._base': '_check_shape',
   'sklearn.mixture._bayesian_mixture': '_log_dirichlet_norm _log_wishart_norm',
   'sklearn.mixture._gaussian_mixture':
@@ -1688,10 +1698,9 @@ export const GENERATED_DATA: Readonly<Record<string, string>> = {
   'sklearn.neural_network._multilayer_perceptron': '_pack',
   'sklearn.pipeline': '_final_estimator_has _fit_one _fit_transform_one _name_estimators _transform_one make_pipeline make_union',
   'sklearn.preprocessing._csr_polynomial_expansion': '_csr_polynomial_expansion',
-  'sklearn.preprocessing._data':
-    '_handle_zeros_in_scale _is_constant_feature add_dummy_feature binarize maxabs_scale minmax_scale normalize power_transform quantile_transform robust_scale scale',
+  'sklearn.preprocessing._data': '_handle_zeros_in_scale _is_constant_feature',
   'sklearn.preprocessing._function_transformer': '_identity',
-  'sklearn.preprocessing._label': '_inverse_binarize_multiclass _inverse_binarize_thresholding label_binarize',
+  'sklearn.preprocessing._label': '_inverse_binarize_multiclass _inverse_binarize_thresholding',
   'sklearn.random_projection':
     '_check_density _check_input_size _gaussian_random_matrix _sparse_random_matrix johnson_lindenstrauss_min_dim',
   'sklearn.semi_supervised._self_training': '_estimator_has',

@@ -21,6 +21,10 @@ import { GENERATED_CALL, GENERATED_DATA } from './allowlist.generated.js';
 
 export type AllowLevel = 'call' | 'data';
 
+const OPERATOR_ARITHMETIC =
+  'add sub mul truediv floordiv mod pow neg pos abs matmul lshift rshift and_ or_ xor inv invert not_ truth ' +
+  'eq ne lt le gt ge';
+
 /** Python's own types and the stdlib classes/reconstructors pickles of ordinary objects use (CPython 3.11). */
 const STDLIB_CALL: Record<string, string> = {
   builtins:
@@ -53,7 +57,19 @@ const STDLIB_CALL: Record<string, string> = {
   // pytz (pandas' timezones): _UTC() is the UTC singleton, _p(zone, ...) looks a zone up by name (pytz refuses '..').
   pytz: '_UTC _p UTC utc',
   'pytz.tzinfo': 'DstTzInfo StaticTzInfo BaseTzInfo',
-  'dateutil.tz.tz': 'tzutc tzoffset',
+  // dateutil zones (pandas `tz='dateutil/...'`, DateOffset(months=1)): tzfile(None, filename) keeps the name and BUILD
+  // restores the parsed transitions; given a str as its first argument it reads that path as a TZif file (a read
+  // that raises unless the file starts `TZif`, no code run: borderline, accepted because every dateutil zone pickles
+  // this way). tzlocal/tzstr/tzrange parse strings or read time.timezone; _ttinfo, relativedelta and weekday are
+  // plain value classes.
+  'dateutil.tz.tz': 'tzutc tzoffset tzfile tzlocal tzstr tzrange _ttinfo',
+  'dateutil.relativedelta': 'relativedelta',
+  'dateutil._common': 'weekday',
+  // operator's arithmetic and comparisons (`FunctionTransformer(partial(operator.mul, 2))`, sort keys): each applies
+  // one operator to its operands, as numpy's ufuncs do. getitem/attrgetter/itemgetter/methodcaller and the in-place
+  // forms are not here: they reach attributes or mutate, and stay as globals.ts judges them.
+  _operator: OPERATOR_ARITHMETIC,
+  operator: OPERATOR_ARITHMETIC,
   io: 'BytesIO',
   _io: 'BytesIO',
   // Pure decoders: what a pickle uses to rebuild bytes (also followed to find nested pickles).
@@ -116,6 +132,11 @@ const TORCH_CALL: Record<string, string> = {
   'pandas._libs.internals': '_unpickle_block BlockPlacement',
   'pandas.core.internals.blocks': 'new_block Block',
   'pandas.core.indexes.base': '_new_Index',
+  // DatetimeIndex/IntervalIndex/PeriodIndex.__reduce__ (pandas core/indexes/*.py): rebuild the index class they are
+  // given from a dict of arrays (modelled: the class is judged as called, models.ts).
+  'pandas.core.indexes.datetimes': '_new_DatetimeIndex',
+  'pandas.core.indexes.interval': '_new_IntervalIndex',
+  'pandas.core.indexes.period': '_new_PeriodIndex',
   'pandas._libs.tslibs.timestamps': '_unpickle_timestamp',
   'pandas._libs.tslibs.timedeltas': '_timedelta_unpickle',
   'pandas._libs.tslibs.nattype': '__nat_unpickle',

@@ -51,6 +51,11 @@ export const CALL_MODELS: ReadonlyMap<string, CallModel> = new Map<string, CallM
   ['numpy.core._multiarray_umath._reconstruct', { args: ['instantiated'], rest: 'data' }],
   ['numpy.ma.core._mareconstruct', { args: ['instantiated', 'instantiated'], rest: 'data' }],
   ['pandas.core.indexes.base._new_Index', { args: ['instantiated'], rest: 'data' }],
+  // _new_DatetimeIndex(cls, d): cls._simple_new(...) or cls.__new__(cls, **d); _new_IntervalIndex: cls.from_arrays(**d);
+  // _new_PeriodIndex(cls, **d): cls(values, ...). Each calls into the class it is given.
+  ['pandas.core.indexes.datetimes._new_DatetimeIndex', { args: ['called'], rest: 'data' }],
+  ['pandas.core.indexes.interval._new_IntervalIndex', { args: ['called'], rest: 'data' }],
+  ['pandas.core.indexes.period._new_PeriodIndex', { args: ['called'], rest: 'data' }],
 ]);
 
 /** scikit-learn's `newObj(obj)`: `obj.__new__(obj)`, then BUILD restores the state. */

@@ -14,7 +14,7 @@
 import { createHash } from 'node:crypto';
 import type { Finding, FindingLocation, HandlerConfig, ScanBudget, ScanIssue, Severity } from '../types.js';
 import { makeFinding } from './findings.js';
-import { type Classification, classifyGlobal } from './globals.js';
+import { type Classification, classifyGlobal, fixImports } from './globals.js';
 import { MAX_FINDINGS_PER_RULE, MAX_NESTED_PER_PICKLE, MAX_PICKLE_NESTING, MAX_PICKLES_PER_STREAM } from './limits.js';
 import { type ArgRole, DATA_ONLY_CALLABLES, DECODERS, type DecodeFailure, modelOf, NESTED_LOADERS } from './models.js';
 import { LOAD_METHOD_SELF_CALLS } from './setstate-calls.generated.js';
@@ -61,6 +61,12 @@ export interface PickleScanResult {
 /** How a global is used by the stream, weakest first. */
 type Use = 'referenced' | 'instantiated' | 'called';
 const USE_RANK: Record<Use, number> = { referenced: 0, instantiated: 1, called: 2 };
+
+/** torch's `_maybe_decode_ascii(saved_id[0]) == 'module'` (str, or bytes from a Python 2 save). */
+function isModuleTag(tag: SymValue): boolean {
+  if (tag.kind === 'str') return tag.value === 'module';
+  return tag.kind === 'bytes' && tag.value.length === 6 && String.fromCharCode(...tag.value) === 'module';
+}
 
 /** Something the stream can call: a global, or an attribute resolved from one (getattr with constant operands). */
 interface Target {
@@ -225,10 +231,12 @@ async function judgeRun(
       };
     if (value.kind === 'persid') {
       // torch's legacy persistent_load returns the class of a ('module', cls, file, source) id (a whole module
-      // saved with its source), the tar loader's returns saved_id[0] of any tuple: that global is what is called.
+      // saved with its source; the tag may be str or, from Python 2 era files, bytes), the tar loader's returns
+      // saved_id[0] of any tuple: that global is what is called.
       const pid = value.pid.kind === 'tuple' ? value.pid.items : [];
       const first = pid[0];
-      if (first?.kind === 'str') return first.value === 'module' && pid[1] ? targetOf(pid[1], depth + 1) : undefined;
+      if (first?.kind === 'str' || first?.kind === 'bytes')
+        return isModuleTag(first) && pid[1] ? targetOf(pid[1], depth + 1) : undefined;
       return first ? targetOf(first, depth + 1) : undefined;
     }
     if (value.kind !== 'call') return undefined;
@@ -243,11 +251,16 @@ async function judgeRun(
       const owner = args[0] as SymValue;
       const ownerTarget = ownerName(owner, depth);
       if (owner.kind === 'global' || (owner.kind === 'call' && liveAttributes.has(owner))) liveAttributes.add(value);
-      if (ownerTarget)
+      // find_class maps a Python 2 name before getattr walks from it (`__builtin__.unicode` is `str` there).
+      const owned =
+        ownerTarget && ownerTarget.protocol < 3 && ownerTarget.name
+          ? { ...ownerTarget, ...fixImports(ownerTarget.module, ownerTarget.name), protocol: 3 }
+          : ownerTarget;
+      if (owned)
         result = {
-          module: ownerTarget.module,
-          name: ownerTarget.name ? `${ownerTarget.name}.${attr}` : attr,
-          protocol: ownerTarget.protocol,
+          module: owned.module,
+          name: owned.name ? `${owned.name}.${attr}` : attr,
+          protocol: owned.protocol,
           key: value,
           offset: value.offset,
           opcodeIndex: value.opcodeIndex,
