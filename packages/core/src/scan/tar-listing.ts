@@ -131,6 +131,16 @@ function decodeName(bytes: Uint8Array): string {
 }
 
 /** tarfile's nts(): cut at the first NUL. */
+/**
+ * `name.rstrip("/")`, in linear time. The regular expression `/\/+$/` is quadratic on a run of slashes that does
+ * not end the string (it retries the run from every slash): a 200 KB pax `path` of slashes hung the scan.
+ */
+export function stripTrailingSlashes(name: string): string {
+  let end = name.length;
+  while (end > 0 && name.charCodeAt(end - 1) === 0x2f) end--;
+  return end === name.length ? name : name.slice(0, end);
+}
+
 function nts(bytes: Uint8Array): Uint8Array {
   const nul = bytes.indexOf(0);
   return nul >= 0 ? bytes.subarray(0, nul) : bytes;
@@ -266,7 +276,7 @@ class Reader {
       }
       sparseHead = { structs, extended: buf[482] !== 0, origsize: safeSize(tarNumber(buf.subarray(483, 495))) };
     }
-    if (info.type === '5') info.name = info.name.replace(/\/+$/, '');
+    if (info.type === '5') info.name = stripTrailingSlashes(info.name);
     if (prefix && !GNU_TYPES.has(info.type)) info.name = `${prefix}/${info.name}`;
     return this.procMember(info, depth, sparseHead);
   }
@@ -282,7 +292,7 @@ class Reader {
     // _proc_builtin
     info.next = info.dataOffset + (hasContent(info) ? blockOf(info.size) : 0);
     this.applyPax(info, this.globalPax);
-    if (info.type === '5') info.name = info.name.replace(/\/+$/, '');
+    if (info.type === '5') info.name = stripTrailingSlashes(info.name);
     return info;
   }
 
@@ -438,7 +448,7 @@ class Reader {
         const n = pythonInt(value, 10);
         if (n === undefined) throw new HeaderError('fatal', `invalid ${keyword}`);
         info.size = safeSize(n);
-      } else if (keyword === 'path') info.name = value.replace(/\/+$/, '');
+      } else if (keyword === 'path') info.name = stripTrailingSlashes(value);
       else if (keyword === 'linkpath') info.linkname = value;
       else if (keyword === 'size') info.size = safeSize(pythonInt(value, 10) ?? 0n);
     }
