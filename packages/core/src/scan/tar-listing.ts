@@ -27,6 +27,8 @@ export const MAX_TAR_EXTENDED_HEADER_BYTES = 16 * 1024 * 1024;
 export const MAX_TAR_HEADER_CHAIN = 900;
 /** Bytes walked after the end of the archive for members an `ignore_zeros` reader would still find. */
 export const MAX_TAR_AFTER_END_SCAN_BYTES = 64 * 1024 * 1024;
+/** Longest number line of a sparse 1.0 map read (CPython's int() refuses more than 4300 digits by default). */
+const MAX_SPARSE_NUMBER_CHARS = 4300 + 64;
 /** GNU sparse extension blocks followed for one member. */
 export const MAX_TAR_SPARSE_BLOCKS = 10_000;
 
@@ -131,6 +133,16 @@ function decodeName(bytes: Uint8Array): string {
 }
 
 /** tarfile's nts(): cut at the first NUL. */
+/**
+ * `name.rstrip("/")`, in linear time. The regular expression `/\/+$/` is quadratic on a run of slashes that does
+ * not end the string (it retries the run from every slash): a 200 KB pax `path` of slashes hung the scan.
+ */
+export function stripTrailingSlashes(name: string): string {
+  let end = name.length;
+  while (end > 0 && name.charCodeAt(end - 1) === 0x2f) end--;
+  return end === name.length ? name : name.slice(0, end);
+}
+
 function nts(bytes: Uint8Array): Uint8Array {
   const nul = bytes.indexOf(0);
   return nul >= 0 ? bytes.subarray(0, nul) : bytes;
@@ -266,7 +278,7 @@ class Reader {
       }
       sparseHead = { structs, extended: buf[482] !== 0, origsize: safeSize(tarNumber(buf.subarray(483, 495))) };
     }
-    if (info.type === '5') info.name = info.name.replace(/\/+$/, '');
+    if (info.type === '5') info.name = stripTrailingSlashes(info.name);
     if (prefix && !GNU_TYPES.has(info.type)) info.name = `${prefix}/${info.name}`;
     return this.procMember(info, depth, sparseHead);
   }
@@ -282,7 +294,7 @@ class Reader {
     // _proc_builtin
     info.next = info.dataOffset + (hasContent(info) ? blockOf(info.size) : 0);
     this.applyPax(info, this.globalPax);
-    if (info.type === '5') info.name = info.name.replace(/\/+$/, '');
+    if (info.type === '5') info.name = stripTrailingSlashes(info.name);
     return info;
   }
 
@@ -402,14 +414,20 @@ class Reader {
       let text = String.fromCharCode(...(await this.blocks.read(at, BLOCK)));
       at += BLOCK;
       const take = async (): Promise<bigint> => {
-        for (let guard = 0; !text.includes('\n'); guard++) {
-          if (guard > MAX_TAR_SPARSE_BLOCKS) throw new HeaderError('fatal', 'sparse map too long');
+        // Only the newly read block is searched for the newline (searching the whole line again per block was
+        // quadratic), and a line longer than CPython's int() accepts by default (4300 digits) is refused.
+        let nl = text.indexOf('\n');
+        for (let guard = 0; nl < 0; guard++) {
+          if (guard > MAX_TAR_SPARSE_BLOCKS || text.length > MAX_SPARSE_NUMBER_CHARS)
+            throw new HeaderError('fatal', 'sparse map too long');
           const more = await this.blocks.read(at, BLOCK);
           if (more.length === 0) throw new HeaderError('fatal', 'sparse map truncated');
+          const from = text.length;
           text += String.fromCharCode(...more);
           at += BLOCK;
+          nl = text.indexOf('\n', from);
         }
-        const nl = text.indexOf('\n');
+        if (nl > MAX_SPARSE_NUMBER_CHARS) throw new HeaderError('fatal', 'sparse map number too long');
         const n = pythonInt(text.slice(0, nl), 10);
         text = text.slice(nl + 1);
         if (n === undefined) throw new HeaderError('fatal', 'invalid sparse map');
@@ -438,7 +456,7 @@ class Reader {
         const n = pythonInt(value, 10);
         if (n === undefined) throw new HeaderError('fatal', `invalid ${keyword}`);
         info.size = safeSize(n);
-      } else if (keyword === 'path') info.name = value.replace(/\/+$/, '');
+      } else if (keyword === 'path') info.name = stripTrailingSlashes(value);
       else if (keyword === 'linkpath') info.linkname = value;
       else if (keyword === 'size') info.size = safeSize(pythonInt(value, 10) ?? 0n);
     }

@@ -7,8 +7,15 @@
 
 /** Nesting accepted: real configs nest a few dozen levels; deeper is refused (the scan ends incomplete). */
 export const MAX_JSON_SCAN_DEPTH = 512;
-/** Longest key recorded for `keysSeen` (longer keys are never among the keys a caller asks about). */
+/** Longest key (decoded) recorded for `keysSeen` (longer keys are never among the keys a caller asks about). */
 const MAX_RECORDED_KEY_CHARS = 64;
+/**
+ * Raw characters of a key kept for decoding: a key is bounded by its DECODED length, and one decoded character
+ * (UTF-16 unit) is written in at most 6 raw ones (`\u005f`). Capping the raw text at MAX_RECORDED_KEY_CHARS would
+ * let a watched key spelled with escapes (`"chat\u005ftemplate"`, which JSON.parse and Python's json read as
+ * `chat_template`) go unrecorded, and a document too large to parse holding it pass as data.
+ */
+const MAX_RECORDED_KEY_RAW_CHARS = 6 * MAX_RECORDED_KEY_CHARS + 1;
 
 type Ctx = 'object' | 'array';
 type State =
@@ -257,7 +264,7 @@ export class JsonScanner {
 
   private stringChar(c: number, ch: string): void {
     if (this.stringIsKey) {
-      if (this.keyRaw.length < MAX_RECORDED_KEY_CHARS) this.keyRaw.push(ch);
+      if (this.keyRaw.length < MAX_RECORDED_KEY_RAW_CHARS) this.keyRaw.push(ch);
       else this.keyTooLong = true;
     }
     if (this.inString === 1) {

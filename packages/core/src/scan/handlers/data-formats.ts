@@ -44,7 +44,7 @@ import { makeFinding } from '../pickle/findings.js';
 import type { DetectedFormat, Finding, FormatHandler, HandlerResult, ScanContext } from '../types.js';
 import { readXml } from '../xml.js';
 import { checkKerasConfig, MAX_KERAS_CONFIG_BYTES } from './keras.js';
-import { templateFindings } from './templates.js';
+import { chatTemplateFindings } from './templates.js';
 import { DANGEROUS_TF_OPS } from './tf-savedmodel.js';
 
 const IMAGE_FORMATS: readonly ImageFormat[] = ['png', 'jpeg', 'gif', 'webp', 'bmp', 'tiff', 'ico'];
@@ -180,31 +180,69 @@ async function scanPaddleProgram(ctx: ScanContext, w: Window): Promise<HandlerRe
   return { findings, errors: [] };
 }
 
-/** Largest YAML document parsed for a chat_template (configs are KBs). */
+/** Largest YAML document parsed for a chat_template (configs are KBs); a larger one that may hold one is incomplete. */
 export const MAX_YAML_TEMPLATE_BYTES = 16 * 1024 * 1024;
 
 /**
+ * Text that may spell a top-level `chat_template` key as PyYAML reads it: the name itself (plain, quoted, flow,
+ * explicit `? `, or merged in through `<<: *anchor` from a mapping that names it). A line-anchored
+ * `chat_template:` test missed every form but the first. (Keys spelled with double-quoted escapes are not looked
+ * for: parsing every text holding a `\u` escape as YAML is super-linear in the yaml library.)
+ */
+const MAY_NAME_CHAT_TEMPLATE = /chat_template/;
+
+/**
+ * A line that opens a `chat_template` mapping key (plain, quoted, explicit or in a flow mapping): text that does
+ * and does not parse as YAML is reported as not judged; prose that only mentions the name (a README) is data.
+ */
+const OPENS_CHAT_TEMPLATE_KEY = /^[ \t]*(?:\?[ \t]*|\{[ \t]*)?["']?chat_template["']?[ \t]*(?::|$)/m;
+
+/**
  * YAML configs that carry a `chat_template` at their top level (serving configs, training recipes) hold a Jinja
- * template like tokenizer_config.json does: it is judged. The YAML is parsed (yaml, aliases bounded) only when a
- * line opens with `chat_template:`; other text is data.
+ * template like tokenizer_config.json does: it is judged (a string, or a list of named templates). The YAML is
+ * parsed as PyYAML's `safe_load` reads it (YAML 1.1, merge keys, aliases bounded, the last of duplicate keys) when
+ * the text may name that key (MAY_NAME_CHAT_TEMPLATE); other text is data. Text that is not YAML and does not hold
+ * a line opening that key is data too (prose naming it, a backslash escape).
  */
 async function yamlChatTemplate(ctx: ScanContext, w: Window): Promise<HandlerResult> {
-  if (w.size > MAX_YAML_TEMPLATE_BYTES) return clean();
+  if (w.size > MAX_YAML_TEMPLATE_BYTES) {
+    const decoder = new TextDecoder();
+    // Chunks overlap so a name cut at a chunk boundary is still seen.
+    const overlap = 64;
+    for (let pos = 0; pos < w.size; pos += 1024 * 1024) {
+      const chunk = decoder.decode(await w.source.read(Math.max(0, pos - overlap), 1024 * 1024 + (pos > 0 ? overlap : 0)));
+      if (MAY_NAME_CHAT_TEMPLATE.test(chunk))
+        return {
+          findings: [
+            makeFinding(
+              'MS-TPL-002',
+              `text of ${w.size} bytes (above MAX_YAML_TEMPLATE_BYTES) may hold a YAML chat_template, which was not judged`,
+              { members: [...ctx.members] },
+              { limit: 'MAX_YAML_TEMPLATE_BYTES' },
+            ),
+          ],
+          errors: [],
+        };
+    }
+    return clean();
+  }
   const text = new TextDecoder().decode(await w.source.read(0, w.size));
-  if (!text.startsWith('chat_template:') && !text.includes('\nchat_template:')) return clean();
+  if (!MAY_NAME_CHAT_TEMPLATE.test(text)) return clean();
   let doc: unknown;
   try {
-    const { parse: parseYaml } = await import('yaml'); // loaded only for YAML that holds a chat_template
-    doc = parseYaml(text, { maxAliasCount: 100, uniqueKeys: false });
+    const { parse: parseYaml } = await import('yaml'); // loaded only for YAML that may hold a chat_template
+    doc = parseYaml(text, { version: '1.1', merge: true, maxAliasCount: 100, uniqueKeys: false });
   } catch {
+    if (!OPENS_CHAT_TEMPLATE_KEY.test(text)) return clean();
     return {
       findings: [makeFinding('MS-TPL-002', 'YAML holding a chat_template could not be parsed', { members: [...ctx.members] })],
       errors: [],
     };
   }
-  const template = typeof doc === 'object' && doc !== null ? (doc as Record<string, unknown>).chat_template : undefined;
-  if (typeof template !== 'string') return clean();
-  return { findings: templateFindings(template, { members: [...ctx.members], path: 'chat_template' }, 'MS-TPL-001'), errors: [] };
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return clean();
+  const template = (doc as Record<string, unknown>).chat_template;
+  if (typeof template !== 'string' && !Array.isArray(template)) return clean();
+  return { findings: chatTemplateFindings(template, ctx), errors: [] };
 }
 
 async function scanData(format: DetectedFormat, ctx: ScanContext, w: Window): Promise<HandlerResult> {

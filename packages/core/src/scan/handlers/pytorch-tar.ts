@@ -18,7 +18,7 @@ import type { ByteSource } from '../../formats/byte-source.js';
 import { makeFinding } from '../pickle/findings.js';
 import { MAX_PICKLE_BYTES } from '../pickle/limits.js';
 import { runPickle } from '../pickle/vm.js';
-import type { TarMember } from '../tar-listing.js';
+import { stripTrailingSlashes, type TarMember } from '../tar-listing.js';
 import type { FormatHandler, HandlerResult, ScanContext } from '../types.js';
 import { type Collected, scanTarMembers, tarContent } from './archives.js';
 import { LEGACY_PICKLE_COUNT, scanPickleIfEffective } from './pickle-support.js';
@@ -173,7 +173,7 @@ function resolveLink(members: readonly TarMember[], member: TarMember, depth = 0
 export async function scanLegacyTar(source: ByteSource, ctx: ScanContext, out: Collected): Promise<void> {
   const members = await scanTarMembers(source, ctx, out);
   for (const member of members) {
-    if (!TORCH_MEMBERS.has(member.name.replace(/\/+$/, ''))) continue;
+    if (!TORCH_MEMBERS.has(stripTrailingSlashes(member.name))) continue;
     const target = resolveLink(members, member);
     if (!target?.hasContent) continue;
     const where = [...ctx.members, member.name];

@@ -76,6 +76,31 @@ function isKerasObject(value: unknown): value is Record<string, unknown> {
   return typeof v.class_name === 'string' && typeof v.config === 'object' && v.config !== null;
 }
 
+/**
+ * Findings for a document's `chat_template` value as transformers reads it: a string, or a list of
+ * `{name, template}` entries (each judged); anything else but null is not a template it can use (incomplete).
+ */
+export function chatTemplateFindings(template: unknown, ctx: ScanContext): Finding[] {
+  const findings: Finding[] = [];
+  if (typeof template === 'string') findings.push(...templateFindings(template, at(ctx, 'chat_template'), 'MS-TPL-001'));
+  else if (Array.isArray(template)) {
+    template.forEach((entry, i) => {
+      const t = typeof entry === 'object' && entry !== null ? (entry as Record<string, unknown>).template : undefined;
+      const name = typeof entry === 'object' && entry !== null ? (entry as Record<string, unknown>).name : undefined;
+      const path = `chat_template/${i}${typeof name === 'string' ? ` (${name})` : ''}`;
+      if (typeof t === 'string') findings.push(...templateFindings(t, at(ctx, path), 'MS-TPL-001'));
+      else
+        findings.push(
+          makeFinding('MS-TPL-002', `chat_template entry ${i} holds no template string`, at(ctx, path), { entry: i }),
+        );
+    });
+  } else if (template !== undefined && template !== null)
+    findings.push(
+      makeFinding('MS-TPL-002', 'chat_template is neither a string nor a list of templates', at(ctx, 'chat_template')),
+    );
+  return findings;
+}
+
 /** Judges a parsed JSON document. */
 export async function judgeJsonDocument(doc: unknown, ctx: ScanContext): Promise<HandlerResult> {
   const findings: Finding[] = [];
@@ -89,23 +114,7 @@ export async function judgeJsonDocument(doc: unknown, ctx: ScanContext): Promise
   }
   if (isNotebook(doc)) return scanNotebook(doc, ctx);
   if (typeof doc === 'object' && doc !== null && !Array.isArray(doc)) {
-    const template = (doc as Record<string, unknown>).chat_template;
-    if (typeof template === 'string') findings.push(...templateFindings(template, at(ctx, 'chat_template'), 'MS-TPL-001'));
-    else if (Array.isArray(template)) {
-      template.forEach((entry, i) => {
-        const t = typeof entry === 'object' && entry !== null ? (entry as Record<string, unknown>).template : undefined;
-        const name = typeof entry === 'object' && entry !== null ? (entry as Record<string, unknown>).name : undefined;
-        const path = `chat_template/${i}${typeof name === 'string' ? ` (${name})` : ''}`;
-        if (typeof t === 'string') findings.push(...templateFindings(t, at(ctx, path), 'MS-TPL-001'));
-        else
-          findings.push(
-            makeFinding('MS-TPL-002', `chat_template entry ${i} holds no template string`, at(ctx, path), { entry: i }),
-          );
-      });
-    } else if (template !== undefined && template !== null)
-      findings.push(
-        makeFinding('MS-TPL-002', 'chat_template is neither a string nor a list of templates', at(ctx, 'chat_template')),
-      );
+    findings.push(...chatTemplateFindings((doc as Record<string, unknown>).chat_template, ctx));
     if (isKerasObject(doc)) findings.push(...checkKerasConfig(doc, ctx.members));
   }
   return { findings, errors: [] };
