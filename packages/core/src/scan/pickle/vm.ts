@@ -313,6 +313,17 @@ class PickleMachine {
     this.limitEnd = this.len;
   }
 
+  /**
+   * A string whose declared length is over MAX_STRING_BYTES. Past the end of a whole stream, the unpickler's read
+   * fails first ("pickle data was truncated"): the same ParseError as any truncation, so a text file whose first
+   * bytes read as a huge BINSTRING (any text starting with 'T') is judged by what ran before it (nothing: inert).
+   * Within the data it is a limit: the string is there and is not inspected.
+   */
+  overLongString(n: number): never {
+    if (!this.needMore) this.need(n);
+    throw new LimitError('MAX_STRING_BYTES');
+  }
+
   need(n: number) {
     if (this.pos + n <= this.limitEnd) return;
     if (n < 0 || this.pos + n > this.data.length)
@@ -693,7 +704,7 @@ class PickleMachine {
         // BINSTRING
         const n = this.i32();
         if (n < 0) throw new ParseError('BINSTRING pickle has negative byte count', this.opStart);
-        if (n > MAX_STRING_BYTES) throw new LimitError('MAX_STRING_BYTES');
+        if (n > MAX_STRING_BYTES) this.overLongString(n);
         const bytes = this.take(n);
         this.events.push({ type: 'bytes', value: bytes, offset: this.opStart, opcodeIndex: this.opIndex });
         this.pushStr(decodePy2String(bytes));
@@ -1030,7 +1041,7 @@ class PickleMachine {
           case 0x8d: {
             // BINUNICODE8
             const n = code === 0x8c ? this.u8() : code === 0x58 ? this.u32() : this.u64();
-            if (n > MAX_STRING_BYTES) throw new LimitError('MAX_STRING_BYTES');
+            if (n > MAX_STRING_BYTES) this.overLongString(n);
             if (this.pos + n > this.limitEnd) this.need(n);
             let ascii = true;
             for (let i = this.pos, e = this.pos + n; i < e; i++) {
