@@ -14,6 +14,7 @@ import { decompressBounded } from '../compression/index.js';
 import type { ByteSource } from '../formats/byte-source.js';
 import { isGguf } from '../formats/gguf/index.js';
 import { looksLikeOnnxModel } from '../formats/onnx/index.js';
+import { sniffAudio } from '../formats/structures/audio.js';
 import {
   sniffCoremlWeights,
   sniffCtranslate2,
@@ -298,6 +299,8 @@ export async function detectFormat(source: ByteSource, hints: DetectHints = {}):
   // Data formats told by their own headers.
   const image = sniffImage(head);
   if (image) return image;
+  const audio = sniffAudio(head);
+  if (audio) return audio;
   if (sniffParquet(head)) return 'parquet';
   if (sniffTflite(head)) return 'tflite';
   if (sniffDsStore(head)) return 'ds-store';

@@ -15,6 +15,7 @@
 
 import { ModelsecError } from '../../errors/index.js';
 import { protoFields, protoFieldsOfSource, protoString } from '../../formats/protobuf/index.js';
+import { type AudioFormat, walkAudio } from '../../formats/structures/audio.js';
 import {
   checkDsStore,
   checkParquet,
@@ -48,6 +49,7 @@ import { chatTemplateFindings } from './templates.js';
 import { DANGEROUS_TF_OPS } from './tf-savedmodel.js';
 
 const IMAGE_FORMATS: readonly ImageFormat[] = ['png', 'jpeg', 'gif', 'webp', 'bmp', 'tiff', 'ico'];
+const AUDIO_FORMATS: readonly AudioFormat[] = ['wav', 'flac', 'ogg', 'mp3'];
 /** Largest keras_metadata.pb decoded in memory (real ones are KBs to a few MB). */
 export const MAX_KERAS_METADATA_BYTES = 256 * 1024 * 1024;
 /** Largest Paddle program decoded in memory (programs are KBs to MBs; weights live in .pdiparams). */
@@ -68,12 +70,17 @@ function requireMatch(ok: boolean, what: string): void {
   if (!ok) throw invalid(what, 'does not hold to its schema to the end of the file');
 }
 
-async function scanImage(format: ImageFormat, ctx: ScanContext, w: Window): Promise<HandlerResult> {
-  const end = await walkImage(w, format);
+async function scanMedia(
+  format: ImageFormat | AudioFormat,
+  ctx: ScanContext,
+  w: Window,
+  kind: 'image' | 'audio',
+): Promise<HandlerResult> {
+  const end = kind === 'image' ? await walkImage(w, format as ImageFormat) : await walkAudio(w, format as AudioFormat);
   if (end >= w.size) return clean();
   const trailing = await w.source.read(end, w.size - end);
   if (trailing.every((b) => b === 0)) return clean(); // padding written by some encoders
-  const nested = await ctx.scanNested(trailing, `(${w.size - end} bytes after the ${format} image)`);
+  const nested = await ctx.scanNested(trailing, `(${w.size - end} bytes after the ${format} ${kind})`);
   return { findings: nested.findings, errors: nested.errors };
 }
 
@@ -246,7 +253,8 @@ async function yamlChatTemplate(ctx: ScanContext, w: Window): Promise<HandlerRes
 }
 
 async function scanData(format: DetectedFormat, ctx: ScanContext, w: Window): Promise<HandlerResult> {
-  if ((IMAGE_FORMATS as readonly string[]).includes(format)) return scanImage(format as ImageFormat, ctx, w);
+  if ((IMAGE_FORMATS as readonly string[]).includes(format)) return scanMedia(format as ImageFormat, ctx, w, 'image');
+  if ((AUDIO_FORMATS as readonly string[]).includes(format)) return scanMedia(format as AudioFormat, ctx, w, 'audio');
   switch (format) {
     case 'empty':
     case 'onnx-external-data':
@@ -353,6 +361,7 @@ function dataHandler(format: DetectedFormat): FormatHandler {
 export const DATA_FORMATS: readonly DetectedFormat[] = [
   'empty',
   ...IMAGE_FORMATS,
+  ...AUDIO_FORMATS,
   'svg',
   'xml',
   'openvino-ir',
