@@ -77,6 +77,22 @@ describe('probe 2026-12-03: containers and non-pickle formats, through the engin
       await check(`${form}.yaml`, text(yaml.replace('%s', SSTI.replace(/"/g, '\\"'))), 'critical');
     });
   }
+  // Class "yaml-escaped-key": PyYAML decodes double-quoted escapes in keys, so `"chat\x5ftemplate"` is the key; the
+  // literal-name pre-check passed such a file clean (proven: yaml.safe_load returns {'chat_template': ...}).
+  for (const [form, key] of [
+    ['x-escape', '"chat\\x5ftemplate"'],
+    ['u-escape', '"\\u0063hat_template"'],
+    ['U-escape', '"chat_templat\\U00000065"'],
+  ] as const) {
+    it(`critical: yaml-escaped-key (${form})`, async () => {
+      await check(`${form}.yaml`, text(`${key}: "${SSTI.replace(/"/g, '\\"')}"\n`), 'critical');
+    });
+  }
+  // Class "yaml-parse-cost": the yaml library costs ~8 µs per byte on `a: a: a: ...`; above MAX_YAML_TEMPLATE_BYTES
+  // (512 KiB) a YAML naming chat_template is not parsed (incomplete, at once) instead of taking minutes.
+  it('incomplete: yaml-parse-cost (600 KB of nested implicit keys naming chat_template)', async () => {
+    await check('costly.yaml', text(`chat_template: x\n${'a: '.repeat(200_000)}`), 'incomplete');
+  });
   // Class "yaml-size-limit-silence": YAML above MAX_YAML_TEMPLATE_BYTES was clean without a look (issue 11 point 6).
   it('incomplete: yaml-size-limit-silence (17 MiB YAML holding a chat_template)', async () => {
     const yaml = `pad: "${'x'.repeat(17 * 1024 * 1024)}"\nchat_template: "${SSTI}"\n`;

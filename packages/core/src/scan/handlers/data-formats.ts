@@ -187,16 +187,42 @@ async function scanPaddleProgram(ctx: ScanContext, w: Window): Promise<HandlerRe
   return { findings, errors: [] };
 }
 
-/** Largest YAML document parsed for a chat_template (configs are KBs); a larger one that may hold one is incomplete. */
-export const MAX_YAML_TEMPLATE_BYTES = 16 * 1024 * 1024;
+/**
+ * Largest YAML document parsed for a chat_template (configs are KBs); a larger one that may hold one is incomplete.
+ * The yaml library costs about 8 µs per byte on crafted text (`a: a: a: ...`), so this bounds one file to seconds.
+ */
+export const MAX_YAML_TEMPLATE_BYTES = 512 * 1024;
+/**
+ * Largest YAML parsed when only a double-quoted escape spells the key (`"chat\x5ftemplate"`): the yaml library is
+ * super-linear on text dense in `\u` escapes, so such a file above this is incomplete rather than slow.
+ */
+export const MAX_ESCAPED_YAML_TEMPLATE_BYTES = 64 * 1024;
 
 /**
  * Text that may spell a top-level `chat_template` key as PyYAML reads it: the name itself (plain, quoted, flow,
  * explicit `? `, or merged in through `<<: *anchor` from a mapping that names it). A line-anchored
- * `chat_template:` test missed every form but the first. (Keys spelled with double-quoted escapes are not looked
- * for: parsing every text holding a `\u` escape as YAML is super-linear in the yaml library.)
+ * `chat_template:` test missed every form but the first.
  */
 const MAY_NAME_CHAT_TEMPLATE = /chat_template/;
+/**
+ * Whether `text` names chat_template once backslash escapes are decoded as YAML decodes them in double-quoted
+ * scalars (`\xHH`, `\uHHHH`, `\UHHHHHHHH`, a backslash before a line break joining the lines, `\c` for other
+ * characters): `"chat\x5ftemplate"` is the key to PyYAML. Decoded over the whole text (one linear pass, no search
+ * for scalar boundaries that could backtrack); a text that only looks escaped somewhere else is then parsed and
+ * judged by what it holds.
+ */
+function escapedKeyNamesChatTemplate(text: string): boolean {
+  const decoded = text.replace(
+    /\\(?:x([0-9a-fA-F]{2})|u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8})|\r?\n[ \t]*|([\s\S]))/g,
+    (_m, x?: string, u?: string, U?: string, c?: string) => {
+      const hex = x ?? u ?? U;
+      if (hex === undefined) return c ?? '';
+      const code = Number.parseInt(hex, 16);
+      return code <= 0x10ffff ? String.fromCodePoint(code) : '';
+    },
+  );
+  return MAY_NAME_CHAT_TEMPLATE.test(decoded);
+}
 
 /**
  * A line that opens a `chat_template` mapping key (plain, quoted, explicit or in a flow mapping): text that does
@@ -234,13 +260,29 @@ async function yamlChatTemplate(ctx: ScanContext, w: Window): Promise<HandlerRes
     return clean();
   }
   const text = new TextDecoder().decode(await w.source.read(0, w.size));
-  if (!MAY_NAME_CHAT_TEMPLATE.test(text)) return clean();
+  const named = MAY_NAME_CHAT_TEMPLATE.test(text);
+  if (!named) {
+    if (!text.includes('\\') || !escapedKeyNamesChatTemplate(text)) return clean();
+    if (w.size > MAX_ESCAPED_YAML_TEMPLATE_BYTES)
+      return {
+        findings: [
+          makeFinding(
+            'MS-TPL-002',
+            `YAML of ${w.size} bytes (above MAX_ESCAPED_YAML_TEMPLATE_BYTES) spells chat_template with escapes; it was not judged`,
+            { members: [...ctx.members] },
+            { limit: 'MAX_ESCAPED_YAML_TEMPLATE_BYTES' },
+          ),
+        ],
+        errors: [],
+      };
+  }
   let doc: unknown;
   try {
     const { parse: parseYaml } = await import('yaml'); // loaded only for YAML that may hold a chat_template
     doc = parseYaml(text, { version: '1.1', merge: true, maxAliasCount: 100, uniqueKeys: false });
   } catch {
-    if (!OPENS_CHAT_TEMPLATE_KEY.test(text)) return clean();
+    // Spelled only through escapes, the key is not prose: a parse failure is not judged, never clean.
+    if (named && !OPENS_CHAT_TEMPLATE_KEY.test(text)) return clean();
     return {
       findings: [makeFinding('MS-TPL-002', 'YAML holding a chat_template could not be parsed', { members: [...ctx.members] })],
       errors: [],
