@@ -8,60 +8,12 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { generateSigningKey, signModel } from '@modelsec/core/signing';
-import { parseModelRef, pushModel, RegistryClient } from '@modelsec/registry';
+import { parseModelRef, pushModel } from '@modelsec/registry';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN, tempDir, testRegistry } from '../packages/registry/src/test-support.js';
+import { ADMIN, tempDir } from '../packages/registry/src/test-support.js';
+import { closeServer, type Tenants, twoTenants } from './helpers/two-tenants.js';
 
 const sha = (b: string | Buffer) => createHash('sha256').update(b).digest('hex');
-type Scope = 'read' | 'push' | 'admin';
-type Answer = { error: { code: string; message: string; details: Record<string, unknown> } } & Record<string, unknown>;
-
-/** A registry over HTTP with namespaces acme, beta (private) and open (public), and a token per namespace and scope. */
-async function twoTenants(extra: Parameters<typeof testRegistry>[0] = {}) {
-  const registry = await testRegistry(extra);
-  const url = await registry.app.listen({ host: '127.0.0.1', port: 0 });
-  const admin = new RegistryClient({ baseUrl: url, token: ADMIN });
-  const tokens: Record<string, string> = {};
-  for (const [name, isPublic] of [
-    ['acme', false],
-    ['beta', false],
-    ['open', true],
-  ] as const) {
-    await admin.json('POST', '/v1/namespaces', { json: { name, public: isPublic } });
-    await admin.json('PUT', `/v1/namespaces/${name}/policy`, { json: { scan: { required: false } } });
-    for (const scope of ['read', 'push', 'admin'] as const)
-      tokens[`${name}:${scope}`] = (
-        await admin.json<{ token: string }>('POST', `/v1/namespaces/${name}/tokens`, { json: { scope } })
-      ).token;
-  }
-  const client = (ns: string, scope: Scope) => new RegistryClient({ baseUrl: url, token: tokens[`${ns}:${scope}`] as string });
-  const call = (method: string, route: string, token: string | undefined, body?: unknown, headers: Record<string, string> = {}) =>
-    fetch(`${url}${route}`, {
-      method,
-      headers: {
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-        ...(body === undefined
-          ? {}
-          : { 'content-type': body instanceof Uint8Array ? 'application/octet-stream' : 'application/json' }),
-        ...headers,
-      },
-      ...(body === undefined
-        ? {}
-        : { body: body instanceof Uint8Array ? body : typeof body === 'string' ? body : JSON.stringify(body) }),
-    });
-  const answer = async (r: Response) => {
-    const text = await r.text();
-    return { status: r.status, body: (text ? JSON.parse(text) : {}) as Answer };
-  };
-  return { registry, url, admin, tokens, client, call, answer };
-}
-type Tenants = Awaited<ReturnType<typeof twoTenants>>;
-
-async function closeServer(t: Tenants): Promise<void> {
-  t.registry.app.server.closeAllConnections();
-  await t.registry.app.close();
-}
-
 /** A model directory with exactly `files`, signed with a fresh key (`method` files or shards). */
 async function signedFiles(files: Record<string, string>, method: 'files' | 'shards' = 'files') {
   const dir = tempDir('modelsec-model-');

@@ -7,65 +7,15 @@ import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fixedClock, MAX_BOM_NESTING_DEPTH } from '@modelsec/core';
-import {
-  checkModel,
-  createRegistry,
-  parseExpectation,
-  parseModelRef,
-  pullModel,
-  pushModel,
-  RegistryClient,
-} from '@modelsec/registry';
+import { checkModel, createRegistry, parseExpectation, parseModelRef, pullModel, pushModel } from '@modelsec/registry';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ANONYMOUS_REFUSALS_PER_WINDOW } from '../packages/registry/src/refusal-limiter.js';
-import { ADMIN, signedModel, tempDir, testRegistry } from '../packages/registry/src/test-support.js';
+import { ADMIN, signedModel, tempDir } from '../packages/registry/src/test-support.js';
 import { runCli } from './helpers/cli.js';
+import { type Answer, closeServer, type Scope, twoTenants } from './helpers/two-tenants.js';
 
 const sha = (b: string | Buffer) => createHash('sha256').update(b).digest('hex');
-type Scope = 'read' | 'push' | 'admin';
-/** The registry's error body (and whatever else a route answers). */
-type Answer = { error: { code: string; message: string; details: Record<string, unknown> } } & Record<string, unknown>;
 const json = async (r: Response) => (await r.json()) as Answer;
-
-/** A registry over HTTP with namespaces acme, beta (private) and open (public), and a token per namespace and scope. */
-async function twoTenants(extra: Parameters<typeof testRegistry>[0] = {}) {
-  const registry = await testRegistry(extra);
-  const url = await registry.app.listen({ host: '127.0.0.1', port: 0 });
-  const admin = new RegistryClient({ baseUrl: url, token: ADMIN });
-  const tokens: Record<string, string> = {};
-  for (const [name, isPublic] of [
-    ['acme', false],
-    ['beta', false],
-    ['open', true],
-  ] as const) {
-    await admin.json('POST', '/v1/namespaces', { json: { name, public: isPublic } });
-    await admin.json('PUT', `/v1/namespaces/${name}/policy`, { json: { scan: { required: false } } });
-    for (const scope of ['read', 'push', 'admin'] as const)
-      tokens[`${name}:${scope}`] = (
-        await admin.json<{ token: string }>('POST', `/v1/namespaces/${name}/tokens`, { json: { scope } })
-      ).token;
-  }
-  const client = (ns: string, scope: Scope) => new RegistryClient({ baseUrl: url, token: tokens[`${ns}:${scope}`] as string });
-  const call = (method: string, route: string, token: string | undefined, body?: unknown) =>
-    fetch(`${url}${route}`, {
-      method,
-      headers: {
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
-    });
-  return { registry, url, admin, tokens, client, call };
-}
-
-/**
- * Stops the server. A client that refused a response mid-way (a pull refusing a yanked version) may leave a
- * keep-alive socket with an unread body, which fastify's close would wait on: close those sockets first.
- */
-async function closeServer(t: Awaited<ReturnType<typeof twoTenants>>): Promise<void> {
-  t.registry.app.server.closeAllConnections();
-  await t.registry.app.close();
-}
 
 describe('cross-namespace blob reads are refused (the pusher must hold every digest its manifest names)', () => {
   let t: Awaited<ReturnType<typeof twoTenants>>;
