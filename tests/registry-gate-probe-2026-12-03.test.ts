@@ -551,3 +551,35 @@ describe('check reads the shard size before anything verified', () => {
     });
   });
 });
+
+describe('log sync is bounded as a whole (a signed checkpoint of many entries served one request at a time)', () => {
+  it('a sync past its deadline fails with LIMIT_EXCEEDED naming MIRROR_SYNC_DEADLINE_MS; an honest small log syncs', async () => {
+    const { LogMirror } = await import('@modelsec/registry/client');
+    const { parseVerifierKey } = await import('@modelsec/core/tlog');
+    const flood = await MaliciousRegistry.start();
+    const honest = await MaliciousRegistry.start();
+    try {
+      // 3,000 leaves without tiles: 3,000 sequential requests, each within the per-read limits.
+      for (let i = 0; i < 3000; i++) flood.appendLeaf(Buffer.from(`leaf ${i}`));
+      flood.tiles = false;
+      const slow = LogMirror.sync(new RegistryClient({ baseUrl: flood.url }), {
+        configDir: tempDir('modelsec-sync-'),
+        verifier: parseVerifierKey(flood.logKey),
+        syncDeadlineMs: 50,
+      });
+      await expect(slow).rejects.toMatchObject({ code: 'LIMIT_EXCEEDED', details: { limit: 'MIRROR_SYNC_DEADLINE_MS' } });
+      expect(flood.requests.filter((r) => r.startsWith('GET /v1/log/entries/')).length).toBeLessThan(3000);
+
+      honest.publish(await signedFixture(), { version: '1.0.0' });
+      honest.tiles = false;
+      const mirror = await LogMirror.sync(new RegistryClient({ baseUrl: honest.url }), {
+        configDir: tempDir('modelsec-sync-'),
+        verifier: parseVerifierKey(honest.logKey),
+      });
+      expect(mirror.size).toBe(1);
+    } finally {
+      await flood.close();
+      await honest.close();
+    }
+  });
+});

@@ -68,6 +68,8 @@ export {
   LogMirror,
   type LogTransport,
   MAX_MIRROR_ENTRIES,
+  MAX_MIRROR_FETCH_BYTES,
+  MIRROR_SYNC_DEADLINE_MS,
   type MirroredEntry,
   type MirrorSyncOptions,
   mirrorDir,

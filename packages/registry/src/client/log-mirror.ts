@@ -45,6 +45,14 @@ export const MAX_LOG_SMALL_ANSWER_BYTES = 1_048_576;
  * is refused with LIMIT_EXCEEDED rather than making the client download without end.
  */
 export const MAX_MIRROR_ENTRIES = 5_000_000;
+/**
+ * Longest one log sync may take. Each read is bounded by the client's read limits; this bounds their sum, so a
+ * registry serving a signed checkpoint of millions of entries one request at a time (no tiles) fails the gate in
+ * bounded time instead of holding a CI job for days.
+ */
+export const MIRROR_SYNC_DEADLINE_MS = 30 * 60_000;
+/** Most bytes of new leaves one sync fetches (they are held until the new tree verifies). */
+export const MAX_MIRROR_FETCH_BYTES = 1024 * 1024 * 1024;
 /** Largest openings page read (a page of openings holds entries of at most MAX_LOG_ENTRY_BYTES). */
 export const MAX_OPENINGS_PAGE_BYTES = 64 * 1024 * 1024;
 /**
@@ -79,6 +87,31 @@ export interface MirrorSyncOptions {
   now?: Date;
   /** Progress while fetching leaves. */
   onProgress?: (done: number, total: number) => void;
+  /** Deadline of the whole sync in ms (default MIRROR_SYNC_DEADLINE_MS; tests shorten it). */
+  syncDeadlineMs?: number;
+}
+
+/** What one sync may still spend: time (an absolute deadline) and bytes of fetched leaves. */
+interface FetchBudget {
+  deadline: number;
+  deadlineMs: number;
+  bytes: number;
+}
+
+function spend(budget: FetchBudget, bytes: number): void {
+  if (Date.now() > budget.deadline)
+    throw new ModelsecError('LIMIT_EXCEEDED', `the log sync took longer than ${budget.deadlineMs} ms (MIRROR_SYNC_DEADLINE_MS)`, {
+      details: { limit: 'MIRROR_SYNC_DEADLINE_MS' },
+    });
+  budget.bytes += bytes;
+  if (budget.bytes > MAX_MIRROR_FETCH_BYTES)
+    throw new ModelsecError(
+      'LIMIT_EXCEEDED',
+      `the log's new entries exceed MAX_MIRROR_FETCH_BYTES (${MAX_MIRROR_FETCH_BYTES} bytes)`,
+      {
+        details: { limit: 'MAX_MIRROR_FETCH_BYTES' },
+      },
+    );
 }
 
 export interface MirroredEntry {
@@ -254,6 +287,7 @@ export class LogMirror {
   }
 
   private static async syncLocked(transport: LogTransport, options: MirrorSyncOptions, dir: string): Promise<LogMirror> {
+    const started = Date.now();
     const served = await transport.getBytes('/v1/log/checkpoint', MAX_LOG_SMALL_ANSWER_BYTES);
     if (served.status !== 200) throw invalidProof(`the registry answered ${served.status} for its checkpoint`);
     const note = Buffer.from(served.bytes).toString('utf8');
@@ -286,7 +320,9 @@ export class LogMirror {
     const from = tree.size;
     const fresh: Uint8Array[] = [];
     if (checkpoint.size > from) {
-      await LogMirror.fetchLeaves(transport, from, checkpoint.size, fresh, options.onProgress);
+      const deadlineMs = options.syncDeadlineMs ?? MIRROR_SYNC_DEADLINE_MS;
+      const budget = { deadline: started + deadlineMs, deadlineMs, bytes: 0 };
+      await LogMirror.fetchLeaves(transport, from, checkpoint.size, fresh, budget, options.onProgress);
       for (const leaf of fresh) tree.appendLeafHash(hashLeaf(leaf));
     }
     if (!equalBytes(tree.root(checkpoint.size), checkpoint.rootHash)) {
@@ -449,6 +485,7 @@ export class LogMirror {
     from: number,
     to: number,
     out: Uint8Array[],
+    budget: FetchBudget,
     onProgress?: (done: number, total: number) => void,
   ): Promise<void> {
     for (let bundle = Math.floor(from / MIRROR_BUNDLE_WIDTH); bundle * MIRROR_BUNDLE_WIDTH < to; bundle++) {
@@ -456,8 +493,10 @@ export class LogMirror {
       const width = Math.min(MIRROR_BUNDLE_WIDTH, to - start);
       const path = `/v1/log/tile/entries/${tileIndexPath(bundle)}${width < MIRROR_BUNDLE_WIDTH ? `.p/${width}` : ''}`;
       let leaves: Uint8Array[] | undefined;
+      spend(budget, 0);
       const r = await transport.getBytes(path, MAX_ENTRY_BUNDLE_BYTES).catch(() => undefined);
       if (r?.status === 200) {
+        spend(budget, r.bytes.length);
         try {
           leaves = parseEntryBundle(r.bytes, width);
         } catch {
@@ -468,8 +507,10 @@ export class LogMirror {
         // Entries larger than a bundle can hold (or a registry without tiles): one request per entry.
         leaves = [];
         for (let i = Math.max(start, from); i < start + width; i++) {
+          spend(budget, 0);
           const e = await transport.getBytes(`/v1/log/entries/${i}`, MAX_LOG_ENTRY_BYTES);
           if (e.status !== 200) throw invalidProof(`the registry answered ${e.status} for log entry ${i}`, { index: i });
+          spend(budget, e.bytes.length);
           leaves.push(e.bytes);
         }
       } else leaves = leaves.slice(Math.max(start, from) - start);
