@@ -31,21 +31,12 @@ export async function runCheck(env: CliEnv, out: Output, modelPath: string, opti
   }).finally(() => progress.finish());
   printWarnings(out, env, report);
   if (report.ok && report.log) await saveCheckpoint(env, options, evidenceCheckpoint(report));
-  const sarif = stableJson(
-    checkSarif(report.failed, {
-      version: MODELSEC_VERSION,
-      // Locations are relative to the model, as the offline report's are.
-      signature: path
-        .relative(root, options.signature ? path.resolve(env.cwd, options.signature) : path.join(root, 'model.sig'))
-        .split(path.sep)
-        .join('/'),
-    }),
-  );
-  if (options.sarifFile) await writeReportFile(env, out, options.sarifFile, sarif);
-  if (options.format === 'sarif') {
-    out.raw(sarif);
-    return report.ok ? 0 : 1;
-  }
+  // Locations are relative to the model, as the offline report's are.
+  const signature = path
+    .relative(root, options.signature ? path.resolve(env.cwd, options.signature) : path.join(root, 'model.sig'))
+    .split(path.sep)
+    .join('/');
+  if (await emitSarif(env, out, options, report.failed, signature)) return report.ok ? 0 : 1;
   const v = report.version;
   const data = {
     verified: report.ok,
@@ -82,6 +73,25 @@ export async function runCheck(env: CliEnv, out: Output, modelPath: string, opti
   return code;
 }
 
+/**
+ * The SARIF report of a check, built only when asked for: written to --sarif-file, and printed for --format sarif.
+ * Returns true when it was printed (nothing else is then printed).
+ */
+async function emitSarif(
+  env: CliEnv,
+  out: Output,
+  options: { format: 'text' | 'json' | 'sarif'; sarifFile?: string },
+  failed: GateReport['failed'],
+  signature: string,
+): Promise<boolean> {
+  if (!options.sarifFile && options.format !== 'sarif') return false;
+  const sarif = stableJson(checkSarif(failed, { version: MODELSEC_VERSION, signature }));
+  if (options.sarifFile) await writeReportFile(env, out, options.sarifFile, sarif);
+  if (options.format !== 'sarif') return false;
+  out.raw(sarif);
+  return true;
+}
+
 /** `check --offline`: the gate on the evidence files, printed as text, JSON or SARIF. */
 async function offlineCheck(
   env: CliEnv,
@@ -116,12 +126,7 @@ async function offlineCheck(
   }).finally(() => progress.finish());
   printWarnings(out, env, report);
   const code: ExitCode = report.ok ? 0 : 1;
-  const sarif = stableJson(checkSarif(report.failed, { version: MODELSEC_VERSION, signature: report.evidenceFiles.signature }));
-  if (options.sarifFile) await writeReportFile(env, out, options.sarifFile, sarif);
-  if (options.format === 'sarif') {
-    out.raw(sarif);
-    return code;
-  }
+  if (await emitSarif(env, out, options, report.failed, report.evidenceFiles.signature)) return code;
   const data = {
     verified: report.ok,
     offline: true,
