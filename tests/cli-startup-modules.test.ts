@@ -6,12 +6,12 @@
  * registry server.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI_BIN, REPO_ROOT, runCli } from './helpers/cli.js';
+import { CLI_BIN, REPO_ROOT, signedScannedModel } from './helpers/cli.js';
 
 const work = mkdtempSync(path.join(os.tmpdir(), 'modelsec-startup-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -93,18 +93,7 @@ const signer = path.join(work, 'signer');
 beforeAll(async () => {
   writeFileSync(path.join(work, 'resolve-hook.mjs'), RESOLVE_HOOK);
   writeFileSync(path.join(work, 'record.mjs'), RECORDER);
-  // A small model every scanner rule passes: a protocol-2 pickle of {} and a JSON config.
-  mkdirSync(model);
-  writeFileSync(path.join(model, 'weights.pkl'), Buffer.from([0x80, 0x02, 0x7d, 0x71, 0x00, 0x2e]));
-  writeFileSync(path.join(model, 'config.json'), '{"architectures": ["Tiny"]}\n');
-  for (const args of [
-    ['keygen', '--out', signer],
-    ['sign', 'key', model, '--private-key', `${signer}.key`],
-    ['scan', model, '--attest', 'key', '--private-key', `${signer}.key`],
-  ]) {
-    const run = await runCli(args);
-    expect(run.code, `${args.join(' ')}\n${run.stderr}`).toBe(0);
-  }
+  await signedScannedModel(model, signer);
 }, 120_000);
 
 describe('modules each command loads (built CLI, child process)', () => {

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { CLI_BIN, REPO_ROOT, runCli } from './helpers/cli.js';
+import { CLI_BIN, REPO_ROOT, signedScannedModel } from './helpers/cli.js';
 
 interface ActionYaml {
   inputs: Record<string, { default?: string; required?: boolean }>;
@@ -71,17 +71,7 @@ beforeAll(async () => {
     `#!/usr/bin/env bash\necho "$*" >> ${JSON.stringify(npxCalls)}\n[ "$1" = "--yes" ] && shift\nshift\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(CLI_BIN)} "$@"\n`,
   );
   chmodSync(path.join(shimBin, 'npx'), 0o755);
-  mkdirSync(model);
-  writeFileSync(path.join(model, 'weights.pkl'), Buffer.from([0x80, 0x02, 0x7d, 0x71, 0x00, 0x2e]));
-  writeFileSync(path.join(model, 'config.json'), '{"architectures": ["Tiny"]}\n');
-  for (const args of [
-    ['keygen', '--out', signer],
-    ['sign', 'key', model, '--private-key', `${signer}.key`],
-    ['scan', model, '--attest', 'key', '--private-key', `${signer}.key`],
-  ]) {
-    const run = await runCli(args);
-    expect(run.code, `${args.join(' ')}\n${run.stderr}`).toBe(0);
-  }
+  await signedScannedModel(model, signer);
 }, 120_000);
 
 describe('the GitHub Action (action.yml)', () => {

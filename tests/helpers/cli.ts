@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -62,4 +64,23 @@ export function runCli(
       });
     });
   });
+}
+
+/**
+ * Writes at `model` a small model every scanner rule passes (a protocol-2 pickle of {} and a JSON config), a key pair
+ * at `signer`.key/.pub, and, through the CLI, model.sig and the scan attestation beside it: what an offline gate
+ * accepts. Throws naming the command that failed.
+ */
+export async function signedScannedModel(model: string, signer: string): Promise<void> {
+  mkdirSync(model);
+  writeFileSync(join(model, 'weights.pkl'), Buffer.from([0x80, 0x02, 0x7d, 0x71, 0x00, 0x2e]));
+  writeFileSync(join(model, 'config.json'), '{"architectures": ["Tiny"]}\n');
+  for (const args of [
+    ['keygen', '--out', signer],
+    ['sign', 'key', model, '--private-key', `${signer}.key`],
+    ['scan', model, '--attest', 'key', '--private-key', `${signer}.key`],
+  ]) {
+    const run = await runCli(args);
+    if (run.code !== 0) throw new Error(`modelsec ${args.join(' ')} exited ${run.code}\n${run.stderr}`);
+  }
 }
