@@ -98,6 +98,26 @@ describe('lineage queries over the registry', () => {
     expect(((await anonymous.json()) as { versions: unknown[] }).versions).toEqual([]);
   });
 
+  it('finds the versions derived from a dataset or base model by a fragment of its name, only where readable', async () => {
+    const admin = new RegistryClient({ baseUrl: url, token: ADMIN });
+    type Named = { targets: { node: { kind: string; name?: string }; versions: { model: string }[] }[]; truncated?: true };
+    const squad = await admin.json<Named>('GET', '/v1/lineage/derived?name=SQu');
+    expect(squad.targets.map((t) => [t.node.kind, t.node.name, t.versions.map((v) => v.model)])).toEqual([
+      ['dataset', 'squad', ['bert-tuned']],
+    ]);
+    expect(squad.truncated).toBeUndefined();
+    const base = await admin.json<Named>('GET', '/v1/lineage/derived?name=bert-base');
+    expect(base.targets.map((t) => [t.node.kind, t.versions.map((v) => v.model)])).toEqual([['model', ['bert-tuned']]]);
+    expect((await admin.json<Named>('GET', '/v1/lineage/derived?name=%25')).targets).toEqual([]);
+    // acme is private: an anonymous reader learns nothing of its lineage.
+    const anonymous = await fetch(`${url}/v1/lineage/derived?name=squad`);
+    expect(((await anonymous.json()) as Named).targets).toEqual([]);
+    // Exactly one of digest and name.
+    expect((await fetch(`${url}/v1/lineage/derived?name=squad&digest=${DATASET}`)).status).toBe(400);
+    expect((await fetch(`${url}/v1/lineage/derived`)).status).toBe(400);
+    expect((await fetch(`${url}/v1/lineage/derived?name=${'a'.repeat(257)}`)).status).toBe(400);
+  });
+
   it('modelsec lineage prints the tree, dot and mermaid', async () => {
     const env = { MODELSEC_TOKEN: ADMIN };
     const text = await runCli(['lineage', 'acme/bert-tuned@2.0.0', '--registry', url], { env });

@@ -133,6 +133,13 @@ describe.skipIf(!haveChromium)('web UI in chromium', { timeout: 120_000 }, () =>
     await open(`/ui/-/search?kind=derivedFrom&q=${DATASET_DIGEST}`);
     // Both ML-BOMs name the dataset of that digest.
     expect((await main().locator('tbody a').allTextContents()).sort()).toEqual(['acme/tuned@2.0.0', 'acme/xss@1.0.0']);
+    // By a fragment of the dataset's name: each matching dataset with the versions derived from it.
+    await open('/ui/-/search?kind=derivedFrom&q=SQU');
+    await expect(main().locator('section.derived-target h3').allTextContents()).resolves.toEqual(['dataset squad']);
+    await expect(main().locator('section.derived-target tbody a').allTextContents()).resolves.toEqual(['acme/tuned@2.0.0']);
+    // A dataset name carrying markup is found, and shown as text.
+    await open('/ui/-/search?kind=derivedFrom&q=%3Cscript');
+    await expect(main().locator('section.derived-target h3').allTextContents()).resolves.toEqual([`dataset ${XSS.dataset}`]);
     await open('/ui/-/search?kind=name&q=cle');
     await expect(main().locator('tbody a').allTextContents()).resolves.toEqual(['acme/clean']);
   });

@@ -26,6 +26,13 @@ export const MAX_LINEAGE_DEPTH = 32;
  * would otherwise answer 2^depth nodes); past this bound the rest is left out and the answer says `truncated`.
  */
 export const MAX_LINEAGE_TREE_NODES = 10_000;
+/**
+ * Most edges a search by dataset or base-model name reads (a name fragment as short as one letter matches many);
+ * past it the answer says `truncated`.
+ */
+export const MAX_NAME_SEARCH_EDGES = 1000;
+/** Longest name fragment searched for (names in ML-BOMs are short; this bounds the LIKE pattern). */
+export const MAX_NAME_SEARCH_LENGTH = 256;
 /** Digests looked up in the index per query (SQLite binds at most 32766 parameters). */
 const DIGESTS_PER_LOOKUP = 500;
 /** Versions indexed per batch when the registry indexes versions published before the index existed. */
@@ -125,6 +132,12 @@ export async function backfillLineageIndex(store: MetadataOps, blobs: BlobStore)
       indexed++;
     }
   }
+}
+
+/** A dataset or base model named in some version's lineage, and the versions derived from it (transitively). */
+export interface NamedLineageTarget {
+  node: LineageNode;
+  versions: VersionRef[];
 }
 
 export class LineageIndex {
@@ -254,6 +267,50 @@ export class LineageIndex {
   /** Every version derived (transitively) from a base model or dataset digest. */
   async derivedFromDigest(digest: string): Promise<VersionRef[]> {
     return this.closure(new Set([normalise(digest)]), undefined);
+  }
+
+  /**
+   * Datasets and base models whose name contains `fragment` (ASCII case-insensitive) in the lineage of versions of
+   * `namespaces`, each with every readable version derived from it: directly (the versions naming it) and
+   * transitively (versions derived from those). Targets are keyed as lineage keys them (digest, purl, URI or name).
+   */
+  async derivedFromName(
+    fragment: string,
+    namespaces: readonly string[],
+  ): Promise<{ targets: NamedLineageTarget[]; truncated: boolean }> {
+    const readable = namespaces.filter((n) => this.visible(n));
+    const edges: LineageEdgeRecord[] = [];
+    for (let i = 0; i < readable.length && edges.length < MAX_NAME_SEARCH_EDGES; i += DIGESTS_PER_LOOKUP)
+      edges.push(
+        ...(await this.store.lineageEdgesNamed(
+          fragment,
+          readable.slice(i, i + DIGESTS_PER_LOOKUP),
+          MAX_NAME_SEARCH_EDGES - edges.length,
+        )),
+      );
+    const byKey = new Map<string, { node: LineageNode; direct: Map<string, VersionRecord> }>();
+    for (const e of edges) {
+      const node = JSON.parse(e.target) as LineageNode;
+      const v = await this.store.getVersion(e.namespace, e.model, e.version);
+      if (!v) continue;
+      const entry = byKey.get(node.key) ?? { node, direct: new Map() };
+      entry.direct.set(label(v), v);
+      byKey.set(node.key, entry);
+    }
+    const targets: NamedLineageTarget[] = [];
+    for (const key of [...byKey.keys()].sort()) {
+      const { node, direct } = byKey.get(key) as { node: LineageNode; direct: Map<string, VersionRecord> };
+      const found = new Map<string, VersionRef>();
+      for (const v of direct.values()) {
+        found.set(label(v), refOf(v));
+        for (const d of await this.closure(await this.digestsOf(v), v)) found.set(label(d), d);
+      }
+      targets.push({
+        node,
+        versions: [...found.values()].sort((a, b) => (label(a) < label(b) ? -1 : label(a) > label(b) ? 1 : 0)),
+      });
+    }
+    return { targets, truncated: edges.length >= MAX_NAME_SEARCH_EDGES };
   }
 
   private async closure(start: Set<string>, self: VersionRecord | undefined): Promise<VersionRef[]> {

@@ -1,9 +1,9 @@
-/** `GET /v1/lineage/{ns}/{model}/{version}` (ancestors tree + descendants) and `GET /v1/lineage/derived?digest=HEX`. */
+/** `GET /v1/lineage/{ns}/{model}/{version}` (ancestors tree + descendants) and `GET /v1/lineage/derived?digest=HEX|name=TEXT`. */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { type Actor, canRead } from '../auth.js';
 import { params, VERSION_PARAM } from '../routes/schemas.js';
 import type { MetadataStore } from '../store/metadata-store.js';
-import { LineageIndex } from './lineage.js';
+import { LineageIndex, MAX_NAME_SEARCH_LENGTH } from './lineage.js';
 
 export function lineageRoutes(deps: { store: MetadataStore }) {
   async function indexFor(request: FastifyRequest): Promise<LineageIndex> {
@@ -35,23 +35,32 @@ export function lineageRoutes(deps: { store: MetadataStore }) {
         };
       },
     );
-    app.get<{ Querystring: { digest: string } }>(
+    app.get<{ Querystring: { digest?: string; name?: string } }>(
       '/v1/lineage/derived',
       {
-        config: { summary: 'Every version derived (transitively) from a base model or dataset digest' },
+        config: {
+          summary:
+            'Every version derived (transitively) from a base model or dataset, given its digest, or a fragment of its name (each matching dataset or base model with its versions)',
+        },
         schema: {
           querystring: {
             type: 'object',
-            required: ['digest'],
-            properties: { digest: { type: 'string', pattern: '^(sha256:)?[0-9a-f]{64}$' } },
+            properties: {
+              digest: { type: 'string', pattern: '^(sha256:)?[0-9a-f]{64}$' },
+              name: { type: 'string', minLength: 1, maxLength: MAX_NAME_SEARCH_LENGTH },
+            },
+            oneOf: [{ required: ['digest'] }, { required: ['name'] }],
             additionalProperties: false,
           },
         },
       },
-      async (request) => ({
-        digest: request.query.digest,
-        versions: await (await indexFor(request)).derivedFromDigest(request.query.digest),
-      }),
+      async (request) => {
+        const { digest, name } = request.query;
+        if (digest !== undefined) return { digest, versions: await (await indexFor(request)).derivedFromDigest(digest) };
+        const namespaces = (await deps.store.listNamespaces()).map((n) => n.name);
+        const { targets, truncated } = await (await indexFor(request)).derivedFromName(name as string, namespaces);
+        return { name, targets, ...(truncated ? { truncated } : {}) };
+      },
     );
   };
 }

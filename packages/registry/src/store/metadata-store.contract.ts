@@ -308,6 +308,43 @@ export function describeMetadataStore(name: string, makeStore: () => Promise<Met
       expect(await s.unindexedVersions(10)).toEqual([{ namespace: 'acme', model: 'bert', version: '2.0.0' }]);
     });
 
+    it('finds lineage edges by a fragment of the target name: ASCII case folded, LIKE wildcards literal, namespaces bound', async () => {
+      const s = await store();
+      for (const name of ['acme', 'beta']) {
+        await s.createNamespace({ name, public: false, createdAt: AT, createdBy: 'admin' });
+        await s.ensureModel({ namespace: name, name: 'bert', createdAt: AT });
+        await s.insertVersion(sampleVersion({ namespace: name }), [], []);
+      }
+      const key = (namespace: string) => ({ namespace, model: 'bert', version: '1.0.0' });
+      const edge = (namespace: string, seq: number, target: object) => ({
+        ...key(namespace),
+        seq,
+        relation: 'trained-on',
+        source: 'mlbom',
+        target: JSON.stringify(target),
+        targetDigest: null,
+      });
+      await s.insertLineage(key('acme'), [
+        edge('acme', 0, { key: 'name:WikiText-103', kind: 'dataset', name: 'WikiText-103' }),
+        edge('acme', 1, { key: 'name:100%_sure', kind: 'dataset', name: '100%_sure' }),
+        edge('acme', 2, { key: 'uri:x', kind: 'dataset', uri: 'x' }),
+      ]);
+      await s.insertLineage(key('beta'), [edge('beta', 0, { key: 'name:wikitext-2', kind: 'dataset', name: 'wikitext-2' })]);
+      const named = async (fragment: string, namespaces = ['acme', 'beta'], limit = 10) =>
+        (await s.lineageEdgesNamed(fragment, namespaces, limit)).map((e) => `${e.namespace}:${e.seq}`);
+      expect(await named('wikitext')).toEqual(['acme:0', 'beta:0']);
+      expect(await named('WIKITEXT-1')).toEqual(['acme:0']);
+      expect(await named('wikitext', ['beta'])).toEqual(['beta:0']);
+      expect(await named('wikitext', [])).toEqual([]);
+      expect(await named('wikitext', ['acme', 'beta'], 1)).toEqual(['acme:0']);
+      // `%` and `_` match themselves, not any text.
+      expect(await named('0%_s')).toEqual(['acme:1']);
+      expect(await named('%')).toEqual(['acme:1']);
+      expect(await named('t_1')).toEqual([]);
+      // A target without a name matches nothing.
+      expect(await named('x')).toEqual(['acme:0', 'beta:0']);
+    });
+
     it('accounts upload sessions per namespace: active sessions and bytes, reservations, expiry skips locked ones', async () => {
       const s = await store();
       const session = (id: string, namespace: string, touchedMs: number) => ({

@@ -313,6 +313,11 @@ export interface MetadataOps {
   lineageEdges(namespace: string, model: string, version: string): Promise<LineageEdgeRecord[] | undefined>;
   /** Versions with an edge to any of `digests`, sorted by namespace, model, version (distinct). */
   versionsDerivedFrom(digests: readonly string[]): Promise<VersionKey[]>;
+  /**
+   * Edges of versions in `namespaces` whose target's name contains `fragment` (ASCII case-insensitive; `%`, `_` and
+   * `\\` in it match themselves), sorted by namespace, model, version, seq; at most `limit`.
+   */
+  lineageEdgesNamed(fragment: string, namespaces: readonly string[], limit: number): Promise<LineageEdgeRecord[]>;
   /** Versions without a lineage index (published before it existed), sorted, at most `limit`. */
   unindexedVersions(limit: number): Promise<VersionKey[]>;
 

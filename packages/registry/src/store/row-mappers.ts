@@ -152,3 +152,12 @@ export function uploadFromRow(r: Row): UploadSessionRecord {
     touchedMs: Number(r.touched_ms ?? 0),
   };
 }
+
+/**
+ * A LIKE pattern matching text that contains `fragment`, ASCII letters folded to lower case (as SQLite's lower()
+ * folds them, so both drivers match the same rows); `\`, `%` and `_` are escaped (the query says ESCAPE '\').
+ */
+export function likeContaining(fragment: string): string {
+  const folded = fragment.replace(/[A-Z]/g, (c) => c.toLowerCase());
+  return `%${folded.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}

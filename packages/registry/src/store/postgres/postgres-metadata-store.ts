@@ -34,6 +34,7 @@ import {
   auditFromRow,
   blobFromRow,
   cosignatureFromRow,
+  likeContaining,
   lineageEdgeFromRow,
   modelFromRow,
   namespaceFromRow,
@@ -425,6 +426,17 @@ class PostgresOps implements MetadataOps {
       [digests],
     );
     return rows.map(versionKeyFromRow);
+  }
+  async lineageEdgesNamed(fragment: string, namespaces: readonly string[], limit: number): Promise<LineageEdgeRecord[]> {
+    if (namespaces.length === 0 || limit <= 0) return [];
+    // lower() of text here, as SQLite's: ASCII letters only, so both drivers match the same names.
+    const rows = await this.q(
+      `SELECT * FROM lineage_edges WHERE namespace = ANY($1::text[])
+       AND translate(target::jsonb->>'name', 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz') LIKE $2 ESCAPE '\\'
+       ORDER BY namespace COLLATE "C", model COLLATE "C", version COLLATE "C", seq LIMIT $3`,
+      [namespaces, likeContaining(fragment), limit],
+    );
+    return rows.map(lineageEdgeFromRow);
   }
   async unindexedVersions(limit: number): Promise<VersionKey[]> {
     const rows = await this.q(

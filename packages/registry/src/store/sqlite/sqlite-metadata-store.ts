@@ -31,6 +31,7 @@ import {
   auditFromRow,
   blobFromRow,
   cosignatureFromRow,
+  likeContaining,
   lineageEdgeFromRow,
   modelFromRow,
   namespaceFromRow,
@@ -370,6 +371,17 @@ class SqliteOps implements MetadataOps {
       )
       .all(...digests) as Row[];
     return rows.map(versionKeyFromRow);
+  }
+  async lineageEdgesNamed(fragment: string, namespaces: readonly string[], limit: number): Promise<LineageEdgeRecord[]> {
+    if (namespaces.length === 0 || limit <= 0) return [];
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM lineage_edges WHERE namespace IN (${namespaces.map(() => '?').join(', ')})
+         AND lower(json_extract(target, '$.name')) LIKE ? ESCAPE '\\'
+         ORDER BY namespace, model, version, seq LIMIT ?`,
+      )
+      .all(...namespaces, likeContaining(fragment), limit) as Row[];
+    return rows.map(lineageEdgeFromRow);
   }
   async unindexedVersions(limit: number): Promise<VersionKey[]> {
     const rows = this.db

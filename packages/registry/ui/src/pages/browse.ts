@@ -13,7 +13,7 @@ const SEARCH_LABELS: Record<SearchKind, string> = {
   fileDigest: 'file sha256',
   signerIdentity: 'signer identity (certificate subject or Sigstore identity)',
   signerKey: 'signer key fingerprint',
-  derivedFrom: 'dataset or base model sha256',
+  derivedFrom: 'dataset or base model (name or sha256)',
 };
 
 export function searchForm(kind: SearchKind = 'name', q = ''): HTMLElement {
@@ -179,24 +179,49 @@ async function searchByName(q: string): Promise<HTMLElement> {
   );
 }
 
+type VersionRefJson = { namespace: string; model: string; version: string };
+const refsList = (versions: VersionRefJson[]) =>
+  table(
+    'Versions derived from it (transitively)',
+    ['version'],
+    versions.map((v) => [link(versionHref(v), `${v.namespace}/${v.model}@${v.version}`)]),
+  );
+
+/** Versions derived from a dataset or base model: by digest when `q` is one, else by a fragment of its name. */
+async function searchDerivedFrom(q: string): Promise<HTMLElement> {
+  const digest = q.replace(/^sha256:/i, '').toLowerCase();
+  if (/^[0-9a-f]{64}$/.test(digest)) {
+    const { versions } = await getJson<{ versions: VersionRefJson[] }>(`/v1/lineage/derived?digest=${enc(digest)}`);
+    return versions.length === 0 ? h('p', {}, 'No version is derived from this digest.') : refsList(versions);
+  }
+  const { targets, truncated } = await getJson<{
+    targets: { node: { kind: string; key: string; name?: string; version?: string }; versions: VersionRefJson[] }[];
+    truncated?: boolean;
+  }>(`/v1/lineage/derived?name=${enc(q)}`);
+  if (targets.length === 0)
+    return h('p', {}, 'No dataset or base model of that name is in the lineage of a version you can read.');
+  return h(
+    'div',
+    {},
+    truncated ? h('p', { class: 'warning' }, 'Only the first matches are shown: give more of the name.') : '',
+    ...targets.map((t) =>
+      h(
+        'section',
+        { class: 'derived-target' },
+        h('h3', {}, `${t.node.kind} ${t.node.name ?? t.node.key}${t.node.version ? ` ${t.node.version}` : ''}`),
+        h('p', {}, 'Lineage key: ', code(t.node.key)),
+        refsList(t.versions),
+      ),
+    ),
+  );
+}
+
 export async function searchPage(kind: SearchKind, q: string) {
   let results: HTMLElement;
   if (q === '') results = h('p', {}, 'Give something to look for.');
   else if (kind === 'name') results = await searchByName(q);
-  else if (kind === 'derivedFrom') {
-    const digest = q.replace(/^sha256:/, '').toLowerCase();
-    const { versions } = await getJson<{ versions: { namespace: string; model: string; version: string }[] }>(
-      `/v1/lineage/derived?digest=${enc(digest)}`,
-    );
-    results =
-      versions.length === 0
-        ? h('p', {}, 'No version is derived from this digest.')
-        : table(
-            'Versions derived from it (transitively)',
-            ['version'],
-            versions.map((v) => [link(versionHref(v), `${v.namespace}/${v.model}@${v.version}`)]),
-          );
-  } else {
+  else if (kind === 'derivedFrom') results = await searchDerivedFrom(q);
+  else {
     const value = kind === 'signerIdentity' ? q : q.replace(/^sha256:/, '').toLowerCase();
     const { versions } = await getJson<{ versions: VersionSummary[] }>(
       `/v1/versions?${new URLSearchParams({ [kind]: value }).toString()}`,
