@@ -273,7 +273,31 @@ describe.skipIf(!haveChromium)('web UI in chromium', { timeout: 120_000 }, () =>
     await open('/ui/-/log');
     await expect(page.getByTestId('key-changed').textContent()).resolves.toContain('ANOTHER log key');
     await page.unroute('**/v1/log/key');
+
+    // Witness cosignatures: shown unchecked until the auditor pins the witness key, then verified in the browser.
     await open('/ui/-/log');
+    const cosignatures = page.getByTestId('cosignatures');
+    await expect(cosignatures.locator('tbody tr').allTextContents()).resolves.toEqual([
+      expect.stringMatching(/^witness\.example\/ui[0-9a-f]{8}.* \(claimed\)not checked: no key pinned for this witness$/),
+    ]);
+    await page.locator('#witness-key-input').fill(registry.witnessKey);
+    await page.getByTestId('pin-witness').click();
+    await expect(cosignatures.locator('tbody tr').allTextContents()).resolves.toEqual([
+      expect.stringMatching(/^witness\.example\/ui[0-9a-f]{8}\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTCverified with your pinned key$/),
+    ]);
+    await expect(page.getByTestId('witness-count').textContent()).resolves.toBe('1 pinned witness cosigned this checkpoint.');
+    // The witness's line moved onto a forked checkpoint (same size, another root, the real log key): INVALID.
+    const cosigned = await (await fetch(`${registry.url}/v1/log/checkpoint`)).text();
+    const witnessLine = cosigned.split('\n').find((l) => l.startsWith('\u2014 witness.example/ui ')) as string;
+    await page.route('**/v1/log/checkpoint', (route) =>
+      route.fulfill({ status: 200, contentType: 'text/plain', body: `${forked}${witnessLine}\n` }),
+    );
+    await open('/ui/-/log');
+    await expect(cosignatures.locator('tbody tr').allTextContents()).resolves.toEqual([expect.stringContaining('INVALID')]);
+    await expect(page.getByTestId('witness-count').textContent()).resolves.toBe('0 pinned witnesses cosigned this checkpoint.');
+    await page.unroute('**/v1/log/checkpoint');
+    await open('/ui/-/log');
+    await expect(page.getByTestId('witness-count').textContent()).resolves.toBe('1 pinned witness cosigned this checkpoint.');
     await shot('log');
   });
 

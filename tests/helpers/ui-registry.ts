@@ -9,11 +9,15 @@
  * - acme/tuned@2.0.0: an ML-BOM derived from acme/clean@1.0.0 and trained on a dataset (lineage), an attestation;
  * - acme/xss@1.0.0: a model card, a file name, a dataset name and a licence carrying script and markup payloads;
  * - vault/private@1.0.0: in a private namespace (its log entry is sealed: the proof opens it).
+ * A C2SP witness (witness.example/ui, on 127.0.0.1) cosigns the log's checkpoints; the helper returns once the latest
+ * checkpoint carries its cosignature.
  */
 import { writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { attestModel } from '@modelsec/core';
-import { parseModelRef, pushModel, RegistryClient } from '@modelsec/registry';
+import { attestModel, generateCosigner, parseVerifierKey } from '@modelsec/core';
+import { createRegistry, parseModelRef, pushModel, RegistryClient } from '@modelsec/registry';
+import { createWitnessServer, Witness } from '../../packages/registry/src/log/index.js';
 import { ADMIN, signedModel, tempDir, testRegistry } from '../../packages/registry/src/test-support.js';
 
 /** The predicate type of the attestation pushed with acme/tuned@2.0.0. */
@@ -68,12 +72,32 @@ export interface UiRegistry {
   roots: Record<string, string>;
   /** The refusal of acme/evil@1.0.0 (its error code). */
   refusedCode: string;
+  /** The verifier key of the witness that cosigns the log's checkpoints. */
+  witnessKey: string;
   close(): Promise<void>;
 }
 
 export async function startUiRegistry(): Promise<UiRegistry> {
+  // The log key of a fresh data directory, so the witness can be told which log it witnesses.
+  const dataDir = tempDir();
+  const probe = await createRegistry({ dataDir, adminToken: ADMIN, scanner: null });
+  const logKey = (await probe.app.inject({ url: '/v1/log/key' })).body.trim();
+  await probe.app.close();
+  const witness = await Witness.open({
+    cosigner: generateCosigner('witness.example/ui'),
+    logKeys: [parseVerifierKey(logKey)],
+    stateDir: tempDir(),
+  });
+  const witnessServer = createWitnessServer(witness);
+  await new Promise<void>((resolve) => witnessServer.listen(0, '127.0.0.1', resolve));
+  const witnessUrl = `http://127.0.0.1:${(witnessServer.address() as AddressInfo).port}`;
   // The real scanner (testRegistry turns it off by default).
-  const registry = await testRegistry({ scanner: undefined });
+  const registry = await testRegistry({
+    scanner: undefined,
+    dataDir,
+    witnesses: [{ url: witnessUrl, key: witness.verifierKey }],
+    witnessRetryIntervalMs: 100,
+  });
   const url = await registry.app.listen({ host: '127.0.0.1', port: 0 });
   const admin = new RegistryClient({ baseUrl: url, token: ADMIN });
   const roots: Record<string, string> = {};
@@ -151,13 +175,23 @@ export async function startUiRegistry(): Promise<UiRegistry> {
     { bom: bom({ name: 'xss', datasetName: XSS.dataset, description: XSS.card, license: XSS.license }) },
   );
   await push('vault/private@1.0.0', { 'config.json': '{"private":true}' });
+  // Witnessing runs in the background: wait until the latest checkpoint is cosigned.
+  for (let i = 0; i < 200; i++) {
+    if ((await (await fetch(`${url}/v1/log/checkpoint`)).text()).includes('\u2014 witness.example/ui ')) break;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 
   return {
     url,
-    dataDir: registry.dataDir,
+    dataDir,
     admin,
     roots,
     refusedCode,
-    close: () => registry.app.close(),
+    witnessKey: witness.verifierKey,
+    close: async () => {
+      await registry.app.close();
+      await new Promise((resolve) => witnessServer.close(resolve));
+      await witness.close();
+    },
   };
 }

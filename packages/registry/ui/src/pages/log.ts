@@ -1,6 +1,7 @@
 /** The transparency log: the pinned key, the latest checkpoint, and the in-browser proof of a version's entry. */
 import { getBytes, getJson, getText, type VersionDetail } from '../api.js';
-import { badge, code, facts, h, link } from '../dom.js';
+import { badge, code, facts, h, link, table } from '../dom.js';
+import { forgetWitness, judgeCosignatures, pinnedWitnesses, pinWitness } from '../log/cosignature.js';
 import { keyFingerprint, type LogKey, parseLogKey } from '../log/note.js';
 import {
   forgetKey,
@@ -11,7 +12,7 @@ import {
   verifyLatestCheckpoint,
   verifyVersionInLog,
 } from '../log/verify.js';
-import { errorText, section } from './common.js';
+import { errorText, section, when } from './common.js';
 
 const api: LogApi = { text: getText, bytes: getBytes, json: getJson };
 
@@ -141,6 +142,90 @@ export function proofSection(v: VersionDetail): HTMLElement {
   return section('Transparency log', out);
 }
 
+const cosignedAt = (seconds: number) => when(new Date(seconds * 1000).toISOString());
+
+/**
+ * The witness cosignatures on the latest checkpoint: each verified here against the witness keys the auditor
+ * pinned, or shown as unpinned (its claimed time is the witness's word, not checked). A fork that a pinned witness
+ * did not see has no valid cosignature by it.
+ */
+async function witnessSection(raw: string, logKey: LogKey | undefined, onChange: () => void): Promise<HTMLElement> {
+  const pinned = await pinnedWitnesses(localStorage);
+  const out = h('div', { 'data-testid': 'witnesses' });
+  try {
+    const { rows, verifiedWitnesses } = await judgeCosignatures(raw, logKey, pinned);
+    out.append(
+      rows.length === 0
+        ? h('p', {}, 'No witness has cosigned this checkpoint.')
+        : table(
+            'Witness cosignatures',
+            ['witness', 'key id', 'cosigned at', 'checked'],
+            rows.map((r) => [
+              r.name,
+              code(r.keyIdHex),
+              r.status.state === 'verified'
+                ? cosignedAt(r.status.timestamp)
+                : r.status.state === 'unpinned' && r.status.timestamp !== undefined
+                  ? `${cosignedAt(r.status.timestamp)} (claimed)`
+                  : '—',
+              r.status.state === 'verified'
+                ? badge('verified with your pinned key', 'ok')
+                : r.status.state === 'invalid'
+                  ? badge(`INVALID: ${r.status.detail}`, 'bad')
+                  : badge('not checked: no key pinned for this witness', 'warn'),
+            ]),
+            { 'data-testid': 'cosignatures' },
+          ),
+      h(
+        'p',
+        { 'data-testid': 'witness-count' },
+        `${verifiedWitnesses} pinned witness${verifiedWitnesses === 1 ? '' : 'es'} cosigned this checkpoint.`,
+      ),
+    );
+  } catch (error) {
+    out.append(errorText(error));
+  }
+  const input = h('input', {
+    id: 'witness-key-input',
+    type: 'text',
+    spellcheck: false,
+    autocomplete: 'off',
+    placeholder: 'name+hexid+base64key',
+  });
+  const pin = h('button', { type: 'button', 'data-testid': 'pin-witness' }, 'Pin this witness key');
+  const result = h('p', { role: 'status' });
+  pin.addEventListener('click', async () => {
+    try {
+      await pinWitness(localStorage, input.value);
+      onChange();
+    } catch (error) {
+      result.replaceChildren(errorText(error));
+    }
+  });
+  out.append(
+    h('label', { for: 'witness-key-input' }, 'Pin a witness key you got from the witness operator: '),
+    input,
+    pin,
+    result,
+  );
+  if (pinned.length > 0)
+    out.append(
+      h(
+        'ul',
+        { class: 'pinned-witnesses' },
+        pinned.map((k) => {
+          const forget = h('button', { type: 'button' }, 'Forget');
+          forget.addEventListener('click', async () => {
+            await forgetWitness(localStorage, k.text);
+            onChange();
+          });
+          return h('li', {}, code(k.text), ' ', forget);
+        }),
+      ),
+    );
+  return out;
+}
+
 export async function logPage() {
   const out = h('div', {});
   const run = async () => {
@@ -157,6 +242,7 @@ export async function logPage() {
         key ? stepList(steps) : h('p', {}, 'Pin a log key to check it.'),
         checkpoint ? badge(`verified: ${checkpoint.size} entries`, 'ok') : null,
       ),
+      typeof raw === 'string' ? section('Witnesses', await witnessSection(raw, key, () => void run())) : '',
       h('p', {}, 'Each version page checks its own entry against this checkpoint. ', link('/ui/', 'Browse the namespaces')),
     );
   };
