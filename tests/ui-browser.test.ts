@@ -13,7 +13,7 @@ import { parseSignerKey, scoreCycloneDx, signCheckpoint } from '@modelsec/core';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ATTESTATION_TYPE, DATASET_DIGEST, startUiRegistry, type UiRegistry, XSS } from './helpers/ui-registry.js';
+import { ATTESTATION_TYPE, DATASET_DIGEST, startUiRegistry, type UiRegistry, XML_BOM, XSS } from './helpers/ui-registry.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const repo = fileURLToPath(new URL('..', import.meta.url));
@@ -78,7 +78,12 @@ describe.skipIf(!haveChromium)('web UI in chromium', { timeout: 120_000 }, () =>
     await shot('namespaces');
     await main().getByRole('link', { name: 'acme' }).click();
     await page.waitForSelector('main[data-rendered="/ui/acme"]');
-    await expect(main().locator('table').first().locator('a').allTextContents()).resolves.toEqual(['clean', 'tuned', 'xss']);
+    await expect(main().locator('table').first().locator('a').allTextContents()).resolves.toEqual([
+      'clean',
+      'tuned',
+      'xmlbom',
+      'xss',
+    ]);
     expect(registry.refusedCode).toBe('POLICY_DENIED');
     await shot('namespace');
     await open('/ui/acme/clean');
@@ -198,6 +203,32 @@ describe.skipIf(!haveChromium)('web UI in chromium', { timeout: 120_000 }, () =>
     await expect(page.getByTestId('lineage').locator('svg text').allTextContents()).resolves.toContain('acme/tuned@2.0.0');
   });
 
+  it('an XML ML-BOM is rendered for a person too (model card, datasets, dependencies), markup in it shown as text', async () => {
+    await open('/ui/acme/xmlbom/1.0.0');
+    const bom = page.getByTestId('mlbom');
+    await expect(bom.getByTestId('model-card-description').textContent()).resolves.toBe('A model described in <b>XML</b>');
+    await expect(bom.getByTestId('dataset-name').textContent()).resolves.toBe('imdb');
+    const text = (await bom.textContent()) ?? '';
+    for (const fact of [
+      'xml-model',
+      'text-classification',
+      'bert',
+      'MIT',
+      'torch',
+      'pkg:pypi/torch@2.3.1',
+      `SHA-256:${'c'.repeat(64)}`,
+    ])
+      expect(text).toContain(fact);
+    await expect(bom.getByTestId('completeness').textContent()).resolves.toContain('XML ML-BOMs are not scored');
+    await expect(bom.locator('b').count()).resolves.toBe(0);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByText(/^Download the exact ML-BOM \(XML/).click(),
+    ]);
+    expect(download.suggestedFilename()).toBe('xmlbom-1.0.0.cdx.xml');
+    expect(readFileSync(await download.path(), 'utf8')).toBe(XML_BOM);
+  });
+
   it('XSS: a model card, a file name and a dataset name with script and markup payloads render as inert text', async () => {
     const consoleMessages: string[] = [];
     page.on('console', (m) => consoleMessages.push(m.text()));
@@ -282,9 +313,12 @@ describe.skipIf(!haveChromium)('web UI in chromium', { timeout: 120_000 }, () =>
     ]);
     await page.locator('#witness-key-input').fill(registry.witnessKey);
     await page.getByTestId('pin-witness').click();
-    await expect(cosignatures.locator('tbody tr').allTextContents()).resolves.toEqual([
-      expect.stringMatching(/^witness\.example\/ui[0-9a-f]{8}\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTCverified with your pinned key$/),
-    ]);
+    // The page renders again after the click: poll until it has.
+    await expect
+      .poll(() => cosignatures.locator('tbody tr').allTextContents(), { timeout: 10_000 })
+      .toEqual([
+        expect.stringMatching(/^witness\.example\/ui[0-9a-f]{8}\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTCverified with your pinned key$/),
+      ]);
     await expect(page.getByTestId('witness-count').textContent()).resolves.toBe('1 pinned witness cosigned this checkpoint.');
     // The witness's line moved onto a forked checkpoint (same size, another root, the real log key): INVALID.
     const cosigned = await (await fetch(`${registry.url}/v1/log/checkpoint`)).text();

@@ -8,7 +8,8 @@
  * - lab/opaque@1.0.0: a file the scanner cannot read, accepted (allowIncomplete): an incomplete verdict;
  * - acme/tuned@2.0.0: an ML-BOM derived from acme/clean@1.0.0 and trained on a dataset (lineage), an attestation;
  * - acme/xss@1.0.0: a model card, a file name, a dataset name and a licence carrying script and markup payloads;
- * - vault/private@1.0.0: in a private namespace (its log entry is sealed: the proof opens it).
+ * - vault/private@1.0.0: in a private namespace (its log entry is sealed: the proof opens it);
+ * - acme/xmlbom@1.0.0: a CycloneDX XML ML-BOM (a dataset by reference, a dependency, a description with markup).
  * A C2SP witness (witness.example/ui, on 127.0.0.1) cosigns the log's checkpoints; the helper returns once the latest
  * checkpoint carries its cosignature.
  */
@@ -30,6 +31,39 @@ export const XSS = {
   dataset: '<script>alert("dataset")</script><a href="javascript:alert(2)">ds</a>',
   license: 'javascript:alert(3)',
 };
+
+/** A CycloneDX 1.6 XML ML-BOM, valid against the schema (the registry validates it at push). */
+export const XML_BOM = `<?xml version="1.0" encoding="UTF-8"?>
+<bom xmlns="http://cyclonedx.org/schema/bom/1.6" serialNumber="urn:uuid:3e671687-395b-41f5-a30f-a58921a69b79" version="1">
+  <metadata>
+    <component type="machine-learning-model" bom-ref="model">
+      <name>xml-model</name>
+      <version>1.0.0</version>
+      <description>A model described in &lt;b&gt;XML&lt;/b&gt;</description>
+      <licenses><license><id>MIT</id></license></licenses>
+      <modelCard>
+        <modelParameters>
+          <task>text-classification</task>
+          <architectureFamily>bert</architectureFamily>
+          <datasets><ref>ds-imdb</ref></datasets>
+        </modelParameters>
+      </modelCard>
+    </component>
+  </metadata>
+  <components>
+    <component type="data" bom-ref="ds-imdb">
+      <name>imdb</name>
+      <hashes><hash alg="SHA-256">${'c'.repeat(64)}</hash></hashes>
+      <data><type>dataset</type></data>
+    </component>
+    <component type="library" bom-ref="pkg:pypi/torch@2.3.1">
+      <name>torch</name>
+      <version>2.3.1</version>
+      <purl>pkg:pypi/torch@2.3.1</purl>
+    </component>
+  </components>
+</bom>
+`;
 
 function bom(opts: { name: string; baseDigest?: string; datasetName: string; description: string; license: string }) {
   return {
@@ -113,7 +147,10 @@ export async function startUiRegistry(): Promise<UiRegistry> {
   ): Promise<{ rootDigest: string }> => {
     const model = await signedModel(files);
     let bomPath: string | undefined;
-    if (extra.bom) {
+    if (typeof extra.bom === 'string') {
+      bomPath = path.join(tempDir(), 'bom.xml');
+      writeFileSync(bomPath, extra.bom);
+    } else if (extra.bom) {
       bomPath = path.join(tempDir(), 'bom.json');
       writeFileSync(bomPath, JSON.stringify(extra.bom));
     }
@@ -175,6 +212,7 @@ export async function startUiRegistry(): Promise<UiRegistry> {
     { bom: bom({ name: 'xss', datasetName: XSS.dataset, description: XSS.card, license: XSS.license }) },
   );
   await push('vault/private@1.0.0', { 'config.json': '{"private":true}' });
+  await push('acme/xmlbom@1.0.0', { 'config.json': '{"xml":true}' }, { bom: XML_BOM });
   // Witnessing runs in the background: wait until the latest checkpoint is cosigned.
   for (let i = 0; i < 200; i++) {
     if ((await (await fetch(`${url}/v1/log/checkpoint`)).text()).includes('\u2014 witness.example/ui ')) break;

@@ -3,6 +3,7 @@ import { enc, type VersionDetail } from '../api.js';
 import { type Child, code, downloadLink, facts, h, table } from '../dom.js';
 import { errorText, section } from './common.js';
 import { scoreMlbom } from './mlbom-score.js';
+import { xmlBomToObject } from './mlbom-xml.js';
 
 type Obj = Record<string, unknown>;
 const obj = (v: unknown): Obj => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : {});
@@ -25,7 +26,7 @@ function hashes(v: unknown): Child {
   return list.length ? code(list.join(' ')) : '—';
 }
 
-export function renderMlbom(bom: Obj): HTMLElement {
+export function renderMlbom(bom: Obj, format: 'json' | 'xml' = 'json'): HTMLElement {
   const model = obj(obj(bom.metadata).component);
   const card = obj(model.modelCard);
   const params = obj(card.modelParameters);
@@ -37,7 +38,7 @@ export function renderMlbom(bom: Obj): HTMLElement {
   });
   const libraries = components.filter((c) => c.type === 'library' || c.type === 'framework');
   const vulns = arr(bom.vulnerabilities).map(obj);
-  const score = scoreMlbom(bom);
+  const score = format === 'json' ? scoreMlbom(bom) : undefined;
   return h(
     'div',
     { class: 'mlbom', 'data-testid': 'mlbom' },
@@ -83,6 +84,14 @@ export function renderMlbom(bom: Obj): HTMLElement {
           }),
         ),
     h('h3', {}, 'Completeness'),
+    ...(score
+      ? completeness(score)
+      : [h('p', { 'data-testid': 'completeness' }, 'XML ML-BOMs are not scored (as by modelsec bom score).')]),
+  );
+}
+
+function completeness(score: ReturnType<typeof scoreMlbom>): HTMLElement[] {
+  return [
     h(
       'p',
       { 'data-testid': 'completeness' },
@@ -97,23 +106,30 @@ export function renderMlbom(bom: Obj): HTMLElement {
           score.missing.map((m) => [m.id, code(m.path), String(m.weight), m.why]),
           { 'data-testid': 'missing' },
         ),
-  );
+  ];
 }
+
+/** XML when the bytes say so (after a byte-order mark and white space), whatever media type the attachment names. */
+const looksLikeXml = (text: string) => /^\uFEFF?\s*</.test(text);
 
 export async function mlbomSection(v: VersionDetail, getBytes: (path: string) => Promise<Uint8Array>): Promise<HTMLElement> {
   const ref = v.attachments.find((a) => a.kind === 'mlbom');
   if (!ref) return section('ML-BOM', h('p', {}, 'No ML-BOM was pushed with this version.'));
   try {
     const bytes = await getBytes(`/v1/namespaces/${enc(v.namespace)}/blobs/${enc(ref.digest)}`);
-    const xml = (ref.mediaType ?? '').includes('xml');
+    const text = new TextDecoder().decode(bytes);
+    const xml = looksLikeXml(text);
     const download = downloadLink(
       bytes,
-      ref.mediaType ?? 'application/octet-stream',
+      xml ? 'application/vnd.cyclonedx+xml' : 'application/vnd.cyclonedx+json',
       `${v.model}-${v.version}.cdx.${xml ? 'xml' : 'json'}`,
       `Download the exact ML-BOM (${xml ? 'XML' : 'JSON'}, sha256 ${ref.digest})`,
     );
-    if (xml) return section('ML-BOM', h('p', {}, download), h('pre', {}, new TextDecoder().decode(bytes)));
-    return section('ML-BOM', h('p', {}, download), renderMlbom(obj(JSON.parse(new TextDecoder().decode(bytes)))));
+    return section(
+      'ML-BOM',
+      h('p', {}, download),
+      xml ? renderMlbom(xmlBomToObject(text), 'xml') : renderMlbom(obj(JSON.parse(text))),
+    );
   } catch (error) {
     return section('ML-BOM', errorText(error));
   }
