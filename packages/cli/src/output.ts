@@ -1,7 +1,27 @@
 import type { Writable } from 'node:stream';
 import type { ErrorJson, ModelsecError } from '@modelsec/core/errors';
-import { stableJson } from '@modelsec/core/util';
+import { printable, stableJson } from '@modelsec/core/util';
 import { Progress } from './progress.js';
+
+/** Like printable(), but keeps line breaks: for the tool's own multi-line messages that quote data. */
+function printableLines(text: string): string {
+  return text.split('\n').map(printable).join('\n');
+}
+
+/** The colour sequences paint() writes (SGR: ESC [ n m); nothing else that starts with ESC is the tool's own. */
+const SGR = /(\u001b\[[0-9]{1,3}m)/;
+
+/**
+ * A command's whole text view made inert as a last line of defence: line breaks and the tool's own colour
+ * sequences stay, every other control is escaped (names that commands forget to pass through printable() can at
+ * worst start a line, never clear one, move the cursor or retitle the terminal).
+ */
+export function printableView(text: string): string {
+  return text
+    .split(SGR)
+    .map((part, i) => (i % 2 === 1 ? part : printableLines(part)))
+    .join('');
+}
 
 /** Global flags every command accepts. */
 export interface GlobalOptions {
@@ -47,7 +67,7 @@ export class Output {
       this.stdout.write(stableJson({ ok: true, ...data }));
       return;
     }
-    const body = text();
+    const body = printableView(text());
     if (body.length > 0) this.stdout.write(body.endsWith('\n') ? body : `${body}\n`);
   }
 
@@ -63,25 +83,26 @@ export class Output {
       this.stdout.write(stableJson({ ok: false, error: payload }));
       return;
     }
+    // Messages and details quote names from the data (file names, registry answers): printed inert.
     const detailLines = Object.entries(payload.details)
       .filter(([, v]) => v !== undefined)
-      .map(([k, v]) => `  ${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`);
+      .map(([k, v]) => `  ${printable(k)}: ${typeof v === 'string' ? printable(v) : JSON.stringify(v)}`);
     this.stderr.write(
-      `${this.paint('red', 'error')} [${payload.code}] ${payload.message}\n${detailLines.map((l) => `${l}\n`).join('')}`,
+      `${this.paint('red', 'error')} [${payload.code}] ${printable(payload.message)}\n${detailLines.map((l) => `${l}\n`).join('')}`,
     );
     if (this.verbose && error.cause instanceof Error && error.cause.stack) this.stderr.write(`${error.cause.stack}\n`);
   }
 
   info(message: string): void {
-    if (!this.quiet) this.stderr.write(`${message}\n`);
+    if (!this.quiet) this.stderr.write(`${printableLines(message)}\n`);
   }
 
   warn(message: string): void {
-    if (!this.quiet) this.stderr.write(`${this.paint('yellow', 'warning')} ${message}\n`);
+    if (!this.quiet) this.stderr.write(`${this.paint('yellow', 'warning')} ${printableLines(message)}\n`);
   }
 
   debug(message: string): void {
-    if (this.verbose) this.stderr.write(`${this.paint('dim', 'debug')} ${message}\n`);
+    if (this.verbose) this.stderr.write(`${this.paint('dim', 'debug')} ${printableLines(message)}\n`);
   }
 
   /**

@@ -569,8 +569,10 @@ export {
   fixedClock,
   importDependency,
   isMissingPackage,
+  printable,
   sortKeysDeep,
   stableJson,
   systemClock,
+  TERMINAL_UNSAFE_CHARACTERS,
 } from './util/index.js';
 export { MODELSEC_VERSION } from './version.js';

@@ -4,6 +4,7 @@
  * what they are in a terminal.
  */
 import { ModelsecError } from '@modelsec/core/errors';
+import { printable, TERMINAL_UNSAFE_CHARACTERS } from '@modelsec/core/util';
 
 /** Longest path component in UTF-8 bytes (NAME_MAX of Linux, macOS and Windows filesystems). */
 export const MAX_NAME_COMPONENT_BYTES = 255;
@@ -13,17 +14,15 @@ export const MAX_NAME_PATH_BYTES = 3072;
 /**
  * Characters refused anywhere in a name: C0 controls and DEL (NUL, newline, ESC of ANSI escape sequences), C1
  * controls (0x9B is a one-byte CSI), bidirectional overrides and isolates (a name that displays as another),
- * zero-width characters and the BOM.
+ * zero-width characters, line and paragraph separators and the BOM (core's TERMINAL_UNSAFE_CHARACTERS).
  */
-const UNSAFE_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/u;
+const UNSAFE_CHARACTERS = TERMINAL_UNSAFE_CHARACTERS;
 
 /**
- * `text` (a registry's error message, a yank reason, a logged signer) with every character UNSAFE_CHARACTERS names
- * shown as a `\u{...}` escape: what a registry says is printed as text, never as terminal control sequences.
+ * `text` (a registry's error message, a yank reason, a logged signer) with every unsafe character shown as a
+ * `\u{...}` escape: what a registry says is printed as text, never as terminal control sequences (core's printable).
  */
-export function printable(text: string): string {
-  return text.replace(new RegExp(UNSAFE_CHARACTERS.source, 'gu'), (c) => `\\u{${(c.codePointAt(0) ?? 0).toString(16)}}`);
-}
+export { printable };
 
 /** Why `name` is unsafe, or undefined. */
 export function unsafeNameReason(name: string): string | undefined {

@@ -14,7 +14,7 @@ import {
   severityRank,
   toSarif,
 } from '@modelsec/core/scan';
-import { stableJson } from '@modelsec/core/util';
+import { printable, stableJson } from '@modelsec/core/util';
 import type { CliEnv } from '../command-kit.js';
 import type { Output } from '../output.js';
 import { checkAttestFlags } from './attest-flags.js';
@@ -45,7 +45,7 @@ function textReport(
     for (const f of gate.failures) {
       const why =
         f.reason === 'incomplete' ? 'incomplete: not fully inspected' : `${f.maxSeverity} finding at or above ${flags.failOn}`;
-      lines.push(`  ${f.path}: ${why} (${f.rules.join(', ')})`);
+      lines.push(`  ${printable(f.path)}: ${why} (${f.rules.join(', ')})`);
     }
     if (!flags.allowIncomplete && gate.failures.some((f) => f.reason === 'incomplete'))
       lines.push('  (incomplete files pass only with --allow-incomplete: their content was not proven clean)');
@@ -62,12 +62,15 @@ function fileBlock(file: FileReport, out: Output): string[] {
       : file.verdict === 'incomplete'
         ? out.paint('red', `incomplete (${top})`)
         : out.paint(severityRank(top) >= severityRank('high') ? 'red' : 'yellow', top);
-  const link = file.symlink ? ` -> ${file.symlink.target}${file.symlink.leavesRoot ? ' (outside the scanned root)' : ''}` : '';
-  const lines = [`${out.paint('bold', file.path)}${link}  [${file.format}, ${file.size} bytes]  ${verdict}`];
+  // Paths, link targets, member names and messages quote the scanned data: printed inert (printable()).
+  const link = file.symlink
+    ? ` -> ${printable(file.symlink.target)}${file.symlink.leavesRoot ? ' (outside the scanned root)' : ''}`
+    : '';
+  const lines = [`${out.paint('bold', printable(file.path))}${link}  [${file.format}, ${file.size} bytes]  ${verdict}`];
   for (const f of file.findings) {
-    const where = f.location.members?.length ? ` (in ${f.location.members.join(' > ')})` : '';
-    const tag = f.suppressed ? ` [suppressed: ${f.suppressed.reason}]` : f.incomplete ? ' [not fully inspected]' : '';
-    lines.push(`  ${f.severity.toUpperCase().padEnd(8)} ${f.ruleId}  ${f.message}${where}${tag}`);
+    const where = f.location.members?.length ? ` (in ${f.location.members.map(printable).join(' > ')})` : '';
+    const tag = f.suppressed ? ` [suppressed: ${printable(f.suppressed.reason)}]` : f.incomplete ? ' [not fully inspected]' : '';
+    lines.push(`  ${f.severity.toUpperCase().padEnd(8)} ${f.ruleId}  ${printable(f.message)}${where}${tag}`);
   }
   lines.push('');
   return lines;
