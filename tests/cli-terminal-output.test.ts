@@ -3,12 +3,13 @@
  * line, then "erase line") is printed as visible escapes in the text report, in the gate lines and in error
  * messages, and the tool's own layout (line breaks) is kept. JSON output keeps the exact name.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { printable } from '@modelsec/core/util';
 import { describe, expect, it } from 'vitest';
-import { runCli } from './helpers/cli.js';
+import { CLI_BIN, runCli } from './helpers/cli.js';
 
 const SPOOF = 'evil.pkl  [pickle]  clean\n\u001b[2Kok\u202e.pkl';
 // Protocol 0: GLOBAL os.system, MARK, STRING, TUPLE, REDUCE, STOP.
@@ -43,5 +44,22 @@ describe('terminal output of names from the data', () => {
     expect(res.code).not.toBe(0);
     expect(res.stderr).not.toContain('\u001b');
     expect(res.stderr).toContain('\\u{1b}[2Kok');
+  });
+
+  it('a reader that closes the pipe early: no EPIPE crash, and the exit code is still the gate', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'modelsec-pipe-'));
+    for (let i = 0; i < 200; i++) writeFileSync(path.join(dir, `f${String(i).padStart(3, '0')}.json`), '{}');
+    writeFileSync(path.join(dir, 'z-evil.pkl'), EVIL);
+    // `modelsec scan DIR | head -c 1` with pipefail: the shell reports the scan's own status.
+    const run = spawnSync('bash', ['-o', 'pipefail', '-c', `"${process.execPath}" "${CLI_BIN}" scan "${dir}" | head -c 1`], {
+      encoding: 'utf8',
+    });
+    expect(run.stderr).not.toMatch(/EPIPE|Unhandled/);
+    expect(run.status).toBe(1);
+    const help = spawnSync('bash', ['-o', 'pipefail', '-c', `"${process.execPath}" "${CLI_BIN}" --help | head -c 1`], {
+      encoding: 'utf8',
+    });
+    expect(help.stderr).toBe('');
+    expect(help.status).toBe(0);
   });
 });
