@@ -22,6 +22,10 @@ export interface FakeRepo {
   lfs?: (path: string) => boolean;
   /** Wrong LFS sha256 to advertise for some paths (tamper tests). */
   lieAboutLfs?: Map<string, string>;
+  /** Git oid to list for some paths instead of the real one (tamper tests: any string, even a path). */
+  lieAboutOid?: Map<string, string>;
+  /** Bytes to serve for some paths instead of the listed ones (a Hub or a man in the middle that swaps content). */
+  serveInstead?: Map<string, Uint8Array>;
   /** cardData and config as the Hub derives them (optional: modelsec reads README.md and config.json itself). */
   cardData?: Record<string, unknown>;
   config?: Record<string, unknown>;
@@ -88,7 +92,12 @@ function modelInfoJson(repo: FakeRepo): Record<string, unknown> {
 /** One tree entry as the Hub lists it with expand=true (recorded shape; lastCommit omitted). */
 function treeEntry(repo: FakeRepo, path: string, bytes: Uint8Array): Record<string, unknown> {
   const isLfs = (repo.lfs ?? DEFAULT_LFS)(path) || bytes.length > 10 * 1024 * 1024;
-  const entry: Record<string, unknown> = { type: 'file', oid: gitOid(bytes), size: bytes.length, path };
+  const entry: Record<string, unknown> = {
+    type: 'file',
+    oid: repo.lieAboutOid?.get(path) ?? gitOid(bytes),
+    size: bytes.length,
+    path,
+  };
   if (isLfs) entry.lfs = { oid: repo.lieAboutLfs?.get(path) ?? sha256(bytes), size: bytes.length, pointerSize: 134 };
   return entry;
 }
@@ -183,7 +192,7 @@ export async function startFakeHub(repos: FakeRepo[], options: { requireToken?: 
     m = /^\/([^/]+\/[^/]+)\/resolve\/([^/]+)\/(.+)$/.exec(path);
     if (m) {
       const repo = byId.get(m[1]!);
-      const bytes = repo?.files.get(m[3]!);
+      const bytes = repo?.serveInstead?.get(m[3]!) ?? repo?.files.get(m[3]!);
       if (!repo || !resolveRevision(repo, m[2]!) || !bytes)
         return send(res, 404, { error: 'Entry not found' }, { 'x-error-code': 'EntryNotFound' });
       return serveFile(req, res, repo, bytes);

@@ -59,7 +59,11 @@ export const ERROR_CODES = {
   BOM_UNSUPPORTED_SPEC: spec(2, 400, 'The requested CycloneDX or SPDX version is not supported.'),
   BOM_INPUT_INVALID: spec(2, 400, 'A model file, card or lockfile is malformed beyond recovery.'),
   HUB_ERROR: spec(3, 502, 'The Hugging Face Hub answered with an error.'),
-  HUB_HASH_MISMATCH: spec(1, 422, "A file's SHA-256 differs from the Hub's LFS sha256."),
+  HUB_HASH_MISMATCH: spec(
+    1,
+    422,
+    'A downloaded file differs from what the Hub listed: its SHA-256 from the LFS sha256, its git blob id from the listed oid, or its size from the listed size.',
+  ),
   BOM_NOT_RECOGNISED: spec(2, 400, 'A file given as a BOM is not a CycloneDX JSON or XML document, or hides its version.'),
   BOM_VALIDATOR_UNAVAILABLE: spec(3, 500, 'The XML schema validator (libxmljs2 native addon) could not be loaded.'),
 

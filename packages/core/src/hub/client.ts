@@ -69,6 +69,9 @@ function hubError(error: unknown, what: string): ModelsecError {
 
 const SHA = /^[0-9a-f]{40}$/;
 
+/** A git object id: SHA-1 (40 hex digits) or, in SHA-256 repositories, 64. */
+const GIT_OID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/i;
+
 /** modelInfo (sha, cardData, config) and the recursive file listing with LFS sha256, pinned to the resolved commit. */
 export async function fetchModelMetadata(ref: HubReference, client: HubClient): Promise<HubModelMetadata> {
   // @huggingface/hub (with its WASM chunkers) is evaluated only when a Hub model is first read.
@@ -118,10 +121,24 @@ export async function fetchModelMetadata(ref: HubReference, client: HubClient): 
         throw new ModelsecError('HUB_ERROR', `hf://${ref.repo}: the Hub listed an unsafe path ${JSON.stringify(entry.path)}`);
       }
       const lfs = entry.lfs?.oid && /^[0-9a-f]{64}$/i.test(entry.lfs.oid) ? entry.lfs.oid.toLowerCase() : undefined;
+      // The oid names the cache blob and the size bounds the download: both come from the (untrusted) Hub.
+      if (entry.oid !== undefined && !GIT_OID.test(String(entry.oid)))
+        throw new ModelsecError(
+          'HUB_ERROR',
+          `hf://${ref.repo}/${entry.path}: the Hub listed an oid that is not a git object id`,
+          {
+            details: { file: entry.path, oid: String(entry.oid).slice(0, 100) },
+          },
+        );
+      const size = Number(entry.lfs?.size ?? entry.size ?? 0);
+      if (!Number.isSafeInteger(size) || size < 0)
+        throw new ModelsecError('HUB_ERROR', `hf://${ref.repo}/${entry.path}: the Hub listed a size that is not a byte count`, {
+          details: { file: entry.path },
+        });
       files.push({
         path: entry.path,
-        size: Number(entry.lfs?.size ?? entry.size ?? 0),
-        ...(entry.oid ? { oid: entry.oid } : {}),
+        size,
+        ...(entry.oid ? { oid: String(entry.oid).toLowerCase() } : {}),
         ...(lfs ? { lfsSha256: lfs } : {}),
       });
     }

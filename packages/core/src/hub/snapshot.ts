@@ -72,29 +72,49 @@ export async function downloadSnapshot(target: string, options: SnapshotOptions 
         });
       }
       const hash = createHash('sha256');
+      // A file stored in git (not LFS) is checked against its listed git blob id: sha1("blob <size>\0" + bytes).
+      const gitHash = !file.lfsSha256 && file.oid?.length === 40 ? createHash('sha1').update(`blob ${file.size}\0`) : undefined;
+      let received = 0;
+      const mismatch = (what: string, details: Record<string, unknown>) =>
+        new ModelsecError('HUB_HASH_MISMATCH', `hf://${meta.repo}/${file.path}: ${what}`, {
+          details: { file: file.path, ...details },
+        });
       const counter = new (await import('node:stream')).Transform({
         transform(chunk: Buffer, _enc, cb) {
+          received += chunk.length;
+          // The listed size bounds the download: a Hub that streams without end cannot fill the disk.
+          if (received > file.size)
+            return cb(mismatch(`the Hub sent more than the ${file.size} bytes it listed`, { expectedSize: file.size }));
           hash.update(chunk);
+          gitHash?.update(chunk);
           done += chunk.length;
           options.onProgress?.(done, total);
           cb(null, chunk);
         },
       });
-      await pipeline(
-        Readable.fromWeb(response.body as import('node:stream/web').ReadableStream),
-        counter,
-        createWriteStream(partial),
-      );
-      const actual = hash.digest('hex');
-      if (file.lfsSha256 && actual !== file.lfsSha256) {
-        await rm(partial, { force: true });
-        throw new ModelsecError(
-          'HUB_HASH_MISMATCH',
-          `hf://${meta.repo}/${file.path}: downloaded bytes hash to ${actual}, the Hub's LFS sha256 is ${file.lfsSha256}`,
-          {
-            details: { file: file.path, expected: file.lfsSha256, actual },
-          },
+      try {
+        await pipeline(
+          Readable.fromWeb(response.body as import('node:stream/web').ReadableStream),
+          counter,
+          createWriteStream(partial),
         );
+        const actual = hash.digest('hex');
+        if (received !== file.size)
+          throw mismatch(`the Hub sent ${received} bytes, it listed ${file.size}`, { expectedSize: file.size, size: received });
+        if (file.lfsSha256 && actual !== file.lfsSha256)
+          throw mismatch(`downloaded bytes hash to ${actual}, the Hub's LFS sha256 is ${file.lfsSha256}`, {
+            expected: file.lfsSha256,
+            actual,
+          });
+        const gitOid = gitHash?.digest('hex');
+        if (gitOid !== undefined && gitOid !== file.oid)
+          throw mismatch(`downloaded bytes have git blob id ${gitOid}, the Hub listed ${file.oid}`, {
+            expected: file.oid,
+            actual: gitOid,
+          });
+      } catch (error) {
+        await rm(partial, { force: true });
+        throw error;
       }
       await rename(partial, blob);
     } else {
@@ -110,8 +130,10 @@ export async function downloadSnapshot(target: string, options: SnapshotOptions 
       await symlink(targetPath, link);
     }
   }
-  await mkdir(join(repoDir, 'refs'), { recursive: true });
-  await writeFile(join(repoDir, 'refs', ref.revision && !/^[0-9a-f]{40}$/.test(ref.revision) ? ref.revision : 'main'), meta.sha);
+  // refs/<branch or tag> (a revision such as refs/pr/1 is a path below refs/, as huggingface_hub writes it).
+  const refFile = join(repoDir, 'refs', ref.revision && !/^[0-9a-f]{40}$/.test(ref.revision) ? ref.revision : 'main');
+  await mkdir(dirname(refFile), { recursive: true });
+  await writeFile(refFile, meta.sha);
   return {
     path: snapshotDir,
     repo: meta.repo,
