@@ -1,0 +1,67 @@
+/**
+ * Bypasses found by the 2026-12-04 probe of containers and non-pickle formats (issue 11), one fixture per class,
+ * scanned through the engine entry the CLI uses (scanBytes) with the default gate. Each hostile fixture was proven
+ * against its victim with /usr/bin/python3 (the library named at each class) while `modelsec scan` passed it
+ * (exit 0) before the fix; each benign twin stays clean.
+ */
+import { describe, expect, it } from 'vitest';
+import { scanBytes } from '../packages/core/src/scan/engine.js';
+import { DEFAULT_GATE, evaluateGate } from '../packages/core/src/scan/gate.js';
+import { atLeast } from '../packages/core/src/scan/types.js';
+
+type Expect = 'high' | 'critical' | 'incomplete' | 'clean';
+const hex = (h: string): Uint8Array => Uint8Array.from(Buffer.from(h, 'hex'));
+const text = (s: string): Uint8Array => new TextEncoder().encode(s);
+
+async function check(name: string, bytes: Uint8Array, expected: Expect, rule?: string): Promise<void> {
+  const report = await scanBytes(bytes, {}, name);
+  const lines = `${report.verdict}\n${report.findings.map((f) => `${f.ruleId} ${f.severity} ${f.message}`).join('\n')}`;
+  const gate = evaluateGate([report], DEFAULT_GATE);
+  if (expected === 'clean') {
+    expect(
+      report.findings.filter((f) => atLeast(f.severity, 'high')),
+      lines,
+    ).toEqual([]);
+    expect(report.verdict, lines).not.toBe('incomplete');
+    expect(gate.pass, lines).toBe(true);
+    return;
+  }
+  expect(gate.pass, lines).toBe(false);
+  if (expected === 'incomplete') expect(report.verdict, lines).toBe('incomplete');
+  else
+    expect(
+      report.findings.some((f) => atLeast(f.severity, expected) && (rule === undefined || f.ruleId === rule)),
+      lines,
+    ).toBe(true);
+}
+
+describe('probe 2026-12-04: ONNX tensors outside initializers', () => {
+  // Class "onnx-sparse-attribute-external-data": a TensorProto with external_data was looked for in initializers,
+  // sparse initializers and the t/tensors attributes only; a sparse_tensor (AttributeProto field 22, here Constant's
+  // sparse_value) or sparse_tensors (23) attribute whose values point outside the model directory passed clean.
+  // Proof (onnx 1.12): onnx.load(path, load_external_data=False) then
+  // onnx.external_data_helper.load_external_data_for_tensor(attr.sparse_tensor.values, model_dir) read
+  // /etc/hostname through "x/../../../../../../etc/hostname" (as numpy_helper.to_array(values, base_dir) does;
+  // ONNX Runtime densifies Constant sparse_value and sparse initializers with their external data). Fix: the model
+  // is walked by an onnx.proto schema table (every message that can hold a tensor or node), not by known positions.
+  it('high: onnx-sparse-attribute-external-data (Constant sparse_value)', async () => {
+    await check(
+      'sparse_attr.onnx',
+      hex(
+        '08083a80010a6a1201792208436f6e7374616e742a5b0a0c7370617273655f76616c7565a0010bb201470a37080810024201766a2c0a086c6f636174696f6e1220782f2e2e2f2e2e2f2e2e2f2e2e2f2e2e2f2e2e2f6574632f686f73746e616d657001120a080110073a01004201691808120167620f0a0179120a0a08080212040a02080842040a00100d',
+      ),
+      'high',
+      'MS-ONNX-001',
+    );
+  });
+  it('high: onnx-sparse-attribute-external-data (sparse_tensors list)', async () => {
+    await check(
+      'sparse_tensors_attr.onnx',
+      hex(
+        '08083a8a010a630a017812017922084964656e746974792a510a027374a0010cba01470a37080810024201766a2c0a086c6f636174696f6e1220782f2e2e2f2e2e2f2e2e2f2e2e2f2e2e2f2e2e2f6574632f686f73746e616d657001120a080110073a010042016918081201675a0f0a0178120a0a08080212040a020808620f0a0179120a0a08080212040a02080842040a00100d',
+      ),
+      'high',
+      'MS-ONNX-001',
+    );
+  });
+});
