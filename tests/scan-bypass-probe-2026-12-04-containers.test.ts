@@ -65,3 +65,40 @@ describe('probe 2026-12-04: ONNX tensors outside initializers', () => {
     );
   });
 });
+
+describe('probe 2026-12-04: GGUF chat template keys as C strings', () => {
+  // Class "gguf-template-key-nul-suffix": template keys were matched on their full bytes, so a key
+  // `tokenizer.chat_template\0` was not kept nor judged (clean). llama.cpp fills its gguf_kv map with
+  // `gguf_kv.emplace(const char * name, ...)` (llama-model.cpp load_hparams), so the key is `tokenizer.chat_template`
+  // there, and llama-cpp-python reads keys through llama_model_meta_key_by_index into a ctypes buffer whose
+  // `.value` stops at the NUL. Proof (/usr/bin/python3): ctypes.create_string_buffer(key).value.decode() ==
+  // 'tokenizer.chat_template'; jinja2.Environment().from_string(value).render() printed uid=0(root). Fix: keys are
+  // compared up to their first NUL.
+  const SSTI = "{{ cycler.__init__.__globals__.os.popen('id').read() }}";
+  const gguf = (key: string, value: string): Uint8Array => {
+    const u64 = (n: number) => {
+      const b = Buffer.alloc(8);
+      b.writeBigUInt64LE(BigInt(n));
+      return b;
+    };
+    const str = (s: string) => Buffer.concat([u64(Buffer.byteLength(s)), Buffer.from(s)]);
+    const u32 = (n: number) => {
+      const b = Buffer.alloc(4);
+      b.writeUInt32LE(n);
+      return b;
+    };
+    return Uint8Array.from(Buffer.concat([Buffer.from('GGUF'), u32(3), u64(0), u64(1), str(key), u32(8), str(value)]));
+  };
+  it('critical: gguf-template-key-nul-suffix', async () => {
+    await check('model.gguf', gguf('tokenizer.chat_template\0', SSTI), 'critical', 'MS-GGUF-001');
+    await check('model.gguf', gguf('tokenizer.chat_template.tool_use\0x', SSTI), 'critical', 'MS-GGUF-001');
+  });
+  it('benign: a NUL-suffixed template key holding an ordinary template, and other NUL keys, stay clean', async () => {
+    await check(
+      'model.gguf',
+      gguf('tokenizer.chat_template\0', "{% for m in messages %}{{ m['content'] }}{% endfor %}"),
+      'clean',
+    );
+    await check('model.gguf', gguf('general.name\0', SSTI), 'clean');
+  });
+});
