@@ -102,3 +102,20 @@ describe('probe 2026-12-04: GGUF chat template keys as C strings', () => {
     await check('model.gguf', gguf('general.name\0', SSTI), 'clean');
   });
 });
+
+describe('probe 2026-12-04: linear time on chat templates', () => {
+  // Class "jinja-normalise-rope-flatten": before rewriting `()` as the empty tuple, the string-literal normaliser
+  // looked back into the output it was building; indexing that growing string made V8 flatten (copy) it at every
+  // `()`, quadratic in the template: `{{ f()~f()~...1 }}` took 0.4 s at 100 KB, 41 s at 200 KB, 204 s at 400 KB
+  // (measured), so a 1 MB chat_template (MAX_TEMPLATE_CHARS) held the scan for most of an hour. Now it looks back in
+  // the template itself: 800 KB in about a second. The bound below is generous (a shared machine), far under the
+  // quadratic cost.
+  it('an 800 KB template of calls is judged in well under 30 s', async () => {
+    const template = `{{ ${'f()~'.repeat(200_000)}1 }}`;
+    const started = Date.now();
+    const report = await scanBytes(text(JSON.stringify({ chat_template: template })), {}, 'tokenizer_config.json');
+    expect(Date.now() - started).toBeLessThan(30_000);
+    // Too deeply nested for the judge: not inspected (the gate fails), never clean.
+    expect(evaluateGate([report], DEFAULT_GATE).pass).toBe(false);
+  }, 60_000);
+});

@@ -175,20 +175,25 @@ function encodeForHf(value: string): string {
   return `${out}"`;
 }
 
-/** `(` at `i` opens an empty tuple (`()` not after a callee: a name, `)`, `]`, `}` or a string). */
-function isEmptyTupleAt(template: string, i: number, before: string): boolean {
+/**
+ * `(` at `i` opens an empty tuple (`()` not after a callee: a name, `)`, `]`, `}` or a string). Looks back in the
+ * template itself, never in the output being built: indexing that growing string made V8 flatten it at every
+ * `()` (quadratic: a 400 KB template of `f()~f()~...` took minutes). The template and the output agree on what
+ * precedes `(`: a string literal ends in a quote in both, and `()` rewritten as `[]` ends in a bracket.
+ */
+function isEmptyTupleAt(template: string, i: number): boolean {
   let j = i + 1;
   while (j < template.length && /\s/.test(template[j] as string)) j++;
   if (template[j] !== ')') return false;
-  let k = before.length - 1;
-  while (k >= 0 && /\s/.test(before[k] as string)) k--;
-  const prev = before[k] ?? '';
+  let k = i - 1;
+  while (k >= 0 && /\s/.test(template[k] as string)) k--;
+  const prev = template[k] ?? '';
   if (/[)\]}"']/.test(prev)) return false;
   if (!/\w/.test(prev)) return true;
   // After a word: a call, unless the word is a keyword that an operand follows (`for x in ()`, `not ()`).
   let w = k;
-  while (w >= 0 && /\w/.test(before[w] as string)) w--;
-  return OPERAND_KEYWORDS.has(before.slice(w + 1, k + 1));
+  while (w >= 0 && /\w/.test(template[w] as string)) w--;
+  return OPERAND_KEYWORDS.has(template.slice(w + 1, k + 1));
 }
 
 /** Jinja keywords after which `(` opens an operand, not a call. */
@@ -240,7 +245,7 @@ export function normaliseStringLiterals(template: string): string {
         i += 2;
         break;
       }
-      if (c === '(' && isEmptyTupleAt(template, i, out)) {
+      if (c === '(' && isEmptyTupleAt(template, i)) {
         // `()` as an operand is Python's empty tuple, which @huggingface/jinja does not parse: judged as `[]`.
         const close = template.indexOf(')', i);
         out += '[]';
