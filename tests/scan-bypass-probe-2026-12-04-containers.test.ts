@@ -118,4 +118,15 @@ describe('probe 2026-12-04: linear time on chat templates', () => {
     // Too deeply nested for the judge: not inspected (the gate fails), never clean.
     expect(evaluateGate([report], DEFAULT_GATE).pass).toBe(false);
   }, 60_000);
+  // Class "jinja-fold-work": every fold costs the length of its strings (up to MAX_FOLDED_CHARS, 64 K), so a
+  // template reusing one long constant in many expressions cost its size times 64 K: `{% set a = 'x '*20000 %}` then
+  // `{{ a.split()|join(" ") }}` repeated took 25 s at 65 KB (measured; a 1 MB template, minutes). Folding is now
+  // bounded as a whole (MAX_FOLD_WORK_CHARS): such a template ends, not inspected, within seconds.
+  it('a template folding one long constant over and over ends in bounded time, not inspected', async () => {
+    const template = `{% set a = '${'x '.repeat(20_000)}' %}${'{{ a.split()|join(" ") }}'.repeat(20_000)}`;
+    const started = Date.now();
+    const report = await scanBytes(text(JSON.stringify({ chat_template: template })), {}, 'tokenizer_config.json');
+    expect(Date.now() - started).toBeLessThan(30_000);
+    expect(report.verdict).toBe('incomplete');
+  }, 60_000);
 });
