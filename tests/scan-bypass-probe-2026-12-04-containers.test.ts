@@ -5,6 +5,7 @@
  * (exit 0) before the fix; each benign twin stays clean.
  */
 import { describe, expect, it } from 'vitest';
+import { parsePythonLiteral } from '../packages/core/src/formats/python/literal.js';
 import { scanBytes } from '../packages/core/src/scan/engine.js';
 import { DEFAULT_GATE, evaluateGate } from '../packages/core/src/scan/gate.js';
 import { atLeast } from '../packages/core/src/scan/types.js';
@@ -129,4 +130,30 @@ describe('probe 2026-12-04: linear time on chat templates', () => {
     expect(Date.now() - started).toBeLessThan(30_000);
     expect(report.verdict).toBe('incomplete');
   }, 60_000);
+});
+
+describe('probe 2026-12-04: the .npy header literal parser stays linear', () => {
+  // Audit (issue 11 point 2): every regex of formats/python/literal.ts runs anchored on a bounded window (number
+  // tokens on 4096 characters, names on 64, string prefixes on 3), and strings, comments and containers are walked
+  // once. No class found; this pins it: 16x the input must not cost 256x the time (quadratic). Generous bounds.
+  const headers: ReadonlyArray<[string, (n: number) => string]> = [
+    ['shape of many numbers', (n) => `{'descr': '<f4', 'fortran_order': False, 'shape': (${'1_0e3, '.repeat(n)}), }`],
+    ['escaped strings', (n) => `{'descr': [${"('\\x41\\101\\n', '<f4'), ".repeat(n)}]}`],
+    ['comments and continuations', (n) => `{${'# c\\\n'.repeat(n)}'shape': ()}`],
+    ['adjacent strings', (n) => `{'descr': ${"'a' ".repeat(n)}}`],
+  ];
+  for (const [what, make] of headers) {
+    it(`${what}: 16x the input costs far less than 256x the time`, () => {
+      const time = (n: number) => {
+        const text = make(n);
+        const started = performance.now();
+        parsePythonLiteral(text);
+        return performance.now() - started;
+      };
+      time(2_000); // warm-up
+      const small = Math.max(time(10_000), 1);
+      const large = time(160_000);
+      expect(large).toBeLessThan(Math.max(small * 64, 5_000));
+    });
+  }
 });
