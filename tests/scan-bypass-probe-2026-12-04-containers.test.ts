@@ -157,3 +157,48 @@ describe('probe 2026-12-04: the .npy header literal parser stays linear', () => 
     });
   }
 });
+
+describe('probe 2026-12-04: Keras serialized functions outside Lambda layers', () => {
+  // Class "keras-serialized-lambda-anywhere": only objects with class_name 'Lambda' were judged for Python code; a
+  // serialized function `{"class_name": "__lambda__", "config": {"code": <base64 marshal>}}` elsewhere (here a Dense
+  // layer's activation) passed clean. Keras 3's serialization_lib.deserialize_keras_object turns any `__lambda__`
+  // into a function with python_utils.func_load (marshal.loads of `code`), under safe_mode=False as for a Lambda
+  // layer. NOT proven by running Keras (it is not installed here): the path is read from keras/src/saving/
+  // serialization_lib.py; the bytecode is marshal.dumps((lambda x: os.system('id')).__code__) from Python 3.11.
+  // Fix: `__lambda__` is judged as a Lambda is (MS-KERAS-001, critical with bytecode).
+  const LAMBDA_ACTIVATION = {
+    module: 'keras',
+    class_name: 'Sequential',
+    registered_name: null,
+    config: {
+      name: 's',
+      layers: [
+        {
+          module: 'keras.layers',
+          class_name: 'Dense',
+          registered_name: null,
+          config: {
+            name: 'd',
+            units: 2,
+            activation: {
+              class_name: '__lambda__',
+              config: {
+                code: '4wEAAAAAAAAAAAAAAAMAAAADAAAA8yoAAACXAHQBAAAAAAAAAAAAAGoBAAAAAAAAAABkAaYBAACrAQAAAAAAAAAAUwApAk7aAmlkKQLaAm9z2gZzeXN0ZW0pAdoBeHMBAAAAIPoIPHN0cmluZz76CDxsYW1iZGE+cgcAAAADAAAAcw4AAACAAI1ijGmYBIlvjG+AAPMAAAAA',
+                defaults: null,
+                closure: null,
+              },
+            },
+          },
+        },
+      ],
+    },
+  };
+  it('critical: keras-serialized-lambda-anywhere (a Dense activation)', async () => {
+    await check('model.json', text(JSON.stringify(LAMBDA_ACTIVATION)), 'critical', 'MS-KERAS-001');
+  });
+  it('benign: a Dense layer with a named activation stays clean', async () => {
+    const benign = structuredClone(LAMBDA_ACTIVATION) as { config: { layers: Array<{ config: { activation: unknown } }> } };
+    (benign.config.layers[0] as { config: { activation: unknown } }).config.activation = 'relu';
+    await check('model.json', text(JSON.stringify(benign)), 'clean');
+  });
+});
