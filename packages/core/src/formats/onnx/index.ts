@@ -126,44 +126,62 @@ function count(model: OnnxModel): void {
   }
 }
 
-function graph(bytes: Uint8Array, model: OnnxModel, depth: number, top: boolean): void {
-  if (depth > MAX_PROTOBUF_DEPTH)
+/** The ONNX messages walked for tensors and nodes (onnx.proto; every other message holds neither). */
+type OnnxMessage = 'graph' | 'node' | 'attribute' | 'tensor' | 'sparseTensor' | 'trainingInfo' | 'function';
+
+/**
+ * Where each walked message holds the messages that can carry a TensorProto (external_data) or a NodeProto
+ * (operator domain), by field number, from onnx.proto. A TensorProto with external_data is read from disk wherever
+ * it sits (onnx.numpy_helper.to_array(t, base_dir), ONNX Runtime's sparse initializers and Constant sparse_value),
+ * so every position is walked by the schema rather than the few places a loader is known to look: a sparse tensor
+ * attribute (fields 22/23) or a function's attribute default (FunctionProto.attribute_proto) was skipped.
+ */
+const ONNX_CHILDREN: Readonly<Record<OnnxMessage, Readonly<Record<number, OnnxMessage>>>> = {
+  // node, initializer, sparse_initializer
+  graph: { 1: 'node', 5: 'tensor', 15: 'sparseTensor' },
+  // attribute
+  node: { 5: 'attribute' },
+  // t, g, tensors, graphs, sparse_tensor, sparse_tensors
+  attribute: { 5: 'tensor', 6: 'graph', 10: 'tensor', 11: 'graph', 22: 'sparseTensor', 23: 'sparseTensor' },
+  // values, indices
+  sparseTensor: { 1: 'tensor', 2: 'tensor' },
+  // initialization, algorithm
+  trainingInfo: { 1: 'graph', 2: 'graph' },
+  // node, attribute_proto (attribute defaults)
+  function: { 7: 'node', 11: 'attribute' },
+  tensor: {},
+};
+
+/** Walks one message by ONNX_CHILDREN; `graphDepth` counts graphs nested in attributes and training info. */
+/** The main graph: its name, then its contents as any graph's. */
+function graph(bytes: Uint8Array, model: OnnxModel): void {
+  for (const f of protoFields(bytes)) if (f.field === 2 && f.wire === 2) model.graphName = protoString(f.value);
+  walk('graph', bytes, model, 0);
+}
+
+function walk(kind: OnnxMessage, bytes: Uint8Array, model: OnnxModel, graphDepth: number): void {
+  if (kind === 'tensor') {
+    model.initializers.push(tensor(bytes));
+    count(model);
+    return;
+  }
+  if (kind === 'graph' && graphDepth > MAX_PROTOBUF_DEPTH)
     throw new ModelsecError('LIMIT_EXCEEDED', 'onnx: subgraphs nested deeper than MAX_PROTOBUF_DEPTH', {
       details: { limit: MAX_PROTOBUF_DEPTH },
     });
-  for (const f of protoFields(bytes)) {
-    if (f.wire !== 2) continue;
-    if (f.field === 2 && top) model.graphName = protoString(f.value);
-    else if (f.field === 5 || f.field === 15) {
-      // initializer (TensorProto) / sparse_initializer (SparseTensorProto: values = field 1)
-      if (f.field === 5) model.initializers.push(tensor(f.value));
-      else
-        for (const s of protoFields(f.value))
-          if (s.wire === 2 && (s.field === 1 || s.field === 2)) model.initializers.push(tensor(s.value));
-      count(model);
-    } else if (f.field === 1) node(f.value, model, depth);
-  }
-}
-
-function node(bytes: Uint8Array, model: OnnxModel, depth: number): void {
+  const children = ONNX_CHILDREN[kind];
   let opType = '';
   let domain = '';
   for (const f of protoFields(bytes)) {
     if (f.wire !== 2) continue;
-    if (f.field === 4) opType = protoString(f.value);
-    else if (f.field === 7) domain = protoString(f.value);
-    else if (f.field === 5) attribute(f.value, model, depth);
+    if (kind === 'node' && f.field === 4) opType = protoString(f.value);
+    else if (kind === 'node' && f.field === 7) domain = protoString(f.value);
+    const child = children[f.field];
+    if (child !== undefined) walk(child, f.value, model, child === 'graph' ? graphDepth + 1 : graphDepth);
   }
-  model.nodes.push({ opType, domain });
-  count(model);
-}
-
-function attribute(bytes: Uint8Array, model: OnnxModel, depth: number): void {
-  for (const f of protoFields(bytes) as Iterable<ProtoField>) {
-    if (f.wire !== 2) continue;
-    if (f.field === 6 || f.field === 11)
-      graph(f.value, model, depth + 1, false); // g / graphs
-    else if (f.field === 5 || f.field === 10) model.initializers.push(tensor(f.value)); // t / tensors
+  if (kind === 'node') {
+    model.nodes.push({ opType, domain });
+    count(model);
   }
 }
 
@@ -206,14 +224,10 @@ export function parseOnnxModel(bytes: Uint8Array): OnnxModel {
     if (headerField(model, f) || f.wire !== 2) continue;
     if (f.field === 7) {
       sawGraph = true;
-      graph(f.value, model, 0, true);
-    } else if (f.field === 20) {
-      // TrainingInfoProto: initialization (1) and algorithm (2) graphs hold initializers and nodes too.
-      for (const t of protoFields(f.value)) if (t.wire === 2 && (t.field === 1 || t.field === 2)) graph(t.value, model, 1, false);
-    } else if (f.field === 25) {
-      // FunctionProto: its nodes (field 7) run wherever the function is called.
-      for (const n of protoFields(f.value)) if (n.wire === 2 && n.field === 7) node(n.value, model, 1);
-    } else if (f.field === 14) {
+      graph(f.value, model);
+    } else if (f.field === 20) walk('trainingInfo', f.value, model, 0);
+    else if (f.field === 25) walk('function', f.value, model, 0);
+    else if (f.field === 14) {
       const [k, v] = keyValue(f.value);
       model.metadataProps[k] = v;
     }

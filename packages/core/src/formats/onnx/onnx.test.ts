@@ -44,6 +44,31 @@ describe('parseOnnxModel', () => {
     });
   });
 
+  it('finds tensors wherever onnx.proto can hold them: sparse attributes, function attribute defaults, training graphs', () => {
+    const ext = (name: string) => [...str(8, name), ...bytes(13, [...str(1, 'location'), ...str(2, `${name}.bin`)])];
+    const sparse = (name: string) => [...bytes(1, ext(name))];
+    const node = [
+      ...str(4, 'Constant'),
+      ...bytes(5, [...str(1, 'sparse_value'), ...bytes(22, sparse('a'))]),
+      ...bytes(5, [...str(1, 'st'), ...bytes(23, sparse('b'))]),
+    ];
+    // FunctionProto.attribute_proto (11): an attribute default holding a tensor and a subgraph with a custom node.
+    const fn = [
+      ...str(1, 'F'),
+      ...bytes(11, [...str(1, 'value'), ...bytes(5, ext('c')), ...bytes(6, bytes(1, [...str(4, 'X'), ...str(7, 'd.e')]))]),
+    ];
+    const training = bytes(2, bytes(5, ext('d')));
+    const model = Uint8Array.from([8, 9, ...bytes(7, bytes(1, node)), ...bytes(20, training), ...bytes(25, fn)]);
+    const parsed = parseOnnxModel(model);
+    expect(parsed.initializers.map((t) => [t.name, t.externalData.location])).toEqual([
+      ['a', 'a.bin'],
+      ['b', 'b.bin'],
+      ['d', 'd.bin'],
+      ['c', 'c.bin'],
+    ]);
+    expect(parsed.nodes.map((n) => n.domain)).toContain('d.e');
+  });
+
   it('random and truncated inputs end in a result or FORMAT_INVALID, never a crash', () => {
     let seed = 12345;
     const rand = () => {

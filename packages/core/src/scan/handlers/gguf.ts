@@ -9,9 +9,14 @@ import { type GgufValue, readGgufHeader } from '../../formats/gguf/index.js';
 import type { Finding, FormatHandler } from '../types.js';
 import { templateFindings } from './templates.js';
 
-/** Metadata keys holding chat templates. */
+/**
+ * Metadata keys holding chat templates, compared as llama.cpp and its bindings see a key: a C string, ending at
+ * its first NUL (llama.cpp fills its `gguf_kv` map from `const char *` names; llama-cpp-python reads keys
+ * through a ctypes string buffer's `.value`), so `tokenizer.chat_template\0...` is the chat template to them.
+ */
 export function isTemplateKey(key: string): boolean {
-  return key === 'tokenizer.chat_template' || key.startsWith('tokenizer.chat_template.');
+  const name = key.split('\0', 1)[0] as string;
+  return name === 'tokenizer.chat_template' || name.startsWith('tokenizer.chat_template.');
 }
 
 function stringsOf(key: string, value: GgufValue, out: Array<[string, string]>): void {

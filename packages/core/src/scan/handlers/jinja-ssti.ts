@@ -43,6 +43,20 @@ const MAX_FOLDED_CHARS = 64 * 1024;
 const MAX_FOLDED_ITEMS = 1024;
 /** Expressions evaluated in one template (bounds work on adversarial templates; hitting it is `incomplete`). */
 const MAX_EVALUATIONS = 2_000_000;
+/**
+ * Characters folding may read and build in one template. Each fold costs the length of its strings (up to
+ * MAX_FOLDED_CHARS), so a template reusing one long constant in many expressions (`{{ a|replace(...) }}` over and
+ * over) cost its size times 64 K: a 90 KB template took 25 s, 1 MB would take minutes. Real templates fold a few
+ * hundred KB; hitting the bound is `incomplete`.
+ */
+const MAX_FOLD_WORK_CHARS = 16 * 1024 * 1024;
+/** Fold work spent by the template being judged (judging is synchronous: reset by judgeTemplate). */
+let foldWork = 0;
+/** Charges `chars` of fold work; TemplateTooComplex past MAX_FOLD_WORK_CHARS. */
+function chargeFold(chars: number): void {
+  foldWork += chars;
+  if (foldWork > MAX_FOLD_WORK_CHARS) throw new TemplateTooComplex('more folded characters than MAX_FOLD_WORK_CHARS');
+}
 
 export interface SstiHit {
   /** The name reached (`__class__`, `__globals__`, `_TemplateReference__context`) or what was computed. */
@@ -175,20 +189,25 @@ function encodeForHf(value: string): string {
   return `${out}"`;
 }
 
-/** `(` at `i` opens an empty tuple (`()` not after a callee: a name, `)`, `]`, `}` or a string). */
-function isEmptyTupleAt(template: string, i: number, before: string): boolean {
+/**
+ * `(` at `i` opens an empty tuple (`()` not after a callee: a name, `)`, `]`, `}` or a string). Looks back in the
+ * template itself, never in the output being built: indexing that growing string made V8 flatten it at every
+ * `()` (quadratic: a 400 KB template of `f()~f()~...` took minutes). The template and the output agree on what
+ * precedes `(`: a string literal ends in a quote in both, and `()` rewritten as `[]` ends in a bracket.
+ */
+function isEmptyTupleAt(template: string, i: number): boolean {
   let j = i + 1;
   while (j < template.length && /\s/.test(template[j] as string)) j++;
   if (template[j] !== ')') return false;
-  let k = before.length - 1;
-  while (k >= 0 && /\s/.test(before[k] as string)) k--;
-  const prev = before[k] ?? '';
+  let k = i - 1;
+  while (k >= 0 && /\s/.test(template[k] as string)) k--;
+  const prev = template[k] ?? '';
   if (/[)\]}"']/.test(prev)) return false;
   if (!/\w/.test(prev)) return true;
   // After a word: a call, unless the word is a keyword that an operand follows (`for x in ()`, `not ()`).
   let w = k;
-  while (w >= 0 && /\w/.test(before[w] as string)) w--;
-  return OPERAND_KEYWORDS.has(before.slice(w + 1, k + 1));
+  while (w >= 0 && /\w/.test(template[w] as string)) w--;
+  return OPERAND_KEYWORDS.has(template.slice(w + 1, k + 1));
 }
 
 /** Jinja keywords after which `(` opens an operand, not a call. */
@@ -240,7 +259,7 @@ export function normaliseStringLiterals(template: string): string {
         i += 2;
         break;
       }
-      if (c === '(' && isEmptyTupleAt(template, i, out)) {
+      if (c === '(' && isEmptyTupleAt(template, i)) {
         // `()` as an operand is Python's empty tuple, which @huggingface/jinja does not parse: judged as `[]`.
         const close = template.indexOf(')', i);
         out += '[]';
@@ -279,13 +298,17 @@ type V =
 const BUILT: V = { k: 'built', chars: 'any' };
 const UNKNOWN: V = { k: 'unknown' };
 const NUMVAR: V = { k: 'numvar' };
-const str = (v: string): V => (v.length > MAX_FOLDED_CHARS ? { k: 'built', chars: new Set(v) } : { k: 'str', v });
+const str = (v: string): V => {
+  chargeFold(v.length);
+  return v.length > MAX_FOLDED_CHARS ? { k: 'built', chars: new Set(v) } : { k: 'str', v };
+};
 const num = (v: number): V => ({ k: 'num', v });
 
 /** The characters a value may contribute to a string built from it (undefined: none, it is caller data). */
 function charsOf(v: V): Set<string> | 'any' | undefined {
   switch (v.k) {
     case 'str':
+      chargeFold(v.v.length);
       return new Set(v.v);
     case 'num':
       return 'any'; // an operation we do not model may turn a number into any character (chr, %c, translate)
@@ -686,7 +709,7 @@ class Judge {
   }
 
   eval(node: Node): V[] {
-    if (++this.evaluations > MAX_EVALUATIONS) throw new TemplateTooComplex();
+    if (++this.evaluations > MAX_EVALUATIONS) throw new TemplateTooComplex('more expressions than MAX_EVALUATIONS');
     switch (node.type) {
       case 'StringLiteral':
         return [str(node.value as string)];
@@ -1115,6 +1138,7 @@ function strMethod(recv: V, name: string, args: V[]): V[] {
       args.flatMap((a) => [a]),
     );
   const s = recv.v;
+  chargeFold(s.length);
   const a0 = args[0]?.k === 'str' ? args[0].v : undefined;
   const a1 = args[1]?.k === 'str' ? args[1].v : undefined;
   switch (name) {
@@ -1143,7 +1167,7 @@ function strMethod(recv: V, name: string, args: V[]): V[] {
     case 'replace':
       return a0 !== undefined && a1 !== undefined ? [str(s.split(a0).join(a1))] : opaque([recv], args);
     case 'split':
-      if (args.length === 0) return [{ k: 'list', items: s.split(/\s+/).filter(Boolean).map(str) }];
+      if (args.length === 0) return [{ k: 'list', items: s.split(/\s+/).filter(Boolean).slice(0, MAX_FOLDED_ITEMS).map(str) }];
       return a0 ? [{ k: 'list', items: s.split(a0).slice(0, MAX_FOLDED_ITEMS).map(str) }] : opaque([recv], args);
     case 'join': {
       const items = args[0]?.k === 'list' ? args[0].items.map(pyStr) : undefined;
@@ -1170,6 +1194,7 @@ const TOJSON_CHARS = '"\\u0123456789abcdef{}[],: \n';
 /** Jinja filters folded on constants. */
 function foldFilter(name: string, o: V, args: V[], byAttribute: boolean): V[] {
   const s = o.k === 'str' ? o.v : undefined;
+  chargeFold(s?.length ?? 0);
   switch (name) {
     case 'lower':
     case 'upper':
@@ -1271,10 +1296,11 @@ export function judgeTemplate(template: string): TemplateVerdict {
     return { ok: false, reason: error instanceof Error ? error.message : String(error) };
   }
   const judge = new Judge();
+  foldWork = 0;
   try {
     judge.run(program);
   } catch (error) {
-    if (error instanceof TemplateTooComplex) return { ok: false, reason: 'more expressions than MAX_EVALUATIONS' };
+    if (error instanceof TemplateTooComplex) return { ok: false, reason: error.message };
     if (error instanceof RangeError) return { ok: false, reason: 'template nested too deeply to judge' };
     throw error;
   }

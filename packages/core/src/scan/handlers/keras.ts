@@ -46,15 +46,20 @@ export function checkKerasConfig(config: unknown, members: readonly string[]): F
     const obj = value as Record<string, unknown>;
     const className = typeof obj.class_name === 'string' ? obj.class_name : undefined;
     const module = typeof obj.module === 'string' ? obj.module : undefined;
-    if (className === 'Lambda') {
+    // A Lambda layer, or a serialized Python function (`__lambda__`: Keras 3's serialization_lib turns its base64
+    // marshal `code` into a function with python_utils.func_load wherever it sits: an activation, a loss, a layer
+    // argument, not only inside a Lambda layer).
+    if (className === 'Lambda' || className === '__lambda__') {
       const text = JSON.stringify(obj.config ?? obj);
       const bytecode = /"code"\s*:\s*"|"function"\s*:\s*\[\s*"|4wEAAAAAAAAA|YwAAAAAAAAA|4w[A-Za-z0-9+/]{20}/.test(text);
       findings.push(
         makeFinding(
           'MS-KERAS-001',
-          bytecode
-            ? 'Lambda layer carries marshalled Python bytecode'
-            : 'Lambda layer (runs a Python function when the model loads)',
+          className === '__lambda__'
+            ? `serialized Python function (__lambda__)${bytecode ? ' carries marshalled bytecode' : ''}`
+            : bytecode
+              ? 'Lambda layer carries marshalled Python bytecode'
+              : 'Lambda layer (runs a Python function when the model loads)',
           at(path),
           { className, bytecode },
           bytecode ? 'critical' : 'high',

@@ -154,7 +154,8 @@ export const FORMAT_RULES: readonly RuleSpec[] = [
     title: 'Keras Lambda layer',
     severity: 'critical',
     outcome: 'finding',
-    summary: 'The Keras config holds a Lambda layer; critical when it carries marshalled bytecode, high otherwise.',
+    summary:
+      'The Keras config holds a Lambda layer or a serialized Python function (`__lambda__`, anywhere in the config); critical when it carries marshalled bytecode, high otherwise.',
     why: 'Loading deserializes and runs the Python function of the Lambda (CVE-2024-3660; .h5 ignores safe_mode, CVE-2025-9905).',
     fix: 'Replace the Lambda with a registered custom layer whose code you review, then re-save.',
     references: [
