@@ -169,6 +169,16 @@ export const ERROR_CODES = {
   LOG_KEY_MISMATCH: spec(1, 422, "The registry's log key differs from the pinned one."),
   LOG_INCONSISTENT: spec(1, 422, 'The log is not consistent with a checkpoint seen before, or with its store.'),
   LOG_WITNESS_QUORUM: spec(1, 422, 'Fewer trusted witnesses than the required quorum cosigned the checkpoint.'),
+  LOG_CHECKPOINT_STALE: spec(
+    1,
+    422,
+    'Too few trusted witnesses cosigned the checkpoint recently enough (the checkpoint age bound): a registry may be serving an old, validly signed checkpoint to hide later entries.',
+  ),
+  LOG_OPENING_WITHHELD: spec(
+    1,
+    422,
+    'The log entry of the expected version is sealed and the registry did not give its opening to a reader of the namespace: the version cannot be verified.',
+  ),
   LOG_WITNESS_CONFLICT: spec(
     1,
     409,

@@ -85,6 +85,8 @@ export interface MirrorSyncOptions {
   namespaces?: readonly string[];
   /** Time for witness timestamps (no cosignature from the future). */
   now?: Date;
+  /** The checkpoint age bound (seconds, 0 = none): see verifyCheckpointNote. */
+  maxCheckpointAgeSeconds?: number;
   /** Progress while fetching leaves. */
   onProgress?: (done: number, total: number) => void;
   /** Deadline of the whole sync in ms (default MIRROR_SYNC_DEADLINE_MS; tests shorten it). */
@@ -158,22 +160,71 @@ export function mirrorDir(configDir: string, key: NoteVerifier): string {
   return join(configDir, 'logs', `mirror-${safe}-${id}`);
 }
 
-/** Verifies a checkpoint note: the log's signature, the origin, and the witness quorum when witnesses are given. */
+/**
+ * How old the newest cosignatures of a witness quorum may be when `check` / `pull` trust witnesses and were given no
+ * bound (`--max-checkpoint-age`, local policy `log.maxCheckpointAgeSeconds`). A checkpoint carries no time, so a
+ * registry could serve an old, validly signed (and once cosigned) checkpoint for ever and hide every later entry (a
+ * yank, a new policy); a witness cosigns only the newest tree it saw, with the time it cosigned, so a recent
+ * cosignature proves the tree was the newest one the witness knew then. A registry with witnesses resubmits its
+ * checkpoint well within this (log/witnessing.ts WITNESS_COSIGNATURE_REFRESH_MS), so an idle log stays fresh.
+ * One day: a yank is seen by every CI gate within a day even under a registry that stops showing new entries.
+ */
+export const DEFAULT_MAX_CHECKPOINT_AGE_SECONDS = 24 * 60 * 60;
+
+/**
+ * Verifies a checkpoint note: the log's signature, the origin, and the witness quorum when witnesses are given. With
+ * `maxAgeSeconds` (> 0) the quorum counts only cosignatures dated no earlier than that before `now`
+ * (LOG_CHECKPOINT_STALE otherwise); it needs witnesses (a checkpoint itself has no time).
+ */
 export function verifyCheckpointNote(
   note: string,
   verifier: NoteVerifier,
-  options: { witnesses?: readonly string[]; witnessQuorum?: number; now?: Date } = {},
-): { checkpoint: Checkpoint; cosignedBy: string[] } {
+  options: { witnesses?: readonly string[]; witnessQuorum?: number; now?: Date; maxAgeSeconds?: number } = {},
+): { checkpoint: Checkpoint; cosignedBy: string[]; cosignedAt?: number } {
   const witnesses = options.witnesses ?? [];
+  const maxAge = options.maxAgeSeconds ?? 0;
+  if (!Number.isSafeInteger(maxAge) || maxAge < 0)
+    throw new ModelsecError('USAGE', `a checkpoint age bound is a whole number of seconds, got ${options.maxAgeSeconds}`);
   if (witnesses.length === 0) {
     if ((options.witnessQuorum ?? 0) > 0)
       throw new ModelsecError('USAGE', 'a witness quorum needs witness keys (--witness KEYFILE, repeatable)');
+    if (maxAge > 0)
+      throw new ModelsecError(
+        'USAGE',
+        'a checkpoint age bound needs witnesses (--witness KEYFILE or the local policy log.witnesses): a checkpoint carries no time, only a witness cosignature does',
+      );
     return { checkpoint: verifyCheckpoint(note, verifier), cosignedBy: [] };
   }
   const keys: CosignerVerifier[] = witnesses.map((w) => parseCosignerVerifierKey(w));
   const quorum = options.witnessQuorum ?? keys.length;
-  const result = verifyWitnessQuorum(note, verifier, keys, quorum, options.now ? { now: options.now } : {});
-  return { checkpoint: result.checkpoint, cosignedBy: result.cosignatures.map((c) => c.name) };
+  const now = options.now ?? new Date();
+  const result = verifyWitnessQuorum(note, verifier, keys, quorum, { now });
+  if (maxAge === 0) return { checkpoint: result.checkpoint, cosignedBy: result.cosignatures.map((c) => c.name) };
+  const oldest = Math.floor(now.getTime() / 1000) - maxAge;
+  const fresh = result.cosignatures.filter((c) => c.timestamp >= oldest);
+  if (fresh.length < quorum) {
+    const newest = Math.max(...result.cosignatures.map((c) => c.timestamp));
+    throw new ModelsecError(
+      'LOG_CHECKPOINT_STALE',
+      `the checkpoint (size ${result.checkpoint.size}) is cosigned within the last ${maxAge} s by ${fresh.length} of the trusted witnesses; ${quorum} required (newest cosignature ${Number.isFinite(newest) ? new Date(newest * 1000).toISOString() : 'none'}): the registry may be withholding newer entries`,
+      {
+        details: {
+          size: result.checkpoint.size,
+          maxAgeSeconds: maxAge,
+          required: quorum,
+          fresh: fresh.map((c) => c.name),
+          cosigned: result.cosignatures.map((c) => ({ name: c.name, at: new Date(c.timestamp * 1000).toISOString() })),
+        },
+      },
+    );
+  }
+  // The time the quorum was last seen together: the quorum-th newest fresh cosignature.
+  const times = fresh.map((c) => c.timestamp).sort((a, b) => b - a);
+  return {
+    checkpoint: result.checkpoint,
+    cosignedBy: fresh.map((c) => c.name),
+    cosignedAt: times[quorum - 1] ?? times[0],
+  };
 }
 
 function parseEntryBundle(bytes: Uint8Array, width: number): Uint8Array[] {
@@ -295,6 +346,7 @@ export class LogMirror {
       ...(options.witnesses ? { witnesses: options.witnesses } : {}),
       ...(options.witnessQuorum !== undefined ? { witnessQuorum: options.witnessQuorum } : {}),
       ...(options.now ? { now: options.now } : {}),
+      ...(options.maxCheckpointAgeSeconds ? { maxAgeSeconds: options.maxCheckpointAgeSeconds } : {}),
     });
     if (checkpoint.size > MAX_MIRROR_ENTRIES)
       throw new ModelsecError('LIMIT_EXCEEDED', `the log claims ${checkpoint.size} entries, more than ${MAX_MIRROR_ENTRIES}`, {

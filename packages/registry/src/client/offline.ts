@@ -32,6 +32,8 @@ export interface OfflineCheckOptions {
   logKey?: string;
   witnesses?: string[];
   witnessQuorum?: number;
+  /** The checkpoint age bound (--max-checkpoint-age); default the local policy's; offline there is no default. */
+  maxCheckpointAgeSeconds?: number;
   sigstoreTrustedRoot?: unknown;
   /** The expected model (--name), else the local policy `models`. */
   expectations?: Expectation[];
@@ -148,12 +150,15 @@ export async function checkOffline(modelPath: string, options: OfflineCheckOptio
   const logKey = options.logKey ?? policy?.log?.key;
   const witnesses = options.witnesses ?? policy?.log?.witnesses;
   const witnessQuorum = options.witnessQuorum ?? policy?.log?.witnessQuorum;
+  // Offline, a proof written at pull time is evidence of inclusion, not of freshness: only an explicit bound applies.
+  const maxCheckpointAgeSeconds = options.maxCheckpointAgeSeconds ?? policy?.log?.maxCheckpointAgeSeconds;
   const trust: TrustAnchors = {
     ...(logKey !== undefined ? { logKey: logKey.trim() } : {}),
     logKeyPinned: logKey !== undefined,
     ...(policy?.log?.required ? { logRequired: true } : {}),
     ...(witnesses?.length ? { witnesses } : {}),
     ...(witnessQuorum !== undefined ? { witnessQuorum } : {}),
+    ...(maxCheckpointAgeSeconds ? { maxCheckpointAgeSeconds } : {}),
     ...(options.cliSigners?.length ? { cliSigners: options.cliSigners } : {}),
     ...(policy ? { localPolicy: policy } : {}),
     ...(options.sigstoreTrustedRoot !== undefined ? { sigstoreTrustedRoot: options.sigstoreTrustedRoot } : {}),

@@ -1,23 +1,29 @@
 /** push / pull / check as library operations over RegistryClient (the CLI prints their results). */
 import { createHash } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { isModelsecError, ModelsecError } from '@modelsec/core/errors';
 import { MLBOM_PREDICATE_TYPE, SCAN_PREDICATE_TYPE } from '@modelsec/core/evidence';
 import { hashFiles } from '@modelsec/core/hashing';
 import type { Severity } from '@modelsec/core/scan';
 import {
+  assertSubjectIsModel,
+  attestationNamePattern,
   attestationPathFor,
   comparePosixPaths,
   compareResources,
   DEFAULT_SHARD_SIZE,
   DEFAULT_SIGNATURE_NAME,
   hashShards,
+  IN_TOTO_PAYLOAD_TYPE,
+  type InTotoStatement,
   listModel,
   modelMismatchError,
+  parseBundle,
   parseShardName,
   type ResourceMismatch,
   readUnverifiedModelStatement,
+  type SignedModel,
   type VerifiedModelBundle,
 } from '@modelsec/core/signing';
 import type { LoggedScan, LoggedSigner, OpenEntry } from '@modelsec/core/tlog';
@@ -75,7 +81,13 @@ export interface PushOptions {
   signaturePath: string;
   publicKeyPem?: string;
   bomPath?: string;
+  /**
+   * Attestation bundles to attach besides the ones found beside the signature (`model.<type>.att.sig`, attached
+   * unless `autoAttestations` is false). Each must be about exactly the model pushed (ATTESTATION_SUBJECT_MISMATCH).
+   */
   attestationPaths?: string[];
+  /** Attach the attestation files beside the signature (default true). */
+  autoAttestations?: boolean;
   /**
    * Re-publish content whose root digest a yank of the namespace names (namespace admin token; the registry audits
    * it and marks the log entry `yankOverride`; clients still report the content as yanked).
@@ -137,7 +149,14 @@ export async function pushModel(
     uploaded: number;
     deduplicated: number;
     /** What was sent: the bundle bytes and the manifest files (to confirm against the log: confirmPushInLog). */
-    pushed: { signature: Buffer; files: { path: string; digest: string; size: number }[] };
+    pushed: {
+      signature: Buffer;
+      files: { path: string; digest: string; size: number }[];
+      /** Digests of the attestations sent (the log entry must list each). */
+      attestations: string[];
+    };
+    /** The attestation files sent, as given or found beside the signature. */
+    attestationFiles: string[];
   }
 > {
   if (!ref.version || semver.valid(ref.version) !== ref.version)
@@ -160,6 +179,14 @@ export async function pushModel(
   for (const f of listed.files)
     if (!signedPaths.has(f.name) && !(shards && f.size === 0)) mismatches.push({ kind: 'extra', name: f.name });
   if (mismatches.length > 0) throw modelMismatchError(mismatches);
+  // Attestations: read and checked before anything is uploaded.
+  const attestationFiles = await attestationFilesFor(options);
+  const attestationBytes: Buffer[] = [];
+  for (const file of attestationFiles) {
+    const bytes = await readAttachment(file, 'attestation');
+    assertAttestationOf(bytes, claimed, file);
+    attestationBytes.push(bytes);
+  }
 
   // Blobs are whole files named by their sha256: a files signature lists them; for a shards signature hash the
   // files here (the registry checks every shard against the signature).
@@ -217,8 +244,7 @@ export async function pushModel(
     ? await client.uploadBytes(ref.namespace, await readAttachment(options.bomPath, 'ML-BOM'))
     : undefined;
   const attestations: string[] = [];
-  for (const a of options.attestationPaths ?? [])
-    attestations.push(await client.uploadBytes(ref.namespace, await readAttachment(a, 'attestation')));
+  for (const bytes of attestationBytes) attestations.push(await client.uploadBytes(ref.namespace, bytes));
   const manifest = {
     files: files.map((f) => ({ path: f.path, digest: f.digest, size: f.size })),
     bundle,
@@ -232,7 +258,77 @@ export async function pushModel(
     { json: manifest },
   );
   const uploaded = files.filter((f) => !stored.has(f.digest)).length;
-  return { ...version, uploaded, deduplicated: files.length - uploaded, pushed: { signature, files: manifest.files } };
+  return {
+    ...version,
+    uploaded,
+    deduplicated: files.length - uploaded,
+    pushed: { signature, files: manifest.files, attestations },
+    attestationFiles,
+  };
+}
+
+/** Most attestation files one push attaches (the client gate reads at most MAX_EVIDENCE_ATTESTATIONS per version). */
+export const MAX_PUSH_ATTESTATIONS = 32;
+/** Largest attestation file push sends (the client gate reads at most MAX_EVIDENCE_BLOB_BYTES of one). */
+export const MAX_PUSH_ATTESTATION_BYTES = 64 * 1024 * 1024;
+
+/** The attestation files of a push: the given ones, then those beside the signature; each once, in name order. */
+async function attestationFilesFor(options: PushOptions): Promise<string[]> {
+  const files = (options.attestationPaths ?? []).map((f) => path.resolve(f));
+  if (options.autoAttestations !== false) {
+    const dir = path.dirname(options.signaturePath);
+    const pattern = attestationNamePattern(path.basename(options.signaturePath));
+    const names = (await readdir(dir).catch(() => [] as string[])).filter((n) => pattern.test(n)).sort();
+    for (const n of names) {
+      const file = path.join(dir, n);
+      const info = await stat(file).catch(() => undefined);
+      if (info?.isFile()) files.push(file);
+    }
+  }
+  const unique = [...new Set(files)];
+  if (unique.length > MAX_PUSH_ATTESTATIONS)
+    throw new ModelsecError('LIMIT_EXCEEDED', `more than ${MAX_PUSH_ATTESTATIONS} attestations to attach (MAX_PUSH_ATTESTATIONS)`, {
+      details: { limit: MAX_PUSH_ATTESTATIONS, count: unique.length },
+    });
+  for (const f of unique) {
+    const info = await stat(f).catch(() => undefined);
+    if (info && info.size > MAX_PUSH_ATTESTATION_BYTES)
+      throw new ModelsecError('LIMIT_EXCEEDED', `${f} is larger than ${MAX_PUSH_ATTESTATION_BYTES} bytes (MAX_PUSH_ATTESTATION_BYTES)`, {
+        details: { path: f, limit: MAX_PUSH_ATTESTATION_BYTES },
+      });
+  }
+  return unique;
+}
+
+/**
+ * Refuses an attestation that is not about exactly the file set the pushed signature signs (one subject: its
+ * manifest digest, with its root digest beside it): an attestation of another model, of an older signature of this
+ * one, or listing several subjects would be sent as evidence the gate then refuses, or worse, read as this model's.
+ * Its signature is verified by the registry and by every gate against their own trust; here only what it is about.
+ */
+function assertAttestationOf(bytes: Buffer, model: SignedModel, file: string): void {
+  let statement: InTotoStatement;
+  try {
+    const { payloadType, payload } = parseBundle(bytes);
+    if (payloadType !== IN_TOTO_PAYLOAD_TYPE) throw new Error(`payload type ${payloadType} is not in-toto`);
+    statement = JSON.parse(payload.toString('utf8')) as InTotoStatement;
+    if (!Array.isArray(statement?.subject)) throw new Error('no subject list');
+  } catch (cause) {
+    throw new ModelsecError('ATTESTATION_SUBJECT_MISMATCH', `${file} is not an attestation bundle (DSSE in-toto statement)`, {
+      cause,
+      details: { path: file },
+    });
+  }
+  try {
+    assertSubjectIsModel(statement, model);
+  } catch (error) {
+    if (!isModelsecError(error)) throw error;
+    throw new ModelsecError(
+      'ATTESTATION_SUBJECT_MISMATCH',
+      `${file}: ${error.message}; re-run the attestation (scan --attest, bom --attest) after signing, or remove the file`,
+      { cause: error, details: { path: file, ...error.details } },
+    );
+  }
 }
 
 async function readAttachment(file: string, what: string): Promise<Buffer> {
@@ -598,7 +694,7 @@ export interface PushLogConfirmation {
 export async function confirmPushInLog(
   client: RegistryClient,
   ref: { namespace: string; model: string; version: string },
-  pushed: { signature: Uint8Array; files: { path: string; digest: string; size: number }[] },
+  pushed: { signature: Uint8Array; files: { path: string; digest: string; size: number }[]; attestations?: string[] },
   options: ClientTrustOptions,
 ): Promise<PushLogConfirmation> {
   const opened = await openVerifiedLog(client, [ref.namespace], options);
@@ -624,6 +720,9 @@ export async function confirmPushInLog(
   const sent = new Set(pushed.files.map(key));
   const got = new Set(logged.files.map(key));
   if (sent.size !== got.size || [...sent].some((k) => !got.has(k))) problems.push('the logged files are not the pushed ones');
+  const loggedAttestations = new Set(logged.attachments.filter((a) => a.kind === 'attestation').map((a) => a.digest));
+  for (const d of pushed.attestations ?? [])
+    if (!loggedAttestations.has(d)) problems.push(`the pushed attestation ${d} is not among the logged attachments`);
   if (problems.length)
     throw new ModelsecError(
       'EVIDENCE_LOG_MISMATCH',
