@@ -163,7 +163,12 @@ export async function pushModel(
     throw new ModelsecError('REGISTRY_VERSION_INVALID', `push needs an exact semantic version, got '${ref.version ?? ''}'`);
   const info = await stat(modelPath).catch(() => undefined);
   if (!info) throw new ModelsecError('FILE_NOT_FOUND', `${modelPath} does not exist`);
-  if (!info.isDirectory()) throw new ModelsecError('USAGE', `${modelPath}: push takes a model directory`);
+  if (!info.isDirectory())
+    throw new ModelsecError(
+      'USAGE',
+      `${modelPath}: push takes a model directory (put the file in a directory and sign that); a single signed file is checked with check --offline`,
+      { details: { path: modelPath } },
+    );
   const signature = await readSignature(options.signaturePath);
   const claimed = readUnverifiedModelStatement(signature);
   const shards = claimed.method === 'shards';
@@ -406,7 +411,12 @@ export async function checkModel(client: RegistryClient, modelPath: string, opti
   const root = path.resolve(modelPath);
   const info = await stat(root).catch(() => undefined);
   if (!info) throw new ModelsecError('FILE_NOT_FOUND', `${modelPath} does not exist`, { details: { path: modelPath } });
-  if (!info.isDirectory()) throw new ModelsecError('USAGE', `${modelPath}: check takes a model directory`);
+  if (!info.isDirectory())
+    throw new ModelsecError(
+      'USAGE',
+      `${modelPath}: check against a registry takes a model directory (the registry publishes directories); a single signed file is checked with --offline`,
+      { details: { path: modelPath } },
+    );
   const signaturePath = path.resolve(options.signaturePath ?? path.join(root, DEFAULT_SIGNATURE_NAME));
   const { listed, symlink } = await listLocal(root, signaturePath);
   const local = new Map(listed.files.map((f) => [f.name, f]));
