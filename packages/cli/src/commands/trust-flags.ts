@@ -37,9 +37,13 @@ export function parseDurationSeconds(flag: string) {
     const m = /^(\d{1,12})([smhd]?)$/.exec(value);
     const n = m ? Number(m[1]) * (DURATION_UNITS[m[2] as string] as number) : Number.NaN;
     if (!m || !Number.isSafeInteger(n) || n > MAX_CHECKPOINT_AGE_FLAG_SECONDS)
-      throw new ModelsecError('USAGE', `${flag} takes a duration such as 3600, 90m, 24h or 7d (at most ten years), got '${value}'`, {
-        details: { flag, value },
-      });
+      throw new ModelsecError(
+        'USAGE',
+        `${flag} takes a duration such as 3600, 90m, 24h or 7d (at most ten years), got '${value}'`,
+        {
+          details: { flag, value },
+        },
+      );
     return n;
   };
 }

@@ -137,6 +137,23 @@ interface MirrorState {
   openedUpTo: Record<string, number>;
   /** Latest `at` (ms) of the open entries so far: later entries may not be dated (much) before it. */
   maxAt?: number;
+  /**
+   * Per entry bundle k: the latest `at` (ms) of the open entries before it (null: none), filled as sealed leaves are
+   * opened. An opened sealed entry is held to the same time rule as an open one: not dated before an earlier entry.
+   */
+  maxAtBefore?: (number | null)[];
+}
+
+/** The `at` (ms) of an open entry leaf; -Infinity for a sealed leaf or an entry without a readable time. */
+function openEntryTime(leaf: Uint8Array): number {
+  try {
+    const entry = decodeLogEntry(leaf);
+    if (entry.type === 'sealed') return Number.NEGATIVE_INFINITY;
+    const at = Date.parse(String((entry as { at?: unknown }).at));
+    return Number.isFinite(at) ? at : Number.NEGATIVE_INFINITY;
+  } catch {
+    return Number.NEGATIVE_INFINITY;
+  }
 }
 
 interface StoredOpening {
@@ -466,7 +483,8 @@ export class LogMirror {
     await writeAtomic(join(dir, 'hashes.bin'), mirror.leafHashes());
     await writeAtomic(join(dir, 'index.json'), `${JSON.stringify(Object.fromEntries([...byNamespace].sort()))}\n`);
     // 4. Openings of sealed leaves.
-    for (const ns of [...new Set(options.namespaces ?? [])].sort()) await mirror.openNamespace(transport, ns);
+    const latestAt = (options.now ?? new Date()).getTime() + MAX_LOG_TIME_SKEW_MS;
+    for (const ns of [...new Set(options.namespaces ?? [])].sort()) await mirror.openNamespace(transport, ns, latestAt);
     await writeAtomic(join(dir, 'openings.json'), `${JSON.stringify(Object.fromEntries(mirror.openings), null, 0)}\n`);
     await writeAtomic(join(dir, 'state.json'), `${JSON.stringify(mirror.state, null, 2)}\n`);
     return mirror;
@@ -641,7 +659,26 @@ export class LogMirror {
     return this.tree.inclusionProof(index, this.size);
   }
 
-  private async openNamespace(transport: LogTransport, namespace: string): Promise<void> {
+  /** The latest time (ms) of the open entries before leaf `index` (-Infinity: none); see MirrorState.maxAtBefore. */
+  private async timeBefore(index: number): Promise<number> {
+    const bundle = Math.floor(index / MIRROR_BUNDLE_WIDTH);
+    const known = this.state.maxAtBefore ?? [null];
+    this.state.maxAtBefore = known;
+    // Bundles before `bundle` are complete and verified: their bound is computed once and kept in the state.
+    while (known.length <= bundle) {
+      const k = known.length - 1;
+      let m = known[k] ?? Number.NEGATIVE_INFINITY;
+      for (const leaf of await this.readBundle(k)) m = Math.max(m, openEntryTime(leaf));
+      known.push(Number.isFinite(m) ? m : null);
+    }
+    let m = known[bundle] ?? Number.NEGATIVE_INFINITY;
+    const leaves = await this.readBundle(bundle);
+    for (let j = bundle * MIRROR_BUNDLE_WIDTH; j < index; j++)
+      m = Math.max(m, openEntryTime(leaves[j - bundle * MIRROR_BUNDLE_WIDTH] as Uint8Array));
+    return m;
+  }
+
+  private async openNamespace(transport: LogTransport, namespace: string, latestAt: number): Promise<void> {
     let from = this.state.openedUpTo[namespace] ?? 0;
     while (from < this.size) {
       const q = new URLSearchParams({ namespace, from: String(from) });
@@ -681,6 +718,21 @@ export class LogMirror {
           throw inconsistent(`the opening of leaf ${index} is an entry of '${opened.namespace}', not of '${namespace}'`, {
             index,
           });
+        // Entry times are trusted signing times (a certificate must be valid then), sealed or not: an opened entry
+        // dated before an earlier entry, or in the future, is refused as an open one is at sync.
+        const at = Date.parse(String((opened as { at?: unknown }).at));
+        if (Number.isFinite(at)) {
+          const before = await this.timeBefore(index);
+          if (at < before - MAX_LOG_TIME_SKEW_MS)
+            throw inconsistent(
+              `sealed log entry ${index} opens to an entry dated ${new Date(at).toISOString()}, before an earlier entry (${new Date(before).toISOString()}): a backdated entry`,
+              { index },
+            );
+          if (at > latestAt)
+            throw inconsistent(`sealed log entry ${index} opens to an entry dated ${new Date(at).toISOString()}, in the future`, {
+              index,
+            });
+        }
         this.openings.set(index, { salt: o.salt, entry: o.entry, namespace });
         last = index;
       }
@@ -690,6 +742,16 @@ export class LogMirror {
       from = last + 1;
     }
     this.state.openedUpTo[namespace] = this.size;
+  }
+
+  /** Whether leaf `index` is a sealed leaf this client holds no opening for (false outside the mirror). */
+  async isUnopenedSealed(index: number): Promise<boolean> {
+    if (!Number.isSafeInteger(index) || index < 0 || index >= this.size || this.openings.has(index)) return false;
+    try {
+      return decodeLogEntry(await this.leaf(index)).type === 'sealed';
+    } catch {
+      return false;
+    }
   }
 
   /**

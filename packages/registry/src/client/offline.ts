@@ -94,7 +94,9 @@ export async function checkOffline(modelPath: string, options: OfflineCheckOptio
   const base = single ? path.dirname(root) : root;
   const signaturePath = path.resolve(options.signaturePath ?? path.join(base, DEFAULT_SIGNATURE_NAME));
   if (single && signaturePath === root)
-    throw new ModelsecError('USAGE', `${modelPath} is the signature file: check the model it signs`, { details: { path: modelPath } });
+    throw new ModelsecError('USAGE', `${modelPath} is the signature file: check the model it signs`, {
+      details: { path: modelPath },
+    });
   const display = (p: string) => toPosixRelative(base, p) ?? p;
 
   // Evidence files beside the signature.
@@ -132,12 +134,8 @@ export async function checkOffline(modelPath: string, options: OfflineCheckOptio
   );
   const local: LocalModelEvidence = {
     files: files.map((f, i) => ({ path: f.name, size: f.size, sha256: (digests[i] as Buffer).toString('hex') })),
-    ignore: single
-      ? []
-      : (options.ignore ?? []).map((p) => toPosixRelative(root, p)).filter((p): p is string => p !== undefined),
-    ...(!single && toPosixRelative(root, signaturePath)
-      ? { signaturePath: toPosixRelative(root, signaturePath) as string }
-      : {}),
+    ignore: single ? [] : (options.ignore ?? []).map((p) => toPosixRelative(root, p)).filter((p): p is string => p !== undefined),
+    ...(!single && toPosixRelative(root, signaturePath) ? { signaturePath: toPosixRelative(root, signaturePath) as string } : {}),
     ...(symlink ? { symlink } : {}),
   };
   if (bundle) {

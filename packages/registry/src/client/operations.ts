@@ -292,15 +292,23 @@ async function attestationFilesFor(options: PushOptions): Promise<string[]> {
   }
   const unique = [...new Set(files)];
   if (unique.length > MAX_PUSH_ATTESTATIONS)
-    throw new ModelsecError('LIMIT_EXCEEDED', `more than ${MAX_PUSH_ATTESTATIONS} attestations to attach (MAX_PUSH_ATTESTATIONS)`, {
-      details: { limit: MAX_PUSH_ATTESTATIONS, count: unique.length },
-    });
+    throw new ModelsecError(
+      'LIMIT_EXCEEDED',
+      `more than ${MAX_PUSH_ATTESTATIONS} attestations to attach (MAX_PUSH_ATTESTATIONS)`,
+      {
+        details: { limit: MAX_PUSH_ATTESTATIONS, count: unique.length },
+      },
+    );
   for (const f of unique) {
     const info = await stat(f).catch(() => undefined);
     if (info && info.size > MAX_PUSH_ATTESTATION_BYTES)
-      throw new ModelsecError('LIMIT_EXCEEDED', `${f} is larger than ${MAX_PUSH_ATTESTATION_BYTES} bytes (MAX_PUSH_ATTESTATION_BYTES)`, {
-        details: { path: f, limit: MAX_PUSH_ATTESTATION_BYTES },
-      });
+      throw new ModelsecError(
+        'LIMIT_EXCEEDED',
+        `${f} is larger than ${MAX_PUSH_ATTESTATION_BYTES} bytes (MAX_PUSH_ATTESTATION_BYTES)`,
+        {
+          details: { path: f, limit: MAX_PUSH_ATTESTATION_BYTES },
+        },
+      );
   }
   return unique;
 }
@@ -366,6 +374,42 @@ export interface CheckOptions extends ClientGateOptions {
 export interface ClientReport extends GateReport {
   /** How the log key was trusted on this run. */
   keyTrust: OpenedLog['keyTrust'];
+}
+
+/** Largest /v1/log/lookup answer read (an index and a flag). */
+const MAX_LOOKUP_ANSWER_BYTES = 4096;
+
+/**
+ * Why no version was found, when the registry is withholding it: the registry's own lookup (untrusted, used only to
+ * explain) names a sealed leaf of the verified log for an exact expected version, and gave this reader no opening of
+ * it. A sealed entry can be verified only through its opening, so the version cannot pass; it is refused as
+ * LOG_OPENING_WITHHELD (a registry that withholds can make a version fail, never pass).
+ */
+async function withheldOpening(
+  client: RegistryClient,
+  mirror: OpenedLog['mirror'],
+  expectations: readonly Expectation[],
+): Promise<FailedCheck | undefined> {
+  for (const e of expectations) {
+    if (e.model === '*' || e.range === undefined || semver.valid(e.range) !== e.range) continue;
+    const q = new URLSearchParams({ namespace: e.namespace, model: e.model, version: e.range });
+    let index: unknown;
+    try {
+      const r = await client.getBytes(`/v1/log/lookup?${q}`, MAX_LOOKUP_ANSWER_BYTES);
+      if (r.status !== 200) continue;
+      index = (JSON.parse(Buffer.from(r.bytes).toString('utf8')) as { index?: unknown }).index;
+    } catch (error) {
+      if (isModelsecError(error) && error.code === 'UNAUTHENTICATED') throw error;
+      continue;
+    }
+    if (typeof index === 'number' && (await mirror.isUnopenedSealed(index)))
+      return {
+        rule: 'entry',
+        code: 'LOG_OPENING_WITHHELD',
+        message: `the registry says ${e.namespace}/${e.model}@${e.range} is log entry ${index}, a sealed entry of the verified log, but gave this token no opening of it: a sealed entry is verified only through its opening, so the version cannot be verified (use a token that reads ${e.namespace}; if it does, the registry is withholding the entry)`,
+      };
+  }
+  return undefined;
 }
 
 /** Why older entries of the model did not count (they lack what the gate decides on). */
@@ -455,10 +499,11 @@ export async function checkModel(client: RegistryClient, modelPath: string, opti
   if (chosen) await hashLocal(chosen.entry.files.map((f) => f.path));
   const what = expectations.map((e) => `${e.namespace}/${e.model}${e.range ? `@${e.range}` : ''}`).join(', ');
   if (!chosen) {
+    const withheld = await withheldOpening(client, opened.mirror, expectations);
     return {
       ok: false,
       failed: [
-        {
+        withheld ?? {
           rule: 'entry',
           code: 'EVIDENCE_NOT_LOGGED',
           message: `no published version of ${what} is in the verified transparency log (checkpoint size ${opened.mirror.size})${notReadable(unreadable)}`,
@@ -571,6 +616,8 @@ export async function pullModel(
   const newestPre = inRange.length < all.length ? rankCandidates(all)[0]?.entry.version : undefined;
   const onlyPre = newestPre ? ` (only pre-releases: name one, e.g. @${newestPre})` : '';
   const what = `${ref.namespace}/${ref.model}${ref.version ? `@${ref.version}` : ''}`;
+  const withheld = chosen ? undefined : await withheldOpening(client, opened.mirror, [expectation]);
+  if (withheld) throw new ModelsecError('LOG_OPENING_WITHHELD', withheld.message, { details: { failed: [withheld] } });
   if (!chosen)
     throw new ModelsecError(
       'EVIDENCE_NOT_LOGGED',

@@ -129,9 +129,7 @@ export class Witnessing {
     // Witnesses with a recent cosignature of this size are not asked again; an old one is renewed.
     const renewBefore = this.clock.now().getTime() - WITNESS_COSIGNATURE_REFRESH_MS;
     const have = new Set(
-      (await this.log.store.cosignaturesFor(size))
-        .filter((c) => Date.parse(c.createdAt) > renewBefore)
-        .map((c) => c.witness),
+      (await this.log.store.cosignaturesFor(size)).filter((c) => Date.parse(c.createdAt) > renewBefore).map((c) => c.witness),
     );
     await Promise.all(
       this.targets.filter((t) => !have.has(t.key.text)).map((t) => this.submit(t, note, text, size).catch(() => undefined)),
