@@ -12,11 +12,17 @@ import {
   addNoteSignatures,
   cosignCheckpoint,
   decodeLogEntry,
+  generateCosigner,
   generateSigningKey,
   type PublishEntry,
+  parseVerifierKey,
   signCheckpoint,
+  verifyWitnessQuorum,
 } from '@modelsec/core';
+import { createRegistry, RegistryClient } from '@modelsec/registry';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createWitnessServer, WITNESS_COSIGNATURE_REFRESH_MS, Witness } from '../packages/registry/src/log/index.js';
+import { ADMIN } from '../packages/registry/src/test-support.js';
 import { runCli } from './helpers/cli.js';
 import {
   failedCodes,
@@ -137,6 +143,56 @@ describe('freshness: a stale checkpoint cannot be served for ever (--max-checkpo
     expect(res.code).toBe(2);
     expect(errorCode(res.json())).toBe('USAGE');
     expect((await check(r, ['--witness', w1, '--max-checkpoint-age', 'soon'])).code).toBe(2);
+  });
+});
+
+describe('an idle registry keeps its checkpoint fresh: cosignatures older than WITNESS_COSIGNATURE_REFRESH_MS are renewed', () => {
+  it('with no change to the log, a background round gets the same checkpoint cosigned again at the new time', async () => {
+    let now = Date.parse('2026-06-01T00:00:00Z');
+    const clock = { now: () => new Date(now) };
+    const dataDir = tempDir('modelsec-reg-');
+    const probe = await createRegistry({ dataDir, adminToken: ADMIN, scanner: null });
+    const logKey = (await probe.app.inject({ url: '/v1/log/key' })).body.trim();
+    await probe.app.close();
+    const cosigner = generateCosigner('w1.example/witness');
+    const witness = await Witness.open({
+      cosigner,
+      logKeys: [parseVerifierKey(logKey)],
+      stateDir: tempDir('modelsec-w-'),
+      clock,
+    });
+    const server = createWitnessServer(witness);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const wurl = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    const registry = await createRegistry({
+      dataDir,
+      adminToken: ADMIN,
+      scanner: null,
+      clock,
+      witnesses: [{ url: wurl, key: cosigner.text }],
+      witnessRetryIntervalMs: 100,
+    });
+    try {
+      const url = await registry.app.listen({ host: '127.0.0.1', port: 0 });
+      await new RegistryClient({ baseUrl: url, token: ADMIN }).json('POST', '/v1/namespaces', { json: { name: 'acme' } });
+      const cosignedAt = async () =>
+        verifyWitnessQuorum(await (await fetch(`${url}/v1/log/checkpoint`)).text(), logKey, [cosigner.text], 1, {
+          now: clock.now(),
+        }).cosignatures[0]?.timestamp;
+      expect(await cosignedAt()).toBe(now / 1000);
+      // Within the refresh interval nothing is resubmitted; past it, the next background round renews.
+      const first = now;
+      now += WITNESS_COSIGNATURE_REFRESH_MS / 2;
+      await new Promise((r) => setTimeout(r, 400));
+      expect(await cosignedAt()).toBe(first / 1000);
+      now += WITNESS_COSIGNATURE_REFRESH_MS;
+      for (let i = 0; i < 50 && (await cosignedAt()) !== now / 1000; i++) await new Promise((r) => setTimeout(r, 100));
+      expect(await cosignedAt()).toBe(now / 1000);
+    } finally {
+      await registry.app.close();
+      await new Promise((resolve) => server.close(resolve));
+      await witness.close();
+    }
   });
 });
 
