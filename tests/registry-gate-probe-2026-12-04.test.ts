@@ -6,7 +6,7 @@
  * (entry times are trusted signing times); a single-file model checked offline; push attaching the attestations
  * beside the signature, refusing those about another file set, and confirming the log lists them.
  */
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import {
   addNoteSignatures,
@@ -370,6 +370,42 @@ describe('push attaches the attestations beside the signature, each about exactl
       expect(errorCode(res.json())).toBe('EVIDENCE_LOG_MISMATCH');
     } finally {
       r.onPush = undefined;
+    }
+  });
+});
+
+describe("the client's trust store (log keys trusted on first use, log mirrors) is private to its user", () => {
+  it('a group/world-writable logs/ is made 0700; one owned by another user, or a symbolic link, is refused (exit 2)', async () => {
+    const r = await MaliciousRegistry.start();
+    try {
+      r.publish(v1, { version: '1.0.0' });
+      const env = freshClient(r);
+      const logs = path.join(env.MODELSEC_CONFIG_DIR as string, 'logs');
+      mkdirSync(logs, { mode: 0o777 });
+      chmodSync(logs, 0o777);
+      expect((await check(r, [], env)).json()).toMatchObject({ verified: true });
+      expect(statSync(logs).mode & 0o777).toBe(0o700);
+      for (const name of readdirSync(logs).filter((n) => n.startsWith('mirror-')))
+        expect(statSync(path.join(logs, name)).mode & 0o777).toBe(0o700);
+      // logs/ replaced by a link to a directory someone else prepared.
+      const other = freshClient(r);
+      const elsewhere = tempDir('modelsec-elsewhere-');
+      symlinkSync(elsewhere, path.join(other.MODELSEC_CONFIG_DIR as string, 'logs'));
+      const linked = await check(r, [], other);
+      expect(linked.code).toBe(2);
+      expect(errorCode(linked.json())).toBe('CLIENT_TRUST_STORE_UNSAFE');
+      // Owned by another user (only root can make one here).
+      if (process.getuid?.() === 0) {
+        const foreign = freshClient(r);
+        const dir = path.join(foreign.MODELSEC_CONFIG_DIR as string, 'logs');
+        mkdirSync(dir);
+        chownSync(dir, 65534, 65534);
+        const res = await check(r, [], foreign);
+        expect(res.code).toBe(2);
+        expect(errorCode(res.json())).toBe('CLIENT_TRUST_STORE_UNSAFE');
+      }
+    } finally {
+      await r.close();
     }
   });
 });

@@ -196,6 +196,11 @@ export const ERROR_CODES = {
     400,
     'check was not told which model to expect (--name NS/NAME[@RANGE] or the local policy models list).',
   ),
+  CLIENT_TRUST_STORE_UNSAFE: spec(
+    2,
+    400,
+    "The client's trust store (the config dir's logs/: log keys trusted on first use, verified log mirrors) is owned by another user or is not a plain directory: whoever controls it could replace the pins.",
+  ),
   CLIENT_INSECURE_TRANSPORT: spec(2, 400, 'A token would be sent over plain http:// to an address that is not loopback.'),
   EVIDENCE_NOT_LOGGED: spec(
     1,

@@ -8,7 +8,7 @@ import { ModelsecError } from '@modelsec/core/errors';
 import { MAX_BUNDLE_BYTES } from '@modelsec/core/signing';
 import { type NoteVerifier, type OpenEntry, parseVerifierKey } from '@modelsec/core/tlog';
 import semver from 'semver';
-import { keyChanged, logStateFile, readLogState, writeLogState } from '../log/log-client.js';
+import { ensureTrustStore, keyChanged, logStateFile, readLogState, writeLogState } from '../log/log-client.js';
 import type { LoggedPublishEntry } from '../log/publish-entry-type.js';
 import type { PolicySigner } from '../policy/policy.js';
 import {
@@ -78,6 +78,7 @@ async function resolveLogKey(
   if (served.status !== 200)
     throw new ModelsecError('LOG_PROOF_INVALID', `the registry answered ${served.status} for its log key`);
   const servedKey = parseVerifierKey(Buffer.from(served.bytes).toString('utf8').trim());
+  await ensureTrustStore(options.configDir);
   const file = logStateFile(options.configDir, client.baseUrl);
   const pinnedText = options.logKey ?? options.localPolicy?.log?.key;
   if (pinnedText !== undefined) {

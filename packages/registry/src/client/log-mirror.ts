@@ -12,7 +12,7 @@
  * Nothing is written until everything verified. A mirror directory is locked while it is updated.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ModelsecError } from '@modelsec/core/errors';
 import {
@@ -32,6 +32,7 @@ import {
   verifyConsistency,
   verifyWitnessQuorum,
 } from '@modelsec/core/tlog';
+import { ensurePrivateDir, ensureTrustStore } from '../log/log-client.js';
 import { tileIndexPath } from '../log/tiles.js';
 
 /** Entries per C2SP entry bundle (tlog-tiles: 256). */
@@ -345,7 +346,9 @@ export class LogMirror {
    */
   static async sync(transport: LogTransport, options: MirrorSyncOptions): Promise<LogMirror> {
     const dir = mirrorDir(options.configDir, options.verifier);
-    await mkdir(join(dir, 'entries'), { recursive: true, mode: 0o700 });
+    await ensureTrustStore(options.configDir);
+    await ensurePrivateDir(dir);
+    await ensurePrivateDir(join(dir, 'entries'));
     const unlock = await lock(dir);
     try {
       return await LogMirror.syncLocked(transport, options, dir);
