@@ -165,7 +165,9 @@ export async function trustedLogVerifier(
   baseUrl: string,
   options: LogTrustOptions = {},
 ): Promise<{ verifier: NoteVerifier; keyTrust: LogVerification['keyTrust']; state: LogState; stateFile: string }> {
-  const file = logStateFile(options.configDir ?? modelsecConfigDir(), baseUrl);
+  const configDir = options.configDir ?? modelsecConfigDir();
+  await ensureTrustStore(configDir);
+  const file = logStateFile(configDir, baseUrl);
   const state = await readLogState(file);
   const served = parseVerifierKey(await fetchLogKey(baseUrl));
   if (options.logKeyFile) {
