@@ -216,11 +216,19 @@ describe('modelsec registry / push / pull / check (child processes over HTTP)', 
     const attestation = path.join(ml, 'model.cyclonedx.org_bom.att.sig');
     expect(existsSync(attestation)).toBe(true);
 
-    const bare = await runCli(['push', ml, 'ml/tiny@1.0.0', '--public-key', `${prefix}.pub`, '--json'], { env });
+    const failedRules = (res: { json(): unknown }) =>
+      (res.json() as { error: { details: { failed: { rule: string }[] } } }).error.details.failed.map((f) => f.rule).sort();
+    const bare = await runCli(
+      ['push', ml, 'ml/tiny@1.0.0', '--public-key', `${prefix}.pub`, '--no-auto-attestations', '--json'],
+      { env },
+    );
     expect(bare.code).toBe(1);
-    const failed = (bare.json() as { error: { details: { failed: { rule: string }[] } } }).error.details.failed;
     // Every failed rule is listed: without an ML-BOM the licenses cannot be checked either.
-    expect(failed.map((f) => f.rule).sort()).toEqual(['attestations', 'licenses', 'mlbom']);
+    expect(failedRules(bare)).toEqual(['attestations', 'licenses', 'mlbom']);
+    // By default the attestation beside model.sig travels with the push: only the ML-BOM is missing.
+    const auto = await runCli(['push', ml, 'ml/tiny@1.0.0', '--public-key', `${prefix}.pub`, '--json'], { env });
+    expect(auto.code).toBe(1);
+    expect(failedRules(auto)).toEqual(['licenses', 'mlbom']);
 
     const pushed = await runCli(
       ['push', ml, 'ml/tiny@1.0.0', '--public-key', `${prefix}.pub`, '--bom', bom, '--attestation', attestation, '--json'],

@@ -409,6 +409,7 @@ export class MaliciousRegistry {
       const manifest = JSON.parse((await readBody(req)).toString('utf8')) as {
         files: { path: string; digest: string; size: number }[];
         bundle: string;
+        attestations?: string[];
       };
       const bundle = this.blobs.get(manifest.bundle) as Buffer;
       const statement = JSON.parse(
@@ -425,7 +426,7 @@ export class MaliciousRegistry {
         rootDigest: statement.subject[0]?.digest.sha256 as string,
         bundleDigest: manifest.bundle,
         signer: { kind: 'key' },
-        attachments: [],
+        attachments: (manifest.attestations ?? []).map((digest) => ({ kind: 'attestation' as const, digest })),
         files: manifest.files,
         scan: CLEAN_SCAN,
         at: this.nextAt(),

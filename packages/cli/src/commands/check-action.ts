@@ -114,6 +114,7 @@ async function offlineCheck(
     ...(gate.logKey !== undefined ? { logKey: gate.logKey } : {}),
     ...(gate.witnesses ? { witnesses: gate.witnesses } : {}),
     ...(gate.witnessQuorum !== undefined ? { witnessQuorum: gate.witnessQuorum } : {}),
+    ...(gate.maxCheckpointAgeSeconds !== undefined ? { maxCheckpointAgeSeconds: gate.maxCheckpointAgeSeconds } : {}),
     ...(gate.sigstoreTrustedRoot !== undefined ? { sigstoreTrustedRoot: gate.sigstoreTrustedRoot } : {}),
     ...(options.name?.length ? { expectations: options.name.map((n) => parseExpectation(n)) } : {}),
     ...(options.signature ? { signaturePath: path.resolve(env.cwd, options.signature) } : {}),

@@ -39,6 +39,7 @@ export async function runPush(
     ...(publicKeyPem ? { publicKeyPem } : {}),
     ...(options.bom ? { bomPath: path.resolve(env.cwd, options.bom) } : {}),
     attestationPaths: (options.attestation ?? []).map((a) => path.resolve(env.cwd, a)),
+    ...(options.autoAttestations === false ? { autoAttestations: false } : {}),
     ...(options.overrideYank ? { overrideYank: true } : {}),
     onProgress: (e) => {
       progress.setTotal(e.total);
@@ -55,14 +56,16 @@ export async function runPush(
   const signer = verified
     ? `${verified.signer.identity ?? verified.signer.keyFingerprint} (verified here)`
     : `${logged} (as the registry logged it)`;
-  const { pushed: _pushed, ...version } = result;
-  out.result({ version, log: { ...loggedSummary, proofFile: proofPath } }, () =>
+  const { pushed: _pushed, attestationFiles, ...version } = result;
+  const attached = attestationFiles.map((f) => path.relative(env.cwd, f).split(path.sep).join('/') || f);
+  out.result({ version, attestations: attached, log: { ...loggedSummary, proofFile: proofPath } }, () =>
     [
       `accepted ${ref.namespace}/${ref.model}@${result.version}`,
       `  root digest: ${result.rootDigest}`,
       `  signed by:   ${signer}`,
       `  scan:        ${log.scan ? `${log.scan.status}${log.scan.maxSeverity ? ` (max ${log.scan.maxSeverity})` : ''}` : `${result.scan.status} (not in the log entry)`}`,
       `  files:       ${result.uploaded} uploaded, ${result.deduplicated} already stored`,
+      `  attested:    ${attached.length ? attached.join(', ') : 'no attestations'}`,
       `  log:         entry ${log.logIndex} in checkpoint ${log.checkpointSize} of ${log.origin} (key ${log.keyTrust === 'first-use' ? 'trusted on first use, now pinned' : log.keyTrust}), binds the pushed bundle, root digest and files`,
       `  proof:       ${proofPath}`,
     ].join('\n'),

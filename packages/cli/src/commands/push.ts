@@ -10,6 +10,7 @@ export type PushFlags = RegistryConnectionOptions &
     publicKey?: string;
     bom?: string;
     attestation?: string[];
+    autoAttestations?: boolean;
     overrideYank?: boolean;
   };
 
@@ -28,7 +29,15 @@ export function register(program: Command, env: CliEnv): void {
           "signer's public key PEM: sent for namespaces whose policy names no signers, and the bundle is verified with it here",
         )
         .option('--bom <file>', 'CycloneDX ML-BOM to attach')
-        .option('--attestation <file>', 'signed attestation bundle to attach (repeatable)', collect)
+        .option(
+          '--attestation <file>',
+          'signed attestation bundle to attach (repeatable), besides the model.*.att.sig files beside the signature',
+          collect,
+        )
+        .option(
+          '--no-auto-attestations',
+          'do not attach the attestation files beside the signature (model.scan.att.sig, model.bom.att.sig, ...)',
+        )
         .option(
           '--override-yank',
           'publish content a yank of the namespace names (namespace admin token; audited, marked in the log entry)',

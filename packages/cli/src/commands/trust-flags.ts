@@ -3,6 +3,7 @@
  * checkpoint, all from files and flags on this machine (never from the registry). Each flag given is used exactly:
  * `--public-key` pins that key and nothing else.
  */
+import { ModelsecError } from '@modelsec/core/errors';
 import type { Command } from 'commander';
 import { collect, parseIntegerOption } from '../command-kit.js';
 
@@ -20,9 +21,31 @@ export interface TrustFlags {
   logKey?: string;
   witness?: string[];
   witnessQuorum?: number;
+  maxCheckpointAge?: number;
   logCheckpoint?: string;
   saveCheckpoint?: string;
   allowYanked?: boolean;
+}
+
+/** Largest --max-checkpoint-age (ten years): a bound past it is a typo. */
+const MAX_CHECKPOINT_AGE_FLAG_SECONDS = 10 * 366 * 24 * 60 * 60;
+const DURATION_UNITS: Record<string, number> = { '': 1, s: 1, m: 60, h: 3600, d: 86_400 };
+
+/** A duration: whole seconds, or a whole number with s, m, h or d (`90s`, `30m`, `24h`, `7d`); 0 = no bound. */
+export function parseDurationSeconds(flag: string) {
+  return (value: string): number => {
+    const m = /^(\d{1,12})([smhd]?)$/.exec(value);
+    const n = m ? Number(m[1]) * (DURATION_UNITS[m[2] as string] as number) : Number.NaN;
+    if (!m || !Number.isSafeInteger(n) || n > MAX_CHECKPOINT_AGE_FLAG_SECONDS)
+      throw new ModelsecError(
+        'USAGE',
+        `${flag} takes a duration such as 3600, 90m, 24h or 7d (at most ten years), got '${value}'`,
+        {
+          details: { flag, value },
+        },
+      );
+    return n;
+  };
 }
 
 /** Adds the log-trust flags (push, pull, check). */
@@ -41,6 +64,11 @@ export function addLogTrustOptions(command: Command): Command {
       '--witness-quorum <n>',
       'how many of the --witness keys must have cosigned (default: all)',
       parseIntegerOption('--witness-quorum', 0),
+    )
+    .option(
+      '--max-checkpoint-age <duration>',
+      'the witness quorum must have cosigned the checkpoint within DURATION (e.g. 24h; 0 = no bound): a registry serving an old checkpoint to hide later entries fails LOG_CHECKPOINT_STALE. Default with witnesses: 24h online, none offline',
+      parseDurationSeconds('--max-checkpoint-age'),
     )
     .option('--log-checkpoint <file>', 'a checkpoint seen before (e.g. by an earlier CI job): the log must be consistent with it')
     .option('--save-checkpoint <file>', 'write the verified checkpoint to FILE (to pin it in a later run with --log-checkpoint)');

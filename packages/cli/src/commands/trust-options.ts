@@ -48,6 +48,7 @@ export async function logTrustFrom(env: CliEnv, flags: TrustFlags, localPolicy?:
       ? { witnesses: await Promise.all(flags.witness.map(async (w) => (await readFlagFile(env, w, '--witness')).trim())) }
       : {}),
     ...(flags.witnessQuorum !== undefined ? { witnessQuorum: flags.witnessQuorum } : {}),
+    ...(flags.maxCheckpointAge !== undefined ? { maxCheckpointAgeSeconds: flags.maxCheckpointAge } : {}),
     ...(flags.logCheckpoint ? { pinnedCheckpoint: await readFlagFile(env, flags.logCheckpoint, '--log-checkpoint') } : {}),
     ...(localPolicy ? { localPolicy } : {}),
     // Trust decisions use the real time (witness timestamps), never a reproducible-build clock.

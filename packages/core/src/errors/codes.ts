@@ -173,6 +173,16 @@ export const ERROR_CODES = {
   LOG_KEY_MISMATCH: spec(1, 422, "The registry's log key differs from the pinned one."),
   LOG_INCONSISTENT: spec(1, 422, 'The log is not consistent with a checkpoint seen before, or with its store.'),
   LOG_WITNESS_QUORUM: spec(1, 422, 'Fewer trusted witnesses than the required quorum cosigned the checkpoint.'),
+  LOG_CHECKPOINT_STALE: spec(
+    1,
+    422,
+    'Too few trusted witnesses cosigned the checkpoint recently enough (the checkpoint age bound): a registry may be serving an old, validly signed checkpoint to hide later entries.',
+  ),
+  LOG_OPENING_WITHHELD: spec(
+    1,
+    422,
+    'The log entry of the expected version is sealed and the registry did not give its opening to a reader of the namespace: the version cannot be verified.',
+  ),
   LOG_WITNESS_CONFLICT: spec(
     1,
     409,
@@ -189,6 +199,11 @@ export const ERROR_CODES = {
     2,
     400,
     'check was not told which model to expect (--name NS/NAME[@RANGE] or the local policy models list).',
+  ),
+  CLIENT_TRUST_STORE_UNSAFE: spec(
+    2,
+    400,
+    "The client's trust store (the config dir's logs/: log keys trusted on first use, verified log mirrors) is owned by another user or is not a plain directory: whoever controls it could replace the pins.",
   ),
   CLIENT_INSECURE_TRANSPORT: spec(2, 400, 'A token would be sent over plain http:// to an address that is not loopback.'),
   EVIDENCE_NOT_LOGGED: spec(

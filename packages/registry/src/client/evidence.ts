@@ -80,6 +80,8 @@ export interface TrustAnchors {
   /** Witness verifier keys; with `witnessQuorum`, that many must have cosigned the checkpoint. */
   witnesses?: string[];
   witnessQuorum?: number;
+  /** The checkpoint age bound in seconds (0 or absent: none): the witness quorum counts only cosignatures this recent. */
+  maxCheckpointAgeSeconds?: number;
   /** Signers from the command line (`--public-key`, `--identity`+`--issuer`, `--certificate-root`). */
   cliSigners?: PolicySigner[];
   /** The local policy (its signers, scan, licences, attestations, ML-BOM rules). */

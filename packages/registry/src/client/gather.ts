@@ -8,7 +8,7 @@ import { ModelsecError } from '@modelsec/core/errors';
 import { MAX_BUNDLE_BYTES } from '@modelsec/core/signing';
 import { type NoteVerifier, type OpenEntry, parseVerifierKey } from '@modelsec/core/tlog';
 import semver from 'semver';
-import { keyChanged, logStateFile, readLogState, writeLogState } from '../log/log-client.js';
+import { ensureTrustStore, keyChanged, logStateFile, readLogState, writeLogState } from '../log/log-client.js';
 import type { LoggedPublishEntry } from '../log/publish-entry-type.js';
 import type { PolicySigner } from '../policy/policy.js';
 import {
@@ -23,7 +23,7 @@ import {
 } from './evidence.js';
 import type { LocalPolicy } from './local-policy.js';
 import { versionMatches } from './local-policy.js';
-import { LogMirror, MAX_LOG_SMALL_ANSWER_BYTES } from './log-mirror.js';
+import { DEFAULT_MAX_CHECKPOINT_AGE_SECONDS, LogMirror, MAX_LOG_SMALL_ANSWER_BYTES } from './log-mirror.js';
 import type { RegistryClient } from './registry-client.js';
 import { yankedRootsOf } from './verifier.js';
 
@@ -45,6 +45,11 @@ export interface ClientTrustOptions {
   logKey?: string;
   witnesses?: string[];
   witnessQuorum?: number;
+  /**
+   * The checkpoint age bound in seconds (--max-checkpoint-age; 0 = none); default the local policy's
+   * `log.maxCheckpointAgeSeconds`, else DEFAULT_MAX_CHECKPOINT_AGE_SECONDS when witnesses are trusted.
+   */
+  maxCheckpointAgeSeconds?: number;
   /** A checkpoint note (--log-checkpoint FILE) the log must be consistent with. */
   pinnedCheckpoint?: string;
   cliSigners?: PolicySigner[];
@@ -73,6 +78,7 @@ async function resolveLogKey(
   if (served.status !== 200)
     throw new ModelsecError('LOG_PROOF_INVALID', `the registry answered ${served.status} for its log key`);
   const servedKey = parseVerifierKey(Buffer.from(served.bytes).toString('utf8').trim());
+  await ensureTrustStore(options.configDir);
   const file = logStateFile(options.configDir, client.baseUrl);
   const pinnedText = options.logKey ?? options.localPolicy?.log?.key;
   if (pinnedText !== undefined) {
@@ -103,11 +109,16 @@ export async function openVerifiedLog(
   const { verifier, keyTrust, remember } = await resolveLogKey(client, options);
   const witnesses = options.witnesses ?? options.localPolicy?.log?.witnesses;
   const witnessQuorum = options.witnessQuorum ?? options.localPolicy?.log?.witnessQuorum;
+  const maxCheckpointAgeSeconds =
+    options.maxCheckpointAgeSeconds ??
+    options.localPolicy?.log?.maxCheckpointAgeSeconds ??
+    (witnesses?.length ? DEFAULT_MAX_CHECKPOINT_AGE_SECONDS : 0);
   const mirror = await LogMirror.sync(client, {
     configDir: options.configDir,
     verifier,
     ...(witnesses?.length ? { witnesses } : {}),
     ...(witnessQuorum !== undefined ? { witnessQuorum } : {}),
+    ...(maxCheckpointAgeSeconds ? { maxCheckpointAgeSeconds } : {}),
     ...(options.pinnedCheckpoint !== undefined ? { pinnedCheckpoint: options.pinnedCheckpoint } : {}),
     namespaces,
     ...(options.now ? { now: options.now } : {}),
@@ -118,6 +129,7 @@ export async function openVerifiedLog(
     logKeyPinned: keyTrust !== 'first-use',
     ...(witnesses?.length ? { witnesses } : {}),
     ...(witnessQuorum !== undefined ? { witnessQuorum } : {}),
+    ...(maxCheckpointAgeSeconds ? { maxCheckpointAgeSeconds } : {}),
     ...(options.cliSigners?.length ? { cliSigners: options.cliSigners } : {}),
     ...(options.localPolicy ? { localPolicy: options.localPolicy } : {}),
     ...(options.sigstoreTrustedRoot !== undefined ? { sigstoreTrustedRoot: options.sigstoreTrustedRoot } : {}),

@@ -65,6 +65,7 @@ export {
   versionMatches,
 } from './local-policy.js';
 export {
+  DEFAULT_MAX_CHECKPOINT_AGE_SECONDS,
   LogMirror,
   type LogTransport,
   MAX_MIRROR_ENTRIES,

@@ -4,6 +4,7 @@
  *
  *   { "models": ["acme/bert@^1", "acme/*"],                      NS/NAME[@RANGE], or NS/* for any model of NS
  *     "log": { "key": "<verifier key>", "witnesses": ["<witness key>", ...], "witnessQuorum": 2,
+ *              "maxCheckpointAgeSeconds": 86400,               the witness quorum must have cosigned this recently
  *              "required": true },                             check --offline: a verified model.tlog.json is required
  *     "signers": [...], "scan": {...}, "mlbom": {...}, "licenses": {...}, "attestations": {...} }
  *
@@ -17,13 +18,15 @@ import type { Expectation } from './evidence.js';
 
 export interface LocalPolicy extends Policy {
   models?: string[];
-  log?: { key?: string; witnesses?: string[]; witnessQuorum?: number; required?: boolean };
+  log?: { key?: string; witnesses?: string[]; witnessQuorum?: number; maxCheckpointAgeSeconds?: number; required?: boolean };
 }
 
 /** Most expected models a local policy lists. */
 export const MAX_POLICY_MODELS = 256;
 /** Most witnesses a local policy names. */
 export const MAX_POLICY_WITNESSES = 32;
+/** Largest checkpoint age bound accepted (ten years, in seconds): larger is a typo, not a bound. */
+export const MAX_CHECKPOINT_AGE_SECONDS = 10 * 366 * 24 * 60 * 60;
 
 let namespaceValidator: ValidateFunction | undefined;
 let localValidator: ValidateFunction | undefined;
@@ -60,6 +63,8 @@ function validators(): { namespace: ValidateFunction; local: ValidateFunction } 
               items: { type: 'string', minLength: 1, maxLength: 1024 },
             },
             witnessQuorum: { type: 'integer', minimum: 0, maximum: MAX_POLICY_WITNESSES },
+            // 0: no bound. Online default with witnesses: DEFAULT_MAX_CHECKPOINT_AGE_SECONDS (log-mirror.ts).
+            maxCheckpointAgeSeconds: { type: 'integer', minimum: 0, maximum: MAX_CHECKPOINT_AGE_SECONDS },
             // check --offline: without a verified log proof (model.tlog.json under log.key) the gate fails.
             required: { type: 'boolean' },
           },

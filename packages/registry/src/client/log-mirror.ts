@@ -12,7 +12,7 @@
  * Nothing is written until everything verified. A mirror directory is locked while it is updated.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ModelsecError } from '@modelsec/core/errors';
 import {
@@ -32,6 +32,7 @@ import {
   verifyConsistency,
   verifyWitnessQuorum,
 } from '@modelsec/core/tlog';
+import { ensurePrivateDir, ensureTrustStore } from '../log/log-client.js';
 import { tileIndexPath } from '../log/tiles.js';
 
 /** Entries per C2SP entry bundle (tlog-tiles: 256). */
@@ -85,6 +86,8 @@ export interface MirrorSyncOptions {
   namespaces?: readonly string[];
   /** Time for witness timestamps (no cosignature from the future). */
   now?: Date;
+  /** The checkpoint age bound (seconds, 0 = none): see verifyCheckpointNote. */
+  maxCheckpointAgeSeconds?: number;
   /** Progress while fetching leaves. */
   onProgress?: (done: number, total: number) => void;
   /** Deadline of the whole sync in ms (default MIRROR_SYNC_DEADLINE_MS; tests shorten it). */
@@ -135,6 +138,23 @@ interface MirrorState {
   openedUpTo: Record<string, number>;
   /** Latest `at` (ms) of the open entries so far: later entries may not be dated (much) before it. */
   maxAt?: number;
+  /**
+   * Per entry bundle k: the latest `at` (ms) of the open entries before it (null: none), filled as sealed leaves are
+   * opened. An opened sealed entry is held to the same time rule as an open one: not dated before an earlier entry.
+   */
+  maxAtBefore?: (number | null)[];
+}
+
+/** The `at` (ms) of an open entry leaf; -Infinity for a sealed leaf or an entry without a readable time. */
+function openEntryTime(leaf: Uint8Array): number {
+  try {
+    const entry = decodeLogEntry(leaf);
+    if (entry.type === 'sealed') return Number.NEGATIVE_INFINITY;
+    const at = Date.parse(String((entry as { at?: unknown }).at));
+    return Number.isFinite(at) ? at : Number.NEGATIVE_INFINITY;
+  } catch {
+    return Number.NEGATIVE_INFINITY;
+  }
 }
 
 interface StoredOpening {
@@ -158,22 +178,71 @@ export function mirrorDir(configDir: string, key: NoteVerifier): string {
   return join(configDir, 'logs', `mirror-${safe}-${id}`);
 }
 
-/** Verifies a checkpoint note: the log's signature, the origin, and the witness quorum when witnesses are given. */
+/**
+ * How old the newest cosignatures of a witness quorum may be when `check` / `pull` trust witnesses and were given no
+ * bound (`--max-checkpoint-age`, local policy `log.maxCheckpointAgeSeconds`). A checkpoint carries no time, so a
+ * registry could serve an old, validly signed (and once cosigned) checkpoint for ever and hide every later entry (a
+ * yank, a new policy); a witness cosigns only the newest tree it saw, with the time it cosigned, so a recent
+ * cosignature proves the tree was the newest one the witness knew then. A registry with witnesses resubmits its
+ * checkpoint well within this (log/witnessing.ts WITNESS_COSIGNATURE_REFRESH_MS), so an idle log stays fresh.
+ * One day: a yank is seen by every CI gate within a day even under a registry that stops showing new entries.
+ */
+export const DEFAULT_MAX_CHECKPOINT_AGE_SECONDS = 24 * 60 * 60;
+
+/**
+ * Verifies a checkpoint note: the log's signature, the origin, and the witness quorum when witnesses are given. With
+ * `maxAgeSeconds` (> 0) the quorum counts only cosignatures dated no earlier than that before `now`
+ * (LOG_CHECKPOINT_STALE otherwise); it needs witnesses (a checkpoint itself has no time).
+ */
 export function verifyCheckpointNote(
   note: string,
   verifier: NoteVerifier,
-  options: { witnesses?: readonly string[]; witnessQuorum?: number; now?: Date } = {},
-): { checkpoint: Checkpoint; cosignedBy: string[] } {
+  options: { witnesses?: readonly string[]; witnessQuorum?: number; now?: Date; maxAgeSeconds?: number } = {},
+): { checkpoint: Checkpoint; cosignedBy: string[]; cosignedAt?: number } {
   const witnesses = options.witnesses ?? [];
+  const maxAge = options.maxAgeSeconds ?? 0;
+  if (!Number.isSafeInteger(maxAge) || maxAge < 0)
+    throw new ModelsecError('USAGE', `a checkpoint age bound is a whole number of seconds, got ${options.maxAgeSeconds}`);
   if (witnesses.length === 0) {
     if ((options.witnessQuorum ?? 0) > 0)
       throw new ModelsecError('USAGE', 'a witness quorum needs witness keys (--witness KEYFILE, repeatable)');
+    if (maxAge > 0)
+      throw new ModelsecError(
+        'USAGE',
+        'a checkpoint age bound needs witnesses (--witness KEYFILE or the local policy log.witnesses): a checkpoint carries no time, only a witness cosignature does',
+      );
     return { checkpoint: verifyCheckpoint(note, verifier), cosignedBy: [] };
   }
   const keys: CosignerVerifier[] = witnesses.map((w) => parseCosignerVerifierKey(w));
   const quorum = options.witnessQuorum ?? keys.length;
-  const result = verifyWitnessQuorum(note, verifier, keys, quorum, options.now ? { now: options.now } : {});
-  return { checkpoint: result.checkpoint, cosignedBy: result.cosignatures.map((c) => c.name) };
+  const now = options.now ?? new Date();
+  const result = verifyWitnessQuorum(note, verifier, keys, quorum, { now });
+  if (maxAge === 0) return { checkpoint: result.checkpoint, cosignedBy: result.cosignatures.map((c) => c.name) };
+  const oldest = Math.floor(now.getTime() / 1000) - maxAge;
+  const fresh = result.cosignatures.filter((c) => c.timestamp >= oldest);
+  if (fresh.length < quorum) {
+    const newest = Math.max(...result.cosignatures.map((c) => c.timestamp));
+    throw new ModelsecError(
+      'LOG_CHECKPOINT_STALE',
+      `the checkpoint (size ${result.checkpoint.size}) is cosigned within the last ${maxAge} s by ${fresh.length} of the trusted witnesses; ${quorum} required (newest cosignature ${Number.isFinite(newest) ? new Date(newest * 1000).toISOString() : 'none'}): the registry may be withholding newer entries`,
+      {
+        details: {
+          size: result.checkpoint.size,
+          maxAgeSeconds: maxAge,
+          required: quorum,
+          fresh: fresh.map((c) => c.name),
+          cosigned: result.cosignatures.map((c) => ({ name: c.name, at: new Date(c.timestamp * 1000).toISOString() })),
+        },
+      },
+    );
+  }
+  // The time the quorum was last seen together: the quorum-th newest fresh cosignature.
+  const times = fresh.map((c) => c.timestamp).sort((a, b) => b - a);
+  return {
+    checkpoint: result.checkpoint,
+    cosignedBy: fresh.map((c) => c.name),
+    cosignedAt: times[quorum - 1] ?? times[0],
+  };
 }
 
 function parseEntryBundle(bytes: Uint8Array, width: number): Uint8Array[] {
@@ -277,7 +346,9 @@ export class LogMirror {
    */
   static async sync(transport: LogTransport, options: MirrorSyncOptions): Promise<LogMirror> {
     const dir = mirrorDir(options.configDir, options.verifier);
-    await mkdir(join(dir, 'entries'), { recursive: true, mode: 0o700 });
+    await ensureTrustStore(options.configDir);
+    await ensurePrivateDir(dir);
+    await ensurePrivateDir(join(dir, 'entries'));
     const unlock = await lock(dir);
     try {
       return await LogMirror.syncLocked(transport, options, dir);
@@ -295,6 +366,7 @@ export class LogMirror {
       ...(options.witnesses ? { witnesses: options.witnesses } : {}),
       ...(options.witnessQuorum !== undefined ? { witnessQuorum: options.witnessQuorum } : {}),
       ...(options.now ? { now: options.now } : {}),
+      ...(options.maxCheckpointAgeSeconds ? { maxAgeSeconds: options.maxCheckpointAgeSeconds } : {}),
     });
     if (checkpoint.size > MAX_MIRROR_ENTRIES)
       throw new ModelsecError('LIMIT_EXCEEDED', `the log claims ${checkpoint.size} entries, more than ${MAX_MIRROR_ENTRIES}`, {
@@ -414,7 +486,8 @@ export class LogMirror {
     await writeAtomic(join(dir, 'hashes.bin'), mirror.leafHashes());
     await writeAtomic(join(dir, 'index.json'), `${JSON.stringify(Object.fromEntries([...byNamespace].sort()))}\n`);
     // 4. Openings of sealed leaves.
-    for (const ns of [...new Set(options.namespaces ?? [])].sort()) await mirror.openNamespace(transport, ns);
+    const latestAt = (options.now ?? new Date()).getTime() + MAX_LOG_TIME_SKEW_MS;
+    for (const ns of [...new Set(options.namespaces ?? [])].sort()) await mirror.openNamespace(transport, ns, latestAt);
     await writeAtomic(join(dir, 'openings.json'), `${JSON.stringify(Object.fromEntries(mirror.openings), null, 0)}\n`);
     await writeAtomic(join(dir, 'state.json'), `${JSON.stringify(mirror.state, null, 2)}\n`);
     return mirror;
@@ -589,7 +662,26 @@ export class LogMirror {
     return this.tree.inclusionProof(index, this.size);
   }
 
-  private async openNamespace(transport: LogTransport, namespace: string): Promise<void> {
+  /** The latest time (ms) of the open entries before leaf `index` (-Infinity: none); see MirrorState.maxAtBefore. */
+  private async timeBefore(index: number): Promise<number> {
+    const bundle = Math.floor(index / MIRROR_BUNDLE_WIDTH);
+    const known = this.state.maxAtBefore ?? [null];
+    this.state.maxAtBefore = known;
+    // Bundles before `bundle` are complete and verified: their bound is computed once and kept in the state.
+    while (known.length <= bundle) {
+      const k = known.length - 1;
+      let m = known[k] ?? Number.NEGATIVE_INFINITY;
+      for (const leaf of await this.readBundle(k)) m = Math.max(m, openEntryTime(leaf));
+      known.push(Number.isFinite(m) ? m : null);
+    }
+    let m = known[bundle] ?? Number.NEGATIVE_INFINITY;
+    const leaves = await this.readBundle(bundle);
+    for (let j = bundle * MIRROR_BUNDLE_WIDTH; j < index; j++)
+      m = Math.max(m, openEntryTime(leaves[j - bundle * MIRROR_BUNDLE_WIDTH] as Uint8Array));
+    return m;
+  }
+
+  private async openNamespace(transport: LogTransport, namespace: string, latestAt: number): Promise<void> {
     let from = this.state.openedUpTo[namespace] ?? 0;
     while (from < this.size) {
       const q = new URLSearchParams({ namespace, from: String(from) });
@@ -629,6 +721,21 @@ export class LogMirror {
           throw inconsistent(`the opening of leaf ${index} is an entry of '${opened.namespace}', not of '${namespace}'`, {
             index,
           });
+        // Entry times are trusted signing times (a certificate must be valid then), sealed or not: an opened entry
+        // dated before an earlier entry, or in the future, is refused as an open one is at sync.
+        const at = Date.parse(String((opened as { at?: unknown }).at));
+        if (Number.isFinite(at)) {
+          const before = await this.timeBefore(index);
+          if (at < before - MAX_LOG_TIME_SKEW_MS)
+            throw inconsistent(
+              `sealed log entry ${index} opens to an entry dated ${new Date(at).toISOString()}, before an earlier entry (${new Date(before).toISOString()}): a backdated entry`,
+              { index },
+            );
+          if (at > latestAt)
+            throw inconsistent(`sealed log entry ${index} opens to an entry dated ${new Date(at).toISOString()}, in the future`, {
+              index,
+            });
+        }
         this.openings.set(index, { salt: o.salt, entry: o.entry, namespace });
         last = index;
       }
@@ -638,6 +745,16 @@ export class LogMirror {
       from = last + 1;
     }
     this.state.openedUpTo[namespace] = this.size;
+  }
+
+  /** Whether leaf `index` is a sealed leaf this client holds no opening for (false outside the mirror). */
+  async isUnopenedSealed(index: number): Promise<boolean> {
+    if (!Number.isSafeInteger(index) || index < 0 || index >= this.size || this.openings.has(index)) return false;
+    try {
+      return decodeLogEntry(await this.leaf(index)).type === 'sealed';
+    } catch {
+      return false;
+    }
   }
 
   /**

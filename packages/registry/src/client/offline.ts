@@ -32,6 +32,8 @@ export interface OfflineCheckOptions {
   logKey?: string;
   witnesses?: string[];
   witnessQuorum?: number;
+  /** The checkpoint age bound (--max-checkpoint-age); default the local policy's; offline there is no default. */
+  maxCheckpointAgeSeconds?: number;
   sigstoreTrustedRoot?: unknown;
   /** The expected model (--name), else the local policy `models`. */
   expectations?: Expectation[];
@@ -72,16 +74,30 @@ function expectationFor(expectations: readonly Expectation[], leaf: Uint8Array |
 }
 
 /**
- * Verifies a model directory and the evidence beside its signature against local trust only. Returns every failed
+ * Verifies a model (a directory, or a single file signed as one resource '.') and the evidence beside its signature
+ * against local trust only. Returns every failed
  * rule; throws only when the question cannot be asked (no model, no trusted signer: exit 2).
  */
 export async function checkOffline(modelPath: string, options: OfflineCheckOptions): Promise<OfflineReport> {
   const root = path.resolve(modelPath);
   const info = await stat(root).catch(() => undefined);
   if (!info) throw new ModelsecError('FILE_NOT_FOUND', `${modelPath} does not exist`, { details: { path: modelPath } });
-  if (!info.isDirectory()) throw new ModelsecError('USAGE', `${modelPath}: check takes a model directory`);
-  const signaturePath = path.resolve(options.signaturePath ?? path.join(root, DEFAULT_SIGNATURE_NAME));
-  const display = (p: string) => toPosixRelative(root, p) ?? p;
+  // A single-file model (OMS: one resource named '.') is signed with model.sig beside it, as `sign FILE` writes it;
+  // its evidence lies beside it too, and every path is shown relative to that directory.
+  const single = info.isFile();
+  if (!single && !info.isDirectory())
+    throw new ModelsecError('USAGE', `${modelPath}: check --offline takes a model directory or a single model file`, {
+      details: { path: modelPath },
+    });
+  if (single && options.ignore?.length)
+    throw new ModelsecError('USAGE', `--ignore names files of a model directory; ${modelPath} is a single-file model`);
+  const base = single ? path.dirname(root) : root;
+  const signaturePath = path.resolve(options.signaturePath ?? path.join(base, DEFAULT_SIGNATURE_NAME));
+  if (single && signaturePath === root)
+    throw new ModelsecError('USAGE', `${modelPath} is the signature file: check the model it signs`, {
+      details: { path: modelPath },
+    });
+  const display = (p: string) => toPosixRelative(base, p) ?? p;
 
   // Evidence files beside the signature.
   const bundle = await readLimited(signaturePath, MAX_BUNDLE_BYTES);
@@ -118,8 +134,8 @@ export async function checkOffline(modelPath: string, options: OfflineCheckOptio
   );
   const local: LocalModelEvidence = {
     files: files.map((f, i) => ({ path: f.name, size: f.size, sha256: (digests[i] as Buffer).toString('hex') })),
-    ignore: (options.ignore ?? []).map((p) => toPosixRelative(root, p)).filter((p): p is string => p !== undefined),
-    ...(toPosixRelative(root, signaturePath) ? { signaturePath: toPosixRelative(root, signaturePath) as string } : {}),
+    ignore: single ? [] : (options.ignore ?? []).map((p) => toPosixRelative(root, p)).filter((p): p is string => p !== undefined),
+    ...(!single && toPosixRelative(root, signaturePath) ? { signaturePath: toPosixRelative(root, signaturePath) as string } : {}),
     ...(symlink ? { symlink } : {}),
   };
   if (bundle) {
@@ -148,12 +164,15 @@ export async function checkOffline(modelPath: string, options: OfflineCheckOptio
   const logKey = options.logKey ?? policy?.log?.key;
   const witnesses = options.witnesses ?? policy?.log?.witnesses;
   const witnessQuorum = options.witnessQuorum ?? policy?.log?.witnessQuorum;
+  // Offline, a proof written at pull time is evidence of inclusion, not of freshness: only an explicit bound applies.
+  const maxCheckpointAgeSeconds = options.maxCheckpointAgeSeconds ?? policy?.log?.maxCheckpointAgeSeconds;
   const trust: TrustAnchors = {
     ...(logKey !== undefined ? { logKey: logKey.trim() } : {}),
     logKeyPinned: logKey !== undefined,
     ...(policy?.log?.required ? { logRequired: true } : {}),
     ...(witnesses?.length ? { witnesses } : {}),
     ...(witnessQuorum !== undefined ? { witnessQuorum } : {}),
+    ...(maxCheckpointAgeSeconds ? { maxCheckpointAgeSeconds } : {}),
     ...(options.cliSigners?.length ? { cliSigners: options.cliSigners } : {}),
     ...(policy ? { localPolicy: policy } : {}),
     ...(options.sigstoreTrustedRoot !== undefined ? { sigstoreTrustedRoot: options.sigstoreTrustedRoot } : {}),

@@ -1,23 +1,29 @@
 /** push / pull / check as library operations over RegistryClient (the CLI prints their results). */
 import { createHash } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { isModelsecError, ModelsecError } from '@modelsec/core/errors';
 import { MLBOM_PREDICATE_TYPE, SCAN_PREDICATE_TYPE } from '@modelsec/core/evidence';
 import { hashFiles } from '@modelsec/core/hashing';
 import type { Severity } from '@modelsec/core/scan';
 import {
+  assertSubjectIsModel,
+  attestationNamePattern,
   attestationPathFor,
   comparePosixPaths,
   compareResources,
   DEFAULT_SHARD_SIZE,
   DEFAULT_SIGNATURE_NAME,
   hashShards,
+  IN_TOTO_PAYLOAD_TYPE,
+  type InTotoStatement,
   listModel,
   modelMismatchError,
+  parseBundle,
   parseShardName,
   type ResourceMismatch,
   readUnverifiedModelStatement,
+  type SignedModel,
   type VerifiedModelBundle,
 } from '@modelsec/core/signing';
 import type { LoggedScan, LoggedSigner, OpenEntry } from '@modelsec/core/tlog';
@@ -75,7 +81,13 @@ export interface PushOptions {
   signaturePath: string;
   publicKeyPem?: string;
   bomPath?: string;
+  /**
+   * Attestation bundles to attach besides the ones found beside the signature (`model.<type>.att.sig`, attached
+   * unless `autoAttestations` is false). Each must be about exactly the model pushed (ATTESTATION_SUBJECT_MISMATCH).
+   */
   attestationPaths?: string[];
+  /** Attach the attestation files beside the signature (default true). */
+  autoAttestations?: boolean;
   /**
    * Re-publish content whose root digest a yank of the namespace names (namespace admin token; the registry audits
    * it and marks the log entry `yankOverride`; clients still report the content as yanked).
@@ -137,14 +149,26 @@ export async function pushModel(
     uploaded: number;
     deduplicated: number;
     /** What was sent: the bundle bytes and the manifest files (to confirm against the log: confirmPushInLog). */
-    pushed: { signature: Buffer; files: { path: string; digest: string; size: number }[] };
+    pushed: {
+      signature: Buffer;
+      files: { path: string; digest: string; size: number }[];
+      /** Digests of the attestations sent (the log entry must list each). */
+      attestations: string[];
+    };
+    /** The attestation files sent, as given or found beside the signature. */
+    attestationFiles: string[];
   }
 > {
   if (!ref.version || semver.valid(ref.version) !== ref.version)
     throw new ModelsecError('REGISTRY_VERSION_INVALID', `push needs an exact semantic version, got '${ref.version ?? ''}'`);
   const info = await stat(modelPath).catch(() => undefined);
   if (!info) throw new ModelsecError('FILE_NOT_FOUND', `${modelPath} does not exist`);
-  if (!info.isDirectory()) throw new ModelsecError('USAGE', `${modelPath}: push takes a model directory`);
+  if (!info.isDirectory())
+    throw new ModelsecError(
+      'USAGE',
+      `${modelPath}: push takes a model directory (put the file in a directory and sign that); a single signed file is checked with check --offline`,
+      { details: { path: modelPath } },
+    );
   const signature = await readSignature(options.signaturePath);
   const claimed = readUnverifiedModelStatement(signature);
   const shards = claimed.method === 'shards';
@@ -160,6 +184,14 @@ export async function pushModel(
   for (const f of listed.files)
     if (!signedPaths.has(f.name) && !(shards && f.size === 0)) mismatches.push({ kind: 'extra', name: f.name });
   if (mismatches.length > 0) throw modelMismatchError(mismatches);
+  // Attestations: read and checked before anything is uploaded.
+  const attestationFiles = await attestationFilesFor(options);
+  const attestationBytes: Buffer[] = [];
+  for (const file of attestationFiles) {
+    const bytes = await readAttachment(file, 'attestation');
+    assertAttestationOf(bytes, claimed, file);
+    attestationBytes.push(bytes);
+  }
 
   // Blobs are whole files named by their sha256: a files signature lists them; for a shards signature hash the
   // files here (the registry checks every shard against the signature).
@@ -217,8 +249,7 @@ export async function pushModel(
     ? await client.uploadBytes(ref.namespace, await readAttachment(options.bomPath, 'ML-BOM'))
     : undefined;
   const attestations: string[] = [];
-  for (const a of options.attestationPaths ?? [])
-    attestations.push(await client.uploadBytes(ref.namespace, await readAttachment(a, 'attestation')));
+  for (const bytes of attestationBytes) attestations.push(await client.uploadBytes(ref.namespace, bytes));
   const manifest = {
     files: files.map((f) => ({ path: f.path, digest: f.digest, size: f.size })),
     bundle,
@@ -232,7 +263,85 @@ export async function pushModel(
     { json: manifest },
   );
   const uploaded = files.filter((f) => !stored.has(f.digest)).length;
-  return { ...version, uploaded, deduplicated: files.length - uploaded, pushed: { signature, files: manifest.files } };
+  return {
+    ...version,
+    uploaded,
+    deduplicated: files.length - uploaded,
+    pushed: { signature, files: manifest.files, attestations },
+    attestationFiles,
+  };
+}
+
+/** Most attestation files one push attaches (the client gate reads at most MAX_EVIDENCE_ATTESTATIONS per version). */
+export const MAX_PUSH_ATTESTATIONS = 32;
+/** Largest attestation file push sends (the client gate reads at most MAX_EVIDENCE_BLOB_BYTES of one). */
+export const MAX_PUSH_ATTESTATION_BYTES = 64 * 1024 * 1024;
+
+/** The attestation files of a push: the given ones, then those beside the signature; each once, in name order. */
+async function attestationFilesFor(options: PushOptions): Promise<string[]> {
+  const files = (options.attestationPaths ?? []).map((f) => path.resolve(f));
+  if (options.autoAttestations !== false) {
+    const dir = path.dirname(options.signaturePath);
+    const pattern = attestationNamePattern(path.basename(options.signaturePath));
+    const names = (await readdir(dir).catch(() => [] as string[])).filter((n) => pattern.test(n)).sort();
+    for (const n of names) {
+      const file = path.join(dir, n);
+      const info = await stat(file).catch(() => undefined);
+      if (info?.isFile()) files.push(file);
+    }
+  }
+  const unique = [...new Set(files)];
+  if (unique.length > MAX_PUSH_ATTESTATIONS)
+    throw new ModelsecError(
+      'LIMIT_EXCEEDED',
+      `more than ${MAX_PUSH_ATTESTATIONS} attestations to attach (MAX_PUSH_ATTESTATIONS)`,
+      {
+        details: { limit: MAX_PUSH_ATTESTATIONS, count: unique.length },
+      },
+    );
+  for (const f of unique) {
+    const info = await stat(f).catch(() => undefined);
+    if (info && info.size > MAX_PUSH_ATTESTATION_BYTES)
+      throw new ModelsecError(
+        'LIMIT_EXCEEDED',
+        `${f} is larger than ${MAX_PUSH_ATTESTATION_BYTES} bytes (MAX_PUSH_ATTESTATION_BYTES)`,
+        {
+          details: { path: f, limit: MAX_PUSH_ATTESTATION_BYTES },
+        },
+      );
+  }
+  return unique;
+}
+
+/**
+ * Refuses an attestation that is not about exactly the file set the pushed signature signs (one subject: its
+ * manifest digest, with its root digest beside it): an attestation of another model, of an older signature of this
+ * one, or listing several subjects would be sent as evidence the gate then refuses, or worse, read as this model's.
+ * Its signature is verified by the registry and by every gate against their own trust; here only what it is about.
+ */
+function assertAttestationOf(bytes: Buffer, model: SignedModel, file: string): void {
+  let statement: InTotoStatement;
+  try {
+    const { payloadType, payload } = parseBundle(bytes);
+    if (payloadType !== IN_TOTO_PAYLOAD_TYPE) throw new Error(`payload type ${payloadType} is not in-toto`);
+    statement = JSON.parse(payload.toString('utf8')) as InTotoStatement;
+    if (!Array.isArray(statement?.subject)) throw new Error('no subject list');
+  } catch (cause) {
+    throw new ModelsecError('ATTESTATION_SUBJECT_MISMATCH', `${file} is not an attestation bundle (DSSE in-toto statement)`, {
+      cause,
+      details: { path: file },
+    });
+  }
+  try {
+    assertSubjectIsModel(statement, model);
+  } catch (error) {
+    if (!isModelsecError(error)) throw error;
+    throw new ModelsecError(
+      'ATTESTATION_SUBJECT_MISMATCH',
+      `${file}: ${error.message}; re-run the attestation (scan --attest, bom --attest) after signing, or remove the file`,
+      { cause: error, details: { path: file, ...error.details } },
+    );
+  }
 }
 
 async function readAttachment(file: string, what: string): Promise<Buffer> {
@@ -265,6 +374,42 @@ export interface CheckOptions extends ClientGateOptions {
 export interface ClientReport extends GateReport {
   /** How the log key was trusted on this run. */
   keyTrust: OpenedLog['keyTrust'];
+}
+
+/** Largest /v1/log/lookup answer read (an index and a flag). */
+const MAX_LOOKUP_ANSWER_BYTES = 4096;
+
+/**
+ * Why no version was found, when the registry is withholding it: the registry's own lookup (untrusted, used only to
+ * explain) names a sealed leaf of the verified log for an exact expected version, and gave this reader no opening of
+ * it. A sealed entry can be verified only through its opening, so the version cannot pass; it is refused as
+ * LOG_OPENING_WITHHELD (a registry that withholds can make a version fail, never pass).
+ */
+async function withheldOpening(
+  client: RegistryClient,
+  mirror: OpenedLog['mirror'],
+  expectations: readonly Expectation[],
+): Promise<FailedCheck | undefined> {
+  for (const e of expectations) {
+    if (e.model === '*' || e.range === undefined || semver.valid(e.range) !== e.range) continue;
+    const q = new URLSearchParams({ namespace: e.namespace, model: e.model, version: e.range });
+    let index: unknown;
+    try {
+      const r = await client.getBytes(`/v1/log/lookup?${q}`, MAX_LOOKUP_ANSWER_BYTES);
+      if (r.status !== 200) continue;
+      index = (JSON.parse(Buffer.from(r.bytes).toString('utf8')) as { index?: unknown }).index;
+    } catch (error) {
+      if (isModelsecError(error) && error.code === 'UNAUTHENTICATED') throw error;
+      continue;
+    }
+    if (typeof index === 'number' && (await mirror.isUnopenedSealed(index)))
+      return {
+        rule: 'entry',
+        code: 'LOG_OPENING_WITHHELD',
+        message: `the registry says ${e.namespace}/${e.model}@${e.range} is log entry ${index}, a sealed entry of the verified log, but gave this token no opening of it: a sealed entry is verified only through its opening, so the version cannot be verified (use a token that reads ${e.namespace}; if it does, the registry is withholding the entry)`,
+      };
+  }
+  return undefined;
 }
 
 /** Why older entries of the model did not count (they lack what the gate decides on). */
@@ -310,7 +455,12 @@ export async function checkModel(client: RegistryClient, modelPath: string, opti
   const root = path.resolve(modelPath);
   const info = await stat(root).catch(() => undefined);
   if (!info) throw new ModelsecError('FILE_NOT_FOUND', `${modelPath} does not exist`, { details: { path: modelPath } });
-  if (!info.isDirectory()) throw new ModelsecError('USAGE', `${modelPath}: check takes a model directory`);
+  if (!info.isDirectory())
+    throw new ModelsecError(
+      'USAGE',
+      `${modelPath}: check against a registry takes a model directory (the registry publishes directories); a single signed file is checked with --offline`,
+      { details: { path: modelPath } },
+    );
   const signaturePath = path.resolve(options.signaturePath ?? path.join(root, DEFAULT_SIGNATURE_NAME));
   const { listed, symlink } = await listLocal(root, signaturePath);
   const local = new Map(listed.files.map((f) => [f.name, f]));
@@ -349,10 +499,11 @@ export async function checkModel(client: RegistryClient, modelPath: string, opti
   if (chosen) await hashLocal(chosen.entry.files.map((f) => f.path));
   const what = expectations.map((e) => `${e.namespace}/${e.model}${e.range ? `@${e.range}` : ''}`).join(', ');
   if (!chosen) {
+    const withheld = await withheldOpening(client, opened.mirror, expectations);
     return {
       ok: false,
       failed: [
-        {
+        withheld ?? {
           rule: 'entry',
           code: 'EVIDENCE_NOT_LOGGED',
           message: `no published version of ${what} is in the verified transparency log (checkpoint size ${opened.mirror.size})${notReadable(unreadable)}`,
@@ -465,6 +616,8 @@ export async function pullModel(
   const newestPre = inRange.length < all.length ? rankCandidates(all)[0]?.entry.version : undefined;
   const onlyPre = newestPre ? ` (only pre-releases: name one, e.g. @${newestPre})` : '';
   const what = `${ref.namespace}/${ref.model}${ref.version ? `@${ref.version}` : ''}`;
+  const withheld = chosen ? undefined : await withheldOpening(client, opened.mirror, [expectation]);
+  if (withheld) throw new ModelsecError('LOG_OPENING_WITHHELD', withheld.message, { details: { failed: [withheld] } });
   if (!chosen)
     throw new ModelsecError(
       'EVIDENCE_NOT_LOGGED',
@@ -598,7 +751,7 @@ export interface PushLogConfirmation {
 export async function confirmPushInLog(
   client: RegistryClient,
   ref: { namespace: string; model: string; version: string },
-  pushed: { signature: Uint8Array; files: { path: string; digest: string; size: number }[] },
+  pushed: { signature: Uint8Array; files: { path: string; digest: string; size: number }[]; attestations?: string[] },
   options: ClientTrustOptions,
 ): Promise<PushLogConfirmation> {
   const opened = await openVerifiedLog(client, [ref.namespace], options);
@@ -624,6 +777,9 @@ export async function confirmPushInLog(
   const sent = new Set(pushed.files.map(key));
   const got = new Set(logged.files.map(key));
   if (sent.size !== got.size || [...sent].some((k) => !got.has(k))) problems.push('the logged files are not the pushed ones');
+  const loggedAttestations = new Set(logged.attachments.filter((a) => a.kind === 'attestation').map((a) => a.digest));
+  for (const d of pushed.attestations ?? [])
+    if (!loggedAttestations.has(d)) problems.push(`the pushed attestation ${d} is not among the logged attachments`);
   if (problems.length)
     throw new ModelsecError(
       'EVIDENCE_LOG_MISMATCH',

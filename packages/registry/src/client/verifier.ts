@@ -271,6 +271,7 @@ function checkLog(
     checkpoint = verifyCheckpointNote(evidenceLog.checkpoint, parseVerifierKey(logKey), {
       ...(trust.witnesses ? { witnesses: trust.witnesses } : {}),
       ...(trust.witnessQuorum !== undefined ? { witnessQuorum: trust.witnessQuorum } : {}),
+      ...(trust.maxCheckpointAgeSeconds ? { maxAgeSeconds: trust.maxCheckpointAgeSeconds } : {}),
       now: options.now,
     });
   } catch (error) {

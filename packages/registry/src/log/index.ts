@@ -51,6 +51,7 @@ export {
 } from './witness.js';
 export {
   parseWitnessTarget,
+  WITNESS_COSIGNATURE_REFRESH_MS,
   WITNESS_MAX_ATTEMPTS,
   WITNESS_MAX_RESPONSE_BYTES,
   WITNESS_PUBLISH_WAIT_MS,

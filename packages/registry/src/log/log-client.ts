@@ -4,7 +4,7 @@
  * new checkpoint is consistent with the last one it saw, and checks the inclusion proof of a version's entry.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { ModelsecError } from '@modelsec/core/errors';
@@ -53,6 +53,32 @@ export function modelsecConfigDir(env: NodeJS.ProcessEnv = process.env): string 
   return join(homedir(), '.config', 'modelsec');
 }
 
+/**
+ * Makes a directory of the client's trust store private to this user (created 0700; a group- or world-writable one
+ * this user owns is made 0700): the log keys it trusted on first use and its verified mirrors live there, and another
+ * local user able to write them could pin a log key of their own. A directory owned by another user, or (below the
+ * config dir) a symbolic link or a non-directory, is refused: CLIENT_TRUST_STORE_UNSAFE. POSIX only.
+ */
+export async function ensurePrivateDir(dir: string, options: { followLink?: boolean } = {}): Promise<void> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  if (process.platform === 'win32' || typeof process.getuid !== 'function') return;
+  const info = options.followLink ? await stat(dir) : await lstat(dir);
+  const unsafe = (why: string) =>
+    new ModelsecError('CLIENT_TRUST_STORE_UNSAFE', `${dir}: ${why}; the client keeps its log trust there`, {
+      details: { path: dir },
+    });
+  if (!info.isDirectory()) throw unsafe('not a directory (a symbolic link?)');
+  const uid = process.getuid();
+  if (info.uid !== uid) throw unsafe(`owned by uid ${info.uid}, not by this user (uid ${uid})`);
+  if ((info.mode & 0o077) !== 0) await chmod(dir, 0o700);
+}
+
+/** The private directories of the trust store under `configDir` (the config dir itself may be a symbolic link). */
+export async function ensureTrustStore(configDir: string): Promise<void> {
+  await ensurePrivateDir(configDir, { followLink: true });
+  await ensurePrivateDir(join(configDir, 'logs'));
+}
+
 export interface LogState {
   registry: string;
   key: string;
@@ -76,7 +102,7 @@ export async function readLogState(file: string): Promise<LogState | undefined> 
 }
 
 export async function writeLogState(file: string, state: LogState): Promise<void> {
-  await mkdir(join(file, '..'), { recursive: true });
+  await mkdir(join(file, '..'), { recursive: true, mode: 0o700 });
   const temp = `${file}.${process.pid}.tmp`;
   await writeFile(temp, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
   await rename(temp, file);
@@ -139,7 +165,9 @@ export async function trustedLogVerifier(
   baseUrl: string,
   options: LogTrustOptions = {},
 ): Promise<{ verifier: NoteVerifier; keyTrust: LogVerification['keyTrust']; state: LogState; stateFile: string }> {
-  const file = logStateFile(options.configDir ?? modelsecConfigDir(), baseUrl);
+  const configDir = options.configDir ?? modelsecConfigDir();
+  await ensureTrustStore(configDir);
+  const file = logStateFile(configDir, baseUrl);
   const state = await readLogState(file);
   const served = parseVerifierKey(await fetchLogKey(baseUrl));
   if (options.logKeyFile) {

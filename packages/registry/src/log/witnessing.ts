@@ -21,6 +21,12 @@ export const WITNESS_MAX_ATTEMPTS = 2;
 export const WITNESS_PUBLISH_WAIT_MS = 2 * WITNESS_MAX_ATTEMPTS * WITNESS_REQUEST_TIMEOUT_MS;
 /** Background rounds: a witness that missed checkpoints (down, slow) is brought up to date this often. */
 export const WITNESS_RETRY_INTERVAL_MS = 60_000;
+/**
+ * A cosignature older than this is renewed (the same checkpoint submitted again; a witness cosigns its newest tree
+ * with the current time). Clients bound the age of the cosignatures they accept (client/log-mirror.ts
+ * DEFAULT_MAX_CHECKPOINT_AGE_SECONDS, one day): an idle log must stay fresh, so this is well below it.
+ */
+export const WITNESS_COSIGNATURE_REFRESH_MS = 60 * 60_000;
 
 export interface WitnessTarget {
   /** The witness's submission prefix: requests go to `<url>/add-checkpoint`. */
@@ -120,7 +126,11 @@ export class Witnessing {
     const note = await this.log.checkpoint();
     const { text } = parseNote(note);
     const size = Number(text.split('\n', 2)[1]);
-    const have = new Set((await this.log.store.cosignaturesFor(size)).map((c) => c.witness));
+    // Witnesses with a recent cosignature of this size are not asked again; an old one is renewed.
+    const renewBefore = this.clock.now().getTime() - WITNESS_COSIGNATURE_REFRESH_MS;
+    const have = new Set(
+      (await this.log.store.cosignaturesFor(size)).filter((c) => Date.parse(c.createdAt) > renewBefore).map((c) => c.witness),
+    );
     await Promise.all(
       this.targets.filter((t) => !have.has(t.key.text)).map((t) => this.submit(t, note, text, size).catch(() => undefined)),
     );
