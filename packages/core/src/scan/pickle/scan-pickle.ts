@@ -17,6 +17,7 @@ import { makeFinding } from './findings.js';
 import { type Classification, classifyGlobal, fixImports } from './globals.js';
 import { MAX_FINDINGS_PER_RULE, MAX_NESTED_PER_PICKLE, MAX_PICKLE_NESTING, MAX_PICKLES_PER_STREAM } from './limits.js';
 import { type ArgRole, DATA_ONLY_CALLABLES, DECODERS, type DecodeFailure, modelOf, NESTED_LOADERS } from './models.js';
+import { ALREADY_IMPORTED_NAMES } from './module-names.generated.js';
 import { LOAD_METHOD_SELF_CALLS } from './setstate-calls.generated.js';
 import { type CallValue, describe, type GlobalValue, type PickleRun, type RunOptions, runPickle, type SymValue } from './vm.js';
 
@@ -764,7 +765,12 @@ async function judgeRun(
   }
   // A stream that only imported (no call, no BUILD, no mutation) and then broke: CPython stops at the break, so the
   // imports are all it did (a class-label text file opening `c<module>\n<name>\n`).
-  const importsOnly = Boolean(run.error) && calls === 0 && !run.events.some((e) => e.type === 'build' || e.type === 'mutate');
+  // A persistent id hands its operands to the loader's persistent_load (torch's reads attributes of a class in it):
+  // not an import only.
+  const importsOnly =
+    Boolean(run.error) &&
+    calls === 0 &&
+    !run.events.some((e) => e.type === 'build' || e.type === 'mutate' || e.type === 'persid');
   const ordered = [...marks.values()].sort((a, b) => (a.where.offset ?? 0) - (b.where.offset ?? 0));
   const brokenImports: string[] = [];
   for (const { target, use, where, how } of ordered) {
@@ -780,12 +786,14 @@ async function judgeRun(
     };
     const shown = c.name;
     const importEffect = c.verdict === 'dangerous' && /runs (code|its program)/.test(c.why ?? '');
-    // A broken stream that only imported: non-dangerous imports are all it did. A dangerous global stays a finding
-    // (fail closed: an import of os.system cut short is the shape of a payload whose break a file controls).
-    if (importsOnly && c.verdict !== 'dangerous') {
-      brokenImports.push(shown);
-      continue;
-    }
+    if (importsOnly) brokenImports.push(shown);
+    // A broken stream that only imported: non-dangerous imports are all it did, and so is a dangerous module's name
+    // that module does not have, when the module is already imported (`cos\nsin\n` of a label file: `os` is a
+    // sys.modules lookup and getattr raises: the load fails at that import, whatever the VM reads after it). Any
+    // other dangerous global stays a finding (fail closed: an existing `builtins.exec` cut short is the shape of a
+    // payload whose break the file controls; importing a module not yet loaded runs its top-level code, and a file
+    // beside the script, on sys.path[0], can shadow the stdlib one).
+    if (importsOnly && (c.verdict !== 'dangerous' || (!importEffect && importFailsInert(target)))) continue;
     if (c.verdict === 'call') continue;
     if (c.verdict === 'dangerous') {
       if (use !== 'referenced' || importEffect)
@@ -856,6 +864,29 @@ async function judgeRun(
  * `OrderedDict(obj)` call `obj.keys()` (Modules/_pickle.c load_build, do_append, load_additems; dictobject.c).
  */
 const LOADER_CALLED_ATTRIBUTES: ReadonlySet<string> = new Set(['__setstate__', 'append', 'extend', 'add', 'keys']);
+
+/** ALREADY_IMPORTED_NAMES split into sets, built on first use. */
+let importedNames: Map<string, ReadonlySet<string>> | undefined;
+
+/**
+ * Whether find_class of this global fails without running anything: its module is one every modelled loader has
+ * imported before unpickling (CPython 3.11's start-up modules with `-I -S`, what `import pickle` imports, and `os`,
+ * which site, torch, numpy and joblib all import; none defines a module `__getattr__`), so `__import__` is a
+ * sys.modules lookup, and the name is one that module has on no platform (module-names.generated.ts), so getattr
+ * raises there. Below protocol 4 a dotted name is one getattr of the whole string, which no module has.
+ */
+function importFailsInert(target: { module: string; name: string; protocol: number }): boolean {
+  const { module, name } = target.protocol < 3 ? fixImports(target.module, target.name) : target;
+  if (!Object.hasOwn(ALREADY_IMPORTED_NAMES, module)) return false;
+  importedNames ??= new Map();
+  let names = importedNames.get(module);
+  if (!names) {
+    names = new Set((ALREADY_IMPORTED_NAMES[module] as string).split(' '));
+    importedNames.set(module, names);
+  }
+  if (target.protocol < 4 && name.includes('.')) return true;
+  return !names.has(name.split('.')[0] as string);
+}
 
 /** The methods each mutating opcode calls on an object that is not a plain container (Modules/_pickle.c). */
 const MUTATOR_METHODS: Readonly<Record<string, readonly string[]>> = {
