@@ -8,6 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { scanBytes } from '../packages/core/src/scan/engine.js';
 import { DEFAULT_GATE, evaluateGate } from '../packages/core/src/scan/gate.js';
+import { runPickle } from '../packages/core/src/scan/pickle/vm.js';
 import type { FileReport } from '../packages/core/src/scan/types.js';
 
 const hex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s, 'hex'));
@@ -109,5 +110,88 @@ describe('label files that read as an import of a missing name', () => {
   it('twin: a call before the break is critical (os.system("id"), then os.sin)', async () => {
     // proven: pickle.load ran `id` and then raised AttributeError on os.sin.
     await expectFails(text('cos\nsystem\n(S"id"\ntRcos\nsin\n'), 'call-then-break.txt', 'MS-PKL-001');
+  });
+});
+
+/**
+ * Class "builtin-dunder-calls-shadowed-method": a data-only builtin the pickle calls (str, len, list, set, sorted,
+ * int, bytes...) runs type-level methods of its argument; where the class writes one in Python and it calls a method
+ * of self (torch's `Module.__repr__` calls `self.extra_repr()`), the instance attribute BUILD stored under that name
+ * is called, at load. Only the dunders the load itself calls on stored values (__setstate__, __setitem__...) were
+ * judged; the callable was "referenced" (a non-allowlisted function: medium, passing the gate). The generated table
+ * (scripts/gen-pickle-setstate-calls.py) now covers those dunders, and BUILTIN_DUNDERS names which builtin calls
+ * which.
+ */
+describe('a builtin that runs a dunder which calls a method the state shadows', () => {
+  // builtins.str(copyreg._reconstructor(torch.nn.modules.linear.Identity, object, None) BUILD {'training': True,
+  // '_parameters': {}, '_buffers': {}, '_modules': {}, 'extra_repr': turtle.write_docstringdict}); proven:
+  // pickle.load (and torch.load, before its magic-number check) wrote ./turtle_docstringdict.py.
+  const STR_EXTRA_REPR = hex(
+    '80048c086275696c74696e738c0373747293288c07636f70797265678c0e5f7265636f6e7374727563746f7293288c17746f7263682e6e' +
+      '6e2e6d6f64756c65732e6c696e6561728c084964656e74697479938c086275696c74696e738c066f626a656374934e74527d288c087472' +
+      '61696e696e67888c0b5f706172616d65746572737d8c085f627566666572737d8c085f6d6f64756c65737d8c0a65787472615f72657072' +
+      '8c06747572746c658c1377726974655f646f63737472696e676469637493756274522e',
+  );
+  it('str(module) calls the extra_repr the state stored', async () => {
+    const report = await expectFails(STR_EXTRA_REPR, 'str-extra-repr.pkl', 'MS-PKL-003');
+    expect(lines(report)).toContain('extra_repr');
+  });
+  it('benign twin: pickle.dumps(torch.nn.Sequential(Identity(), ReLU()), 4) is clean', async () => {
+    await expectClean(
+      hex(
+        '80049574020000000000008c1a746f7263682e6e6e2e6d6f64756c65732e636f6e7461696e6572948c0a53657175656e7469616c94939429' +
+          '81947d94288c08747261696e696e6794888c0b5f706172616d6574657273948c0b636f6c6c656374696f6e73948c0b4f7264657265644469' +
+          '63749493942952948c085f627566666572739468092952948c1b5f6e6f6e5f70657273697374656e745f627566666572735f736574948f94' +
+          '8c0f5f6261636b776172645f686f6f6b739468092952948c165f69735f66756c6c5f6261636b776172645f686f6f6b944e8c0e5f666f7277' +
+          '6172645f686f6f6b739468092952948c125f666f72776172645f7072655f686f6f6b739468092952948c115f73746174655f646963745f68' +
+          '6f6f6b739468092952948c1a5f6c6f61645f73746174655f646963745f7072655f686f6f6b739468092952948c1b5f6c6f61645f73746174' +
+          '655f646963745f706f73745f686f6f6b739468092952948c085f6d6f64756c6573946809295294288c0130948c17746f7263682e6e6e2e6d' +
+          '6f64756c65732e6c696e656172948c084964656e746974799493942981947d942868058868066809295294680b6809295294680d8f94680f' +
+          '680929529468114e68126809295294681468092952946816680929529468186809295294681a6809295294681c680929529475628c013194' +
+          '8c1b746f7263682e6e6e2e6d6f64756c65732e61637469766174696f6e948c0452654c559493942981947d94286805886806680929529468' +
+          '0b6809295294680d8f94680f680929529468114e68126809295294681468092952946816680929529468186809295294681a680929529468' +
+          '1c68092952948c07696e706c616365948975627575622e',
+      ),
+      'sequential.pkl',
+    );
+  });
+});
+
+/**
+ * Class "del-calls-shadowed-method": an object's `__del__` runs when it is collected, whatever the user does with it;
+ * numpy's `NpzFile.__del__` calls `self.close()`, so a callable BUILD stored as `close` runs. The class itself is
+ * not allowlisted (medium, instantiated) and the callable was only "referenced" (medium): the gate passed.
+ */
+describe('a __del__ that calls a method the state shadows', () => {
+  // copyreg._reconstructor(numpy.lib.npyio.NpzFile, object, None) BUILD {'close': turtle.write_docstringdict};
+  // proven: pickle.load(f) and numpy.load(f, allow_pickle=True) each wrote ./turtle_docstringdict.py when the
+  // returned object was collected.
+  const DEL_CLOSE = hex(
+    '80048c07636f70797265678c0e5f7265636f6e7374727563746f7293288c0f6e756d70792e6c69622e6e7079696f8c074e707a46696c65' +
+      '938c086275696c74696e738c066f626a656374934e74527d288c05636c6f73658c06747572746c658c1377726974655f646f6373747269' +
+      '6e67646963749375622e',
+  );
+  it('the close that NpzFile.__del__ calls is judged called', async () => {
+    const report = await expectFails(DEL_CLOSE, 'del-close.pkl', 'MS-PKL-003');
+    expect(lines(report)).toContain('__del__');
+  });
+});
+
+/**
+ * Dict and set insertion hash their keys (`__hash__` of the key's class, which a Python class may write calling
+ * self methods): the VM reports each object put in a dict or set as a key, for the judge to look that method up.
+ */
+describe('keys put in dicts and sets are reported as hashed', () => {
+  // ({object(): 1}, frozenset([object()])): SETITEM, then FROZENSET (pickle.loads builds both).
+  const KEYS = hex(
+    '80047d8c086275696c74696e738c066f626a656374932874524b0173288c086275696c74696e738c066f626a6563749328745291862e',
+  );
+  it('SETITEM and FROZENSET of an object each report a hash', () => {
+    const run = runPickle(KEYS);
+    expect(run.events.filter((e) => e.type === 'hash').length).toBe(2);
+  });
+  it('string keys report none', () => {
+    const run = runPickle(hex('80047d288c01614b018c01624b02752e'));
+    expect(run.events.some((e) => e.type === 'hash')).toBe(false);
   });
 });

@@ -406,6 +406,9 @@ async function judgeRun(
       }
     }
     judgeSelfCalls(target, '__setstate__', where);
+    // The object's __del__ runs when it is collected (at the latest when the process exits), whatever the user
+    // does with it: the methods of self it calls are called as surely as __setstate__'s.
+    judgeSelfCalls(target, '__del__', where);
   };
 
   /**
@@ -426,6 +429,21 @@ async function judgeRun(
       const via = `${cls}.${method} (it calls self.${name})`;
       judgeArgument(value, 'called', where, via);
       judgeArgumentAttributes([value], where, via);
+    }
+  };
+
+  /**
+   * A data-only builtin given objects calls type-level methods of theirs (BUILTIN_DUNDERS): where the object's class
+   * writes one in Python and it calls methods of self (generated table), the instance attributes under those names
+   * are called (`str(module)` runs `Module.__repr__`, which calls `self.extra_repr()`).
+   */
+  const judgeBuiltinDunders = (name: string, args: readonly SymValue[], where: FindingLocation) => {
+    if (attributesOf.size === 0) return;
+    const dunders = BUILTIN_DUNDERS[name];
+    if (!dunders) return;
+    for (const arg of args.slice(0, 2)) {
+      for (const method of dunders.arg) judgeSelfCalls(arg, method, where);
+      if (dunders.items) for (const item of itemsOf(arg)) for (const method of dunders.items) judgeSelfCalls(item, method, where);
     }
   };
 
@@ -563,6 +581,7 @@ async function judgeRun(
         report(
           makeFinding('MS-PKL-003', 'builtins.type called with 3 arguments: creates a class', where, { opcode: call.opcode }),
         );
+      judgeBuiltinDunders(c.name, args, where);
       return;
     }
     for (const arg of callableArgs(args)) judgeArgument(arg, 'called', where, c.name);
@@ -707,6 +726,10 @@ async function judgeRun(
         }
         break;
       }
+      case 'hash':
+        // A key put in a dict or set: its class's __hash__ runs.
+        if (attributesOf.size > 0) judgeSelfCalls(event.value, '__hash__', where);
+        break;
       case 'nonconstant-global':
         report(makeFinding('MS-PKL-005', event.detail, where, { detail: event.detail }));
         break;
@@ -887,6 +910,37 @@ function importFailsInert(target: { module: string; name: string; protocol: numb
   if (target.protocol < 4 && name.includes('.')) return true;
   return !names.has(name.split('.')[0] as string);
 }
+
+/**
+ * The type-level methods each data-only builtin calls on its arguments (`arg`) and on their items (`items`), as
+ * CPython 3.11 implements them (Objects/*.c: PyObject_Str, PyObject_Size, PyObject_GetIter and the iteration
+ * protocol, PyNumber_Index/Long/Float, bytes_new, set/dict insertion, list.sort). `__str__` inherited from object
+ * calls `__repr__`: both are looked up.
+ */
+const ITERATION = ['__iter__', '__next__', '__len__', '__length_hint__', '__getitem__'];
+const BUILTIN_DUNDERS: Readonly<Record<string, { arg: readonly string[]; items?: readonly string[] }>> = {
+  'builtins.str': { arg: ['__str__', '__repr__'] },
+  'builtins.len': { arg: ['__len__'] },
+  'builtins.bool': { arg: ['__bool__', '__len__'] },
+  'builtins.int': { arg: ['__int__', '__index__', '__trunc__'] },
+  'builtins.float': { arg: ['__float__', '__index__'] },
+  'builtins.complex': { arg: ['__complex__', '__float__', '__index__'] },
+  'builtins.range': { arg: ['__index__'] },
+  'builtins.bytes': { arg: ['__bytes__', '__index__', ...ITERATION] },
+  'builtins.bytearray': { arg: ['__index__', ...ITERATION] },
+  'builtins.list': { arg: ITERATION },
+  'builtins.tuple': { arg: ITERATION },
+  'builtins.enumerate': { arg: ITERATION },
+  'builtins.zip': { arg: ITERATION },
+  'collections.deque': { arg: ITERATION },
+  'builtins.reversed': { arg: ['__reversed__', '__len__', '__getitem__'] },
+  'builtins.sorted': { arg: ITERATION, items: ['__lt__'] },
+  'builtins.set': { arg: ITERATION, items: ['__hash__'] },
+  'builtins.frozenset': { arg: ITERATION, items: ['__hash__'] },
+  'builtins.dict': { arg: ['keys', '__getitem__', ...ITERATION], items: ['__hash__'] },
+  'collections.OrderedDict': { arg: ['keys', '__getitem__', ...ITERATION], items: ['__hash__'] },
+  'collections.Counter': { arg: ['keys', '__getitem__', ...ITERATION], items: ['__hash__'] },
+};
 
 /** The methods each mutating opcode calls on an object that is not a plain container (Modules/_pickle.c). */
 const MUTATOR_METHODS: Readonly<Record<string, readonly string[]>> = {
