@@ -8,6 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { scanBytes } from '../packages/core/src/scan/engine.js';
 import { DEFAULT_GATE, evaluateGate } from '../packages/core/src/scan/gate.js';
+import { sideFileEscapes } from '../packages/core/src/scan/handlers/joblib-reading.js';
 import { runPickle } from '../packages/core/src/scan/pickle/vm.js';
 import type { FileReport } from '../packages/core/src/scan/types.js';
 
@@ -193,5 +194,56 @@ describe('keys put in dicts and sets are reported as hashed', () => {
   it('string keys report none', () => {
     const run = runPickle(hex('80047d288c01614b018c01624b02752e'));
     expect(run.events.some((e) => e.type === 'hash')).toBe(false);
+  });
+});
+
+/**
+ * Class "joblib-side-file-outside-the-tree": joblib < 0.10's NDArrayWrapper makes joblib.load call
+ * `numpy.load(os.path.join(dirname, filename), allow_pickle=True)`, which unpickles any file that is not an .npy/.npz.
+ * The wrapper is allowlisted and the side-file name was collected but never reported, so a model naming an absolute
+ * path (or `../..`, or a path computed at load time) ran a pickle that no scan of the repository reads, with the
+ * model itself clean.
+ */
+describe('joblib legacy side files', () => {
+  // copyreg._reconstructor(joblib.numpy_pickle_compat.NDArrayWrapper, object, None) BUILD {'filename':
+  // '/tmp/pp3/evil/p.bin', 'subclass': numpy.ndarray, 'allow_mmap': False}; proven: joblib.load(model) ran the
+  // os.system payload pickled in /tmp/pp3/evil/p.bin (then raised on the int it returned).
+  const ABSOLUTE = hex(
+    '80028c07636f70797265678c0e5f7265636f6e7374727563746f7293288c1a6a6f626c69622e6e756d70795f7069636b6c655f636f6d70' +
+      '61748c0e4e44417272617957726170706572938c086275696c74696e738c066f626a656374934e74527d288c0866696c656e616d658c13' +
+      '2f746d702f7070332f6576696c2f702e62696e8c08737562636c6173738c056e756d70798c076e646172726179938c0a616c6c6f775f6d' +
+      '6d61708975622e',
+  );
+  // The same with filename = builtins.str('/tmp/pp3/evil/p.bin'): proven the same way.
+  const COMPUTED = hex(
+    '80028c07636f70797265678c0e5f7265636f6e7374727563746f7293288c1a6a6f626c69622e6e756d70795f7069636b6c655f636f6d70' +
+      '61748c0e4e44417272617957726170706572938c086275696c74696e738c066f626a656374934e74527d288c0866696c656e616d658c08' +
+      '6275696c74696e738c0373747293288c132f746d702f7070332f6576696c2f702e62696e74528c08737562636c6173738c056e756d7079' +
+      '8c076e646172726179938c0a616c6c6f775f6d6d61708975622e',
+  );
+  it('a side file outside the directory is a second-stage pickle (high)', async () => {
+    await expectFails(ABSOLUTE, 'model.joblib', 'MS-PKL-007');
+  });
+  it('a side file path computed at load time is high', async () => {
+    await expectFails(COMPUTED, 'model.joblib', 'MS-PKL-007');
+  });
+  it('sideFileEscapes reads os.path.join as CPython does on POSIX and Windows', () => {
+    for (const name of ['/etc/x', '\\\\host\\share\\x', 'C:x', 'c:\\x', '../x', 'a/../../x', 'a\\..\\x'])
+      expect(sideFileEscapes(name), name).toBe(true);
+    for (const name of ['model.pkl_01.npy', 'sub/model.npy', '..x', 'x..']) expect(sideFileEscapes(name), name).toBe(false);
+  });
+  // Hand-made in the layout joblib 0.9 wrote (NDArrayWrapper's __dict__ restored by BUILD); the side file
+  // model.pkl_01.npy written by numpy.save; joblib 1.2 loads it (array([0., 1., 2.])).
+  it('benign twin: a side file beside the model is low', async () => {
+    const report = await expectClean(
+      hex(
+        '80028c07636f70797265678c0e5f7265636f6e7374727563746f7293288c1a6a6f626c69622e6e756d70795f7069636b6c655f636f6d70' +
+          '61748c0e4e44417272617957726170706572938c086275696c74696e738c066f626a656374934e74527d288c0866696c656e616d658c10' +
+          '6d6f64656c2e706b6c5f30312e6e70798c08737562636c6173738c056e756d70798c076e646172726179938c0a616c6c6f775f6d6d6170' +
+          '8975622e',
+      ),
+      'model.pkl',
+    );
+    expect(report.findings.find((f) => f.ruleId === 'MS-PKL-007')?.severity).toBe('low');
   });
 });

@@ -103,9 +103,10 @@ export interface RunOptions {
    * the loader's file handle and the data. The file position is where a `file.read()` made by the loader would read:
    * just after the BUILD, or, when a FRAME is open, at that frame's end (pickle.py reads a whole frame ahead; the
    * rest of the frame is still unpickled before the file is read again). Return how the loader goes on, or
-   * undefined for an ordinary BUILD. `value` replaces the object on the stack (joblib: the array it read).
+   * undefined for an ordinary BUILD. `value` replaces the object on the stack (joblib: the array it read). `offset`
+   * is the BUILD's own.
    */
-  afterBuild?: (target: SymValue, state: SymValue, filePos: number, data: Uint8Array) => AfterBuild | undefined;
+  afterBuild?: (target: SymValue, state: SymValue, filePos: number, data: Uint8Array, offset: number) => AfterBuild | undefined;
   /**
    * The data is a window (a prefix) of a larger file: a line argument reaching its end is reported as needing more
    * data (`needEnd`) instead of being read as the file's last line.
@@ -886,7 +887,7 @@ class PickleMachine {
                 ? this.resumeAfterFrame
                 : this.frameEnd
               : this.pos;
-          const next = this.afterBuild(target, state, filePos, this.data);
+          const next = this.afterBuild(target, state, filePos, this.data, this.opStart);
           if (next) this.applyAfterBuild(next, filePos);
         }
         break;
