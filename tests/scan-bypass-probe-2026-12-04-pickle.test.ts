@@ -247,3 +247,78 @@ describe('joblib legacy side files', () => {
     expect(report.findings.find((f) => f.ruleId === 'MS-PKL-007')?.severity).toBe('low');
   });
 });
+
+/**
+ * Class "stored-pickle-first-opcode": bytes held in the state are scanned as a pickle another loader may run (a
+ * class's `__setstate__` does: torch's `_DataPipeSerializationWrapper.__setstate__` is `pickle.loads(value)`), but
+ * only when their first byte was one of eight opcodes a pickle usually starts with. A pickle needs no PROTO and may
+ * open with any opcode (`I1\n0` pushes and pops an int), so `I1\n0cos\nsystem\n...` stored there ran unread.
+ * Any opcode byte now opens the probe (the probe run decides).
+ */
+describe('pickles stored as bytes, whatever their first opcode', () => {
+  // copyreg._reconstructor(torch.utils.data.datapipes.datapipe._DataPipeSerializationWrapper, object, None) BUILD
+  // (b'I1\n0cos\nsystem\n(S"touch /tmp/pp3/outG"\ntR.', False); proven: pickle.load and torch.load (its first,
+  // magic-number pickle) created /tmp/pp3/outG.
+  const STORED = hex(
+    '80048c07636f70797265678c0e5f7265636f6e7374727563746f7293288c23746f7263682e7574696c732e646174612e64617461706970' +
+      '65732e64617461706970658c1d5f446174615069706553657269616c697a6174696f6e57726170706572938c086275696c74696e738c06' +
+      '6f626a656374934e745228432a49310a30636f730a73797374656d0a285322746f756368202f746d702f7070332f6f757447220a74522e' +
+      '8974622e',
+  );
+  it('a stored pickle opening with INT/POP is read and its os.system found', async () => {
+    await expectFails(STORED, 'datapipe-wrapper.pkl', 'MS-PKL-001');
+  });
+  it('benign twin: pickle.dumps(_DataPipeSerializationWrapper(IterableWrapper([1, 2, 3])), 4) has no high finding', async () => {
+    const report = await scanBytes(
+      hex(
+        '800495d0000000000000008c23746f7263682e7574696c732e646174612e6461746170697065732e6461746170697065948c1d5f446174' +
+          '615069706553657269616c697a6174696f6e57726170706572949394298194437d80049572000000000000008c25746f7263682e757469' +
+          '6c732e646174612e6461746170697065732e697465722e7574696c73948c1b4974657261626c6557726170706572497465724461746150' +
+          '6970659493942981947d94288c086974657261626c65945d94284b014b024b03658c0864656570636f7079948875622e94898694622e',
+      ),
+      {},
+      'datapipe-benign.pkl',
+    );
+    expect(
+      report.findings.filter((f) => f.severity === 'high' || f.severity === 'critical'),
+      lines(report),
+    ).toEqual([]);
+  });
+});
+
+/**
+ * Class "partial-bound-callable": a partial's bound arguments (REDUCE/NEWOBJ arguments after the function, and the
+ * `args`/`kwds` of its BUILD state) are handed to its function whenever it is called; only the function was judged,
+ * so `partial(sorted)` BUILD `(sorted, (['/tmp/pp3/outH'],), {'key': f}, None)`, then called, ran f on the path
+ * with f only "referenced" (a non-allowlisted function: medium). A callable among bound arguments is now called.
+ */
+describe('callables bound in a partial', () => {
+  // proven: pickle.load wrote /tmp/pp3/outH.py (turtle.write_docstringdict(path) as the sort key).
+  const BOUND_KEY = hex(
+    '80048c0966756e63746f6f6c738c077061727469616c93288c086275696c74696e738c06736f72746564937452288c086275696c74696e' +
+      '738c06736f7274656493285d288c0d2f746d702f7070332f6f75744865747d288c036b65798c06747572746c658c1377726974655f646f' +
+      '63737472696e676469637493754e746229522e',
+  );
+  // The same partial built by copyreg.__newobj__(functools.partial, sorted); proven: /tmp/pp3/outH2.py written.
+  const NEWOBJ_BOUND_KEY = hex(
+    '80048c07636f70797265678c0a5f5f6e65776f626a5f5f93288c0966756e63746f6f6c738c077061727469616c938c086275696c74696e' +
+      '738c06736f72746564937452288c086275696c74696e738c06736f7274656493285d288c0e2f746d702f7070332f6f7574483265747d28' +
+      '8c036b65798c06747572746c658c1377726974655f646f63737472696e676469637493754e746229522e',
+  );
+  it('a key bound by the BUILD state is called', async () => {
+    await expectFails(BOUND_KEY, 'partial-bound-key.pkl', 'MS-PKL-003');
+  });
+  it('the same through copyreg.__newobj__', async () => {
+    await expectFails(NEWOBJ_BOUND_KEY, 'partial-newobj-bound-key.pkl', 'MS-PKL-003');
+  });
+  it('benign twin: pickle.dumps(partial(sklearn.metrics.fbeta_score, beta=2, average="macro"), 4) is clean', async () => {
+    await expectClean(
+      hex(
+        '80049576000000000000008c0966756e63746f6f6c73948c077061727469616c9493948c1f736b6c6561726e2e6d6574726963732e5f63' +
+          '6c617373696669636174696f6e948c0b66626574615f73636f726594939485945294286805297d94288c0462657461944b028c07617665' +
+          '72616765948c056d6163726f94754e7494622e',
+      ),
+      'partial-fbeta.pkl',
+    );
+  });
+});

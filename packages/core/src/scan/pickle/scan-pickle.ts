@@ -18,6 +18,7 @@ import { type Classification, classifyGlobal, fixImports } from './globals.js';
 import { MAX_FINDINGS_PER_RULE, MAX_NESTED_PER_PICKLE, MAX_PICKLE_NESTING, MAX_PICKLES_PER_STREAM } from './limits.js';
 import { type ArgRole, DATA_ONLY_CALLABLES, DECODERS, type DecodeFailure, modelOf, NESTED_LOADERS } from './models.js';
 import { ALREADY_IMPORTED_NAMES } from './module-names.generated.js';
+import { OPCODES } from './opcodes.js';
 import { LOAD_METHOD_SELF_CALLS } from './setstate-calls.generated.js';
 import { type CallValue, describe, type GlobalValue, type PickleRun, type RunOptions, runPickle, type SymValue } from './vm.js';
 
@@ -571,6 +572,8 @@ async function judgeRun(
         }
         judgeArgument(args[i], role, where, c.name);
       }
+      if (call.kwargs?.kind === 'dict' && model.rest && model.rest !== 'data')
+        for (const [, value] of call.kwargs.entries) judgeArgument(value, model.rest, where, c.name);
       if (model.hooksArg !== undefined) {
         for (const hook of itemsOf(args[model.hooksArg])) judgeArgument(hook, 'called', where, `${c.name} (backward hooks)`);
       }
@@ -706,11 +709,16 @@ async function judgeRun(
           const what = resolved ? `${resolved.module}.${resolved.name}` : describe(target);
           report(makeFinding('MS-PKL-006', `BUILD mutates the imported object ${what}`, where, { target: what }));
         } else if (target.kind === 'call') {
-          const cls = targetOf(target.callee);
-          const name = cls ? classify(cls).name : undefined;
+          // The class built (through a reconstructor too: `copyreg.__newobj__(partial, f)`).
+          const name = classOf(target);
           // functools.partial's __setstate__ replaces the function it calls with the state's first item.
-          if (name && modelOf(name)?.buildStateFirst && event.state.kind === 'tuple')
+          const model = name ? modelOf(name) : undefined;
+          if (model?.buildStateFirst && event.state.kind === 'tuple')
             judgeArgument(event.state.items[0], 'called', where, `${name} (BUILD state)`);
+          if (model?.buildStateBinds && event.state.kind === 'tuple') {
+            const bound = [...itemsOf(event.state.items[1]), ...itemsOf(event.state.items[2])];
+            for (const arg of bound) judgeArgument(arg, model.rest ?? 'data', where, `${name} (bound by its BUILD state)`);
+          }
         }
         break;
       }
@@ -957,12 +965,16 @@ export const MAX_DECODED_BYTES = 1 << 30;
 /** Strings longer than this are not tried as encoded pickles (bounds decoding work on huge text). */
 export const MAX_ENCODED_PICKLE_CHARS = 64 * 1024 * 1024;
 
-/** Protocol 2+ header, or a first byte that is an opcode (protocol 0/1 have no header). */
+/**
+ * Protocol 2+ header, or a first byte that is an opcode: a pickle needs no PROTO, and any opcode can open one
+ * (`I1\n0` pushes and pops an int before a GLOBAL; a FRAME opens protocol 4 data). A narrower set of first bytes
+ * let a pickle that a class's `__setstate__` unpickles from its state bytes go unread. The probe run that follows
+ * (stopped, or an effect) decides.
+ */
 function mayBePickle(bytes: Uint8Array): boolean {
   const b0 = bytes[0] as number;
   if (b0 === 0x80) return (bytes[1] as number) <= 5;
-  // Protocol 0/1 opcodes a stored pickle can start with.
-  return b0 === 0x28 || b0 === 0x63 || b0 === 0x5d || b0 === 0x7d || b0 === 0x69 || b0 === 0x4e || b0 === 0x53 || b0 === 0x56;
+  return OPCODES[b0] !== undefined && b0 !== 0x2e; // STOP first: an empty pickle of nothing
 }
 
 /** A string holding a base64- or hex-encoded pickle (decoded), if it looks like one. Linear regexes. */
