@@ -36,14 +36,14 @@ METHODS = ('__setstate__', '__setitem__', 'append', 'extend', 'add',
            '__repr__', '__str__', '__len__', '__length_hint__', '__iter__', '__next__', '__getitem__', '__reversed__',
            '__hash__', '__lt__', '__index__', '__int__', '__float__', '__complex__', '__trunc__', '__bool__',
            '__bytes__', 'keys',
-           # Called on the loaded object without the user naming an attribute: at garbage collection (__del__), by
-           # calling it (`model(x)`: Module.__call__ is _call_impl, which calls self.forward).
-           '__del__', '__call__')
+           # Called on the loaded object whatever the user does with it: at garbage collection.
+           '__del__')
 # (object.__str__, in C, calls type(self).__repr__: the judge looks a str() up under both names.)
 
 
 def self_calls(fn, method):
-    """Names N of `self.N(...)` / `self.N.x(...)` calls in fn, and whether it calls super().__setstate__."""
+    """Names N of `self.N(...)` calls in fn, `N.` for names only reached as `self.N.x(...)`, and whether it calls
+    super().__setstate__."""
     try:
         tree = ast.parse(textwrap.dedent(inspect.getsource(fn)))
     except Exception:
@@ -61,7 +61,7 @@ def self_calls(fn, method):
             chain.append(func.attr)
             func = func.value
         if isinstance(func, ast.Name) and func.id == me and chain and not chain[-1].startswith('__'):
-            names.add(chain[-1])
+            names.add(chain[-1] if len(chain) == 1 else chain[-1] + '.')
         if isinstance(func, ast.Call) and isinstance(func.func, ast.Name) and func.func.id == 'super' and chain == [method]:
             sup = True
         if isinstance(func, ast.Name) and chain and chain[0] == method and func.id != me:
@@ -100,6 +100,7 @@ def main():
                         break
                     names, sup = self_calls(fn, method)
                     called |= names
+                    called -= {n + '.' for n in called if not n.endswith('.')}
                     if not sup:
                         break
                 if called:
@@ -109,7 +110,8 @@ def main():
         '/**',
         ' * `module.qualname#method` -> the methods of `self` that Python method calls, for the methods the load calls on',
         ' * an object (__setstate__ by BUILD, __setitem__ by SETITEM(S), append/extend by APPEND(S), add by ADDITEMS) and',
-        ' * the type-level methods builtins and dict/set insertion call (__str__, __len__, __iter__, __hash__...).',
+        ' * the type-level methods builtins and dict/set insertion call (__str__, __len__, __iter__, __hash__...) and',
+        ' * __del__. `name.` means the method only calls an attribute of that attribute (`self.name.x(...)`).',
         ' */',
         'export const LOAD_METHOD_SELF_CALLS: Readonly<Record<string, string>> = {',
     ]

@@ -424,13 +424,42 @@ async function judgeRun(
     const cls = classOf(target);
     const key = `${cls}#${method}`;
     if (!cls || !Object.hasOwn(LOAD_METHOD_SELF_CALLS, key)) return;
-    for (const name of (LOAD_METHOD_SELF_CALLS[key] as string).split(' ')) {
+    for (const entry of (LOAD_METHOD_SELF_CALLS[key] as string).split(' ')) {
+      // `name.`: the method calls an attribute of self.name (`self._modules.items()`), not self.name itself.
+      const direct = !entry.endsWith('.');
+      const name = direct ? entry : entry.slice(0, -1);
       const value = attributes.get(name);
       if (!value) continue;
-      const via = `${cls}.${method} (it calls self.${name})`;
+      const via = `${cls}.${method} (it calls self.${name}${direct ? '' : '.<attribute>'})`;
+      if (direct && !targetOf(value) && isComputed(value))
+        // A value computed at load time (`getattr({'k': f}, 'get')('k')` is f) may be a callable the scanner cannot
+        // name; the method calls it.
+        report(
+          makeFinding('MS-PKL-003', `${describe(value)} is stored as '${name}', which ${cls}.${method} calls`, where, {
+            attribute: name,
+            callee: describe(value),
+          }),
+        );
       judgeArgument(value, 'called', where, via);
       judgeArgumentAttributes([value], where, via);
     }
+  };
+
+  /**
+   * Whether a value is computed at load time in a way that may yield a callable: a call result other than an
+   * instance of a class the allowlist admits (an OrderedDict of submodules is no callable), a persistent id, an
+   * extension code, an unknown value.
+   */
+  const isComputed = (value: SymValue): boolean => {
+    if (value.kind === 'unknown' || value.kind === 'persid' || value.kind === 'ext') return true;
+    if (value.kind !== 'call') return false;
+    const cls = classOf(value);
+    if (!cls) return true;
+    const dot = cls.indexOf('.');
+    const c = classify({ module: cls.slice(0, dot), name: cls.slice(dot + 1), protocol: 3 });
+    // A class the allowlist admits (CamelCase by Python convention) builds an instance; a function's result is
+    // whatever it returns.
+    return !(c.verdict === 'call' && /^[A-Z]/.test(cls.slice(cls.lastIndexOf('.') + 1)));
   };
 
   /**
