@@ -338,3 +338,29 @@ describe('callables bound in a partial', () => {
     );
   });
 });
+
+/**
+ * Class "build-state-object-items": pickle.py's load_build (the unpickler joblib.load subclasses) restores a state
+ * with `for k, v in state.items()` whatever the state is (the C unpickler requires a dict), so a BUILD whose state is
+ * an object calls that object's `items` attribute. Nothing judged a state object's attributes.
+ */
+describe('an object as a BUILD state under joblib.load', () => {
+  // argparse.Namespace() BUILD (types.SimpleNamespace() BUILD {'items': turtle.write_docstringdict}); proven:
+  // joblib.load wrote ./turtle_docstringdict.py (then raised: None is not iterable); pickle.load refuses the state.
+  const STATE_ITEMS = hex(
+    '80048c0861726770617273658c094e616d657370616365932874528c0574797065738c0f53696d706c654e616d65737061636593287452' +
+      '7d288c056974656d738c06747572746c658c1377726974655f646f63737472696e6764696374937562622e',
+  );
+  it("the state's items attribute is called", async () => {
+    await expectFails(STATE_ITEMS, 'state-items.pkl', 'MS-PKL-003');
+  });
+  it('benign twin: pickle.dumps(argparse.Namespace(lr=0.1, epochs=3, name="run"), 4) is clean', async () => {
+    await expectClean(
+      hex(
+        '80049548000000000000008c086172677061727365948c094e616d6573706163659493942981947d94288c026c7294473fb99999999999' +
+          '9a8c0665706f636873944b038c046e616d65948c0372756e9475622e',
+      ),
+      'namespace.pkl',
+    );
+  });
+});

@@ -477,6 +477,32 @@ async function judgeRun(
     }
   };
 
+  /**
+   * A BUILD state (or slotstate) that is an object, not a dict: pickle.py's load_build (joblib.load's unpickler)
+   * takes `if state:` and then `state.items()` of any object (the C unpickler refuses a non-dict), so the object's
+   * `items` attribute is called, and its class's __bool__/__len__ run.
+   */
+  const judgeStateObjects = (state: SymValue, where: FindingLocation) => {
+    if (attributesOf.size === 0) return;
+    const parts = state.kind === 'tuple' && state.length === 2 ? state.items : [state];
+    for (const part of parts) {
+      if (part.kind !== 'call') continue;
+      judgeSelfCalls(part, '__bool__', where);
+      judgeSelfCalls(part, '__len__', where);
+      const value = attributesOf.get(part)?.get('items');
+      if (!value) continue;
+      if (targetOf(value))
+        judgeArgument(value, 'called', where, "the BUILD state's 'items' attribute (pickle.py's load_build calls it)");
+      else if (isComputed(value))
+        report(
+          makeFinding('MS-PKL-003', `${describe(value)} is stored as 'items' of a BUILD state, which load_build calls`, where, {
+            attribute: 'items',
+            callee: describe(value),
+          }),
+        );
+    }
+  };
+
   /** The class an object was built from: the class a reconstructor instantiates, or the callee itself. */
   const classOf = (object: CallValue): string | undefined => {
     const callee = targetOf(object.callee);
@@ -732,6 +758,7 @@ async function judgeRun(
       case 'build': {
         const target = event.target;
         if (target.kind === 'call') targetOf(target); // resolves (and records) getattr results
+        judgeStateObjects(event.state, where);
         recordAttributes(target, event.state, where);
         if (target.kind === 'global' || (target.kind === 'call' && liveAttributes.has(target))) {
           const resolved = targetOf(target);
