@@ -364,3 +364,36 @@ describe('an object as a BUILD state under joblib.load', () => {
     );
   });
 });
+
+/**
+ * False alarm "stored-random-bytes-incomplete": bytes stored in a pickle that merely begin like one (random data,
+ * hashes, compressed blobs: about one in a few thousand random byte strings) were scanned as a nested pickle and how
+ * that reading broke (MS-PKL-009, MS-ENG-001: incomplete) failed the default gate for the file holding them. Nothing
+ * loads stored bytes during this load; what they would import or call is still reported.
+ */
+describe('random bytes stored in a pickle', () => {
+  it('benign: pickle.dumps(368 random printable bytes opening with "}", 4) is clean', async () => {
+    // bytes from numpy.random.default_rng(7) (values 9..126), the first of 10,000 that failed the gate.
+    await expectClean(
+      hex(
+        '800495770100000000000042700100007d3252685f25392431357838380c1e0f4a384451126a3a58787d62622061462e7a1a65184c0e1b' +
+          '3f450921777e6a58210d195e4e5e0a2f0f7c38444e575a3771100d5035273034213b291016741f6e2c3b6f251e63174f596724566e4d1b' +
+          '1513333c3f3f431513454c5a5961673f12750d4b475b632d0e585a403564164e194d196c0f4e41697b7115196561416266253d38093c19' +
+          '324e1826374b2317483c4d755c63476677372b596d3e2c33165f65711d412a160d1a62317b6e207c7e2e61546847171e2f4d1746140e77' +
+          '5b6b0c6d4f340d202b6c64170f0c5829344a640f1f2b5c69604576320f322d7e0a200911366779775661266a581172141f33443e6d651b' +
+          '0d6d1c1d3f5c197561334f12501610365772393f100f1a7b115a0c58580c6f5b79636e3525777135426b5b1c77571e6311514555415563' +
+          '1c2e6432146e1f254f4f763c0b48226959610c10257154736d7e2128353c5d38287612624177265a122135106e577e496d52191f366194' +
+          '2e',
+      ),
+      'random-blob.pkl',
+    );
+  });
+  it('twin: stored bytes that call os.system before breaking stay critical', async () => {
+    // pickle.dumps({'blob': b'cos\nsystem\n(S"id"\ntR\xff'}, 4): pickle.loads(blob) runs id, then raises.
+    await expectFails(
+      hex('80049523000000000000007d948c04626c6f62944315636f730a73797374656d0a2853226964220a7452ff94732e'),
+      'stored-call-then-break.pkl',
+      'MS-PKL-001',
+    );
+  });
+});

@@ -14,7 +14,7 @@
 import { createHash } from 'node:crypto';
 import type { Finding, FindingLocation, HandlerConfig, ScanBudget, ScanIssue, Severity } from '../types.js';
 import { makeFinding } from './findings.js';
-import { type Classification, classifyGlobal, fixImports } from './globals.js';
+import { type Classification, classifyGlobal, fixImports, isImportableModuleName } from './globals.js';
 import { MAX_FINDINGS_PER_RULE, MAX_NESTED_PER_PICKLE, MAX_PICKLE_NESTING, MAX_PICKLES_PER_STREAM } from './limits.js';
 import { type ArgRole, DATA_ONLY_CALLABLES, DECODERS, type DecodeFailure, modelOf, NESTED_LOADERS } from './models.js';
 import { ALREADY_IMPORTED_NAMES } from './module-names.generated.js';
@@ -731,8 +731,13 @@ async function judgeRun(
           depth: options.depth + 1,
           members: [...options.members, `pickle@${where.offset ?? 0}`],
         });
-    for (const finding of inner.findings) add(finding);
-    errors.push(...inner.errors);
+    // Bytes merely stored (no loader of this load runs them) that turn out not to parse as a pickle are data that
+    // began like one (random bytes, a hash, an image): how their reading broke is no part of this file's reading.
+    // What they import or call stays reported, and so does a limit reached inside them.
+    const kept = loaded ? inner.findings : inner.findings.filter((f) => !STORED_PARSE_RULES.has(f.ruleId));
+    for (const finding of kept) add(finding);
+    if (loaded) errors.push(...inner.errors);
+    else errors.push(...inner.errors.filter((e) => e.code !== 'FORMAT_INVALID'));
     const unsafe = inner.findings.some((f) => !f.suppressed && (f.severity === 'high' || f.severity === 'critical'));
     const severity: Severity = unsafe || secondStage ? 'high' : 'low';
     report(
@@ -826,6 +831,9 @@ async function judgeRun(
         if (!decoded || decoded.length < 4 || !mayBePickle(decoded)) break;
         const probe = runPickle(decoded);
         if (!probe.stopped && !probe.effects) break;
+        // Opening with a rarer opcode, random data (array bytes, hashes) reaches a STOP or a call often enough: such
+        // bytes count only when they import a name a module could have (what any payload needs).
+        if (!usualFirstByte(decoded) && !probe.events.some((e) => e.type === 'global' && isImportableModuleName(e.module))) break;
         stored.push({
           bytes: decoded,
           where,
@@ -1015,6 +1023,12 @@ const MUTATOR_METHODS: Readonly<Record<string, readonly string[]>> = {
   ADDITEMS: ['add'],
 };
 
+/**
+ * How a stored (not loaded) pickle's reading broke or ended: not findings of the file holding the bytes (MS-PKL-009
+ * could not be parsed, MS-PKL-013 trailing bytes, MS-PKL-014 imports then breaks, MS-ENG-001 format not recognised).
+ */
+const STORED_PARSE_RULES: ReadonlySet<string> = new Set(['MS-PKL-009', 'MS-PKL-013', 'MS-PKL-014', 'MS-ENG-001']);
+
 /** Bytes decoded from inside one pickle (base64, zlib...) when no file budget is given: bounds a bomb. */
 export const MAX_DECODED_BYTES = 1 << 30;
 
@@ -1031,6 +1045,22 @@ function mayBePickle(bytes: Uint8Array): boolean {
   const b0 = bytes[0] as number;
   if (b0 === 0x80) return (bytes[1] as number) <= 5;
   return OPCODES[b0] !== undefined && b0 !== 0x2e; // STOP first: an empty pickle of nothing
+}
+
+/** The first bytes pickles usually open with: PROTO, and protocol 0/1's MARK, GLOBAL, lists, dicts, INST, None, strings. */
+function usualFirstByte(bytes: Uint8Array): boolean {
+  const b0 = bytes[0] as number;
+  return (
+    b0 === 0x80 ||
+    b0 === 0x28 ||
+    b0 === 0x63 ||
+    b0 === 0x5d ||
+    b0 === 0x7d ||
+    b0 === 0x69 ||
+    b0 === 0x4e ||
+    b0 === 0x53 ||
+    b0 === 0x56
+  );
 }
 
 /** A string holding a base64- or hex-encoded pickle (decoded), if it looks like one. Linear regexes. */
