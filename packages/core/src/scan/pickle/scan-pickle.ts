@@ -724,13 +724,16 @@ async function judgeRun(
       );
       return;
     }
-    const inner = options.nested
-      ? await options.nested(bytes, `pickle@${where.offset ?? 0}`)
-      : await scanPickleStream(bytes, {
-          ...options,
-          depth: options.depth + 1,
-          members: [...options.members, `pickle@${where.offset ?? 0}`],
-        });
+    const pickleOnly = () =>
+      scanPickleStream(bytes, {
+        ...options,
+        depth: options.depth + 1,
+        members: [...options.members, `pickle@${where.offset ?? 0}`],
+      });
+    let inner = options.nested ? await options.nested(bytes, `pickle@${where.offset ?? 0}`) : await pickleOnly();
+    // Stored bytes the probe read as an effective pickle but the engine does not recognise: read as the pickle a
+    // later pickle.loads would (the engine's reading said nothing of their content).
+    if (!loaded && options.nested && inner.findings.some((f) => f.ruleId === 'MS-ENG-001')) inner = await pickleOnly();
     // Bytes merely stored (no loader of this load runs them) that turn out not to parse as a pickle are data that
     // began like one (random bytes, a hash, an image): how their reading broke is no part of this file's reading.
     // What they import or call stays reported, and so does a limit reached inside them.
