@@ -3,7 +3,8 @@
  * the engine entry the CLI uses (scanBytes) and judged by the default gate. Each hostile fixture was proven to run
  * its payload under CPython 3.11's `pickle.load` (and torch 1.13's `torch.load`, which unpickles a raw file's first
  * pickle as the legacy magic number) before the fix, while the default gate passed it; each benign twin was written
- * by the real library and stays clean.
+ * by the real library and stays clean. The payloads are pathlib methods that write files: since the probe of
+ * 2026-12-04 those are dangerous names (EFFECTFUL_METHODS), so being reached by a call is MS-PKL-001.
  */
 import { describe, expect, it } from 'vitest';
 import { scanBytes } from '../packages/core/src/scan/engine.js';
@@ -73,16 +74,16 @@ describe('instance attributes that shadow the methods the load calls', () => {
   );
 
   it('a callable BUILD stores as __setstate__ is called by the next BUILD', async () => {
-    await expectFails(SETSTATE, 'instance-attribute-setstate.pkl', 'MS-PKL-003');
+    await expectFails(SETSTATE, 'instance-attribute-setstate.pkl', 'MS-PKL-001');
   });
   it('a callable BUILD stores as append is called by APPEND', async () => {
-    await expectFails(APPEND, 'instance-attribute-append.pkl', 'MS-PKL-003');
+    await expectFails(APPEND, 'instance-attribute-append.pkl', 'MS-PKL-001');
   });
   it('a callable BUILD stores as keys is called by dict(obj)', async () => {
-    await expectFails(KEYS, 'instance-attribute-keys.pkl', 'MS-PKL-003');
+    await expectFails(KEYS, 'instance-attribute-keys.pkl', 'MS-PKL-001');
   });
   it('a callable attribute of an argument is called by the callable it is given to', async () => {
-    await expectFails(ARGUMENT_METHOD, 'instance-attribute-argument-method.pkl', 'MS-PKL-003');
+    await expectFails(ARGUMENT_METHOD, 'instance-attribute-argument-method.pkl', 'MS-PKL-001');
   });
   it('benign twin: pickle.dumps(types.SimpleNamespace(lr=0.1, name="x", sizes=[1, 2]), 4) is clean', async () => {
     await expectClean(
@@ -110,7 +111,7 @@ describe('a __setstate__ that calls methods the state shadows', () => {
       '737d73622e',
   );
   it('a callable stored as the method Optimizer.__setstate__ calls is called', async () => {
-    await expectFails(OPTIMIZER, 'setstate-calls-optimizer.pt', 'MS-PKL-003');
+    await expectFails(OPTIMIZER, 'setstate-calls-optimizer.pt', 'MS-PKL-001');
   });
   it('benign twin: torch.save(torch.optim.Adam([Parameter(zeros(1))], lr=0.1)) (legacy format) is clean', async () => {
     await expectClean(
@@ -163,13 +164,13 @@ describe('callables handed back by a call', () => {
       '702f70776e65643985528c0a77726974655f74657874865261855273628c0c70776e65642d62792d6d6178622e',
   );
   it('a partial built by copyreg.__newobj__ calls its function', async () => {
-    await expectFails(NEWOBJ_PARTIAL, 'returned-callable-newobj-partial.pkl', 'MS-PKL-003');
+    await expectFails(NEWOBJ_PARTIAL, 'returned-callable-newobj-partial.pkl', 'MS-PKL-001');
   });
   it('dict.get hands back the callable stored under a constant key', async () => {
-    await expectFails(DICT_GET, 'returned-callable-dict-get.pkl', 'MS-PKL-003');
+    await expectFails(DICT_GET, 'returned-callable-dict-get.pkl', 'MS-PKL-001');
   });
   it('max of one callable is that callable', async () => {
-    await expectFails(MAX, 'returned-callable-max.pkl', 'MS-PKL-003');
+    await expectFails(MAX, 'returned-callable-max.pkl', 'MS-PKL-001');
   });
 });
 
@@ -204,7 +205,7 @@ describe('a __setitem__ that calls a method the state shadows', () => {
       '0a77726974655f74657874865273628c1070776e65642d62792d7365746974656d4e732e',
   );
   it('SETITEM on a ModuleDict calls the add_module the state stored', async () => {
-    await expectFails(MODULE_DICT, 'mutator-calls-module-dict.pt', 'MS-PKL-003');
+    await expectFails(MODULE_DICT, 'mutator-calls-module-dict.pt', 'MS-PKL-001');
   });
 });
 

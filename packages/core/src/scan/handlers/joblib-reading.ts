@@ -118,21 +118,50 @@ function dtypeFacts(value: SymValue | undefined): DtypeFacts | undefined {
   return { hasObject, itemsize };
 }
 
+/**
+ * The wrappers whose side file joblib.load hands to `numpy.load(path, allow_pickle=True)` (NDArrayWrapper.read):
+ * any file that is not an .npy or .npz is unpickled there. ZNDArrayWrapper reads its side file as zlib'd array
+ * bytes (no pickle).
+ */
+const PICKLING_SIDE_FILE_WRAPPERS = new Set([...SIDE_FILE_WRAPPERS].filter((name) => name.endsWith('.NDArrayWrapper')));
+
+/** A side file a legacy wrapper names: its name when constant, where its BUILD is, whether numpy.load unpickles it. */
+export interface SideFile {
+  name?: string;
+  /** The value, described, when it is not a constant str (a computed path). */
+  computed?: string;
+  offset: number;
+  unpickled: boolean;
+}
+
 /** What joblib read after a BUILD, for the report (side files named by legacy wrappers). */
 export interface JoblibReadingNotes {
-  sideFiles: string[];
+  sideFiles: SideFile[];
+}
+
+/**
+ * Whether `os.path.join(dirname, name)` leaves the loaded file's directory: an absolute name (POSIX or Windows,
+ * drive-relative `C:x` included) replaces dirname, and a `..` segment climbs out of it.
+ */
+export function sideFileEscapes(name: string): boolean {
+  if (name.startsWith('/') || name.startsWith('\\') || /^[A-Za-z]:/.test(name)) return true;
+  return name.split(/[\\/]/).some((segment) => segment === '..');
 }
 
 /** The afterBuild hook of joblib.load (see the module comment). A wrapper it cannot follow ends the reading. */
 export function joblibRunOptions(notes: JoblibReadingNotes = { sideFiles: [] }): RunOptions {
   return {
-    afterBuild(target, _state, filePos, data): AfterBuild | undefined {
+    afterBuild(target, _state, filePos, data, offset): AfterBuild | undefined {
       const cls = classOf(target);
       if (!cls) return undefined;
       if (SIDE_FILE_WRAPPERS.has(cls)) {
         const attrs = target.kind === 'call' ? attributes(target.states ?? []) : undefined;
         const filename = attrs?.get('filename');
-        if (filename?.kind === 'str') notes.sideFiles.push(filename.value);
+        const unpickled = PICKLING_SIDE_FILE_WRAPPERS.has(cls);
+        if (filename?.kind === 'str') notes.sideFiles.push({ name: filename.value, offset, unpickled });
+        // No filename at all: read() raises AttributeError. Anything else is a path computed at load time.
+        else if (filename && filename.kind !== 'int' && filename.kind !== 'float' && filename.kind !== 'none')
+          notes.sideFiles.push({ computed: filename.kind, offset, unpickled });
         return undefined;
       }
       if (!ARRAY_WRAPPERS.has(cls) || target.kind !== 'call') return undefined;

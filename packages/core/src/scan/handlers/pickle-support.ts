@@ -1,10 +1,16 @@
 import type { ByteSource } from '../../formats/byte-source.js';
 import { makeFinding } from '../pickle/findings.js';
-import { MAX_PICKLE_BYTES } from '../pickle/limits.js';
+import { MAX_FINDINGS_PER_RULE, MAX_PICKLE_BYTES } from '../pickle/limits.js';
 import { type PicklePassOptions, type PickleScanResult, scanPickleStream } from '../pickle/scan-pickle.js';
 import type { PickleRun } from '../pickle/vm.js';
 import type { Finding, ScanContext, ScanIssue } from '../types.js';
-import { isJoblibWrapperName, joblibRunOptions } from './joblib-reading.js';
+import {
+  isJoblibWrapperName,
+  type JoblibReadingNotes,
+  joblibRunOptions,
+  type SideFile,
+  sideFileEscapes,
+} from './joblib-reading.js';
 
 /** Pickles torch's legacy loader reads before the raw storage bytes (magic, protocol, sys_info, object, keys). */
 export const LEGACY_PICKLE_COUNT = 5;
@@ -91,8 +97,9 @@ async function scanReadings(
   if (!wrapper) return plain;
   // Where joblib's reading first skips bytes (raw array data) or loads an embedded pickle: its first run decides.
   let firstSkip = bytes.length;
+  const notes: JoblibReadingNotes = { sideFiles: [] };
   const joblib = await runScan(bytes, ctx, members, maxPickles, {
-    vm: joblibRunOptions(),
+    vm: joblibRunOptions(notes),
     onRun: (run, offset) => {
       if (offset !== 0) return;
       const skip = run.events.find((e) => e.type === 'skip' || e.type === 'embedded');
@@ -108,7 +115,36 @@ async function scanReadings(
       !(f.ruleId === 'MS-PKL-008' || f.ruleId === 'MS-PKL-009' || f.ruleId === 'MS-PKL-013') &&
       (f.severity === 'high' || f.severity === 'critical' || (f.location.offset ?? 0) < firstSkip),
   );
-  return { ...joblib, findings: [...joblib.findings, ...extra] };
+  return { ...joblib, findings: [...joblib.findings, ...extra, ...sideFileFindings(notes.sideFiles, members)] };
+}
+
+/**
+ * joblib < 0.10's NDArrayWrapper makes joblib.load call `numpy.load(os.path.join(dirname, filename),
+ * allow_pickle=True)`, which unpickles any file that is not an .npy/.npz: a second pickle this scan does not hold.
+ * A side file beside the loaded one is scanned as its own file when the directory is (low: where it comes from);
+ * one outside that directory (an absolute path, a `..` segment) or a computed path is a pickle no scan of the
+ * repository reads: high (MS-PKL-007, second stage).
+ */
+function sideFileFindings(sideFiles: readonly SideFile[], members: readonly string[]): Finding[] {
+  const findings: Finding[] = [];
+  for (const side of sideFiles.slice(0, MAX_FINDINGS_PER_RULE)) {
+    if (!side.unpickled) continue;
+    const where = { ...(members.length ? { members: [...members] } : {}), offset: side.offset };
+    const outside = side.name === undefined || sideFileEscapes(side.name);
+    const what = side.name === undefined ? `a path computed at load time (${side.computed})` : `'${side.name.slice(0, 200)}'`;
+    findings.push(
+      makeFinding(
+        'MS-PKL-007',
+        outside
+          ? `joblib.load unpickles the side file ${what} (NDArrayWrapper: numpy.load(allow_pickle=True)), outside the scanned directory`
+          : `joblib.load unpickles the side file ${what} (NDArrayWrapper: numpy.load(allow_pickle=True)): scanned as its own file`,
+        where,
+        { sideFile: side.name ?? null, loaded: true, ...(side.computed ? { computed: side.computed } : {}) },
+        outside ? 'high' : 'low',
+      ),
+    );
+  }
+  return findings;
 }
 
 /**

@@ -520,6 +520,37 @@ const NEVER_PATTERN_ADMITTED: ReadonlySet<string> = new Set(
   ).split(' '),
 );
 
+/**
+ * Methods of (allowlisted) library classes that write, move or delete files, open them, or run an expression, by
+ * the module tree their class lives in. An attribute of an allowlisted class is data while it is only held, but a
+ * bound method is a callable stored in the loaded object graph: whoever calls it later (`model.eval()` when the
+ * state put `PosixPath(p).unlink` in the instance `__dict__`, where it shadows the class's method; `str(module)`
+ * calling `self.extra_repr()`) runs it on the file's own path. These are dangerous names wherever they are held
+ * (MS-PKL-002 referenced, MS-PKL-001 called), as their module-level counterparts are (`os.remove`, `numpy.save`).
+ * Sources: CPython 3.11 pathlib.Path (concrete-path methods with effects), numpy.ndarray, pandas NDFrame writers
+ * (1.5), xgboost's model I/O, torch storages' file mapping.
+ */
+export const EFFECTFUL_METHODS: ReadonlyMap<string, ReadonlySet<string>> = new Map(
+  Object.entries({
+    pathlib: 'touch mkdir rmdir unlink write_text write_bytes chmod lchmod rename replace symlink_to hardlink_to link_to open',
+    numpy: 'tofile dump',
+    pandas:
+      'to_pickle to_csv to_parquet to_excel to_json to_hdf to_sql to_feather to_html to_latex to_markdown to_stata ' +
+      'to_xml to_clipboard to_orc to_gbq eval query',
+    xgboost: 'load_model save_model dump_model save_raw',
+    torch: 'from_file _write_file _share_filename_cpu_ _new_shared_filename_cpu',
+  }).map(([tree, names]) => [tree, new Set(names.split(' '))]),
+);
+
+/** The effectful method a class attribute `module.Class.attr` names (EFFECTFUL_METHODS), if any. */
+function effectfulMethod(module: string, name: string): string | undefined {
+  const dot = name.lastIndexOf('.');
+  if (dot <= 0) return undefined;
+  const root = module.split('.')[0] as string;
+  const attr = name.slice(dot + 1);
+  return EFFECTFUL_METHODS.get(root)?.has(attr) ? attr : undefined;
+}
+
 export type GlobalVerdict = AllowLevel | 'dangerous' | 'unknown';
 
 export interface Classification {
@@ -600,6 +631,10 @@ export function classifyGlobal(
   // imported (`mport requests` from a `.py` file read as INST), so the opcode raises before any attribute is walked.
   if (!isImportableModuleName(real.module) && !isImportableModuleName(mapped.module))
     return { verdict: 'unknown', name: dotted, why: 'the module name cannot be imported (the load stops there)' };
+  // Before the allowlist: a method that writes or deletes files is dangerous whatever table lists its class.
+  const effect = effectfulMethod(real.module, real.name) ?? effectfulMethod(mapped.module, mapped.name);
+  if (effect)
+    return { verdict: 'dangerous', name: dotted, why: `the method ${effect} writes, moves or deletes files, or evaluates` };
   const level = ALLOWLIST.get(dotted);
   if (level) return { verdict: level, name: dotted };
   const danger =

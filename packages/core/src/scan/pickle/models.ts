@@ -23,6 +23,11 @@ export interface CallModel {
   rest?: ArgRole;
   /** Role of the first item of BUILD states applied to the result (functools.partial's __setstate__ sets func). */
   buildStateFirst?: ArgRole;
+  /**
+   * BUILD states `(func, args, kwds, dict)` bind arguments (functools.partial's __setstate__): the items of
+   * state[1] and the values of state[2] get the `rest` role, as positional arguments given to the call do.
+   */
+  buildStateBinds?: true;
   /** Index of the argument whose items are all `called` (backward hooks dicts). */
   hooksArg?: number;
   /** copyreg._reconstructor: argument 1 (base) is called unless it is builtins.object. */
@@ -35,8 +40,10 @@ export const CALL_MODELS: ReadonlyMap<string, CallModel> = new Map<string, CallM
   ['copyreg._reconstructor', { args: ['instantiated', 'data', 'data'], reconstructor: true }],
   ['copyreg.__newobj__', { args: ['instantiated'], rest: 'data' }],
   ['copyreg.__newobj_ex__', { args: ['instantiated'], rest: 'data' }],
-  ['functools.partial', { args: ['called'], rest: 'data', buildStateFirst: 'called' }],
-  ['_functools.partial', { args: ['called'], rest: 'data', buildStateFirst: 'called' }],
+  // A partial's bound arguments are handed to its function whenever it is called: a callable among them is taken
+  // as called, as an unmodelled callable's arguments are (`partial(sorted, [p], key=f)` calls f(p)).
+  ['functools.partial', { args: ['called'], rest: 'called', buildStateFirst: 'called', buildStateBinds: true }],
+  ['_functools.partial', { args: ['called'], rest: 'called', buildStateFirst: 'called', buildStateBinds: true }],
   ['collections.defaultdict', { args: ['called'], rest: 'data' }],
   ['torch._tensor._rebuild_from_type', { args: ['called', 'instantiated', 'data', 'data'] }],
   ['torch._tensor._rebuild_from_type_v2', { args: ['called', 'instantiated', 'data', 'data'] }],

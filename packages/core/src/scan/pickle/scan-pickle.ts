@@ -14,9 +14,11 @@
 import { createHash } from 'node:crypto';
 import type { Finding, FindingLocation, HandlerConfig, ScanBudget, ScanIssue, Severity } from '../types.js';
 import { makeFinding } from './findings.js';
-import { type Classification, classifyGlobal, fixImports } from './globals.js';
+import { type Classification, classifyGlobal, fixImports, isImportableModuleName } from './globals.js';
 import { MAX_FINDINGS_PER_RULE, MAX_NESTED_PER_PICKLE, MAX_PICKLE_NESTING, MAX_PICKLES_PER_STREAM } from './limits.js';
 import { type ArgRole, DATA_ONLY_CALLABLES, DECODERS, type DecodeFailure, modelOf, NESTED_LOADERS } from './models.js';
+import { ALREADY_IMPORTED_NAMES } from './module-names.generated.js';
+import { OPCODES } from './opcodes.js';
 import { LOAD_METHOD_SELF_CALLS } from './setstate-calls.generated.js';
 import { type CallValue, describe, type GlobalValue, type PickleRun, type RunOptions, runPickle, type SymValue } from './vm.js';
 
@@ -405,6 +407,9 @@ async function judgeRun(
       }
     }
     judgeSelfCalls(target, '__setstate__', where);
+    // The object's __del__ runs when it is collected (at the latest when the process exits), whatever the user
+    // does with it: the methods of self it calls are called as surely as __setstate__'s.
+    judgeSelfCalls(target, '__del__', where);
   };
 
   /**
@@ -419,12 +424,82 @@ async function judgeRun(
     const cls = classOf(target);
     const key = `${cls}#${method}`;
     if (!cls || !Object.hasOwn(LOAD_METHOD_SELF_CALLS, key)) return;
-    for (const name of (LOAD_METHOD_SELF_CALLS[key] as string).split(' ')) {
+    for (const entry of (LOAD_METHOD_SELF_CALLS[key] as string).split(' ')) {
+      // `name.`: the method calls an attribute of self.name (`self._modules.items()`), not self.name itself.
+      const direct = !entry.endsWith('.');
+      const name = direct ? entry : entry.slice(0, -1);
       const value = attributes.get(name);
       if (!value) continue;
-      const via = `${cls}.${method} (it calls self.${name})`;
+      const via = `${cls}.${method} (it calls self.${name}${direct ? '' : '.<attribute>'})`;
+      if (direct && !targetOf(value) && isComputed(value))
+        // A value computed at load time (`getattr({'k': f}, 'get')('k')` is f) may be a callable the scanner cannot
+        // name; the method calls it.
+        report(
+          makeFinding('MS-PKL-003', `${describe(value)} is stored as '${name}', which ${cls}.${method} calls`, where, {
+            attribute: name,
+            callee: describe(value),
+          }),
+        );
       judgeArgument(value, 'called', where, via);
       judgeArgumentAttributes([value], where, via);
+    }
+  };
+
+  /**
+   * Whether a value is computed at load time in a way that may yield a callable: a call result other than an
+   * instance of a class the allowlist admits (an OrderedDict of submodules is no callable), a persistent id, an
+   * extension code, an unknown value.
+   */
+  const isComputed = (value: SymValue): boolean => {
+    if (value.kind === 'unknown' || value.kind === 'persid' || value.kind === 'ext') return true;
+    if (value.kind !== 'call') return false;
+    const cls = classOf(value);
+    if (!cls) return true;
+    const dot = cls.indexOf('.');
+    const c = classify({ module: cls.slice(0, dot), name: cls.slice(dot + 1), protocol: 3 });
+    // A class the allowlist admits (CamelCase by Python convention) builds an instance; a function's result is
+    // whatever it returns.
+    return !(c.verdict === 'call' && /^[A-Z]/.test(cls.slice(cls.lastIndexOf('.') + 1)));
+  };
+
+  /**
+   * A data-only builtin given objects calls type-level methods of theirs (BUILTIN_DUNDERS): where the object's class
+   * writes one in Python and it calls methods of self (generated table), the instance attributes under those names
+   * are called (`str(module)` runs `Module.__repr__`, which calls `self.extra_repr()`).
+   */
+  const judgeBuiltinDunders = (name: string, args: readonly SymValue[], where: FindingLocation) => {
+    if (attributesOf.size === 0) return;
+    const dunders = BUILTIN_DUNDERS[name];
+    if (!dunders) return;
+    for (const arg of args.slice(0, 2)) {
+      for (const method of dunders.arg) judgeSelfCalls(arg, method, where);
+      if (dunders.items) for (const item of itemsOf(arg)) for (const method of dunders.items) judgeSelfCalls(item, method, where);
+    }
+  };
+
+  /**
+   * A BUILD state (or slotstate) that is an object, not a dict: pickle.py's load_build (joblib.load's unpickler)
+   * takes `if state:` and then `state.items()` of any object (the C unpickler refuses a non-dict), so the object's
+   * `items` attribute is called, and its class's __bool__/__len__ run.
+   */
+  const judgeStateObjects = (state: SymValue, where: FindingLocation) => {
+    if (attributesOf.size === 0) return;
+    const parts = state.kind === 'tuple' && state.length === 2 ? state.items : [state];
+    for (const part of parts) {
+      if (part.kind !== 'call') continue;
+      judgeSelfCalls(part, '__bool__', where);
+      judgeSelfCalls(part, '__len__', where);
+      const value = attributesOf.get(part)?.get('items');
+      if (!value) continue;
+      if (targetOf(value))
+        judgeArgument(value, 'called', where, "the BUILD state's 'items' attribute (pickle.py's load_build calls it)");
+      else if (isComputed(value))
+        report(
+          makeFinding('MS-PKL-003', `${describe(value)} is stored as 'items' of a BUILD state, which load_build calls`, where, {
+            attribute: 'items',
+            callee: describe(value),
+          }),
+        );
     }
   };
 
@@ -552,6 +627,8 @@ async function judgeRun(
         }
         judgeArgument(args[i], role, where, c.name);
       }
+      if (call.kwargs?.kind === 'dict' && model.rest && model.rest !== 'data')
+        for (const [, value] of call.kwargs.entries) judgeArgument(value, model.rest, where, c.name);
       if (model.hooksArg !== undefined) {
         for (const hook of itemsOf(args[model.hooksArg])) judgeArgument(hook, 'called', where, `${c.name} (backward hooks)`);
       }
@@ -562,6 +639,7 @@ async function judgeRun(
         report(
           makeFinding('MS-PKL-003', 'builtins.type called with 3 arguments: creates a class', where, { opcode: call.opcode }),
         );
+      judgeBuiltinDunders(c.name, args, where);
       return;
     }
     for (const arg of callableArgs(args)) judgeArgument(arg, 'called', where, c.name);
@@ -646,15 +724,23 @@ async function judgeRun(
       );
       return;
     }
-    const inner = options.nested
-      ? await options.nested(bytes, `pickle@${where.offset ?? 0}`)
-      : await scanPickleStream(bytes, {
-          ...options,
-          depth: options.depth + 1,
-          members: [...options.members, `pickle@${where.offset ?? 0}`],
-        });
-    for (const finding of inner.findings) add(finding);
-    errors.push(...inner.errors);
+    const pickleOnly = () =>
+      scanPickleStream(bytes, {
+        ...options,
+        depth: options.depth + 1,
+        members: [...options.members, `pickle@${where.offset ?? 0}`],
+      });
+    let inner = options.nested ? await options.nested(bytes, `pickle@${where.offset ?? 0}`) : await pickleOnly();
+    // Stored bytes the probe read as an effective pickle but the engine does not recognise: read as the pickle a
+    // later pickle.loads would (the engine's reading said nothing of their content).
+    if (!loaded && options.nested && inner.findings.some((f) => f.ruleId === 'MS-ENG-001')) inner = await pickleOnly();
+    // Bytes merely stored (no loader of this load runs them) that turn out not to parse as a pickle are data that
+    // began like one (random bytes, a hash, an image): how their reading broke is no part of this file's reading.
+    // What they import or call stays reported, and so does a limit reached inside them.
+    const kept = loaded ? inner.findings : inner.findings.filter((f) => !STORED_PARSE_RULES.has(f.ruleId));
+    for (const finding of kept) add(finding);
+    if (loaded) errors.push(...inner.errors);
+    else errors.push(...inner.errors.filter((e) => e.code !== 'FORMAT_INVALID'));
     const unsafe = inner.findings.some((f) => !f.suppressed && (f.severity === 'high' || f.severity === 'critical'));
     const severity: Severity = unsafe || secondStage ? 'high' : 'low';
     report(
@@ -680,17 +766,23 @@ async function judgeRun(
       case 'build': {
         const target = event.target;
         if (target.kind === 'call') targetOf(target); // resolves (and records) getattr results
+        judgeStateObjects(event.state, where);
         recordAttributes(target, event.state, where);
         if (target.kind === 'global' || (target.kind === 'call' && liveAttributes.has(target))) {
           const resolved = targetOf(target);
           const what = resolved ? `${resolved.module}.${resolved.name}` : describe(target);
           report(makeFinding('MS-PKL-006', `BUILD mutates the imported object ${what}`, where, { target: what }));
         } else if (target.kind === 'call') {
-          const cls = targetOf(target.callee);
-          const name = cls ? classify(cls).name : undefined;
+          // The class built (through a reconstructor too: `copyreg.__newobj__(partial, f)`).
+          const name = classOf(target);
           // functools.partial's __setstate__ replaces the function it calls with the state's first item.
-          if (name && modelOf(name)?.buildStateFirst && event.state.kind === 'tuple')
+          const model = name ? modelOf(name) : undefined;
+          if (model?.buildStateFirst && event.state.kind === 'tuple')
             judgeArgument(event.state.items[0], 'called', where, `${name} (BUILD state)`);
+          if (model?.buildStateBinds && event.state.kind === 'tuple') {
+            const bound = [...itemsOf(event.state.items[1]), ...itemsOf(event.state.items[2])];
+            for (const arg of bound) judgeArgument(arg, model.rest ?? 'data', where, `${name} (bound by its BUILD state)`);
+          }
         }
         break;
       }
@@ -706,6 +798,10 @@ async function judgeRun(
         }
         break;
       }
+      case 'hash':
+        // A key put in a dict or set: its class's __hash__ runs.
+        if (attributesOf.size > 0) judgeSelfCalls(event.value, '__hash__', where);
+        break;
       case 'nonconstant-global':
         report(makeFinding('MS-PKL-005', event.detail, where, { detail: event.detail }));
         break;
@@ -738,6 +834,9 @@ async function judgeRun(
         if (!decoded || decoded.length < 4 || !mayBePickle(decoded)) break;
         const probe = runPickle(decoded);
         if (!probe.stopped && !probe.effects) break;
+        // Opening with a rarer opcode, random data (array bytes, hashes) reaches a STOP or a call often enough: such
+        // bytes count only when they import a name a module could have (what any payload needs).
+        if (!usualFirstByte(decoded) && !probe.events.some((e) => e.type === 'global' && isImportableModuleName(e.module))) break;
         stored.push({
           bytes: decoded,
           where,
@@ -764,7 +863,12 @@ async function judgeRun(
   }
   // A stream that only imported (no call, no BUILD, no mutation) and then broke: CPython stops at the break, so the
   // imports are all it did (a class-label text file opening `c<module>\n<name>\n`).
-  const importsOnly = Boolean(run.error) && calls === 0 && !run.events.some((e) => e.type === 'build' || e.type === 'mutate');
+  // A persistent id hands its operands to the loader's persistent_load (torch's reads attributes of a class in it):
+  // not an import only.
+  const importsOnly =
+    Boolean(run.error) &&
+    calls === 0 &&
+    !run.events.some((e) => e.type === 'build' || e.type === 'mutate' || e.type === 'persid');
   const ordered = [...marks.values()].sort((a, b) => (a.where.offset ?? 0) - (b.where.offset ?? 0));
   const brokenImports: string[] = [];
   for (const { target, use, where, how } of ordered) {
@@ -780,12 +884,14 @@ async function judgeRun(
     };
     const shown = c.name;
     const importEffect = c.verdict === 'dangerous' && /runs (code|its program)/.test(c.why ?? '');
-    // A broken stream that only imported: non-dangerous imports are all it did. A dangerous global stays a finding
-    // (fail closed: an import of os.system cut short is the shape of a payload whose break a file controls).
-    if (importsOnly && c.verdict !== 'dangerous') {
-      brokenImports.push(shown);
-      continue;
-    }
+    if (importsOnly) brokenImports.push(shown);
+    // A broken stream that only imported: non-dangerous imports are all it did, and so is a dangerous module's name
+    // that module does not have, when the module is already imported (`cos\nsin\n` of a label file: `os` is a
+    // sys.modules lookup and getattr raises: the load fails at that import, whatever the VM reads after it). Any
+    // other dangerous global stays a finding (fail closed: an existing `builtins.exec` cut short is the shape of a
+    // payload whose break the file controls; importing a module not yet loaded runs its top-level code, and a file
+    // beside the script, on sys.path[0], can shadow the stdlib one).
+    if (importsOnly && (c.verdict !== 'dangerous' || (!importEffect && importFailsInert(target)))) continue;
     if (c.verdict === 'call') continue;
     if (c.verdict === 'dangerous') {
       if (use !== 'referenced' || importEffect)
@@ -857,6 +963,60 @@ async function judgeRun(
  */
 const LOADER_CALLED_ATTRIBUTES: ReadonlySet<string> = new Set(['__setstate__', 'append', 'extend', 'add', 'keys']);
 
+/** ALREADY_IMPORTED_NAMES split into sets, built on first use. */
+let importedNames: Map<string, ReadonlySet<string>> | undefined;
+
+/**
+ * Whether find_class of this global fails without running anything: its module is one every modelled loader has
+ * imported before unpickling (CPython 3.11's start-up modules with `-I -S`, what `import pickle` imports, and `os`,
+ * which site, torch, numpy and joblib all import; none defines a module `__getattr__`), so `__import__` is a
+ * sys.modules lookup, and the name is one that module has on no platform (module-names.generated.ts), so getattr
+ * raises there. Below protocol 4 a dotted name is one getattr of the whole string, which no module has.
+ */
+function importFailsInert(target: { module: string; name: string; protocol: number }): boolean {
+  const { module, name } = target.protocol < 3 ? fixImports(target.module, target.name) : target;
+  if (!Object.hasOwn(ALREADY_IMPORTED_NAMES, module)) return false;
+  importedNames ??= new Map();
+  let names = importedNames.get(module);
+  if (!names) {
+    names = new Set((ALREADY_IMPORTED_NAMES[module] as string).split(' '));
+    importedNames.set(module, names);
+  }
+  if (target.protocol < 4 && name.includes('.')) return true;
+  return !names.has(name.split('.')[0] as string);
+}
+
+/**
+ * The type-level methods each data-only builtin calls on its arguments (`arg`) and on their items (`items`), as
+ * CPython 3.11 implements them (Objects/*.c: PyObject_Str, PyObject_Size, PyObject_GetIter and the iteration
+ * protocol, PyNumber_Index/Long/Float, bytes_new, set/dict insertion, list.sort). `__str__` inherited from object
+ * calls `__repr__`: both are looked up.
+ */
+const ITERATION = ['__iter__', '__next__', '__len__', '__length_hint__', '__getitem__'];
+const BUILTIN_DUNDERS: Readonly<Record<string, { arg: readonly string[]; items?: readonly string[] }>> = {
+  'builtins.str': { arg: ['__str__', '__repr__'] },
+  'builtins.len': { arg: ['__len__'] },
+  'builtins.bool': { arg: ['__bool__', '__len__'] },
+  'builtins.int': { arg: ['__int__', '__index__', '__trunc__'] },
+  'builtins.float': { arg: ['__float__', '__index__'] },
+  'builtins.complex': { arg: ['__complex__', '__float__', '__index__'] },
+  'builtins.range': { arg: ['__index__'] },
+  'builtins.bytes': { arg: ['__bytes__', '__index__', ...ITERATION] },
+  'builtins.bytearray': { arg: ['__index__', ...ITERATION] },
+  'builtins.list': { arg: ITERATION },
+  'builtins.tuple': { arg: ITERATION },
+  'builtins.enumerate': { arg: ITERATION },
+  'builtins.zip': { arg: ITERATION },
+  'collections.deque': { arg: ITERATION },
+  'builtins.reversed': { arg: ['__reversed__', '__len__', '__getitem__'] },
+  'builtins.sorted': { arg: ITERATION, items: ['__lt__'] },
+  'builtins.set': { arg: ITERATION, items: ['__hash__'] },
+  'builtins.frozenset': { arg: ITERATION, items: ['__hash__'] },
+  'builtins.dict': { arg: ['keys', '__getitem__', ...ITERATION], items: ['__hash__'] },
+  'collections.OrderedDict': { arg: ['keys', '__getitem__', ...ITERATION], items: ['__hash__'] },
+  'collections.Counter': { arg: ['keys', '__getitem__', ...ITERATION], items: ['__hash__'] },
+};
+
 /** The methods each mutating opcode calls on an object that is not a plain container (Modules/_pickle.c). */
 const MUTATOR_METHODS: Readonly<Record<string, readonly string[]>> = {
   SETITEM: ['__setitem__'],
@@ -866,18 +1026,44 @@ const MUTATOR_METHODS: Readonly<Record<string, readonly string[]>> = {
   ADDITEMS: ['add'],
 };
 
+/**
+ * How a stored (not loaded) pickle's reading broke or ended: not findings of the file holding the bytes (MS-PKL-009
+ * could not be parsed, MS-PKL-013 trailing bytes, MS-PKL-014 imports then breaks, MS-ENG-001 format not recognised).
+ */
+const STORED_PARSE_RULES: ReadonlySet<string> = new Set(['MS-PKL-009', 'MS-PKL-013', 'MS-PKL-014', 'MS-ENG-001']);
+
 /** Bytes decoded from inside one pickle (base64, zlib...) when no file budget is given: bounds a bomb. */
 export const MAX_DECODED_BYTES = 1 << 30;
 
 /** Strings longer than this are not tried as encoded pickles (bounds decoding work on huge text). */
 export const MAX_ENCODED_PICKLE_CHARS = 64 * 1024 * 1024;
 
-/** Protocol 2+ header, or a first byte that is an opcode (protocol 0/1 have no header). */
+/**
+ * Protocol 2+ header, or a first byte that is an opcode: a pickle needs no PROTO, and any opcode can open one
+ * (`I1\n0` pushes and pops an int before a GLOBAL; a FRAME opens protocol 4 data). A narrower set of first bytes
+ * let a pickle that a class's `__setstate__` unpickles from its state bytes go unread. The probe run that follows
+ * (stopped, or an effect) decides.
+ */
 function mayBePickle(bytes: Uint8Array): boolean {
   const b0 = bytes[0] as number;
   if (b0 === 0x80) return (bytes[1] as number) <= 5;
-  // Protocol 0/1 opcodes a stored pickle can start with.
-  return b0 === 0x28 || b0 === 0x63 || b0 === 0x5d || b0 === 0x7d || b0 === 0x69 || b0 === 0x4e || b0 === 0x53 || b0 === 0x56;
+  return OPCODES[b0] !== undefined && b0 !== 0x2e; // STOP first: an empty pickle of nothing
+}
+
+/** The first bytes pickles usually open with: PROTO, and protocol 0/1's MARK, GLOBAL, lists, dicts, INST, None, strings. */
+function usualFirstByte(bytes: Uint8Array): boolean {
+  const b0 = bytes[0] as number;
+  return (
+    b0 === 0x80 ||
+    b0 === 0x28 ||
+    b0 === 0x63 ||
+    b0 === 0x5d ||
+    b0 === 0x7d ||
+    b0 === 0x69 ||
+    b0 === 0x4e ||
+    b0 === 0x53 ||
+    b0 === 0x56
+  );
 }
 
 /** A string holding a base64- or hex-encoded pickle (decoded), if it looks like one. Linear regexes. */

@@ -103,9 +103,10 @@ export interface RunOptions {
    * the loader's file handle and the data. The file position is where a `file.read()` made by the loader would read:
    * just after the BUILD, or, when a FRAME is open, at that frame's end (pickle.py reads a whole frame ahead; the
    * rest of the frame is still unpickled before the file is read again). Return how the loader goes on, or
-   * undefined for an ordinary BUILD. `value` replaces the object on the stack (joblib: the array it read).
+   * undefined for an ordinary BUILD. `value` replaces the object on the stack (joblib: the array it read). `offset`
+   * is the BUILD's own.
    */
-  afterBuild?: (target: SymValue, state: SymValue, filePos: number, data: Uint8Array) => AfterBuild | undefined;
+  afterBuild?: (target: SymValue, state: SymValue, filePos: number, data: Uint8Array, offset: number) => AfterBuild | undefined;
   /**
    * The data is a window (a prefix) of a larger file: a line argument reaching its end is reported as needing more
    * data (`needEnd`) instead of being read as the file's last line.
@@ -142,6 +143,8 @@ export type PickleEvent =
     }
   | { type: 'build'; target: SymValue; state: SymValue; offset: number; opcodeIndex: number }
   | { type: 'mutate'; target: SymValue; opcode: string; offset: number; opcodeIndex: number }
+  /** An object built by a call put in a dict (as a key) or a set: its class's `__hash__` runs (no effect of its own). */
+  | { type: 'hash'; value: CallValue; offset: number; opcodeIndex: number }
   | { type: 'nonconstant-global'; detail: string; operands: [SymValue, SymValue]; offset: number; opcodeIndex: number }
   | { type: 'ext'; code: number; offset: number; opcodeIndex: number }
   | { type: 'persid'; pid: SymValue; opcode: 'PERSID' | 'BINPERSID'; offset: number; opcodeIndex: number }
@@ -529,6 +532,14 @@ class PickleMachine {
     return name;
   }
 
+  /** Reports the objects among keys (every `step`-th slot from `from`) put in a dict or set: they are hashed. */
+  hashed(items: readonly Slot[], from: number, to: number, step: number) {
+    for (let i = from; i < to; i += step) {
+      const key = items[i] as SymValue;
+      if (key.kind === 'call') this.events.push({ type: 'hash', value: key, offset: this.opStart, opcodeIndex: this.opIndex });
+    }
+  }
+
   /** Items added to a container or an object by APPEND(S)/SETITEM(S)/ADDITEMS. */
   addItems(target: SymValue, items: readonly Slot[], from: number, to: number, opcode: string, pairs: boolean) {
     const count = to - from;
@@ -537,11 +548,13 @@ class PickleMachine {
       case 'set':
         if (pairs) break;
         target.length += count;
+        if (target.kind === 'set') this.hashed(items, from, to, 1);
         for (let i = from; i < to && target.items.length < MAX_TRACKED_ITEMS; i++) target.items.push(items[i] as SymValue);
         return;
       case 'dict':
         if (!pairs) break;
         target.length += count / 2;
+        this.hashed(items, from, to, 2);
         for (let i = from; i + 1 < to && target.entries.length < MAX_TRACKED_ITEMS; i += 2)
           target.entries.push([items[i] as SymValue, items[i + 1] as SymValue]);
         return;
@@ -751,6 +764,7 @@ class PickleMachine {
         // DICT
         const items = this.popMark();
         if (items.length % 2 !== 0) throw new ParseError('odd number of items for DICT', this.opStart);
+        this.hashed(items, 0, items.length, 2);
         const entries: [SymValue, SymValue][] = [];
         for (let i = 0; i + 1 < items.length && entries.length < MAX_TRACKED_ITEMS; i += 2)
           entries.push([items[i] as SymValue, items[i + 1] as SymValue]);
@@ -763,6 +777,7 @@ class PickleMachine {
       case 0x91: {
         // FROZENSET
         const items = this.popMark();
+        this.hashed(items, 0, items.length, 1);
         this.push({ kind: 'set', items: items.slice(0, MAX_TRACKED_ITEMS), length: items.length, frozen: true });
         break;
       }
@@ -872,7 +887,7 @@ class PickleMachine {
                 ? this.resumeAfterFrame
                 : this.frameEnd
               : this.pos;
-          const next = this.afterBuild(target, state, filePos, this.data);
+          const next = this.afterBuild(target, state, filePos, this.data, this.opStart);
           if (next) this.applyAfterBuild(next, filePos);
         }
         break;

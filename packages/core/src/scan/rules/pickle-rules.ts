@@ -152,7 +152,7 @@ export const PICKLE_RULES: readonly RuleSpec[] = [
     severity: 'low',
     outcome: 'finding',
     summary:
-      'The bytes parse as a pickle that imports a global that is not dangerous to import (GLOBAL/STACK_GLOBAL) and then breaks, with no call, BUILD or mutation before the break (a text file whose first lines read `c<module>\\n<name>\\n`, such as class labels).',
+      'The bytes parse as a pickle that imports a global that is not dangerous to import (GLOBAL/STACK_GLOBAL), or a name that an already-imported dangerous module does not have (`cos\\nsin\\n`: getattr fails at that import), and then breaks, with no call, BUILD, mutation or persistent id before the break (a text file whose first lines read `c<module>\\n<name>\\n`, such as class labels).',
     why: 'CPython stops at the break, so the import is all loading it does: nothing is called and no object is returned. Importing a module runs its top-level code, which is why modules whose import itself has effects (`antigravity`, `this`, any `<package>.__main__`) are MS-PKL-001 instead.',
     fix: 'None needed for a text file; a real pickle that breaks this early is corrupt.',
     references: [CWE_502],
