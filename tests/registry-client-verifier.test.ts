@@ -100,15 +100,18 @@ describe('verifyEvidence (pure, offline-ready)', () => {
     (tampered.local?.files[0] as { sha256: string }).sha256 = createHash('sha256').update('x').digest('hex');
     expect(codes(await verifyEvidence(tampered, trust, now))).toEqual(['SIGNING_DIGEST_MISMATCH']);
     const extra = structuredClone(evidence);
-    extra.local?.files.push({ path: '.github/workflows/ci.yml', size: 3 });
+    extra.local?.files.push({ path: '.gitattributes', size: 3 });
     expect(codes(await verifyEvidence(extra, trust, now))).toEqual([]);
-    // (.github is recorded as ignored by the signer: `sign` records the git paths it leaves out.)
-    extra.local?.files.push({ path: 'notes.txt', size: 3 });
+    // (.gitattributes is recorded as ignored by the signer and is plain data to git; .github/ is recorded too, but a
+    // workflow is code no one signed: only --ignore accepts it.)
+    extra.local?.files.push({ path: '.github/workflows/ci.yml', size: 3 });
     expect(codes(await verifyEvidence(extra, trust, now))).toEqual(['SIGNING_FILE_EXTRA']);
+    extra.local?.files.push({ path: 'notes.txt', size: 3 });
+    expect(codes(await verifyEvidence(extra, trust, now))).toEqual(['SIGNING_FILE_EXTRA', 'SIGNING_FILE_EXTRA']);
     expect(
       codes(
         await verifyEvidence(
-          { ...extra, local: { ...(extra.local as NonNullable<Evidence['local']>), ignore: ['notes.txt'] } },
+          { ...extra, local: { ...(extra.local as NonNullable<Evidence['local']>), ignore: ['notes.txt', '.github'] } },
           trust,
           now,
         ),

@@ -129,6 +129,12 @@ function describeSigner(s: LoggedSigner | VerifiedSigner): string {
   return printable(`${s.kind} ${who}${s.issuer ? ` (${s.issuer})` : ''}`);
 }
 
+
+/**
+ * Paths a signature's ignore list may leave out that check honours without --ignore: files git reads as plain data
+ * (attributes, ignore patterns), which no loader runs. Every other ignored path needs the user's --ignore.
+ */
+const SIGNER_IGNORED_INERT: ReadonlySet<string> = new Set(['.gitattributes', '.gitignore']);
 /** Same kind, no field that both name differs, and at least one identifying field (key or identity) that both name. */
 function sameSigner(a: LoggedSigner, b: LoggedSigner): boolean {
   if (a.kind !== b.kind) return false;
@@ -640,7 +646,11 @@ export async function verifyEvidence(evidence: Evidence, trust: TrustAnchors, op
   // ── the local model (check): exactly the signed files, nothing unsigned it was not told to ignore ─────────
   if (evidence.local && verified) {
     const local = evidence.local;
-    const covered = [...verified.ignorePaths, ...local.ignore];
+    // Only what the user tells check to ignore (--ignore) is ignored. What the signer left out of the signature is
+    // vouched for by no one: `.git/` (its config runs commands: core.fsmonitor, hooks), `.github/` workflows, or any
+    // other path the signer ignored, present and unsigned, fail the gate unless --ignore names them. The two files
+    // git reads as plain data at the root, .gitattributes and .gitignore, are honoured when the signer left them out.
+    const covered = [...verified.ignorePaths.filter((p) => SIGNER_IGNORED_INERT.has(p)), ...local.ignore];
     // A shards signature has no shard for an empty file (the reference emits none): the logged empty files, whose
     // extent the gate proved to be zero bytes, are the model's too.
     const signedPaths = new Set([
@@ -668,7 +678,9 @@ export async function verifyEvidence(evidence: Evidence, trust: TrustAnchors, op
         code: 'SIGNING_FILE_EXTRA',
         reason: ATTESTATION_FILE.test(f.path)
           ? 'is an attestation file that is not a verified attestation of this version'
-          : 'is not signed and not covered by the signature ignore paths or --ignore',
+          : isUnder(f.path, verified.ignorePaths)
+            ? 'is not signed: the signer left it out of the signature, so no one vouches for its content (--ignore PATH if you trust it)'
+            : 'is not signed and not covered by --ignore',
       });
     }
     for (const p of signedPaths)
