@@ -52,6 +52,10 @@ const DATA_FILES: Array<[string, string]> = [
   ['pillow-image-formats/samples/scan.jp2', 'jp2'],
   ['pillow-image-formats/app/icon.icns', 'icns'],
   ['pillow-image-formats/static/empty.ico', 'ico'],
+  ['web-demo-assets/assets/demo.mp4', 'isobmff'],
+  ['web-demo-assets/assets/mesh.ply', 'ply'],
+  ['web-demo-assets/assets/part.stl', 'stl'],
+  ['web-demo-assets/assets/scene.glb', 'glb'],
 ];
 
 const COMPILED: Array<[string, string]> = [
@@ -59,6 +63,7 @@ const COMPILED: Array<[string, string]> = [
   ['compiled-extension-repo/build/temp.linux-x86_64-cpython-311/csrc/fused.o', 'elf'],
   ['compiled-extension-repo/fused_ops/libfused.dylib', 'macho'],
   ['compiled-extension-repo/fused_ops/__pycache__/ops.cpython-311.pyc', 'pyc'],
+  ['web-demo-assets/public/ort-wasm-simd.wasm', 'wasm'],
 ];
 
 const TEXTS = [
@@ -143,6 +148,17 @@ describe('ordinary files of the 2026-12-04 probe', () => {
     const text = Buffer.from("cposix\nsystem\n(S'echo caf\xe9'\ntR.", 'latin1');
     const report = await scanBytes(Uint8Array.from(text), {}, 'labels.txt');
     expect(report.findings.some((f) => f.severity === 'critical')).toBe(true);
+  });
+
+  it('a protocol-1 pickle padded to look like a binary STL (magicless: the size decides) still meets the pickle VM', async () => {
+    // pickle.dumps(posix.system('echo pwn'), protocol=1): runs under pickle.loads whatever follows the STOP.
+    const pickle = Buffer.from('cposix\nsystem\nq\x00(X\x08\x00\x00\x00echo pwnq\x01tq\x02Rq\x03.', 'latin1');
+    const count = Buffer.alloc(4);
+    count.writeUInt32LE(2);
+    const poly = cat(Buffer.concat([pickle, Buffer.alloc(80 - pickle.length, 0x20)]), count, Buffer.alloc(100));
+    const report = await scanBytes(poly, {}, 'part.stl');
+    expect(report.findings.some((f) => f.severity === 'critical')).toBe(true);
+    expect(evaluateGate([report], DEFAULT_GATE).pass).toBe(false);
   });
 
   it('a Shift-JIS text whose first byte opens a msgpack map is judged as text; a real msgpack error is not hidden', async () => {

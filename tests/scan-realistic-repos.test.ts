@@ -62,6 +62,7 @@ const MEDIUM_ALLOWLIST: AllowedMedium[] = [
     'compiled-extension-repo/build/temp.linux-x86_64-cpython-311/csrc/fused.o',
     'compiled-extension-repo/fused_ops/__pycache__/ops.cpython-311.pyc',
     'compiled-extension-repo/fused_ops/libfused.dylib',
+    'web-demo-assets/public/ort-wasm-simd.wasm',
   ].map((file) => ({
     file,
     rule: 'MS-CODE-004',

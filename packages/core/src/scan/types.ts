@@ -151,6 +151,11 @@ export type DetectedFormat =
   | 'pdf'
   | 'font'
   | 'gettext-mo'
+  | 'isobmff'
+  | 'ply'
+  | 'stl'
+  | 'glb'
+  | 'wasm'
   // Compiled code (formats/structures/executables.ts): reported by presence, MS-CODE-004.
   | 'elf'
   | 'macho'
@@ -242,6 +247,11 @@ export type CompanionKind =
   | 'pdf'
   | 'font'
   | 'gettext-mo'
+  | 'isobmff'
+  | 'ply'
+  | 'stl'
+  | 'glb'
+  | 'wasm'
   // Compiled code (formats/structures/executables.ts): reported by presence, MS-CODE-004.
   | 'elf'
   | 'macho'

@@ -7,12 +7,28 @@
  * - IDX (the MNIST files: big-endian dims then exactly their elements);
  * - MATLAB MAT-files v5/v7 (128-byte header, then miMATRIX / miCOMPRESSED elements) and v4 (headers + matrices);
  * - SQLite 3 databases, PDF documents, TrueType/OpenType/WOFF/WOFF2 fonts (tables inside the file), GNU gettext
- *   `.mo` catalogs (string tables inside the file).
+ *   `.mo` catalogs (string tables inside the file);
+ * - ISO base media files (MP4/MOV/M4A/HEIC/AVIF demo clips: boxes from `ftyp` to the end), PLY point clouds and
+ *   meshes (header, then exactly the elements it declares), binary STL (triangle count accounts for the size), glTF
+ *   binary `.glb` (length field and chunks).
  */
 import { inflateSync, constants as zlibConstants } from 'node:zlib';
 import { invalid, limit, type Window } from './window.js';
 
-export type DataFileFormat = 'fasttext' | 'ggml' | 'idx' | 'matlab' | 'matlab-v4' | 'sqlite' | 'pdf' | 'font' | 'gettext-mo';
+export type DataFileFormat =
+  | 'fasttext'
+  | 'ggml'
+  | 'idx'
+  | 'matlab'
+  | 'matlab-v4'
+  | 'sqlite'
+  | 'pdf'
+  | 'font'
+  | 'gettext-mo'
+  | 'isobmff'
+  | 'ply'
+  | 'stl'
+  | 'glb';
 
 /** Records walked in one file (vocabulary entries, tensors, MAT elements, font tables). */
 export const MAX_DATA_FILE_RECORDS = 10_000_000;
@@ -79,6 +95,18 @@ export function sniffDataFile(head: Uint8Array, size: number): DataFileFormat | 
     return 'matlab';
   if (ascii(head, 0, 'SQLite format 3\0')) return 'sqlite';
   if (head.length >= 28 && (u32le(head, 0) === 0x950412de || u32be(head, 0) === 0x950412de)) return 'gettext-mo';
+  if (
+    head.length >= 16 &&
+    ascii(head, 4, 'ftyp') &&
+    u32be(head, 0) >= 16 &&
+    /^[\x20-\x7e]{4}$/.test(String.fromCharCode(...head.subarray(8, 12)))
+  )
+    return 'isobmff';
+  if (ascii(head, 0, 'ply\n') || ascii(head, 0, 'ply\r\n')) return 'ply';
+  if (head.length >= 20 && ascii(head, 0, 'glTF') && u32le(head, 4) === 2 && u32le(head, 8) === size) return 'glb';
+  // Binary STL: an 80-byte header (any bytes but "solid" text files are ASCII STL, i.e. text) and a triangle count
+  // that accounts for the file size exactly.
+  if (head.length >= 84 && size === 84 + 50 * u32le(head, 80) && u32le(head, 80) > 0) return 'stl';
   if (ascii(head, 0, '%PDF-') && /^[12]\.\d$/.test(String.fromCharCode(...head.subarray(5, 8)))) return 'pdf';
   const tag = u32be(head, 0);
   if (head.length >= 12 && (tag === 0x00010000 || tag === 0x4f54544f || tag === 0x74727565 || tag === 0x74746366)) return 'font';
@@ -439,6 +467,122 @@ async function checkFont(w: Window): Promise<number> {
   return checkSfnt(w, 0);
 }
 
+/** ISO/IEC 14496-12 boxes (size, type; size 1: 64-bit size follows; size 0: to the end) up to exactly the end. */
+async function walkIsobmff(w: Window): Promise<void> {
+  const c = new Cursor(w, 'isobmff');
+  while (c.pos < w.size) {
+    c.tick();
+    const h = await w.view(c.pos, 8);
+    let size = h.getUint32(0, false);
+    const type = await w.bytes(c.pos + 4, 4);
+    if (!type.every((b) => b >= 0x20 && b <= 0x7e))
+      throw invalid('isobmff', 'box type is not four characters', { offset: c.pos });
+    if (size === 1) size = Number((await w.view(c.pos + 8, 8)).getBigUint64(0, false));
+    else if (size === 0) size = w.size - c.pos;
+    if (size < 8) throw invalid('isobmff', `box of ${size} bytes`, { offset: c.pos });
+    c.skip(size, 'box');
+  }
+}
+
+/** Bytes of the PLY scalar types. */
+const PLY_TYPES: Record<string, number> = {
+  char: 1,
+  uchar: 1,
+  int8: 1,
+  uint8: 1,
+  short: 2,
+  ushort: 2,
+  int16: 2,
+  uint16: 2,
+  int: 4,
+  uint: 4,
+  int32: 4,
+  uint32: 4,
+  float: 4,
+  float32: 4,
+  double: 8,
+  float64: 8,
+};
+/** Largest PLY header read (real ones are a few hundred bytes). */
+const MAX_PLY_HEADER_BYTES = 64 * 1024;
+
+/** PLY (Turk 1994): a text header of elements and properties, then ASCII text or exactly the binary elements. */
+async function walkPly(w: Window): Promise<void> {
+  const head = new TextDecoder('latin1').decode(await w.bytes(0, Math.min(w.size, MAX_PLY_HEADER_BYTES)));
+  const endAt = head.search(/end_header\r?\n/);
+  if (endAt < 0) throw invalid('ply', 'no end_header line within MAX_PLY_HEADER_BYTES');
+  const dataAt = endAt + head.slice(endAt).indexOf('\n') + 1;
+  const lines = head.slice(0, endAt).split(/\r?\n/);
+  const format = /^format (ascii|binary_little_endian|binary_big_endian) 1\.0$/.exec(lines[1]?.trim() ?? '');
+  if (!format) throw invalid('ply', 'second line is not a known format line');
+  const elements: Array<{ count: number; props: Array<{ list?: [number, number]; size: number }> }> = [];
+  for (const line of lines.slice(2)) {
+    const t = line.trim().split(/\s+/);
+    if (t[0] === 'element' && t.length === 3 && /^\d+$/.test(t[2] as string)) elements.push({ count: Number(t[2]), props: [] });
+    else if (t[0] === 'property') {
+      const el = elements[elements.length - 1];
+      if (!el) throw invalid('ply', 'property before any element');
+      if (t[1] === 'list') {
+        const count = PLY_TYPES[t[2] as string];
+        const item = PLY_TYPES[t[3] as string];
+        if (!count || !item || t.length !== 5) throw invalid('ply', `bad list property: ${line}`);
+        el.props.push({ list: [count, item], size: 0 });
+      } else {
+        const size = PLY_TYPES[t[1] as string];
+        if (!size || t.length !== 3) throw invalid('ply', `bad property: ${line}`);
+        el.props.push({ size });
+      }
+    } else if (t[0] !== 'comment' && t[0] !== 'obj_info' && t[0] !== '') throw invalid('ply', `unknown header line: ${line}`);
+  }
+  if (format[1] === 'ascii') {
+    if (hasControlBytes(await w.bytes(dataAt, w.size - dataAt))) throw invalid('ply', 'ASCII body holds binary bytes');
+    return;
+  }
+  const le = format[1] === 'binary_little_endian';
+  const c = new Cursor(w, 'ply', dataAt);
+  for (const el of elements) {
+    const fixed = el.props.every((p) => !p.list);
+    if (fixed) {
+      c.skip(el.count * el.props.reduce((n, p) => n + p.size, 0), 'element data');
+      continue;
+    }
+    for (let i = 0; i < el.count; i++) {
+      c.tick();
+      for (const p of el.props) {
+        if (!p.list) {
+          c.skip(p.size, 'property');
+          continue;
+        }
+        const v = await w.view(c.pos, p.list[0]);
+        const n = p.list[0] === 1 ? v.getUint8(0) : p.list[0] === 2 ? v.getUint16(0, le) : v.getUint32(0, le);
+        c.skip(p.list[0] + n * p.list[1], 'list property');
+      }
+    }
+  }
+  if (c.pos !== w.size) throw invalid('ply', `${w.size - c.pos} bytes after the declared elements`);
+}
+
+function hasControlBytes(bytes: Uint8Array): boolean {
+  return bytes.some((b) => b < 0x09 || (b > 0x0d && b < 0x20));
+}
+
+/** glTF 2.0 binary: 12-byte header (length = file size), then chunks (length, type JSON or BIN) to the end. */
+async function walkGlb(w: Window): Promise<void> {
+  const c = new Cursor(w, 'glb', 12);
+  let first = true;
+  while (c.pos < w.size) {
+    c.tick();
+    const h = await w.view(c.pos, 8);
+    const length = h.getUint32(0, true);
+    const type = h.getUint32(4, true);
+    if (first && type !== 0x4e4f534a) throw invalid('glb', 'first chunk is not JSON');
+    first = false;
+    if (length % 4 !== 0) throw invalid('glb', 'chunk length is not a multiple of 4', { offset: c.pos });
+    c.skip(8 + length, 'chunk');
+  }
+  if (first) throw invalid('glb', 'no JSON chunk');
+}
+
 /** GNU gettext catalog: header, two string tables and a hash table; returns where the last of them ends. */
 async function checkGettext(w: Window): Promise<number> {
   const le = (await w.view(0, 4)).getUint32(0, true) === 0x950412de;
@@ -498,5 +642,13 @@ async function checkWholeDataFile(w: Window, format: Exclude<DataFileFormat, 'fo
       return checkSqlite(w);
     case 'pdf':
       return checkPdf(w);
+    case 'isobmff':
+      return walkIsobmff(w);
+    case 'ply':
+      return walkPly(w);
+    case 'glb':
+      return walkGlb(w);
+    case 'stl':
+      return; // the triangle count accounts for every byte (sniffDataFile)
   }
 }

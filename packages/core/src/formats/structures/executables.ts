@@ -1,6 +1,7 @@
 /**
  * Compiled code found in ordinary repositories: ELF (Linux `.so` extensions, `.o`, executables), Mach-O (`.dylib`,
- * `.so` on macOS, fat binaries), PE (Windows `.dll`/`.pyd`/`.exe`) and CPython bytecode (`.pyc`). None of them is a
+ * `.so` on macOS, fat binaries), PE (Windows `.dll`/`.pyd`/`.exe`), CPython bytecode (`.pyc`) and WebAssembly (`.wasm`:
+ * onnxruntime-web, transformers.js). None of them is a
  * model payload, all of them are machine or byte code that runs when imported or loaded (`import _ext`,
  * `torch.ops.load_library`, `tf.load_op_library`, `ctypes.CDLL`). Their code cannot be judged by reading it, so the
  * handler reports them by presence (MS-CODE-004); these readers only prove the file is the executable it claims
@@ -8,7 +9,7 @@
  */
 import { invalid, limit, type Window } from './window.js';
 
-export type ExecutableFormat = 'elf' | 'macho' | 'pe' | 'pyc';
+export type ExecutableFormat = 'elf' | 'macho' | 'pe' | 'pyc' | 'wasm';
 
 /** Mach-O fat headers list at most this many slices; Java class files share the magic with a version >= 45 here. */
 const MAX_FAT_ARCHS = 32;
@@ -50,6 +51,15 @@ export function sniffExecutable(head: Uint8Array): ExecutableFormat | undefined 
     if (lfanew + 4 <= head.length && u32be(head, lfanew) === 0x50450000) return 'pe';
   }
   if (pycHeaderBytes(head) !== undefined) return 'pyc';
+  if (
+    head.length >= 8 &&
+    head[0] === 0 &&
+    head[1] === 0x61 &&
+    head[2] === 0x73 &&
+    head[3] === 0x6d &&
+    u32be(head, 4) === 0x01000000
+  )
+    return 'wasm';
   return undefined;
 }
 
@@ -160,6 +170,25 @@ async function checkPe(w: Window): Promise<string> {
   return characteristics & 0x2000 ? 'Windows DLL' : 'Windows executable';
 }
 
+/** WebAssembly binary (core spec 5.5): magic, version 1, sections (id 0-12, LEB128 size) to exactly the end. */
+async function walkWasm(w: Window): Promise<void> {
+  let pos = 8;
+  for (let n = 0; pos < w.size; n++) {
+    if (n > MAX_EXECUTABLE_RECORDS) throw limit('wasm', 'more sections than allowed', 'MAX_EXECUTABLE_RECORDS');
+    const id = await w.u8(pos++);
+    if (id > 12) throw invalid('wasm', `section id ${id}`, { offset: pos - 1 });
+    let size = 0;
+    for (let shift = 0; ; shift += 7) {
+      if (shift > 28) throw invalid('wasm', 'section size is not a u32 LEB128', { offset: pos });
+      const b = await w.u8(pos++);
+      size += (b & 0x7f) * 2 ** shift;
+      if (!(b & 0x80)) break;
+    }
+    if (pos + size > w.size) throw invalid('wasm', 'section runs past the end of the file', { offset: pos });
+    pos += size;
+  }
+}
+
 /** Checks the headers and tables of the executable; returns what it is ("shared library"...). FORMAT_INVALID if not. */
 export async function checkExecutable(w: Window, format: ExecutableFormat): Promise<string> {
   switch (format) {
@@ -169,6 +198,9 @@ export async function checkExecutable(w: Window, format: ExecutableFormat): Prom
       return checkMacho(w);
     case 'pe':
       return checkPe(w);
+    case 'wasm':
+      await walkWasm(w);
+      return 'WebAssembly module';
     case 'pyc': {
       const head = await w.bytes(0, Math.min(w.size, 32));
       if (pycHeaderBytes(head) === undefined) throw invalid('pyc', 'no CPython bytecode header');

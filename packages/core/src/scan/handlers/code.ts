@@ -1131,4 +1131,6 @@ function executableHandler(format: ExecutableFormat): FormatHandler {
   };
 }
 
-export const EXECUTABLE_HANDLERS: readonly FormatHandler[] = (['elf', 'macho', 'pe', 'pyc'] as const).map(executableHandler);
+export const EXECUTABLE_HANDLERS: readonly FormatHandler[] = (['elf', 'macho', 'pe', 'pyc', 'wasm'] as const).map(
+  executableHandler,
+);

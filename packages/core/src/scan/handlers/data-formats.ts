@@ -62,6 +62,10 @@ const DATA_FILE_FORMATS: readonly DataFileFormat[] = [
   'pdf',
   'font',
   'gettext-mo',
+  'isobmff',
+  'ply',
+  'stl',
+  'glb',
 ];
 const AUDIO_FORMATS: readonly AudioFormat[] = ['wav', 'flac', 'ogg', 'mp3'];
 /** Largest keras_metadata.pb decoded in memory (real ones are KBs to a few MB). */
