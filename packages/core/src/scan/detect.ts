@@ -331,6 +331,10 @@ export async function detectFormat(source: ByteSource, hints: DetectHints = {}):
   if (serial) return serial;
   if (sniffPaddleParams(head)) return 'paddle-params';
   if (sniffCtranslate2(head)) return 'ctranslate2';
+  // HDF5 behind a user block (MATLAB v7.3 MAT-files, h5py's userblock_size): the library looks for the signature
+  // at 0, 512, 1024, 2048... and so does this; h5wasm (the HDF5 library) then opens the file as h5py would.
+  for (let at = 512; at + HDF5_SIGNATURE.length <= source.size; at *= 2)
+    if (startsWith(at + 8 <= head.length ? head.subarray(at) : await source.read(at, 8), HDF5_SIGNATURE)) return 'hdf5';
   // Last: text in Latin-1, Windows-125x, a CJK encoding or UTF-16 (no binary format above claimed it).
   if (isLegacyTextHead(head, head.length < source.size)) return 'text';
   return 'unknown';
