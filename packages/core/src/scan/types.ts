@@ -155,6 +155,8 @@ export type DetectedFormat =
   | 'ply'
   | 'stl'
   | 'glb'
+  | 'netcdf'
+  | 'stata'
   | 'wasm'
   // Compiled code (formats/structures/executables.ts): reported by presence, MS-CODE-004.
   | 'elf'

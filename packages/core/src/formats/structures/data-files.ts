@@ -10,7 +10,9 @@
  *   `.mo` catalogs (string tables inside the file);
  * - ISO base media files (MP4/MOV/M4A/HEIC/AVIF demo clips: boxes from `ftyp` to the end), PLY point clouds and
  *   meshes (header, then exactly the elements it declares), binary STL (triangle count accounts for the size), glTF
- *   binary `.glb` (length field and chunks).
+ *   binary `.glb` (length field and chunks);
+ * - netCDF classic (CDF-1/2/5: header lists, then the variables where their `begin` offsets say) and Stata `.dta`
+ *   (formats 113-115: fixed header and records; 117-119: the tagged sections of its map).
  */
 import { inflateSync, constants as zlibConstants } from 'node:zlib';
 import { invalid, limit, type Window } from './window.js';
@@ -28,7 +30,9 @@ export type DataFileFormat =
   | 'isobmff'
   | 'ply'
   | 'stl'
-  | 'glb';
+  | 'glb'
+  | 'netcdf'
+  | 'stata';
 
 /** Records walked in one file (vocabulary entries, tensors, MAT elements, font tables). */
 export const MAX_DATA_FILE_RECORDS = 10_000_000;
@@ -102,6 +106,16 @@ export function sniffDataFile(head: Uint8Array, size: number): DataFileFormat | 
     /^[\x20-\x7e]{4}$/.test(String.fromCharCode(...head.subarray(8, 12)))
   )
     return 'isobmff';
+  if (ascii(head, 0, 'CDF') && [1, 2, 5].includes(head[3] as number) && head.length >= 8) return 'netcdf';
+  if (ascii(head, 0, '<stata_dta><header><release>11')) return 'stata';
+  if (
+    [113, 114, 115].includes(head[0] as number) &&
+    (head[1] === 1 || head[1] === 2) &&
+    head[2] === 1 &&
+    head[3] === 0 &&
+    head.length >= 109
+  )
+    return 'stata';
   if (ascii(head, 0, 'ply\n') || ascii(head, 0, 'ply\r\n')) return 'ply';
   if (head.length >= 20 && ascii(head, 0, 'glTF') && u32le(head, 4) === 2 && u32le(head, 8) === size) return 'glb';
   // Binary STL: an 80-byte header (any bytes but "solid" text files are ASCII STL, i.e. text) and a triangle count
@@ -583,6 +597,155 @@ async function walkGlb(w: Window): Promise<void> {
   if (first) throw invalid('glb', 'no JSON chunk');
 }
 
+/** netCDF classic (Unidata file format spec): returns where the last variable's data ends. */
+async function checkNetcdf(w: Window): Promise<number> {
+  const version = await w.u8(3);
+  const wide = version === 5; // CDF-5: 64-bit counts
+  const c = new Cursor(w, 'netcdf', 4);
+  const be32 = async () => {
+    const v = (await w.view(c.pos, 4)).getUint32(0, false);
+    c.pos += 4;
+    return v;
+  };
+  const count = async () => {
+    if (!wide) return be32();
+    const v = (await w.view(c.pos, 8)).getBigUint64(0, false);
+    c.pos += 8;
+    if (v > BigInt(MAX_DATA_FILE_RECORDS)) throw limit('netcdf', 'count above MAX_DATA_FILE_RECORDS', 'MAX_DATA_FILE_RECORDS');
+    return Number(v);
+  };
+  const offset = async () => {
+    if (version === 1) return be32();
+    const v = (await w.view(c.pos, 8)).getBigUint64(0, false);
+    c.pos += 8;
+    return Number(v);
+  };
+  const name = async () => {
+    const n = await count();
+    if (n > MAX_NAME_BYTES) throw invalid('netcdf', 'name longer than MAX_NAME_BYTES');
+    c.skip(n + ((4 - (n % 4)) % 4), 'name');
+  };
+  const TYPE_BYTES: Record<number, number> = { 1: 1, 2: 1, 3: 2, 4: 4, 5: 4, 6: 8, 7: 1, 8: 2, 9: 4, 10: 4, 11: 8, 12: 8 };
+  const list = async (tag: number, item: () => Promise<void>) => {
+    const t = await be32();
+    const n = await count();
+    if (t === 0 && n === 0) return;
+    if (t !== tag) throw invalid('netcdf', `list tag ${t} where ${tag} (or ABSENT) belongs`, { offset: c.pos });
+    for (let i = 0; i < n; i++) {
+      c.tick();
+      await item();
+    }
+  };
+  const attrs = () =>
+    list(0x0c, async () => {
+      await name();
+      const size = TYPE_BYTES[await be32()];
+      if (!size) throw invalid('netcdf', 'attribute of unknown type');
+      const n = await count();
+      const bytes = n * size;
+      c.skip(bytes + ((4 - (bytes % 4)) % 4), 'attribute values');
+    });
+  const numrecs = await count();
+  const dims: number[] = [];
+  await list(0x0a, async () => {
+    await name();
+    dims.push(await count());
+  });
+  await attrs();
+  let end = 0;
+  let recordBegin = -1;
+  let recordSize = 0;
+  await list(0x0b, async () => {
+    await name();
+    const n = await count();
+    let record = false;
+    for (let i = 0; i < n; i++) {
+      const id = await count();
+      if (id >= dims.length) throw invalid('netcdf', `variable names dimension ${id} of ${dims.length}`);
+      if (i === 0 && dims[id] === 0) record = true;
+    }
+    await attrs();
+    if (!TYPE_BYTES[await be32()]) throw invalid('netcdf', 'variable of unknown type');
+    const vsize = await count();
+    const begin = await offset();
+    if (record) {
+      recordBegin = recordBegin < 0 ? begin : Math.min(recordBegin, begin);
+      recordSize += vsize;
+    } else end = Math.max(end, begin + vsize);
+  });
+  const header = c.pos;
+  if (recordBegin >= 0) end = Math.max(end, numrecs === 0xffffffff ? w.size : recordBegin + numrecs * recordSize);
+  end = Math.max(end, header);
+  if (end > w.size) throw invalid('netcdf', `variables end at ${end}, past the end of the file`);
+  return end;
+}
+
+const STATA_SECTIONS = [
+  '<stata_dta>',
+  '<map>',
+  '<variable_types>',
+  '<varnames>',
+  '<sortlist>',
+  '<formats>',
+  '<value_label_names>',
+  '<variable_labels>',
+  '<characteristics>',
+  '<data>',
+  '<strls>',
+  '<value_labels>',
+  '</stata_dta>',
+];
+
+/** Stata .dta: 117-119 by the section map (14 offsets, each at its tag, the last the file size); 113-115 walked. */
+async function checkStata(w: Window): Promise<void> {
+  const head = new TextDecoder('latin1').decode(await w.bytes(0, Math.min(w.size, 4096)));
+  if (head.startsWith('<stata_dta>')) {
+    const le = head.includes('<byteorder>LSF</byteorder>');
+    if (!le && !head.includes('<byteorder>MSF</byteorder>')) throw invalid('stata', 'no byteorder');
+    const at = head.indexOf('<map>');
+    if (at < 0) throw invalid('stata', 'no <map> in the first 4 KiB');
+    const map = await w.view(at + 5, 14 * 8);
+    const offsets = Array.from({ length: 14 }, (_, i) => Number(map.getBigUint64(i * 8, le)));
+    if (offsets[13] !== w.size) throw invalid('stata', 'the map does not end at the file size');
+    for (const [i, tag] of STATA_SECTIONS.entries()) {
+      const o = offsets[i] as number;
+      if (o > w.size - tag.length || new TextDecoder('latin1').decode(await w.bytes(o, tag.length)) !== tag)
+        throw invalid('stata', `map entry ${i} does not point at ${tag}`);
+    }
+    return;
+  }
+  const le = (await w.u8(1)) === 2;
+  const release = await w.u8(0);
+  const h = await w.view(0, 10);
+  const nvar = h.getUint16(4, le);
+  const nobs = h.getUint32(6, le);
+  const c = new Cursor(w, 'stata', 109);
+  const types = await w.bytes(c.pos, nvar);
+  let width = 0;
+  for (const t of types) {
+    if (t >= 1 && t <= 244) width += t;
+    else if (t >= 251) width += [1, 2, 4, 4, 8][t - 251] as number;
+    else throw invalid('stata', `variable type ${t}`);
+  }
+  const nameBytes = release >= 110 ? 33 : 9;
+  const fmtBytes = release >= 114 ? 49 : 12;
+  c.skip(nvar + nvar * nameBytes + 2 * (nvar + 1) + nvar * fmtBytes + nvar * nameBytes + nvar * 81, 'descriptors');
+  for (;;) {
+    c.tick();
+    const type = await c.u8();
+    const len = (await w.view(c.pos, 4)).getUint32(0, le);
+    c.pos += 4;
+    if (type === 0 && len === 0) break;
+    c.skip(len, 'expansion field');
+  }
+  c.skip(nobs * width, 'data');
+  while (c.pos < w.size) {
+    c.tick();
+    const len = (await w.view(c.pos, 4)).getUint32(0, le);
+    c.skip(4 + 33 + 3 + len, 'value label table');
+  }
+}
+
 /** GNU gettext catalog: header, two string tables and a hash table; returns where the last of them ends. */
 async function checkGettext(w: Window): Promise<number> {
   const le = (await w.view(0, 4)).getUint32(0, true) === 0x950412de;
@@ -619,11 +782,12 @@ async function checkGettext(w: Window): Promise<number> {
 export async function checkDataFile(w: Window, format: DataFileFormat): Promise<number> {
   if (format === 'font') return checkFont(w);
   if (format === 'gettext-mo') return checkGettext(w);
+  if (format === 'netcdf') return checkNetcdf(w);
   await checkWholeDataFile(w, format);
   return w.size;
 }
 
-async function checkWholeDataFile(w: Window, format: Exclude<DataFileFormat, 'font' | 'gettext-mo'>): Promise<void> {
+async function checkWholeDataFile(w: Window, format: Exclude<DataFileFormat, 'font' | 'gettext-mo' | 'netcdf'>): Promise<void> {
   switch (format) {
     case 'fasttext':
       return walkFasttext(w);
@@ -650,5 +814,7 @@ async function checkWholeDataFile(w: Window, format: Exclude<DataFileFormat, 'fo
       return walkGlb(w);
     case 'stl':
       return; // the triangle count accounts for every byte (sniffDataFile)
+    case 'stata':
+      return checkStata(w);
   }
 }

@@ -66,6 +66,8 @@ const DATA_FILE_FORMATS: readonly DataFileFormat[] = [
   'ply',
   'stl',
   'glb',
+  'netcdf',
+  'stata',
 ];
 const AUDIO_FORMATS: readonly AudioFormat[] = ['wav', 'flac', 'ogg', 'mp3'];
 /** Largest keras_metadata.pb decoded in memory (real ones are KBs to a few MB). */

@@ -131,6 +131,8 @@ const LOADERS: { readonly [F in DetectedFormat]: Loader | null } = {
   ply: data('ply'),
   stl: data('stl'),
   glb: data('glb'),
+  netcdf: data('netcdf'),
+  stata: data('stata'),
   wasm: compiled('wasm'),
   elf: compiled('elf'),
   macho: compiled('macho'),
