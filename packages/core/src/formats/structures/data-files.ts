@@ -517,6 +517,8 @@ const PLY_TYPES: Record<string, number> = {
   double: 8,
   float64: 8,
 };
+/** Bytes of an ASCII PLY body checked per read (bodies reach GBs: never held whole). */
+const PLY_TEXT_CHUNK_BYTES = 1024 * 1024;
 /** Largest PLY header read (real ones are a few hundred bytes). */
 const MAX_PLY_HEADER_BYTES = 64 * 1024;
 
@@ -549,7 +551,9 @@ async function walkPly(w: Window): Promise<void> {
     } else if (t[0] !== 'comment' && t[0] !== 'obj_info' && t[0] !== '') throw invalid('ply', `unknown header line: ${line}`);
   }
   if (format[1] === 'ascii') {
-    if (hasControlBytes(await w.bytes(dataAt, w.size - dataAt))) throw invalid('ply', 'ASCII body holds binary bytes');
+    for (let pos = dataAt; pos < w.size; pos += PLY_TEXT_CHUNK_BYTES)
+      if (hasControlBytes(await w.bytes(pos, Math.min(PLY_TEXT_CHUNK_BYTES, w.size - pos))))
+        throw invalid('ply', 'ASCII body holds binary bytes', { offset: pos });
     return;
   }
   const le = format[1] === 'binary_little_endian';
