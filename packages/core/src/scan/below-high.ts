@@ -69,4 +69,11 @@ export const BELOW_HIGH_KINDS: readonly BelowHighKind[] = [
     rules: [{ id: 'MS-ENG-007', severity: 'low' }],
     why: 'The loader fails to open them and reads nothing. A link that leaves the root (dangling or not) is high: on the victim machine it reads a file the model does not contain.',
   },
+  {
+    kind: 'Compiled code: native libraries, executables, Python bytecode, WebAssembly (`.so`, `.dylib`, `.dll`/`.pyd`, `.o`, `.pyc`, `.wasm`)',
+    seenIn:
+      'repositories with compiled extensions (custom CUDA/C++ ops, tokenizer or decoder bindings: `_ext.cpython-311-x86_64-linux-gnu.so`), bundled tools, committed `__pycache__` directories, onnxruntime-web `.wasm` files of web demos',
+    rules: [{ id: 'MS-CODE-004', severity: 'medium' }],
+    why: 'No model loader executes a library or bytecode file by itself: it runs only when code imports or loads it, and that code (a `.py` the repository ships, judged under MS-CODE-001..003) is where an attack has to start. Not low like a source file either: its code cannot be read by a reviewer or by modelsec, so it is worth a review. Headers that do not hold (a truncated or forged binary) are FORMAT_INVALID, incomplete.',
+  },
 ];

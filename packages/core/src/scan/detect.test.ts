@@ -85,3 +85,37 @@ describe('scan report format for a pyproject.toml', () => {
     expect(report.findings.map((f) => [f.ruleId, f.severity])).toEqual([['MS-TPL-001', 'critical']]);
   });
 });
+
+describe('detectFormat: legacy-encoded text, user-block HDF5 and compiled code (probe 2026-12-04)', () => {
+  const bytes = (...parts: Array<string | number[]>) =>
+    memorySource(
+      Uint8Array.from(Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'latin1') : Buffer.from(p))))),
+    );
+
+  it('Latin-1 and UTF-16 (BOM) text is text; bytes with NUL or other controls are not', async () => {
+    expect(await detectFormat(bytes('nom;ville\nRen\xe9;Z\xfcrich\n'))).toBe('text');
+    expect(await detectFormat(bytes([0xff, 0xfe], 'h\0i\0\r\0\n\0'))).toBe('text');
+    expect(await detectFormat(bytes('Ren\xe9', [0, 1, 2, 3]))).toBe('unknown');
+    expect(await detectFormat(bytes([0xff, 0xfe], 'h\0\x01\0'))).toBe('unknown');
+  });
+
+  it('a compressed stream stays a compressed stream whatever its bytes (legacy text is asked last)', async () => {
+    // bzip2 "BZh9" + block magic: all printable or high bytes, but a bz2 stream to every loader.
+    expect(await detectFormat(bytes('BZh91AY&SY\xe9\xe9\xe9\xe9'))).toBe('joblib');
+  });
+
+  it('HDF5 is found behind a 512-byte user block (MATLAB v7.3), not past the file end', async () => {
+    const signature = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
+    const block = 'MATLAB 7.3 MAT-file'.padEnd(512, '\0');
+    expect(await detectFormat(bytes(block, signature, '\0'.repeat(64)))).toBe('hdf5');
+    expect(await detectFormat(bytes([0x07, 0x00], '\0'.repeat(300)))).toBe('unknown');
+  });
+
+  it('ELF, Mach-O, PE, .pyc and wasm headers are compiled code; Java class files (CAFEBABE, version >= 45) are not Mach-O', async () => {
+    expect(await detectFormat(bytes('\x7fELF', [2, 1, 1], '\0'.repeat(60)))).toBe('elf');
+    expect(await detectFormat(bytes([0xcf, 0xfa, 0xed, 0xfe], '\0'.repeat(40)))).toBe('macho');
+    expect(await detectFormat(bytes([0xca, 0xfe, 0xba, 0xbe, 0, 0, 0, 52], '\0'.repeat(40)))).not.toBe('macho');
+    expect(await detectFormat(bytes('\0asm', [1, 0, 0, 0]))).toBe('wasm');
+    expect(await detectFormat(bytes([0xa7, 0x0d, 0x0d, 0x0a], '\0'.repeat(12), [0xe3], '\0'.repeat(20)))).toBe('pyc');
+  });
+});

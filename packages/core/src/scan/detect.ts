@@ -26,6 +26,8 @@ import {
   sniffWord2vec,
   sniffXgboostLegacy,
 } from '../formats/structures/containers.js';
+import { sniffDataFile, sniffMatlabV4 } from '../formats/structures/data-files.js';
+import { sniffExecutable } from '../formats/structures/executables.js';
 import { sniffImage } from '../formats/structures/images.js';
 import { JsonScanner } from '../formats/structures/json-scan.js';
 import {
@@ -39,7 +41,7 @@ import {
   TF_META_GRAPH_FILE,
   TF_SAVED_MODEL,
 } from '../formats/structures/proto-formats.js';
-import { isTextHead } from '../formats/structures/text.js';
+import { isLegacyTextHead, isTextHead } from '../formats/structures/text.js';
 import { sniffTfIndex } from '../formats/structures/tf-bundle.js';
 import { readZipEntries, readZipEntry, zipfileOpens } from '../formats/zip/index.js';
 import { joblibCodec } from './handlers/joblib-codec.js';
@@ -308,14 +310,20 @@ export async function detectFormat(source: ByteSource, hints: DetectHints = {}):
   if (sniffCoremlWeights(head)) return 'coreml-weights';
   if (sniffXgboostLegacy(head)) return 'xgboost-legacy';
   if (sniffWord2vec(head) && !text) return 'word2vec';
+  // Compiled code and data files with binary headers (a PDF or font that reads as text is text to every loader).
+  const executable = sniffExecutable(head);
+  if (executable && !text) return executable;
+  const dataFile = sniffDataFile(head, source.size);
+  if (dataFile && !text) return dataFile;
   if (text) return detectText(head, source.size, hints);
   // A protocol 0/1 pickle holding binary operands (BININT, SHORT_BINSTRING...).
   if (looksLikePickle(head)) return 'pickle';
-  const executable = await detectExecutableProtobuf(source, head);
-  if (executable) return executable;
+  const protobuf = await detectExecutableProtobuf(source, head);
+  if (protobuf) return protobuf;
   // Raw tensor data, recognised from a manifest beside it that accounts for its exact size: no data reading below
   // (which could only call it another data format) overrides what the manifest says.
   if (hints.companion) return hints.companion;
+  if (sniffMatlabV4(head, source.size)) return 'matlab-v4';
   const data = detectDataProtobuf(head, source.size);
   if (data) return data;
   if (source.size >= 48 && sniffTfIndex(await source.read(source.size - 8, 8))) return 'tf-variables-index';
@@ -323,5 +331,11 @@ export async function detectFormat(source: ByteSource, hints: DetectHints = {}):
   if (serial) return serial;
   if (sniffPaddleParams(head)) return 'paddle-params';
   if (sniffCtranslate2(head)) return 'ctranslate2';
+  // HDF5 behind a user block (MATLAB v7.3 MAT-files, h5py's userblock_size): the library looks for the signature
+  // at 0, 512, 1024, 2048... and so does this; h5wasm (the HDF5 library) then opens the file as h5py would.
+  for (let at = 512; at + HDF5_SIGNATURE.length <= source.size; at *= 2)
+    if (startsWith(at + 8 <= head.length ? head.subarray(at) : await source.read(at, 8), HDF5_SIGNATURE)) return 'hdf5';
+  // Last: text in Latin-1, Windows-125x, a CJK encoding or UTF-16 (no binary format above claimed it).
+  if (isLegacyTextHead(head, head.length < source.size)) return 'text';
   return 'unknown';
 }

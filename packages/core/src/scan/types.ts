@@ -133,7 +133,36 @@ export type DetectedFormat =
   | 'ctranslate2'
   | 'word2vec'
   | 'xgboost-legacy'
-  | 'mlc-params';
+  | 'mlc-params'
+  // More images (formats/structures/images-more.ts) and data files (data-files.ts): data that cannot execute.
+  | 'pnm'
+  | 'icns'
+  | 'jp2'
+  | 'sgi'
+  | 'dds'
+  | 'pcx'
+  | 'tga'
+  | 'fasttext'
+  | 'ggml'
+  | 'idx'
+  | 'matlab'
+  | 'matlab-v4'
+  | 'sqlite'
+  | 'pdf'
+  | 'font'
+  | 'gettext-mo'
+  | 'isobmff'
+  | 'ply'
+  | 'stl'
+  | 'glb'
+  | 'netcdf'
+  | 'stata'
+  | 'wasm'
+  // Compiled code (formats/structures/executables.ts): reported by presence, MS-CODE-004.
+  | 'elf'
+  | 'macho'
+  | 'pe'
+  | 'pyc';
 
 /**
  * What the scan concluded about a file (docs/rules.md, "Decision model"):
@@ -202,7 +231,34 @@ export type CompanionKind =
   | 'tf-variables-data'
   | 'paddle-params'
   | 'coreml-weights'
-  | 'mlc-params';
+  | 'mlc-params'
+  // More images (formats/structures/images-more.ts) and data files (data-files.ts): data that cannot execute.
+  | 'pnm'
+  | 'icns'
+  | 'jp2'
+  | 'sgi'
+  | 'dds'
+  | 'pcx'
+  | 'tga'
+  | 'fasttext'
+  | 'ggml'
+  | 'idx'
+  | 'matlab'
+  | 'matlab-v4'
+  | 'sqlite'
+  | 'pdf'
+  | 'font'
+  | 'gettext-mo'
+  | 'isobmff'
+  | 'ply'
+  | 'stl'
+  | 'glb'
+  | 'wasm'
+  // Compiled code (formats/structures/executables.ts): reported by presence, MS-CODE-004.
+  | 'elf'
+  | 'macho'
+  | 'pe'
+  | 'pyc';
 
 /** Hints detection may use besides the bytes. Never a reason to skip the pickle reading. */
 export interface DetectHints {

@@ -6,9 +6,28 @@
  * is what Python's zipfile reads).
  */
 import { crc32 } from './crc.js';
+import { type MoreImageFormat, sniffMoreImage, walkMoreImage } from './images-more.js';
 import { invalid, limit, type Window } from './window.js';
 
-export type ImageFormat = 'png' | 'jpeg' | 'gif' | 'webp' | 'bmp' | 'tiff' | 'ico';
+export type ImageFormat = 'png' | 'jpeg' | 'gif' | 'webp' | 'bmp' | 'tiff' | 'ico' | MoreImageFormat;
+
+/** Every image format walkImage reads. */
+export const IMAGE_FORMATS: readonly ImageFormat[] = [
+  'png',
+  'jpeg',
+  'gif',
+  'webp',
+  'bmp',
+  'tiff',
+  'ico',
+  'pnm',
+  'icns',
+  'jp2',
+  'sgi',
+  'dds',
+  'pcx',
+  'tga',
+];
 
 /** Records (chunks, segments, blocks, IFDs) walked in one image: real images have a few hundred at most. */
 export const MAX_IMAGE_RECORDS = 1_000_000;
@@ -45,7 +64,10 @@ export function sniffImage(head: Uint8Array): ImageFormat | undefined {
     // Reserved byte 0 of the first directory entry; planes/bit count fields are small.
     if (count > 0 && head[9] === 0) return 'ico';
   }
-  return undefined;
+  // An icon directory of no images (what some favicon generators leave): the 6-byte header is the whole icon.
+  if (head.length >= 6 && head[0] === 0 && head[1] === 0 && head[2] === 1 && head[3] === 0 && head[4] === 0 && head[5] === 0)
+    return 'ico';
+  return sniffMoreImage(head);
 }
 
 class Budget {
@@ -243,5 +265,7 @@ export async function walkImage(w: Window, format: ImageFormat): Promise<number>
       return walkTiff(w);
     case 'ico':
       return walkIco(w);
+    default:
+      return walkMoreImage(w, format);
   }
 }

@@ -52,3 +52,52 @@ const utf8 = new TextDecoder('utf-8');
 export function decodeText(bytes: Uint8Array): string {
   return utf8.decode(bytes);
 }
+
+/** Code points below U+0020 other than tab, LF, VT, FF, CR and ESC (binary data decoded as UTF-16). */
+const CONTROL_CHAR = /[\u0000-\u0008\u000e-\u001a\u001c-\u001f\u007f]/;
+
+/**
+ * Text in an encoding other than UTF-8, as old datasets, changelogs and Windows tools write it: UTF-16 with its BOM
+ * (decoding cleanly, no control characters), or a legacy 8-bit / CJK encoding (Latin-1, Windows-125x, Shift-JIS,
+ * GBK...): no control byte at all, and not UTF-8. The head is what is decided on; `isLegacyTextSource` checks the
+ * whole file. Only asked after every binary format was ruled out, never to decide between text and a compressed or
+ * binary stream (detect.ts keeps `isTextHead` for that).
+ */
+export function isLegacyTextHead(head: Uint8Array, truncated: boolean): boolean {
+  if (head.length === 0) return false;
+  const bom16 = (head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff);
+  if (bom16) {
+    const even = truncated ? head.subarray(0, head.length - (head.length % 2)) : head;
+    try {
+      const text = new TextDecoder(head[0] === 0xff ? 'utf-16le' : 'utf-16be', { fatal: true }).decode(even, {
+        stream: truncated,
+      });
+      return !CONTROL_CHAR.test(text);
+    } catch {
+      return false;
+    }
+  }
+  return !hasBinaryControl(head);
+}
+
+/** Whether the whole source is text in a legacy encoding or UTF-16 (see isLegacyTextHead), read in chunks. */
+export async function isLegacyTextSource(source: ByteSource): Promise<boolean> {
+  if (source.size === 0) return false;
+  const first = await source.read(0, 2);
+  const bom16 = (first[0] === 0xff && first[1] === 0xfe) || (first[0] === 0xfe && first[1] === 0xff);
+  if (bom16 && source.size % 2 !== 0) return false;
+  const decoder = bom16 ? new TextDecoder(first[0] === 0xff ? 'utf-16le' : 'utf-16be', { fatal: true }) : undefined;
+  try {
+    for (let pos = 0; pos < source.size; pos += TEXT_CHUNK_BYTES) {
+      const chunk = await source.read(pos, TEXT_CHUNK_BYTES);
+      if (chunk.length === 0) return false;
+      if (decoder) {
+        if (CONTROL_CHAR.test(decoder.decode(chunk, { stream: true }))) return false;
+      } else if (hasBinaryControl(chunk)) return false;
+    }
+    decoder?.decode();
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -23,7 +23,9 @@
 
 import { createRequire } from 'node:module';
 import type { SyntaxNode } from '@lezer/common';
+import { checkExecutable, type ExecutableFormat } from '../../formats/structures/executables.js';
 import { decodeText, isTextSource } from '../../formats/structures/text.js';
+import { Window } from '../../formats/structures/window.js';
 import { makeFinding } from '../pickle/findings.js';
 import type { Finding, FindingLocation, FormatHandler, HandlerResult, ScanContext } from '../types.js';
 
@@ -1101,3 +1103,34 @@ export const notebookHandler: FormatHandler = {
     return scanNotebook(doc, ctx);
   },
 };
+
+/**
+ * Compiled code: native libraries and executables (ELF, Mach-O, PE) and CPython bytecode. Not a model payload, but
+ * machine or byte code that runs with the user's rights when something imports or loads it (a compiled extension
+ * beside modeling code, `torch.ops.load_library`, `tf.load_op_library`, `ctypes`). Reported by presence (MS-CODE-004,
+ * medium): unlike a source file it cannot be read or judged here. The structure is checked first, so a file that
+ * only opens like one is FORMAT_INVALID (incomplete), not reported as a binary it is not.
+ */
+function executableHandler(format: ExecutableFormat): FormatHandler {
+  return {
+    formats: [format],
+    async scan(source, ctx) {
+      const what = await checkExecutable(new Window(source, format), format);
+      return {
+        findings: [
+          makeFinding(
+            'MS-CODE-004',
+            `compiled code (${what}): runs with the user's rights when imported or loaded; its code was not judged`,
+            { members: [...ctx.members] },
+            { kind: what },
+          ),
+        ],
+        errors: [],
+      };
+    },
+  };
+}
+
+export const EXECUTABLE_HANDLERS: readonly FormatHandler[] = (['elf', 'macho', 'pe', 'pyc', 'wasm'] as const).map(
+  executableHandler,
+);

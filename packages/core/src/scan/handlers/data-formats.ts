@@ -3,9 +3,11 @@
  * (detection only looked at the head): images, SVG/XML, OpenVINO IR, sentencepiece models, msgpack (Flax),
  * TFLite, Parquet, XGBoost UBJSON, TensorBoard events, Core ML models and weights, Paddle programs and parameters,
  * `.DS_Store`, TF checkpoint index and fingerprint, Keras `keras_metadata.pb`, raw tensor data recognised from
- * the manifest beside it, text, and empty files. What each can do:
+ * the manifest beside it, fastText and pre-GGUF ggml models, IDX, MAT-files, SQLite databases, PDF documents,
+ * fonts, text, and empty files. What each can do:
  * - nothing, for all of them as data: no loader of these formats imports a module or calls a function named in
- *   the file. An SVG may hold `<script>`, which runs in a browser that renders it, never in an ML loader.
+ *   the file. An SVG may hold `<script>`, which runs in a browser that renders it, never in an ML loader; a PDF's
+ *   JavaScript runs in a PDF viewer, a font's hinting bytecode in a rasteriser, SQL in a database a program opens.
  * - except where the format names operations a runtime executes: TFLite `Flex*` custom ops run TensorFlow ops
  *   (judged like a SavedModel graph, MS-TF-001), Paddle programs may hold file and Python ops (MS-PADDLE-001),
  *   Keras metadata holds layer configs (judged like any Keras config).
@@ -28,7 +30,8 @@ import {
   walkTfRecord,
   walkWord2vec,
 } from '../../formats/structures/containers.js';
-import { type ImageFormat, walkImage } from '../../formats/structures/images.js';
+import { checkDataFile, type DataFileFormat } from '../../formats/structures/data-files.js';
+import { IMAGE_FORMATS, type ImageFormat, walkImage } from '../../formats/structures/images.js';
 import { walkMsgpack, walkUbjson } from '../../formats/structures/msgpack.js';
 import {
   COREML_MODEL,
@@ -38,7 +41,7 @@ import {
   sourceMatches,
   TF_FINGERPRINT,
 } from '../../formats/structures/proto-formats.js';
-import { isTextSource } from '../../formats/structures/text.js';
+import { isLegacyTextSource, isTextSource } from '../../formats/structures/text.js';
 import { readTfBundleIndex } from '../../formats/structures/tf-bundle.js';
 import { invalid, Window } from '../../formats/structures/window.js';
 import { makeFinding } from '../pickle/findings.js';
@@ -48,7 +51,24 @@ import { checkKerasConfig, MAX_KERAS_CONFIG_BYTES } from './keras.js';
 import { chatTemplateFindings } from './templates.js';
 import { DANGEROUS_TF_OPS } from './tf-savedmodel.js';
 
-const IMAGE_FORMATS: readonly ImageFormat[] = ['png', 'jpeg', 'gif', 'webp', 'bmp', 'tiff', 'ico'];
+/** Data files walked to their end by formats/structures/data-files.ts (fastText, ggml, IDX, MAT, SQLite, PDF, fonts). */
+const DATA_FILE_FORMATS: readonly DataFileFormat[] = [
+  'fasttext',
+  'ggml',
+  'idx',
+  'matlab',
+  'matlab-v4',
+  'sqlite',
+  'pdf',
+  'font',
+  'gettext-mo',
+  'isobmff',
+  'ply',
+  'stl',
+  'glb',
+  'netcdf',
+  'stata',
+];
 const AUDIO_FORMATS: readonly AudioFormat[] = ['wav', 'flac', 'ogg', 'mp3'];
 /** Largest keras_metadata.pb decoded in memory (real ones are KBs to a few MB). */
 export const MAX_KERAS_METADATA_BYTES = 256 * 1024 * 1024;
@@ -77,10 +97,15 @@ async function scanMedia(
   kind: 'image' | 'audio',
 ): Promise<HandlerResult> {
   const end = kind === 'image' ? await walkImage(w, format as ImageFormat) : await walkAudio(w, format as AudioFormat);
+  return scanTrailing(ctx, w, end, `${format} ${kind}`);
+}
+
+/** Bytes after where a format ends are scanned on their own (zero padding aside). */
+async function scanTrailing(ctx: ScanContext, w: Window, end: number, what: string): Promise<HandlerResult> {
   if (end >= w.size) return clean();
   const trailing = await w.source.read(end, w.size - end);
   if (trailing.every((b) => b === 0)) return clean(); // padding written by some encoders
-  const nested = await ctx.scanNested(trailing, `(${w.size - end} bytes after the ${format} ${kind})`);
+  const nested = await ctx.scanNested(trailing, `(${w.size - end} bytes after the ${what})`);
   return { findings: nested.findings, errors: nested.errors };
 }
 
@@ -297,6 +322,8 @@ async function yamlChatTemplate(ctx: ScanContext, w: Window): Promise<HandlerRes
 async function scanData(format: DetectedFormat, ctx: ScanContext, w: Window): Promise<HandlerResult> {
   if ((IMAGE_FORMATS as readonly string[]).includes(format)) return scanMedia(format as ImageFormat, ctx, w, 'image');
   if ((AUDIO_FORMATS as readonly string[]).includes(format)) return scanMedia(format as AudioFormat, ctx, w, 'audio');
+  if ((DATA_FILE_FORMATS as readonly string[]).includes(format))
+    return scanTrailing(ctx, w, await checkDataFile(w, format as DataFileFormat), format);
   switch (format) {
     case 'empty':
     case 'onnx-external-data':
@@ -324,7 +351,15 @@ async function scanData(format: DetectedFormat, ctx: ScanContext, w: Window): Pr
       requireMatch(await sourceMatches(w.source, SENTENCEPIECE_MODEL), 'sentencepiece');
       return clean();
     case 'msgpack':
-      await walkMsgpack(w);
+      // A map/array opening byte is also a Shift-JIS or Latin-1 letter (0x82, 0x93...): a file that is no msgpack
+      // document but text throughout is text, judged as text.
+      try {
+        await walkMsgpack(w);
+      } catch (error) {
+        if (error instanceof ModelsecError && error.code === 'FORMAT_INVALID' && (await isLegacyTextSource(w.source)))
+          return { ...(await yamlChatTemplate(ctx, w)), format: 'text' };
+        throw error;
+      }
       return clean();
     case 'xgboost-ubj':
       await walkUbjson(w);
@@ -372,7 +407,7 @@ async function scanData(format: DetectedFormat, ctx: ScanContext, w: Window): Pr
       await checkXgboostLegacy(w);
       return clean();
     case 'text':
-      if (await isTextSource(w.source)) return yamlChatTemplate(ctx, w);
+      if ((await isTextSource(w.source)) || (await isLegacyTextSource(w.source))) return yamlChatTemplate(ctx, w);
       return {
         findings: [
           makeFinding(
@@ -404,6 +439,7 @@ export const DATA_FORMATS: readonly DetectedFormat[] = [
   'empty',
   ...IMAGE_FORMATS,
   ...AUDIO_FORMATS,
+  ...DATA_FILE_FORMATS,
   'svg',
   'xml',
   'openvino-ir',

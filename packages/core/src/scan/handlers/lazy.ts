@@ -37,6 +37,10 @@ const jinja: Loader = async () => (await import('./templates.js')).jinjaHandler;
 const python: Loader = async () => (await import('./code.js')).pythonHandler;
 const shell: Loader = async () => (await import('./code.js')).shellHandler;
 const notebook: Loader = async () => (await import('./code.js')).notebookHandler;
+const compiled =
+  (format: DetectedFormat): Loader =>
+  async () =>
+    (await import('./code.js')).EXECUTABLE_HANDLERS.find((h) => h.formats.includes(format));
 
 /** Every format, and how its handler is loaded (a new format fails to compile until it is placed here). */
 const LOADERS: { readonly [F in DetectedFormat]: Loader | null } = {
@@ -107,6 +111,33 @@ const LOADERS: { readonly [F in DetectedFormat]: Loader | null } = {
   'xgboost-legacy': data('xgboost-legacy'),
   'mlc-params': data('mlc-params'),
   text: data('text'),
+  pnm: data('pnm'),
+  icns: data('icns'),
+  jp2: data('jp2'),
+  sgi: data('sgi'),
+  dds: data('dds'),
+  pcx: data('pcx'),
+  tga: data('tga'),
+  fasttext: data('fasttext'),
+  ggml: data('ggml'),
+  idx: data('idx'),
+  matlab: data('matlab'),
+  'matlab-v4': data('matlab-v4'),
+  sqlite: data('sqlite'),
+  pdf: data('pdf'),
+  font: data('font'),
+  'gettext-mo': data('gettext-mo'),
+  isobmff: data('isobmff'),
+  ply: data('ply'),
+  stl: data('stl'),
+  glb: data('glb'),
+  netcdf: data('netcdf'),
+  stata: data('stata'),
+  wasm: compiled('wasm'),
+  elf: compiled('elf'),
+  macho: compiled('macho'),
+  pe: compiled('pe'),
+  pyc: compiled('pyc'),
 };
 
 /** Every format the table knows (tests compare the lazy answer with handlerFor's for each). */

@@ -1,6 +1,6 @@
 import type { FormatHandler } from '../types.js';
 import { gzipHandler, uninspectableHandler, zipArchiveHandler } from './archives.js';
-import { notebookHandler, pythonHandler, shellHandler } from './code.js';
+import { EXECUTABLE_HANDLERS, notebookHandler, pythonHandler, shellHandler } from './code.js';
 import { DATA_FORMAT_HANDLERS } from './data-formats.js';
 import { ggufHandler } from './gguf.js';
 import { kerasHandler } from './keras.js';
@@ -31,6 +31,7 @@ export const OTHER_FORMAT_HANDLERS: readonly FormatHandler[] = [
   pythonHandler,
   shellHandler,
   notebookHandler,
+  ...EXECUTABLE_HANDLERS,
   ...DATA_FORMAT_HANDLERS,
   uninspectableHandler,
 ];

@@ -139,6 +139,17 @@ export const FORMAT_RULES: readonly RuleSpec[] = [
     references: [{ id: 'CWE-95', url: 'https://cwe.mitre.org/data/definitions/95.html' }, ATLAS_T0010],
   },
   {
+    id: 'MS-CODE-004',
+    title: 'Compiled code in the repository',
+    severity: 'medium',
+    outcome: 'finding',
+    summary:
+      'A native library or executable (ELF .so/.o, Mach-O .dylib, PE .dll/.pyd/.exe), CPython bytecode (.pyc) or a WebAssembly module (.wasm), its headers checked. Medium by presence: unlike a source file (MS-CODE-001, low) its code cannot be read, by a reviewer or by modelsec.',
+    why: "Compiled extensions ship in ordinary repositories (custom CUDA ops, tokenizer bindings), and none is a model payload; but each runs with the user's rights as soon as code imports it (`import _ext`, torch.ops.load_library, tf.load_op_library, ctypes), including remote code that trust_remote_code runs. Python imports a .pyc in place of a missing source.",
+    fix: 'Build the extension from its source yourself, or check the binary against the release of the project it comes from; delete committed __pycache__ directories.',
+    references: [{ id: 'CWE-829', url: 'https://cwe.mitre.org/data/definitions/829.html' }, ATLAS_T0010, OWASP_LLM03],
+  },
+  {
     id: 'MS-GGUF-001',
     title: 'Server-side template injection in a chat template',
     severity: 'critical',
