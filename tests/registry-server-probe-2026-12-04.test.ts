@@ -5,8 +5,11 @@
  * the honest control passes.
  */
 import { createHash } from 'node:crypto';
+import { parseModelRef, pushModel } from '@modelsec/registry';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN } from '../packages/registry/src/test-support.js';
+import { MAX_LIST_ROWS } from '../packages/registry/src/routes/version-view.js';
+import { checkStorageLimits, DEFAULT_STORAGE_LIMITS, storageLimitsFrom } from '../packages/registry/src/storage/limits.js';
+import { ADMIN, signedModel } from '../packages/registry/src/test-support.js';
 import { freshPostgresSchema } from './helpers/registry-processes.js';
 import { closeServer, type Tenants, twoTenants } from './helpers/two-tenants.js';
 
@@ -73,5 +76,222 @@ describe('refusals of a valid token are rate-limited per token (a push token ham
   it('limits are validated: a zero or fractional limit is INVALID_CONFIG', async () => {
     await expect(twoTenants({ tokenRefusalLimits: { perWindow: 0 } })).rejects.toMatchObject({ code: 'INVALID_CONFIG' });
     await expect(twoTenants({ anonymousRefusalLimits: { windowMs: 1.5 } })).rejects.toMatchObject({ code: 'INVALID_CONFIG' });
+  });
+});
+
+describe.each([
+  ['SQLite', async () => ({})],
+  ['PostgreSQL', async () => ({ databaseUrl: await freshPostgresSchema() })],
+])('garbage collection racing a re-upload of the same digest (%s)', (_driver, database) => {
+  let t: Tenants;
+  const GRACE_MS = 60_000;
+  let storageMs = Date.now();
+  const storageClock = { now: () => new Date(storageMs) };
+  afterEach(async () => {
+    if (t) await closeServer(t);
+    t = undefined as unknown as Tenants;
+  });
+
+  /**
+   * A registry whose blob store runs one sweep (past the grace period) right after an upload found the digest
+   * already stored: the interleaving where the upload keeps the stored copy as its own and the collector takes it.
+   */
+  async function racing() {
+    storageMs = Date.now();
+    t = await twoTenants({ ...(await database()), storageClock, storage: { gcGraceMs: GRACE_MS, gcIntervalMs: 0 } });
+    const blobs = t.registry.blobs as unknown as { intact(digest: string): Promise<boolean | undefined> };
+    const intact = blobs.intact.bind(blobs);
+    const sweeps: { collectedBlobs: number }[] = [];
+    let armed = false;
+    blobs.intact = async (digest) => {
+      const found = await intact(digest);
+      if (armed) {
+        armed = false;
+        sweeps.push(await t.registry.housekeeping.sweep());
+      }
+      return found;
+    };
+    return {
+      sweeps,
+      /** The next upload's dedupe check is followed by a sweep that sees the blob unreferenced past its grace. */
+      arm: () => {
+        storageMs += 3 * GRACE_MS;
+        armed = true;
+      },
+    };
+  }
+
+  async function stored(digest: string): Promise<boolean> {
+    return (await t.registry.blobs.size(digest)) !== undefined && (await t.registry.store.getBlobRecord(digest)) !== undefined;
+  }
+
+  it('a whole-blob PUT that succeeds leaves the bytes and their record stored, readable to the uploader', async () => {
+    const { sweeps, arm } = await racing();
+    const bytes = Buffer.from('an unreferenced blob uploaded again while it is being collected (PUT)');
+    const digest = sha(bytes);
+    expect((await t.call('PUT', `/v1/namespaces/acme/blobs/${digest}`, t.tokens['acme:push'], bytes)).status).toBe(201);
+    arm();
+    const again = await t.call('PUT', `/v1/namespaces/acme/blobs/${digest}`, t.tokens['acme:push'], bytes);
+    expect(again.status).toBeLessThan(300);
+    expect(sweeps).toHaveLength(1);
+    expect(await stored(digest)).toBe(true);
+    expect((await t.call('HEAD', `/v1/namespaces/acme/blobs/${digest}`, t.tokens['acme:push'])).status).toBe(200);
+    const got = await t.call('GET', `/v1/namespaces/acme/blobs/${digest}`, t.tokens['acme:push']);
+    expect([got.status, Buffer.from(await got.arrayBuffer()).equals(bytes)]).toEqual([200, true]);
+    // Control: without an upload in flight the same blob is collected after its grace period.
+    storageMs += 3 * GRACE_MS;
+    expect((await t.registry.housekeeping.sweep()).collectedBlobs).toBe(1);
+    expect(await stored(digest)).toBe(false);
+  });
+
+  it('a push whose blobs pass their grace period while it is verified publishes, and keeps every blob', async () => {
+    await racing();
+    const blobs = t.registry.blobs as unknown as { get: (digest: string, range?: unknown) => Promise<unknown> };
+    const get = blobs.get.bind(blobs);
+    const sweeps: { collectedBlobs: number; staleClaims: number }[] = [];
+    let armed = true;
+    blobs.get = async (digest, range) => {
+      if (armed) {
+        armed = false;
+        storageMs += 3 * GRACE_MS;
+        sweeps.push(await t.registry.housekeeping.sweep());
+      }
+      return get(digest, range);
+    };
+    const model = await signedModel({ 'config.json': '{"race":1}', 'weights.bin': 'weights verified while a sweep runs' });
+    const pushed = await pushModel(t.client('acme', 'push'), model.dir, parseModelRef('acme/race@1.0.0'), {
+      signaturePath: model.signaturePath,
+      publicKeyPem: model.key.publicKeyPem,
+    });
+    expect(pushed).toMatchObject({ rootDigest: model.digest.rootDigest });
+    expect(sweeps).toHaveLength(1);
+    expect(sweeps[0]).toMatchObject({ collectedBlobs: 0 });
+    expect(sweeps[0]?.staleClaims).toBeGreaterThan(0);
+    storageMs += 3 * GRACE_MS;
+    expect((await t.registry.housekeeping.sweep()).collectedBlobs).toBe(0);
+    for (const r of model.digest.resources) expect(await stored(r.digest)).toBe(true);
+  });
+
+  it('an upload session finished with the digest of a blob being collected leaves it stored', async () => {
+    const { sweeps, arm } = await racing();
+    const bytes = Buffer.from('an unreferenced blob uploaded again while it is being collected (session)');
+    const digest = sha(bytes);
+    expect((await t.call('PUT', `/v1/namespaces/beta/blobs/${digest}`, t.tokens['beta:push'], bytes)).status).toBe(201);
+    const session = (await (await t.call('POST', '/v1/namespaces/acme/uploads', t.tokens['acme:push'])).json()) as { id: string };
+    await t.call('PATCH', `/v1/namespaces/acme/uploads/${session.id}`, t.tokens['acme:push'], bytes, { 'upload-offset': '0' });
+    arm();
+    const finished = await t.call('PUT', `/v1/namespaces/acme/uploads/${session.id}?digest=${digest}`, t.tokens['acme:push']);
+    expect(finished.status).toBe(201);
+    expect(sweeps).toHaveLength(1);
+    expect(await stored(digest)).toBe(true);
+    const got = await t.call('GET', `/v1/namespaces/acme/blobs/${digest}`, t.tokens['acme:push']);
+    expect([got.status, Buffer.from(await got.arrayBuffer()).equals(bytes)]).toEqual([200, true]);
+  });
+});
+
+describe('metadata counts in quotas: models, versions, manifest and policy bytes, policy history, tokens, blobs', () => {
+  let t: Tenants;
+  const push = (ns: string, model: string, version: string, files: Record<string, string>) =>
+    signedModel(files).then((m) =>
+      pushModel(t.client(ns, 'push'), m.dir, parseModelRef(`${ns}/${model}@${version}`), {
+        signaturePath: m.signaturePath,
+        publicKeyPem: m.key.publicKeyPem,
+      }),
+    );
+  const quotaOf = async (p: Promise<unknown>) => {
+    const error = (await p.then(
+      () => undefined,
+      (e: unknown) => e,
+    )) as { code?: string; details?: { quota?: string; namespace?: string } } | undefined;
+    return [error?.code, error?.details?.quota];
+  };
+  afterEach(async () => {
+    if (t) await closeServer(t);
+    t = undefined as unknown as Tenants;
+  });
+
+  it('versions per model, models and versions per namespace: REGISTRY_QUOTA_EXCEEDED naming the quota; beta unaffected', async () => {
+    t = await twoTenants({ storage: { maxModels: 2, maxVersionsPerModel: 2, maxVersions: 3 } });
+    await push('acme', 'm1', '1.0.0', { 'w.bin': 'm1 one' });
+    await push('acme', 'm1', '1.0.1', { 'w.bin': 'm1 two' });
+    expect(await quotaOf(push('acme', 'm1', '1.0.2', { 'w.bin': 'm1 three' }))).toEqual([
+      'REGISTRY_QUOTA_EXCEEDED',
+      "versions of model 'm1'",
+    ]);
+    await push('acme', 'm2', '1.0.0', { 'w.bin': 'm2 one' });
+    expect(await quotaOf(push('acme', 'm3', '1.0.0', { 'w.bin': 'm3 one' }))).toEqual(['REGISTRY_QUOTA_EXCEEDED', 'models']);
+    expect(await quotaOf(push('acme', 'm2', '1.0.1', { 'w.bin': 'm2 two' }))).toEqual(['REGISTRY_QUOTA_EXCEEDED', 'versions']);
+    // Nothing of the refused pushes is stored or logged; another namespace has its own quota.
+    const versions = (await (await t.call('GET', '/v1/versions?namespace=acme', ADMIN)).json()) as { versions: unknown[] };
+    expect(versions.versions).toHaveLength(3);
+    await push('beta', 'm1', '1.0.0', { 'w.bin': 'beta m1' });
+    await push('beta', 'm1', '1.0.1', { 'w.bin': 'beta m1 two' });
+  });
+
+  it('policy history and tokens per namespace are bounded; a refused write adds no row', async () => {
+    // twoTenants set one policy version and three tokens per namespace.
+    t = await twoTenants({ storage: { maxPolicyVersions: 2, maxTokens: 4 } });
+    const admin = t.tokens['acme:admin'] as string;
+    expect((await t.call('PUT', '/v1/namespaces/acme/policy', admin, { scan: { required: false } })).status).toBe(200);
+    const third = await t.answer(await t.call('PUT', '/v1/namespaces/acme/policy', admin, { scan: { required: true } }));
+    expect([third.status, third.body.error.code, third.body.error.details.quota]).toEqual([
+      429,
+      'REGISTRY_QUOTA_EXCEEDED',
+      'policy versions',
+    ]);
+    const history = (await (await t.call('GET', '/v1/namespaces/acme/policy/history', admin)).json()) as { history: unknown[] };
+    expect(history.history).toHaveLength(2);
+    expect((await t.call('POST', '/v1/namespaces/acme/tokens', admin, { scope: 'read' })).status).toBe(201);
+    const fifth = await t.answer(await t.call('POST', '/v1/namespaces/acme/tokens', admin, { scope: 'read' }));
+    expect([fifth.body.error.code, fifth.body.error.details.quota]).toEqual(['REGISTRY_QUOTA_EXCEEDED', 'tokens']);
+    const tokens = (await (await t.call('GET', '/v1/namespaces/acme/tokens', admin)).json()) as { tokens: unknown[] };
+    expect(tokens.tokens).toHaveLength(4);
+    // A policy document past MAX_POLICY_DOCUMENT_BYTES is refused before it is parsed.
+    const huge = {
+      scan: { required: false },
+      licenses: { allowed: Array.from({ length: 20_000 }, (_, i) => `LIC-${i}-XXXXXXXX`) },
+    };
+    const big = await t.answer(await t.call('PUT', '/v1/namespaces/beta/policy', t.tokens['beta:admin'], huge));
+    expect([big.status, big.body.error.code]).toEqual([413, 'PAYLOAD_TOO_LARGE']);
+  });
+
+  it('manifest and policy bytes count to the metadata bytes quota', async () => {
+    t = await twoTenants({ storage: { maxMetadataBytes: 200 } });
+    expect(await quotaOf(push('acme', 'm', '1.0.0', { 'w.bin': 'a manifest of more than 200 bytes' }))).toEqual([
+      'REGISTRY_QUOTA_EXCEEDED',
+      'metadata bytes',
+    ]);
+    const allowed = Array.from({ length: 20 }, (_, i) => `LicenseRef-${i}`); // about 300 bytes of policy
+    const policy = { scan: { required: false }, licenses: { allowed } };
+    const r = await t.answer(await t.call('PUT', '/v1/namespaces/acme/policy', t.tokens['acme:admin'], policy));
+    expect([r.body.error?.code, r.body.error?.details.quota]).toEqual(['REGISTRY_QUOTA_EXCEEDED', 'metadata bytes']);
+  });
+
+  it('each metadata limit is configurable by file key and environment, and checked', () => {
+    expect(storageLimitsFrom({ maxModels: 7, maxTokens: '9' }, { MODELSEC_REGISTRY_MAX_BLOBS: '11' })).toEqual({
+      maxModels: 7,
+      maxTokens: 9,
+      maxBlobs: 11,
+    });
+    expect(() => checkStorageLimits({ ...DEFAULT_STORAGE_LIMITS, maxVersionsPerModel: MAX_LIST_ROWS + 1 })).toThrow(
+      /maxVersionsPerModel/,
+    );
+    expect(() => checkStorageLimits({ ...DEFAULT_STORAGE_LIMITS, maxMetadataBytes: 0 })).toThrow(/maxMetadataBytes/);
+  });
+
+  it('distinct blobs per namespace are bounded (one-byte blobs would dodge the byte quota); held bytes re-upload', async () => {
+    t = await twoTenants({ storage: { maxBlobs: 3 } });
+    const token = t.tokens['acme:push'] as string;
+    for (const b of ['a', 'b', 'c'])
+      expect((await t.call('PUT', `/v1/namespaces/acme/blobs/${sha(b)}`, token, Buffer.from(b))).status).toBe(201);
+    const fourth = await t.answer(await t.call('PUT', `/v1/namespaces/acme/blobs/${sha('d')}`, token, Buffer.from('d')));
+    expect([fourth.body.error.code, fourth.body.error.details.quota]).toEqual(['REGISTRY_QUOTA_EXCEEDED', 'blobs']);
+    const session = await t.answer(await t.call('POST', '/v1/namespaces/acme/uploads', token));
+    expect([session.body.error.code, session.body.error.details.quota]).toEqual(['REGISTRY_QUOTA_EXCEEDED', 'blobs']);
+    // Bytes the namespace holds already add no row: uploading them again is answered as before.
+    expect((await t.call('PUT', `/v1/namespaces/acme/blobs/${sha('a')}`, token, Buffer.from('a'))).status).toBe(200);
+    expect((await t.call('PUT', `/v1/namespaces/beta/blobs/${sha('d')}`, t.tokens['beta:push'], Buffer.from('d'))).status).toBe(
+      201,
+    );
   });
 });

@@ -185,10 +185,12 @@ export class PublishService {
     const { log, overridden } = await store.transaction(async (tx) => {
       const yanked = await yankedWithRoot(tx, namespace, signed.rootDigest);
       if (yanked.length > 0 && !overrideYank) throw contentYanked(namespace, signed.rootDigest, yanked);
-      await quotas.admitPush(tx, namespace, [
-        ...distinctManifestDigests(manifest),
-        ...(registryScanDigest ? [registryScanDigest] : []),
-      ]);
+      await quotas.admitPush(
+        tx,
+        namespace,
+        [...distinctManifestDigests(manifest), ...(registryScanDigest ? [registryScanDigest] : [])],
+        { model, manifestBytes: Buffer.byteLength(record.manifest, 'utf8'), lineageEdges: lineage.length },
+      );
       await tx.ensureModel({ namespace, name: model, createdAt: at });
       await tx.insertVersion(
         record,

@@ -3,12 +3,19 @@ import { createHash } from 'node:crypto';
 import { canonicalJson } from '@modelsec/core/util';
 import type { FastifyInstance } from 'fastify';
 import { type Policy, policySchema } from '../policy/policy.js';
+import type { StorageQuotas } from '../storage/quotas.js';
 import type { RouteContext } from './context.js';
 import { NS_PARAM, type Params, params } from './schemas.js';
 
 const sha256 = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
 
-export function policyRoutes(ctx: RouteContext) {
+/**
+ * Largest policy document accepted (the JSON body): a real policy is a few KiB; every version is kept as history and
+ * counts to the namespace's metadata bytes.
+ */
+export const MAX_POLICY_DOCUMENT_BYTES = 256 * 1024;
+
+export function policyRoutes(ctx: RouteContext & { quotas: StorageQuotas }) {
   const { store, logHook } = ctx;
   // The policy JSON schema as a request body schema (the document's own $schema, $id and title are not for fastify).
   const { $schema: _s, $id: _i, title: _t, ...policyBodySchema } = policySchema() as Record<string, unknown>;
@@ -17,6 +24,7 @@ export function policyRoutes(ctx: RouteContext) {
       '/v1/namespaces/:ns/policy',
       {
         config: { action: 'policy.set', summary: 'Set the namespace policy (namespace admin); recorded with history' },
+        bodyLimit: MAX_POLICY_DOCUMENT_BYTES,
         schema: { params: params(NS_PARAM), body: policyBodySchema },
       },
       async (request) => {
@@ -24,6 +32,7 @@ export function policyRoutes(ctx: RouteContext) {
         const document = canonicalJson(request.body);
         const at = ctx.now();
         const record = await store.transaction(async (tx) => {
+          await ctx.quotas.admitPolicy(tx, ns.name, Buffer.byteLength(document, 'utf8'));
           const r = await tx.setPolicy(ns.name, document, at, request.actor.id);
           await logHook.onLogEvent(tx, {
             type: 'policy',
