@@ -5,6 +5,7 @@
  * the honest control passes.
  */
 import { createHash } from 'node:crypto';
+import { connect } from 'node:net';
 import { parseModelRef, pushModel } from '@modelsec/registry';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_LIST_ROWS } from '../packages/registry/src/routes/version-view.js';
@@ -293,5 +294,63 @@ describe('metadata counts in quotas: models, versions, manifest and policy bytes
     expect((await t.call('PUT', `/v1/namespaces/beta/blobs/${sha('d')}`, t.tokens['beta:push'], Buffer.from('d'))).status).toBe(
       201,
     );
+  });
+});
+
+describe('slow request bodies cannot hold connections: anonymous writes refused before the body, JSON bodies have a deadline', () => {
+  let t: Tenants;
+  const DEADLINE_MS = 400;
+  beforeAll(async () => {
+    t = await twoTenants({ jsonBodyReceiveMs: DEADLINE_MS });
+  });
+  afterAll(async () => closeServer(t));
+
+  /** Sends the head and the first bytes of a body promising `length`, then nothing; resolves with what came back. */
+  function trickle(method: string, route: string, token: string | undefined, length: number, first: string, type: string) {
+    const { hostname, port } = new URL(t.url);
+    return new Promise<{ answer: string; closedAfterMs: number }>((resolve, reject) => {
+      const started = Date.now();
+      const socket = connect(Number(port), hostname, () => {
+        socket.write(
+          `${method} ${route} HTTP/1.1\r\nhost: ${hostname}\r\ncontent-type: ${type}\r\ncontent-length: ${length}\r\n` +
+            `${token ? `authorization: Bearer ${token}\r\n` : ''}\r\n${first}`,
+        );
+      });
+      let answer = '';
+      socket.on('data', (d) => {
+        answer += d.toString();
+      });
+      socket.on('error', reject);
+      socket.on('close', () => resolve({ answer, closedAfterMs: Date.now() - started }));
+      setTimeout(() => socket.destroy(), 10_000).unref();
+    });
+  }
+
+  it('an anonymous write with a 4 MiB body promised and 10 bytes sent is answered 401 at once and the connection closed', async () => {
+    const r = await trickle('POST', '/v1/namespaces', undefined, 4 * 1024 * 1024 - 1, '{"name":"x', 'application/json');
+    expect(r.answer).toMatch(/^HTTP\/1\.1 401 /);
+    expect(r.answer).toContain('"UNAUTHENTICATED"');
+    expect(r.closedAfterMs).toBeLessThan(DEADLINE_MS * 5);
+    const patch = await trickle(
+      'PATCH',
+      `/v1/namespaces/acme/uploads/${'0'.repeat(32)}`,
+      undefined,
+      1 << 20,
+      'ab',
+      'application/octet-stream',
+    );
+    expect(patch.answer).toMatch(/^HTTP\/1\.1 401 /);
+  });
+
+  it('a token holder trickling a JSON body is answered LIMIT_EXCEEDED after the deadline, connection closed', async () => {
+    const r = await trickle('PUT', '/v1/namespaces/acme/policy', t.tokens['acme:admin'], 1000, '{"scan":', 'application/json');
+    expect(r.answer).toMatch(/^HTTP\/1\.1 413 /);
+    expect(r.answer).toContain('MAX_JSON_BODY_RECEIVE_MS');
+    expect(r.closedAfterMs).toBeGreaterThanOrEqual(DEADLINE_MS - 50);
+    expect(r.closedAfterMs).toBeLessThan(DEADLINE_MS * 10);
+    // Control: a whole body is answered as usual.
+    expect(
+      (await t.call('PUT', '/v1/namespaces/acme/policy', t.tokens['acme:admin'], { scan: { required: false } })).status,
+    ).toBe(200);
   });
 });

@@ -5,6 +5,7 @@
  * and the refusal rate limit for all of them.
  */
 import path from 'node:path';
+import { PassThrough } from 'node:stream';
 import { ModelsecError } from '@modelsec/core/errors';
 import { type Clock, canonicalJson, systemClock } from '@modelsec/core/util';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
@@ -53,6 +54,16 @@ import { defaultScanner, type RegistryScanner } from './verification/scan-adapte
 /** Largest JSON request body (a manifest of MAX_MANIFEST_FILES entries fits with room). */
 export const MAX_JSON_BODY_BYTES = 4 * 1024 * 1024;
 
+/**
+ * Longest a JSON request body may take to arrive (issue 12, slow bodies: fastify sets no request timeout, so a body
+ * trickled a byte a minute held its connection and up to MAX_JSON_BODY_BYTES of buffer for ever). 4 MiB in this
+ * time is about 70 KB/s; upload bytes (application/octet-stream) are not JSON and have their own limits.
+ */
+export const MAX_JSON_BODY_RECEIVE_MS = 60_000;
+
+/** Methods that change something: every route of them needs a token, so a request without one is refused first. */
+const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
 export interface RegistryOptions {
   /** Directory of the embedded store (SQLite file + blobs). */
   dataDir: string;
@@ -94,6 +105,8 @@ export interface RegistryOptions {
    * default, never the output clock (a fixed output clock must not freeze leases).
    */
   storageClock?: Clock;
+  /** Deadline of a JSON request body (default MAX_JSON_BODY_RECEIVE_MS; tests shorten it). */
+  jsonBodyReceiveMs?: number;
   /** Quotas, session expiry and garbage collection (storage/limits.ts defaults for what is not given). */
   storage?: Partial<StorageLimits>;
 }
@@ -140,6 +153,7 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
     MAX_TRACKED_TOKENS,
   );
   const storageLimits = checkStorageLimits({ ...DEFAULT_STORAGE_LIMITS, ...options.storage });
+  const jsonBodyReceiveMs = options.jsonBodyReceiveMs ?? MAX_JSON_BODY_RECEIVE_MS;
   const { store, blobs } = await openStores(options);
   const scanner = options.scanner === null ? undefined : (options.scanner ?? defaultScanner());
   const transparencyLog = options.logHook ? undefined : await TransparencyLog.open(store, { dataDir: options.dataDir });
@@ -277,7 +291,7 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
       .send({ error: { code: 'NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}`, details: {} } }),
   );
   // The caller is known before the body is parsed or validated (a refusal is then audited under its real actor).
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', async (request, reply) => {
     let failure: unknown;
     try {
       request.actor = await resolveActor(store, request.headers.authorization);
@@ -308,6 +322,38 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
       }
     }
     if (failure !== undefined) throw failure;
+    // No write route answers a caller without a token: refused before a byte of the body is read (an anonymous body
+    // can neither be trickled to hold the connection nor cost a parse), and the connection is closed after the
+    // answer so an unread body is not drained either.
+    if (!token && WRITE_METHODS.has(request.method) && request.url.startsWith('/v1/')) {
+      reply.header('connection', 'close');
+      throw new ModelsecError('UNAUTHENTICATED', `a token is required to ${request.method} ${request.url.split('?')[0]}`);
+    }
+  });
+  // A JSON body must arrive within MAX_JSON_BODY_RECEIVE_MS: it is read through a stream that fails at the deadline
+  // (the request itself is left alone, so the refusal is answered), and the connection is closed after the answer.
+  app.addHook('preParsing', async (request, reply, payload) => {
+    if (request.headers['content-type']?.split(';')[0]?.trim() === 'application/octet-stream') return payload;
+    const body = new PassThrough();
+    const timer = setTimeout(() => {
+      reply.header('connection', 'close');
+      payload.unpipe(body);
+      body.destroy(
+        new ModelsecError('LIMIT_EXCEEDED', `the request body did not arrive within ${jsonBodyReceiveMs} ms`, {
+          details: { limit: 'MAX_JSON_BODY_RECEIVE_MS', value: jsonBodyReceiveMs },
+        }),
+      );
+    }, jsonBodyReceiveMs);
+    timer.unref();
+    const clear = () => clearTimeout(timer);
+    payload.once('end', clear);
+    payload.once('error', (error) => {
+      clear();
+      body.destroy(error);
+    });
+    body.once('close', clear);
+    payload.pipe(body);
+    return body;
   });
 
   const context: RouteContext = {
