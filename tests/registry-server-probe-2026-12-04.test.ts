@@ -256,6 +256,20 @@ describe('metadata counts in quotas: models, versions, manifest and policy bytes
     expect([big.status, big.body.error.code]).toEqual([413, 'PAYLOAD_TOO_LARGE']);
   });
 
+  it('the policy history answers in pages (it could be maxPolicyVersions x 256 KiB in one response)', async () => {
+    t = await twoTenants();
+    const admin = t.tokens['acme:admin'] as string;
+    for (let i = 0; i < 150; i++)
+      expect((await t.call('PUT', '/v1/namespaces/acme/policy', admin, { scan: { required: i % 2 === 0 } })).status).toBe(200);
+    type History = { history: { version: number }[]; next: string | null };
+    const first = (await (await t.call('GET', '/v1/namespaces/acme/policy/history', admin)).json()) as History;
+    expect(first.history.map((h) => h.version)).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
+    expect(first.next).toBe('100');
+    const rest = (await (await t.call('GET', `/v1/namespaces/acme/policy/history?after=${first.next}`, admin)).json()) as History;
+    expect(rest.history.map((h) => h.version)).toEqual(Array.from({ length: 51 }, (_, i) => i + 101));
+    expect(rest.next).toBeNull();
+  });
+
   it('manifest and policy bytes count to the metadata bytes quota', async () => {
     t = await twoTenants({ storage: { maxMetadataBytes: 200 } });
     expect(await quotaOf(push('acme', 'm', '1.0.0', { 'w.bin': 'a manifest of more than 200 bytes' }))).toEqual([

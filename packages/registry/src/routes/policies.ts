@@ -15,6 +15,12 @@ const sha256 = (text: string): string => createHash('sha256').update(text, 'utf8
  */
 export const MAX_POLICY_DOCUMENT_BYTES = 256 * 1024;
 
+/**
+ * Policy versions one history page answers: the history is kept whole (up to the namespace's maxPolicyVersions), and
+ * answering it in one response would build up to maxPolicyVersions x MAX_POLICY_DOCUMENT_BYTES of JSON.
+ */
+export const MAX_POLICY_HISTORY_PAGE = 100;
+
 export function policyRoutes(ctx: RouteContext & { quotas: StorageQuotas }) {
   const { store, logHook } = ctx;
   // The policy JSON schema as a request body schema (the document's own $schema, $id and title are not for fastify).
@@ -63,20 +69,38 @@ export function policyRoutes(ctx: RouteContext & { quotas: StorageQuotas }) {
         };
       },
     );
-    app.get<{ Params: Params }>(
+    app.get<{ Params: Params; Querystring: { after?: string } }>(
       '/v1/namespaces/:ns/policy/history',
-      { config: { summary: 'Every policy version (namespace admin)' }, schema: { params: params(NS_PARAM) } },
+      {
+        config: {
+          summary: `Policy versions (namespace admin), oldest first, ${MAX_POLICY_HISTORY_PAGE} a page (\`next\`: pass it as \`after\`)`,
+        },
+        schema: {
+          params: params(NS_PARAM),
+          querystring: {
+            type: 'object',
+            additionalProperties: false,
+            properties: { after: { type: 'string', pattern: '^(0|[1-9][0-9]{0,9})$' } },
+          },
+        },
+      },
       async (request) => {
         const ns = await ctx.nsFor(request, request.params.ns, 'admin');
-        const history = await store.policyHistory(ns.name);
+        // One row more than the page tells whether another page exists.
+        const rows = await store.policyHistory(ns.name, {
+          after: Number(request.query.after ?? 0),
+          limit: MAX_POLICY_HISTORY_PAGE + 1,
+        });
+        const page = rows.slice(0, MAX_POLICY_HISTORY_PAGE);
         return {
           namespace: ns.name,
-          history: history.map((h) => ({
+          history: page.map((h) => ({
             version: h.version,
             policy: JSON.parse(h.document),
             createdAt: h.createdAt,
             createdBy: h.createdBy,
           })),
+          next: rows.length > page.length ? String(page[page.length - 1]?.version) : null,
         };
       },
     );

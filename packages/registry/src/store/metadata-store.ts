@@ -267,8 +267,8 @@ export interface MetadataOps {
   /** Appends the next version of the namespace policy and returns it. */
   setPolicy(namespace: string, document: string, at: string, by: string): Promise<PolicyRecord>;
   currentPolicy(namespace: string): Promise<PolicyRecord | undefined>;
-  /** Oldest first. */
-  policyHistory(namespace: string): Promise<PolicyRecord[]>;
+  /** Oldest first; `page`: only versions above `after`, at most `limit` of them. */
+  policyHistory(namespace: string, page?: { after?: number; limit?: number }): Promise<PolicyRecord[]>;
 
   /** Creates the model if absent (idempotent). */
   ensureModel(model: ModelRecord): Promise<void>;

@@ -176,8 +176,14 @@ class PostgresOps implements MetadataOps {
     const [r] = await this.q('SELECT * FROM policies WHERE namespace = $1 ORDER BY version DESC LIMIT 1', [namespace]);
     return r ? policyFromRow(r) : undefined;
   }
-  async policyHistory(namespace: string): Promise<PolicyRecord[]> {
-    return (await this.q('SELECT * FROM policies WHERE namespace = $1 ORDER BY version', [namespace])).map(policyFromRow);
+  async policyHistory(namespace: string, page: { after?: number; limit?: number } = {}): Promise<PolicyRecord[]> {
+    return (
+      await this.q('SELECT * FROM policies WHERE namespace = $1 AND version > $2 ORDER BY version LIMIT $3', [
+        namespace,
+        page.after ?? 0,
+        page.limit ?? null,
+      ])
+    ).map(policyFromRow);
   }
 
   async ensureModel(m: ModelRecord): Promise<void> {

@@ -134,10 +134,12 @@ class SqliteOps implements MetadataOps {
       | undefined;
     return r ? policyFromRow(r) : undefined;
   }
-  async policyHistory(namespace: string): Promise<PolicyRecord[]> {
-    return (this.db.prepare('SELECT * FROM policies WHERE namespace = ? ORDER BY version').all(namespace) as Row[]).map(
-      policyFromRow,
-    );
+  async policyHistory(namespace: string, page: { after?: number; limit?: number } = {}): Promise<PolicyRecord[]> {
+    return (
+      this.db
+        .prepare('SELECT * FROM policies WHERE namespace = ? AND version > ? ORDER BY version LIMIT ?')
+        .all(namespace, page.after ?? 0, page.limit ?? -1) as Row[]
+    ).map(policyFromRow);
   }
 
   async ensureModel(m: ModelRecord): Promise<void> {
