@@ -368,3 +368,48 @@ describe('slow request bodies cannot hold connections: anonymous writes refused 
     ).toBe(200);
   });
 });
+
+describe('a policy change during a push applies to it: the push commits only under the policy it was verified against', () => {
+  let t: Tenants;
+  beforeAll(async () => {
+    t = await twoTenants();
+  });
+  afterAll(async () => closeServer(t));
+
+  it('the namespace admin requires a scan while a push is verified: the push is refused (CONFLICT), nothing published', async () => {
+    const blobs = t.registry.blobs as unknown as { get: (digest: string, range?: unknown) => Promise<unknown> };
+    const get = blobs.get.bind(blobs);
+    let armed = true;
+    blobs.get = async (digest, range) => {
+      if (armed) {
+        armed = false;
+        // The registry has no scanner: a policy requiring a scan refuses every push from now on.
+        const set = await t.call('PUT', '/v1/namespaces/acme/policy', t.tokens['acme:admin'], { scan: { required: true } });
+        expect(set.status).toBe(200);
+      }
+      return get(digest, range);
+    };
+    const model = await signedModel({ 'config.json': '{"p":1}', 'weights.bin': 'pushed while the policy tightens' });
+    const pushing = pushModel(t.client('acme', 'push'), model.dir, parseModelRef('acme/tight@1.0.0'), {
+      signaturePath: model.signaturePath,
+      publicKeyPem: model.key.publicKeyPem,
+    });
+    await expect(pushing).rejects.toMatchObject({ code: 'CONFLICT' });
+    expect(armed).toBe(false);
+    expect((await t.call('GET', '/v1/namespaces/acme/models/tight/versions/1.0.0', t.tokens['acme:read'])).status).toBe(404);
+    // Pushed again, it is decided by the policy now in force.
+    const again = pushModel(t.client('acme', 'push'), model.dir, parseModelRef('acme/tight@1.0.0'), {
+      signaturePath: model.signaturePath,
+      publicKeyPem: model.key.publicKeyPem,
+    });
+    await expect(again).rejects.toMatchObject({ code: 'POLICY_DENIED' });
+    // Control: with the policy relaxed, it publishes.
+    await t.call('PUT', '/v1/namespaces/acme/policy', t.tokens['acme:admin'], { scan: { required: false } });
+    await expect(
+      pushModel(t.client('acme', 'push'), model.dir, parseModelRef('acme/tight@1.0.0'), {
+        signaturePath: model.signaturePath,
+        publicKeyPem: model.key.publicKeyPem,
+      }),
+    ).resolves.toMatchObject({ rootDigest: model.digest.rootDigest });
+  });
+});

@@ -83,9 +83,10 @@ export class PublishService {
     await this.requireReadableBlobs(namespace, manifest);
     // Held against garbage collection until the response (the commit re-checks every record under a lock).
     input.onPinned(await quotas.pinPush(distinctManifestDigests(manifest)));
+    const policy = await store.currentPolicy(namespace);
     const result = await verifyPush({
       manifest,
-      policy: await this.readJsonPolicy(namespace),
+      policy: policy ? (JSON.parse(policy.document) as Policy) : undefined,
       blobs,
       scanner: this.options.scanner,
       ...(this.options.sigstoreTrustedRoot !== undefined
@@ -206,6 +207,15 @@ export class PublishService {
       // committed while this push was verifying is seen here, and the push is refused rather than logged unmarked.
       if (yanked.length === 0 && (await yankedWithRoot(tx, namespace, signed.rootDigest)).length > 0)
         throw contentYanked(namespace, signed.rootDigest, await yankedWithRoot(tx, namespace, signed.rootDigest));
+      // The same for the policy: one set while this push was verifying was logged first, so the push must not commit
+      // under the policy it replaced (a model the policy in force refuses would be published after it).
+      const inForce = await tx.currentPolicy(namespace);
+      if ((inForce?.version ?? 0) !== (policy?.version ?? 0))
+        throw new ModelsecError(
+          'CONFLICT',
+          `the policy of '${namespace}' changed while this push was verified (version ${policy?.version ?? 0} -> ${inForce?.version ?? 0}): push again`,
+          { details: { namespace, verifiedUnder: policy?.version ?? 0, inForce: inForce?.version ?? 0 } },
+        );
       return { log: logged, overridden: yanked };
     });
     return {
@@ -249,11 +259,6 @@ export class PublishService {
     await this.options.store.putBlobRecord({ digest, size: put.size, createdAt: this.options.now() });
     await this.options.quotas.claim(namespace, digest);
     return digest;
-  }
-
-  private async readJsonPolicy(ns: string): Promise<Policy | undefined> {
-    const p = await this.options.store.currentPolicy(ns);
-    return p ? (JSON.parse(p.document) as Policy) : undefined;
   }
 }
 
