@@ -413,3 +413,42 @@ describe('a policy change during a push applies to it: the push commits only und
     ).resolves.toMatchObject({ rootDigest: model.digest.rootDigest });
   });
 });
+
+describe('a token revoked while its push is verified publishes nothing', () => {
+  let t: Tenants;
+  beforeAll(async () => {
+    t = await twoTenants();
+  });
+  afterAll(async () => closeServer(t));
+
+  it('the namespace admin revokes the push token mid-push: UNAUTHENTICATED, nothing published or logged; the token stays dead', async () => {
+    const admin = t.tokens['acme:admin'] as string;
+    const listed = (await (await t.call('GET', '/v1/namespaces/acme/tokens', admin)).json()) as {
+      tokens: { id: string; scope: string }[];
+    };
+    const pushToken = listed.tokens.find((x) => x.scope === 'push')?.id as string;
+    const blobs = t.registry.blobs as unknown as { get: (digest: string, range?: unknown) => Promise<unknown> };
+    const get = blobs.get.bind(blobs);
+    let armed = true;
+    blobs.get = async (digest, range) => {
+      if (armed) {
+        armed = false;
+        expect((await t.call('DELETE', `/v1/namespaces/acme/tokens/${pushToken}`, admin)).status).toBe(200);
+      }
+      return get(digest, range);
+    };
+    const logSize = async () => Number((await (await t.call('GET', '/v1/log/checkpoint', undefined)).text()).split('\n')[1]);
+    const before = await logSize();
+    const model = await signedModel({ 'config.json': '{"r":1}', 'weights.bin': 'pushed by a token being revoked' });
+    await expect(
+      pushModel(t.client('acme', 'push'), model.dir, parseModelRef('acme/revoked@1.0.0'), {
+        signaturePath: model.signaturePath,
+        publicKeyPem: model.key.publicKeyPem,
+      }),
+    ).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    expect(armed).toBe(false);
+    expect((await t.call('GET', '/v1/namespaces/acme/models/revoked/versions/1.0.0', admin)).status).toBe(404);
+    expect(await logSize()).toBe(before);
+    expect((await t.call('POST', '/v1/namespaces/acme/uploads', t.tokens['acme:push'])).status).toBe(401);
+  });
+});

@@ -49,6 +49,11 @@ export interface PublishRequest {
   publishedBy: string;
   /** Receives the blob pin of this push as soon as it is taken: the caller releases it once the response is sent. */
   onPinned(pin: string): void;
+  /**
+   * Re-checks, inside the commit's transaction, that the caller may still push (its token not revoked meanwhile);
+   * throws when it may not. Authorisation is decided at the start and again at the commit.
+   */
+  stillAuthorised?(tx: MetadataOps): Promise<void>;
 }
 
 export interface YankedContent {
@@ -184,6 +189,7 @@ export class PublishService {
     // The lineage index: the ML-BOM and attestations are parsed for lineage here, once, never at query time.
     const lineage = lineageRecords(key, await lineageOfAttachments(blobs, attachments));
     const { log, overridden } = await store.transaction(async (tx) => {
+      await input.stillAuthorised?.(tx);
       const yanked = await yankedWithRoot(tx, namespace, signed.rootDigest);
       if (yanked.length > 0 && !overrideYank) throw contentYanked(namespace, signed.rootDigest, yanked);
       await quotas.admitPush(

@@ -105,6 +105,14 @@ export function versionRoutes(ctx: RouteContext & { publish: PublishService }) {
           onPinned: (pin) => {
             request.storagePin = pin;
           },
+          // A token revoked while the push was verified publishes nothing (the revocation is the operator's answer to
+          // a leaked token: a push it started just before must not land after it).
+          stillAuthorised: async (tx) => {
+            const token = request.actor.token;
+            const current = token ? await tx.findTokenByHash(token.tokenHash) : undefined;
+            if (!current || current.revoked)
+              throw new ModelsecError('UNAUTHENTICATED', 'the token was revoked while the push was verified: nothing published');
+          },
         });
         const { record, overridden } = published;
         await ctx.audit(request, 'version.push', `${ns.name}/${model}@${version}`, 'ok', {
