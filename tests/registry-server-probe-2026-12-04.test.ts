@@ -5,7 +5,9 @@
  * the honest control passes.
  */
 import { createHash } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
+import path from 'node:path';
 import { parseModelRef, pushModel } from '@modelsec/registry';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_LIST_ROWS } from '../packages/registry/src/routes/version-view.js';
@@ -280,6 +282,41 @@ describe('metadata counts in quotas: models, versions, manifest and policy bytes
     const policy = { scan: { required: false }, licenses: { allowed } };
     const r = await t.answer(await t.call('PUT', '/v1/namespaces/acme/policy', t.tokens['acme:admin'], policy));
     expect([r.body.error?.code, r.body.error?.details.quota]).toEqual(['REGISTRY_QUOTA_EXCEEDED', 'metadata bytes']);
+  });
+
+  it('lineage edges one version indexes are bounded (an ML-BOM of 16 MiB could name hundreds of thousands)', async () => {
+    t = await twoTenants({ storage: { maxLineageEdges: 1 } });
+    const bom = (datasets: boolean) => ({
+      bomFormat: 'CycloneDX',
+      specVersion: '1.6',
+      version: 1,
+      metadata: {
+        component: {
+          type: 'machine-learning-model',
+          'bom-ref': 'model',
+          name: 'derived',
+          pedigree: {
+            ancestors: [{ type: 'machine-learning-model', name: 'base', hashes: [{ alg: 'SHA-256', content: 'b'.repeat(64) }] }],
+          },
+          ...(datasets ? { modelCard: { modelParameters: { datasets: [{ ref: 'ds' }] } } } : {}),
+        },
+      },
+      components: datasets
+        ? [{ type: 'data', 'bom-ref': 'ds', name: 'set', hashes: [{ alg: 'SHA-256', content: 'd'.repeat(64) }] }]
+        : [],
+    });
+    const pushWithBom = async (version: string, datasets: boolean) => {
+      const m = await signedModel({ 'w.bin': `weights ${version}` });
+      const bomPath = path.join(m.dir, '..', `bom-${version}.json`);
+      writeFileSync(bomPath, JSON.stringify(bom(datasets)));
+      return pushModel(t.client('acme', 'push'), m.dir, parseModelRef(`acme/derived@${version}`), {
+        signaturePath: m.signaturePath,
+        publicKeyPem: m.key.publicKeyPem,
+        bomPath,
+      });
+    };
+    expect(await quotaOf(pushWithBom('1.0.0', true))).toEqual(['REGISTRY_QUOTA_EXCEEDED', 'lineage edges per version']);
+    await expect(pushWithBom('1.0.1', false)).resolves.toMatchObject({ version: '1.0.1' });
   });
 
   it('each metadata limit is configurable by file key and environment, and checked', () => {
