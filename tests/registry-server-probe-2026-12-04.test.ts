@@ -489,3 +489,46 @@ describe('a token revoked while its push is verified publishes nothing', () => {
     expect((await t.call('POST', '/v1/namespaces/acme/uploads', t.tokens['acme:push'])).status).toBe(401);
   });
 });
+
+describe('text the registry shows to others carries no terminal escapes, line breaks or bidirectional overrides', () => {
+  let t: Tenants;
+  beforeAll(async () => {
+    t = await twoTenants();
+  });
+  afterAll(async () => closeServer(t));
+
+  it('yank reasons (printed by pull and check to anyone reading a public namespace) and token descriptions', async () => {
+    const m = await signedModel({ 'w.bin': 'public weights to yank' });
+    await pushModel(t.client('open', 'push'), m.dir, parseModelRef('open/pub@1.0.0'), {
+      signaturePath: m.signaturePath,
+      publicKeyPem: m.key.publicKeyPem,
+    });
+    for (const reason of [
+      'ok\u001b[2J\u001b[1;1Hverified: clean',
+      'line\nVERIFIED',
+      'a\u202eevil',
+      'zero\u200bwidth',
+      'c1\u009b31m',
+    ]) {
+      const r = await t.answer(
+        await t.call('POST', '/v1/namespaces/open/models/pub/versions/1.0.0/yank', t.tokens['open:admin'], { reason }),
+      );
+      expect([r.status, r.body.error.code]).toEqual([400, 'SCHEMA_VALIDATION_FAILED']);
+    }
+    for (const description of ['ci\u001b]8;;http://x\u0007', 'two\r\nlines'])
+      expect(
+        (await t.call('POST', '/v1/namespaces/open/tokens', t.tokens['open:admin'], { scope: 'read', description })).status,
+      ).toBe(400);
+    // Control: ordinary text, non-ASCII included, is kept as given.
+    expect(
+      (await t.call('POST', '/v1/namespaces/open/tokens', t.tokens['open:admin'], { scope: 'read', description: 'CI – Zürich' }))
+        .status,
+    ).toBe(201);
+    const ok = await t.answer(
+      await t.call('POST', '/v1/namespaces/open/models/pub/versions/1.0.0/yank', t.tokens['open:admin'], {
+        reason: 'CVE-2026-1 — bad weights',
+      }),
+    );
+    expect([ok.status, ok.body.yankReason]).toEqual([200, 'CVE-2026-1 — bad weights']);
+  });
+});

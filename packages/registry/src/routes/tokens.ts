@@ -8,7 +8,7 @@ import { authorizeGlobalAdmin, hashToken, newId, newTokenSecret } from '../auth.
 import type { StorageQuotas } from '../storage/quotas.js';
 import type { TokenRecord, TokenScope } from '../store/metadata-store.js';
 import type { RouteContext } from './context.js';
-import { ISSUED_ID_PARAM, NS_PARAM, type Params, params, TOKEN_ID_PATTERN } from './schemas.js';
+import { DISPLAY_TEXT_PATTERN, ISSUED_ID_PARAM, NS_PARAM, type Params, params, TOKEN_ID_PATTERN } from './schemas.js';
 
 /** A token as the registry admin sees it (never the secret or its hash). */
 const tokenView = (t: TokenRecord) => ({
@@ -39,7 +39,10 @@ export function tokenRoutes(ctx: RouteContext & { quotas: StorageQuotas }) {
             type: 'object',
             required: ['scope'],
             additionalProperties: false,
-            properties: { scope: { enum: ['read', 'push', 'admin'] }, description: { type: 'string', maxLength: 200 } },
+            properties: {
+              scope: { enum: ['read', 'push', 'admin'] },
+              description: { type: 'string', maxLength: 200, pattern: DISPLAY_TEXT_PATTERN },
+            },
           },
         },
       },

@@ -8,7 +8,7 @@ import { authorize } from '../auth.js';
 import type { PublishService } from '../publish/publish-service.js';
 import { PUSH_MANIFEST_SCHEMA, type PushManifest } from '../verification/manifest.js';
 import type { RouteContext } from './context.js';
-import { MODEL_PARAM, NS_PARAM, type Params, params, VERSION_PARAM } from './schemas.js';
+import { DISPLAY_TEXT_PATTERN, MODEL_PARAM, NS_PARAM, type Params, params, VERSION_PARAM } from './schemas.js';
 import { MAX_LIST_ROWS, versionView } from './version-view.js';
 
 export function versionRoutes(ctx: RouteContext & { publish: PublishService }) {
@@ -138,7 +138,7 @@ export function versionRoutes(ctx: RouteContext & { publish: PublishService }) {
             type: 'object',
             required: ['reason'],
             additionalProperties: false,
-            properties: { reason: { type: 'string', minLength: 1, maxLength: 1000 } },
+            properties: { reason: { type: 'string', minLength: 1, maxLength: 1000, pattern: DISPLAY_TEXT_PATTERN } },
           },
         },
       },
