@@ -401,8 +401,8 @@ class SqliteOps implements MetadataOps {
         `SELECT (SELECT COUNT(*) FROM models WHERE namespace = $ns) AS models,
            (SELECT COUNT(*) FROM versions WHERE namespace = $ns) AS versions,
            (SELECT COUNT(*) FROM versions WHERE namespace = $ns AND model = $model) AS model_versions,
-           (SELECT COALESCE(SUM(length(CAST(manifest AS BLOB))), 0) FROM versions WHERE namespace = $ns)
-             + (SELECT COALESCE(SUM(length(CAST(document AS BLOB))), 0) FROM policies WHERE namespace = $ns) AS metadata_bytes,
+           (SELECT COALESCE(SUM(octet_length(manifest)), 0) FROM versions WHERE namespace = $ns)
+             + (SELECT COALESCE(SUM(octet_length(document)), 0) FROM policies WHERE namespace = $ns) AS metadata_bytes,
            (SELECT COUNT(*) FROM policies WHERE namespace = $ns) AS policy_versions,
            (SELECT COUNT(*) FROM tokens WHERE namespace = $ns) AS tokens,
            (SELECT COUNT(*) FROM blob_grants WHERE namespace = $ns) AS blobs`,
