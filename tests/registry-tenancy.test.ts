@@ -259,7 +259,8 @@ describe('the audit log pages without losing rows, and anonymous refusals cannot
   let clockMs = Date.parse('2026-03-01T00:00:00Z');
   const clock = { now: () => new Date(clockMs) };
   beforeAll(async () => {
-    t = await twoTenants({ clock });
+    // Token refusals are rate-limited too (tests/registry-server-probe-2026-12-04.test.ts); this test is about paging.
+    t = await twoTenants({ clock, tokenRefusalLimits: { perWindow: 10_000 } });
   });
   afterAll(async () => closeServer(t));
 
@@ -272,7 +273,7 @@ describe('the audit log pages without losing rows, and anonymous refusals cannot
       signaturePath: model.signaturePath,
       publicKeyPem: model.key.publicKeyPem,
     });
-    // beta's push token trying acme 1,100 times: authenticated refusals are all audited (no rate limit applies).
+    // beta's push token trying acme 1,100 times: authenticated refusals under their limit are all audited.
     const attempts = Array.from({ length: 1100 }, (_, i) => i);
     for (let i = 0; i < attempts.length; i += 20)
       await Promise.all(

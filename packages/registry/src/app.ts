@@ -5,6 +5,7 @@
  * and the refusal rate limit for all of them.
  */
 import path from 'node:path';
+import { PassThrough } from 'node:stream';
 import { ModelsecError } from '@modelsec/core/errors';
 import { type Clock, canonicalJson, systemClock } from '@modelsec/core/util';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
@@ -19,7 +20,15 @@ import { parseWitnessTarget, type WitnessEvent, Witnessing } from './log/witness
 import { type LogHook, NO_LOG } from './log-hook.js';
 import { buildOpenApi, type RouteDoc } from './openapi.js';
 import { PublishService } from './publish/publish-service.js';
-import { addressKey, DEFAULT_REFUSAL_LIMITS, RefusalLimiter, type RefusalLimits } from './refusal-limiter.js';
+import {
+  addressKey,
+  checkRefusalLimits,
+  DEFAULT_REFUSAL_LIMITS,
+  DEFAULT_TOKEN_REFUSAL_LIMITS,
+  MAX_TRACKED_TOKENS,
+  RefusalLimiter,
+  type RefusalLimits,
+} from './refusal-limiter.js';
 import { auditRoutes } from './routes/audit.js';
 import { blobRoutes } from './routes/blobs.js';
 import type { AuditOutcome, RouteContext } from './routes/context.js';
@@ -36,7 +45,7 @@ import { StorageQuotas } from './storage/quotas.js';
 import { UploadLocks } from './storage/upload-locks.js';
 import type { BlobStore } from './store/blob-store.js';
 import { FsBlobStore } from './store/fs-blob-store.js';
-import type { MetadataStore } from './store/metadata-store.js';
+import type { MetadataStore, TokenRecord } from './store/metadata-store.js';
 import { PostgresMetadataStore } from './store/postgres/postgres-metadata-store.js';
 import { SqliteMetadataStore } from './store/sqlite/sqlite-metadata-store.js';
 import { uiRoutes } from './ui/index.js';
@@ -44,6 +53,16 @@ import { defaultScanner, type RegistryScanner } from './verification/scan-adapte
 
 /** Largest JSON request body (a manifest of MAX_MANIFEST_FILES entries fits with room). */
 export const MAX_JSON_BODY_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Longest a JSON request body may take to arrive (issue 12, slow bodies: fastify sets no request timeout, so a body
+ * trickled a byte a minute held its connection and up to MAX_JSON_BODY_BYTES of buffer for ever). 4 MiB in this
+ * time is about 70 KB/s; upload bytes (application/octet-stream) are not JSON and have their own limits.
+ */
+export const MAX_JSON_BODY_RECEIVE_MS = 60_000;
+
+/** Methods that change something: every route of them needs a token, so a request without one is refused first. */
+const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 export interface RegistryOptions {
   /** Directory of the embedded store (SQLite file + blobs). */
@@ -77,10 +96,17 @@ export interface RegistryOptions {
   /** Rate limit on refused requests without a valid token (default DEFAULT_REFUSAL_LIMITS). */
   anonymousRefusalLimits?: Partial<RefusalLimits>;
   /**
+   * Rate limit on refused requests of each valid token (default DEFAULT_TOKEN_REFUSAL_LIMITS); the registry admin
+   * token is not limited (it may do everything already; limiting it would only lock the operator out).
+   */
+  tokenRefusalLimits?: Partial<RefusalLimits>;
+  /**
    * The clock of storage housekeeping (upload lock leases, session expiry, garbage-collection grace): wall time by
    * default, never the output clock (a fixed output clock must not freeze leases).
    */
   storageClock?: Clock;
+  /** Deadline of a JSON request body (default MAX_JSON_BODY_RECEIVE_MS; tests shorten it). */
+  jsonBodyReceiveMs?: number;
   /** Quotas, session expiry and garbage collection (storage/limits.ts defaults for what is not given). */
   storage?: Partial<StorageLimits>;
 }
@@ -115,6 +141,19 @@ async function openStores(options: RegistryOptions): Promise<{ store: MetadataSt
 
 export async function createRegistry(options: RegistryOptions): Promise<Registry> {
   const clock = options.clock ?? systemClock;
+  // Limits are checked before anything is opened (a bad configuration leaves nothing behind).
+  const refusals = new RefusalLimiter(
+    clock,
+    checkRefusalLimits({ ...DEFAULT_REFUSAL_LIMITS, ...options.anonymousRefusalLimits }, 'anonymous'),
+  );
+  const tokenRefusals = new RefusalLimiter(
+    clock,
+    checkRefusalLimits({ ...DEFAULT_TOKEN_REFUSAL_LIMITS, ...options.tokenRefusalLimits }, 'token'),
+    (id) => id,
+    MAX_TRACKED_TOKENS,
+  );
+  const storageLimits = checkStorageLimits({ ...DEFAULT_STORAGE_LIMITS, ...options.storage });
+  const jsonBodyReceiveMs = options.jsonBodyReceiveMs ?? MAX_JSON_BODY_RECEIVE_MS;
   const { store, blobs } = await openStores(options);
   const scanner = options.scanner === null ? undefined : (options.scanner ?? defaultScanner());
   const transparencyLog = options.logHook ? undefined : await TransparencyLog.open(store, { dataDir: options.dataDir });
@@ -123,12 +162,10 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
   if (witnessTargets.length > 0 && !transparencyLog)
     throw new ModelsecError('INVALID_CONFIG', 'witnesses need the registry transparency log (not a custom log hook)');
   const generatedAdminToken = await ensureAdminToken(store, clock, options.adminToken);
-  const refusals = new RefusalLimiter(clock, { ...DEFAULT_REFUSAL_LIMITS, ...options.anonymousRefusalLimits });
   // Versions published before the lineage index existed are indexed once (lineage queries read only the index).
   await backfillLineageIndex(store, blobs);
   const storageClock = options.storageClock ?? systemClock;
   const uploadLocks = new UploadLocks(store, storageClock);
-  const storageLimits = checkStorageLimits({ ...DEFAULT_STORAGE_LIMITS, ...options.storage });
   const quotas = new StorageQuotas(store, storageLimits, storageClock);
   const routes: RouteDoc[] = [];
 
@@ -224,12 +261,22 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
     // by one (one row says the limit tripped) and the address is answered 429 until the window ends. Counted: what
     // would be audited (refusals on audited routes) and authentication/authorisation failures; a 404 on a public
     // read (a CI farm behind one NAT address pulling public models) is not.
-    const countable = !request.actor.token && status < 500 && (action !== undefined || status === 401 || status === 403);
-    const decision = countable ? refusals.record(request.ip) : 'audit';
+    // Refusals of a valid token are counted per token the same way (an attacker holding a token can rotate
+    // addresses, not tokens), and 404s too unless they are about the token's own namespace (a CI job asking whether
+    // its version exists yet): a 404 elsewhere is probing another tenant's names.
+    const token = request.actor.token;
+    const limiter = token ? (limitedToken(token) ? tokenRefusals : undefined) : refusals;
+    const countable =
+      limiter !== undefined &&
+      status < 500 &&
+      (action !== undefined || status === 401 || status === 403 || (token !== undefined && !ownNamespace(request)));
+    const subject = token ? token.id : request.ip;
+    const decision = countable ? (limiter as RefusalLimiter).record(subject) : 'audit';
     if (decision === 'budget')
-      await audit(request, 'rate-limit.anonymous', '*', 'refused', { code: 'RATE_LIMITED', limit: 'auditPerWindow' }).catch(
-        () => undefined,
-      );
+      await audit(request, token ? 'rate-limit.token' : 'rate-limit.anonymous', '*', 'refused', {
+        code: 'RATE_LIMITED',
+        limit: 'auditPerWindow',
+      }).catch(() => undefined);
     if (action && decision === 'audit') {
       await audit(request, action, targetOf((request.params ?? {}) as Partial<Params>), status >= 500 ? 'error' : 'refused', {
         code: body.error.code,
@@ -244,7 +291,7 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
       .send({ error: { code: 'NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}`, details: {} } }),
   );
   // The caller is known before the body is parsed or validated (a refusal is then audited under its real actor).
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', async (request, reply) => {
     let failure: unknown;
     try {
       request.actor = await resolveActor(store, request.headers.authorization);
@@ -252,22 +299,61 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
       request.actor = ANONYMOUS_ACTOR;
       failure = error;
     }
-    if (!request.actor.token) {
-      const limited = refusals.blocked(request.ip);
+    const token = request.actor.token;
+    if (!token || limitedToken(token)) {
+      const [limiter, subject] = token ? [tokenRefusals, token.id] : [refusals, request.ip];
+      const limited = limiter.blocked(subject);
       if (limited.blocked) {
-        if (refusals.record(request.ip) === 'tripped')
-          await audit(request, 'rate-limit.anonymous', addressKey(request.ip), 'refused', {
-            code: 'RATE_LIMITED',
-            limit: 'perWindow',
-          }).catch(() => undefined);
+        if (limiter.record(subject) === 'tripped')
+          await audit(
+            request,
+            token ? 'rate-limit.token' : 'rate-limit.anonymous',
+            token ? (token.namespace ?? 'registry') : addressKey(request.ip),
+            'refused',
+            { code: 'RATE_LIMITED', limit: 'perWindow', ...(token ? { token: token.id } : {}) },
+          ).catch(() => undefined);
         throw new ModelsecError(
           'RATE_LIMITED',
-          `too many refused requests without a valid token from this address; retry in ${limited.retryAfterSeconds} s`,
+          token
+            ? `too many refused requests with this token; retry in ${limited.retryAfterSeconds} s`
+            : `too many refused requests without a valid token from this address; retry in ${limited.retryAfterSeconds} s`,
           { details: { retryAfterSeconds: limited.retryAfterSeconds } },
         );
       }
     }
     if (failure !== undefined) throw failure;
+    // No write route answers a caller without a token: refused before a byte of the body is read (an anonymous body
+    // can neither be trickled to hold the connection nor cost a parse), and the connection is closed after the
+    // answer so an unread body is not drained either.
+    if (!token && WRITE_METHODS.has(request.method) && request.url.startsWith('/v1/')) {
+      reply.header('connection', 'close');
+      throw new ModelsecError('UNAUTHENTICATED', `a token is required to ${request.method} ${request.url.split('?')[0]}`);
+    }
+  });
+  // A JSON body must arrive within MAX_JSON_BODY_RECEIVE_MS: it is read through a stream that fails at the deadline
+  // (the request itself is left alone, so the refusal is answered), and the connection is closed after the answer.
+  app.addHook('preParsing', async (request, reply, payload) => {
+    if (request.headers['content-type']?.split(';')[0]?.trim() === 'application/octet-stream') return payload;
+    const body = new PassThrough();
+    const timer = setTimeout(() => {
+      reply.header('connection', 'close');
+      payload.unpipe(body);
+      body.destroy(
+        new ModelsecError('LIMIT_EXCEEDED', `the request body did not arrive within ${jsonBodyReceiveMs} ms`, {
+          details: { limit: 'MAX_JSON_BODY_RECEIVE_MS', value: jsonBodyReceiveMs },
+        }),
+      );
+    }, jsonBodyReceiveMs);
+    timer.unref();
+    const clear = () => clearTimeout(timer);
+    payload.once('end', clear);
+    payload.once('error', (error) => {
+      clear();
+      body.destroy(error);
+    });
+    body.once('close', clear);
+    payload.pipe(body);
+    return body;
   });
 
   const context: RouteContext = {
@@ -310,8 +396,8 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
 
   // ── the API, one plugin per resource ───────────────────────────────────
   app.register(namespaceRoutes(context));
-  app.register(policyRoutes(context));
-  app.register(tokenRoutes(context));
+  app.register(policyRoutes({ ...context, quotas }));
+  app.register(tokenRoutes({ ...context, quotas }));
   app.register(versionRoutes({ ...context, publish }));
   app.register(queryRoutes(context));
   app.register(auditRoutes(context));
@@ -322,6 +408,23 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
 }
 
 const ANONYMOUS_ACTOR: Actor = { id: 'anonymous' };
+
+/** Whether a token's refusals are rate-limited: every token but the registry admin's. */
+function limitedToken(token: TokenRecord): boolean {
+  return !(token.namespace === null && token.scope === 'admin');
+}
+
+/**
+ * Whether a request is about its token's own namespace (the `ns` path parameter or `namespace` query parameter), or
+ * made with a registry-wide token: its 404s say nothing about another tenant.
+ */
+function ownNamespace(request: FastifyRequest): boolean {
+  const token = request.actor.token;
+  if (!token || token.namespace === null) return true;
+  const ns =
+    (request.params as { ns?: unknown } | undefined)?.ns ?? (request.query as { namespace?: unknown } | undefined)?.namespace;
+  return ns === token.namespace;
+}
 
 /** What an audit target shows for a path parameter the route refused as invalid (never the caller's raw text). */
 export const INVALID_TARGET_PART = '(invalid)';

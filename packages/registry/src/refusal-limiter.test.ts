@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addressKey, RefusalLimiter } from './refusal-limiter.js';
+import { addressKey, checkRefusalLimits, DEFAULT_TOKEN_REFUSAL_LIMITS, RefusalLimiter } from './refusal-limiter.js';
 
 describe('addressKey', () => {
   it('counts IPv4 (and IPv4-mapped IPv6) as is, and IPv6 by its /64', () => {
@@ -39,5 +39,28 @@ describe('RefusalLimiter', () => {
     expect(decisions).toEqual(['audit', 'audit', 'audit', 'audit', 'budget', 'silent', 'silent']);
     ms = 1500;
     expect(limiter.record('192.0.2.50')).toBe('audit');
+  });
+
+  it('counts by the key it is given (a token id as is: no address folding), and bounds the keys it remembers', () => {
+    ms = 0;
+    const limiter = new RefusalLimiter(clock, { perWindow: 2, windowMs: 1000, auditPerWindow: 100 }, (id) => id, 3);
+    expect([limiter.record('tok-a'), limiter.record('tok-a'), limiter.record('tok-a')]).toEqual(['audit', 'audit', 'tripped']);
+    expect(limiter.blocked('tok-a').blocked).toBe(true);
+    expect(limiter.blocked('tok-b').blocked).toBe(false);
+    // Two IPv6 hosts of one /64 are two keys here (no addressKey).
+    limiter.record('2001:db8::1');
+    limiter.record('2001:db8::1');
+    expect(limiter.blocked('2001:db8::2').blocked).toBe(false);
+    // Past maxTracked keys the oldest window is forgotten.
+    limiter.record('tok-c');
+    limiter.record('tok-d');
+    expect(limiter.blocked('tok-a').blocked).toBe(false);
+  });
+});
+
+describe('checkRefusalLimits', () => {
+  it('accepts positive integers and names the limit it refuses', () => {
+    expect(checkRefusalLimits(DEFAULT_TOKEN_REFUSAL_LIMITS, 'token')).toBe(DEFAULT_TOKEN_REFUSAL_LIMITS);
+    expect(() => checkRefusalLimits({ ...DEFAULT_TOKEN_REFUSAL_LIMITS, auditPerWindow: 0 }, 'token')).toThrow(/auditPerWindow/);
   });
 });

@@ -7,6 +7,7 @@
  * Windows follow the injected clock, so tests are deterministic.
  */
 import { isIPv4, isIPv6 } from 'node:net';
+import { ModelsecError } from '@modelsec/core/errors';
 import type { Clock } from '@modelsec/core/util';
 
 /** Unauthenticated refusals one address may cause per window before it is answered 429 (a CI job's typos fit). */
@@ -17,6 +18,22 @@ export const ANONYMOUS_REFUSAL_WINDOW_MS = 60_000;
 export const ANONYMOUS_REFUSAL_AUDITS_PER_WINDOW = 300;
 /** Addresses remembered at once (memory bound under a spoofed-source flood); the oldest window is dropped first. */
 export const MAX_TRACKED_ADDRESSES = 10_000;
+
+/**
+ * Refusals one valid token may cause per window before its requests are answered 429 (issue 12: a push token of
+ * namespace A hammering 403s on namespace B, or probing, was neither limited nor bounded in the audit log). Higher
+ * than the anonymous limit: a CI job with a token retries and resolves more than a stranger types.
+ */
+export const TOKEN_REFUSALS_PER_WINDOW = 120;
+/** The window of TOKEN_REFUSALS_PER_WINDOW. */
+export const TOKEN_REFUSAL_WINDOW_MS = 60_000;
+/**
+ * Token refusals audited per window across every token (the rest are counted in one row per token): tokens are
+ * issued by admins, so this is high; it bounds audit growth when many tokens of many tenants misbehave at once.
+ */
+export const TOKEN_REFUSAL_AUDITS_PER_WINDOW = 3000;
+/** Tokens remembered at once (memory bound); the oldest window is dropped first. */
+export const MAX_TRACKED_TOKENS = 10_000;
 
 export interface RefusalLimits {
   perWindow: number;
@@ -29,6 +46,22 @@ export const DEFAULT_REFUSAL_LIMITS: RefusalLimits = {
   windowMs: ANONYMOUS_REFUSAL_WINDOW_MS,
   auditPerWindow: ANONYMOUS_REFUSAL_AUDITS_PER_WINDOW,
 };
+
+export const DEFAULT_TOKEN_REFUSAL_LIMITS: RefusalLimits = {
+  perWindow: TOKEN_REFUSALS_PER_WINDOW,
+  windowMs: TOKEN_REFUSAL_WINDOW_MS,
+  auditPerWindow: TOKEN_REFUSAL_AUDITS_PER_WINDOW,
+};
+
+/** Validates a set of refusal limits (INVALID_CONFIG naming the limit). */
+export function checkRefusalLimits(limits: RefusalLimits, which: string): RefusalLimits {
+  for (const key of ['perWindow', 'windowMs', 'auditPerWindow'] as const)
+    if (!Number.isSafeInteger(limits[key]) || limits[key] < 1)
+      throw new ModelsecError('INVALID_CONFIG', `${which} refusal limit ${key} must be a positive integer`, {
+        details: { limit: key, value: limits[key] },
+      });
+  return limits;
+}
 
 /**
  * What to do with one anonymous refusal: audit it; audit once that this address tripped its limit (`tripped`) or
@@ -55,9 +88,15 @@ export class RefusalLimiter {
   private readonly windows = new Map<string, { start: number; count: number }>();
   private global = { start: 0, audited: 0, spent: false };
 
+  /**
+   * `keyOf` names what is counted: an address (addressKey, the default) for requests without a valid token, the token
+   * id for requests with one; `maxTracked` bounds the keys remembered.
+   */
   constructor(
     private readonly clock: Clock,
     private readonly limits: RefusalLimits = DEFAULT_REFUSAL_LIMITS,
+    private readonly keyOf: (subject: string) => string = addressKey,
+    private readonly maxTracked: number = MAX_TRACKED_ADDRESSES,
   ) {}
 
   private current(key: string, now: number): { start: number; count: number } | undefined {
@@ -72,7 +111,7 @@ export class RefusalLimiter {
   /** Whether unauthenticated requests from `address` are to be answered 429 now; the seconds until they are not. */
   blocked(address: string): { blocked: boolean; retryAfterSeconds: number } {
     const now = this.clock.now().getTime();
-    const w = this.current(addressKey(address), now);
+    const w = this.current(this.keyOf(address), now);
     if (!w || w.count < this.limits.perWindow) return { blocked: false, retryAfterSeconds: 0 };
     return { blocked: true, retryAfterSeconds: Math.max(1, Math.ceil((w.start + this.limits.windowMs - now) / 1000)) };
   }
@@ -83,12 +122,12 @@ export class RefusalLimiter {
    */
   record(address: string): RefusalDecision {
     const now = this.clock.now().getTime();
-    const key = addressKey(address);
+    const key = this.keyOf(address);
     let w = this.current(key, now);
     if (!w) {
       w = { start: now, count: 0 };
       this.windows.set(key, w);
-      while (this.windows.size > MAX_TRACKED_ADDRESSES) {
+      while (this.windows.size > this.maxTracked) {
         const oldest = this.windows.keys().next().value as string;
         this.windows.delete(oldest);
       }

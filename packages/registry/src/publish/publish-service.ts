@@ -49,6 +49,11 @@ export interface PublishRequest {
   publishedBy: string;
   /** Receives the blob pin of this push as soon as it is taken: the caller releases it once the response is sent. */
   onPinned(pin: string): void;
+  /**
+   * Re-checks, inside the commit's transaction, that the caller may still push (its token not revoked meanwhile);
+   * throws when it may not. Authorisation is decided at the start and again at the commit.
+   */
+  stillAuthorised?(tx: MetadataOps): Promise<void>;
 }
 
 export interface YankedContent {
@@ -83,9 +88,10 @@ export class PublishService {
     await this.requireReadableBlobs(namespace, manifest);
     // Held against garbage collection until the response (the commit re-checks every record under a lock).
     input.onPinned(await quotas.pinPush(distinctManifestDigests(manifest)));
+    const policy = await store.currentPolicy(namespace);
     const result = await verifyPush({
       manifest,
-      policy: await this.readJsonPolicy(namespace),
+      policy: policy ? (JSON.parse(policy.document) as Policy) : undefined,
       blobs,
       scanner: this.options.scanner,
       ...(this.options.sigstoreTrustedRoot !== undefined
@@ -183,12 +189,15 @@ export class PublishService {
     // The lineage index: the ML-BOM and attestations are parsed for lineage here, once, never at query time.
     const lineage = lineageRecords(key, await lineageOfAttachments(blobs, attachments));
     const { log, overridden } = await store.transaction(async (tx) => {
+      await input.stillAuthorised?.(tx);
       const yanked = await yankedWithRoot(tx, namespace, signed.rootDigest);
       if (yanked.length > 0 && !overrideYank) throw contentYanked(namespace, signed.rootDigest, yanked);
-      await quotas.admitPush(tx, namespace, [
-        ...distinctManifestDigests(manifest),
-        ...(registryScanDigest ? [registryScanDigest] : []),
-      ]);
+      await quotas.admitPush(
+        tx,
+        namespace,
+        [...distinctManifestDigests(manifest), ...(registryScanDigest ? [registryScanDigest] : [])],
+        { model, manifestBytes: Buffer.byteLength(record.manifest, 'utf8'), lineageEdges: lineage.length },
+      );
       await tx.ensureModel({ namespace, name: model, createdAt: at });
       await tx.insertVersion(
         record,
@@ -204,6 +213,15 @@ export class PublishService {
       // committed while this push was verifying is seen here, and the push is refused rather than logged unmarked.
       if (yanked.length === 0 && (await yankedWithRoot(tx, namespace, signed.rootDigest)).length > 0)
         throw contentYanked(namespace, signed.rootDigest, await yankedWithRoot(tx, namespace, signed.rootDigest));
+      // The same for the policy: one set while this push was verifying was logged first, so the push must not commit
+      // under the policy it replaced (a model the policy in force refuses would be published after it).
+      const inForce = await tx.currentPolicy(namespace);
+      if ((inForce?.version ?? 0) !== (policy?.version ?? 0))
+        throw new ModelsecError(
+          'CONFLICT',
+          `the policy of '${namespace}' changed while this push was verified (version ${policy?.version ?? 0} -> ${inForce?.version ?? 0}): push again`,
+          { details: { namespace, verifiedUnder: policy?.version ?? 0, inForce: inForce?.version ?? 0 } },
+        );
       return { log: logged, overridden: yanked };
     });
     return {
@@ -247,11 +265,6 @@ export class PublishService {
     await this.options.store.putBlobRecord({ digest, size: put.size, createdAt: this.options.now() });
     await this.options.quotas.claim(namespace, digest);
     return digest;
-  }
-
-  private async readJsonPolicy(ns: string): Promise<Policy | undefined> {
-    const p = await this.options.store.currentPolicy(ns);
-    return p ? (JSON.parse(p.document) as Policy) : undefined;
   }
 }
 

@@ -69,7 +69,9 @@ export function blobRoutes(ctx: RouteContext & { quotas: StorageQuotas }) {
         const length = contentLength(request, MAX_SINGLE_PUT_BYTES);
         // `created` says whether the namespace held the blob before, never whether another tenant stored it.
         const held = await store.namespaceOwnsBlob(ns.name, digest);
-        const reservation = await quotas.reservePut(ns.name, length, request.actor.id);
+        const reservation = await quotas.reservePut(ns.name, length, request.actor.id, held);
+        // Pinned before the dedupe decision, released once claimed: a sweep cannot collect what this upload keeps.
+        const pin = await quotas.pinUpload(digest);
         try {
           const result = await blobs.put(digest, bodyStream(request));
           await store.putBlobRecord({ digest, size: result.size, createdAt: ctx.now() });
@@ -77,6 +79,7 @@ export function blobRoutes(ctx: RouteContext & { quotas: StorageQuotas }) {
           await quotas.claim(ns.name, digest);
           return reply.status(held ? 200 : 201).send({ digest, size: result.size, created: !held });
         } finally {
+          await quotas.unpin(pin);
           await quotas.releasePut(reservation);
         }
       },

@@ -14,6 +14,13 @@ export const ISSUED_ID_PATTERN = '^[0-9a-f]{32}$';
 /** Token ids: 32 hex characters for issued tokens; `admin` and `admin-<12 hex>` for the registry admin token. */
 export const TOKEN_ID_PATTERN = '^[0-9a-z][0-9a-z-]{0,63}$';
 
+/**
+ * Free text the registry stores and later shows to others (a yank reason printed by `pull` and `check`, a token
+ * description in `registry token list`): no C0/C1 control characters (terminal escapes, line breaks that forge
+ * output lines), bidirectional overrides or isolates, or zero-width characters; the same set resource names refuse.
+ */
+export const DISPLAY_TEXT_PATTERN = '^[^\\u0000-\\u001f\\u007f-\\u009f\\u200b-\\u200f\\u202a-\\u202e\\u2066-\\u2069\\ufeff]*$';
+
 export const NAME_SCHEMA = { type: 'string', pattern: NAME_PATTERN };
 export const VERSION_SCHEMA = { type: 'string', pattern: VERSION_PATTERN };
 export const DIGEST_SCHEMA = { type: 'string', pattern: DIGEST_PATTERN };

@@ -5,9 +5,10 @@
 import { ModelsecError } from '@modelsec/core/errors';
 import type { FastifyInstance } from 'fastify';
 import { authorizeGlobalAdmin, hashToken, newId, newTokenSecret } from '../auth.js';
+import type { StorageQuotas } from '../storage/quotas.js';
 import type { TokenRecord, TokenScope } from '../store/metadata-store.js';
 import type { RouteContext } from './context.js';
-import { ISSUED_ID_PARAM, NS_PARAM, type Params, params, TOKEN_ID_PATTERN } from './schemas.js';
+import { DISPLAY_TEXT_PATTERN, ISSUED_ID_PARAM, NS_PARAM, type Params, params, TOKEN_ID_PATTERN } from './schemas.js';
 
 /** A token as the registry admin sees it (never the secret or its hash). */
 const tokenView = (t: TokenRecord) => ({
@@ -22,7 +23,7 @@ const tokenView = (t: TokenRecord) => ({
   revokedBy: t.revokedBy ?? null,
 });
 
-export function tokenRoutes(ctx: RouteContext) {
+export function tokenRoutes(ctx: RouteContext & { quotas: StorageQuotas }) {
   const { store } = ctx;
   return async function registerTokenRoutes(app: FastifyInstance): Promise<void> {
     app.post<{ Params: Params; Body: { scope: TokenScope; description?: string } }>(
@@ -38,7 +39,10 @@ export function tokenRoutes(ctx: RouteContext) {
             type: 'object',
             required: ['scope'],
             additionalProperties: false,
-            properties: { scope: { enum: ['read', 'push', 'admin'] }, description: { type: 'string', maxLength: 200 } },
+            properties: {
+              scope: { enum: ['read', 'push', 'admin'] },
+              description: { type: 'string', maxLength: 200, pattern: DISPLAY_TEXT_PATTERN },
+            },
           },
         },
       },
@@ -46,15 +50,18 @@ export function tokenRoutes(ctx: RouteContext) {
         const ns = await ctx.nsFor(request, request.params.ns, 'admin');
         const secret = newTokenSecret();
         const id = newId();
-        await store.createToken({
-          id,
-          tokenHash: hashToken(secret),
-          namespace: ns.name,
-          scope: request.body.scope,
-          description: request.body.description ?? '',
-          createdAt: ctx.now(),
-          createdBy: request.actor.id,
-          revoked: false,
+        await store.transaction(async (tx) => {
+          await ctx.quotas.admitToken(tx, ns.name);
+          await tx.createToken({
+            id,
+            tokenHash: hashToken(secret),
+            namespace: ns.name,
+            scope: request.body.scope,
+            description: request.body.description ?? '',
+            createdAt: ctx.now(),
+            createdBy: request.actor.id,
+            revoked: false,
+          });
         });
         await ctx.audit(request, 'token.create', ns.name, 'ok', { id, scope: request.body.scope });
         return reply.status(201).send({ id, token: secret, namespace: ns.name, scope: request.body.scope });
@@ -100,8 +107,11 @@ export function tokenRoutes(ctx: RouteContext) {
           throw new ModelsecError('NOT_FOUND', `no token ${request.params.id} in namespace ${ns.name}`, {
             details: { token: request.params.id },
           });
-        if (!token.revoked) await store.revokeToken(token.id, ctx.now(), request.actor.id);
-        await ctx.audit(request, 'token.revoke', ns.name, 'ok', { id: token.id, scope: token.scope });
+        // Revoking a revoked token changes nothing and adds no audit row (a loop of them cannot grow the audit log).
+        if (!token.revoked) {
+          await store.revokeToken(token.id, ctx.now(), request.actor.id);
+          await ctx.audit(request, 'token.revoke', ns.name, 'ok', { id: token.id, scope: token.scope });
+        }
         return { id: token.id, revoked: true };
       },
     );
@@ -134,12 +144,14 @@ export function tokenRoutes(ctx: RouteContext) {
         const token = (await store.listTokens()).find((t) => t.id === request.params.id);
         if (!token)
           throw new ModelsecError('NOT_FOUND', `no token ${request.params.id}`, { details: { token: request.params.id } });
-        if (!token.revoked) await store.revokeToken(token.id, ctx.now(), request.actor.id);
-        await ctx.audit(request, 'token.revoke', token.namespace ?? 'registry', 'ok', {
-          id: token.id,
-          scope: token.scope,
-          registryWide: token.namespace === null,
-        });
+        if (!token.revoked) {
+          await store.revokeToken(token.id, ctx.now(), request.actor.id);
+          await ctx.audit(request, 'token.revoke', token.namespace ?? 'registry', 'ok', {
+            id: token.id,
+            scope: token.scope,
+            registryWide: token.namespace === null,
+          });
+        }
         return { id: token.id, namespace: token.namespace, revoked: true };
       },
     );

@@ -116,13 +116,19 @@ export function uploadRoutes(ctx: UploadRouteContext) {
         return uploadLocks.hold(session.id, async () => {
           // `created` says whether the namespace held the blob before, never whether another tenant stored it.
           const held = await store.namespaceOwnsBlob(session.namespace, request.query.digest);
-          const result = await blobs
-            .completeUpload(session.id, request.query.digest)
-            .finally(() => store.deleteUpload(session.id));
-          await store.putBlobRecord({ digest: request.query.digest, size: result.size, createdAt: ctx.now() });
-          await grantBlob(ctx, request, session.namespace, request.query.digest);
-          await quotas.claim(session.namespace, request.query.digest);
-          return reply.status(201).send({ digest: request.query.digest, size: result.size, created: !held });
+          // Pinned before the dedupe decision, released once claimed: a sweep cannot collect what this upload keeps.
+          const pin = await quotas.pinUpload(request.query.digest);
+          try {
+            const result = await blobs
+              .completeUpload(session.id, request.query.digest)
+              .finally(() => store.deleteUpload(session.id));
+            await store.putBlobRecord({ digest: request.query.digest, size: result.size, createdAt: ctx.now() });
+            await grantBlob(ctx, request, session.namespace, request.query.digest);
+            await quotas.claim(session.namespace, request.query.digest);
+            return reply.status(201).send({ digest: request.query.digest, size: result.size, created: !held });
+          } finally {
+            await quotas.unpin(pin);
+          }
         });
       },
     );

@@ -8,7 +8,7 @@ import { authorize } from '../auth.js';
 import type { PublishService } from '../publish/publish-service.js';
 import { PUSH_MANIFEST_SCHEMA, type PushManifest } from '../verification/manifest.js';
 import type { RouteContext } from './context.js';
-import { MODEL_PARAM, NS_PARAM, type Params, params, VERSION_PARAM } from './schemas.js';
+import { DISPLAY_TEXT_PATTERN, MODEL_PARAM, NS_PARAM, type Params, params, VERSION_PARAM } from './schemas.js';
 import { MAX_LIST_ROWS, versionView } from './version-view.js';
 
 export function versionRoutes(ctx: RouteContext & { publish: PublishService }) {
@@ -105,6 +105,14 @@ export function versionRoutes(ctx: RouteContext & { publish: PublishService }) {
           onPinned: (pin) => {
             request.storagePin = pin;
           },
+          // A token revoked while the push was verified publishes nothing (the revocation is the operator's answer to
+          // a leaked token: a push it started just before must not land after it).
+          stillAuthorised: async (tx) => {
+            const token = request.actor.token;
+            const current = token ? await tx.findTokenByHash(token.tokenHash) : undefined;
+            if (!current || current.revoked)
+              throw new ModelsecError('UNAUTHENTICATED', 'the token was revoked while the push was verified: nothing published');
+          },
         });
         const { record, overridden } = published;
         await ctx.audit(request, 'version.push', `${ns.name}/${model}@${version}`, 'ok', {
@@ -130,7 +138,7 @@ export function versionRoutes(ctx: RouteContext & { publish: PublishService }) {
             type: 'object',
             required: ['reason'],
             additionalProperties: false,
-            properties: { reason: { type: 'string', minLength: 1, maxLength: 1000 } },
+            properties: { reason: { type: 'string', minLength: 1, maxLength: 1000, pattern: DISPLAY_TEXT_PATTERN } },
           },
         },
       },

@@ -4,6 +4,7 @@
  * keys or MODELSEC_REGISTRY_* environment variables (docs/architecture.md, "Storage").
  */
 import { ModelsecError } from '@modelsec/core/errors';
+import { MAX_LIST_ROWS } from '../routes/version-view.js';
 
 const HOUR_MS = 60 * 60 * 1000;
 const GIB = 1024 * 1024 * 1024;
@@ -28,6 +29,35 @@ export const MIN_GC_GRACE_MS = 60 * 1000;
 /** The longest a push holds its blobs against collection (its pins expire then even if the process died). */
 export const PUSH_PIN_MS = 6 * HOUR_MS;
 
+/*
+ * Metadata quotas (issue 12: metadata counted in no quota, so a push token could grow the database without bound).
+ * Each bounds rows or bytes one namespace adds to the metadata database; past it the write is refused with
+ * REGISTRY_QUOTA_EXCEEDED naming the quota. Audit rows are bounded by rate instead: every audited success is one of
+ * the writes below, and refusals are rate-limited per address and per token (refusal-limiter.ts).
+ */
+/** Models one namespace may hold (GET .../models lists them all). */
+export const DEFAULT_MAX_MODELS = 10_000;
+/**
+ * Versions one model may hold: the version list (and so range resolution by a client) answers at most MAX_LIST_ROWS
+ * rows oldest first, so a model with more would hide its newest versions; this may not exceed it.
+ */
+export const DEFAULT_MAX_VERSIONS_PER_MODEL = MAX_LIST_ROWS;
+/** Versions one namespace may hold across its models (each carries file, attachment and lineage rows). */
+export const DEFAULT_MAX_VERSIONS = 100_000;
+/**
+ * Bytes of metadata documents one namespace may hold: its versions' manifests (up to 4 MiB each, as many file rows)
+ * and its policy documents. Ordinary manifests are a few KiB.
+ */
+export const DEFAULT_MAX_METADATA_BYTES = GIB;
+/** Policy versions one namespace may hold (every `PUT .../policy` keeps the previous ones as history). */
+export const DEFAULT_MAX_POLICY_VERSIONS = 10_000;
+/** Tokens one namespace may hold, revoked ones included (their rows stay to name past actors). */
+export const DEFAULT_MAX_TOKENS = 10_000;
+/** Distinct blobs one namespace may have uploaded (a grant row each; one-byte blobs would dodge the byte quota). */
+export const DEFAULT_MAX_BLOBS = 1_000_000;
+/** Lineage edges one version may index (parsed from its ML-BOM and attestations at push; a tree answers fewer). */
+export const DEFAULT_MAX_LINEAGE_EDGES = 10_000;
+
 export interface StorageLimits {
   maxUploadSessions: number;
   maxBytesInFlight: number;
@@ -35,6 +65,14 @@ export interface StorageLimits {
   uploadSessionExpiryMs: number;
   gcGraceMs: number;
   gcIntervalMs: number;
+  maxModels: number;
+  maxVersionsPerModel: number;
+  maxVersions: number;
+  maxMetadataBytes: number;
+  maxPolicyVersions: number;
+  maxTokens: number;
+  maxBlobs: number;
+  maxLineageEdges: number;
 }
 
 export const DEFAULT_STORAGE_LIMITS: StorageLimits = {
@@ -44,6 +82,14 @@ export const DEFAULT_STORAGE_LIMITS: StorageLimits = {
   uploadSessionExpiryMs: DEFAULT_UPLOAD_SESSION_EXPIRY_MS,
   gcGraceMs: DEFAULT_GC_GRACE_MS,
   gcIntervalMs: DEFAULT_GC_INTERVAL_MS,
+  maxModels: DEFAULT_MAX_MODELS,
+  maxVersionsPerModel: DEFAULT_MAX_VERSIONS_PER_MODEL,
+  maxVersions: DEFAULT_MAX_VERSIONS,
+  maxMetadataBytes: DEFAULT_MAX_METADATA_BYTES,
+  maxPolicyVersions: DEFAULT_MAX_POLICY_VERSIONS,
+  maxTokens: DEFAULT_MAX_TOKENS,
+  maxBlobs: DEFAULT_MAX_BLOBS,
+  maxLineageEdges: DEFAULT_MAX_LINEAGE_EDGES,
 };
 
 /** Config file keys and environment variables of each limit (the time limits in seconds). */
@@ -54,6 +100,14 @@ export const STORAGE_LIMIT_SETTINGS = [
   { key: 'uploadSessionExpiryMs', config: 'uploadExpirySeconds', env: 'MODELSEC_REGISTRY_UPLOAD_EXPIRY_SECONDS', scale: 1000 },
   { key: 'gcGraceMs', config: 'gcGraceSeconds', env: 'MODELSEC_REGISTRY_GC_GRACE_SECONDS', scale: 1000 },
   { key: 'gcIntervalMs', config: 'gcIntervalSeconds', env: 'MODELSEC_REGISTRY_GC_INTERVAL_SECONDS', scale: 1000 },
+  { key: 'maxModels', config: 'maxModels', env: 'MODELSEC_REGISTRY_MAX_MODELS', scale: 1 },
+  { key: 'maxVersionsPerModel', config: 'maxVersionsPerModel', env: 'MODELSEC_REGISTRY_MAX_VERSIONS_PER_MODEL', scale: 1 },
+  { key: 'maxVersions', config: 'maxVersions', env: 'MODELSEC_REGISTRY_MAX_VERSIONS', scale: 1 },
+  { key: 'maxMetadataBytes', config: 'maxMetadataBytes', env: 'MODELSEC_REGISTRY_MAX_METADATA_BYTES', scale: 1 },
+  { key: 'maxPolicyVersions', config: 'maxPolicyVersions', env: 'MODELSEC_REGISTRY_MAX_POLICY_VERSIONS', scale: 1 },
+  { key: 'maxTokens', config: 'maxTokens', env: 'MODELSEC_REGISTRY_MAX_TOKENS', scale: 1 },
+  { key: 'maxBlobs', config: 'maxBlobs', env: 'MODELSEC_REGISTRY_MAX_BLOBS', scale: 1 },
+  { key: 'maxLineageEdges', config: 'maxLineageEdges', env: 'MODELSEC_REGISTRY_MAX_LINEAGE_EDGES', scale: 1 },
 ] as const;
 
 /** Validates a full set of limits (INVALID_CONFIG naming the limit). */
@@ -70,6 +124,12 @@ export function checkStorageLimits(limits: StorageLimits): StorageLimits {
         },
       );
   }
+  if (limits.maxVersionsPerModel > MAX_LIST_ROWS)
+    throw new ModelsecError(
+      'INVALID_CONFIG',
+      `storage limit maxVersionsPerModel may be at most ${MAX_LIST_ROWS} (the version list answers that many rows)`,
+      { details: { limit: 'maxVersionsPerModel', value: limits.maxVersionsPerModel, maximum: MAX_LIST_ROWS } },
+    );
   if (limits.gcGraceMs < MIN_GC_GRACE_MS)
     throw new ModelsecError('INVALID_CONFIG', `storage limit gcGraceMs must be at least ${MIN_GC_GRACE_MS} ms`, {
       details: { limit: 'gcGraceMs', value: limits.gcGraceMs, minimum: MIN_GC_GRACE_MS },

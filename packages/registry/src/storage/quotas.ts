@@ -38,6 +38,16 @@ export class StorageQuotas {
     return (session.touchedMs ?? 0) < this.activeSince();
   }
 
+  /**
+   * Each upload in flight (a session or a single-request upload's reservation) may add a blob grant: with the grants
+   * held they must stay within the namespace's blob count.
+   */
+  private async checkBlobCount(tx: MetadataOps, namespace: string, inFlight: number): Promise<void> {
+    const { blobs } = await tx.metadataUsage(namespace);
+    if (blobs + inFlight + 1 > this.limits.maxBlobs)
+      throw exceeded(namespace, 'blobs', this.limits.maxBlobs, blobs + inFlight, 1);
+  }
+
   /** Creates an upload session within the namespace's session count. */
   async startSession(session: UploadSessionRecord): Promise<void> {
     await this.store.transaction(async (tx) => {
@@ -45,6 +55,7 @@ export class StorageQuotas {
       const usage = await tx.uploadUsage(session.namespace, this.activeSince());
       if (usage.sessions >= this.limits.maxUploadSessions)
         throw exceeded(session.namespace, 'upload sessions', this.limits.maxUploadSessions, usage.sessions, 1);
+      await this.checkBlobCount(tx, session.namespace, usage.sessions);
       await tx.createUpload({ ...session, touchedMs: this.nowMs() });
     });
   }
@@ -80,11 +91,13 @@ export class StorageQuotas {
    * concurrent uploads each see the others, so together they cannot overshoot. Returns the reservation to release
    * once the blob is claimed (or failed); a crashed process's reservation expires as an idle session.
    */
-  async reservePut(namespace: string, length: number, by: string): Promise<string> {
+  async reservePut(namespace: string, length: number, by: string, held = false): Promise<string> {
     const id = randomBytes(16).toString('hex');
     await this.store.transaction(async (tx) => {
       await tx.lockNamespace(namespace);
       const usage = await tx.uploadUsage(namespace, this.activeSince());
+      // Bytes the namespace holds already add no grant row.
+      if (!held) await this.checkBlobCount(tx, namespace, usage.sessions);
       const stored = await tx.storedBytes(namespace, [], this.claimedSince());
       if (stored + usage.bytes + length > this.limits.maxStoredBytes)
         throw exceeded(namespace, 'stored bytes', this.limits.maxStoredBytes, stored + usage.bytes, length);
@@ -104,8 +117,24 @@ export class StorageQuotas {
    * Inside the push's transaction: every blob the version names still has its record (locked against collection
    * until the commit: REGISTRY_BLOB_MISSING otherwise), and the namespace's stored bytes stay within the quota.
    */
-  async admitPush(tx: MetadataOps, namespace: string, digests: readonly string[]): Promise<void> {
+  async admitPush(
+    tx: MetadataOps,
+    namespace: string,
+    digests: readonly string[],
+    version: { model: string; manifestBytes: number; lineageEdges: number },
+  ): Promise<void> {
     await tx.lockNamespace(namespace);
+    if (version.lineageEdges > this.limits.maxLineageEdges)
+      throw exceeded(namespace, 'lineage edges per version', this.limits.maxLineageEdges, 0, version.lineageEdges);
+    const usage = await tx.metadataUsage(namespace, version.model);
+    if (usage.modelVersions === 0 && usage.models + 1 > this.limits.maxModels)
+      throw exceeded(namespace, 'models', this.limits.maxModels, usage.models, 1);
+    if (usage.modelVersions + 1 > this.limits.maxVersionsPerModel)
+      throw exceeded(namespace, `versions of model '${version.model}'`, this.limits.maxVersionsPerModel, usage.modelVersions, 1);
+    if (usage.versions + 1 > this.limits.maxVersions)
+      throw exceeded(namespace, 'versions', this.limits.maxVersions, usage.versions, 1);
+    if (usage.metadataBytes + version.manifestBytes > this.limits.maxMetadataBytes)
+      throw exceeded(namespace, 'metadata bytes', this.limits.maxMetadataBytes, usage.metadataBytes, version.manifestBytes);
     const missing = await tx.missingBlobRecords(digests);
     if (missing.length > 0)
       throw new ModelsecError('REGISTRY_BLOB_MISSING', `blob ${missing[0]} is no longer stored (collected): upload it again`, {
@@ -117,11 +146,41 @@ export class StorageQuotas {
       throw exceeded(namespace, 'stored bytes', this.limits.maxStoredBytes, before, after - before);
   }
 
+  /** Inside the policy write's transaction: the namespace keeps its policy history and metadata bytes in bounds. */
+  async admitPolicy(tx: MetadataOps, namespace: string, documentBytes: number): Promise<void> {
+    await tx.lockNamespace(namespace);
+    const usage = await tx.metadataUsage(namespace);
+    if (usage.policyVersions + 1 > this.limits.maxPolicyVersions)
+      throw exceeded(namespace, 'policy versions', this.limits.maxPolicyVersions, usage.policyVersions, 1);
+    if (usage.metadataBytes + documentBytes > this.limits.maxMetadataBytes)
+      throw exceeded(namespace, 'metadata bytes', this.limits.maxMetadataBytes, usage.metadataBytes, documentBytes);
+  }
+
+  /** Inside the token write's transaction: the namespace's token rows stay in bounds. */
+  async admitToken(tx: MetadataOps, namespace: string): Promise<void> {
+    await tx.lockNamespace(namespace);
+    const usage = await tx.metadataUsage(namespace);
+    if (usage.tokens + 1 > this.limits.maxTokens) throw exceeded(namespace, 'tokens', this.limits.maxTokens, usage.tokens, 1);
+  }
+
   /** Holds a push's blobs against collection until it ends (or PUSH_PIN_MS); returns the pin to release. */
   async pinPush(digests: readonly string[]): Promise<string> {
     const pin = randomBytes(12).toString('hex');
     await this.store.pinBlobs(pin, digests, this.nowMs() + PUSH_PIN_MS);
     return pin;
+  }
+
+  /**
+   * Holds the digest an upload is about to store against collection until it is claimed (release the pin after the
+   * claim). Without it a sweep could take the stored copy an upload had just found and kept as its own (dedupe):
+   * the upload answered success and its record came back with no bytes behind it.
+   */
+  async pinUpload(digest: string): Promise<string> {
+    return this.pinPush([digest]);
+  }
+
+  async unpin(pin: string): Promise<void> {
+    await this.store.unpinBlobs(pin);
   }
 
   /** Records that `namespace` uploaded or used a blob now (it counts to its stored bytes for the grace period). */

@@ -374,6 +374,54 @@ export function describeMetadataStore(name: string, makeStore: () => Promise<Met
       });
     });
 
+    it('counts the metadata of one namespace (models, versions, manifest and policy bytes, policies, tokens, blobs)', async () => {
+      const s = await store();
+      for (const ns of ['acme', 'other']) await s.createNamespace({ name: ns, public: false, createdAt: AT, createdBy: 'admin' });
+      const empty = { models: 0, versions: 0, modelVersions: 0, metadataBytes: 0, policyVersions: 0, tokens: 0, blobs: 0 };
+      expect(await s.metadataUsage('acme', 'bert')).toEqual(empty);
+      await s.ensureModel({ namespace: 'acme', name: 'bert', createdAt: AT });
+      await s.ensureModel({ namespace: 'acme', name: 'gpt', createdAt: AT });
+      // Manifests count in UTF-8 bytes ('é' is two), not characters.
+      await s.insertVersion(sampleVersion({ manifest: '{"a":"é"}' }), [], []);
+      await s.insertVersion(sampleVersion({ version: '1.0.1', manifest: '{}' }), [], []);
+      await s.insertVersion(sampleVersion({ model: 'gpt', manifest: '{}' }), [], []);
+      await s.insertVersion(sampleVersion({ namespace: 'other', manifest: '{"other":1}' }), [], []);
+      await s.setPolicy('acme', '{"p":1}', AT, 'admin');
+      await s.setPolicy('acme', '{"p":2}', AT, 'admin');
+      for (const [id, ns] of [
+        ['t1', 'acme'],
+        ['t2', 'acme'],
+        ['t3', 'other'],
+        ['t4', null],
+      ] as const)
+        await s.createToken({
+          id,
+          tokenHash: id.repeat(16),
+          namespace: ns,
+          scope: 'read',
+          description: '',
+          createdAt: AT,
+          createdBy: 'admin',
+          revoked: id === 't2',
+        });
+      for (const c of ['1', '2']) await s.grantBlob({ namespace: 'acme', digest: c.repeat(64), createdAt: AT, createdBy: 't1' });
+      await s.grantBlob({ namespace: 'other', digest: '3'.repeat(64), createdAt: AT, createdBy: 't3' });
+      expect(await s.metadataUsage('acme', 'bert')).toEqual({
+        models: 2,
+        versions: 3,
+        modelVersions: 2,
+        metadataBytes: 10 + 2 + 2 + 7 + 7,
+        policyVersions: 2,
+        tokens: 2,
+        blobs: 2,
+      });
+      expect((await s.metadataUsage('acme')).modelVersions).toBe(0);
+      await s.transaction(async (tx) => {
+        await tx.lockNamespace('acme');
+        expect((await tx.metadataUsage('acme', 'gpt')).modelVersions).toBe(1);
+      });
+    });
+
     it('counts stored bytes per namespace and collects only unreferenced, unclaimed, unpinned blobs', async () => {
       const s = await store();
       const d = (c: string) => c.repeat(64);

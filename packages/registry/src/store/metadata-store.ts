@@ -234,6 +234,21 @@ export interface VersionQuery {
 export const VERSION_SUMMARY_COLUMNS =
   "v.namespace, v.model, v.version, v.root_digest, v.bundle_digest, v.signer, v.signer_identity, v.signer_key_fingerprint, v.signed_at, v.scan_verdict, '{}' AS manifest, v.published_at, v.published_by, v.yanked, v.yanked_at, v.yank_reason";
 
+/** What metadata one namespace holds (the metadata quotas, storage/limits.ts). */
+export interface MetadataUsage {
+  models: number;
+  versions: number;
+  /** Versions of the model asked about (0 when none was). */
+  modelVersions: number;
+  /** Bytes of the manifests of its versions and of its policy documents (UTF-8). */
+  metadataBytes: number;
+  policyVersions: number;
+  /** Tokens of the namespace, revoked ones included (their rows stay). */
+  tokens: number;
+  /** Distinct blobs granted to it (uploaded by it). */
+  blobs: number;
+}
+
 /** Every read and write; inside `transaction(fn)` all of them happen atomically. */
 export interface MetadataOps {
   createNamespace(ns: NamespaceRecord): Promise<void>;
@@ -252,8 +267,8 @@ export interface MetadataOps {
   /** Appends the next version of the namespace policy and returns it. */
   setPolicy(namespace: string, document: string, at: string, by: string): Promise<PolicyRecord>;
   currentPolicy(namespace: string): Promise<PolicyRecord | undefined>;
-  /** Oldest first. */
-  policyHistory(namespace: string): Promise<PolicyRecord[]>;
+  /** Oldest first; `page`: only versions above `after`, at most `limit` of them. */
+  policyHistory(namespace: string, page?: { after?: number; limit?: number }): Promise<PolicyRecord[]>;
 
   /** Creates the model if absent (idempotent). */
   ensureModel(model: ModelRecord): Promise<void>;
@@ -325,6 +340,8 @@ export interface MetadataOps {
   lockNamespace(name: string): Promise<void>;
   /** Open sessions of `namespace` active since `activeSinceMs`, and their bytes (staged plus reserved by appends). */
   uploadUsage(namespace: string, activeSinceMs: number): Promise<{ sessions: number; bytes: number }>;
+  /** The metadata `namespace` holds (with the versions of `model` when given). */
+  metadataUsage(namespace: string, model?: string): Promise<MetadataUsage>;
   /** Sets the bytes an append in progress reserves on session `id`, and its last activity. */
   reserveUpload(id: string, bytes: number, touchedMs: number): Promise<void>;
   /** Sessions idle since before `idleBeforeMs` and not locked at `nowMs`, oldest first, at most `limit`. */

@@ -18,6 +18,7 @@ import type {
   LogOpeningRecord,
   MetadataOps,
   MetadataStore,
+  MetadataUsage,
   ModelRecord,
   NamespaceRecord,
   PolicyRecord,
@@ -176,8 +177,14 @@ class PostgresOps implements MetadataOps {
     const [r] = await this.q('SELECT * FROM policies WHERE namespace = $1 ORDER BY version DESC LIMIT 1', [namespace]);
     return r ? policyFromRow(r) : undefined;
   }
-  async policyHistory(namespace: string): Promise<PolicyRecord[]> {
-    return (await this.q('SELECT * FROM policies WHERE namespace = $1 ORDER BY version', [namespace])).map(policyFromRow);
+  async policyHistory(namespace: string, page: { after?: number; limit?: number } = {}): Promise<PolicyRecord[]> {
+    return (
+      await this.q('SELECT * FROM policies WHERE namespace = $1 AND version > $2 ORDER BY version LIMIT $3', [
+        namespace,
+        page.after ?? 0,
+        page.limit ?? null,
+      ])
+    ).map(policyFromRow);
   }
 
   async ensureModel(m: ModelRecord): Promise<void> {
@@ -451,6 +458,28 @@ class PostgresOps implements MetadataOps {
   async lockNamespace(name: string): Promise<void> {
     // The namespace row lock, held until the transaction ends: quota checks of one namespace serialise across processes.
     if (this.inTransaction) await this.q('SELECT 1 FROM namespaces WHERE name = $1 FOR UPDATE', [name]);
+  }
+  async metadataUsage(namespace: string, model?: string): Promise<MetadataUsage> {
+    const [r] = await this.q(
+      `SELECT (SELECT COUNT(*) FROM models WHERE namespace = $1) AS models,
+         (SELECT COUNT(*) FROM versions WHERE namespace = $1) AS versions,
+         (SELECT COUNT(*) FROM versions WHERE namespace = $1 AND model = $2) AS model_versions,
+         (SELECT COALESCE(SUM(octet_length(manifest)), 0) FROM versions WHERE namespace = $1)
+           + (SELECT COALESCE(SUM(octet_length(document)), 0) FROM policies WHERE namespace = $1) AS metadata_bytes,
+         (SELECT COUNT(*) FROM policies WHERE namespace = $1) AS policy_versions,
+         (SELECT COUNT(*) FROM tokens WHERE namespace = $1) AS tokens,
+         (SELECT COUNT(*) FROM blob_grants WHERE namespace = $1) AS blobs`,
+      [namespace, model ?? null],
+    );
+    return {
+      models: Number(r?.models ?? 0),
+      versions: Number(r?.versions ?? 0),
+      modelVersions: Number(r?.model_versions ?? 0),
+      metadataBytes: Number(r?.metadata_bytes ?? 0),
+      policyVersions: Number(r?.policy_versions ?? 0),
+      tokens: Number(r?.tokens ?? 0),
+      blobs: Number(r?.blobs ?? 0),
+    };
   }
   async uploadUsage(namespace: string, activeSinceMs: number): Promise<{ sessions: number; bytes: number }> {
     const [r] = await this.q(

@@ -15,6 +15,7 @@ import type {
   LogOpeningRecord,
   MetadataOps,
   MetadataStore,
+  MetadataUsage,
   ModelRecord,
   NamespaceRecord,
   PolicyRecord,
@@ -134,10 +135,12 @@ class SqliteOps implements MetadataOps {
       | undefined;
     return r ? policyFromRow(r) : undefined;
   }
-  async policyHistory(namespace: string): Promise<PolicyRecord[]> {
-    return (this.db.prepare('SELECT * FROM policies WHERE namespace = ? ORDER BY version').all(namespace) as Row[]).map(
-      policyFromRow,
-    );
+  async policyHistory(namespace: string, page: { after?: number; limit?: number } = {}): Promise<PolicyRecord[]> {
+    return (
+      this.db
+        .prepare('SELECT * FROM policies WHERE namespace = ? AND version > ? ORDER BY version LIMIT ?')
+        .all(namespace, page.after ?? 0, page.limit ?? -1) as Row[]
+    ).map(policyFromRow);
   }
 
   async ensureModel(m: ModelRecord): Promise<void> {
@@ -403,6 +406,29 @@ class SqliteOps implements MetadataOps {
       )
       .get(namespace, activeSinceMs) as Row;
     return { sessions: Number(r.n), bytes: Number(r.bytes) };
+  }
+  async metadataUsage(namespace: string, model?: string): Promise<MetadataUsage> {
+    const r = this.db
+      .prepare(
+        `SELECT (SELECT COUNT(*) FROM models WHERE namespace = $ns) AS models,
+           (SELECT COUNT(*) FROM versions WHERE namespace = $ns) AS versions,
+           (SELECT COUNT(*) FROM versions WHERE namespace = $ns AND model = $model) AS model_versions,
+           (SELECT COALESCE(SUM(octet_length(manifest)), 0) FROM versions WHERE namespace = $ns)
+             + (SELECT COALESCE(SUM(octet_length(document)), 0) FROM policies WHERE namespace = $ns) AS metadata_bytes,
+           (SELECT COUNT(*) FROM policies WHERE namespace = $ns) AS policy_versions,
+           (SELECT COUNT(*) FROM tokens WHERE namespace = $ns) AS tokens,
+           (SELECT COUNT(*) FROM blob_grants WHERE namespace = $ns) AS blobs`,
+      )
+      .get({ ns: namespace, model: model ?? null }) as Row;
+    return {
+      models: Number(r.models),
+      versions: Number(r.versions),
+      modelVersions: Number(r.model_versions),
+      metadataBytes: Number(r.metadata_bytes),
+      policyVersions: Number(r.policy_versions),
+      tokens: Number(r.tokens),
+      blobs: Number(r.blobs),
+    };
   }
   async reserveUpload(id: string, bytes: number, touchedMs: number): Promise<void> {
     this.db.prepare('UPDATE uploads SET reserved_bytes = ?, touched_ms = ? WHERE id = ?').run(bytes, touchedMs, id);
