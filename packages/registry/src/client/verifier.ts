@@ -129,7 +129,6 @@ function describeSigner(s: LoggedSigner | VerifiedSigner): string {
   return printable(`${s.kind} ${who}${s.issuer ? ` (${s.issuer})` : ''}`);
 }
 
-
 /**
  * Paths a signature's ignore list may leave out that check honours without --ignore: files git reads as plain data
  * (attributes, ignore patterns), which no loader runs. Every other ignored path needs the user's --ignore.
