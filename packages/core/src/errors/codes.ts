@@ -160,7 +160,7 @@ export const ERROR_CODES = {
   REGISTRY_QUOTA_EXCEEDED: spec(
     2,
     429,
-    'A namespace storage quota (upload sessions, bytes in flight or stored bytes) would be exceeded.',
+    'A namespace quota would be exceeded: upload sessions, bytes in flight or stored, or metadata (models, versions, tokens, policy versions, metadata bytes, blobs, lineage edges); the details name the quota.',
   ),
   REGISTRY_UPLOAD_EXPIRED: spec(
     2,
