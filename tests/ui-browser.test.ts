@@ -227,6 +227,12 @@ describe.skipIf(!haveChromium)('web UI in chromium', { timeout: 120_000 }, () =>
     ]);
     expect(download.suggestedFilename()).toBe('xmlbom-1.0.0.cdx.xml');
     expect(readFileSync(await download.path(), 'utf8')).toBe(XML_BOM);
+    // The registry records the format the bytes are in.
+    const detail = await registry.admin.json<{ attachments: { kind: string; mediaType: string }[] }>(
+      'GET',
+      '/v1/namespaces/acme/models/xmlbom/versions/1.0.0',
+    );
+    expect(detail.attachments.find((a) => a.kind === 'mlbom')?.mediaType).toBe('application/vnd.cyclonedx+xml');
   });
 
   it('XSS: a model card, a file name and a dataset name with script and markup payloads render as inert text', async () => {

@@ -151,7 +151,7 @@ export class PublishService {
               ...key,
               kind: 'mlbom' as const,
               digest: manifest.mlbom,
-              mediaType: 'application/vnd.cyclonedx+json',
+              mediaType: result.mlbomFormat === 'xml' ? 'application/vnd.cyclonedx+xml' : 'application/vnd.cyclonedx+json',
               predicateType: null,
             },
           ]

@@ -4,6 +4,7 @@
  * signature and subject, the ML-BOM, and the registry's own scan. Every failed rule is collected.
  */
 
+import { detectBomFormat } from '@modelsec/core/bom';
 import { evaluateGate, failOnAbove } from '@modelsec/core/scan';
 import { type VerifiedModelBundle, verifyAttestation } from '@modelsec/core/signing';
 import { effectivePolicy, type Policy } from '../policy/policy.js';
@@ -26,6 +27,8 @@ export interface PushVerification {
   scan: ScanVerdict;
   attestations: { digest: string; predicateType: string }[];
   licenses: string[];
+  /** The ML-BOM's format, read from its bytes (the attachment's media type says it). */
+  mlbomFormat?: 'json' | 'xml';
   /** Bytes the signature check read to hash shards (each distinct blob once); 0 for a files signature. */
   hashedBytes: number;
 }
@@ -142,6 +145,7 @@ export async function verifyPush(input: {
 
   // 4. ML-BOM and licenses.
   let licenses: string[] = [];
+  let mlbomFormat: 'json' | 'xml' | undefined;
   if (manifest.mlbom !== undefined) {
     const text = await readBlobText(blobs, manifest.mlbom, MAX_PUSH_MLBOM_BYTES);
     if (text === undefined)
@@ -151,6 +155,7 @@ export async function verifyPush(input: {
         message: `the ML-BOM ${manifest.mlbom} was not uploaded (or exceeds ${MAX_PUSH_MLBOM_BYTES} bytes)`,
       });
     else {
+      mlbomFormat = detectBomFormat(text);
       const bom = checkMlbom(text, policy.allowedLicenses);
       licenses = bom.licenses;
       failed.push(...bom.failed);
@@ -214,5 +219,13 @@ export async function verifyPush(input: {
     });
   }
 
-  return { failed, ...(signed ? { signed } : {}), scan, attestations, licenses, hashedBytes };
+  return {
+    failed,
+    ...(signed ? { signed } : {}),
+    scan,
+    attestations,
+    licenses,
+    ...(mlbomFormat ? { mlbomFormat } : {}),
+    hashedBytes,
+  };
 }

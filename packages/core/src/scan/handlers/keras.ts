@@ -24,7 +24,27 @@ const DANGEROUS_MODULE =
   /^(builtins|__builtin__|os|posix|nt|subprocess|sys|socket|shutil|runpy|importlib|pickle|marshal|ctypes|pty|code|codeop|webbrowser)(\.|$)/;
 const UNSAFE_TOGGLE = /enable_unsafe_deserialization|safe_mode|get_file/;
 
-export function checkKerasConfig(config: unknown, members: readonly string[]): Finding[] {
+/**
+ * Keras 3's TorchModuleWrapper (the torch backend's wrapper of a torch.nn.Module) stores the module as
+ * base64(torch.save(module)) in its config's `module` field, and from_config runs
+ * `torch.load(io.BytesIO(base64.b64decode(config["module"])), weights_only=False)`: a whole pickle inside config.json.
+ */
+const TORCH_MODULE_WRAPPER = 'TorchModuleWrapper';
+
+/** A payload config.json embeds that a loader deserializes: scanned as a nested file. */
+export interface EmbeddedPayload {
+  /** JSON path in config.json. */
+  path: string;
+  bytes: Uint8Array;
+  what: string;
+}
+
+/** Base64 decoded as Python's base64.b64decode does by default: characters outside the alphabet are discarded. */
+function pythonB64decode(text: string): Uint8Array {
+  return new Uint8Array(Buffer.from(text.replace(/[^A-Za-z0-9+/=]/g, ''), 'base64'));
+}
+
+export function checkKerasConfig(config: unknown, members: readonly string[], embedded: EmbeddedPayload[] = []): Finding[] {
   const findings: Finding[] = [];
   const at = (path: string): FindingLocation => ({ members: [...members], path });
   const walk = (value: unknown, path: string, depth: number): void => {
@@ -46,6 +66,17 @@ export function checkKerasConfig(config: unknown, members: readonly string[]): F
     const obj = value as Record<string, unknown>;
     const className = typeof obj.class_name === 'string' ? obj.class_name : undefined;
     const module = typeof obj.module === 'string' ? obj.module : undefined;
+    const wrapped = (obj.config ?? {}) as Record<string, unknown>;
+    const torchModule =
+      (className === TORCH_MODULE_WRAPPER || obj.registered_name === TORCH_MODULE_WRAPPER) && typeof wrapped.module === 'string'
+        ? wrapped.module
+        : undefined;
+    if (torchModule !== undefined)
+      embedded.push({
+        path: `${path}/config/module`,
+        bytes: pythonB64decode(torchModule),
+        what: 'TorchModuleWrapper module: base64 of torch.save, loaded with torch.load(weights_only=False)',
+      });
     // A Lambda layer, or a serialized Python function (`__lambda__`: Keras 3's serialization_lib turns its base64
     // marshal `code` into a function with python_utils.func_load wherever it sits: an activation, a loss, a layer
     // argument, not only inside a Lambda layer).
@@ -78,6 +109,12 @@ export function checkKerasConfig(config: unknown, members: readonly string[]): F
       );
     }
     for (const [k, v] of Object.entries(obj)) {
+      // The wrapper's config holds the torch.save bytes under `module`: a payload (scanned above), not a module name.
+      if (torchModule !== undefined && k === 'config') {
+        const { module: _payload, ...rest } = wrapped;
+        walk(rest, `${path}/config`, depth + 1);
+        continue;
+      }
       if (
         typeof v === 'string' &&
         UNSAFE_TOGGLE.test(v) &&
@@ -121,6 +158,7 @@ export const kerasHandler: FormatHandler = {
     try {
       const { bytes } = await readZipEntry(source, entry, { maxBytes: MAX_KERAS_CONFIG_BYTES, decompress: decompressBounded });
       const config = JSON.parse(new TextDecoder('utf-8').decode(bytes)) as unknown;
+      // Payloads the config embeds (TorchModuleWrapper) are scanned with the config.json member itself (templates.ts).
       base.findings.push(...checkKerasConfig(config, members));
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
