@@ -6,7 +6,8 @@
  *
  * Libraries: node:zlib (deflate/zlib/gzip), seek-bzip (bzip2, concatenated streams), xz-decompress (xz, WASM
  * build of xz-embedded), lzma1 (LZMA1: `.lzma` alone files and zip method 14), lz4js (LZ4 blocks; the frame layer
- * is read here as python-lz4's LZ4FrameFile reads it).
+ * is read here as python-lz4's LZ4FrameFile reads it), fzstd (Zstandard: pandas reads `.zst` pickles and CSVs; every
+ * frame header is checked here first, since the decoder allocates the window a header declares).
  */
 /// <reference path="./vendor.d.ts" />
 import { Readable } from 'node:stream';
@@ -27,6 +28,7 @@ export type { CompressionCodec, Decompressed, DecompressStatus };
 let bunzip: Promise<typeof import('seek-bzip').default> | undefined;
 let xzModule: Promise<typeof import('xz-decompress')> | undefined;
 let lz4: Promise<typeof import('lz4js').decompressBlock> | undefined;
+let fzstd: Promise<typeof import('fzstd')> | undefined;
 
 /**
  * Largest LZMA dictionary honoured. The dictionary only needs to span the output produced so far, so it is clamped
@@ -41,6 +43,16 @@ export const MAX_LZMA_DICTIONARY_BYTES = 256 * 1024 * 1024;
 export const MAX_LZMA1_INPUT_BYTES = 32 * 1024 * 1024;
 /** LZ4 frames read one after another in one stream (python-lz4's LZ4FrameFile reads concatenated frames). */
 export const MAX_LZ4_FRAMES = 100_000;
+/**
+ * Largest Zstandard window honoured: the decoder allocates the window a frame header declares (up to 2 GiB), so a
+ * 20-byte file could claim it. 128 MiB is python-zstandard's and the zstd CLI's default limit (window log 27): a
+ * frame needing more does not decode for the victim's loader either.
+ */
+export const MAX_ZSTD_WINDOW_BYTES = 128 * 1024 * 1024;
+/** Zstandard frames read one after another in one stream (concatenated frames decode as one stream). */
+export const MAX_ZSTD_FRAMES = 100_000;
+/** Compressed bytes handed to the Zstandard decoder at a time (bounds the output one push can make). */
+const ZSTD_PUSH_BYTES = 64 * 1024;
 
 function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -62,6 +74,8 @@ export async function decompressBounded(codec: CompressionCodec, input: Uint8Arr
       return lzmaAlone(input, max);
     case 'lzma-zip':
       return lzmaZip(input, max);
+    case 'zstd':
+      return zstd(input, max);
     case 'lz4-frame':
       lz4 ??= import('lz4js').then((m) => m.decompressBlock);
       return lz4Frames(input, max, await lz4);
@@ -309,4 +323,97 @@ function lz4Frames(input: Uint8Array, max: number, lz4DecompressBlock: typeof im
     if (pos > input.length) return fail('truncated', 'lz4 content checksum truncated');
   }
   return { bytes: out.subarray(0, length), status: 'complete', prefixExact: true };
+}
+
+/**
+ * Checks every Zstandard frame header before anything is decoded (RFC 8878 section 3.1): the window each needs,
+ * within MAX_ZSTD_WINDOW_BYTES; skippable frames skipped; blocks walked by their headers to find the next frame.
+ * Returns undefined when every header is acceptable, else why not (and whether the input merely ends early).
+ */
+export function zstdHeaderProblem(input: Uint8Array): { status: 'corrupt' | 'truncated' | 'limit'; error: string } | undefined {
+  const u32 = (at: number) =>
+    ((input[at] as number) | ((input[at + 1] as number) << 8) | ((input[at + 2] as number) << 16)) +
+    (input[at + 3] as number) * 2 ** 24;
+  let pos = 0;
+  for (let frames = 0; pos < input.length; frames++) {
+    if (frames >= MAX_ZSTD_FRAMES)
+      return { status: 'limit', error: `more than MAX_ZSTD_FRAMES (${MAX_ZSTD_FRAMES}) zstd frames` };
+    if (pos + 4 > input.length) return { status: 'truncated', error: 'zstd frame magic truncated' };
+    const magic = u32(pos);
+    if (magic >= 0x184d2a50 && magic <= 0x184d2a5f) {
+      if (pos + 8 > input.length) return { status: 'truncated', error: 'zstd skippable frame truncated' };
+      pos += 8 + u32(pos + 4);
+      if (pos > input.length) return { status: 'truncated', error: 'zstd skippable frame truncated' };
+      continue;
+    }
+    if (magic !== 0xfd2fb528) return { status: 'corrupt', error: `not a zstd frame at offset ${pos}` };
+    if (pos + 5 > input.length) return { status: 'truncated', error: 'zstd frame header truncated' };
+    const flags = input[pos + 4] as number;
+    const fcsFlag = flags >> 6;
+    const singleSegment = (flags >> 5) & 1;
+    const checksum = (flags >> 2) & 1;
+    const dictFlag = flags & 3;
+    if (flags & 8) return { status: 'corrupt', error: 'zstd frame header reserved bit set' };
+    let at = pos + 5;
+    let window = 0;
+    if (!singleSegment) {
+      if (at >= input.length) return { status: 'truncated', error: 'zstd frame header truncated' };
+      const descriptor = input[at] as number;
+      const base = 2 ** (10 + (descriptor >> 3));
+      window = base + (base / 8) * (descriptor & 7);
+      at += 1;
+    }
+    at += [0, 1, 2, 4][dictFlag] as number;
+    const fcsBytes = fcsFlag === 0 ? singleSegment : 1 << fcsFlag;
+    if (at + fcsBytes > input.length) return { status: 'truncated', error: 'zstd frame header truncated' };
+    if (singleSegment) {
+      // The window is the content size.
+      let size = 0;
+      for (let i = fcsBytes - 1; i >= 0; i--) size = size * 256 + (input[at + i] as number);
+      window = fcsBytes === 2 ? size + 256 : size;
+    }
+    if (window > MAX_ZSTD_WINDOW_BYTES)
+      return { status: 'limit', error: `zstd frame needs a ${window}-byte window (more than MAX_ZSTD_WINDOW_BYTES)` };
+    at += fcsBytes;
+    for (;;) {
+      if (at + 3 > input.length) return { status: 'truncated', error: 'zstd block header truncated' };
+      const header = (input[at] as number) | ((input[at + 1] as number) << 8) | ((input[at + 2] as number) << 16);
+      const type = (header >> 1) & 3;
+      if (type === 3) return { status: 'corrupt', error: 'zstd reserved block type' };
+      at += 3 + (type === 1 ? 1 : header >>> 3);
+      if (at > input.length) return { status: 'truncated', error: 'zstd block truncated' };
+      if (header & 1) break;
+    }
+    pos = at + (checksum ? 4 : 0);
+    if (pos > input.length) return { status: 'truncated', error: 'zstd frame checksum truncated' };
+  }
+  return undefined;
+}
+
+async function zstd(input: Uint8Array, max: number): Promise<Decompressed> {
+  const problem = zstdHeaderProblem(input);
+  const out = new Collector(max);
+  if (problem?.status === 'limit' || problem?.status === 'corrupt')
+    return { bytes: new Uint8Array(0), status: problem.status, prefixExact: true, error: problem.error };
+  fzstd ??= import('fzstd');
+  const { Decompress } = await fzstd;
+  let over = false;
+  const decoder = new Decompress((chunk) => {
+    if (!over && !out.add(chunk)) over = true;
+  });
+  try {
+    for (let at = 0; at < input.length && !over; at += ZSTD_PUSH_BYTES)
+      decoder.push(input.subarray(at, at + ZSTD_PUSH_BYTES), at + ZSTD_PUSH_BYTES >= input.length);
+  } catch (error) {
+    const text = message(error);
+    return {
+      bytes: out.bytes(),
+      status: /EOF|end/i.test(text) || problem ? 'truncated' : 'corrupt',
+      prefixExact: true,
+      error: text,
+    };
+  }
+  if (over) return { bytes: out.bytes(), status: 'limit', prefixExact: true, error: `decompresses to more than ${max} bytes` };
+  if (problem) return { bytes: out.bytes(), status: problem.status, prefixExact: true, error: problem.error };
+  return { bytes: out.bytes(), status: 'complete', prefixExact: true };
 }

@@ -11,7 +11,16 @@
  */
 import { createGunzip, createInflate, createInflateRaw } from 'node:zlib';
 
-export type CompressionCodec = 'deflate-raw' | 'zlib' | 'gzip' | 'bzip2' | 'xz' | 'lzma-alone' | 'lzma-zip' | 'lz4-frame';
+export type CompressionCodec =
+  | 'deflate-raw'
+  | 'zlib'
+  | 'gzip'
+  | 'bzip2'
+  | 'xz'
+  | 'lzma-alone'
+  | 'lzma-zip'
+  | 'lz4-frame'
+  | 'zstd';
 
 /** The codecs node:zlib decodes. */
 export type ZlibCodec = 'deflate-raw' | 'zlib' | 'gzip';

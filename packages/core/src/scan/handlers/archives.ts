@@ -2,7 +2,7 @@
  * Generic archives and compressed streams, read as their loaders read them: every zip entry zipfile or PyTorch
  * could load (formats/zip), every tar member tarfile extracts as content (scan/tar-listing), every gzip, bzip2, xz,
  * lzma or lz4 stream decompressed within the per-file budget (formats/compression). Each member or stream is
- * scanned recursively through ctx.scanNested (full detection). 7z, rar and zstd are reported as uninspectable.
+ * scanned recursively through ctx.scanNested (full detection). 7z and rar are reported as uninspectable.
  *
  * Budgets: decompressed bytes draw on ctx.budget (one budget for the whole top-level file, every nesting level);
  * bytes of entries that overlap other entries draw on it OVERLAP_BUDGET_FACTOR times over, so an overlapping-entry
@@ -354,10 +354,10 @@ export async function scanCompressedStream(
 }
 
 export const compressedStreamHandler: FormatHandler = {
-  formats: ['gzip', 'bzip2', 'xz'],
+  formats: ['gzip', 'bzip2', 'xz', 'zstd'],
   async scan(source, ctx) {
     const head = await source.read(0, 6);
-    const codec: CompressionCodec = head[0] === 0x1f ? 'gzip' : head[0] === 0x42 ? 'bzip2' : 'xz';
+    const codec: CompressionCodec = head[0] === 0x1f ? 'gzip' : head[0] === 0x42 ? 'bzip2' : head[0] === 0x28 ? 'zstd' : 'xz';
     return scanCompressedStream(source, ctx, codec);
   },
 };
@@ -367,7 +367,7 @@ export const gzipHandler: FormatHandler = compressedStreamHandler;
 
 /** Containers modelsec cannot open: always an incomplete finding, never passed. */
 export const uninspectableHandler: FormatHandler = {
-  formats: ['7z', 'rar', 'zstd'],
+  formats: ['7z', 'rar'],
   async scan(_source, ctx) {
     return {
       findings: [

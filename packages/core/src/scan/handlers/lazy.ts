@@ -65,7 +65,7 @@ const LOADERS: { readonly [F in DetectedFormat]: Loader | null } = {
   gzip: compressed,
   bzip2: compressed,
   xz: compressed,
-  zstd: uninspectable,
+  zstd: compressed,
   '7z': uninspectable,
   rar: uninspectable,
   json,

@@ -90,7 +90,7 @@ export const FORMAT_RULES: readonly RuleSpec[] = [
     title: 'Uninspectable container',
     severity: 'medium',
     outcome: 'incomplete',
-    summary: 'The file is a container (7z, rar, zstd...) that modelsec cannot open, so its members were not scanned.',
+    summary: 'The file is a container (7z, rar...) that modelsec cannot open, so its members were not scanned.',
     why: 'Loaders that unpack it first (nullifAI used 7z) would run any pickle inside.',
     fix: 'Unpack it and scan the contents, or distribute the model in an inspectable format.',
     references: [CWE_502, ATLAS_T0010, OWASP_LLM03],
