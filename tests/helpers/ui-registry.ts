@@ -157,7 +157,8 @@ export async function startUiRegistry(): Promise<UiRegistry> {
     const attestationPaths: string[] = [];
     if (extra.attest) {
       const { bundle } = await attestModel(
-        { subjectName: ref.split('@')[0] as string, rootDigest: model.digest.rootDigest },
+        // The one subject modelsec attestations have: the signed file set (the OMS manifest's digest).
+        model.digest,
         extra.attest,
         { evaluated: true },
         { kind: 'key', privateKeyPem: model.key.privateKeyPem },

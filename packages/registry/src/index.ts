@@ -20,6 +20,7 @@ export {
   checkOffline,
   checkTransport,
   confirmPushInLog,
+  DEFAULT_MAX_CHECKPOINT_AGE_SECONDS,
   DEFAULT_POLICY,
   type Evidence,
   type EvidenceBlob,

@@ -75,9 +75,12 @@ async function scanSection(v: VersionDetail): Promise<HTMLElement> {
 
 interface AttestationView {
   predicateType: string;
-  subjects: { name: string; sha256: string }[];
+  subjects: { name: string; sha256: string; rootDigest: string }[];
   signer: string;
 }
+
+/** The in-toto subject annotation naming the OMS root digest (core signing/manifest.ts OMS_ROOT_DIGEST_ANNOTATION). */
+const OMS_ROOT_DIGEST_ANNOTATION = 'https://modelsec.dev/oms/root-digest';
 
 /** Reads an attestation bundle (DSSE envelope of an in-toto statement) for display; the registry verified it. */
 export function readAttestation(bytes: Uint8Array): AttestationView {
@@ -88,12 +91,16 @@ export function readAttestation(bytes: Uint8Array): AttestationView {
   const payload = bundle.dsseEnvelope?.payload ?? '';
   const statement = JSON.parse(new TextDecoder().decode(Uint8Array.from(atob(payload), (c) => c.charCodeAt(0)))) as {
     predicateType?: unknown;
-    subject?: { name?: unknown; digest?: { sha256?: unknown } }[];
+    subject?: { name?: unknown; digest?: { sha256?: unknown }; annotations?: Record<string, unknown> }[];
   };
   const vm = bundle.verificationMaterial ?? {};
   return {
     predicateType: String(statement.predicateType ?? ''),
-    subjects: (statement.subject ?? []).map((s) => ({ name: String(s.name ?? ''), sha256: String(s.digest?.sha256 ?? '') })),
+    subjects: (statement.subject ?? []).map((s) => ({
+      name: String(s.name ?? ''),
+      sha256: String(s.digest?.sha256 ?? ''),
+      rootDigest: String(s.annotations?.[OMS_ROOT_DIGEST_ANNOTATION] ?? ''),
+    })),
     signer: vm.publicKey?.hint
       ? `key ${vm.publicKey.hint}`
       : vm.certificate || vm.x509CertificateChain
@@ -109,7 +116,9 @@ async function attestationsSection(v: VersionDetail): Promise<HTMLElement> {
   for (const a of atts) {
     try {
       const view = readAttestation(await getBytes(`/v1/namespaces/${enc(v.namespace)}/blobs/${enc(a.digest)}`));
-      const match = view.subjects.length === 1 && view.subjects[0]?.sha256 === v.rootDigest;
+      // One subject, the signed file set: its digest is the OMS manifest's (checked by the registry at push and by
+      // check), annotated with the root digest this page compares with the version's.
+      const match = view.subjects.length === 1 && view.subjects[0]?.rootDigest === v.rootDigest;
       rows.push([
         a.predicateType ?? view.predicateType,
         code(view.signer),
