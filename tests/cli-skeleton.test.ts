@@ -36,6 +36,21 @@ describe('modelsec (the CLI as a child process)', () => {
     expect(run.json()).toMatchObject({ ok: false, error: { code: 'USAGE', message: expect.stringContaining('frobnicate') } });
   });
 
+  it('a group command given a model path where its method goes says which words it takes, and where the path goes', async () => {
+    const sign = await runCli(['sign', './my-model']);
+    expect(sign.code).toBe(2);
+    expect(sign.stderr).toContain(
+      "'./my-model' is not a sign command: sign takes one of key, certificate or sigstore first (e.g. modelsec sign key ./my-model; see modelsec sign --help)",
+    );
+    const registry = await runCli(['registry', 'nope', '--json']);
+    expect(registry.json()).toMatchObject({
+      error: {
+        code: 'USAGE',
+        message: expect.stringMatching(/^'nope' is not a registry command: registry takes one of serve, /),
+      },
+    });
+  });
+
   it('an unknown flag is a usage error naming the flag, on stderr without --json', async () => {
     const run = await runCli(['--no-such-flag']);
     expect(run.code).toBe(2);

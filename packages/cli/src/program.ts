@@ -56,7 +56,10 @@ export async function runProgram(argv: string[], streams: OutputStreams, cwd: st
     if (thrown instanceof CommanderError) {
       if (thrown.code === 'commander.helpDisplayed' || thrown.code === 'commander.version' || thrown.code === 'commander.help')
         return 0;
-      const error = new ModelsecError('USAGE', thrown.message.replace(/^error: /, ''), { details: { reason: thrown.code } });
+      const hint = thrown.code === 'commander.unknownCommand' ? subcommandHint(program, argv) : undefined;
+      const error = new ModelsecError('USAGE', hint ?? thrown.message.replace(/^error: /, ''), {
+        details: { reason: thrown.code },
+      });
       await report(program, env, error, argv);
       return error.exitCode;
     }
@@ -64,6 +67,30 @@ export async function runProgram(argv: string[], streams: OutputStreams, cwd: st
     await report(program, env, error, argv);
     return error.exitCode;
   }
+}
+
+/**
+ * For `modelsec sign ./model` (a group command given a path where its method goes): which word was expected, e.g.
+ * "sign takes a method first: key, certificate or sigstore (modelsec sign key ./model ...)". Undefined elsewhere.
+ */
+function subcommandHint(program: Command, argv: string[]): string | undefined {
+  let group: Command = program;
+  for (const word of argv.slice(2)) {
+    if (word.startsWith('-')) continue;
+    const sub = group.commands.find((c) => c.name() === word || c.aliases().includes(word));
+    if (sub) {
+      group = sub;
+      continue;
+    }
+    if (group === program || group.commands.length === 0) return undefined;
+    const subs = group.commands.filter((c) => c.name() !== 'help');
+    const names = subs.map((c) => c.name());
+    const list = names.length > 1 ? `${names.slice(0, -1).join(', ')} or ${names.at(-1)}` : names.join('');
+    // The word was probably the first command's argument (a model path): show where it goes.
+    const example = (subs[0]?.registeredArguments.length ?? 0) > 0 ? `e.g. modelsec ${group.name()} ${names[0]} ${word}; ` : '';
+    return `'${word}' is not a ${group.name()} command: ${group.name()} takes one of ${list} first (${example}see modelsec ${group.name()} --help)`;
+  }
+  return undefined;
 }
 
 async function report(program: Command, env: CliEnv, error: ModelsecError, argv: string[]): Promise<void> {
