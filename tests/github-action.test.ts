@@ -115,6 +115,20 @@ describe('the GitHub Action (action.yml)', () => {
     ]);
   });
 
+  it('offline: a model that is a git checkout fails on its unsigned .git/ unless the ignore input names it', () => {
+    const checkout = path.join(work, 'checkout');
+    mkdirSync(path.join(checkout, '.git'), { recursive: true });
+    for (const f of ['weights.pkl', 'config.json', 'model.sig', 'model.scan.att.sig'])
+      writeFileSync(path.join(checkout, f), readFileSync(path.join(model, f)));
+    writeFileSync(path.join(checkout, '.git', 'config'), '[core]\n\tfsmonitor = "echo pwned"\n');
+    const inputs = { 'model-path': checkout, offline: 'true', 'public-key': `${signer}.pub` };
+    const refused = runAction(inputs);
+    expect(refused.code).toBe(1);
+    expect(JSON.parse(refused.result ?? 'null')).toMatchObject({ verified: false, failed: [{ code: 'SIGNING_FILE_EXTRA' }] });
+    const ignored = runAction({ ...inputs, ignore: '.git\n' });
+    expect(ignored.code, ignored.stderr).toBe(0);
+  });
+
   it('neither a registry nor offline: a usage error (exit 2) before anything runs', () => {
     const run = runAction({ 'model-path': model });
     expect(run.code).toBe(2);
