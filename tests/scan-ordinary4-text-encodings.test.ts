@@ -20,7 +20,10 @@ const PAYLOAD = Buffer.concat([
 function utf32(text: string, littleEndian: boolean): Buffer {
   const cps = [0xfeff, ...[...text].map((c) => c.codePointAt(0) as number)];
   const out = Buffer.alloc(cps.length * 4);
-  cps.forEach((cp, i) => (littleEndian ? out.writeUInt32LE(cp, i * 4) : out.writeUInt32BE(cp, i * 4)));
+  for (const [i, cp] of cps.entries()) {
+    if (littleEndian) out.writeUInt32LE(cp, i * 4);
+    else out.writeUInt32BE(cp, i * 4);
+  }
   return out;
 }
 
