@@ -11,7 +11,9 @@
  * - Paddle parameters: `<stem>.pdiparams` beside `<stem>.pdmodel`, a run of LoDTensors filling the file whose
  *   count is the program's persistable variables;
  * - Core ML weights: the `weights/` items of an `.mlpackage` Manifest.json, MIL blob storage filling the file;
- * - MLC-LLM parameter shards: `records[].dataPath` of `ndarray-cache.json`, each exactly `records[].nbytes` long.
+ * - MLC-LLM parameter shards: `records[].dataPath` of `ndarray-cache.json`, each exactly `records[].nbytes` long;
+ * - TensorFlow.js weight shards: the `weightsManifest[].paths` of a `model.json` (tfjs-converter), whose files
+ *   together are exactly as long as that group's `weights` (shape x dtype size, or the quantization dtype's).
  * Only a hint for detection (DetectHints.companion): content readings that apply still win, and the engine's
  * pickle reading of the file runs whatever the hint says. A manifest is untrusted like any file: a reference that
  * leaves the directory, a size that does not match, a manifest that does not parse: no companion.
@@ -178,6 +180,66 @@ async function mlcCompanions(manifest: string, out: Map<string, CompanionKind>):
   }
 }
 
+/** Bytes per element of a TF.js weight (tfjs-core's DataType, or the `quantization.dtype` it was stored as). */
+const TFJS_DTYPE_BYTES: Readonly<Record<string, number>> = {
+  float32: 4,
+  int32: 4,
+  bool: 1,
+  complex64: 8,
+  uint8: 1,
+  uint16: 2,
+  float16: 2,
+};
+
+/** Bytes of one weight entry, or undefined when it cannot be sized (a `string` tensor, a malformed entry). */
+function tfjsWeightBytes(entry: unknown): number | undefined {
+  if (typeof entry !== 'object' || entry === null) return undefined;
+  const { shape, dtype, quantization } = entry as { shape?: unknown; dtype?: unknown; quantization?: unknown };
+  const stored = typeof quantization === 'object' && quantization !== null ? (quantization as { dtype?: unknown }).dtype : dtype;
+  const size = typeof stored === 'string' && Object.hasOwn(TFJS_DTYPE_BYTES, stored) ? TFJS_DTYPE_BYTES[stored] : undefined;
+  if (size === undefined || !Array.isArray(shape)) return undefined;
+  let count = 1;
+  for (const d of shape) {
+    if (!Number.isSafeInteger(d) || d < 0) return undefined;
+    count *= d;
+    if (!Number.isSafeInteger(count)) return undefined;
+  }
+  return count * size;
+}
+
+/**
+ * TF.js `model.json`: each weights group's shard files, in order, hold its weights back to back
+ * (tfjs-converter's write_weights), so their sizes add up to exactly the group's bytes. A group with a weight
+ * that cannot be sized, a path leaving the directory or a missing shard names no companion.
+ */
+async function tfjsCompanions(manifest: string, out: Map<string, CompanionKind>): Promise<void> {
+  const doc = JSON.parse(await readFile(manifest, 'utf8')) as { weightsManifest?: unknown };
+  if (!Array.isArray(doc.weightsManifest)) return;
+  for (const group of doc.weightsManifest) {
+    const { paths, weights } = (group ?? {}) as { paths?: unknown; weights?: unknown };
+    if (!Array.isArray(paths) || !Array.isArray(weights) || paths.length === 0) continue;
+    let expected = 0;
+    for (const weight of weights) {
+      const bytes = tfjsWeightBytes(weight);
+      expected = bytes === undefined ? Number.NaN : expected + bytes;
+    }
+    if (!Number.isSafeInteger(expected)) continue;
+    const targets: string[] = [];
+    let actual = 0;
+    for (const path of paths) {
+      const target = typeof path === 'string' ? inside(dirname(manifest), path) : undefined;
+      const size = target === undefined ? undefined : await fileSize(target);
+      if (target === undefined || size === undefined || targets.includes(target)) {
+        actual = Number.NaN;
+        break;
+      }
+      targets.push(target);
+      actual += size;
+    }
+    if (actual === expected) for (const target of targets) out.set(target, 'tfjs-weights');
+  }
+}
+
 /** Which of `files` are referenced as raw data by a manifest among them (absolute path -> kind). */
 export async function findCompanions(files: readonly WalkedFile[]): Promise<Map<string, CompanionKind>> {
   const out = new Map<string, CompanionKind>();
@@ -199,7 +261,9 @@ export async function findCompanions(files: readonly WalkedFile[]): Promise<Map<
               ? (m) => coremlCompanions(m, out)
               : name === 'ndarray-cache.json'
                 ? (m) => mlcCompanions(m, out)
-                : undefined;
+                : name === 'model.json'
+                  ? (m) => tfjsCompanions(m, out)
+                  : undefined;
     if (!read) continue;
     if (++manifests > MAX_COMPANION_MANIFESTS) break;
     const size = await fileSize(path);

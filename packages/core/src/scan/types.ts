@@ -134,6 +134,7 @@ export type DetectedFormat =
   | 'word2vec'
   | 'xgboost-legacy'
   | 'mlc-params'
+  | 'tfjs-weights'
   // More images (formats/structures/images-more.ts) and data files (data-files.ts): data that cannot execute.
   | 'pnm'
   | 'icns'
@@ -232,6 +233,7 @@ export type CompanionKind =
   | 'paddle-params'
   | 'coreml-weights'
   | 'mlc-params'
+  | 'tfjs-weights'
   // More images (formats/structures/images-more.ts) and data files (data-files.ts): data that cannot execute.
   | 'pnm'
   | 'icns'

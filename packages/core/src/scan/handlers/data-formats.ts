@@ -330,6 +330,7 @@ async function scanData(format: DetectedFormat, ctx: ScanContext, w: Window): Pr
     case 'openvino-weights':
     case 'tf-variables-data':
     case 'mlc-params':
+    case 'tfjs-weights':
       // Raw tensor bytes whose size the manifest beside them accounts for (scan/companions.ts).
       return clean();
     case 'svg':
@@ -461,6 +462,7 @@ export const DATA_FORMATS: readonly DetectedFormat[] = [
   'openvino-weights',
   'tf-variables-data',
   'mlc-params',
+  'tfjs-weights',
   'ctranslate2',
   'word2vec',
   'xgboost-legacy',

@@ -110,6 +110,7 @@ const LOADERS: { readonly [F in DetectedFormat]: Loader | null } = {
   word2vec: data('word2vec'),
   'xgboost-legacy': data('xgboost-legacy'),
   'mlc-params': data('mlc-params'),
+  'tfjs-weights': data('tfjs-weights'),
   text: data('text'),
   pnm: data('pnm'),
   icns: data('icns'),
