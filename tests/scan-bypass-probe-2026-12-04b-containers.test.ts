@@ -6,11 +6,13 @@
  */
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { decompressBounded } from '../packages/core/src/compression/index.js';
 import { scanBytes } from '../packages/core/src/scan/engine.js';
 import { DEFAULT_GATE, evaluateGate } from '../packages/core/src/scan/gate.js';
 import { atLeast } from '../packages/core/src/scan/types.js';
 
 type Expect = 'high' | 'critical' | 'incomplete' | 'clean';
+const hex = (h: string): Uint8Array => Uint8Array.from(Buffer.from(h, 'hex'));
 const b64 = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'base64'));
 const gz64 = (s: string): Uint8Array => new Uint8Array(gunzipSync(Buffer.from(s, 'base64')));
 
@@ -67,5 +69,43 @@ describe('probe 2026-12-04b: Keras configs outside config.json embed TorchModule
 
   it('a keras_metadata.pb node metadata TorchModuleWrapper payload is critical', async () => {
     await check('keras_metadata.pb', b64(KERAS_METADATA), 'critical', 'MS-PKL-001');
+  });
+});
+
+describe('probe 2026-12-04b: xz streams checked with SHA-256 are decoded', () => {
+  // Class "xz-sha256-check": xz-decompress is XZ Embedded built without XZ_DEC_ANY_CHECK or SHA-256, so a stream
+  // whose check id is 0x0A (`xz -C sha256`) failed at its header with XZ_OPTIONS_ERROR ("get_next_output failed
+  // with error code 6") and its content was never judged (incomplete, also for real files). Such streams are now
+  // rewritten to check None (compression/xz-check.ts) and decoded. Proof (/usr/bin/python3, joblib 1.x):
+  // joblib.load of `xz -C sha256` of pickle.dumps(<os.system('touch /tmp/pc4/pwned3')>, protocol=2) created the
+  // file; the benign twin is `xz -C sha256` of joblib.dump({'w': np.arange(4)}) and loads to that dict.
+  const EVIL =
+    'fd377a585a00000ae1fb0ca10200210116000000742fe5a3010034800263706f7369780a73797374656d0a71005815000000746f756368202f746d702f7063342f70776e65643371018571025271032e000000009ed21a2cc724035463d32df71a24c857c607ebbdcd4c09e9d4feddd6efc6e20000016535eaeebf6e189b4b9a01000000000a595a';
+  const BENIGN =
+    'fd377a585a00000ae1fb0ca10200210116000000742fe5a3e0010100cb5d0040010e7b04b4959b3a9eee4d018e77fcd971b23a02387a0a506101b8ec3809209059939741946d73a93f335a7de404af32c84d0a9b11fd373b78d172fa061810091bb1fe767244030939ca15ab00974a89638fd06e94caae4081bb66ac7c78b9f3ab3d545d5868f926c9514b589627f6a601c4e17251ee9e807b7abb2e4696b4cfa06d162f4dfaa07a9144bb09e2c275991d91afa5161eb411943e861cff06fbdea211c53e3b80d4840d75105bc1c5d2959e05217176c950c56bacd2f333201abb3bc2575955807922810000008f20a49f15f6b0867e2115bd6b62eed2515c91e83861cd996c051240f0199a490001ff01820200007ffc255eb6e9df1c02000000000a595a';
+  // xz -C sha256 of 'hello sha256 ', 4 bytes of stream padding, xz -C crc64 of 'and crc64', the first stream again
+  // (xz -dc prints 'hello sha256 and crc64hello sha256 ').
+  const MIXED =
+    'fd377a585a00000ae1fb0ca10200210116000000742fe5a301000c68656c6c6f20736861323536200000000030fa75de3222f4d9c7ca1a2d17f27e68713a04603c8e824fa6b69b99e9cc455000013d0d2881df34189b4b9a01000000000a595a00000000fd377a585a000004e6d6b4460200210116000000742fe5a3010008616e6420637263363400000000ecbcfa705196a20c000121096c18c5d51fb6f37d010000000004595afd377a585a00000ae1fb0ca10200210116000000742fe5a301000c68656c6c6f20736861323536200000000030fa75de3222f4d9c7ca1a2d17f27e68713a04603c8e824fa6b69b99e9cc455000013d0d2881df34189b4b9a01000000000a595a';
+
+  it('a SHA-256-checked xz pickle payload is critical', async () => {
+    await check('model.joblib.xz', hex(EVIL), 'critical', 'MS-PKL-001');
+  });
+
+  it('a SHA-256-checked joblib dump of a numpy array is clean', async () => {
+    await check('model.joblib.xz', hex(BENIGN), 'clean');
+  });
+
+  it('concatenated streams mixing SHA-256 and CRC64 checks, with stream padding, decode as xz -dc does', async () => {
+    const out = await decompressBounded('xz', hex(MIXED), 1024);
+    expect(out.status).toBe('complete');
+    expect(new TextDecoder().decode(out.bytes)).toBe('hello sha256 and crc64hello sha256 ');
+  });
+
+  it('a truncated SHA-256 stream (no footer to rewrite from) stays incomplete, never clean', async () => {
+    const cut = hex(EVIL).subarray(0, 60);
+    const out = await decompressBounded('xz', cut, 1024);
+    expect(out.status).not.toBe('complete');
+    await check('model.joblib.xz', cut, 'incomplete');
   });
 });

@@ -13,7 +13,7 @@ import type { ByteSource } from '../../formats/byte-source.js';
 import { JsonScanner, parsePythonJson } from '../../formats/structures/json-scan.js';
 import { decodeText, isTextSource } from '../../formats/structures/text.js';
 import { makeFinding } from '../pickle/findings.js';
-import type { Finding, FormatHandler, HandlerResult, ScanContext, ScanIssue } from '../types.js';
+import type { Finding, FormatHandler, HandlerResult, ScanContext } from '../types.js';
 import { isNotebook, scanNotebook } from './code.js';
 import { judgeTemplate, MAX_TEMPLATE_CHARS } from './jinja-ssti.js';
 import { scanKerasConfig } from './keras.js';
