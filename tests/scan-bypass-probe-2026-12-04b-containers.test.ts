@@ -109,3 +109,29 @@ describe('probe 2026-12-04b: xz streams checked with SHA-256 are decoded', () =>
     await check('model.joblib.xz', cut, 'incomplete');
   });
 });
+
+describe('probe 2026-12-04b: a GGUF chat template read before the header fails is still judged', () => {
+  // Class "gguf-finding-lost-on-failure": the reader threw on a truncation (or a repeated key, or a limit) after
+  // the chat template and the handler judged nothing, so the file was only "could not be parsed" (medium): the
+  // SSTI the template carries, rendered by whatever reads the complete file or the metadata as a stream, was not
+  // reported. Templates are now collected as the reader meets them and judged beside the failure.
+  // Fixture: GGUF v3, 1 tensor, 2 KVs (general.architecture 'llama', tokenizer.chat_template
+  // "{{ cycler.__init__.__globals__.os.popen('id').read() }}"), cut inside the tensor info's name.
+  const CUT =
+    '474755460300000001000000000000000200000000000000140000000000000067656e6572616c2e6172636869746563747572650800000005000000000000006c6c616d611700000000000000746f6b656e697a65722e636861745f74656d706c6174650800000037000000000000007b7b206379636c65722e5f5f696e69745f5f2e5f5f676c6f62616c735f5f2e6f732e706f70656e2827696427292e726561642829207d7d0100000000';
+
+  it('the template finding is critical and the file is still incomplete', async () => {
+    await check('model.gguf', hex(CUT), 'critical', 'MS-GGUF-001');
+    await check('model.gguf', hex(CUT), 'incomplete');
+  });
+
+  it('a benign template in a cut file is incomplete only (no template finding)', async () => {
+    const bytes = hex(CUT);
+    const benign = Buffer.from(bytes);
+    const at = benign.indexOf('{{ cycler');
+    benign.write("{{ messages[0]['content'] }}".padEnd(55, ' '), at);
+    const report = await scanBytes(new Uint8Array(benign), {}, 'model.gguf');
+    expect(report.verdict).toBe('incomplete');
+    expect(report.findings.filter((f) => f.ruleId === 'MS-GGUF-001')).toEqual([]);
+  });
+});
