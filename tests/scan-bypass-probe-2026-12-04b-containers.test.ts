@@ -135,3 +135,24 @@ describe('probe 2026-12-04b: a GGUF chat template read before the header fails i
     expect(report.findings.filter((f) => f.ruleId === 'MS-GGUF-001')).toEqual([]);
   });
 });
+
+describe('probe 2026-12-04b: ONNX Runtime in-memory external data tag', () => {
+  // Class "onnx-ort-memory-address": a tensor whose external_data location is exactly "*/_ORT_MEM_ADDR_/*"
+  // (onnxruntime kTensorProtoMemoryAddressTag) has its `offset` taken by GetExtDataFromTensorProto as a pointer
+  // into the process: the model names memory for ORT to read as weights (disclosure through the outputs, or a
+  // crash). It is neither absolute nor '..', so it passed clean. Proof by ORT source (tensorprotoutils.h/.cc; no
+  // onnxruntime on this machine); fixture made with onnx 1.12 (helper.make_model, one Identity over an
+  // initializer with location/offset 4096/length 16); the twin's location is 'weights.bin'.
+  const ORT_MEM =
+    '08083a6f0a100a017712017922084964656e746974791201672a47080410014201776a1e0a086c6f636174696f6e12122a2f5f4f52545f4d454d5f414444525f2f2a6a0e0a066f66667365741204343039366a0c0a066c656e677468120231367001620f0a0179120a0a08080112040a02080442021011';
+  const RELATIVE =
+    '08083a680a100a017712017922084964656e746974791201672a40080410014201776a170a086c6f636174696f6e120b776569676874732e62696e6a0e0a066f66667365741204343039366a0c0a066c656e677468120231367001620f0a0179120a0a08080112040a02080442021011';
+
+  it('the in-memory tag is high', async () => {
+    await check('model.onnx', hex(ORT_MEM), 'high', 'MS-ONNX-001');
+  });
+
+  it('a relative weights file stays clean', async () => {
+    await check('model.onnx', hex(RELATIVE), 'clean');
+  });
+});
