@@ -156,3 +156,25 @@ describe('probe 2026-12-04b: ONNX Runtime in-memory external data tag', () => {
     await check('model.onnx', hex(RELATIVE), 'clean');
   });
 });
+
+describe('probe 2026-12-04b: Keras metadata in a SavedModel object graph', () => {
+  // Class "savedmodel-legacy-keras-metadata": tf_keras's SavedModel loader, when the directory has no
+  // keras_metadata.pb, reads each Keras object's JSON from saved_model.pb itself (keras/saving/legacy/saved_model/
+  // load.py, _read_legacy_metadata: object_graph_def.nodes[i].user_object.metadata, as TF < 2.5 saved it) and
+  // revives Lambda layers from it. tf-savedmodel.ts judged graph ops only, so a Lambda with marshalled bytecode
+  // there passed clean. Proof by the tf_keras source (no TensorFlow on this machine); fixture: SavedModel
+  // { schema 1; meta_graphs { tags 'serve'; graph_def { node x NoOp }; object_graph_def { nodes { user_object
+  // { identifier '_tf_keras_layer'; metadata <Lambda JSON, bytecode of lambda x: x> } } } } }; twin: a Dense layer.
+  const EVIL =
+    '08011281020a0722057365727665120b0a090a017812044e6f4f703ae8010ae50122e2010a0f5f74665f6b657261735f6c617965721ace017b22636c6173735f6e616d65223a20224c616d626461222c2022636f6e666967223a207b226e616d65223a20226c222c202266756e6374696f6e223a205b22347745414141414141414141414141414141454141414144414141415177414141484d454141414166414254414b6b4254716b4171514861415868794167414141484943414141412b67453862474674596d5268506745414141447a4141414141413d3d222c206e756c6c2c206e756c6c5d2c202266756e6374696f6e5f74797065223a20226c616d626461227d7d';
+  const BENIGN =
+    '0801126b0a0722057365727665120b0a090a017812044e6f4f703a530a51224f0a0f5f74665f6b657261735f6c617965721a3c7b22636c6173735f6e616d65223a202244656e7365222c2022636f6e666967223a207b226e616d65223a202264222c2022756e697473223a20327d7d';
+
+  it('a Lambda layer in SavedUserObject.metadata is critical', async () => {
+    await check('saved_model.pb', hex(EVIL), 'critical', 'MS-KERAS-001');
+  });
+
+  it('a Dense layer there stays clean', async () => {
+    await check('saved_model.pb', hex(BENIGN), 'clean');
+  });
+});
