@@ -18,6 +18,7 @@ import {
   type DecompressStatus,
   inflateBounded,
 } from '../formats/compression/index.js';
+import { withoutSha256Checks } from './xz-check.js';
 
 export type { CompressionCodec, Decompressed, DecompressStatus };
 
@@ -128,7 +129,9 @@ async function bzip2(input: Uint8Array, max: number): Promise<Decompressed> {
 
 async function xz(input: Uint8Array, max: number): Promise<Decompressed> {
   const out = new Collector(max);
-  const source = Readable.toWeb(Readable.from([Buffer.from(input.buffer, input.byteOffset, input.byteLength)]));
+  // XZ Embedded (xz-decompress) cannot read SHA-256-checked streams: they are rewritten to check None (xz-check.ts).
+  const data = withoutSha256Checks(input);
+  const source = Readable.toWeb(Readable.from([Buffer.from(data.buffer, data.byteOffset, data.byteLength)]));
   // xz-decompress is a webpack UMD bundle: Node sees only its default export.
   xzModule ??= import('xz-decompress').then((m) => m.default as unknown as typeof import('xz-decompress'));
   const { XzReadableStream } = await xzModule;

@@ -176,6 +176,11 @@ export interface ReadGgufHeaderOptions {
    * header is accepted or refused the same way; only what is kept in memory changes.
    */
   keepKey?: (key: string) => boolean;
+  /**
+   * Called with each kept value as soon as it is read, before the rest of the header: a caller that judges values
+   * still has those read before a truncation or a limit stops the reader (the reader then throws as usual).
+   */
+  onKept?: (key: string, value: GgufValue) => void;
 }
 
 /** Reads the GGUF header (v2 and v3; v1 with 32-bit counts is refused). */
@@ -205,7 +210,10 @@ export async function readGgufHeader(source: ByteSource, options: ReadGgufHeader
     const type = await r.u32();
     const keep = options.keepKey?.(key) ?? true;
     const value = await readValue(r, type, keep);
-    if (keep && value !== undefined) metadata[key] = value;
+    if (keep && value !== undefined) {
+      metadata[key] = value;
+      options.onKept?.(key, value);
+    }
   }
   const tensors: GgufTensorInfo[] = [];
   for (let i = 0; i < tensorCount; i++) {

@@ -45,9 +45,9 @@ import { isLegacyTextSource, isTextSource } from '../../formats/structures/text.
 import { readTfBundleIndex } from '../../formats/structures/tf-bundle.js';
 import { invalid, Window } from '../../formats/structures/window.js';
 import { makeFinding } from '../pickle/findings.js';
-import type { DetectedFormat, Finding, FormatHandler, HandlerResult, ScanContext } from '../types.js';
+import type { DetectedFormat, Finding, FormatHandler, HandlerResult, ScanContext, ScanIssue } from '../types.js';
 import { readXml } from '../xml.js';
-import { checkKerasConfig, MAX_KERAS_CONFIG_BYTES } from './keras.js';
+import { MAX_KERAS_CONFIG_BYTES, scanKerasConfig } from './keras.js';
 import { chatTemplateFindings } from './templates.js';
 import { DANGEROUS_TF_OPS } from './tf-savedmodel.js';
 
@@ -146,6 +146,7 @@ async function scanKerasMetadata(ctx: ScanContext, w: Window): Promise<HandlerRe
       errors: [],
     };
   const findings: Finding[] = [];
+  const errors: ScanIssue[] = [];
   const bytes = await w.source.read(0, w.size);
   let node = 0;
   for (const f of protoFields(bytes)) {
@@ -165,10 +166,12 @@ async function scanKerasMetadata(ctx: ScanContext, w: Window): Promise<HandlerRe
         findings.push(makeFinding('MS-ENG-002', 'Keras layer metadata is not JSON', { members }));
         continue;
       }
-      findings.push(...checkKerasConfig(config, members));
+      const judged = await scanKerasConfig(config, members, ctx, `node ${node - 1} metadata`);
+      findings.push(...judged.findings);
+      errors.push(...judged.errors);
     }
   }
-  return { findings, errors: [] };
+  return { findings, errors };
 }
 
 async function scanPaddleProgram(ctx: ScanContext, w: Window): Promise<HandlerResult> {

@@ -5,7 +5,10 @@
  * memory; every other value is still walked and checked by the reader. Counts over the reader's limits
  * (MAX_GGUF_METADATA_ENTRIES...) end in LIMIT_EXCEEDED, which the engine reports as incomplete.
  */
+
+import { toModelsecError } from '../../errors/index.js';
 import { type GgufValue, readGgufHeader } from '../../formats/gguf/index.js';
+import { makeFinding } from '../pickle/findings.js';
 import type { Finding, FormatHandler } from '../types.js';
 import { templateFindings } from './templates.js';
 
@@ -27,13 +30,31 @@ function stringsOf(key: string, value: GgufValue, out: Array<[string, string]>):
 export const ggufHandler: FormatHandler = {
   formats: ['gguf'],
   async scan(source, ctx) {
-    const header = await readGgufHeader(source, { keepKey: isTemplateKey });
+    // Templates are collected as the reader meets them: one read before a truncation, a repeated key or a limit
+    // is still judged (llama.cpp refuses such a file, but a consumer that reads the metadata as a stream, or the
+    // complete file it was cut from, renders the template), and the failure is reported beside it (incomplete).
+    const kept: Record<string, GgufValue> = Object.create(null) as Record<string, GgufValue>;
+    let failure: unknown;
+    try {
+      await readGgufHeader(source, {
+        keepKey: isTemplateKey,
+        onKept: (key, value) => {
+          kept[key] = value;
+        },
+      });
+    } catch (error) {
+      failure = error;
+    }
     const findings: Finding[] = [];
     const strings: Array<[string, string]> = [];
-    for (const key of Object.keys(header.metadata).sort()) stringsOf(key, header.metadata[key] as GgufValue, strings);
+    for (const key of Object.keys(kept).sort()) stringsOf(key, kept[key] as GgufValue, strings);
     for (const [key, value] of strings) {
       findings.push(...templateFindings(value, { members: [...ctx.members], path: key }, 'MS-GGUF-001'));
     }
-    return { findings, errors: [] };
+    if (failure === undefined) return { findings, errors: [] };
+    const err = toModelsecError(failure);
+    const location = { members: [...ctx.members] };
+    findings.push(makeFinding('MS-ENG-002', `could not be parsed: ${err.message}`, location, { code: err.code }));
+    return { findings, errors: [{ code: err.code, message: err.message, location }] };
   },
 };

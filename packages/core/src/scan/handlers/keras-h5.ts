@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import type { ByteSource } from '../../formats/byte-source.js';
 import { importDependency } from '../../util/dependency.js';
 import { makeFinding } from '../pickle/findings.js';
-import type { FormatHandler, HandlerResult, ScanContext } from '../types.js';
-import { checkKerasConfig, MAX_KERAS_CONFIG_BYTES } from './keras.js';
+import type { Finding, FormatHandler, HandlerResult, ScanContext } from '../types.js';
+import { checkKerasConfig, type EmbeddedPayload, MAX_KERAS_CONFIG_BYTES } from './keras.js';
 
 /**
  * Largest nested HDF5 (an archive member, held in memory) copied to a temp file for h5wasm, which opens paths
@@ -94,7 +94,8 @@ function attributeText(value: unknown): string | undefined {
 async function scanHdf5(source: ByteSource, ctx: ScanContext): Promise<HandlerResult> {
   const members = [...ctx.members];
   const { lib, fs } = await loadH5();
-  const result = await withPath(source, async (path) => withoutStdio(fs, () => inspectHdf5(lib, path, members)));
+  const embedded: EmbeddedPayload[] = [];
+  const result = await withPath(source, async (path) => withoutStdio(fs, () => inspectHdf5(lib, path, members, embedded)));
   if (result === 'too-large')
     return {
       findings: [
@@ -109,11 +110,16 @@ async function scanHdf5(source: ByteSource, ctx: ScanContext): Promise<HandlerRe
       ],
       errors: [],
     };
+  for (const payload of embedded) {
+    const nested = await ctx.scanNested(payload.bytes, `${payload.path} (${payload.what})`);
+    result.findings.push(...nested.findings);
+    result.errors.push(...nested.errors);
+  }
   return result;
 }
 
 /** Opens the HDF5 file at `path` and checks its Keras attributes. Synchronous: see withoutStdio. */
-function inspectHdf5(lib: H5, path: string, members: string[]): HandlerResult {
+function inspectHdf5(lib: H5, path: string, members: string[], embedded: EmbeddedPayload[]): HandlerResult {
   let file: InstanceType<H5['File']>;
   try {
     file = new lib.File(path, 'r');
@@ -124,7 +130,7 @@ function inspectHdf5(lib: H5, path: string, members: string[]): HandlerResult {
     };
   }
   try {
-    const findings = [];
+    const findings: Finding[] = [];
     let isKeras = false;
     for (const name of CONFIG_ATTRIBUTES) {
       const attribute = file.attrs[name];
@@ -147,7 +153,11 @@ function inspectHdf5(lib: H5, path: string, members: string[]): HandlerResult {
         continue;
       }
       if (name === 'model_config') isKeras = true;
-      findings.push(...checkKerasConfig(config, members));
+      // Payloads the config embeds (TorchModuleWrapper's torch.save bytes) are scanned by scanHdf5 once the file
+      // is closed (this function is synchronous), as the files torch.load reads.
+      const found: EmbeddedPayload[] = [];
+      findings.push(...checkKerasConfig(config, members, found));
+      for (const payload of found) embedded.push({ ...payload, path: `@${name}#${payload.path}` });
     }
     return { findings, errors: [], format: isKeras ? 'keras-h5' : 'hdf5' };
   } catch (error) {

@@ -10,7 +10,7 @@ import { decompressBounded } from '../../compression/index.js';
 import { readZipEntries, readZipEntry } from '../../formats/zip/index.js';
 import { classifyZipMembers } from '../detect.js';
 import { makeFinding } from '../pickle/findings.js';
-import type { Finding, FindingLocation, FormatHandler } from '../types.js';
+import type { Finding, FindingLocation, FormatHandler, ScanContext, ScanIssue } from '../types.js';
 import { zipArchiveHandler } from './archives.js';
 import { pytorchZipHandler } from './pytorch-zip.js';
 
@@ -134,6 +134,29 @@ export function checkKerasConfig(config: unknown, members: readonly string[], em
   };
   walk(config, '', 0);
   return findings;
+}
+
+/**
+ * checkKerasConfig plus the payloads the config embeds (TorchModuleWrapper's torch.save bytes), each scanned through
+ * ctx.scanNested as the file its loader reads. Every caller that has a ScanContext uses this, so an embedded
+ * payload is judged wherever the Keras JSON sits (config.json, an HDF5 model_config, SavedModel keras_metadata).
+ * `where` names the JSON's place inside the file (an attribute, a metadata node) in the nested member's name.
+ */
+export async function scanKerasConfig(
+  config: unknown,
+  members: readonly string[],
+  ctx: ScanContext,
+  where = '',
+): Promise<{ findings: Finding[]; errors: ScanIssue[] }> {
+  const embedded: EmbeddedPayload[] = [];
+  const findings = checkKerasConfig(config, members, embedded);
+  const errors: ScanIssue[] = [];
+  for (const payload of embedded) {
+    const nested = await ctx.scanNested(payload.bytes, `${where}#${payload.path} (${payload.what})`);
+    findings.push(...nested.findings);
+    errors.push(...nested.errors);
+  }
+  return { findings, errors };
 }
 
 export const kerasHandler: FormatHandler = {

@@ -18,8 +18,17 @@ const STANDARD_DOMAINS = new Set([
   'com.ms.internal.nhwc',
 ]);
 
+/**
+ * ONNX Runtime's marker for external data already in memory (onnxruntime/core/framework/tensorprotoutils.h,
+ * kTensorProtoMemoryAddressTag): when a tensor's location is exactly this, GetExtDataFromTensorProto takes its
+ * `offset` as the address of the data in the process. ORT writes it only for tensors it builds itself; from a
+ * file it makes the loader read (or crash on) any address the model names, so it is never a file name.
+ */
+export const ORT_MEMORY_ADDRESS_TAG = '*/_ORT_MEM_ADDR_/*';
+
 /** Why an external_data location escapes the model directory, or undefined when it stays inside. */
 export function unsafeExternalLocation(location: string): string | undefined {
+  if (location === ORT_MEMORY_ADDRESS_TAG) return "ONNX Runtime's in-memory tag: offset read as a process address";
   if (location.startsWith('/') || location.startsWith('\\') || /^[A-Za-z]:/.test(location)) return 'absolute path';
   if (location.split(/[\\/]+/).includes('..')) return "'..' path traversal";
   if (location.includes('\0')) return 'NUL byte';

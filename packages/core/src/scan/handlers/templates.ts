@@ -13,10 +13,10 @@ import type { ByteSource } from '../../formats/byte-source.js';
 import { JsonScanner, parsePythonJson } from '../../formats/structures/json-scan.js';
 import { decodeText, isTextSource } from '../../formats/structures/text.js';
 import { makeFinding } from '../pickle/findings.js';
-import type { Finding, FormatHandler, HandlerResult, ScanContext, ScanIssue } from '../types.js';
+import type { Finding, FormatHandler, HandlerResult, ScanContext } from '../types.js';
 import { isNotebook, scanNotebook } from './code.js';
 import { judgeTemplate, MAX_TEMPLATE_CHARS } from './jinja-ssti.js';
-import { checkKerasConfig, type EmbeddedPayload } from './keras.js';
+import { scanKerasConfig } from './keras.js';
 
 /**
  * Largest JSON document parsed in memory: tokenizer.json files reach ~35 MB. A larger document is checked by a
@@ -117,15 +117,8 @@ export async function judgeJsonDocument(doc: unknown, ctx: ScanContext): Promise
     findings.push(...chatTemplateFindings((doc as Record<string, unknown>).chat_template, ctx));
     if (isKerasObject(doc)) {
       // A Keras config read by model_from_json / deserialize: payloads it embeds (TorchModuleWrapper) are scanned too.
-      const embedded: EmbeddedPayload[] = [];
-      findings.push(...checkKerasConfig(doc, ctx.members, embedded));
-      const errors: ScanIssue[] = [];
-      for (const payload of embedded) {
-        const nested = await ctx.scanNested(payload.bytes, `#${payload.path} (${payload.what})`);
-        findings.push(...nested.findings);
-        errors.push(...nested.errors);
-      }
-      return { findings, errors };
+      const judged = await scanKerasConfig(doc, ctx.members, ctx);
+      return { findings: [...findings, ...judged.findings], errors: judged.errors };
     }
   }
   return { findings, errors: [] };

@@ -14,7 +14,8 @@ import { ModelsecError } from '../../errors/index.js';
 import type { ByteSource } from '../../formats/byte-source.js';
 import { protoFields, protoString } from '../../formats/protobuf/index.js';
 import { makeFinding } from '../pickle/findings.js';
-import type { Finding, FormatHandler } from '../types.js';
+import type { Finding, FormatHandler, ScanIssue } from '../types.js';
+import { MAX_KERAS_CONFIG_BYTES, scanKerasConfig } from './keras.js';
 
 /** Largest saved_model.pb read (protobuf's own cap is 2 GB). */
 export const MAX_SAVEDMODEL_BYTES = 2 * 1024 * 1024 * 1024 - 1;
@@ -139,6 +140,38 @@ export function judgeTfNodes(nodes: readonly TfNode[]): Array<{ op: string; seve
   return [...out.values()].sort((a, b) => (a.op < b.op ? -1 : a.op > b.op ? 1 : a.why < b.why ? -1 : 1));
 }
 
+/**
+ * Keras layer JSON a SavedModel keeps in its object graph, as tf_keras reads it when the directory has no
+ * keras_metadata.pb (keras/saving/legacy/saved_model/load.py, _read_legacy_metadata; TF < 2.5 wrote it there):
+ * SavedModel.meta_graphs (2) -> MetaGraphDef.object_graph_def (7) -> SavedObjectGraph.nodes (1) ->
+ * SavedObject.user_object (4) -> SavedUserObject.metadata (3, a JSON string). Lambda layers and
+ * TorchModuleWrapper payloads there load like those of keras_metadata.pb.
+ */
+export function legacyKerasMetadata(
+  bytes: Uint8Array,
+  kind: 'savedmodel' | 'metagraph',
+): Array<{ node: number; json: Uint8Array }> {
+  const out: Array<{ node: number; json: Uint8Array }> = [];
+  const fromMetaGraph = (meta: Uint8Array): void => {
+    for (const m of protoFields(meta)) {
+      if (m.field !== 7 || m.wire !== 2) continue;
+      let node = 0;
+      for (const n of protoFields(m.value)) {
+        if (n.field !== 1 || n.wire !== 2) continue;
+        node++;
+        for (const k of protoFields(n.value)) {
+          if (k.field !== 4 || k.wire !== 2) continue;
+          for (const u of protoFields(k.value))
+            if (u.field === 3 && u.wire === 2 && u.value.length > 0) out.push({ node: node - 1, json: u.value });
+        }
+      }
+    }
+  };
+  if (kind === 'metagraph') fromMetaGraph(bytes);
+  else for (const f of protoFields(bytes)) if (f.field === 2 && f.wire === 2) fromMetaGraph(f.value);
+  return out;
+}
+
 /** Ops of a bare GraphDef held in memory (kept for callers of the earlier byte-level scan). */
 export function findTfOps(bytes: Uint8Array): string[] {
   try {
@@ -146,6 +179,12 @@ export function findTfOps(bytes: Uint8Array): string[] {
   } catch {
     return [];
   }
+}
+
+/** A SavedModel's top level: schema version (1, varint) and meta graphs (2) only (as readTfNodes tells them). */
+function isSavedModelShape(bytes: Uint8Array): boolean {
+  const top = [...protoFields(bytes)];
+  return top.length > 0 && top.every((f) => (f.field === 1 && f.wire === 0) || (f.field === 2 && f.wire === 2));
 }
 
 async function readAll(source: ByteSource): Promise<Uint8Array> {
@@ -167,11 +206,34 @@ function tfGraphHandler(format: 'tf-savedmodel' | 'tf-metagraph'): FormatHandler
         };
       }
       const findings: Finding[] = [];
-      const nodes = readTfNodes(await readAll(source), format === 'tf-metagraph' ? 'metagraph' : 'savedmodel');
+      const errors: ScanIssue[] = [];
+      const bytes = await readAll(source);
+      const kind = format === 'tf-metagraph' ? 'metagraph' : 'savedmodel';
+      const nodes = readTfNodes(bytes, kind);
       for (const j of judgeTfNodes(nodes)) {
         findings.push(makeFinding('MS-TF-001', j.why, { members: [...ctx.members], path: j.op }, { op: j.op }, j.severity));
       }
-      return { findings, errors: [] };
+      // A plain graph (no object graph) has none; readTfNodes already accepted the protobuf structure.
+      const legacy = kind === 'savedmodel' && !isSavedModelShape(bytes) ? [] : legacyKerasMetadata(bytes, kind);
+      for (const { node, json } of legacy) {
+        const where = `object ${node} metadata`;
+        const members = [...ctx.members, where];
+        if (json.length > MAX_KERAS_CONFIG_BYTES) {
+          findings.push(makeFinding('MS-ENG-002', 'Keras object metadata larger than MAX_KERAS_CONFIG_BYTES', { members }));
+          continue;
+        }
+        let config: unknown;
+        try {
+          config = JSON.parse(protoString(json));
+        } catch {
+          findings.push(makeFinding('MS-ENG-002', 'Keras object metadata is not JSON', { members }));
+          continue;
+        }
+        const judged = await scanKerasConfig(config, members, ctx, where);
+        findings.push(...judged.findings);
+        errors.push(...judged.errors);
+      }
+      return { findings, errors };
     },
   };
 }
