@@ -294,7 +294,7 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
   app.addHook('onRequest', async (request, reply) => {
     let failure: unknown;
     try {
-      request.actor = await resolveActor(store, request.headers.authorization);
+      request.actor = await resolveActor(store, request.headers.authorization, now());
     } catch (error) {
       request.actor = ANONYMOUS_ACTOR;
       failure = error;

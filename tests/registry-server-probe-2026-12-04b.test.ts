@@ -1,0 +1,105 @@
+/**
+ * Fourth adversarial pass on the registry server (issue 12), over real HTTP on 127.0.0.1 with two private namespaces
+ * (acme, beta), a public one (open) and real tokens (tests/helpers/two-tenants.ts). Each describe is one class that
+ * gave way before this pass: the attack is refused with a stable code, and the honest control passes.
+ */
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_TOKEN_LIFETIME_SECONDS, MIN_TOKEN_LIFETIME_SECONDS } from '../packages/registry/src/auth.js';
+import { ADMIN } from '../packages/registry/src/test-support.js';
+import { closeServer, type Tenants, twoTenants } from './helpers/two-tenants.js';
+
+type TokenRow = { id: string; namespace?: string | null; expiresAt: string | null; expired: boolean; revoked: boolean };
+type AuditPage = {
+  entries: { actor: string; action: string; target: string; outcome: string; details: Record<string, unknown> }[];
+};
+
+describe('tokens can be given an end of life: enforced at the clock, listed, audited (a leaked token used to work forever)', () => {
+  let t: Tenants;
+  let clockMs = Date.parse('2026-04-01T00:00:00Z');
+  const clock = { now: () => new Date(clockMs) };
+  beforeAll(async () => {
+    t = await twoTenants({ clock });
+  });
+  afterAll(async () => closeServer(t));
+
+  it('a push token made to live 120 s pushes until then and is refused UNAUTHENTICATED after, on every route', async () => {
+    const made = await t.answer(
+      await t.call('POST', '/v1/namespaces/acme/tokens', t.tokens['acme:admin'], { scope: 'push', expiresInSeconds: 120 }),
+    );
+    expect(made.status).toBe(201);
+    expect(made.body.expiresAt).toBe('2026-04-01T00:02:00.000Z');
+    const secret = made.body.token as string;
+    const open = await t.call('POST', '/v1/namespaces/acme/uploads', secret);
+    expect(open.status).toBe(201);
+    clockMs += 119_000;
+    expect((await t.call('GET', '/v1/namespaces/acme/models', secret)).status).toBe(200);
+    clockMs += 1_000; // exactly at expiresAt: expired
+    for (const [method, route] of [
+      ['GET', '/v1/namespaces/acme/models'],
+      ['POST', '/v1/namespaces/acme/uploads'],
+      ['GET', '/v1/namespaces/open/models'],
+    ] as const) {
+      const r = await t.answer(await t.call(method, route, secret));
+      expect(r.status, route).toBe(401);
+      expect(r.body.error.code).toBe('UNAUTHENTICATED');
+      expect(r.body.error.message).toContain('expired at 2026-04-01T00:02:00.000Z');
+    }
+    // Listed as expired to the namespace admin and the registry admin; the token without expiry is unaffected.
+    const own = (await t.answer(await t.call('GET', '/v1/namespaces/acme/tokens', t.tokens['acme:admin']))).body
+      .tokens as TokenRow[];
+    const row = own.find((x) => x.id === made.body.id);
+    expect(row).toMatchObject({ expiresAt: '2026-04-01T00:02:00.000Z', expired: true, revoked: false });
+    expect(own.filter((x) => x.id !== made.body.id).every((x) => x.expiresAt === null && !x.expired)).toBe(true);
+    const all = (await t.answer(await t.call('GET', '/v1/tokens', ADMIN))).body.tokens as TokenRow[];
+    expect(all.find((x) => x.id === made.body.id)).toMatchObject({ namespace: 'acme', expired: true });
+    expect((await t.call('GET', '/v1/namespaces/acme/models', t.tokens['acme:push'])).status).toBe(200);
+    // The creation is audited with its end of life.
+    const audit = (await t.answer(await t.call('GET', '/v1/audit?namespace=acme&limit=1000', ADMIN)))
+      .body as unknown as AuditPage;
+    expect(audit.entries.find((e) => e.details.id === made.body.id)?.details).toMatchObject({
+      scope: 'push',
+      expiresAt: '2026-04-01T00:02:00.000Z',
+    });
+  });
+
+  it('a lifetime outside [MIN, MAX] or not a whole number is refused VALIDATION; nothing is created', async () => {
+    const before = ((await t.answer(await t.call('GET', '/v1/tokens', ADMIN))).body.tokens as TokenRow[]).length;
+    for (const expiresInSeconds of [0, -5, MIN_TOKEN_LIFETIME_SECONDS - 1, MAX_TOKEN_LIFETIME_SECONDS + 1, 1.5, '120']) {
+      const r = await t.answer(
+        await t.call('POST', '/v1/namespaces/acme/tokens', t.tokens['acme:admin'], { scope: 'read', expiresInSeconds }),
+      );
+      expect(r.status, String(expiresInSeconds)).toBe(400);
+    }
+    expect(((await t.answer(await t.call('GET', '/v1/tokens', ADMIN))).body.tokens as TokenRow[]).length).toBe(before);
+  });
+
+  it('the CLI makes a token with --expires-in and lists it as expiring', async () => {
+    const run = promisify(execFile);
+    const bin = path.join(import.meta.dirname, '../packages/cli/bin/modelsec.js');
+    const env = { ...process.env, MODELSEC_REGISTRY: t.url, MODELSEC_TOKEN: t.tokens['beta:admin'] as string };
+    const made = JSON.parse(
+      (
+        await run(
+          'node',
+          [bin, 'registry', 'token', 'create', '--namespace', 'beta', '--scope', 'read', '--expires-in', '3600', '--json'],
+          { env },
+        )
+      ).stdout,
+    );
+    expect(made.expiresAt).toBe(new Date(clockMs + 3600_000).toISOString());
+    const listed = (await run('node', [bin, 'registry', 'token', 'list', '--namespace', 'beta'], { env })).stdout;
+    expect(listed).toContain(`expires ${made.expiresAt}`);
+    const bad = await run(
+      'node',
+      [bin, 'registry', 'token', 'create', '--namespace', 'beta', '--scope', 'read', '--expires-in', '1h'],
+      {
+        env,
+      },
+    ).catch((e: { stderr: string; code: number }) => e);
+    expect((bad as { code: number }).code).not.toBe(0);
+    expect((bad as { stderr: string }).stderr).toContain('--expires-in takes a whole number of seconds');
+  });
+});
