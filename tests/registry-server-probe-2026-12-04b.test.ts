@@ -103,3 +103,42 @@ describe('tokens can be given an end of life: enforced at the clock, listed, aud
     expect((bad as { stderr: string }).stderr).toContain('--expires-in takes a whole number of seconds');
   });
 });
+
+describe("the audit budget of token refusals is per namespace (a tenant minting tokens silenced every other tenant's refusals)", () => {
+  let t: Tenants;
+  const clockMs = Date.parse('2026-04-01T00:00:00Z');
+  const clock = { now: () => new Date(clockMs) };
+  const PER_TOKEN = 5;
+  const BUDGET = 12;
+  beforeAll(async () => {
+    t = await twoTenants({ clock, tokenRefusalLimits: { perWindow: PER_TOKEN, windowMs: 60_000, auditPerWindow: BUDGET } });
+  });
+  afterAll(async () => closeServer(t));
+
+  it("acme's admin spends acme's budget with fresh tokens; beta's push token refusals are still audited one by one", async () => {
+    // acme mints tokens and makes each refuse PER_TOKEN times on beta (403 on an audited route): 4 × 5 > BUDGET.
+    for (let i = 0; i < 4; i++) {
+      const secret = (
+        await t.answer(await t.call('POST', '/v1/namespaces/acme/tokens', t.tokens['acme:admin'], { scope: 'push' }))
+      ).body.token as string;
+      for (let j = 0; j < PER_TOKEN; j++) expect((await t.call('POST', '/v1/namespaces/beta/uploads', secret)).status).toBe(403);
+    }
+    // beta's own push token now makes refused requests (on acme): each is audited under beta's budget.
+    for (let j = 0; j < 3; j++)
+      expect((await t.call('POST', '/v1/namespaces/acme/uploads', t.tokens['beta:push'])).status).toBe(403);
+    const rows = ((await t.answer(await t.call('GET', '/v1/audit?limit=1000', ADMIN))).body as unknown as AuditPage).entries;
+    const tokenIds = (
+      (await t.answer(await t.call('GET', '/v1/namespaces/beta/tokens', t.tokens['beta:admin']))).body.tokens as TokenRow[]
+    ).map((x) => x.id);
+    const betaRefusals = rows.filter(
+      (e) => tokenIds.includes(e.actor) && e.outcome === 'refused' && e.action === 'upload.start',
+    );
+    expect(betaRefusals).toHaveLength(3);
+    // acme's refusals stopped at its budget, with one row saying so, naming acme (not the whole registry).
+    const acmeRefused = rows.filter((e) => e.action === 'upload.start' && e.outcome === 'refused' && e.target === 'beta');
+    expect(acmeRefused).toHaveLength(BUDGET);
+    expect(rows.filter((e) => e.action === 'rate-limit.token' && e.details.limit === 'auditPerWindow')).toMatchObject([
+      { target: 'acme', outcome: 'refused' },
+    ]);
+  });
+});

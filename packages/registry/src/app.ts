@@ -271,9 +271,11 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
       status < 500 &&
       (action !== undefined || status === 401 || status === 403 || (token !== undefined && !ownNamespace(request)));
     const subject = token ? token.id : request.ip;
-    const decision = countable ? (limiter as RefusalLimiter).record(subject) : 'audit';
+    // The token audit budget is per namespace of the token (one tenant minting tokens cannot spend another's).
+    const group = token ? (token.namespace ?? 'registry') : '';
+    const decision = countable ? (limiter as RefusalLimiter).record(subject, group) : 'audit';
     if (decision === 'budget')
-      await audit(request, token ? 'rate-limit.token' : 'rate-limit.anonymous', '*', 'refused', {
+      await audit(request, token ? 'rate-limit.token' : 'rate-limit.anonymous', token ? group : '*', 'refused', {
         code: 'RATE_LIMITED',
         limit: 'auditPerWindow',
       }).catch(() => undefined);
@@ -304,7 +306,7 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
       const [limiter, subject] = token ? [tokenRefusals, token.id] : [refusals, request.ip];
       const limited = limiter.blocked(subject);
       if (limited.blocked) {
-        if (limiter.record(subject) === 'tripped')
+        if (limiter.record(subject, token ? (token.namespace ?? 'registry') : '') === 'tripped')
           await audit(
             request,
             token ? 'rate-limit.token' : 'rate-limit.anonymous',
