@@ -4,6 +4,7 @@
  * gave way before this pass: the attack is refused with a stable code, and the honest control passes.
  */
 import { execFile } from 'node:child_process';
+import { connect } from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -130,9 +131,7 @@ describe("the audit budget of token refusals is per namespace (a tenant minting 
     const tokenIds = (
       (await t.answer(await t.call('GET', '/v1/namespaces/beta/tokens', t.tokens['beta:admin']))).body.tokens as TokenRow[]
     ).map((x) => x.id);
-    const betaRefusals = rows.filter(
-      (e) => tokenIds.includes(e.actor) && e.outcome === 'refused' && e.action === 'upload.start',
-    );
+    const betaRefusals = rows.filter((e) => tokenIds.includes(e.actor) && e.outcome === 'refused' && e.action === 'upload.start');
     expect(betaRefusals).toHaveLength(3);
     // acme's refusals stopped at its budget, with one row saying so, naming acme (not the whole registry).
     const acmeRefused = rows.filter((e) => e.action === 'upload.start' && e.outcome === 'refused' && e.target === 'beta');
@@ -140,5 +139,65 @@ describe("the audit budget of token refusals is per namespace (a tenant minting 
     expect(rows.filter((e) => e.action === 'rate-limit.token' && e.details.limit === 'auditPerWindow')).toMatchObject([
       { target: 'acme', outcome: 'refused' },
     ]);
+  });
+});
+
+describe('upload bytes have a minimum rate (a push token trickling bytes held a connection, a session lock and reserved bytes)', () => {
+  let t: Tenants;
+  const WINDOW_MS = 300;
+  const MIN_BYTES = 1024;
+  beforeAll(async () => {
+    t = await twoTenants({ uploadMinRate: { windowMs: WINDOW_MS, minBytes: MIN_BYTES } });
+  });
+  afterAll(async () => closeServer(t));
+
+  /** Sends the head and `first` bytes of a PATCH promising `length`, then nothing; the answer and when it closed. */
+  function trickle(route: string, token: string, length: number, first: Buffer) {
+    const { hostname, port } = new URL(t.url);
+    const started = Date.now();
+    return new Promise<{ answer: string; closedAfterMs: number }>((resolve, reject) => {
+      const socket = connect(Number(port), hostname, () => {
+        socket.write(
+          `PATCH ${route} HTTP/1.1\r\nhost: ${hostname}\r\ncontent-type: application/octet-stream\r\n` +
+            `content-length: ${length}\r\nupload-offset: 0\r\nauthorization: Bearer ${token}\r\n\r\n`,
+        );
+        socket.write(first);
+      });
+      let answer = '';
+      socket.on('data', (d) => {
+        answer += d.toString();
+      });
+      socket.on('error', reject);
+      socket.on('close', () => resolve({ answer, closedAfterMs: Date.now() - started }));
+      setTimeout(() => socket.destroy(), 10_000).unref();
+    });
+  }
+
+  it('a PATCH promising 1 MiB that stalls after 10 bytes is refused LIMIT_EXCEEDED, closed; the session resumes', async () => {
+    const push = t.tokens['acme:push'] as string;
+    const session = (await t.answer(await t.call('POST', '/v1/namespaces/acme/uploads', push))).body as unknown as { id: string };
+    const r = await trickle(`/v1/namespaces/acme/uploads/${session.id}`, push, 1 << 20, Buffer.alloc(10, 7));
+    expect(r.answer).toMatch(/^HTTP\/1\.1 4\d\d /);
+    expect(r.answer).toContain('"LIMIT_EXCEEDED"');
+    expect(r.answer).toContain('UPLOAD_MIN_BYTES_PER_WINDOW');
+    expect(r.closedAfterMs).toBeLessThan(WINDOW_MS * 10);
+    // The session is free again (its lock and reservation released) and resumes from the offset it answers.
+    const state = (await t.answer(await t.call('GET', `/v1/namespaces/acme/uploads/${session.id}`, push))).body;
+    expect(state.offset).toBe(0);
+    const rest = await t.call('PATCH', `/v1/namespaces/acme/uploads/${session.id}`, push, new Uint8Array(100).fill(7), {
+      'upload-offset': '0',
+    });
+    expect(rest.status).toBe(200);
+    expect(((await rest.json()) as { offset: number }).offset).toBe(100);
+  });
+
+  it('an honest upload well over the minimum rate is untouched (control)', async () => {
+    const push = t.tokens['beta:push'] as string;
+    const session = (await t.answer(await t.call('POST', '/v1/namespaces/beta/uploads', push))).body as unknown as { id: string };
+    const r = await t.call('PATCH', `/v1/namespaces/beta/uploads/${session.id}`, push, new Uint8Array(256 * 1024).fill(1), {
+      'upload-offset': '0',
+    });
+    expect(r.status).toBe(200);
+    expect(((await r.json()) as { offset: number }).offset).toBe(256 * 1024);
   });
 });

@@ -60,6 +60,16 @@ export const MAX_JSON_BODY_BYTES = 4 * 1024 * 1024;
  * time is about 70 KB/s; upload bytes (application/octet-stream) are not JSON and have their own limits.
  */
 export const MAX_JSON_BODY_RECEIVE_MS = 60_000;
+/**
+ * Upload bytes (application/octet-stream) must keep arriving: at least UPLOAD_MIN_BYTES_PER_WINDOW in every
+ * UPLOAD_RATE_WINDOW_MS (64 KiB in 30 s, about 2 KB/s: any real link), or the request is refused LIMIT_EXCEEDED and
+ * its connection closed (issue 12: a push token trickling a byte a minute into each of its sessions held a
+ * connection, a session lock and the reserved bytes of the append for ever; the session stays, so an honest client
+ * on a stalled link resumes from the offset the session answers).
+ */
+export const UPLOAD_RATE_WINDOW_MS = 30_000;
+/** See UPLOAD_RATE_WINDOW_MS. */
+export const UPLOAD_MIN_BYTES_PER_WINDOW = 64 * 1024;
 
 /** Methods that change something: every route of them needs a token, so a request without one is refused first. */
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -107,6 +117,8 @@ export interface RegistryOptions {
   storageClock?: Clock;
   /** Deadline of a JSON request body (default MAX_JSON_BODY_RECEIVE_MS; tests shorten it). */
   jsonBodyReceiveMs?: number;
+  /** Minimum rate of upload bytes (default UPLOAD_MIN_BYTES_PER_WINDOW in UPLOAD_RATE_WINDOW_MS; tests shorten it). */
+  uploadMinRate?: { windowMs: number; minBytes: number };
   /** Quotas, session expiry and garbage collection (storage/limits.ts defaults for what is not given). */
   storage?: Partial<StorageLimits>;
 }
@@ -154,6 +166,7 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
   );
   const storageLimits = checkStorageLimits({ ...DEFAULT_STORAGE_LIMITS, ...options.storage });
   const jsonBodyReceiveMs = options.jsonBodyReceiveMs ?? MAX_JSON_BODY_RECEIVE_MS;
+  const uploadMinRate = options.uploadMinRate ?? { windowMs: UPLOAD_RATE_WINDOW_MS, minBytes: UPLOAD_MIN_BYTES_PER_WINDOW };
   const { store, blobs } = await openStores(options);
   const scanner = options.scanner === null ? undefined : (options.scanner ?? defaultScanner());
   const transparencyLog = options.logHook ? undefined : await TransparencyLog.open(store, { dataDir: options.dataDir });
@@ -335,7 +348,8 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
   // A JSON body must arrive within MAX_JSON_BODY_RECEIVE_MS: it is read through a stream that fails at the deadline
   // (the request itself is left alone, so the refusal is answered), and the connection is closed after the answer.
   app.addHook('preParsing', async (request, reply, payload) => {
-    if (request.headers['content-type']?.split(';')[0]?.trim() === 'application/octet-stream') return payload;
+    if (request.headers['content-type']?.split(';')[0]?.trim() === 'application/octet-stream')
+      return minimumRate(payload, reply, uploadMinRate);
     const body = new PassThrough();
     const timer = setTimeout(() => {
       reply.header('connection', 'close');
@@ -435,3 +449,45 @@ const VERSION_RE = new RegExp(VERSION_PATTERN);
 const DIGEST_RE = new RegExp(DIGEST_PATTERN);
 
 export type { FastifyReply };
+
+/**
+ * `payload` passed through, destroyed with LIMIT_EXCEEDED (and the connection marked to close) when fewer than
+ * `minBytes` arrive in one `windowMs` before the body ends (UPLOAD_MIN_BYTES_PER_WINDOW).
+ */
+function minimumRate(
+  payload: NodeJS.ReadableStream & { unpipe(d: NodeJS.WritableStream): unknown },
+  reply: { header(name: string, value: string): unknown },
+  rate: { windowMs: number; minBytes: number },
+): PassThrough {
+  const body = new PassThrough();
+  let received = 0;
+  const timer = setInterval(() => {
+    if (received >= rate.minBytes) {
+      received = 0;
+      return;
+    }
+    clearInterval(timer);
+    reply.header('connection', 'close');
+    payload.unpipe(body);
+    body.destroy(
+      new ModelsecError(
+        'LIMIT_EXCEEDED',
+        `upload bytes arrived at fewer than ${rate.minBytes} bytes in ${rate.windowMs} ms; resume from the offset GET .../uploads/ID answers`,
+        { details: { limit: 'UPLOAD_MIN_BYTES_PER_WINDOW', value: rate.minBytes, windowMs: rate.windowMs } },
+      ),
+    );
+  }, rate.windowMs);
+  timer.unref();
+  const clear = () => clearInterval(timer);
+  payload.on('data', (chunk: Buffer) => {
+    received += chunk.length;
+  });
+  payload.once('end', clear);
+  payload.once('error', (error) => {
+    clear();
+    body.destroy(error as Error);
+  });
+  body.once('close', clear);
+  payload.pipe(body);
+  return body;
+}
