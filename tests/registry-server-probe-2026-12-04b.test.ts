@@ -7,9 +7,10 @@ import { execFile } from 'node:child_process';
 import { connect } from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { parseModelRef, pushModel } from '@modelsec/registry';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_TOKEN_LIFETIME_SECONDS, MIN_TOKEN_LIFETIME_SECONDS } from '../packages/registry/src/auth.js';
-import { ADMIN } from '../packages/registry/src/test-support.js';
+import { ADMIN, signedModel } from '../packages/registry/src/test-support.js';
 import { closeServer, type Tenants, twoTenants } from './helpers/two-tenants.js';
 
 type TokenRow = { id: string; namespace?: string | null; expiresAt: string | null; expired: boolean; revoked: boolean };
@@ -199,5 +200,60 @@ describe('upload bytes have a minimum rate (a push token trickling bytes held a 
     });
     expect(r.status).toBe(200);
     expect(((await r.json()) as { offset: number }).offset).toBe(256 * 1024);
+  });
+});
+
+describe('pushes of one namespace verified at once are bounded (a push token firing parallel pushes held every core on scans)', () => {
+  let t: Tenants;
+  let release: () => void = () => undefined;
+  let entered: () => void = () => undefined;
+  const inScan = new Promise<void>((resolve) => {
+    entered = resolve;
+  });
+  const gate = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  let calls = 0;
+  // A scanner whose first scan waits for the test (a slow scan), the rest answer at once.
+  const scanner = {
+    name: 'gated',
+    async scan() {
+      calls += 1;
+      if (calls === 1) {
+        entered();
+        await gate;
+      }
+      return { status: 'not-scanned' as const, maxSeverity: null, findings: 0, incomplete: 0, files: [] };
+    },
+  };
+  beforeAll(async () => {
+    t = await twoTenants({ scanner, pushConcurrency: { running: 1, queued: 1 } });
+  });
+  afterAll(async () => closeServer(t));
+  const push = async (ns: string, name: string) => {
+    const m = await signedModel({ 'config.json': `{"n":"${name}"}`, 'weights.bin': `weights of ${name}` });
+    return pushModel(t.client(ns, 'push'), m.dir, parseModelRef(`${ns}/${name}@1.0.0`), {
+      signaturePath: m.signaturePath,
+      publicKeyPem: m.key.publicKeyPem,
+    });
+  };
+
+  it('a second acme push waits while one is verified, a third is RATE_LIMITED; beta pushes meanwhile', async () => {
+    const first = push('acme', 'slow');
+    await inScan;
+    let secondDone = false;
+    const second = push('acme', 'second').then((r) => {
+      secondDone = true;
+      return r;
+    });
+    // Its uploads and version PUT take well under a second here (two small files); then the queue (1) is full.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await expect(push('acme', 'third')).rejects.toMatchObject({ code: 'RATE_LIMITED' });
+    await expect(push('beta', 'other')).resolves.toMatchObject({});
+    expect(secondDone).toBe(false);
+    release();
+    await expect(first).resolves.toMatchObject({});
+    await expect(second).resolves.toMatchObject({});
+    await expect(push('acme', 'after')).resolves.toMatchObject({});
   });
 });

@@ -119,6 +119,8 @@ export interface RegistryOptions {
   jsonBodyReceiveMs?: number;
   /** Minimum rate of upload bytes (default UPLOAD_MIN_BYTES_PER_WINDOW in UPLOAD_RATE_WINDOW_MS; tests shorten it). */
   uploadMinRate?: { windowMs: number; minBytes: number };
+  /** Pushes of one namespace verified at once and waiting (publish-service.ts defaults; tests lower them). */
+  pushConcurrency?: { running: number; queued: number };
   /** Quotas, session expiry and garbage collection (storage/limits.ts defaults for what is not given). */
   storage?: Partial<StorageLimits>;
 }
@@ -392,6 +394,7 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
     logHook,
     scanner,
     ...(options.sigstoreTrustedRoot !== undefined ? { sigstoreTrustedRoot: options.sigstoreTrustedRoot } : {}),
+    ...(options.pushConcurrency !== undefined ? { pushConcurrency: options.pushConcurrency } : {}),
     now,
   });
 
