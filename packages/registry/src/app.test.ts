@@ -371,6 +371,8 @@ describe('token list and revoke', () => {
         'createdAt',
         'createdBy',
         'description',
+        'expired',
+        'expiresAt',
         'id',
         'revoked',
         'scope',

@@ -60,6 +60,16 @@ export const MAX_JSON_BODY_BYTES = 4 * 1024 * 1024;
  * time is about 70 KB/s; upload bytes (application/octet-stream) are not JSON and have their own limits.
  */
 export const MAX_JSON_BODY_RECEIVE_MS = 60_000;
+/**
+ * Upload bytes (application/octet-stream) must keep arriving: at least UPLOAD_MIN_BYTES_PER_WINDOW in every
+ * UPLOAD_RATE_WINDOW_MS (64 KiB in 30 s, about 2 KB/s: any real link), or the request is refused LIMIT_EXCEEDED and
+ * its connection closed (issue 12: a push token trickling a byte a minute into each of its sessions held a
+ * connection, a session lock and the reserved bytes of the append for ever; the session stays, so an honest client
+ * on a stalled link resumes from the offset the session answers).
+ */
+export const UPLOAD_RATE_WINDOW_MS = 30_000;
+/** See UPLOAD_RATE_WINDOW_MS. */
+export const UPLOAD_MIN_BYTES_PER_WINDOW = 64 * 1024;
 
 /** Methods that change something: every route of them needs a token, so a request without one is refused first. */
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -107,6 +117,10 @@ export interface RegistryOptions {
   storageClock?: Clock;
   /** Deadline of a JSON request body (default MAX_JSON_BODY_RECEIVE_MS; tests shorten it). */
   jsonBodyReceiveMs?: number;
+  /** Minimum rate of upload bytes (default UPLOAD_MIN_BYTES_PER_WINDOW in UPLOAD_RATE_WINDOW_MS; tests shorten it). */
+  uploadMinRate?: { windowMs: number; minBytes: number };
+  /** Pushes of one namespace verified at once and waiting (publish-service.ts defaults; tests lower them). */
+  pushConcurrency?: { running: number; queued: number };
   /** Quotas, session expiry and garbage collection (storage/limits.ts defaults for what is not given). */
   storage?: Partial<StorageLimits>;
 }
@@ -154,6 +168,7 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
   );
   const storageLimits = checkStorageLimits({ ...DEFAULT_STORAGE_LIMITS, ...options.storage });
   const jsonBodyReceiveMs = options.jsonBodyReceiveMs ?? MAX_JSON_BODY_RECEIVE_MS;
+  const uploadMinRate = options.uploadMinRate ?? { windowMs: UPLOAD_RATE_WINDOW_MS, minBytes: UPLOAD_MIN_BYTES_PER_WINDOW };
   const { store, blobs } = await openStores(options);
   const scanner = options.scanner === null ? undefined : (options.scanner ?? defaultScanner());
   const transparencyLog = options.logHook ? undefined : await TransparencyLog.open(store, { dataDir: options.dataDir });
@@ -271,9 +286,11 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
       status < 500 &&
       (action !== undefined || status === 401 || status === 403 || (token !== undefined && !ownNamespace(request)));
     const subject = token ? token.id : request.ip;
-    const decision = countable ? (limiter as RefusalLimiter).record(subject) : 'audit';
+    // The token audit budget is per namespace of the token (one tenant minting tokens cannot spend another's).
+    const group = token ? (token.namespace ?? 'registry') : '';
+    const decision = countable ? (limiter as RefusalLimiter).record(subject, group) : 'audit';
     if (decision === 'budget')
-      await audit(request, token ? 'rate-limit.token' : 'rate-limit.anonymous', '*', 'refused', {
+      await audit(request, token ? 'rate-limit.token' : 'rate-limit.anonymous', token ? group : '*', 'refused', {
         code: 'RATE_LIMITED',
         limit: 'auditPerWindow',
       }).catch(() => undefined);
@@ -294,7 +311,7 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
   app.addHook('onRequest', async (request, reply) => {
     let failure: unknown;
     try {
-      request.actor = await resolveActor(store, request.headers.authorization);
+      request.actor = await resolveActor(store, request.headers.authorization, now());
     } catch (error) {
       request.actor = ANONYMOUS_ACTOR;
       failure = error;
@@ -304,7 +321,7 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
       const [limiter, subject] = token ? [tokenRefusals, token.id] : [refusals, request.ip];
       const limited = limiter.blocked(subject);
       if (limited.blocked) {
-        if (limiter.record(subject) === 'tripped')
+        if (limiter.record(subject, token ? (token.namespace ?? 'registry') : '') === 'tripped')
           await audit(
             request,
             token ? 'rate-limit.token' : 'rate-limit.anonymous',
@@ -333,7 +350,8 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
   // A JSON body must arrive within MAX_JSON_BODY_RECEIVE_MS: it is read through a stream that fails at the deadline
   // (the request itself is left alone, so the refusal is answered), and the connection is closed after the answer.
   app.addHook('preParsing', async (request, reply, payload) => {
-    if (request.headers['content-type']?.split(';')[0]?.trim() === 'application/octet-stream') return payload;
+    if (request.headers['content-type']?.split(';')[0]?.trim() === 'application/octet-stream')
+      return minimumRate(payload, reply, uploadMinRate);
     const body = new PassThrough();
     const timer = setTimeout(() => {
       reply.header('connection', 'close');
@@ -376,6 +394,7 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
     logHook,
     scanner,
     ...(options.sigstoreTrustedRoot !== undefined ? { sigstoreTrustedRoot: options.sigstoreTrustedRoot } : {}),
+    ...(options.pushConcurrency !== undefined ? { pushConcurrency: options.pushConcurrency } : {}),
     now,
   });
 
@@ -433,3 +452,45 @@ const VERSION_RE = new RegExp(VERSION_PATTERN);
 const DIGEST_RE = new RegExp(DIGEST_PATTERN);
 
 export type { FastifyReply };
+
+/**
+ * `payload` passed through, destroyed with LIMIT_EXCEEDED (and the connection marked to close) when fewer than
+ * `minBytes` arrive in one `windowMs` before the body ends (UPLOAD_MIN_BYTES_PER_WINDOW).
+ */
+function minimumRate(
+  payload: NodeJS.ReadableStream & { unpipe(d: NodeJS.WritableStream): unknown },
+  reply: { header(name: string, value: string): unknown },
+  rate: { windowMs: number; minBytes: number },
+): PassThrough {
+  const body = new PassThrough();
+  let received = 0;
+  const timer = setInterval(() => {
+    if (received >= rate.minBytes) {
+      received = 0;
+      return;
+    }
+    clearInterval(timer);
+    reply.header('connection', 'close');
+    payload.unpipe(body);
+    body.destroy(
+      new ModelsecError(
+        'LIMIT_EXCEEDED',
+        `upload bytes arrived at fewer than ${rate.minBytes} bytes in ${rate.windowMs} ms; resume from the offset GET .../uploads/ID answers`,
+        { details: { limit: 'UPLOAD_MIN_BYTES_PER_WINDOW', value: rate.minBytes, windowMs: rate.windowMs } },
+      ),
+    );
+  }, rate.windowMs);
+  timer.unref();
+  const clear = () => clearInterval(timer);
+  payload.on('data', (chunk: Buffer) => {
+    received += chunk.length;
+  });
+  payload.once('end', clear);
+  payload.once('error', (error) => {
+    clear();
+    body.destroy(error as Error);
+  });
+  body.once('close', clear);
+  payload.pipe(body);
+  return body;
+}

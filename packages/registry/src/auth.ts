@@ -28,13 +28,28 @@ export function newId(): string {
   return randomBytes(16).toString('hex');
 }
 
-/** The actor behind an `Authorization: Bearer ...` header (UNAUTHENTICATED for an unknown or revoked token). */
-export async function resolveActor(store: MetadataOps, header: string | undefined): Promise<Actor> {
+/** Shortest lifetime a token may be given (seconds): shorter ones would expire before a push finishes. */
+export const MIN_TOKEN_LIFETIME_SECONDS = 60;
+/** Longest lifetime a token may be given (seconds, 400 days): a longer one is a token without expiry; omit it. */
+export const MAX_TOKEN_LIFETIME_SECONDS = 400 * 24 * 3600;
+
+/** Whether `token` has expired at `nowIso` (a token without `expiresAt` never does). */
+export function tokenExpired(token: TokenRecord, nowIso: string): boolean {
+  return token.expiresAt != null && Date.parse(token.expiresAt) <= Date.parse(nowIso);
+}
+
+/**
+ * The actor behind an `Authorization: Bearer ...` header (UNAUTHENTICATED for an unknown, revoked or, at `nowIso`,
+ * expired token).
+ */
+export async function resolveActor(store: MetadataOps, header: string | undefined, nowIso?: string): Promise<Actor> {
   if (header === undefined || header === '') return ANONYMOUS;
   const match = /^Bearer ([\x21-\x7e]+)$/.exec(header.length > MAX_TOKEN_CHARS ? '' : header);
   if (!match) throw new ModelsecError('UNAUTHENTICATED', 'the Authorization header must be "Bearer <token>"');
   const token = await store.findTokenByHash(hashToken(match[1] as string));
   if (!token || token.revoked) throw new ModelsecError('UNAUTHENTICATED', 'unknown or revoked token');
+  if (nowIso !== undefined && tokenExpired(token, nowIso))
+    throw new ModelsecError('UNAUTHENTICATED', `this token expired at ${token.expiresAt}; ask a namespace admin for a new one`);
   return { id: token.id, token };
 }
 

@@ -28,8 +28,10 @@ export const TOKEN_REFUSALS_PER_WINDOW = 120;
 /** The window of TOKEN_REFUSALS_PER_WINDOW. */
 export const TOKEN_REFUSAL_WINDOW_MS = 60_000;
 /**
- * Token refusals audited per window across every token (the rest are counted in one row per token): tokens are
- * issued by admins, so this is high; it bounds audit growth when many tokens of many tenants misbehave at once.
+ * Token refusals audited per window per namespace, across the namespace's tokens (the rest are counted in one row per
+ * token and one per namespace): tokens are issued by admins, so this is high; it bounds audit growth when many tokens
+ * misbehave at once. Per namespace, not registry-wide: one tenant's admin minting tokens to spend a shared budget
+ * would silence the audit of every other tenant's refusals (issue 12); namespaces are made by the registry admin only.
  */
 export const TOKEN_REFUSAL_AUDITS_PER_WINDOW = 3000;
 /** Tokens remembered at once (memory bound); the oldest window is dropped first. */
@@ -86,7 +88,8 @@ export function addressKey(address: string): string {
 
 export class RefusalLimiter {
   private readonly windows = new Map<string, { start: number; count: number }>();
-  private global = { start: 0, audited: 0, spent: false };
+  /** Audit budget per group (the anonymous limiter has one group; the token limiter one per namespace). */
+  private readonly budgets = new Map<string, { start: number; audited: number; spent: boolean }>();
 
   /**
    * `keyOf` names what is counted: an address (addressKey, the default) for requests without a valid token, the token
@@ -118,9 +121,10 @@ export class RefusalLimiter {
 
   /**
    * Counts one refusal of an unauthenticated request from `address` (a 429 included), and says whether to audit it:
-   * the first `perWindow` are audited, the first 429 after them is audited as `tripped`, the rest are not.
+   * the first `perWindow` are audited, the first 429 after them is audited as `tripped`, the rest are not. The
+   * audit budget (`auditPerWindow`) is counted per `group`: one for every address, a namespace for tokens.
    */
-  record(address: string): RefusalDecision {
+  record(address: string, group = ''): RefusalDecision {
     const now = this.clock.now().getTime();
     const key = this.keyOf(address);
     let w = this.current(key, now);
@@ -133,15 +137,21 @@ export class RefusalLimiter {
       }
     }
     w.count += 1;
-    if (now - this.global.start >= this.limits.windowMs) this.global = { start: now, audited: 0, spent: false };
+    let budget = this.budgets.get(group);
+    if (!budget || now - budget.start >= this.limits.windowMs) {
+      this.budgets.delete(group);
+      budget = { start: now, audited: 0, spent: false };
+      this.budgets.set(group, budget);
+      while (this.budgets.size > this.maxTracked) this.budgets.delete(this.budgets.keys().next().value as string);
+    }
     if (w.count === this.limits.perWindow + 1) return 'tripped';
     if (w.count > this.limits.perWindow) return 'silent';
-    if (this.global.audited >= this.limits.auditPerWindow) {
-      if (this.global.spent) return 'silent';
-      this.global.spent = true;
+    if (budget.audited >= this.limits.auditPerWindow) {
+      if (budget.spent) return 'silent';
+      budget.spent = true;
       return 'budget';
     }
-    this.global.audited += 1;
+    budget.audited += 1;
     return 'audit';
   }
 }

@@ -51,18 +51,27 @@ export async function runPolicyShow(env: CliEnv, out: Output, ns: string, option
 export async function runTokenCreate(
   env: CliEnv,
   out: Output,
-  options: RegistryConnectionOptions & { namespace: string; scope: string; description?: string },
+  options: RegistryConnectionOptions & { namespace: string; scope: string; description?: string; expiresIn?: string },
 ) {
   if (!['read', 'push', 'admin'].includes(options.scope))
     throw new ModelsecError('USAGE', `--scope takes read, push or admin, got '${options.scope}'`);
-  const r = await clientFrom(options, env).json<{ id: string; token: string }>(
+  if (options.expiresIn !== undefined && !/^[1-9][0-9]{0,9}$/.test(options.expiresIn))
+    throw new ModelsecError('USAGE', `--expires-in takes a whole number of seconds, got '${options.expiresIn}'`);
+  const r = await clientFrom(options, env).json<{ id: string; token: string; expiresAt?: string | null }>(
     'POST',
     `/v1/namespaces/${options.namespace}/tokens`,
     {
-      json: { scope: options.scope, ...(options.description ? { description: options.description } : {}) },
+      json: {
+        scope: options.scope,
+        ...(options.description ? { description: options.description } : {}),
+        ...(options.expiresIn !== undefined ? { expiresInSeconds: Number(options.expiresIn) } : {}),
+      },
     },
   );
-  out.result({ id: r.id, token: r.token, namespace: options.namespace, scope: options.scope }, () => r.token);
+  out.result(
+    { id: r.id, token: r.token, namespace: options.namespace, scope: options.scope, expiresAt: r.expiresAt ?? null },
+    () => r.token,
+  );
 }
 
 export async function runTokenList(env: CliEnv, out: Output, options: RegistryConnectionOptions & { namespace?: string }) {
@@ -76,6 +85,8 @@ export async function runTokenList(env: CliEnv, out: Output, options: RegistryCo
       createdBy: string;
       revoked: boolean;
       revokedAt?: string | null;
+      expiresAt?: string | null;
+      expired?: boolean;
     }[];
   }>('GET', options.namespace ? `/v1/namespaces/${options.namespace}/tokens` : '/v1/tokens');
   const where = options.namespace ?? 'the registry';
@@ -85,7 +96,7 @@ export async function runTokenList(env: CliEnv, out: Output, options: RegistryCo
       : tokens
           .map(
             (t) =>
-              `${t.id}  ${options.namespace ? '' : `${(t.namespace ?? '(registry-wide)').padEnd(16)}  `}${t.scope.padEnd(5)}  ${t.revoked ? `revoked${t.revokedAt ? ` ${t.revokedAt}` : ''}` : 'active '}  ${t.createdAt}  by ${t.createdBy}${t.description ? `  ${t.description}` : ''}`,
+              `${t.id}  ${options.namespace ? '' : `${(t.namespace ?? '(registry-wide)').padEnd(16)}  `}${t.scope.padEnd(5)}  ${t.revoked ? `revoked${t.revokedAt ? ` ${t.revokedAt}` : ''}` : t.expired ? `expired ${t.expiresAt}` : 'active '}  ${t.createdAt}  by ${t.createdBy}${!t.revoked && !t.expired && t.expiresAt ? `  expires ${t.expiresAt}` : ''}${t.description ? `  ${t.description}` : ''}`,
           )
           .join('\n'),
   );

@@ -83,10 +83,15 @@ export function register(program: Command, env: CliEnv): void {
       .description('Create a token for a namespace (printed once)')
       .requiredOption('--namespace <ns>', 'namespace the token acts on')
       .requiredOption('--scope <scope>', 'read | push | admin')
-      .option('--description <text>', 'what the token is for'),
+      .option('--description <text>', 'what the token is for')
+      .option('--expires-in <seconds>', 'lifetime in seconds (60 to 34560000); default: the token never expires'),
   ).action(
-    action(env, async (out, options: RegistryConnectionOptions & { namespace: string; scope: string; description?: string }) =>
-      (await import('./registry-action.js')).runTokenCreate(env, out, options),
+    action(
+      env,
+      async (
+        out,
+        options: RegistryConnectionOptions & { namespace: string; scope: string; description?: string; expiresIn?: string },
+      ) => (await import('./registry-action.js')).runTokenCreate(env, out, options),
     ),
   );
   addConnectionOptions(

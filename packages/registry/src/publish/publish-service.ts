@@ -25,7 +25,18 @@ import { verifyPush } from '../verification/verify-push.js';
 /** Most unreadable digests one refused push lists in its error details (a manifest may name 10,000). */
 export const MAX_REPORTED_MISSING_BLOBS = 100;
 
+/**
+ * Pushes of one namespace verified at once by this process (hashing every file, signatures, the registry's scan);
+ * more wait their turn (issue 12: one push token firing parallel pushes of a 10,000-file manifest held every core on
+ * scans and starved the other tenants' pushes). Per process, as the refusal limits.
+ */
+export const MAX_CONCURRENT_PUSHES_PER_NAMESPACE = 2;
+/** Pushes of one namespace that may wait for a turn; past them a push is refused RATE_LIMITED (retry later). */
+export const MAX_QUEUED_PUSHES_PER_NAMESPACE = 16;
+
 export interface PublishServiceOptions {
+  /** Defaults MAX_CONCURRENT_PUSHES_PER_NAMESPACE and MAX_QUEUED_PUSHES_PER_NAMESPACE (tests lower them). */
+  pushConcurrency?: { running: number; queued: number };
   store: MetadataStore;
   blobs: BlobStore;
   quotas: StorageQuotas;
@@ -73,9 +84,46 @@ export interface Published {
 }
 
 export class PublishService {
+  /** Pushes being verified and pushes waiting for a turn, per namespace (MAX_CONCURRENT_PUSHES_PER_NAMESPACE). */
+  private readonly turns = new Map<string, { running: number; waiting: (() => void)[] }>();
+
   constructor(private readonly options: PublishServiceOptions) {}
 
   async publish(input: PublishRequest): Promise<Published> {
+    const limits = this.options.pushConcurrency ?? {
+      running: MAX_CONCURRENT_PUSHES_PER_NAMESPACE,
+      queued: MAX_QUEUED_PUSHES_PER_NAMESPACE,
+    };
+    const ns = input.namespace;
+    let turn = this.turns.get(ns);
+    if (!turn) {
+      turn = { running: 0, waiting: [] };
+      this.turns.set(ns, turn);
+    }
+    if (turn.running >= limits.running) {
+      if (turn.waiting.length >= limits.queued)
+        throw new ModelsecError(
+          'RATE_LIMITED',
+          `too many pushes to '${ns}' at once (${limits.running} verified, ${limits.queued} waiting); retry when one ends`,
+          { details: { namespace: ns, limit: 'MAX_QUEUED_PUSHES_PER_NAMESPACE', value: limits.queued, retryAfterSeconds: 1 } },
+        );
+      const t = turn;
+      await new Promise<void>((resolve) => t.waiting.push(resolve));
+    } else turn.running += 1;
+    try {
+      return await this.publishVerified(input);
+    } finally {
+      // The turn passes to the next waiting push (running stays), or is given back.
+      const next = turn.waiting.shift();
+      if (next) next();
+      else {
+        turn.running -= 1;
+        if (turn.running === 0) this.turns.delete(ns);
+      }
+    }
+  }
+
+  private async publishVerified(input: PublishRequest): Promise<Published> {
     const { store, blobs, quotas, logHook } = this.options;
     const { namespace, model, version, manifest, overrideYank } = input;
     checkVersion(version);

@@ -4,14 +4,22 @@
  */
 import { ModelsecError } from '@modelsec/core/errors';
 import type { FastifyInstance } from 'fastify';
-import { authorizeGlobalAdmin, hashToken, newId, newTokenSecret } from '../auth.js';
+import {
+  authorizeGlobalAdmin,
+  hashToken,
+  MAX_TOKEN_LIFETIME_SECONDS,
+  MIN_TOKEN_LIFETIME_SECONDS,
+  newId,
+  newTokenSecret,
+  tokenExpired,
+} from '../auth.js';
 import type { StorageQuotas } from '../storage/quotas.js';
 import type { TokenRecord, TokenScope } from '../store/metadata-store.js';
 import type { RouteContext } from './context.js';
 import { DISPLAY_TEXT_PATTERN, ISSUED_ID_PARAM, NS_PARAM, type Params, params, TOKEN_ID_PATTERN } from './schemas.js';
 
 /** A token as the registry admin sees it (never the secret or its hash). */
-const tokenView = (t: TokenRecord) => ({
+const tokenView = (t: TokenRecord, nowIso: string) => ({
   id: t.id,
   namespace: t.namespace,
   scope: t.scope,
@@ -21,12 +29,14 @@ const tokenView = (t: TokenRecord) => ({
   revoked: t.revoked,
   revokedAt: t.revokedAt ?? null,
   revokedBy: t.revokedBy ?? null,
+  expiresAt: t.expiresAt ?? null,
+  expired: tokenExpired(t, nowIso),
 });
 
 export function tokenRoutes(ctx: RouteContext & { quotas: StorageQuotas }) {
   const { store } = ctx;
   return async function registerTokenRoutes(app: FastifyInstance): Promise<void> {
-    app.post<{ Params: Params; Body: { scope: TokenScope; description?: string } }>(
+    app.post<{ Params: Params; Body: { scope: TokenScope; description?: string; expiresInSeconds?: number } }>(
       '/v1/namespaces/:ns/tokens',
       {
         config: {
@@ -42,6 +52,12 @@ export function tokenRoutes(ctx: RouteContext & { quotas: StorageQuotas }) {
             properties: {
               scope: { enum: ['read', 'push', 'admin'] },
               description: { type: 'string', maxLength: 200, pattern: DISPLAY_TEXT_PATTERN },
+              expiresInSeconds: {
+                type: 'integer',
+                minimum: MIN_TOKEN_LIFETIME_SECONDS,
+                maximum: MAX_TOKEN_LIFETIME_SECONDS,
+                description: 'lifetime from now; omitted = the token never expires',
+              },
             },
           },
         },
@@ -50,6 +66,9 @@ export function tokenRoutes(ctx: RouteContext & { quotas: StorageQuotas }) {
         const ns = await ctx.nsFor(request, request.params.ns, 'admin');
         const secret = newTokenSecret();
         const id = newId();
+        const createdAt = ctx.now();
+        const lifetime = request.body.expiresInSeconds;
+        const expiresAt = lifetime === undefined ? null : new Date(Date.parse(createdAt) + lifetime * 1000).toISOString();
         await store.transaction(async (tx) => {
           await ctx.quotas.admitToken(tx, ns.name);
           await tx.createToken({
@@ -58,13 +77,14 @@ export function tokenRoutes(ctx: RouteContext & { quotas: StorageQuotas }) {
             namespace: ns.name,
             scope: request.body.scope,
             description: request.body.description ?? '',
-            createdAt: ctx.now(),
+            createdAt,
             createdBy: request.actor.id,
             revoked: false,
+            expiresAt,
           });
         });
-        await ctx.audit(request, 'token.create', ns.name, 'ok', { id, scope: request.body.scope });
-        return reply.status(201).send({ id, token: secret, namespace: ns.name, scope: request.body.scope });
+        await ctx.audit(request, 'token.create', ns.name, 'ok', { id, scope: request.body.scope, expiresAt });
+        return reply.status(201).send({ id, token: secret, namespace: ns.name, scope: request.body.scope, expiresAt });
       },
     );
 
@@ -77,6 +97,7 @@ export function tokenRoutes(ctx: RouteContext & { quotas: StorageQuotas }) {
       async (request) => {
         const ns = await ctx.nsFor(request, request.params.ns, 'admin');
         const tokens = (await store.listTokens(ns.name)).filter((t) => t.namespace === ns.name);
+        const nowIso = ctx.now();
         return {
           tokens: tokens
             .map((t) => ({
@@ -86,6 +107,8 @@ export function tokenRoutes(ctx: RouteContext & { quotas: StorageQuotas }) {
               createdAt: t.createdAt,
               createdBy: t.createdBy,
               revoked: t.revoked,
+              expiresAt: t.expiresAt ?? null,
+              expired: tokenExpired(t, nowIso),
             }))
             .sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.id < b.id ? -1 : 1)),
         };
@@ -127,7 +150,8 @@ export function tokenRoutes(ctx: RouteContext & { quotas: StorageQuotas }) {
       },
       async (request) => {
         authorizeGlobalAdmin(request.actor);
-        return { tokens: (await store.listTokens()).map(tokenView) };
+        const nowIso = ctx.now();
+        return { tokens: (await store.listTokens()).map((t) => tokenView(t, nowIso)) };
       },
     );
     app.delete<{ Params: Params }>(

@@ -88,6 +88,26 @@ export function describeMetadataStore(name: string, makeStore: () => Promise<Met
       expect(await s.findTokenByHash('h2')).toBeUndefined();
     });
 
+    it('keeps a token expiry (null when none was given)', async () => {
+      const s = await store();
+      const base = {
+        namespace: 'acme',
+        scope: 'read' as const,
+        description: '',
+        createdAt: AT,
+        createdBy: 'admin',
+        revoked: false,
+      };
+      await s.createToken({ ...base, id: 'e1', tokenHash: 'he1', expiresAt: '2027-01-01T00:00:00.000Z' });
+      await s.createToken({ ...base, id: 'e2', tokenHash: 'he2' });
+      expect((await s.findTokenByHash('he1'))?.expiresAt).toBe('2027-01-01T00:00:00.000Z');
+      expect((await s.findTokenByHash('he2'))?.expiresAt).toBeNull();
+      expect((await s.listTokens('acme')).map((t) => [t.id, t.expiresAt])).toEqual([
+        ['e1', '2027-01-01T00:00:00.000Z'],
+        ['e2', null],
+      ]);
+    });
+
     it('versions policies and keeps their history', async () => {
       const s = await store();
       expect(await s.currentPolicy('acme')).toBeUndefined();

@@ -36,6 +36,8 @@ export interface TokenRecord {
   /** When and by whom it was revoked (absent for tokens revoked before these were recorded, and live ones). */
   revokedAt?: string | null;
   revokedBy?: string | null;
+  /** When it stops working (ISO 8601); absent or null = never (tokens made before expiry existed, and the default). */
+  expiresAt?: string | null;
 }
 
 export interface PolicyRecord {

@@ -44,6 +44,7 @@ export function tokenFromRow(r: Row): TokenRecord {
     revoked: flag(r.revoked),
     revokedAt: nullableText(r.revoked_at),
     revokedBy: nullableText(r.revoked_by),
+    expiresAt: nullableText(r.expires_at),
   };
 }
 

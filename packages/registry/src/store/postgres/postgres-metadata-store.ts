@@ -128,8 +128,8 @@ class PostgresOps implements MetadataOps {
     try {
       await this.atomic((o) =>
         o.q(
-          'INSERT INTO tokens (id, token_hash, namespace, scope, description, created_at, created_by, revoked) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)',
-          [t.id, t.tokenHash, t.namespace, t.scope, t.description, t.createdAt, t.createdBy, t.revoked],
+          'INSERT INTO tokens (id, token_hash, namespace, scope, description, created_at, created_by, revoked, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)',
+          [t.id, t.tokenHash, t.namespace, t.scope, t.description, t.createdAt, t.createdBy, t.revoked, t.expiresAt ?? null],
         ),
       );
     } catch (error) {

@@ -65,4 +65,8 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   CREATE TABLE blob_pins (pin TEXT NOT NULL, digest TEXT NOT NULL, expires_ms INTEGER NOT NULL, PRIMARY KEY (pin, digest));
   CREATE INDEX blob_pins_digest ON blob_pins (digest);
   `,
+  // Token expiry (issue 12): a token may be made with an end of life; null = never expires.
+  `
+  ALTER TABLE tokens ADD COLUMN expires_at TEXT;
+  `,
 ];

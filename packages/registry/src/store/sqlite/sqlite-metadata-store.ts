@@ -95,9 +95,19 @@ class SqliteOps implements MetadataOps {
     try {
       this.db
         .prepare(
-          'INSERT INTO tokens (id, token_hash, namespace, scope, description, created_at, created_by, revoked) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+          'INSERT INTO tokens (id, token_hash, namespace, scope, description, created_at, created_by, revoked, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
         )
-        .run(t.id, t.tokenHash, t.namespace, t.scope, t.description, t.createdAt, t.createdBy, t.revoked ? 1 : 0);
+        .run(
+          t.id,
+          t.tokenHash,
+          t.namespace,
+          t.scope,
+          t.description,
+          t.createdAt,
+          t.createdBy,
+          t.revoked ? 1 : 0,
+          t.expiresAt ?? null,
+        );
     } catch (error) {
       if (isUniqueViolation(error)) throw new ModelsecError('CONFLICT', 'token exists already', { details: { id: t.id } });
       throw error;
