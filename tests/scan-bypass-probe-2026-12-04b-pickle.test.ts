@@ -80,3 +80,32 @@ describe("a dtype string joblib's reading cannot classify by its first character
     expect(evaluateGate([report], DEFAULT_GATE).pass, lines(report)).toBe(true);
   });
 });
+
+/**
+ * Class "persistent-id-location-method": torch's persistent_load (legacy and zip) passes a storage id's location to
+ * default_restore_location, whose deserializers call `location.startswith('cuda')`: CPython looks that method up
+ * on the instance, so a location that is an object with a callable `startswith` attribute is called by the load.
+ * Proven: `torch.load(f, weights_only=False)` (torch 1.13) of the fixture below wrote 'cuda' to /tmp/pp4/pwl
+ * (then raised on the missing CUDA device). Before the fix the bound write_text was only "referenced" (high, the
+ * gate failed on that alone); it is now judged called (critical), as the other attributes the load calls.
+ */
+describe('a storage location whose startswith the load calls', () => {
+  // legacy torch file: magic, protocol 1001, sys_info, then BINPERSID ('storage', torch.FloatStorage, '0',
+  // SimpleNamespace() BUILD {'startswith': getattr(PosixPath('/tmp/pp4/pwl'), 'write_text')}, 1, None), keys ['0'].
+  const LOCATION = hex(
+    '80028a0a6cfc9c46f9206aa850192e80024de9032e80027d710028581000000070726f746f636f6c5f76657273696f6e71014de90358' +
+      '0d0000006c6974746c655f656e6469616e710288580a000000747970655f73697a657371037d710428580500000073686f727471054b02' +
+      '5803000000696e7471064b0458040000006c6f6e6771074b0475752e8002288c0773746f726167658c05746f7263688c0c466c6f6174' +
+      '53746f72616765938c01308c0574797065738c0f53696d706c654e616d6573706163659329527d8c0a737461727473776974688c0862' +
+      '75696c74696e738c0767657461747472938c07706174686c69628c09506f73697850617468938c0c2f746d702f7070342f70776c8552' +
+      '8c0a77726974655f74657874865273624b014e74512e80025d71005801000000307101612e010000000000000000000000',
+  );
+  it("the callable stored as the location's startswith is called (critical)", async () => {
+    const report = await scanBytes(LOCATION, {}, 'legacy-location.pt');
+    expect(evaluateGate([report], DEFAULT_GATE).pass, lines(report)).toBe(false);
+    expect(
+      report.findings.map((f) => `${f.ruleId} ${f.severity}`),
+      lines(report),
+    ).toContain('MS-PKL-001 critical');
+  });
+});
