@@ -92,7 +92,10 @@ function dtypeFacts(value: SymValue | undefined): DtypeFacts | undefined {
   if (value?.kind !== 'call' || qualified(value.callee) !== 'numpy.dtype' || value.args.kind !== 'tuple') return undefined;
   const typestr = value.args.items[0];
   if (typestr?.kind !== 'str') return undefined;
-  const match = /^([<>|=]?)([a-zA-Z?])(\d*)/.exec(typestr.value);
+  // The whole string is one type character and size: numpy.dtype('i4,O') (a comma list), '(2,)O' (a subarray) and
+  // the like build structured dtypes whose fields may hold objects (hasobject: joblib unpickles the data), so a
+  // string read only by its first character is not known here.
+  const match = /^([<>|=]?)([a-zA-Z?])(\d*)$/.exec(typestr.value);
   if (!match) return undefined;
   const kind = match[2] as string;
   const digits = match[3] ? Number(match[3]) : undefined;

@@ -960,8 +960,10 @@ async function judgeRun(
  * Instance attributes the load itself calls on an object: BUILD calls `inst.__setstate__(state)`, APPEND(S) call
  * `append`/`extend` and ADDITEMS `add` on anything but a list or set, and `dict(obj)`/`dict.update(obj)`/
  * `OrderedDict(obj)` call `obj.keys()` (Modules/_pickle.c load_build, do_append, load_additems; dictobject.c).
+ * torch's persistent_load (legacy and zip) hands a storage id's location to default_restore_location, whose
+ * deserializers call `location.startswith('cuda')` (and 'mps', 'meta') on it (torch 1.13 serialization.py).
  */
-const LOADER_CALLED_ATTRIBUTES: ReadonlySet<string> = new Set(['__setstate__', 'append', 'extend', 'add', 'keys']);
+const LOADER_CALLED_ATTRIBUTES: ReadonlySet<string> = new Set(['__setstate__', 'append', 'extend', 'add', 'keys', 'startswith']);
 
 /** ALREADY_IMPORTED_NAMES split into sets, built on first use. */
 let importedNames: Map<string, ReadonlySet<string>> | undefined;
