@@ -87,6 +87,23 @@ describe('randomised trees', () => {
     for (let n = 0; n <= N; n++) expect(hex(tree.root(n))).toBe(hex(rootFromLeafHashes(leafHashes.slice(0, n))));
   });
 
+  it('keeps every stored hash when its levels grow past their first capacity (a thousand leaves)', () => {
+    const many = Array.from({ length: 1000 }, (_, i) => Buffer.from(`leaf ${i}`));
+    const big = treeOf(many);
+    const hashes = many.map(hashLeaf);
+    for (const n of [1, 63, 64, 65, 127, 128, 129, 511, 512, 513, 999, 1000])
+      expect(hex(big.root(n))).toBe(hex(rootFromLeafHashes(hashes.slice(0, n))));
+    const root = big.root();
+    for (const i of [0, 63, 64, 500, 999]) {
+      expect(hex(big.leafHash(i))).toBe(hex(hashes[i] as Uint8Array));
+      expect(verifyInclusion(i, 1000, hashes[i] as Uint8Array, big.inclusionProof(i), root)).toBe(true);
+    }
+    // A hash handed out is the caller's own copy: changing it changes nothing stored.
+    const handed = big.leafHash(5);
+    handed.fill(0);
+    expect(hex(big.leafHash(5))).toBe(hex(hashes[5] as Uint8Array));
+  });
+
   it('every inclusion proof for sizes 1..N verifies; altered ones fail', () => {
     for (let n = 1; n <= N; n++) {
       const root = tree.root(n);

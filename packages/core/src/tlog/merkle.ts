@@ -3,23 +3,40 @@
  * Leaf hash = SHA-256(0x00 || entry); node hash = SHA-256(0x01 || left || right); the empty tree hashes to SHA-256("").
  * Verification follows RFC 9162 sections 2.1.3.2 and 2.1.4.2 exactly.
  */
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 
 export const HASH_SIZE = 32;
 
-const LEAF_PREFIX = Uint8Array.of(0);
-const NODE_PREFIX = Uint8Array.of(1);
+const LEAF_PREFIX = 0x00;
+const NODE_PREFIX = 0x01;
+
+/**
+ * One-shot `crypto.hash` over one buffer costs about half of a `createHash` object with three updates (measured in
+ * bench/tlog.ts): appends are bound by hashing, so each hash input is assembled into one buffer first. A node's input
+ * goes through this 65-byte scratch buffer (hashing is synchronous, so it is never shared between two calls).
+ */
+const nodeInput = Buffer.alloc(1 + 2 * HASH_SIZE);
+nodeInput[0] = NODE_PREFIX;
 
 /** Longest proof accepted: a tree of 2^64 leaves needs at most 64 hashes (inclusion) or 2*64 (consistency). */
 export const MAX_PROOF_HASHES = 128;
 
 export function hashLeaf(entry: Uint8Array): Uint8Array {
+  const input = Buffer.allocUnsafe(1 + entry.length);
+  input[0] = LEAF_PREFIX;
+  input.set(entry, 1);
   // Buffer is a Uint8Array: returned as is, no copy (appends are hash-bound).
-  return createHash('sha256').update(LEAF_PREFIX).update(entry).digest();
+  return hash('sha256', input, 'buffer');
 }
 
 export function hashChildren(left: Uint8Array, right: Uint8Array): Uint8Array {
-  return createHash('sha256').update(NODE_PREFIX).update(left).update(right).digest();
+  if (left.length !== HASH_SIZE || right.length !== HASH_SIZE) {
+    // Not a tree node of this log (a proof element of another length): hashed as given, like the streaming form.
+    return createHash('sha256').update(Uint8Array.of(NODE_PREFIX)).update(left).update(right).digest();
+  }
+  nodeInput.set(left, 1);
+  nodeInput.set(right, 1 + HASH_SIZE);
+  return hash('sha256', nodeInput, 'buffer');
 }
 
 export function emptyRoot(): Uint8Array {
