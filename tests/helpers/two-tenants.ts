@@ -1,6 +1,6 @@
 /**
- * Two tenants over real HTTP for the registry's isolation tests (tests/registry-tenancy.test.ts,
- * tests/registry-server-probe-2026-12-03.test.ts): a registry on 127.0.0.1 with private namespaces acme and beta, a
+ * Two tenants over real HTTP for the registry's isolation tests (tests/registry/server/tenancy.test.ts,
+ * tests/registry/server/probe-2026-12-03.test.ts): a registry on 127.0.0.1 with private namespaces acme and beta, a
  * public one (open), and a token per namespace and scope.
  */
 import { RegistryClient } from '@modelsec/registry';

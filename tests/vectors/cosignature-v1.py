@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Independent C2SP tlog-cosignature (cosignature/v1, Ed25519) test vector, written from the spec text
 (https://c2sp.org/tlog-cosignature) with Python's `cryptography`, not from modelsec's TypeScript.
-Run: ${MODELSEC_PYTHON:-/usr/bin/python3} tests/vectors/cosignature-v1.py  (output pasted in tests/tlog-cosignature.test.ts)
+Run: ${MODELSEC_PYTHON:-/usr/bin/python3} tests/vectors/cosignature-v1.py  (output pasted in tests/core/tlog/cosignature.test.ts)
 """
 import base64
 import hashlib

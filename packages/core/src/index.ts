@@ -1,6 +1,6 @@
 /**
  * @modelsec/core: the modelsec library. Every public export is named here or in the capability barrels below;
- * `tests/public-api.test.ts` checks that the surface is what it claims.
+ * `tests/architecture/public-api.test.ts` checks that the surface is what it claims.
  */
 
 export {

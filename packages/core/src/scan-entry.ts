@@ -3,7 +3,7 @@
  * references), without the rest of the library. Importing the main entry evaluates every capability (CycloneDX,
  * X.509, the dependency parsers...); `modelsec scan` starts from this entry instead, so its start-up costs what
  * scanning needs: no npm package is evaluated at import (decoders, h5wasm, saxes load on first use;
- * tests/architecture-entries.test.ts checks it). Everything here is also exported by `@modelsec/core`.
+ * tests/architecture/entries.test.ts checks it). Everything here is also exported by `@modelsec/core`.
  */
 export {
   ERROR_CODE_NAMES,

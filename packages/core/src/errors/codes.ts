@@ -1,6 +1,6 @@
 /**
  * The one registry of error codes. Each code is bound here, once, to the CLI exit code and the HTTP status it
- * maps to. `docs/errors.md` lists the same table; `tests/error-codes.test.ts` keeps code, docs and types in step.
+ * maps to. `docs/errors.md` lists the same table; `tests/core/errors/error-codes.test.ts` keeps code, docs and types in step.
  *
  * Exit codes: 0 success; 1 the check failed (findings at or above the threshold, a signature that does not
  * verify, a policy that denies); 2 usage or input error; 3 internal error.

@@ -105,7 +105,7 @@ const DEPS_LIMITS: readonly [name: string, value: string, what: string][] = [
   ['MAX_PTH_BYTES', bytes(MAX_PTH_BYTES), 'one .pth file; larger: MS-DEP-010 high, not read'],
 ];
 
-/** docs/rules.md, generated from RULES (npm run docs:rules; tests/scan-rules-docs.test.ts keeps them in step). */
+/** docs/rules.md, generated from RULES (npm run docs:rules; tests/core/scan/rules-docs.test.ts keeps them in step). */
 export function renderRulesDocs(): string {
   const lines = [
     '# Scanner rules',

@@ -2,7 +2,7 @@
  * Opcode operands decoded exactly as CPython 3.11 decodes them (Modules/_pickle.c, the C unpickler used by
  * pickle.loads and torch.load; Lib/pickle.py, the pure-Python `_Unpickler` used by joblib). Where the two differ,
  * the reading under which the stream goes on (and so runs more) is taken. Pinned by differential vectors made
- * with CPython itself (fixtures/scripts/pickle-oracle/, tests/scan-pickle-oracle.test.ts).
+ * with CPython itself (fixtures/scripts/pickle-oracle/, tests/core/scan/pickle-oracle.test.ts).
  *
  * Every function here is linear in its input and never throws on input: `undefined` means "CPython raises here".
  */
