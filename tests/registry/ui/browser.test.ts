@@ -339,6 +339,9 @@ describe.skipIf(!haveChromium)('web UI in chromium', { timeout: 120_000 }, () =>
     await open('/ui/-/log');
     await expect(page.getByTestId('witness-count').textContent()).resolves.toBe('1 pinned witness cosigned this checkpoint.');
     await shot('log');
+    // The witnesses section, verified against the pinned witness key, in a picture of its own (below the fold above).
+    await cosignatures.scrollIntoViewIfNeeded();
+    await shot('log-witnesses');
   });
 
   it('audit log with an admin token kept in sessionStorage; keyboard navigation; readable on a phone', async () => {
