@@ -50,8 +50,8 @@ describe('bom --deps-audit', () => {
       ['GHSA-53q9-r3pm-6pq6', 'OSV', 'pkg:pypi/torch@2.5.1', 'critical'],
       ['MAL-0000-torchtriton', 'OSV', 'pkg:pypi/torchtriton@3.0.0', 'critical'],
       ['MS-DEP-004', 'modelsec', 'pkg:pypi/torchtriton@3.0.0', 'high'],
-      ['MAL-0000-transfomers', 'OSV', 'pkg:pypi/transfomers@4.46.0', 'critical'],
-      ['MS-DEP-005', 'modelsec', 'pkg:pypi/transfomers@4.46.0', 'high'],
+      ['MAL-2026-16136', 'OSV', 'pkg:pypi/transfomers@4.44.2', 'critical'],
+      ['MS-DEP-005', 'modelsec', 'pkg:pypi/transfomers@4.44.2', 'high'],
       ['MAL-0000-ultralytics', 'OSV', 'pkg:pypi/ultralytics@8.3.41', 'critical'],
     ]);
     expect(vulns[0]?.references).toEqual([{ id: 'CVE-2025-32434', source: { name: 'OSV' } }]);
@@ -133,7 +133,7 @@ describe('the registry policy "dependencies"', () => {
     const failed = checkDependencies(audited, { maxSeverity: 'critical', refuseMalicious: true });
     expect(failed).toHaveLength(1);
     expect(failed[0]?.message).toBe(
-      'known malicious packages: torchtriton 3.0.0 (MAL-0000-torchtriton), transfomers 4.46.0 (MAL-0000-transfomers), ultralytics 8.3.41 (MAL-0000-ultralytics)',
+      'known malicious packages: torchtriton 3.0.0 (MAL-0000-torchtriton), transfomers 4.44.2 (MAL-2026-16136), ultralytics 8.3.41 (MAL-0000-ultralytics)',
     );
   });
 
