@@ -23,6 +23,7 @@ import {
   sniffParquet,
   sniffTensorboardEvents,
   sniffTflite,
+  sniffTfRecord,
   sniffWord2vec,
   sniffXgboostLegacy,
 } from '../formats/structures/containers.js';
@@ -307,6 +308,7 @@ export async function detectFormat(source: ByteSource, hints: DetectHints = {}):
   if (sniffTflite(head)) return 'tflite';
   if (sniffDsStore(head)) return 'ds-store';
   if (sniffTensorboardEvents(head, source.size)) return 'tensorboard-events';
+  if (sniffTfRecord(head, source.size)) return 'tfrecord';
   if (sniffCoremlWeights(head)) return 'coreml-weights';
   if (sniffXgboostLegacy(head)) return 'xgboost-legacy';
   if (sniffWord2vec(head) && !text) return 'word2vec';

@@ -114,6 +114,7 @@ export type DetectedFormat =
   | 'parquet'
   | 'xgboost-ubj'
   | 'tensorboard-events'
+  | 'tfrecord'
   | 'coreml'
   | 'coreml-weights'
   | 'paddle'

@@ -1,6 +1,6 @@
 /**
- * Data containers of ML repositories that cannot name code, checked by structure: TensorBoard event files
- * (TFRecord framing, every CRC-32C), Parquet (`PAR1` head and tail, the footer length fits, the footer opens as
+ * Data containers of ML repositories that cannot name code, checked by structure: TFRecord files (TensorBoard
+ * event files and `tf.data` datasets: the framing and every CRC-32C), Parquet (`PAR1` head and tail, the footer length fits, the footer opens as
  * Thrift FileMetaData), macOS `.DS_Store` (Bud1 buddy allocator header), TFLite (FlatBuffer `TFL3`, root table and
  * vtable in bounds, operator codes read), Core ML weight blobs (MIL blob storage v2), Paddle parameter files
  * (a run of serialised LoDTensors that fills the file).
@@ -38,8 +38,29 @@ export function sniffTensorboardEvents(head: Uint8Array, size: number): boolean 
   return false;
 }
 
-/** Walks every record of a TFRecord file, checking both masked CRC-32Cs of each. */
-export async function walkTfRecord(w: Window): Promise<number> {
+/**
+ * Whether `head` opens as a TFRecord (what `tf.io.TFRecordWriter` writes: a little-endian u64 length, its masked
+ * CRC-32C, the record, the record's masked CRC-32C): the length fits the file and its CRC matches; when the whole
+ * first record is in `head`, its data CRC too. A 32-bit CRC of the 8 length bytes is a strong signature on its own.
+ */
+export function sniffTfRecord(head: Uint8Array, size: number): boolean {
+  if (head.length < 16) return false;
+  const view = new DataView(head.buffer, head.byteOffset, head.length);
+  const length = Number(view.getBigUint64(0, true));
+  if (length + 16 > size) return false;
+  if (view.getUint32(8, true) !== maskedCrc32c(head.subarray(0, 8))) return false;
+  if (16 + length <= head.length) return view.getUint32(12 + length, true) === maskedCrc32c(head.subarray(12, 12 + length));
+  return true;
+}
+
+/**
+ * Walks every record of a TFRecord file, checking both masked CRC-32Cs of each; `onRecord` sees each record's data
+ * (the scanner looks into records that open like a pickle).
+ */
+export async function walkTfRecord(
+  w: Window,
+  onRecord?: (data: Uint8Array, index: number, offset: number) => Promise<void>,
+): Promise<number> {
   let pos = 0;
   let records = 0;
   while (pos < w.size) {
@@ -54,6 +75,7 @@ export async function walkTfRecord(w: Window): Promise<number> {
     const data = await w.bytes(pos + 12, n);
     const stored = (await w.view(pos + 12 + n, 4)).getUint32(0, true);
     if (stored !== maskedCrc32c(data)) throw invalid('tfrecord', 'data CRC-32C mismatch', { offset: pos });
+    if (onRecord) await onRecord(data, records - 1, pos);
     pos += 16 + n;
   }
   return records;

@@ -109,6 +109,28 @@ async function scanTrailing(ctx: ScanContext, w: Window, end: number, what: stri
   return { findings: nested.findings, errors: nested.errors };
 }
 
+/** A protocol 2-5 pickle opens with PROTO (0x80) and its protocol byte. */
+function opensLikePickle(data: Uint8Array): boolean {
+  return data.length >= 2 && data[0] === 0x80 && (data[1] as number) >= 2 && (data[1] as number) <= 5;
+}
+
+/**
+ * A TFRecord dataset (`tf.data.TFRecordDataset`, TFDS shards): every record's framing and CRCs are checked, and its
+ * bytes are data to `tf.data` (tf.train.Example protos, encoded images, text). Pipelines that store pickled objects
+ * in records do exist (a reader calling `pickle.loads(record)`): a record that opens like a pickle is scanned as one.
+ */
+async function scanTfRecord(ctx: ScanContext, w: Window): Promise<HandlerResult> {
+  const findings: Finding[] = [];
+  const errors: ScanIssue[] = [];
+  await walkTfRecord(w, async (data, index) => {
+    if (!opensLikePickle(data)) return;
+    const nested = await ctx.scanNested(data, `(record ${index})`);
+    findings.push(...nested.findings);
+    errors.push(...nested.errors);
+  });
+  return { findings, errors };
+}
+
 async function scanTflite(ctx: ScanContext, w: Window): Promise<HandlerResult> {
   const { customCodes } = await readTflite(w);
   const findings: Finding[] = [];
@@ -376,6 +398,8 @@ async function scanData(format: DetectedFormat, ctx: ScanContext, w: Window): Pr
     case 'tensorboard-events':
       await walkTfRecord(w);
       return clean();
+    case 'tfrecord':
+      return scanTfRecord(ctx, w);
     case 'coreml':
       requireMatch(await sourceMatches(w.source, COREML_MODEL), 'coreml');
       return clean();
@@ -453,6 +477,7 @@ export const DATA_FORMATS: readonly DetectedFormat[] = [
   'parquet',
   'xgboost-ubj',
   'tensorboard-events',
+  'tfrecord',
   'coreml',
   'coreml-weights',
   'paddle',

@@ -95,6 +95,7 @@ const LOADERS: { readonly [F in DetectedFormat]: Loader | null } = {
   parquet: data('parquet'),
   'xgboost-ubj': data('xgboost-ubj'),
   'tensorboard-events': data('tensorboard-events'),
+  tfrecord: data('tfrecord'),
   coreml: data('coreml'),
   'coreml-weights': data('coreml-weights'),
   paddle: data('paddle'),
