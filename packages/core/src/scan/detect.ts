@@ -14,6 +14,7 @@ import { decompressBounded } from '../compression/index.js';
 import type { ByteSource } from '../formats/byte-source.js';
 import { isGguf } from '../formats/gguf/index.js';
 import { looksLikeOnnxModel } from '../formats/onnx/index.js';
+import { sniffArrow } from '../formats/structures/arrow.js';
 import { sniffAudio } from '../formats/structures/audio.js';
 import {
   sniffCoremlWeights,
@@ -309,6 +310,7 @@ export async function detectFormat(source: ByteSource, hints: DetectHints = {}):
   if (sniffDsStore(head)) return 'ds-store';
   if (sniffTensorboardEvents(head, source.size)) return 'tensorboard-events';
   if (sniffTfRecord(head, source.size)) return 'tfrecord';
+  if (sniffArrow(head, source.size)) return 'arrow';
   if (sniffCoremlWeights(head)) return 'coreml-weights';
   if (sniffXgboostLegacy(head)) return 'xgboost-legacy';
   if (sniffWord2vec(head) && !text) return 'word2vec';

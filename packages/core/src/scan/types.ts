@@ -115,6 +115,7 @@ export type DetectedFormat =
   | 'xgboost-ubj'
   | 'tensorboard-events'
   | 'tfrecord'
+  | 'arrow'
   | 'coreml'
   | 'coreml-weights'
   | 'paddle'

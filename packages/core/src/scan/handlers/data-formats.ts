@@ -17,6 +17,7 @@
 
 import { ModelsecError } from '../../errors/index.js';
 import { protoFields, protoFieldsOfSource, protoString } from '../../formats/protobuf/index.js';
+import { sniffArrow, walkArrow } from '../../formats/structures/arrow.js';
 import { type AudioFormat, walkAudio } from '../../formats/structures/audio.js';
 import {
   checkDsStore,
@@ -128,6 +129,31 @@ async function scanTfRecord(ctx: ScanContext, w: Window): Promise<HandlerResult>
     findings.push(...nested.findings);
     errors.push(...nested.errors);
   });
+  return { findings, errors };
+}
+
+/** pyarrow's pickled extension type: its `ARROW:extension:metadata` is `pickle.dumps` of the type (CVE-2023-47248). */
+const PY_EXTENSION_TYPE = 'arrow.py_extension_type';
+
+/**
+ * An Arrow IPC file or stream (`datasets` shards, Feather v2): record batches are data; every metadata value that
+ * is a pickled pyarrow extension type, or opens like a pickle, is scanned as the pickle a reader would load.
+ */
+async function scanArrow(ctx: ScanContext, w: Window): Promise<HandlerResult> {
+  const head = await w.source.read(0, Math.min(w.size, 16));
+  const format = sniffArrow(head, w.size);
+  if (!format) throw invalid('arrow', 'neither the file nor the stream format');
+  const reading = await walkArrow(w, format);
+  const findings: Finding[] = [];
+  const errors: ScanIssue[] = [];
+  for (const kv of reading.metadata) {
+    const pickled =
+      (kv.key === 'ARROW:extension:metadata' && kv.extensionName === PY_EXTENSION_TYPE) || opensLikePickle(kv.value);
+    if (!pickled) continue;
+    const nested = await ctx.scanNested(kv.value, `(${kv.where} ${kv.key})`);
+    findings.push(...nested.findings);
+    errors.push(...nested.errors);
+  }
   return { findings, errors };
 }
 
@@ -400,6 +426,8 @@ async function scanData(format: DetectedFormat, ctx: ScanContext, w: Window): Pr
       return clean();
     case 'tfrecord':
       return scanTfRecord(ctx, w);
+    case 'arrow':
+      return scanArrow(ctx, w);
     case 'coreml':
       requireMatch(await sourceMatches(w.source, COREML_MODEL), 'coreml');
       return clean();
@@ -478,6 +506,7 @@ export const DATA_FORMATS: readonly DetectedFormat[] = [
   'xgboost-ubj',
   'tensorboard-events',
   'tfrecord',
+  'arrow',
   'coreml',
   'coreml-weights',
   'paddle',

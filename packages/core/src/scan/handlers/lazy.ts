@@ -96,6 +96,7 @@ const LOADERS: { readonly [F in DetectedFormat]: Loader | null } = {
   'xgboost-ubj': data('xgboost-ubj'),
   'tensorboard-events': data('tensorboard-events'),
   tfrecord: data('tfrecord'),
+  arrow: data('arrow'),
   coreml: data('coreml'),
   'coreml-weights': data('coreml-weights'),
   paddle: data('paddle'),
