@@ -62,7 +62,8 @@ function torchScriptArchive(body: string): Uint8Array {
  * maps it; `fill_`/`copy_`/`index_put_` on the tensor write into it). A `__setstate__` calling one runs when
  * torch.jit.load restores the module, and torch.load of a TorchScript archive calls torch.jit.load. Proven:
  * `torch.load` of the from_file archive wrote 64 bytes into ./MARKER, of the ops.aten.save one created ./MARKER;
- * both archives scanned clean and passed the gate.
+ * both archives scanned clean and passed the gate. `torch.\\\n save(...)` (a line continuation) also ran; the spaced
+ * `torch . ops . aten . from_file.out` line is a spelling Python's tokenizer accepts, not run here.
  */
 describe('TorchScript code that calls an operator writing files', () => {
   const hostile: [string, string][] = [
