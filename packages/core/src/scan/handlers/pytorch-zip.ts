@@ -42,8 +42,22 @@ export const MAX_CODE_MEMBER_BYTES = 16 * 1024 * 1024;
 /** Records torch's loaders unpickle (torch.load: data.pkl; torch.jit.load: constants.pkl, data.pkl; mobile: bytecode.pkl). */
 const TORCH_PICKLE_RECORDS = ['data.pkl', 'constants.pkl', 'bytecode.pkl'];
 
-const DANGEROUS_CODE =
-  /\b(?:import\s+(?:os|subprocess|sys|socket|shutil|pty|runpy|ctypes|importlib|builtins)\b|from\s+(?:os|subprocess|sys|socket|shutil|pty|runpy|ctypes|importlib|builtins)\s+import|__import__|\beval\s*\(|\bexec\s*\(|os\.system|subprocess\.|getattr\s*\(\s*__builtins__)/;
+/**
+ * TorchScript builtins with an effect outside the process: every operator of torch 1.13 whose schema takes a file
+ * name (`torch._C._jit_get_all_schemas()`, arguments of type str named file/path/dir/lib/module/url/cmd):
+ * `aten::save(item, filename)` writes a pickle of `item` to any path, `aten::from_file(filename, shared=True, size)`
+ * creates or grows the file and maps it, so the tensor ops that follow (`fill_`, `copy_`, `index_put_`) write into it.
+ * TorchScript code names an operator statically (`torch.save`, `torch.from_file`, `ops.aten.save`, the `.out`
+ * overloads), and Python's tokenizer lets the dots be spaced or split by a line continuation. A `__setstate__` or
+ * method calling one runs when torch.jit.load (or torch.load of the archive) restores the module.
+ */
+const FILE_WRITING_OPERATORS = ['save', 'from_file'];
+const SPACE = String.raw`[\s\\]*`;
+const TORCHSCRIPT_FILE_OPERATOR = String.raw`\b(?:torch|ops${SPACE}\.${SPACE}aten)${SPACE}\.${SPACE}(?:${FILE_WRITING_OPERATORS.join('|')})\b`;
+
+const DANGEROUS_CODE = new RegExp(
+  String.raw`\b(?:import\s+(?:os|subprocess|sys|socket|shutil|pty|runpy|ctypes|importlib|builtins)\b|from\s+(?:os|subprocess|sys|socket|shutil|pty|runpy|ctypes|importlib|builtins)\s+import|__import__|\beval\s*\(|\bexec\s*\(|os\.system|subprocess\.|getattr\s*\(\s*__builtins__)|${TORCHSCRIPT_FILE_OPERATOR}`,
+);
 
 /** Raw storage members of torch's archives (see torchRoles). */
 const TENSOR_STORAGE = /^[^/]*\/(?:(?:data|constants)\/\d+|constants\/\d+\.storage|\.data\/\d+\.storage)$/;

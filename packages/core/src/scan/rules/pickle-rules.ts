@@ -179,11 +179,15 @@ export const PICKLE_RULES: readonly RuleSpec[] = [
   },
   {
     id: 'MS-PT-003',
-    title: 'TorchScript code imports a dangerous module',
+    title: 'TorchScript code imports a dangerous module or writes files',
     severity: 'high',
     outcome: 'finding',
-    summary: 'Python source in a TorchScript archive (code/) refers to os, subprocess, builtins.eval or similar.',
-    why: 'TorchScript code is compiled and run by torch.jit.load; references to system modules are not normal model code.',
+    summary:
+      'Python source in a TorchScript archive (code/) refers to os, subprocess, builtins.eval or similar, or calls an ' +
+      'operator that writes files (torch.save, torch.from_file).',
+    why:
+      'TorchScript code is compiled and run by torch.jit.load (and torch.load of the archive): a __setstate__ calling ' +
+      'torch.from_file(path, True, n) creates and writes any file; references to system modules are not normal model code.',
     fix: 'Do not load the archive; re-export the model from trusted code.',
     references: BASE,
   },
