@@ -99,3 +99,29 @@ describe('TorchScript code that calls an operator writing files', () => {
     expect(evaluateGate([report], DEFAULT_GATE).pass, lines(report)).toBe(true);
   });
 });
+
+/**
+ * Class: a generated allowlist admitted every public torch callable, among them torch.import_ir_module(_from_buffer),
+ * which compile and run the TorchScript of the archive they are handed (what torch.jit.load calls). A pickle calling
+ * one was clean; each is now refused by name whatever a table lists (allowlist.ts NEVER_ALLOWED) and dangerous.
+ */
+describe('TorchScript loaders reached from a pickle', () => {
+  for (const [module, name] of [
+    ['torch', 'import_ir_module_from_buffer'],
+    ['torch', 'import_ir_module'],
+    ['torch._C', 'import_ir_module_from_buffer'],
+  ] as const) {
+    it(`${module}.${name}(...) called by REDUCE is critical and fails the gate`, async () => {
+      const pickle = Buffer.concat([
+        Buffer.from([0x80, 0x02]),
+        Buffer.from(`c${module}\n${name}\n(X\x01\x00\x00\x00aX\x01\x00\x00\x00btR.`, 'latin1'),
+      ]);
+      const report = await scanBytes(pickle, {}, 'model.pkl');
+      expect(
+        report.findings.map((f) => `${f.severity} ${f.ruleId}`),
+        lines(report),
+      ).toContain('critical MS-PKL-001');
+      expect(evaluateGate([report], DEFAULT_GATE).pass).toBe(false);
+    });
+  }
+});

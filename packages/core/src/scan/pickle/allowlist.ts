@@ -298,12 +298,28 @@ function namesOf(module: string): ReadonlyMap<string, AllowLevel> {
 }
 
 /**
+ * Names no table admits, whatever a generated table lists: each compiles and runs the TorchScript of the archive it
+ * is handed (what torch.jit.load calls). The generator lists every public torch callable, these among them; they are
+ * on the dangerous list instead (globals.ts).
+ */
+const NEVER_ALLOWED: ReadonlySet<string> = new Set([
+  'torch.import_ir_module',
+  'torch.import_ir_module_from_buffer',
+  'torch._C.import_ir_module',
+  'torch._C.import_ir_module_from_buffer',
+  'torch._C._import_ir_module_from_package',
+  'torch._C.PyCapsule.import_ir_module',
+  'torch._C.PyCapsule.import_ir_module_from_buffer',
+]);
+
+/**
  * Every exact allowlisted name (`module.qualname`) and its level. Looked up module by module (each split of the
  * dotted name at a dot), so a process pays only for the modules its pickles name, not for merging ten thousand
  * names at start-up.
  */
 export const ALLOWLIST: { get(dotted: string): AllowLevel | undefined } = {
   get(dotted) {
+    if (NEVER_ALLOWED.has(dotted)) return undefined;
     let found: AllowLevel | undefined;
     for (let dot = dotted.indexOf('.'); dot >= 0; dot = dotted.indexOf('.', dot + 1)) {
       const level = namesOf(dotted.slice(0, dot)).get(dotted.slice(dot + 1));

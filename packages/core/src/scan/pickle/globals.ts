@@ -433,6 +433,13 @@ export const DANGEROUS_GLOBALS: readonly string[] = [
   'torch.serialization',
   'torch.storage._load_from_bytes',
   'torch.jit.load',
+  // What torch.jit.load calls: each compiles and runs the TorchScript of the archive it is given (the public
+  // re-exports are on the generated allowlist as torch namespace callables; a call to one loads code).
+  'torch.import_ir_module',
+  'torch.import_ir_module_from_buffer',
+  'torch._C.import_ir_module',
+  'torch._C.import_ir_module_from_buffer',
+  'torch._C._import_ir_module_from_package',
   'torch.jit.unsupported_tensor_ops.execWrapper',
   'torch.utils.collect_env',
   'torch._config_module',
