@@ -125,3 +125,16 @@ describe('TorchScript loaders reached from a pickle', () => {
     });
   }
 });
+
+/** Class: numpy's as_strided (unchecked strides and offset: a view over arbitrary memory) was a generated allowlist call. */
+describe('numpy as_strided reached from a pickle', () => {
+  it('numpy.lib.stride_tricks.as_strided(...) called by REDUCE is high and fails the gate', async () => {
+    const pickle = Buffer.from('\x80\x02cnumpy.lib.stride_tricks\nas_strided\n(X\x01\x00\x00\x00atR.', 'latin1');
+    const report = await scanBytes(pickle, {}, 'model.pkl');
+    expect(
+      report.findings.map((f) => `${f.severity} ${f.ruleId}`),
+      lines(report),
+    ).toContain('high MS-PKL-003');
+    expect(evaluateGate([report], DEFAULT_GATE).pass).toBe(false);
+  });
+});

@@ -298,9 +298,9 @@ function namesOf(module: string): ReadonlyMap<string, AllowLevel> {
 }
 
 /**
- * Names no table admits, whatever a generated table lists: each compiles and runs the TorchScript of the archive it
- * is handed (what torch.jit.load calls). The generator lists every public torch callable, these among them; they are
- * on the dangerous list instead (globals.ts).
+ * Names no table admits, whatever a generated table lists (the generator lists every public callable of torch and
+ * numpy): the TorchScript loaders compile and run the archive they are handed (what torch.jit.load calls; on the
+ * dangerous list, globals.ts); numpy's as_strided reaches memory outside its array (judged as any unlisted call).
  */
 const NEVER_ALLOWED: ReadonlySet<string> = new Set([
   'torch.import_ir_module',
@@ -310,6 +310,9 @@ const NEVER_ALLOWED: ReadonlySet<string> = new Set([
   'torch._C._import_ir_module_from_package',
   'torch._C.PyCapsule.import_ir_module',
   'torch._C.PyCapsule.import_ir_module_from_buffer',
+  // numpy's as_strided builds a view with any strides and offset, unchecked against the buffer: an array over
+  // arbitrary process memory, to read or (numpy.copyto, ufunc out=) write. torch.as_strided checks its storage bounds.
+  'numpy.lib.stride_tricks.as_strided',
 ]);
 
 /**
