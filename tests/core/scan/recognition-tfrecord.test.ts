@@ -77,7 +77,7 @@ describe('TFRecord datasets', () => {
 
   it('a record whose data CRC does not match is no TFRecord: incomplete, never clean', async () => {
     const bad = record(example(1, 'a'));
-    bad[bad.length - 1] ^= 0xff;
+    bad.writeUInt8((bad.readUInt8(bad.length - 1) ^ 0xff) & 0xff, bad.length - 1);
     const file = await scanOne('bad.tfrecord', bad);
     expect(file?.verdict).toBe('incomplete');
   });
